@@ -104,10 +104,12 @@ def _spread_windows(values: np.ndarray, axis: int, windows: AxisWindows) -> np.n
         closed = np.searchsorted(windows.input_stop, cells, side="right")
         return np.take(prefix, opened, axis) - np.take(prefix, closed, axis)
     length, shape = _padded_length(windows), list(values.shape)
-    if windows.kernel <= DIRECT_MAX_KERNEL:
-        # Add each window's value to its k cells, one kernel offset at a time.
+    if windows.kernel <= DIRECT_MAX_KERNEL or windows.kernel == windows.stride:
+        # Add each window's value to its k cells, one kernel offset at a time. When the
+        # windows tile the axis, every cell is written once: no need to zero or add.
         shape[axis] = length
-        padded = np.zeros(shape)
+        tiles = windows.kernel == windows.stride
+        padded = np.empty(shape) if tiles else np.zeros(shape)
         for offset in range(windows.kernel):
             if windows.stride >= windows.kernel:  # windows do not overlap: nothing to add to
                 padded[_strided(axis, ndim, windows, offset)] = values
@@ -155,8 +157,11 @@ def _box_sums(values: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> np.nd
     """Sum of each 2D window of ``values`` (B, H, W): shape (B, rows.count, cols.count)."""
 
     def sums(values: np.ndarray) -> np.ndarray:
+        stripes = list(_row_stripes(rows, values.shape[0] * cols.size))
+        if len(stripes) == 1:
+            return _sum_windows(_sum_windows(values, -2, rows), -1, cols)
         result = np.empty(values.shape[:-2] + (rows.count, cols.count))
-        for first, last, stripe, outputs in _row_stripes(rows, values.shape[0] * cols.size):
+        for first, last, stripe, outputs in stripes:
             band = _sum_windows(values[:, first:last], -2, stripe)
             result[:, outputs] = _sum_windows(band, -1, cols)
         return result
@@ -168,19 +173,22 @@ def _box_spread(values: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> np.
     """Adjoint of ``_box_sums``: shape (B, rows.size, cols.size)."""
 
     def spread(values: np.ndarray) -> np.ndarray:
+        stripes = list(_row_stripes(rows, values.shape[0] * cols.size))
+        if len(stripes) == 1:
+            return _spread_windows(_spread_windows(values, -1, cols), -2, rows)
         result = np.zeros(values.shape[:-2] + (rows.size, cols.size))
-        for first, last, stripe, outputs in _row_stripes(rows, values.shape[0] * cols.size):
-            band = _spread_windows(values[:, outputs], -1, cols)
-            if rows.stride is None or rows.kernel <= rows.stride:  # stripes do not overlap
-                result[:, first:last] = _spread_windows(band, -2, stripe)
+        for first, last, stripe, outputs in stripes:
+            band = _spread_windows(_spread_windows(values[:, outputs], -1, cols), -2, stripe)
+            if rows.kernel <= rows.stride:  # stripes do not overlap: nothing to add to
+                result[:, first:last] = band
             else:
-                result[:, first:last] += _spread_windows(band, -2, stripe)
+                result[:, first:last] += band
         return result
 
     return _nonfinite_safe(spread, values, check_result=False)
 
 
-STRIPE_CELLS = 1 << 18  # input cells per stripe: 512 kB of float64, so a stripe stays in cache
+STRIPE_CELLS = 1 << 16  # input cells per stripe: 512 kB of float64, so a stripe stays in cache
 
 
 def _row_stripes(rows: AxisWindows, cells_per_row: int):

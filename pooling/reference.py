@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "classic_example",
     "finite_difference_grad",
     "torch_adaptive_avg_pool2d",
     "torch_avg_pool2d",
@@ -103,3 +104,23 @@ def finite_difference_grad(
         shifted[index] = x[index]
         grad[index] = (loss_plus - loss_minus) / (2 * step)
     return grad
+
+
+def classic_example(seed: int = 0):
+    """The article's code: AvgPool2d(2, 2) on a random 4x4 x, loss = y.sum()."""
+    torch.manual_seed(seed)
+    avg_pool = torch.nn.AvgPool2d(kernel_size=(2, 2), stride=(2, 2))
+
+    x = torch.randn(1, 1, 4, 4, requires_grad=True)
+    y = avg_pool(x)
+
+    # Compute some loss
+    loss = y.sum()
+    print(loss)
+
+    # Compute gradients
+    loss.backward()
+
+    # Check gradients
+    print(x.grad)
+    return x, y, loss

@@ -1,0 +1,8 @@
+"""Figures: plain functions that turn the core's arrays into ``plotly.graph_objects.Figure``.
+
+Nothing here imports streamlit; pages call these and pass the result to ``st.plotly_chart``.
+"""
+
+from figures.heatmaps import GRADIENT_COLORSCALE, VALUE_COLORSCALE, gradient_heatmap, value_heatmap
+
+__all__ = ["GRADIENT_COLORSCALE", "VALUE_COLORSCALE", "gradient_heatmap", "value_heatmap"]

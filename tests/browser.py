@@ -1,0 +1,131 @@
+"""Reusable end-to-end harness: a real ``streamlit run app.py`` server and Debian's Chromium
+driven by Playwright. Fixtures in ``conftest.py`` wrap these for the tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, where the machine has it (``playwright install`` cannot download here)."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free localhost port; yield its base URL."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for_app(page, timeout: float = 30_000) -> None:
+    """Wait until the script run is over and every chart has drawn."""
+    page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                 .every(chart => chart.querySelector('.main-svg'))""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)  # plotly finishes laying out its text after the svg appears
+
+
+def chart_cell_texts(page, index: int) -> list[str]:
+    """The numbers printed in the cells of the index-th chart on the page."""
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(index)
+    return chart.locator(".heatmaplayer text").all_text_contents()
+
+
+def screenshot(page, name: str) -> Path:
+    """Full-page screenshot into test-artifacts/screenshots/."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    # Streamlit scrolls inside its main container, not the document: grow the viewport to the
+    # container's height so the screenshot holds the whole page, then restore it.
+    viewport = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(0, ...[...document.querySelectorAll(
+                 '[data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"]')]
+                 .map(element => element.scrollHeight))"""
+    )
+    if height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": int(height) + 40})
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
+    return path
