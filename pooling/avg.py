@@ -227,12 +227,13 @@ def _nonfinite_safe(
     always makes the fast result non-finite somewhere. So the forward pass checks its result
     and the backward pass its input: the smaller array of each.
     """
-    if not check_result and np.isfinite(values.sum()):  # any nan or inf makes the sum non-finite
-        return linear_map(values)
-    if check_result:
-        result = linear_map(values)
-        if np.isfinite(result.sum()):
-            return result
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is nan, silently, as in torch
+        if not check_result and np.isfinite(values.sum()):  # any nan or inf makes the sum non-finite
+            return linear_map(values)
+        if check_result:
+            result = linear_map(values)
+            if np.isfinite(result.sum()):
+                return result
     finite = np.isfinite(values)
     result = linear_map(np.where(finite, values, 0.0))
     positive = linear_map((values == np.inf).astype(np.float64)) > 0
