@@ -13,6 +13,7 @@ st.set_page_config(
 )
 
 pages = [
-    st.Page("pages/classic.py", title="The classic example", icon=":material/school:", default=True),
+    st.Page("pages/playground.py", title="Playground", icon=":material/grid_on:", default=True),
+    st.Page("pages/classic.py", title="The classic example", icon=":material/school:"),
 ]
 st.navigation(pages).run()

@@ -3,6 +3,20 @@
 Nothing here imports streamlit; pages call these and pass the result to ``st.plotly_chart``.
 """
 
-from figures.heatmaps import GRADIENT_COLORSCALE, VALUE_COLORSCALE, gradient_heatmap, value_heatmap
+from figures.heatmaps import (
+    GRADIENT_COLORSCALE,
+    VALUE_COLORSCALE,
+    grad_input_heatmap,
+    gradient_heatmap,
+    input_heatmap,
+    value_heatmap,
+)
 
-__all__ = ["GRADIENT_COLORSCALE", "VALUE_COLORSCALE", "gradient_heatmap", "value_heatmap"]
+__all__ = [
+    "GRADIENT_COLORSCALE",
+    "VALUE_COLORSCALE",
+    "grad_input_heatmap",
+    "gradient_heatmap",
+    "input_heatmap",
+    "value_heatmap",
+]

@@ -1,29 +1,44 @@
-"""Heatmaps of the four tensors: x, y, dL/dy and dL/dx.
+"""Heatmaps of the four tensors (x, y, dL/dy, dL/dx) and of the geometry maps.
 
 Every heatmap shares one style (``_matrix_heatmap``): matrix orientation (row 0 on top,
 column indices along the top), square cells, and the value printed in each cell while the
-grid is small enough for the browser to draw the labels quickly.
+grid is small enough for the browser to draw the labels quickly. Extras are layered on top
+as separate traces: the padding ring, window outlines, highlights, and an invisible layer of
+square markers that makes cells clickable (Streamlit returns no click points for heatmaps).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["GRADIENT_COLORSCALE", "VALUE_COLORSCALE", "gradient_heatmap", "value_heatmap"]
+from pooling import Window
+
+__all__ = [
+    "GRADIENT_COLORSCALE",
+    "VALUE_COLORSCALE",
+    "gradient_heatmap",
+    "grad_input_heatmap",
+    "input_heatmap",
+    "value_heatmap",
+]
 
 VALUE_COLORSCALE = "Blues"
 # Blue below zero, white at zero, red above (centred with zmid=0). The ends are mid-tones of
 # ColorBrewer's RdBu, so a uniform gradient (all 0.25) is a readable red, not a dark block.
-GRADIENT_COLORSCALE = [
-    [0.0, "#2166ac"],
-    [0.25, "#92c5de"],
-    [0.5, "#f7f7f7"],
-    [0.75, "#f4a582"],
-    [1.0, "#d6604d"],
-]
+GRADIENT_COLORSCALE = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#d6604d"]]
+PADDING_COLOR = "#e4e4e4"
+OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
+HIGHLIGHT_COLOR = "#ff8c00"  # orange: visible on both the blue and the red scales
+CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
+MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
 CELL_FORMAT = ".4~g"  # 0.25, 0.0625, -0.1875, 0.1111, 12.5: short, and exact where it can be
+CHART_PIXELS = 240  # about the drawing width of one of four charts in a row on a laptop
+
+Cell = tuple[int, int]
 
 
 def _matrix_heatmap(
@@ -33,58 +48,236 @@ def _matrix_heatmap(
     colorscale: str | list,
     zmid: float | None,
     height: int,
+    extent: tuple[int, int, int, int] | None = None,
+    clickable: bool = False,
 ) -> go.Figure:
-    """The shared heatmap style for a 2D array ``values`` named ``name`` in hover texts."""
+    """The shared heatmap of a 2D array ``values`` named ``name`` in hover texts.
+
+    ``extent`` (row_min, row_max, col_min, col_max) widens the axes, e.g. for padding.
+    ``clickable`` adds the invisible marker layer that reports clicked cells.
+    """
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
-    labelled = max(rows, cols) <= MAX_LABELLED_CELLS
-    heatmap = go.Heatmap(
-        z=values,
-        x=np.arange(cols),
-        y=np.arange(rows),
-        colorscale=colorscale,
-        zmid=zmid,
-        showscale=False,
-        xgap=1,
-        ygap=1,
-        texttemplate=f"%{{z:{CELL_FORMAT}}}" if labelled else None,
-        textfont={"size": _label_size(max(rows, cols))},
-        hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
+    row_min, row_max, col_min, col_max = extent or (0, rows - 1, 0, cols - 1)
+    span = max(row_max - row_min, col_max - col_min) + 1
+    labelled = span <= MAX_LABELLED_CELLS
+    figure = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=np.arange(cols),
+            y=np.arange(rows),
+            colorscale=colorscale,
+            zmid=zmid,
+            showscale=False,
+            xgap=1 if span <= 64 else 0,
+            ygap=1 if span <= 64 else 0,
+            texttemplate=f"%{{z:{_cell_format(span)}}}" if labelled else None,
+            textfont={"size": _label_size(span)},
+            hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
+            name=name,
+        )
     )
-    figure = go.Figure(heatmap)
+    if clickable:
+        rows_grid, cols_grid = np.indices(values.shape)
+        figure.add_trace(
+            go.Scatter(
+                x=cols_grid.ravel(),
+                y=rows_grid.ravel(),
+                customdata=values.ravel(),
+                mode="markers",
+                marker={"symbol": "square", "size": max(3, int(CHART_PIXELS / span)), "opacity": 0.0},
+                selected={"marker": {"opacity": 0.0}},
+                unselected={"marker": {"opacity": 0.0}},
+                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",
+                name="cells",
+                showlegend=False,
+            )
+        )
     figure.update_layout(
         title={"text": title, "x": 0.5, "xanchor": "center", "font": {"size": 16}},
         height=height,
         margin={"l": 28, "r": 8, "t": 64, "b": 8},
         plot_bgcolor="white",
+        showlegend=False,
+        clickmode="event+select" if clickable else "event",
+        dragmode=False,
     )
-    ticks = {"dtick": 1} if max(rows, cols) <= 16 else {}
-    figure.update_xaxes(side="top", showgrid=False, zeroline=False, constrain="domain", **ticks)
+    ticks = {"dtick": 1} if span <= 16 else {}
+    figure.update_xaxes(
+        side="top", showgrid=False, zeroline=False, constrain="domain",
+        range=[col_min - 0.5, col_max + 0.5], **ticks,
+    )
     # Matrix orientation: row 0 on top; square cells.
     figure.update_yaxes(
-        autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False, constrain="domain", **ticks
+        range=[row_max + 0.5, row_min - 0.5], scaleanchor="x", showgrid=False, zeroline=False,
+        constrain="domain", **ticks,
     )
     return figure
 
 
 def _label_size(cells: int) -> int:
-    """Cell label font size: large for a 4x4 grid, smaller as cells shrink."""
-    return int(np.clip(64 // max(cells, 1), 8, 16))
+    """Cell label font size: a five-character label fits the cell's width on screen, 7 to 16 px."""
+    return int(np.clip(CHART_PIXELS / max(cells, 1) / 3.2, 7, 16))
 
 
-def value_heatmap(values: np.ndarray, title: str, name: str = "x", height: int = 340) -> go.Figure:
+def _cell_format(cells: int) -> str:
+    """Fewer significant digits as cells get narrow."""
+    if cells <= 5:
+        return CELL_FORMAT
+    return ".3~g" if cells <= 10 else ".2~g"
+
+
+def _rectangles_trace(
+    rectangles: Sequence[tuple[float, float, float, float]], color: str, width: float, name: str
+) -> go.Scatter:
+    """One line trace drawing many rectangles (row0, row1, col0, col1 in cell units), separated by
+    None: hundreds of outlines cost one trace instead of hundreds of layout shapes."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for row0, row1, col0, col1 in rectangles:
+        xs += [col0, col1, col1, col0, col0, None]
+        ys += [row0, row0, row1, row1, row0, None]
+    return go.Scatter(
+        x=xs, y=ys, mode="lines", line={"color": color, "width": width},
+        hoverinfo="skip", name=name, showlegend=False,
+    )
+
+
+def _window_rectangle(window: Window) -> tuple[float, float, float, float]:
+    return (window.row_start - 0.5, window.row_stop - 0.5, window.col_start - 0.5, window.col_stop - 0.5)
+
+
+def _cell_rectangle(cell: Cell) -> tuple[float, float, float, float]:
+    row, col = cell
+    return (row - 0.5, row + 0.5, col - 0.5, col + 0.5)
+
+
+def _add_highlights(figure: go.Figure, windows: Sequence[Window], cells: Sequence[Cell]) -> None:
+    """Orange outlines around the highlighted windows, black around highlighted cells. With a
+    cell selected its windows are drawn thinner, so the cell stands out among them."""
+    if windows:
+        width = 2 if cells else 4
+        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows"))
+    if cells:
+        figure.add_trace(_rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells"))
+
+
+def value_heatmap(
+    values: np.ndarray,
+    title: str,
+    name: str = "x",
+    height: int = 340,
+    clickable: bool = False,
+    highlight_cells: Sequence[Cell] = (),
+) -> go.Figure:
     """Heatmap of an input or output tensor, on a sequential colour scale.
 
     >>> value_heatmap(np.zeros((2, 3)), "x").data[0].z.shape
     (2, 3)
     """
-    return _matrix_heatmap(values, title, name, VALUE_COLORSCALE, zmid=None, height=height)
+    figure = _matrix_heatmap(values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable)
+    _add_highlights(figure, (), highlight_cells)
+    return figure
 
 
-def gradient_heatmap(values: np.ndarray, title: str, name: str = "dL/dx", height: int = 340) -> go.Figure:
+def gradient_heatmap(
+    values: np.ndarray,
+    title: str,
+    name: str = "dL/dx",
+    height: int = 340,
+    clickable: bool = False,
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+) -> go.Figure:
     """Heatmap of a gradient, on a diverging colour scale centred at 0 (white = no gradient).
 
     >>> gradient_heatmap(np.full((2, 2), 0.25), "dL/dx").data[0].zmid
     0.0
     """
-    return _matrix_heatmap(values, title, name, GRADIENT_COLORSCALE, zmid=0.0, height=height)
+    figure = _matrix_heatmap(values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable)
+    _add_highlights(figure, highlight_windows, highlight_cells)
+    return figure
+
+
+def grad_input_heatmap(
+    grad_input: np.ndarray,
+    windows: Sequence[Window],
+    height: int = 340,
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+) -> go.Figure:
+    """dL/dx, clickable, with the highlighted windows clipped to the input (padding gets no gradient).
+
+    >>> figure = grad_input_heatmap(np.full((4, 4), 0.25), [])
+    >>> [trace.type for trace in figure.data]
+    ['heatmap', 'scatter']
+    """
+    rows, cols = grad_input.shape
+    clipped = [
+        Window(
+            w.out_row, w.out_col, max(w.row_start, 0), min(w.row_stop, rows),
+            max(w.col_start, 0), min(w.col_stop, cols), w.input_cells, w.divisor,
+        )
+        for w in highlight_windows
+    ]
+    return gradient_heatmap(
+        grad_input, "∂L/∂x = x.grad", "dL/dx", height, True, clipped, highlight_cells
+    )
+
+
+def _windows_overlap(windows: Sequence[Window]) -> bool:
+    first = windows[0]
+    row_step = next((w.row_start - first.row_start for w in windows if w.row_start != first.row_start), None)
+    col_step = next((w.col_start - first.col_start for w in windows if w.col_start != first.col_start), None)
+    rows_overlap = row_step is not None and row_step < first.row_stop - first.row_start
+    cols_overlap = col_step is not None and col_step < first.col_stop - first.col_start
+    return rows_overlap or cols_overlap
+
+
+def input_heatmap(
+    x: np.ndarray,
+    windows: Sequence[Window],
+    padding: tuple[int, int],
+    height: int = 340,
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+) -> go.Figure:
+    """The input x with its padding drawn as a grey ring of zeros and every pooling window outlined.
+
+    >>> figure = input_heatmap(np.zeros((2, 2)), [], padding=(1, 1))
+    >>> [trace.name for trace in figure.data]
+    ['x', 'cells', 'padding']
+    """
+    rows, cols = x.shape
+    pad_rows, pad_cols = padding
+    # The axes reach every cell a window touches: the padding, and the ceil_mode overhang.
+    row_max = max([rows - 1 + pad_rows] + [w.row_stop - 1 for w in windows])
+    col_max = max([cols - 1 + pad_cols] + [w.col_stop - 1 for w in windows])
+    extent = (-pad_rows, row_max, -pad_cols, col_max)
+    title = f"x: input ({rows}×{cols})" + (f", padding {pad_rows}×{pad_cols}" if pad_rows or pad_cols else "")
+    figure = _matrix_heatmap(x, title, "x", VALUE_COLORSCALE, None, height, extent, clickable=True)
+    if pad_rows or pad_cols:
+        # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
+        padded_rows = np.arange(-pad_rows, rows + pad_rows)
+        padded_cols = np.arange(-pad_cols, cols + pad_cols)
+        inside = np.outer((padded_rows >= 0) & (padded_rows < rows), (padded_cols >= 0) & (padded_cols < cols))
+        ring = np.where(inside, np.nan, 0.0)
+        ring_text = np.where(inside, "", "0")
+        span = max(len(padded_rows), len(padded_cols))
+        figure.add_trace(
+            go.Heatmap(
+                z=ring, x=padded_cols, y=padded_rows,
+                colorscale=[[0, PADDING_COLOR], [1, PADDING_COLOR]], showscale=False,
+                xgap=1, ygap=1,
+                text=ring_text,
+                texttemplate="%{text}" if span <= MAX_LABELLED_CELLS else None,
+                textfont={"size": _label_size(span), "color": "#8a8a8a"},
+                hovertemplate="padding [%{y}, %{x}]: adds 0 to a window's sum<extra></extra>",
+                name="padding",
+            )
+        )
+    # Outline the windows when they tile or leave gaps; overlapping outlines would hide the numbers.
+    if 0 < len(windows) <= MAX_OUTLINED_WINDOWS and not _windows_overlap(windows):
+        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], OUTLINE_COLOR, 1.2, "windows"))
+    _add_highlights(figure, highlight_windows, highlight_cells)
+    return figure

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -26,6 +28,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SCRIPT_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 
 
 def chromium_path() -> str | None:
@@ -94,11 +97,18 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
-    """Wait until the script run is over and every chart has drawn."""
+    """Wait until a script run has finished (the page title is drawn and the app is idle)
+    and every chart on the page has drawn its SVG."""
+    try:  # an interaction starts a run a moment later: catch it, if it is not over already
+        page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
+    # Chart containers appear with the script run; plotly draws into them a moment later.
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                 .every(chart => chart.querySelector('.main-svg'))""",
+        """() => [...document.querySelectorAll('[data-testid="stElementContainer"].stPrintGraphic')]
+                 .every(container => container.querySelector('.main-svg, img, canvas'))""",
         timeout=timeout,
     )
     page.wait_for_timeout(300)  # plotly finishes laying out its text after the svg appears
@@ -129,3 +139,15 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
     return path
+
+
+def click_cell(page, chart_index: int, row: int, col: int, extent: tuple[int, int, int, int]) -> None:
+    """Click the centre of cell (row, col) of a heatmap whose axes span ``extent`` =
+    (row_min, row_max, col_min, col_max), then wait for the rerun to finish."""
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(chart_index)
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    row_min, row_max, col_min, col_max = extent
+    x = box["x"] + (col - col_min + 0.5) / (col_max - col_min + 1) * box["width"]
+    y = box["y"] + (row - row_min + 0.5) / (row_max - row_min + 1) * box["height"]
+    page.mouse.click(x, y)
+    wait_for_app(page)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chart_cell_texts, screenshot, wait_for_app
+from tests.browser import chart_cell_texts, click_cell, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
+CHARTS = '[data-testid="stPlotlyChart"]'
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _alerts(page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').all_inner_texts()
+
 
 def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, app_url):
-    page.goto(app_url)
+    page.goto(f"{app_url}/classic")
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 6
@@ -18,3 +28,80 @@ def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, ap
     assert chart_cell_texts(page, 3) == ["0.25"] * 16
     assert chart_cell_texts(page, 2) == ["1"] * 4
     screenshot(page, "classic-example")
+
+
+def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
+    page.goto(f"{app_url}/?height=6&width=6")
+    wait_for_app(page)
+    _no_exception(page)
+    assert page.locator(CHARTS).count() >= 4
+    # kernel 2 on 6x6: y and dL/dy are 3x3, x and dL/dx 6x6.
+    assert [len(chart_cell_texts(page, i)) for i in range(4)] == [36, 9, 9, 36]
+    screenshot(page, "playground-kernel-2")
+    slider = page.locator(".st-key-kernel_h input[type='range']")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    _no_exception(page)
+    assert slider.input_value() == "3"
+    # kernel 3, stride 3: y and dL/dy are 2x2; every dL/dx cell is 1/9.
+    assert [len(chart_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
+    assert set(chart_cell_texts(page, 3)) == {"0.111"}
+    screenshot(page, "playground-kernel-3")
+
+
+def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
+    page.goto(app_url)
+    wait_for_app(page)
+    click_cell(page, 1, 1, 0, (0, 1, 0, 1))  # y[1, 0]
+    _no_exception(page)
+    caption = next(text for text in _alerts(page) if "y[1, 0]" in text)
+    assert "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5" in caption
+    assert "split into 4 shares of 0.25" in caption
+    # The orange window outline is drawn on x and on dL/dx.
+    for index in (0, 3):
+        chart = page.locator(CHARTS).nth(index)
+        assert chart.locator('path[style*="rgb(255, 140, 0)"]').count() >= 1
+    screenshot(page, "playground-click-output")
+
+
+def test_playground_click_on_an_input_cell_lists_its_shares(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    wait_for_app(page)
+    click_cell(page, 3, 2, 2, (0, 4, 0, 4))  # dL/dx[2, 2]
+    _no_exception(page)
+    assert any(
+        text.strip().endswith("y[2, 0], y[2, 1], y[2, 2]).") and "dL/dx[2, 2] = 1/9 + 1/9" in text
+        for text in _alerts(page)
+    ), _alerts(page)
+    screenshot(page, "playground-click-input")
+
+
+def test_playground_shared_url_reproduces_the_view(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=3&kernel_w=3&stride_h=1&stride_w=1&height=5&width=5&input=ones")
+    wait_for_app(page)
+    _no_exception(page)
+    assert len(chart_cell_texts(page, 1)) == 9  # a 3x3 output
+    gradient = chart_cell_texts(page, 3)
+    assert gradient[0] == "0.1111" and gradient[12] == "1"  # corner 1/9, centre 9/9
+    assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
+    screenshot(page, "playground-shared-url")
+
+
+def test_playground_bad_url_warns_and_keeps_working(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=abc&height=0&loss=%3Cscript%3Ealert(1)%3C/script%3E")
+    wait_for_app(page)
+    _no_exception(page)
+    alerts = " ".join(_alerts(page))
+    assert "kernel_h=abc" in alerts and "height=0" in alerts and "loss=<script>" in alerts
+    assert page.locator("script:text('alert(1)')").count() == 0
+    assert len(chart_cell_texts(page, 3)) == 16
+    screenshot(page, "playground-bad-url")
+
+
+def test_playground_invalid_pooling_shows_an_error_not_a_traceback(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=7&height=3&width=3")
+    wait_for_app(page)
+    _no_exception(page)
+    assert any("kernel 7 is larger than the padded input" in text for text in _alerts(page))
+    screenshot(page, "playground-invalid")

@@ -1,0 +1,201 @@
+"""The Playground: pick kernel, stride, padding, input and loss; see x, y, dL/dy and dL/dx.
+
+Streamlit reruns this script on every change. The flow of one run: sidebar widgets (bound to
+the URL) -> the numpy core -> figure functions -> ``st.plotly_chart``. A click on a chart
+reruns the script with the clicked cell in ``st.session_state.playground_selected``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from pooling import (
+    PoolingError,
+    Window,
+    avg_pool2d,
+    avg_pool2d_backward,
+    avg_pool2d_divisors,
+    check_pool2d_args,
+    coverage,
+    output_size,
+    windows,
+)
+from pooling.reference import finite_difference_grad, torch_avg_pool2d
+from scenario.explain import (
+    divisor_summary,
+    explain_input_cell,
+    explain_output_cell,
+    output_size_text,
+    windows_covering,
+)
+from scenario.inputs import InputError
+from scenario.losses import loss_for
+from scenario.params import PoolParams
+from ui.controls import URL_KEYS, custom_weights, input_controls, loss_controls, pool_controls, read_input
+from ui.url import UrlCheck
+
+CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
+FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def _remember_click(chart: str) -> None:
+    """on_select callback: keep the clicked cell, and which tensor it belongs to."""
+    points = st.session_state[f"playground_{chart}"].selection.points
+    if points:
+        point = points[0]
+        st.session_state.playground_selected = (CHARTS[chart], int(point["y"]), int(point["x"]))
+
+
+def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
+    kernels, strides, paddings = params.kernel_size, params.effective_stride, params.padding
+    return tuple(
+        output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings)
+    )
+
+
+def _selection(
+    x_shape: tuple[int, int], y_shape: tuple[int, int], all_windows: list[Window]
+) -> tuple[str, int, int, list[Window]] | None:
+    """The remembered click, if it still fits the current shapes, with the windows it involves."""
+    selected = st.session_state.get("playground_selected")
+    if selected is None:
+        return None
+    kind, row, col = selected
+    rows, cols = x_shape if kind == "input" else y_shape
+    if not (0 <= row < rows and 0 <= col < cols):
+        return None
+    if kind == "output":
+        return kind, row, col, [all_windows[row * y_shape[1] + col]]
+    return kind, row, col, windows_covering(all_windows, row, col)
+
+
+def _matches_torch(x, grad_output, y, grad_input, params: PoolParams) -> None:
+    """The badge: our core against torch autograd (float64), and finite differences when small."""
+    torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params.kwargs())
+    difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
+    checks = f"torch autograd (float64): max |difference| = {difference:.1e}"
+    agree = difference <= 1e-10
+    if x.size <= FINITE_DIFFERENCE_MAX_CELLS:
+        numeric = finite_difference_grad(lambda v: avg_pool2d(v, **params.kwargs()), x, grad_output)
+        numeric_difference = np.abs(numeric - grad_input).max()
+        scale = max(1.0, np.abs(grad_input).max())
+        agree = agree and numeric_difference <= 1e-6 * scale
+        checks += f"; central finite differences: max |difference| = {numeric_difference:.1e}"
+    if agree:
+        st.success(f"**Matches torch.** {checks}.", icon=":material/verified:")
+    else:
+        st.error(
+            f"**Does NOT match torch.** {checks}. This is a bug in the app: please report this link.",
+            icon=":material/report:",
+        )
+
+
+def playground_page() -> None:
+    url = UrlCheck(URL_KEYS)
+    with st.sidebar:
+        choice = input_controls(url)
+        params = pool_controls(url)
+
+    # The input, then the pooling configuration: each may be invalid, and says why.
+    try:
+        x = read_input(choice)
+    except InputError as error:
+        x = None
+        st.error(f"**This input cannot be used:** {error}", icon=":material/error:")
+    pooling_error = None
+    if x is not None:
+        try:
+            check_pool2d_args(x.shape, **{k: v for k, v in params.kwargs().items() if k != "count_include_pad"})
+        except PoolingError as error:
+            pooling_error = str(error)
+    y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
+    with st.sidebar:
+        loss_choice = loss_controls(url, y_shape, choice.source)
+    url.show()
+    if pooling_error is not None:
+        st.error(f"**torch rejects this pooling:** {pooling_error}.", icon=":material/block:")
+    if x is None or y_shape is None:
+        return
+
+    # The numbers: our numpy core does all of them.
+    kwargs = params.kwargs()
+    y = avg_pool2d(x, **kwargs)
+    weights = custom_weights(y.shape) if loss_choice["name"] == "custom" else None
+    loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights)
+    grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
+    all_windows = windows(x.shape, **kwargs)
+
+    with st.sidebar:
+        st.latex(loss.latex)
+
+    selection = _selection(x.shape, y.shape, all_windows)
+    lit_windows: list[Window] = []
+    lit_inputs: list[tuple[int, int]] = []
+    lit_outputs: list[tuple[int, int]] = []
+    if selection is not None:
+        kind, row, col, lit_windows = selection
+        if kind == "input":
+            lit_inputs = [(row, col)]
+        lit_outputs = [(w.out_row, w.out_col) for w in lit_windows]
+
+    st.markdown(
+        f"`{params.torch_call()}` on a {x.shape[0]}×{x.shape[1]} input gives a {y.shape[0]}×{y.shape[1]} "
+        f"output; `{loss.torch_code}` = {loss.value:.4g}. **Click any cell** to see where its numbers come from."
+    )
+    figures = {
+        "x": input_heatmap(x, all_windows, params.padding, highlight_windows=lit_windows, highlight_cells=lit_inputs),
+        "y": value_heatmap(
+            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", clickable=True, highlight_cells=lit_outputs
+        ),
+        "grad_output": gradient_heatmap(
+            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", clickable=True, highlight_cells=lit_outputs
+        ),
+        "grad_input": grad_input_heatmap(
+            grad_input, all_windows, highlight_windows=lit_windows, highlight_cells=lit_inputs
+        ),
+    }
+    for column, (name, figure) in zip(st.columns(4), figures.items()):
+        column.plotly_chart(
+            figure, key=f"playground_{name}", on_select=lambda name=name: _remember_click(name),
+            selection_mode="points", config=CHART_CONFIG,
+        )
+
+    if selection is None:
+        st.info(
+            "Each output's gradient is shared equally by the cells of its window, and where "
+            "windows overlap the shares add up. Click a cell of y or ∂L/∂y to follow one output, "
+            "or a cell of x or ∂L/∂x to see every share it receives.",
+            icon=":material/touch_app:",
+        )
+    elif selection[0] == "output":
+        st.info(explain_output_cell(lit_windows[0], x, y, loss.grad_output), icon=":material/call_split:")
+    else:
+        _, row, col, _ = selection
+        st.info(explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input), icon=":material/call_merge:")
+
+    _matches_torch(x, loss.grad_output, y, grad_input, params)
+
+    with st.expander("The numbers behind the picture", icon=":material/calculate:"):
+        strides = params.effective_stride
+        for n, k, s, p, symbol in zip(x.shape, params.kernel_size, strides, params.padding, ("H", "W")):
+            st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol))
+        divisors = avg_pool2d_divisors(x.shape, **kwargs)
+        st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override))
+        cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
+        left, right, _ = st.columns([1, 1, 2])
+        left.plotly_chart(
+            value_heatmap(cover, "coverage: windows per cell", "windows"), key="playground_coverage",
+            config=CHART_CONFIG,
+        )
+        right.plotly_chart(
+            value_heatmap(divisors, "divisor of each window", "divisor"), key="playground_divisors",
+            config=CHART_CONFIG,
+        )
+
+
+st.title("Playground")
+st.caption("Set up any nn.AvgPool2d in the sidebar and watch the gradient flow back from dL/dy to dL/dx.")
+playground_page()

@@ -1,0 +1,140 @@
+"""The input x: generated grids, and parsers for uploaded CSV files and images.
+
+Parsers raise ``InputError`` with a message for the learner (what is wrong, where, and how to
+fix it); the page shows it with ``st.error`` and keeps working.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+
+__all__ = [
+    "CLASSIC_X",
+    "GENERATED_SOURCES",
+    "IMAGE_MAX_CELLS",
+    "INPUT_SOURCES",
+    "MAX_GRID",
+    "InputError",
+    "generated_input",
+    "parse_csv",
+    "parse_image",
+]
+
+INPUT_SOURCES = ("random", "arange", "ones", "checkerboard", "ramp", "classic", "custom", "csv", "image")
+GENERATED_SOURCES = ("random", "arange", "ones", "checkerboard", "ramp")
+MAX_GRID = 64  # largest H or W of a generated, typed or CSV input
+IMAGE_MAX_CELLS = 128  # images are downscaled to at most 128 x 128 cells
+
+# The classic example's x: torch.manual_seed(0); torch.randn(1, 1, 4, 4) (float32 values),
+# the same x as the classic example page at its first seed (a test checks it against torch).
+CLASSIC_X = np.array(
+    [
+        [-1.1258398294448853, -1.152360200881958, -0.2505785822868347, -0.4338788092136383],
+        [0.8487103581428528, 0.6920091509819031, -0.31601276993751526, -2.1152193546295166],
+        [0.32227492332458496, -1.2633347511291504, 0.34998318552970886, 0.30813392996788025],
+        [0.11984150856733322, 1.237657904624939, 1.1167771816253662, -0.2472781538963318],
+    ]
+)
+
+
+class InputError(ValueError):
+    """An input the app cannot use, explained for the learner."""
+
+
+def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.ndarray:
+    """A generated H x W input.
+
+    >>> generated_input("arange", 2, 3).tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    >>> generated_input("checkerboard", 2, 2).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    rows, cols = np.indices((height, width))
+    if source == "random":
+        # Two decimals keep the printed cells short; the values are still standard normal.
+        return np.random.default_rng(seed).standard_normal((height, width)).round(2)
+    if source == "arange":  # like torch.arange(H * W).reshape(H, W)
+        return np.arange(height * width, dtype=np.float64).reshape(height, width)
+    if source == "ones":
+        return np.ones((height, width))
+    if source == "checkerboard":
+        return ((rows + cols) % 2).astype(np.float64)
+    if source == "ramp":  # rises by 1 per step right or down
+        return (rows + cols).astype(np.float64)
+    if source == "classic":
+        return CLASSIC_X.copy()
+    raise InputError(f"unknown input source {source!r}: use one of {', '.join(INPUT_SOURCES)}")
+
+
+def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
+    """A numeric grid from CSV text: one row per line, values separated by commas.
+
+    >>> parse_csv(b"1, 2\\n3, 4\\n").tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text: save it as a plain .csv file") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError("the CSV file is empty: it needs at least one row of numbers")
+    rows: list[list[float]] = []
+    for line_number, line in enumerate(lines, start=1):
+        row = []
+        for column, cell in enumerate(line.split(","), start=1):
+            try:
+                value = float(cell.strip())
+            except ValueError:
+                shown = cell.strip()[:20] or "(empty)"
+                raise InputError(
+                    f"row {line_number}, column {column}: {shown!r} is not a number; "
+                    f"the CSV must hold numbers only, separated by commas, with no header"
+                ) from None
+            if not math.isfinite(value):
+                raise InputError(
+                    f"row {line_number}, column {column} is {cell.strip()}: "
+                    f"use finite numbers (nan and inf have no place in a lesson grid)"
+                )
+            row.append(value)
+        if rows and len(row) != len(rows[0]):
+            raise InputError(
+                f"row {line_number} has {len(row)} values but row 1 has {len(rows[0])}: "
+                f"every row needs the same number of values"
+            )
+        rows.append(row)
+    grid = np.array(rows, dtype=np.float64)
+    if max(grid.shape) > max_cells:
+        raise InputError(
+            f"the CSV grid is {grid.shape[0]} x {grid.shape[1]}; the playground takes at most "
+            f"{max_cells} x {max_cells}: use fewer rows or columns"
+        )
+    return grid
+
+
+def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
+    """A PNG or JPEG as grayscale values 0..255, downscaled to fit max_cells x max_cells
+    (aspect ratio kept). JPEGs are decoded straight to a reduced size where possible, so a
+    huge photo never sits in memory at full size."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                raise InputError(f"the file is a {image.format} image: upload a PNG or JPEG")
+            # JPEG only: let the decoder scale down by 1/2, 1/4 or 1/8 while decoding.
+            image.draft("L", (max_cells, max_cells))
+            gray = image.convert("L")
+            gray.thumbnail((max_cells, max_cells), Image.Resampling.LANCZOS)
+            return np.asarray(gray, dtype=np.float64)
+    except UnidentifiedImageError:
+        raise InputError("the file is not a PNG or JPEG image that can be read: upload another file") from None
+    except Image.DecompressionBombError:
+        raise InputError("the image has too many pixels to open safely: upload a smaller image") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(f"the image could not be read ({error}): upload another PNG or JPEG") from None

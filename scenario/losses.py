@@ -1,0 +1,89 @@
+"""The loss L(y) the learner picks, which fixes the upstream gradient dL/dy.
+
+Backward through pooling only ever sees dL/dy: the loss matters only through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LOSSES", "Loss", "loss_for"]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: its value at y, its gradient dL/dy, and its formula in LaTeX and in torch."""
+
+    name: str
+    value: float
+    grad_output: np.ndarray
+    latex: str
+    torch_code: str
+
+
+LOSSES = ("sum", "mean", "square", "random", "cell", "custom")
+LOSS_LABELS = {
+    "sum": "sum: L = y.sum()",
+    "mean": "mean: L = y.mean()",
+    "square": "square: L = ½·(y²).sum()",
+    "random": "random weights: L = (w·y).sum()",
+    "cell": "one cell: L = y[i, j]",
+    "custom": "custom weights: L = (w·y).sum()",
+}
+
+
+def loss_for(
+    name: str,
+    y: np.ndarray,
+    seed: int = 0,
+    cell: tuple[int, int] = (0, 0),
+    weights: np.ndarray | None = None,
+) -> Loss:
+    """The loss ``name`` at output y.
+
+    >>> loss_for("mean", np.ones((2, 2))).grad_output.tolist()
+    [[0.25, 0.25], [0.25, 0.25]]
+    >>> loss_for("square", np.array([[3.0]])).value
+    4.5
+    """
+    if name == "sum":  # each output counts once
+        grad = np.ones_like(y)
+        return Loss(name, float(y.sum()), grad, r"L = \sum_{i,j} y_{ij},\quad \frac{\partial L}{\partial y_{ij}} = 1",
+                    "loss = y.sum()")
+    if name == "mean":  # each output counts 1/n
+        grad = np.full_like(y, 1.0 / y.size)
+        return Loss(
+            name, float(y.mean()), grad,
+            rf"L = \frac{{1}}{{{y.size}}} \sum_{{i,j}} y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = \frac{{1}}{{{y.size}}}",
+            "loss = y.mean()",
+        )
+    if name == "square":  # d/dy of y^2 / 2 is y: now the gradient depends on x
+        return Loss(
+            name, float(0.5 * (y**2).sum()), y.copy(),
+            r"L = \tfrac12 \sum_{i,j} y_{ij}^2,\quad \frac{\partial L}{\partial y_{ij}} = y_{ij}",
+            "loss = 0.5 * (y ** 2).sum()",
+        )
+    if name == "cell":
+        row, col = cell
+        grad = np.zeros_like(y)
+        grad[row, col] = 1.0
+        return Loss(
+            name, float(y[row, col]), grad,
+            rf"L = y_{{{row},{col}}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = "
+            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{otherwise}}\end{{cases}}",
+            f"loss = y[0, 0, {row}, {col}]",
+        )
+    if name in ("random", "custom"):
+        if name == "random":  # seeded weights, two decimals to stay readable
+            weights = np.random.default_rng(seed).standard_normal(y.shape).round(2)
+        weights = np.asarray(weights, dtype=np.float64)
+        source = f"random (seed {seed})" if name == "random" else "typed in the grid"
+        return Loss(
+            name, float((weights * y).sum()), weights,
+            rf"L = \sum_{{i,j}} w_{{ij}}\, y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = w_{{ij}}"
+            rf"\quad (w \text{{ {source}}})",
+            "loss = (w * y).sum()",
+        )
+    raise ValueError(f"unknown loss {name!r}: use one of {', '.join(LOSSES)}")

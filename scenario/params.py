@@ -1,0 +1,57 @@
+"""The pooling configuration as one small frozen object, in torch's vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PoolParams"]
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """``nn.AvgPool2d`` arguments, each per axis as (height, width).
+
+    >>> PoolParams(kernel_size=(2, 2)).kwargs()["stride"]
+    (2, 2)
+    """
+
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int] | None = None  # None: the kernel size, as in torch
+    padding: tuple[int, int] = (0, 0)
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+
+    @property
+    def effective_stride(self) -> tuple[int, int]:
+        return self.kernel_size if self.stride is None else self.stride
+
+    def kwargs(self) -> dict:
+        """Keyword arguments for ``pooling.avg_pool2d`` and ``F.avg_pool2d``."""
+        return {
+            "kernel_size": self.kernel_size,
+            "stride": self.effective_stride,
+            "padding": self.padding,
+            "ceil_mode": self.ceil_mode,
+            "count_include_pad": self.count_include_pad,
+            "divisor_override": self.divisor_override,
+        }
+
+    def torch_call(self) -> str:
+        """The ``nn.AvgPool2d(...)`` call that builds this layer, non-default arguments only."""
+        parts = [f"kernel_size={_axis_pair(self.kernel_size)}"]
+        if self.stride is not None and self.stride != self.kernel_size:
+            parts.append(f"stride={_axis_pair(self.stride)}")
+        if self.padding != (0, 0):
+            parts.append(f"padding={_axis_pair(self.padding)}")
+        if self.ceil_mode:
+            parts.append("ceil_mode=True")
+        if not self.count_include_pad:
+            parts.append("count_include_pad=False")
+        if self.divisor_override is not None:
+            parts.append(f"divisor_override={self.divisor_override}")
+        return f"nn.AvgPool2d({', '.join(parts)})"
+
+
+def _axis_pair(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"

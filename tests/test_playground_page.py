@@ -1,0 +1,366 @@
+"""The Playground through AppTest: every control path, checked against torch autograd.
+
+Each test reads the four heatmaps the page actually drew (x, y, dL/dy, dL/dx), recomputes
+y and dL/dx from that x and dL/dy with torch, and compares.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from pooling.reference import torch_avg_pool2d
+from tests.conftest import APP, chart_figures, heatmap_values
+
+TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
+
+
+def _run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return _run()
+
+
+def _view(at: AppTest) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x, y, dL/dy and dL/dx as the page drew them."""
+    x, y, grad_output, grad_input = (heatmap_values(figure) for figure in chart_figures(at)[:4])
+    return x, y, grad_output, grad_input
+
+
+def _assert_matches_torch(at: AppTest, **params) -> tuple[np.ndarray, ...]:
+    x, y, grad_output, grad_input = _view(at)
+    torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params)
+    assert_allclose(y, torch_y, **TOLERANCE)
+    assert_allclose(grad_input, torch_grad_input, **TOLERANCE)
+    assert "Matches torch" in at.success[0].value
+    assert not at.error
+    return x, y, grad_output, grad_input
+
+
+# ---------------------------------------------------------------------------------------
+# Defaults and the classic numbers.
+
+
+def test_default_view_is_the_classic_rule_on_a_readable_input(at):
+    x, y, grad_output, grad_input = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert_array_equal(x, np.arange(16.0).reshape(4, 4))
+    assert_array_equal(y, [[2.5, 4.5], [10.5, 12.5]])
+    assert_array_equal(grad_output, np.ones((2, 2)))
+    assert_array_equal(grad_input, np.full((4, 4), 0.25))
+    assert "H_out = floor((4 + 2*0 - 2) / 2) + 1 = 2" in at.markdown[1].value
+    assert r"\frac{\partial L}{\partial y_{ij}} = 1" in at.sidebar.latex[0].value
+
+
+def test_the_classic_source_reproduces_the_article(at):
+    at.selectbox(key="input").set_value("classic").run()
+    x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    assert_array_equal(x, torch.randn(1, 1, 4, 4)[0, 0].double().numpy())
+    assert_array_equal(_view(at)[3], np.full((4, 4), 0.25))
+
+
+# ---------------------------------------------------------------------------------------
+# Every input source.
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ones", np.ones((5, 3))),
+        ("arange", np.arange(15.0).reshape(5, 3)),
+        ("checkerboard", np.indices((5, 3)).sum(0) % 2),
+        ("ramp", np.indices((5, 3)).sum(0)),
+    ],
+)
+def test_generated_sources(at, source, expected):
+    at.selectbox(key="input").set_value(source)
+    at.slider(key="height").set_value(5)
+    at.slider(key="width").set_value(3).run()
+    x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert_array_equal(x, expected)
+
+
+def test_random_source_follows_its_seed(at):
+    at.selectbox(key="input").set_value("random").run()
+    first = _assert_matches_torch(at, kernel_size=2, stride=2)[0]
+    at.number_input(key="seed").set_value(7).run()
+    second = _assert_matches_torch(at, kernel_size=2, stride=2)[0]
+    assert not np.array_equal(first, second)
+    assert_array_equal(second, np.random.default_rng(7).standard_normal((4, 4)).round(2))
+
+
+def test_custom_grid_edits_reach_the_input(at):
+    at.selectbox(key="input").set_value("custom").run()
+    at.session_state["custom_x_4x4"] = {"edited_rows": {1: {"2": 100.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert x[1, 2] == 100.0
+    assert x[0, 0] == 0.0
+
+
+def _upload(at: AppTest, key: str, name: str, data: bytes, mime: str) -> AppTest:
+    at.file_uploader(key=key).upload(name, data, mime).run()
+    assert not at.exception
+    return at
+
+
+def test_csv_upload(at):
+    at.selectbox(key="input").set_value("csv").run()
+    assert "Upload a CSV file" in at.info[0].value
+    _upload(at, "csv_file", "grid.csv", b"1, 2, 3\n4, 5, 6\n7, 8, 9\n", "text/csv")
+    x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert_array_equal(x, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"1,2,3\n4,5\n", "row 2 has 2 values but row 1 has 3"),
+        (b"1,2\nfoo,4\n", "row 2, column 1: 'foo' is not a number"),
+        (b"", "the CSV file is empty"),
+        (b"1,nan\n2,3\n", "use finite numbers"),
+    ],
+)
+def test_bad_csv_uploads_are_explained(at, data, message):
+    at.selectbox(key="input").set_value("csv").run()
+    _upload(at, "csv_file", "bad.csv", data, "text/csv")
+    assert message in at.error[0].value
+    assert not at.get("plotly_chart")
+    # The page stays usable: switch back to a generated input.
+    at.selectbox(key="input").set_value("ones").run()
+    assert not at.error and not at.exception
+
+
+def _png(width: int, height: int) -> bytes:
+    gradient = np.linspace(0, 255, width * height).reshape(height, width).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(gradient, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_image_upload_is_grayscale_and_downscaled(at):
+    at.selectbox(key="input").set_value("image").run()
+    _upload(at, "image_file", "photo.png", _png(300, 150), "image/png")
+    x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert x.shape == (64, 128)  # at most 128 cells, aspect ratio kept
+    assert 0 <= x.min() < x.max() <= 255
+
+
+def test_a_file_that_is_not_an_image_is_explained(at):
+    at.selectbox(key="input").set_value("image").run()
+    _upload(at, "image_file", "notes.png", b"this is not a picture", "image/png")
+    assert "not a PNG or JPEG image" in at.error[0].value
+
+
+# ---------------------------------------------------------------------------------------
+# Every loss.
+
+
+def test_losses_give_their_upstream_gradients(at):
+    at.selectbox(key="input").set_value("arange")
+    at.slider(key="height").set_value(6)
+    at.slider(key="width").set_value(6).run()
+    expected = {
+        "sum": lambda y: np.ones_like(y),
+        "mean": lambda y: np.full_like(y, 1 / y.size),
+        "square": lambda y: y,
+        "random": lambda y: np.random.default_rng(0).standard_normal(y.shape).round(2),
+    }
+    for loss, upstream in expected.items():
+        at.selectbox(key="loss").set_value(loss).run()
+        _, y, grad_output, _ = _assert_matches_torch(at, kernel_size=2, stride=2)
+        assert_allclose(grad_output, upstream(y), **TOLERANCE, err_msg=loss)
+
+
+def test_cell_loss_sends_gradient_through_one_window_only(at):
+    at.selectbox(key="loss").set_value("cell").run()
+    at.number_input(key="loss_row").set_value(1)
+    at.number_input(key="loss_col").set_value(0).run()
+    _, _, grad_output, grad_input = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert_array_equal(grad_output, [[0, 0], [1, 0]])
+    assert_array_equal(grad_input[2:4, 0:2], np.full((2, 2), 0.25))
+    assert grad_input.sum() == 1.0
+    assert "y_{1,0}" in at.sidebar.latex[0].value
+
+
+def test_custom_loss_grid(at):
+    at.selectbox(key="loss").set_value("custom").run()
+    at.session_state["custom_grad_2x2"] = {"edited_rows": {0: {"1": -2.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    _, _, grad_output, grad_input = _assert_matches_torch(at, kernel_size=2, stride=2)
+    assert_array_equal(grad_output, [[1, -2], [1, 1]])
+    assert grad_input[0, 3] == -0.5
+
+
+# ---------------------------------------------------------------------------------------
+# Every pooling option.
+
+
+def test_overlap_padding_and_count_include_pad(at):
+    at.slider(key="kernel_h").set_value(3)
+    at.selectbox(key="stride_h").set_value(1)
+    at.slider(key="padding_h").set_value(1).run()
+    params = {"kernel_size": 3, "stride": 1, "padding": 1}
+    _, y, _, grad_input = _assert_matches_torch(at, **params)
+    assert y.shape == (4, 4)
+    at.toggle(key="count_include_pad").set_value(False).run()
+    _, _, _, excluded = _assert_matches_torch(at, **params, count_include_pad=False)
+    assert not np.allclose(grad_input, excluded)
+
+
+def test_count_include_pad_is_disabled_without_padding(at):
+    assert at.toggle(key="count_include_pad").disabled
+    at.slider(key="kernel_h").set_value(3)
+    at.slider(key="padding_h").set_value(1).run()
+    assert not at.toggle(key="count_include_pad").disabled
+
+
+def test_ceil_mode_adds_the_partial_window(at):
+    at.slider(key="height").set_value(7)
+    at.slider(key="width").set_value(7)
+    at.selectbox(key="stride_h").set_value(3).run()
+    assert _view(at)[1].shape == (2, 2)
+    at.toggle(key="ceil_mode").set_value(True).run()
+    _, y, _, _ = _assert_matches_torch(at, kernel_size=2, stride=3, ceil_mode=True)
+    assert y.shape == (3, 3)
+    assert "ceil_mode adds a last, partial window starting at 6" in at.markdown[1].value
+
+
+def test_divisor_override_one_is_sum_pooling(at):
+    at.number_input(key="divisor_override").set_value(1).run()
+    _, y, _, grad_input = _assert_matches_torch(at, kernel_size=2, stride=2, divisor_override=1)
+    assert_array_equal(y, [[10, 18], [42, 50]])
+    assert_array_equal(grad_input, np.ones((4, 4)))
+
+
+def test_separate_height_and_width(at):
+    at.toggle(key="square").set_value(False).run()
+    # Switching square off starts the width controls at the height values.
+    assert at.slider(key="kernel_w").value == 2
+    at.slider(key="kernel_w").set_value(1)
+    at.slider(key="height").set_value(6).run()
+    _, y, _, _ = _assert_matches_torch(at, kernel_size=(2, 1), stride=(2, 1))
+    assert y.shape == (3, 4)
+
+
+def test_kernel_one_offers_no_padding(at):
+    at.slider(key="kernel_h").set_value(1).run()
+    assert any("a kernel of 1 leaves no room for padding" in caption.value for caption in at.sidebar.caption)
+    assert not [slider for slider in at.sidebar.slider if slider.key == "padding_h"]
+    _assert_matches_torch(at, kernel_size=1, stride=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Invalid combinations: a message, no exception, the page still usable.
+
+
+def test_kernel_larger_than_the_input_is_explained(at):
+    at.slider(key="kernel_h").set_value(5).run()
+    assert "kernel 5 is larger than the padded input in height (4 + 2*0 = 4)" in at.error[0].value
+    assert not at.get("plotly_chart")
+    at.slider(key="kernel_h").set_value(3).run()
+    _assert_matches_torch(at, kernel_size=3, stride=3)
+
+
+def test_empty_custom_cell_is_explained(at):
+    at.selectbox(key="input").set_value("custom").run()
+    at.session_state["custom_x_4x4"] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert "x[0, 0] is empty or not a number" in at.error[0].value
+
+
+# ---------------------------------------------------------------------------------------
+# Shareable URLs.
+
+
+def test_a_shared_url_reproduces_the_view():
+    query = {
+        "kernel_h": "3", "kernel_w": "3", "stride_h": "1", "stride_w": "1",
+        "height": "5", "width": "5", "input": "ones",
+    }
+    at = _run(query)
+    x, y, _, grad_input = _assert_matches_torch(at, kernel_size=3, stride=1)
+    assert_array_equal(x, np.ones((5, 5)))
+    assert y.shape == (3, 3)
+    # Overlapping windows: the centre is in all 9 windows, a corner in 1.
+    assert grad_input[2, 2] == pytest.approx(1.0)
+    assert grad_input[0, 0] == pytest.approx(1 / 9)
+    assert not at.warning
+
+
+def test_a_non_square_url_turns_square_off():
+    at = _run({"kernel_h": "3", "kernel_w": "1", "height": "6", "width": "6"})
+    assert at.toggle(key="square").value is False
+    _, y, _, _ = _assert_matches_torch(at, kernel_size=(3, 1), stride=(3, 1))
+    assert y.shape == (2, 6)
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"kernel_h": "abc"}, "URL parameter `kernel_h=abc` was ignored"),
+        ({"kernel_h": "99"}, "the kernel size is a whole number from 1 to 16"),
+        ({"stride_h": "0"}, "URL parameter `stride_h=0` was ignored"),
+        ({"height": "0"}, "the height is a whole number from 1 to 64"),
+        ({"height": "1000000000"}, "URL parameter `height=1000000000` was ignored"),
+        ({"input": "zebra"}, "the input is one of random, arange"),
+        ({"loss": "<b>huge</b>"}, "URL parameter `loss=<b>huge</b>` was ignored"),
+        ({"divisor_override": "0"}, "divisor_override is a whole number from 1 to 256"),
+        ({"ceil_mode": "maybe"}, "ceil_mode is true or false"),
+        ({"padding_h": "5"}, "with kernel 2, padding is a whole number from 0 to 1"),
+        ({"colour": "red"}, "URL parameter `colour` is not one this page knows"),
+        ({"stride_h": "`x`"}, "URL parameter `stride_h='x'` was ignored"),
+    ],
+)
+def test_bad_url_values_fall_back_to_the_default_with_a_warning(query, warning):
+    at = _run(query)
+    assert any(warning in item.value for item in at.warning), [item.value for item in at.warning]
+    _assert_matches_torch(at, kernel_size=2, stride=2)
+
+
+# ---------------------------------------------------------------------------------------
+# Clicked cells (the browser test clicks for real; here the click is put in session state).
+
+
+def test_clicked_output_cell_is_explained_and_highlighted(at):
+    at.session_state["playground_selected"] = ("output", 1, 0)
+    at.run()
+    assert (
+        "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5; "
+        "its gradient 1 is split into 4 shares of 0.25." in at.info[0].value
+    )
+    x_figure = chart_figures(at)[0]
+    highlight = next(trace for trace in x_figure["data"] if trace.get("name") == "windows" and trace["line"]["width"] == 4)
+    xs = [v for v in highlight["x"] if v is not None]
+    ys = [v for v in highlight["y"] if v is not None]
+    assert (min(ys), max(ys), min(xs), max(xs)) == (1.5, 3.5, -0.5, 1.5)
+
+
+def test_clicked_input_cell_lists_its_shares(at):
+    at.slider(key="kernel_h").set_value(3)
+    at.selectbox(key="stride_h").set_value(1)
+    at.slider(key="height").set_value(5)
+    at.slider(key="width").set_value(5).run()
+    at.session_state["playground_selected"] = ("input", 2, 2)
+    at.run()
+    assert at.info[0].value.startswith("dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
+
+
+def test_a_stale_click_outside_the_new_shape_is_dropped(at):
+    at.session_state["playground_selected"] = ("input", 3, 3)
+    at.slider(key="height").set_value(2).run()
+    assert "Click a cell" in at.info[0].value

@@ -1,0 +1,70 @@
+"""Visible warnings for URL parameters that Streamlit had to ignore.
+
+Widgets bound with ``bind="query-params"`` read their value from the URL on the first run;
+a malformed or out-of-range value is silently replaced by the default. We keep the raw URL
+values from the start of the run, compare them with what each widget ended up with, and
+say so when they differ.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+__all__ = ["UrlCheck"]
+
+
+class UrlCheck:
+    """The URL parameters as they were when this run started, checked widget by widget."""
+
+    def __init__(self, known: set[str]) -> None:
+        self.raw = {key: st.query_params.get(key) for key in st.query_params}
+        self.known = known
+        self.warnings: list[str] = []
+
+    def was_given(self, key: str) -> bool:
+        return key in self.raw
+
+    def check(self, key: str, value: object, allowed: str, value_text: str | None = None) -> None:
+        """Warn when the URL asked for ``key`` and the widget did not take it as given."""
+        raw = self.raw.get(key)
+        if raw is None or _same(raw, value):
+            return
+        self.warnings.append(
+            f"URL parameter `{key}={_shown(raw)}` was ignored: {allowed}. "
+            f"Using {value_text or _describe(value)} instead."
+        )
+
+    def show(self) -> None:
+        """One warning per parameter that was ignored or unknown."""
+        for key in sorted(set(self.raw) - self.known):
+            self.warnings.append(f"URL parameter `{_shown(key)}` is not one this page knows, so it was ignored.")
+            del st.query_params[key]  # warn once, and keep shared links clean
+        for message in self.warnings:
+            st.warning(message, icon=":material/link_off:")
+
+
+def _shown(text: str) -> str:
+    """A URL value as it may appear inside a Markdown code span: short, no backticks."""
+    text = text.replace("`", "'")
+    return text if len(text) <= 24 else text[:24] + "…"
+
+
+def _same(raw: str, value: object) -> bool:
+    text = raw.strip()
+    if isinstance(value, bool):
+        return text.lower() == str(value).lower()
+    if isinstance(value, int):
+        return bool(re.fullmatch(r"[+-]?\d{1,9}", text)) and int(text) == value
+    if value is None:
+        return False  # None is a default: the URL never needs to carry it
+    return text == str(value)
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "the default"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
