@@ -35,7 +35,6 @@ HIGHLIGHT_COLOR = "#ff8c00"  # orange: visible on both the blue and the red scal
 CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
-CELL_FORMAT = ".4~g"  # 0.25, 0.0625, -0.1875, 0.1111, 12.5: short, and exact where it can be
 CHART_PIXELS = 240  # about the drawing width of one of four charts in a row on a laptop
 
 Cell = tuple[int, int]
@@ -71,7 +70,8 @@ def _matrix_heatmap(
             showscale=False,
             xgap=1 if span <= 64 else 0,
             ygap=1 if span <= 64 else 0,
-            texttemplate=f"%{{z:{_cell_format(span)}}}" if labelled else None,
+            text=_cell_labels(values, span) if labelled else None,
+            texttemplate="%{text}" if labelled else None,
             textfont={"size": _label_size(span)},
             hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
             name=name,
@@ -120,11 +120,24 @@ def _label_size(cells: int) -> int:
     return int(np.clip(CHART_PIXELS / max(cells, 1) / 3.2, 7, 16))
 
 
-def _cell_format(cells: int) -> str:
-    """Fewer significant digits as cells get narrow."""
-    if cells <= 5:
-        return CELL_FORMAT
-    return ".3~g" if cells <= 10 else ".2~g"
+def _cell_labels(values: np.ndarray, cells: int) -> np.ndarray:
+    """The text printed in each cell: 4 significant digits while cells are wide, fewer as
+    they narrow, and an exponent instead of a run of zeros (4.6e-4, not 0.000463).
+
+    >>> _cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463]]), 4).tolist()
+    [['0.25', '0.1111', '-0.1875', '4.63e-4']]
+    """
+    digits = 4 if cells <= 5 else 3 if cells <= 10 else 2
+    return np.vectorize(lambda value: _label(value, digits), otypes=[object])(values)
+
+
+def _label(value: float, digits: int) -> str:
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    if len(text) > digits + 3:  # 0.000463 or 1.235e+04: write the exponent compactly
+        text = f"{value:.{max(digits - 2, 0)}e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+    return text
 
 
 def _rectangles_trace(
