@@ -19,8 +19,8 @@ from pooling import Window
 __all__ = [
     "GRADIENT_COLORSCALE",
     "VALUE_COLORSCALE",
-    "gradient_heatmap",
     "grad_input_heatmap",
+    "gradient_heatmap",
     "input_heatmap",
     "value_heatmap",
 ]
@@ -28,7 +28,13 @@ __all__ = [
 VALUE_COLORSCALE = "Blues"
 # Blue below zero, white at zero, red above (centred with zmid=0). The ends are mid-tones of
 # ColorBrewer's RdBu, so a uniform gradient (all 0.25) is a readable red, not a dark block.
-GRADIENT_COLORSCALE = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#d6604d"]]
+GRADIENT_COLORSCALE = [
+    [0.0, "#2166ac"],
+    [0.25, "#92c5de"],
+    [0.5, "#f7f7f7"],
+    [0.75, "#f4a582"],
+    [1.0, "#d6604d"],
+]
 PADDING_COLOR = "#e4e4e4"
 OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
 HIGHLIGHT_COLOR = "#ff8c00"  # orange: visible on both the blue and the red scales
@@ -88,7 +94,7 @@ def _matrix_heatmap(
                 marker={"symbol": "square", "size": max(3, int(CHART_PIXELS / span)), "opacity": 0.0},
                 selected={"marker": {"opacity": 0.0}},
                 unselected={"marker": {"opacity": 0.0}},
-                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",
+                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",  # noqa: E501
                 name="cells",
                 showlegend=False,
             )
@@ -104,13 +110,21 @@ def _matrix_heatmap(
     )
     ticks = {"dtick": 1} if span <= 16 else {}
     figure.update_xaxes(
-        side="top", showgrid=False, zeroline=False, constrain="domain",
-        range=[col_min - 0.5, col_max + 0.5], **ticks,
+        side="top",
+        showgrid=False,
+        zeroline=False,
+        constrain="domain",
+        range=[col_min - 0.5, col_max + 0.5],
+        **ticks,
     )
     # Matrix orientation: row 0 on top; square cells.
     figure.update_yaxes(
-        range=[row_max + 0.5, row_min - 0.5], scaleanchor="x", showgrid=False, zeroline=False,
-        constrain="domain", **ticks,
+        range=[row_max + 0.5, row_min - 0.5],
+        scaleanchor="x",
+        showgrid=False,
+        zeroline=False,
+        constrain="domain",
+        **ticks,
     )
     return figure
 
@@ -151,8 +165,13 @@ def _rectangles_trace(
         xs += [col0, col1, col1, col0, col0, None]
         ys += [row0, row0, row1, row1, row0, None]
     return go.Scatter(
-        x=xs, y=ys, mode="lines", line={"color": color, "width": width},
-        hoverinfo="skip", name=name, showlegend=False,
+        x=xs,
+        y=ys,
+        mode="lines",
+        line={"color": color, "width": width},
+        hoverinfo="skip",
+        name=name,
+        showlegend=False,
     )
 
 
@@ -170,9 +189,13 @@ def _add_highlights(figure: go.Figure, windows: Sequence[Window], cells: Sequenc
     cell selected its windows are drawn thinner, so the cell stands out among them."""
     if windows:
         width = 2 if cells else 4
-        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows"))
+        figure.add_trace(
+            _rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows")
+        )
     if cells:
-        figure.add_trace(_rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells"))
+        figure.add_trace(
+            _rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells")
+        )
 
 
 def value_heatmap(
@@ -228,14 +251,18 @@ def grad_input_heatmap(
     rows, cols = grad_input.shape
     clipped = [
         Window(
-            w.out_row, w.out_col, max(w.row_start, 0), min(w.row_stop, rows),
-            max(w.col_start, 0), min(w.col_stop, cols), w.input_cells, w.divisor,
+            w.out_row,
+            w.out_col,
+            max(w.row_start, 0),
+            min(w.row_stop, rows),
+            max(w.col_start, 0),
+            min(w.col_stop, cols),
+            w.input_cells,
+            w.divisor,
         )
         for w in highlight_windows
     ]
-    return gradient_heatmap(
-        grad_input, "∂L/∂x = x.grad", "dL/dx", height, True, clipped, highlight_cells
-    )
+    return gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx", height, True, clipped, highlight_cells)
 
 
 def _windows_overlap(windows: Sequence[Window]) -> bool:
@@ -273,15 +300,21 @@ def input_heatmap(
         # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
         padded_rows = np.arange(-pad_rows, rows + pad_rows)
         padded_cols = np.arange(-pad_cols, cols + pad_cols)
-        inside = np.outer((padded_rows >= 0) & (padded_rows < rows), (padded_cols >= 0) & (padded_cols < cols))
+        inside = np.outer(
+            (padded_rows >= 0) & (padded_rows < rows), (padded_cols >= 0) & (padded_cols < cols)
+        )
         ring = np.where(inside, np.nan, 0.0)
         ring_text = np.where(inside, "", "0")
         span = max(len(padded_rows), len(padded_cols))
         figure.add_trace(
             go.Heatmap(
-                z=ring, x=padded_cols, y=padded_rows,
-                colorscale=[[0, PADDING_COLOR], [1, PADDING_COLOR]], showscale=False,
-                xgap=1, ygap=1,
+                z=ring,
+                x=padded_cols,
+                y=padded_rows,
+                colorscale=[[0, PADDING_COLOR], [1, PADDING_COLOR]],
+                showscale=False,
+                xgap=1,
+                ygap=1,
                 text=ring_text,
                 texttemplate="%{text}" if span <= MAX_LABELLED_CELLS else None,
                 textfont={"size": _label_size(span), "color": "#8a8a8a"},
@@ -291,6 +324,8 @@ def input_heatmap(
         )
     # Outline the windows when they tile or leave gaps; overlapping outlines would hide the numbers.
     if 0 < len(windows) <= MAX_OUTLINED_WINDOWS and not _windows_overlap(windows):
-        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], OUTLINE_COLOR, 1.2, "windows"))
+        figure.add_trace(
+            _rectangles_trace([_window_rectangle(w) for w in windows], OUTLINE_COLOR, 1.2, "windows")
+        )
     _add_highlights(figure, highlight_windows, highlight_cells)
     return figure

@@ -108,7 +108,9 @@ def playground_page() -> None:
     pooling_error = None
     if x is not None:
         try:
-            check_pool2d_args(x.shape, **{k: v for k, v in params.kwargs().items() if k != "count_include_pad"})
+            check_pool2d_args(
+                x.shape, **{k: v for k, v in params.kwargs().items() if k != "count_include_pad"}
+            )
         except PoolingError as error:
             pooling_error = str(error)
     y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
@@ -143,12 +145,19 @@ def playground_page() -> None:
 
     st.markdown(
         f"`{params.torch_call()}` on a {x.shape[0]}×{x.shape[1]} input gives a {y.shape[0]}×{y.shape[1]} "
-        f"output; `{loss.torch_code}` = {loss.value:.4g}. **Click any cell** to see where its numbers come from."
+        f"output; `{loss.torch_code}` = {loss.value:.4g}. "
+        "**Click any cell** to see where its numbers come from."
     )
     figures = {
-        "x": input_heatmap(x, all_windows, params.padding, highlight_windows=lit_windows, highlight_cells=lit_inputs),
+        "x": input_heatmap(
+            x, all_windows, params.padding, highlight_windows=lit_windows, highlight_cells=lit_inputs
+        ),
         "y": value_heatmap(
-            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", clickable=True, highlight_cells=lit_outputs
+            y,
+            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
+            "y",
+            clickable=True,
+            highlight_cells=lit_outputs,
         ),
         "grad_output": gradient_heatmap(
             loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", clickable=True, highlight_cells=lit_outputs
@@ -159,8 +168,11 @@ def playground_page() -> None:
     }
     for column, (name, figure) in zip(st.columns(4), figures.items()):
         column.plotly_chart(
-            figure, key=f"playground_{name}", on_select=lambda name=name: _remember_click(name),
-            selection_mode="points", config=CHART_CONFIG,
+            figure,
+            key=f"playground_{name}",
+            on_select=lambda name=name: _remember_click(name),
+            selection_mode="points",
+            config=CHART_CONFIG,
         )
 
     if selection is None:
@@ -174,7 +186,10 @@ def playground_page() -> None:
         st.info(explain_output_cell(lit_windows[0], x, y, loss.grad_output), icon=":material/call_split:")
     else:
         _, row, col, _ = selection
-        st.info(explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input), icon=":material/call_merge:")
+        st.info(
+            explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input),
+            icon=":material/call_merge:",
+        )
 
     _matches_torch(x, loss.grad_output, y, grad_input, params)
 
@@ -187,11 +202,13 @@ def playground_page() -> None:
         cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
         left, right, _ = st.columns([1, 1, 2])
         left.plotly_chart(
-            value_heatmap(cover, "coverage: windows per cell", "windows"), key="playground_coverage",
+            value_heatmap(cover, "coverage: windows per cell", "windows"),
+            key="playground_coverage",
             config=CHART_CONFIG,
         )
         right.plotly_chart(
-            value_heatmap(divisors, "divisor of each window", "divisor"), key="playground_divisors",
+            value_heatmap(divisors, "divisor of each window", "divisor"),
+            key="playground_divisors",
             config=CHART_CONFIG,
         )
 

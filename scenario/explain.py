@@ -56,7 +56,10 @@ def divisor_summary(divisors: np.ndarray, kernel: tuple[int, int], divisor_overr
     """One sentence about the divisors in force (Markdown)."""
     if divisor_override is not None:
         extra = " (sum pooling)" if divisor_override == 1 else ""
-        return f"`divisor_override = {divisor_override}`: every window divides its sum by {divisor_override}{extra}."
+        return (
+            f"`divisor_override = {divisor_override}`: every window divides its sum by "
+            f"{divisor_override}{extra}."
+        )
     low, high = divisors.min(), divisors.max()
     if low == high:
         return f"Every window divides its sum by {number(low)} ({kernel[0]}×{kernel[1]} cells)."
@@ -81,8 +84,10 @@ def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_outpu
 
     >>> from pooling import windows
     >>> w = windows((4, 4), 2)[2]
-    >>> explain_output_cell(w, np.arange(16.0).reshape(4, 4), np.zeros((2, 2)) + 10.5, np.ones((2, 2)))
-    'y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5; its gradient 1 is split into 4 shares of 0.25.'
+    >>> x, y = np.arange(16.0).reshape(4, 4), np.full((2, 2), 10.5)
+    >>> print(explain_output_cell(w, x, y, np.ones((2, 2))))  # doctest: +NORMALIZE_WHITESPACE
+    y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5;
+    its gradient 1 is split into 4 shares of 0.25.
     """
     i, j = window.out_row, window.out_col
     rows = slice(max(window.row_start, 0), min(window.row_stop, x.shape[0]))
@@ -100,12 +105,16 @@ def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_outpu
         note = f" ({window.padding_cells} padding cells add 0 but count in the divisor)"
     elif window.padding_cells and divisor == window.input_cells:
         note = f" ({window.padding_cells} padding cells are not counted)"
-    head = f"y[{i}, {j}] = {how} {_window_cells(window)} = {total} / {number(divisor)}{note} = {number(y[i, j])}"
+    head = (
+        f"y[{i}, {j}] = {how} {_window_cells(window)} = {total} / {number(divisor)}{note} = {number(y[i, j])}"
+    )
 
     gradient = grad_output[i, j]
     share = gradient / divisor
     if divisor == window.input_cells:
-        tail = f"its gradient {number(gradient)} is split into {window.input_cells} shares of {number(share)}."
+        tail = (
+            f"its gradient {number(gradient)} is split into {window.input_cells} shares of {number(share)}."
+        )
     elif divisor == window.cells:
         tail = (
             f"its gradient {number(gradient)} is split into {window.cells} shares of {number(share)}; "
@@ -121,9 +130,7 @@ def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_outpu
 
 def windows_covering(all_windows: list[Window], row: int, col: int) -> list[Window]:
     """The windows whose input cells include (row, col)."""
-    return [
-        w for w in all_windows if w.row_start <= row < w.row_stop and w.col_start <= col < w.col_stop
-    ]
+    return [w for w in all_windows if w.row_start <= row < w.row_stop and w.col_start <= col < w.col_stop]
 
 
 def explain_input_cell(
@@ -133,15 +140,18 @@ def explain_input_cell(
 
     >>> from pooling import windows
     >>> cover = windows_covering(windows((4, 4), 3, 1), 2, 2)
-    >>> explain_input_cell(2, 2, cover, np.ones((2, 2)), np.full((4, 4), 4 / 9))
-    'dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).'
+    >>> print(explain_input_cell(2, 2, cover, np.ones((2, 2)), np.full((4, 4), 4 / 9)))
+    dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
     """
     target = f"dL/dx[{row}, {col}]"
     if not covering:
         return f"No window covers x[{row}, {col}] (a gap between windows), so {target} = 0."
     result = number(grad_input[row, col])
     if len(covering) > MAX_LISTED_TERMS:
-        return f"{target} = the sum of {len(covering)} shares, one per window covering x[{row}, {col}] = {result}."
+        return (
+            f"{target} = the sum of {len(covering)} shares, one per window covering "
+            f"x[{row}, {col}] = {result}."
+        )
     terms = []
     for window in covering:
         gradient = grad_output[window.out_row, window.out_col]

@@ -50,18 +50,28 @@ def loss_for(
     """
     if name == "sum":  # each output counts once
         grad = np.ones_like(y)
-        return Loss(name, float(y.sum()), grad, r"L = \sum_{i,j} y_{ij},\quad \frac{\partial L}{\partial y_{ij}} = 1",
-                    "loss = y.sum()")
+        return Loss(
+            name,
+            float(y.sum()),
+            grad,
+            r"L = \sum_{i,j} y_{ij},\quad \frac{\partial L}{\partial y_{ij}} = 1",
+            "loss = y.sum()",
+        )
     if name == "mean":  # each output counts 1/n
         grad = np.full_like(y, 1.0 / y.size)
         return Loss(
-            name, float(y.mean()), grad,
-            rf"L = \frac{{1}}{{{y.size}}} \sum_{{i,j}} y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = \frac{{1}}{{{y.size}}}",
+            name,
+            float(y.mean()),
+            grad,
+            rf"L = \frac{{1}}{{{y.size}}} \sum_{{i,j}} y_{{ij}},\quad "
+            rf"\frac{{\partial L}}{{\partial y_{{ij}}}} = \frac{{1}}{{{y.size}}}",
             "loss = y.mean()",
         )
     if name == "square":  # d/dy of y^2 / 2 is y: now the gradient depends on x
         return Loss(
-            name, float(0.5 * (y**2).sum()), y.copy(),
+            name,
+            float(0.5 * (y**2).sum()),
+            y.copy(),
             r"L = \tfrac12 \sum_{i,j} y_{ij}^2,\quad \frac{\partial L}{\partial y_{ij}} = y_{ij}",
             "loss = 0.5 * (y ** 2).sum()",
         )
@@ -70,7 +80,9 @@ def loss_for(
         grad = np.zeros_like(y)
         grad[row, col] = 1.0
         return Loss(
-            name, float(y[row, col]), grad,
+            name,
+            float(y[row, col]),
+            grad,
             rf"L = y_{{{row},{col}}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = "
             rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{otherwise}}\end{{cases}}",
             f"loss = y[0, 0, {row}, {col}]",
@@ -81,7 +93,9 @@ def loss_for(
         weights = np.asarray(weights, dtype=np.float64)
         source = f"random (seed {seed})" if name == "random" else "typed in the grid"
         return Loss(
-            name, float((weights * y).sum()), weights,
+            name,
+            float((weights * y).sum()),
+            weights,
             rf"L = \sum_{{i,j}} w_{{ij}}\, y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = w_{{ij}}"
             rf"\quad (w \text{{ {source}}})",
             "loss = (w * y).sum()",

@@ -3,6 +3,7 @@ driven by Playwright. Fixtures in ``conftest.py`` wrap these for the tests."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -99,10 +100,9 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
 def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until a script run has finished (the page title is drawn and the app is idle)
     and every chart on the page has drawn its SVG."""
-    try:  # an interaction starts a run a moment later: catch it, if it is not over already
+    # An interaction starts a run a moment later: catch it, if it is not over already.
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
-    except PlaywrightTimeout:
-        pass
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
     # Chart containers appear with the script run; plotly draws into them a moment later.

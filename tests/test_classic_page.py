@@ -14,6 +14,7 @@ from tests.conftest import APP, chart_figures, heatmap_values
 @pytest.fixture
 def at() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/classic.py").run()
     assert not at.exception
     return at
 
@@ -22,7 +23,7 @@ def _four_heatmaps(at: AppTest) -> list[np.ndarray]:
     return [heatmap_values(figure) for figure in chart_figures(at)[:4]]
 
 
-def test_classic_page_is_the_default_and_shows_the_four_tensors(at):
+def test_classic_page_shows_the_four_tensors(at):
     assert at.title[0].value == "The classic example"
     x, y, grad_output, grad_input = _four_heatmaps(at)
     assert (x.shape, y.shape, grad_output.shape, grad_input.shape) == ((4, 4), (2, 2), (2, 2), (4, 4))

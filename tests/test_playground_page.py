@@ -105,7 +105,11 @@ def test_random_source_follows_its_seed(at):
 
 def test_custom_grid_edits_reach_the_input(at):
     at.selectbox(key="input").set_value("custom").run()
-    at.session_state["custom_x_4x4"] = {"edited_rows": {1: {"2": 100.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["custom_x_4x4"] = {
+        "edited_rows": {1: {"2": 100.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
     assert x[1, 2] == 100.0
@@ -199,7 +203,11 @@ def test_cell_loss_sends_gradient_through_one_window_only(at):
 
 def test_custom_loss_grid(at):
     at.selectbox(key="loss").set_value("custom").run()
-    at.session_state["custom_grad_2x2"] = {"edited_rows": {0: {"1": -2.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["custom_grad_2x2"] = {
+        "edited_rows": {0: {"1": -2.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     _, _, grad_output, grad_input = _assert_matches_torch(at, kernel_size=2, stride=2)
     assert_array_equal(grad_output, [[1, -2], [1, 1]])
@@ -289,8 +297,13 @@ def test_empty_custom_cell_is_explained(at):
 
 def test_a_shared_url_reproduces_the_view():
     query = {
-        "kernel_h": "3", "kernel_w": "3", "stride_h": "1", "stride_w": "1",
-        "height": "5", "width": "5", "input": "ones",
+        "kernel_h": "3",
+        "kernel_w": "3",
+        "stride_h": "1",
+        "stride_w": "1",
+        "height": "5",
+        "width": "5",
+        "input": "ones",
     }
     at = _run(query)
     x, y, _, grad_input = _assert_matches_torch(at, kernel_size=3, stride=1)
@@ -344,7 +357,9 @@ def test_clicked_output_cell_is_explained_and_highlighted(at):
         "its gradient 1 is split into 4 shares of 0.25." in at.info[0].value
     )
     x_figure = chart_figures(at)[0]
-    highlight = next(trace for trace in x_figure["data"] if trace.get("name") == "windows" and trace["line"]["width"] == 4)
+    highlight = next(
+        trace for trace in x_figure["data"] if trace.get("name") == "windows" and trace["line"]["width"] == 4
+    )
     xs = [v for v in highlight["x"] if v is not None]
     ys = [v for v in highlight["y"] if v is not None]
     assert (min(ys), max(ys), min(xs), max(xs)) == (1.5, 3.5, -0.5, 1.5)
@@ -357,7 +372,9 @@ def test_clicked_input_cell_lists_its_shares(at):
     at.slider(key="width").set_value(5).run()
     at.session_state["playground_selected"] = ("input", 2, 2)
     at.run()
-    assert at.info[0].value.startswith("dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
+    assert at.info[0].value.startswith(
+        "dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 "
+    )
 
 
 def test_a_stale_click_outside_the_new_shape_is_dropped(at):

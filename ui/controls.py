@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from scenario.inputs import GENERATED_SOURCES, INPUT_SOURCES, MAX_GRID, InputError, generated_input
-from scenario.inputs import parse_csv, parse_image
+from scenario.inputs import (
+    GENERATED_SOURCES,
+    INPUT_SOURCES,
+    MAX_GRID,
+    InputError,
+    generated_input,
+    parse_csv,
+    parse_image,
+)
 from scenario.losses import LOSS_LABELS, LOSSES
 from scenario.params import PoolParams
 from ui.url import UrlCheck
@@ -29,8 +36,23 @@ SEED_MAX = 2**31 - 1
 DEFAULT_INPUT = "arange"  # small whole numbers: every mean can be checked by hand
 BIND = "query-params"
 URL_KEYS = {
-    "square", "kernel_h", "kernel_w", "stride_h", "stride_w", "padding_h", "padding_w", "ceil_mode",
-    "count_include_pad", "divisor_override", "height", "width", "input", "seed", "loss", "loss_row", "loss_col",
+    "square",
+    "kernel_h",
+    "kernel_w",
+    "stride_h",
+    "stride_w",
+    "padding_h",
+    "padding_w",
+    "ceil_mode",
+    "count_include_pad",
+    "divisor_override",
+    "height",
+    "width",
+    "input",
+    "seed",
+    "loss",
+    "loss_row",
+    "loss_col",
 }
 INPUT_HELP = {
     "random": "standard normal values (two decimals), from the seed below",
@@ -65,24 +87,44 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
     """Kernel, stride and padding for one axis ("h" or "w"); label "" when square."""
     suffix = f" ({label})" if label else ""
     kernel = st.slider(
-        f"Kernel size{suffix}", 1, KERNEL_MAX, 2, key=f"kernel_{axis}", bind=BIND,
+        f"Kernel size{suffix}",
+        1,
+        KERNEL_MAX,
+        2,
+        key=f"kernel_{axis}",
+        bind=BIND,
         help="kernel_size: how many cells each window spans",
     )
     url.check(f"kernel_{axis}", kernel, f"the kernel size is a whole number from 1 to {KERNEL_MAX}")
     stride = st.selectbox(
-        f"Stride{suffix}", STRIDE_OPTIONS, key=f"stride_{axis}", bind=BIND, format_func=_stride_label,
+        f"Stride{suffix}",
+        STRIDE_OPTIONS,
+        key=f"stride_{axis}",
+        bind=BIND,
+        format_func=_stride_label,
         help="stride: how far the window moves between outputs; by default the kernel size, as in torch",
     )
     url.check(
-        f"stride_{axis}", stride, f"the stride is a whole number from 1 to {len(STRIDE_OPTIONS) - 1}",
+        f"stride_{axis}",
+        stride,
+        f"the stride is a whole number from 1 to {len(STRIDE_OPTIONS) - 1}",
         _stride_label(stride),
     )
     if kernel // 2 >= 1:
         padding = st.slider(
-            f"Padding{suffix}", 0, kernel // 2, 0, key=f"padding_{axis}", bind=BIND,
+            f"Padding{suffix}",
+            0,
+            kernel // 2,
+            0,
+            key=f"padding_{axis}",
+            bind=BIND,
             help="padding: rings of zeros around the input; torch allows at most half the kernel",
         )
-        url.check(f"padding_{axis}", padding, f"with kernel {kernel}, padding is a whole number from 0 to {kernel // 2}")
+        url.check(
+            f"padding_{axis}",
+            padding,
+            f"with kernel {kernel}, padding is a whole number from 0 to {kernel // 2}",
+        )
     else:
         padding = 0
         st.caption(f"Padding{suffix}: 0 (a kernel of 1 leaves no room for padding)")
@@ -96,11 +138,17 @@ def pool_controls(url: UrlCheck) -> PoolParams:
     # A shared link from non-square controls carries both axes and square=false; an older or
     # hand-written link may carry differing axes without it: show them as they are.
     if not url.was_given("square") and "square" not in st.session_state:
-        pairs = [(url.raw.get(f"{name}_h"), url.raw.get(f"{name}_w")) for name in ("kernel", "stride", "padding")]
+        pairs = [
+            (url.raw.get(f"{name}_h"), url.raw.get(f"{name}_w")) for name in ("kernel", "stride", "padding")
+        ]
         if any(h is not None and w is not None and h != w for h, w in pairs):
             st.session_state.square = False
     square = st.toggle(
-        "Same for height and width", True, key="square", bind=BIND, on_change=_copy_height_to_width,
+        "Same for height and width",
+        True,
+        key="square",
+        bind=BIND,
+        on_change=_copy_height_to_width,
         help="Switch off to set kernel, stride and padding separately for height and width",
     )
     url.check("square", square, "square is true or false")
@@ -112,26 +160,45 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         width_axis = _axis_controls("w", "width", url)
         kernels, strides, paddings = zip(height_axis, width_axis)
     ceil_mode = st.toggle(
-        "ceil_mode", False, key="ceil_mode", bind=BIND,
+        "ceil_mode",
+        False,
+        key="ceil_mode",
+        bind=BIND,
         help="Round the output size up: a last, partial window is added when the windows do not fit exactly",
     )
     url.check("ceil_mode", ceil_mode, "ceil_mode is true or false")
     has_padding = any(paddings)
     count_include_pad = st.toggle(
-        "count_include_pad", True, key="count_include_pad", bind=BIND, disabled=not has_padding,
+        "count_include_pad",
+        True,
+        key="count_include_pad",
+        bind=BIND,
+        disabled=not has_padding,
         help="Count padding cells in each window's divisor (only matters when there is padding)",
     )
     url.check("count_include_pad", count_include_pad, "count_include_pad is true or false")
     divisor_override = st.number_input(
-        "divisor_override", min_value=1, max_value=DIVISOR_MAX, value=None, step=1, key="divisor_override",
-        bind=BIND, placeholder="off: divide by the window's size",
+        "divisor_override",
+        min_value=1,
+        max_value=DIVISOR_MAX,
+        value=None,
+        step=1,
+        key="divisor_override",
+        bind=BIND,
+        placeholder="off: divide by the window's size",
         help="Divide every window's sum by this number instead (1 gives sum pooling)",
     )
     url.check(
-        "divisor_override", divisor_override, f"divisor_override is a whole number from 1 to {DIVISOR_MAX}",
+        "divisor_override",
+        divisor_override,
+        f"divisor_override is a whole number from 1 to {DIVISOR_MAX}",
         "no override" if divisor_override is None else None,
     )
-    stride_pair = None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
+    stride_pair = (
+        None
+        if strides == (None, None)
+        else tuple(s if s is not None else k for s, k in zip(strides, kernels))
+    )
     return PoolParams(
         kernel_size=tuple(kernels),
         stride=stride_pair,
@@ -165,7 +232,11 @@ def input_controls(url: UrlCheck) -> InputChoice:
     """The input source and its size, seed or upload."""
     st.subheader("Input x")
     source = st.selectbox(
-        "Source", INPUT_SOURCES, index=INPUT_SOURCES.index(DEFAULT_INPUT), key="input", bind=BIND,
+        "Source",
+        INPUT_SOURCES,
+        index=INPUT_SOURCES.index(DEFAULT_INPUT),
+        key="input",
+        bind=BIND,
         help="; ".join(f"{name}: {text}" for name, text in INPUT_HELP.items()),
     )
     url.check("input", source, f"the input is one of {', '.join(INPUT_SOURCES)}")
@@ -225,7 +296,10 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
     """Loss name, with the output cell (for "cell") and the seed (for "random")."""
     st.subheader("Loss")
     loss = st.selectbox(
-        "Loss L", LOSSES, key="loss", bind=BIND,
+        "Loss L",
+        LOSSES,
+        key="loss",
+        bind=BIND,
         help="; ".join(LOSS_LABELS[name] for name in LOSSES),
     )
     url.check("loss", loss, f"the loss is one of {', '.join(LOSSES)}")
