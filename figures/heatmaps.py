@@ -41,7 +41,7 @@ HIGHLIGHT_COLOR = "#ff8c00"  # orange: visible on both the blue and the red scal
 CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
-CHART_PIXELS = 240  # about the drawing width of one of four charts in a row on a laptop
+MIN_LABELLED_CELL_PIXELS = 12  # a cell narrower than this on screen gets no printed value
 
 Cell = tuple[int, int]
 
@@ -65,7 +65,9 @@ def _matrix_heatmap(
     rows, cols = values.shape
     row_min, row_max, col_min, col_max = extent or (0, rows - 1, 0, cols - 1)
     span = max(row_max - row_min, col_max - col_min) + 1
-    labelled = span <= MAX_LABELLED_CELLS
+    # The plot area is about as wide as the figure is tall, less its margins (square cells).
+    cell_pixels = (height - 90) / span
+    labelled = span <= MAX_LABELLED_CELLS and cell_pixels >= MIN_LABELLED_CELL_PIXELS
     figure = go.Figure(
         go.Heatmap(
             z=values,
@@ -76,9 +78,9 @@ def _matrix_heatmap(
             showscale=False,
             xgap=1 if span <= 64 else 0,
             ygap=1 if span <= 64 else 0,
-            text=_cell_labels(values, span) if labelled else None,
+            text=_cell_labels(values, cell_pixels) if labelled else None,
             texttemplate="%{text}" if labelled else None,
-            textfont={"size": _label_size(span)},
+            textfont={"size": _label_size(cell_pixels)},
             hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
             name=name,
         )
@@ -91,7 +93,7 @@ def _matrix_heatmap(
                 y=rows_grid.ravel(),
                 customdata=values.ravel(),
                 mode="markers",
-                marker={"symbol": "square", "size": max(3, int(CHART_PIXELS / span)), "opacity": 0.0},
+                marker={"symbol": "square", "size": max(3, int(cell_pixels)), "opacity": 0.0},
                 selected={"marker": {"opacity": 0.0}},
                 unselected={"marker": {"opacity": 0.0}},
                 hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",  # noqa: E501
@@ -129,29 +131,38 @@ def _matrix_heatmap(
     return figure
 
 
-def _label_size(cells: int) -> int:
+def _label_size(cell_pixels: float) -> int:
     """Cell label font size: a five-character label fits the cell's width on screen, 7 to 16 px."""
-    return int(np.clip(CHART_PIXELS / max(cells, 1) / 3.2, 7, 16))
+    return int(np.clip(cell_pixels / 3.2, 7, 16))
 
 
-def _cell_labels(values: np.ndarray, cells: int) -> np.ndarray:
+def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:
     """The text printed in each cell: 4 significant digits while cells are wide, fewer as
     they narrow, and an exponent instead of a run of zeros (4.6e-4, not 0.000463).
 
-    >>> _cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463]]), 4).tolist()
-    [['0.25', '0.1111', '-0.1875', '4.63e-4']]
+    >>> _cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6]]), 60).tolist()
+    [['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']]
     """
-    digits = 4 if cells <= 5 else 3 if cells <= 10 else 2
+    digits = 4 if cell_pixels >= 48 else 3 if cell_pixels >= 24 else 2
     return np.vectorize(lambda value: _label(value, digits), otypes=[object])(values)
 
 
 def _label(value: float, digits: int) -> str:
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    if len(text) > digits + 3:  # 0.000463 or 1.235e+04: write the exponent compactly
-        text = f"{value:.{max(digits - 2, 0)}e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
-    return text
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}".replace("-0", "0")
+    size = abs(value)
+    if 1e-2 <= size < 10**digits:
+        # Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
+        for places in range(digits, 0, -1):
+            text = f"{value:.{places}g}"
+            if len(text) <= digits + 3:
+                break
+        return text
+    if 10**digits <= size < 1e6:
+        return f"{value:.0f}"
+    # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
+    text = f"{value:.{max(digits - 2, 0)}e}"
+    return text.replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
 
 
 def _rectangles_trace(
@@ -306,6 +317,7 @@ def input_heatmap(
         ring = np.where(inside, np.nan, 0.0)
         ring_text = np.where(inside, "", "0")
         span = max(len(padded_rows), len(padded_cols))
+        cell_pixels = (height - 90) / span
         figure.add_trace(
             go.Heatmap(
                 z=ring,
@@ -316,8 +328,8 @@ def input_heatmap(
                 xgap=1,
                 ygap=1,
                 text=ring_text,
-                texttemplate="%{text}" if span <= MAX_LABELLED_CELLS else None,
-                textfont={"size": _label_size(span), "color": "#8a8a8a"},
+                texttemplate="%{text}" if cell_pixels >= MIN_LABELLED_CELL_PIXELS else None,
+                textfont={"size": _label_size(cell_pixels), "color": "#8a8a8a"},
                 hovertemplate="padding [%{y}, %{x}]: adds 0 to a window's sum<extra></extra>",
                 name="padding",
             )

@@ -38,6 +38,7 @@ from ui.url import UrlCheck
 
 CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
+TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the charts go two per row
 CHART_CONFIG = {"displayModeBar": False}
 
 
@@ -148,25 +149,25 @@ def playground_page() -> None:
         f"output; `{loss.torch_code}` = {loss.value:.4g}. "
         "**Click any cell** to see where its numbers come from."
     )
+    # Four charts in a row; large grids get two per row, so that their cells stay readable.
+    span = max(*x.shape, *y.shape) + 2 * max(params.padding)
+    per_row, height = (4, 340) if span <= TWO_PER_ROW_ABOVE else (2, 560)
     figures = {
         "x": input_heatmap(
-            x, all_windows, params.padding, highlight_windows=lit_windows, highlight_cells=lit_inputs
+            x, all_windows, params.padding, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
         ),
         "y": value_heatmap(
-            y,
-            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
-            "y",
-            clickable=True,
-            highlight_cells=lit_outputs,
+            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", height, True, highlight_cells=lit_outputs
         ),
         "grad_output": gradient_heatmap(
-            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", clickable=True, highlight_cells=lit_outputs
+            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", height, True, highlight_cells=lit_outputs
         ),
         "grad_input": grad_input_heatmap(
-            grad_input, all_windows, highlight_windows=lit_windows, highlight_cells=lit_inputs
+            grad_input, all_windows, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
         ),
     }
-    for column, (name, figure) in zip(st.columns(4), figures.items()):
+    columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
+    for column, (name, figure) in zip(columns, figures.items()):
         column.plotly_chart(
             figure,
             key=f"playground_{name}",
