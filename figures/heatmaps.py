@@ -55,10 +55,12 @@ def _matrix_heatmap(
     height: int,
     extent: tuple[int, int, int, int] | None = None,
     clickable: bool = False,
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """The shared heatmap of a 2D array ``values`` named ``name`` in hover texts.
 
     ``extent`` (row_min, row_max, col_min, col_max) widens the axes, e.g. for padding.
+    ``zrange`` fixes the colour range (so colours keep their meaning while a replay fills in).
     ``clickable`` adds the invisible marker layer that reports clicked cells.
     """
     values = np.asarray(values, dtype=np.float64)
@@ -74,7 +76,9 @@ def _matrix_heatmap(
             x=np.arange(cols),
             y=np.arange(rows),
             colorscale=colorscale,
-            zmid=zmid,
+            zmid=None if zrange else zmid,
+            zmin=zrange[0] if zrange else None,
+            zmax=zrange[1] if zrange else None,
             showscale=False,
             xgap=1 if span <= 64 else 0,
             ygap=1 if span <= 64 else 0,
@@ -148,6 +152,8 @@ def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:
 
 
 def _label(value: float, digits: int) -> str:
+    if np.isnan(value):  # a cell not computed yet (replays) stays blank
+        return ""
     if value == 0 or not np.isfinite(value):
         return f"{value:g}".replace("-0", "0")
     size = abs(value)
@@ -216,13 +222,16 @@ def value_heatmap(
     height: int = 340,
     clickable: bool = False,
     highlight_cells: Sequence[Cell] = (),
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Heatmap of an input or output tensor, on a sequential colour scale.
 
     >>> value_heatmap(np.zeros((2, 3)), "x").data[0].z.shape
     (2, 3)
     """
-    figure = _matrix_heatmap(values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable)
+    figure = _matrix_heatmap(
+        values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable, zrange=zrange
+    )
     _add_highlights(figure, (), highlight_cells)
     return figure
 
@@ -235,27 +244,33 @@ def gradient_heatmap(
     clickable: bool = False,
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
+    zmax: float | None = None,
 ) -> go.Figure:
     """Heatmap of a gradient, on a diverging colour scale centred at 0 (white = no gradient).
+    ``zmax`` fixes the colour range to [-zmax, zmax].
 
     >>> gradient_heatmap(np.full((2, 2), 0.25), "dL/dx").data[0].zmid
     0.0
     """
-    figure = _matrix_heatmap(values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable)
+    zrange = None if not zmax else (-zmax, zmax)
+    figure = _matrix_heatmap(
+        values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable, zrange=zrange
+    )
     _add_highlights(figure, highlight_windows, highlight_cells)
     return figure
 
 
 def grad_input_heatmap(
     grad_input: np.ndarray,
-    windows: Sequence[Window],
     height: int = 340,
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
+    title: str = "∂L/∂x = x.grad",
+    zmax: float | None = None,
 ) -> go.Figure:
     """dL/dx, clickable, with the highlighted windows clipped to the input (padding gets no gradient).
 
-    >>> figure = grad_input_heatmap(np.full((4, 4), 0.25), [])
+    >>> figure = grad_input_heatmap(np.full((4, 4), 0.25))
     >>> [trace.type for trace in figure.data]
     ['heatmap', 'scatter']
     """
@@ -273,7 +288,7 @@ def grad_input_heatmap(
         )
         for w in highlight_windows
     ]
-    return gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx", height, True, clipped, highlight_cells)
+    return gradient_heatmap(grad_input, title, "dL/dx", height, True, clipped, highlight_cells, zmax)
 
 
 def _windows_overlap(windows: Sequence[Window]) -> bool:

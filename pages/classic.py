@@ -16,6 +16,7 @@ import streamlit as st
 from figures import gradient_heatmap, value_heatmap
 from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
+from ui.router import require_router
 
 KERNEL = STRIDE = 2
 
@@ -143,6 +144,7 @@ def classic_page() -> None:
     )
 
 
+require_router()
 st.title("The classic example")
 st.markdown(
     "A 4×4 input, `nn.AvgPool2d(kernel_size=2, stride=2)` and `loss = y.sum()`: "

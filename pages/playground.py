@@ -11,17 +11,7 @@ import numpy as np
 import streamlit as st
 
 from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
-from pooling import (
-    PoolingError,
-    Window,
-    avg_pool2d,
-    avg_pool2d_backward,
-    avg_pool2d_divisors,
-    check_pool2d_args,
-    coverage,
-    output_size,
-    windows,
-)
+from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.explain import (
     divisor_summary,
@@ -30,10 +20,10 @@ from scenario.explain import (
     output_size_text,
     windows_covering,
 )
-from scenario.inputs import InputError
-from scenario.losses import loss_for
 from scenario.params import PoolParams
-from ui.controls import URL_KEYS, custom_weights, input_controls, loss_controls, pool_controls, read_input
+from ui.controls import URL_KEYS
+from ui.router import require_router
+from ui.scenario import scenario_from_sidebar
 from ui.url import UrlCheck
 
 CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
@@ -48,13 +38,6 @@ def _remember_click(chart: str) -> None:
     if points:
         point = points[0]
         st.session_state.playground_selected = (CHARTS[chart], int(point["y"]), int(point["x"]))
-
-
-def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
-    kernels, strides, paddings = params.kernel_size, params.effective_stride, params.padding
-    return tuple(
-        output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings)
-    )
 
 
 def _selection(
@@ -96,43 +79,12 @@ def _matches_torch(x, grad_output, y, grad_input, params: PoolParams) -> None:
 
 def playground_page() -> None:
     url = UrlCheck(URL_KEYS)
-    with st.sidebar:
-        choice = input_controls(url)
-        params = pool_controls(url)
-
-    # The input, then the pooling configuration: each may be invalid, and says why.
-    try:
-        x = read_input(choice)
-    except InputError as error:
-        x = None
-        st.error(f"**This input cannot be used:** {error}", icon=":material/error:")
-    pooling_error = None
-    if x is not None:
-        try:
-            check_pool2d_args(
-                x.shape, **{k: v for k, v in params.kwargs().items() if k != "count_include_pad"}
-            )
-        except PoolingError as error:
-            pooling_error = str(error)
-    y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
-    with st.sidebar:
-        loss_choice = loss_controls(url, y_shape, choice.source)
+    scenario = scenario_from_sidebar(url)
     url.show()
-    if pooling_error is not None:
-        st.error(f"**torch rejects this pooling:** {pooling_error}.", icon=":material/block:")
-    if x is None or y_shape is None:
+    if scenario is None:
         return
-
-    # The numbers: our numpy core does all of them.
-    kwargs = params.kwargs()
-    y = avg_pool2d(x, **kwargs)
-    weights = custom_weights(y.shape) if loss_choice["name"] == "custom" else None
-    loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights)
-    grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
-    all_windows = windows(x.shape, **kwargs)
-
-    with st.sidebar:
-        st.latex(loss.latex)
+    x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
+    grad_input, all_windows, kwargs = scenario.grad_input, scenario.windows, params.kwargs()
 
     selection = _selection(x.shape, y.shape, all_windows)
     lit_windows: list[Window] = []
@@ -163,7 +115,7 @@ def playground_page() -> None:
             loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", height, True, highlight_cells=lit_outputs
         ),
         "grad_input": grad_input_heatmap(
-            grad_input, all_windows, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
+            grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
         ),
     }
     columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
@@ -214,6 +166,7 @@ def playground_page() -> None:
         )
 
 
+require_router()
 st.title("Playground")
 st.caption("Set up any nn.AvgPool2d in the sidebar and watch the gradient flow back from dL/dy to dL/dx.")
 playground_page()

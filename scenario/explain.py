@@ -13,6 +13,7 @@ __all__ = [
     "explain_output_cell",
     "number",
     "output_size_text",
+    "replay_step_text",
     "windows_covering",
 ]
 
@@ -160,3 +161,33 @@ def explain_input_cell(
     sources = ", ".join(f"y[{w.out_row}, {w.out_col}]" for w in covering)
     plural = "one share from each of" if len(covering) > 1 else "its one share, from"
     return f"{target} = {' + '.join(terms)} = {result} ({plural} {sources})."
+
+
+def replay_step_text(
+    step: int, total: int, window: Window | None, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray
+) -> str:
+    """The line under the step-by-step replay (Markdown).
+
+    >>> from pooling import windows
+    >>> w = windows((4, 4), 2)[2]
+    >>> x, y = np.arange(16.0).reshape(4, 4), np.full((2, 2), 10.5)
+    >>> print(replay_step_text(3, 4, w, x, y, np.ones((2, 2))))
+    **Step 3 of 4:** dL/dy[1, 0] = 1, divisor 4, adds 0.25 to x[2:4, 0:2]. Forward: y[1, 0] = 10.5.
+    """
+    if window is None:
+        return f"**Step 0 of {total}:** nothing has flowed back yet. Press Play, or move the slider."
+    i, j = window.out_row, window.out_col
+    gradient = grad_output[i, j]
+    share = number(gradient / window.divisor)
+    target = _window_cells(window)
+    if window.padding_cells:
+        adds = (
+            f"adds {share} to each of the {window.input_cells} input cells of {target} "
+            f"(its {window.padding_cells} padding cells get nothing)"
+        )
+    else:
+        adds = f"adds {share} to {target}"
+    return (
+        f"**Step {step} of {total}:** dL/dy[{i}, {j}] = {number(gradient)}, "
+        f"divisor {number(window.divisor)}, {adds}. Forward: y[{i}, {j}] = {number(y[i, j])}."
+    )

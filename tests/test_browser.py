@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
+from pooling.reference import torch_avg_pool2d
 from tests.browser import chart_cell_texts, click_cell, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -15,12 +18,16 @@ def _no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def _markdown(page) -> list[str]:
+    return page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+
+
 def _alerts(page) -> list[str]:
     return page.locator('[data-testid="stAlert"]').all_inner_texts()
 
 
 def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, app_url):
-    page.goto(f"{app_url}/classic")
+    page.goto(f"{app_url}/classic-example")
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 6
@@ -105,3 +112,40 @@ def test_playground_invalid_pooling_shows_an_error_not_a_traceback(page, app_url
     _no_exception(page)
     assert any("kernel 7 is larger than the padded input" in text for text in _alerts(page))
     screenshot(page, "playground-invalid")
+
+
+def _numbers(texts: list[str]) -> np.ndarray:
+    return np.array([float(text) for text in texts])
+
+
+def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
+    page.goto(f"{app_url}/step-by-step?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    wait_for_app(page)
+    _no_exception(page)
+    assert set(chart_cell_texts(page, 3)) == {"0"}
+    slider = page.locator(".st-key-step input[type='range']")
+    for step in (1, 2):
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        wait_for_app(page)
+        assert slider.input_value() == str(step)
+        # torch: the gradient of the first `step` outputs only.
+        mask = (np.arange(9) < step).reshape(3, 3)
+        _, expected = torch_avg_pool2d(np.ones((5, 5)), mask.astype(float), 3, 1)
+        assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-4)
+    assert any(text.startswith("Step 2 of 9: dL/dy[0, 1] = 1, divisor 9") for text in _markdown(page))
+    screenshot(page, "step-by-step-2")
+
+
+def test_step_by_step_play_runs_to_the_end(page, app_url):
+    page.goto(f"{app_url}/step-by-step?kernel_h=3&stride_h=1&height=5&width=5&input=ones&speed=4")
+    wait_for_app(page)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for(timeout=5_000)
+    page.get_by_role("button", name="Play").wait_for(timeout=15_000)  # back to Play at the end
+    wait_for_app(page)
+    _no_exception(page)
+    assert page.locator(".st-key-step input[type='range']").input_value() == "9"
+    _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
+    assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-4)
+    screenshot(page, "step-by-step-end")

@@ -68,6 +68,31 @@ INPUT_HELP = {
 
 
 # ---------------------------------------------------------------------------------------
+# Keep the shared controls when the user moves to another page.
+
+
+def restore_after_page_change() -> None:
+    """A newly opened page starts its widgets from their defaults, and Streamlit drops the
+    URL parameters on the way: give the shared sidebar controls back the values they had
+    on the previous page (the bound widgets then put them back into the URL)."""
+    if st.session_state.get("page_changed"):
+        for key, value in st.session_state.get("kept_controls", {}).items():
+            st.session_state[key] = value
+        for key, text in st.session_state.get("kept_query", {}).items():
+            st.query_params.setdefault(key, text)
+
+
+def keep_for_next_page() -> None:
+    """Remember the shared controls' values at the end of every run."""
+    st.session_state.kept_controls = {
+        key: st.session_state[key] for key in URL_KEYS if key in st.session_state
+    }
+    st.session_state.kept_query = {
+        key: text for key, text in st.query_params.to_dict().items() if key in URL_KEYS
+    }
+
+
+# ---------------------------------------------------------------------------------------
 # Pooling parameters.
 
 

@@ -22,6 +22,7 @@ class UrlCheck:
         self.raw = {key: st.query_params.get(key) for key in st.query_params}
         self.known = known
         self.warnings: list[str] = []
+        self.slot = st.container()  # warnings go here, at the top of the page, once all are known
 
     def was_given(self, key: str) -> bool:
         return key in self.raw
@@ -44,7 +45,7 @@ class UrlCheck:
             )
             del st.query_params[key]  # warn once, and keep shared links clean
         for message in self.warnings:
-            st.warning(message, icon=":material/link_off:")
+            self.slot.warning(message, icon=":material/link_off:")
 
 
 def _shown(text: str) -> str:

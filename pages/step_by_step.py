@@ -1,0 +1,125 @@
+"""Step by step: replay the backward pass one output cell at a time.
+
+At step t the first t outputs (row by row) have sent their gradient back: output t-1 is lit
+on dL/dy, its window on x, and its share dL/dy[i, j] / divisor has just been added into the
+running dL/dx. The forward pass fills y in the same order.
+
+The replay runs inside ``st.fragment``: while playing, only this fragment reruns, every
+1/speed seconds, and moves the step on by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from pooling import avg_pool2d_backward
+from scenario.explain import number, replay_step_text
+from ui.controls import BIND, URL_KEYS
+from ui.router import require_router
+from ui.scenario import Scenario, scenario_from_sidebar
+from ui.url import UrlCheck
+
+SPEEDS = [0.5, 1, 2, 4]  # steps per second
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def running_gradient(scenario: Scenario, step: int) -> np.ndarray:
+    """dL/dx after the first ``step`` outputs (row-major) have sent back their shares: the
+    backward pass of the upstream gradient with every later output masked to zero."""
+    done = np.arange(scenario.y.size).reshape(scenario.y.shape) < step
+    return avg_pool2d_backward(
+        np.where(done, scenario.loss.grad_output, 0.0), scenario.x.shape, **scenario.params.kwargs()
+    )
+
+
+def _toggle_play() -> None:
+    playing = not st.session_state.get("step_playing", False)
+    st.session_state.step_playing = playing
+    if playing and st.session_state.get("step", 0) >= st.session_state.get("step_total", 0):
+        st.session_state.step = 0  # play again from the start
+
+
+def _replay(scenario: Scenario, url: UrlCheck) -> None:
+    total = scenario.y.size
+    st.session_state.step_total = total
+    if st.session_state.get("step_playing", False):
+        if st.session_state.get("step", 0) >= total:
+            # The tick after the last step: stop, and rerun the whole page so that the
+            # button reads "Play" again (the slider already shows the last step).
+            st.session_state.step_playing = False
+            st.rerun()
+        st.session_state.step = st.session_state.get("step", 0) + 1  # before the slider is drawn
+    step = st.slider(
+        "Step", 0, total, 0, key="step", bind=BIND, help="How many outputs have sent back their gradient"
+    )
+    url.check("step", step, f"the step is a whole number from 0 to {total}")
+
+    x, y, loss, params = scenario.x, scenario.y, scenario.loss, scenario.params
+    running = running_gradient(scenario, step)
+    done = np.arange(y.size).reshape(y.shape) < step
+    current = scenario.windows[step - 1] if step else None
+    lit_windows = [current] if current else []
+    lit_cells = [(current.out_row, current.out_col)] if current else []
+
+    st.markdown(replay_step_text(step, total, current, x, y, loss.grad_output))
+    # Fixed colour ranges: a cell's colour means the same value at every step.
+    value_range = (float(y.min()), float(y.max()))
+    gradient_max = float(np.abs(scenario.grad_input).max()) or 1.0
+    figures = {
+        "x": input_heatmap(x, scenario.windows, params.padding, highlight_windows=lit_windows),
+        "y": value_heatmap(
+            np.where(done, y, np.nan),
+            "forward: y fills in",
+            "y",
+            highlight_cells=lit_cells,
+            zrange=value_range,
+        ),
+        "grad_output": gradient_heatmap(
+            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", highlight_cells=lit_cells
+        ),
+        "grad_input": grad_input_heatmap(
+            running, highlight_windows=lit_windows, title="backward: ∂L/∂x so far", zmax=gradient_max
+        ),
+    }
+    for column, (name, figure) in zip(st.columns(4), figures.items()):
+        column.plotly_chart(figure, key=f"step_{name}", config=CHART_CONFIG)
+    if step == total:
+        st.success(
+            f"All {total} outputs have sent back their gradient: this ∂L/∂x is exactly the Playground's "
+            f"(sum of |∂L/∂x| = {number(float(np.abs(running).sum()))}).",
+            icon=":material/flag:",
+        )
+
+
+def step_by_step_page() -> None:
+    url = UrlCheck(URL_KEYS | {"step", "speed"})
+    scenario = scenario_from_sidebar(url)
+    if scenario is None:
+        url.show()
+        return
+    playing = st.session_state.get("step_playing", False)
+    play, speed_column, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
+    play.button(
+        "Pause" if playing else "Play",
+        key="step_play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=_toggle_play,
+        width="stretch",
+    )
+    speed = speed_column.select_slider("Speed (steps per second)", SPEEDS, value=1, key="speed", bind=BIND)
+    url.check("speed", speed, f"the speed is one of {', '.join(map(str, SPEEDS))} steps per second")
+
+    interval = 1 / speed if playing else None
+    st.fragment(run_every=interval)(_replay)(scenario, url)
+    url.show()
+
+
+require_router()
+st.title("Step by step")
+st.caption(
+    "Replay the backward pass one output at a time: each output's gradient is split over its window "
+    "and added into ∂L/∂x. Same sidebar and links as the Playground."
+)
+step_by_step_page()
