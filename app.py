@@ -19,12 +19,14 @@ st.set_page_config(
 # it cannot match falls through to this router.
 pages = [
     st.Page("pages/playground.py", title="Playground", icon=":material/grid_on:", default=True),
+    st.Page("pages/step_by_step.py", title="Step by step", icon=":material/play_circle:", url_path="step-by-step"),
     st.Page(
-        "pages/step_by_step.py", title="Step by step", icon=":material/play_circle:", url_path="step-by-step"
+        "pages/under_the_hood.py",
+        title="Under the hood",
+        icon=":material/settings:",
+        url_path="under-the-hood",
     ),
-    st.Page(
-        "pages/classic.py", title="The classic example", icon=":material/school:", url_path="classic-example"
-    ),
+    st.Page("pages/classic.py", title="The classic example", icon=":material/school:", url_path="classic-example"),
 ]
 page = st.navigation(pages, position="hidden")
 # Pages share the sidebar controls; ui.controls carries their values over when the page changes.

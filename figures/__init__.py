@@ -9,6 +9,7 @@ from figures.heatmaps import (
     grad_input_heatmap,
     gradient_heatmap,
     input_heatmap,
+    pooling_matrix_heatmap,
     value_heatmap,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "grad_input_heatmap",
     "gradient_heatmap",
     "input_heatmap",
+    "pooling_matrix_heatmap",
     "value_heatmap",
 ]

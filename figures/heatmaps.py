@@ -22,6 +22,7 @@ __all__ = [
     "grad_input_heatmap",
     "gradient_heatmap",
     "input_heatmap",
+    "pooling_matrix_heatmap",
     "value_heatmap",
 ]
 
@@ -56,11 +57,13 @@ def _matrix_heatmap(
     extent: tuple[int, int, int, int] | None = None,
     clickable: bool = False,
     zrange: tuple[float, float] | None = None,
+    cell_pixels: float | None = None,
 ) -> go.Figure:
     """The shared heatmap of a 2D array ``values`` named ``name`` in hover texts.
 
     ``extent`` (row_min, row_max, col_min, col_max) widens the axes, e.g. for padding.
     ``zrange`` fixes the colour range (so colours keep their meaning while a replay fills in).
+    ``cell_pixels`` gives the on-screen cell size when the figure is not square.
     ``clickable`` adds the invisible marker layer that reports clicked cells.
     """
     values = np.asarray(values, dtype=np.float64)
@@ -68,7 +71,7 @@ def _matrix_heatmap(
     row_min, row_max, col_min, col_max = extent or (0, rows - 1, 0, cols - 1)
     span = max(row_max - row_min, col_max - col_min) + 1
     # The plot area is about as wide as the figure is tall, less its margins (square cells).
-    cell_pixels = (height - 90) / span
+    cell_pixels = cell_pixels or (height - 90) / span
     labelled = span <= MAX_LABELLED_CELLS and cell_pixels >= MIN_LABELLED_CELL_PIXELS
     figure = go.Figure(
         go.Heatmap(
@@ -100,7 +103,7 @@ def _matrix_heatmap(
                 marker={"symbol": "square", "size": max(3, int(cell_pixels)), "opacity": 0.0},
                 selected={"marker": {"opacity": 0.0}},
                 unselected={"marker": {"opacity": 0.0}},
-                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",  # noqa: E501
+                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",
                 name="cells",
                 showlegend=False,
             )
@@ -206,13 +209,9 @@ def _add_highlights(figure: go.Figure, windows: Sequence[Window], cells: Sequenc
     cell selected its windows are drawn thinner, so the cell stands out among them."""
     if windows:
         width = 2 if cells else 4
-        figure.add_trace(
-            _rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows")
-        )
+        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows"))
     if cells:
-        figure.add_trace(
-            _rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells")
-        )
+        figure.add_trace(_rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells"))
 
 
 def value_heatmap(
@@ -229,9 +228,7 @@ def value_heatmap(
     >>> value_heatmap(np.zeros((2, 3)), "x").data[0].z.shape
     (2, 3)
     """
-    figure = _matrix_heatmap(
-        values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable, zrange=zrange
-    )
+    figure = _matrix_heatmap(values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable, zrange=zrange)
     _add_highlights(figure, (), highlight_cells)
     return figure
 
@@ -253,9 +250,7 @@ def gradient_heatmap(
     0.0
     """
     zrange = None if not zmax else (-zmax, zmax)
-    figure = _matrix_heatmap(
-        values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable, zrange=zrange
-    )
+    figure = _matrix_heatmap(values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable, zrange=zrange)
     _add_highlights(figure, highlight_windows, highlight_cells)
     return figure
 
@@ -326,9 +321,7 @@ def input_heatmap(
         # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
         padded_rows = np.arange(-pad_rows, rows + pad_rows)
         padded_cols = np.arange(-pad_cols, cols + pad_cols)
-        inside = np.outer(
-            (padded_rows >= 0) & (padded_rows < rows), (padded_cols >= 0) & (padded_cols < cols)
-        )
+        inside = np.outer((padded_rows >= 0) & (padded_rows < rows), (padded_cols >= 0) & (padded_cols < cols))
         ring = np.where(inside, np.nan, 0.0)
         ring_text = np.where(inside, "", "0")
         span = max(len(padded_rows), len(padded_cols))
@@ -351,8 +344,35 @@ def input_heatmap(
         )
     # Outline the windows when they tile or leave gaps; overlapping outlines would hide the numbers.
     if 0 < len(windows) <= MAX_OUTLINED_WINDOWS and not _windows_overlap(windows):
-        figure.add_trace(
-            _rectangles_trace([_window_rectangle(w) for w in windows], OUTLINE_COLOR, 1.2, "windows")
-        )
+        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], OUTLINE_COLOR, 1.2, "windows"))
     _add_highlights(figure, highlight_windows, highlight_cells)
+    return figure
+
+
+def pooling_matrix_heatmap(matrix: np.ndarray, cell_pixels: int, highlight_row: int | None = None) -> go.Figure:
+    """The pooling matrix A (one row per output, one column per input cell), clickable by row.
+
+    >>> figure = pooling_matrix_heatmap(np.full((1, 4), 0.25), 30, highlight_row=0)
+    >>> figure.layout.width, [trace.name for trace in figure.data]
+    (160, ['A', 'cells', 'row'])
+    """
+    rows, cols = matrix.shape
+    height = rows * cell_pixels + 90
+    figure = _matrix_heatmap(
+        matrix,
+        f"A ({rows}×{cols})",
+        "A",
+        VALUE_COLORSCALE,
+        None,
+        height,
+        clickable=True,
+        cell_pixels=cell_pixels,
+    )
+    figure.update_layout(width=cols * cell_pixels + 40, margin={"l": 32, "r": 8, "t": 64, "b": 8})
+    figure.update_yaxes(dtick=1 if rows <= 32 else None)
+    figure.update_xaxes(dtick=1 if cols <= 32 else None)
+    if highlight_row is not None:
+        figure.add_trace(
+            _rectangles_trace([(highlight_row - 0.5, highlight_row + 0.5, -0.5, cols - 0.5)], HIGHLIGHT_COLOR, 4, "row")
+        )
     return figure

@@ -76,8 +76,7 @@ def classic_page() -> None:
     difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
     if difference <= 1e-12:
         st.success(
-            f"Matches torch: our numpy core and torch autograd (float64) agree, "
-            f"max |difference| = {difference:.1e}.",
+            f"Matches torch: our numpy core and torch autograd (float64) agree, max |difference| = {difference:.1e}.",
             icon=":material/check_circle:",
         )
     else:

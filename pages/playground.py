@@ -114,9 +114,7 @@ def playground_page() -> None:
         "grad_output": gradient_heatmap(
             loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", height, True, highlight_cells=lit_outputs
         ),
-        "grad_input": grad_input_heatmap(
-            grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
-        ),
+        "grad_input": grad_input_heatmap(grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs),
     }
     columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
     for column, (name, figure) in zip(columns, figures.items()):

@@ -51,9 +51,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
             st.session_state.step_playing = False
             st.rerun()
         st.session_state.step = st.session_state.get("step", 0) + 1  # before the slider is drawn
-    step = st.slider(
-        "Step", 0, total, 0, key="step", bind=BIND, help="How many outputs have sent back their gradient"
-    )
+    step = st.slider("Step", 0, total, 0, key="step", bind=BIND, help="How many outputs have sent back their gradient")
     url.check("step", step, f"the step is a whole number from 0 to {total}")
 
     x, y, loss, params = scenario.x, scenario.y, scenario.loss, scenario.params
@@ -76,9 +74,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
             highlight_cells=lit_cells,
             zrange=value_range,
         ),
-        "grad_output": gradient_heatmap(
-            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", highlight_cells=lit_cells
-        ),
+        "grad_output": gradient_heatmap(loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", highlight_cells=lit_cells),
         "grad_input": grad_input_heatmap(
             running, highlight_windows=lit_windows, title="backward: ∂L/∂x so far", zmax=gradient_max
         ),

@@ -94,9 +94,7 @@ def check_pool2d_args(
         if k < 1:
             raise PoolingError(f"kernel_size {k} ({axis}) must be at least 1: use kernel_size >= 1")
         if s < 1:
-            raise PoolingError(
-                f"stride {s} ({axis}) must be at least 1: stride 1 moves the window one cell at a time"
-            )
+            raise PoolingError(f"stride {s} ({axis}) must be at least 1: stride 1 moves the window one cell at a time")
         if p < 0:
             raise PoolingError(f"padding {p} ({axis}) is negative, so torch rejects it: use padding >= 0")
         if p > k // 2:
@@ -114,8 +112,7 @@ def check_pool2d_args(
             )
     if divisor_override is not None and _whole_number(divisor_override, "divisor_override") == 0:
         raise PoolingError(
-            "divisor_override 0 would divide by zero: use a non-zero divisor, or None for the "
-            "window's own size"
+            "divisor_override 0 would divide by zero: use a non-zero divisor, or None for the window's own size"
         )
     return size, kernel, steps, pads
 

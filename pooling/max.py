@@ -23,9 +23,7 @@ def _argmax_windows(x: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> tupl
     batch = x.shape[0]
     best = np.full((batch, rows.count, cols.count), -np.inf)
     # torch starts each window's argmax at its first input cell.
-    best_index = np.broadcast_to(
-        rows.input_start[:, None] * width + cols.input_start[None, :], best.shape
-    ).copy()
+    best_index = np.broadcast_to(rows.input_start[:, None] * width + cols.input_start[None, :], best.shape).copy()
     # Visit the window's cells in torch's order (row by row), all windows at once.
     for row_offset in range(rows.kernel):
         row = rows.start + row_offset

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "classic_example",
+    "conv_equivalent",
     "finite_difference_grad",
     "torch_adaptive_avg_pool2d",
     "torch_avg_pool2d",
@@ -54,9 +55,7 @@ def torch_avg_pool2d(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(y, grad_input) from ``F.avg_pool2d`` and autograd; torch's own errors pass through."""
     return _run(
-        lambda t: F.avg_pool2d(
-            t, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
-        ),
+        lambda t: F.avg_pool2d(t, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override),
         x,
         grad_output,
     )
@@ -124,3 +123,32 @@ def classic_example(seed: int = 0):
     # Check gradients
     print(x.grad)
     return x, y, loss
+
+
+def conv_equivalent(
+    x: np.ndarray,
+    grad_output: np.ndarray,
+    kernel_size: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    divisor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Average pooling as a convolution with one kernel K, filled with 1/divisor.
+
+    Forward: conv2d of the zero-padded x with K. Backward: conv_transpose2d of dL/dy with the
+    same K, cropped by the padding. Both equal avg_pool2d exactly when every window divides
+    by ``divisor``. Returns (y, grad_input) for a 2D x.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    K = torch.full((1, 1, kh, kw), 1.0 / divisor, dtype=torch.float64)
+    x = torch.tensor(x, dtype=torch.float64)[None, None]
+    dL_dy = torch.tensor(grad_output, dtype=torch.float64)[None, None]
+    (height, width), (out_h, out_w) = x.shape[-2:], dL_dy.shape[-2:]
+    # The windows reach (out - 1) * stride + kernel padded cells: pad (or crop) x to exactly that.
+    reach_h, reach_w = (out_h - 1) * sh + kh, (out_w - 1) * sw + kw
+    x_padded = F.pad(x, (pw, reach_w - width - pw, ph, reach_h - height - ph))
+
+    y = F.conv2d(x_padded, K, stride=(sh, sw))
+    grad_padded = F.conv_transpose2d(dL_dy, K, stride=(sh, sw))  # reach_h x reach_w
+    grad_input = F.pad(grad_padded, (-pw, width + pw - reach_w, -ph, height + ph - reach_h))
+    return y[0, 0].numpy(), grad_input[0, 0].numpy()

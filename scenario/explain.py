@@ -57,10 +57,7 @@ def divisor_summary(divisors: np.ndarray, kernel: tuple[int, int], divisor_overr
     """One sentence about the divisors in force (Markdown)."""
     if divisor_override is not None:
         extra = " (sum pooling)" if divisor_override == 1 else ""
-        return (
-            f"`divisor_override = {divisor_override}`: every window divides its sum by "
-            f"{divisor_override}{extra}."
-        )
+        return f"`divisor_override = {divisor_override}`: every window divides its sum by {divisor_override}{extra}."
     low, high = divisors.min(), divisors.max()
     if low == high:
         return f"Every window divides its sum by {number(low)} ({kernel[0]}×{kernel[1]} cells)."
@@ -106,16 +103,12 @@ def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_outpu
         note = f" ({window.padding_cells} padding cells add 0 but count in the divisor)"
     elif window.padding_cells and divisor == window.input_cells:
         note = f" ({window.padding_cells} padding cells are not counted)"
-    head = (
-        f"y[{i}, {j}] = {how} {_window_cells(window)} = {total} / {number(divisor)}{note} = {number(y[i, j])}"
-    )
+    head = f"y[{i}, {j}] = {how} {_window_cells(window)} = {total} / {number(divisor)}{note} = {number(y[i, j])}"
 
     gradient = grad_output[i, j]
     share = gradient / divisor
     if divisor == window.input_cells:
-        tail = (
-            f"its gradient {number(gradient)} is split into {window.input_cells} shares of {number(share)}."
-        )
+        tail = f"its gradient {number(gradient)} is split into {window.input_cells} shares of {number(share)}."
     elif divisor == window.cells:
         tail = (
             f"its gradient {number(gradient)} is split into {window.cells} shares of {number(share)}; "
@@ -149,10 +142,7 @@ def explain_input_cell(
         return f"No window covers x[{row}, {col}] (a gap between windows), so {target} = 0."
     result = number(grad_input[row, col])
     if len(covering) > MAX_LISTED_TERMS:
-        return (
-            f"{target} = the sum of {len(covering)} shares, one per window covering "
-            f"x[{row}, {col}] = {result}."
-        )
+        return f"{target} = the sum of {len(covering)} shares, one per window covering x[{row}, {col}] = {result}."
     terms = []
     for window in covering:
         gradient = grad_output[window.out_row, window.out_col]

@@ -131,9 +131,7 @@ def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
             gray.thumbnail((max_cells, max_cells), Image.Resampling.LANCZOS)
             return np.asarray(gray, dtype=np.float64)
     except UnidentifiedImageError:
-        raise InputError(
-            "the file is not a PNG or JPEG image that can be read: upload another file"
-        ) from None
+        raise InputError("the file is not a PNG or JPEG image that can be read: upload another file") from None
     except Image.DecompressionBombError:
         raise InputError("the image has too many pixels to open safely: upload a smaller image") from None
     except (OSError, SyntaxError, ValueError) as error:

@@ -372,9 +372,7 @@ def test_clicked_input_cell_lists_its_shares(at):
     at.slider(key="width").set_value(5).run()
     at.session_state["playground_selected"] = ("input", 2, 2)
     at.run()
-    assert at.info[0].value.startswith(
-        "dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 "
-    )
+    assert at.info[0].value.startswith("dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
 
 
 def test_a_stale_click_outside_the_new_shape_is_dropped(at):

@@ -16,7 +16,13 @@ TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 @pytest.fixture
 def at() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "loss": "random"}.items():
+    for key, value in {
+        "kernel_h": "3",
+        "stride_h": "1",
+        "height": "5",
+        "width": "5",
+        "loss": "random",
+    }.items():
         at.query_params[key] = value
     at.run()
     at.switch_page("pages/step_by_step.py").run()
@@ -70,7 +76,13 @@ def test_play_button_toggles_and_restarts_from_the_end(at):
 
 def test_padding_windows_say_their_padding_gets_nothing():
     at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "4", "width": "4"}.items():
+    for key, value in {
+        "kernel_h": "3",
+        "stride_h": "2",
+        "padding_h": "1",
+        "height": "4",
+        "width": "4",
+    }.items():
         at.query_params[key] = value
     at.run()
     at.switch_page("pages/step_by_step.py").run()

@@ -84,12 +84,8 @@ def restore_after_page_change() -> None:
 
 def keep_for_next_page() -> None:
     """Remember the shared controls' values at the end of every run."""
-    st.session_state.kept_controls = {
-        key: st.session_state[key] for key in URL_KEYS if key in st.session_state
-    }
-    st.session_state.kept_query = {
-        key: text for key, text in st.query_params.to_dict().items() if key in URL_KEYS
-    }
+    st.session_state.kept_controls = {key: st.session_state[key] for key in URL_KEYS if key in st.session_state}
+    st.session_state.kept_query = {key: text for key, text in st.query_params.to_dict().items() if key in URL_KEYS}
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,9 +159,7 @@ def pool_controls(url: UrlCheck) -> PoolParams:
     # A shared link from non-square controls carries both axes and square=false; an older or
     # hand-written link may carry differing axes without it: show them as they are.
     if not url.was_given("square") and "square" not in st.session_state:
-        pairs = [
-            (url.raw.get(f"{name}_h"), url.raw.get(f"{name}_w")) for name in ("kernel", "stride", "padding")
-        ]
+        pairs = [(url.raw.get(f"{name}_h"), url.raw.get(f"{name}_w")) for name in ("kernel", "stride", "padding")]
         if any(h is not None and w is not None and h != w for h, w in pairs):
             st.session_state.square = False
     square = st.toggle(
@@ -220,9 +214,7 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         "no override" if divisor_override is None else None,
     )
     stride_pair = (
-        None
-        if strides == (None, None)
-        else tuple(s if s is not None else k for s, k in zip(strides, kernels))
+        None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
     )
     return PoolParams(
         kernel_size=tuple(kernels),

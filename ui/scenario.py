@@ -48,9 +48,7 @@ class Scenario:
 
 def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
     kernels, strides, paddings = params.kernel_size, params.effective_stride, params.padding
-    return tuple(
-        output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings)
-    )
+    return tuple(output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings))
 
 
 def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:

@@ -40,9 +40,7 @@ class UrlCheck:
     def show(self) -> None:
         """One warning per parameter that was ignored or unknown."""
         for key in sorted(set(self.raw) - self.known):
-            self.warnings.append(
-                f"URL parameter `{_shown(key)}` is not one this page knows, so it was ignored."
-            )
+            self.warnings.append(f"URL parameter `{_shown(key)}` is not one this page knows, so it was ignored.")
             del st.query_params[key]  # warn once, and keep shared links clean
         for message in self.warnings:
             self.slot.warning(message, icon=":material/link_off:")

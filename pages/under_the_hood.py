@@ -1,0 +1,189 @@
+"""Under the hood: average pooling is a linear map y = A x, so the backward pass is A^T;
+with one divisor for every window it is also a convolution, and its backward pass a
+transposed convolution (checked live with torch)."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import streamlit as st
+
+from figures import gradient_heatmap, input_heatmap, pooling_matrix_heatmap, value_heatmap
+from pooling import avg_pool2d_divisors, pooling_matrix
+from pooling.reference import conv_equivalent, torch_avg_pool2d
+from scenario.explain import number
+from ui.controls import URL_KEYS
+from ui.router import require_router
+from ui.scenario import Scenario, scenario_from_sidebar
+from ui.url import UrlCheck
+
+MATRIX_MAX_CELLS = 64  # inputs up to 8 x 8: A has at most 64 columns
+CHART_CONFIG = {"displayModeBar": False}
+
+
+def _remember_row() -> None:
+    points = st.session_state.hood_matrix.selection.points
+    if points:
+        st.session_state.hood_row = int(points[0]["y"])
+
+
+def _check(label: str, difference: float, tolerance: float = 1e-10) -> None:
+    if difference <= tolerance:
+        st.success(f"{label}: max |difference| = {difference:.1e}.", icon=":material/verified:")
+    else:
+        st.error(f"{label} do NOT agree: max |difference| = {difference:.3e}.", icon=":material/report:")
+
+
+def linear_map_section(scenario: Scenario) -> None:
+    st.header("Average pooling is a linear map: y = A x")
+    x, y, params = scenario.x, scenario.y, scenario.params
+    if x.size > MATRIX_MAX_CELLS:
+        st.warning(
+            f"The matrix view needs an input of at most 8×8 cells (A has one column per input cell); "
+            f"this one is {x.shape[0]}×{x.shape[1]}. Lower Height and Width in the sidebar to see A.",
+            icon=":material/zoom_out_map:",
+        )
+        return
+    matrix = pooling_matrix(x.shape, **params.kwargs())
+    outputs, cells = matrix.shape
+    st.markdown(
+        f"Flatten x row by row into a vector of {cells} numbers and y into {outputs}. Each output is a "
+        f"weighted sum of input cells, so y = A x for a {outputs}×{cells} matrix A: row `i·{y.shape[1]} + j` "
+        f"of A is output y[i, j], and holds 1/divisor in the columns of its window's cells "
+        f"(column `r·{x.shape[1]} + c` is x[r, c]). **Click a row of A** to see its window."
+    )
+    row = st.session_state.get("hood_row")
+    row = row if row is not None and 0 <= row < outputs else None
+    cell_pixels = int(np.clip(900 / cells, 14, 40))
+    matrix_column, input_column = st.columns([3, 1])
+    matrix_column.plotly_chart(
+        pooling_matrix_heatmap(matrix, cell_pixels, row),
+        key="hood_matrix",
+        on_select=_remember_row,
+        selection_mode="points",
+        width="content",
+        config=CHART_CONFIG,
+    )
+    window = scenario.windows[row] if row is not None else None
+    with input_column:
+        st.plotly_chart(
+            input_heatmap(x, scenario.windows, params.padding, highlight_windows=[window] if window else []),
+            key="hood_input",
+            config=CHART_CONFIG,
+        )
+        if window is not None:
+            columns = np.flatnonzero(matrix[row])
+            st.caption(
+                f"Row {row} of A is y[{window.out_row}, {window.out_col}]: "
+                f"{number(matrix[row, columns[0]])} in columns {', '.join(map(str, columns))}."
+            )
+    st.markdown(
+        "The backward pass is the same matrix, transposed: every input cell collects from the rows that use it."
+    )
+    st.latex(
+        rf"y = A\,x,\quad A \in \mathbb{{R}}^{{{outputs}\times{cells}}}"
+        r"\qquad\Longrightarrow\qquad \frac{\partial L}{\partial x} = A^{\top}\,\frac{\partial L}{\partial y},"
+        rf"\quad A^{{\top}} \in \mathbb{{R}}^{{{cells}\times{outputs}}}"
+    )
+    torch_y, torch_grad_input = torch_avg_pool2d(x, scenario.loss.grad_output, **params.kwargs())
+    difference = max(
+        np.abs(matrix @ x.ravel() - torch_y.ravel()).max(),
+        np.abs(matrix.T @ scenario.loss.grad_output.ravel() - torch_grad_input.ravel()).max(),
+    )
+    _check("A x equals torch's y and Aᵀ dL/dy equals torch's x.grad", difference)
+
+
+def _window_range(stride: int, padding: int, kernel: int, index: str) -> tuple[str, str]:
+    """First and last cell of window ``index`` along one axis, as LaTeX: ``2i-1`` .. ``2i+1``."""
+    start = f"{stride if stride > 1 else ''}{index}"
+    first = start + (f"-{padding}" if padding else "")
+    offset = kernel - 1 - padding
+    last = start + (f"+{offset}" if offset > 0 else f"-{-offset}" if offset < 0 else "")
+    return first, last
+
+
+def convolution_section(scenario: Scenario) -> None:
+    st.header("With one divisor, it is a convolution")
+    x, y, params, grad_output = scenario.x, scenario.y, scenario.params, scenario.loss.grad_output
+    (kh, kw), (sh, sw), (ph, pw) = params.kernel_size, params.effective_stride, params.padding
+    nominal = params.divisor_override or kh * kw
+    divisors = avg_pool2d_divisors(x.shape, **params.kwargs())
+    y_conv, grad_conv = conv_equivalent(x, grad_output, (kh, kw), (sh, sw), (ph, pw), nominal)
+    uniform = bool((divisors == nominal).all())
+
+    st.markdown(
+        f"Fill a {kh}×{kw} kernel K with 1/{nominal}. The forward pass is a convolution of the "
+        f"zero-padded x with K at stride {sh}×{sw}; the backward pass is a **transposed convolution** "
+        f"of dL/dy with the same K, cropped by the padding ({ph}×{pw})."
+    )
+    rows, cols = _window_range(sh, ph, kh, "i"), _window_range(sw, pw, kw, "j")
+    st.latex(
+        rf"y_{{ij}} = \frac{{1}}{{{nominal}}} \sum_{{r={rows[0]}}}^{{{rows[1]}}} \sum_{{c={cols[0]}}}^{{{cols[1]}}}"
+        rf" x_{{rc}} \;=\; \big(\mathrm{{conv2d}}(x, K)\big)_{{ij}}"
+    )
+    st.latex(
+        r"\frac{\partial L}{\partial x} = \mathrm{conv\_transpose2d}\Big(\frac{\partial L}{\partial y},\ K,\ "
+        rf"\mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{cropped by the padding }} ({ph}, {pw})"
+    )
+    difference = max(np.abs(y_conv - y).max(), np.abs(grad_conv - scenario.grad_input).max())
+    if uniform:
+        _check(
+            f"Every window divides by {nominal}, so torch's conv2d and conv_transpose2d reproduce y and ∂L/∂x",
+            difference,
+        )
+    else:
+        odd = np.argwhere(divisors != nominal)
+        reasons = []
+        if params.padding != (0, 0) and not params.count_include_pad and params.divisor_override is None:
+            reasons.append("count_include_pad is off, so windows that reach into the padding divide by fewer cells")
+        if params.ceil_mode and params.divisor_override is None:
+            reasons.append("ceil_mode adds partial windows at the edge, which divide by the cells they hold")
+        st.warning(
+            f"**Here the equivalence breaks:** {len(odd)} of {divisors.size} windows do not divide by "
+            f"{nominal} ({'; '.join(reasons) or 'their divisors differ'}). A convolution applies one kernel "
+            f"everywhere, so it gets those windows wrong: max |difference| = {difference:.3g}.",
+            icon=":material/call_split:",
+        )
+        left, middle, right = st.columns(3)
+        left.plotly_chart(
+            value_heatmap(
+                divisors,
+                f"divisors (≠ {nominal} outlined)",
+                "divisor",
+                highlight_cells=[tuple(c) for c in odd],
+            ),
+            key="hood_divisors",
+            config=CHART_CONFIG,
+        )
+        middle.plotly_chart(
+            gradient_heatmap(y_conv - y, "conv2d − avg_pool2d (y)", "Δy"),
+            key="hood_forward_gap",
+            config=CHART_CONFIG,
+        )
+        right.plotly_chart(
+            gradient_heatmap(grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ dL/dx"),
+            key="hood_backward_gap",
+            config=CHART_CONFIG,
+        )
+    with st.expander("The torch code that runs this check", icon=":material/code:"):
+        st.code(inspect.getsource(conv_equivalent), language="python")
+
+
+def under_the_hood_page() -> None:
+    url = UrlCheck(URL_KEYS)
+    scenario = scenario_from_sidebar(url)
+    url.show()
+    if scenario is None:
+        return
+    linear_map_section(scenario)
+    convolution_section(scenario)
+
+
+require_router()
+st.title("Under the hood")
+st.caption(
+    "Average pooling as a matrix, and as a convolution: the backward pass is a transpose. "
+    "Same sidebar as the Playground."
+)
+under_the_hood_page()
