@@ -7,6 +7,7 @@ up the page and hands over to the page the user is on.
 import streamlit as st
 
 from ui.controls import URL_KEYS
+from ui.router import app_pages, mark_routed
 
 st.set_page_config(
     page_title="Average pooling, backward",
@@ -14,25 +15,13 @@ st.set_page_config(
     layout="wide",
 )
 
-# URL paths use hyphens on purpose: Streamlit's legacy router serves pages/<name>.py at
-# /<name> when a server's first request is a deep link, before st.navigation has run; a path
-# it cannot match falls through to this router.
-pages = [
-    st.Page("pages/playground.py", title="Playground", icon=":material/grid_on:", default=True),
-    st.Page("pages/step_by_step.py", title="Step by step", icon=":material/play_circle:", url_path="step-by-step"),
-    st.Page(
-        "pages/under_the_hood.py",
-        title="Under the hood",
-        icon=":material/settings:",
-        url_path="under-the-hood",
-    ),
-    st.Page("pages/classic.py", title="The classic example", icon=":material/school:", url_path="classic-example"),
-]
+pages = app_pages()
 page = st.navigation(pages, position="hidden")
 # Pages share the sidebar controls; ui.controls carries their values over when the page changes.
 st.session_state.page_changed = st.session_state.get("current_page") != page.url_path
 st.session_state.current_page = page.url_path
 navigation = st.sidebar.container()  # drawn after the page runs, but shown at the top
+mark_routed()
 page.run()
 
 # Our own page links, so that a link to another page carries the shared sidebar settings

@@ -37,20 +37,27 @@ class PoolParams:
             "divisor_override": self.divisor_override,
         }
 
-    def torch_call(self) -> str:
-        """The ``nn.AvgPool2d(...)`` call that builds this layer, non-default arguments only."""
-        parts = [f"kernel_size={_axis_pair(self.kernel_size)}"]
+    def torch_call(self, function: str = "nn.AvgPool2d", argument: str = "", average: bool = True) -> str:
+        """The torch call for this configuration, non-default arguments only. ``argument``
+        goes first (e.g. "x" for ``F.avg_pool2d``); ``average=False`` leaves out the
+        arguments that only averages have (for ``F.max_pool2d``).
+
+        >>> PoolParams((3, 3), (1, 1), divisor_override=1).torch_call("F.max_pool2d", "x", average=False)
+        'F.max_pool2d(x, kernel_size=3, stride=1)'
+        """
+        parts = [argument] if argument else []
+        parts.append(f"kernel_size={_axis_pair(self.kernel_size)}")
         if self.stride is not None and self.stride != self.kernel_size:
             parts.append(f"stride={_axis_pair(self.stride)}")
         if self.padding != (0, 0):
             parts.append(f"padding={_axis_pair(self.padding)}")
         if self.ceil_mode:
             parts.append("ceil_mode=True")
-        if not self.count_include_pad:
+        if average and not self.count_include_pad:
             parts.append("count_include_pad=False")
-        if self.divisor_override is not None:
+        if average and self.divisor_override is not None:
             parts.append(f"divisor_override={self.divisor_override}")
-        return f"nn.AvgPool2d({', '.join(parts)})"
+        return f"{function}({', '.join(parts)})"
 
 
 def _axis_pair(pair: tuple[int, int]) -> str:

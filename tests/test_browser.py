@@ -27,7 +27,7 @@ def _alerts(page) -> list[str]:
 
 
 def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, app_url):
-    page.goto(f"{app_url}/classic-example")
+    page.goto(f"{app_url}/classic")
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 6
@@ -119,7 +119,7 @@ def _numbers(texts: list[str]) -> np.ndarray:
 
 
 def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
-    page.goto(f"{app_url}/step-by-step?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    page.goto(f"{app_url}/step_by_step?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
     wait_for_app(page)
     _no_exception(page)
     assert set(chart_cell_texts(page, 3)) == {"0"}
@@ -138,7 +138,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
 
 
 def test_step_by_step_play_runs_to_the_end(page, app_url):
-    page.goto(f"{app_url}/step-by-step?kernel_h=3&stride_h=1&height=5&width=5&input=ones&speed=4")
+    page.goto(f"{app_url}/step_by_step?kernel_h=3&stride_h=1&height=5&width=5&input=ones&speed=4")
     wait_for_app(page)
     page.get_by_role("button", name="Play").click()
     page.get_by_role("button", name="Pause").wait_for(timeout=5_000)

@@ -10,23 +10,37 @@ pytestmark = pytest.mark.browser
 
 
 def test_first_request_to_a_deep_link_is_routed_by_app_py(page, app_url):
-    # This module has its own server: this is the very first page it serves.
-    page.goto(f"{app_url}/step-by-step?kernel_h=3")
+    # This module has its own server: this is the very first page it serves, the case where
+    # Streamlit's legacy pages/ router would answer without app.py.
+    page.goto(f"{app_url}/average_vs_max?kernel_h=3&input=ones")
     wait_for_app(page)
-    assert page.locator("h1").first.inner_text() == "Step by step"
+    assert page.locator("h1").first.inner_text() == "Average vs max"
+    assert page.locator('[role="dialog"]').count() == 0  # no "Page not found"
     links = page.locator('[data-testid="stPageLink-NavLink"]')
-    assert links.count() == 3  # our navigation, not Streamlit's legacy pages list
+    assert links.count() == 5  # our navigation, not Streamlit's list of files
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_an_old_style_address_points_to_the_start_page(page, app_url):
-    # Streamlit says "Page not found" and opens the start page (or, on a server whose very first
-    # request this is, our guard says where to go): never a half-working page.
-    page.goto(f"{app_url}/step_by_step")
-    page.wait_for_selector('[role="dialog"], [data-testid="stAlert"]', timeout=30_000)
-    page.wait_for_timeout(1_000)
-    texts = " ".join(page.locator('[role="dialog"], [data-testid="stAlert"]').all_inner_texts())
-    assert "Page not found" in texts or "not one of the app's pages" in texts
+def test_every_page_has_its_own_address(page, app_url):
+    for path, title in [
+        ("", "Playground"),
+        ("step_by_step", "Step by step"),
+        ("under_the_hood", "Under the hood"),
+        ("average_vs_max", "Average vs max"),
+        ("classic", "The classic example"),
+    ]:
+        page.goto(f"{app_url}/{path}")
+        wait_for_app(page)
+        assert page.locator("h1").first.inner_text() == title
+        assert page.locator('[role="dialog"]').count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_unknown_address_opens_the_start_page(page, app_url):
+    page.goto(f"{app_url}/no_such_page")
+    page.wait_for_selector('[role="dialog"]', timeout=30_000)
+    assert "Page not found" in page.locator('[role="dialog"]').inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
 
 

@@ -1,0 +1,188 @@
+"""Average vs max: the same input and loss through avg_pool2d, max_pool2d and
+adaptive_avg_pool2d, side by side, each checked against torch autograd."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from pooling import adaptive_avg_pool2d, adaptive_avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from pooling.geometry import adaptive_axis_windows
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
+from scenario.losses import loss_for
+from ui.controls import BIND, URL_KEYS
+from ui.router import require_router
+from ui.scenario import Scenario, scenario_from_sidebar
+from ui.url import UrlCheck
+
+ADAPTIVE_MAX = 32
+CHART_CONFIG = {"displayModeBar": False}
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """One pooling of the shared input: its call, output, upstream gradient and input gradient."""
+
+    call: str
+    y: np.ndarray
+    grad_output: np.ndarray
+    grad_input: np.ndarray
+    torch_difference: float
+    note: str
+    lit_cells: list[tuple[int, int]]
+
+
+def _upstream(scenario: Scenario, y: np.ndarray) -> tuple[np.ndarray, str]:
+    """The scenario's loss applied to another pooling's output (the loss fixes dL/dy)."""
+    choice, note = scenario.loss_choice, ""
+    row, col = choice["cell"]
+    cell = (min(row, y.shape[0] - 1), min(col, y.shape[1] - 1))
+    weights = scenario.weights
+    name = choice["name"]
+    if name == "custom" and (weights is None or weights.shape != y.shape):
+        name, note = "sum", "The typed dL/dy does not fit this output's shape: dL/dy = 1 here."
+    return loss_for(name, y, choice["seed"], cell, weights).grad_output, note
+
+
+def _difference(ours: tuple[np.ndarray, np.ndarray], theirs: tuple[np.ndarray, np.ndarray]) -> float:
+    return max(float(np.abs(a - b).max()) if a.size else 0.0 for a, b in zip(ours, theirs))
+
+
+def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[Pooled]:
+    x, params = scenario.x, scenario.params
+    shape_args = {key: params.kwargs()[key] for key in ("kernel_size", "stride", "padding", "ceil_mode")}
+
+    torch_y, torch_grad = torch_avg_pool2d(x, scenario.loss.grad_output, **params.kwargs())
+    average = Pooled(
+        params.torch_call("F.avg_pool2d", "x"),
+        scenario.y,
+        scenario.loss.grad_output,
+        scenario.grad_input,
+        _difference((scenario.y, scenario.grad_input), (torch_y, torch_grad)),
+        "Each output's gradient is shared equally by the cells of its window.",
+        [],
+    )
+
+    y_max, indices = max_pool2d(x, **shape_args, return_indices=True)
+    grad_max, note = _upstream(scenario, y_max)
+    grad_input_max = max_pool2d_backward(grad_max, x, **shape_args)
+    torch_y, torch_grad = torch_max_pool2d(x, grad_max, **shape_args)
+    winners = sorted({divmod(int(index), x.shape[1]) for index in indices.ravel()})
+    ignored = (
+        " It has no count_include_pad or divisor_override: those only change averages."
+        if (not params.count_include_pad or params.divisor_override is not None)
+        else ""
+    )
+    maximum = Pooled(
+        params.torch_call("F.max_pool2d", "x", average=False),
+        y_max,
+        grad_max,
+        grad_input_max,
+        _difference((y_max, grad_input_max), (torch_y, torch_grad)),
+        "Each output's whole gradient goes to the one cell that won its window (the first maximum, "
+        "row by row, as torch breaks ties); the others get 0." + ignored + (f" {note}" if note else ""),
+        winners,
+    )
+
+    y_adaptive = adaptive_avg_pool2d(x, adaptive_size)
+    grad_adaptive, note = _upstream(scenario, y_adaptive)
+    grad_input_adaptive = adaptive_avg_pool2d_backward(grad_adaptive, x.shape, adaptive_size)
+    torch_y, torch_grad = torch_adaptive_avg_pool2d(x, grad_adaptive, adaptive_size)
+    rows, cols = (adaptive_axis_windows(n, out) for n, out in zip(x.shape, adaptive_size))
+    overlap = (rows.start[1:] < rows.stop[:-1]).any() or (cols.start[1:] < cols.stop[:-1]).any()
+    sizes = sorted({int(n) for n in rows.lengths(False)} | {int(n) for n in cols.lengths(False)})
+    adaptive = Pooled(
+        f"F.adaptive_avg_pool2d(x, {adaptive_size})",
+        y_adaptive,
+        grad_adaptive,
+        grad_input_adaptive,
+        _difference((y_adaptive, grad_input_adaptive), (torch_y, torch_grad)),
+        f"torch picks the windows to hit a {adaptive_size[0]}×{adaptive_size[1]} output: "
+        f"window sides of {' or '.join(map(str, sizes))} cells"
+        + (", overlapping, so some cells collect from several windows." if overlap else ", side by side.")
+        + (f" {note}" if note else ""),
+        [],
+    )
+    return [average, maximum, adaptive]
+
+
+def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
+    st.caption("adaptive_avg_pool2d output size")
+    left, right = st.columns(2)
+    height = left.number_input("Output height", 1, ADAPTIVE_MAX, 3, key="adaptive_h", bind=BIND)
+    width = right.number_input("Output width", 1, ADAPTIVE_MAX, 3, key="adaptive_w", bind=BIND)
+    for key, value in (("adaptive_h", height), ("adaptive_w", width)):
+        url.check(key, value, f"the adaptive output size is a whole number from 1 to {ADAPTIVE_MAX}")
+    return int(height), int(width)
+
+
+def average_vs_max_page() -> None:
+    url = UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"})
+    scenario = scenario_from_sidebar(url)
+    with st.sidebar:
+        st.subheader("Adaptive pooling")
+        adaptive_size = _adaptive_controls(url)
+    url.show()
+    if scenario is None:
+        return
+    results = pool_three_ways(scenario, adaptive_size)
+
+    intro, input_column = st.columns([2, 1])
+    intro.markdown(
+        f"One input x and one loss (`{scenario.loss.torch_code}`), three poolings. **Average pooling spreads** "
+        "each output's gradient over its window; **max pooling routes** all of it to one cell; **adaptive "
+        "average pooling** chooses its own windows to reach the output size you ask for, and they may "
+        "overlap unevenly. Cells that won a max window are outlined in black."
+    )
+    input_column.plotly_chart(
+        input_heatmap(scenario.x, scenario.windows, scenario.params.padding), key="versus_x", config=CHART_CONFIG
+    )
+    gradient_max = max(float(np.abs(result.grad_input).max()) for result in results) or 1.0
+    for column, result, name in zip(st.columns(3), results, ("avg", "max", "adaptive")):
+        with column:
+            st.markdown(f"`{result.call}`")
+            st.plotly_chart(
+                value_heatmap(result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y"),
+                key=f"versus_{name}_y",
+                config=CHART_CONFIG,
+            )
+            st.plotly_chart(
+                grad_input_heatmap(
+                    result.grad_input, highlight_cells=result.lit_cells, title="∂L/∂x", zmax=gradient_max
+                ),
+                key=f"versus_{name}_grad_input",
+                config=CHART_CONFIG,
+            )
+            st.caption(result.note)
+            if result.torch_difference <= 1e-10:
+                st.success(
+                    f"Matches torch: max |difference| = {result.torch_difference:.1e}.", icon=":material/verified:"
+                )
+            else:
+                st.error(
+                    f"Does NOT match torch: max |difference| = {result.torch_difference:.3e}.", icon=":material/report:"
+                )
+    with st.expander("The upstream gradients and the adaptive windows' coverage", icon=":material/grid_on:"):
+        columns = st.columns(4)
+        for column, result, name in zip(columns, results, ("avg", "max", "adaptive")):
+            column.plotly_chart(
+                gradient_heatmap(result.grad_output, f"∂L/∂y of {name}", "dL/dy"),
+                key=f"versus_{name}_grad_output",
+                config=CHART_CONFIG,
+            )
+        rows, cols = (adaptive_axis_windows(n, out) for n, out in zip(scenario.x.shape, adaptive_size))
+        adaptive_coverage = np.outer(rows.membership().sum(0), cols.membership().sum(0))
+        columns[3].plotly_chart(
+            value_heatmap(adaptive_coverage, "adaptive windows per cell", "windows"),
+            key="versus_adaptive_coverage",
+            config=CHART_CONFIG,
+        )
+
+
+require_router()
+st.title("Average vs max")
+st.caption("The same x and the same loss through three poolings: spread, route, or adapt.")
+average_vs_max_page()
