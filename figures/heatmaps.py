@@ -209,9 +209,13 @@ def _add_highlights(figure: go.Figure, windows: Sequence[Window], cells: Sequenc
     cell selected its windows are drawn thinner, so the cell stands out among them."""
     if windows:
         width = 2 if cells else 4
-        figure.add_trace(_rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "windows"))
+        figure.add_trace(
+            _rectangles_trace([_window_rectangle(w) for w in windows], HIGHLIGHT_COLOR, width, "highlighted windows")
+        )
     if cells:
-        figure.add_trace(_rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "cells"))
+        figure.add_trace(
+            _rectangles_trace([_cell_rectangle(c) for c in cells], CELL_HIGHLIGHT_COLOR, 4, "highlighted cells")
+        )
 
 
 def value_heatmap(

@@ -26,7 +26,7 @@ def decode_array(value) -> np.ndarray:
         if shape:
             array = array.reshape([int(n) for n in str(shape).split(",")])
         return array
-    return np.asarray(value, dtype=float)
+    return np.array([np.nan if v is None else v for v in value], dtype=float)
 
 
 def chart_figures(at) -> list[dict]:

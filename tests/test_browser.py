@@ -22,6 +22,10 @@ def _markdown(page) -> list[str]:
     return page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
 
 
+def _captions(page) -> list[str]:
+    return page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+
+
 def _alerts(page) -> list[str]:
     return page.locator('[data-testid="stAlert"]').all_inner_texts()
 
@@ -149,3 +153,23 @@ def test_step_by_step_play_runs_to_the_end(page, app_url):
     _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
     assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-4)
     screenshot(page, "step-by-step-end")
+
+
+def test_under_the_hood_click_a_row_of_a(page, app_url):
+    page.goto(f"{app_url}/under_the_hood")
+    wait_for_app(page)
+    _no_exception(page)
+    click_cell(page, 0, 2, 5, (0, 3, 0, 15))  # row 2 of A (4 x 16)
+    assert any("Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in text for text in _captions(page))
+    assert any("A x equals torch's y" in text for text in _alerts(page))
+    screenshot(page, "under-the-hood")
+
+
+def test_average_vs_max_draws_three_poolings(page, app_url):
+    page.goto(f"{app_url}/average_vs_max?input=ones")
+    wait_for_app(page)
+    _no_exception(page)
+    # max pooling of all ones: the first cell of each 2x2 window gets the whole gradient.
+    assert chart_cell_texts(page, 4) == ["1", "0", "1", "0", "0", "0", "0", "0", "1", "0", "1", "0", "0", "0", "0", "0"]
+    assert sum("Matches torch" in text for text in _alerts(page)) == 3
+    screenshot(page, "average-vs-max")

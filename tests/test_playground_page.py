@@ -15,7 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import APP, chart_figures, decode_array, heatmap_values
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -358,11 +358,12 @@ def test_clicked_output_cell_is_explained_and_highlighted(at):
     )
     x_figure = chart_figures(at)[0]
     highlight = next(
-        trace for trace in x_figure["data"] if trace.get("name") == "windows" and trace["line"]["width"] == 4
+        trace
+        for trace in x_figure["data"]
+        if trace.get("name") == "highlighted windows" and trace["line"]["width"] == 4
     )
-    xs = [v for v in highlight["x"] if v is not None]
-    ys = [v for v in highlight["y"] if v is not None]
-    assert (min(ys), max(ys), min(xs), max(xs)) == (1.5, 3.5, -0.5, 1.5)
+    xs, ys = decode_array(highlight["x"]), decode_array(highlight["y"])
+    assert (np.nanmin(ys), np.nanmax(ys), np.nanmin(xs), np.nanmax(xs)) == (1.5, 3.5, -0.5, 1.5)
 
 
 def test_clicked_input_cell_lists_its_shares(at):

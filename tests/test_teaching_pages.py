@@ -1,0 +1,160 @@
+"""Under the hood and Average vs max through AppTest; numbers checked against torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from numpy.testing import assert_allclose
+from streamlit.testing.v1 import AppTest
+
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
+from tests.conftest import APP, chart_figures, decode_array, heatmap_values
+
+TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
+
+
+def _open(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page).run()  # open the page first, as a shared link does
+    assert not at.exception, at.exception
+    return at
+
+
+# ---------------------------------------------------------------------------------------
+# Under the hood.
+
+
+def test_the_matrix_reproduces_torch_forward_and_backward():
+    at = _open(
+        "pages/under_the_hood.py",
+        {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "5", "width": "5", "loss": "random"},
+    )
+    figures = chart_figures(at)
+    matrix, x = heatmap_values(figures[0]), heatmap_values(figures[1])
+    assert matrix.shape == (9, 25)
+    # torch's own Jacobian of avg_pool2d is A: row o is d y_o / d x.
+    jacobian = torch.autograd.functional.jacobian(
+        lambda t: F.avg_pool2d(t[None], 3, 2, 1)[0].reshape(-1), torch.tensor(x)
+    ).reshape(9, 25)
+    assert_allclose(matrix, jacobian.numpy(), **TOLERANCE)
+    assert "A x equals torch's y" in at.success[0].value
+    assert "Every window divides by 9" in at.success[1].value
+
+
+def test_clicking_a_row_of_the_matrix_names_its_window():
+    at = _open("pages/under_the_hood.py")
+    at.session_state["hood_row"] = 2
+    at.run()
+    assert "Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in [c.value for c in at.caption]
+    row_trace = next(t for t in chart_figures(at)[0]["data"] if t.get("name") == "row")
+    rows = decode_array(row_trace["y"])
+    assert set(rows[~np.isnan(rows)]) == {1.5, 2.5}
+
+
+def test_the_matrix_view_asks_for_a_small_input():
+    at = _open("pages/under_the_hood.py", {"height": "9", "width": "9"})
+    assert "at most 8×8" in at.warning[0].value
+    assert "Every window divides by 4" in at.success[0].value  # the convolution part still runs
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        (
+            {
+                "kernel_h": "3",
+                "stride_h": "2",
+                "padding_h": "1",
+                "count_include_pad": "false",
+                "height": "5",
+                "width": "5",
+            },
+            "count_include_pad is off",
+        ),
+        ({"stride_h": "3", "ceil_mode": "true", "height": "7", "width": "7"}, "ceil_mode adds partial windows"),
+    ],
+)
+def test_the_convolution_breaks_when_divisors_differ(query, reason):
+    at = _open("pages/under_the_hood.py", query)
+    warning = next(w.value for w in at.warning if "equivalence breaks" in w.value)
+    assert reason in warning
+    # The difference maps are torch's conv results minus torch's avg_pool2d.
+    figures = chart_figures(at)
+    divisors, forward_gap = heatmap_values(figures[2]), heatmap_values(figures[3])
+    x = heatmap_values(figures[1])
+    params = {
+        "kernel_size": int(query.get("kernel_h", 2)),
+        "stride": int(query["stride_h"]),
+        "padding": int(query.get("padding_h", 0)),
+        "ceil_mode": query.get("ceil_mode") == "true",
+        "count_include_pad": query.get("count_include_pad") != "false",
+    }
+    torch_y, _ = torch_avg_pool2d(x, None, **params)
+    nominal = params["kernel_size"] ** 2
+    assert (forward_gap != 0).any()
+    assert_allclose(forward_gap[divisors == nominal], 0, atol=1e-12)
+    assert_allclose(forward_gap + torch_y, torch_y * divisors / nominal, **TOLERANCE)
+
+
+def test_divisor_override_is_still_a_convolution():
+    at = _open("pages/under_the_hood.py", {"divisor_override": "1"})
+    assert any("Every window divides by 1" in s.value for s in at.success)
+
+
+# ---------------------------------------------------------------------------------------
+# Average vs max.
+
+
+def test_three_poolings_each_match_torch():
+    query = {
+        "input": "random",
+        "height": "6",
+        "width": "5",
+        "kernel_h": "3",
+        "stride_h": "2",
+        "padding_h": "1",
+        "loss": "square",
+        "adaptive_h": "4",
+        "adaptive_w": "3",
+    }
+    at = _open("pages/average_vs_max.py", query)
+    figures = [heatmap_values(figure) for figure in chart_figures(at)]
+    x, (y_avg, grad_avg), (y_max, grad_max), (y_adaptive, grad_adaptive) = (
+        figures[0],
+        figures[1:3],
+        figures[3:5],
+        figures[5:7],
+    )
+    grad_outputs = figures[7:10]
+    # square loss: dL/dy = y for each pooling.
+    for y, grad_output in zip((y_avg, y_max, y_adaptive), grad_outputs):
+        assert_allclose(grad_output, y, **TOLERANCE)
+    for (y, grad_input), (torch_y, torch_grad) in [
+        ((y_avg, grad_avg), torch_avg_pool2d(x, y_avg, 3, 2, 1)),
+        ((y_max, grad_max), torch_max_pool2d(x, y_max, 3, 2, 1)),
+        ((y_adaptive, grad_adaptive), torch_adaptive_avg_pool2d(x, y_adaptive, (4, 3))),
+    ]:
+        assert_allclose(y, torch_y, **TOLERANCE)
+        assert_allclose(grad_input, torch_grad, **TOLERANCE)
+    assert y_adaptive.shape == (4, 3)
+    assert len([s for s in at.success if "Matches torch" in s.value]) == 3
+
+
+def test_max_pooling_routes_to_the_first_maximum_on_ties():
+    at = _open("pages/average_vs_max.py", {"input": "ones"})
+    grad_max = heatmap_values(chart_figures(at)[4])
+    # All ones: every window ties; torch keeps the first cell of each window.
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 1
+    assert_allclose(grad_max, expected, **TOLERANCE)
+    outlined = next(t for t in chart_figures(at)[4]["data"] if t.get("name") == "highlighted cells")
+    assert np.isnan(decode_array(outlined["x"])).sum() == 4  # four cells outlined (None-separated)
+
+
+def test_bad_adaptive_size_in_the_url_warns():
+    at = _open("pages/average_vs_max.py", {"adaptive_h": "0"})
+    assert any("adaptive_h=0" in w.value for w in at.warning)
