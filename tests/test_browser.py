@@ -173,3 +173,22 @@ def test_average_vs_max_draws_three_poolings(page, app_url):
     assert chart_cell_texts(page, 4) == ["1", "0", "1", "0", "0", "0", "0", "0", "1", "0", "1", "0", "0", "0", "0", "0"]
     assert sum("Matches torch" in text for text in _alerts(page)) == 3
     screenshot(page, "average-vs-max")
+
+
+def test_quiz_surprise_answer_and_score(page, app_url):
+    page.goto(f"{app_url}/quiz")
+    wait_for_app(page)
+    page.get_by_role("button", name="Surprise me").click()
+    wait_for_app(page)
+    _no_exception(page)
+    question = next(text for text in _markdown(page) if text.startswith("What is ∂L/∂x["))
+    assert question  # the asked cell is named
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3  # dL/dx hidden
+    page.get_by_label("Your answer (a number or a fraction like 1/9)").fill("1/9")
+    page.get_by_role("button", name="Check").click()
+    wait_for_app(page)
+    _no_exception(page)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 4  # revealed
+    assert any("Right!" in text or "Not quite:" in text for text in _alerts(page))
+    assert page.locator('[data-testid="stMetricValue"]').inner_text() in ("0 / 1", "1 / 1")
+    screenshot(page, "quiz")

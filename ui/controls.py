@@ -33,7 +33,7 @@ KERNEL_MAX = 16
 STRIDE_OPTIONS = [None, *range(1, 17)]
 DIVISOR_MAX = 256
 SEED_MAX = 2**31 - 1
-DEFAULT_INPUT = "arange"  # small whole numbers: every mean can be checked by hand
+DEFAULT_INPUT = "arange"  # small whole numbers: every mean can be checked by hand (DEFAULTS below)
 BIND = "query-params"
 URL_KEYS = {
     "square",
@@ -53,6 +53,24 @@ URL_KEYS = {
     "loss",
     "loss_row",
     "loss_col",
+}
+# Every shared control's default value (values equal to these stay out of the URL).
+DEFAULTS = {
+    "square": True,
+    "kernel_h": 2,
+    "kernel_w": 2,
+    "stride_h": None,
+    "stride_w": None,
+    "padding_h": 0,
+    "padding_w": 0,
+    "ceil_mode": False,
+    "count_include_pad": True,
+    "divisor_override": None,
+    "height": 4,
+    "width": 4,
+    "input": "arange",
+    "seed": 0,
+    "loss": "sum",
 }
 INPUT_HELP = {
     "random": "standard normal values (two decimals), from the seed below",

@@ -19,6 +19,7 @@ PAGES = [
     ("pages/step_by_step.py", "Step by step", ":material/play_circle:"),
     ("pages/under_the_hood.py", "Under the hood", ":material/settings:"),
     ("pages/average_vs_max.py", "Average vs max", ":material/compare_arrows:"),
+    ("pages/quiz.py", "Predict, then reveal", ":material/quiz:"),
     ("pages/classic.py", "The classic example", ":material/school:"),
 ]
 

@@ -19,7 +19,11 @@ class UrlCheck:
     """The URL parameters as they were when this run started, checked widget by widget."""
 
     def __init__(self, known: set[str]) -> None:
-        self.raw = {key: st.query_params.get(key) for key in st.query_params}
+        # Only the first run of a session reads the URL the user opened; later runs see URLs
+        # the widgets wrote themselves (and a value the app sets, such as a preset, would
+        # otherwise look like an ignored parameter).
+        first_run = not st.session_state.get("url_checked", False)
+        self.raw = {key: st.query_params.get(key) for key in st.query_params} if first_run else {}
         self.known = known
         self.warnings: list[str] = []
         self.slot = st.container()  # warnings go here, at the top of the page, once all are known
@@ -44,6 +48,7 @@ class UrlCheck:
             del st.query_params[key]  # warn once, and keep shared links clean
         for message in self.warnings:
             self.slot.warning(message, icon=":material/link_off:")
+        st.session_state.url_checked = True
 
 
 def _shown(text: str) -> str:

@@ -1,0 +1,214 @@
+"""Predict, then reveal: the learner types a gradient, then sees the answer and where it comes from.
+
+Questions come from the sidebar's setup ("New question") or from an instructive preset
+("Surprise me", which also sets the sidebar). The score lives in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from scenario.explain import explain_input_cell, number, windows_covering
+from scenario.quiz import PRESETS, close_enough, parse_answer, pick_cell
+from ui.controls import DEFAULTS, URL_KEYS
+from ui.router import require_router
+from ui.scenario import Scenario, scenario_from_sidebar
+from ui.url import UrlCheck
+
+QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
+CHART_CONFIG = {"displayModeBar": False}
+MODES = ("One cell", "The whole grid")
+
+
+def _score() -> dict:
+    return st.session_state.setdefault("quiz_score", {"right": 0, "asked": 0})
+
+
+def _new_question() -> None:
+    st.session_state.quiz_number = st.session_state.get("quiz_number", 0) + 1
+    st.session_state.quiz_cell = None  # picked from the current setup when drawn
+    st.session_state.quiz_lesson = None
+    st.session_state.quiz_revealed = False
+    st.session_state.quiz_counted = False
+    st.session_state.quiz_answer = ""
+    st.session_state.pop("quiz_grid", None)
+
+
+def _surprise_me() -> None:
+    """Pick an instructive preset (never the same twice in a row) and set the sidebar to it."""
+    number_ = st.session_state.get("quiz_number", 0) + 1
+    preset = PRESETS[number_ % len(PRESETS)]
+    _new_question()
+    for key, value in DEFAULTS.items():  # start from the defaults, then the preset's values
+        st.session_state[key] = preset.settings.get(key, value)
+    st.session_state.quiz_cell = preset.cell
+    st.session_state.quiz_lesson = preset.lesson
+
+
+def _request(action: str) -> None:
+    """Button callback: remember what was asked for; the script acts on it with the numbers."""
+    st.session_state.quiz_request = action
+
+
+def _record(correct: bool) -> None:
+    """Count a question once, when it is first checked or revealed."""
+    if not st.session_state.get("quiz_counted"):
+        score = _score()
+        score["asked"] += 1
+        score["right"] += int(correct)
+        st.session_state.quiz_counted = True
+
+
+def _question_header():
+    """The buttons and the mode; returns the slot where the score goes once this run has counted."""
+    left, middle, right, score_column = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+    left.button("New question", key="quiz_new", icon=":material/refresh:", on_click=_new_question, width="stretch")
+    middle.button(
+        "Surprise me",
+        key="quiz_surprise",
+        icon=":material/auto_awesome:",
+        on_click=_surprise_me,
+        width="stretch",
+        help="An instructive setup: overlap, gaps, padding, ceil_mode, a mean loss",
+    )
+    right.radio("Question", MODES, key="quiz_mode", horizontal=True, on_change=_new_question)
+    return score_column.empty()
+
+
+def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) -> None:
+    covering = windows_covering(scenario.windows, *cell) if cell and revealed else []
+    lit = [cell] if cell else []
+    figures = [
+        input_heatmap(
+            scenario.x, scenario.windows, scenario.params.padding, highlight_windows=covering, highlight_cells=lit
+        ),
+        value_heatmap(scenario.y, "y", "y"),
+        gradient_heatmap(
+            scenario.loss.grad_output,
+            f"∂L/∂y ({scenario.loss.name})",
+            "dL/dy",
+            highlight_cells=[(w.out_row, w.out_col) for w in covering],
+        ),
+    ]
+    if revealed:
+        figures.append(grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit))
+    for index, (column, figure) in enumerate(zip(st.columns(4), figures)):
+        column.plotly_chart(figure, key=f"quiz_chart_{index}", config=CHART_CONFIG)
+
+
+def one_cell_question(scenario: Scenario) -> None:
+    if st.session_state.get("quiz_cell") is None or not all(
+        0 <= index < size for index, size in zip(st.session_state.quiz_cell, scenario.x.shape)
+    ):
+        st.session_state.quiz_cell = pick_cell(scenario.x.shape, st.session_state.get("quiz_number", 0))
+    row, col = st.session_state.quiz_cell
+    truth = float(scenario.grad_input[row, col])
+    if st.session_state.get("quiz_lesson"):
+        st.caption(f"Surprise: {st.session_state.quiz_lesson.split(':')[0]}.")
+    st.markdown(f"#### What is ∂L/∂x[{row}, {col}]? The cell is outlined in black on x.")
+    revealed = st.session_state.get("quiz_revealed", False)
+    with st.form("quiz_form", border=False):
+        text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
+        text = text_column.text_input("Your answer (a number or a fraction like 1/9)", key="quiz_answer")
+        check_column.form_submit_button(
+            "Check", icon=":material/check:", width="stretch", on_click=_request, args=("check",)
+        )
+        reveal_column.form_submit_button(
+            "Reveal", icon=":material/visibility:", width="stretch", on_click=_request, args=("reveal",)
+        )
+    request = st.session_state.pop("quiz_request", None)
+    if request == "check":
+        answer = parse_answer(text)
+        if answer is None:
+            st.warning(f"“{text[:30]}” is not a number: type e.g. 0.25 or 1/9.", icon=":material/help:")
+        else:
+            correct = close_enough(answer, truth)
+            _record(correct)
+            st.session_state.quiz_revealed = revealed = True
+            st.session_state.quiz_verdict = (
+                f"**Right!** ∂L/∂x[{row}, {col}] = {number(truth)}."
+                if correct
+                else f"**Not quite:** you said {number(answer)}, the answer is {number(truth)}."
+            )
+    if request == "reveal":
+        _record(False)
+        st.session_state.quiz_revealed = revealed = True
+        st.session_state.quiz_verdict = f"The answer is {number(truth)}."
+    if revealed:
+        verdict = st.session_state.get("quiz_verdict", "")
+        (st.success if verdict.startswith("**Right") else st.info)(
+            f"{verdict} "
+            + explain_input_cell(
+                row, col, windows_covering(scenario.windows, row, col), scenario.loss.grad_output, scenario.grad_input
+            )
+            + (f" {st.session_state.quiz_lesson}" if st.session_state.get("quiz_lesson") else ""),
+            icon=":material/lightbulb:",
+        )
+    _charts(scenario, (row, col), revealed)
+
+
+def whole_grid_question(scenario: Scenario) -> None:
+    st.markdown("#### Fill in the whole ∂L/∂x grid, then check it.")
+    rows, cols = scenario.x.shape
+    empty = pd.DataFrame(np.full((rows, cols), None, dtype=object), columns=[str(c) for c in range(cols)])
+    edited = st.data_editor(empty, key=f"quiz_grid_{rows}x{cols}_{st.session_state.get('quiz_number', 0)}")
+    revealed = st.session_state.get("quiz_revealed", False)
+    st.button("Check the grid", key="quiz_check_grid", icon=":material/check:", on_click=_request, args=("grid",))
+    if st.session_state.pop("quiz_request", None) == "grid":
+        answers = np.array(
+            [[parse_answer(str(value)) if value is not None else None for value in row] for row in edited.to_numpy()],
+            dtype=object,
+        )
+        right = np.array(
+            [
+                [a is not None and close_enough(float(a), float(t)) for a, t in zip(r, tr)]
+                for r, tr in zip(answers, scenario.grad_input)
+            ]
+        )
+        _record(bool(right.all()))
+        st.session_state.quiz_revealed = revealed = True
+        st.session_state.quiz_right_cells = int(right.sum())
+    if revealed:
+        right_cells = st.session_state.get("quiz_right_cells", 0)
+        message = f"{right_cells} of {rows * cols} cells right."
+        (st.success if right_cells == rows * cols else st.info)(
+            message + " Each cell's gradient is the sum of the shares of the windows that cover it: "
+            "compare with ∂L/∂x on the right, and click it on the Playground to see the sums.",
+            icon=":material/lightbulb:",
+        )
+    _charts(scenario, None, revealed)
+
+
+def quiz_page() -> None:
+    url = UrlCheck(URL_KEYS)
+    scenario = scenario_from_sidebar(url)
+    url.show()
+    score_slot = _question_header()
+    if scenario is not None:
+        ask(scenario)
+    score = _score()
+    score_slot.metric("Score", f"{score['right']} / {score['asked']}", help="right answers / questions answered")
+
+
+def ask(scenario: Scenario) -> None:
+    if scenario.x.size > QUIZ_MAX * QUIZ_MAX:
+        st.warning(
+            f"The quiz uses inputs of at most {QUIZ_MAX}×{QUIZ_MAX}, small enough to work out by hand; this one "
+            f"is {scenario.x.shape[0]}×{scenario.x.shape[1]}. Lower Height and Width in the sidebar, or press "
+            "Surprise me.",
+            icon=":material/zoom_out_map:",
+        )
+        return
+    if st.session_state.get("quiz_mode", MODES[0]) == MODES[0]:
+        one_cell_question(scenario)
+    else:
+        whole_grid_question(scenario)
+
+
+require_router()
+st.title("Predict, then reveal")
+st.caption("Work out the gradient, type it, then check. The sidebar sets up the pooling, as on the Playground.")
+quiz_page()

@@ -1,0 +1,127 @@
+"""The quiz through AppTest: answers checked against torch's x.grad."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pooling.reference import torch_avg_pool2d
+from scenario.quiz import PRESETS, parse_answer
+from tests.conftest import APP, chart_figures, heatmap_values
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page("pages/quiz.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _asked_cell(at: AppTest) -> tuple[int, int]:
+    return at.session_state["quiz_cell"]
+
+
+def _torch_grad(at: AppTest, **params) -> np.ndarray:
+    figures = chart_figures(at)
+    x, grad_output = heatmap_values(figures[0]), heatmap_values(figures[2])
+    return torch_avg_pool2d(x, grad_output, **params)[1]
+
+
+def _answer(at: AppTest, text: str, button: str = "Check") -> None:
+    at.text_input(key="quiz_answer").input(text)
+    next(b for b in at.button if b.label == button).click().run()
+    assert not at.exception
+
+
+def test_a_right_answer_scores():
+    at = _open({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5"})
+    row, col = _asked_cell(at)
+    truth = _torch_grad(at, kernel_size=3, stride=1)[row, col]
+    _answer(at, f"{truth:.4f}")
+    assert at.success[0].value.startswith("**Right!**")
+    assert at.metric[0].value == "1 / 1"
+    assert len(chart_figures(at)) == 4  # dL/dx is revealed
+
+
+def test_a_wrong_answer_shows_the_breakdown_and_counts_once():
+    at = _open()
+    _answer(at, "7")
+    assert "Not quite" in at.info[0].value and "= 0.25" in at.info[0].value
+    _answer(at, "0.25")
+    assert at.metric[0].value == "0 / 1"  # the same question counts once
+
+
+def test_reveal_without_answering():
+    at = _open()
+    assert len(chart_figures(at)) == 3  # dL/dx hidden until revealed
+    next(b for b in at.button if b.label == "Reveal").click().run()
+    assert at.info[0].value.startswith("The answer is 0.25.")
+    assert at.metric[0].value == "0 / 1"
+
+
+def test_a_non_number_is_explained_not_evaluated():
+    at = _open()
+    _answer(at, "__import__('os')")
+    assert "is not a number" in at.warning[0].value
+    assert at.metric[0].value == "0 / 0"
+
+
+@pytest.mark.parametrize("preset_index", range(len(PRESETS)))
+def test_every_surprise_teaches_what_it_says(preset_index):
+    at = _open()
+    at.session_state["quiz_number"] = preset_index - 1  # the next surprise is this preset
+    at.button(key="quiz_surprise").click().run()
+    preset = PRESETS[preset_index]
+    assert _asked_cell(at) == preset.cell
+    settings = {**preset.settings}
+    params = {
+        "kernel_size": settings.get("kernel_h", 2),
+        "stride": settings.get("stride_h"),
+        "padding": settings.get("padding_h", 0),
+        "ceil_mode": settings.get("ceil_mode", False),
+        "count_include_pad": settings.get("count_include_pad", True),
+    }
+    truth = _torch_grad(at, **params)[preset.cell]
+    expected = {
+        "overlap": 1.0,
+        "gaps": 0.0,
+        "padding": 1 / 4,
+        "padding counted": 1 / 9,
+        "ceil_mode": 1.0,
+        "mean loss": 1 / 16,
+    }[preset.name]
+    assert truth == pytest.approx(expected)
+    _answer(at, f"{expected:.6f}")
+    assert at.success[0].value.startswith("**Right!**")
+    assert preset.lesson in at.success[0].value
+
+
+def test_whole_grid_mode():
+    at = _open()
+    at.radio(key="quiz_mode").set_value("The whole grid").run()
+    key = f"quiz_grid_4x4_{at.session_state['quiz_number']}"
+    at.session_state[key] = {
+        "edited_rows": {r: {str(c): "1/4" for c in range(4)} for r in range(4)},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button(key="quiz_check_grid").click().run()
+    assert at.success[0].value.startswith("16 of 16 cells right.")
+    assert at.metric[0].value == "1 / 1"
+
+
+def test_large_inputs_are_refused_with_a_way_out():
+    at = _open({"height": "8", "width": "8"})
+    assert "at most 6×6" in at.warning[0].value
+    at.button(key="quiz_surprise").click().run()
+    assert not at.warning and len(chart_figures(at)) == 3
+
+
+def test_parse_answer_accepts_numbers_and_fractions_only():
+    assert parse_answer("-1/4") == -0.25
+    assert parse_answer(".5") == 0.5
+    for text in ("", "1/9/2", "1e3", "nan", "0x10", "1;2"):
+        assert parse_answer(text) is None, text
