@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import wait_for_app
+from ui.router import PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,7 @@ def test_first_request_to_a_deep_link_is_routed_by_app_py(page, app_url):
     assert page.locator("h1").first.inner_text() == "Average vs max"
     assert page.locator('[role="dialog"]').count() == 0  # no "Page not found"
     links = page.locator('[data-testid="stPageLink-NavLink"]')
-    assert links.count() == 5  # our navigation, not Streamlit's list of files
+    assert links.count() == len(PAGES)  # our navigation, not Streamlit's list of files
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -28,6 +29,7 @@ def test_every_page_has_its_own_address(page, app_url):
         ("step_by_step", "Step by step"),
         ("under_the_hood", "Under the hood"),
         ("average_vs_max", "Average vs max"),
+        ("quiz", "Predict, then reveal"),
         ("classic", "The classic example"),
     ]:
         page.goto(f"{app_url}/{path}")
