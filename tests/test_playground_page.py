@@ -380,3 +380,13 @@ def test_a_stale_click_outside_the_new_shape_is_dropped(at):
     at.session_state["playground_selected"] = ("input", 3, 3)
     at.slider(key="height").set_value(2).run()
     assert "Click a cell" in at.info[0].value
+
+
+def test_defaults_table_matches_the_widgets(at):
+    """ui.controls.DEFAULTS (used by the quiz presets and the README) is what the widgets start at."""
+    from ui.controls import DEFAULTS
+
+    drawn = [key for key in DEFAULTS if key in at.session_state]
+    assert len(drawn) >= 10  # the controls a fresh page draws (the width ones hide while square)
+    for key in drawn:
+        assert at.session_state[key] == DEFAULTS[key], key

@@ -13,21 +13,19 @@ from tests.conftest import APP, chart_figures, heatmap_values
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
 
-@pytest.fixture
-def at() -> AppTest:
+def _open(query: dict[str, str]) -> AppTest:
+    """The step-by-step page opened from a link with these URL parameters."""
     at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in {
-        "kernel_h": "3",
-        "stride_h": "1",
-        "height": "5",
-        "width": "5",
-        "loss": "random",
-    }.items():
+    for key, value in query.items():
         at.query_params[key] = value
-    at.run()
     at.switch_page("pages/step_by_step.py").run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return _open({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "loss": "random"})
 
 
 def _charts(at: AppTest) -> list[np.ndarray]:
@@ -75,16 +73,6 @@ def test_play_button_toggles_and_restarts_from_the_end(at):
 
 
 def test_padding_windows_say_their_padding_gets_nothing():
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in {
-        "kernel_h": "3",
-        "stride_h": "2",
-        "padding_h": "1",
-        "height": "4",
-        "width": "4",
-    }.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/step_by_step.py").run()
+    at = _open({"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "4", "width": "4"})
     at.slider(key="step").set_value(1).run()
     assert "(its 5 padding cells get nothing)" in at.markdown[0].value
