@@ -20,10 +20,11 @@ from scenario.explain import (
     output_size_text,
     windows_covering,
 )
+from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.controls import URL_KEYS
 from ui.router import require_router
-from ui.scenario import scenario_from_sidebar
+from ui.scenario import Scenario, scenario_from_sidebar
 from ui.url import UrlCheck
 
 CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
@@ -162,6 +163,49 @@ def playground_page() -> None:
             key="playground_divisors",
             config=CHART_CONFIG,
         )
+    export_section(scenario)
+
+
+def export_section(scenario: Scenario) -> None:
+    """Downloads of the four tensors, and the PyTorch script that rebuilds this view."""
+    with st.expander("Export: the numbers and the PyTorch code", icon=":material/download:"):
+        tensors = {
+            "x": scenario.x,
+            "y": scenario.y,
+            "grad_output": scenario.loss.grad_output,
+            "grad_input": scenario.grad_input,
+        }
+        columns = st.columns(5)
+        for column, (name, values) in zip(columns, tensors.items()):
+            column.download_button(
+                f"{name}.csv",
+                tensor_csv(values),
+                file_name=f"avgpool_{name}.csv",
+                mime="text/csv",
+                key=f"export_{name}",
+                icon=":material/table:",
+                width="stretch",
+            )
+        columns[4].download_button(
+            "all.json",
+            tensors_json(scenario.params, scenario.choice.source, scenario.loss.name, tensors),
+            file_name="avgpool_view.json",
+            mime="application/json",
+            key="export_json",
+            icon=":material/data_object:",
+            width="stretch",
+        )
+        st.caption("Reproduce in PyTorch: this script rebuilds exactly this view and prints y and x.grad.")
+        script = pytorch_script(
+            scenario.params,
+            scenario.choice.source,
+            scenario.x,
+            scenario.choice.seed,
+            scenario.loss.name,
+            scenario.loss.grad_output,
+            scenario.loss_choice["cell"],
+        )
+        st.code(script, language="python")
 
 
 require_router()

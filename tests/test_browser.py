@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -192,3 +195,21 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     assert any("Right!" in text or "Not quite:" in text for text in _alerts(page))
     assert page.locator('[data-testid="stMetricValue"]').inner_text() in ("0 / 1", "1 / 1")
     screenshot(page, "quiz")
+
+
+def test_playground_downloads_the_tensors(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    wait_for_app(page)
+    page.get_by_text("Export: the numbers and the PyTorch code").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="grad_input.csv").click()
+    grad_input = np.loadtxt(download_info.value.path(), delimiter=",")
+    _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
+    assert_allclose(grad_input, expected, rtol=1e-12, atol=1e-12)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="all.json").click()
+    assert download_info.value.suggested_filename == "avgpool_view.json"
+    document = json.loads(Path(download_info.value.path()).read_text())
+    assert document["pooling"]["kernel_size"] == [3, 3]
+    assert_allclose(document["grad_input"], expected, rtol=1e-12, atol=1e-12)
+    _no_exception(page)

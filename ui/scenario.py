@@ -19,6 +19,7 @@ from scenario.inputs import InputError
 from scenario.losses import Loss, loss_for
 from scenario.params import PoolParams
 from ui.controls import (
+    InputChoice,
     custom_weights,
     input_controls,
     keep_for_next_page,
@@ -44,6 +45,7 @@ class Scenario:
     windows: list[Window]
     loss_choice: dict  # name, cell and seed, to apply the same loss to other poolings
     weights: np.ndarray | None  # the typed dL/dy of the custom loss
+    choice: InputChoice  # where x came from (source, size, seed)
 
 
 def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
@@ -92,4 +94,4 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
     with st.sidebar:
         st.latex(loss.latex)
-    return Scenario(x, params, y, loss, grad_input, windows(x.shape, **kwargs), loss_choice, weights)
+    return Scenario(x, params, y, loss, grad_input, windows(x.shape, **kwargs), loss_choice, weights, choice)

@@ -1,0 +1,115 @@
+"""Export the current view: the four tensors as CSV and JSON, and a PyTorch script that
+rebuilds it (input values written out for small or hand-made inputs, the seed otherwise)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from scenario.params import PoolParams
+
+__all__ = ["pytorch_script", "tensor_csv", "tensors_json"]
+
+LITERAL_MAX_CELLS = 64  # inputs up to 8 x 8 are written out in the script, number by number
+GENERATORS = {
+    # How each generated source is written in torch (same numbers as scenario.inputs).
+    "arange": "torch.arange({h} * {w}, dtype=torch.float64).reshape({h}, {w})",
+    "ones": "torch.ones({h}, {w}, dtype=torch.float64)",
+    "checkerboard": "((torch.arange({h})[:, None] + torch.arange({w})[None, :]) % 2).double()",
+    "ramp": "(torch.arange({h})[:, None] + torch.arange({w})[None, :]).double()",
+}
+
+
+def tensor_csv(values: np.ndarray) -> str:
+    """A 2D array as CSV: one row per line, full float64 precision.
+
+    >>> tensor_csv(np.array([[0.25, 1.0], [2.0, 1 / 3]]))
+    '0.25,1.0\\n2.0,0.3333333333333333\\n'
+    """
+    return "".join(",".join(repr(float(v)) for v in row) + "\n" for row in np.asarray(values))
+
+
+def tensors_json(params: PoolParams, source: str, loss: str, tensors: dict[str, np.ndarray]) -> str:
+    """The setup and the four tensors in one JSON document."""
+    document = {
+        "pooling": {key: list(v) if isinstance(v, tuple) else v for key, v in params.kwargs().items()},
+        "input": source,
+        "loss": loss,
+        **{name: np.asarray(values).tolist() for name, values in tensors.items()},
+    }
+    return json.dumps(document, indent=1)
+
+
+def _literal(values: np.ndarray) -> str:
+    rows = ",\n    ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in values)
+    return f"torch.tensor([\n    {rows},\n], dtype=torch.float64)"
+
+
+def _input_lines(source: str, x: np.ndarray, seed: int) -> list[str]:
+    h, w = x.shape
+    if source in GENERATORS and x.size > LITERAL_MAX_CELLS:
+        return [f"x = {GENERATORS[source].format(h=h, w=w)}"]
+    if source == "random" and x.size > LITERAL_MAX_CELLS:
+        return [
+            "# The app's random input: standard normal numbers rounded to 2 decimals, from numpy's seed.",
+            f"x = torch.tensor(np.random.default_rng({seed}).standard_normal(({h}, {w})).round(2))",
+        ]
+    if source == "classic":
+        return ["torch.manual_seed(0)", "x = torch.randn(4, 4).double()  # the classic example's x"]
+    return [f"x = {_literal(x)}"]
+
+
+def _loss_lines(loss: str, grad_output: np.ndarray, seed: int, cell: tuple[int, int]) -> list[str]:
+    if loss == "sum":
+        return ["loss = y.sum()"]
+    if loss == "mean":
+        return ["loss = y.mean()"]
+    if loss == "square":
+        return ["loss = 0.5 * (y ** 2).sum()"]
+    if loss == "cell":
+        return [f"loss = y[0, 0, {cell[0]}, {cell[1]}]"]
+    if loss == "random" and grad_output.size > LITERAL_MAX_CELLS:
+        shape = f"({grad_output.shape[0]}, {grad_output.shape[1]})"
+        weights = [f"w = torch.tensor(np.random.default_rng({seed}).standard_normal({shape}).round(2))"]
+    else:
+        weights = [f"w = {_literal(grad_output)}"]
+    return [*weights, "loss = (w * y[0, 0]).sum()"]
+
+
+def pytorch_script(
+    params: PoolParams,
+    source: str,
+    x: np.ndarray,
+    seed: int,
+    loss: str,
+    grad_output: np.ndarray,
+    cell: tuple[int, int] = (0, 0),
+) -> str:
+    """A standalone PyTorch script that rebuilds this view and prints y and x.grad."""
+    height, width = x.shape
+    input_lines = _input_lines(source, x, seed)
+    loss_lines = _loss_lines(loss, grad_output, seed, cell)
+    needs_numpy = any("np." in line for line in input_lines + loss_lines)
+    lines = [
+        f'"""{params.torch_call()} on a {height}x{width} input: y and x.grad, as in the app."""',
+        "",
+        *(["import numpy as np"] if needs_numpy else []),
+        "import torch",
+        "import torch.nn as nn",
+        "",
+        "torch.set_printoptions(precision=4, sci_mode=False)",
+        "",
+        *input_lines,
+        f"x = x.reshape(1, 1, {height}, {width}).requires_grad_()",
+        "",
+        f"pool = {params.torch_call()}",
+        "y = pool(x)",
+        *loss_lines,
+        "loss.backward()",
+        "",
+        'print("y =", y.detach()[0, 0])',
+        'print("x.grad =", x.grad[0, 0])',
+        "",
+    ]
+    return "\n".join(lines)
