@@ -6,6 +6,7 @@ Nothing here imports streamlit; pages call these and pass the result to ``st.plo
 from figures.heatmaps import (
     GRADIENT_COLORSCALE,
     VALUE_COLORSCALE,
+    chart_config,
     grad_input_heatmap,
     gradient_heatmap,
     input_heatmap,
@@ -16,6 +17,7 @@ from figures.heatmaps import (
 __all__ = [
     "GRADIENT_COLORSCALE",
     "VALUE_COLORSCALE",
+    "chart_config",
     "grad_input_heatmap",
     "gradient_heatmap",
     "input_heatmap",

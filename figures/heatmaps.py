@@ -19,6 +19,7 @@ from pooling import Window
 __all__ = [
     "GRADIENT_COLORSCALE",
     "VALUE_COLORSCALE",
+    "chart_config",
     "grad_input_heatmap",
     "gradient_heatmap",
     "input_heatmap",
@@ -380,3 +381,26 @@ def pooling_matrix_heatmap(matrix: np.ndarray, cell_pixels: int, highlight_row: 
             _rectangles_trace([(highlight_row - 0.5, highlight_row + 0.5, -0.5, cols - 0.5)], HIGHLIGHT_COLOR, 4, "row")
         )
     return figure
+
+
+def chart_config(filename: str) -> dict:
+    """plotly's browser config for our charts: no zoom or pan tools, just the camera button,
+    which saves a PNG named ``filename`` at 3x scale (sharp on a slide).
+
+    >>> chart_config("avgpool_x")["toImageButtonOptions"]
+    {'format': 'png', 'filename': 'avgpool_x', 'scale': 3}
+    """
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": [
+            "zoom2d",
+            "pan2d",
+            "select2d",
+            "lasso2d",
+            "zoomIn2d",
+            "zoomOut2d",
+            "autoScale2d",
+            "resetScale2d",
+        ],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 3},
+    }

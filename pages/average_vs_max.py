@@ -15,11 +15,10 @@ from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch
 from scenario.losses import loss_for
 from ui.controls import BIND, URL_KEYS
 from ui.router import require_router
-from ui.scenario import Scenario, scenario_from_sidebar
+from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 ADAPTIVE_MAX = 32
-CHART_CONFIG = {"displayModeBar": False}
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,9 @@ def average_vs_max_page() -> None:
         "overlap unevenly. Cells that won a max window are outlined in black."
     )
     input_column.plotly_chart(
-        input_heatmap(scenario.x, scenario.windows, scenario.params.padding), key="versus_x", config=CHART_CONFIG
+        input_heatmap(scenario.x, scenario.windows, scenario.params.padding),
+        key="versus_x",
+        config=png_config(scenario, "versus_x"),
     )
     gradient_max = max(float(np.abs(result.grad_input).max()) for result in results) or 1.0
     for column, result, name in zip(st.columns(3), results, ("avg", "max", "adaptive")):
@@ -147,14 +148,14 @@ def average_vs_max_page() -> None:
             st.plotly_chart(
                 value_heatmap(result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y"),
                 key=f"versus_{name}_y",
-                config=CHART_CONFIG,
+                config=png_config(scenario, f"versus_{name}_y"),
             )
             st.plotly_chart(
                 grad_input_heatmap(
                     result.grad_input, highlight_cells=result.lit_cells, title="∂L/∂x", zmax=gradient_max
                 ),
                 key=f"versus_{name}_grad_input",
-                config=CHART_CONFIG,
+                config=png_config(scenario, f"versus_{name}_grad_input"),
             )
             st.caption(result.note)
             if result.torch_difference <= 1e-10:
@@ -171,14 +172,14 @@ def average_vs_max_page() -> None:
             column.plotly_chart(
                 gradient_heatmap(result.grad_output, f"∂L/∂y of {name}", "dL/dy"),
                 key=f"versus_{name}_grad_output",
-                config=CHART_CONFIG,
+                config=png_config(scenario, f"versus_{name}_grad_output"),
             )
         rows, cols = (adaptive_axis_windows(n, out) for n, out in zip(scenario.x.shape, adaptive_size))
         adaptive_coverage = np.outer(rows.membership().sum(0), cols.membership().sum(0))
         columns[3].plotly_chart(
             value_heatmap(adaptive_coverage, "adaptive windows per cell", "windows"),
             key="versus_adaptive_coverage",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "versus_adaptive_coverage"),
         )
 
 

@@ -13,7 +13,7 @@ import io
 import numpy as np
 import streamlit as st
 
-from figures import gradient_heatmap, value_heatmap
+from figures import chart_config, gradient_heatmap, value_heatmap
 from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
 from ui.router import require_router
@@ -63,7 +63,7 @@ def classic_page() -> None:
         gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx"),
     ]
     for column, figure, key in zip(columns, figures, ("x", "y", "grad_output", "grad_input")):
-        column.plotly_chart(figure, key=f"classic_{key}", config={"displayModeBar": False})
+        column.plotly_chart(figure, key=f"classic_{key}", config=chart_config(f"avgpool_classic_{key}"))
 
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.markdown(
@@ -130,12 +130,12 @@ def classic_page() -> None:
     upstream_col.plotly_chart(
         gradient_heatmap(ARTICLE_UPSTREAM, "an upstream ∂L/∂y that is not 1", "dL/dy"),
         key="classic_article_upstream",
-        config={"displayModeBar": False},
+        config=chart_config("avgpool_classic_article_upstream"),
     )
     grad_col.plotly_chart(
         gradient_heatmap(article_grad, "gives the article's first x.grad", "dL/dx"),
         key="classic_article_grad",
-        config={"displayModeBar": False},
+        config=chart_config("avgpool_classic_article_grad"),
     )
     st.caption(
         "Same rule, different upstream gradient: each output's gradient is split into 4 equal shares. "

@@ -24,13 +24,12 @@ from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.controls import URL_KEYS
 from ui.router import require_router
-from ui.scenario import Scenario, scenario_from_sidebar
+from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the charts go two per row
-CHART_CONFIG = {"displayModeBar": False}
 
 
 def _remember_click(chart: str) -> None:
@@ -124,7 +123,7 @@ def playground_page() -> None:
             key=f"playground_{name}",
             on_select=lambda name=name: _remember_click(name),
             selection_mode="points",
-            config=CHART_CONFIG,
+            config=png_config(scenario, f"playground_{name}"),
         )
 
     if selection is None:
@@ -156,12 +155,12 @@ def playground_page() -> None:
         left.plotly_chart(
             value_heatmap(cover, "coverage: windows per cell", "windows"),
             key="playground_coverage",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "playground_coverage"),
         )
         right.plotly_chart(
             value_heatmap(divisors, "divisor of each window", "divisor"),
             key="playground_divisors",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "playground_divisors"),
         )
     export_section(scenario)
 

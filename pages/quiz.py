@@ -15,11 +15,10 @@ from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.quiz import PRESETS, close_enough, parse_answer, pick_cell
 from ui.controls import DEFAULTS, URL_KEYS
 from ui.router import require_router
-from ui.scenario import Scenario, scenario_from_sidebar
+from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
-CHART_CONFIG = {"displayModeBar": False}
 MODES = ("One cell", "The whole grid")
 
 
@@ -96,7 +95,7 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
     if revealed:
         figures.append(grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit))
     for index, (column, figure) in enumerate(zip(st.columns(4), figures)):
-        column.plotly_chart(figure, key=f"quiz_chart_{index}", config=CHART_CONFIG)
+        column.plotly_chart(figure, key=f"quiz_chart_{index}", config=png_config(scenario, f"quiz_chart_{index}"))
 
 
 def one_cell_question(scenario: Scenario) -> None:

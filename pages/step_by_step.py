@@ -18,11 +18,10 @@ from pooling import avg_pool2d_backward
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
 from ui.router import require_router
-from ui.scenario import Scenario, scenario_from_sidebar
+from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 SPEEDS = [0.5, 1, 2, 4]  # steps per second
-CHART_CONFIG = {"displayModeBar": False}
 
 
 def running_gradient(scenario: Scenario, step: int) -> np.ndarray:
@@ -80,7 +79,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
         ),
     }
     for column, (name, figure) in zip(st.columns(4), figures.items()):
-        column.plotly_chart(figure, key=f"step_{name}", config=CHART_CONFIG)
+        column.plotly_chart(figure, key=f"step_{name}", config=png_config(scenario, f"step_{name}"))
     if step == total:
         st.success(
             f"All {total} outputs have sent back their gradient: this ∂L/∂x is exactly the Playground's "

@@ -15,11 +15,10 @@ from pooling.reference import conv_equivalent, torch_avg_pool2d
 from scenario.explain import number
 from ui.controls import URL_KEYS
 from ui.router import require_router
-from ui.scenario import Scenario, scenario_from_sidebar
+from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 MATRIX_MAX_CELLS = 64  # inputs up to 8 x 8: A has at most 64 columns
-CHART_CONFIG = {"displayModeBar": False}
 
 
 def _remember_row() -> None:
@@ -63,14 +62,14 @@ def linear_map_section(scenario: Scenario) -> None:
         on_select=_remember_row,
         selection_mode="points",
         width="content",
-        config=CHART_CONFIG,
+        config=png_config(scenario, "hood_matrix"),
     )
     window = scenario.windows[row] if row is not None else None
     with input_column:
         st.plotly_chart(
             input_heatmap(x, scenario.windows, params.padding, highlight_windows=[window] if window else []),
             key="hood_input",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "hood_input"),
         )
         if window is not None:
             columns = np.flatnonzero(matrix[row])
@@ -154,17 +153,17 @@ def convolution_section(scenario: Scenario) -> None:
                 highlight_cells=[tuple(c) for c in odd],
             ),
             key="hood_divisors",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "hood_divisors"),
         )
         middle.plotly_chart(
             gradient_heatmap(y_conv - y, "conv2d − avg_pool2d (y)", "Δy"),
             key="hood_forward_gap",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "hood_forward_gap"),
         )
         right.plotly_chart(
             gradient_heatmap(grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ dL/dx"),
             key="hood_backward_gap",
-            config=CHART_CONFIG,
+            config=png_config(scenario, "hood_backward_gap"),
         )
     with st.expander("The torch code that runs this check", icon=":material/code:"):
         st.code(inspect.getsource(conv_equivalent), language="python")

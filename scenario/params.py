@@ -37,6 +37,18 @@ class PoolParams:
             "divisor_override": self.divisor_override,
         }
 
+    def slug(self) -> str:
+        """A short name for files: ``k2x2_s2x2_p0x0`` (plus ``ceil``, ``nopad``, ``div1`` when set).
+
+        >>> PoolParams((3, 3), (1, 1), (1, 1), ceil_mode=True).slug()
+        'k3x3_s1x1_p1x1_ceil'
+        """
+        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.effective_stride, self.padding
+        parts = [f"k{kh}x{kw}", f"s{sh}x{sw}", f"p{ph}x{pw}"]
+        parts += ["ceil"] * self.ceil_mode + ["nopad"] * (not self.count_include_pad)
+        parts += [f"div{self.divisor_override}"] if self.divisor_override is not None else []
+        return "_".join(parts)
+
     def torch_call(self, function: str = "nn.AvgPool2d", argument: str = "", average: bool = True) -> str:
         """The torch call for this configuration, non-default arguments only. ``argument``
         goes first (e.g. "x" for ``F.avg_pool2d``); ``average=False`` leaves out the

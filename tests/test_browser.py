@@ -213,3 +213,19 @@ def test_playground_downloads_the_tensors(page, app_url):
     assert document["pooling"]["kernel_size"] == [3, 3]
     assert_allclose(document["grad_input"], expected, rtol=1e-12, atol=1e-12)
     _no_exception(page)
+
+
+def test_heatmap_png_download(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(page)
+    chart = page.locator(CHARTS).nth(3)
+    chart.hover()
+    with page.expect_download() as download_info:
+        chart.locator('.modebar-btn[data-title^="Download plot"]').click()
+    download = download_info.value
+    assert download.suggested_filename == "avgpool_k3x3_s1x1_p0x0_playground_grad_input.png"
+    from PIL import Image
+
+    with Image.open(download.path()) as image:
+        assert image.format == "PNG"
+        assert image.width >= 3 * 200  # drawn at 3x: sharp on a slide

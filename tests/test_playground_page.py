@@ -7,6 +7,7 @@ y and dL/dx from that x and dL/dy with torch, and compares.
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -390,3 +391,13 @@ def test_defaults_table_matches_the_widgets(at):
     assert len(drawn) >= 10  # the controls a fresh page draws (the width ones hide while square)
     for key in drawn:
         assert at.session_state[key] == DEFAULTS[key], key
+
+
+def test_camera_button_saves_a_sharp_png_with_a_telling_name(at):
+    config = json.loads(at.get("plotly_chart")[3].proto.config)
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "avgpool_k2x2_s2x2_p0x0_playground_grad_input",
+        "scale": 3,
+    }
+    assert "zoom2d" in config["modeBarButtonsToRemove"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from figures import chart_config
 from pooling import PoolingError, Window, avg_pool2d, avg_pool2d_backward, check_pool2d_args, windows
 from pooling.geometry import output_size
 from scenario.inputs import InputError
@@ -30,7 +31,7 @@ from ui.controls import (
 )
 from ui.url import UrlCheck
 
-__all__ = ["Scenario", "scenario_from_sidebar"]
+__all__ = ["Scenario", "png_config", "scenario_from_sidebar"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Scenario:
     loss_choice: dict  # name, cell and seed, to apply the same loss to other poolings
     weights: np.ndarray | None  # the typed dL/dy of the custom loss
     choice: InputChoice  # where x came from (source, size, seed)
+
+
+def png_config(scenario: Scenario, chart: str) -> dict:
+    """Chart config whose camera button saves e.g. ``avgpool_k2x2_s2x2_p0x0_playground_x.png``."""
+    return chart_config(f"avgpool_{scenario.params.slug()}_{chart}")
 
 
 def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
