@@ -12,13 +12,15 @@ import streamlit as st
 
 from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
 from scenario.explain import explain_input_cell, number, windows_covering
-from scenario.quiz import PRESETS, close_enough, parse_answer, pick_cell
-from ui.controls import DEFAULTS, URL_KEYS
+from scenario.presets import PRESETS
+from scenario.quiz import close_enough, parse_answer, pick_cell
+from ui.controls import DEFAULTS, URL_KEYS, widget_values
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
+QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]  # the image is too big to ask
 MODES = ("One cell", "The whole grid")
 
 
@@ -39,10 +41,11 @@ def _new_question() -> None:
 def _surprise_me() -> None:
     """Pick an instructive preset (never the same twice in a row) and set the sidebar to it."""
     number_ = st.session_state.get("quiz_number", 0) + 1
-    preset = PRESETS[number_ % len(PRESETS)]
+    preset = QUIZ_PRESETS[number_ % len(QUIZ_PRESETS)]
     _new_question()
+    settings = widget_values(preset.settings)
     for key, value in DEFAULTS.items():  # start from the defaults, then the preset's values
-        st.session_state[key] = preset.settings.get(key, value)
+        st.session_state[key] = settings.get(key, value)
     st.session_state.quiz_cell = preset.cell
     st.session_state.quiz_lesson = preset.lesson
 

@@ -21,6 +21,7 @@ __all__ = [
     "generated_input",
     "parse_csv",
     "parse_image",
+    "sample_image",
 ]
 
 INPUT_SOURCES = ("random", "arange", "ones", "checkerboard", "ramp", "classic", "custom", "csv", "image")
@@ -67,6 +68,22 @@ def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.n
     if source == "classic":
         return CLASSIC_X.copy()
     raise InputError(f"unknown input source {source!r}: use one of {', '.join(INPUT_SOURCES)}")
+
+
+def sample_image() -> np.ndarray:
+    """The built-in picture for the ``image`` source before anything is uploaded: a sun over
+    hills, 96 x 128 grayscale values 0..255 (drawn here, so there is no file to ship).
+
+    >>> image = sample_image()
+    >>> image.shape, bool(0 <= image.min() < image.max() <= 255)
+    ((96, 128), True)
+    """
+    rows, cols = np.mgrid[0:96, 0:128]
+    sky = 70 + rows * 1.1
+    sun = np.where((rows - 28) ** 2 + (cols - 92) ** 2 < 15**2, 250.0, 0.0)
+    hills = rows > 64 + 9 * np.sin(cols / 13.0)
+    ground = 40 + 25 * ((cols // 8 + rows // 8) % 2)
+    return np.where(hills, ground, np.maximum(sky, sun)).round()
 
 
 def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:

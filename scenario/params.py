@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PoolParams"]
+__all__ = ["DEFAULTS", "PoolParams", "params_from_settings", "widget_values"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,56 @@ class PoolParams:
 
 def _axis_pair(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
+
+
+# Every shared control's default value (values equal to these stay out of the URL).
+DEFAULTS = {
+    "square": True,
+    "kernel_h": 2,
+    "kernel_w": 2,
+    "stride_h": None,
+    "stride_w": None,
+    "padding_h": 0,
+    "padding_w": 0,
+    "ceil_mode": False,
+    "count_include_pad": True,
+    "divisor_override": None,
+    "height": 4,
+    "width": 4,
+    "input": "arange",
+    "seed": 0,
+    "loss": "sum",
+}
+
+
+def widget_values(url_settings: dict[str, str]) -> dict:
+    """URL parameter strings as the widgets' values: "true" -> True, "3" -> 3.
+
+    >>> widget_values({"kernel_h": "3", "ceil_mode": "true", "input": "ones"})
+    {'kernel_h': 3, 'ceil_mode': True, 'input': 'ones'}
+    """
+
+    def value(text: str):
+        if text in ("true", "false"):
+            return text == "true"
+        return int(text) if text.lstrip("-").isdigit() else text
+
+    return {key: value(text) for key, text in url_settings.items()}
+
+
+def params_from_settings(settings: dict) -> PoolParams:
+    """PoolParams from the sidebar's values (square controls: the _h values count for both axes).
+
+    >>> params_from_settings({"kernel_h": 3, "stride_h": 1}).kwargs()["stride"]
+    (1, 1)
+    """
+    values = {**DEFAULTS, **settings}
+    kernel, stride, padding = values["kernel_h"], values["stride_h"], values["padding_h"]
+    return PoolParams(
+        kernel_size=(kernel, kernel),
+        stride=None if stride is None else (stride, stride),
+        padding=(padding, padding),
+        ceil_mode=values["ceil_mode"],
+        count_include_pad=values["count_include_pad"],
+        divisor_override=values["divisor_override"],
+    )

@@ -30,6 +30,7 @@ def test_every_page_has_its_own_address(page, app_url):
         ("under_the_hood", "Under the hood"),
         ("average_vs_max", "Average vs max"),
         ("quiz", "Predict, then reveal"),
+        ("presets", "Presets"),
         ("classic", "The classic example"),
     ]:
         page.goto(f"{app_url}/{path}")

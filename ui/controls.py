@@ -22,12 +22,22 @@ from scenario.inputs import (
     generated_input,
     parse_csv,
     parse_image,
+    sample_image,
 )
 from scenario.losses import LOSS_LABELS, LOSSES
-from scenario.params import PoolParams
+from scenario.params import DEFAULTS, PoolParams, widget_values
 from ui.url import UrlCheck
 
-__all__ = ["URL_KEYS", "InputChoice", "input_controls", "loss_controls", "pool_controls", "read_input"]
+__all__ = [
+    "DEFAULTS",
+    "URL_KEYS",
+    "InputChoice",
+    "input_controls",
+    "loss_controls",
+    "pool_controls",
+    "read_input",
+    "widget_values",
+]
 
 KERNEL_MAX = 16
 STRIDE_OPTIONS = [None, *range(1, 17)]
@@ -54,24 +64,6 @@ URL_KEYS = {
     "loss_row",
     "loss_col",
 }
-# Every shared control's default value (values equal to these stay out of the URL).
-DEFAULTS = {
-    "square": True,
-    "kernel_h": 2,
-    "kernel_w": 2,
-    "stride_h": None,
-    "stride_w": None,
-    "padding_h": 0,
-    "padding_w": 0,
-    "ceil_mode": False,
-    "count_include_pad": True,
-    "divisor_override": None,
-    "height": 4,
-    "width": 4,
-    "input": "arange",
-    "seed": 0,
-    "loss": "sum",
-}
 INPUT_HELP = {
     "random": "standard normal values (two decimals), from the seed below",
     "arange": "0, 1, 2, … row by row, like torch.arange(H*W).reshape(H, W)",
@@ -81,7 +73,7 @@ INPUT_HELP = {
     "classic": "the 4×4 input of the classic example (torch.manual_seed(0); torch.randn)",
     "custom": "type the values in a grid",
     "csv": "upload a CSV of numbers (no header)",
-    "image": "upload a PNG or JPEG: grayscale 0–255, at most 128×128 cells",
+    "image": "a picture (a sample, or upload a PNG or JPEG): grayscale 0–255, at most 128×128 cells",
 }
 
 
@@ -314,9 +306,11 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
         with st.expander("Type the input x", expanded=True, icon=":material/edit:"):
             start = generated_input("arange", choice.height, choice.width)
             return _grid_from_editor(f"custom_x_{choice.height}x{choice.width}", start, "x")
+    if choice.upload is None and choice.source == "image":
+        st.caption("A built-in sample picture: upload a PNG or JPEG in the sidebar to pool your own.")
+        return sample_image()
     if choice.upload is None:
-        kind = "a CSV file of numbers" if choice.source == "csv" else "a PNG or JPEG image"
-        st.info(f"Upload {kind} in the sidebar to use it as the input.", icon=":material/upload_file:")
+        st.info("Upload a CSV file of numbers in the sidebar to use it as the input.", icon=":material/upload_file:")
         return None
     if choice.source == "csv":
         return parse_csv(choice.upload)

@@ -20,6 +20,7 @@ PAGES = [
     ("pages/under_the_hood.py", "Under the hood", ":material/settings:"),
     ("pages/average_vs_max.py", "Average vs max", ":material/compare_arrows:"),
     ("pages/quiz.py", "Predict, then reveal", ":material/quiz:"),
+    ("pages/presets.py", "Presets", ":material/collections_bookmark:"),
     ("pages/classic.py", "The classic example", ":material/school:"),
 ]
 
