@@ -18,6 +18,20 @@ APP = str(browser.REPO / "app.py")
 # AppTest: figures come back as plotly JSON, with arrays as base64 ({"dtype", "bdata", "shape"}).
 
 
+def open_app(query: dict[str, str] | None = None, page: str | None = None):
+    """Run the app as a link with these URL parameters opens it (on ``page``, if given)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def decode_array(value) -> np.ndarray:
     """A plotly 7 JSON array (plain list or base64 typed array) as numpy."""
     if isinstance(value, dict) and "bdata" in value:

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import chart_figures, heatmap_values, open_app
 
 # Run the generated script as it is, then dump what it computed, for comparison.
 HARNESS = (
@@ -20,12 +20,7 @@ HARNESS = (
 
 
 def _open(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(query)
 
 
 def _script(at: AppTest) -> str:

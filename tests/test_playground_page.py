@@ -16,18 +16,13 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import APP, chart_figures, decode_array, heatmap_values
+from tests.conftest import chart_figures, decode_array, heatmap_values, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
 
 def _run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(query)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from pooling.reference import torch_avg_pool2d
 from scenario.params import params_from_settings
 from scenario.presets import PRESETS
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import APP, chart_figures, heatmap_values, open_app
 from ui.controls import widget_values
 
 CLAIMS = {
@@ -28,12 +28,7 @@ CLAIMS = {
 
 
 def _open_link(settings: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in settings.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(settings)
 
 
 def test_every_preset_has_a_checked_claim():

@@ -9,19 +9,14 @@ from streamlit.testing.v1 import AppTest
 from pooling.reference import torch_avg_pool2d
 from scenario.presets import PRESETS
 from scenario.quiz import parse_answer
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import chart_figures, heatmap_values, open_app
 from ui.controls import widget_values
 
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.switch_page("pages/quiz.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(query, "pages/quiz.py")
 
 
 def _asked_cell(at: AppTest) -> tuple[int, int]:

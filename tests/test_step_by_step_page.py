@@ -8,19 +8,14 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import chart_figures, heatmap_values, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
 
 def _open(query: dict[str, str]) -> AppTest:
     """The step-by-step page opened from a link with these URL parameters."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page("pages/step_by_step.py").run()
-    assert not at.exception
-    return at
+    return open_app(query, "pages/step_by_step.py")
 
 
 @pytest.fixture
