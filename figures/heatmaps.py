@@ -71,9 +71,9 @@ def _matrix_heatmap(
     rows, cols = values.shape
     row_min, row_max, col_min, col_max = extent or (0, rows - 1, 0, cols - 1)
     span = max(row_max - row_min, col_max - col_min) + 1
-    # The plot area is about as wide as the figure is tall, less its margins (square cells).
-    cell_pixels = cell_pixels or (height - 90) / span
+    cell_pixels = cell_pixels or _plot_pixels(height) / span
     labelled = span <= MAX_LABELLED_CELLS and cell_pixels >= MIN_LABELLED_CELL_PIXELS
+    labels = _cell_labels(values, cell_pixels) if labelled else None
     figure = go.Figure(
         go.Heatmap(
             z=values,
@@ -86,9 +86,9 @@ def _matrix_heatmap(
             showscale=False,
             xgap=1 if span <= 64 else 0,
             ygap=1 if span <= 64 else 0,
-            text=_cell_labels(values, cell_pixels) if labelled else None,
+            text=labels,
             texttemplate="%{text}" if labelled else None,
-            textfont={"size": _label_size(cell_pixels)},
+            textfont={"size": _label_size(cell_pixels, labels)},
             hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
             name=name,
         )
@@ -139,9 +139,17 @@ def _matrix_heatmap(
     return figure
 
 
-def _label_size(cell_pixels: float) -> int:
-    """Cell label font size: a five-character label fits the cell's width on screen, 7 to 16 px."""
-    return int(np.clip(cell_pixels / 3.2, 7, 16))
+def _plot_pixels(height: int) -> float:
+    """About how wide the square plot area is on screen. Charts up to 400 px tall sit four to
+    a row, where the column width (about 0.6 x height on a laptop) is the limit; taller ones
+    sit two to a row and are limited by their height less the margins."""
+    return height - 90 if height > 400 else 0.6 * height
+
+
+def _label_size(cell_pixels: float, labels: np.ndarray | None = None) -> int:
+    """Cell label font size: the longest label fits its cell's width on screen, 7 to 16 px."""
+    longest = max((len(label) for label in np.ravel(labels)), default=5) if labels is not None else 5
+    return int(np.clip(cell_pixels * 0.9 / (0.6 * max(longest, 3)), 7, 16))
 
 
 def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:
@@ -151,7 +159,7 @@ def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:
     >>> _cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6]]), 60).tolist()
     [['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']]
     """
-    digits = 4 if cell_pixels >= 48 else 3 if cell_pixels >= 24 else 2
+    digits = 4 if cell_pixels >= 60 else 3 if cell_pixels >= 24 else 2
     return np.vectorize(lambda value: _label(value, digits), otypes=[object])(values)
 
 
@@ -330,7 +338,7 @@ def input_heatmap(
         ring = np.where(inside, np.nan, 0.0)
         ring_text = np.where(inside, "", "0")
         span = max(len(padded_rows), len(padded_cols))
-        cell_pixels = (height - 90) / span
+        cell_pixels = _plot_pixels(height) / span
         figure.add_trace(
             go.Heatmap(
                 z=ring,

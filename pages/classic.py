@@ -128,12 +128,12 @@ def classic_page() -> None:
     article_grad = avg_pool2d_backward(ARTICLE_UPSTREAM, (4, 4), KERNEL, STRIDE)
     _, upstream_col, grad_col, _ = st.columns([1, 2, 2, 1])
     upstream_col.plotly_chart(
-        gradient_heatmap(ARTICLE_UPSTREAM, "an upstream ∂L/∂y that is not 1", "dL/dy"),
+        gradient_heatmap(ARTICLE_UPSTREAM, "an upstream ∂L/∂y that is not 1", "dL/dy", height=400),
         key="classic_article_upstream",
         config=chart_config("avgpool_classic_article_upstream"),
     )
     grad_col.plotly_chart(
-        gradient_heatmap(article_grad, "gives the article's first x.grad", "dL/dx"),
+        gradient_heatmap(article_grad, "gives the article's first x.grad", "dL/dx", height=400),
         key="classic_article_grad",
         config=chart_config("avgpool_classic_article_grad"),
     )

@@ -97,7 +97,7 @@ def test_playground_shared_url_reproduces_the_view(page, app_url):
     _no_exception(page)
     assert len(chart_cell_texts(page, 1)) == 9  # a 3x3 output
     gradient = chart_cell_texts(page, 3)
-    assert gradient[0] == "0.1111" and gradient[12] == "1"  # corner 1/9, centre 9/9
+    assert float(gradient[0]) == pytest.approx(1 / 9, abs=1e-3) and gradient[12] == "1"  # corner 1/9, centre 9/9
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
     screenshot(page, "playground-shared-url")
 
@@ -139,7 +139,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
         # torch: the gradient of the first `step` outputs only.
         mask = (np.arange(9) < step).reshape(3, 3)
         _, expected = torch_avg_pool2d(np.ones((5, 5)), mask.astype(float), 3, 1)
-        assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-4)
+        assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
     assert any(text.startswith("Step 2 of 9: dL/dy[0, 1] = 1, divisor 9") for text in _markdown(page))
     screenshot(page, "step-by-step-2")
 
@@ -154,7 +154,7 @@ def test_step_by_step_play_runs_to_the_end(page, app_url):
     _no_exception(page)
     assert page.locator(".st-key-step input[type='range']").input_value() == "9"
     _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
-    assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-4)
+    assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
     screenshot(page, "step-by-step-end")
 
 
