@@ -7,12 +7,15 @@ up the page and hands over to the page the user is on.
 import streamlit as st
 
 from ui.controls import URL_KEYS
+from ui.display import presenting
 from ui.router import app_pages, mark_routed
 
 st.set_page_config(
     page_title="Average pooling, backward",
     page_icon=":material/grid_view:",
     layout="wide",
+    # Presentation mode (present=1) opens with the sidebar folded away.
+    initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 
 pages = app_pages()

@@ -11,6 +11,7 @@ from figures.heatmaps import (
     gradient_heatmap,
     input_heatmap,
     pooling_matrix_heatmap,
+    restyle,
     value_heatmap,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "gradient_heatmap",
     "input_heatmap",
     "pooling_matrix_heatmap",
+    "restyle",
     "value_heatmap",
 ]

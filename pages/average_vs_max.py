@@ -14,6 +14,7 @@ from pooling.geometry import adaptive_axis_windows
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.losses import loss_for
 from ui.controls import BIND, URL_KEYS
+from ui.display import chart
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -136,7 +137,8 @@ def average_vs_max_page() -> None:
         "average pooling** chooses its own windows to reach the output size you ask for, and they may "
         "overlap unevenly. Cells that won a max window are outlined in black."
     )
-    input_column.plotly_chart(
+    chart(
+        input_column,
         input_heatmap(scenario.x, scenario.windows, scenario.params.padding),
         key="versus_x",
         config=png_config(scenario, "versus_x"),
@@ -145,12 +147,14 @@ def average_vs_max_page() -> None:
     for column, result, name in zip(st.columns(3), results, ("avg", "max", "adaptive")):
         with column:
             st.markdown(f"`{result.call}`")
-            st.plotly_chart(
+            chart(
+                st,
                 value_heatmap(result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y"),
                 key=f"versus_{name}_y",
                 config=png_config(scenario, f"versus_{name}_y"),
             )
-            st.plotly_chart(
+            chart(
+                st,
                 grad_input_heatmap(
                     result.grad_input, highlight_cells=result.lit_cells, title="∂L/∂x", zmax=gradient_max
                 ),
@@ -169,14 +173,16 @@ def average_vs_max_page() -> None:
     with st.expander("The upstream gradients and the adaptive windows' coverage", icon=":material/grid_on:"):
         columns = st.columns(4)
         for column, result, name in zip(columns, results, ("avg", "max", "adaptive")):
-            column.plotly_chart(
+            chart(
+                column,
                 gradient_heatmap(result.grad_output, f"∂L/∂y of {name}", "dL/dy"),
                 key=f"versus_{name}_grad_output",
                 config=png_config(scenario, f"versus_{name}_grad_output"),
             )
         rows, cols = (adaptive_axis_windows(n, out) for n, out in zip(scenario.x.shape, adaptive_size))
         adaptive_coverage = np.outer(rows.membership().sum(0), cols.membership().sum(0))
-        columns[3].plotly_chart(
+        chart(
+            columns[3],
             value_heatmap(adaptive_coverage, "adaptive windows per cell", "windows"),
             key="versus_adaptive_coverage",
             config=png_config(scenario, "versus_adaptive_coverage"),

@@ -16,6 +16,7 @@ import streamlit as st
 from figures import chart_config, gradient_heatmap, value_heatmap
 from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
+from ui.display import chart
 from ui.router import require_router
 
 KERNEL = STRIDE = 2
@@ -63,7 +64,7 @@ def classic_page() -> None:
         gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx"),
     ]
     for column, figure, key in zip(columns, figures, ("x", "y", "grad_output", "grad_input")):
-        column.plotly_chart(figure, key=f"classic_{key}", config=chart_config(f"avgpool_classic_{key}"))
+        chart(column, figure, key=f"classic_{key}", config=chart_config(f"avgpool_classic_{key}"))
 
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.markdown(
@@ -127,12 +128,14 @@ def classic_page() -> None:
     )
     article_grad = avg_pool2d_backward(ARTICLE_UPSTREAM, (4, 4), KERNEL, STRIDE)
     _, upstream_col, grad_col, _ = st.columns([1, 2, 2, 1])
-    upstream_col.plotly_chart(
+    chart(
+        upstream_col,
         gradient_heatmap(ARTICLE_UPSTREAM, "an upstream ∂L/∂y that is not 1", "dL/dy", height=400),
         key="classic_article_upstream",
         config=chart_config("avgpool_classic_article_upstream"),
     )
-    grad_col.plotly_chart(
+    chart(
+        grad_col,
         gradient_heatmap(article_grad, "gives the article's first x.grad", "dL/dx", height=400),
         key="classic_article_grad",
         config=chart_config("avgpool_classic_article_grad"),

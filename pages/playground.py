@@ -23,6 +23,7 @@ from scenario.explain import (
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.controls import URL_KEYS
+from ui.display import chart, presenting
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -118,7 +119,8 @@ def playground_page() -> None:
     }
     columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
     for column, (name, figure) in zip(columns, figures.items()):
-        column.plotly_chart(
+        chart(
+            column,
             figure,
             key=f"playground_{name}",
             on_select=lambda name=name: _remember_click(name),
@@ -126,7 +128,9 @@ def playground_page() -> None:
             config=png_config(scenario, f"playground_{name}"),
         )
 
-    if selection is None:
+    if selection is None and presenting():
+        pass  # presentation mode: the teacher explains; the charts speak
+    elif selection is None:
         st.info(
             "Each output's gradient is shared equally by the cells of its window, and where "
             "windows overlap the shares add up. Click a cell of y or ∂L/∂y to follow one output, "
@@ -152,12 +156,14 @@ def playground_page() -> None:
         st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override))
         cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
         left, right, _ = st.columns([1, 1, 2])
-        left.plotly_chart(
+        chart(
+            left,
             value_heatmap(cover, "coverage: windows per cell", "windows"),
             key="playground_coverage",
             config=png_config(scenario, "playground_coverage"),
         )
-        right.plotly_chart(
+        chart(
+            right,
             value_heatmap(divisors, "divisor of each window", "divisor"),
             key="playground_divisors",
             config=png_config(scenario, "playground_divisors"),

@@ -13,6 +13,7 @@ from scenario.inputs import generated_input, sample_image
 from scenario.losses import loss_for
 from scenario.params import DEFAULTS, params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
+from ui.display import chart
 from ui.router import require_router
 
 COLUMNS = 3
@@ -37,7 +38,8 @@ def presets_page() -> None:
             with column.container(border=True):
                 st.subheader(preset.title)
                 st.markdown(preset.lesson)
-                st.plotly_chart(
+                chart(
+                    st,
                     grad_input_heatmap(preset_gradient(preset), height=300, title="∂L/∂x"),
                     key=f"preset_{preset.name}",
                     config=chart_config(f"avgpool_preset_{preset.name.replace(' ', '_')}"),

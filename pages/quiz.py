@@ -15,6 +15,7 @@ from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.presets import PRESETS
 from scenario.quiz import close_enough, parse_answer, pick_cell
 from ui.controls import DEFAULTS, URL_KEYS, widget_values
+from ui.display import chart
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -98,7 +99,7 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
     if revealed:
         figures.append(grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit))
     for index, (column, figure) in enumerate(zip(st.columns(4), figures)):
-        column.plotly_chart(figure, key=f"quiz_chart_{index}", config=png_config(scenario, f"quiz_chart_{index}"))
+        chart(column, figure, key=f"quiz_chart_{index}", config=png_config(scenario, f"quiz_chart_{index}"))
 
 
 def one_cell_question(scenario: Scenario) -> None:

@@ -17,6 +17,7 @@ from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_h
 from pooling import avg_pool2d_backward
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
+from ui.display import chart
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -79,7 +80,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
         ),
     }
     for column, (name, figure) in zip(st.columns(4), figures.items()):
-        column.plotly_chart(figure, key=f"step_{name}", config=png_config(scenario, f"step_{name}"))
+        chart(column, figure, key=f"step_{name}", config=png_config(scenario, f"step_{name}"))
     if step == total:
         st.success(
             f"All {total} outputs have sent back their gradient: this ∂L/∂x is exactly the Playground's "

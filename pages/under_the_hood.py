@@ -14,6 +14,7 @@ from pooling import avg_pool2d_divisors, pooling_matrix
 from pooling.reference import conv_equivalent, torch_avg_pool2d
 from scenario.explain import number
 from ui.controls import URL_KEYS
+from ui.display import chart
 from ui.router import require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -56,7 +57,8 @@ def linear_map_section(scenario: Scenario) -> None:
     row = row if row is not None and 0 <= row < outputs else None
     cell_pixels = int(np.clip(900 / cells, 14, 40))
     matrix_column, input_column = st.columns([3, 1])
-    matrix_column.plotly_chart(
+    chart(
+        matrix_column,
         pooling_matrix_heatmap(matrix, cell_pixels, row),
         key="hood_matrix",
         on_select=_remember_row,
@@ -66,7 +68,8 @@ def linear_map_section(scenario: Scenario) -> None:
     )
     window = scenario.windows[row] if row is not None else None
     with input_column:
-        st.plotly_chart(
+        chart(
+            st,
             input_heatmap(x, scenario.windows, params.padding, highlight_windows=[window] if window else []),
             key="hood_input",
             config=png_config(scenario, "hood_input"),
@@ -145,7 +148,8 @@ def convolution_section(scenario: Scenario) -> None:
             icon=":material/call_split:",
         )
         left, middle, right = st.columns(3)
-        left.plotly_chart(
+        chart(
+            left,
             value_heatmap(
                 divisors,
                 f"divisors (≠ {nominal} outlined)",
@@ -155,12 +159,14 @@ def convolution_section(scenario: Scenario) -> None:
             key="hood_divisors",
             config=png_config(scenario, "hood_divisors"),
         )
-        middle.plotly_chart(
+        chart(
+            middle,
             gradient_heatmap(y_conv - y, "conv2d − avg_pool2d (y)", "Δy"),
             key="hood_forward_gap",
             config=png_config(scenario, "hood_forward_gap"),
         )
-        right.plotly_chart(
+        chart(
+            right,
             gradient_heatmap(grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ dL/dx"),
             key="hood_backward_gap",
             config=png_config(scenario, "hood_backward_gap"),

@@ -229,3 +229,19 @@ def test_heatmap_png_download(page, app_url):
     with Image.open(download.path()) as image:
         assert image.format == "PNG"
         assert image.width >= 3 * 200  # drawn at 3x: sharp on a slide
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+def test_presentation_mode_on_a_projector(chromium, app_url, width, height):
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{app_url}/?present=1&kernel_h=3&stride_h=1&height=5&width=5&palette=colorblind")
+    wait_for_app(page)
+    _no_exception(page)
+    # The sidebar starts folded away; the four charts fill the width.
+    assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+    boxes = [page.locator(CHARTS).nth(i).bounding_box() for i in range(4)]
+    assert boxes[3]["x"] + boxes[3]["width"] <= width
+    assert len({round(box["y"]) for box in boxes}) == 1  # one row
+    screenshot(page, f"presentation-{width}x{height}")
+    context.close()

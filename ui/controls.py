@@ -26,6 +26,7 @@ from scenario.inputs import (
 )
 from scenario.losses import LOSS_LABELS, LOSSES
 from scenario.params import DEFAULTS, PoolParams, widget_values
+from ui.display import presenting
 from ui.url import UrlCheck
 
 __all__ = [
@@ -63,6 +64,8 @@ URL_KEYS = {
     "loss",
     "loss_row",
     "loss_col",
+    "present",
+    "palette",
 }
 INPUT_HELP = {
     "random": "standard normal values (two decimals), from the seed below",
@@ -188,6 +191,24 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         height_axis = _axis_controls("h", "height", url)
         width_axis = _axis_controls("w", "width", url)
         kernels, strides, paddings = zip(height_axis, width_axis)
+    more = st.expander("More options", icon=":material/tune:") if presenting() else st.container()
+    with more:
+        ceil_mode, count_include_pad, divisor_override = _rare_controls(url, any(paddings))
+    stride_pair = (
+        None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
+    )
+    return PoolParams(
+        kernel_size=tuple(kernels),
+        stride=stride_pair,
+        padding=tuple(paddings),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=None if divisor_override is None else int(divisor_override),
+    )
+
+
+def _rare_controls(url: UrlCheck, has_padding: bool) -> tuple[bool, bool, int | None]:
+    """ceil_mode, count_include_pad and divisor_override (folded away in presentation mode)."""
     ceil_mode = st.toggle(
         "ceil_mode",
         False,
@@ -196,7 +217,6 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         help="Round the output size up: a last, partial window is added when the windows do not fit exactly",
     )
     url.check("ceil_mode", ceil_mode, "ceil_mode is true or false")
-    has_padding = any(paddings)
     count_include_pad = st.toggle(
         "count_include_pad",
         True,
@@ -223,17 +243,7 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         f"divisor_override is a whole number from 1 to {DIVISOR_MAX}",
         "no override" if divisor_override is None else None,
     )
-    stride_pair = (
-        None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
-    )
-    return PoolParams(
-        kernel_size=tuple(kernels),
-        stride=stride_pair,
-        padding=tuple(paddings),
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-        divisor_override=None if divisor_override is None else int(divisor_override),
-    )
+    return ceil_mode, count_include_pad, divisor_override
 
 
 # ---------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from ui.controls import (
     read_input,
     restore_after_page_change,
 )
+from ui.display import display_controls
 from ui.url import UrlCheck
 
 __all__ = ["Scenario", "png_config", "scenario_from_sidebar"]
@@ -86,6 +87,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
     with st.sidebar:
         loss_choice = loss_controls(url, y_shape, choice.source)
+        display_controls(url)
     keep_for_next_page()
     if pooling_error is not None:
         st.error(f"**torch rejects this pooling:** {pooling_error}.", icon=":material/block:")
