@@ -245,3 +245,31 @@ def test_presentation_mode_on_a_projector(chromium, app_url, width, height):
     assert len({round(box["y"]) for box in boxes}) == 1  # one row
     screenshot(page, f"presentation-{width}x{height}")
     context.close()
+
+
+def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, app_url):
+    first = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    second = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    first.goto(f"{app_url}/?height=6&width=6")
+    second.goto(f"{app_url}/?height=6&width=6&input=ones")
+    wait_for_app(first)
+    wait_for_app(second)
+    # Both change something at once: the first its kernel, the second its loss.
+    first.locator(".st-key-kernel_h input[type='range']").focus()
+    first.keyboard.press("ArrowRight")
+    loss = second.locator(".st-key-loss").get_by_role("combobox")
+    loss.click()
+    loss.fill("mean")
+    second.keyboard.press("Enter")
+    wait_for_app(first)
+    wait_for_app(second)
+    # The first: kernel 3 on arange 6x6 with loss sum -> every cell covered once gets 1/9.
+    assert first.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
+    assert set(chart_cell_texts(first, 3)) == {"0.111"}
+    # The second: still kernel 2, now the mean loss -> 1/9 per output, 1/36 per cell.
+    assert second.locator(".st-key-kernel_h input[type='range']").input_value() == "2"
+    assert set(chart_cell_texts(second, 3)) == {"0.0278"}
+    assert "input=ones" in second.url and "input=ones" not in first.url
+    for page in (first, second):
+        _no_exception(page)
+        page.context.close()

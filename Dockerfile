@@ -1,0 +1,32 @@
+# The app in a slim image: CPU-only torch, a non-root user, and a health check.
+#   docker build -t avgpool . && docker run -p 8501:8501 avgpool
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# The runtime requirements, as CI installs them (requirements-dev.txt starts with these).
+# torch comes from PyTorch's CPU wheel index: the default index would pull a multi-GB CUDA build.
+COPY requirements.txt .
+RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+
+# The app: the router, its config, and the packages it imports.
+COPY app.py ./
+COPY .streamlit/ ./.streamlit/
+COPY pooling/ ./pooling/
+COPY figures/ ./figures/
+COPY scenario/ ./scenario/
+COPY ui/ ./ui/
+COPY pages/ ./pages/
+
+RUN useradd --create-home --uid 10001 app
+USER 10001
+
+EXPOSE 8501
+HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as r; assert r.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() == b'ok'"]
+CMD ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
