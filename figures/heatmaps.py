@@ -45,6 +45,8 @@ CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
 MIN_LABELLED_CELL_PIXELS = 12  # a cell narrower than this on screen gets no printed value
+MAX_EXACT_SPAN = 64  # grids up to 64 x 64 send float64 values to the browser, larger ones float32
+MAX_CLICKABLE_SPAN = 32  # beyond 32 x 32 cells are a few pixels wide: no click layer (it would double the bytes)
 
 Cell = tuple[int, int]
 
@@ -77,7 +79,7 @@ def _matrix_heatmap(
     labels = _cell_labels(values, cell_pixels) if labelled else None
     figure = go.Figure(
         go.Heatmap(
-            z=values,
+            z=_compact(values, span),
             x=np.arange(cols),
             y=np.arange(rows),
             colorscale=colorscale,
@@ -94,13 +96,13 @@ def _matrix_heatmap(
             name=name,
         )
     )
-    if clickable:
-        rows_grid, cols_grid = np.indices(values.shape)
+    if clickable and span <= MAX_CLICKABLE_SPAN:
+        rows_grid, cols_grid = np.indices(values.shape, dtype=np.int16)
         figure.add_trace(
             go.Scatter(
                 x=cols_grid.ravel(),
                 y=rows_grid.ravel(),
-                customdata=values.ravel(),
+                customdata=values.ravel().astype(np.float32),  # for the hover text only
                 mode="markers",
                 marker={"symbol": "square", "size": max(3, int(cell_pixels)), "opacity": 0.0},
                 selected={"marker": {"opacity": 0.0}},
@@ -138,6 +140,20 @@ def _matrix_heatmap(
         **ticks,
     )
     return figure
+
+
+def _compact(values: np.ndarray, span: int) -> np.ndarray:
+    """The values in the fewest bytes that keep them: whole numbers (counts, arange, images)
+    as int16, large grids as float32 (7 significant digits, plenty for a hover text; the
+    exact numbers stay in the core and the exports), everything else float64.
+
+    >>> _compact(np.array([[1.0, 2.0]]), 2).dtype, _compact(np.array([[0.5]]), 2).dtype
+    (dtype('int16'), dtype('float64'))
+    """
+    finite = np.isfinite(values).all()
+    if finite and values.size and np.abs(values).max() < 2**15 and (values == np.round(values)).all():
+        return values.astype(np.int16)
+    return values.astype(np.float32) if span > MAX_EXACT_SPAN else values
 
 
 def _plot_pixels(height: int) -> float:

@@ -51,7 +51,7 @@ def chart_figures(at) -> list[dict]:
 def heatmap_values(figure: dict) -> np.ndarray:
     """The z matrix of the figure's heatmap trace."""
     heatmap = next(trace for trace in figure["data"] if trace["type"] == "heatmap")
-    return decode_array(heatmap["z"])
+    return decode_array(heatmap["z"]).astype(np.float64)  # whole numbers travel as int16
 
 
 # ---------------------------------------------------------------------------------------
