@@ -273,3 +273,14 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, 
     for page in (first, second):
         _no_exception(page)
         page.context.close()
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_message(page, app_url, tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"1," * 11_000_000)  # 22 MB: over the 20 MB limit in .streamlit/config.toml
+    page.goto(f"{app_url}/?input=csv")
+    wait_for_app(page)
+    page.locator('.st-key-csv_file input[type="file"]').set_input_files(str(big))
+    page.get_by_text("File must be 20.0MB or smaller").wait_for(timeout=15_000)
+    _no_exception(page)
+    assert any("Upload a CSV file" in text for text in _alerts(page))  # the page still works

@@ -52,8 +52,9 @@ class UrlCheck:
 
 
 def _shown(text: str) -> str:
-    """A URL value as it may appear inside a Markdown code span: short, no backticks."""
-    text = text.replace("`", "'")
+    """A URL value as it may appear inside a Markdown code span: short, no backticks, and
+    invisible or direction-changing characters written out (\u202e), never applied."""
+    text = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text.replace("`", "'"))
     return text if len(text) <= 24 else text[:24] + "…"
 
 
