@@ -87,8 +87,8 @@ def _matrix_heatmap(
             zmin=zrange[0] if zrange else None,
             zmax=zrange[1] if zrange else None,
             showscale=False,
-            xgap=1 if span <= 64 else 0,
-            ygap=1 if span <= 64 else 0,
+            xgap=1 if span <= MAX_CLICKABLE_SPAN else 0,  # gaps make plotly draw every cell in SVG: slow
+            ygap=1 if span <= MAX_CLICKABLE_SPAN else 0,
             text=labels,
             texttemplate="%{text}" if labelled else None,
             textfont={"size": _label_size(cell_pixels, labels)},
