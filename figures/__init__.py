@@ -5,6 +5,7 @@ Nothing here imports streamlit; pages call these and pass the result to ``st.plo
 
 from figures.heatmaps import (
     GRADIENT_COLORSCALE,
+    IMAGE_COLORSCALE,
     VALUE_COLORSCALE,
     chart_config,
     grad_input_heatmap,
@@ -17,6 +18,7 @@ from figures.heatmaps import (
 
 __all__ = [
     "GRADIENT_COLORSCALE",
+    "IMAGE_COLORSCALE",
     "VALUE_COLORSCALE",
     "chart_config",
     "grad_input_heatmap",

@@ -18,6 +18,7 @@ from pooling import Window
 
 __all__ = [
     "GRADIENT_COLORSCALE",
+    "IMAGE_COLORSCALE",
     "VALUE_COLORSCALE",
     "chart_config",
     "grad_input_heatmap",
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 VALUE_COLORSCALE = "Blues"
+IMAGE_COLORSCALE = "gray"  # pictures look like pictures: dark pixels dark, bright ones bright
 # Blue below zero, white at zero, red above (centred with zmid=0). The ends are mid-tones of
 # ColorBrewer's RdBu, so a uniform gradient (all 0.25) is a readable red, not a dark block.
 GRADIENT_COLORSCALE = [
@@ -252,13 +254,15 @@ def value_heatmap(
     clickable: bool = False,
     highlight_cells: Sequence[Cell] = (),
     zrange: tuple[float, float] | None = None,
+    colorscale: str = VALUE_COLORSCALE,
 ) -> go.Figure:
-    """Heatmap of an input or output tensor, on a sequential colour scale.
+    """Heatmap of an input or output tensor, on a sequential colour scale (``IMAGE_COLORSCALE``
+    for pictures).
 
     >>> value_heatmap(np.zeros((2, 3)), "x").data[0].z.shape
     (2, 3)
     """
-    figure = _matrix_heatmap(values, title, name, VALUE_COLORSCALE, None, height, clickable=clickable, zrange=zrange)
+    figure = _matrix_heatmap(values, title, name, colorscale, None, height, clickable=clickable, zrange=zrange)
     _add_highlights(figure, (), highlight_cells)
     return figure
 
@@ -332,6 +336,7 @@ def input_heatmap(
     height: int = 340,
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
+    colorscale: str = VALUE_COLORSCALE,
 ) -> go.Figure:
     """The input x with its padding drawn as a grey ring of zeros and every pooling window outlined.
 
@@ -346,7 +351,7 @@ def input_heatmap(
     col_max = max([cols - 1 + pad_cols] + [w.col_stop - 1 for w in windows])
     extent = (-pad_rows, row_max, -pad_cols, col_max)
     title = f"x: input ({rows}×{cols})" + (f", padding {pad_rows}×{pad_cols}" if pad_rows or pad_cols else "")
-    figure = _matrix_heatmap(x, title, "x", VALUE_COLORSCALE, None, height, extent, clickable=True)
+    figure = _matrix_heatmap(x, title, "x", colorscale, None, height, extent, clickable=True)
     if pad_rows or pad_cols:
         # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
         padded_rows = np.arange(-pad_rows, rows + pad_rows)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from figures import (
+    IMAGE_COLORSCALE,
+    VALUE_COLORSCALE,
+    grad_input_heatmap,
+    gradient_heatmap,
+    input_heatmap,
+    value_heatmap,
+)
 from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.explain import (
@@ -105,12 +112,11 @@ def playground_page() -> None:
     # Four charts in a row; large grids get two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
     per_row, height = (4, 340) if span <= TWO_PER_ROW_ABOVE else (2, 560)
+    values_scale = IMAGE_COLORSCALE if scenario.choice.source == "image" else VALUE_COLORSCALE
     figures = {
-        "x": input_heatmap(
-            x, all_windows, params.padding, height, highlight_windows=lit_windows, highlight_cells=lit_inputs
-        ),
+        "x": input_heatmap(x, all_windows, params.padding, height, lit_windows, lit_inputs, colorscale=values_scale),
         "y": value_heatmap(
-            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", height, True, highlight_cells=lit_outputs
+            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", height, True, lit_outputs, colorscale=values_scale
         ),
         "grad_output": gradient_heatmap(
             loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", height, True, highlight_cells=lit_outputs

@@ -396,3 +396,11 @@ def test_camera_button_saves_a_sharp_png_with_a_telling_name(at):
         "scale": 3,
     }
     assert "zoom2d" in config["modeBarButtonsToRemove"]
+
+
+def test_pictures_are_drawn_in_gray(at):
+    at.selectbox(key="input").set_value("image").run()
+    x_trace, y_trace = (chart_figures(at)[i]["data"][0] for i in (0, 1))
+    assert x_trace["colorscale"][0][1].replace(" ", "") == "rgb(0,0,0)"  # black for 0, white for the top
+    assert y_trace["colorscale"] == x_trace["colorscale"]
+    assert any("A built-in sample picture" in caption.value for caption in at.caption)
