@@ -3,28 +3,7 @@
 Nothing here imports streamlit; pages call these and pass the result to ``st.plotly_chart``.
 """
 
-from figures.heatmaps import (
-    GRADIENT_COLORSCALE,
-    IMAGE_COLORSCALE,
-    VALUE_COLORSCALE,
-    chart_config,
-    grad_input_heatmap,
-    gradient_heatmap,
-    input_heatmap,
-    pooling_matrix_heatmap,
-    restyle,
-    value_heatmap,
-)
+from figures import heatmaps
+from figures.heatmaps import *  # noqa: F403 - the package's names are heatmaps.__all__
 
-__all__ = [
-    "GRADIENT_COLORSCALE",
-    "IMAGE_COLORSCALE",
-    "VALUE_COLORSCALE",
-    "chart_config",
-    "grad_input_heatmap",
-    "gradient_heatmap",
-    "input_heatmap",
-    "pooling_matrix_heatmap",
-    "restyle",
-    "value_heatmap",
-]
+__all__ = heatmaps.__all__

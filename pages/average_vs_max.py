@@ -13,6 +13,7 @@ from pooling import adaptive_avg_pool2d, adaptive_avg_pool2d_backward, max_pool2
 from pooling.geometry import adaptive_axis_windows
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.losses import loss_for
+from ui.badges import torch_badge
 from ui.controls import BIND, URL_KEYS
 from ui.display import chart
 from ui.router import require_router
@@ -162,14 +163,7 @@ def average_vs_max_page() -> None:
                 config=png_config(scenario, f"versus_{name}_grad_input"),
             )
             st.caption(result.note)
-            if result.torch_difference <= 1e-10:
-                st.success(
-                    f"Matches torch: max |difference| = {result.torch_difference:.1e}.", icon=":material/verified:"
-                )
-            else:
-                st.error(
-                    f"Does NOT match torch: max |difference| = {result.torch_difference:.3e}.", icon=":material/report:"
-                )
+            torch_badge(result.torch_difference <= 1e-10, f"max |difference| = {result.torch_difference:.1e}.")
     with st.expander("The upstream gradients and the adaptive windows' coverage", icon=":material/grid_on:"):
         columns = st.columns(4)
         for column, result, name in zip(columns, results, ("avg", "max", "adaptive")):

@@ -16,6 +16,7 @@ import streamlit as st
 from figures import chart_config, gradient_heatmap, value_heatmap
 from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
+from ui.badges import torch_badge
 from ui.display import chart
 from ui.router import require_router
 
@@ -75,13 +76,10 @@ def classic_page() -> None:
 
     torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, KERNEL, STRIDE)
     difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
-    if difference <= 1e-12:
-        st.success(
-            f"Matches torch: our numpy core and torch autograd (float64) agree, max |difference| = {difference:.1e}.",
-            icon=":material/check_circle:",
-        )
-    else:
-        st.error(f"Does NOT match torch: max |difference| = {difference:.3e}.", icon=":material/error:")
+    torch_badge(
+        difference <= 1e-12,
+        f"Our numpy core and torch autograd (float64) agree to max |difference| = {difference:.1e}.",
+    )
 
     st.subheader("Why every cell gets 1/4")
     st.markdown(

@@ -29,6 +29,7 @@ from scenario.explain import (
 )
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
+from ui.badges import torch_badge
 from ui.controls import URL_KEYS
 from ui.display import chart, presenting
 from ui.router import require_router
@@ -64,8 +65,10 @@ def _selection(
     return kind, row, col, windows_covering(all_windows, row, col)
 
 
-def _matches_torch(x, grad_output, y, grad_input, params: PoolParams) -> None:
-    """The badge: our core against torch autograd (float64), and finite differences when small."""
+@st.cache_data(max_entries=64, show_spinner=False)
+def _agreement(x, grad_output, y, grad_input, params: PoolParams) -> tuple[bool, str]:
+    """Our core against torch autograd (float64), and central finite differences when small.
+    Cached: a click reruns the page with the same numbers, and needs no new check."""
     torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params.kwargs())
     difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
     checks = f"torch autograd (float64): max |difference| = {difference:.1e}"
@@ -76,13 +79,7 @@ def _matches_torch(x, grad_output, y, grad_input, params: PoolParams) -> None:
         scale = max(1.0, np.abs(grad_input).max())
         agree = agree and numeric_difference <= 1e-6 * scale
         checks += f"; central finite differences: max |difference| = {numeric_difference:.1e}"
-    if agree:
-        st.success(f"**Matches torch.** {checks}.", icon=":material/verified:")
-    else:
-        st.error(
-            f"**Does NOT match torch.** {checks}. This is a bug in the app: please report this link.",
-            icon=":material/report:",
-        )
+    return bool(agree), checks + "."
 
 
 def playground_page() -> None:
@@ -152,7 +149,7 @@ def playground_page() -> None:
             icon=":material/call_merge:",
         )
 
-    _matches_torch(x, loss.grad_output, y, grad_input, params)
+    torch_badge(*_agreement(x, loss.grad_output, y, grad_input, params))
 
     with st.expander("The numbers behind the picture", icon=":material/calculate:"):
         strides = params.effective_stride

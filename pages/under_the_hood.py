@@ -13,6 +13,7 @@ from figures import gradient_heatmap, input_heatmap, pooling_matrix_heatmap, val
 from pooling import avg_pool2d_divisors, pooling_matrix
 from pooling.reference import conv_equivalent, torch_avg_pool2d
 from scenario.explain import number
+from ui.badges import torch_badge
 from ui.controls import URL_KEYS
 from ui.display import chart
 from ui.router import require_router
@@ -29,10 +30,7 @@ def _remember_row() -> None:
 
 
 def _check(label: str, difference: float, tolerance: float = 1e-10) -> None:
-    if difference <= tolerance:
-        st.success(f"{label}: max |difference| = {difference:.1e}.", icon=":material/verified:")
-    else:
-        st.error(f"{label} do NOT agree: max |difference| = {difference:.3e}.", icon=":material/report:")
+    torch_badge(difference <= tolerance, f"{label}: max |difference| = {difference:.1e}.")
 
 
 def linear_map_section(scenario: Scenario) -> None:

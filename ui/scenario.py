@@ -87,6 +87,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
     with st.sidebar:
         loss_choice = loss_controls(url, y_shape, choice.source)
+        formula = st.container()  # the loss in LaTeX, filled in once y is known
         display_controls(url)
     keep_for_next_page()
     if pooling_error is not None:
@@ -100,6 +101,5 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     weights = custom_weights(y.shape) if loss_choice["name"] == "custom" else None
     loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights)
     grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
-    with st.sidebar:
-        st.latex(loss.latex)
+    formula.latex(loss.latex)
     return Scenario(x, params, y, loss, grad_input, windows(x.shape, **kwargs), loss_choice, weights, choice)
