@@ -18,6 +18,7 @@ RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requir
 COPY app.py ./
 COPY .streamlit/ ./.streamlit/
 COPY pooling/ ./pooling/
+COPY i18n/ ./i18n/
 COPY figures/ ./figures/
 COPY scenario/ ./scenario/
 COPY ui/ ./ui/

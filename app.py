@@ -8,10 +8,11 @@ import streamlit as st
 
 from ui.controls import URL_KEYS
 from ui.display import presenting
+from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
 st.set_page_config(
-    page_title="Average pooling, backward",
+    page_title=tr("app.title"),
     page_icon=":material/grid_view:",
     layout="wide",
     # Presentation mode (present=1) opens with the sidebar folded away.
@@ -24,6 +25,7 @@ page = st.navigation(pages, position="hidden")
 st.session_state.page_changed = st.session_state.get("current_page") != page.url_path
 st.session_state.current_page = page.url_path
 navigation = st.sidebar.container()  # drawn after the page runs, but shown at the top
+language_control(navigation)
 mark_routed()
 page.run()
 

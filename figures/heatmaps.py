@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from i18n import text
 from pooling import Window
 
 __all__ = [
@@ -64,6 +65,7 @@ def _matrix_heatmap(
     clickable: bool = False,
     zrange: tuple[float, float] | None = None,
     cell_pixels: float | None = None,
+    language: str = "en",
 ) -> go.Figure:
     """The shared heatmap of a 2D array ``values`` named ``name`` in hover texts.
 
@@ -100,6 +102,7 @@ def _matrix_heatmap(
     )
     if clickable and span <= MAX_CLICKABLE_SPAN:
         rows_grid, cols_grid = np.indices(values.shape, dtype=np.int16)
+        click = text(language, "figure.click")
         figure.add_trace(
             go.Scatter(
                 x=cols_grid.ravel(),
@@ -109,7 +112,7 @@ def _matrix_heatmap(
                 marker={"symbol": "square", "size": max(3, int(cell_pixels)), "opacity": 0.0},
                 selected={"marker": {"opacity": 0.0}},
                 unselected={"marker": {"opacity": 0.0}},
-                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>click to explain<extra></extra>",
+                hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{customdata:.6g}}<br>{click}<extra></extra>",
                 name="cells",
                 showlegend=False,
             )
@@ -255,6 +258,7 @@ def value_heatmap(
     highlight_cells: Sequence[Cell] = (),
     zrange: tuple[float, float] | None = None,
     colorscale: str = VALUE_COLORSCALE,
+    language: str = "en",
 ) -> go.Figure:
     """Heatmap of an input or output tensor, on a sequential colour scale (``IMAGE_COLORSCALE``
     for pictures).
@@ -262,7 +266,9 @@ def value_heatmap(
     >>> value_heatmap(np.zeros((2, 3)), "x").data[0].z.shape
     (2, 3)
     """
-    figure = _matrix_heatmap(values, title, name, colorscale, None, height, clickable=clickable, zrange=zrange)
+    figure = _matrix_heatmap(
+        values, title, name, colorscale, None, height, clickable=clickable, zrange=zrange, language=language
+    )
     _add_highlights(figure, (), highlight_cells)
     return figure
 
@@ -276,6 +282,7 @@ def gradient_heatmap(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
+    language: str = "en",
 ) -> go.Figure:
     """Heatmap of a gradient, on a diverging colour scale centred at 0 (white = no gradient).
     ``zmax`` fixes the colour range to [-zmax, zmax].
@@ -284,7 +291,9 @@ def gradient_heatmap(
     0.0
     """
     zrange = None if not zmax else (-zmax, zmax)
-    figure = _matrix_heatmap(values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable, zrange=zrange)
+    figure = _matrix_heatmap(
+        values, title, name, GRADIENT_COLORSCALE, 0.0, height, clickable=clickable, zrange=zrange, language=language
+    )
     _add_highlights(figure, highlight_windows, highlight_cells)
     return figure
 
@@ -296,6 +305,7 @@ def grad_input_heatmap(
     highlight_cells: Sequence[Cell] = (),
     title: str = "∂L/∂x = x.grad",
     zmax: float | None = None,
+    language: str = "en",
 ) -> go.Figure:
     """dL/dx, clickable, with the highlighted windows clipped to the input (padding gets no gradient).
 
@@ -317,7 +327,7 @@ def grad_input_heatmap(
         )
         for w in highlight_windows
     ]
-    return gradient_heatmap(grad_input, title, "dL/dx", height, True, clipped, highlight_cells, zmax)
+    return gradient_heatmap(grad_input, title, "dL/dx", height, True, clipped, highlight_cells, zmax, language)
 
 
 def _windows_overlap(windows: Sequence[Window]) -> bool:
@@ -337,6 +347,7 @@ def input_heatmap(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     colorscale: str = VALUE_COLORSCALE,
+    language: str = "en",
 ) -> go.Figure:
     """The input x with its padding drawn as a grey ring of zeros and every pooling window outlined.
 
@@ -350,8 +361,10 @@ def input_heatmap(
     row_max = max([rows - 1 + pad_rows] + [w.row_stop - 1 for w in windows])
     col_max = max([cols - 1 + pad_cols] + [w.col_stop - 1 for w in windows])
     extent = (-pad_rows, row_max, -pad_cols, col_max)
-    title = f"x: input ({rows}×{cols})" + (f", padding {pad_rows}×{pad_cols}" if pad_rows or pad_cols else "")
-    figure = _matrix_heatmap(x, title, "x", colorscale, None, height, extent, clickable=True)
+    title = text(language, "figure.input", rows=rows, cols=cols)
+    if pad_rows or pad_cols:
+        title += text(language, "figure.input_padding", rows=pad_rows, cols=pad_cols)
+    figure = _matrix_heatmap(x, title, "x", colorscale, None, height, extent, clickable=True, language=language)
     if pad_rows or pad_cols:
         # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
         padded_rows = np.arange(-pad_rows, rows + pad_rows)
@@ -373,7 +386,7 @@ def input_heatmap(
                 text=ring_text,
                 texttemplate="%{text}" if cell_pixels >= MIN_LABELLED_CELL_PIXELS else None,
                 textfont={"size": _label_size(cell_pixels), "color": "#8a8a8a"},
-                hovertemplate="padding [%{y}, %{x}]: adds 0 to a window's sum<extra></extra>",
+                hovertemplate=text(language, "figure.padding_hover") + "<extra></extra>",
                 name="padding",
             )
         )

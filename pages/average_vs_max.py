@@ -16,7 +16,8 @@ from scenario.losses import loss_for
 from ui.badges import torch_badge
 from ui.controls import BIND, URL_KEYS
 from ui.display import chart
-from ui.router import require_router
+from ui.lang import current_language, tr
+from ui.router import page_title, require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
@@ -44,7 +45,7 @@ def _upstream(scenario: Scenario, y: np.ndarray) -> tuple[np.ndarray, str]:
     weights = scenario.weights
     name = choice["name"]
     if name == "custom" and (weights is None or weights.shape != y.shape):
-        name, note = "sum", "The typed dL/dy does not fit this output's shape: dL/dy = 1 here."
+        name, note = "sum", tr("versus.custom_misfit")
     return loss_for(name, y, choice["seed"], cell, weights).grad_output, note
 
 
@@ -63,7 +64,7 @@ def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[
         scenario.loss.grad_output,
         scenario.grad_input,
         _difference((scenario.y, scenario.grad_input), (torch_y, torch_grad)),
-        "Each output's gradient is shared equally by the cells of its window.",
+        tr("versus.note_avg"),
         [],
     )
 
@@ -73,9 +74,7 @@ def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[
     torch_y, torch_grad = torch_max_pool2d(x, grad_max, **shape_args)
     winners = sorted({divmod(int(index), x.shape[1]) for index in indices.ravel()})
     ignored = (
-        " It has no count_include_pad or divisor_override: those only change averages."
-        if (not params.count_include_pad or params.divisor_override is not None)
-        else ""
+        tr("versus.note_max_ignored") if (not params.count_include_pad or params.divisor_override is not None) else ""
     )
     maximum = Pooled(
         params.torch_call("F.max_pool2d", "x", average=False),
@@ -83,8 +82,7 @@ def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[
         grad_max,
         grad_input_max,
         _difference((y_max, grad_input_max), (torch_y, torch_grad)),
-        "Each output's whole gradient goes to the one cell that won its window (the first maximum, "
-        "row by row, as torch breaks ties); the others get 0." + ignored + (f" {note}" if note else ""),
+        tr("versus.note_max") + ignored + (f" {note}" if note else ""),
         winners,
     )
 
@@ -101,9 +99,12 @@ def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[
         grad_adaptive,
         grad_input_adaptive,
         _difference((y_adaptive, grad_input_adaptive), (torch_y, torch_grad)),
-        f"torch picks the windows to hit a {adaptive_size[0]}×{adaptive_size[1]} output: "
-        f"window sides of {' or '.join(map(str, sizes))} cells"
-        + (", overlapping, so some cells collect from several windows." if overlap else ", side by side.")
+        tr(
+            "versus.note_adaptive_overlap" if overlap else "versus.note_adaptive_side",
+            rows=adaptive_size[0],
+            cols=adaptive_size[1],
+            sizes=tr("versus.or").join(map(str, sizes)),
+        )
         + (f" {note}" if note else ""),
         [],
     )
@@ -111,12 +112,12 @@ def pool_three_ways(scenario: Scenario, adaptive_size: tuple[int, int]) -> list[
 
 
 def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
-    st.caption("adaptive_avg_pool2d output size")
+    st.caption(tr("versus.adaptive_caption"))
     left, right = st.columns(2)
-    height = left.number_input("Output height", 1, ADAPTIVE_MAX, 3, key="adaptive_h", bind=BIND)
-    width = right.number_input("Output width", 1, ADAPTIVE_MAX, 3, key="adaptive_w", bind=BIND)
+    height = left.number_input(tr("versus.out_height"), 1, ADAPTIVE_MAX, 3, key="adaptive_h", bind=BIND)
+    width = right.number_input(tr("versus.out_width"), 1, ADAPTIVE_MAX, 3, key="adaptive_w", bind=BIND)
     for key, value in (("adaptive_h", height), ("adaptive_w", width)):
-        url.check(key, value, f"the adaptive output size is a whole number from 1 to {ADAPTIVE_MAX}")
+        url.check(key, value, tr("url.allowed_adaptive", max=ADAPTIVE_MAX))
     return int(height), int(width)
 
 
@@ -124,7 +125,7 @@ def average_vs_max_page() -> None:
     url = UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"})
     scenario = scenario_from_sidebar(url)
     with st.sidebar:
-        st.subheader("Adaptive pooling")
+        st.subheader(tr("versus.adaptive_header"))
         adaptive_size = _adaptive_controls(url)
     url.show()
     if scenario is None:
@@ -132,15 +133,10 @@ def average_vs_max_page() -> None:
     results = pool_three_ways(scenario, adaptive_size)
 
     intro, input_column = st.columns([2, 1])
-    intro.markdown(
-        f"One input x and one loss (`{scenario.loss.torch_code}`), three poolings. **Average pooling spreads** "
-        "each output's gradient over its window; **max pooling routes** all of it to one cell; **adaptive "
-        "average pooling** chooses its own windows to reach the output size you ask for, and they may "
-        "overlap unevenly. Cells that won a max window are outlined in black."
-    )
+    intro.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
     chart(
         input_column,
-        input_heatmap(scenario.x, scenario.windows, scenario.params.padding),
+        input_heatmap(scenario.x, scenario.windows, scenario.params.padding, language=current_language()),
         key="versus_x",
         config=png_config(scenario, "versus_x"),
     )
@@ -157,19 +153,25 @@ def average_vs_max_page() -> None:
             chart(
                 st,
                 grad_input_heatmap(
-                    result.grad_input, highlight_cells=result.lit_cells, title="∂L/∂x", zmax=gradient_max
+                    result.grad_input,
+                    highlight_cells=result.lit_cells,
+                    title="∂L/∂x",
+                    zmax=gradient_max,
+                    language=current_language(),
                 ),
                 key=f"versus_{name}_grad_input",
                 config=png_config(scenario, f"versus_{name}_grad_input"),
             )
             st.caption(result.note)
-            torch_badge(result.torch_difference <= 1e-10, f"max |difference| = {result.torch_difference:.1e}.")
-    with st.expander("The upstream gradients and the adaptive windows' coverage", icon=":material/grid_on:"):
+            torch_badge(
+                result.torch_difference <= 1e-10, tr("versus.difference", difference=f"{result.torch_difference:.1e}")
+            )
+    with st.expander(tr("versus.more"), icon=":material/grid_on:"):
         columns = st.columns(4)
         for column, result, name in zip(columns, results, ("avg", "max", "adaptive")):
             chart(
                 column,
-                gradient_heatmap(result.grad_output, f"∂L/∂y of {name}", "dL/dy"),
+                gradient_heatmap(result.grad_output, tr("versus.grad_output_of", name=name), "dL/dy"),
                 key=f"versus_{name}_grad_output",
                 config=png_config(scenario, f"versus_{name}_grad_output"),
             )
@@ -177,13 +179,13 @@ def average_vs_max_page() -> None:
         adaptive_coverage = np.outer(rows.membership().sum(0), cols.membership().sum(0))
         chart(
             columns[3],
-            value_heatmap(adaptive_coverage, "adaptive windows per cell", "windows"),
+            value_heatmap(adaptive_coverage, tr("versus.adaptive_coverage"), tr("playground.windows")),
             key="versus_adaptive_coverage",
             config=png_config(scenario, "versus_adaptive_coverage"),
         )
 
 
 require_router()
-st.title("Average vs max")
-st.caption("The same x and the same loss through three poolings: spread, route, or adapt.")
+st.title(page_title("pages/average_vs_max.py"))
+st.caption(tr("versus.caption"))
 average_vs_max_page()

@@ -18,7 +18,8 @@ from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
 from ui.badges import torch_badge
 from ui.display import chart
-from ui.router import require_router
+from ui.lang import tr
+from ui.router import page_title, require_router
 
 KERNEL = STRIDE = 2
 
@@ -59,7 +60,7 @@ def classic_page() -> None:
 
     columns = st.columns(4)
     figures = [
-        value_heatmap(x, "x: input (4×4)", "x"),
+        value_heatmap(x, tr("figure.input", rows=4, cols=4), "x"),
         value_heatmap(y, "y = AvgPool2d(x) (2×2)", "y"),
         gradient_heatmap(grad_output, "∂L/∂y = 1 (L = y.sum())", "dL/dy"),
         gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx"),
@@ -68,87 +69,58 @@ def classic_page() -> None:
         chart(column, figure, key=f"classic_{key}", config=chart_config(f"avgpool_classic_{key}"))
 
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.markdown(
-        f"`loss = y.sum() = {y.sum():.4f}`. Every cell of `x.grad` is **0.25**, "
-        "and it stays 0.25 whatever `x` is: draw a new `x` and watch the gradient not move."
-    )
-    right.button("Draw a new random x", key="classic_new_x", on_click=_new_input, icon=":material/casino:")
+    left.markdown(tr("classic.loss", loss=f"{y.sum():.4f}"))
+    right.button(tr("classic.new_x"), key="classic_new_x", on_click=_new_input, icon=":material/casino:")
 
     torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, KERNEL, STRIDE)
     difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
-    torch_badge(
-        difference <= 1e-12,
-        f"Our numpy core and torch autograd (float64) agree to max |difference| = {difference:.1e}.",
-    )
+    torch_badge(difference <= 1e-12, tr("classic.agree", difference=f"{difference:.1e}"))
 
-    st.subheader("Why every cell gets 1/4")
-    st.markdown(
-        "Each output is the mean of its own 2×2 window, so each of the 4 cells in the window "
-        "moves the output by 1/4 of its own change:"
-    )
+    st.subheader(tr("classic.why"))
+    st.markdown(tr("classic.why_text"))
+    window, otherwise = tr("formula.window"), tr("formula.otherwise")
     st.latex(
-        r"y_{ij} = \tfrac14 \sum_{(r,c)\,\in\,\text{window}(i,j)} x_{rc}"
+        rf"y_{{ij}} = \tfrac14 \sum_{{(r,c)\,\in\,\text{{{window}}}(i,j)}} x_{{rc}}"
         r"\quad\Rightarrow\quad"
-        r"\frac{\partial y_{ij}}{\partial x_{rc}} = \begin{cases}\tfrac14 & (r,c)\in\text{window}(i,j)\\"
-        r" 0 & \text{otherwise}\end{cases}"
+        rf"\frac{{\partial y_{{ij}}}}{{\partial x_{{rc}}}} = \begin{{cases}}\tfrac14 & (r,c)\in\text{{{window}}}(i,j)\\"
+        rf" 0 & \text{{{otherwise}}}\end{{cases}}"
     )
-    st.markdown(
-        "With `loss = y.sum()`, every output's upstream gradient is 1. The chain rule sums over the "
-        "outputs whose window contains the cell; with kernel 2 and stride 2 the windows tile the "
-        "input, so each cell is in exactly one window:"
-    )
+    st.markdown(tr("classic.chain_text"))
     st.latex(
         r"\frac{\partial L}{\partial x_{rc}} = \sum_{i,j} \frac{\partial L}{\partial y_{ij}}"
         r"\frac{\partial y_{ij}}{\partial x_{rc}} = 1 \cdot \tfrac14 = 0.25"
     )
-    st.markdown(
-        "The gradient is each output's gradient **shared equally** by the cells of its window. "
-        "Nothing in it depends on the values of `x`: average pooling is linear."
-    )
+    st.markdown(tr("classic.shared_text"))
 
-    st.subheader("The code, run live")
+    st.subheader(tr("classic.code_header"))
     code, output = st.columns(2)
     with code:
-        st.caption("The article's code, exactly as this page runs it (`pooling/reference.py`):")
+        st.caption(tr("classic.code_caption"))
         st.code(inspect.getsource(classic_example), language="python")
     with output:
-        st.caption(f"What it prints (random seed {st.session_state.classic_seed}):")
+        st.caption(tr("classic.prints", seed=st.session_state.classic_seed))
         st.code(printed, language="text")
 
-    st.subheader("About the article's first printed x.grad")
-    st.markdown(
-        "The article first prints an `x.grad` whose values change from block to block "
-        "(0.0625, −0.1875, −0.125, −0.0625). That cannot come from `loss = y.sum()`: its upstream "
-        "gradient is 1 everywhere, so every cell gets 1/4, whatever `x` is, as the article's own "
-        "second printout shows. A block-by-block pattern like that is what backward gives when "
-        "the upstream gradient differs between outputs. Here it is, reproduced by our core with "
-        "`dL/dy = 4 × (each block's value)`, for instance from `y.backward(dL_dy)`:"
-    )
+    st.subheader(tr("classic.article_header"))
+    st.markdown(tr("classic.article_text"))
     article_grad = avg_pool2d_backward(ARTICLE_UPSTREAM, (4, 4), KERNEL, STRIDE)
     _, upstream_col, grad_col, _ = st.columns([1, 2, 2, 1])
     chart(
         upstream_col,
-        gradient_heatmap(ARTICLE_UPSTREAM, "an upstream ∂L/∂y that is not 1", "dL/dy", height=400),
+        gradient_heatmap(ARTICLE_UPSTREAM, tr("classic.upstream_title"), "dL/dy", height=400),
         key="classic_article_upstream",
         config=chart_config("avgpool_classic_article_upstream"),
     )
     chart(
         grad_col,
-        gradient_heatmap(article_grad, "gives the article's first x.grad", "dL/dx", height=400),
+        gradient_heatmap(article_grad, tr("classic.article_grad_title"), "dL/dx", height=400),
         key="classic_article_grad",
         config=chart_config("avgpool_classic_article_grad"),
     )
-    st.caption(
-        "Same rule, different upstream gradient: each output's gradient is split into 4 equal shares. "
-        "Only the upstream gradient decides x.grad here, never x itself."
-    )
+    st.caption(tr("classic.same_rule"))
 
 
 require_router()
-st.title("The classic example")
-st.markdown(
-    "A 4×4 input, `nn.AvgPool2d(kernel_size=2, stride=2)` and `loss = y.sum()`: "
-    "the example from the article this app grew from. Left to right: the input, the pooled output, "
-    "the gradient flowing back into the output, and the gradient that reaches the input."
-)
+st.title(page_title("pages/classic.py"))
+st.markdown(tr("classic.intro"))
 classic_page()

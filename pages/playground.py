@@ -18,6 +18,7 @@ from figures import (
     input_heatmap,
     value_heatmap,
 )
+from i18n import text
 from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.explain import (
@@ -32,7 +33,8 @@ from scenario.params import PoolParams
 from ui.badges import torch_badge
 from ui.controls import URL_KEYS
 from ui.display import chart, presenting
-from ui.router import require_router
+from ui.lang import current_language, tr
+from ui.router import page_title, require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
@@ -66,20 +68,25 @@ def _selection(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _agreement(x, grad_output, y, grad_input, params: PoolParams) -> tuple[bool, str]:
+def _agreement(x, grad_output, y, grad_input, params: PoolParams, language: str) -> tuple[bool, str]:
     """Our core against torch autograd (float64), and central finite differences when small.
     Cached: a click reruns the page with the same numbers, and needs no new check."""
     torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params.kwargs())
     difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
-    checks = f"torch autograd (float64): max |difference| = {difference:.1e}"
     agree = difference <= 1e-10
-    if x.size <= FINITE_DIFFERENCE_MAX_CELLS:
-        numeric = finite_difference_grad(lambda v: avg_pool2d(v, **params.kwargs()), x, grad_output)
-        numeric_difference = np.abs(numeric - grad_input).max()
-        scale = max(1.0, np.abs(grad_input).max())
-        agree = agree and numeric_difference <= 1e-6 * scale
-        checks += f"; central finite differences: max |difference| = {numeric_difference:.1e}"
-    return bool(agree), checks + "."
+    if x.size > FINITE_DIFFERENCE_MAX_CELLS:
+        return bool(agree), text(language, "playground.check_torch", difference=f"{difference:.1e}")
+    numeric = finite_difference_grad(lambda v: avg_pool2d(v, **params.kwargs()), x, grad_output)
+    numeric_difference = np.abs(numeric - grad_input).max()
+    scale = max(1.0, np.abs(grad_input).max())
+    agree = agree and numeric_difference <= 1e-6 * scale
+    details = text(
+        language,
+        "playground.check_both",
+        difference=f"{difference:.1e}",
+        numeric=f"{numeric_difference:.1e}",
+    )
+    return bool(agree), details
 
 
 def playground_page() -> None:
@@ -90,6 +97,7 @@ def playground_page() -> None:
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
     grad_input, all_windows, kwargs = scenario.grad_input, scenario.windows, params.kwargs()
+    language = current_language()
 
     selection = _selection(x.shape, y.shape, all_windows)
     lit_windows: list[Window] = []
@@ -102,23 +110,47 @@ def playground_page() -> None:
         lit_outputs = [(w.out_row, w.out_col) for w in lit_windows]
 
     st.markdown(
-        f"`{params.torch_call()}` on a {x.shape[0]}×{x.shape[1]} input gives a {y.shape[0]}×{y.shape[1]} "
-        f"output; `{loss.torch_code}` = {loss.value:.4g}. "
-        "**Click any cell** to see where its numbers come from."
+        tr(
+            "playground.summary",
+            call=params.torch_call(),
+            rows=x.shape[0],
+            cols=x.shape[1],
+            out_rows=y.shape[0],
+            out_cols=y.shape[1],
+            loss=loss.torch_code,
+            value=f"{loss.value:.4g}",
+        )
     )
     # Four charts in a row; large grids get two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
     per_row, height = (4, 340) if span <= TWO_PER_ROW_ABOVE else (2, 560)
     values_scale = IMAGE_COLORSCALE if scenario.choice.source == "image" else VALUE_COLORSCALE
     figures = {
-        "x": input_heatmap(x, all_windows, params.padding, height, lit_windows, lit_inputs, colorscale=values_scale),
+        "x": input_heatmap(
+            x, all_windows, params.padding, height, lit_windows, lit_inputs, colorscale=values_scale, language=language
+        ),
         "y": value_heatmap(
-            y, f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})", "y", height, True, lit_outputs, colorscale=values_scale
+            y,
+            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
+            "y",
+            height,
+            True,
+            lit_outputs,
+            colorscale=values_scale,
+            language=language,
         ),
         "grad_output": gradient_heatmap(
-            loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", height, True, highlight_cells=lit_outputs
+            loss.grad_output,
+            f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
+            "dL/dy",
+            height,
+            True,
+            highlight_cells=lit_outputs,
+            language=language,
         ),
-        "grad_input": grad_input_heatmap(grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs),
+        "grad_input": grad_input_heatmap(
+            grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs, language=language
+        ),
     }
     columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
     for column, (name, figure) in zip(columns, figures.items()):
@@ -134,40 +166,35 @@ def playground_page() -> None:
     if selection is None and presenting():
         pass  # presentation mode: the teacher explains; the charts speak
     elif selection is None:
-        st.info(
-            "Each output's gradient is shared equally by the cells of its window, and where "
-            "windows overlap the shares add up. Click a cell of y or ∂L/∂y to follow one output, "
-            "or a cell of x or ∂L/∂x to see every share it receives.",
-            icon=":material/touch_app:",
-        )
+        st.info(tr("playground.hint"), icon=":material/touch_app:")
     elif selection[0] == "output":
-        st.info(explain_output_cell(lit_windows[0], x, y, loss.grad_output), icon=":material/call_split:")
+        st.info(explain_output_cell(lit_windows[0], x, y, loss.grad_output, language), icon=":material/call_split:")
     else:
         _, row, col, _ = selection
         st.info(
-            explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input),
+            explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input, language),
             icon=":material/call_merge:",
         )
 
-    torch_badge(*_agreement(x, loss.grad_output, y, grad_input, params))
+    torch_badge(*_agreement(x, loss.grad_output, y, grad_input, params, language))
 
-    with st.expander("The numbers behind the picture", icon=":material/calculate:"):
+    with st.expander(tr("playground.numbers"), icon=":material/calculate:"):
         strides = params.effective_stride
         for n, k, s, p, symbol in zip(x.shape, params.kernel_size, strides, params.padding, ("H", "W")):
-            st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol))
+            st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol, language))
         divisors = avg_pool2d_divisors(x.shape, **kwargs)
-        st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override))
+        st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override, language))
         cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
         left, right, _ = st.columns([1, 1, 2])
         chart(
             left,
-            value_heatmap(cover, "coverage: windows per cell", "windows"),
+            value_heatmap(cover, tr("playground.coverage"), tr("playground.windows")),
             key="playground_coverage",
             config=png_config(scenario, "playground_coverage"),
         )
         chart(
             right,
-            value_heatmap(divisors, "divisor of each window", "divisor"),
+            value_heatmap(divisors, tr("playground.divisors"), tr("playground.divisor")),
             key="playground_divisors",
             config=png_config(scenario, "playground_divisors"),
         )
@@ -176,7 +203,7 @@ def playground_page() -> None:
 
 def export_section(scenario: Scenario) -> None:
     """Downloads of the four tensors, and the PyTorch script that rebuilds this view."""
-    with st.expander("Export: the numbers and the PyTorch code", icon=":material/download:"):
+    with st.expander(tr("export.header"), icon=":material/download:"):
         tensors = {
             "x": scenario.x,
             "y": scenario.y,
@@ -203,7 +230,7 @@ def export_section(scenario: Scenario) -> None:
             icon=":material/data_object:",
             width="stretch",
         )
-        st.caption("Reproduce in PyTorch: this script rebuilds exactly this view and prints y and x.grad.")
+        st.caption(tr("export.script_caption"))
         script = pytorch_script(
             scenario.params,
             scenario.choice.source,
@@ -217,6 +244,6 @@ def export_section(scenario: Scenario) -> None:
 
 
 require_router()
-st.title("Playground")
-st.caption("Set up any nn.AvgPool2d in the sidebar and watch the gradient flow back from dL/dy to dL/dx.")
+st.title(page_title("pages/playground.py"))
+st.caption(tr("playground.caption"))
 playground_page()

@@ -13,8 +13,9 @@ from scenario.inputs import generated_input, sample_image
 from scenario.losses import loss_for
 from scenario.params import DEFAULTS, params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
-from ui.display import chart
-from ui.router import require_router
+from ui.display import chart, presenting
+from ui.lang import current_language, tr
+from ui.router import PAGE_ICONS, page_title, require_router
 
 COLUMNS = 3
 
@@ -32,35 +33,36 @@ def preset_gradient(preset: Preset) -> np.ndarray:
     return avg_pool2d_backward(grad_output, x.shape, **kwargs)
 
 
+def preset_link(preset: Preset) -> dict[str, str]:
+    """The preset's URL parameters, plus the language on screen and presentation mode when it
+    is on: the link opens the same lesson, in the same room setup."""
+    extra = {"lang": current_language()}
+    if presenting():
+        extra["present"] = "1"
+    return {**preset.settings, **extra}
+
+
 def presets_page() -> None:
+    language = current_language()
     for start in range(0, len(PRESETS), COLUMNS):
         for column, preset in zip(st.columns(COLUMNS), PRESETS[start : start + COLUMNS]):
             with column.container(border=True):
-                st.subheader(preset.title)
-                st.markdown(preset.lesson)
+                st.subheader(preset.title(language))
+                st.markdown(preset.lesson(language))
                 chart(
                     st,
-                    grad_input_heatmap(preset_gradient(preset), height=300, title="∂L/∂x"),
+                    grad_input_heatmap(preset_gradient(preset), height=300, title="∂L/∂x", language=language),
                     key=f"preset_{preset.name}",
                     config=chart_config(f"avgpool_preset_{preset.name.replace(' ', '_')}"),
                 )
+                link = preset_link(preset)
                 links = st.columns(2)
-                links[0].page_link(
-                    "pages/playground.py",
-                    label="Playground",
-                    icon=":material/grid_on:",
-                    query_params=preset.settings,
-                )
-                links[1].page_link(
-                    "pages/step_by_step.py",
-                    label="Step by step",
-                    icon=":material/play_circle:",
-                    query_params=preset.settings,
-                )
-                st.code(f"/?{urlencode(preset.settings)}", language=None)
+                for column, page in zip(links, ("pages/playground.py", "pages/step_by_step.py")):
+                    column.page_link(page, label=page_title(page), icon=PAGE_ICONS[page], query_params=link)
+                st.code(f"/?{urlencode(link)}", language=None)
 
 
 require_router()
-st.title("Presets")
-st.caption("One click to a scenario that makes one point. Each link can be shared: it opens the same view.")
+st.title(page_title("pages/presets.py"))
+st.caption(tr("presets.caption"))
 presets_page()

@@ -16,13 +16,15 @@ from scenario.presets import PRESETS
 from scenario.quiz import close_enough, parse_answer, pick_cell
 from ui.controls import DEFAULTS, URL_KEYS, widget_values
 from ui.display import chart
-from ui.router import require_router
+from ui.lang import current_language, tr
+from ui.router import page_title, require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]  # the image is too big to ask
-MODES = ("One cell", "The whole grid")
+MODES = ("cell", "grid")  # one cell, or the whole grid
+PRESETS_BY_NAME = {preset.name: preset for preset in QUIZ_PRESETS}
 
 
 def _score() -> dict:
@@ -48,7 +50,7 @@ def _surprise_me() -> None:
     for key, value in DEFAULTS.items():  # start from the defaults, then the preset's values
         st.session_state[key] = settings.get(key, value)
     st.session_state.quiz_cell = preset.cell
-    st.session_state.quiz_lesson = preset.lesson
+    st.session_state.quiz_lesson = preset.name  # shown in the language on screen
 
 
 def _request(action: str) -> None:
@@ -68,36 +70,51 @@ def _record(correct: bool) -> None:
 def _question_header():
     """The buttons and the mode; returns the slot where the score goes once this run has counted."""
     left, middle, right, score_column = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    left.button("New question", key="quiz_new", icon=":material/refresh:", on_click=_new_question, width="stretch")
+    left.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_new_question, width="stretch")
     middle.button(
-        "Surprise me",
+        tr("quiz.surprise"),
         key="quiz_surprise",
         icon=":material/auto_awesome:",
         on_click=_surprise_me,
         width="stretch",
-        help="An instructive setup: overlap, gaps, padding, ceil_mode, a mean loss",
+        help=tr("quiz.surprise_help"),
     )
-    right.radio("Question", MODES, key="quiz_mode", horizontal=True, on_change=_new_question)
+    right.radio(
+        tr("quiz.question"),
+        MODES,
+        key="quiz_mode",
+        horizontal=True,
+        on_change=_new_question,
+        format_func=lambda mode: tr(f"quiz.mode_{mode}"),
+    )
     return score_column.empty()
 
 
 def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) -> None:
     covering = windows_covering(scenario.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
+    language = current_language()
     figures = [
         input_heatmap(
-            scenario.x, scenario.windows, scenario.params.padding, highlight_windows=covering, highlight_cells=lit
+            scenario.x,
+            scenario.windows,
+            scenario.params.padding,
+            highlight_windows=covering,
+            highlight_cells=lit,
+            language=language,
         ),
         value_heatmap(scenario.y, "y", "y"),
         gradient_heatmap(
             scenario.loss.grad_output,
-            f"∂L/∂y ({scenario.loss.name})",
+            f"∂L/∂y ({tr(f'loss.short_{scenario.loss.name}')})",
             "dL/dy",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
         ),
     ]
     if revealed:
-        figures.append(grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit))
+        figures.append(
+            grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit, language=language)
+        )
     for index, (column, figure) in enumerate(zip(st.columns(4), figures)):
         chart(column, figure, key=f"quiz_chart_{index}", config=png_config(scenario, f"quiz_chart_{index}"))
 
@@ -109,57 +126,64 @@ def one_cell_question(scenario: Scenario) -> None:
         st.session_state.quiz_cell = pick_cell(scenario.x.shape, st.session_state.get("quiz_number", 0))
     row, col = st.session_state.quiz_cell
     truth = float(scenario.grad_input[row, col])
-    if st.session_state.get("quiz_lesson"):
-        st.caption(f"Surprise: {st.session_state.quiz_lesson.split(':')[0]}.")
-    st.markdown(f"#### What is ∂L/∂x[{row}, {col}]? The cell is outlined in black on x.")
+    language = current_language()
+    preset = PRESETS_BY_NAME.get(st.session_state.get("quiz_lesson"))
+    if preset is not None:
+        st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
+    st.markdown(tr("quiz.ask_cell", row=row, col=col))
     revealed = st.session_state.get("quiz_revealed", False)
     with st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
-        text = text_column.text_input("Your answer (a number or a fraction like 1/9)", key="quiz_answer")
+        text = text_column.text_input(tr("quiz.answer"), key="quiz_answer")
         check_column.form_submit_button(
-            "Check", icon=":material/check:", width="stretch", on_click=_request, args=("check",)
+            tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_request, args=("check",)
         )
         reveal_column.form_submit_button(
-            "Reveal", icon=":material/visibility:", width="stretch", on_click=_request, args=("reveal",)
+            tr("quiz.reveal"), icon=":material/visibility:", width="stretch", on_click=_request, args=("reveal",)
         )
     request = st.session_state.pop("quiz_request", None)
     if request == "check":
         answer = parse_answer(text)
         if answer is None:
-            st.warning(f"“{text[:30]}” is not a number: type e.g. 0.25 or 1/9.", icon=":material/help:")
+            st.warning(tr("quiz.not_number", text=text[:30]), icon=":material/help:")
         else:
             correct = close_enough(answer, truth)
             _record(correct)
             st.session_state.quiz_revealed = revealed = True
+            # The verdict is kept as (key, numbers), so that it follows a language switch.
             st.session_state.quiz_verdict = (
-                f"**Right!** ∂L/∂x[{row}, {col}] = {number(truth)}."
+                ("quiz.right", {"row": row, "col": col, "truth": number(truth)})
                 if correct
-                else f"**Not quite:** you said {number(answer)}, the answer is {number(truth)}."
+                else ("quiz.wrong", {"answer": number(answer), "truth": number(truth)})
             )
     if request == "reveal":
         _record(False)
         st.session_state.quiz_revealed = revealed = True
-        st.session_state.quiz_verdict = f"The answer is {number(truth)}."
+        st.session_state.quiz_verdict = ("quiz.answer_is", {"truth": number(truth)})
     if revealed:
-        verdict = st.session_state.get("quiz_verdict", "")
-        (st.success if verdict.startswith("**Right") else st.info)(
-            f"{verdict} "
-            + explain_input_cell(
-                row, col, windows_covering(scenario.windows, row, col), scenario.loss.grad_output, scenario.grad_input
-            )
-            + (f" {st.session_state.quiz_lesson}" if st.session_state.get("quiz_lesson") else ""),
-            icon=":material/lightbulb:",
+        key, numbers = st.session_state.get("quiz_verdict", ("quiz.answer_is", {"truth": number(truth)}))
+        explanation = explain_input_cell(
+            row,
+            col,
+            windows_covering(scenario.windows, row, col),
+            scenario.loss.grad_output,
+            scenario.grad_input,
+            language,
+        )
+        lesson = f" {preset.lesson(language)}" if preset is not None else ""
+        (st.success if key == "quiz.right" else st.info)(
+            f"{tr(key, **numbers)} {explanation}{lesson}", icon=":material/lightbulb:"
         )
     _charts(scenario, (row, col), revealed)
 
 
 def whole_grid_question(scenario: Scenario) -> None:
-    st.markdown("#### Fill in the whole ∂L/∂x grid, then check it.")
+    st.markdown(tr("quiz.ask_grid"))
     rows, cols = scenario.x.shape
     empty = pd.DataFrame(np.full((rows, cols), None, dtype=object), columns=[str(c) for c in range(cols)])
     edited = st.data_editor(empty, key=f"quiz_grid_{rows}x{cols}_{st.session_state.get('quiz_number', 0)}")
     revealed = st.session_state.get("quiz_revealed", False)
-    st.button("Check the grid", key="quiz_check_grid", icon=":material/check:", on_click=_request, args=("grid",))
+    st.button(tr("quiz.check_grid"), key="quiz_check_grid", icon=":material/check:", on_click=_request, args=("grid",))
     if st.session_state.pop("quiz_request", None) == "grid":
         answers = np.array(
             [[parse_answer(str(value)) if value is not None else None for value in row] for row in edited.to_numpy()],
@@ -176,11 +200,8 @@ def whole_grid_question(scenario: Scenario) -> None:
         st.session_state.quiz_right_cells = int(right.sum())
     if revealed:
         right_cells = st.session_state.get("quiz_right_cells", 0)
-        message = f"{right_cells} of {rows * cols} cells right."
         (st.success if right_cells == rows * cols else st.info)(
-            message + " Each cell's gradient is the sum of the shares of the windows that cover it: "
-            "compare with ∂L/∂x on the right, and click it on the Playground to see the sums.",
-            icon=":material/lightbulb:",
+            tr("quiz.grid_result", right=right_cells, total=rows * cols), icon=":material/lightbulb:"
         )
     _charts(scenario, None, revealed)
 
@@ -193,15 +214,13 @@ def quiz_page() -> None:
     if scenario is not None:
         ask(scenario)
     score = _score()
-    score_slot.metric("Score", f"{score['right']} / {score['asked']}", help="right answers / questions answered")
+    score_slot.metric(tr("quiz.score"), f"{score['right']} / {score['asked']}", help=tr("quiz.score_help"))
 
 
 def ask(scenario: Scenario) -> None:
     if scenario.x.size > QUIZ_MAX * QUIZ_MAX:
         st.warning(
-            f"The quiz uses inputs of at most {QUIZ_MAX}×{QUIZ_MAX}, small enough to work out by hand; this one "
-            f"is {scenario.x.shape[0]}×{scenario.x.shape[1]}. Lower Height and Width in the sidebar, or press "
-            "Surprise me.",
+            tr("quiz.too_big", max=QUIZ_MAX, rows=scenario.x.shape[0], cols=scenario.x.shape[1]),
             icon=":material/zoom_out_map:",
         )
         return
@@ -212,6 +231,6 @@ def ask(scenario: Scenario) -> None:
 
 
 require_router()
-st.title("Predict, then reveal")
-st.caption("Work out the gradient, type it, then check. The sidebar sets up the pooling, as on the Playground.")
+st.title(page_title("pages/quiz.py"))
+st.caption(tr("quiz.caption"))
 quiz_page()

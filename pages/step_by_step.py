@@ -18,7 +18,8 @@ from pooling import avg_pool2d_backward
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
 from ui.display import chart
-from ui.router import require_router
+from ui.lang import current_language, tr
+from ui.router import page_title, require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
@@ -51,8 +52,9 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
             st.session_state.step_playing = False
             st.rerun()
         st.session_state.step = st.session_state.get("step", 0) + 1  # before the slider is drawn
-    step = st.slider("Step", 0, total, 0, key="step", bind=BIND, help="How many outputs have sent back their gradient")
-    url.check("step", step, f"the step is a whole number from 0 to {total}")
+    step = st.slider(tr("step.step"), 0, total, 0, key="step", bind=BIND, help=tr("step.step_help"))
+    url.check("step", step, tr("url.allowed_step", max=total))
+    language = current_language()
 
     x, y, loss, params = scenario.x, scenario.y, scenario.loss, scenario.params
     running = running_gradient(scenario, step)
@@ -61,32 +63,26 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
     lit_windows = [current] if current else []
     lit_cells = [(current.out_row, current.out_col)] if current else []
 
-    st.markdown(replay_step_text(step, total, current, x, y, loss.grad_output))
+    st.markdown(replay_step_text(step, total, current, x, y, loss.grad_output, language))
     # Fixed colour ranges: a cell's colour means the same value at every step.
     value_range = (float(y.min()), float(y.max()))
     gradient_max = float(np.abs(scenario.grad_input).max()) or 1.0
     figures = {
-        "x": input_heatmap(x, scenario.windows, params.padding, highlight_windows=lit_windows),
+        "x": input_heatmap(x, scenario.windows, params.padding, highlight_windows=lit_windows, language=language),
         "y": value_heatmap(
-            np.where(done, y, np.nan),
-            "forward: y fills in",
-            "y",
-            highlight_cells=lit_cells,
-            zrange=value_range,
+            np.where(done, y, np.nan), tr("step.forward"), "y", highlight_cells=lit_cells, zrange=value_range
         ),
-        "grad_output": gradient_heatmap(loss.grad_output, f"∂L/∂y ({loss.name})", "dL/dy", highlight_cells=lit_cells),
+        "grad_output": gradient_heatmap(
+            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "dL/dy", highlight_cells=lit_cells
+        ),
         "grad_input": grad_input_heatmap(
-            running, highlight_windows=lit_windows, title="backward: ∂L/∂x so far", zmax=gradient_max
+            running, highlight_windows=lit_windows, title=tr("step.backward"), zmax=gradient_max, language=language
         ),
     }
     for column, (name, figure) in zip(st.columns(4), figures.items()):
         chart(column, figure, key=f"step_{name}", config=png_config(scenario, f"step_{name}"))
     if step == total:
-        st.success(
-            f"All {total} outputs have sent back their gradient: this ∂L/∂x is exactly the Playground's "
-            f"(sum of |∂L/∂x| = {number(float(np.abs(running).sum()))}).",
-            icon=":material/flag:",
-        )
+        st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
 
 
 def step_by_step_page() -> None:
@@ -98,14 +94,14 @@ def step_by_step_page() -> None:
     playing = st.session_state.get("step_playing", False)
     play, speed_column, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
     play.button(
-        "Pause" if playing else "Play",
+        tr("step.pause") if playing else tr("step.play"),
         key="step_play",
         icon=":material/pause:" if playing else ":material/play_arrow:",
         on_click=_toggle_play,
         width="stretch",
     )
-    speed = speed_column.select_slider("Speed (steps per second)", SPEEDS, value=1, key="speed", bind=BIND)
-    url.check("speed", speed, f"the speed is one of {', '.join(map(str, SPEEDS))} steps per second")
+    speed = speed_column.select_slider(tr("step.speed"), SPEEDS, value=1, key="speed", bind=BIND)
+    url.check("speed", speed, tr("url.allowed_speed", options=", ".join(map(str, SPEEDS))))
 
     interval = 1 / speed if playing else None
     st.fragment(run_every=interval)(_replay)(scenario, url)
@@ -113,9 +109,6 @@ def step_by_step_page() -> None:
 
 
 require_router()
-st.title("Step by step")
-st.caption(
-    "Replay the backward pass one output at a time: each output's gradient is split over its window "
-    "and added into ∂L/∂x. Same sidebar and links as the Playground."
-)
+st.title(page_title("pages/step_by_step.py"))
+st.caption(tr("step.caption"))
 step_by_step_page()

@@ -16,7 +16,8 @@ from scenario.explain import number
 from ui.badges import torch_badge
 from ui.controls import URL_KEYS
 from ui.display import chart
-from ui.router import require_router
+from ui.lang import current_language, tr
+from ui.router import page_title, require_router
 from ui.scenario import Scenario, png_config, scenario_from_sidebar
 from ui.url import UrlCheck
 
@@ -30,27 +31,19 @@ def _remember_row() -> None:
 
 
 def _check(label: str, difference: float, tolerance: float = 1e-10) -> None:
-    torch_badge(difference <= tolerance, f"{label}: max |difference| = {difference:.1e}.")
+    torch_badge(difference <= tolerance, tr("hood.check", label=label, difference=f"{difference:.1e}"))
 
 
 def linear_map_section(scenario: Scenario) -> None:
-    st.header("Average pooling is a linear map: y = A x")
+    st.header(tr("hood.linear_header"))
     x, y, params = scenario.x, scenario.y, scenario.params
+    language = current_language()
     if x.size > MATRIX_MAX_CELLS:
-        st.warning(
-            f"The matrix view needs an input of at most 8×8 cells (A has one column per input cell); "
-            f"this one is {x.shape[0]}×{x.shape[1]}. Lower Height and Width in the sidebar to see A.",
-            icon=":material/zoom_out_map:",
-        )
+        st.warning(tr("hood.too_big", rows=x.shape[0], cols=x.shape[1]), icon=":material/zoom_out_map:")
         return
     matrix = pooling_matrix(x.shape, **params.kwargs())
     outputs, cells = matrix.shape
-    st.markdown(
-        f"Flatten x row by row into a vector of {cells} numbers and y into {outputs}. Each output is a "
-        f"weighted sum of input cells, so y = A x for a {outputs}×{cells} matrix A: row `i·{y.shape[1]} + j` "
-        f"of A is output y[i, j], and holds 1/divisor in the columns of its window's cells "
-        f"(column `r·{x.shape[1]} + c` is x[r, c]). **Click a row of A** to see its window."
-    )
+    st.markdown(tr("hood.linear_text", cells=cells, outputs=outputs, out_cols=y.shape[1], in_cols=x.shape[1]))
     row = st.session_state.get("hood_row")
     row = row if row is not None and 0 <= row < outputs else None
     cell_pixels = int(np.clip(900 / cells, 14, 40))
@@ -68,19 +61,25 @@ def linear_map_section(scenario: Scenario) -> None:
     with input_column:
         chart(
             st,
-            input_heatmap(x, scenario.windows, params.padding, highlight_windows=[window] if window else []),
+            input_heatmap(
+                x, scenario.windows, params.padding, highlight_windows=[window] if window else [], language=language
+            ),
             key="hood_input",
             config=png_config(scenario, "hood_input"),
         )
         if window is not None:
             columns = np.flatnonzero(matrix[row])
             st.caption(
-                f"Row {row} of A is y[{window.out_row}, {window.out_col}]: "
-                f"{number(matrix[row, columns[0]])} in columns {', '.join(map(str, columns))}."
+                tr(
+                    "hood.row_caption",
+                    row=row,
+                    i=window.out_row,
+                    j=window.out_col,
+                    value=number(matrix[row, columns[0]]),
+                    columns=", ".join(map(str, columns)),
+                )
             )
-    st.markdown(
-        "The backward pass is the same matrix, transposed: every input cell collects from the rows that use it."
-    )
+    st.markdown(tr("hood.transposed"))
     st.latex(
         rf"y = A\,x,\quad A \in \mathbb{{R}}^{{{outputs}\times{cells}}}"
         r"\qquad\Longrightarrow\qquad \frac{\partial L}{\partial x} = A^{\top}\,\frac{\partial L}{\partial y},"
@@ -91,7 +90,7 @@ def linear_map_section(scenario: Scenario) -> None:
         np.abs(matrix @ x.ravel() - torch_y.ravel()).max(),
         np.abs(matrix.T @ scenario.loss.grad_output.ravel() - torch_grad_input.ravel()).max(),
     )
-    _check("A x equals torch's y and Aᵀ dL/dy equals torch's x.grad", difference)
+    _check(tr("hood.matrix_check"), difference)
 
 
 def _window_range(stride: int, padding: int, kernel: int, index: str) -> tuple[str, str]:
@@ -104,7 +103,7 @@ def _window_range(stride: int, padding: int, kernel: int, index: str) -> tuple[s
 
 
 def convolution_section(scenario: Scenario) -> None:
-    st.header("With one divisor, it is a convolution")
+    st.header(tr("hood.conv_header"))
     x, y, params, grad_output = scenario.x, scenario.y, scenario.params, scenario.loss.grad_output
     (kh, kw), (sh, sw), (ph, pw) = params.kernel_size, params.effective_stride, params.padding
     nominal = params.divisor_override or kh * kw
@@ -112,11 +111,7 @@ def convolution_section(scenario: Scenario) -> None:
     y_conv, grad_conv = conv_equivalent(x, grad_output, (kh, kw), (sh, sw), (ph, pw), nominal)
     uniform = bool((divisors == nominal).all())
 
-    st.markdown(
-        f"Fill a {kh}×{kw} kernel K with 1/{nominal}. The forward pass is a convolution of the "
-        f"zero-padded x with K at stride {sh}×{sw}; the backward pass is a **transposed convolution** "
-        f"of dL/dy with the same K, cropped by the padding ({ph}×{pw})."
-    )
+    st.markdown(tr("hood.conv_text", kh=kh, kw=kw, nominal=nominal, sh=sh, sw=sw, ph=ph, pw=pw))
     rows, cols = _window_range(sh, ph, kh, "i"), _window_range(sw, pw, kw, "j")
     st.latex(
         rf"y_{{ij}} = \frac{{1}}{{{nominal}}} \sum_{{r={rows[0]}}}^{{{rows[1]}}} \sum_{{c={cols[0]}}}^{{{cols[1]}}}"
@@ -124,25 +119,27 @@ def convolution_section(scenario: Scenario) -> None:
     )
     st.latex(
         r"\frac{\partial L}{\partial x} = \mathrm{conv\_transpose2d}\Big(\frac{\partial L}{\partial y},\ K,\ "
-        rf"\mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{cropped by the padding }} ({ph}, {pw})"
+        rf"\mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{{tr('formula.cropped')}}} ({ph}, {pw})"
     )
     difference = max(np.abs(y_conv - y).max(), np.abs(grad_conv - scenario.grad_input).max())
     if uniform:
-        _check(
-            f"Every window divides by {nominal}, so torch's conv2d and conv_transpose2d reproduce y and ∂L/∂x",
-            difference,
-        )
+        _check(tr("hood.conv_check", nominal=nominal), difference)
     else:
         odd = np.argwhere(divisors != nominal)
         reasons = []
         if params.padding != (0, 0) and not params.count_include_pad and params.divisor_override is None:
-            reasons.append("count_include_pad is off, so windows that reach into the padding divide by fewer cells")
+            reasons.append(tr("hood.reason_padding"))
         if params.ceil_mode and params.divisor_override is None:
-            reasons.append("ceil_mode adds partial windows at the edge, which divide by the cells they hold")
+            reasons.append(tr("hood.reason_ceil"))
         st.warning(
-            f"**Here the equivalence breaks:** {len(odd)} of {divisors.size} windows do not divide by "
-            f"{nominal} ({'; '.join(reasons) or 'their divisors differ'}). A convolution applies one kernel "
-            f"everywhere, so it gets those windows wrong: max |difference| = {difference:.3g}.",
+            tr(
+                "hood.breaks",
+                odd=len(odd),
+                total=divisors.size,
+                nominal=nominal,
+                reasons=tr("hood.reason_join").join(reasons) or tr("hood.reason_differ"),
+                difference=f"{difference:.3g}",
+            ),
             icon=":material/call_split:",
         )
         left, middle, right = st.columns(3)
@@ -150,8 +147,8 @@ def convolution_section(scenario: Scenario) -> None:
             left,
             value_heatmap(
                 divisors,
-                f"divisors (≠ {nominal} outlined)",
-                "divisor",
+                tr("hood.divisors", nominal=nominal),
+                tr("playground.divisor"),
                 highlight_cells=[tuple(c) for c in odd],
             ),
             key="hood_divisors",
@@ -169,7 +166,7 @@ def convolution_section(scenario: Scenario) -> None:
             key="hood_backward_gap",
             config=png_config(scenario, "hood_backward_gap"),
         )
-    with st.expander("The torch code that runs this check", icon=":material/code:"):
+    with st.expander(tr("hood.code"), icon=":material/code:"):
         st.code(inspect.getsource(conv_equivalent), language="python")
 
 
@@ -184,9 +181,6 @@ def under_the_hood_page() -> None:
 
 
 require_router()
-st.title("Under the hood")
-st.caption(
-    "Average pooling as a matrix, and as a convolution: the backward pass is a transpose. "
-    "Same sidebar as the Playground."
-)
+st.title(page_title("pages/under_the_hood.py"))
+st.caption(tr("hood.caption"))
 under_the_hood_page()

@@ -258,16 +258,13 @@ def _as_float_array(values: object, name: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
-        raise PoolingError(f"{name} must be an array of numbers: {error}") from None
+        raise PoolingError("not_numbers", name=name, reason=error) from None
     return array
 
 
 def _check_grad_output(grad_output: np.ndarray, expected: tuple[int, ...]) -> None:
     if grad_output.shape != expected:
-        raise PoolingError(
-            f"grad_output has shape {grad_output.shape}, but the pooling output has shape "
-            f"{expected}: dL/dy must have exactly one entry per output cell"
-        )
+        raise PoolingError("grad_output_shape", shape=grad_output.shape, expected=expected)
 
 
 def _divisors(
@@ -343,12 +340,12 @@ def _adaptive_axes(input_shape: Sequence[int], output_size: int | Sequence[int |
     if not isinstance(output_size, (list, tuple)):
         output_size = (output_size,)
     if len(output_size) not in (1, 2):
-        raise PoolingError(f"output_size must be one number or a pair, got {tuple(output_size)}")
+        raise PoolingError("output_size_pair", value=tuple(output_size))
     pair = tuple(output_size) * (2 // len(output_size))
     # None means "keep that input size", as in torch.
     output = [n if out is None else _whole_number(out, "output_size") for n, out in zip(size, pair)]
     if min(output) < 0:
-        raise PoolingError(f"output_size {output} is negative: use sizes >= 1")
+        raise PoolingError("output_size_negative", value=output)
     return tuple(adaptive_axis_windows(n, out) for n, out in zip(size, output))
 
 

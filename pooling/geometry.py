@@ -47,7 +47,7 @@ AXES = ("height", "width")
 def _whole_number(value: object, name: str) -> int:
     """One whole number, as torch's int arguments demand (bools and floats are refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise PoolingError(f"{name} must be whole numbers, got {value!r}: use e.g. {name}=2")
+        raise PoolingError("whole_number", name=name, value=repr(value))
     return int(value)
 
 
@@ -59,7 +59,7 @@ def _pair(value: int | Sequence[int], name: str) -> IntPair:
             return items[0], items[0]
         if len(items) == 2:
             return items[0], items[1]
-        raise PoolingError(f"{name} must be one number or a pair (height, width), got {tuple(items)}")
+        raise PoolingError("pair", name=name, value=tuple(items))
     number = _whole_number(value, name)
     return number, number
 
@@ -68,12 +68,12 @@ def _spatial_shape(shape: Sequence[int], allow_empty_channels: bool = False) -> 
     """(H, W) of an input of shape (H, W), (C, H, W) or (N, C, H, W); torch's emptiness rules."""
     shape = tuple(int(n) for n in shape)
     if len(shape) not in (2, 3, 4):
-        raise PoolingError(f"input must be 2D (H, W), 3D (C, H, W) or 4D (N, C, H, W), got shape {shape}")
+        raise PoolingError("dimensions", shape=shape)
     # torch allows an empty batch N; C, H and W must be non-empty (adaptive pooling also
     # allows an empty C).
     must_be_filled = shape[-2:] if allow_empty_channels else shape[-3:]
     if any(n < 1 for n in must_be_filled):
-        raise PoolingError(f"input shape {shape} has an empty dimension: every size must be >= 1")
+        raise PoolingError("empty_dimension", shape=shape)
     return shape[-2], shape[-1]
 
 
@@ -92,28 +92,27 @@ def check_pool2d_args(
     pads = _pair(padding, "padding")
     for axis, k, s, p in zip(AXES, kernel, steps, pads):
         if k < 1:
-            raise PoolingError(f"kernel_size {k} ({axis}) must be at least 1: use kernel_size >= 1")
+            raise PoolingError("kernel_small", kernel=k, axis=axis)
         if s < 1:
-            raise PoolingError(f"stride {s} ({axis}) must be at least 1: stride 1 moves the window one cell at a time")
+            raise PoolingError("stride_small", stride=s, axis=axis)
         if p < 0:
-            raise PoolingError(f"padding {p} ({axis}) is negative, so torch rejects it: use padding >= 0")
+            raise PoolingError("padding_negative", padding=p, axis=axis)
         if p > k // 2:
-            raise PoolingError(
-                f"padding {p} ({axis}) is more than half of kernel {k}, so torch rejects it "
-                f"(more than half of the first window would be padding): use padding <= {k // 2}"
-            )
+            raise PoolingError("padding_large", padding=p, axis=axis, kernel=k, half=k // 2)
     size = _spatial_shape(input_shape)
     for axis, n, k, s, p in zip(AXES, size, kernel, steps, pads):
         if output_size(n, k, s, p, ceil_mode) < 1:
             raise PoolingError(
-                f"kernel {k} is larger than the padded input in {axis} "
-                f"({n} + 2*{p} = {n + 2 * p}), so no window fits: use kernel_size <= {n + 2 * p}"
-                + (f" or padding up to {k // 2}" if p < k // 2 else "")
+                "kernel_large_or_pad" if p < k // 2 else "kernel_large",
+                kernel=k,
+                axis=axis,
+                size=n,
+                padding=p,
+                padded=n + 2 * p,
+                half=k // 2,
             )
     if divisor_override is not None and _whole_number(divisor_override, "divisor_override") == 0:
-        raise PoolingError(
-            "divisor_override 0 would divide by zero: use a non-zero divisor, or None for the window's own size"
-        )
+        raise PoolingError("divisor_zero")
     return size, kernel, steps, pads
 
 
@@ -345,10 +344,7 @@ def pooling_matrix(
     rows, cols = _pool_axes(input_shape, kernel_size, stride, padding, ceil_mode, divisor_override)
     entries = rows.count * cols.count * rows.size * cols.size
     if entries > MAX_MATRIX_ENTRIES:
-        raise PoolingError(
-            f"the pooling matrix for input {rows.size}x{cols.size} would have {entries:,} entries: "
-            f"use an input of at most 32x32 cells for the matrix view"
-        )
+        raise PoolingError("matrix_large", rows=rows.size, cols=cols.size, entries=f"{entries:,}")
     # Row o*W_out + q of A is window (o, q): the outer product of its row and column
     # memberships, divided by the window's divisor.
     membership = np.kron(rows.membership(), cols.membership())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
 
@@ -30,7 +31,9 @@ def number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def output_size_text(n: int, kernel: int, stride: int, padding: int, ceil_mode: bool, symbol: str) -> str:
+def output_size_text(
+    n: int, kernel: int, stride: int, padding: int, ceil_mode: bool, symbol: str, language: str = "en"
+) -> str:
     """How torch gets the output size along one axis, with the numbers (Markdown).
 
     >>> output_size_text(4, 2, 2, 0, False, "H")
@@ -44,40 +47,50 @@ def output_size_text(n: int, kernel: int, stride: int, padding: int, ceil_mode: 
     text = f"`{symbol}_out = ceil({span}) + 1 = {rounded_up}`"
     last_start = (rounded_up - 1) * stride - padding
     if rounded_up > floor_size and last_start >= n:
-        return (
-            f"{text}, but that last window would start at {last_start}, past the input "
-            f"(cells 0 to {n - 1}), so torch drops it: `{symbol}_out = {rounded_up - 1}`"
+        return _(
+            language,
+            "explain.ceil_dropped",
+            formula=text,
+            start=last_start,
+            last=n - 1,
+            symbol=symbol,
+            size=rounded_up - 1,
         )
     if rounded_up > floor_size:
-        return f"{text}: ceil_mode adds a last, partial window starting at {last_start}"
-    return f"{text} (the windows fit exactly, so ceil_mode changes nothing)"
+        return _(language, "explain.ceil_partial", formula=text, start=last_start)
+    return _(language, "explain.ceil_exact", formula=text)
 
 
-def divisor_summary(divisors: np.ndarray, kernel: tuple[int, int], divisor_override: int | None) -> str:
+def divisor_summary(
+    divisors: np.ndarray, kernel: tuple[int, int], divisor_override: int | None, language: str = "en"
+) -> str:
     """One sentence about the divisors in force (Markdown)."""
     if divisor_override is not None:
-        extra = " (sum pooling)" if divisor_override == 1 else ""
-        return f"`divisor_override = {divisor_override}`: every window divides its sum by {divisor_override}{extra}."
+        key = "explain.divisor_sum" if divisor_override == 1 else "explain.divisor_override"
+        return _(language, key, divisor=divisor_override)
     low, high = divisors.min(), divisors.max()
     if low == high:
-        return f"Every window divides its sum by {number(low)} ({kernel[0]}×{kernel[1]} cells)."
-    return (
-        f"Divisors vary from {number(low)} to {number(high)}: edge windows count fewer cells "
-        "(see the divisor map below)."
-    )
+        return _(language, "explain.divisor_same", divisor=number(low), rows=kernel[0], cols=kernel[1])
+    return _(language, "explain.divisor_vary", low=number(low), high=number(high))
 
 
-def _window_cells(window: Window) -> str:
+def _window_cells(window: Window, language: str) -> str:
     """``x[2:4, 0:2]``, or the row and column ranges when the window reaches into padding."""
     if window.padding_cells == 0:
         return f"x[{window.row_start}:{window.row_stop}, {window.col_start}:{window.col_stop}]"
-    return (
-        f"the window over rows {window.row_start}…{window.row_stop - 1}, "
-        f"columns {window.col_start}…{window.col_stop - 1}"
+    return _(
+        language,
+        "explain.window_over",
+        first_row=window.row_start,
+        last_row=window.row_stop - 1,
+        first_col=window.col_start,
+        last_col=window.col_stop - 1,
     )
 
 
-def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray) -> str:
+def explain_output_cell(
+    window: Window, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray, language: str = "en"
+) -> str:
     """What output cell (i, j) is made of, and where its gradient goes (Markdown).
 
     >>> from pooling import windows
@@ -95,31 +108,42 @@ def explain_output_cell(window: Window, x: np.ndarray, y: np.ndarray, grad_outpu
     if values.size <= MAX_LISTED_TERMS:
         total = "(" + " + ".join(number(v) if v >= 0 else f"({number(v)})" for v in values) + ")"
     else:
-        total = f"(sum of {values.size} values = {number(values.sum())})"
+        total = _(language, "explain.sum_of_values", count=values.size, total=number(values.sum()))
     is_mean = divisor == window.cells == window.input_cells
-    how = "mean of" if is_mean else "sum over"
     note = ""
     if window.padding_cells and divisor == window.cells:
-        note = f" ({window.padding_cells} padding cells add 0 but count in the divisor)"
+        note = _(language, "explain.padding_counted", count=window.padding_cells)
     elif window.padding_cells and divisor == window.input_cells:
-        note = f" ({window.padding_cells} padding cells are not counted)"
-    head = f"y[{i}, {j}] = {how} {_window_cells(window)} = {total} / {number(divisor)}{note} = {number(y[i, j])}"
+        note = _(language, "explain.padding_not_counted", count=window.padding_cells)
+    head = _(
+        language,
+        "explain.output_mean" if is_mean else "explain.output_sum",
+        cell=f"y[{i}, {j}]",
+        window=_window_cells(window, language),
+        total=total,
+        divisor=number(divisor),
+        note=note,
+        value=number(y[i, j]),
+    )
 
     gradient = grad_output[i, j]
     share = gradient / divisor
     if divisor == window.input_cells:
-        tail = f"its gradient {number(gradient)} is split into {window.input_cells} shares of {number(share)}."
+        key, count = "explain.split", window.input_cells
     elif divisor == window.cells:
-        tail = (
-            f"its gradient {number(gradient)} is split into {window.cells} shares of {number(share)}; "
-            f"the {window.padding_cells} shares that fall on padding go nowhere."
-        )
+        key, count = "explain.split_padding", window.cells
     else:
-        tail = (
-            f"each of its {window.input_cells} input cells gets {number(gradient)} / {number(divisor)} "
-            f"= {number(share)} of its gradient."
-        )
-    return f"{head}; {tail}"
+        key, count = "explain.split_override", window.input_cells
+    tail = _(
+        language,
+        key,
+        gradient=number(gradient),
+        count=count,
+        share=number(share),
+        divisor=number(divisor),
+        padding=window.padding_cells,
+    )
+    return _(language, "explain.join", head=head, tail=tail)
 
 
 def windows_covering(all_windows: list[Window], row: int, col: int) -> list[Window]:
@@ -128,7 +152,12 @@ def windows_covering(all_windows: list[Window], row: int, col: int) -> list[Wind
 
 
 def explain_input_cell(
-    row: int, col: int, covering: list[Window], grad_output: np.ndarray, grad_input: np.ndarray
+    row: int,
+    col: int,
+    covering: list[Window],
+    grad_output: np.ndarray,
+    grad_input: np.ndarray,
+    language: str = "en",
 ) -> str:
     """The sum that gives ``dL/dx[row, col]``: one share per window covering the cell (Markdown).
 
@@ -139,22 +168,28 @@ def explain_input_cell(
     """
     target = f"dL/dx[{row}, {col}]"
     if not covering:
-        return f"No window covers x[{row}, {col}] (a gap between windows), so {target} = 0."
+        return _(language, "explain.no_window", row=row, col=col, target=target)
     result = number(grad_input[row, col])
     if len(covering) > MAX_LISTED_TERMS:
-        return f"{target} = the sum of {len(covering)} shares, one per window covering x[{row}, {col}] = {result}."
+        return _(language, "explain.many_shares", target=target, count=len(covering), row=row, col=col, result=result)
     terms = []
     for window in covering:
         gradient = grad_output[window.out_row, window.out_col]
         numerator = number(gradient) if gradient >= 0 else f"({number(gradient)})"
         terms.append(f"{numerator}/{number(window.divisor)}")
     sources = ", ".join(f"y[{w.out_row}, {w.out_col}]" for w in covering)
-    plural = "one share from each of" if len(covering) > 1 else "its one share, from"
-    return f"{target} = {' + '.join(terms)} = {result} ({plural} {sources})."
+    key = "explain.shares_from" if len(covering) > 1 else "explain.share_from"
+    return _(language, key, target=target, terms=" + ".join(terms), result=result, sources=sources)
 
 
 def replay_step_text(
-    step: int, total: int, window: Window | None, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray
+    step: int,
+    total: int,
+    window: Window | None,
+    x: np.ndarray,
+    y: np.ndarray,
+    grad_output: np.ndarray,
+    language: str = "en",
 ) -> str:
     """The line under the step-by-step replay (Markdown).
 
@@ -165,19 +200,31 @@ def replay_step_text(
     **Step 3 of 4:** dL/dy[1, 0] = 1, divisor 4, adds 0.25 to x[2:4, 0:2]. Forward: y[1, 0] = 10.5.
     """
     if window is None:
-        return f"**Step 0 of {total}:** nothing has flowed back yet. Press Play, or move the slider."
+        return _(language, "explain.step_zero", total=total)
     i, j = window.out_row, window.out_col
     gradient = grad_output[i, j]
     share = number(gradient / window.divisor)
-    target = _window_cells(window)
+    target = _window_cells(window, language)
     if window.padding_cells:
-        adds = (
-            f"adds {share} to each of the {window.input_cells} input cells of {target} "
-            f"(its {window.padding_cells} padding cells get nothing)"
+        adds = _(
+            language,
+            "explain.adds_padding",
+            share=share,
+            count=window.input_cells,
+            target=target,
+            padding=window.padding_cells,
         )
     else:
-        adds = f"adds {share} to {target}"
-    return (
-        f"**Step {step} of {total}:** dL/dy[{i}, {j}] = {number(gradient)}, "
-        f"divisor {number(window.divisor)}, {adds}. Forward: y[{i}, {j}] = {number(y[i, j])}."
+        adds = _(language, "explain.adds", share=share, target=target)
+    return _(
+        language,
+        "explain.step",
+        step=step,
+        total=total,
+        i=i,
+        j=j,
+        gradient=number(gradient),
+        divisor=number(window.divisor),
+        adds=adds,
+        value=number(y[i, j]),
     )

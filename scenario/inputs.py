@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from i18n import text
+
 __all__ = [
     "CLASSIC_X",
     "GENERATED_SOURCES",
@@ -42,7 +44,19 @@ CLASSIC_X = np.array(
 
 
 class InputError(ValueError):
-    """An input the app cannot use, explained for the learner."""
+    """An input the app cannot use, explained for the learner: what is wrong, where, and how
+    to fix it. The message is the catalogue's ``error.input.<key>``, so it can be translated.
+
+    >>> str(InputError("csv_empty"))
+    'the CSV file is empty: it needs at least one row of numbers'
+    """
+
+    domain = "input"
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(text("en", f"error.input.{key}", **params))
 
 
 def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -67,7 +81,7 @@ def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.n
         return (rows + cols).astype(np.float64)
     if source == "classic":
         return CLASSIC_X.copy()
-    raise InputError(f"unknown input source {source!r}: use one of {', '.join(INPUT_SOURCES)}")
+    raise InputError("unknown_source", source=repr(source), options=", ".join(INPUT_SOURCES))
 
 
 def sample_image() -> np.ndarray:
@@ -95,10 +109,10 @@ def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text: save it as a plain .csv file") from None
+        raise InputError("csv_encoding") from None
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise InputError("the CSV file is empty: it needs at least one row of numbers")
+        raise InputError("csv_empty")
     rows: list[list[float]] = []
     for line_number, line in enumerate(lines, start=1):
         row = []
@@ -106,29 +120,20 @@ def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
             try:
                 value = float(cell.strip())
             except ValueError:
-                shown = cell.strip()[:20] or "(empty)"
-                raise InputError(
-                    f"row {line_number}, column {column}: {shown!r} is not a number; "
-                    f"the CSV must hold numbers only, separated by commas, with no header"
-                ) from None
+                if cell.strip():
+                    raise InputError(
+                        "csv_not_number", row=line_number, col=column, value=repr(cell.strip()[:20])
+                    ) from None
+                raise InputError("csv_empty_cell", row=line_number, col=column) from None
             if not math.isfinite(value):
-                raise InputError(
-                    f"row {line_number}, column {column} is {cell.strip()}: "
-                    f"use finite numbers (nan and inf have no place in a lesson grid)"
-                )
+                raise InputError("csv_not_finite", row=line_number, col=column, value=cell.strip())
             row.append(value)
         if rows and len(row) != len(rows[0]):
-            raise InputError(
-                f"row {line_number} has {len(row)} values but row 1 has {len(rows[0])}: "
-                f"every row needs the same number of values"
-            )
+            raise InputError("csv_ragged", row=line_number, count=len(row), first=len(rows[0]))
         rows.append(row)
     grid = np.array(rows, dtype=np.float64)
     if max(grid.shape) > max_cells:
-        raise InputError(
-            f"the CSV grid is {grid.shape[0]} x {grid.shape[1]}; the playground takes at most "
-            f"{max_cells} x {max_cells}: use fewer rows or columns"
-        )
+        raise InputError("csv_large", rows=grid.shape[0], cols=grid.shape[1], max=max_cells)
     return grid
 
 
@@ -141,17 +146,17 @@ def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in ("PNG", "JPEG"):
-                raise InputError(f"the file is a {image.format} image: upload a PNG or JPEG")
+                raise InputError("image_format", format=image.format)
             # JPEG only: let the decoder scale down by 1/2, 1/4 or 1/8 while decoding.
             image.draft("L", (max_cells, max_cells))
             gray = image.convert("L")
             gray.thumbnail((max_cells, max_cells), Image.Resampling.LANCZOS)
             return np.asarray(gray, dtype=np.float64)
     except UnidentifiedImageError:
-        raise InputError("the file is not a PNG or JPEG image that can be read: upload another file") from None
+        raise InputError("image_unreadable") from None
     except Image.DecompressionBombError:
-        raise InputError("the image has too many pixels to open safely: upload a smaller image") from None
+        raise InputError("image_bomb") from None
     except (OSError, SyntaxError, ValueError) as error:
         if isinstance(error, InputError):
             raise
-        raise InputError(f"the image could not be read ({error}): upload another PNG or JPEG") from None
+        raise InputError("image_broken", reason=error) from None

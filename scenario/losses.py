@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from i18n import text
+
 __all__ = ["LOSSES", "Loss", "loss_for"]
 
 
@@ -24,14 +26,6 @@ class Loss:
 
 
 LOSSES = ("sum", "mean", "square", "random", "cell", "custom")
-LOSS_LABELS = {
-    "sum": "sum: L = y.sum()",
-    "mean": "mean: L = y.mean()",
-    "square": "square: L = ½·(y²).sum()",
-    "random": "random weights: L = (w·y).sum()",
-    "cell": "one cell: L = y[i, j]",
-    "custom": "custom weights: L = (w·y).sum()",
-}
 
 
 def loss_for(
@@ -40,8 +34,9 @@ def loss_for(
     seed: int = 0,
     cell: tuple[int, int] = (0, 0),
     weights: np.ndarray | None = None,
+    language: str = "en",
 ) -> Loss:
-    """The loss ``name`` at output y.
+    """The loss ``name`` at output y (``language`` for the words in its formula).
 
     >>> loss_for("mean", np.ones((2, 2))).grad_output.tolist()
     [[0.25, 0.25], [0.25, 0.25]]
@@ -77,6 +72,7 @@ def loss_for(
         )
     if name == "cell":
         row, col = cell
+        otherwise = text(language, "formula.otherwise")
         grad = np.zeros_like(y)
         grad[row, col] = 1.0
         return Loss(
@@ -84,14 +80,17 @@ def loss_for(
             float(y[row, col]),
             grad,
             rf"L = y_{{{row},{col}}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = "
-            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{otherwise}}\end{{cases}}",
+            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}",
             f"loss = y[0, 0, {row}, {col}]",
         )
     if name in ("random", "custom"):
         if name == "random":  # seeded weights, two decimals to stay readable
             weights = np.random.default_rng(seed).standard_normal(y.shape).round(2)
         weights = np.asarray(weights, dtype=np.float64)
-        source = f"random (seed {seed})" if name == "random" else "typed in the grid"
+        if name == "random":
+            source = text(language, "formula.w_random", seed=seed)
+        else:
+            source = text(language, "formula.w_typed")
         return Loss(
             name,
             float((weights * y).sum()),

@@ -98,12 +98,12 @@ def test_every_surprise_teaches_what_it_says(preset_index):
     assert truth == pytest.approx(expected)
     _answer(at, f"{expected:.6f}")
     assert at.success[0].value.startswith("**Right!**")
-    assert preset.lesson in at.success[0].value
+    assert preset.lesson() in at.success[0].value
 
 
 def test_whole_grid_mode():
     at = _open()
-    at.radio(key="quiz_mode").set_value("The whole grid").run()
+    at.radio(key="quiz_mode").set_value("grid").run()
     key = f"quiz_grid_4x4_{at.session_state['quiz_number']}"
     at.session_state[key] = {
         "edited_rows": {r: {str(c): "1/4" for c in range(4)} for r in range(4)},

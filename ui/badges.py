@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.lang import tr
+
 __all__ = ["torch_badge"]
 
 
 def torch_badge(agree: bool, details: str) -> None:
     """Green when our numbers agree with torch; red and loud when they do not (a bug)."""
     if agree:
-        st.success(f"**Matches torch.** {details}", icon=":material/verified:")
+        st.success(tr("badge.match", details=details), icon=":material/verified:")
     else:
-        st.error(
-            f"**Does NOT match torch.** {details} This is a bug in the app: please report this link.",
-            icon=":material/report:",
-        )
+        st.error(tr("badge.mismatch", details=details), icon=":material/report:")

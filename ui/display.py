@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from figures import restyle
+from ui.lang import tr, translated_select
 
 __all__ = ["PALETTES", "chart", "display_controls", "presenting"]
 
@@ -35,22 +36,18 @@ def _sync_present() -> None:
 
 def display_controls(url) -> None:
     """The sidebar's Display section."""
-    st.subheader("Display")
+    st.subheader(tr("display.header"))
     st.session_state.setdefault("present", presenting())
-    st.toggle(
-        "Presentation mode",
-        key="present",
-        on_change=_sync_present,
-        help="Larger charts and text for a projector, fewer controls; present=1 in the link",
-    )
-    palette = st.selectbox(
-        "Colours",
+    st.toggle(tr("display.present"), key="present", on_change=_sync_present, help=tr("display.present_help"))
+    translated_select(
+        tr("display.palette"),
         PALETTES,
-        key="palette",
-        bind="query-params",
-        help="colorblind: a palette that stays readable with colour-vision deficiencies (cividis, purple-orange)",
+        "palette",
+        lambda name: tr(f"display.palette_{name}"),
+        url,
+        tr("url.allowed_palette"),
+        help=tr("display.palette_help"),
     )
-    url.check("palette", palette, "the palette is standard or colorblind")
 
 
 def chart(container, figure: go.Figure, **kwargs) -> None:

@@ -9,26 +9,39 @@ switches Streamlit to ``st.navigation`` for good) and reruns, now through the ro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-__all__ = ["app_pages", "mark_routed", "require_router"]
+from ui.lang import tr
 
-# (file, title, icon); the first is the start page. A page's address is its file name.
+__all__ = ["PAGES", "PAGE_ICONS", "app_pages", "mark_routed", "page_title", "require_router"]
+
+# (file, icon); the first is the start page. A page's address is its file name, and its
+# title the catalogue's page.<file name>.
 PAGES = [
-    ("pages/playground.py", "Playground", ":material/grid_on:"),
-    ("pages/step_by_step.py", "Step by step", ":material/play_circle:"),
-    ("pages/under_the_hood.py", "Under the hood", ":material/settings:"),
-    ("pages/average_vs_max.py", "Average vs max", ":material/compare_arrows:"),
-    ("pages/quiz.py", "Predict, then reveal", ":material/quiz:"),
-    ("pages/presets.py", "Presets", ":material/collections_bookmark:"),
-    ("pages/classic.py", "The classic example", ":material/school:"),
+    ("pages/playground.py", ":material/grid_on:"),
+    ("pages/step_by_step.py", ":material/play_circle:"),
+    ("pages/under_the_hood.py", ":material/settings:"),
+    ("pages/average_vs_max.py", ":material/compare_arrows:"),
+    ("pages/quiz.py", ":material/quiz:"),
+    ("pages/presets.py", ":material/collections_bookmark:"),
+    ("pages/classic.py", ":material/school:"),
 ]
+
+
+PAGE_ICONS = dict(PAGES)
+
+
+def page_title(path: str) -> str:
+    """A page's title in the current language: ``page_title("pages/quiz.py")``."""
+    return tr(f"page.{Path(path).stem}")
 
 
 def app_pages() -> list[st.Page]:
     """The app's pages, in sidebar order."""
     return [
-        st.Page(path, title=title, icon=icon, default=index == 0) for index, (path, title, icon) in enumerate(PAGES)
+        st.Page(path, title=page_title(path), icon=icon, default=index == 0) for index, (path, icon) in enumerate(PAGES)
     ]
 
 

@@ -30,6 +30,7 @@ from ui.controls import (
     restore_after_page_change,
 )
 from ui.display import display_controls
+from ui.lang import current_language, tr, translated_error
 from ui.url import UrlCheck
 
 __all__ = ["Scenario", "png_config", "scenario_from_sidebar"]
@@ -75,7 +76,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
         x = read_input(choice)
     except InputError as error:
         x = None
-        st.error(f"**This input cannot be used:** {error}", icon=":material/error:")
+        st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
     pooling_error = None
     if x is not None:
         try:
@@ -83,7 +84,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
             del kwargs["count_include_pad"]
             check_pool2d_args(x.shape, **kwargs)
         except PoolingError as error:
-            pooling_error = str(error)
+            pooling_error = translated_error(error)
     y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
     with st.sidebar:
         loss_choice = loss_controls(url, y_shape, choice.source)
@@ -91,7 +92,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
         display_controls(url)
     keep_for_next_page()
     if pooling_error is not None:
-        st.error(f"**torch rejects this pooling:** {pooling_error}.", icon=":material/block:")
+        st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
     if x is None or y_shape is None:
         return None
 
@@ -99,7 +100,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     kwargs = params.kwargs()
     y = avg_pool2d(x, **kwargs)
     weights = custom_weights(y.shape) if loss_choice["name"] == "custom" else None
-    loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights)
+    loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights, current_language())
     grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
     formula.latex(loss.latex)
     return Scenario(x, params, y, loss, grad_input, windows(x.shape, **kwargs), loss_choice, weights, choice)

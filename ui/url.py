@@ -12,6 +12,8 @@ import re
 
 import streamlit as st
 
+from ui.lang import tr
+
 __all__ = ["UrlCheck"]
 
 
@@ -37,14 +39,13 @@ class UrlCheck:
         if raw is None or _same(raw, value):
             return
         self.warnings.append(
-            f"URL parameter `{key}={_shown(raw)}` was ignored: {allowed}. "
-            f"Using {value_text or _describe(value)} instead."
+            tr("url.ignored", key=key, value=_shown(raw), allowed=allowed, used=value_text or _describe(value))
         )
 
     def show(self) -> None:
         """One warning per parameter that was ignored or unknown."""
         for key in sorted(set(self.raw) - self.known):
-            self.warnings.append(f"URL parameter `{_shown(key)}` is not one this page knows, so it was ignored.")
+            self.warnings.append(tr("url.unknown", key=_shown(key)))
             del st.query_params[key]  # warn once, and keep shared links clean
         for message in self.warnings:
             self.slot.warning(message, icon=":material/link_off:")
@@ -71,7 +72,7 @@ def _same(raw: str, value: object) -> bool:
 
 def _describe(value: object) -> str:
     if value is None:
-        return "the default"
+        return tr("url.default")
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return tr("url.on") if value else tr("url.off")
     return str(value)

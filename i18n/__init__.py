@@ -1,0 +1,71 @@
+"""Every word the app shows, in English and Simplified Chinese, from one catalogue.
+
+The catalogue is ``en.toml`` and ``zh.toml`` beside this file: the same keys in both, each a
+``str.format`` template (``{kernel}`` is filled in by the caller; ``{{`` is a brace). The core's error messages
+(``pooling.errors.MESSAGES``) are its English ``error.pooling.*`` entries: the core stays
+usable without the app, and the translations still live here.
+
+>>> text("zh", "axis.height")
+'高'
+>>> text("en", "explain.no_window", row=1, col=2, target="dL/dx[1, 2]")
+'No window covers x[1, 2] (a gap between windows), so dL/dx[1, 2] = 0.'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from pooling.errors import MESSAGES as POOLING_MESSAGES
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "catalogue", "language_for_locale", "text"]
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+DEFAULT_LANGUAGE = "en"
+HERE = Path(__file__).parent
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    """``{"a": {"b": "x"}}`` -> ``{"a.b": "x"}``."""
+    flat: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """All templates of one language, by dotted key."""
+    with open(HERE / f"{language}.toml", "rb") as file:
+        entries = _flatten(tomllib.load(file))
+    if language == "en":
+        entries.update({f"error.pooling.{key}": message for key, message in POOLING_MESSAGES.items()})
+    return entries
+
+
+def text(language: str, key: str, /, **params: object) -> str:
+    """The template ``key`` in ``language``, filled in with ``params``.
+
+    A key missing from Chinese falls back to English (the tests keep both complete); a key
+    missing from English is a bug and raises KeyError.
+    """
+    entries = catalogue(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    template = entries.get(key)
+    if template is None:
+        template = catalogue(DEFAULT_LANGUAGE)[key]
+    return template.format(**params)
+
+
+def language_for_locale(locale: str | None) -> str:
+    """The app language for a browser locale such as ``zh-CN`` (anything else: English).
+
+    >>> language_for_locale("zh-Hans-CN"), language_for_locale("en-GB"), language_for_locale(None)
+    ('zh', 'en', 'en')
+    """
+    primary = (locale or "").replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
