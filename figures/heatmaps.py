@@ -397,7 +397,9 @@ def input_heatmap(
     return figure
 
 
-def pooling_matrix_heatmap(matrix: np.ndarray, cell_pixels: int, highlight_row: int | None = None) -> go.Figure:
+def pooling_matrix_heatmap(
+    matrix: np.ndarray, cell_pixels: int, highlight_row: int | None = None, language: str = "en"
+) -> go.Figure:
     """The pooling matrix A (one row per output, one column per input cell), clickable by row.
 
     >>> figure = pooling_matrix_heatmap(np.full((1, 4), 0.25), 30, highlight_row=0)
@@ -415,6 +417,7 @@ def pooling_matrix_heatmap(matrix: np.ndarray, cell_pixels: int, highlight_row: 
         height,
         clickable=True,
         cell_pixels=cell_pixels,
+        language=language,
     )
     figure.update_layout(width=cols * cell_pixels + 40, margin={"l": 32, "r": 8, "t": 64, "b": 8})
     figure.update_yaxes(dtick=1 if rows <= 32 else None)

@@ -168,10 +168,11 @@ def average_vs_max_page() -> None:
             )
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
         columns = st.columns(4)
-        for column, result, name in zip(columns, results, ("avg", "max", "adaptive")):
+        functions = ("avg_pool2d", "max_pool2d", "adaptive_avg_pool2d")
+        for column, result, name, function in zip(columns, results, ("avg", "max", "adaptive"), functions):
             chart(
                 column,
-                gradient_heatmap(result.grad_output, tr("versus.grad_output_of", name=name), "dL/dy"),
+                gradient_heatmap(result.grad_output, tr("versus.grad_output_of", name=function), "dL/dy"),
                 key=f"versus_{name}_grad_output",
                 config=png_config(scenario, f"versus_{name}_grad_output"),
             )

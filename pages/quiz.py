@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from i18n import text
 from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.presets import PRESETS
 from scenario.quiz import close_enough, parse_answer, pick_cell
@@ -69,6 +70,7 @@ def _record(correct: bool) -> None:
 
 def _question_header():
     """The buttons and the mode; returns the slot where the score goes once this run has counted."""
+    language = current_language()  # fixed now: format_func may be called after this run
     left, middle, right, score_column = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
     left.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_new_question, width="stretch")
     middle.button(
@@ -85,7 +87,7 @@ def _question_header():
         key="quiz_mode",
         horizontal=True,
         on_change=_new_question,
-        format_func=lambda mode: tr(f"quiz.mode_{mode}"),
+        format_func=lambda mode: text(language, f"quiz.mode_{mode}"),
     )
     return score_column.empty()
 

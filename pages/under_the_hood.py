@@ -50,7 +50,7 @@ def linear_map_section(scenario: Scenario) -> None:
     matrix_column, input_column = st.columns([3, 1])
     chart(
         matrix_column,
-        pooling_matrix_heatmap(matrix, cell_pixels, row),
+        pooling_matrix_heatmap(matrix, cell_pixels, row, language),
         key="hood_matrix",
         on_select=_remember_row,
         selection_mode="points",

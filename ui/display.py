@@ -43,7 +43,7 @@ def display_controls(url) -> None:
         tr("display.palette"),
         PALETTES,
         "palette",
-        lambda name: tr(f"display.palette_{name}"),
+        "display.palette_",
         url,
         tr("url.allowed_palette"),
         help=tr("display.palette_help"),

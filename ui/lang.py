@@ -11,7 +11,7 @@ widgets are not bound to the URL and keep it in step themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -56,19 +56,20 @@ def translated_select(
     label: str,
     options: Sequence[str],
     key: str,
-    format_func: Callable[[str], str],
+    labels: str,
     url,
     allowed: str,
     default: str | None = None,
     **kwargs,
 ) -> str:
-    """A selectbox over URL words that shows translated labels and keeps ``key=<word>`` in the
-    URL itself (absent when the value is the default)."""
+    """A selectbox over URL words that shows each word's catalogue label ``<labels><word>`` and
+    keeps ``key=<word>`` in the URL itself (absent when the value is the default)."""
     default = options[0] if default is None else default
     if key not in st.session_state:
         asked = st.query_params.get(key)
         st.session_state[key] = asked if asked in options else default
-    value = st.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    language = current_language()  # fixed now: format_func may be called after this run
+    value = st.selectbox(label, options, key=key, format_func=lambda word: text(language, labels + word), **kwargs)
     url.check(key, value, allowed)
     if value == default:
         st.query_params.pop(key, None)

@@ -75,4 +75,4 @@ def _describe(value: object) -> str:
         return tr("url.default")
     if isinstance(value, bool):
         return tr("url.on") if value else tr("url.off")
-    return str(value)
+    return f"`{value}`"

@@ -1,0 +1,281 @@
+"""Two languages from one catalogue: every key in both, every word on screen from it.
+
+The catalogue tests read i18n/*.toml and the code; the page tests open every page in Chinese
+(AppTest) and fail on any English word that is not a name, an identifier or code.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import string
+
+import pytest
+
+from i18n import LANGUAGES, catalogue, language_for_locale, text
+from pooling import PoolingError, check_pool2d_args
+from pooling.errors import MESSAGES
+from scenario.inputs import INPUT_SOURCES, InputError, parse_csv
+from scenario.losses import LOSSES
+from scenario.presets import PRESETS
+from tests import browser
+from tests.conftest import open_app
+from ui.display import PALETTES
+from ui.router import PAGES
+
+REPO = browser.REPO
+CODE = [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), *REPO.glob("scenario/*.py")]
+CODE += [*REPO.glob("figures/*.py")]
+
+# ---------------------------------------------------------------------------------------
+# The catalogue.
+
+
+def _fields(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    english, chinese = catalogue("en"), catalogue("zh")
+    assert sorted(set(english) - set(chinese)) == [], "missing in zh.toml"
+    assert sorted(set(chinese) - set(english)) == [], "in zh.toml but not in en.toml"
+    for key, template in english.items():
+        assert _fields(template) == _fields(chinese[key]), key
+
+
+# Entries that read the same in both languages: formulas and names.
+SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange"}
+
+
+def test_every_chinese_entry_is_translated():
+    english, chinese = catalogue("en"), catalogue("zh")
+
+    def has_words(template: str) -> bool:
+        return bool(re.search("[A-Za-z]{3}", re.sub(r"\{\w+\}", "", template)))
+
+    same = {key for key in english if english[key] == chinese[key] and has_words(english[key])}
+    assert same <= SAME_IN_BOTH, sorted(same - SAME_IN_BOTH)
+    for key, template in chinese.items():
+        if key not in SAME_IN_BOTH and has_words(template):
+            assert re.search("[\u4e00-\u9fff]", template), f"{key} has no Chinese: {template!r}"
+
+
+def _literal_keys() -> set[str]:
+    """Keys passed as string literals to tr(...) or text(language, ...) anywhere in the app."""
+    keys = set()
+    for path in CODE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "text", "_"):
+                position = 0 if node.func.id == "tr" else 1
+                if len(node.args) > position and isinstance(node.args[position], ast.Constant):
+                    keys.add(node.args[position].value)
+    return keys
+
+
+def test_every_key_the_code_asks_for_exists():
+    keys = _literal_keys()
+    assert len(keys) > 150  # the scan finds the calls
+    # Keys built from a name: every name they can take.
+    keys |= {f"input.source_{name}" for name in INPUT_SOURCES} | {f"input.help_{name}" for name in INPUT_SOURCES}
+    keys |= {f"loss.name_{name}" for name in LOSSES} | {f"loss.short_{name}" for name in LOSSES}
+    keys |= {f"display.palette_{name}" for name in PALETTES} | {f"quiz.mode_{mode}" for mode in ("cell", "grid")}
+    keys |= {f"preset.{preset.key}.{part}" for preset in PRESETS for part in ("title", "lesson")}
+    keys |= {f"page.{path.split('/')[-1][:-3]}" for path, _ in PAGES}
+    keys |= {f"error.pooling.{key}" for key in MESSAGES} | {"axis.height", "axis.width"}
+    input_errors = set()
+    for path in REPO.glob("**/*.py"):
+        input_errors |= set(re.findall(r'InputError\(\s*"(\w+)"', path.read_text()))
+    keys |= {f"error.input.{key}" for key in input_errors}
+    for language in LANGUAGES:
+        assert sorted(keys - set(catalogue(language))) == [], language
+
+
+def test_unused_keys_are_not_left_behind():
+    used = set()  # every string in the code that names a key, also through a variable
+    for path in CODE:
+        used |= {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
+    dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
+    dynamic += ("preset.", "page.", "error.", "axis.")
+    unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
+    assert unused == set()
+
+
+def test_browser_locales():
+    assert language_for_locale("zh-CN") == "zh" and language_for_locale("zh-TW") == "zh"
+    assert language_for_locale("en-US") == "en" and language_for_locale("fr-FR") == "en"
+
+
+def test_core_errors_translate_with_their_numbers():
+    with pytest.raises(PoolingError) as caught:
+        check_pool2d_args((2, 2), 3)
+    error = caught.value
+    assert str(error).startswith("kernel 3 is larger than the padded input in height (2 + 2*0 = 2)")
+    chinese = text("zh", f"error.pooling.{error.key}", **{**error.params, "axis": text("zh", "axis.height")})
+    assert "卷积核 3" in chinese and "2 + 2*0 = 2" in chinese
+    with pytest.raises(InputError) as caught:
+        parse_csv(b"1,2\n3\n")
+    assert text("zh", f"error.input.{caught.value.key}", **caught.value.params) == (
+        "第 2 行有 1 个值，而第 1 行有 2 个：每一行的值个数必须相同"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Pages: everything on screen in Chinese.
+
+# Words that stay as they are in Chinese text: torch's and Python's names, file formats,
+# URL values, and the app's own symbols.
+NAMES = {
+    "torch", "pytorch", "numpy", "float64", "autograd", "cividis", "csv", "png", "jpeg", "utf", "url", "json",
+    "nan", "inf", "none", "arange", "extra", "max", "mathrm",
+}  # fmt: skip
+CODE_SPAN = re.compile(r"`[^`]*`")
+IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\([^)]*\))+|\w+(?:[._]\w+)+|\w*\d\w*|%\{\w+[^}]*\}|<[^>]+>")
+
+
+def english_words(shown: str) -> list[str]:
+    """The English words in a string shown to a Chinese reader, once code, identifiers,
+    formulas and names are set aside.
+
+    >>> english_words("`loss = y.sum()` 作用于 4×4 的输入，torch 自动求导"), english_words("Click any cell")
+    ([], ['Click', 'any', 'cell'])
+    """
+    shown = IDENTIFIER.sub(" ", CODE_SPAN.sub(" ", shown))
+    return [word for word in re.findall(r"[A-Za-z]{3,}", shown) if word.lower() not in NAMES]
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def visible_texts(at) -> list[str]:
+    """Every string the page shows: titles, text, alerts, labels, help, options, placeholders,
+    chart titles and hover texts, the words inside formulas (not code blocks)."""
+    shown = []
+    for node in _walk(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is None or type(node).__name__ == "Code":
+            continue
+        if type(node).__name__ == "Latex":
+            shown += re.findall(r"\\text\{([^}]*)\}", proto.body)
+            continue
+        if type(node).__name__ == "UnknownElement" and proto.spec:
+            figure = json.loads(proto.spec)
+            shown.append(figure["layout"].get("title", {}).get("text", ""))
+            shown += [trace.get("hovertemplate", "") for trace in figure["data"]]
+            continue
+        for name in ("body", "label", "help", "placeholder"):
+            if name in proto.DESCRIPTOR.fields_by_name and getattr(proto, name):
+                shown.append(getattr(proto, name))
+        if "options" in proto.DESCRIPTOR.fields_by_name:
+            shown += [getattr(option, "label", option) for option in proto.options]
+    return [item for item in shown if isinstance(item, str) and item.strip()]
+
+
+# The language switch is labelled in both languages, and each language by its own name.
+LANGUAGE_SWITCH = {"Language · 语言", *LANGUAGES.values()}
+
+# Each page, and the states that show its other texts.
+ZH_VIEWS = {
+    "playground": ({}, "pages/playground.py"),
+    "playground padded": ({"kernel_h": "3", "padding_h": "1", "ceil_mode": "true", "present": "1"}, None),
+    "playground non-square": ({"square": "false", "kernel_w": "1", "input": "random", "loss": "cell"}, None),
+    "playground kernel too large": ({"kernel_h": "5", "height": "3", "width": "3"}, None),
+    "playground csv": ({"input": "csv", "divisor_override": "1"}, None),
+    "playground image": ({"input": "image", "kernel_h": "4", "loss": "random"}, None),
+    "step by step": ({"step": "3", "padding_h": "1", "kernel_h": "3"}, "pages/step_by_step.py"),
+    "step by step done": ({"step": "4"}, "pages/step_by_step.py"),
+    "under the hood": ({}, "pages/under_the_hood.py"),
+    "under the hood broken": (
+        {"kernel_h": "3", "padding_h": "1", "count_include_pad": "false"}, "pages/under_the_hood.py"
+    ),
+    "under the hood too big": ({"height": "9"}, "pages/under_the_hood.py"),
+    "average vs max": ({"loss": "custom", "count_include_pad": "false"}, "pages/average_vs_max.py"),
+    "quiz": ({}, "pages/quiz.py"),
+    "quiz too big": ({"height": "7"}, "pages/quiz.py"),
+    "presets": ({}, "pages/presets.py"),
+    "classic": ({}, "pages/classic.py"),
+    "bad url": ({"kernel_h": "x", "nonsense": "1", "palette": "pink"}, None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("view", ZH_VIEWS)
+def test_pages_in_chinese_show_no_english(view):
+    query, page = ZH_VIEWS[view]
+    at = open_app({"lang": "zh", **query}, page)
+    shown = visible_texts(at)
+    assert any(re.search("[\u4e00-\u9fff]", item) for item in shown)
+    leftovers = {item: words for item in shown if (words := english_words(item)) and item not in LANGUAGE_SWITCH}
+    assert leftovers == {}
+
+
+@pytest.mark.parametrize("page", [path for path, _ in PAGES])
+def test_pages_in_english_show_no_chinese(page):
+    at = open_app({"lang": "en"}, page)
+    chinese = [item for item in visible_texts(at) if re.search("[\u4e00-\u9fff]", item)]
+    assert set(chinese) == LANGUAGE_SWITCH - {"English"}
+
+
+def test_explanations_in_chinese_show_no_english():
+    """The sentences under the charts, for windows with padding, overlap, gaps, overrides."""
+    import numpy as np
+
+    from pooling import avg_pool2d, avg_pool2d_backward, avg_pool2d_divisors, windows
+    from scenario.explain import (
+        divisor_summary,
+        explain_input_cell,
+        explain_output_cell,
+        output_size_text,
+        replay_step_text,
+        windows_covering,
+    )
+
+    setups = [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 1},
+        {"kernel_size": 2, "stride": 3},
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+        {"kernel_size": 2, "ceil_mode": True},
+        {"kernel_size": 2, "divisor_override": 3},
+        {"kernel_size": 5, "stride": 1},
+    ]
+    x = np.arange(25.0).reshape(5, 5) - 7
+    sentences = []
+    for kwargs in setups:
+        y = avg_pool2d(x, **kwargs)
+        grad_output = np.linspace(-1, 1, y.size).reshape(y.shape)
+        grad_input = avg_pool2d_backward(grad_output, x.shape, **kwargs)
+        all_windows = windows(x.shape, **kwargs)
+        for step, window in enumerate(all_windows, start=1):
+            sentences.append(explain_output_cell(window, x, y, grad_output, "zh"))
+            sentences.append(replay_step_text(step, len(all_windows), window, x, y, grad_output, "zh"))
+        for row, col in np.ndindex(x.shape):
+            covering = windows_covering(all_windows, row, col)
+            sentences.append(explain_input_cell(row, col, covering, grad_output, grad_input, "zh"))
+        sentences.append(replay_step_text(0, len(all_windows), None, x, y, grad_output, "zh"))
+        kernel = kwargs["kernel_size"]
+        stride = kwargs.get("stride", kernel)
+        ceil_mode = kwargs.get("ceil_mode", False)
+        sentences.append(output_size_text(5, kernel, stride, kwargs.get("padding", 0), ceil_mode, "H", "zh"))
+        divisors = avg_pool2d_divisors(x.shape, **kwargs)
+        sentences.append(divisor_summary(divisors, (kernel, kernel), kwargs.get("divisor_override"), "zh"))
+    sentences.append(output_size_text(4, 2, 3, 0, True, "W", "zh"))  # a dropped last window
+    sentences.append(divisor_summary(np.ones((2, 2)), (2, 2), 1, "zh"))
+    assert len(set(sentences)) > 100
+    assert {sentence: words for sentence in sentences if (words := english_words(sentence))} == {}
+
+
+def test_quiz_verdicts_in_chinese():
+    at = open_app({"lang": "zh", "input": "classic"}, "pages/quiz.py")
+    at.text_input(key="quiz_answer").set_value("0.25")
+    next(button for button in at.button if button.label == "检查").click().run()
+    assert at.success[0].value.startswith("**答对了！**")
+    next(button for button in at.button if button.label == "新题目").click().run()
+    at.text_input(key="quiz_answer").set_value("1/9")
+    next(button for button in at.button if button.label == "检查").click().run()
+    assert at.info[0].value.startswith("**不太对：**")
+    shown = set(visible_texts(at)) - LANGUAGE_SWITCH
+    assert {item: words for item in shown if (words := english_words(item))} == {}
