@@ -279,3 +279,52 @@ def test_quiz_verdicts_in_chinese():
     assert at.info[0].value.startswith("**不太对：**")
     shown = set(visible_texts(at)) - LANGUAGE_SWITCH
     assert {item: words for item in shown if (words := english_words(item))} == {}
+
+
+# ---------------------------------------------------------------------------------------
+# The switch.
+
+
+def test_language_switch_translates_the_page_and_keeps_the_view():
+    at = open_app({"kernel_h": "3", "stride_h": "1", "input": "ones"})
+    assert at.title[0].value == "Playground"
+    at.selectbox(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == "实验场"
+    assert at.query_params["lang"] == "zh"
+    assert at.slider(key="kernel_h").value == 3 and at.selectbox(key="input").value == "ones"
+    assert at.selectbox(key="input").options[at.selectbox(key="input").index] == "全为 1"
+    assert [link.label for link in at.sidebar.get("page_link")][:2] == ["实验场", "逐步回放"]
+    at.selectbox(key="lang").set_value("en").run()
+    assert at.title[0].value == "Playground" and at.query_params["lang"] == "en"
+
+
+def test_language_from_the_url_on_every_page():
+    for path, _ in PAGES:
+        at = open_app({"lang": "zh"}, path)
+        assert at.title[0].value == text("zh", f"page.{path.split('/')[-1][:-3]}")
+        assert at.selectbox(key="lang").value == "zh"
+
+
+def test_a_bad_language_in_the_url_is_named():
+    at = open_app({"lang": "fr"})
+    assert any("lang=fr" in warning.value for warning in at.warning)
+    assert at.selectbox(key="lang").value == "en" and at.title[0].value == "Playground"
+
+
+def test_translated_selectboxes_keep_url_words():
+    at = open_app({"lang": "zh", "input": "checkerboard", "loss": "mean", "palette": "colorblind"})
+    assert not at.warning
+    assert at.selectbox(key="input").value == "checkerboard"
+    at.selectbox(key="loss").set_value("square").run()
+    assert at.query_params["loss"] == "square" and at.query_params["input"] == "checkerboard"
+    at.selectbox(key="loss").set_value("sum").run()  # the default leaves the URL
+    assert "loss" not in at.query_params
+
+
+def test_errors_in_chinese():
+    at = open_app({"lang": "zh", "kernel_h": "5", "height": "3", "width": "3"})
+    assert at.error[0].value.startswith("**torch 不接受这个池化配置：** 卷积核 5 在高方向上大于填充后的输入")
+    at = open_app({"lang": "zh", "input": "csv"})
+    at.file_uploader(key="csv_file").upload("bad.csv", b"1,2\n3,x\n", "text/csv").run()
+    assert at.error[0].value == "**无法使用此输入：** 第 2 行第 2 列：'x' 不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
