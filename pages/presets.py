@@ -36,7 +36,7 @@ def preset_gradient(preset: Preset) -> np.ndarray:
 def preset_link(preset: Preset) -> dict[str, str]:
     """The preset's URL parameters, plus the language on screen and presentation mode when it
     is on: the link opens the same lesson, in the same room setup."""
-    extra = {"lang": current_language()}
+    extra = {"preset": preset.key, "lang": current_language()}
     if presenting():
         extra["present"] = "1"
     return {**preset.settings, **extra}

@@ -284,3 +284,18 @@ def test_an_upload_over_the_limit_is_refused_with_a_message(page, app_url, tmp_p
     page.get_by_text("File must be 20.0MB or smaller").wait_for(timeout=15_000)
     _no_exception(page)
     assert any("Upload a CSV file" in text for text in _alerts(page))  # the page still works
+
+
+def test_a_preset_link_inside_the_app_opens_the_preset_not_the_old_settings(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=5&height=8&width=8&input=ones")
+    wait_for_app(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Presets").click()
+    wait_for_app(page)
+    card = page.locator('[data-testid="stVerticalBlock"]').filter(has_text="Overlapping windows").last
+    card.get_by_text("Playground").click()
+    wait_for_app(page)
+    _no_exception(page)
+    assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
+    assert page.locator(".st-key-height input[type='range']").input_value() == "5"
+    assert any("Overlapping windows:" in alert for alert in _alerts(page))
+    assert chart_cell_texts(page, 3)[12] == "1"  # the centre collects 9 shares of 1/9

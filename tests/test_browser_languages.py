@@ -62,7 +62,9 @@ def test_an_english_browser_switches_to_chinese(page, app_url):
     assert "lang=zh" in page.url and "kernel_h=3" in page.url
 
 
-@pytest.mark.parametrize("page_name", ["presets", "step_by_step", "under_the_hood", "average_vs_max", "quiz", "classic"])
+@pytest.mark.parametrize(
+    "page_name", ["presets", "step_by_step", "under_the_hood", "average_vs_max", "quiz", "classic"]
+)
 def test_every_page_in_chinese(page, app_url, page_name):
     page.goto(f"{app_url}/{page_name}?lang=zh")
     wait_for_app(page)

@@ -327,4 +327,7 @@ def test_errors_in_chinese():
     assert at.error[0].value.startswith("**torch 不接受这个池化配置：** 卷积核 5 在高方向上大于填充后的输入")
     at = open_app({"lang": "zh", "input": "csv"})
     at.file_uploader(key="csv_file").upload("bad.csv", b"1,2\n3,x\n", "text/csv").run()
-    assert at.error[0].value == "**无法使用此输入：** 第 2 行第 2 列：'x' 不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
+    assert (
+        at.error[0].value
+        == "**无法使用此输入：** 第 2 行第 2 列：'x' 不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
+    )

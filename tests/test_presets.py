@@ -44,7 +44,7 @@ def test_preset_link_opens_a_view_that_teaches_its_lesson(preset):
     torch_y, torch_grad = torch_avg_pool2d(x, grad_output, **kwargs)
     assert_allclose(y, torch_y, rtol=1e-12, atol=1e-12)
     assert_allclose(grad_input, torch_grad, rtol=1e-12, atol=1e-12)
-    assert CLAIMS[preset.name](torch_grad, torch_y), preset.lesson
+    assert CLAIMS[preset.name](torch_grad, torch_y), preset.lesson()
 
 
 def test_presets_page_previews_match_the_links():
@@ -56,3 +56,47 @@ def test_presets_page_previews_match_the_links():
     for preset, preview in zip(PRESETS, previews):
         linked = heatmap_values(chart_figures(_open_link(preset.settings))[3])
         assert_allclose(preview, linked, rtol=0, atol=0, err_msg=preset.name)
+
+
+def _link(preset) -> dict[str, str]:
+    return {**preset.settings, "preset": preset.key}
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset.name)
+def test_a_preset_link_shows_its_lesson_until_the_view_changes(preset):
+    at = open_app(_link(preset))
+    assert not at.warning
+    assert [info.value for info in at.info][:1] == [f"**{preset.title()}:** {preset.lesson()}"]
+    at.slider(key="kernel_h").set_value(at.slider(key="kernel_h").value + 1).run()
+    assert not any(preset.lesson() in info.value for info in at.info)
+    assert "preset" not in at.query_params
+
+
+def test_a_preset_link_followed_inside_the_app_replaces_the_sidebar_settings():
+    """Settings changed earlier in the session must not leak into the preset's view."""
+    at = open_app({"kernel_h": "5", "height": "8", "width": "8", "ceil_mode": "true"})
+    at.switch_page("pages/presets.py").run()
+    overlap = next(preset for preset in PRESETS if preset.name == "overlap")
+    for key in list(at.query_params):
+        del at.query_params[key]
+    for key, value in _link(overlap).items():
+        at.query_params[key] = value
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception
+    assert at.slider(key="kernel_h").value == 3 and at.slider(key="height").value == 5
+    assert at.toggle(key="ceil_mode").value is False
+    assert overlap.lesson() in at.info[0].value
+
+
+def test_presets_page_links_carry_the_preset_language_and_presentation_mode():
+    at = open_app({"lang": "zh", "present": "1"}, "pages/presets.py")
+    links = [code.value for code in at.code]
+    assert len(links) == len(PRESETS)
+    for preset, link in zip(PRESETS, links):
+        assert f"preset={preset.key}" in link and "lang=zh" in link and "present=1" in link
+
+
+def test_an_unknown_preset_is_named():
+    at = open_app({"preset": "zebra"})
+    assert any("preset=zebra" in warning.value for warning in at.warning)
+    assert "preset" not in at.query_params

@@ -26,8 +26,9 @@ from scenario.inputs import (
 )
 from scenario.losses import LOSSES
 from scenario.params import DEFAULTS, PoolParams, widget_values
+from scenario.presets import PRESETS, Preset
 from ui.display import presenting
-from ui.lang import tr, translated_select
+from ui.lang import current_language, tr, translated_select
 from ui.url import UrlCheck
 
 __all__ = [
@@ -68,7 +69,9 @@ URL_KEYS = {
     "present",
     "palette",
     "lang",
+    "preset",
 }
+PRESETS_BY_NAME = {preset.key: preset for preset in PRESETS}
 
 
 # ---------------------------------------------------------------------------------------
@@ -78,12 +81,52 @@ URL_KEYS = {
 def restore_after_page_change() -> None:
     """A newly opened page starts its widgets from their defaults, and Streamlit drops the
     URL parameters on the way: give the shared sidebar controls back the values they had
-    on the previous page (the bound widgets then put them back into the URL)."""
-    if st.session_state.get("page_changed"):
+    on the previous page (the bound widgets then put them back into the URL).
+
+    A preset link (``preset=<name>``) is a whole setup instead: its values, and the defaults
+    for everything it does not set, whatever the sidebar held before."""
+    if not st.session_state.get("page_changed"):
+        return
+    preset = PRESETS_BY_NAME.get(st.query_params.get("preset"))
+    if preset is not None:
+        for key, value in {**DEFAULTS, **widget_values(preset.settings)}.items():
+            st.session_state[key] = value
+    else:
         for key, value in st.session_state.get("kept_controls", {}).items():
             st.session_state[key] = value
         for key, text in st.session_state.get("kept_query", {}).items():
             st.query_params.setdefault(key, text)
+
+
+def _matches(preset: Preset) -> bool:
+    """Whether the sidebar still shows the preset's setup (the settings that matter now)."""
+    expected = {**DEFAULTS, **widget_values(preset.settings)}
+    current = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
+    ignored = set()
+    if current["square"]:
+        ignored |= {"kernel_w", "stride_w", "padding_w"}
+    if current["input"] not in (*GENERATED_SOURCES, "custom"):
+        ignored |= {"height", "width"}
+    if "random" not in (current["input"], current["loss"]):
+        ignored.add("seed")
+    return all(current[key] == expected[key] for key in DEFAULTS if key not in ignored)
+
+
+def preset_lesson(url: UrlCheck) -> None:
+    """The preset's one-line lesson above the charts while the view is still that preset;
+    once a control changes, the ``preset`` parameter leaves the URL."""
+    name = st.query_params.get("preset")
+    if name is None:
+        return
+    preset = PRESETS_BY_NAME.get(name)
+    if preset is None:
+        url.check("preset", None, tr("url.allowed_preset", options=", ".join(PRESETS_BY_NAME)), tr("url.no_preset"))
+        st.query_params.pop("preset", None)
+    elif _matches(preset):
+        language = current_language()
+        st.info(f"**{preset.title(language)}:** {preset.lesson(language)}", icon=":material/school:")
+    else:
+        st.query_params.pop("preset", None)
 
 
 def keep_for_next_page() -> None:

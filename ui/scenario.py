@@ -26,6 +26,7 @@ from ui.controls import (
     keep_for_next_page,
     loss_controls,
     pool_controls,
+    preset_lesson,
     read_input,
     restore_after_page_change,
 )
@@ -91,6 +92,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
         formula = st.container()  # the loss in LaTeX, filled in once y is known
         display_controls(url)
     keep_for_next_page()
+    preset_lesson(url)
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
     if x is None or y_shape is None:
