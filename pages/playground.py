@@ -239,6 +239,7 @@ def export_section(scenario: Scenario) -> None:
             scenario.loss.name,
             scenario.loss.grad_output,
             scenario.loss_choice["cell"],
+            current_language(),
         )
         st.code(script, language="python")
 

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 
+from i18n import text
 from scenario.params import PoolParams
 
 __all__ = ["pytorch_script", "tensor_csv", "tensors_json"]
@@ -46,17 +47,17 @@ def _literal(values: np.ndarray) -> str:
     return f"torch.tensor([\n    {rows},\n], dtype=torch.float64)"
 
 
-def _input_lines(source: str, x: np.ndarray, seed: int) -> list[str]:
+def _input_lines(source: str, x: np.ndarray, seed: int, language: str) -> list[str]:
     h, w = x.shape
     if source in GENERATORS and x.size > LITERAL_MAX_CELLS:
         return [f"x = {GENERATORS[source].format(h=h, w=w)}"]
     if source == "random" and x.size > LITERAL_MAX_CELLS:
         return [
-            "# The app's random input: standard normal numbers rounded to 2 decimals, from numpy's seed.",
+            "# " + text(language, "export.script_random"),
             f"x = torch.tensor(np.random.default_rng({seed}).standard_normal(({h}, {w})).round(2))",
         ]
     if source == "classic":
-        return ["torch.manual_seed(0)", "x = torch.randn(4, 4).double()  # the classic example's x"]
+        return ["torch.manual_seed(0)", "x = torch.randn(4, 4).double()  # " + text(language, "export.script_classic")]
     return [f"x = {_literal(x)}"]
 
 
@@ -85,14 +86,16 @@ def pytorch_script(
     loss: str,
     grad_output: np.ndarray,
     cell: tuple[int, int] = (0, 0),
+    language: str = "en",
 ) -> str:
-    """A standalone PyTorch script that rebuilds this view and prints y and x.grad."""
+    """A standalone PyTorch script that rebuilds this view and prints y and x.grad (its
+    comments in ``language``)."""
     height, width = x.shape
-    input_lines = _input_lines(source, x, seed)
+    input_lines = _input_lines(source, x, seed, language)
     loss_lines = _loss_lines(loss, grad_output, seed, cell)
     needs_numpy = any("np." in line for line in input_lines + loss_lines)
     lines = [
-        f'"""{params.torch_call()} on a {height}x{width} input: y and x.grad, as in the app."""',
+        '"""' + text(language, "export.script_doc", call=params.torch_call(), rows=height, cols=width) + '"""',
         "",
         *(["import numpy as np"] if needs_numpy else []),
         "import torch",

@@ -62,6 +62,8 @@ def _script(at: AppTest) -> str:
             "loss_col": "3",
         },
         {"input": "checkerboard", "height": "16", "width": "16", "loss": "random", "divisor_override": "1"},
+        {"lang": "zh", "input": "random", "height": "20", "width": "18", "seed": "4"},  # comments in Chinese
+        {"lang": "zh", "input": "classic"},
         {
             "input": "ones",
             "height": "6",
@@ -83,6 +85,8 @@ def test_the_generated_script_reproduces_the_view(query, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "x.grad =" in run.stdout  # the script prints y and x.grad itself
+    if query.get("lang") == "zh":
+        assert "打印 y 和 x.grad" in path.read_text()
     result = json.loads(run.stdout.split("RESULT ", 1)[1])
     assert_allclose(result["y"], y, rtol=1e-12, atol=1e-12)
     assert_allclose(result["grad"], grad_input, rtol=1e-12, atol=1e-12)

@@ -124,7 +124,9 @@ def preset_lesson(url: UrlCheck) -> None:
         st.query_params.pop("preset", None)
     elif _matches(preset):
         language = current_language()
-        st.info(f"**{preset.title(language)}:** {preset.lesson(language)}", icon=":material/school:")
+        st.info(
+            tr("presets.banner", title=preset.title(language), lesson=preset.lesson(language)), icon=":material/school:"
+        )
     else:
         st.query_params.pop("preset", None)
 
