@@ -31,7 +31,7 @@ from scenario.explain import (
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.badges import torch_badge
-from ui.controls import URL_KEYS
+from ui.controls import BIND, URL_KEYS
 from ui.display import chart, presenting
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
@@ -90,13 +90,13 @@ def _agreement(x, grad_output, y, grad_input, params: PoolParams, language: str)
 
 
 def playground_page() -> None:
-    url = UrlCheck(URL_KEYS)
+    url = UrlCheck(URL_KEYS | {"numbers", "export"})
     scenario = scenario_from_sidebar(url)
     url.show()
     if scenario is None:
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
-    grad_input, all_windows, kwargs = scenario.grad_input, scenario.windows, params.kwargs()
+    grad_input, all_windows = scenario.grad_input, scenario.windows
     language = current_language()
 
     selection = _selection(x.shape, y.shape, all_windows)
@@ -178,70 +178,82 @@ def playground_page() -> None:
 
     torch_badge(*_agreement(x, loss.grad_output, y, grad_input, params, language))
 
-    with st.expander(tr("playground.numbers"), icon=":material/calculate:"):
-        strides = params.effective_stride
-        for n, k, s, p, symbol in zip(x.shape, params.kernel_size, strides, params.padding, ("H", "W")):
-            st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol, language))
-        divisors = avg_pool2d_divisors(x.shape, **kwargs)
-        st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override, language))
-        cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
-        left, right, _ = st.columns([1, 1, 2])
-        chart(
-            left,
-            value_heatmap(cover, tr("playground.coverage"), tr("playground.windows")),
-            key="playground_coverage",
-            config=png_config(scenario, "playground_coverage"),
-        )
-        chart(
-            right,
-            value_heatmap(divisors, tr("playground.divisors"), tr("playground.divisor")),
-            key="playground_divisors",
-            config=png_config(scenario, "playground_divisors"),
-        )
-    export_section(scenario)
+    # Both expanders are lazy (bound to the URL: numbers=true, export=true): their content
+    # is computed and sent only while open, which keeps every other rerun light.
+    numbers = st.expander(tr("playground.numbers"), icon=":material/calculate:", key="numbers", bind=BIND)
+    if numbers.open:
+        with numbers:
+            _numbers_section(scenario, language)
+    export = st.expander(tr("export.header"), icon=":material/download:", key="export", bind=BIND)
+    if export.open:
+        with export:
+            export_section(scenario, language)
 
 
-def export_section(scenario: Scenario) -> None:
+def _numbers_section(scenario: Scenario, language: str) -> None:
+    """Output sizes and divisors worked out, with coverage and divisor maps."""
+    x, params, kwargs = scenario.x, scenario.params, scenario.params.kwargs()
+    strides = params.effective_stride
+    for n, k, s, p, symbol in zip(x.shape, params.kernel_size, strides, params.padding, ("H", "W")):
+        st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol, language))
+    divisors = avg_pool2d_divisors(x.shape, **kwargs)
+    st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override, language))
+    cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
+    left, right, _ = st.columns([1, 1, 2])
+    chart(
+        left,
+        value_heatmap(cover, tr("playground.coverage"), tr("playground.windows")),
+        key="playground_coverage",
+        config=png_config(scenario, "playground_coverage"),
+    )
+    chart(
+        right,
+        value_heatmap(divisors, tr("playground.divisors"), tr("playground.divisor")),
+        key="playground_divisors",
+        config=png_config(scenario, "playground_divisors"),
+    )
+
+
+def export_section(scenario: Scenario, language: str) -> None:
     """Downloads of the four tensors, and the PyTorch script that rebuilds this view."""
-    with st.expander(tr("export.header"), icon=":material/download:"):
-        tensors = {
-            "x": scenario.x,
-            "y": scenario.y,
-            "grad_output": scenario.loss.grad_output,
-            "grad_input": scenario.grad_input,
-        }
-        columns = st.columns(5)
-        for column, (name, values) in zip(columns, tensors.items()):
-            column.download_button(
-                f"{name}.csv",
-                tensor_csv(values),
-                file_name=f"avgpool_{name}.csv",
-                mime="text/csv",
-                key=f"export_{name}",
-                icon=":material/table:",
-                width="stretch",
-            )
-        columns[4].download_button(
-            "all.json",
-            tensors_json(scenario.params, scenario.choice.source, scenario.loss.name, tensors),
-            file_name="avgpool_view.json",
-            mime="application/json",
-            key="export_json",
-            icon=":material/data_object:",
+    tensors = {
+        "x": scenario.x,
+        "y": scenario.y,
+        "grad_output": scenario.loss.grad_output,
+        "grad_input": scenario.grad_input,
+    }
+    columns = st.columns(5)
+    for column, (name, values) in zip(columns, tensors.items()):
+        column.download_button(
+            f"{name}.csv",
+            tensor_csv(values),
+            file_name=f"avgpool_{name}.csv",
+            mime="text/csv",
+            key=f"export_{name}",
+            icon=":material/table:",
             width="stretch",
         )
-        st.caption(tr("export.script_caption"))
-        script = pytorch_script(
-            scenario.params,
-            scenario.choice.source,
-            scenario.x,
-            scenario.choice.seed,
-            scenario.loss.name,
-            scenario.loss.grad_output,
-            scenario.loss_choice["cell"],
-            current_language(),
-        )
-        st.code(script, language="python")
+    columns[4].download_button(
+        "all.json",
+        tensors_json(scenario.params, scenario.choice.source, scenario.loss.name, tensors),
+        file_name="avgpool_view.json",
+        mime="application/json",
+        key="export_json",
+        icon=":material/data_object:",
+        width="stretch",
+    )
+    st.caption(tr("export.script_caption"))
+    script = pytorch_script(
+        scenario.params,
+        scenario.choice.source,
+        scenario.x,
+        scenario.choice.seed,
+        scenario.loss.name,
+        scenario.loss.grad_output,
+        scenario.loss_choice["cell"],
+        language,
+    )
+    st.code(script, language="python")
 
 
 require_router()

@@ -201,6 +201,8 @@ def test_playground_downloads_the_tensors(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
     wait_for_app(page)
     page.get_by_text("Export: the numbers and the PyTorch code").click()
+    wait_for_app(page)  # its content is drawn by the rerun that opening it starts
+    assert "export=true" in page.url
     with page.expect_download() as download_info:
         page.get_by_role("button", name="grad_input.csv").click()
     grad_input = np.loadtxt(download_info.value.path(), delimiter=",")

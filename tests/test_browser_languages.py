@@ -91,6 +91,7 @@ def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(chromi
     assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
     screenshot(page, f"zh-preset-present-{width}x{height}")
     page.get_by_text("导出：数据与 PyTorch 代码").click()
+    wait_for_app(page)
     script = page.locator('[data-testid="stCode"] code').last.inner_text()
     assert "kernel_size=3" in script and "stride=1" in script
     # The students run it: y and x.grad come out, the centre collects 9 shares of 1/9.

@@ -20,7 +20,7 @@ HARNESS = (
 
 
 def _open(query: dict[str, str]) -> AppTest:
-    return open_app(query)
+    return open_app({**query, "export": "true"})  # the Export expander, open
 
 
 def _script(at: AppTest) -> str:

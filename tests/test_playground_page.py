@@ -56,8 +56,20 @@ def test_default_view_is_the_classic_rule_on_a_readable_input(at):
     assert_array_equal(y, [[2.5, 4.5], [10.5, 12.5]])
     assert_array_equal(grad_output, np.ones((2, 2)))
     assert_array_equal(grad_input, np.full((4, 4), 0.25))
-    assert "H_out = floor((4 + 2*0 - 2) / 2) + 1 = 2" in at.markdown[1].value
     assert r"\frac{\partial L}{\partial y_{ij}} = 1" in at.sidebar.latex[0].value
+
+
+def test_the_expanders_are_lazy_and_open_from_the_link():
+    """Closed, "The numbers behind the picture" and "Export" cost nothing: no charts, no code."""
+    closed = open_app()
+    assert len(chart_figures(closed)) == 4 and not closed.code and not closed.get("download_button")
+    numbers = open_app({"numbers": "true"})
+    assert not numbers.warning
+    assert any("H_out = floor((4 + 2*0 - 2) / 2) + 1 = 2" in item.value for item in numbers.markdown)
+    coverage, divisors = (heatmap_values(figure) for figure in chart_figures(numbers)[4:6])
+    assert_array_equal(coverage, np.ones((4, 4))) and assert_array_equal(divisors, np.full((2, 2), 4))
+    export = open_app({"export": "true"})
+    assert len(export.get("download_button")) == 5 and export.code[0].value.startswith('"""nn.AvgPool2d(')
 
 
 def test_the_classic_source_reproduces_the_article(at):
@@ -238,10 +250,12 @@ def test_ceil_mode_adds_the_partial_window(at):
     at.slider(key="width").set_value(7)
     at.selectbox(key="stride_h").set_value(3).run()
     assert _view(at)[1].shape == (2, 2)
-    at.toggle(key="ceil_mode").set_value(True).run()
+    at.toggle(key="ceil_mode").set_value(True)
+    at.session_state["numbers"] = True  # open "The numbers behind the picture"
+    at.run()
     _, y, _, _ = _assert_matches_torch(at, kernel_size=2, stride=3, ceil_mode=True)
     assert y.shape == (3, 3)
-    assert "ceil_mode adds a last, partial window starting at 6" in at.markdown[1].value
+    assert any("ceil_mode adds a last, partial window starting at 6" in item.value for item in at.markdown)
 
 
 def test_divisor_override_one_is_sum_pooling(at):
