@@ -1,16 +1,19 @@
-"""Server time and bytes per interaction on the Playground, measured with Streamlit's AppTest.
+"""Server time and bytes per interaction on the Playground, against a real `streamlit run`.
 
-    python benchmarks/bench_app.py
+    python benchmarks/bench_app.py [--repeats 20]
 
-For each input size, one warm-up run, then ``--repeats`` reruns of the whole Playground
-script (what one interaction costs the server: widgets, the numpy core, the torch check,
-figure building, serialising). Bytes are the figure JSON sent to the browser per rerun.
-The baseline in the same run is the bare core: forward + backward alone.
+For each input, a client that speaks Streamlit's websocket protocol (benchmarks/client.py)
+opens the Playground, makes two warm-up changes, then moves the kernel slider back and forth
+``--repeats`` times. Each change is timed from sending the slider's value to the server's
+"script finished" (widgets, the numpy core, the cached torch check, figures, serialising,
+sending), and its bytes are everything the server sent for it (mostly the figure JSON). The
+baseline in the same run is the bare core: forward + backward alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 import statistics
 import sys
@@ -19,13 +22,17 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from pooling import avg_pool2d, avg_pool2d_backward  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.client import Session, server
+from pooling import avg_pool2d, avg_pool2d_backward
 
-CASES = [("4x4", {}), ("32x32", {"height": "32", "width": "32"}), ("64x64", {"height": "64", "width": "64"})]
+CASES = {
+    "4x4": "",
+    "32x32": "height=32&width=32",
+    "64x64": "height=64&width=64",
+    "128x128 image": "input=image",
+}
 GOALS_MS = {"64x64": 100, "128x128 image": 300}
 GOAL_BYTES = {"128x128 image": 300_000}
 
@@ -37,52 +44,50 @@ def _png(size: int) -> bytes:
     return buffer.getvalue()
 
 
-def _app(query: dict[str, str], image: bytes | None) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if image is not None:
-        at.selectbox(key="input").set_value("image").run()
-        at.file_uploader(key="image_file").upload("image.png", image, "image/png").run()
-    assert not at.exception, at.exception
-    return at
+def _core_ms(size: int, repeats: int) -> float:
+    x = np.random.default_rng(0).standard_normal((size, size))
+    start = time.perf_counter()
+    for _ in range(repeats):
+        avg_pool2d_backward(np.ones_like(avg_pool2d(x, 2)), x.shape, 2)
+    return 1000 * (time.perf_counter() - start) / repeats
 
 
-def _bytes(at: AppTest) -> int:
-    return sum(len(chart.proto.spec) for chart in at.get("plotly_chart"))
+async def _measure(url: str, query: str, repeats: int) -> tuple[list[float], list[int], int]:
+    session = await Session.open(url, query)
+    if "input=image" in query:
+        await session.upload("image_file", "image.png", _png(128), "image/png")
+    times, sizes, errors = [], [], 0
+    for change in range(repeats + 2):
+        seconds, received, exception = await session.slide("kernel_h", 3 if change % 2 == 0 else 2)
+        errors += exception
+        if change >= 2:  # two warm-up changes
+            times.append(1000 * seconds)
+            sizes.append(received)
+    await session.close()
+    return times, sizes, errors
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    rows = []
-    cases = [(name, query, None) for name, query in CASES] + [("128x128 image", {}, _png(128))]
-    for name, query, image in cases:
-        at = _app(query, image)
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            at.run()
-            times.append(1000 * (time.perf_counter() - start))
-        shape = {"4x4": (4, 4), "32x32": (32, 32), "64x64": (64, 64)}.get(name, (128, 128))
-        x = np.random.default_rng(0).standard_normal(shape)
-        start = time.perf_counter()
-        for _ in range(args.repeats):
-            avg_pool2d_backward(np.ones_like(avg_pool2d(x, 2)), x.shape, 2)
-        core_ms = 1000 * (time.perf_counter() - start) / args.repeats
-        rows.append((name, statistics.median(times), max(times), core_ms, _bytes(at)))
-
-    print("| input | rerun median (ms) | rerun max (ms) | core fwd+bwd (ms) | figure JSON (kB) | goal |")
-    print("|---|---:|---:|---:|---:|---|")
-    for name, median, worst, core_ms, size in rows:
-        goals = []
-        if name in GOALS_MS:
-            goals.append(f"≤ {GOALS_MS[name]} ms: {'met' if median <= GOALS_MS[name] else 'MISSED'}")
-        if name in GOAL_BYTES:
-            goals.append(f"≤ {GOAL_BYTES[name] // 1000} kB: {'met' if size <= GOAL_BYTES[name] else 'MISSED'}")
-        print(f"| {name} | {median:.0f} | {worst:.0f} | {core_ms:.2f} | {size / 1000:.0f} | {'; '.join(goals)} |")
+    print("| input | per change, median (ms) | max (ms) | core fwd+bwd (ms) | sent per change (kB) | errors | goal |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    with server() as (url, _):
+        for name, query in CASES.items():
+            times, sizes, errors = asyncio.run(_measure(url, query, args.repeats))
+            median, size = statistics.median(times), statistics.median(sizes)
+            core = _core_ms(128 if "image" in name else int(name.split("x")[0]), args.repeats)
+            goals = []
+            if name in GOALS_MS:
+                goals.append(f"≤ {GOALS_MS[name]} ms: {'met' if median <= GOALS_MS[name] else 'MISSED'}")
+            if name in GOAL_BYTES:
+                goals.append(f"≤ {GOAL_BYTES[name] // 1000} kB: {'met' if size <= GOAL_BYTES[name] else 'MISSED'}")
+            print(
+                f"| {name} | {median:.0f} | {max(times):.0f} | {core:.2f} | {size / 1000:.0f} | {errors} "
+                f"| {'; '.join(goals)} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -90,9 +90,7 @@ def _matrix_heatmap(
     labels = _cell_labels(values, cell_pixels) if labelled else None
     traces = [
         go.Heatmap(
-            z=_compact(values, span),
-            x=np.arange(cols),
-            y=np.arange(rows),
+            z=_compact(values, span),  # x and y default to the column and row numbers
             colorscale=colorscale,
             zmid=None if zrange else zmid,
             zmin=zrange[0] if zrange else None,
