@@ -66,7 +66,7 @@ def _matrix_heatmap(
     zrange: tuple[float, float] | None = None,
     cell_pixels: float | None = None,
     language: str = "en",
-    extra_traces: Sequence[go.Heatmap | go.Scatter] = (),
+    extra_traces: Sequence[dict] = (),
     width: int | None = None,
     ticks: tuple[int | None, int | None] | None = None,
 ) -> go.Figure:
@@ -79,7 +79,8 @@ def _matrix_heatmap(
     ``extra_traces`` go on top (padding, outlines); ``ticks`` is (column dtick, row dtick).
 
     The figure is built in one go from plain dicts: plotly validates every later
-    ``update_layout`` or ``add_trace`` again, which made each figure ~5x slower.
+    ``update_layout`` or ``add_trace`` again, and a ``go.Heatmap`` object once more when it
+    joins a figure; a per-trace dict is validated once (together ~10x faster).
     """
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
@@ -89,7 +90,8 @@ def _matrix_heatmap(
     labelled = span <= MAX_LABELLED_CELLS and cell_pixels >= MIN_LABELLED_CELL_PIXELS
     labels = _cell_labels(values, cell_pixels) if labelled else None
     traces = [
-        go.Heatmap(
+        dict(
+            type="heatmap",
             z=_compact(values, span),  # x and y default to the column and row numbers
             colorscale=colorscale,
             zmid=None if zrange else zmid,
@@ -109,7 +111,8 @@ def _matrix_heatmap(
         rows_grid, cols_grid = np.indices(values.shape, dtype=np.int16)
         click = text(language, "figure.click")
         traces.append(
-            go.Scatter(
+            dict(
+                type="scatter",
                 x=cols_grid.ravel(),
                 y=rows_grid.ravel(),
                 customdata=values.ravel().astype(np.float32),  # for the hover text only
@@ -188,7 +191,10 @@ def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:
     [['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']]
     """
     digits = 4 if cell_pixels >= 60 else 3 if cell_pixels >= 24 else 2
-    return np.vectorize(lambda value: _label(value, digits), otypes=[object])(values)
+    # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
+    distinct, where = np.unique(values, return_inverse=True)
+    labels = np.array([_label(value, digits) for value in distinct], dtype=object)
+    return labels[where.reshape(values.shape)]
 
 
 def _label(value: float, digits: int) -> str:
@@ -213,7 +219,7 @@ def _label(value: float, digits: int) -> str:
 
 def _rectangles_trace(
     rectangles: Sequence[tuple[float, float, float, float]], color: str, width: float, name: str
-) -> go.Scatter:
+) -> dict:
     """One line trace drawing many rectangles (row0, row1, col0, col1 in cell units), separated by
     None: hundreds of outlines cost one trace instead of hundreds of layout shapes."""
     xs: list[float | None] = []
@@ -221,7 +227,8 @@ def _rectangles_trace(
     for row0, row1, col0, col1 in rectangles:
         xs += [col0, col1, col1, col0, col0, None]
         ys += [row0, row0, row1, row1, row0, None]
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=xs,
         y=ys,
         mode="lines",
@@ -241,7 +248,7 @@ def _cell_rectangle(cell: Cell) -> tuple[float, float, float, float]:
     return (row - 0.5, row + 0.5, col - 0.5, col + 0.5)
 
 
-def _highlights(windows: Sequence[Window], cells: Sequence[Cell]) -> list[go.Scatter]:
+def _highlights(windows: Sequence[Window], cells: Sequence[Cell]) -> list[dict]:
     """Orange outlines around the highlighted windows, black around highlighted cells. With a
     cell selected its windows are drawn thinner, so the cell stands out among them."""
     traces = []
@@ -384,7 +391,7 @@ def input_heatmap(
     title = text(language, "figure.input", rows=rows, cols=cols)
     if pad_rows or pad_cols:
         title += text(language, "figure.input_padding", rows=pad_rows, cols=pad_cols)
-    extra_traces: list[go.Heatmap | go.Scatter] = []
+    extra_traces: list[dict] = []
     if pad_rows or pad_cols:
         # The ring: padded rows/columns hold 0 for the sum (torch pads with zeros).
         padded_rows = np.arange(-pad_rows, rows + pad_rows)
@@ -395,7 +402,8 @@ def input_heatmap(
         span = max(len(padded_rows), len(padded_cols))
         cell_pixels = _plot_pixels(height) / span
         extra_traces.append(
-            go.Heatmap(
+            dict(
+                type="heatmap",
                 z=ring,
                 x=padded_cols,
                 y=padded_rows,
