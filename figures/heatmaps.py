@@ -47,7 +47,7 @@ HIGHLIGHT_COLOR = "#ff8c00"  # orange: visible on both the blue and the red scal
 CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
-MIN_LABELLED_CELL_PIXELS = 12  # a cell narrower than this on screen gets no printed value
+MIN_LABELLED_CELL_PIXELS = 16  # a cell narrower than this on screen gets no printed value
 MAX_EXACT_SPAN = 32  # labelled grids (up to 32 x 32) send float64 values; larger ones, hover only, float32
 MAX_CLICKABLE_SPAN = 32  # beyond 32 x 32 cells are a few pixels wide: no click layer (it would double the bytes)
 
