@@ -1,7 +1,7 @@
 """Latency in a real browser, and a classroom's load, against one `streamlit run app.py`.
 
-    python benchmarks/bench_browser.py                 # 1 session, then 30 sessions x 10 changes
-    python benchmarks/bench_browser.py --sessions 10   # a smaller class
+    python benchmarks/bench_browser.py                 # 1 session, then 5 sessions x 10 changes
+    python benchmarks/bench_browser.py --sessions 10   # more browsers (a class: bench_class.py)
 
 Each "change" moves the kernel slider with the keyboard and waits until the script run is
 over and all charts are drawn again (Chromium, via Playwright, on this machine). The server's
@@ -107,7 +107,7 @@ def _server_peak_rss() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--sessions", type=int, default=5)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--query", default="height=64&width=64", help="the Playground view under test")
     args = parser.parse_args()
