@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from i18n import text
 from pooling import Window
@@ -30,8 +31,10 @@ __all__ = [
     "value_heatmap",
 ]
 
-VALUE_COLORSCALE = "Blues"
-IMAGE_COLORSCALE = "gray"  # pictures look like pictures: dark pixels dark, bright ones bright
+# Colour scales as explicit [position, colour] lists: figures skip plotly's validation, which
+# would otherwise expand a name (and plotly.js does not know every name plotly.py does).
+VALUE_COLORSCALE = get_colorscale("Blues")
+IMAGE_COLORSCALE = get_colorscale("gray")  # pictures look like pictures: dark pixels dark, bright ones bright
 # Blue below zero, white at zero, red above (centred with zmid=0). The ends are mid-tones of
 # ColorBrewer's RdBu, so a uniform gradient (all 0.25) is a readable red, not a dark block.
 GRADIENT_COLORSCALE = [
@@ -153,7 +156,9 @@ def _matrix_heatmap(
             "dtick": row_tick,
         },
     }
-    return go.Figure(data=[*traces, *extra_traces], layout=layout)
+    # Not validated again on every rerun (a third of a figure's cost): the tests validate
+    # every kind of figure these functions build (tests/test_figures.py).
+    return go.Figure(data=[*traces, *extra_traces], layout=layout, _validate=False)
 
 
 def _compact(values: np.ndarray, span: int) -> np.ndarray:
@@ -270,7 +275,7 @@ def value_heatmap(
     clickable: bool = False,
     highlight_cells: Sequence[Cell] = (),
     zrange: tuple[float, float] | None = None,
-    colorscale: str = VALUE_COLORSCALE,
+    colorscale: list = VALUE_COLORSCALE,
     language: str = "en",
 ) -> go.Figure:
     """Heatmap of an input or output tensor, on a sequential colour scale (``IMAGE_COLORSCALE``
@@ -373,7 +378,7 @@ def input_heatmap(
     height: int = 340,
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
-    colorscale: str = VALUE_COLORSCALE,
+    colorscale: list = VALUE_COLORSCALE,
     language: str = "en",
 ) -> go.Figure:
     """The input x with its padding drawn as a grey ring of zeros and every pooling window outlined.
@@ -481,7 +486,7 @@ def chart_config(filename: str) -> dict:
 
 # Colour-blind-safe alternatives: cividis (values) and ColorBrewer's PuOr (gradients), both
 # readable with the common colour-vision deficiencies.
-COLORBLIND_VALUE_COLORSCALE = "Cividis"
+COLORBLIND_VALUE_COLORSCALE = get_colorscale("Cividis")
 COLORBLIND_GRADIENT_COLORSCALE = [
     [0.0, "#5e3c99"],
     [0.25, "#b2abd2"],
@@ -503,7 +508,7 @@ def restyle(figure: go.Figure, colorblind: bool = False, scale: float = 1.0) -> 
         if trace.type != "heatmap" or trace.name == "padding":
             continue
         if colorblind:
-            is_gradient = trace.colorscale is not None and trace.colorscale[0][1] == GRADIENT_COLORSCALE[0][1]
+            is_gradient = bool(trace.colorscale) and trace.colorscale[0][1] == GRADIENT_COLORSCALE[0][1]
             trace.colorscale = COLORBLIND_GRADIENT_COLORSCALE if is_gradient else COLORBLIND_VALUE_COLORSCALE
         if scale != 1.0 and trace.textfont.size:
             trace.textfont.size = min(int(trace.textfont.size * scale), 26)
