@@ -130,6 +130,9 @@ def _matrix_heatmap(
         )
     column_tick, row_tick = ticks or ((1, 1) if span <= 16 else (None, None))
     layout = {
+        # No plotly template: st.plotly_chart draws with Streamlit's own theme, and the
+        # default template would add ~7 kB to every figure, on every rerun.
+        "template": {},
         "title": {"text": title, "x": 0.5, "xanchor": "center", "font": {"size": 16}},
         "height": height,
         "width": width,
