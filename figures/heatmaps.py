@@ -51,6 +51,7 @@ CELL_HIGHLIGHT_COLOR = "#111111"
 MAX_LABELLED_CELLS = 32  # above 32 x 32, SVG cell labels make the browser slow (FIELD-NOTES)
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
 MIN_LABELLED_CELL_PIXELS = 16  # a cell narrower than this on screen gets no printed value
+MIN_LABEL_FONT = 7  # nor does a grid whose values would not fit their cells even this small (px)
 MAX_EXACT_SPAN = 32  # labelled grids (up to 32 x 32) send float64 values; larger ones, hover only, float32
 MAX_CLICKABLE_SPAN = 32  # beyond 32 x 32 cells are a few pixels wide: no click layer (it would double the bytes)
 
@@ -92,6 +93,10 @@ def _matrix_heatmap(
     cell_pixels = cell_pixels or _plot_pixels(height) / span
     labelled = span <= MAX_LABELLED_CELLS and cell_pixels >= MIN_LABELLED_CELL_PIXELS
     labels = _cell_labels(values, cell_pixels) if labelled else None
+    # Print values only where they fit: each label is an SVG text node, and hundreds of
+    # overflowing, unreadable ones slow every redraw in the browser.
+    if labels is not None and _label_fit(cell_pixels, labels) < MIN_LABEL_FONT:
+        labelled, labels = False, None
     traces = [
         dict(
             type="heatmap",
@@ -185,10 +190,15 @@ def _plot_pixels(height: int) -> float:
     return height - 90 if height > 400 else 0.6 * height
 
 
+def _label_fit(cell_pixels: float, labels: np.ndarray | None = None) -> float:
+    """The font size (px) at which the longest label just fits its cell's width on screen."""
+    longest = max((len(label) for label in np.ravel(labels)), default=5) if labels is not None else 5
+    return cell_pixels * 0.9 / (0.6 * max(longest, 3))
+
+
 def _label_size(cell_pixels: float, labels: np.ndarray | None = None) -> int:
     """Cell label font size: the longest label fits its cell's width on screen, 7 to 16 px."""
-    longest = max((len(label) for label in np.ravel(labels)), default=5) if labels is not None else 5
-    return int(np.clip(cell_pixels * 0.9 / (0.6 * max(longest, 3)), 7, 16))
+    return int(np.clip(_label_fit(cell_pixels, labels), 7, 16))
 
 
 def _cell_labels(values: np.ndarray, cell_pixels: float) -> np.ndarray:

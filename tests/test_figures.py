@@ -41,3 +41,11 @@ def test_every_figure_is_valid_plotly(name):
 def test_an_invalid_property_would_be_caught():
     with pytest.raises(ValueError):
         go.Figure({"data": [{"type": "heatmap", "zmidd": 0}], "layout": {}})
+
+
+def test_values_are_printed_only_where_they_fit():
+    small = value_heatmap(np.full((4, 4), 123456.0), "x")  # 51 px cells: six digits fit
+    crowded = value_heatmap(np.full((21, 21), 123456.0), "x", height=560)  # 22 px cells: they do not
+    ones = value_heatmap(np.ones((21, 21)), "x", height=560)  # a single digit fits
+    assert small.data[0].texttemplate == "%{text}" and ones.data[0].texttemplate == "%{text}"
+    assert crowded.data[0].texttemplate is None and crowded.data[0].text is None
