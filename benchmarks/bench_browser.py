@@ -21,6 +21,7 @@ from pathlib import Path
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.client import peak_rss_mb
 from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
 
 SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -61,13 +62,6 @@ async def _session(browser, url: str, changes: int, latencies: list[float], erro
         await context.close()
 
 
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def main_async(args) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -102,7 +96,7 @@ def _server_peak_rss() -> float:
             continue
         if "streamlit run app.py" in command or ("-m streamlit run app.py" in command):
             candidates.append(int(status.parent.name))
-    return _peak_rss_mb(max(candidates)) if candidates else float("nan")
+    return peak_rss_mb(max(candidates)) if candidates else float("nan")
 
 
 def main() -> None:

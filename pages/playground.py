@@ -18,7 +18,6 @@ from figures import (
     input_heatmap,
     value_heatmap,
 )
-from i18n import text
 from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.explain import (
@@ -68,32 +67,31 @@ def _selection(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _agreement(x, grad_output, y, grad_input, params: PoolParams, language: str) -> tuple[bool, str]:
-    """Our core against torch autograd (float64), and central finite differences when small.
-    Cached: a click reruns the page with the same numbers, and needs no new check."""
+def _agreement(x, grad_output, y, grad_input, params: PoolParams) -> tuple[bool, float, float | None]:
+    """Our core against torch autograd (float64), and central finite differences when small:
+    (agree, max torch difference, max finite-difference difference or None).
+    Cached: a click or a language switch reruns the page with the same numbers."""
     torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params.kwargs())
-    difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
-    agree = difference <= 1e-10
+    difference = float(max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max()))
     if x.size > FINITE_DIFFERENCE_MAX_CELLS:
-        return bool(agree), text(language, "playground.check_torch", difference=f"{difference:.1e}")
+        return difference <= 1e-10, difference, None
     numeric = finite_difference_grad(lambda v: avg_pool2d(v, **params.kwargs()), x, grad_output)
-    numeric_difference = np.abs(numeric - grad_input).max()
+    numeric_difference = float(np.abs(numeric - grad_input).max())
     scale = max(1.0, np.abs(grad_input).max())
-    agree = agree and numeric_difference <= 1e-6 * scale
-    details = text(
-        language,
-        "playground.check_both",
-        difference=f"{difference:.1e}",
-        numeric=f"{numeric_difference:.1e}",
-    )
-    return bool(agree), details
+    return difference <= 1e-10 and numeric_difference <= 1e-6 * scale, difference, numeric_difference
+
+
+def _agreement_text(difference: float, numeric_difference: float | None) -> str:
+    if numeric_difference is None:
+        return tr("playground.check_torch", difference=f"{difference:.1e}")
+    return tr("playground.check_both", difference=f"{difference:.1e}", numeric=f"{numeric_difference:.1e}")
 
 
 def playground_page() -> None:
     url = UrlCheck(URL_KEYS | {"numbers", "export"})
     scenario = scenario_from_sidebar(url)
-    url.show()
     if scenario is None:
+        url.show()
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
     grad_input, all_windows = scenario.grad_input, scenario.windows
@@ -176,15 +174,19 @@ def playground_page() -> None:
             icon=":material/call_merge:",
         )
 
-    torch_badge(*_agreement(x, loss.grad_output, y, grad_input, params, language))
+    agree, difference, numeric_difference = _agreement(x, loss.grad_output, y, grad_input, params)
+    torch_badge(agree, _agreement_text(difference, numeric_difference))
 
     # Both expanders are lazy (bound to the URL: numbers=true, export=true): their content
     # is computed and sent only while open, which keeps every other rerun light.
     numbers = st.expander(tr("playground.numbers"), icon=":material/calculate:", key="numbers", bind=BIND)
+    export = st.expander(tr("export.header"), icon=":material/download:", key="export", bind=BIND)
+    for key, expander in (("numbers", numbers), ("export", export)):
+        url.check(key, bool(expander.open), tr("url.allowed_open", key=key))
+    url.show()
     if numbers.open:
         with numbers:
             _numbers_section(scenario, language)
-    export = st.expander(tr("export.header"), icon=":material/download:", key="export", bind=BIND)
     if export.open:
         with export:
             export_section(scenario, language)

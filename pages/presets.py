@@ -11,7 +11,7 @@ from figures import chart_config, grad_input_heatmap
 from pooling import avg_pool2d, avg_pool2d_backward
 from scenario.inputs import generated_input, sample_image
 from scenario.losses import loss_for
-from scenario.params import DEFAULTS, params_from_settings, widget_values
+from scenario.params import params_from_settings
 from scenario.presets import PRESETS, Preset
 from ui.display import chart, presenting
 from ui.lang import current_language, tr
@@ -22,7 +22,7 @@ COLUMNS = 3
 
 def preset_gradient(preset: Preset) -> np.ndarray:
     """dL/dx of a preset, computed by the core (the same numbers its link opens)."""
-    settings = {**DEFAULTS, **widget_values(preset.settings)}
+    settings = preset.values()
     if settings["input"] == "image":
         x = sample_image()
     else:

@@ -13,9 +13,9 @@ import streamlit as st
 from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
 from i18n import text
 from scenario.explain import explain_input_cell, number, windows_covering
-from scenario.presets import PRESETS
+from scenario.presets import PRESETS, PRESETS_BY_KEY
 from scenario.quiz import close_enough, parse_answer, pick_cell
-from ui.controls import DEFAULTS, URL_KEYS, widget_values
+from ui.controls import URL_KEYS
 from ui.display import chart
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
@@ -25,7 +25,6 @@ from ui.url import UrlCheck
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]  # the image is too big to ask
 MODES = ("cell", "grid")  # one cell, or the whole grid
-PRESETS_BY_NAME = {preset.name: preset for preset in QUIZ_PRESETS}
 
 
 def _score() -> dict:
@@ -47,11 +46,10 @@ def _surprise_me() -> None:
     number_ = st.session_state.get("quiz_number", 0) + 1
     preset = QUIZ_PRESETS[number_ % len(QUIZ_PRESETS)]
     _new_question()
-    settings = widget_values(preset.settings)
-    for key, value in DEFAULTS.items():  # start from the defaults, then the preset's values
-        st.session_state[key] = settings.get(key, value)
+    for key, value in preset.values().items():
+        st.session_state[key] = value
     st.session_state.quiz_cell = preset.cell
-    st.session_state.quiz_lesson = preset.name  # shown in the language on screen
+    st.session_state.quiz_lesson = preset.key  # shown in the language on screen
 
 
 def _request(action: str) -> None:
@@ -129,14 +127,14 @@ def one_cell_question(scenario: Scenario) -> None:
     row, col = st.session_state.quiz_cell
     truth = float(scenario.grad_input[row, col])
     language = current_language()
-    preset = PRESETS_BY_NAME.get(st.session_state.get("quiz_lesson"))
+    preset = PRESETS_BY_KEY.get(st.session_state.get("quiz_lesson"))
     if preset is not None:
         st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
     st.markdown(tr("quiz.ask_cell", row=row, col=col))
     revealed = st.session_state.get("quiz_revealed", False)
     with st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
-        text = text_column.text_input(tr("quiz.answer"), key="quiz_answer")
+        typed = text_column.text_input(tr("quiz.answer"), key="quiz_answer")
         check_column.form_submit_button(
             tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_request, args=("check",)
         )
@@ -145,9 +143,9 @@ def one_cell_question(scenario: Scenario) -> None:
         )
     request = st.session_state.pop("quiz_request", None)
     if request == "check":
-        answer = parse_answer(text)
+        answer = parse_answer(typed)
         if answer is None:
-            st.warning(tr("quiz.not_number", text=text[:30]), icon=":material/help:")
+            st.warning(tr("quiz.not_number", text=typed[:30]), icon=":material/help:")
         else:
             correct = close_enough(answer, truth)
             _record(correct)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from i18n import text
+from scenario.params import DEFAULTS, widget_values
 
-__all__ = ["PRESETS", "Preset"]
+__all__ = ["PRESETS", "PRESETS_BY_KEY", "Preset"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,16 @@ class Preset:
 
     @property
     def key(self) -> str:
+        """The name as it goes in a URL: ``preset=padding_counted``."""
         return self.name.replace(" ", "_")
+
+    def values(self) -> dict:
+        """Every sidebar control's value in this preset: its settings, the defaults elsewhere.
+
+        >>> PRESETS[1].values()["kernel_h"], PRESETS[1].values()["loss"]
+        (3, 'sum')
+        """
+        return {**DEFAULTS, **widget_values(self.settings)}
 
 
 PRESETS = (
@@ -85,3 +95,4 @@ PRESETS = (
         (0, 0),
     ),
 )
+PRESETS_BY_KEY = {preset.key: preset for preset in PRESETS}

@@ -418,3 +418,10 @@ def test_pictures_are_drawn_in_gray(at):
     assert x_trace["colorscale"][0][1].replace(" ", "") == "rgb(0,0,0)"  # black for 0, white for the top
     assert y_trace["colorscale"] == x_trace["colorscale"]
     assert any("A built-in sample picture" in caption.value for caption in at.caption)
+
+
+def test_bad_expander_values_in_the_url_are_named():
+    at = open_app({"numbers": "maybe", "export": "1"})
+    warnings = " ".join(warning.value for warning in at.warning)
+    assert "numbers=maybe" in warnings and "export=1" in warnings
+    assert len(chart_figures(at)) == 4 and not at.code  # both stay closed, the page works

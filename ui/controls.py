@@ -26,7 +26,7 @@ from scenario.inputs import (
 )
 from scenario.losses import LOSSES
 from scenario.params import DEFAULTS, PoolParams, widget_values
-from scenario.presets import PRESETS, Preset
+from scenario.presets import PRESETS_BY_KEY, Preset
 from ui.display import presenting
 from ui.lang import current_language, tr, translated_select
 from ui.url import UrlCheck
@@ -71,7 +71,6 @@ URL_KEYS = {
     "lang",
     "preset",
 }
-PRESETS_BY_NAME = {preset.key: preset for preset in PRESETS}
 
 
 # ---------------------------------------------------------------------------------------
@@ -87,9 +86,9 @@ def restore_after_page_change() -> None:
     for everything it does not set, whatever the sidebar held before."""
     if not st.session_state.get("page_changed"):
         return
-    preset = PRESETS_BY_NAME.get(st.query_params.get("preset"))
+    preset = PRESETS_BY_KEY.get(st.query_params.get("preset"))
     if preset is not None:
-        for key, value in {**DEFAULTS, **widget_values(preset.settings)}.items():
+        for key, value in preset.values().items():
             st.session_state[key] = value
     else:
         for key, value in st.session_state.get("kept_controls", {}).items():
@@ -100,7 +99,7 @@ def restore_after_page_change() -> None:
 
 def _matches(preset: Preset) -> bool:
     """Whether the sidebar still shows the preset's setup (the settings that matter now)."""
-    expected = {**DEFAULTS, **widget_values(preset.settings)}
+    expected = preset.values()
     current = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
     ignored = set()
     if current["square"]:
@@ -118,9 +117,9 @@ def preset_lesson(url: UrlCheck) -> None:
     name = st.query_params.get("preset")
     if name is None:
         return
-    preset = PRESETS_BY_NAME.get(name)
+    preset = PRESETS_BY_KEY.get(name)
     if preset is None:
-        url.check("preset", None, tr("url.allowed_preset", options=", ".join(PRESETS_BY_NAME)), tr("url.no_preset"))
+        url.check("preset", None, tr("url.allowed_preset", options=", ".join(PRESETS_BY_KEY)), tr("url.no_preset"))
         st.query_params.pop("preset", None)
     elif _matches(preset):
         language = current_language()
