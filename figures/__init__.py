@@ -1,9 +1,10 @@
-"""Figures: plain functions that turn the core's arrays into ``plotly.graph_objects.Figure``.
+"""Figures: plain functions that describe cell grids as data (``grids.py``), drawn in the
+browser by the grid component (``component/``) or as a plotly figure (``plotly_figure.py``).
 
-Nothing here imports streamlit; pages call these and pass the result to ``st.plotly_chart``.
+Nothing here imports streamlit.
 """
 
-from figures import heatmaps
-from figures.heatmaps import *  # noqa: F403 - the package's names are heatmaps.__all__
+from figures import grids
+from figures.grids import *  # noqa: F403 - the package's names are grids.__all__
 
-__all__ = heatmaps.__all__
+__all__ = grids.__all__

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from pooling import adaptive_avg_pool2d, adaptive_avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from pooling.geometry import adaptive_axis_windows
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.losses import loss_for
 from ui.badges import torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import chart
+from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, png_config, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 ADAPTIVE_MAX = 32
@@ -132,58 +132,49 @@ def average_vs_max_page() -> None:
         return
     results = pool_three_ways(scenario, adaptive_size)
 
+    language = current_language()
+    prefix = file_prefix(scenario, "versus")
     intro, input_column = st.columns([2, 1])
     intro.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
-    chart(
-        input_column,
-        input_heatmap(scenario.x, scenario.windows, scenario.params.padding, language=current_language()),
-        key="versus_x",
-        config=png_config(scenario, "versus_x"),
-    )
+    with input_column:
+        x_grid = input_grid(scenario.x, scenario.windows, scenario.params.padding, link=None, language=language)
+        show_grids({"x": x_grid}, key="versus_x", file_prefix=prefix, columns=1)
     gradient_max = max(float(np.abs(result.grad_input).max()) for result in results) or 1.0
     for column, result, name in zip(st.columns(3), results, ("avg", "max", "adaptive")):
         with column:
             st.markdown(f"`{result.call}`")
-            chart(
-                st,
-                value_heatmap(result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y"),
-                key=f"versus_{name}_y",
-                config=png_config(scenario, f"versus_{name}_y"),
-            )
-            chart(
-                st,
-                grad_input_heatmap(
-                    result.grad_input,
-                    highlight_cells=result.lit_cells,
-                    title="∂L/∂x",
-                    zmax=gradient_max,
-                    language=current_language(),
+            pair = {
+                f"{name}_y": value_grid(
+                    result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", language=language
                 ),
-                key=f"versus_{name}_grad_input",
-                config=png_config(scenario, f"versus_{name}_grad_input"),
-            )
+                f"{name}_grad_input": grad_input_grid(
+                    result.grad_input,
+                    title="∂L/∂x",
+                    link=None,
+                    highlight_cells=result.lit_cells,
+                    zmax=gradient_max,
+                    language=language,
+                ),
+            }
+            show_grids(pair, key=f"versus_{name}", file_prefix=prefix, columns=2)
             st.caption(result.note)
             torch_badge(
                 result.torch_difference <= 1e-10, tr("versus.difference", difference=f"{result.torch_difference:.1e}")
             )
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
-        columns = st.columns(4)
         functions = ("avg_pool2d", "max_pool2d", "adaptive_avg_pool2d")
-        for column, result, name, function in zip(columns, results, ("avg", "max", "adaptive"), functions):
-            chart(
-                column,
-                gradient_heatmap(result.grad_output, tr("versus.grad_output_of", name=function), "dL/dy"),
-                key=f"versus_{name}_grad_output",
-                config=png_config(scenario, f"versus_{name}_grad_output"),
+        more = {
+            f"{name}_grad_output": gradient_grid(
+                result.grad_output, tr("versus.grad_output_of", name=function), "dL/dy", language=language
             )
+            for result, name, function in zip(results, ("avg", "max", "adaptive"), functions)
+        }
         rows, cols = (adaptive_axis_windows(n, out) for n, out in zip(scenario.x.shape, adaptive_size))
         adaptive_coverage = np.outer(rows.membership().sum(0), cols.membership().sum(0))
-        chart(
-            columns[3],
-            value_heatmap(adaptive_coverage, tr("versus.adaptive_coverage"), tr("playground.windows")),
-            key="versus_adaptive_coverage",
-            config=png_config(scenario, "versus_adaptive_coverage"),
+        more["adaptive_coverage"] = value_grid(
+            adaptive_coverage, tr("versus.adaptive_coverage"), tr("playground.windows"), language=language
         )
+        show_grids(more, key="versus_more", file_prefix=prefix, columns=4)
 
 
 require_router()

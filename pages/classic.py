@@ -13,12 +13,12 @@ import io
 import numpy as np
 import streamlit as st
 
-from figures import chart_config, gradient_heatmap, value_heatmap
+from figures import gradient_grid, value_grid
 from pooling import avg_pool2d, avg_pool2d_backward
 from pooling.reference import classic_example, torch_avg_pool2d
 from ui.badges import torch_badge
-from ui.display import chart
-from ui.lang import tr
+from ui.display import show_grids
+from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 
 KERNEL = STRIDE = 2
@@ -58,15 +58,14 @@ def classic_page() -> None:
     grad_output = np.ones_like(y)  # loss = y.sum(), so dL/dy = 1 for every output
     grad_input = avg_pool2d_backward(grad_output, x.shape, KERNEL, STRIDE)
 
-    columns = st.columns(4)
-    figures = [
-        value_heatmap(x, tr("figure.input", rows=4, cols=4), "x"),
-        value_heatmap(y, "y = AvgPool2d(x) (2×2)", "y"),
-        gradient_heatmap(grad_output, "∂L/∂y = 1 (L = y.sum())", "dL/dy"),
-        gradient_heatmap(grad_input, "∂L/∂x = x.grad", "dL/dx"),
-    ]
-    for column, figure, key in zip(columns, figures, ("x", "y", "grad_output", "grad_input")):
-        chart(column, figure, key=f"classic_{key}", config=chart_config(f"avgpool_classic_{key}"))
+    language = current_language()
+    grids = {
+        "x": value_grid(x, tr("figure.input", rows=4, cols=4), "x", language=language),
+        "y": value_grid(y, "y = AvgPool2d(x) (2×2)", "y", language=language),
+        "grad_output": gradient_grid(grad_output, "∂L/∂y = 1 (L = y.sum())", "dL/dy", language=language),
+        "grad_input": gradient_grid(grad_input, "∂L/∂x = x.grad", "dL/dx", language=language),
+    }
+    show_grids(grids, key="classic_grids", file_prefix="avgpool_classic")
 
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.markdown(tr("classic.loss", loss=f"{y.sum():.4f}"))
@@ -104,19 +103,15 @@ def classic_page() -> None:
     st.subheader(tr("classic.article_header"))
     st.markdown(tr("classic.article_text"))
     article_grad = avg_pool2d_backward(ARTICLE_UPSTREAM, (4, 4), KERNEL, STRIDE)
-    _, upstream_col, grad_col, _ = st.columns([1, 2, 2, 1])
-    chart(
-        upstream_col,
-        gradient_heatmap(ARTICLE_UPSTREAM, tr("classic.upstream_title"), "dL/dy", height=400),
-        key="classic_article_upstream",
-        config=chart_config("avgpool_classic_article_upstream"),
-    )
-    chart(
-        grad_col,
-        gradient_heatmap(article_grad, tr("classic.article_grad_title"), "dL/dx", height=400),
-        key="classic_article_grad",
-        config=chart_config("avgpool_classic_article_grad"),
-    )
+    _, middle, _ = st.columns([1, 4, 1])
+    with middle:
+        article = {
+            "article_upstream": gradient_grid(
+                ARTICLE_UPSTREAM, tr("classic.upstream_title"), "dL/dy", language=language
+            ),
+            "article_grad": gradient_grid(article_grad, tr("classic.article_grad_title"), "dL/dx", language=language),
+        }
+        show_grids(article, key="classic_article", file_prefix="avgpool_classic", columns=2)
     st.caption(tr("classic.same_rule"))
 
 

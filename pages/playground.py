@@ -1,8 +1,9 @@
 """The Playground: pick kernel, stride, padding, input and loss; see x, y, dL/dy and dL/dx.
 
 Streamlit reruns this script on every change. The flow of one run: sidebar widgets (bound to
-the URL) -> the numpy core -> figure functions -> ``st.plotly_chart``. A click on a chart
-reruns the script with the clicked cell in ``st.session_state.playground_selected``.
+the URL) -> the numpy core -> grid descriptions (``figures``) -> the grid component. A click
+on a cell lights its windows up in the browser at once and reruns the script with the cell in
+``st.session_state.playground_selected``, which writes the explanation.
 """
 
 from __future__ import annotations
@@ -10,14 +11,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import (
-    IMAGE_COLORSCALE,
-    VALUE_COLORSCALE,
-    grad_input_heatmap,
-    gradient_heatmap,
-    input_heatmap,
-    value_heatmap,
-)
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.plotly_figure import grids_html
 from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.explain import (
@@ -31,23 +26,19 @@ from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.badges import torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import chart, presenting
+from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, png_config, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
-CHARTS = {"x": "input", "y": "output", "grad_output": "output", "grad_input": "input"}
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
-TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the charts go two per row
+TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
 
 
-def _remember_click(chart: str) -> None:
-    """on_select callback: keep the clicked cell, and which tensor it belongs to."""
-    points = st.session_state[f"playground_{chart}"].selection.points
-    if points:
-        point = points[0]
-        st.session_state.playground_selected = (CHARTS[chart], int(point["y"]), int(point["x"]))
+def _remember_click(cell: dict | None) -> None:
+    """The component's callback: keep the clicked cell (None when cleared) for this and later runs."""
+    st.session_state.playground_selected = None if cell is None else (cell["kind"], int(cell["row"]), int(cell["col"]))
 
 
 def _selection(
@@ -87,6 +78,28 @@ def _agreement_text(difference: float, numeric_difference: float | None) -> str:
     return tr("playground.check_both", difference=f"{difference:.1e}", numeric=f"{numeric_difference:.1e}")
 
 
+def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
+    """The four grids of the Playground: x (with padding and windows), y, dL/dy and dL/dx."""
+    x, y, loss = scenario.x, scenario.y, scenario.loss
+    values_scale = "image" if scenario.choice.source == "image" else "value"
+    grids = {
+        "x": input_grid(x, scenario.windows, scenario.params.padding, scale=values_scale, language=language),
+        "y": value_grid(
+            y,
+            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
+            "y",
+            link="output",
+            scale=values_scale,
+            language=language,
+        ),
+        "grad_output": gradient_grid(
+            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "dL/dy", link="output", language=language
+        ),
+        "grad_input": grad_input_grid(scenario.grad_input, language=language),
+    }
+    return grids
+
+
 def playground_page() -> None:
     url = UrlCheck(URL_KEYS | {"numbers", "export"})
     scenario = scenario_from_sidebar(url)
@@ -98,15 +111,6 @@ def playground_page() -> None:
     language = current_language()
 
     selection = _selection(x.shape, y.shape, all_windows)
-    lit_windows: list[Window] = []
-    lit_inputs: list[tuple[int, int]] = []
-    lit_outputs: list[tuple[int, int]] = []
-    if selection is not None:
-        kind, row, col, lit_windows = selection
-        if kind == "input":
-            lit_inputs = [(row, col)]
-        lit_outputs = [(w.out_row, w.out_col) for w in lit_windows]
-
     st.markdown(
         tr(
             "playground.summary",
@@ -119,58 +123,29 @@ def playground_page() -> None:
             value=f"{loss.value:.4g}",
         )
     )
-    # Four charts in a row; large grids get two per row, so that their cells stay readable.
+    # Four grids in a row; large grids go two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
-    per_row, height = (4, 340) if span <= TWO_PER_ROW_ABOVE else (2, 560)
-    values_scale = IMAGE_COLORSCALE if scenario.choice.source == "image" else VALUE_COLORSCALE
-    figures = {
-        "x": input_heatmap(
-            x, all_windows, params.padding, height, lit_windows, lit_inputs, colorscale=values_scale, language=language
-        ),
-        "y": value_heatmap(
-            y,
-            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
-            "y",
-            height,
-            True,
-            lit_outputs,
-            colorscale=values_scale,
-            language=language,
-        ),
-        "grad_output": gradient_heatmap(
-            loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
-            "dL/dy",
-            height,
-            True,
-            highlight_cells=lit_outputs,
-            language=language,
-        ),
-        "grad_input": grad_input_heatmap(
-            grad_input, height, highlight_windows=lit_windows, highlight_cells=lit_inputs, language=language
-        ),
-    }
-    columns = [column for _ in range(4 // per_row) for column in st.columns(per_row)]
-    for column, (name, figure) in zip(columns, figures.items()):
-        chart(
-            column,
-            figure,
-            key=f"playground_{name}",
-            on_select=lambda name=name: _remember_click(name),
-            selection_mode="points",
-            config=png_config(scenario, f"playground_{name}"),
-        )
+    grids = playground_grids(scenario, language)
+    show_grids(
+        grids,
+        key="playground_grids",
+        file_prefix=file_prefix(scenario, "playground"),
+        columns=4 if span <= TWO_PER_ROW_ABOVE else 2,
+        windows=window_axes(all_windows),
+        selection=None if selection is None else dict(zip(("kind", "row", "col"), selection[:3])),
+        on_select=_remember_click,
+    )
 
     if selection is None and presenting():
-        pass  # presentation mode: the teacher explains; the charts speak
+        pass  # presentation mode: the teacher explains; the grids speak
     elif selection is None:
         st.info(tr("playground.hint"), icon=":material/touch_app:")
     elif selection[0] == "output":
-        st.info(explain_output_cell(lit_windows[0], x, y, loss.grad_output, language), icon=":material/call_split:")
+        st.info(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), icon=":material/call_split:")
     else:
-        _, row, col, _ = selection
+        _, row, col, covering = selection
         st.info(
-            explain_input_cell(row, col, lit_windows, loss.grad_output, grad_input, language),
+            explain_input_cell(row, col, covering, loss.grad_output, grad_input, language),
             icon=":material/call_merge:",
         )
 
@@ -201,19 +176,11 @@ def _numbers_section(scenario: Scenario, language: str) -> None:
     divisors = avg_pool2d_divisors(x.shape, **kwargs)
     st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override, language))
     cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
-    left, right, _ = st.columns([1, 1, 2])
-    chart(
-        left,
-        value_heatmap(cover, tr("playground.coverage"), tr("playground.windows")),
-        key="playground_coverage",
-        config=png_config(scenario, "playground_coverage"),
-    )
-    chart(
-        right,
-        value_heatmap(divisors, tr("playground.divisors"), tr("playground.divisor")),
-        key="playground_divisors",
-        config=png_config(scenario, "playground_divisors"),
-    )
+    maps = {
+        "coverage": value_grid(cover, tr("playground.coverage"), tr("playground.windows"), language=language),
+        "divisors": value_grid(divisors, tr("playground.divisors"), tr("playground.divisor"), language=language),
+    }
+    show_grids(maps, key="playground_maps", file_prefix=file_prefix(scenario, "playground"), columns=4)
 
 
 def export_section(scenario: Scenario, language: str) -> None:
@@ -243,6 +210,17 @@ def export_section(scenario: Scenario, language: str) -> None:
         key="export_json",
         icon=":material/data_object:",
         width="stretch",
+    )
+    prefix = file_prefix(scenario, "playground")
+    st.download_button(
+        tr("export.figure"),
+        # Built only when clicked: the HTML page carries all of plotly.js (~5 MB).
+        lambda: grids_html(list(playground_grids(scenario, language).values()), scenario.params.torch_call(), prefix),
+        file_name=f"{prefix}.html",
+        mime="text/html",
+        key="export_figure",
+        icon=":material/insert_chart:",
+        help=tr("export.figure_help"),
     )
     st.caption(tr("export.script_caption"))
     script = pytorch_script(

@@ -7,13 +7,13 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from figures import chart_config, grad_input_heatmap
+from figures import grad_input_grid
 from pooling import avg_pool2d, avg_pool2d_backward
 from scenario.inputs import generated_input, sample_image
 from scenario.losses import loss_for
 from scenario.params import params_from_settings
 from scenario.presets import PRESETS, Preset
-from ui.display import chart, presenting
+from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_title, require_router
 
@@ -49,11 +49,15 @@ def presets_page() -> None:
             with column.container(border=True):
                 st.subheader(preset.title(language))
                 st.markdown(preset.lesson(language))
-                chart(
-                    st,
-                    grad_input_heatmap(preset_gradient(preset), height=300, title="∂L/∂x", language=language),
-                    key=f"preset_{preset.name}",
-                    config=chart_config(f"avgpool_preset_{preset.name.replace(' ', '_')}"),
+                show_grids(
+                    {
+                        "grad_input": grad_input_grid(
+                            preset_gradient(preset), title="∂L/∂x", link=None, language=language
+                        )
+                    },
+                    key=f"preset_{preset.key}",
+                    file_prefix=f"avgpool_preset_{preset.key}",
+                    columns=1,
                 )
                 link = preset_link(preset)
                 links = st.columns(2)

@@ -10,16 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
 from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.presets import PRESETS, PRESETS_BY_KEY
 from scenario.quiz import close_enough, parse_answer, pick_cell
 from ui.controls import URL_KEYS
-from ui.display import chart
+from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, png_config, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
@@ -94,29 +94,30 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
     covering = windows_covering(scenario.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
     language = current_language()
-    figures = [
-        input_heatmap(
+    grids = {
+        "x": input_grid(
             scenario.x,
             scenario.windows,
             scenario.params.padding,
+            link=None,
             highlight_windows=covering,
             highlight_cells=lit,
             language=language,
         ),
-        value_heatmap(scenario.y, "y", "y"),
-        gradient_heatmap(
+        "y": value_grid(scenario.y, "y", "y", language=language),
+        "grad_output": gradient_grid(
             scenario.loss.grad_output,
             f"∂L/∂y ({tr(f'loss.short_{scenario.loss.name}')})",
             "dL/dy",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
+            language=language,
         ),
-    ]
+    }
     if revealed:
-        figures.append(
-            grad_input_heatmap(scenario.grad_input, highlight_windows=covering, highlight_cells=lit, language=language)
+        grids["grad_input"] = grad_input_grid(
+            scenario.grad_input, link=None, highlight_windows=covering, highlight_cells=lit, language=language
         )
-    for index, (column, figure) in enumerate(zip(st.columns(4), figures)):
-        chart(column, figure, key=f"quiz_chart_{index}", config=png_config(scenario, f"quiz_chart_{index}"))
+    show_grids(grids, key="quiz_grids", file_prefix=file_prefix(scenario, "quiz"))
 
 
 def one_cell_question(scenario: Scenario) -> None:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_heatmap, gradient_heatmap, input_heatmap, value_heatmap
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from pooling import avg_pool2d_backward
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
-from ui.display import chart
+from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, png_config, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 SPEEDS = [0.5, 1, 2, 4]  # steps per second
@@ -67,20 +67,35 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
     # Fixed colour ranges: a cell's colour means the same value at every step.
     value_range = (float(y.min()), float(y.max()))
     gradient_max = float(np.abs(scenario.grad_input).max()) or 1.0
-    figures = {
-        "x": input_heatmap(x, scenario.windows, params.padding, highlight_windows=lit_windows, language=language),
-        "y": value_heatmap(
-            np.where(done, y, np.nan), tr("step.forward"), "y", highlight_cells=lit_cells, zrange=value_range
+    grids = {
+        "x": input_grid(
+            x, scenario.windows, params.padding, link=None, highlight_windows=lit_windows, language=language
         ),
-        "grad_output": gradient_heatmap(
-            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "dL/dy", highlight_cells=lit_cells
+        "y": value_grid(
+            np.where(done, y, np.nan),
+            tr("step.forward"),
+            "y",
+            highlight_cells=lit_cells,
+            zrange=value_range,
+            language=language,
         ),
-        "grad_input": grad_input_heatmap(
-            running, highlight_windows=lit_windows, title=tr("step.backward"), zmax=gradient_max, language=language
+        "grad_output": gradient_grid(
+            loss.grad_output,
+            f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
+            "dL/dy",
+            highlight_cells=lit_cells,
+            language=language,
+        ),
+        "grad_input": grad_input_grid(
+            running,
+            title=tr("step.backward"),
+            link=None,
+            highlight_windows=lit_windows,
+            zmax=gradient_max,
+            language=language,
         ),
     }
-    for column, (name, figure) in zip(st.columns(4), figures.items()):
-        chart(column, figure, key=f"step_{name}", config=png_config(scenario, f"step_{name}"))
+    show_grids(grids, key="step_grids", file_prefix=file_prefix(scenario, f"step{step}"))
     if step == total:
         st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
 

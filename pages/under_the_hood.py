@@ -9,25 +9,24 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from figures import gradient_heatmap, input_heatmap, pooling_matrix_heatmap, value_heatmap
+from figures import gradient_grid, input_grid, matrix_grid, value_grid
 from pooling import avg_pool2d_divisors, pooling_matrix
 from pooling.reference import conv_equivalent, torch_avg_pool2d
 from scenario.explain import number
 from ui.badges import torch_badge
 from ui.controls import URL_KEYS
-from ui.display import chart
+from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, png_config, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 MATRIX_MAX_CELLS = 64  # inputs up to 8 x 8: A has at most 64 columns
 
 
-def _remember_row() -> None:
-    points = st.session_state.hood_matrix.selection.points
-    if points:
-        st.session_state.hood_row = int(points[0]["y"])
+def _remember_row(cell: dict | None) -> None:
+    """The component's callback: the clicked row of A (None when cleared)."""
+    st.session_state.hood_row = None if cell is None else int(cell["row"])
 
 
 def _check(label: str, difference: float, tolerance: float = 1e-10) -> None:
@@ -46,27 +45,27 @@ def linear_map_section(scenario: Scenario) -> None:
     st.markdown(tr("hood.linear_text", cells=cells, outputs=outputs, out_cols=y.shape[1], in_cols=x.shape[1]))
     row = st.session_state.get("hood_row")
     row = row if row is not None and 0 <= row < outputs else None
-    cell_pixels = int(np.clip(900 / cells, 14, 40))
     matrix_column, input_column = st.columns([3, 1])
-    chart(
-        matrix_column,
-        pooling_matrix_heatmap(matrix, cell_pixels, row, language),
-        key="hood_matrix",
-        on_select=_remember_row,
-        selection_mode="points",
-        width="content",
-        config=png_config(scenario, "hood_matrix"),
-    )
     window = scenario.windows[row] if row is not None else None
-    with input_column:
-        chart(
-            st,
-            input_heatmap(
-                x, scenario.windows, params.padding, highlight_windows=[window] if window else [], language=language
-            ),
-            key="hood_input",
-            config=png_config(scenario, "hood_input"),
+    with matrix_column:
+        show_grids(
+            {"matrix": matrix_grid(matrix, row, language)},
+            key="hood_matrix",
+            file_prefix=file_prefix(scenario, "hood"),
+            columns=1,
+            selection=None if row is None else {"kind": "matrix", "row": row, "col": 0},
+            on_select=_remember_row,
         )
+    with input_column:
+        x_grid = input_grid(
+            x,
+            scenario.windows,
+            params.padding,
+            link=None,
+            highlight_windows=[window] if window else [],
+            language=language,
+        )
+        show_grids({"x": x_grid}, key="hood_input", file_prefix=file_prefix(scenario, "hood"), columns=1)
         if window is not None:
             columns = np.flatnonzero(matrix[row])
             st.caption(
@@ -142,30 +141,21 @@ def convolution_section(scenario: Scenario) -> None:
             ),
             icon=":material/call_split:",
         )
-        left, middle, right = st.columns(3)
-        chart(
-            left,
-            value_heatmap(
+        language = current_language()
+        gaps = {
+            "divisors": value_grid(
                 divisors,
                 tr("hood.divisors", nominal=nominal),
                 tr("playground.divisor"),
                 highlight_cells=[tuple(c) for c in odd],
+                language=language,
             ),
-            key="hood_divisors",
-            config=png_config(scenario, "hood_divisors"),
-        )
-        chart(
-            middle,
-            gradient_heatmap(y_conv - y, "conv2d − avg_pool2d (y)", "Δy"),
-            key="hood_forward_gap",
-            config=png_config(scenario, "hood_forward_gap"),
-        )
-        chart(
-            right,
-            gradient_heatmap(grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ dL/dx"),
-            key="hood_backward_gap",
-            config=png_config(scenario, "hood_backward_gap"),
-        )
+            "forward_gap": gradient_grid(y_conv - y, "conv2d − avg_pool2d (y)", "Δy", language=language),
+            "backward_gap": gradient_grid(
+                grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ dL/dx", language=language
+            ),
+        }
+        show_grids(gaps, key="hood_gaps", file_prefix=file_prefix(scenario, "hood"), columns=3)
     with st.expander(tr("hood.code"), icon=":material/code:"):
         st.code(inspect.getsource(conv_equivalent), language="python")
 

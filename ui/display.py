@@ -1,22 +1,25 @@
-"""How charts are shown: presentation mode (for a projector) and the colour-blind-safe palette.
+"""How grids are shown: the heatmap-grid component, presentation mode (for a projector) and
+the colour-blind-safe palette.
 
 ``present=1`` in the URL (or the sidebar toggle) collapses the sidebar on load, draws charts
-larger with larger text, folds the rarer controls into "More options" and shortens the
+larger (filling the screen height) with larger text, folds the rarer controls into "More options" and shortens the
 explanations. ``palette=colorblind`` switches to cividis and purple-orange.
 """
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
+from collections.abc import Callable
+from pathlib import Path
+
 import streamlit as st
 
-from figures import restyle
+from figures.grids import with_palette
 from ui.lang import tr, translated_select
 
-__all__ = ["PALETTES", "chart", "display_controls", "presenting"]
+__all__ = ["PALETTES", "display_controls", "presenting", "show_grids"]
 
 PALETTES = ("standard", "colorblind")
-PRESENT_SCALE = 1.35
+COMPONENT = Path(__file__).resolve().parents[1] / "figures" / "component"
 
 
 def presenting() -> bool:
@@ -50,8 +53,58 @@ def display_controls(url) -> None:
     )
 
 
-def chart(container, figure: go.Figure, **kwargs) -> None:
-    """``container.plotly_chart(figure, ...)`` in the current display style."""
-    colorblind = st.session_state.get("palette", st.query_params.get("palette")) == "colorblind"
-    scale = PRESENT_SCALE if presenting() else 1.0
-    container.plotly_chart(restyle(figure, colorblind=colorblind, scale=scale), **kwargs)
+def _palette() -> str:
+    chosen = st.session_state.get("palette", st.query_params.get("palette"))
+    return chosen if chosen in PALETTES else "standard"
+
+
+@st.cache_resource
+def _grids_component():
+    """The heatmap-grid component, registered once per server (figures/component/)."""
+    return st.components.v2.component(
+        "avgpool_grids",
+        html="",
+        css=(COMPONENT / "grids.css").read_text(),
+        js=(COMPONENT / "grids.js").read_text(),
+    )
+
+
+def show_grids(
+    grids: dict[str, dict],
+    *,
+    key: str,
+    file_prefix: str,
+    columns: int = 4,
+    windows: dict | None = None,
+    selection: dict | None = None,
+    on_select: Callable[[dict | None], None] | None = None,
+) -> None:
+    """Draw grid descriptions (``figures.grids``, by name) side by side with the component.
+
+    ``windows`` (``window_axes``) lets a click light up its windows without a round trip;
+    ``on_select`` gets the clicked cell ``{"kind", "row", "col"}`` (None when cleared), in a
+    callback, before the rerun. PNG files are named ``<file_prefix>_<name>.png``.
+    """
+    palette, present = _palette(), presenting()
+    data = {
+        "grids": [
+            {**with_palette(grid, palette), "key": name, "file": f"{file_prefix}_{name}"}
+            for name, grid in grids.items()
+        ],
+        "columns": columns,
+        "axes": windows,
+        "selection": selection,
+        "present": present,
+        "fit_height": present,
+        "text": {
+            "png": tr("grid.png"),
+            "save": tr("grid.save"),
+            "click": tr("figure.click"),
+            "padding": tr("figure.padding_hover"),
+            "keys": tr("grid.keys"),
+        },
+    }
+    callbacks = {}
+    if on_select is not None:
+        callbacks["on_select_change"] = lambda: on_select(st.session_state[key].select)
+    _grids_component()(key=key, data=data, **callbacks)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from figures import chart_config
 from pooling import PoolingError, Window, avg_pool2d, avg_pool2d_backward, check_pool2d_args, windows
 from pooling.geometry import output_size
 from scenario.inputs import InputError
@@ -34,7 +33,7 @@ from ui.display import display_controls
 from ui.lang import current_language, tr, translated_error
 from ui.url import UrlCheck
 
-__all__ = ["Scenario", "png_config", "scenario_from_sidebar"]
+__all__ = ["Scenario", "file_prefix", "scenario_from_sidebar"]
 
 
 @dataclass(frozen=True)
@@ -52,9 +51,9 @@ class Scenario:
     choice: InputChoice  # where x came from (source, size, seed)
 
 
-def png_config(scenario: Scenario, chart: str) -> dict:
-    """Chart config whose camera button saves e.g. ``avgpool_k2x2_s2x2_p0x0_playground_x.png``."""
-    return chart_config(f"avgpool_{scenario.params.slug()}_{chart}")
+def file_prefix(scenario: Scenario, view: str) -> str:
+    """The start of a saved grid's file name: ``avgpool_k2x2_s2x2_p0x0_playground`` (then ``_x.png``)."""
+    return f"avgpool_{scenario.params.slug()}_{view}"
 
 
 def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:

@@ -1,0 +1,460 @@
+// The heatmap-grid component: draws grid descriptions (figures/grids.py) on <canvas>.
+//
+// Streamlit calls the default export on mount and again whenever `data` changes; the DOM
+// built on the first call is kept and updated in place. One call draws every grid of one
+// view side by side. A click, a tap or Enter on a cell lights up its windows at once (the
+// component has the window geometry) and sends the cell to Python, which writes the
+// explanation. No dependencies, nothing fetched.
+
+const WINDOW_COLORS = ["#ff8c00", "#7b2cbf", "#009e73", "#e6007e", "#0072b2", "#8c564b", "#b8a000", "#17becf", "#d62728"];
+const CELL_COLOR = "#111111";
+const OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)";
+const PADDING_FILL = "#e4e4e4";
+const PADDING_TEXT = "#6b6b6b";
+const FOCUS_COLOR = "#1565c0";
+const PNG_SCALE = 3;
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let root = parentElement.querySelector(".grids");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "grids";
+    parentElement.appendChild(root);
+    root.state = { figures: [], focus: {}, send: setTriggerValue };
+    const observer = new ResizeObserver(() => requestAnimationFrame(() => render(root)));
+    observer.observe(root);
+    root.state.observer = observer;
+  }
+  root.state.data = data;
+  root.state.send = setTriggerValue;
+  root.state.selection = data.selection || null;
+  render(root);
+  return () => root.state.observer.disconnect();
+}
+
+// ---------------------------------------------------------------------------------------
+// Layout: one <figure> per grid (title, canvas, colour bar), in a CSS grid.
+
+function render(root) {
+  const { data } = root.state;
+  const wide = root.clientWidth;
+  if (!wide) return;
+  // Phones: at most two grids per row, so x and dL/dx can be seen together.
+  const columns = Math.max(1, Math.min(data.columns, wide < 640 ? 2 : data.columns));
+  root.style.setProperty("--columns", columns);
+  root.classList.toggle("present", !!data.present);
+  while (root.state.figures.length > data.grids.length) root.state.figures.pop().element.remove();
+  while (root.state.figures.length < data.grids.length) root.state.figures.push(makeFigure(root, root.state.figures.length));
+  const gap = data.present ? 20 : 12;
+  const boxWidth = (wide - gap * (columns - 1)) / columns;
+  const maxHeight = availableHeight(root, data, columns);
+  data.grids.forEach((grid, index) => drawFigure(root, root.state.figures[index], grid, boxWidth, maxHeight));
+  root.dataset.selection = JSON.stringify(root.state.selection);
+  root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
+}
+
+function availableHeight(root, data, columns) {
+  // Presentation mode: every grid fits the screen height (no scrolling to see the last row).
+  if (!data.fit_height) return Infinity;
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  const top = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+  const rowsOfGrids = Math.ceil(data.grids.length / columns);
+  const chrome = rowsOfGrids * (data.present ? 96 : 72); // titles and colour bars
+  return Math.max(160, (window.innerHeight - Math.max(top, 0) - chrome - 24) / rowsOfGrids);
+}
+
+function makeFigure(root, index) {
+  const element = document.createElement("figure");
+  element.className = "grid";
+  element.innerHTML =
+    '<figcaption><span class="title"></span><button type="button" class="png"></button></figcaption>' +
+    '<div class="plot"><canvas tabindex="0"></canvas><div class="tip" hidden></div></div>' +
+    '<div class="colorbar" hidden><div class="bar"></div><div class="ticks"><span></span><span></span><span></span></div></div>' +
+    '<div class="live" aria-live="polite"></div>';
+  root.appendChild(element);
+  const figure = { element, index, canvas: element.querySelector("canvas"), tip: element.querySelector(".tip") };
+  const canvas = figure.canvas;
+  canvas.addEventListener("pointermove", (event) => hover(root, figure, event));
+  canvas.addEventListener("pointerleave", () => (figure.tip.hidden = true));
+  canvas.addEventListener("click", (event) => {
+    const cell = cellAt(figure, event);
+    if (cell) select(root, figure, cell);
+    if (event.pointerType === "touch" || !cell) figure.tip.hidden = true;
+  });
+  canvas.addEventListener("keydown", (event) => keyboard(root, figure, event));
+  canvas.addEventListener("blur", () => {
+    delete root.state.focus[figure.index];
+    drawCanvas(root, figure);
+  });
+  element.querySelector(".png").addEventListener("click", () => savePng(root, figure));
+  return figure;
+}
+
+function drawFigure(root, figure, grid, boxWidth, maxHeight) {
+  const { data } = root.state;
+  figure.grid = grid;
+  figure.values = decode(grid.values);
+  figure.element.querySelector(".title").textContent = grid.title;
+  const button = figure.element.querySelector(".png");
+  button.textContent = data.text.png;
+  button.setAttribute("aria-label", data.text.save.replace("{title}", grid.title));
+  button.title = button.getAttribute("aria-label");
+  figure.element.dataset.key = grid.key;
+
+  const present = !!data.present;
+  const tickFont = present ? 16 : 11;
+  const [rows, cols] = grid.extent;
+  const [row0, col0] = grid.origin;
+  const longestTick = Math.max(String(row0).length, String(row0 + rows - 1).length);
+  const left = Math.ceil(tickFont * 0.62 * longestTick) + 8;
+  const top = tickFont + 8;
+  // Every grid of a view gets the same square: a 2x2 y is as large as a 4x4 x, with larger cells.
+  const side = Math.min(boxWidth - left - 2, maxHeight - top, present ? 900 : 520);
+  const cell = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
+  figure.geometry = { left, top, cell, rows, cols, row0, col0, tickFont };
+  figure.labelling = labelFont(grid, cell, present);
+
+  const canvas = figure.canvas;
+  const cssWidth = Math.ceil(left + cell * cols + 2);
+  const cssHeight = Math.ceil(top + cell * rows + 2);
+  const ratio = window.devicePixelRatio || 1;
+  canvas.style.width = cssWidth + "px";
+  canvas.style.height = cssHeight + "px";
+  canvas.width = Math.round(cssWidth * ratio);
+  canvas.height = Math.round(cssHeight * ratio);
+  canvas.setAttribute("role", grid.link ? "application" : "img");
+  canvas.setAttribute("aria-label", grid.description + (grid.link ? ". " + data.text.keys : ""));
+  canvas.tabIndex = grid.link ? 0 : -1;
+  canvas.classList.toggle("clickable", !!grid.link);
+  drawCanvas(root, figure);
+  drawColorbar(figure, grid, !figure.labelling, cssWidth - left);
+}
+
+// The font size at which the longest label fits its cell, or null when it would be smaller
+// than the floor (10 px; 16 px on a projector): fewer labels rather than tiny ones.
+function labelFont(grid, cell, present) {
+  if (!grid.labels) return null;
+  const longest = grid.labels.reduce((length, label) => Math.max(length, label.length), 1);
+  const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longest, 2)), cell * 0.5, present ? 30 : 16);
+  return fit >= (present ? 16 : 10) ? Math.floor(fit) : null;
+}
+
+function drawColorbar(figure, grid, show, width) {
+  const bar = figure.element.querySelector(".colorbar");
+  bar.hidden = !show;
+  if (!show) return;
+  bar.style.width = Math.max(width, 120) + "px";
+  bar.style.marginLeft = figure.geometry.left + "px";
+  const stops = grid.colors.map(([position, color]) => `${color} ${position * 100}%`).join(", ");
+  bar.querySelector(".bar").style.background = `linear-gradient(to right, ${stops})`;
+  const [low, middle, high] = bar.querySelectorAll(".ticks span");
+  low.textContent = formatValue(grid.zmin);
+  middle.textContent = formatValue((grid.zmin + grid.zmax) / 2);
+  high.textContent = formatValue(grid.zmax);
+}
+
+// ---------------------------------------------------------------------------------------
+// Drawing one grid: cells, padding ring, labels, ticks, outlines and highlights.
+
+function drawCanvas(root, figure, target) {
+  const canvas = target || figure.canvas;
+  const context = canvas.getContext("2d");
+  const ratio = target ? PNG_SCALE : window.devicePixelRatio || 1;
+  context.setTransform(ratio, 0, 0, ratio, 0, 0);
+  if (target) context.translate(0, target.titleHeight);
+  else context.clearRect(0, 0, canvas.width, canvas.height);
+  const { grid, values } = figure;
+  const { left, top, cell, rows, cols, row0, col0, tickFont } = figure.geometry;
+  const lookup = colorLookup(grid.colors);
+  const span = grid.zmax - grid.zmin;
+  const gap = cell >= 8 ? 1 : 0;
+  const [padRows, padCols] = grid.padding;
+  const font = figure.labelling;
+  const printed = [];
+  const family = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  if (font) context.font = `${font}px ${family}`;
+  for (let r = 0; r < rows; r++) {
+    const row = r + row0;
+    for (let c = 0; c < cols; c++) {
+      const col = c + col0;
+      const x = left + c * cell;
+      const y = top + r * cell;
+      const inside = row >= 0 && row < grid.rows && col >= 0 && col < grid.cols;
+      if (!inside) {
+        // The padding ring holds zeros for the sum (torch pads with zeros); the ceil_mode
+        // overhang beyond it stays blank.
+        if (row >= -padRows && row < grid.rows + padRows && col >= -padCols && col < grid.cols + padCols) {
+          context.fillStyle = PADDING_FILL;
+          context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
+          if (font) {
+            context.fillStyle = PADDING_TEXT;
+            context.fillText("0", x + cell / 2, y + cell / 2);
+          }
+        }
+        continue;
+      }
+      const value = values[row * grid.cols + col];
+      if (Number.isNaN(value)) continue; // not computed yet (a replay): blank
+      const level = span > 0 ? Math.round(((value - grid.zmin) / span) * 255) : 128;
+      const index = Math.max(0, Math.min(255, level));
+      context.fillStyle = lookup.colors[index];
+      context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
+      if (font) {
+        const label = grid.labels[row * grid.cols + col];
+        context.fillStyle = lookup.dark[index] ? "#ffffff" : "#111111";
+        context.fillText(label, x + cell / 2, y + cell / 2);
+        printed.push(label);
+      }
+    }
+  }
+  drawTicks(context, figure.geometry, family);
+  context.lineJoin = "miter";
+  for (const rectangle of grid.outlines) strokeRectangle(context, figure.geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
+  const highlights = highlightsFor(root, figure);
+  for (const { rectangle, color, width, inset } of highlights) strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
+  const focus = root.state.focus[figure.index];
+  if (focus && !target) {
+    context.setLineDash([4, 3]);
+    strokeRectangle(context, figure.geometry, [focus[0], focus[0] + 1, focus[1], focus[1] + 1], FOCUS_COLOR, 2.5, 0);
+    context.setLineDash([]);
+  }
+  if (!target) {
+    canvas.dataset.font = font ? String(font) : "";
+    canvas.dataset.cell = cell.toFixed(1);
+    canvas.dataset.printed = JSON.stringify(printed);
+    canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
+  }
+}
+
+function drawTicks(context, geometry, family) {
+  const { left, top, cell, rows, cols, row0, col0, tickFont } = geometry;
+  // One index every `step` cells, so that tick labels never crowd (1, 2, 5, 10, ...).
+  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => s * cell >= tickFont * 1.9) || 200;
+  context.fillStyle = "#444444";
+  context.font = `${tickFont}px ${family}`;
+  context.textAlign = "center";
+  context.textBaseline = "middle";
+  for (let c = 0; c < cols; c++) {
+    if ((c + col0) % step === 0) context.fillText(String(c + col0), left + (c + 0.5) * cell, top / 2);
+  }
+  context.textAlign = "right";
+  for (let r = 0; r < rows; r++) {
+    if ((r + row0) % step === 0) context.fillText(String(r + row0), left - 4, top + (r + 0.5) * cell);
+  }
+  context.textAlign = "center";
+}
+
+function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset) {
+  const { left, top, cell, rows, cols, row0, col0 } = geometry;
+  // Clip to the drawn cells (dL/dx has no padding: its windows end at the input's edge).
+  const r0 = Math.max(rowStart, row0), r1 = Math.min(rowStop, row0 + rows);
+  const c0 = Math.max(colStart, col0), c1 = Math.min(colStop, col0 + cols);
+  if (r0 >= r1 || c0 >= c1) return;
+  const shrink = Math.min(inset, cell / 4) + width / 2;
+  context.strokeStyle = color;
+  context.lineWidth = width;
+  context.strokeRect(
+    left + (c0 - col0) * cell + shrink,
+    top + (r0 - row0) * cell + shrink,
+    (c1 - c0) * cell - 2 * shrink,
+    (r1 - r0) * cell - 2 * shrink,
+  );
+}
+
+// What to outline: the description's own highlights, then the current selection. A clicked
+// input cell may sit in several windows: each gets its own colour (and a small inset), and
+// on the output grids the same colour marks the output that window feeds.
+function highlightsFor(root, figure) {
+  const { grid } = figure;
+  const { data, selection } = root.state;
+  const result = [];
+  const thin = grid.cells.length > 0;
+  for (const rectangle of grid.windows) result.push({ rectangle, color: WINDOW_COLORS[0], width: thin ? 2 : 3.5, inset: 0 });
+  for (const [row, col] of grid.cells) result.push({ rectangle: [row, row + 1, col, col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
+  if (!selection || !grid.link) return result;
+  if (selection.kind === "matrix") {
+    if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: WINDOW_COLORS[0], width: 3.5, inset: 0 });
+    return result;
+  }
+  const windows = selectedWindows(data.axes, selection);
+  windows.forEach(({ i, j, rows, cols }, k) => {
+    const color = windows.length > 1 ? WINDOW_COLORS[k % WINDOW_COLORS.length] : WINDOW_COLORS[0];
+    if (grid.link === "input") result.push({ rectangle: [rows[0], rows[1], cols[0], cols[1]], color, width: windows.length > 1 ? 2.5 : 3.5, inset: windows.length > 1 ? (k % 4) * 2 : 0 });
+    else if (selection.kind === "input") result.push({ rectangle: [i, i + 1, j, j + 1], color, width: 3.5, inset: 0 });
+  });
+  if (selection.kind === grid.link) {
+    result.push({ rectangle: [selection.row, selection.row + 1, selection.col, selection.col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
+  }
+  return result;
+}
+
+// The windows a selection involves: an output cell's one window, or every window that
+// covers an input cell (window (i, j) covers rows[i] x cols[j]).
+function selectedWindows(axes, selection) {
+  if (!axes) return [];
+  if (selection.kind === "output") {
+    const rows = axes.rows[selection.row], cols = axes.cols[selection.col];
+    return rows && cols ? [{ i: selection.row, j: selection.col, rows, cols }] : [];
+  }
+  const covering = [];
+  axes.rows.forEach((rows, i) => {
+    if (rows[0] > selection.row || selection.row >= rows[1]) return;
+    axes.cols.forEach((cols, j) => {
+      if (cols[0] <= selection.col && selection.col < cols[1]) covering.push({ i, j, rows, cols });
+    });
+  });
+  return covering;
+}
+
+// ---------------------------------------------------------------------------------------
+// Interaction: hover, click or tap, keyboard.
+
+function cellAt(figure, event) {
+  const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
+  const bounds = figure.canvas.getBoundingClientRect();
+  const c = Math.floor((event.clientX - bounds.left - left) / cell);
+  const r = Math.floor((event.clientY - bounds.top - top) / cell);
+  if (r < 0 || c < 0 || r >= rows || c >= cols) return null;
+  return [r + row0, c + col0];
+}
+
+function inside(grid, [row, col]) {
+  return row >= 0 && col >= 0 && row < grid.rows && col < grid.cols;
+}
+
+function describeCell(root, figure, [row, col]) {
+  const { grid, values } = figure;
+  if (!inside(grid, [row, col])) return root.state.data.text.padding.replace("{row}", row).replace("{col}", col);
+  const value = values[row * grid.cols + col];
+  const shown = Number.isNaN(value) ? "–" : formatValue(value, 6);
+  return `${grid.name}[${row}, ${col}] = ${shown}`;
+}
+
+function hover(root, figure, event) {
+  const cell = cellAt(figure, event);
+  const tip = figure.tip;
+  if (!cell || event.pointerType === "touch") {
+    tip.hidden = true;
+    return;
+  }
+  const clickable = figure.grid.link && inside(figure.grid, cell);
+  tip.textContent = describeCell(root, figure, cell) + (clickable ? ` · ${root.state.data.text.click}` : "");
+  tip.hidden = false;
+  const bounds = figure.canvas.getBoundingClientRect();
+  const x = event.clientX - bounds.left;
+  tip.style.left = Math.min(x + 12, Math.max(0, bounds.width - tip.offsetWidth)) + "px";
+  tip.style.top = event.clientY - bounds.top + 14 + "px";
+}
+
+function select(root, figure, [row, col]) {
+  const { grid } = figure;
+  if (!grid.link || !inside(grid, [row, col])) return;
+  const selection = grid.link === "matrix" ? { kind: "matrix", row, col } : { kind: grid.link, row, col };
+  // Light the windows up now; Python answers with the written explanation.
+  root.state.selection = selection;
+  for (const other of root.state.figures) if (other.grid) drawCanvas(root, other);
+  root.dataset.selection = JSON.stringify(selection);
+  root.dataset.selectedAt = String(performance.now());
+  root.state.send("select", { ...selection, grid: grid.key });
+}
+
+function keyboard(root, figure, event) {
+  const { grid } = figure;
+  if (!grid.link) return;
+  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  const focus = root.state.focus[figure.index] || [0, 0];
+  if (moves[event.key]) {
+    const [dr, dc] = moves[event.key];
+    const next = [Math.max(0, Math.min(grid.rows - 1, focus[0] + dr)), Math.max(0, Math.min(grid.cols - 1, focus[1] + dc))];
+    root.state.focus[figure.index] = next;
+    figure.element.querySelector(".live").textContent = describeCell(root, figure, next);
+    drawCanvas(root, figure);
+    event.preventDefault();
+  } else if (event.key === "Enter" || event.key === " ") {
+    root.state.focus[figure.index] = focus;
+    select(root, figure, focus);
+    event.preventDefault();
+  } else if (event.key === "Escape" && root.state.selection) {
+    root.state.selection = null;
+    for (const other of root.state.figures) if (other.grid) drawCanvas(root, other);
+    root.state.send("select", null);
+  }
+}
+
+// A PNG of one grid with its title, at 3x (sharp on a slide), named after the view.
+function savePng(root, figure) {
+  const { canvas, grid } = figure;
+  const width = parseFloat(canvas.style.width);
+  const height = parseFloat(canvas.style.height);
+  const titleHeight = 28;
+  const target = document.createElement("canvas");
+  target.width = Math.round(Math.max(width, 200) * PNG_SCALE);
+  target.height = Math.round((height + titleHeight) * PNG_SCALE);
+  target.titleHeight = titleHeight;
+  const context = target.getContext("2d");
+  context.scale(PNG_SCALE, PNG_SCALE);
+  context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, target.width, target.height);
+  context.fillStyle = "#111111";
+  context.font = "600 15px system-ui, 'Noto Sans CJK SC', sans-serif";
+  context.textBaseline = "middle";
+  context.fillText(grid.title, 4, titleHeight / 2);
+  drawCanvas(root, figure, target);
+  target.toBlob((blob) => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${grid.file}.png`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }, "image/png");
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers and colours.
+
+function decode({ dtype, b64 }) {
+  const bytes = Uint8Array.from(atob(b64), (character) => character.charCodeAt(0));
+  return dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+}
+
+function formatValue(value, digits = 4) {
+  if (value === 0 || !Number.isFinite(value)) return String(value).replace("-0", "0");
+  const size = Math.abs(value);
+  if (size >= 1e-3 && size < 1e6) return String(Number(value.toPrecision(digits)));
+  return value.toExponential(Math.max(digits - 3, 1)).replace("e+", "e");
+}
+
+const lookups = new Map();
+
+// 256 colours along the scale's stops, and whether each is dark (white text on it).
+function colorLookup(stops) {
+  const key = JSON.stringify(stops);
+  if (lookups.has(key)) return lookups.get(key);
+  const rgb = stops.map(([position, color]) => [position, [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16))]);
+  const colors = [];
+  const dark = [];
+  for (let index = 0; index < 256; index++) {
+    const t = index / 255;
+    let k = 1;
+    while (k < rgb.length - 1 && rgb[k][0] < t) k++;
+    const [p0, c0] = rgb[k - 1];
+    const [p1, c1] = rgb[k];
+    const f = p1 > p0 ? Math.min(1, Math.max(0, (t - p0) / (p1 - p0))) : 0;
+    const mixed = c0.map((channel, n) => Math.round(channel + (c1[n] - channel) * f));
+    colors.push(`rgb(${mixed[0]}, ${mixed[1]}, ${mixed[2]})`);
+    // Relative luminance (WCAG): below ~0.18, white text has the better contrast.
+    const linear = mixed.map((channel) => {
+      const s = channel / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    dark.push(0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2] < 0.18);
+  }
+  const lookup = { colors, dark };
+  lookups.set(key, lookup);
+  return lookup;
+}

@@ -1,0 +1,379 @@
+"""Cell grids (x, y, dL/dy, dL/dx, maps, the pooling matrix) described once, as plain data.
+
+A grid description is a JSON-ready dict: the values, the colour scale, the labels printed in
+the cells, the axis origin (padding reaches below index 0), the outlined pooling windows and
+any highlighted windows or cells. Two renderers draw the same description:
+
+- the heatmap-grid component (``figures/component/``, mounted by ``ui/grids.py``) draws every
+  grid a student interacts with, on ``<canvas>``, in the browser;
+- plotly (``figures/plotly_figure.py``) draws it as a standalone interactive HTML file for
+  slides and handouts (its camera button saves an SVG).
+
+Nothing here imports streamlit or plotly.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import numpy as np
+
+from i18n import text
+from pooling import Window
+
+__all__ = [
+    "COLOR_SCALES",
+    "MAX_LABELLED_SPAN",
+    "cell_labels",
+    "decode_values",
+    "grad_input_grid",
+    "gradient_grid",
+    "input_grid",
+    "matrix_grid",
+    "value_grid",
+    "window_axes",
+    "with_palette",
+]
+
+# [position, colour] stops. Values: sequential blues; gradients: blue below zero, white at
+# zero, red above (ColorBrewer RdBu mid-tones, so a uniform 0.25 is a readable red); images:
+# gray, so pictures look like pictures. The colour-blind palette swaps in cividis and
+# ColorBrewer's PuOr, both readable with the common colour-vision deficiencies.
+COLOR_SCALES = {
+    "standard": {
+        "value": [
+            [0.0, "#f7fbff"],
+            [0.125, "#deebf7"],
+            [0.25, "#c6dbef"],
+            [0.375, "#9ecae1"],
+            [0.5, "#6baed6"],
+            [0.625, "#4292c6"],
+            [0.75, "#2171b5"],
+            [0.875, "#08519c"],
+            [1.0, "#08306b"],
+        ],  # ColorBrewer Blues
+        "gradient": [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#d6604d"]],
+        "image": [[0.0, "#000000"], [1.0, "#ffffff"]],
+    },
+    "colorblind": {
+        "value": [
+            [0.0, "#00224e"],
+            [0.111, "#123570"],
+            [0.222, "#3b496c"],
+            [0.333, "#575d6d"],
+            [0.444, "#707173"],
+            [0.556, "#8a8678"],
+            [0.667, "#a59c74"],
+            [0.778, "#c3b369"],
+            [0.889, "#e1cc55"],
+            [1.0, "#fee838"],
+        ],  # cividis
+        "gradient": [[0.0, "#5e3c99"], [0.25, "#b2abd2"], [0.5, "#f7f7f7"], [0.75, "#fdb863"], [1.0, "#e66101"]],
+        "image": [[0.0, "#000000"], [1.0, "#ffffff"]],
+    },
+}
+MAX_LABELLED_SPAN = 32  # above 32 x 32 cells are too small for any printed value: hover only
+MAX_EXACT_SPAN = 32  # grids up to 32 x 32 travel as float64 (exact hover); larger ones as float32
+
+Cell = tuple[int, int]
+Rectangle = tuple[int, int, int, int]  # row_start, row_stop, col_start, col_stop (stops exclusive)
+
+
+def _encode(values: np.ndarray) -> dict:
+    """Values as base64 little-endian floats (NaN = a blank cell): 5-11 characters a cell
+    instead of ~18 for JSON numbers. float32 above 32 x 32 (hover only, 7 digits)."""
+    dtype = "<f8" if max(values.shape) <= MAX_EXACT_SPAN else "<f4"
+    raw = np.ascontiguousarray(values, dtype=dtype).tobytes()
+    return {"dtype": "f8" if dtype == "<f8" else "f4", "b64": base64.b64encode(raw).decode("ascii")}
+
+
+def decode_values(grid: dict) -> np.ndarray:
+    """The values of a grid description, as a float64 (rows, cols) array.
+
+    >>> decode_values(value_grid(np.array([[1.0, 2.5]]), "y", "y")).tolist()
+    [[1.0, 2.5]]
+    """
+    encoded = grid["values"]
+    dtype = "<f8" if encoded["dtype"] == "f8" else "<f4"
+    flat = np.frombuffer(base64.b64decode(encoded["b64"]), dtype=dtype)
+    return flat.astype(np.float64).reshape(grid["rows"], grid["cols"])
+
+
+def cell_labels(values: np.ndarray) -> list[str] | None:
+    """The text printed in each cell (row-major), or None for grids too large to print.
+
+    4 significant digits on small grids, fewer as grids grow (their cells narrow), and an
+    exponent instead of a run of zeros. The browser prints them only where they fit.
+
+    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6]]))
+    ['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']
+    """
+    span = max(values.shape)
+    if span > MAX_LABELLED_SPAN:
+        return None
+    digits = 4 if span <= 8 else 3 if span <= 16 else 2
+    # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
+    distinct, where = np.unique(values, return_inverse=True)
+    labels = [_label(value, digits) for value in distinct]
+    return [labels[index] for index in where.ravel()]
+
+
+def _label(value: float, digits: int) -> str:
+    if np.isnan(value):  # a cell not computed yet (replays) stays blank
+        return ""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}".replace("-0", "0")
+    size = abs(value)
+    if 1e-2 <= size < 10**digits:
+        # Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
+        for places in range(digits, 0, -1):
+            label = f"{value:.{places}g}"
+            if len(label) <= digits + 3:
+                break
+        return label
+    if 10**digits <= size < 1e6:
+        return f"{value:.0f}"
+    # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
+    label = f"{value:.{max(digits - 2, 0)}e}"
+    return label.replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
+def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:
+    """The colour range: gradients symmetric around 0 (white = no gradient), others min..max."""
+    if zrange is not None:
+        return float(zrange[0]), float(zrange[1])
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return (-1.0, 1.0) if scale == "gradient" else (0.0, 1.0)
+    if scale == "gradient":
+        largest = float(np.abs(finite).max()) or 1.0
+        return -largest, largest
+    return float(finite.min()), float(finite.max())
+
+
+def _rectangles(windows: Sequence[Window]) -> list[list[int]]:
+    return [[w.row_start, w.row_stop, w.col_start, w.col_stop] for w in windows]
+
+
+def _grid(
+    values: np.ndarray,
+    title: str,
+    name: str,
+    scale: str = "value",
+    *,
+    zrange: tuple[float, float] | None = None,
+    origin: Cell = (0, 0),
+    extent: tuple[int, int] | None = None,
+    padding: tuple[int, int] = (0, 0),
+    outlines: Sequence[Window] = (),
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+    link: str | None = None,
+    language: str = "en",
+) -> dict:
+    """The shared description. ``origin`` is the index of the first drawn row and column and
+    ``extent`` how many are drawn (both reach beyond the values for padding and the ceil_mode
+    overhang); ``link`` says which cells a click selects ("input", "output" or "matrix")."""
+    values = np.asarray(values, dtype=np.float64)
+    rows, cols = values.shape
+    zmin, zmax = _range(values, scale, zrange)
+    return {
+        "title": title,
+        "name": name,
+        "rows": rows,
+        "cols": cols,
+        "values": _encode(values),
+        "labels": cell_labels(values),
+        "scale": scale,
+        "colors": COLOR_SCALES["standard"][scale],
+        "zmin": zmin,
+        "zmax": zmax,
+        "origin": list(origin),
+        "extent": list(extent or (rows, cols)),
+        "padding": list(padding),
+        "outlines": _rectangles(outlines),
+        "windows": _rectangles(highlight_windows),
+        "cells": [list(cell) for cell in highlight_cells],
+        "link": link,
+        "description": _describe(values, name, zmin, zmax, scale, language),
+    }
+
+
+def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: str, language: str) -> str:
+    """What a screen reader says about the grid: its name, shape and range."""
+    rows, cols = values.shape
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() == finite.max():
+        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=_label(finite[0], 4))
+    low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
+    return text(language, "grid.describe", name=name, rows=rows, cols=cols, low=_label(low, 4), high=_label(high, 4))
+
+
+def with_palette(grid: dict, palette: str) -> dict:
+    """The same description in another palette (``standard`` or ``colorblind``).
+
+    >>> with_palette(gradient_grid(np.ones((1, 1)), "g"), "colorblind")["colors"][0][1]
+    '#5e3c99'
+    """
+    return {**grid, "colors": COLOR_SCALES[palette][grid["scale"]]}
+
+
+def value_grid(
+    values: np.ndarray,
+    title: str,
+    name: str = "x",
+    *,
+    link: str | None = None,
+    highlight_cells: Sequence[Cell] = (),
+    zrange: tuple[float, float] | None = None,
+    scale: str = "value",
+    language: str = "en",
+) -> dict:
+    """An input or output tensor on a sequential scale (``scale="image"`` for pictures).
+
+    >>> grid = value_grid(np.zeros((2, 3)), "x")
+    >>> grid["rows"], grid["cols"], grid["scale"]
+    (2, 3, 'value')
+    """
+    return _grid(
+        values, title, name, scale, zrange=zrange, highlight_cells=highlight_cells, link=link, language=language
+    )
+
+
+def gradient_grid(
+    values: np.ndarray,
+    title: str,
+    name: str = "dL/dy",
+    *,
+    link: str | None = None,
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+    zmax: float | None = None,
+    language: str = "en",
+) -> dict:
+    """A gradient on a diverging scale centred at 0; ``zmax`` fixes the range to [-zmax, zmax].
+
+    >>> gradient_grid(np.full((2, 2), 0.25), "dL/dx")["zmin"]
+    -0.25
+    """
+    return _grid(
+        values,
+        title,
+        name,
+        "gradient",
+        zrange=(-zmax, zmax) if zmax else None,
+        highlight_windows=highlight_windows,
+        highlight_cells=highlight_cells,
+        link=link,
+        language=language,
+    )
+
+
+def grad_input_grid(
+    grad_input: np.ndarray,
+    *,
+    title: str = "∂L/∂x = x.grad",
+    link: str | None = "input",
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+    zmax: float | None = None,
+    language: str = "en",
+) -> dict:
+    """dL/dx: the input gradient, its cells indexed like x (padding gets no gradient, so
+    highlighted windows are drawn clipped to the input).
+
+    >>> grad_input_grid(np.full((4, 4), 0.25))["link"]
+    'input'
+    """
+    return gradient_grid(
+        grad_input,
+        title,
+        "dL/dx",
+        link=link,
+        highlight_windows=highlight_windows,
+        highlight_cells=highlight_cells,
+        zmax=zmax,
+        language=language,
+    )
+
+
+def _windows_overlap(windows: Sequence[Window]) -> bool:
+    first = windows[0]
+    row_step = next((w.row_start - first.row_start for w in windows if w.row_start != first.row_start), None)
+    col_step = next((w.col_start - first.col_start for w in windows if w.col_start != first.col_start), None)
+    rows_overlap = row_step is not None and row_step < first.row_stop - first.row_start
+    cols_overlap = col_step is not None and col_step < first.col_stop - first.col_start
+    return rows_overlap or cols_overlap
+
+
+MAX_OUTLINED_WINDOWS = 1024  # more outlines than this turn the input into a grey mesh
+
+
+def input_grid(
+    x: np.ndarray,
+    windows: Sequence[Window],
+    padding: tuple[int, int],
+    *,
+    link: str | None = "input",
+    highlight_windows: Sequence[Window] = (),
+    highlight_cells: Sequence[Cell] = (),
+    scale: str = "value",
+    language: str = "en",
+) -> dict:
+    """The input x with its padding drawn as a grey ring of zeros and its pooling windows
+    outlined (when they tile or leave gaps; overlapping outlines would hide the numbers).
+
+    >>> grid = input_grid(np.zeros((2, 2)), [], padding=(1, 1))
+    >>> grid["origin"], grid["extent"], grid["padding"]
+    ([-1, -1], [4, 4], [1, 1])
+    """
+    rows, cols = x.shape
+    pad_rows, pad_cols = padding
+    # The drawing reaches every cell a window touches: the padding, and the ceil_mode overhang.
+    row_stop = max([rows + pad_rows] + [w.row_stop for w in windows])
+    col_stop = max([cols + pad_cols] + [w.col_stop for w in windows])
+    title = text(language, "figure.input", rows=rows, cols=cols)
+    if pad_rows or pad_cols:
+        title += text(language, "figure.input_padding", rows=pad_rows, cols=pad_cols)
+    outlined = 0 < len(windows) <= MAX_OUTLINED_WINDOWS and not _windows_overlap(windows)
+    return _grid(
+        x,
+        title,
+        "x",
+        scale,
+        origin=(-pad_rows, -pad_cols),
+        extent=(row_stop + pad_rows, col_stop + pad_cols),
+        padding=padding,
+        outlines=windows if outlined else (),
+        highlight_windows=highlight_windows,
+        highlight_cells=highlight_cells,
+        link=link,
+        language=language,
+    )
+
+
+def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: str = "en") -> dict:
+    """The pooling matrix A (one row per output, one column per input cell); a click picks a row.
+
+    >>> matrix_grid(np.full((1, 4), 0.25), highlight_row=0)["windows"]
+    [[0, 1, 0, 4]]
+    """
+    rows, cols = matrix.shape
+    grid = _grid(matrix, f"A ({rows}×{cols})", "A", link="matrix", language=language)
+    if highlight_row is not None:
+        grid["windows"] = [[highlight_row, highlight_row + 1, 0, cols]]
+    return grid
+
+
+def window_axes(windows: Sequence[Window]) -> dict:
+    """The windows as two lists of [start, stop): window (i, j) covers rows[i] x cols[j].
+    The component uses them to light up a clicked cell's windows without a round trip.
+
+    >>> from pooling import windows as all_windows
+    >>> window_axes(all_windows((4, 4), 2))
+    {'rows': [[0, 2], [2, 4]], 'cols': [[0, 2], [2, 4]]}
+    """
+    rows = {w.out_row: [w.row_start, w.row_stop] for w in windows}
+    cols = {w.out_col: [w.col_start, w.col_stop] for w in windows}
+    return {"rows": [rows[i] for i in sorted(rows)], "cols": [cols[j] for j in sorted(cols)]}

@@ -1,0 +1,83 @@
+"""The same grid descriptions (``figures.grids``) drawn by plotly, for a standalone file.
+
+The app draws its grids with its own component; plotly serves where a file has to stand on
+its own: ``grids_html`` writes one self-contained, interactive HTML page (plotly.js inlined,
+nothing fetched) whose camera button saves an SVG, for slides and handouts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from figures.grids import decode_values
+
+__all__ = ["grid_figure", "grids_html"]
+
+OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
+HIGHLIGHT_COLOR = "#ff8c00"
+
+
+def _heatmap(grid: dict, colorbar_x: float) -> go.Heatmap:
+    values = decode_values(grid)
+    labels = np.array(grid["labels"], dtype=object).reshape(values.shape) if grid["labels"] else None
+    return go.Heatmap(
+        z=values,
+        x=np.arange(grid["cols"]),
+        y=np.arange(grid["rows"]),
+        colorscale=grid["colors"],
+        zmin=grid["zmin"],
+        zmax=grid["zmax"],
+        showscale=labels is None,  # a colour bar wherever values are not printed
+        colorbar={"x": colorbar_x, "len": 0.8},
+        text=labels,
+        texttemplate="%{text}" if labels is not None else None,
+        hovertemplate=f"{grid['name']}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+
+
+def _outlines(grid: dict) -> list[go.Scatter]:
+    """Window outlines and highlights as line traces (one trace each, None-separated)."""
+    traces = []
+    for rectangles, color, width in ((grid["outlines"], OUTLINE_COLOR, 1.2), (grid["windows"], HIGHLIGHT_COLOR, 3)):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for row0, row1, col0, col1 in rectangles:
+            xs += [col0 - 0.5, col1 - 0.5, col1 - 0.5, col0 - 0.5, col0 - 0.5, None]
+            ys += [row0 - 0.5, row0 - 0.5, row1 - 0.5, row1 - 0.5, row0 - 0.5, None]
+        if xs:
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line={"color": color, "width": width}, hoverinfo="skip"))
+    return traces
+
+
+def grid_figure(grids: list[dict], title: str = "") -> go.Figure:
+    """Grid descriptions side by side as one plotly figure (matrix orientation, square cells).
+
+    >>> from figures.grids import gradient_grid
+    >>> figure = grid_figure([gradient_grid(np.full((2, 2), 0.25), "dL/dx")])
+    >>> figure.data[0].type, figure.data[0].z.shape
+    ('heatmap', (2, 2))
+    """
+    figure = make_subplots(rows=1, cols=len(grids), subplot_titles=[grid["title"] for grid in grids])
+    for index, grid in enumerate(grids, start=1):
+        figure.add_trace(_heatmap(grid, index / len(grids)), row=1, col=index)
+        for trace in _outlines(grid):
+            figure.add_trace(trace, row=1, col=index)
+        row0, col0 = grid["origin"]
+        rows, cols = grid["extent"]
+        anchor = "x" if index == 1 else f"x{index}"
+        figure.update_xaxes(range=[col0 - 0.5, col0 + cols - 0.5], side="top", showgrid=False, row=1, col=index)
+        figure.update_yaxes(range=[row0 + rows - 0.5, row0 - 0.5], scaleanchor=anchor, showgrid=False, row=1, col=index)
+    figure.update_layout(
+        title=title, height=460, width=380 * len(grids), showlegend=False, plot_bgcolor="white", template="plotly_white"
+    )
+    return figure
+
+
+def grids_html(grids: list[dict], title: str, file_name: str) -> str:
+    """A self-contained interactive HTML page of the grids; its camera button saves an SVG."""
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "filename": file_name}}
+    return grid_figure(grids, title).to_html(include_plotlyjs=True, full_html=True, config=config)
