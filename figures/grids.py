@@ -153,7 +153,7 @@ def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -
 
 
 def _rectangles(windows: Sequence[Window]) -> list[list[int]]:
-    return [[w.row_start, w.row_stop, w.col_start, w.col_stop] for w in windows]
+    return [[int(w.row_start), int(w.row_stop), int(w.col_start), int(w.col_stop)] for w in windows]
 
 
 def _grid(
@@ -189,12 +189,13 @@ def _grid(
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
-        "origin": list(origin),
-        "extent": list(extent or (rows, cols)),
-        "padding": list(padding),
+        # Plain ints throughout: the description must be JSON (numpy ints are not).
+        "origin": [int(n) for n in origin],
+        "extent": [int(n) for n in extent or (rows, cols)],
+        "padding": [int(n) for n in padding],
         "outlines": _rectangles(outlines),
         "windows": _rectangles(highlight_windows),
-        "cells": [list(cell) for cell in highlight_cells],
+        "cells": [[int(row), int(col)] for row, col in highlight_cells],
         "link": link,
         "description": _describe(values, name, zmin, zmax, scale, language),
     }
@@ -362,7 +363,7 @@ def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: 
     rows, cols = matrix.shape
     grid = _grid(matrix, f"A ({rows}×{cols})", "A", link="matrix", language=language)
     if highlight_row is not None:
-        grid["windows"] = [[highlight_row, highlight_row + 1, 0, cols]]
+        grid["windows"] = [[int(highlight_row), int(highlight_row) + 1, 0, cols]]
     return grid
 
 
@@ -374,6 +375,6 @@ def window_axes(windows: Sequence[Window]) -> dict:
     >>> window_axes(all_windows((4, 4), 2))
     {'rows': [[0, 2], [2, 4]], 'cols': [[0, 2], [2, 4]]}
     """
-    rows = {w.out_row: [w.row_start, w.row_stop] for w in windows}
-    cols = {w.out_col: [w.col_start, w.col_stop] for w in windows}
+    rows = {w.out_row: [int(w.row_start), int(w.row_stop)] for w in windows}
+    cols = {w.out_col: [int(w.col_start), int(w.col_stop)] for w in windows}
     return {"rows": [rows[i] for i in sorted(rows)], "cols": [cols[j] for j in sorted(cols)]}

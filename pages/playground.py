@@ -26,7 +26,7 @@ from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.badges import torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import presenting, show_grids
+from ui.display import explanation, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
@@ -141,12 +141,11 @@ def playground_page() -> None:
     elif selection is None:
         st.info(tr("playground.hint"), icon=":material/touch_app:")
     elif selection[0] == "output":
-        st.info(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), icon=":material/call_split:")
+        explanation(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), ":material/call_split:")
     else:
         _, row, col, covering = selection
-        st.info(
-            explain_input_cell(row, col, covering, loss.grad_output, grad_input, language),
-            icon=":material/call_merge:",
+        explanation(
+            explain_input_cell(row, col, covering, loss.grad_output, grad_input, language), ":material/call_merge:"
         )
 
     agree, difference, numeric_difference = _agreement(x, loss.grad_output, y, grad_input, params)

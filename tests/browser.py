@@ -4,6 +4,7 @@ driven by Playwright. Fixtures in ``conftest.py`` wrap these for the tests."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -97,27 +98,57 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
         log.close()
 
 
+GRID = ".grids canvas"  # one canvas per grid, in page order (Playwright's CSS pierces shadow roots)
+
+
 def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until a script run has finished (the page title is drawn and the app is idle)
-    and every chart on the page has drawn its SVG."""
+    and every grid on the page is drawn."""
     # An interaction starts a run a moment later: catch it, if it is not over already.
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
-    # Chart containers appear with the script run; plotly draws into them a moment later.
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stElementContainer"].stPrintGraphic')]
-                 .every(container => container.querySelector('.main-svg, img, canvas'))""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)  # plotly finishes laying out its text after the svg appears
+    # Grid components mount with the run's elements and draw in the next animation frame.
+    deadline = time.monotonic() + timeout / 1000
+    canvases = page.locator(GRID)
+    while time.monotonic() < deadline:
+        drawn = canvases.evaluate_all("canvases => canvases.every(canvas => canvas.dataset.geometry)")
+        if drawn:
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(100)
 
 
-def chart_cell_texts(page, index: int) -> list[str]:
-    """The numbers printed in the cells of the index-th chart on the page."""
-    chart = page.locator('[data-testid="stPlotlyChart"]').nth(index)
-    return chart.locator(".heatmaplayer text").all_text_contents()
+def grid_geometry(page, index: int) -> dict:
+    """How the index-th grid on the page is drawn: margins, cell size (px), origin, extent."""
+    return json.loads(page.locator(GRID).nth(index).get_attribute("data-geometry"))
+
+
+def grid_cell_texts(page, index: int) -> list[str]:
+    """The numbers printed in the cells of the index-th grid on the page (row by row)."""
+    return json.loads(page.locator(GRID).nth(index).get_attribute("data-printed") or "[]")
+
+
+def grid_highlights(page, index: int) -> list[list]:
+    """The outlines drawn on the index-th grid: [row_start, row_stop, col_start, col_stop, colour]."""
+    return json.loads(page.locator(GRID).nth(index).get_attribute("data-highlights") or "[]")
+
+
+def cell_centre(page, index: int, row: int, col: int) -> tuple[float, float]:
+    """Where on the page the centre of cell (row, col) of the index-th grid is."""
+    box = page.locator(GRID).nth(index).bounding_box()
+    geometry = grid_geometry(page, index)
+    x = box["x"] + geometry["left"] + (col - geometry["col0"] + 0.5) * geometry["cell"]
+    y = box["y"] + geometry["top"] + (row - geometry["row0"] + 0.5) * geometry["cell"]
+    return x, y
+
+
+def click_cell(page, index: int, row: int, col: int, wait: bool = True) -> None:
+    """Click the centre of cell (row, col) of the index-th grid, then wait for the rerun."""
+    page.mouse.click(*cell_centre(page, index, row, col))
+    if wait:
+        wait_for_app(page)
 
 
 def screenshot(page, name: str) -> Path:
@@ -139,15 +170,3 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
     return path
-
-
-def click_cell(page, chart_index: int, row: int, col: int, extent: tuple[int, int, int, int]) -> None:
-    """Click the centre of cell (row, col) of a heatmap whose axes span ``extent`` =
-    (row_min, row_max, col_min, col_max), then wait for the rerun to finish."""
-    chart = page.locator('[data-testid="stPlotlyChart"]').nth(chart_index)
-    box = chart.locator(".nsewdrag").first.bounding_box()
-    row_min, row_max, col_min, col_max = extent
-    x = box["x"] + (col - col_min + 0.5) / (col_max - col_min + 1) * box["width"]
-    y = box["y"] + (row - row_min + 0.5) / (row_max - row_min + 1) * box["height"]
-    page.mouse.click(x, y)
-    wait_for_app(page)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 
 import numpy as np
 import pytest
 
+from figures.grids import decode_values
 from tests import browser
 
 APP = str(browser.REPO / "app.py")
 
 
 # ---------------------------------------------------------------------------------------
-# AppTest: figures come back as plotly JSON, with arrays as base64 ({"dtype", "bdata", "shape"}).
+# AppTest: the grid component comes back as an unknown element whose JSON is the data it was
+# given ({"grids": [...], ...}); each grid's values travel as base64 floats (figures.grids).
 
 
 def open_app(query: dict[str, str] | None = None, page: str | None = None):
@@ -32,26 +33,22 @@ def open_app(query: dict[str, str] | None = None, page: str | None = None):
     return at
 
 
-def decode_array(value) -> np.ndarray:
-    """A plotly 7 JSON array (plain list or base64 typed array) as numpy."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        if shape:
-            array = array.reshape([int(n) for n in str(shape).split(",")])
-        return array
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
+def grid_components(at) -> list[dict]:
+    """The data of every grid component on the page, in order."""
+    components = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    # Streamlit falls back to sending str(data) when data is not plain JSON: the browser would get a string.
+    assert all(isinstance(component, dict) for component in components), "grid data is not plain JSON"
+    return components
 
 
-def chart_figures(at) -> list[dict]:
-    """The figure JSON of every st.plotly_chart on the page, in order."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def grids_on_page(at) -> list[dict]:
+    """Every grid description drawn on the page, in order (all components, flattened)."""
+    return [grid for component in grid_components(at) for grid in component["grids"]]
 
 
-def heatmap_values(figure: dict) -> np.ndarray:
-    """The z matrix of the figure's heatmap trace."""
-    heatmap = next(trace for trace in figure["data"] if trace["type"] == "heatmap")
-    return decode_array(heatmap["z"]).astype(np.float64)  # whole numbers travel as int16
+def grid_values(grid: dict) -> np.ndarray:
+    """A grid's values as a float64 (rows, cols) array."""
+    return decode_values(grid)
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,11 +10,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 from pooling.reference import torch_avg_pool2d
-from tests.browser import chart_cell_texts, click_cell, screenshot, wait_for_app
+from tests.browser import GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-CHARTS = '[data-testid="stPlotlyChart"]'
 
 
 def _no_exception(page) -> None:
@@ -37,10 +35,10 @@ def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, ap
     page.goto(f"{app_url}/classic")
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 6
+    assert page.locator(GRID).count() == 6
     # The fourth chart is dL/dx: 16 cells, each printed as 0.25.
-    assert chart_cell_texts(page, 3) == ["0.25"] * 16
-    assert chart_cell_texts(page, 2) == ["1"] * 4
+    assert grid_cell_texts(page, 3) == ["0.25"] * 16
+    assert grid_cell_texts(page, 2) == ["1"] * 4
     screenshot(page, "classic-example")
 
 
@@ -48,9 +46,9 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     page.goto(f"{app_url}/?height=6&width=6")
     wait_for_app(page)
     _no_exception(page)
-    assert page.locator(CHARTS).count() >= 4
+    assert page.locator(GRID).count() == 4
     # kernel 2 on 6x6: y and dL/dy are 3x3, x and dL/dx 6x6.
-    assert [len(chart_cell_texts(page, i)) for i in range(4)] == [36, 9, 9, 36]
+    assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 9, 9, 36]
     screenshot(page, "playground-kernel-2")
     slider = page.locator(".st-key-kernel_h input[type='range']")
     slider.focus()
@@ -59,35 +57,41 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     _no_exception(page)
     assert slider.input_value() == "3"
     # kernel 3, stride 3: y and dL/dy are 2x2; every dL/dx cell is 1/9.
-    assert [len(chart_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
-    assert set(chart_cell_texts(page, 3)) == {"0.111"}
+    assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
+    assert set(grid_cell_texts(page, 3)) == {"0.111"}
     screenshot(page, "playground-kernel-3")
 
 
 def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
     page.goto(app_url)
     wait_for_app(page)
-    click_cell(page, 1, 1, 0, (0, 1, 0, 1))  # y[1, 0]
+    click_cell(page, 1, 1, 0)  # y[1, 0]
     _no_exception(page)
     caption = next(text for text in _alerts(page) if "y[1, 0]" in text)
     assert "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5" in caption
     assert "split into 4 shares of 0.25" in caption
-    # The orange window outline is drawn on x and on dL/dx.
+    # The orange window outline is drawn on x and on dL/dx, the cell in black on y and dL/dy.
     for index in (0, 3):
-        chart = page.locator(CHARTS).nth(index)
-        assert chart.locator('path[style*="rgb(255, 140, 0)"]').count() >= 1
+        assert grid_highlights(page, index) == [[2, 4, 0, 2, "#ff8c00"]]
+    for index in (1, 2):
+        assert grid_highlights(page, index) == [[1, 2, 0, 1, "#111111"]]
     screenshot(page, "playground-click-output")
 
 
 def test_playground_click_on_an_input_cell_lists_its_shares(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
     wait_for_app(page)
-    click_cell(page, 3, 2, 2, (0, 4, 0, 4))  # dL/dx[2, 2]
+    click_cell(page, 3, 2, 2)  # dL/dx[2, 2]
     _no_exception(page)
     assert any(
         text.strip().endswith("y[2, 0], y[2, 1], y[2, 2]).") and "dL/dx[2, 2] = 1/9 + 1/9" in text
         for text in _alerts(page)
     ), _alerts(page)
+    # Nine windows cover the centre: each has its own colour, and marks its output in that colour.
+    windows = [h for h in grid_highlights(page, 0) if h[4] != "#111111"]
+    outputs = grid_highlights(page, 1)
+    assert len(windows) == 9 and len({h[4] for h in windows}) == 9
+    assert sorted(h[4] for h in outputs) == sorted(h[4] for h in windows)
     screenshot(page, "playground-click-input")
 
 
@@ -95,8 +99,8 @@ def test_playground_shared_url_reproduces_the_view(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&kernel_w=3&stride_h=1&stride_w=1&height=5&width=5&input=ones")
     wait_for_app(page)
     _no_exception(page)
-    assert len(chart_cell_texts(page, 1)) == 9  # a 3x3 output
-    gradient = chart_cell_texts(page, 3)
+    assert len(grid_cell_texts(page, 1)) == 9  # a 3x3 output
+    gradient = grid_cell_texts(page, 3)
     assert float(gradient[0]) == pytest.approx(1 / 9, abs=1e-3) and gradient[12] == "1"  # corner 1/9, centre 9/9
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
     screenshot(page, "playground-shared-url")
@@ -109,7 +113,7 @@ def test_playground_bad_url_warns_and_keeps_working(page, app_url):
     alerts = " ".join(_alerts(page))
     assert "kernel_h=abc" in alerts and "height=0" in alerts and "loss=<script>" in alerts
     assert page.locator("script:text('alert(1)')").count() == 0
-    assert len(chart_cell_texts(page, 3)) == 16
+    assert len(grid_cell_texts(page, 3)) == 16
     screenshot(page, "playground-bad-url")
 
 
@@ -129,7 +133,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
     page.goto(f"{app_url}/step_by_step?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
     wait_for_app(page)
     _no_exception(page)
-    assert set(chart_cell_texts(page, 3)) == {"0"}
+    assert set(grid_cell_texts(page, 3)) == {"0"}
     slider = page.locator(".st-key-step input[type='range']")
     for step in (1, 2):
         slider.focus()
@@ -139,7 +143,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
         # torch: the gradient of the first `step` outputs only.
         mask = (np.arange(9) < step).reshape(3, 3)
         _, expected = torch_avg_pool2d(np.ones((5, 5)), mask.astype(float), 3, 1)
-        assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
+        assert_allclose(_numbers(grid_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
     assert any(text.startswith("Step 2 of 9: dL/dy[0, 1] = 1, divisor 9") for text in _markdown(page))
     screenshot(page, "step-by-step-2")
 
@@ -154,7 +158,7 @@ def test_step_by_step_play_runs_to_the_end(page, app_url):
     _no_exception(page)
     assert page.locator(".st-key-step input[type='range']").input_value() == "9"
     _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
-    assert_allclose(_numbers(chart_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
+    assert_allclose(_numbers(grid_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
     screenshot(page, "step-by-step-end")
 
 
@@ -162,7 +166,7 @@ def test_under_the_hood_click_a_row_of_a(page, app_url):
     page.goto(f"{app_url}/under_the_hood")
     wait_for_app(page)
     _no_exception(page)
-    click_cell(page, 0, 2, 5, (0, 3, 0, 15))  # row 2 of A (4 x 16)
+    click_cell(page, 0, 2, 5)  # row 2 of A (4 x 16)
     assert any("Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in text for text in _captions(page))
     assert any("A x equals torch's y" in text for text in _alerts(page))
     screenshot(page, "under-the-hood")
@@ -173,7 +177,7 @@ def test_average_vs_max_draws_three_poolings(page, app_url):
     wait_for_app(page)
     _no_exception(page)
     # max pooling of all ones: the first cell of each 2x2 window gets the whole gradient.
-    assert chart_cell_texts(page, 4) == ["1", "0", "1", "0", "0", "0", "0", "0", "1", "0", "1", "0", "0", "0", "0", "0"]
+    assert grid_cell_texts(page, 4) == ["1", "0", "1", "0", "0", "0", "0", "0", "1", "0", "1", "0", "0", "0", "0", "0"]
     assert sum("Matches torch" in text for text in _alerts(page)) == 3
     screenshot(page, "average-vs-max")
 
@@ -186,12 +190,12 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     _no_exception(page)
     question = next(text for text in _markdown(page) if text.startswith("What is ∂L/∂x["))
     assert question  # the asked cell is named
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3  # dL/dx hidden
+    assert page.locator(GRID).count() == 3  # dL/dx hidden
     page.get_by_label("Your answer (a number or a fraction like 1/9)").fill("1/9")
     page.get_by_role("button", name="Check").click()
     wait_for_app(page)
     _no_exception(page)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 4  # revealed
+    assert page.locator(GRID).count() == 4  # revealed
     assert any("Right!" in text or "Not quite:" in text for text in _alerts(page))
     assert page.locator('[data-testid="stMetricValue"]').inner_text() in ("0 / 1", "1 / 1")
     screenshot(page, "quiz")
@@ -217,13 +221,11 @@ def test_playground_downloads_the_tensors(page, app_url):
     _no_exception(page)
 
 
-def test_heatmap_png_download(page, app_url):
+def test_grid_png_download(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(page)
-    chart = page.locator(CHARTS).nth(3)
-    chart.hover()
     with page.expect_download() as download_info:
-        chart.locator('.modebar-btn[data-title^="Download plot"]').click()
+        page.locator(".grids figure").nth(3).get_by_role("button", name="Save ∂L/∂x = x.grad as a PNG image").click()
     download = download_info.value
     assert download.suggested_filename == "avgpool_k3x3_s1x1_p0x0_playground_grad_input.png"
     from PIL import Image
@@ -231,22 +233,9 @@ def test_heatmap_png_download(page, app_url):
     with Image.open(download.path()) as image:
         assert image.format == "PNG"
         assert image.width >= 3 * 200  # drawn at 3x: sharp on a slide
-
-
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
-def test_presentation_mode_on_a_projector(chromium, app_url, width, height):
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto(f"{app_url}/?present=1&kernel_h=3&stride_h=1&height=5&width=5&palette=colorblind")
-    wait_for_app(page)
-    _no_exception(page)
-    # The sidebar starts folded away; the four charts fill the width.
-    assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
-    boxes = [page.locator(CHARTS).nth(i).bounding_box() for i in range(4)]
-    assert boxes[3]["x"] + boxes[3]["width"] <= width
-    assert len({round(box["y"]) for box in boxes}) == 1  # one row
-    screenshot(page, f"presentation-{width}x{height}")
-    context.close()
+        # The picture holds the red of the gradient (every cell of dL/dx is positive here).
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert max(colours)[1] != (255, 255, 255) or any(r > 200 and g < 170 for _, (r, g, b) in colours)
 
 
 def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, app_url):
@@ -267,10 +256,10 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, 
     wait_for_app(second)
     # The first: kernel 3 on arange 6x6 with loss sum -> every cell covered once gets 1/9.
     assert first.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
-    assert set(chart_cell_texts(first, 3)) == {"0.111"}
+    assert set(grid_cell_texts(first, 3)) == {"0.111"}
     # The second: still kernel 2, now the mean loss -> 1/9 per output, 1/36 per cell.
     assert second.locator(".st-key-kernel_h input[type='range']").input_value() == "2"
-    assert set(chart_cell_texts(second, 3)) == {"0.0278"}
+    assert set(grid_cell_texts(second, 3)) == {"0.0278"}
     assert "input=ones" in second.url and "input=ones" not in first.url
     for page in (first, second):
         _no_exception(page)
@@ -300,4 +289,4 @@ def test_a_preset_link_inside_the_app_opens_the_preset_not_the_old_settings(page
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
     assert page.locator(".st-key-height input[type='range']").input_value() == "5"
     assert any("Overlapping windows:" in alert for alert in _alerts(page))
-    assert chart_cell_texts(page, 3)[12] == "1"  # the centre collects 9 shares of 1/9
+    assert grid_cell_texts(page, 3)[12] == "1"  # the centre collects 9 shares of 1/9

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import APP, chart_figures, heatmap_values
+from tests.conftest import APP, grid_values, grids_on_page
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def at() -> AppTest:
 
 
 def _four_heatmaps(at: AppTest) -> list[np.ndarray]:
-    return [heatmap_values(figure) for figure in chart_figures(at)[:4]]
+    return [grid_values(figure) for figure in grids_on_page(at)[:4]]
 
 
 def test_classic_page_shows_the_four_tensors(at):
@@ -55,7 +55,7 @@ def test_a_new_x_changes_x_but_not_the_gradient(at):
 
 
 def test_the_articles_first_printout_is_explained_by_a_non_uniform_upstream_gradient(at):
-    upstream, article_grad = (heatmap_values(figure) for figure in chart_figures(at)[4:6])
+    upstream, article_grad = (grid_values(figure) for figure in grids_on_page(at)[4:6])
     _, torch_grad_input = torch_avg_pool2d(np.zeros((4, 4)), upstream, 2, 2)
     assert_array_equal(article_grad, torch_grad_input)
     # The numbers the article printed first.

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from tests.conftest import chart_figures, open_app
-
-
-def _heatmaps(figure: dict) -> list[dict]:
-    return [trace for trace in figure["data"] if trace["type"] == "heatmap" and trace.get("name") != "padding"]
+from tests.conftest import grid_components, grids_on_page, open_app
 
 
 def test_presentation_mode_draws_larger_charts_and_folds_rare_controls():
     normal = open_app()
     present = open_app({"present": "1"})
     assert not present.warning  # present is a known parameter
-    assert chart_figures(present)[0]["layout"]["height"] > chart_figures(normal)[0]["layout"]["height"]
+    # The component draws larger text and fits the grids to the screen height (checked in Chromium).
+    assert grid_components(present)[0]["present"] and grid_components(present)[0]["fit_height"]
+    assert not grid_components(normal)[0]["present"]
     assert any(expander.label == "More options" for expander in present.sidebar.expander)
     assert not any(expander.label == "More options" for expander in normal.sidebar.expander)
     assert present.toggle(key="present").value is True
@@ -31,8 +29,9 @@ def test_presentation_toggle_keeps_every_control_value():
 
 def test_colorblind_palette():
     at = open_app({"palette": "colorblind"})
-    x, _, _, grad_input = (_heatmaps(figure)[0] for figure in chart_figures(at)[:4])
-    assert x["colorscale"][0][1] != "rgb(247,251,255)"  # not Blues
-    assert grad_input["colorscale"][0][1] == "#5e3c99"  # purple-orange, centred at 0
+    x, _, _, grad_input = grids_on_page(at)[:4]
+    assert x["colors"][0][1] == "#00224e"  # cividis, not Blues
+    assert grad_input["colors"][0][1] == "#5e3c99"  # purple-orange, centred at 0
+    assert grad_input["zmin"] == -grad_input["zmax"]
     normal = open_app()
-    assert _heatmaps(chart_figures(normal)[3])[0]["colorscale"][0][1] == "#2166ac"
+    assert grids_on_page(normal)[3]["colors"][0][1] == "#2166ac"

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import chart_figures, heatmap_values, open_app
+from tests.conftest import grid_values, grids_on_page, open_app
 
 # Run the generated script as it is, then dump what it computed, for comparison.
 HARNESS = (
@@ -77,7 +77,7 @@ def _script(at: AppTest) -> str:
 )
 def test_the_generated_script_reproduces_the_view(query, tmp_path):
     at = _open(query)
-    _, y, _, grad_input = (heatmap_values(figure) for figure in chart_figures(at)[:4])
+    _, y, _, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
     path = tmp_path / "reproduce.py"
     path.write_text(_script(at))
     run = subprocess.run(
@@ -102,5 +102,12 @@ def test_small_inputs_are_written_out_and_large_ones_use_the_seed():
 def test_download_buttons_are_offered():
     at = _open({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5"})
     labels = {button.proto.label for button in at.get("download_button")}
-    assert labels == {"x.csv", "y.csv", "grad_output.csv", "grad_input.csv", "all.json"}
+    assert labels == {
+        "x.csv",
+        "y.csv",
+        "grad_output.csv",
+        "grad_input.csv",
+        "all.json",
+        "grids.html: the four grids as one interactive page",
+    }
     # The files themselves are downloaded in Chromium (tests/test_browser.py).

@@ -1,51 +1,95 @@
-"""The figures skip plotly's validation when the app builds them (it is a third of their
-cost); here every kind of figure is validated in full, so that a misspelt property fails."""
+"""Grid descriptions (figures/grids.py): what the component and the plotly export draw."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from numpy.testing import assert_array_equal
 
 from figures import (
-    grad_input_heatmap,
-    gradient_heatmap,
-    input_heatmap,
-    pooling_matrix_heatmap,
-    restyle,
-    value_heatmap,
+    cell_labels,
+    decode_values,
+    grad_input_grid,
+    gradient_grid,
+    input_grid,
+    matrix_grid,
+    value_grid,
+    window_axes,
+    with_palette,
 )
+from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
 
 X = np.arange(25.0).reshape(5, 5)
 WINDOWS = windows(X.shape, 3, 2, 1)
-FIGURES = {
-    "value": lambda: value_heatmap(X, "x", "x", 340, True, [(1, 1)], zrange=(0, 24)),
-    "value, large": lambda: value_heatmap(np.random.default_rng(0).random((70, 70)), "x"),
-    "gradient": lambda: gradient_heatmap(X - 12, "g", "dL/dy", 340, True, WINDOWS[:2], [(0, 0)], zmax=12),
-    "grad_input": lambda: grad_input_heatmap(X / 25, 560, WINDOWS[:1], [(2, 2)], language="zh"),
-    "input, padded": lambda: input_heatmap(X, WINDOWS, (1, 1), 340, WINDOWS[:1], [(0, 0)], language="zh"),
-    "input, tiled": lambda: input_heatmap(X[:4, :4], windows((4, 4), 2), (0, 0)),
-    "pooling matrix": lambda: pooling_matrix_heatmap(pooling_matrix((4, 4), 2), 30, highlight_row=1),
-    "presentation, colour-blind": lambda: restyle(gradient_heatmap(X, "g"), colorblind=True, scale=1.35),
+GRIDS = {
+    "value": lambda: value_grid(X, "x", "x", link="output", highlight_cells=[np.array([1, 1])], zrange=(0, 24)),
+    "value, large": lambda: value_grid(np.random.default_rng(0).random((70, 70)), "x"),
+    "gradient": lambda: gradient_grid(X - 12, "g", "dL/dy", highlight_windows=WINDOWS[:2], zmax=12),
+    "grad_input": lambda: grad_input_grid(X / 25, highlight_windows=WINDOWS[:1], language="zh"),
+    "input, padded": lambda: input_grid(X, WINDOWS, (1, 1), highlight_cells=[(0, 0)], language="zh"),
+    "input, tiled": lambda: input_grid(X[:4, :4], windows((4, 4), 2), (0, 0)),
+    "pooling matrix": lambda: matrix_grid(pooling_matrix((4, 4), 2), highlight_row=1),
+    "colour-blind": lambda: with_palette(gradient_grid(X, "g"), "colorblind"),
 }
 
 
-@pytest.mark.parametrize("name", FIGURES)
-def test_every_figure_is_valid_plotly(name):
-    figure = FIGURES[name]()
-    validated = go.Figure(figure.to_dict())  # raises ValueError on any invalid property
-    assert len(validated.data) == len(figure.data) and validated.layout.height == figure.layout.height
+@pytest.mark.parametrize("name", GRIDS)
+def test_every_grid_round_trips_its_values_and_draws_in_plotly(name):
+    grid = GRIDS[name]()
+    assert json.loads(json.dumps(grid)) == grid  # plain JSON: Streamlit sends it to the browser as is
+    values = decode_values(grid)
+    assert values.shape == (grid["rows"], grid["cols"])
+    # The plotly rendering of the same description is valid plotly (raises on a bad property).
+    figure = grid_figure([grid])
+    go.Figure(figure.to_dict())
+    assert_array_equal(figure.data[0].z, values)
 
 
-def test_an_invalid_property_would_be_caught():
-    with pytest.raises(ValueError):
-        go.Figure({"data": [{"type": "heatmap", "zmidd": 0}], "layout": {}})
+def test_values_travel_exactly_up_to_32x32_and_as_float32_beyond():
+    small = np.random.default_rng(1).normal(size=(32, 32))
+    assert_array_equal(decode_values(value_grid(small, "x")), small)
+    large = np.random.default_rng(1).normal(size=(33, 33))
+    assert_array_equal(decode_values(value_grid(large, "x")), large.astype(np.float32))
 
 
-def test_values_are_printed_only_where_they_fit():
-    small = value_heatmap(np.full((4, 4), 123456.0), "x")  # 51 px cells: six digits fit
-    crowded = value_heatmap(np.full((21, 21), 123456.0), "x", height=560)  # 22 px cells: they do not
-    ones = value_heatmap(np.ones((21, 21)), "x", height=560)  # a single digit fits
-    assert small.data[0].texttemplate == "%{text}" and ones.data[0].texttemplate == "%{text}"
-    assert crowded.data[0].texttemplate is None and crowded.data[0].text is None
+def test_nan_cells_stay_blank():
+    grid = value_grid(np.array([[1.0, np.nan]]), "y")
+    assert np.isnan(decode_values(grid)[0, 1]) and grid["labels"] == ["1", ""]
+    assert (grid["zmin"], grid["zmax"]) == (1.0, 1.0)
+
+
+def test_gradient_range_is_symmetric_and_labels_stop_above_32x32():
+    grid = gradient_grid(np.array([[0.25, -1.0]]), "g")
+    assert (grid["zmin"], grid["zmax"]) == (-1.0, 1.0)
+    assert cell_labels(np.zeros((33, 33))) is None and len(cell_labels(np.zeros((32, 32)))) == 1024
+
+
+def test_input_grid_reaches_the_padding():
+    padded = input_grid(X, WINDOWS, (1, 1))
+    assert padded["origin"] == [-1, -1] and padded["extent"] == [7, 7]
+    assert padded["outlines"] == []  # kernel 3, stride 2: windows overlap, no outlines
+    tiled = input_grid(X[:4, :4], windows((4, 4), 2), (0, 0))
+    assert tiled["outlines"] == [[0, 2, 0, 2], [0, 2, 2, 4], [2, 4, 0, 2], [2, 4, 2, 4]]
+
+
+def test_window_axes_give_each_window_as_rows_times_columns():
+    axes = window_axes(WINDOWS)
+    for window in WINDOWS:
+        assert axes["rows"][window.out_row] == [window.row_start, window.row_stop]
+        assert axes["cols"][window.out_col] == [window.col_start, window.col_stop]
+
+
+def test_descriptions_for_screen_readers_in_both_languages():
+    assert gradient_grid(np.full((4, 4), 0.25), "t", "dL/dx")["description"] == "dL/dx, 4 by 4, every cell 0.25"
+    assert value_grid(X, "t", "x")["description"] == "x, 5 by 5, from 0 to 24"
+    assert value_grid(X, "t", "x", language="zh")["description"] == "x，5 行 5 列，取值从 0 到 24"
+
+
+def test_the_html_export_is_self_contained_and_saves_svg():
+    page = grids_html([value_grid(X, "x", "x"), grad_input_grid(X / 9)], "nn.AvgPool2d(kernel_size=2)", "avgpool_x")
+    assert page.startswith("<!doctype html>") and '"format": "svg"' in page and "avgpool_x" in page
+    assert "<script src=" not in page  # plotly.js is inlined: the file works offline

@@ -45,7 +45,7 @@ def test_both_languages_have_the_same_keys_and_placeholders():
 
 
 # Entries that read the same in both languages: formulas and names.
-SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange"}
+SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange", "grid.png"}
 
 
 def test_every_chinese_entry_is_translated():
@@ -130,7 +130,7 @@ NAMES = {
     "nan", "inf", "none", "arange", "extra", "max", "mathrm",
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
-IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\([^)]*\))+|\w+(?:[._]\w+)+|\w*\d\w*|%\{\w+[^}]*\}|<[^>]+>")
+IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\([^)]*\))+|\w+(?:[._]\w+)+|\w*\d\w*|%?\{\w+[^}]*\}|<[^>]+>")
 
 
 def english_words(shown: str) -> list[str]:
@@ -152,7 +152,7 @@ def _walk(node):
 
 def visible_texts(at) -> list[str]:
     """Every string the page shows: titles, text, alerts, labels, help, options, placeholders,
-    chart titles and hover texts, the words inside formulas (not code blocks)."""
+    grid titles, descriptions and hover words, the words inside formulas (not code blocks)."""
     shown = []
     for node in _walk(at._tree):
         proto = getattr(node, "proto", None)
@@ -161,10 +161,10 @@ def visible_texts(at) -> list[str]:
         if type(node).__name__ == "Latex":
             shown += re.findall(r"\\text\{([^}]*)\}", proto.body)
             continue
-        if type(node).__name__ == "UnknownElement" and proto.spec:
-            figure = json.loads(proto.spec)
-            shown.append(figure["layout"].get("title", {}).get("text", ""))
-            shown += [trace.get("hovertemplate", "") for trace in figure["data"]]
+        if type(node).__name__ == "UnknownElement" and getattr(proto, "json", ""):
+            component = json.loads(proto.json)  # the grid component: titles, descriptions, its words
+            shown += [grid["title"] for grid in component["grids"]] + [g["description"] for g in component["grids"]]
+            shown += list(component["text"].values())
             continue
         for name in ("body", "label", "help", "placeholder"):
             if name in proto.DESCRIPTOR.fields_by_name and getattr(proto, name):

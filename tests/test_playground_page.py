@@ -7,7 +7,6 @@ y and dL/dx from that x and dL/dy with torch, and compares.
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -16,7 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import chart_figures, decode_array, heatmap_values, open_app
+from tests.conftest import grid_components, grid_values, grids_on_page, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -32,7 +31,7 @@ def at() -> AppTest:
 
 def _view(at: AppTest) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """x, y, dL/dy and dL/dx as the page drew them."""
-    x, y, grad_output, grad_input = (heatmap_values(figure) for figure in chart_figures(at)[:4])
+    x, y, grad_output, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
     return x, y, grad_output, grad_input
 
 
@@ -62,14 +61,15 @@ def test_default_view_is_the_classic_rule_on_a_readable_input(at):
 def test_the_expanders_are_lazy_and_open_from_the_link():
     """Closed, "The numbers behind the picture" and "Export" cost nothing: no charts, no code."""
     closed = open_app()
-    assert len(chart_figures(closed)) == 4 and not closed.code and not closed.get("download_button")
+    assert len(grids_on_page(closed)) == 4 and not closed.code and not closed.get("download_button")
     numbers = open_app({"numbers": "true"})
     assert not numbers.warning
     assert any("H_out = floor((4 + 2*0 - 2) / 2) + 1 = 2" in item.value for item in numbers.markdown)
-    coverage, divisors = (heatmap_values(figure) for figure in chart_figures(numbers)[4:6])
-    assert_array_equal(coverage, np.ones((4, 4))) and assert_array_equal(divisors, np.full((2, 2), 4))
+    coverage, divisors = (grid_values(figure) for figure in grids_on_page(numbers)[4:6])
+    assert_array_equal(coverage, np.ones((4, 4)))
+    assert_array_equal(divisors, np.full((2, 2), 4))
     export = open_app({"export": "true"})
-    assert len(export.get("download_button")) == 5 and export.code[0].value.startswith('"""nn.AvgPool2d(')
+    assert len(export.get("download_button")) == 6 and export.code[0].value.startswith('"""nn.AvgPool2d(')
 
 
 def test_the_classic_source_reproduces_the_article(at):
@@ -151,7 +151,7 @@ def test_bad_csv_uploads_are_explained(at, data, message):
     at.selectbox(key="input").set_value("csv").run()
     _upload(at, "csv_file", "bad.csv", data, "text/csv")
     assert message in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not at.get("bidi_component")
     # The page stays usable: switch back to a generated input.
     at.selectbox(key="input").set_value("ones").run()
     assert not at.error and not at.exception
@@ -289,7 +289,7 @@ def test_kernel_one_offers_no_padding(at):
 def test_kernel_larger_than_the_input_is_explained(at):
     at.slider(key="kernel_h").set_value(5).run()
     assert "kernel 5 is larger than the padded input in height (4 + 2*0 = 4)" in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not at.get("bidi_component")
     at.slider(key="kernel_h").set_value(3).run()
     _assert_matches_torch(at, kernel_size=3, stride=3)
 
@@ -366,14 +366,11 @@ def test_clicked_output_cell_is_explained_and_highlighted(at):
         "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5; "
         "its gradient 1 is split into 4 shares of 0.25." in at.info[0].value
     )
-    x_figure = chart_figures(at)[0]
-    highlight = next(
-        trace
-        for trace in x_figure["data"]
-        if trace.get("name") == "highlighted windows" and trace["line"]["width"] == 4
-    )
-    xs, ys = decode_array(highlight["x"]), decode_array(highlight["y"])
-    assert (np.nanmin(ys), np.nanmax(ys), np.nanmin(xs), np.nanmax(xs)) == (1.5, 3.5, -0.5, 1.5)
+    # The component lights the window up from the selection and the window geometry it is sent.
+    component = grid_components(at)[0]
+    assert component["selection"] == {"kind": "output", "row": 1, "col": 0}
+    assert component["axes"]["rows"][1] == [2, 4] and component["axes"]["cols"][0] == [0, 2]
+    assert [grid["link"] for grid in component["grids"]] == ["input", "output", "output", "input"]
 
 
 def test_clicked_input_cell_lists_its_shares(at):
@@ -402,21 +399,18 @@ def test_defaults_table_matches_the_widgets(at):
         assert at.session_state[key] == DEFAULTS[key], key
 
 
-def test_camera_button_saves_a_sharp_png_with_a_telling_name(at):
-    config = json.loads(at.get("plotly_chart")[3].proto.config)
-    assert config["toImageButtonOptions"] == {
-        "format": "png",
-        "filename": "avgpool_k2x2_s2x2_p0x0_playground_grad_input",
-        "scale": 3,
-    }
-    assert "zoom2d" in config["modeBarButtonsToRemove"]
+def test_png_downloads_have_telling_names(at):
+    files = [grid["file"] for grid in grids_on_page(at)]
+    assert files[3] == "avgpool_k2x2_s2x2_p0x0_playground_grad_input"
+    at.slider(key="kernel_h").set_value(3).run()
+    assert grids_on_page(at)[0]["file"] == "avgpool_k3x3_s3x3_p0x0_playground_x"
 
 
 def test_pictures_are_drawn_in_gray(at):
     at.selectbox(key="input").set_value("image").run()
-    x_trace, y_trace = (chart_figures(at)[i]["data"][0] for i in (0, 1))
-    assert x_trace["colorscale"][0][1].replace(" ", "") == "rgb(0,0,0)"  # black for 0, white for the top
-    assert y_trace["colorscale"] == x_trace["colorscale"]
+    x_grid, y_grid = grids_on_page(at)[:2]
+    assert x_grid["colors"][0][1] == "#000000" and x_grid["colors"][-1][1] == "#ffffff"  # black 0, white top
+    assert y_grid["colors"] == x_grid["colors"]
     assert any("A built-in sample picture" in caption.value for caption in at.caption)
 
 
@@ -424,4 +418,4 @@ def test_bad_expander_values_in_the_url_are_named():
     at = open_app({"numbers": "maybe", "export": "1"})
     warnings = " ".join(warning.value for warning in at.warning)
     assert "numbers=maybe" in warnings and "export=1" in warnings
-    assert len(chart_figures(at)) == 4 and not at.code  # both stay closed, the page works
+    assert len(grids_on_page(at)) == 4 and not at.code  # both stay closed, the page works

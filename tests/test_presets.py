@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from pooling.reference import torch_avg_pool2d
 from scenario.params import params_from_settings
 from scenario.presets import PRESETS
-from tests.conftest import APP, chart_figures, heatmap_values, open_app
+from tests.conftest import APP, grid_values, grids_on_page, open_app
 from ui.controls import widget_values
 
 CLAIMS = {
@@ -39,7 +39,7 @@ def test_every_preset_has_a_checked_claim():
 def test_preset_link_opens_a_view_that_teaches_its_lesson(preset):
     at = _open_link(preset.settings)
     assert not at.warning and not at.error
-    x, y, grad_output, grad_input = (heatmap_values(figure) for figure in chart_figures(at)[:4])
+    x, y, grad_output, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
     kwargs = params_from_settings(widget_values(preset.settings)).kwargs()
     torch_y, torch_grad = torch_avg_pool2d(x, grad_output, **kwargs)
     assert_allclose(y, torch_y, rtol=1e-12, atol=1e-12)
@@ -51,10 +51,10 @@ def test_presets_page_previews_match_the_links():
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/presets.py").run()
     assert not at.exception
-    previews = [heatmap_values(figure) for figure in chart_figures(at)]
+    previews = [grid_values(figure) for figure in grids_on_page(at)]
     assert len(previews) == len(PRESETS)
     for preset, preview in zip(PRESETS, previews):
-        linked = heatmap_values(chart_figures(_open_link(preset.settings))[3])
+        linked = grid_values(grids_on_page(_open_link(preset.settings))[3])
         assert_allclose(preview, linked, rtol=0, atol=0, err_msg=preset.name)
 
 

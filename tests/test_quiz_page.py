@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from pooling.reference import torch_avg_pool2d
 from scenario.presets import PRESETS
 from scenario.quiz import parse_answer
-from tests.conftest import chart_figures, heatmap_values, open_app
+from tests.conftest import grid_values, grids_on_page, open_app
 from ui.controls import widget_values
 
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]
@@ -24,8 +24,8 @@ def _asked_cell(at: AppTest) -> tuple[int, int]:
 
 
 def _torch_grad(at: AppTest, **params) -> np.ndarray:
-    figures = chart_figures(at)
-    x, grad_output = heatmap_values(figures[0]), heatmap_values(figures[2])
+    figures = grids_on_page(at)
+    x, grad_output = grid_values(figures[0]), grid_values(figures[2])
     return torch_avg_pool2d(x, grad_output, **params)[1]
 
 
@@ -42,7 +42,7 @@ def test_a_right_answer_scores():
     _answer(at, f"{truth:.4f}")
     assert at.success[0].value.startswith("**Right!**")
     assert at.metric[0].value == "1 / 1"
-    assert len(chart_figures(at)) == 4  # dL/dx is revealed
+    assert len(grids_on_page(at)) == 4  # dL/dx is revealed
 
 
 def test_a_wrong_answer_shows_the_breakdown_and_counts_once():
@@ -55,7 +55,7 @@ def test_a_wrong_answer_shows_the_breakdown_and_counts_once():
 
 def test_reveal_without_answering():
     at = _open()
-    assert len(chart_figures(at)) == 3  # dL/dx hidden until revealed
+    assert len(grids_on_page(at)) == 3  # dL/dx hidden until revealed
     next(b for b in at.button if b.label == "Reveal").click().run()
     assert at.info[0].value.startswith("The answer is 0.25.")
     assert at.metric[0].value == "0 / 1"
@@ -119,7 +119,7 @@ def test_large_inputs_are_refused_with_a_way_out():
     at = _open({"height": "8", "width": "8"})
     assert "at most 6×6" in at.warning[0].value
     at.button(key="quiz_surprise").click().run()
-    assert not at.warning and len(chart_figures(at)) == 3
+    assert not at.warning and len(grids_on_page(at)) == 3
 
 
 def test_parse_answer_accepts_numbers_and_fractions_only():

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import chart_figures, heatmap_values, open_app
+from tests.conftest import grid_values, grids_on_page, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -24,7 +24,7 @@ def at() -> AppTest:
 
 
 def _charts(at: AppTest) -> list[np.ndarray]:
-    return [heatmap_values(figure) for figure in chart_figures(at)]
+    return [grid_values(figure) for figure in grids_on_page(at)]
 
 
 @pytest.mark.parametrize("step", [0, 1, 4, 9])
@@ -47,7 +47,7 @@ def test_the_last_step_equals_the_playgrounds_gradient(at):
     assert_allclose(running, torch_grad_input, **TOLERANCE)
     assert "exactly the Playground's" in at.success[0].value
     at.switch_page("pages/playground.py").run()
-    playground_grad_input = heatmap_values(chart_figures(at)[3])
+    playground_grad_input = grid_values(grids_on_page(at)[3])
     assert_allclose(running, playground_grad_input, rtol=0, atol=0)
 
 

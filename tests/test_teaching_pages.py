@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
-from tests.conftest import chart_figures, decode_array, heatmap_values, open_app
+from tests.conftest import grid_values, grids_on_page, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -28,8 +28,8 @@ def test_the_matrix_reproduces_torch_forward_and_backward():
         "pages/under_the_hood.py",
         {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "5", "width": "5", "loss": "random"},
     )
-    figures = chart_figures(at)
-    matrix, x = heatmap_values(figures[0]), heatmap_values(figures[1])
+    figures = grids_on_page(at)
+    matrix, x = grid_values(figures[0]), grid_values(figures[1])
     assert matrix.shape == (9, 25)
     # torch's own Jacobian of avg_pool2d is A: row o is d y_o / d x.
     jacobian = torch.autograd.functional.jacobian(
@@ -45,9 +45,9 @@ def test_clicking_a_row_of_the_matrix_names_its_window():
     at.session_state["hood_row"] = 2
     at.run()
     assert "Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in [c.value for c in at.caption]
-    row_trace = next(t for t in chart_figures(at)[0]["data"] if t.get("name") == "row")
-    rows = decode_array(row_trace["y"])
-    assert set(rows[~np.isnan(rows)]) == {1.5, 2.5}
+    matrix, x = grids_on_page(at)[:2]
+    assert matrix["windows"] == [[2, 3, 0, 16]]  # row 2 of A outlined
+    assert x["windows"] == [[2, 4, 0, 2]]  # and its window on x
 
 
 def test_the_matrix_view_asks_for_a_small_input():
@@ -78,9 +78,9 @@ def test_the_convolution_breaks_when_divisors_differ(query, reason):
     warning = next(w.value for w in at.warning if "equivalence breaks" in w.value)
     assert reason in warning
     # The difference maps are torch's conv results minus torch's avg_pool2d.
-    figures = chart_figures(at)
-    divisors, forward_gap = heatmap_values(figures[2]), heatmap_values(figures[3])
-    x = heatmap_values(figures[1])
+    figures = grids_on_page(at)
+    divisors, forward_gap = grid_values(figures[2]), grid_values(figures[3])
+    x = grid_values(figures[1])
     params = {
         "kernel_size": int(query.get("kernel_h", 2)),
         "stride": int(query["stride_h"]),
@@ -117,7 +117,7 @@ def test_three_poolings_each_match_torch():
         "adaptive_w": "3",
     }
     at = _open("pages/average_vs_max.py", query)
-    figures = [heatmap_values(figure) for figure in chart_figures(at)]
+    figures = [grid_values(figure) for figure in grids_on_page(at)]
     x, (y_avg, grad_avg), (y_max, grad_max), (y_adaptive, grad_adaptive) = (
         figures[0],
         figures[1:3],
@@ -141,13 +141,12 @@ def test_three_poolings_each_match_torch():
 
 def test_max_pooling_routes_to_the_first_maximum_on_ties():
     at = _open("pages/average_vs_max.py", {"input": "ones"})
-    grad_max = heatmap_values(chart_figures(at)[4])
+    grad_max = grid_values(grids_on_page(at)[4])
     # All ones: every window ties; torch keeps the first cell of each window.
     expected = np.zeros((4, 4))
     expected[::2, ::2] = 1
     assert_allclose(grad_max, expected, **TOLERANCE)
-    outlined = next(t for t in chart_figures(at)[4]["data"] if t.get("name") == "highlighted cells")
-    assert np.isnan(decode_array(outlined["x"])).sum() == 4  # four cells outlined (None-separated)
+    assert sorted(grids_on_page(at)[4]["cells"]) == [[0, 0], [0, 2], [2, 0], [2, 2]]  # the winners outlined
 
 
 def test_bad_adaptive_size_in_the_url_warns():

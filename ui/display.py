@@ -16,7 +16,7 @@ import streamlit as st
 from figures.grids import with_palette
 from ui.lang import tr, translated_select
 
-__all__ = ["PALETTES", "display_controls", "presenting", "show_grids"]
+__all__ = ["PALETTES", "display_controls", "explanation", "presenting", "show_grids"]
 
 PALETTES = ("standard", "colorblind")
 COMPONENT = Path(__file__).resolve().parents[1] / "figures" / "component"
@@ -51,6 +51,20 @@ def display_controls(url) -> None:
         tr("url.allowed_palette"),
         help=tr("display.palette_help"),
     )
+
+
+# Presentation mode: the explanation of a clicked cell is read from the back of the room.
+PRESENT_CSS = """<style>
+.st-key-explanation [data-testid="stMarkdownContainer"] p { font-size: 1.6rem; line-height: 1.45; }
+</style>"""
+
+
+def explanation(message: str, icon: str) -> None:
+    """The explanation of a clicked cell: an info box, large in presentation mode."""
+    with st.container(key="explanation"):
+        if presenting():
+            st.html(PRESENT_CSS)
+        st.info(message, icon=icon)
 
 
 def _palette() -> str:

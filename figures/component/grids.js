@@ -223,7 +223,7 @@ function drawCanvas(root, figure, target) {
   }
   if (!target) {
     canvas.dataset.font = font ? String(font) : "";
-    canvas.dataset.cell = cell.toFixed(1);
+    canvas.dataset.geometry = JSON.stringify({ left, top, cell, rows, cols, row0, col0 });
     canvas.dataset.printed = JSON.stringify(printed);
     canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
   }
