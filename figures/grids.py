@@ -100,19 +100,22 @@ def decode_values(grid: dict) -> np.ndarray:
     return flat.astype(np.float64).reshape(grid["rows"], grid["cols"])
 
 
-def cell_labels(values: np.ndarray) -> list[str] | None:
+def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | None:
     """The text printed in each cell (row-major), or None for grids too large to print.
 
-    4 significant digits on small grids, fewer as grids grow (their cells narrow), and an
-    exponent instead of a run of zeros. The browser prints them only where they fit.
+    ``digits`` significant digits (by default 4 on small grids, fewer as grids grow and their
+    cells narrow), and an exponent instead of a run of zeros. The browser prints them only
+    where they fit.
 
     >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6]]))
     ['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']
+    >>> cell_labels(np.array([[1 / 9, 1 / 36]]), digits=2)
+    ['0.11', '0.028']
     """
     span = max(values.shape)
     if span > MAX_LABELLED_SPAN:
         return None
-    digits = 4 if span <= 8 else 3 if span <= 16 else 2
+    digits = digits or (4 if span <= 8 else 3 if span <= 16 else 2)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
     labels = [_label(value, digits) for value in distinct]
@@ -178,13 +181,16 @@ def _grid(
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
+    labels = cell_labels(values)
+    short_labels = cell_labels(values, 2)  # printed where the full labels would not fit
     return {
         "title": title,
         "name": name,
         "rows": rows,
         "cols": cols,
         "values": _encode(values),
-        "labels": cell_labels(values),
+        "labels": labels,
+        "short_labels": short_labels if short_labels != labels else None,
         "scale": scale,
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,

@@ -99,6 +99,12 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
 
 
 GRID = ".grids canvas"  # one canvas per grid, in page order (Playwright's CSS pierces shadow roots)
+# Every grid component on the page has loaded (no skeleton left) and drawn every one of its grids.
+GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer"] [data-testid="stSkeleton"]')
+  && [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].every(host => {
+    const root = host.shadowRoot && host.shadowRoot.querySelector('.grids');
+    return root && root.dataset.drawn && [...root.querySelectorAll('canvas')].every(canvas => canvas.dataset.geometry);
+})"""
 
 
 def wait_for_app(page, timeout: float = 30_000) -> None:
@@ -110,13 +116,7 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
     # Grid components mount with the run's elements and draw in the next animation frame.
-    deadline = time.monotonic() + timeout / 1000
-    canvases = page.locator(GRID)
-    while time.monotonic() < deadline:
-        drawn = canvases.evaluate_all("canvases => canvases.every(canvas => canvas.dataset.geometry)")
-        if drawn:
-            break
-        page.wait_for_timeout(50)
+    page.wait_for_function(GRIDS_DRAWN, timeout=timeout)
     page.wait_for_timeout(100)
 
 

@@ -58,7 +58,7 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     assert slider.input_value() == "3"
     # kernel 3, stride 3: y and dL/dy are 2x2; every dL/dx cell is 1/9.
     assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
-    assert set(grid_cell_texts(page, 3)) == {"0.111"}
+    assert set(grid_cell_texts(page, 3)) == {"0.1111"}
     screenshot(page, "playground-kernel-3")
 
 
@@ -256,10 +256,10 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, 
     wait_for_app(second)
     # The first: kernel 3 on arange 6x6 with loss sum -> every cell covered once gets 1/9.
     assert first.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
-    assert set(grid_cell_texts(first, 3)) == {"0.111"}
+    assert set(grid_cell_texts(first, 3)) == {"0.1111"}
     # The second: still kernel 2, now the mean loss -> 1/9 per output, 1/36 per cell.
     assert second.locator(".st-key-kernel_h input[type='range']").input_value() == "2"
-    assert set(grid_cell_texts(second, 3)) == {"0.0278"}
+    assert set(grid_cell_texts(second, 3)) == {"0.028"}  # 0.02778 does not fit its cell: the short label
     assert "input=ones" in second.url and "input=ones" not in first.url
     for page in (first, second):
         _no_exception(page)

@@ -131,13 +131,17 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   drawColorbar(figure, grid, !figure.labelling, cssWidth - left);
 }
 
-// The font size at which the longest label fits its cell, or null when it would be smaller
-// than the floor (10 px; 16 px on a projector): fewer labels rather than tiny ones.
+// The labels to print and their font size: the full labels where they fit, else the short
+// ones, else none (null) when even those would be smaller than the floor (10 px; 16 px on a
+// projector): fewer labels rather than tiny ones.
 function labelFont(grid, cell, present) {
-  if (!grid.labels) return null;
-  const longest = grid.labels.reduce((length, label) => Math.max(length, label.length), 1);
-  const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longest, 2)), cell * 0.5, present ? 30 : 16);
-  return fit >= (present ? 16 : 10) ? Math.floor(fit) : null;
+  for (const labels of [grid.labels, grid.short_labels]) {
+    if (!labels) continue;
+    const longest = labels.reduce((length, label) => Math.max(length, label.length), 1);
+    const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longest, 2)), cell * 0.5, present ? 30 : 16);
+    if (fit >= (present ? 16 : 10)) return { labels, font: Math.floor(fit) };
+  }
+  return null;
 }
 
 function drawColorbar(figure, grid, show, width) {
@@ -170,7 +174,8 @@ function drawCanvas(root, figure, target) {
   const span = grid.zmax - grid.zmin;
   const gap = cell >= 8 ? 1 : 0;
   const [padRows, padCols] = grid.padding;
-  const font = figure.labelling;
+  const font = figure.labelling && figure.labelling.font;
+  const labels = figure.labelling && figure.labelling.labels;
   const printed = [];
   const family = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
   context.textAlign = "center";
@@ -203,7 +208,7 @@ function drawCanvas(root, figure, target) {
       context.fillStyle = lookup.colors[index];
       context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
       if (font) {
-        const label = grid.labels[row * grid.cols + col];
+        const label = labels[row * grid.cols + col];
         context.fillStyle = lookup.dark[index] ? "#ffffff" : "#111111";
         context.fillText(label, x + cell / 2, y + cell / 2);
         printed.push(label);

@@ -1,0 +1,203 @@
+"""The heatmap-grid component in a real Chromium: clicks without a round trip, the keyboard,
+phones (touch, swipes, one tap), projectors (presentation mode) and honest legends."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import (
+    GRID,
+    cell_centre,
+    click_cell,
+    grid_cell_texts,
+    grid_geometry,
+    grid_highlights,
+    screenshot,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+ORANGE, BLACK = "#ff8c00", "#111111"
+
+
+def _alerts(page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').all_inner_texts()
+
+
+def _no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _fonts(page) -> list[str]:
+    """The label font size (px) of every grid on the page; "" where no values are printed."""
+    return page.locator(GRID).evaluate_all("canvases => canvases.map(canvas => canvas.dataset.font)")
+
+
+def test_a_click_lights_its_window_in_the_same_task_then_python_explains(page, app_url):
+    """The highlight is drawn by the click handler itself: it is there before any message
+    could have gone to the server and back (one JavaScript task, no await)."""
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(page)
+    x, y = cell_centre(page, 1, 1, 1)  # y[1, 1]
+    canvas = page.locator(GRID).nth(1)
+    highlights = canvas.evaluate(
+        """(canvas, [x, y]) => {
+            canvas.dispatchEvent(new MouseEvent("click", {clientX: x, clientY: y, bubbles: true}));
+            const root = canvas.getRootNode().querySelector(".grids");
+            return [...root.querySelectorAll("canvas")].map(c => JSON.parse(c.dataset.highlights));
+        }""",
+        [x, y],
+    )
+    assert highlights[0] == [[1, 4, 1, 4, ORANGE]]  # its window on x
+    assert highlights[3] == [[1, 4, 1, 4, ORANGE]]  # and on dL/dx
+    assert highlights[1] == [[1, 2, 1, 2, BLACK]]  # the cell itself on y
+    wait_for_app(page)
+    assert any("y[1, 1] = mean of x[1:4, 1:4]" in text for text in _alerts(page)), _alerts(page)
+
+
+def test_a_cell_explained_with_the_keyboard_only(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    wait_for_app(page)
+    dl_dx = page.locator(GRID).nth(3)
+    dl_dx.focus()
+    assert "dL/dx, 5 by 5" in dl_dx.get_attribute("aria-label")
+    for key in ("ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight"):
+        page.keyboard.press(key)
+    assert "dL/dx[2, 2] = 1" in page.locator(".grids .live").nth(3).inner_text()  # read out to a screen reader
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    assert any("dL/dx[2, 2] = 1/9 + 1/9" in text for text in _alerts(page)), _alerts(page)
+    screenshot(page, "grids-keyboard")
+
+
+def test_overlapping_windows_of_a_clicked_cell_are_told_apart(page, app_url):
+    page.goto(f"{app_url}/?kernel_h=2&stride_h=1&height=4&width=4")
+    wait_for_app(page)
+    click_cell(page, 0, 1, 1)  # x[1, 1]: in four windows
+    windows = [h for h in grid_highlights(page, 0) if h[4] != BLACK]
+    assert sorted(h[:4] for h in windows) == [[0, 2, 0, 2], [0, 2, 1, 3], [1, 3, 0, 2], [1, 3, 1, 3]]
+    assert len({h[4] for h in windows}) == 4  # one colour per window
+    # The same colours mark the four outputs those windows feed, on y and dL/dy.
+    outputs = {(h[0], h[2]): h[4] for h in grid_highlights(page, 1)}
+    assert set(outputs) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    colour_of_window = {(h[0], h[2]): h[4] for h in windows}  # window (i, j) starts at row i, column j
+    assert outputs == colour_of_window
+
+
+def test_large_grids_get_a_colour_bar_instead_of_values(page, app_url):
+    page.goto(f"{app_url}/?height=64&width=64&input=random")
+    wait_for_app(page)
+    _no_exception(page)
+    assert _fonts(page) == ["", "", "", ""]  # 64x64 and 32x32: too small to print
+    bars = page.locator(".grids .colorbar")
+    assert [bars.nth(i).is_visible() for i in range(4)] == [True] * 4
+    ticks = bars.nth(3).locator(".ticks span").all_inner_texts()
+    assert float(ticks[0]) == -float(ticks[2]) and ticks[1] == "0"  # dL/dx: centred at zero
+    # Clicks work at any size: x[40, 17] lights its window.
+    click_cell(page, 0, 40, 17)
+    assert [h for h in grid_highlights(page, 0) if h[4] == ORANGE] == [[40, 42, 16, 18, ORANGE]]
+    assert any("dL/dx[40, 17]" in text for text in _alerts(page))
+    screenshot(page, "grids-64x64")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_url, language):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
+    wait_for_app(page)
+    _no_exception(page)
+    # Two grids per row: x above-left of dL/dx, both on one screen.
+    boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
+    assert boxes[0]["y"] == boxes[1]["y"] and boxes[2]["y"] == boxes[3]["y"] > boxes[0]["y"]
+    assert boxes[3]["y"] + boxes[3]["height"] - boxes[0]["y"] < 844
+    assert all(box["x"] + box["width"] <= 390 for box in boxes)
+    # Labels fit or hide: never below 10 px.
+    assert all(font == "" or int(font) >= 10 for font in _fonts(page))
+    # A vertical swipe that starts on a grid scrolls the page: the grid moves up the screen.
+    page.locator(GRID).nth(3).scroll_into_view_if_needed()
+    x, y = cell_centre(page, 3, 2, 2)
+    session = context.new_cdp_session(page)  # a finger: touch start, ten moves up, touch end
+    session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 11):
+        session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 25 * step}]})
+    session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_timeout(300)
+    assert cell_centre(page, 3, 2, 2)[1] < y - 100
+    # One tap on a cell: its explanation, no tooltip first.
+    page.locator(GRID).nth(3).scroll_into_view_if_needed()
+    page.touchscreen.tap(*cell_centre(page, 3, 2, 2))
+    wait_for_app(page)
+    assert any("dL/dx[2, 2] = 1/9" in text for text in _alerts(page)), _alerts(page)
+    screenshot(page, f"phone-{language}")
+    # Under the hood on a phone: the matrix's labels fit or hide.
+    page.goto(f"{app_url}/under_the_hood?lang={language}")
+    wait_for_app(page)
+    assert all(font == "" or int(font) >= 10 for font in _fonts(page))
+    screenshot(page, f"phone-under-the-hood-{language}")
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url, width, height, language):
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    # A preset link (its banner takes room too), on an 8x8 grid.
+    page.goto(f"{app_url}/?preset=padding&kernel_h=3&stride_h=1&padding_h=1&height=8&width=8&present=1&lang={language}")
+    wait_for_app(page)
+    _no_exception(page)
+    assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+    boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
+    assert len({round(box["y"]) for box in boxes}) == 1  # one row
+    assert all(box["y"] + box["height"] <= height for box in boxes), boxes  # every row on screen
+    assert boxes[0]["height"] >= 0.35 * height
+    # No printed number smaller than 16 px: fewer labels rather than tiny ones.
+    assert all(font == "" or int(font) >= 16 for font in _fonts(page))
+    assert grid_geometry(page, 0)["cell"] >= 16
+    click_cell(page, 3, 0, 0)
+    explanation = page.locator(".st-key-explanation p").first
+    assert float(explanation.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 24
+    screenshot(page, f"presentation-{width}x{height}-{language}")
+    context.close()
+
+
+def test_colour_blind_palette_reaches_the_canvas(page, app_url):
+    page.goto(f"{app_url}/?palette=colorblind&input=ones")
+    wait_for_app(page)
+    # The centre pixel of dL/dx[0, 0] (0.25 of a [-0.25, 0.25] range: the top of PuOr).
+    x, y = cell_centre(page, 3, 0, 0)
+    pixel = (
+        page.locator(GRID)
+        .nth(3)
+        .evaluate(
+            """(canvas, [x, y]) => {
+            const box = canvas.getBoundingClientRect(), ratio = canvas.width / box.width;
+            const at = [(x - box.left) * ratio + 8, (y - box.top) * ratio + 8];
+            const data = canvas.getContext("2d").getImageData(at[0], at[1], 1, 1).data;
+            return [data[0], data[1], data[2]];
+        }""",
+            [x, y],
+        )
+    )
+    assert pixel == [0xE6, 0x61, 0x01]
+
+
+def test_every_page_draws_its_grids_without_errors(page, app_url):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for path, grids in (
+        ("/step_by_step?step=2", 4),
+        ("/under_the_hood", 2),
+        ("/average_vs_max", 11),  # x, y and dL/dx three times, and four more in the folded expander
+        ("/quiz", 3),
+        ("/presets", 9),
+        ("/classic", 6),
+    ):
+        page.goto(f"{app_url}{path}")
+        wait_for_app(page)
+        _no_exception(page)
+        assert page.locator(GRID).count() == grids, path
+    assert grid_cell_texts(page, 3) == ["0.25"] * 16  # the classic page's dL/dx
+    assert errors == []
