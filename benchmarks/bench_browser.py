@@ -1,111 +1,167 @@
-"""Latency in a real browser, and a classroom's load, against one `streamlit run app.py`.
+"""What a student waits for in a real browser: Chromium (Playwright) against `streamlit run`.
 
-    python benchmarks/bench_browser.py                 # 1 session, then 5 sessions x 10 changes
-    python benchmarks/bench_browser.py --sessions 10   # more browsers (a class: bench_class.py)
+    python benchmarks/bench_browser.py              # 20 changes per view
+    python benchmarks/bench_browser.py --changes 40
 
-Each "change" moves the kernel slider with the keyboard and waits until the script run is
-over and all charts are drawn again (Chromium, via Playwright, on this machine). The server's
-peak resident memory is read from /proc after the class has left. Everything runs on
-localhost; the number of sessions and changes is bounded.
+In one run, on this machine:
+- the floor: a bare one-slider Streamlit app (benchmarks/floor_app.py), slider key press to
+  its new value on screen: what any Streamlit round trip costs here;
+- the Playground at 4x4, 16x16 and 64x64 and the 128x128 picture: kernel slider key press
+  to every grid drawn again with the new numbers (and the run over);
+- a click on a cell (16x16): to its highlighted windows (drawn in the browser, no round trip)
+  and to its written explanation (Python's answer);
+- Step by step played at 4 steps per second: the speed it reaches.
+
+Times are taken inside the page (performance.now() at the key press or the click, the
+component's own "drawn" time stamp), so Playwright's own overhead is not counted.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from playwright.async_api import async_playwright
+from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.client import peak_rss_mb
-from tests.browser import CHROMIUM_ARGS, chromium_path, streamlit_server
+from tests.browser import CHROMIUM_ARGS, cell_centre, chromium_path, streamlit_server, wait_for_app
 
-SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-# The Playground's one-line summary ("nn.AvgPool2d(kernel_size=2) on a 64×64 input gives ...").
-SUMMARY = """() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-    .map(element => element.innerText).find(text => text.includes('nn.AvgPool2d(')) || ''"""
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stElementContainer"].stPrintGraphic')]
-    .every(container => container.querySelector('.main-svg'))"""
-
-
-async def _settle(page) -> None:
-    await page.wait_for_selector(SCRIPT_DONE, timeout=60_000)
-    await page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-
-
-async def _session(browser, url: str, changes: int, latencies: list[float], errors: list[str]) -> None:
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
-    page = await context.new_page()
-    try:
-        await page.goto(url, timeout=120_000)
-        await page.wait_for_selector("h1", timeout=120_000)
-        await _settle(page)
-        slider = page.locator(".st-key-kernel_h input[type='range']")
-        for change in range(changes):
-            await slider.focus()
-            before = await page.evaluate(SUMMARY)
-            start = time.perf_counter()
-            await page.keyboard.press("ArrowRight" if change % 2 == 0 else "ArrowLeft")
-            # Done when the page describes the new kernel, the run is over and every chart is drawn.
-            await page.wait_for_function(f"() => ({SUMMARY})() !== {before!r}", timeout=60_000)
-            await _settle(page)
-            latencies.append(time.perf_counter() - start)
-            if await page.locator('[data-testid="stException"]').count():
-                errors.append("exception on the page")
-    except Exception as error:  # every failure is counted and reported
-        errors.append(f"{type(error).__name__}: {str(error)[:80]}")
-    finally:
-        await context.close()
-
-
-async def main_async(args) -> None:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        with streamlit_server(timeout=120) as url:
-            print("| sessions | changes each | p50 (s) | p95 (s) | max (s) | errors | server peak RSS (MB) |")
-            print("|---:|---:|---:|---:|---:|---:|---:|")
-            for sessions, changes in ((1, args.changes * 2), (args.sessions, args.changes)):
-                latencies: list[float] = []
-                errors: list[str] = []
-                await asyncio.gather(
-                    *(_session(browser, f"{url}/?{args.query}", changes, latencies, errors) for _ in range(sessions))
-                )
-                ordered = sorted(latencies) or [float("nan")]
-                p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-                print(
-                    f"| {sessions} | {changes} | {statistics.median(ordered):.2f} | {p95:.2f} | {ordered[-1]:.2f} "
-                    f"| {len(errors)} | {_server_peak_rss():.0f} |",
-                    flush=True,
-                )
-                for error in errors[:5]:
-                    print(f"  error: {error}")
-        await browser.close()
+# Time stamps of the latest key press and pointer press, taken by the page itself.
+STAMP_INPUT = """() => {
+    if (window.__stamped) return;
+    window.__stamped = true;
+    document.addEventListener("keydown", () => (window.__t0 = performance.now()), true);
+    document.addEventListener("pointerdown", () => (window.__t0 = performance.now()), true);
+}"""
+GRID_ROOT = (
+    """() => document.querySelector('[data-testid="stBidiComponentIsolated"]').shadowRoot.querySelector('.grids')"""
+)
+IDLE = """document.querySelector('[data-testid="stApp"]').dataset.testScriptState === 'notRunning'"""
+# Resolves with the milliseconds from the key press to the grids drawn with a new kernel.
+GRIDS_REDRAWN = f"""([before, kernel]) => {{
+    const root = ({GRID_ROOT})();
+    const summary = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+        .map(element => element.innerText).find(text => text.includes('nn.AvgPool2d(')) || '';
+    const fresh = Number(root.dataset.drawn) > before && summary.includes('kernel_size=' + kernel);
+    return fresh && {IDLE} ? Number(root.dataset.drawnAt) - window.__t0 : false;
+}}"""
+FLOOR_SHOWN = f"""(value) => {{
+    const shown = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+        .some(element => element.innerText.trim() === 'value ' + value);
+    return shown && {IDLE} ? performance.now() - window.__t0 : false;
+}}"""
+HIGHLIGHTED = f"""() => {{
+    const root = ({GRID_ROOT})();
+    return root.dataset.selectedAt ? Number(root.dataset.selectedAt) - window.__t0 : false;
+}}"""
+EXPLAINED = f"""(cell) => {{
+    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].some(a => a.innerText.includes(cell));
+    return shown && {IDLE} ? performance.now() - window.__t0 : false;
+}}"""
+VIEWS = {
+    "4x4": "height=4&width=4",
+    "16x16": "height=16&width=16&input=random",
+    "64x64": "height=64&width=64&input=random",
+    "128x128 image": "input=image",
+}
+GOALS = {"16x16": 250, "64x64": 400}  # p95, ms (issue 10)
 
 
-def _server_peak_rss() -> float:
-    """Peak resident memory of the newest streamlit server process on this machine."""
-    candidates = []
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            command = status.read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "streamlit run app.py" in command or ("-m streamlit run app.py" in command):
-            candidates.append(int(status.parent.name))
-    return peak_rss_mb(max(candidates)) if candidates else float("nan")
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def _slider_changes(page, url: str, slider: str, changes: int, done, value) -> list[float]:
+    """Press ArrowRight/ArrowLeft on a slider ``changes`` times; ms until ``done`` holds each time."""
+    page.goto(url)
+    wait_for_app(page)
+    page.evaluate(STAMP_INPUT)
+    samples = []
+    handle = page.locator(f".st-key-{slider} input[type='range']")
+    for change in range(changes):
+        handle.focus()
+        before = int(handle.input_value())
+        page.keyboard.press("ArrowRight" if change % 2 == 0 else "ArrowLeft")
+        after = before + (1 if change % 2 == 0 else -1)
+        samples.append(page.wait_for_function(done, arg=value(page, after), polling="raf", timeout=60_000).json_value())
+        wait_for_app(page)
+    return samples
+
+
+def _clicks(page, url: str, clicks: int) -> tuple[list[float], list[float]]:
+    """Click cells of dL/dx (16x16): ms to the highlighted windows, and to the explanation."""
+    page.goto(url)
+    wait_for_app(page)
+    page.evaluate(STAMP_INPUT)
+    highlight, explanation = [], []
+    for index in range(clicks):
+        row, col = 3 + index % 9, 2 + (index * 5) % 11
+        page.evaluate(f"() => {{ delete ({GRID_ROOT})().dataset.selectedAt; }}")
+        page.mouse.click(*cell_centre(page, 3, row, col))
+        highlight.append(page.wait_for_function(HIGHLIGHTED, polling="raf", timeout=60_000).json_value())
+        explained = page.wait_for_function(EXPLAINED, arg=f"dL/dx[{row}, {col}]", polling="raf", timeout=60_000)
+        explanation.append(explained.json_value())
+        wait_for_app(page)
+    return highlight, explanation
+
+
+def _replay_speed(page, url: str) -> float:
+    """Steps per second that Step by step reaches when playing at 4 steps per second."""
+    page.goto(url)
+    wait_for_app(page)
+    slider = page.locator(".st-key-step input[type='range']")
+    page.get_by_role("button", name="Play").click()
+    seen: dict[int, float] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        step = int(slider.input_value())
+        seen.setdefault(step, time.monotonic())
+        if step == int(slider.get_attribute("max")):
+            break
+        page.wait_for_timeout(10)
+    steps = sorted(seen)
+    return (steps[-1] - steps[1]) / (seen[steps[-1]] - seen[steps[1]])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=5)
-    parser.add_argument("--changes", type=int, default=10)
-    parser.add_argument("--query", default="height=64&width=64", help="the Playground view under test")
+    parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
-    asyncio.run(main_async(args))
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        with streamlit_server(timeout=120, app="benchmarks/floor_app.py") as url:
+            floor = _slider_changes(page, url, "value", args.changes, FLOOR_SHOWN, lambda _, after: after)
+        rows.append(("one-slider app (floor)", floor, None))
+        with streamlit_server(timeout=120) as url:
+            for name, query in VIEWS.items():
+                kernel = lambda page, after: [int(page.evaluate(GRID_ROOT + "().dataset.drawn")), after]  # noqa: E731
+                samples = _slider_changes(page, f"{url}/?{query}", "kernel_h", args.changes, GRIDS_REDRAWN, kernel)
+                rows.append((f"kernel change, {name}", samples, GOALS.get(name)))
+            highlight, explanation = _clicks(page, f"{url}/?height=16&width=16&input=random", args.changes)
+            rows.append(("click to highlighted windows, 16x16", highlight, 100))
+            rows.append(("click to written explanation, 16x16", explanation, 250))
+            speed = _replay_speed(page, f"{url}/step_by_step?kernel_h=3&stride_h=1&height=6&width=6&speed=4")
+        browser.close()
+
+    floor_p50 = statistics.median(floor)
+    print("| what | p50 (ms) | p95 (ms) | max (ms) | p50 / floor | goal (p95) |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, samples, goal in rows:
+        p95 = _p95(samples)
+        verdict = "" if goal is None else f"≤ {goal} ms: {'met' if p95 <= goal else 'NOT met'}"
+        ratio = statistics.median(samples) / floor_p50
+        print(
+            f"| {name} | {statistics.median(samples):.0f} | {p95:.0f} | {max(samples):.0f} | {ratio:.1f}× | {verdict} |"
+        )
+    ratio_16 = statistics.median(rows[2][1]) / floor_p50
+    print(f"\n16x16 against the floor: {ratio_16:.1f}× (goal ≤ 2.5×: {'met' if ratio_16 <= 2.5 else 'NOT met'})")
+    print(f"Step by step at 4 steps/s plays {speed:.2f} steps/s")
 
 
 if __name__ == "__main__":

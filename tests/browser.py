@@ -48,8 +48,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free localhost port; yield its base URL."""
+def streamlit_server(timeout: float = 60.0, app: str = "app.py") -> Iterator[str]:
+    """Start ``streamlit run app.py`` (or another script) on a free localhost port; yield its base URL."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
@@ -59,7 +59,7 @@ def streamlit_server(timeout: float = 60.0) -> Iterator[str]:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            app,
             "--server.headless",
             "true",
             "--server.port",

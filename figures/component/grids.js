@@ -52,6 +52,7 @@ function render(root) {
   data.grids.forEach((grid, index) => drawFigure(root, root.state.figures[index], grid, boxWidth, maxHeight));
   root.dataset.selection = JSON.stringify(root.state.selection);
   root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
+  root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
 }
 
 function availableHeight(root, data, columns) {
