@@ -140,7 +140,7 @@ def main() -> None:
         rows.append(("one-slider app (floor)", floor, None))
         with streamlit_server(timeout=120) as url:
             for name, query in VIEWS.items():
-                kernel = lambda page, after: [int(page.evaluate(GRID_ROOT + "().dataset.drawn")), after]  # noqa: E731
+                kernel = lambda page, after: [int(page.evaluate(f"() => ({GRID_ROOT})().dataset.drawn")), after]  # noqa: E731
                 samples = _slider_changes(page, f"{url}/?{query}", "kernel_h", args.changes, GRIDS_REDRAWN, kernel)
                 rows.append((f"kernel change, {name}", samples, GOALS.get(name)))
             highlight, explanation = _clicks(page, f"{url}/?height=16&width=16&input=random", args.changes)

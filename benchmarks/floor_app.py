@@ -3,5 +3,6 @@ takes to show a slider's new value is what any Streamlit round trip costs on thi
 
 import streamlit as st
 
+st.title("One slider")
 value = st.slider("value", 0, 100, 50, key="value")
 st.markdown(f"value {value}")
