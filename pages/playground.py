@@ -130,7 +130,8 @@ def playground_page() -> None:
         grids,
         key="playground_grids",
         file_prefix=file_prefix(scenario, "playground"),
-        columns=4 if span <= TWO_PER_ROW_ABOVE else 2,
+        # On a projector the screen's height is the limit: one row of four, always.
+        columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
         windows=window_axes(all_windows),
         selection=None if selection is None else dict(zip(("kind", "row", "col"), selection[:3])),
         on_select=_remember_click,

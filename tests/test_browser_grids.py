@@ -3,14 +3,16 @@ phones (touch, swipes, one tap), projectors (presentation mode) and honest legen
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
+from scenario.presets import PRESETS_BY_KEY
 from tests.browser import (
     GRID,
     cell_centre,
     click_cell,
     grid_cell_texts,
-    grid_geometry,
     grid_highlights,
     screenshot,
     wait_for_app,
@@ -139,27 +141,41 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_ur
     context.close()
 
 
+def _fills_the_screen(page, height: int) -> None:
+    """Four grids in one row, all on screen, large, with no printed number under 16 px."""
+    boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
+    assert len({round(box["y"]) for box in boxes}) == 1  # one row
+    assert all(box["y"] + box["height"] <= height for box in boxes), boxes  # every row on screen
+    assert boxes[0]["height"] >= 0.35 * height
+    assert all(font == "" or int(font) >= 16 for font in _fonts(page))  # fewer labels rather than tiny ones
+
+
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url, width, height, language):
     context = chromium.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    # A preset link (its banner takes room too), on an 8x8 grid.
-    page.goto(f"{app_url}/?preset=padding&kernel_h=3&stride_h=1&padding_h=1&height=8&width=8&present=1&lang={language}")
+    # A preset link: its lesson banner takes room too.
+    overlap = urlencode({**PRESETS_BY_KEY["overlap"].settings, "preset": "overlap", "present": "1", "lang": language})
+    page.goto(f"{app_url}/?{overlap}")
     wait_for_app(page)
     _no_exception(page)
     assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
-    boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
-    assert len({round(box["y"]) for box in boxes}) == 1  # one row
-    assert all(box["y"] + box["height"] <= height for box in boxes), boxes  # every row on screen
-    assert boxes[0]["height"] >= 0.35 * height
-    # No printed number smaller than 16 px: fewer labels rather than tiny ones.
-    assert all(font == "" or int(font) >= 16 for font in _fonts(page))
-    assert grid_geometry(page, 0)["cell"] >= 16
+    assert any(PRESETS_BY_KEY["overlap"].title(language) in text for text in _alerts(page))
+    _fills_the_screen(page, height)
+    assert _fonts(page)[3]  # 5x5 at this size: dL/dx's values are printed
+    # An 8x8 input with padding: the cells are smaller, the numbers are not.
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&padding_h=1&height=8&width=8&present=1&lang={language}")
+    wait_for_app(page)
+    _fills_the_screen(page, height)
     click_cell(page, 3, 0, 0)
     explanation = page.locator(".st-key-explanation p").first
     assert float(explanation.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 24
     screenshot(page, f"presentation-{width}x{height}-{language}")
+    # 24x24 (two grids per row on a laptop): still one row of four, on screen.
+    page.goto(f"{app_url}/?height=24&width=24&input=random&present=1&lang={language}")
+    wait_for_app(page)
+    _fills_the_screen(page, height)
     context.close()
 
 
