@@ -100,6 +100,38 @@ def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
     return grids
 
 
+@st.fragment
+def grids_and_explanation(scenario: Scenario, language: str) -> None:
+    """The four grids and the explanation of the clicked cell. A fragment: a click reruns
+    only this part of the page (the sidebar has not changed), so its answer comes quickly."""
+    x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
+    selection = _selection(x.shape, y.shape, scenario.windows)
+    # Four grids in a row; large grids go two per row, so that their cells stay readable.
+    span = max(*x.shape, *y.shape) + 2 * max(params.padding)
+    show_grids(
+        playground_grids(scenario, language),
+        key="playground_grids",
+        file_prefix=file_prefix(scenario, "playground"),
+        # On a projector the screen's height is the limit: one row of four, always.
+        columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
+        windows=window_axes(scenario.windows),
+        selection=None if selection is None else dict(zip(("kind", "row", "col"), selection[:3])),
+        on_select=_remember_click,
+    )
+    if selection is None and presenting():
+        pass  # presentation mode: the teacher explains; the grids speak
+    elif selection is None:
+        st.info(tr("playground.hint"), icon=":material/touch_app:")
+    elif selection[0] == "output":
+        explanation(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), ":material/call_split:")
+    else:
+        _, row, col, covering = selection
+        explanation(
+            explain_input_cell(row, col, covering, loss.grad_output, scenario.grad_input, language),
+            ":material/call_merge:",
+        )
+
+
 def playground_page() -> None:
     url = UrlCheck(URL_KEYS | {"numbers", "export"})
     scenario = scenario_from_sidebar(url)
@@ -107,10 +139,7 @@ def playground_page() -> None:
         url.show()
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
-    grad_input, all_windows = scenario.grad_input, scenario.windows
     language = current_language()
-
-    selection = _selection(x.shape, y.shape, all_windows)
     st.markdown(
         tr(
             "playground.summary",
@@ -123,33 +152,9 @@ def playground_page() -> None:
             value=f"{loss.value:.4g}",
         )
     )
-    # Four grids in a row; large grids go two per row, so that their cells stay readable.
-    span = max(*x.shape, *y.shape) + 2 * max(params.padding)
-    grids = playground_grids(scenario, language)
-    show_grids(
-        grids,
-        key="playground_grids",
-        file_prefix=file_prefix(scenario, "playground"),
-        # On a projector the screen's height is the limit: one row of four, always.
-        columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
-        windows=window_axes(all_windows),
-        selection=None if selection is None else dict(zip(("kind", "row", "col"), selection[:3])),
-        on_select=_remember_click,
-    )
+    grids_and_explanation(scenario, language)
 
-    if selection is None and presenting():
-        pass  # presentation mode: the teacher explains; the grids speak
-    elif selection is None:
-        st.info(tr("playground.hint"), icon=":material/touch_app:")
-    elif selection[0] == "output":
-        explanation(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), ":material/call_split:")
-    else:
-        _, row, col, covering = selection
-        explanation(
-            explain_input_cell(row, col, covering, loss.grad_output, grad_input, language), ":material/call_merge:"
-        )
-
-    agree, difference, numeric_difference = _agreement(x, loss.grad_output, y, grad_input, params)
+    agree, difference, numeric_difference = _agreement(x, loss.grad_output, y, scenario.grad_input, params)
     torch_badge(agree, _agreement_text(difference, numeric_difference))
 
     # Both expanders are lazy (bound to the URL: numbers=true, export=true): their content
