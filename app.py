@@ -4,6 +4,8 @@ Run with ``streamlit run app.py``. Streamlit runs this file on every interaction
 up the page and hands over to the page the user is on.
 """
 
+import gc
+
 import streamlit as st
 
 from ui.controls import URL_KEYS
@@ -19,6 +21,19 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 
+
+@st.cache_resource
+def _freeze_long_lived_objects() -> None:
+    """Once per server: torch and plotly bring ~200 000 objects that live as long as the
+    process. A full collection by Python's garbage collector walks them all (~150 ms here,
+    holding up whichever run it lands in); frozen, the collector skips them."""
+    import figures.plotly_figure  # noqa: F401
+    import pooling.reference  # noqa: F401 - imports torch
+
+    gc.freeze()
+
+
+_freeze_long_lived_objects()
 pages = app_pages()
 page = st.navigation(pages, position="hidden")
 # Pages share the sidebar controls; ui.controls carries their values over when the page changes.
