@@ -124,10 +124,10 @@ def test_core_errors_translate_with_their_numbers():
 # Pages: everything on screen in Chinese.
 
 # Words that stay as they are in Chinese text: torch's and Python's names, file formats,
-# URL values, and the app's own symbols.
+# URL values, key names (Tab), and the app's own symbols.
 NAMES = {
     "torch", "pytorch", "numpy", "float64", "autograd", "cividis", "csv", "png", "jpeg", "utf", "url", "json",
-    "nan", "inf", "none", "arange", "extra", "max", "mathrm",
+    "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\([^)]*\))+|\w+(?:[._]\w+)+|\w*\d\w*|%?\{\w+[^}]*\}|<[^>]+>")
