@@ -34,6 +34,10 @@ def _freeze_long_lived_objects() -> None:
 
 
 _freeze_long_lived_objects()
+# Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
+# overflows; a scroll region that the keyboard cannot reach is an accessibility failure
+# (axe: scrollable-region-focusable). On wide screens nothing needs to scroll.
+st.html("<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }</style>")
 pages = app_pages()
 page = st.navigation(pages, position="hidden")
 # Pages share the sidebar controls; ui.controls carries their values over when the page changes.

@@ -4,7 +4,7 @@ A grid description is a JSON-ready dict: the values, the colour scale, the label
 the cells, the axis origin (padding reaches below index 0), the outlined pooling windows and
 any highlighted windows or cells. Two renderers draw the same description:
 
-- the heatmap-grid component (``figures/component/``, mounted by ``ui/grids.py``) draws every
+- the heatmap-grid component (``figures/component/``, mounted by ``ui/display.show_grids``) draws every
   grid a student interacts with, on ``<canvas>``, in the browser;
 - plotly (``figures/plotly_figure.py``) draws it as a standalone interactive HTML file for
   slides and handouts (its camera button saves an SVG).
@@ -75,9 +75,9 @@ COLOR_SCALES = {
 }
 MAX_LABELLED_SPAN = 32  # above 32 x 32 cells are too small for any printed value: hover only
 MAX_EXACT_SPAN = 32  # grids up to 32 x 32 travel as float64 (exact hover); larger ones as float32
+MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
 
 Cell = tuple[int, int]
-Rectangle = tuple[int, int, int, int]  # row_start, row_stop, col_start, col_stop (stops exclusive)
 
 
 def _encode(values: np.ndarray) -> dict:
@@ -176,8 +176,9 @@ def _grid(
     language: str = "en",
 ) -> dict:
     """The shared description. ``origin`` is the index of the first drawn row and column and
-    ``extent`` how many are drawn (both reach beyond the values for padding and the ceil_mode
-    overhang); ``link`` says which cells a click selects ("input", "output" or "matrix")."""
+    ``extent`` how many are drawn (both reach beyond the values for the padding); ``link``
+    says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
+    highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
@@ -312,9 +313,6 @@ def _windows_overlap(windows: Sequence[Window]) -> bool:
     rows_overlap = row_step is not None and row_step < first.row_stop - first.row_start
     cols_overlap = col_step is not None and col_step < first.col_stop - first.col_start
     return rows_overlap or cols_overlap
-
-
-MAX_OUTLINED_WINDOWS = 1024  # more outlines than this turn the input into a grey mesh
 
 
 def input_grid(

@@ -95,10 +95,10 @@ def classic_page() -> None:
     code, output = st.columns(2)
     with code:
         st.caption(tr("classic.code_caption"))
-        st.code(inspect.getsource(classic_example), language="python")
+        st.code(inspect.getsource(classic_example), language="python", wrap_lines=True)
     with output:
         st.caption(tr("classic.prints", seed=st.session_state.classic_seed))
-        st.code(printed, language="text")
+        st.code(printed, language="text", wrap_lines=True)
 
     st.subheader(tr("classic.article_header"))
     st.markdown(tr("classic.article_text"))

@@ -238,7 +238,7 @@ def export_section(scenario: Scenario, language: str) -> None:
         scenario.loss_choice["cell"],
         language,
     )
-    st.code(script, language="python")
+    st.code(script, language="python", wrap_lines=True)
 
 
 require_router()

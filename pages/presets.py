@@ -63,7 +63,8 @@ def presets_page() -> None:
                 links = st.columns(2)
                 for column, page in zip(links, ("pages/playground.py", "pages/step_by_step.py")):
                     column.page_link(page, label=page_title(page), icon=PAGE_ICONS[page], query_params=link)
-                st.code(f"/?{urlencode(link)}", language=None)
+                # The whole absolute link, wrapped (not cut off), with the code block's copy button.
+                st.code(f"{(st.context.url or '').rstrip('/')}/?{urlencode(link)}", language=None, wrap_lines=True)
 
 
 require_router()

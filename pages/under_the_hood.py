@@ -157,7 +157,7 @@ def convolution_section(scenario: Scenario) -> None:
         }
         show_grids(gaps, key="hood_gaps", file_prefix=file_prefix(scenario, "hood"), columns=3)
     with st.expander(tr("hood.code"), icon=":material/code:"):
-        st.code(inspect.getsource(conv_equivalent), language="python")
+        st.code(inspect.getsource(conv_equivalent), language="python", wrap_lines=True)
 
 
 def under_the_hood_page() -> None:
