@@ -42,6 +42,13 @@ def preset_link(preset: Preset) -> dict[str, str]:
     return {**preset.settings, **extra}
 
 
+def _app_address() -> str:
+    """The app's address as the browser sees it, without this page's path: where links start."""
+    address = (st.context.url or "").rstrip("/")
+    here = st.session_state.get("current_page", "")  # set by app.py's router
+    return address.removesuffix(f"/{here}") if here else address
+
+
 def presets_page() -> None:
     language = current_language()
     for start in range(0, len(PRESETS), COLUMNS):
@@ -64,7 +71,7 @@ def presets_page() -> None:
                 for column, page in zip(links, ("pages/playground.py", "pages/step_by_step.py")):
                     column.page_link(page, label=page_title(page), icon=PAGE_ICONS[page], query_params=link)
                 # The whole absolute link, wrapped (not cut off), with the code block's copy button.
-                st.code(f"{(st.context.url or '').rstrip('/')}/?{urlencode(link)}", language=None, wrap_lines=True)
+                st.code(f"{_app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
 
 
 require_router()

@@ -12,7 +12,6 @@ from tests.browser import (
     GRID,
     cell_centre,
     click_cell,
-    grid_cell_texts,
     grid_highlights,
     screenshot,
     wait_for_app,
@@ -198,22 +197,3 @@ def test_colour_blind_palette_reaches_the_canvas(page, app_url):
         )
     )
     assert pixel == [0xE6, 0x61, 0x01]
-
-
-def test_every_page_draws_its_grids_without_errors(page, app_url):
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    for path, grids in (
-        ("/step_by_step?step=2", 4),
-        ("/under_the_hood", 2),
-        ("/average_vs_max", 11),  # x, y and dL/dx three times, and four more in the folded expander
-        ("/quiz", 3),
-        ("/presets", 9),
-        ("/classic", 6),
-    ):
-        page.goto(f"{app_url}{path}")
-        wait_for_app(page)
-        _no_exception(page)
-        assert page.locator(GRID).count() == grids, path
-    assert grid_cell_texts(page, 3) == ["0.25"] * 16  # the classic page's dL/dx
-    assert errors == []
