@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.testing import assert_allclose
+
+from pooling.reference import torch_avg_pool2d
 from tests.conftest import grid_components, grids_on_page, open_app
 
 
@@ -35,3 +39,25 @@ def test_colorblind_palette():
     assert grad_input["zmin"] == -grad_input["zmax"]
     normal = open_app()
     assert grids_on_page(normal)[3]["colors"][0][1] == "#2166ac"
+
+
+def test_every_grid_has_a_description_and_a_table_view():
+    at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"})
+    descriptions = [grid["description"] for grid in grids_on_page(at)]
+    assert descriptions[3] == "dL/dx, 5 by 5, from 0.1111 to 1"
+    assert not at.dataframe  # folded: the tables cost nothing
+    at.session_state["playground_grids_tables"] = True
+    at.run()
+    assert [tab.label for tab in at.tabs] == [
+        "x: input (5×5)",
+        "y = AvgPool2d(x) (3×3)",
+        "∂L/∂y (sum)",
+        "∂L/∂x = x.grad",
+    ]
+    _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
+    assert_allclose(at.dataframe[3].value.to_numpy(), expected, rtol=1e-12)
+    chinese = open_app({"lang": "zh"})
+    chinese.session_state["playground_grids_tables"] = True
+    chinese.run()
+    assert chinese.expander[0].label == "以表格查看这些数字"
+    assert "dL/dx，4 行 4 列，每个格子都是 0.25" in [caption.value for caption in chinese.caption]

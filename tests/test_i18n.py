@@ -156,8 +156,8 @@ def visible_texts(at) -> list[str]:
     shown = []
     for node in _walk(at._tree):
         proto = getattr(node, "proto", None)
-        if proto is None or type(node).__name__ == "Code":
-            continue
+        if proto is None or type(node).__name__ == "Code" or type(proto).__name__ == "Html":
+            continue  # code stays code; st.html carries only the app's own <style>
         if type(node).__name__ == "Latex":
             shown += re.findall(r"\\text\{([^}]*)\}", proto.body)
             continue

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from figures.grids import with_palette
+from figures.grids import decode_values, with_palette
 from ui.lang import tr, translated_select
 
 __all__ = ["PALETTES", "display_controls", "explanation", "presenting", "show_grids"]
@@ -122,3 +123,17 @@ def show_grids(
     if on_select is not None:
         callbacks["on_select_change"] = lambda: on_select(st.session_state[key].select)
     _grids_component()(key=key, data=data, **callbacks)
+    _tables(grids, key)
+
+
+def _tables(grids: dict[str, dict], key: str) -> None:
+    """The same numbers as tables, for a screen reader or a careful look: a folded expander,
+    filled only while open (it costs nothing closed)."""
+    expander = st.expander(tr("grid.tables"), key=f"{key}_tables", on_change="rerun", icon=":material/table:")
+    if not expander.open:
+        return
+    with expander:
+        for tab, (name, grid) in zip(st.tabs([grid["title"] for grid in grids.values()]), grids.items()):
+            table = pd.DataFrame(decode_values(grid), columns=[str(col) for col in range(grid["cols"])])
+            tab.caption(grid["description"])
+            tab.dataframe(table, key=f"{key}_table_{name}")
