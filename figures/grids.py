@@ -107,8 +107,8 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     cells narrow), and an exponent instead of a run of zeros. The browser prints them only
     where they fit.
 
-    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6]]))
-    ['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346']
+    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6, 0.001, 2.5e7]]))
+    ['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346', '1e-3', '2.5e7']
     >>> cell_labels(np.array([[1 / 9, 1 / 36]]), digits=2)
     ['0.11', '0.028']
     """
@@ -139,7 +139,10 @@ def _label(value: float, digits: int) -> str:
         return f"{value:.0f}"
     # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
     label = f"{value:.{max(digits - 2, 0)}e}"
-    return label.replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+    mantissa, exponent = label.split("e")
+    if "." in mantissa:  # 1.00e-3 -> 1e-3, 1.50e-3 -> 1.5e-3
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:

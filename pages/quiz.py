@@ -13,11 +13,13 @@ import streamlit as st
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
 from scenario.explain import explain_input_cell, number, windows_covering
+from scenario.inputs import InputError, number_error
+from scenario.numbers import NumberError, parse_number
 from scenario.presets import PRESETS, PRESETS_BY_KEY
-from scenario.quiz import close_enough, parse_answer, pick_cell
+from scenario.quiz import GridVerdict, close_enough, grade_grid, pick_cell
 from ui.controls import URL_KEYS
 from ui.display import show_grids
-from ui.lang import current_language, tr
+from ui.lang import current_language, tr, translated_error
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
@@ -38,7 +40,7 @@ def _new_question() -> None:
     st.session_state.quiz_revealed = False
     st.session_state.quiz_counted = False
     st.session_state.quiz_answer = ""
-    st.session_state.pop("quiz_grid", None)
+    st.session_state.pop("quiz_grid_verdict", None)
 
 
 def _surprise_me() -> None:
@@ -144,10 +146,12 @@ def one_cell_question(scenario: Scenario) -> None:
         )
     request = st.session_state.pop("quiz_request", None)
     if request == "check":
-        answer = parse_answer(typed)
-        if answer is None:
-            st.warning(tr("quiz.not_number", text=typed[:30]), icon=":material/help:")
-        else:
+        try:
+            answer = parse_number(typed)
+        except NumberError as error:
+            answer = None
+            st.warning(translated_error(number_error(error, tr("quiz.your_answer"))), icon=":material/help:")
+        if answer is not None:
             correct = close_enough(answer, truth)
             _record(correct)
             st.session_state.quiz_revealed = revealed = True
@@ -181,30 +185,37 @@ def one_cell_question(scenario: Scenario) -> None:
 def whole_grid_question(scenario: Scenario) -> None:
     st.markdown(tr("quiz.ask_grid"))
     rows, cols = scenario.x.shape
-    empty = pd.DataFrame(np.full((rows, cols), None, dtype=object), columns=[str(c) for c in range(cols)])
-    edited = st.data_editor(empty, key=f"quiz_grid_{rows}x{cols}_{st.session_state.get('quiz_number', 0)}")
+    # Text cells, read by scenario.numbers: empty cells show as empty, and "1,5" is refused
+    # with a reason instead of being read as 15 by the browser's grid.
+    columns = [str(c) for c in range(cols)]
+    empty = pd.DataFrame(np.full((rows, cols), "", dtype=object), columns=columns)
+    config = {column: st.column_config.TextColumn(column) for column in columns}
+    key = f"quiz_grid_{rows}x{cols}_{st.session_state.get('quiz_number', 0)}"
+    edited = st.data_editor(empty, key=key, column_config=config)
     revealed = st.session_state.get("quiz_revealed", False)
     st.button(tr("quiz.check_grid"), key="quiz_check_grid", icon=":material/check:", on_click=_request, args=("grid",))
     if st.session_state.pop("quiz_request", None) == "grid":
-        answers = np.array(
-            [[parse_answer(str(value)) if value is not None else None for value in row] for row in edited.to_numpy()],
-            dtype=object,
-        )
-        right = np.array(
-            [
-                [a is not None and close_enough(float(a), float(t)) for a, t in zip(r, tr)]
-                for r, tr in zip(answers, scenario.grad_input)
-            ]
-        )
-        _record(bool(right.all()))
-        st.session_state.quiz_revealed = revealed = True
-        st.session_state.quiz_right_cells = int(right.sum())
-    if revealed:
-        right_cells = st.session_state.get("quiz_right_cells", 0)
-        (st.success if right_cells == rows * cols else st.info)(
-            tr("quiz.grid_result", right=right_cells, total=rows * cols), icon=":material/lightbulb:"
-        )
+        try:
+            verdict = grade_grid(edited.to_numpy(dtype=object), scenario.grad_input)
+        except InputError as error:
+            st.warning(translated_error(error), icon=":material/help:")
+        else:
+            _record(verdict.right == verdict.total)
+            st.session_state.quiz_revealed = revealed = True
+            st.session_state.quiz_grid_verdict = verdict
+    verdict = st.session_state.get("quiz_grid_verdict")
+    if revealed and verdict is not None and verdict.total == rows * cols:
+        _grid_verdict(verdict)
     _charts(scenario, None, revealed)
+
+
+def _grid_verdict(verdict: GridVerdict) -> None:
+    """How many cells are right, and which are wrong or empty, by name."""
+    message = tr("quiz.grid_result", right=verdict.right, total=verdict.total)
+    for key, cells in (("quiz.grid_wrong", verdict.wrong), ("quiz.grid_empty", verdict.empty)):
+        if cells:
+            message += " " + tr(key, cells=", ".join(f"dL/dx[{row}, {col}]" for row, col in cells))
+    (st.success if verdict.right == verdict.total else st.info)(message, icon=":material/lightbulb:")
 
 
 def quiz_page() -> None:

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from i18n import text
+from scenario.numbers import NumberError, parse_number
 
 __all__ = [
     "CLASSIC_X",
@@ -20,9 +21,12 @@ __all__ = [
     "INPUT_SOURCES",
     "MAX_GRID",
     "InputError",
+    "cell_text",
     "generated_input",
+    "number_error",
     "parse_csv",
     "parse_image",
+    "read_grid",
     "sample_image",
 ]
 
@@ -57,6 +61,41 @@ class InputError(ValueError):
         self.key = key
         self.params = params
         super().__init__(text("en", f"error.input.{key}", **params))
+
+
+def cell_text(value: float) -> str:
+    """A number as a grid cell starts out, written exactly (``3``, ``0.25``, ``-1.37``).
+
+    >>> cell_text(3.0), cell_text(0.1), cell_text(-1.37)
+    ('3', '0.1', '-1.37')
+    """
+    return repr(float(value)).removesuffix(".0")
+
+
+def number_error(error: NumberError, where: str) -> InputError:
+    """A typed number's problem, said for the learner with where it was typed."""
+    suggestion = error.typed.replace(",", ".") if error.key == "comma" else ""
+    return InputError(f"number_{error.key}", where=where, typed=error.typed[:30], suggestion=suggestion)
+
+
+def read_grid(cells: np.ndarray, label: str) -> np.ndarray:
+    """The numbers typed into a grid of text cells (``scenario.numbers`` reads each exactly);
+    raises InputError naming the first cell that is empty or not a usable number.
+
+    >>> read_grid(np.array([["1.5", "1/4"]], dtype=object), "x").tolist()
+    [[1.5, 0.25]]
+    >>> read_grid(np.array([["1", "1,5"]], dtype=object), "x")
+    Traceback (most recent call last):
+    ...
+    scenario.inputs.InputError: x[0, 1]: “1,5” has a comma; write decimals with a dot, e.g. 1.5
+    """
+    values = np.empty(cells.shape, dtype=np.float64)
+    for (row, col), typed in np.ndenumerate(cells):
+        try:
+            values[row, col] = parse_number(typed)
+        except NumberError as error:
+            raise number_error(error, f"{label}[{row}, {col}]") from None
+    return values
 
 
 def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.ndarray:

@@ -1,32 +1,55 @@
-"""The quiz: picking a question, and reading a learner's answer.
+"""The quiz: picking a question, and reading a learner's answers.
 
-Answers are parsed, never evaluated: a number, or a fraction like ``1/9``.
+Answers are read by ``scenario.numbers`` (parsed, never evaluated): a number, or a fraction
+like ``1/9``.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["close_enough", "parse_answer", "pick_cell"]
+from scenario.inputs import number_error
+from scenario.numbers import NumberError, parse_number
 
-ANSWER = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*(?:/\s*(\d+(?:\.\d*)?))?\s*$")
+__all__ = ["GridVerdict", "close_enough", "grade_grid", "pick_cell"]
+
+Cell = tuple[int, int]
 
 
-def parse_answer(text: str) -> float | None:
-    """A typed answer as a number: ``0.25``, ``-.5`` or ``1/9``; None if it is neither.
+@dataclass(frozen=True)
+class GridVerdict:
+    """How a typed dL/dx grid compares with the truth: how many cells are right, and which
+    cells are wrong or still empty."""
 
-    >>> parse_answer("1/9"), parse_answer(" 0.25 "), parse_answer("2 + 2"), parse_answer("1/0")
-    (0.1111111111111111, 0.25, None, None)
+    right: int
+    total: int
+    wrong: list[Cell]
+    empty: list[Cell]
+
+
+def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
+    """Grade a grid of typed texts against ``truth``. An empty cell counts as not answered;
+    a text that is not a number raises InputError naming the cell (nothing is guessed).
+
+    >>> grade_grid(np.array([["1/4", "0.3", ""]], dtype=object), np.full((1, 3), 0.25))
+    GridVerdict(right=1, total=3, wrong=[(0, 1)], empty=[(0, 2)])
     """
-    match = ANSWER.match(text or "")
-    if not match:
-        return None
-    numerator, denominator = match.groups()
-    if denominator is None:
-        return float(numerator)
-    return float(numerator) / float(denominator) if float(denominator) else None
+    right, wrong, empty = 0, [], []
+    for (row, col), typed in np.ndenumerate(cells):
+        try:
+            answer = parse_number(typed)
+        except NumberError as error:
+            if error.key == "empty":  # not answered yet: said, not refused
+                empty.append((row, col))
+                continue
+            raise number_error(error, f"dL/dx[{row}, {col}]") from None
+        if close_enough(answer, float(truth[row, col])):
+            right += 1
+        else:
+            wrong.append((row, col))
+    return GridVerdict(right, truth.size, wrong, empty)
 
 
 def close_enough(answer: float, truth: float) -> bool:

@@ -170,3 +170,26 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
     return path
+
+
+def type_into_editor(page, index: int, row: int, col: int, typed: str, columns: int = 4) -> None:
+    """Type ``typed`` into cell (row, col) of the index-th data editor on the page, as a person
+    does (select it, Enter, type, Enter), then wait for the rerun. Rows and the header are 35 px,
+    the index column ~52 px, and the ``columns`` number columns share the rest equally."""
+    box = page.locator('[data-testid="stDataFrame"]').nth(index).bounding_box()
+    column_width = (box["width"] - 52) / columns
+    x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    for _ in range(3):  # a click right after a rerun may only give the grid the focus: retry
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+        page.keyboard.press("Enter")  # open the selected cell's editor
+        editor.wait_for(timeout=5_000)
+        box = editor.bounding_box()
+        if box and box["x"] <= x <= box["x"] + box["width"] and box["y"] - 5 <= y <= box["y"] + box["height"] + 5:
+            break  # the editor is the cell's
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(150)
+    editor.fill(typed)
+    editor.press("Enter")
+    wait_for_app(page)

@@ -13,13 +13,24 @@ from tests.browser import REPO
 from tests.conftest import open_app
 
 
-def test_nan_and_inf_typed_into_the_grid_are_explained():
-    for text in ("nan", "inf", "-inf", "abc"):
-        at = open_app({"input": "custom"})
-        at.session_state["custom_x_4x4"] = {"edited_rows": {2: {"1": text}}, "added_rows": [], "deleted_rows": []}
-        at.run()
-        assert not at.exception
-        assert "x[2, 1] is empty or not a number" in at.error[0].value, text
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("nan", "x[2, 1]: “nan” is not a number; type e.g. 0.25, -1.5, 1e-3 or 1/9"),
+        ("-inf", "x[2, 1]: “-inf” is not a number"),
+        ("abc", "x[2, 1]: “abc” is not a number"),
+        ("1,5", "x[2, 1]: “1,5” has a comma; write decimals with a dot, e.g. 1.5"),
+        ("1/0", "x[2, 1]: “1/0” divides by zero"),
+        ("1e400", "x[2, 1]: “1e400” is too large; use numbers up to 1e100 in size"),
+        ("", "x[2, 1] is empty: type a number in it"),
+    ],
+)
+def test_bad_numbers_typed_into_the_grid_are_explained(typed, message):
+    at = open_app({"input": "custom"})
+    at.session_state["custom_x_4x4"] = {"edited_rows": {2: {"1": typed}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert message in at.error[0].value
 
 
 @pytest.mark.parametrize(

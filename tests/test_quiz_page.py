@@ -8,7 +8,6 @@ from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
 from scenario.presets import PRESETS
-from scenario.quiz import parse_answer
 from tests.conftest import grid_values, grids_on_page, open_app
 from ui.controls import widget_values
 
@@ -122,8 +121,23 @@ def test_large_inputs_are_refused_with_a_way_out():
     assert not at.warning and len(grids_on_page(at)) == 3
 
 
-def test_parse_answer_accepts_numbers_and_fractions_only():
-    assert parse_answer("-1/4") == -0.25
-    assert parse_answer(".5") == 0.5
-    for text in ("", "1/9/2", "1e3", "nan", "0x10", "1;2"):
-        assert parse_answer(text) is None, text
+def test_whole_grid_names_wrong_and_empty_cells():
+    at = _open()
+    at.radio(key="quiz_mode").set_value("grid").run()
+    key = f"quiz_grid_4x4_{at.session_state['quiz_number']}"
+    edits = {r: {str(c): "0.25" for c in range(4)} for r in range(4)}
+    edits[1]["2"], edits[3]["0"] = "0.5", ""  # one wrong, one left empty
+    at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    at.button(key="quiz_check_grid").click().run()
+    assert at.info[0].value.startswith("14 of 16 cells right.")
+    assert "Not right: dL/dx[1, 2]. Empty: dL/dx[3, 0]." in at.info[0].value
+
+
+def test_whole_grid_refuses_a_decimal_comma_and_grades_nothing():
+    at = _open()
+    at.radio(key="quiz_mode").set_value("grid").run()
+    key = f"quiz_grid_4x4_{at.session_state['quiz_number']}"
+    at.session_state[key] = {"edited_rows": {0: {"1": "0,25"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="quiz_check_grid").click().run()
+    assert "dL/dx[0, 1]: “0,25” has a comma; write decimals with a dot, e.g. 0.25" in at.warning[0].value
+    assert at.metric[0].value == "0 / 0"

@@ -18,10 +18,11 @@ from scenario.inputs import (
     GENERATED_SOURCES,
     INPUT_SOURCES,
     MAX_GRID,
-    InputError,
+    cell_text,
     generated_input,
     parse_csv,
     parse_image,
+    read_grid,
     sample_image,
 )
 from scenario.losses import LOSSES
@@ -317,15 +318,14 @@ def input_controls(url: UrlCheck) -> InputChoice:
 
 
 def _grid_from_editor(key: str, initial: np.ndarray, label: str) -> np.ndarray:
-    """An editable grid of numbers; empty or non-numeric cells raise InputError."""
-    frame = pd.DataFrame(initial, columns=[str(c) for c in range(initial.shape[1])])
-    edited = st.data_editor(frame, key=key, width="content", hide_index=False)
-    values = edited.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(values))
-    if bad.size:
-        row, col = bad[0]
-        raise InputError("grid_cell", label=label, row=row, col=col)
-    return values
+    """An editable grid of numbers. Every cell is text, read by ``scenario.numbers``: the
+    browser's grid would otherwise parse numbers its own way (it read "1,5" as 15). Raises
+    InputError naming the first cell that is empty or not a number."""
+    columns = [str(c) for c in range(initial.shape[1])]
+    frame = pd.DataFrame([[cell_text(value) for value in row] for row in initial], columns=columns)
+    config = {column: st.column_config.TextColumn(column) for column in columns}
+    edited = st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
+    return read_grid(edited.to_numpy(dtype=object), label)
 
 
 def read_input(choice: InputChoice) -> np.ndarray | None:

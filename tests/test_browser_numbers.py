@@ -1,0 +1,64 @@
+"""Exactly the numbers typed: every accepted and refused spelling, typed into the browser's
+own grid widget (which would parse numbers its own way: it read "1,5" as 15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import grid_cell_texts, type_into_editor, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+ACCEPTED = {  # typed -> how x[2, 1] is then printed on the x grid
+    "1.5": "1.5",
+    " +2 ": "2",
+    "−2": "-2",  # the Unicode minus sign
+    "-.5": "-0.5",
+    "1/4": "0.25",
+    "1e-3": "1e-3",
+    "１.５": "1.5",  # full-width digits
+}
+REFUSED = {  # typed -> what the error says
+    "1,5": "x[2, 1]: “1,5” has a comma; write decimals with a dot, e.g. 1.5",
+    "abc": "x[2, 1]: “abc” is not a number",
+    "nan": "x[2, 1]: “nan” is not a number",
+    "2+2": "x[2, 1]: “2+2” is not a number",
+    "1/0": "x[2, 1]: “1/0” divides by zero",
+    "1e400": "x[2, 1]: “1e400” is too large",
+    "": "x[2, 1] is empty: type a number in it",
+}
+
+
+def _errors(page) -> list[str]:
+    return page.locator('[data-testid="stAlert"]').filter(has_text="cannot be used").all_inner_texts()
+
+
+def test_typed_numbers_in_the_browser_grid(page, app_url):
+    page.goto(f"{app_url}/?input=custom")
+    wait_for_app(page)
+    for typed, printed in ACCEPTED.items():
+        type_into_editor(page, 0, 2, 1, typed)
+        assert _errors(page) == [], typed
+        assert grid_cell_texts(page, 0)[9] == printed, typed  # x[2, 1], row by row
+    for typed, message in REFUSED.items():
+        type_into_editor(page, 0, 2, 1, typed)
+        assert any(message in text for text in _errors(page)), (typed, _errors(page))
+    type_into_editor(page, 0, 2, 1, "9")  # and the page is usable again
+    assert _errors(page) == [] and grid_cell_texts(page, 0)[9] == "9"
+
+
+def test_the_quiz_grid_refuses_a_comma_and_names_empty_cells(page, app_url):
+    page.goto(f"{app_url}/quiz")
+    wait_for_app(page)
+    page.get_by_text("The whole grid").click()
+    wait_for_app(page)
+    type_into_editor(page, 0, 0, 0, "0,25")
+    page.get_by_role("button", name="Check the grid").click()
+    wait_for_app(page)
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    assert any("dL/dx[0, 0]: “0,25” has a comma" in text for text in alerts), alerts
+    type_into_editor(page, 0, 0, 0, "1/4")
+    page.get_by_role("button", name="Check the grid").click()
+    wait_for_app(page)
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    assert any("1 of 16 cells right." in text and "Empty: dL/dx[0, 1]" in text for text in alerts), alerts
