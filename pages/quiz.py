@@ -15,8 +15,8 @@ from i18n import text
 from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, parse_number
-from scenario.presets import PRESETS, PRESETS_BY_KEY
-from scenario.quiz import GridVerdict, close_enough, grade_grid, pick_cell
+from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
+from scenario.quiz import LAYOUT_PRESETS, GridVerdict, close_enough, grade_grid, pick_cell
 from ui.controls import URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr, translated_error
@@ -33,6 +33,16 @@ def _score() -> dict:
     return st.session_state.setdefault("quiz_score", {"right": 0, "asked": 0})
 
 
+def _next_question() -> None:
+    """'New question': another cell, or, when every cell has the same answer in this setup
+    (the classic 0.25 everywhere), another window layout, where answers differ."""
+    if not (st.session_state.get("quiz_uniform") and st.session_state.get("quiz_mode", MODES[0]) == MODES[0]):
+        _new_question()
+        return
+    number_ = st.session_state.get("quiz_number", 0) + 1
+    _set_up(PRESETS_BY_KEY[LAYOUT_PRESETS[number_ % len(LAYOUT_PRESETS)]])
+
+
 def _new_question() -> None:
     st.session_state.quiz_number = st.session_state.get("quiz_number", 0) + 1
     st.session_state.quiz_cell = None  # picked from the current setup when drawn
@@ -46,7 +56,11 @@ def _new_question() -> None:
 def _surprise_me() -> None:
     """Pick an instructive preset (never the same twice in a row) and set the sidebar to it."""
     number_ = st.session_state.get("quiz_number", 0) + 1
-    preset = QUIZ_PRESETS[number_ % len(QUIZ_PRESETS)]
+    _set_up(QUIZ_PRESETS[number_ % len(QUIZ_PRESETS)])
+
+
+def _set_up(preset: Preset) -> None:
+    """A new question on a preset's setup: the sidebar is set to it, its lesson comes with the answer."""
     _new_question()
     for key, value in preset.values().items():
         st.session_state[key] = value
@@ -72,7 +86,7 @@ def _question_header():
     """The buttons and the mode; returns the slot where the score goes once this run has counted."""
     language = current_language()  # fixed now: format_func may be called after this run
     left, middle, right, score_column = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    left.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_new_question, width="stretch")
+    left.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_next_question, width="stretch")
     middle.button(
         tr("quiz.surprise"),
         key="quiz_surprise",
@@ -126,9 +140,13 @@ def one_cell_question(scenario: Scenario) -> None:
     if st.session_state.get("quiz_cell") is None or not all(
         0 <= index < size for index, size in zip(st.session_state.quiz_cell, scenario.x.shape)
     ):
-        st.session_state.quiz_cell = pick_cell(scenario.x.shape, st.session_state.get("quiz_number", 0))
+        last = st.session_state.get("quiz_last_answer")
+        st.session_state.quiz_cell = pick_cell(scenario.grad_input, st.session_state.get("quiz_number", 0), last)
     row, col = st.session_state.quiz_cell
     truth = float(scenario.grad_input[row, col])
+    st.session_state.quiz_last_answer = truth
+    # Every cell has the same answer here: the next question changes the window layout.
+    st.session_state.quiz_uniform = bool(np.ptp(scenario.grad_input) == 0)
     language = current_language()
     preset = PRESETS_BY_KEY.get(st.session_state.get("quiz_lesson"))
     if preset is not None:

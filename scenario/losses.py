@@ -79,8 +79,9 @@ def loss_for(
             name,
             float(y[row, col]),
             grad,
-            rf"L = y_{{{row},{col}}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = "
-            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}",
+            # Two lines: one is wider than the sidebar.
+            rf"\begin{{aligned}}L &= y_{{{row},{col}}}\\ \frac{{\partial L}}{{\partial y_{{ij}}}} &= "
+            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}\end{{aligned}}",
             f"loss = y[0, 0, {row}, {col}]",
         )
     if name in ("random", "custom"):

@@ -13,7 +13,10 @@ import numpy as np
 from scenario.inputs import number_error
 from scenario.numbers import NumberError, parse_number
 
-__all__ = ["GridVerdict", "close_enough", "grade_grid", "pick_cell"]
+__all__ = ["LAYOUT_PRESETS", "GridVerdict", "close_enough", "grade_grid", "pick_cell"]
+
+# Presets whose windows overlap, leave gaps or meet padding: their cells have different answers.
+LAYOUT_PRESETS = ("overlap", "gaps", "padding", "padding_counted", "ceil_mode")
 
 Cell = tuple[int, int]
 
@@ -57,7 +60,17 @@ def close_enough(answer: float, truth: float) -> bool:
     return abs(answer - truth) <= 5e-3 * max(1.0, abs(truth))
 
 
-def pick_cell(shape: tuple[int, int], seed: int) -> tuple[int, int]:
-    """A cell of the input to ask about, from the question number."""
+def pick_cell(grad_input: np.ndarray, seed: int, last_answer: float | None = None) -> tuple[int, int]:
+    """A cell of the input to ask about, from the question number; where the gradient has
+    other values, one whose answer differs from the last question's (a class should not see
+    the same answer ten times).
+
+    >>> grad = np.array([[0.25, 0.5], [0.25, 0.25]])
+    >>> pick_cell(grad, 3, last_answer=0.25)
+    (0, 1)
+    """
     rng = np.random.default_rng(seed)
-    return int(rng.integers(shape[0])), int(rng.integers(shape[1]))
+    cells = [(int(r), int(c)) for r, c in np.ndindex(grad_input.shape)]
+    fresh = [cell for cell in cells if last_answer is None or not close_enough(float(grad_input[cell]), last_answer)]
+    choices = fresh or cells
+    return choices[int(rng.integers(len(choices)))]

@@ -15,7 +15,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 VIEWS = [
     ("/", 4),
     ("/?numbers=true&export=true&kernel_h=3&stride_h=1&padding_h=1", 6),  # both expanders open
-    ("/?kernel_h=7&height=3&width=3", 0),  # an error on screen
+    ("/?kernel_h=7&height=3&width=3", 1),  # an error on screen, and x
     ("/?height=64&width=64&input=random", 4),  # colour bars
     ("/step_by_step?step=2", 4),
     ("/under_the_hood?kernel_h=3&padding_h=1&count_include_pad=false", 5),  # A, x and the divisor maps

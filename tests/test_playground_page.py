@@ -289,7 +289,10 @@ def test_kernel_one_offers_no_padding(at):
 def test_kernel_larger_than_the_input_is_explained(at):
     at.slider(key="kernel_h").set_value(5).run()
     assert "kernel 5 is larger than the padded input in height (4 + 2*0 = 4)" in at.error[0].value
-    assert not at.get("bidi_component")
+    # x is still drawn, so the student sees why no window fits.
+    (x,) = grids_on_page(at)
+    assert x["title"] == "x: input (4×4)" and x["extent"] == [4, 4] and not x["outlines"]
+    assert_array_equal(grid_values(x), np.arange(16.0).reshape(4, 4))
     at.slider(key="kernel_h").set_value(3).run()
     _assert_matches_torch(at, kernel_size=3, stride=3)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
 from scenario.presets import PRESETS
+from scenario.quiz import LAYOUT_PRESETS
 from tests.conftest import grid_values, grids_on_page, open_app
 from ui.controls import widget_values
 
@@ -141,3 +144,23 @@ def test_whole_grid_refuses_a_decimal_comma_and_grades_nothing():
     at.button(key="quiz_check_grid").click().run()
     assert "dL/dx[0, 1]: “0,25” has a comma; write decimals with a dot, e.g. 0.25" in at.warning[0].value
     assert at.metric[0].value == "0 / 0"
+
+
+def test_new_question_varies_the_answer():
+    """Overlapping windows: ten new questions in a row never ask the same answer twice running."""
+    at = _open({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"})
+    answers = []
+    for _ in range(10):
+        row, col = _asked_cell(at)
+        answers.append(round(float(_torch_grad(at, kernel_size=3, stride=1)[row, col]), 6))
+        at.button(key="quiz_new").click().run()
+    assert all(a != b for a, b in itertools.pairwise(answers)), answers
+
+
+def test_new_question_on_the_classic_setup_changes_the_window_layout():
+    """Kernel 2, stride 2: every cell is 0.25, so another cell would ask 0.25 again."""
+    at = _open()
+    assert at.session_state["quiz_uniform"] is True
+    at.button(key="quiz_new").click().run()
+    assert at.session_state["quiz_lesson"] in LAYOUT_PRESETS  # the sidebar now holds that layout
+    assert at.session_state["quiz_uniform"] is False  # whose cells have different answers

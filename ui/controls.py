@@ -171,6 +171,8 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         key=f"stride_{axis}",
         bind=BIND,
         format_func=_stride_label,
+        # Cleared, the box still says what is used: the kernel size, as in torch.
+        placeholder=_stride_label(None),
         help=tr("pool.stride_help"),
     )
     url.check(f"stride_{axis}", stride, tr("url.allowed_stride", max=len(STRIDE_OPTIONS) - 1), _stride_label(stride))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from figures import input_grid
 from pooling import PoolingError, Window, avg_pool2d, avg_pool2d_backward, check_pool2d_args, windows
 from pooling.geometry import output_size
 from scenario.inputs import InputError
@@ -29,7 +30,7 @@ from ui.controls import (
     read_input,
     restore_after_page_change,
 )
-from ui.display import display_controls
+from ui.display import display_controls, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.url import UrlCheck
 
@@ -59,6 +60,14 @@ def file_prefix(scenario: Scenario, view: str) -> str:
 def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
     kernels, strides, paddings = params.kernel_size, params.effective_stride, params.padding
     return tuple(output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings))
+
+
+def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None:
+    """When no window fits, x is still drawn (with its padding ring), so the student sees why."""
+    padding = tuple(min(p, k) for p, k in zip(params.padding, params.kernel_size))
+    scale = "image" if source == "image" else "value"
+    grid = input_grid(x, [], padding, link=None, scale=scale, language=current_language())
+    show_grids({"x": grid}, key="rejected_input", file_prefix=f"avgpool_{params.slug()}_rejected", columns=4)
 
 
 def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
@@ -94,6 +103,7 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     preset_lesson(url)
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
+        _show_rejected_input(x, params, choice.source)
     if x is None or y_shape is None:
         return None
 
