@@ -82,7 +82,7 @@ def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
     """The four grids of the Playground: x (with padding and windows), y, dL/dy and dL/dx."""
     x, y, loss = scenario.x, scenario.y, scenario.loss
     values_scale = "image" if scenario.choice.source == "image" else "value"
-    grids = {
+    return {
         "x": input_grid(x, scenario.windows, scenario.params.padding, scale=values_scale, language=language),
         "y": value_grid(
             y,
@@ -97,7 +97,6 @@ def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
         ),
         "grad_input": grad_input_grid(scenario.grad_input, language=language),
     }
-    return grids
 
 
 @st.fragment

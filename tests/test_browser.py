@@ -218,6 +218,12 @@ def test_playground_downloads_the_tensors(page, app_url):
     document = json.loads(Path(download_info.value.path()).read_text())
     assert document["pooling"]["kernel_size"] == [3, 3]
     assert_allclose(document["grad_input"], expected, rtol=1e-12, atol=1e-12)
+    # The four grids as one self-contained plotly page, built when clicked.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="grids.html: the four grids as one interactive page").click()
+    assert download_info.value.suggested_filename == "avgpool_k3x3_s1x1_p0x0_playground.html"
+    html = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert "x: input (5×5)" in html and '"format": "svg"' in html and "<script src=" not in html
     _no_exception(page)
 
 
