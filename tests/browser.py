@@ -107,12 +107,14 @@ GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer
 })"""
 
 
-def wait_for_app(page, timeout: float = 30_000) -> None:
+def wait_for_app(page, timeout: float = 30_000, fresh: bool = False) -> None:
     """Wait until a script run has finished (the page title is drawn and the app is idle)
-    and every grid on the page is drawn."""
-    # An interaction starts a run a moment later: catch it, if it is not over already.
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
+    and every grid on the page is drawn. ``fresh``: the page was just opened, so no earlier
+    run can be mistaken for this one."""
+    if not fresh:
+        # An interaction starts a run a moment later: catch it, if it is not over already.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
     # Grid components mount with the run's elements and draw in the next animation frame.

@@ -33,7 +33,7 @@ def _alerts(page) -> list[str]:
 
 def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, app_url):
     page.goto(f"{app_url}/classic")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator(GRID).count() == 6
     # The fourth chart is dL/dx: 16 cells, each printed as 0.25.
@@ -44,7 +44,7 @@ def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, ap
 
 def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     page.goto(f"{app_url}/?height=6&width=6")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert page.locator(GRID).count() == 4
     # kernel 2 on 6x6: y and dL/dy are 3x3, x and dL/dx 6x6.
@@ -64,7 +64,7 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
 
 def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
     page.goto(app_url)
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     click_cell(page, 1, 1, 0)  # y[1, 0]
     _no_exception(page)
     caption = next(text for text in _alerts(page) if "y[1, 0]" in text)
@@ -80,7 +80,7 @@ def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
 
 def test_playground_click_on_an_input_cell_lists_its_shares(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     click_cell(page, 3, 2, 2)  # dL/dx[2, 2]
     _no_exception(page)
     assert any(
@@ -97,7 +97,7 @@ def test_playground_click_on_an_input_cell_lists_its_shares(page, app_url):
 
 def test_playground_shared_url_reproduces_the_view(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&kernel_w=3&stride_h=1&stride_w=1&height=5&width=5&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert len(grid_cell_texts(page, 1)) == 9  # a 3x3 output
     gradient = grid_cell_texts(page, 3)
@@ -108,7 +108,7 @@ def test_playground_shared_url_reproduces_the_view(page, app_url):
 
 def test_playground_bad_url_warns_and_keeps_working(page, app_url):
     page.goto(f"{app_url}/?kernel_h=abc&height=0&loss=%3Cscript%3Ealert(1)%3C/script%3E")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     alerts = " ".join(_alerts(page))
     assert "kernel_h=abc" in alerts and "height=0" in alerts and "loss=<script>" in alerts
@@ -119,7 +119,7 @@ def test_playground_bad_url_warns_and_keeps_working(page, app_url):
 
 def test_playground_invalid_pooling_shows_an_error_not_a_traceback(page, app_url):
     page.goto(f"{app_url}/?kernel_h=7&height=3&width=3")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert any("kernel 7 is larger than the padded input" in text for text in _alerts(page))
     screenshot(page, "playground-invalid")
@@ -131,7 +131,7 @@ def _numbers(texts: list[str]) -> np.ndarray:
 
 def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
     page.goto(f"{app_url}/step_by_step?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert set(grid_cell_texts(page, 3)) == {"0"}
     slider = page.locator(".st-key-step input[type='range']")
@@ -150,7 +150,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
 
 def test_step_by_step_play_runs_to_the_end(page, app_url):
     page.goto(f"{app_url}/step_by_step?kernel_h=3&stride_h=1&height=5&width=5&input=ones&speed=4")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.get_by_role("button", name="Play").click()
     page.get_by_role("button", name="Pause").wait_for(timeout=5_000)
     page.get_by_role("button", name="Play").wait_for(timeout=15_000)  # back to Play at the end
@@ -164,7 +164,7 @@ def test_step_by_step_play_runs_to_the_end(page, app_url):
 
 def test_under_the_hood_click_a_row_of_a(page, app_url):
     page.goto(f"{app_url}/under_the_hood")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     click_cell(page, 0, 2, 5)  # row 2 of A (4 x 16)
     assert any("Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in text for text in _captions(page))
@@ -174,7 +174,7 @@ def test_under_the_hood_click_a_row_of_a(page, app_url):
 
 def test_average_vs_max_draws_three_poolings(page, app_url):
     page.goto(f"{app_url}/average_vs_max?input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     # max pooling of all ones: the first cell of each 2x2 window gets the whole gradient.
     assert grid_cell_texts(page, 4) == ["1", "0", "1", "0", "0", "0", "0", "0", "1", "0", "1", "0", "0", "0", "0", "0"]
@@ -184,7 +184,7 @@ def test_average_vs_max_draws_three_poolings(page, app_url):
 
 def test_quiz_surprise_answer_and_score(page, app_url):
     page.goto(f"{app_url}/quiz")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.get_by_role("button", name="Surprise me").click()
     wait_for_app(page)
     _no_exception(page)
@@ -203,7 +203,7 @@ def test_quiz_surprise_answer_and_score(page, app_url):
 
 def test_playground_downloads_the_tensors(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.get_by_text("Export: the numbers and the PyTorch code").click()
     wait_for_app(page)  # its content is drawn by the rerun that opening it starts
     assert "export=true" in page.url
@@ -229,7 +229,7 @@ def test_playground_downloads_the_tensors(page, app_url):
 
 def test_grid_png_download(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     with page.expect_download() as download_info:
         page.locator(".grids figure").nth(3).get_by_role("button", name="Save ∂L/∂x = x.grad as a PNG image").click()
     download = download_info.value
@@ -249,7 +249,7 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, 
     second = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
     first.goto(f"{app_url}/?height=6&width=6")
     second.goto(f"{app_url}/?height=6&width=6&input=ones")
-    wait_for_app(first)
+    wait_for_app(first, fresh=True)
     wait_for_app(second)
     # Both change something at once: the first its kernel, the second its loss.
     first.locator(".st-key-kernel_h input[type='range']").focus()
@@ -276,7 +276,7 @@ def test_an_upload_over_the_limit_is_refused_with_a_message(page, app_url, tmp_p
     big = tmp_path / "big.csv"
     big.write_bytes(b"1," * 11_000_000)  # 22 MB: over the 20 MB limit in .streamlit/config.toml
     page.goto(f"{app_url}/?input=csv")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.locator('.st-key-csv_file input[type="file"]').set_input_files(str(big))
     page.get_by_text("File must be 20.0MB or smaller").wait_for(timeout=15_000)
     _no_exception(page)
@@ -285,7 +285,7 @@ def test_an_upload_over_the_limit_is_refused_with_a_message(page, app_url, tmp_p
 
 def test_a_preset_link_inside_the_app_opens_the_preset_not_the_old_settings(page, app_url):
     page.goto(f"{app_url}/?kernel_h=5&height=8&width=8&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.locator('[data-testid="stSidebar"]').get_by_text("Presets").click()
     wait_for_app(page)
     card = page.locator('[data-testid="stVerticalBlock"]').filter(has_text="Overlapping windows").last

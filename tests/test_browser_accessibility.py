@@ -45,7 +45,7 @@ def test_every_page_works_and_has_no_serious_accessibility_violation(page, app_u
     found = {}
     for view, grids in VIEWS:
         page.goto(f"{app_url}{view}{'&' if '?' in view else '?'}lang={language}")
-        wait_for_app(page)
+        wait_for_app(page, fresh=True)
         assert page.locator('[data-testid="stException"]').count() == 0, view
         assert page.locator(GRID).count() == grids, view
         if violations := _serious(page):

@@ -39,7 +39,7 @@ def test_a_click_lights_its_window_in_the_same_task_then_python_explains(page, a
     """The highlight is drawn by the click handler itself: it is there before any message
     could have gone to the server and back (one JavaScript task, no await)."""
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     x, y = cell_centre(page, 1, 1, 1)  # y[1, 1]
     canvas = page.locator(GRID).nth(1)
     highlights = canvas.evaluate(
@@ -59,7 +59,7 @@ def test_a_click_lights_its_window_in_the_same_task_then_python_explains(page, a
 
 def test_a_cell_explained_with_the_keyboard_only(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     dl_dx = page.locator(GRID).nth(3)
     dl_dx.focus()
     assert "dL/dx, 5 by 5" in dl_dx.get_attribute("aria-label")
@@ -74,7 +74,7 @@ def test_a_cell_explained_with_the_keyboard_only(page, app_url):
 
 def test_overlapping_windows_of_a_clicked_cell_are_told_apart(page, app_url):
     page.goto(f"{app_url}/?kernel_h=2&stride_h=1&height=4&width=4")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     click_cell(page, 0, 1, 1)  # x[1, 1]: in four windows
     windows = [h for h in grid_highlights(page, 0) if h[4] != BLACK]
     assert sorted(h[:4] for h in windows) == [[0, 2, 0, 2], [0, 2, 1, 3], [1, 3, 0, 2], [1, 3, 1, 3]]
@@ -88,7 +88,7 @@ def test_overlapping_windows_of_a_clicked_cell_are_told_apart(page, app_url):
 
 def test_large_grids_get_a_colour_bar_instead_of_values(page, app_url):
     page.goto(f"{app_url}/?height=64&width=64&input=random")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert _fonts(page) == ["", "", "", ""]  # 64x64 and 32x32: too small to print
     bars = page.locator(".grids .colorbar")
@@ -107,7 +107,7 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_ur
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     # Two grids per row: x above-left of dL/dx, both on one screen.
     boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
@@ -134,7 +134,7 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_ur
     screenshot(page, f"phone-{language}")
     # Under the hood on a phone: the matrix's labels fit or hide.
     page.goto(f"{app_url}/under_the_hood?lang={language}")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     assert all(font == "" or int(font) >= 10 for font in _fonts(page))
     screenshot(page, f"phone-under-the-hood-{language}")
     context.close()
@@ -157,7 +157,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url
     # A preset link: its lesson banner takes room too.
     overlap = urlencode({**PRESETS_BY_KEY["overlap"].settings, "preset": "overlap", "present": "1", "lang": language})
     page.goto(f"{app_url}/?{overlap}")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
     assert any(PRESETS_BY_KEY["overlap"].title(language) in text for text in _alerts(page))
@@ -165,7 +165,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url
     assert _fonts(page)[3]  # 5x5 at this size: dL/dx's values are printed
     # An 8x8 input with padding: the cells are smaller, the numbers are not.
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&padding_h=1&height=8&width=8&present=1&lang={language}")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _fills_the_screen(page, height)
     click_cell(page, 3, 0, 0)
     explanation = page.locator(".st-key-explanation p").first
@@ -173,14 +173,14 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url
     screenshot(page, f"presentation-{width}x{height}-{language}")
     # 24x24 (two grids per row on a laptop): still one row of four, on screen.
     page.goto(f"{app_url}/?height=24&width=24&input=random&present=1&lang={language}")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _fills_the_screen(page, height)
     context.close()
 
 
 def test_colour_blind_palette_reaches_the_canvas(page, app_url):
     page.goto(f"{app_url}/?palette=colorblind&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     # The centre pixel of dL/dx[0, 0] (0.25 of a [-0.25, 0.25] range: the top of PuOr).
     x, y = cell_centre(page, 3, 0, 0)
     pixel = (

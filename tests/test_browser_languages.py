@@ -36,7 +36,7 @@ def test_the_browser_language_picks_chinese_and_its_glyphs_render(chromium, app_
     context = chromium.new_context(locale="zh-CN", viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert page.locator("h1").first.inner_text() == "实验场"
     assert "lang" not in page.url  # the browser chose: a shared link keeps the reader's language
@@ -47,7 +47,7 @@ def test_the_browser_language_picks_chinese_and_its_glyphs_render(chromium, app_
 
 def test_an_english_browser_switches_to_chinese(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     assert page.locator("h1").first.inner_text() == "Playground"
     switch = page.locator(".st-key-lang")
     switch.locator("input").click()
@@ -68,14 +68,14 @@ def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(chromi
     page = context.new_page()
     # The teacher prepares: the presets page, in Chinese, in presentation mode.
     page.goto(f"{app_url}/presets?lang=zh&present=1")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     card = page.locator('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVerticalBlock"]')
     card = card.filter(has_text="重叠的窗口").last
     link = card.locator("code").first.inner_text()
     assert link.startswith(f"{app_url}/?") and "lang=zh" in link and "present=1" in link  # whole and absolute
     # In class: open the shared link; nothing in the sidebar is touched.
     page.goto(link)
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     _no_exception(page)
     assert page.locator("h1").first.inner_text() == "实验场"
     assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"

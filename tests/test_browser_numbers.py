@@ -3,9 +3,11 @@ own grid widget (which would parse numbers its own way: it read "1,5" as 15)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.browser import grid_cell_texts, type_into_editor, wait_for_app
+from tests.browser import GRID, grid_cell_texts, type_into_editor, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,23 +35,38 @@ def _errors(page) -> list[str]:
     return page.locator('[data-testid="stAlert"]').filter(has_text="cannot be used").all_inner_texts()
 
 
+def _x_2_1(page) -> str | None:
+    """x[2, 1] as the x grid prints it (None while no grid is drawn)."""
+    return grid_cell_texts(page, 0)[9] if page.locator(GRID).count() else None
+
+
+def _eventually(check, timeout: float = 10.0) -> None:
+    """Wait until ``check()`` is true: the rerun a typed cell starts is the signal, not a sleep."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def test_typed_numbers_in_the_browser_grid(page, app_url):
     page.goto(f"{app_url}/?input=custom")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     for typed, printed in ACCEPTED.items():
         type_into_editor(page, 0, 2, 1, typed)
+        _eventually(lambda printed=printed: _x_2_1(page) == printed)  # x[2, 1], row by row
         assert _errors(page) == [], typed
-        assert grid_cell_texts(page, 0)[9] == printed, typed  # x[2, 1], row by row
     for typed, message in REFUSED.items():
         type_into_editor(page, 0, 2, 1, typed)
-        assert any(message in text for text in _errors(page)), (typed, _errors(page))
+        _eventually(lambda message=message: any(message in text for text in _errors(page)))
+        assert _x_2_1(page) is None  # no grid drawn from a refused number
     type_into_editor(page, 0, 2, 1, "9")  # and the page is usable again
-    assert _errors(page) == [] and grid_cell_texts(page, 0)[9] == "9"
+    _eventually(lambda: _x_2_1(page) == "9")
+    assert _errors(page) == []
 
 
 def test_the_quiz_grid_refuses_a_comma_and_names_empty_cells(page, app_url):
     page.goto(f"{app_url}/quiz")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.get_by_text("The whole grid").click()
     wait_for_app(page)
     type_into_editor(page, 0, 0, 0, "0,25")

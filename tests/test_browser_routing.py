@@ -14,7 +14,7 @@ def test_first_request_to_a_deep_link_is_routed_by_app_py(page, app_url):
     # This module has its own server: this is the very first page it serves, the case where
     # Streamlit's legacy pages/ router would answer without app.py.
     page.goto(f"{app_url}/average_vs_max?kernel_h=3&input=ones")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     assert page.locator("h1").first.inner_text() == "Average vs max"
     assert page.locator('[role="dialog"]').count() == 0  # no "Page not found"
     links = page.locator('[data-testid="stPageLink-NavLink"]')
@@ -34,7 +34,7 @@ def test_every_page_has_its_own_address(page, app_url):
         ("classic", "The classic example"),
     ]:
         page.goto(f"{app_url}/{path}")
-        wait_for_app(page)
+        wait_for_app(page, fresh=True)
         assert page.locator("h1").first.inner_text() == title
         assert page.locator('[role="dialog"]').count() == 0
         assert page.locator('[data-testid="stException"]').count() == 0
@@ -49,7 +49,7 @@ def test_an_unknown_address_opens_the_start_page(page, app_url):
 
 def test_page_links_carry_the_shared_settings(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)
     page.locator('[data-testid="stPageLink-NavLink"]').nth(1).click()
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == "Step by step"
