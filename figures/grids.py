@@ -21,6 +21,7 @@ import numpy as np
 
 from i18n import text
 from pooling import Window
+from scenario.numbers import format_number
 
 __all__ = [
     "COLOR_SCALES",
@@ -118,31 +119,8 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     digits = digits or (4 if span <= 8 else 3 if span <= 16 else 2)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
-    labels = [_label(value, digits) for value in distinct]
+    labels = [format_number(value, digits) for value in distinct]
     return [labels[index] for index in where.ravel()]
-
-
-def _label(value: float, digits: int) -> str:
-    if np.isnan(value):  # a cell not computed yet (replays) stays blank
-        return ""
-    if value == 0 or not np.isfinite(value):
-        return f"{value:g}".replace("-0", "0")
-    size = abs(value)
-    if 1e-2 <= size < 10**digits:
-        # Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
-        for places in range(digits, 0, -1):
-            label = f"{value:.{places}g}"
-            if len(label) <= digits + 3:
-                break
-        return label
-    if 10**digits <= size < 1e6:
-        return f"{value:.0f}"
-    # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
-    label = f"{value:.{max(digits - 2, 0)}e}"
-    mantissa, exponent = label.split("e")
-    if "." in mantissa:  # 1.00e-3 -> 1e-3, 1.50e-3 -> 1.5e-3
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent)}"
 
 
 def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:
@@ -216,9 +194,19 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
     rows, cols = values.shape
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() == finite.max():
-        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=_label(finite[0], 4))
+        return text(
+            language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=format_number(finite[0], 4)
+        )
     low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
-    return text(language, "grid.describe", name=name, rows=rows, cols=cols, low=_label(low, 4), high=_label(high, 4))
+    return text(
+        language,
+        "grid.describe",
+        name=name,
+        rows=rows,
+        cols=cols,
+        low=format_number(low, 4),
+        high=format_number(high, 4),
+    )
 
 
 def with_palette(grid: dict, palette: str) -> dict:

@@ -7,6 +7,7 @@ import numpy as np
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
+from scenario.numbers import format_number
 
 __all__ = [
     "divisor_summary",
@@ -22,13 +23,12 @@ MAX_LISTED_TERMS = 9  # longer sums are summarised instead of spelled out
 
 
 def number(value: float) -> str:
-    """A value as the heatmap cells print it (4 significant digits).
+    """A value as the grid cells print it (4 significant digits): ``format_number``.
 
-    >>> number(0.25), number(1 / 9), number(-2.0), number(12.3456)
-    ('0.25', '0.1111', '-2', '12.35')
+    >>> number(0.25), number(1 / 9), number(-2.0), number(0.0075)
+    ('0.25', '0.1111', '-2', '7.5e-3')
     """
-    text = f"{value:.4g}"
-    return "0" if text == "-0" else text
+    return format_number(value, 4)
 
 
 def output_size_text(

@@ -1,4 +1,7 @@
-"""Numbers as people type them: read exactly as meant, or refused with the reason.
+"""Numbers as people type them, and as the app writes them.
+
+``parse_number`` reads what a person typed exactly as meant, or refuses it with the reason;
+``format_number`` is the one way the app writes a number.
 
 One reader for every typed number in the app (the custom x and dL/dy grids, the quiz's
 answers). Accepted: a decimal with a dot (``1.5``, ``-0.25``, ``.5``, ``2.``), an exponent
@@ -15,7 +18,9 @@ import math
 import re
 import unicodedata
 
-__all__ = ["MAX_MAGNITUDE", "NumberError", "parse_number"]
+import numpy as np
+
+__all__ = ["MAX_MAGNITUDE", "NumberError", "format_number", "parse_number"]
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -61,3 +66,35 @@ def parse_number(typed: object) -> float:
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise NumberError("large", text)
     return value
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """A number as the app writes it everywhere (cells, explanations, descriptions; the
+    browser's hover and colour bars follow the same rules in grids.js): ``digits``
+    significant digits, no trailing zeros, and an exponent instead of a run of zeros.
+
+    >>> format_number(0.25), format_number(1 / 9), format_number(-2.0), format_number(12.3456)
+    ('0.25', '0.1111', '-2', '12.35')
+    >>> format_number(0.000463), format_number(0.0075), format_number(123456.7), format_number(2.5e7)
+    ('4.63e-4', '7.5e-3', '123457', '2.5e7')
+    """
+    if np.isnan(value):  # a cell not computed yet (replays) stays blank
+        return ""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}".replace("-0", "0")
+    size = abs(value)
+    if 1e-2 <= size < 10**digits:
+        # Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
+        for places in range(digits, 0, -1):
+            label = f"{value:.{places}g}"
+            if len(label) <= digits + 3:
+                break
+        return label
+    if 10**digits <= size < 1e6:
+        return f"{value:.0f}"
+    # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
+    label = f"{value:.{max(digits - 2, 0)}e}"
+    mantissa, exponent = label.split("e")
+    if "." in mantissa:  # 1.00e-3 -> 1e-3, 1.50e-3 -> 1.5e-3
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"

@@ -3,13 +3,16 @@ phones (touch, swipes, one tap), projectors (presentation mode) and honest legen
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
 
+from scenario.numbers import format_number
 from scenario.presets import PRESETS_BY_KEY
 from tests.browser import (
     GRID,
+    REPO,
     cell_centre,
     click_cell,
     grid_highlights,
@@ -197,3 +200,14 @@ def test_colour_blind_palette_reaches_the_canvas(page, app_url):
         )
     )
     assert pixel == [0xE6, 0x61, 0x01]
+
+
+def test_the_browser_writes_numbers_as_python_does(page):
+    """One formatter: hover texts and colour bars (grids.js) follow scenario.numbers.format_number."""
+    source = (REPO / "figures" / "component" / "grids.js").read_text()
+    function = re.search(r"function formatValue\(.*?\n}\n", source, re.S).group(0)
+    values = [0.25, 1 / 9, -0.044444, 0.000463, 0.0075, 12345.6, 2.5e7, -2.0, 0.0, 123.456789, -1.361, 31.5]
+    written = page.evaluate(
+        f"(values) => {{ {function}; return values.map(v => [formatValue(v), formatValue(v, 6)]); }}", values
+    )
+    assert written == [[format_number(value), format_number(value, 6)] for value in values]

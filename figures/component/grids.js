@@ -428,11 +428,25 @@ function decode({ dtype, b64 }) {
   return dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
 }
 
+// The app's one way of writing a number: the rules of scenario/numbers.py format_number.
 function formatValue(value, digits = 4) {
+  if (Number.isNaN(value)) return "";
   if (value === 0 || !Number.isFinite(value)) return String(value).replace("-0", "0");
   const size = Math.abs(value);
-  if (size >= 1e-3 && size < 1e6) return String(Number(value.toPrecision(digits)));
-  return value.toExponential(Math.max(digits - 3, 1)).replace("e+", "e");
+  if (size >= 1e-2 && size < 10 ** digits) {
+    // Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
+    let label = "";
+    for (let places = digits; places >= 1; places--) {
+      label = String(Number(value.toPrecision(places)));
+      if (label.length <= digits + 3) break;
+    }
+    return label;
+  }
+  if (size >= 10 ** digits && size < 1e6) return value.toFixed(0);
+  // Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
+  let [mantissa, exponent] = value.toExponential(Math.max(digits - 2, 0)).split("e");
+  if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
+  return `${mantissa}e${Number(exponent)}`;
 }
 
 const lookups = new Map();
