@@ -93,7 +93,7 @@ def _slider_changes(page, url: str, slider: str, changes: int, done, value) -> l
 
 
 def _clicks(page, url: str, clicks: int) -> tuple[list[float], list[float]]:
-    """Click cells of dL/dx (16x16): ms to the highlighted windows, and to the explanation."""
+    """Click cells of ∂L/∂x (16x16): ms to the highlighted windows, and to the explanation."""
     page.goto(url)
     wait_for_app(page)
     page.evaluate(STAMP_INPUT)
@@ -103,7 +103,7 @@ def _clicks(page, url: str, clicks: int) -> tuple[list[float], list[float]]:
         page.evaluate(f"() => {{ delete ({GRID_ROOT})().dataset.selectedAt; }}")
         page.mouse.click(*cell_centre(page, 3, row, col))
         highlight.append(page.wait_for_function(HIGHLIGHTED, polling="raf", timeout=60_000).json_value())
-        explained = page.wait_for_function(EXPLAINED, arg=f"dL/dx[{row}, {col}]", polling="raf", timeout=60_000)
+        explained = page.wait_for_function(EXPLAINED, arg=f"∂L/∂x[{row}, {col}]", polling="raf", timeout=60_000)
         explanation.append(explained.json_value())
         wait_for_app(page)
     return highlight, explanation

@@ -1,4 +1,4 @@
-"""Cell grids (x, y, dL/dy, dL/dx, maps, the pooling matrix) described once, as plain data.
+"""Cell grids (x, y, ∂L/∂y, ∂L/∂x, maps, the pooling matrix) described once, as plain data.
 
 A grid description is a JSON-ready dict: the values, the colour scale, the labels printed in
 the cells, the axis origin (padding reaches below index 0), the outlined pooling windows and
@@ -243,7 +243,7 @@ def value_grid(
 def gradient_grid(
     values: np.ndarray,
     title: str,
-    name: str = "dL/dy",
+    name: str = "∂L/∂y",
     *,
     link: str | None = None,
     highlight_windows: Sequence[Window] = (),
@@ -253,7 +253,7 @@ def gradient_grid(
 ) -> dict:
     """A gradient on a diverging scale centred at 0; ``zmax`` fixes the range to [-zmax, zmax].
 
-    >>> gradient_grid(np.full((2, 2), 0.25), "dL/dx")["zmin"]
+    >>> gradient_grid(np.full((2, 2), 0.25), "∂L/∂x")["zmin"]
     -0.25
     """
     return _grid(
@@ -279,7 +279,7 @@ def grad_input_grid(
     zmax: float | None = None,
     language: str = "en",
 ) -> dict:
-    """dL/dx: the input gradient, its cells indexed like x (padding gets no gradient, so
+    """∂L/∂x: the input gradient, its cells indexed like x (padding gets no gradient, so
     highlighted windows are drawn clipped to the input).
 
     >>> grad_input_grid(np.full((4, 4), 0.25))["link"]
@@ -288,7 +288,7 @@ def grad_input_grid(
     return gradient_grid(
         grad_input,
         title,
-        "dL/dx",
+        "∂L/∂x",
         link=link,
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,

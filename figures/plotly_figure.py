@@ -57,7 +57,7 @@ def grid_figure(grids: list[dict], title: str = "") -> go.Figure:
     """Grid descriptions side by side as one plotly figure (matrix orientation, square cells).
 
     >>> from figures.grids import gradient_grid
-    >>> figure = grid_figure([gradient_grid(np.full((2, 2), 0.25), "dL/dx")])
+    >>> figure = grid_figure([gradient_grid(np.full((2, 2), 0.25), "∂L/∂x")])
     >>> figure.data[0].type, figure.data[0].z.shape
     ('heatmap', (2, 2))
     """

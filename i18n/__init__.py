@@ -7,8 +7,8 @@ usable without the app, and the translations still live here.
 
 >>> text("zh", "axis.height")
 '高'
->>> text("en", "explain.no_window", row=1, col=2, target="dL/dx[1, 2]")
-'No window covers x[1, 2] (a gap between windows), so dL/dx[1, 2] = 0.'
+>>> text("en", "explain.no_window", row=1, col=2, target="∂L/∂x[1, 2]")
+'No window covers x[1, 2] (a gap between windows), so ∂L/∂x[1, 2] = 0.'
 """
 
 from __future__ import annotations

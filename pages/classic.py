@@ -14,17 +14,19 @@ import numpy as np
 import streamlit as st
 
 from figures import gradient_grid, value_grid
-from pooling import avg_pool2d, avg_pool2d_backward
-from pooling.reference import classic_example, torch_avg_pool2d
-from ui.badges import torch_badge
+from pooling import avg_backward
+from pooling.reference import classic_example
+from scenario.compute import compute_scenario
+from scenario.params import PoolParams
+from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 
-KERNEL = STRIDE = 2
+CLASSIC = PoolParams(kernel_size=(2, 2), stride=(2, 2))  # the article's nn.AvgPool2d(2, 2)
 
 # The article's first printed x.grad: it changes from cell to cell, so it cannot come from
-# loss = y.sum() (whose dL/dy is all ones).
+# loss = y.sum() (whose ∂L/∂y is all ones).
 ARTICLE_FIRST_GRAD = np.array(
     [
         [0.0625, 0.0625, -0.1875, -0.1875],
@@ -33,7 +35,7 @@ ARTICLE_FIRST_GRAD = np.array(
         [-0.1250, -0.1250, -0.0625, -0.0625],
     ]
 )
-# Each 2x2 block of it is 1/4 of one upstream gradient value: dL/dy = 4 * block value.
+# Each 2x2 block of it is 1/4 of one upstream gradient value: ∂L/∂y = 4 * block value.
 ARTICLE_UPSTREAM = 4 * ARTICLE_FIRST_GRAD[::2, ::2]
 
 
@@ -52,18 +54,23 @@ def _run_article_code(seed: int) -> tuple[np.ndarray, str]:
 def classic_page() -> None:
     st.session_state.setdefault("classic_seed", 0)
     x, printed = _run_article_code(st.session_state.classic_seed)
-
-    # Our numpy core computes what the heatmaps show; torch checks it below.
-    y = avg_pool2d(x, KERNEL, STRIDE)
-    grad_output = np.ones_like(y)  # loss = y.sum(), so dL/dy = 1 for every output
-    grad_input = avg_pool2d_backward(grad_output, x.shape, KERNEL, STRIDE)
-
     language = current_language()
+    _classic_numbers(x, language)
+    _why_section()
+    _code_section(printed)
+    _article_section(language)
+
+
+def _classic_numbers(x: np.ndarray, language: str) -> None:
+    """The article's example computed by our core (loss = y.sum(), so ∂L/∂y = 1 for every
+    output), drawn, and checked against torch."""
+    computed = compute_scenario(x, CLASSIC, "sum", language=language)
+    y, grad_output, grad_input = computed.y, computed.loss.grad_output, computed.grad_input
     grids = {
         "x": value_grid(x, tr("figure.input", rows=4, cols=4), "x", language=language),
         "y": value_grid(y, "y = AvgPool2d(x) (2×2)", "y", language=language),
-        "grad_output": gradient_grid(grad_output, "∂L/∂y = 1 (L = y.sum())", "dL/dy", language=language),
-        "grad_input": gradient_grid(grad_input, "∂L/∂x = x.grad", "dL/dx", language=language),
+        "grad_output": gradient_grid(grad_output, "∂L/∂y = 1 (L = y.sum())", "∂L/∂y", language=language),
+        "grad_input": gradient_grid(grad_input, "∂L/∂x = x.grad", "∂L/∂x", language=language),
     }
     show_grids(grids, key="classic_grids", file_prefix="avgpool_classic")
 
@@ -71,10 +78,11 @@ def classic_page() -> None:
     left.markdown(tr("classic.loss", loss=f"{y.sum():.4f}"))
     right.button(tr("classic.new_x"), key="classic_new_x", on_click=_new_input, icon=":material/casino:")
 
-    torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, KERNEL, STRIDE)
-    difference = max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max())
-    torch_badge(difference <= 1e-12, tr("classic.agree", difference=f"{difference:.1e}"))
+    difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, CLASSIC))
+    torch_badge(difference, tr("classic.agree", difference=f"{difference:.1e}"))
 
+
+def _why_section() -> None:
     st.subheader(tr("classic.why"))
     st.markdown(tr("classic.why_text"))
     window, otherwise = tr("formula.window"), tr("formula.otherwise")
@@ -91,6 +99,9 @@ def classic_page() -> None:
     )
     st.markdown(tr("classic.shared_text"))
 
+
+def _code_section(printed: str) -> None:
+    """The article's code, and what it printed when run here."""
     st.subheader(tr("classic.code_header"))
     code, output = st.columns(2)
     with code:
@@ -100,16 +111,19 @@ def classic_page() -> None:
         st.caption(tr("classic.prints", seed=st.session_state.classic_seed))
         st.code(printed, language="text", wrap_lines=True)
 
+
+def _article_section(language: str) -> None:
+    """The article's first printout, reproduced by the upstream gradient that gives it."""
     st.subheader(tr("classic.article_header"))
     st.markdown(tr("classic.article_text"))
-    article_grad = avg_pool2d_backward(ARTICLE_UPSTREAM, (4, 4), KERNEL, STRIDE)
+    article_grad = avg_backward(ARTICLE_UPSTREAM, CLASSIC.plan((4, 4)))
     _, middle, _ = st.columns([1, 4, 1])
     with middle:
         article = {
             "article_upstream": gradient_grid(
-                ARTICLE_UPSTREAM, tr("classic.upstream_title"), "dL/dy", language=language
+                ARTICLE_UPSTREAM, tr("classic.upstream_title"), "∂L/∂y", language=language
             ),
-            "article_grad": gradient_grid(article_grad, tr("classic.article_grad_title"), "dL/dx", language=language),
+            "article_grad": gradient_grid(article_grad, tr("classic.article_grad_title"), "∂L/∂x", language=language),
         }
         show_grids(article, key="classic_article", file_prefix="avgpool_classic", columns=2)
     st.caption(tr("classic.same_rule"))

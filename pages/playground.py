@@ -1,20 +1,23 @@
-"""The Playground: pick kernel, stride, padding, input and loss; see x, y, dL/dy and dL/dx.
+"""The Playground: pick kernel, stride, padding, input and loss; see x, y, ∂L/∂y and ∂L/∂x.
 
 Streamlit reruns this script on every change. The flow of one run: sidebar widgets (bound to
 the URL) -> the numpy core -> grid descriptions (``figures``) -> the grid component. A click
 on a cell lights its windows up in the browser at once and reruns the script with the cell in
-``st.session_state.playground_selected``, which writes the explanation.
+``st.session_state.playground_selected``, which writes the explanation. The selected cell is
+also in the URL (``explain=x-2-2`` or ``explain=y-0-1``), so a link opens with it explained.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from figures.plotly_figure import grids_html
-from pooling import Window, avg_pool2d, avg_pool2d_divisors, coverage
-from pooling.reference import finite_difference_grad, torch_avg_pool2d
+from pooling import PoolPlan, Window, avg_forward
+from pooling.reference import finite_difference_grad
 from scenario.explain import (
     divisor_summary,
     explain_input_cell,
@@ -24,7 +27,7 @@ from scenario.explain import (
 )
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
-from ui.badges import torch_badge
+from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import BIND, URL_KEYS
 from ui.display import explanation, presenting, show_grids
 from ui.lang import current_language, tr
@@ -33,12 +36,51 @@ from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
+FINITE_DIFFERENCE_TOLERANCE = 1e-6  # step 1e-6: rounding errors of ~1e-10 / 1e-6 at most
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
+# The URL's name for a selected cell: x-ROW-COL (a cell of x and ∂L/∂x) or y-ROW-COL (y, ∂L/∂y).
+EXPLAIN_KINDS = {"x": "input", "y": "output"}
+EXPLAIN_PATTERN = re.compile(r"([xy])-(\d{1,4})-(\d{1,4})")
+
+
+def _explain_url_value(selected: tuple[str, int, int] | None) -> str | None:
+    if selected is None:
+        return None
+    kind, row, col = selected
+    return f"{'x' if kind == 'input' else 'y'}-{row}-{col}"
 
 
 def _remember_click(cell: dict | None) -> None:
     """The component's callback: keep the clicked cell (None when cleared) for this and later runs."""
     st.session_state.playground_selected = None if cell is None else (cell["kind"], int(cell["row"]), int(cell["col"]))
+
+
+def _selection_from_url(url: UrlCheck, x_shape: tuple[int, int], y_shape: tuple[int, int]) -> None:
+    """``explain=x-2-2`` in the link the page was opened with selects that cell, as a click would.
+    A value that names no cell of this view is reported, and no cell is selected."""
+    if not url.was_given("explain"):
+        return
+    match = EXPLAIN_PATTERN.fullmatch(url.raw["explain"].strip().lower())
+    selected = None
+    if match:
+        kind, row, col = EXPLAIN_KINDS[match[1]], int(match[2]), int(match[3])
+        rows, cols = x_shape if kind == "input" else y_shape
+        selected = (kind, row, col) if row < rows and col < cols else None
+    st.session_state.playground_selected = selected
+    allowed = tr("url.allowed_explain", x_rows=x_shape[0] - 1, x_cols=x_shape[1] - 1)
+    allowed += tr("url.allowed_explain_y", y_rows=y_shape[0] - 1, y_cols=y_shape[1] - 1)
+    url.check("explain", _explain_url_value(selected), allowed, tr("url.no_cell"))
+
+
+def _selection_to_url(selected: tuple[str, int, int] | None) -> None:
+    """Keep ``explain=`` in the address bar equal to the cell explained (gone when none is)."""
+    value = _explain_url_value(selected)
+    if st.query_params.get("explain") == value:
+        return
+    if value is None:
+        del st.query_params["explain"]
+    else:
+        st.query_params["explain"] = value
 
 
 def _selection(
@@ -58,28 +100,32 @@ def _selection(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _agreement(x, grad_output, y, grad_input, params: PoolParams) -> tuple[bool, float, float | None]:
-    """Our core against torch autograd (float64), and central finite differences when small:
-    (agree, max torch difference, max finite-difference difference or None).
-    Cached: a click or a language switch reruns the page with the same numbers."""
-    torch_y, torch_grad_input = torch_avg_pool2d(x, grad_output, **params.kwargs())
-    difference = float(max(np.abs(y - torch_y).max(), np.abs(grad_input - torch_grad_input).max()))
+def _finite_difference_gap(x, grad_output, grad_input, params: PoolParams, _plan: PoolPlan) -> float | None:
+    """Central finite differences of our forward pass against our ∂L/∂x, on inputs small
+    enough (one forward pass per cell and direction): the largest difference, or None.
+    Cached like torch's numbers (``_plan`` is ``params.plan(x.shape)``, left out of the key)."""
     if x.size > FINITE_DIFFERENCE_MAX_CELLS:
-        return difference <= 1e-10, difference, None
-    numeric = finite_difference_grad(lambda v: avg_pool2d(v, **params.kwargs()), x, grad_output)
-    numeric_difference = float(np.abs(numeric - grad_input).max())
-    scale = max(1.0, np.abs(grad_input).max())
-    return difference <= 1e-10 and numeric_difference <= 1e-6 * scale, difference, numeric_difference
+        return None
+    numeric = finite_difference_grad(lambda v: avg_forward(v, _plan), x, grad_output)
+    return float(np.abs(numeric - grad_input).max())
 
 
-def _agreement_text(difference: float, numeric_difference: float | None) -> str:
-    if numeric_difference is None:
-        return tr("playground.check_torch", difference=f"{difference:.1e}")
-    return tr("playground.check_both", difference=f"{difference:.1e}", numeric=f"{numeric_difference:.1e}")
+def _agreement(scenario: Scenario) -> None:
+    """The badge: our numbers against torch autograd, and against finite differences. The
+    differences are exact up to rounding; finite differences round at ~1e-10 per unit of ∂L/∂x."""
+    x, y, grad_output, grad_input = scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input
+    difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, scenario.params))
+    numeric = _finite_difference_gap(x, grad_output, grad_input, scenario.params, scenario.plan)
+    if numeric is None:
+        torch_badge(difference, tr("playground.check_torch", difference=f"{difference:.1e}"))
+        return
+    numeric_agrees = numeric <= FINITE_DIFFERENCE_TOLERANCE * max(1.0, np.abs(grad_input).max())
+    details = tr("playground.check_both", difference=f"{difference:.1e}", numeric=f"{numeric:.1e}")
+    torch_badge(difference, details, also_agrees=numeric_agrees)
 
 
 def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
-    """The four grids of the Playground: x (with padding and windows), y, dL/dy and dL/dx."""
+    """The four grids of the Playground: x (with padding and windows), y, ∂L/∂y and ∂L/∂x."""
     x, y, loss = scenario.x, scenario.y, scenario.loss
     values_scale = "image" if scenario.choice.source == "image" else "value"
     return {
@@ -93,7 +139,7 @@ def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
             language=language,
         ),
         "grad_output": gradient_grid(
-            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "dL/dy", link="output", language=language
+            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "∂L/∂y", link="output", language=language
         ),
         "grad_input": grad_input_grid(scenario.grad_input, language=language),
     }
@@ -105,6 +151,7 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
     only this part of the page (the sidebar has not changed), so its answer comes quickly."""
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
     selection = _selection(x.shape, y.shape, scenario.windows)
+    _selection_to_url(None if selection is None else selection[:3])
     # Four grids in a row; large grids go two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
     show_grids(
@@ -132,12 +179,13 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
 
 
 def playground_page() -> None:
-    url = UrlCheck(URL_KEYS | {"numbers", "export"})
+    url = UrlCheck(URL_KEYS | {"numbers", "export", "explain"})
     scenario = scenario_from_sidebar(url)
     if scenario is None:
         url.show()
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
+    _selection_from_url(url, x.shape, y.shape)
     language = current_language()
     st.markdown(
         tr(
@@ -153,8 +201,7 @@ def playground_page() -> None:
     )
     grids_and_explanation(scenario, language)
 
-    agree, difference, numeric_difference = _agreement(x, loss.grad_output, y, scenario.grad_input, params)
-    torch_badge(agree, _agreement_text(difference, numeric_difference))
+    _agreement(scenario)
 
     # Both expanders are lazy (bound to the URL: numbers=true, export=true): their content
     # is computed and sent only while open, which keeps every other rerun light.
@@ -173,15 +220,14 @@ def playground_page() -> None:
 
 def _numbers_section(scenario: Scenario, language: str) -> None:
     """Output sizes and divisors worked out, with coverage and divisor maps."""
-    x, params, kwargs = scenario.x, scenario.params, scenario.params.kwargs()
+    x, params, plan = scenario.x, scenario.params, scenario.plan
     strides = params.effective_stride
     for n, k, s, p, symbol in zip(x.shape, params.kernel_size, strides, params.padding, ("H", "W")):
         st.markdown("- " + output_size_text(n, k, s, p, params.ceil_mode, symbol, language))
-    divisors = avg_pool2d_divisors(x.shape, **kwargs)
+    divisors = plan.divisors
     st.markdown("- " + divisor_summary(divisors, params.kernel_size, params.divisor_override, language))
-    cover = coverage(x.shape, params.kernel_size, strides, params.padding, params.ceil_mode)
     maps = {
-        "coverage": value_grid(cover, tr("playground.coverage"), tr("playground.windows"), language=language),
+        "coverage": value_grid(plan.coverage(), tr("playground.coverage"), tr("playground.windows"), language=language),
         "divisors": value_grid(divisors, tr("playground.divisors"), tr("playground.divisor"), language=language),
     }
     show_grids(maps, key="playground_maps", file_prefix=file_prefix(scenario, "playground"), columns=4)

@@ -4,33 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid
-from pooling import avg_pool2d, avg_pool2d_backward
-from scenario.inputs import generated_input, sample_image
-from scenario.losses import loss_for
-from scenario.params import params_from_settings
 from scenario.presets import PRESETS, Preset
 from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_title, require_router
 
 COLUMNS = 3
-
-
-def preset_gradient(preset: Preset) -> np.ndarray:
-    """dL/dx of a preset, computed by the core (the same numbers its link opens)."""
-    settings = preset.values()
-    if settings["input"] == "image":
-        x = sample_image()
-    else:
-        x = generated_input(settings["input"], settings["height"], settings["width"], settings["seed"])
-    kwargs = params_from_settings(settings).kwargs()
-    y = avg_pool2d(x, **kwargs)
-    grad_output = loss_for(settings["loss"], y, settings["seed"]).grad_output
-    return avg_pool2d_backward(grad_output, x.shape, **kwargs)
 
 
 def preset_link(preset: Preset) -> dict[str, str]:
@@ -59,7 +41,7 @@ def presets_page() -> None:
                 show_grids(
                     {
                         "grad_input": grad_input_grid(
-                            preset_gradient(preset), title="∂L/∂x", link=None, language=language
+                            preset.compute().grad_input, title="∂L/∂x", link=None, language=language
                         )
                     },
                     key=f"preset_{preset.key}",

@@ -124,7 +124,7 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
         "grad_output": gradient_grid(
             scenario.loss.grad_output,
             f"∂L/∂y ({tr(f'loss.short_{scenario.loss.name}')})",
-            "dL/dy",
+            "∂L/∂y",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
             language=language,
         ),
@@ -232,7 +232,7 @@ def _grid_verdict(verdict: GridVerdict) -> None:
     message = tr("quiz.grid_result", right=verdict.right, total=verdict.total)
     for key, cells in (("quiz.grid_wrong", verdict.wrong), ("quiz.grid_empty", verdict.empty)):
         if cells:
-            message += " " + tr(key, cells=", ".join(f"dL/dx[{row}, {col}]" for row, col in cells))
+            message += " " + tr(key, cells=", ".join(f"∂L/∂x[{row}, {col}]" for row, col in cells))
     (st.success if verdict.right == verdict.total else st.info)(message, icon=":material/lightbulb:")
 
 

@@ -1,8 +1,8 @@
 """Step by step: replay the backward pass one output cell at a time.
 
 At step t the first t outputs (row by row) have sent their gradient back: output t-1 is lit
-on dL/dy, its window on x, and its share dL/dy[i, j] / divisor has just been added into the
-running dL/dx. The forward pass fills y in the same order.
+on ∂L/∂y, its window on x, and its share ∂L/∂y[i, j] / divisor has just been added into the
+running ∂L/∂x. The forward pass fills y in the same order.
 
 The replay runs inside ``st.fragment``: while playing, only this fragment reruns, every
 1/speed seconds, and moves the step on by one.
@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid
-from pooling import avg_pool2d_backward
+from scenario.compute import running_gradient
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -24,15 +24,6 @@ from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
 from ui.url import UrlCheck
 
 SPEEDS = [0.5, 1, 2, 4]  # steps per second
-
-
-def running_gradient(scenario: Scenario, step: int) -> np.ndarray:
-    """dL/dx after the first ``step`` outputs (row-major) have sent back their shares: the
-    backward pass of the upstream gradient with every later output masked to zero."""
-    done = np.arange(scenario.y.size).reshape(scenario.y.shape) < step
-    return avg_pool2d_backward(
-        np.where(done, scenario.loss.grad_output, 0.0), scenario.x.shape, **scenario.params.kwargs()
-    )
 
 
 def _toggle_play() -> None:
@@ -82,7 +73,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
         "grad_output": gradient_grid(
             loss.grad_output,
             f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
-            "dL/dy",
+            "∂L/∂y",
             highlight_cells=lit_cells,
             language=language,
         ),

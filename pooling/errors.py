@@ -34,9 +34,10 @@ MESSAGES = {
         "use an input of at most 32x32 cells for the matrix view"
     ),
     "not_numbers": "{name} must be an array of numbers: {reason}",
+    "input_shape": "x has shape {shape}, but this pooling plan was made for inputs of shape {expected}",
     "grad_output_shape": (
         "grad_output has shape {shape}, but the pooling output has shape {expected}: "
-        "dL/dy must have exactly one entry per output cell"
+        "∂L/∂y must have exactly one entry per output cell"
     ),
     "output_size_pair": "output_size must be one number or a pair, got {value}",
     "output_size_negative": "output_size {value} is negative: use sizes >= 1",

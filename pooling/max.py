@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pooling.avg import _as_batch, _as_float_array, _check_grad_output
-from pooling.geometry import AxisWindows, _pool_axes
+from pooling.geometry import AxisWindows
+from pooling.plan import PoolPlan, float_array, pool_plan
+from pooling.window_sums import as_batch
 
-__all__ = ["max_pool2d", "max_pool2d_backward"]
+__all__ = ["max_backward", "max_forward", "max_pool2d", "max_pool2d_backward"]
 
 
 def _argmax_windows(x: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +40,28 @@ def _argmax_windows(x: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> tupl
     return best, best_index
 
 
+def max_forward(x: np.ndarray, plan: PoolPlan) -> tuple[np.ndarray, np.ndarray]:
+    """y (the largest x of each window) and where each came from (flat ``row * W + col``)."""
+    values, indices = _argmax_windows(as_batch(plan.check_input(x)), plan.rows, plan.cols)
+    return values.reshape(plan.output_shape), indices.reshape(plan.output_shape)
+
+
+def max_backward(grad_output: np.ndarray, x: np.ndarray, plan: PoolPlan) -> np.ndarray:
+    """∂L/∂x: each output's whole gradient goes to its window's argmax; a cell that is the
+    max of several windows adds them up."""
+    batch_x = as_batch(plan.check_input(x))
+    _, indices = _argmax_windows(batch_x, plan.rows, plan.cols)
+    grad_output = plan.check_grad_output(grad_output)
+    batch, cells = batch_x.shape[0], batch_x.shape[1] * batch_x.shape[2]
+    flat_index = (indices + cells * np.arange(batch)[:, None, None]).ravel()
+    grad_input = np.bincount(flat_index, weights=as_batch(grad_output).ravel(), minlength=batch * cells)
+    return grad_input.reshape(plan.input_shape)
+
+
+# ---------------------------------------------------------------------------------------
+# In torch's vocabulary.
+
+
 def max_pool2d(
     x: np.ndarray,
     kernel_size: int | Sequence[int],
@@ -52,13 +75,9 @@ def max_pool2d(
     >>> max_pool2d(np.arange(16.0).reshape(4, 4), 2).tolist()
     [[5.0, 7.0], [13.0, 15.0]]
     """
-    x = _as_float_array(x, "x")
-    rows, cols = _pool_axes(x.shape, kernel_size, stride, padding, ceil_mode)
-    values, indices = _argmax_windows(_as_batch(x), rows, cols)
-    shape = x.shape[:-2] + values.shape[-2:]
-    if return_indices:
-        return values.reshape(shape), indices.reshape(shape)
-    return values.reshape(shape)
+    x = float_array(x, "x")
+    values, indices = max_forward(x, pool_plan(x.shape, kernel_size, stride, padding, ceil_mode))
+    return (values, indices) if return_indices else values
 
 
 def max_pool2d_backward(
@@ -69,20 +88,10 @@ def max_pool2d_backward(
     padding: int | Sequence[int] = 0,
     ceil_mode: bool = False,
 ) -> np.ndarray:
-    """Gradient with respect to the input of ``max_pool2d``, given dL/dy and the input x.
+    """Gradient with respect to the input of ``max_pool2d``, given ∂L/∂y and the input x.
 
     >>> max_pool2d_backward(np.ones((1, 1)), np.array([[1.0, 3.0], [2.0, 0.0]]), 2).tolist()
     [[0.0, 1.0], [0.0, 0.0]]
     """
-    x = _as_float_array(x, "x")
-    grad_output = _as_float_array(grad_output, "grad_output")
-    rows, cols = _pool_axes(x.shape, kernel_size, stride, padding, ceil_mode)
-    batch_x = _as_batch(x)
-    _, indices = _argmax_windows(batch_x, rows, cols)
-    _check_grad_output(grad_output, x.shape[:-2] + indices.shape[-2:])
-    # Route each output's whole gradient to its argmax; a cell that is the max of several
-    # windows adds them up.
-    batch, cells = batch_x.shape[0], batch_x.shape[1] * batch_x.shape[2]
-    flat_index = (indices + cells * np.arange(batch)[:, None, None]).ravel()
-    grad_input = np.bincount(flat_index, weights=_as_batch(grad_output).ravel(), minlength=batch * cells)
-    return grad_input.reshape(x.shape)
+    x = float_array(x, "x")
+    return max_backward(grad_output, x, pool_plan(x.shape, kernel_size, stride, padding, ceil_mode))

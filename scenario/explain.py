@@ -159,14 +159,14 @@ def explain_input_cell(
     grad_input: np.ndarray,
     language: str = "en",
 ) -> str:
-    """The sum that gives ``dL/dx[row, col]``: one share per window covering the cell (Markdown).
+    """The sum that gives ``∂L/∂x[row, col]``: one share per window covering the cell (Markdown).
 
     >>> from pooling import windows
     >>> cover = windows_covering(windows((4, 4), 3, 1), 2, 2)
     >>> print(explain_input_cell(2, 2, cover, np.ones((2, 2)), np.full((4, 4), 4 / 9)))
-    dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
+    ∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
     """
-    target = f"dL/dx[{row}, {col}]"
+    target = f"∂L/∂x[{row}, {col}]"
     if not covering:
         return _(language, "explain.no_window", row=row, col=col, target=target)
     result = number(grad_input[row, col])
@@ -197,7 +197,7 @@ def replay_step_text(
     >>> w = windows((4, 4), 2)[2]
     >>> x, y = np.arange(16.0).reshape(4, 4), np.full((2, 2), 10.5)
     >>> print(replay_step_text(3, 4, w, x, y, np.ones((2, 2))))
-    **Step 3 of 4:** dL/dy[1, 0] = 1, divisor 4, adds 0.25 to x[2:4, 0:2]. Forward: y[1, 0] = 10.5.
+    **Step 3 of 4:** ∂L/∂y[1, 0] = 1, divisor 4, adds 0.25 to x[2:4, 0:2]. Forward: y[1, 0] = 10.5.
     """
     if window is None:
         return _(language, "explain.step_zero", total=total)

@@ -1,6 +1,6 @@
-"""The loss L(y) the learner picks, which fixes the upstream gradient dL/dy.
+"""The loss L(y) the learner picks, which fixes the upstream gradient ∂L/∂y.
 
-Backward through pooling only ever sees dL/dy: the loss matters only through it.
+Backward through pooling only ever sees ∂L/∂y: the loss matters only through it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ __all__ = ["LOSSES", "Loss", "loss_for"]
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss: its value at y, its gradient dL/dy, and its formula in LaTeX and in torch."""
+    """A loss: its value at y, its gradient ∂L/∂y, and its formula in LaTeX and in torch."""
 
     name: str
     value: float

@@ -3,7 +3,7 @@
 ``parse_number`` reads what a person typed exactly as meant, or refuses it with the reason;
 ``format_number`` is the one way the app writes a number.
 
-One reader for every typed number in the app (the custom x and dL/dy grids, the quiz's
+One reader for every typed number in the app (the custom x and ∂L/∂y grids, the quiz's
 answers). Accepted: a decimal with a dot (``1.5``, ``-0.25``, ``.5``, ``2.``), an exponent
 (``1e-3``), a leading ``+``, spaces around it, the Unicode minus sign (``−2``), full-width
 digits (``１.５``), and a fraction of two such numbers (``1/9``, ``-3/4``). Refused, with a

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pooling import PoolPlan, pool_plan
+
 __all__ = ["DEFAULTS", "PoolParams", "params_from_settings", "widget_values"]
 
 
@@ -36,6 +38,11 @@ class PoolParams:
             "count_include_pad": self.count_include_pad,
             "divisor_override": self.divisor_override,
         }
+
+    def plan(self, input_shape: tuple[int, ...]) -> PoolPlan:
+        """The core's checked plan for inputs of this shape (raises PoolingError, explained,
+        for a configuration torch rejects)."""
+        return pool_plan(input_shape, **self.kwargs())
 
     def slug(self) -> str:
         """A short name for files: ``k2x2_s2x2_p0x0`` (plus ``ceil``, ``nopad``, ``div1`` when set).

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from i18n import text
-from scenario.params import DEFAULTS, widget_values
+from scenario.compute import Computed, compute_scenario
+from scenario.inputs import generated_input, sample_image
+from scenario.params import DEFAULTS, params_from_settings, widget_values
 
 __all__ = ["PRESETS", "PRESETS_BY_KEY", "Preset"]
 
@@ -46,6 +48,19 @@ class Preset:
         (3, 'sum')
         """
         return {**DEFAULTS, **widget_values(self.settings)}
+
+    def compute(self) -> Computed:
+        """The numbers its link opens, computed by the core.
+
+        >>> PRESETS[1].compute().grad_input[2, 2]
+        np.float64(1.0)
+        """
+        settings = self.values()
+        if settings["input"] == "image":
+            x = sample_image()
+        else:
+            x = generated_input(settings["input"], settings["height"], settings["width"], settings["seed"])
+        return compute_scenario(x, params_from_settings(settings), settings["loss"], settings["seed"])
 
 
 PRESETS = (

@@ -23,7 +23,7 @@ Cell = tuple[int, int]
 
 @dataclass(frozen=True)
 class GridVerdict:
-    """How a typed dL/dx grid compares with the truth: how many cells are right, and which
+    """How a typed ∂L/∂x grid compares with the truth: how many cells are right, and which
     cells are wrong or still empty."""
 
     right: int
@@ -47,7 +47,7 @@ def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
             if error.key == "empty":  # not answered yet: said, not refused
                 empty.append((row, col))
                 continue
-            raise number_error(error, f"dL/dx[{row}, {col}]") from None
+            raise number_error(error, f"∂L/∂x[{row}, {col}]") from None
         if close_enough(answer, float(truth[row, col])):
             right += 1
         else:

@@ -36,7 +36,7 @@ def test_classic_example_draws_one_quarter_in_every_input_gradient_cell(page, ap
     wait_for_app(page, fresh=True)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator(GRID).count() == 6
-    # The fourth chart is dL/dx: 16 cells, each printed as 0.25.
+    # The fourth chart is ∂L/∂x: 16 cells, each printed as 0.25.
     assert grid_cell_texts(page, 3) == ["0.25"] * 16
     assert grid_cell_texts(page, 2) == ["1"] * 4
     screenshot(page, "classic-example")
@@ -47,7 +47,7 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     wait_for_app(page, fresh=True)
     _no_exception(page)
     assert page.locator(GRID).count() == 4
-    # kernel 2 on 6x6: y and dL/dy are 3x3, x and dL/dx 6x6.
+    # kernel 2 on 6x6: y and ∂L/∂y are 3x3, x and ∂L/∂x 6x6.
     assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 9, 9, 36]
     screenshot(page, "playground-kernel-2")
     slider = page.locator(".st-key-kernel_h input[type='range']")
@@ -56,7 +56,7 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     wait_for_app(page)
     _no_exception(page)
     assert slider.input_value() == "3"
-    # kernel 3, stride 3: y and dL/dy are 2x2; every dL/dx cell is 1/9.
+    # kernel 3, stride 3: y and ∂L/∂y are 2x2; every ∂L/∂x cell is 1/9.
     assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
     assert set(grid_cell_texts(page, 3)) == {"0.1111"}
     screenshot(page, "playground-kernel-3")
@@ -70,7 +70,7 @@ def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
     caption = next(text for text in _alerts(page) if "y[1, 0]" in text)
     assert "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5" in caption
     assert "split into 4 shares of 0.25" in caption
-    # The orange window outline is drawn on x and on dL/dx, the cell in black on y and dL/dy.
+    # The orange window outline is drawn on x and on ∂L/∂x, the cell in black on y and ∂L/∂y.
     for index in (0, 3):
         assert grid_highlights(page, index) == [[2, 4, 0, 2, "#ff8c00"]]
     for index in (1, 2):
@@ -81,10 +81,10 @@ def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):
 def test_playground_click_on_an_input_cell_lists_its_shares(page, app_url):
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
     wait_for_app(page, fresh=True)
-    click_cell(page, 3, 2, 2)  # dL/dx[2, 2]
+    click_cell(page, 3, 2, 2)  # ∂L/∂x[2, 2]
     _no_exception(page)
     assert any(
-        text.strip().endswith("y[2, 0], y[2, 1], y[2, 2]).") and "dL/dx[2, 2] = 1/9 + 1/9" in text
+        text.strip().endswith("y[2, 0], y[2, 1], y[2, 2]).") and "∂L/∂x[2, 2] = 1/9 + 1/9" in text
         for text in _alerts(page)
     ), _alerts(page)
     # Nine windows cover the centre: each has its own colour, and marks its output in that colour.
@@ -144,7 +144,7 @@ def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
         mask = (np.arange(9) < step).reshape(3, 3)
         _, expected = torch_avg_pool2d(np.ones((5, 5)), mask.astype(float), 3, 1)
         assert_allclose(_numbers(grid_cell_texts(page, 3)), expected.ravel(), atol=1e-3)
-    assert any(text.startswith("Step 2 of 9: dL/dy[0, 1] = 1, divisor 9") for text in _markdown(page))
+    assert any(text.startswith("Step 2 of 9: ∂L/∂y[0, 1] = 1, divisor 9") for text in _markdown(page))
     screenshot(page, "step-by-step-2")
 
 
@@ -190,7 +190,7 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     _no_exception(page)
     question = next(text for text in _markdown(page) if text.startswith("What is ∂L/∂x["))
     assert question  # the asked cell is named
-    assert page.locator(GRID).count() == 3  # dL/dx hidden
+    assert page.locator(GRID).count() == 3  # ∂L/∂x hidden
     page.get_by_label("Your answer (a number or a fraction like 1/9)").fill("1/9")
     page.get_by_role("button", name="Check").click()
     wait_for_app(page)
@@ -239,7 +239,7 @@ def test_grid_png_download(page, app_url):
     with Image.open(download.path()) as image:
         assert image.format == "PNG"
         assert image.width >= 3 * 200  # drawn at 3x: sharp on a slide
-        # The picture holds the red of the gradient (every cell of dL/dx is positive here).
+        # The picture holds the red of the gradient (every cell of ∂L/∂x is positive here).
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert max(colours)[1] != (255, 255, 255) or any(r > 200 and g < 170 for _, (r, g, b) in colours)
 

@@ -19,7 +19,7 @@ VIEWS = [
     ("/?height=64&width=64&input=random", 4),  # colour bars
     ("/step_by_step?step=2", 4),
     ("/under_the_hood?kernel_h=3&padding_h=1&count_include_pad=false", 5),  # A, x and the divisor maps
-    ("/average_vs_max", 11),  # x, y and dL/dx three times, and four more in the folded expander
+    ("/average_vs_max", 11),  # x, y and ∂L/∂x three times, and four more in the folded expander
     ("/quiz", 3),
     ("/presets", 9),
     ("/classic", 6),
@@ -53,6 +53,6 @@ def test_every_page_works_and_has_no_serious_accessibility_violation(page, app_u
         name = view.strip("/").split("?")[0] or "playground"
         if view.startswith(f"/{name}") or view == "/":
             screenshot(page, f"{language}-{name}")
-    assert grid_cell_texts(page, 3) == ["0.25"] * 16  # the classic page's dL/dx, last
+    assert grid_cell_texts(page, 3) == ["0.25"] * 16  # the classic page's ∂L/∂x, last
     assert errors == []
     assert found == {}

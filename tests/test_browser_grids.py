@@ -54,7 +54,7 @@ def test_a_click_lights_its_window_in_the_same_task_then_python_explains(page, a
         [x, y],
     )
     assert highlights[0] == [[1, 4, 1, 4, ORANGE]]  # its window on x
-    assert highlights[3] == [[1, 4, 1, 4, ORANGE]]  # and on dL/dx
+    assert highlights[3] == [[1, 4, 1, 4, ORANGE]]  # and on ∂L/∂x
     assert highlights[1] == [[1, 2, 1, 2, BLACK]]  # the cell itself on y
     wait_for_app(page)
     assert any("y[1, 1] = mean of x[1:4, 1:4]" in text for text in _alerts(page)), _alerts(page)
@@ -65,14 +65,20 @@ def test_a_cell_explained_with_the_keyboard_only(page, app_url):
     wait_for_app(page, fresh=True)
     dl_dx = page.locator(GRID).nth(3)
     dl_dx.focus()
-    assert "dL/dx, 5 by 5" in dl_dx.get_attribute("aria-label")
+    assert "∂L/∂x, 5 by 5" in dl_dx.get_attribute("aria-label")
     for key in ("ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight"):
         page.keyboard.press(key)
-    assert "dL/dx[2, 2] = 1" in page.locator(".grids .live").nth(3).inner_text()  # read out to a screen reader
+    assert "∂L/∂x[2, 2] = 1" in page.locator(".grids .live").nth(3).inner_text()  # read out to a screen reader
     page.keyboard.press("Enter")
     wait_for_app(page)
-    assert any("dL/dx[2, 2] = 1/9 + 1/9" in text for text in _alerts(page)), _alerts(page)
+    assert any("∂L/∂x[2, 2] = 1/9 + 1/9" in text for text in _alerts(page)), _alerts(page)
     screenshot(page, "grids-keyboard")
+    # The address bar now names the cell: that link opens with the same explanation, lit up.
+    page.wait_for_url("**explain=x-2-2**")
+    page.goto(page.url)
+    wait_for_app(page, fresh=True)
+    assert any("∂L/∂x[2, 2] = 1/9 + 1/9" in text for text in _alerts(page)), _alerts(page)
+    assert len(grid_highlights(page, 0)) == 9 + 1  # the nine windows covering x[2, 2], and the cell
 
 
 def test_overlapping_windows_of_a_clicked_cell_are_told_apart(page, app_url):
@@ -82,7 +88,7 @@ def test_overlapping_windows_of_a_clicked_cell_are_told_apart(page, app_url):
     windows = [h for h in grid_highlights(page, 0) if h[4] != BLACK]
     assert sorted(h[:4] for h in windows) == [[0, 2, 0, 2], [0, 2, 1, 3], [1, 3, 0, 2], [1, 3, 1, 3]]
     assert len({h[4] for h in windows}) == 4  # one colour per window
-    # The same colours mark the four outputs those windows feed, on y and dL/dy.
+    # The same colours mark the four outputs those windows feed, on y and ∂L/∂y.
     outputs = {(h[0], h[2]): h[4] for h in grid_highlights(page, 1)}
     assert set(outputs) == {(0, 0), (0, 1), (1, 0), (1, 1)}
     colour_of_window = {(h[0], h[2]): h[4] for h in windows}  # window (i, j) starts at row i, column j
@@ -97,11 +103,11 @@ def test_large_grids_get_a_colour_bar_instead_of_values(page, app_url):
     bars = page.locator(".grids .colorbar")
     assert [bars.nth(i).is_visible() for i in range(4)] == [True] * 4
     ticks = bars.nth(3).locator(".ticks span").all_inner_texts()
-    assert float(ticks[0]) == -float(ticks[2]) and ticks[1] == "0"  # dL/dx: centred at zero
+    assert float(ticks[0]) == -float(ticks[2]) and ticks[1] == "0"  # ∂L/∂x: centred at zero
     # Clicks work at any size: x[40, 17] lights its window.
     click_cell(page, 0, 40, 17)
     assert [h for h in grid_highlights(page, 0) if h[4] == ORANGE] == [[40, 42, 16, 18, ORANGE]]
-    assert any("dL/dx[40, 17]" in text for text in _alerts(page))
+    assert any("∂L/∂x[40, 17]" in text for text in _alerts(page))
     screenshot(page, "grids-64x64")
 
 
@@ -112,7 +118,7 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_ur
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
     wait_for_app(page, fresh=True)
     _no_exception(page)
-    # Two grids per row: x above-left of dL/dx, both on one screen.
+    # Two grids per row: x above-left of ∂L/∂x, both on one screen.
     boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
     assert boxes[0]["y"] == boxes[1]["y"] and boxes[2]["y"] == boxes[3]["y"] > boxes[0]["y"]
     assert boxes[3]["y"] + boxes[3]["height"] - boxes[0]["y"] < 844
@@ -133,7 +139,7 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(chromium, app_ur
     page.locator(GRID).nth(3).scroll_into_view_if_needed()
     page.touchscreen.tap(*cell_centre(page, 3, 2, 2))
     wait_for_app(page)
-    assert any("dL/dx[2, 2] = 1/9" in text for text in _alerts(page)), _alerts(page)
+    assert any("∂L/∂x[2, 2] = 1/9" in text for text in _alerts(page)), _alerts(page)
     screenshot(page, f"phone-{language}")
     # Under the hood on a phone: the matrix's labels fit or hide.
     page.goto(f"{app_url}/under_the_hood?lang={language}")
@@ -165,7 +171,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url
     assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
     assert any(PRESETS_BY_KEY["overlap"].title(language) in text for text in _alerts(page))
     _fills_the_screen(page, height)
-    assert _fonts(page)[3]  # 5x5 at this size: dL/dx's values are printed
+    assert _fonts(page)[3]  # 5x5 at this size: ∂L/∂x's values are printed
     # An 8x8 input with padding: the cells are smaller, the numbers are not.
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&padding_h=1&height=8&width=8&present=1&lang={language}")
     wait_for_app(page, fresh=True)
@@ -184,7 +190,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(chromium, app_url
 def test_colour_blind_palette_reaches_the_canvas(page, app_url):
     page.goto(f"{app_url}/?palette=colorblind&input=ones")
     wait_for_app(page, fresh=True)
-    # The centre pixel of dL/dx[0, 0] (0.25 of a [-0.25, 0.25] range: the top of PuOr).
+    # The centre pixel of ∂L/∂x[0, 0] (0.25 of a [-0.25, 0.25] range: the top of PuOr).
     x, y = cell_centre(page, 3, 0, 0)
     pixel = (
         page.locator(GRID)

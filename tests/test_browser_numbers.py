@@ -73,9 +73,9 @@ def test_the_quiz_grid_refuses_a_comma_and_names_empty_cells(page, app_url):
     page.get_by_role("button", name="Check the grid").click()
     wait_for_app(page)
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
-    assert any("dL/dx[0, 0]: “0,25” has a comma" in text for text in alerts), alerts
+    assert any("∂L/∂x[0, 0]: “0,25” has a comma" in text for text in alerts), alerts
     type_into_editor(page, 0, 0, 0, "1/4")
     page.get_by_role("button", name="Check the grid").click()
     wait_for_app(page)
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
-    assert any("1 of 16 cells right." in text and "Empty: dL/dx[0, 1]" in text for text in alerts), alerts
+    assert any("1 of 16 cells right." in text and "Empty: ∂L/∂x[0, 1]" in text for text in alerts), alerts

@@ -105,7 +105,7 @@ def test_geometry_agrees_with_torch(config, seed):
     torch_y, _ = torch_avg_pool2d(np.ones(size), None, **params)
     input_cells = np.array([w.input_cells for w in windows(size, **params)]).reshape(torch_y.shape)
     assert_allclose(input_cells / avg_pool2d_divisors(size, **params), torch_y, **TOLERANCE)
-    # The backward pass of dL/dy = divisor counts, for each input cell, the windows covering it.
+    # The backward pass of ∂L/∂y = divisor counts, for each input cell, the windows covering it.
     shape_args = {k: params[k] for k in ("kernel_size", "stride", "padding", "ceil_mode")}
     _, torch_counts = torch_avg_pool2d(
         np.zeros(size), avg_pool2d_divisors(size, **params), **{**params, "divisor_override": None}
@@ -169,7 +169,7 @@ def test_classic_example_every_gradient_is_one_quarter(seed):
     x = np.random.default_rng(seed).standard_normal((1, 1, 4, 4))
     y = avg_pool2d(x, kernel_size=2, stride=2)
     assert y.shape == (1, 1, 2, 2)
-    # loss = y.sum(), so dL/dy is all ones, whatever x is.
+    # loss = y.sum(), so ∂L/∂y is all ones, whatever x is.
     grad_input = avg_pool2d_backward(np.ones_like(y), x.shape, kernel_size=2, stride=2)
     assert_array_equal(grad_input, np.full((1, 1, 4, 4), 0.25))
     _, torch_grad_input = torch_avg_pool2d(x, np.ones_like(y), 2, 2)

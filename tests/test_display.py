@@ -44,7 +44,7 @@ def test_colorblind_palette():
 def test_every_grid_has_a_description_and_a_table_view():
     at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"})
     descriptions = [grid["description"] for grid in grids_on_page(at)]
-    assert descriptions[3] == "dL/dx, 5 by 5, from 0.1111 to 1"
+    assert descriptions[3] == "∂L/∂x, 5 by 5, from 0.1111 to 1"
     assert not at.dataframe  # folded: the tables cost nothing
     at.session_state["playground_grids_tables"] = True
     at.run()
@@ -60,4 +60,4 @@ def test_every_grid_has_a_description_and_a_table_view():
     chinese.session_state["playground_grids_tables"] = True
     chinese.run()
     assert chinese.expander[0].label == "以表格查看这些数字"
-    assert "dL/dx，4 行 4 列，每个格子都是 0.25" in [caption.value for caption in chinese.caption]
+    assert "∂L/∂x，4 行 4 列，每个格子都是 0.25" in [caption.value for caption in chinese.caption]

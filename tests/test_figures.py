@@ -28,7 +28,7 @@ WINDOWS = windows(X.shape, 3, 2, 1)
 GRIDS = {
     "value": lambda: value_grid(X, "x", "x", link="output", highlight_cells=[np.array([1, 1])], zrange=(0, 24)),
     "value, large": lambda: value_grid(np.random.default_rng(0).random((70, 70)), "x"),
-    "gradient": lambda: gradient_grid(X - 12, "g", "dL/dy", highlight_windows=WINDOWS[:2], zmax=12),
+    "gradient": lambda: gradient_grid(X - 12, "g", "∂L/∂y", highlight_windows=WINDOWS[:2], zmax=12),
     "grad_input": lambda: grad_input_grid(X / 25, highlight_windows=WINDOWS[:1], language="zh"),
     "input, padded": lambda: input_grid(X, WINDOWS, (1, 1), highlight_cells=[(0, 0)], language="zh"),
     "input, tiled": lambda: input_grid(X[:4, :4], windows((4, 4), 2), (0, 0)),
@@ -84,7 +84,7 @@ def test_window_axes_give_each_window_as_rows_times_columns():
 
 
 def test_descriptions_for_screen_readers_in_both_languages():
-    assert gradient_grid(np.full((4, 4), 0.25), "t", "dL/dx")["description"] == "dL/dx, 4 by 4, every cell 0.25"
+    assert gradient_grid(np.full((4, 4), 0.25), "t", "∂L/∂x")["description"] == "∂L/∂x, 4 by 4, every cell 0.25"
     assert value_grid(X, "t", "x")["description"] == "x, 5 by 5, from 0 to 24"
     assert value_grid(X, "t", "x", language="zh")["description"] == "x，5 行 5 列，取值从 0 到 24"
 

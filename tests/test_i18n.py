@@ -20,13 +20,14 @@ from scenario.inputs import INPUT_SOURCES, InputError, parse_csv
 from scenario.losses import LOSSES
 from scenario.presets import PRESETS
 from tests import browser
-from tests.conftest import open_app
+from tests.conftest import grids_on_page, open_app
 from ui.display import PALETTES
 from ui.router import PAGES
 
 REPO = browser.REPO
 CODE = [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), *REPO.glob("scenario/*.py")]
 CODE += [*REPO.glob("figures/*.py")]
+GRADIENT_IN_D = re.compile(r"\bdL/d")  # the notation we do not use (∂L/∂x is the one)
 
 # ---------------------------------------------------------------------------------------
 # The catalogue.
@@ -216,6 +217,20 @@ def test_pages_in_english_show_no_chinese(page):
     at = open_app({"lang": "en"}, page)
     chinese = [item for item in visible_texts(at) if re.search("[\u4e00-\u9fff]", item)]
     assert set(chinese) == LANGUAGE_SWITCH - {"English"}
+    # One notation for gradients on screen, in the text and in every grid (title, hover name,
+    # screen-reader description): ∂L/∂x, never dL/dx.
+    grid_texts = [grid[field] for grid in grids_on_page(at) for field in ("title", "name", "description")]
+    assert [item for item in visible_texts(at) + grid_texts if GRADIENT_IN_D.search(item)] == []
+
+
+def test_one_gradient_notation_in_the_catalogue():
+    written_with_d = {
+        (language, key): value
+        for language in LANGUAGES
+        for key, value in catalogue(language).items()
+        if GRADIENT_IN_D.search(value)
+    }
+    assert written_with_d == {}
 
 
 def test_explanations_in_chinese_show_no_english():

@@ -1,7 +1,7 @@
 """The Playground through AppTest: every control path, checked against torch autograd.
 
-Each test reads the four heatmaps the page actually drew (x, y, dL/dy, dL/dx), recomputes
-y and dL/dx from that x and dL/dy with torch, and compares.
+Each test reads the four heatmaps the page actually drew (x, y, ∂L/∂y, ∂L/∂x), recomputes
+y and ∂L/∂x from that x and ∂L/∂y with torch, and compares.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from pooling import plan as plan_module
 from pooling.reference import torch_avg_pool2d
 from tests.conftest import grid_components, grid_values, grids_on_page, open_app
 
@@ -30,7 +31,7 @@ def at() -> AppTest:
 
 
 def _view(at: AppTest) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """x, y, dL/dy and dL/dx as the page drew them."""
+    """x, y, ∂L/∂y and ∂L/∂x as the page drew them."""
     x, y, grad_output, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
     return x, y, grad_output, grad_input
 
@@ -383,13 +384,65 @@ def test_clicked_input_cell_lists_its_shares(at):
     at.slider(key="width").set_value(5).run()
     at.session_state["playground_selected"] = ("input", 2, 2)
     at.run()
-    assert at.info[0].value.startswith("dL/dx[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
+    assert at.info[0].value.startswith("∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
 
 
 def test_a_stale_click_outside_the_new_shape_is_dropped(at):
     at.session_state["playground_selected"] = ("input", 3, 3)
     at.slider(key="height").set_value(2).run()
     assert "Click a cell" in at.info[0].value
+
+
+def test_a_link_opens_with_a_cell_explained():
+    """explain=x-2-2 in a shared link: ∂L/∂x[2, 2] is explained and lit up, as after a click."""
+    at = _run({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "explain": "x-2-2"})
+    assert at.info[0].value.startswith("∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
+    assert grid_components(at)[0]["selection"] == {"kind": "input", "row": 2, "col": 2}
+    assert not at.warning
+    at = _run({"explain": "y-1-0"})
+    assert at.info[0].value.startswith("y[1, 0] = mean of x[2:4, 0:2]")
+
+
+def test_the_url_follows_the_clicked_cell(at):
+    assert "explain" not in at.query_params
+    at.session_state["playground_selected"] = ("output", 1, 0)
+    at.run()
+    assert at.query_params["explain"] == "y-1-0"
+    at.session_state["playground_selected"] = ("input", 3, 2)
+    at.run()
+    assert at.query_params["explain"] == "x-3-2"
+    at.session_state["playground_selected"] = None  # Escape, or a click on the selected cell
+    at.run()
+    assert "explain" not in at.query_params
+
+
+@pytest.mark.parametrize("value", ["x-4-0", "y-2-2", "x-1", "z-1-1", "x--1-0", "x-1-1-1"])
+def test_an_explain_link_that_names_no_cell_is_reported(value):
+    at = _run({"explain": value})
+    assert [item.value for item in at.warning] == [
+        f"URL parameter `explain={value}` was ignored: explain names a cell as `x-ROW-COL` (ROW 0 to 3, "
+        "COL 0 to 3, a cell of x and ∂L/∂x) or `y-ROW-COL` (ROW 0 to 1, COL 0 to 1, a cell of y and ∂L/∂y), "
+        "e.g. `x-0-0`. Using no cell explained instead."
+    ]
+    assert "Click a cell" in at.info[0].value
+    _assert_matches_torch(at, kernel_size=2, stride=2)
+
+
+def test_one_rerun_checks_the_configuration_once(at, monkeypatch):
+    """The sidebar makes one checked plan; y, ∂L/∂x, the windows and the finite-difference
+    check all use it (before: four checks per run)."""
+    checks = []
+    check = plan_module.check_pool2d_args
+
+    def counted(*args, **kwargs):
+        checks.append(args)
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "check_pool2d_args", counted)
+    at.slider(key="kernel_h").set_value(3)
+    at.selectbox(key="stride_h").set_value(1).run()  # a new configuration: nothing cached
+    assert len(checks) == 1, checks
+    _assert_matches_torch(at, kernel_size=3, stride=1)
 
 
 def test_defaults_table_matches_the_widgets(at):

@@ -44,7 +44,7 @@ def test_a_right_answer_scores():
     _answer(at, f"{truth:.4f}")
     assert at.success[0].value.startswith("**Right!**")
     assert at.metric[0].value == "1 / 1"
-    assert len(grids_on_page(at)) == 4  # dL/dx is revealed
+    assert len(grids_on_page(at)) == 4  # ∂L/∂x is revealed
 
 
 def test_a_wrong_answer_shows_the_breakdown_and_counts_once():
@@ -57,7 +57,7 @@ def test_a_wrong_answer_shows_the_breakdown_and_counts_once():
 
 def test_reveal_without_answering():
     at = _open()
-    assert len(grids_on_page(at)) == 3  # dL/dx hidden until revealed
+    assert len(grids_on_page(at)) == 3  # ∂L/∂x hidden until revealed
     next(b for b in at.button if b.label == "Reveal").click().run()
     assert at.info[0].value.startswith("The answer is 0.25.")
     assert at.metric[0].value == "0 / 1"
@@ -133,7 +133,7 @@ def test_whole_grid_names_wrong_and_empty_cells():
     at.session_state[key] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
     at.button(key="quiz_check_grid").click().run()
     assert at.info[0].value.startswith("14 of 16 cells right.")
-    assert "Not right: dL/dx[1, 2]. Empty: dL/dx[3, 0]." in at.info[0].value
+    assert "Not right: ∂L/∂x[1, 2]. Empty: ∂L/∂x[3, 0]." in at.info[0].value
 
 
 def test_whole_grid_refuses_a_decimal_comma_and_grades_nothing():
@@ -142,7 +142,7 @@ def test_whole_grid_refuses_a_decimal_comma_and_grades_nothing():
     key = f"quiz_grid_4x4_{at.session_state['quiz_number']}"
     at.session_state[key] = {"edited_rows": {0: {"1": "0,25"}}, "added_rows": [], "deleted_rows": []}
     at.button(key="quiz_check_grid").click().run()
-    assert "dL/dx[0, 1]: “0,25” has a comma; write decimals with a dot, e.g. 0.25" in at.warning[0].value
+    assert "∂L/∂x[0, 1]: “0,25” has a comma; write decimals with a dot, e.g. 0.25" in at.warning[0].value
     assert at.metric[0].value == "0 / 0"
 
 

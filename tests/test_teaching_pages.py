@@ -125,7 +125,7 @@ def test_three_poolings_each_match_torch():
         figures[5:7],
     )
     grad_outputs = figures[7:10]
-    # square loss: dL/dy = y for each pooling.
+    # square loss: ∂L/∂y = y for each pooling.
     for y, grad_output in zip((y_avg, y_max, y_adaptive), grad_outputs):
         assert_allclose(grad_output, y, **TOLERANCE)
     for (y, grad_input), (torch_y, torch_grad) in [

@@ -350,7 +350,7 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
 
 
 # ---------------------------------------------------------------------------------------
-# The loss, hence dL/dy.
+# The loss, hence ∂L/∂y.
 
 
 def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> dict:
@@ -380,7 +380,7 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
 
 
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
-    """The editable dL/dy grid for the custom loss (starts at all ones)."""
+    """The editable ∂L/∂y grid for the custom loss (starts at all ones)."""
     with st.expander(tr("loss.type_grad"), expanded=True, icon=":material/edit:"):
         rows, cols = output_shape
-        return _grid_from_editor(f"custom_grad_{rows}x{cols}", np.ones(output_shape), "dL/dy")
+        return _grid_from_editor(f"custom_grad_{rows}x{cols}", np.ones(output_shape), "∂L/∂y")

@@ -8,16 +8,15 @@ draw yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import streamlit as st
 
 from figures import input_grid
-from pooling import PoolingError, Window, avg_pool2d, avg_pool2d_backward, check_pool2d_args, windows
-from pooling.geometry import output_size
+from pooling import PoolingError, PoolPlan
+from scenario.compute import Computed, compute_scenario
 from scenario.inputs import InputError
-from scenario.losses import Loss, loss_for
 from scenario.params import PoolParams
 from ui.controls import (
     InputChoice,
@@ -38,28 +37,18 @@ __all__ = ["Scenario", "file_prefix", "scenario_from_sidebar"]
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """The current setup and every number the core computes from it."""
+class Scenario(Computed):
+    """The current setup and every number the core computes from it (``Computed``), plus
+    where they came from in the sidebar."""
 
-    x: np.ndarray
-    params: PoolParams
-    y: np.ndarray
-    loss: Loss
-    grad_input: np.ndarray
-    windows: list[Window]
     loss_choice: dict  # name, cell and seed, to apply the same loss to other poolings
-    weights: np.ndarray | None  # the typed dL/dy of the custom loss
+    weights: np.ndarray | None  # the typed ∂L/∂y of the custom loss
     choice: InputChoice  # where x came from (source, size, seed)
 
 
 def file_prefix(scenario: Scenario, view: str) -> str:
     """The start of a saved grid's file name: ``avgpool_k2x2_s2x2_p0x0_playground`` (then ``_x.png``)."""
     return f"avgpool_{scenario.params.slug()}_{view}"
-
-
-def _output_shape(x_shape: tuple[int, int], params: PoolParams) -> tuple[int, int]:
-    kernels, strides, paddings = params.kernel_size, params.effective_stride, params.padding
-    return tuple(output_size(n, k, s, p, params.ceil_mode) for n, k, s, p in zip(x_shape, kernels, strides, paddings))
 
 
 def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None:
@@ -86,15 +75,8 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     except InputError as error:
         x = None
         st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
-    pooling_error = None
-    if x is not None:
-        try:
-            kwargs = params.kwargs()
-            del kwargs["count_include_pad"]
-            check_pool2d_args(x.shape, **kwargs)
-        except PoolingError as error:
-            pooling_error = translated_error(error)
-    y_shape = _output_shape(x.shape, params) if x is not None and pooling_error is None else None
+    plan, pooling_error = _plan(x, params)
+    y_shape = None if plan is None else plan.output_shape
     with st.sidebar:
         loss_choice = loss_controls(url, y_shape, choice.source)
         formula = st.container()  # the loss in LaTeX, filled in once y is known
@@ -104,14 +86,23 @@ def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
         _show_rejected_input(x, params, choice.source)
-    if x is None or y_shape is None:
+    if plan is None:
         return None
 
-    # The numbers: our numpy core does all of them.
-    kwargs = params.kwargs()
-    y = avg_pool2d(x, **kwargs)
-    weights = custom_weights(y.shape) if loss_choice["name"] == "custom" else None
-    loss = loss_for(loss_choice["name"], y, loss_choice["seed"], loss_choice["cell"], weights, current_language())
-    grad_input = avg_pool2d_backward(loss.grad_output, x.shape, **kwargs)
-    formula.latex(loss.latex)
-    return Scenario(x, params, y, loss, grad_input, windows(x.shape, **kwargs), loss_choice, weights, choice)
+    # The numbers: our numpy core does all of them, from the plan checked above.
+    name, seed, cell = loss_choice["name"], loss_choice["seed"], loss_choice["cell"]
+    weights = custom_weights(y_shape) if name == "custom" else None
+    computed = compute_scenario(x, params, name, seed, cell, weights, current_language(), plan)
+    formula.latex(computed.loss.latex)
+    numbers = {field.name: getattr(computed, field.name) for field in fields(Computed)}
+    return Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=choice)
+
+
+def _plan(x: np.ndarray | None, params: PoolParams) -> tuple[PoolPlan | None, str | None]:
+    """The core's checked plan for x, or the reason torch rejects this configuration."""
+    if x is None:
+        return None, None
+    try:
+        return params.plan(x.shape), None
+    except PoolingError as error:
+        return None, translated_error(error)

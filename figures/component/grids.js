@@ -40,7 +40,7 @@ function render(root) {
   const { data } = root.state;
   const wide = root.clientWidth;
   if (!wide) return;
-  // Phones: at most two grids per row, so x and dL/dx can be seen together.
+  // Phones: at most two grids per row, so x and ∂L/∂x can be seen together.
   const columns = Math.max(1, Math.min(data.columns, wide < 640 ? 2 : data.columns));
   root.style.setProperty("--columns", columns);
   root.classList.toggle("present", !!data.present);
@@ -258,7 +258,7 @@ function drawTicks(context, geometry, family) {
 
 function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset) {
   const { left, top, cell, rows, cols, row0, col0 } = geometry;
-  // Clip to the drawn cells (dL/dx has no padding: its windows end at the input's edge).
+  // Clip to the drawn cells (∂L/∂x has no padding: its windows end at the input's edge).
   const r0 = Math.max(rowStart, row0), r1 = Math.min(rowStop, row0 + rows);
   const c0 = Math.max(colStart, col0), c1 = Math.min(colStop, col0 + cols);
   if (r0 >= r1 || c0 >= c1) return;
