@@ -27,7 +27,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.browser import CHROMIUM_ARGS, cell_centre, chromium_path, streamlit_server, wait_for_app
+from harness.browser import CHROMIUM_ARGS, cell_centre, chromium_path, streamlit_server, wait_for_app
 
 # Time stamps of the latest key press and pointer press, taken by the page itself.
 STAMP_INPUT = """() => {

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -25,33 +22,15 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from tests.browser import free_port  # noqa: E402
+from harness.server import streamlit_process  # noqa: E402
 
 _requests = itertools.count(1)
 
 
-@contextmanager
 def server(*options: str):
-    """``streamlit run app.py`` on a free localhost port; yields (base URL, process id).
-    XSRF protection is off so that the client can upload without a browser's cookies."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
-    command += ["--server.enableXsrfProtection", "false", *options]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    """``streamlit run app.py`` on a free localhost port (``harness.server``); yields (base URL,
+    process id). XSRF protection is off so that the client can upload without a browser's cookies."""
+    return streamlit_process("--server.enableXsrfProtection", "false", *options, timeout=120)
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -278,9 +278,7 @@ def export_section(scenario: Scenario, language: str) -> None:
         scenario.choice.source,
         scenario.x,
         scenario.choice.seed,
-        scenario.loss.name,
-        scenario.loss.grad_output,
-        scenario.loss_choice["cell"],
+        scenario.loss,
         language,
     )
     st.code(script, language="python", wrap_lines=True)

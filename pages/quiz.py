@@ -136,23 +136,18 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
     show_grids(grids, key="quiz_grids", file_prefix=file_prefix(scenario, "quiz"))
 
 
-def one_cell_question(scenario: Scenario) -> None:
-    if st.session_state.get("quiz_cell") is None or not all(
-        0 <= index < size for index, size in zip(st.session_state.quiz_cell, scenario.x.shape)
-    ):
+def _question_cell(grad_input: np.ndarray) -> tuple[int, int]:
+    """The cell asked about: kept while it fits the grid, else a new pick that differs from
+    the last answer when the grid allows."""
+    cell = st.session_state.get("quiz_cell")
+    if cell is None or not all(0 <= index < size for index, size in zip(cell, grad_input.shape)):
         last = st.session_state.get("quiz_last_answer")
-        st.session_state.quiz_cell = pick_cell(scenario.grad_input, st.session_state.get("quiz_number", 0), last)
-    row, col = st.session_state.quiz_cell
-    truth = float(scenario.grad_input[row, col])
-    st.session_state.quiz_last_answer = truth
-    # Every cell has the same answer here: the next question changes the window layout.
-    st.session_state.quiz_uniform = bool(np.ptp(scenario.grad_input) == 0)
-    language = current_language()
-    preset = PRESETS_BY_KEY.get(st.session_state.get("quiz_lesson"))
-    if preset is not None:
-        st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
-    st.markdown(tr("quiz.ask_cell", row=row, col=col))
-    revealed = st.session_state.get("quiz_revealed", False)
+        st.session_state.quiz_cell = pick_cell(grad_input, st.session_state.get("quiz_number", 0), last)
+    return st.session_state.quiz_cell
+
+
+def _answer_form() -> str:
+    """The answer box with Check and Reveal (one form: Enter checks)."""
     with st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
         typed = text_column.text_input(tr("quiz.answer"), key="quiz_answer")
@@ -162,37 +157,51 @@ def one_cell_question(scenario: Scenario) -> None:
         reveal_column.form_submit_button(
             tr("quiz.reveal"), icon=":material/visibility:", width="stretch", on_click=_request, args=("reveal",)
         )
+    return typed
+
+
+def _grade(typed: str, cell: tuple[int, int], truth: float) -> None:
+    """Check or reveal, as the form asked; the verdict is kept as (key, numbers), so that it
+    follows a language switch."""
     request = st.session_state.pop("quiz_request", None)
-    if request == "check":
-        try:
-            answer = parse_number(typed)
-        except NumberError as error:
-            answer = None
-            st.warning(translated_error(number_error(error, tr("quiz.your_answer"))), icon=":material/help:")
-        if answer is not None:
-            correct = close_enough(answer, truth)
-            _record(correct)
-            st.session_state.quiz_revealed = revealed = True
-            # The verdict is kept as (key, numbers), so that it follows a language switch.
-            st.session_state.quiz_verdict = (
-                ("quiz.right", {"row": row, "col": col, "truth": number(truth)})
-                if correct
-                else ("quiz.wrong", {"answer": number(answer), "truth": number(truth)})
-            )
     if request == "reveal":
         _record(False)
-        st.session_state.quiz_revealed = revealed = True
+        st.session_state.quiz_revealed = True
         st.session_state.quiz_verdict = ("quiz.answer_is", {"truth": number(truth)})
+    if request != "check":
+        return
+    try:
+        answer = parse_number(typed)
+    except NumberError as error:
+        st.warning(translated_error(number_error(error, tr("quiz.your_answer"))), icon=":material/help:")
+        return
+    correct = close_enough(answer, truth)
+    _record(correct)
+    st.session_state.quiz_revealed = True
+    st.session_state.quiz_verdict = (
+        ("quiz.right", {"row": cell[0], "col": cell[1], "truth": number(truth)})
+        if correct
+        else ("quiz.wrong", {"answer": number(answer), "truth": number(truth)})
+    )
+
+
+def one_cell_question(scenario: Scenario) -> None:
+    row, col = _question_cell(scenario.grad_input)
+    truth = float(scenario.grad_input[row, col])
+    st.session_state.quiz_last_answer = truth
+    # Every cell has the same answer here: the next question changes the window layout.
+    st.session_state.quiz_uniform = bool(np.ptp(scenario.grad_input) == 0)
+    language = current_language()
+    preset = PRESETS_BY_KEY.get(st.session_state.get("quiz_lesson"))
+    if preset is not None:
+        st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
+    st.markdown(tr("quiz.ask_cell", row=row, col=col))
+    _grade(_answer_form(), (row, col), truth)
+    revealed = st.session_state.get("quiz_revealed", False)
     if revealed:
         key, numbers = st.session_state.get("quiz_verdict", ("quiz.answer_is", {"truth": number(truth)}))
-        explanation = explain_input_cell(
-            row,
-            col,
-            windows_covering(scenario.windows, row, col),
-            scenario.loss.grad_output,
-            scenario.grad_input,
-            language,
-        )
+        covering = windows_covering(scenario.windows, row, col)
+        explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
         (st.success if key == "quiz.right" else st.info)(
             f"{tr(key, **numbers)} {explanation}{lesson}", icon=":material/lightbulb:"

@@ -8,18 +8,13 @@ import json
 import numpy as np
 
 from i18n import text
+from scenario.inputs import TORCH_CODE
+from scenario.losses import Loss
 from scenario.params import PoolParams
 
 __all__ = ["pytorch_script", "tensor_csv", "tensors_json"]
 
 LITERAL_MAX_CELLS = 64  # inputs up to 8 x 8 are written out in the script, number by number
-GENERATORS = {
-    # How each generated source is written in torch (same numbers as scenario.inputs).
-    "arange": "torch.arange({h} * {w}, dtype=torch.float64).reshape({h}, {w})",
-    "ones": "torch.ones({h}, {w}, dtype=torch.float64)",
-    "checkerboard": "((torch.arange({h})[:, None] + torch.arange({w})[None, :]) % 2).double()",
-    "ramp": "(torch.arange({h})[:, None] + torch.arange({w})[None, :]).double()",
-}
 
 
 def tensor_csv(values: np.ndarray) -> str:
@@ -49,33 +44,22 @@ def _literal(values: np.ndarray) -> str:
 
 def _input_lines(source: str, x: np.ndarray, seed: int, language: str) -> list[str]:
     h, w = x.shape
-    if source in GENERATORS and x.size > LITERAL_MAX_CELLS:
-        return [f"x = {GENERATORS[source].format(h=h, w=w)}"]
-    if source == "random" and x.size > LITERAL_MAX_CELLS:
-        return [
-            "# " + text(language, "export.script_random"),
-            f"x = torch.tensor(np.random.default_rng({seed}).standard_normal(({h}, {w})).round(2))",
-        ]
+    if source in TORCH_CODE and x.size > LITERAL_MAX_CELLS:
+        comment = ["# " + text(language, "export.script_random")] if source == "random" else []
+        return [*comment, f"x = {TORCH_CODE[source].format(h=h, w=w, seed=seed)}"]
     if source == "classic":
         return ["torch.manual_seed(0)", "x = torch.randn(4, 4).double()  # " + text(language, "export.script_classic")]
     return [f"x = {_literal(x)}"]
 
 
-def _loss_lines(loss: str, grad_output: np.ndarray, seed: int, cell: tuple[int, int]) -> list[str]:
-    if loss == "sum":
-        return ["loss = y.sum()"]
-    if loss == "mean":
-        return ["loss = y.mean()"]
-    if loss == "square":
-        return ["loss = 0.5 * (y ** 2).sum()"]
-    if loss == "cell":
-        return [f"loss = y[0, 0, {cell[0]}, {cell[1]}]"]
-    if loss == "random" and grad_output.size > LITERAL_MAX_CELLS:
-        shape = f"({grad_output.shape[0]}, {grad_output.shape[1]})"
-        weights = [f"w = torch.tensor(np.random.default_rng({seed}).standard_normal({shape}).round(2))"]
-    else:
-        weights = [f"w = {_literal(grad_output)}"]
-    return [*weights, "loss = (w * y[0, 0]).sum()"]
+def _loss_lines(loss: Loss) -> list[str]:
+    """The loss as the app shows it (``loss.torch_code``), after its weights if it has any:
+    generated for large random weights, written out otherwise."""
+    if loss.name not in ("random", "custom"):
+        return [loss.torch_code]
+    if loss.weights_code and loss.grad_output.size > LITERAL_MAX_CELLS:
+        return [loss.weights_code, loss.torch_code]
+    return [f"w = {_literal(loss.grad_output)}", loss.torch_code]
 
 
 def pytorch_script(
@@ -83,16 +67,14 @@ def pytorch_script(
     source: str,
     x: np.ndarray,
     seed: int,
-    loss: str,
-    grad_output: np.ndarray,
-    cell: tuple[int, int] = (0, 0),
+    loss: Loss,
     language: str = "en",
 ) -> str:
     """A standalone PyTorch script that rebuilds this view and prints y and x.grad (its
     comments in ``language``)."""
     height, width = x.shape
     input_lines = _input_lines(source, x, seed, language)
-    loss_lines = _loss_lines(loss, grad_output, seed, cell)
+    loss_lines = _loss_lines(loss)
     needs_numpy = any("np." in line for line in input_lines + loss_lines)
     lines = [
         '"""' + text(language, "export.script_doc", call=params.torch_call(), rows=height, cols=width) + '"""',

@@ -98,6 +98,17 @@ def read_grid(cells: np.ndarray, label: str) -> np.ndarray:
     return values
 
 
+# How each generated source is written in torch: the same numbers as ``generated_input``
+# (the export script uses these; tests run the script and compare).
+TORCH_CODE = {
+    "random": "torch.tensor(np.random.default_rng({seed}).standard_normal(({h}, {w})).round(2))",
+    "arange": "torch.arange({h} * {w}, dtype=torch.float64).reshape({h}, {w})",
+    "ones": "torch.ones({h}, {w}, dtype=torch.float64)",
+    "checkerboard": "((torch.arange({h})[:, None] + torch.arange({w})[None, :]) % 2).double()",
+    "ramp": "(torch.arange({h})[:, None] + torch.arange({w})[None, :]).double()",
+}
+
+
 def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.ndarray:
     """A generated H x W input.
 

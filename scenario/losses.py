@@ -16,13 +16,16 @@ __all__ = ["LOSSES", "Loss", "loss_for"]
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss: its value at y, its gradient ∂L/∂y, and its formula in LaTeX and in torch."""
+    """A loss: its value at y, its gradient ∂L/∂y, and its formula in LaTeX and in torch.
+    ``torch_code`` works on y as a view computes it, (H, W) or (1, 1, H, W); a weighted
+    loss's ``weights_code`` makes its weights ``w`` in torch ("" when they were typed)."""
 
     name: str
     value: float
     grad_output: np.ndarray
     latex: str
     torch_code: str
+    weights_code: str = ""
 
 
 LOSSES = ("sum", "mean", "square", "random", "cell", "custom")
@@ -44,20 +47,18 @@ def loss_for(
     4.5
     """
     if name == "sum":  # each output counts once
-        grad = np.ones_like(y)
         return Loss(
             name,
             float(y.sum()),
-            grad,
+            np.ones_like(y),
             r"L = \sum_{i,j} y_{ij},\quad \frac{\partial L}{\partial y_{ij}} = 1",
             "loss = y.sum()",
         )
     if name == "mean":  # each output counts 1/n
-        grad = np.full_like(y, 1.0 / y.size)
         return Loss(
             name,
             float(y.mean()),
-            grad,
+            np.full_like(y, 1.0 / y.size),
             rf"L = \frac{{1}}{{{y.size}}} \sum_{{i,j}} y_{{ij}},\quad "
             rf"\frac{{\partial L}}{{\partial y_{{ij}}}} = \frac{{1}}{{{y.size}}}",
             "loss = y.mean()",
@@ -71,33 +72,44 @@ def loss_for(
             "loss = 0.5 * (y ** 2).sum()",
         )
     if name == "cell":
-        row, col = cell
-        otherwise = text(language, "formula.otherwise")
-        grad = np.zeros_like(y)
-        grad[row, col] = 1.0
-        return Loss(
-            name,
-            float(y[row, col]),
-            grad,
-            # Two lines: one is wider than the sidebar.
-            rf"\begin{{aligned}}L &= y_{{{row},{col}}}\\ \frac{{\partial L}}{{\partial y_{{ij}}}} &= "
-            rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}\end{{aligned}}",
-            f"loss = y[0, 0, {row}, {col}]",
-        )
+        return _cell_loss(y, cell, language)
     if name in ("random", "custom"):
-        if name == "random":  # seeded weights, two decimals to stay readable
-            weights = np.random.default_rng(seed).standard_normal(y.shape).round(2)
-        weights = np.asarray(weights, dtype=np.float64)
-        if name == "random":
-            source = text(language, "formula.w_random", seed=seed)
-        else:
-            source = text(language, "formula.w_typed")
-        return Loss(
-            name,
-            float((weights * y).sum()),
-            weights,
-            rf"L = \sum_{{i,j}} w_{{ij}}\, y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = w_{{ij}}"
-            rf"\quad (w \text{{ {source}}})",
-            "loss = (w * y).sum()",
-        )
+        return _weighted_loss(name, y, seed, weights, language)
     raise ValueError(f"unknown loss {name!r}: use one of {', '.join(LOSSES)}")
+
+
+def _cell_loss(y: np.ndarray, cell: tuple[int, int], language: str) -> Loss:
+    """L = y[row, col]: one output's gradient is 1, every other output's 0."""
+    row, col = cell
+    otherwise = text(language, "formula.otherwise")
+    grad = np.zeros_like(y)
+    grad[row, col] = 1.0
+    return Loss(
+        "cell",
+        float(y[row, col]),
+        grad,
+        # Two lines: one is wider than the sidebar.
+        rf"\begin{{aligned}}L &= y_{{{row},{col}}}\\ \frac{{\partial L}}{{\partial y_{{ij}}}} &= "
+        rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}\end{{aligned}}",
+        f"loss = y[0, 0, {row}, {col}]",
+    )
+
+
+def _weighted_loss(name: str, y: np.ndarray, seed: int, weights: np.ndarray | None, language: str) -> Loss:
+    """L = sum of w * y: the gradient is w, seeded (``random``) or typed (``custom``)."""
+    if name == "random":  # seeded weights, two decimals to stay readable
+        weights = np.random.default_rng(seed).standard_normal(y.shape).round(2)
+        source = text(language, "formula.w_random", seed=seed)
+        weights_code = f"w = torch.tensor(np.random.default_rng({seed}).standard_normal({y.shape}).round(2))"
+    else:
+        source, weights_code = text(language, "formula.w_typed"), ""
+    weights = np.asarray(weights, dtype=np.float64)
+    return Loss(
+        name,
+        float((weights * y).sum()),
+        weights,
+        rf"L = \sum_{{i,j}} w_{{ij}}\, y_{{ij}},\quad \frac{{\partial L}}{{\partial y_{{ij}}}} = w_{{ij}}"
+        rf"\quad (w \text{{ {source}}})",
+        "loss = (w * y).sum()",
+        weights_code,
+    )

@@ -1,4 +1,4 @@
-"""Shared fixtures: AppTest helpers and the browser harness (see tests/browser.py)."""
+"""Shared fixtures: AppTest helpers and the browser harness (see harness/browser.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from figures.grids import decode_values
-from tests import browser
+from harness import browser
 
 APP = str(browser.REPO / "app.py")
 
@@ -63,8 +63,13 @@ def chromium():
         if os.environ.get("CI"):
             pytest.fail(f"{message}: in CI the browser tests must run")
         pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=path, args=browser.CHROMIUM_ARGS)
         yield instance
         instance.close()
@@ -77,8 +82,22 @@ def app_url():
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(chromium):
+    """Make browser contexts (a phone, a projector, a second student); all are closed when the
+    test ends, failed or not."""
+    contexts = []
+
+    def make(**options):
+        context = chromium.new_context(**options)
+        context.add_init_script(browser.RUN_COUNTER)  # wait_for_app waits for the run an action starts
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context(viewport={"width": 1600, "height": 1000}).new_page()

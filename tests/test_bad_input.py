@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
+from harness.browser import REPO
 from scenario.inputs import IMAGE_MAX_CELLS
-from tests.browser import REPO
 from tests.conftest import open_app
 
 

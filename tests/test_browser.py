@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from harness.browser import GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
 from pooling.reference import torch_avg_pool2d
-from tests.browser import GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -191,13 +191,13 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     question = next(text for text in _markdown(page) if text.startswith("What is ∂L/∂x["))
     assert question  # the asked cell is named
     assert page.locator(GRID).count() == 3  # ∂L/∂x hidden
-    page.get_by_label("Your answer (a number or a fraction like 1/9)").fill("1/9")
+    page.get_by_label("Your answer (a number or a fraction like 1/9)").fill("12345")  # no ∂L/∂x is this large
     page.get_by_role("button", name="Check").click()
     wait_for_app(page)
     _no_exception(page)
     assert page.locator(GRID).count() == 4  # revealed
-    assert any("Right!" in text or "Not quite:" in text for text in _alerts(page))
-    assert page.locator('[data-testid="stMetricValue"]').inner_text() in ("0 / 1", "1 / 1")
+    assert any("Not quite: you said 12345" in text for text in _alerts(page)), _alerts(page)
+    assert page.locator('[data-testid="stMetricValue"]').inner_text() == "0 / 1"
     screenshot(page, "quiz")
 
 
@@ -241,12 +241,12 @@ def test_grid_png_download(page, app_url):
         assert image.width >= 3 * 200  # drawn at 3x: sharp on a slide
         # The picture holds the red of the gradient (every cell of ∂L/∂x is positive here).
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
-        assert max(colours)[1] != (255, 255, 255) or any(r > 200 and g < 170 for _, (r, g, b) in colours)
+        assert any(r > 200 and g < 170 and b < 170 for _, (r, g, b) in colours)
 
 
-def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, app_url):
-    first = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-    second = chromium.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(new_context, app_url):
+    first = new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    second = new_context(viewport={"width": 1600, "height": 1000}).new_page()
     first.goto(f"{app_url}/?height=6&width=6")
     second.goto(f"{app_url}/?height=6&width=6&input=ones")
     wait_for_app(first, fresh=True)
@@ -269,7 +269,6 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(chromium, 
     assert "input=ones" in second.url and "input=ones" not in first.url
     for page in (first, second):
         _no_exception(page)
-        page.context.close()
 
 
 def test_an_upload_over_the_limit_is_refused_with_a_message(page, app_url, tmp_path):

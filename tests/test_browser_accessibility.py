@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import GRID, grid_cell_texts, screenshot, wait_for_app
+from harness.browser import GRID, grid_cell_texts, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

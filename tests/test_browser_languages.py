@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.browser import screenshot, wait_for_app
+from harness.browser import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,8 @@ def _no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_the_browser_language_picks_chinese_and_its_glyphs_render(chromium, app_url):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1600, "height": 1000})
+def test_the_browser_language_picks_chinese_and_its_glyphs_render(new_context, app_url):
+    context = new_context(locale="zh-CN", viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(page, fresh=True)
@@ -42,7 +42,6 @@ def test_the_browser_language_picks_chinese_and_its_glyphs_render(chromium, app_
     assert "lang" not in page.url  # the browser chose: a shared link keeps the reader's language
     assert page.evaluate(GLYPHS_DIFFER), "Chinese renders as boxes: install fonts-noto-cjk"
     screenshot(page, "zh-playground")
-    context.close()
 
 
 def test_an_english_browser_switches_to_chinese(page, app_url):
@@ -63,8 +62,10 @@ def test_an_english_browser_switches_to_chinese(page, app_url):
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
-def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(chromium, app_url, width, height, tmp_path):
-    context = chromium.new_context(viewport={"width": width, "height": height})
+def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(
+    new_context, app_url, width, height, tmp_path
+):
+    context = new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     # The teacher prepares: the presets page, in Chinese, in presentation mode.
     page.goto(f"{app_url}/presets?lang=zh&present=1")
@@ -89,4 +90,3 @@ def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(chromi
     path.write_text(script)
     printed = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True).stdout
     assert "x.grad" in printed and "1.0000" in printed
-    context.close()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser import GRID, grid_cell_texts, type_into_editor, wait_for_app
+from harness.browser import GRID, grid_cell_texts, type_into_editor, wait_for_app
 
 pytestmark = pytest.mark.browser
 

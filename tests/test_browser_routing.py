@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import wait_for_app
+from harness.browser import wait_for_app
 from ui.router import PAGES
 
 pytestmark = pytest.mark.browser

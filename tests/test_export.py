@@ -85,6 +85,9 @@ def test_the_generated_script_reproduces_the_view(query, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "x.grad =" in run.stdout  # the script prints y and x.grad itself
+    # The script's loss is the one the page shows (one source: the Loss's torch code).
+    loss_line = next(line for line in path.read_text().splitlines() if line.startswith("loss = "))
+    assert any(loss_line in item.value for item in at.markdown), loss_line
     if query.get("lang") == "zh":
         assert "打印 y 和 x.grad" in path.read_text()
     result = json.loads(run.stdout.split("RESULT ", 1)[1])

@@ -13,13 +13,13 @@ import string
 
 import pytest
 
+from harness import browser
 from i18n import LANGUAGES, catalogue, language_for_locale, text
 from pooling import PoolingError, check_pool2d_args
 from pooling.errors import MESSAGES
 from scenario.inputs import INPUT_SOURCES, InputError, parse_csv
 from scenario.losses import LOSSES
 from scenario.presets import PRESETS
-from tests import browser
 from tests.conftest import grids_on_page, open_app
 from ui.display import PALETTES
 from ui.router import PAGES

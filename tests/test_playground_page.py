@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -62,7 +63,9 @@ def test_default_view_is_the_classic_rule_on_a_readable_input(at):
 def test_the_expanders_are_lazy_and_open_from_the_link():
     """Closed, "The numbers behind the picture" and "Export" cost nothing: no charts, no code."""
     closed = open_app()
-    assert len(grids_on_page(closed)) == 4 and not closed.code and not closed.get("download_button")
+    assert len(grids_on_page(closed)) == 4
+    assert not closed.code
+    assert not closed.get("download_button")
     numbers = open_app({"numbers": "true"})
     assert not numbers.warning
     assert any("H_out = floor((4 + 2*0 - 2) / 2) + 1 = 2" in item.value for item in numbers.markdown)
@@ -70,13 +73,13 @@ def test_the_expanders_are_lazy_and_open_from_the_link():
     assert_array_equal(coverage, np.ones((4, 4)))
     assert_array_equal(divisors, np.full((2, 2), 4))
     export = open_app({"export": "true"})
-    assert len(export.get("download_button")) == 6 and export.code[0].value.startswith('"""nn.AvgPool2d(')
+    assert len(export.get("download_button")) == 6
+    assert export.code[0].value.startswith('"""nn.AvgPool2d(')
 
 
 def test_the_classic_source_reproduces_the_article(at):
     at.selectbox(key="input").set_value("classic").run()
     x, *_ = _assert_matches_torch(at, kernel_size=2, stride=2)
-    torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     assert_array_equal(x, torch.randn(1, 1, 4, 4)[0, 0].double().numpy())
     assert_array_equal(_view(at)[3], np.full((4, 4), 0.25))

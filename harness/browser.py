@@ -1,5 +1,8 @@
-"""Reusable end-to-end harness: a real ``streamlit run app.py`` server and Debian's Chromium
-driven by Playwright. Fixtures in ``conftest.py`` wrap these for the tests."""
+"""Debian's Chromium driven by Playwright against a real server (``harness.server``): the
+selectors and page helpers the browser tests and ``benchmarks/bench_browser.py`` share.
+
+Playwright is imported only where a page is driven, so that importing this module (and the
+test suite's conftest) works without it."""
 
 from __future__ import annotations
 
@@ -7,19 +10,30 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from harness.server import ARTIFACTS, REPO, free_port, streamlit_server
 
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
+__all__ = [
+    "ARTIFACTS",
+    "CHROMIUM_ARGS",
+    "GRID",
+    "GRIDS_DRAWN",
+    "REPO",
+    "RUN_COUNTER",
+    "cell_centre",
+    "chromium_path",
+    "click_cell",
+    "free_port",
+    "grid_cell_texts",
+    "grid_geometry",
+    "grid_highlights",
+    "screenshot",
+    "streamlit_server",
+    "type_into_editor",
+    "wait_for_app",
+]
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -41,63 +55,6 @@ def chromium_path() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(timeout: float = 60.0, app: str = "app.py") -> Iterator[str]:
-    """Start ``streamlit run app.py`` (or another script) on a free localhost port; yield its base URL."""
-    port = free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            app,
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
 GRID = ".grids canvas"  # one canvas per grid, in page order (Playwright's CSS pierces shadow roots)
 # Every grid component on the page has loaded (no skeleton left) and drawn every one of its grids.
 GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer"] [data-testid="stSkeleton"]')
@@ -107,19 +64,38 @@ GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer
 })"""
 
 
+# Counts the script runs a page has started (window.__runs), so that a wait can tell a run
+# that began after an interaction from one that ended before it. Installed in every context.
+RUN_COUNTER = """
+window.__runs = 0;
+window.__runsSeen = 0;
+new MutationObserver((mutations) => {
+  for (const mutation of mutations) {
+    if (mutation.target.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-test-script-state'] });
+"""
+
+
+RUN_STARTED = f"() => window.__runs > window.__runsSeen || !!document.querySelector({json.dumps(SCRIPT_RUNNING)})"
+
+
 def wait_for_app(page, timeout: float = 30_000, fresh: bool = False) -> None:
     """Wait until a script run has finished (the page title is drawn and the app is idle)
-    and every grid on the page is drawn. ``fresh``: the page was just opened, so no earlier
-    run can be mistaken for this one."""
+    and every grid on the page is drawn. After an interaction, first catch the run it
+    started: seen by ``RUN_COUNTER`` since the last wait, or running now (a run short enough
+    for React to skip its "running" state is waited for 1 s at most). ``fresh``: the page
+    was just opened, so no earlier run can be mistaken for this one."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     if not fresh:
-        # An interaction starts a run a moment later: catch it, if it is not over already.
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_selector(SCRIPT_RUNNING, timeout=1_000)
+            page.wait_for_function(RUN_STARTED, timeout=1_000)
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
     # Grid components mount with the run's elements and draw in the next animation frame.
     page.wait_for_function(GRIDS_DRAWN, timeout=timeout)
-    page.wait_for_timeout(100)
+    page.evaluate("() => { window.__runsSeen = window.__runs; }")
 
 
 def grid_geometry(page, index: int) -> dict:
