@@ -2,7 +2,7 @@
 
     python benchmarks/bench_app.py [--repeats 20]
 
-For each input, a client that speaks Streamlit's websocket protocol (benchmarks/client.py)
+For each input, a client that speaks Streamlit's websocket protocol (harness/client.py)
 opens the Playground, makes two warm-up changes, then moves the kernel slider back and forth
 ``--repeats`` times. Each change is timed from sending the slider's value to the server's
 "script finished" (widgets, the numpy core, the cached torch check, figures, serialising,
@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.client import Session, server
+from harness.client import Session, server
 from pooling import avg_pool2d, avg_pool2d_backward
 
 CASES = {

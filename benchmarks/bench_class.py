@@ -1,5 +1,5 @@
 """A whole class against one `streamlit run app.py`: clients that speak Streamlit's own
-websocket protocol (benchmarks/client.py), as the browser does, without drawing anything.
+websocket protocol (harness/client.py), as the browser does, without drawing anything.
 
     python benchmarks/bench_class.py                  # 30 students x 10 changes, then 1 student
     python benchmarks/bench_class.py --sessions 60    # a larger class
@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.client import Session, peak_rss_mb, server
+from harness.client import Session, peak_rss_mb, server
 
 
 async def _student(url: str, query: str, changes: int, results: dict) -> None:

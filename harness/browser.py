@@ -144,7 +144,9 @@ def screenshot(page, name: str) -> Path:
     )
     if height > viewport["height"]:
         page.set_viewport_size({"width": viewport["width"], "height": int(height) + 40})
-        page.wait_for_timeout(500)
+        # The grids redraw for the new size within a frame or two: wait for that, not a moment.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.wait_for_function(GRIDS_DRAWN)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
     return path

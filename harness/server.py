@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,7 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["ARTIFACTS", "REPO", "free_port", "streamlit_process", "streamlit_server"]
+__all__ = [
+    "ARTIFACTS",
+    "REPO",
+    "free_port",
+    "nginx_proxy",
+    "streamlit_process",
+    "streamlit_replicas",
+    "streamlit_server",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"  # server logs and screenshots
@@ -24,38 +34,43 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_process(*options: str, timeout: float = 60.0, app: str = "app.py") -> Iterator[tuple[str, int]]:
-    """Start ``streamlit run app.py`` (or another script, with more ``--option value`` pairs)
-    on a free localhost port, wait until it answers its health check; yield (base URL, pid).
-    Its output goes to ``test-artifacts/streamlit-<port>.log``."""
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]
+def streamlit_replicas(
+    count: int, *options: str, timeout: float = 60.0, app: str = "app.py", env: dict[str, str] | None = None
+) -> Iterator[list]:
+    """Start ``count`` servers of ``streamlit run app.py`` (or another script, with more
+    ``--option value`` pairs and ``env`` variables) at once, each on a free localhost port,
+    and wait until every one answers its health check; yield [(base URL, process)]. Each
+    one's output goes to ``test-artifacts/streamlit-<port>.log``."""
     ARTIFACTS.mkdir(exist_ok=True)
-    log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    started = []
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start; see {log.name}")
-            time.sleep(0.2)
-        yield url, process.pid
+        for _ in range(count):
+            port = free_port()
+            command = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true"]
+            command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
+            command += ["--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]
+            log = (ARTIFACTS / f"streamlit-{port}.log").open("w")
+            environment = {**os.environ, **(env or {})}
+            process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
+            started.append((f"http://127.0.0.1:{port}", process, log))
+        for url, process, log in started:
+            _wait_healthy(url, process, timeout, log.name)
+        yield [(url, process) for url, process, _ in started]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for _, process, log in started:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+
+@contextmanager
+def streamlit_process(*options: str, timeout: float = 60.0, app: str = "app.py") -> Iterator[tuple[str, int]]:
+    """One server (``streamlit_replicas``); yield (base URL, pid)."""
+    with streamlit_replicas(1, *options, timeout=timeout, app=app) as [(url, process)]:
+        yield url, process.pid
 
 
 @contextmanager
@@ -63,3 +78,46 @@ def streamlit_server(*options: str, timeout: float = 60.0, app: str = "app.py") 
     """``streamlit_process`` for callers that need only the base URL."""
     with streamlit_process(*options, timeout=timeout, app=app) as (url, _):
         yield url
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer its health check; see {log}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def nginx_proxy(replicas: list[str], folder: Path, timeout: float = 30.0) -> Iterator[str]:
+    """``deploy/nginx.conf`` as an ordinary process on a free loopback port, in front of the
+    ``replicas`` (base URLs) instead of its example ports; yields its base URL. Its logs and
+    temporary files go to ``folder``."""
+    port = free_port()
+    config = (REPO / "deploy" / "nginx.conf").read_text()
+    servers = "".join(
+        f"        server {url.removeprefix('http://')} max_fails=1 fail_timeout=10s;\n" for url in replicas
+    )
+    config = re.sub(r"(?m)^ *server 127\.0\.0\.1:85\d\d .*\n", "", config)
+    config = config.replace("hash $avgpool_route consistent;\n", "hash $avgpool_route consistent;\n" + servers)
+    config = config.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "nginx.conf").write_text(config)
+    command = ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, timeout, str(folder / "error.log"))
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

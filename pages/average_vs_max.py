@@ -70,13 +70,11 @@ def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     return int(height), int(width)
 
 
-def average_vs_max_page() -> None:
-    url = UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"})
+def average_vs_max_page(url: UrlCheck) -> None:
     scenario = scenario_from_sidebar(url)
     with st.sidebar:
         st.subheader(tr("versus.adaptive_header"))
         adaptive_size = _adaptive_controls(url)
-    url.show()
     if scenario is None:
         return
     results = pool_three_ways(scenario, scenario.loss_choice, scenario.weights, adaptive_size)
@@ -127,4 +125,5 @@ def average_vs_max_page() -> None:
 require_router()
 st.title(page_title("pages/average_vs_max.py"))
 st.caption(tr("versus.caption"))
-average_vs_max_page()
+with UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"}) as url:
+    average_vs_max_page(url)

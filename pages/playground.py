@@ -178,11 +178,9 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
         )
 
 
-def playground_page() -> None:
-    url = UrlCheck(URL_KEYS | {"numbers", "export", "explain"})
+def playground_page(url: UrlCheck) -> None:
     scenario = scenario_from_sidebar(url)
     if scenario is None:
-        url.show()
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
     _selection_from_url(url, x.shape, y.shape)
@@ -209,7 +207,6 @@ def playground_page() -> None:
     export = st.expander(tr("export.header"), icon=":material/download:", key="export", bind=BIND)
     for key, expander in (("numbers", numbers), ("export", export)):
         url.check(key, bool(expander.open), tr("url.allowed_open", key=key))
-    url.show()
     if numbers.open:
         with numbers:
             _numbers_section(scenario, language)
@@ -287,4 +284,5 @@ def export_section(scenario: Scenario, language: str) -> None:
 require_router()
 st.title(page_title("pages/playground.py"))
 st.caption(tr("playground.caption"))
-playground_page()
+with UrlCheck(URL_KEYS | {"numbers", "export", "explain"}) as url:
+    playground_page(url)

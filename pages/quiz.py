@@ -245,10 +245,8 @@ def _grid_verdict(verdict: GridVerdict) -> None:
     (st.success if verdict.right == verdict.total else st.info)(message, icon=":material/lightbulb:")
 
 
-def quiz_page() -> None:
-    url = UrlCheck(URL_KEYS)
+def quiz_page(url: UrlCheck) -> None:
     scenario = scenario_from_sidebar(url)
-    url.show()
     score_slot = _question_header()
     if scenario is not None:
         ask(scenario)
@@ -272,4 +270,5 @@ def ask(scenario: Scenario) -> None:
 require_router()
 st.title(page_title("pages/quiz.py"))
 st.caption(tr("quiz.caption"))
-quiz_page()
+with UrlCheck(URL_KEYS) as url:
+    quiz_page(url)

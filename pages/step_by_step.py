@@ -91,11 +91,9 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
         st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
 
 
-def step_by_step_page() -> None:
-    url = UrlCheck(URL_KEYS | {"step", "speed"})
+def step_by_step_page(url: UrlCheck) -> None:
     scenario = scenario_from_sidebar(url)
     if scenario is None:
-        url.show()
         return
     playing = st.session_state.get("step_playing", False)
     play, speed_column, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
@@ -111,10 +109,10 @@ def step_by_step_page() -> None:
 
     interval = 1 / speed if playing else None
     st.fragment(run_every=interval)(_replay)(scenario, url)
-    url.show()
 
 
 require_router()
 st.title(page_title("pages/step_by_step.py"))
 st.caption(tr("step.caption"))
-step_by_step_page()
+with UrlCheck(URL_KEYS | {"step", "speed"}) as url:
+    step_by_step_page(url)

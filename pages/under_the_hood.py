@@ -157,10 +157,8 @@ def convolution_section(scenario: Scenario) -> None:
         st.code(inspect.getsource(conv_equivalent), language="python", wrap_lines=True)
 
 
-def under_the_hood_page() -> None:
-    url = UrlCheck(URL_KEYS)
+def under_the_hood_page(url: UrlCheck) -> None:
     scenario = scenario_from_sidebar(url)
-    url.show()
     if scenario is None:
         return
     linear_map_section(scenario)
@@ -170,4 +168,5 @@ def under_the_hood_page() -> None:
 require_router()
 st.title(page_title("pages/under_the_hood.py"))
 st.caption(tr("hood.caption"))
-under_the_hood_page()
+with UrlCheck(URL_KEYS) as url:
+    under_the_hood_page(url)

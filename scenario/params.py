@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pooling import PoolPlan, pool_plan
 
-__all__ = ["DEFAULTS", "PoolParams", "params_from_settings", "widget_values"]
+__all__ = ["DEFAULTS", "URL_KEYS", "VIEW_DEFAULTS", "PoolParams", "params_from_settings", "widget_values"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,9 @@ def _axis_pair(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
 
 
-# Every shared control's default value (values equal to these stay out of the URL).
+# The one table of the shared sidebar: each control's key (which is also its URL parameter)
+# and its default value. The widgets start at these values, a value equal to its default
+# stays out of the URL, and a preset sets some of them and leaves the rest here.
 DEFAULTS = {
     "square": True,
     "kernel_h": 2,
@@ -100,7 +102,13 @@ DEFAULTS = {
     "input": "arange",
     "seed": 0,
     "loss": "sum",
+    "loss_row": 0,  # the output cell of the "cell" loss
+    "loss_col": 0,
 }
+# URL parameters that say how a setup is shown rather than what it is: presentation mode, the
+# colours, the language (None: the browser's) and the preset it was opened from.
+VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None}
+URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS)  # every page's shared URL parameters
 
 
 def widget_values(url_settings: dict[str, str]) -> dict:

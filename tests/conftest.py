@@ -52,7 +52,7 @@ def grid_values(grid: dict) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# Browser: one streamlit server per test module, one Chromium per session.
+# Browser: one streamlit server and one Chromium for the whole run (a module may start its own).
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +75,9 @@ def chromium():
         instance.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app_url():
+    """One server for the browser tests (each test opens its own sessions in it)."""
     with browser.streamlit_server() as url:
         yield url
 
@@ -98,6 +99,18 @@ def new_context(chromium):
         context.close()
 
 
+@pytest.fixture(scope="session")
+def desktop(chromium):
+    """One desktop browser window for the whole run: each test gets its own tab (its own
+    Streamlit session), and the tabs share the HTTP cache, so Streamlit's scripts load once."""
+    context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    context.add_init_script(browser.RUN_COUNTER)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(new_context):
-    return new_context(viewport={"width": 1600, "height": 1000}).new_page()
+def page(desktop):
+    tab = desktop.new_page()
+    yield tab
+    tab.close()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness.browser import GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
+from harness.browser import ARTIFACTS, GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
 from pooling.reference import torch_avg_pool2d
 
 pytestmark = pytest.mark.browser
@@ -295,3 +295,7 @@ def test_a_preset_link_inside_the_app_opens_the_preset_not_the_old_settings(page
     assert page.locator(".st-key-height input[type='range']").input_value() == "5"
     assert any("Overlapping windows:" in alert for alert in _alerts(page))
     assert grid_cell_texts(page, 3)[12] == "1"  # the centre collects 9 shares of 1/9
+    # The server logged no warning for it (setting widgets from a preset is what we mean).
+    port = app_url.rsplit(":", 1)[1]
+    log = (ARTIFACTS / f"streamlit-{port}.log").read_text()
+    assert "Session State API" not in log

@@ -134,7 +134,10 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(new_context, app
     for step in range(1, 11):
         session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y - 25 * step}]})
     session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    page.wait_for_timeout(300)
+    top = page.locator(GRID).nth(3)
+    page.wait_for_function(
+        "([canvas, y]) => canvas.getBoundingClientRect().top < y", arg=[top.element_handle(), y - 150]
+    )
     assert cell_centre(page, 3, 2, 2)[1] < y - 100
     # One tap on a cell: its explanation, no tooltip first.
     page.locator(GRID).nth(3).scroll_into_view_if_needed()

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from harness.browser import wait_for_app
+from harness.browser import streamlit_server, wait_for_app
 from ui.router import PAGES
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """This module's own server (not the shared one): its first request is the deep link."""
+    with streamlit_server() as url:
+        yield url
 
 
 def test_first_request_to_a_deep_link_is_routed_by_app_py(page, app_url):

@@ -25,6 +25,7 @@ from pooling import (
     max_pool2d_backward,
     output_size,
     pooling_matrix,
+    window_sums,
     windows,
 )
 from pooling.reference import (
@@ -280,6 +281,28 @@ def test_large_input_is_exact_to_float64_precision():
     """The prefix-sum path (large kernels) on a big, non-zero-mean input."""
     x = np.random.default_rng(5).standard_normal((1, 300, 257)) + 3.0
     _check_against_torch(x.shape, kernel_size=(15, 9), stride=(1, 2), padding=(7, 3), ceil_mode=True)
+
+
+@pytest.mark.parametrize(
+    ("shape", "params"),
+    [
+        ((1, 1, 256, 256), {"kernel_size": 3, "stride": 1, "padding": 1}),  # overlapping stripes
+        ((2, 300, 301), {"kernel_size": 2}),  # stripes that tile
+        ((1, 1, 520, 130), {"kernel_size": (5, 3), "stride": (3, 2), "padding": (2, 1), "ceil_mode": True}),
+        ((1, 1, 600, 120), {"kernel_size": 9, "stride": 2, "padding": 4, "count_include_pad": False}),  # prefix sums
+    ],
+)
+def test_large_inputs_shared_out_to_threads_match_torch(shape, params):
+    """Inputs this large go in row stripes, several per thread (pooling/window_sums.py)."""
+    assert np.prod(shape) >= window_sums.PARALLEL_MIN_CELLS and window_sums.THREADS > 1
+    _check_against_torch(shape, **params)
+    # A nan and an inf on a stripe's edge reach only the windows that contain them, as in torch.
+    x = np.random.default_rng(3).standard_normal(shape)
+    x[..., 63, 5], x[..., 64, 90] = np.nan, np.inf
+    y = avg_pool2d(x, **params)
+    grad_output = np.random.default_rng(4).standard_normal(y.shape)
+    torch_y, _ = torch_avg_pool2d(x, grad_output, **params)
+    assert_allclose(y, torch_y, **TOLERANCE)
 
 
 def test_finite_differences_agree_with_torch():

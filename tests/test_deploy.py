@@ -52,3 +52,61 @@ def test_image_runs_as_a_non_root_user_with_a_health_check():
     assert re.search(r"^USER (?!root|0\b)\S+", DOCKERFILE, flags=re.M)
     assert "HEALTHCHECK" in DOCKERFILE and "/_stcore/health" in DOCKERFILE
     assert DOCKERFILE.startswith("#") and "FROM python:3.11-slim" in DOCKERFILE
+
+
+# ---------------------------------------------------------------------------------------
+# deploy/: the Kubernetes manifest (no cluster here: validated against Kubernetes' schemas,
+# offline) and the nginx configuration (run for real in tests/test_replicas.py).
+
+MANIFEST = REPO / "deploy" / "kubernetes.yaml"
+
+
+def _manifest() -> dict:
+    import yaml
+
+    return {document["kind"]: document for document in yaml.safe_load_all(MANIFEST.read_text())}
+
+
+def test_the_kubernetes_manifest_validates_against_the_schemas():
+    import kubernetes_validate
+
+    version = kubernetes_validate.latest_version()
+    for document in _manifest().values():
+        kubernetes_validate.validate(document, version, strict=True)  # strict: no unknown fields
+    assert set(_manifest()) == {"Deployment", "Service", "Ingress"}
+
+
+def test_the_manifest_keeps_tabs_on_their_replica_and_checks_health():
+    manifest = _manifest()
+    container = manifest["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/_stcore/health"
+    assert container["resources"]["limits"]["memory"] == "1Gi"  # a class of 30 peaks at ~430 MB
+    secret = next(env for env in container["env"] if env["name"] == "STREAMLIT_SERVER_COOKIE_SECRET")
+    assert secret["valueFrom"]["secretKeyRef"]["name"] == "avgpool-cookie"
+    annotations = manifest["Ingress"]["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600  # a lesson's websocket
+
+
+def test_a_manifest_with_a_mistake_is_caught():
+    """The validation can fail: a misspelt field and a wrong type are both refused."""
+    import kubernetes_validate
+
+    version = kubernetes_validate.latest_version()
+    deployment = _manifest()["Deployment"]
+    misspelt = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(misspelt, version, strict=True)
+    wrong_type = {**deployment, "spec": {**deployment["spec"], "replicas": "two"}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(wrong_type, version, strict=True)
+
+
+def test_the_nginx_configuration_is_valid():
+    nginx = shutil.which("nginx")
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install nginx)")
+    run = subprocess.run(
+        [nginx, "-t", "-p", "/tmp", "-c", str(REPO / "deploy" / "nginx.conf")], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr

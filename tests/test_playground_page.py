@@ -449,8 +449,8 @@ def test_one_rerun_checks_the_configuration_once(at, monkeypatch):
 
 
 def test_defaults_table_matches_the_widgets(at):
-    """ui.controls.DEFAULTS (used by the quiz presets and the README) is what the widgets start at."""
-    from ui.controls import DEFAULTS
+    """scenario.params.DEFAULTS, the one table, is what the widgets start at."""
+    from scenario.params import DEFAULTS
 
     drawn = [key for key in DEFAULTS if key in at.session_state]
     assert len(drawn) >= 10  # the controls a fresh page draws (the width ones hide while square)

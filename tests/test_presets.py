@@ -8,10 +8,9 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
-from scenario.params import params_from_settings
+from scenario.params import params_from_settings, widget_values
 from scenario.presets import PRESETS
 from tests.conftest import APP, grid_values, grids_on_page, open_app
-from ui.controls import widget_values
 
 CLAIMS = {
     # name: a check on (torch's x.grad, y) for the view the preset's link opens

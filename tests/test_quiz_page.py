@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_avg_pool2d
+from scenario.params import widget_values
 from scenario.presets import PRESETS
 from scenario.quiz import LAYOUT_PRESETS
 from tests.conftest import grid_values, grids_on_page, open_app
-from ui.controls import widget_values
 
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]
 

@@ -26,118 +26,29 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LOSSES
-from scenario.params import DEFAULTS, PoolParams, widget_values
-from scenario.presets import PRESETS_BY_KEY, Preset
+from scenario.params import DEFAULTS, URL_KEYS, PoolParams
 from ui.display import presenting
-from ui.lang import current_language, tr, translated_select
+from ui.lang import tr, translated_select
 from ui.url import UrlCheck
 
 __all__ = [
-    "DEFAULTS",
+    "BIND",
     "URL_KEYS",
     "InputChoice",
+    "custom_weights",
     "input_controls",
     "loss_controls",
     "pool_controls",
     "read_input",
-    "widget_values",
 ]
 
 KERNEL_MAX = 16
 STRIDE_OPTIONS = [None, *range(1, 17)]
 DIVISOR_MAX = 256
 SEED_MAX = 2**31 - 1
-DEFAULT_INPUT = "arange"  # small whole numbers: every mean can be checked by hand (DEFAULTS below)
 BIND = "query-params"
-URL_KEYS = {
-    "square",
-    "kernel_h",
-    "kernel_w",
-    "stride_h",
-    "stride_w",
-    "padding_h",
-    "padding_w",
-    "ceil_mode",
-    "count_include_pad",
-    "divisor_override",
-    "height",
-    "width",
-    "input",
-    "seed",
-    "loss",
-    "loss_row",
-    "loss_col",
-    "present",
-    "palette",
-    "lang",
-    "preset",
-}
-
-
-# ---------------------------------------------------------------------------------------
-# Keep the shared controls when the user moves to another page.
-
-
-def restore_after_page_change() -> None:
-    """A newly opened page starts its widgets from their defaults, and Streamlit drops the
-    URL parameters on the way: give the shared sidebar controls back the values they had
-    on the previous page (the bound widgets then put them back into the URL).
-
-    A preset link (``preset=<name>``) is a whole setup instead: its values, and the defaults
-    for everything it does not set, whatever the sidebar held before."""
-    if not st.session_state.get("page_changed"):
-        return
-    preset = PRESETS_BY_KEY.get(st.query_params.get("preset"))
-    if preset is not None:
-        for key, value in preset.values().items():
-            st.session_state[key] = value
-    else:
-        for key, value in st.session_state.get("kept_controls", {}).items():
-            st.session_state[key] = value
-        for key, text in st.session_state.get("kept_query", {}).items():
-            st.query_params.setdefault(key, text)
-
-
-def _matches(preset: Preset) -> bool:
-    """Whether the sidebar still shows the preset's setup (the settings that matter now)."""
-    expected = preset.values()
-    current = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
-    ignored = set()
-    if current["square"]:
-        ignored |= {"kernel_w", "stride_w", "padding_w"}
-    if current["input"] not in (*GENERATED_SOURCES, "custom"):
-        ignored |= {"height", "width"}
-    if "random" not in (current["input"], current["loss"]):
-        ignored.add("seed")
-    return all(current[key] == expected[key] for key in DEFAULTS if key not in ignored)
-
-
-def preset_lesson(url: UrlCheck) -> None:
-    """The preset's one-line lesson above the charts while the view is still that preset;
-    once a control changes, the ``preset`` parameter leaves the URL."""
-    name = st.query_params.get("preset")
-    if name is None:
-        return
-    preset = PRESETS_BY_KEY.get(name)
-    if preset is None:
-        url.check("preset", None, tr("url.allowed_preset", options=", ".join(PRESETS_BY_KEY)), tr("url.no_preset"))
-        st.query_params.pop("preset", None)
-    elif _matches(preset):
-        language = current_language()
-        st.info(
-            tr("presets.banner", title=preset.title(language), lesson=preset.lesson(language)), icon=":material/school:"
-        )
-    else:
-        st.query_params.pop("preset", None)
-
-
-def keep_for_next_page() -> None:
-    """Remember the shared controls' values at the end of every run."""
-    # The language widget is the router's, drawn before any page: it keeps its own value.
-    st.session_state.kept_controls = {
-        key: st.session_state[key] for key in URL_KEYS - {"lang"} if key in st.session_state
-    }
-    st.session_state.kept_query = {key: text for key, text in st.query_params.to_dict().items() if key in URL_KEYS}
+# Every widget below starts at its value in DEFAULTS (scenario/params.py), the one table of
+# the shared controls; their keys, and the display's, are URL_KEYS.
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,12 +73,19 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
     """Kernel, stride and padding for one axis ("h" or "w"); label "" when square."""
     suffix = tr("pool.axis_suffix", axis=label) if label else ""
     kernel = st.slider(
-        tr("pool.kernel") + suffix, 1, KERNEL_MAX, 2, key=f"kernel_{axis}", bind=BIND, help=tr("pool.kernel_help")
+        tr("pool.kernel") + suffix,
+        1,
+        KERNEL_MAX,
+        DEFAULTS[f"kernel_{axis}"],
+        key=f"kernel_{axis}",
+        bind=BIND,
+        help=tr("pool.kernel_help"),
     )
     url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=KERNEL_MAX))
     stride = st.selectbox(
         tr("pool.stride") + suffix,
         STRIDE_OPTIONS,
+        index=STRIDE_OPTIONS.index(DEFAULTS[f"stride_{axis}"]),
         key=f"stride_{axis}",
         bind=BIND,
         format_func=_stride_label,
@@ -181,7 +99,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
             tr("pool.padding") + suffix,
             0,
             kernel // 2,
-            0,
+            DEFAULTS[f"padding_{axis}"],
             key=f"padding_{axis}",
             bind=BIND,
             help=tr("pool.padding_help"),
@@ -205,7 +123,7 @@ def pool_controls(url: UrlCheck) -> PoolParams:
             st.session_state.square = False
     square = st.toggle(
         tr("pool.square"),
-        True,
+        DEFAULTS["square"],
         key="square",
         bind=BIND,
         on_change=_copy_height_to_width,
@@ -237,11 +155,13 @@ def pool_controls(url: UrlCheck) -> PoolParams:
 
 def _rare_controls(url: UrlCheck, has_padding: bool) -> tuple[bool, bool, int | None]:
     """ceil_mode, count_include_pad and divisor_override (folded away in presentation mode)."""
-    ceil_mode = st.toggle("ceil_mode", False, key="ceil_mode", bind=BIND, help=tr("pool.ceil_mode_help"))
+    ceil_mode = st.toggle(
+        "ceil_mode", DEFAULTS["ceil_mode"], key="ceil_mode", bind=BIND, help=tr("pool.ceil_mode_help")
+    )
     url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
     count_include_pad = st.toggle(
         "count_include_pad",
-        True,
+        DEFAULTS["count_include_pad"],
         key="count_include_pad",
         bind=BIND,
         disabled=not has_padding,
@@ -252,7 +172,7 @@ def _rare_controls(url: UrlCheck, has_padding: bool) -> tuple[bool, bool, int | 
         "divisor_override",
         min_value=1,
         max_value=DIVISOR_MAX,
-        value=None,
+        value=DEFAULTS["divisor_override"],
         step=1,
         key="divisor_override",
         bind=BIND,
@@ -282,7 +202,7 @@ class InputChoice:
 
 
 def _seed_control(url: UrlCheck) -> int:
-    seed = st.number_input(tr("input.seed"), 0, SEED_MAX, 0, step=1, key="seed", bind=BIND)
+    seed = st.number_input(tr("input.seed"), 0, SEED_MAX, DEFAULTS["seed"], step=1, key="seed", bind=BIND)
     url.check("seed", seed, tr("url.allowed_seed", max=SEED_MAX))
     return int(seed)
 
@@ -297,18 +217,18 @@ def input_controls(url: UrlCheck) -> InputChoice:
         "input.source_",
         url,
         tr("url.allowed_input", options=", ".join(INPUT_SOURCES)),
-        default=DEFAULT_INPUT,
+        default=DEFAULTS["input"],
         help=tr("input.source_help"),
     )
     st.caption(tr(f"input.help_{source}"))
-    height = width = 4
+    height, width = DEFAULTS["height"], DEFAULTS["width"]
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
-        height = left.slider(tr("input.height"), 1, MAX_GRID, 4, key="height", bind=BIND)
-        width = right.slider(tr("input.width"), 1, MAX_GRID, 4, key="width", bind=BIND)
+        height = left.slider(tr("input.height"), 1, MAX_GRID, height, key="height", bind=BIND)
+        width = right.slider(tr("input.width"), 1, MAX_GRID, width, key="width", bind=BIND)
         url.check("height", height, tr("url.allowed_height", max=MAX_GRID))
         url.check("width", width, tr("url.allowed_width", max=MAX_GRID))
-    seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", 0))
+    seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload = None
     if source == "csv":
         file = st.file_uploader(tr("input.csv_file"), type=["csv", "txt"], key="csv_file")
@@ -363,14 +283,16 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         "loss.name_",
         url,
         tr("url.allowed_loss", options=", ".join(LOSSES)),
+        default=DEFAULTS["loss"],
         help=tr("loss.help"),
     )
-    choice: dict = {"name": loss, "cell": (0, 0), "seed": int(st.session_state.get("seed", 0))}
+    seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
+    choice: dict = {"name": loss, "cell": (DEFAULTS["loss_row"], DEFAULTS["loss_col"]), "seed": seed}
     if loss == "cell" and output_shape is not None:
         rows, cols = output_shape
         left, right = st.columns(2)
-        row = left.number_input(tr("loss.row"), 0, rows - 1, 0, step=1, key="loss_row", bind=BIND)
-        col = right.number_input(tr("loss.col"), 0, cols - 1, 0, step=1, key="loss_col", bind=BIND)
+        row = left.number_input(tr("loss.row"), 0, rows - 1, DEFAULTS["loss_row"], step=1, key="loss_row", bind=BIND)
+        col = right.number_input(tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND)
         url.check("loss_row", row, tr("url.allowed_loss_row", max=rows - 1))
         url.check("loss_col", col, tr("url.allowed_loss_col", max=cols - 1))
         choice["cell"] = (int(row), int(col))

@@ -22,15 +22,13 @@ from ui.controls import (
     InputChoice,
     custom_weights,
     input_controls,
-    keep_for_next_page,
     loss_controls,
     pool_controls,
-    preset_lesson,
     read_input,
-    restore_after_page_change,
 )
 from ui.display import display_controls, show_grids
 from ui.lang import current_language, tr, translated_error
+from ui.session import keep_for_next_page, preset_lesson, restore_after_page_change
 from ui.url import UrlCheck
 
 __all__ = ["Scenario", "file_prefix", "scenario_from_sidebar"]
@@ -62,7 +60,7 @@ def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None
 def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
     """Draw the sidebar, compute the scenario with the numpy core, or explain why not.
 
-    The caller calls ``url.show()`` once its own widgets are checked too.
+    The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
     """
     restore_after_page_change()
     with st.sidebar:

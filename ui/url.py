@@ -18,7 +18,14 @@ __all__ = ["UrlCheck"]
 
 
 class UrlCheck:
-    """The URL parameters as they were when this run started, checked widget by widget."""
+    """The URL parameters as they were when this run started, checked widget by widget.
+
+    Used as a context manager around a page: the warnings appear at the top of the page
+    (where it was made) once the block ends, however the page returns::
+
+        with UrlCheck(URL_KEYS | {"step"}) as url:
+            step_by_step_page(url)
+    """
 
     def __init__(self, known: set[str]) -> None:
         # Only the first run of a session reads the URL the user opened; later runs see URLs
@@ -29,6 +36,13 @@ class UrlCheck:
         self.known = known
         self.warnings: list[str] = []
         self.slot = st.container()  # warnings go here, at the top of the page, once all are known
+
+    def __enter__(self) -> UrlCheck:
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is None:  # st.rerun and st.stop end the run early: nothing to show then
+            self.show()
 
     def was_given(self, key: str) -> bool:
         return key in self.raw

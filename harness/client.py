@@ -1,6 +1,11 @@
 """A minimal Streamlit client: it speaks the app's websocket protocol (protobuf BackMsg /
 ForwardMsg on ``/_stcore/stream``) like the browser does, without drawing anything. The
-benchmarks use it to time the server and to load it with a whole class.
+benchmarks use it to time the server and to load it with a whole class; the replica tests
+use it to run a class through nginx.
+
+Like a browser tab, a session first loads the page and the health check over HTTP and keeps
+their cookies: the XSRF cookie (an upload must send it back as ``X-Xsrftoken``) and, behind
+``deploy/nginx.conf``, the route cookie that keeps the tab on one replica.
 
 A change is timed from sending the new widget values to the server's "script finished"
 message: the server's share of what a user waits for.
@@ -10,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
 import time
 from pathlib import Path
 
@@ -20,17 +24,15 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from harness.server import streamlit_process  # noqa: E402
+from harness.server import streamlit_process
 
 _requests = itertools.count(1)
 
 
 def server(*options: str):
     """``streamlit run app.py`` on a free localhost port (``harness.server``); yields (base URL,
-    process id). XSRF protection is off so that the client can upload without a browser's cookies."""
-    return streamlit_process("--server.enableXsrfProtection", "false", *options, timeout=120)
+    process id)."""
+    return streamlit_process(*options, timeout=120)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -44,23 +46,34 @@ def peak_rss_mb(pid: int) -> float:
 class Session:
     """One browser tab's worth of protocol: open it with ``await Session.open(url, query)``."""
 
-    def __init__(self, url: str, socket, query: str) -> None:
-        self.url, self.socket, self.query = url, socket, query
+    def __init__(self, url: str, socket, query: str, http: requests.Session) -> None:
+        self.url, self.socket, self.query, self.http = url, socket, query, http
         self.widgets: dict[str, str] = {}  # widget key (URL parameter or key) -> widget id
         self.kept: list[WidgetState] = []  # states sent with every rerun (an upload)
         self.texts: list[str] = []  # the markdown of the last run
         self.session_id = ""
+        # Which server answered the websocket (behind deploy/nginx.conf: the replica's address).
+        self.replica = socket.response.headers.get("X-Avgpool-Replica", url)
 
     @classmethod
-    async def open(cls, url: str, query: str) -> Session:
+    async def open(cls, url: str, query: str, http: requests.Session | None = None) -> Session:
+        """Load the page (for its cookies, as a tab does), then open the websocket and run the
+        script with ``query``. Pass the ``http`` of an earlier session to be the same tab
+        coming back (the same cookies: behind nginx, the same route)."""
+        http = http or requests.Session()
+        for address in (f"{url}/?{query}", f"{url}/_stcore/health"):  # the health check sets the XSRF cookie
+            response = await asyncio.to_thread(http.get, address, timeout=60)
+            response.raise_for_status()
+        cookies = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
         socket = await websockets.connect(
             url.replace("http://", "ws://") + "/_stcore/stream",
             subprotocols=["streamlit"],
             origin=url,
+            additional_headers={"Cookie": cookies} if cookies else None,
             max_size=None,
             open_timeout=120,
         )
-        session = cls(url, socket, query)
+        session = cls(url, socket, query, http)
         await session.rerun()
         return session
 
@@ -122,7 +135,12 @@ class Session:
                 urls = reply.file_urls_response.file_urls[0]
                 break
         upload_url = urls.upload_url if urls.upload_url.startswith("http") else self.url + urls.upload_url
-        response = await asyncio.to_thread(requests.put, upload_url, files={"file": (name, data, mime)}, timeout=60)
+        # XSRF protection: the header repeats the cookie the server set when the page loaded.
+        headers = {"X-Xsrftoken": self.http.cookies.get("_streamlit_xsrf", "")}
+        put = self.http.put
+        response = await asyncio.to_thread(
+            put, upload_url, files={"file": (name, data, mime)}, headers=headers, timeout=60
+        )
         response.raise_for_status()
         state = WidgetState(id=self.widgets[key])
         info = state.file_uploader_state_value.uploaded_file_info.add()

@@ -1,0 +1,83 @@
+"""What the sidebar keeps between pages, and the preset banner.
+
+Streamlit starts a newly opened page's widgets from their defaults and drops the URL on the
+way; ``restore_after_page_change`` gives the shared controls back their values (or a preset
+link's whole setup), and ``keep_for_next_page`` remembers them at the end of every run.
+``preset_lesson`` shows a preset's one-line lesson while the sidebar still shows that preset.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scenario.inputs import GENERATED_SOURCES
+from scenario.params import DEFAULTS, URL_KEYS
+from scenario.presets import PRESETS_BY_KEY, Preset
+from ui.lang import current_language, tr
+from ui.url import UrlCheck
+
+__all__ = ["keep_for_next_page", "preset_lesson", "restore_after_page_change"]
+
+
+def restore_after_page_change() -> None:
+    """A newly opened page starts its widgets from their defaults, and Streamlit drops the
+    URL parameters on the way: give the shared sidebar controls back the values they had
+    on the previous page (the bound widgets then put them back into the URL).
+
+    A preset link (``preset=<name>``) is a whole setup instead: its values, and the defaults
+    for everything it does not set, whatever the sidebar held before."""
+    if not st.session_state.get("page_changed"):
+        return
+    preset = PRESETS_BY_KEY.get(st.query_params.get("preset"))
+    if preset is not None:
+        for key, value in preset.values().items():
+            st.session_state[key] = value
+    else:
+        for key, value in st.session_state.get("kept_controls", {}).items():
+            st.session_state[key] = value
+        for key, text in st.session_state.get("kept_query", {}).items():
+            st.query_params.setdefault(key, text)
+
+
+def _matches(preset: Preset) -> bool:
+    """Whether the sidebar still shows the preset's setup (the settings that matter now)."""
+    expected = preset.values()
+    current = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
+    ignored = set()
+    if current["square"]:
+        ignored |= {"kernel_w", "stride_w", "padding_w"}
+    if current["input"] not in (*GENERATED_SOURCES, "custom"):
+        ignored |= {"height", "width"}
+    if "random" not in (current["input"], current["loss"]):
+        ignored.add("seed")
+    if current["loss"] != "cell":
+        ignored |= {"loss_row", "loss_col"}
+    return all(current[key] == expected[key] for key in DEFAULTS if key not in ignored)
+
+
+def preset_lesson(url: UrlCheck) -> None:
+    """The preset's one-line lesson above the charts while the view is still that preset;
+    once a control changes, the ``preset`` parameter leaves the URL."""
+    name = st.query_params.get("preset")
+    if name is None:
+        return
+    preset = PRESETS_BY_KEY.get(name)
+    if preset is None:
+        url.check("preset", None, tr("url.allowed_preset", options=", ".join(PRESETS_BY_KEY)), tr("url.no_preset"))
+        st.query_params.pop("preset", None)
+    elif _matches(preset):
+        language = current_language()
+        st.info(
+            tr("presets.banner", title=preset.title(language), lesson=preset.lesson(language)), icon=":material/school:"
+        )
+    else:
+        st.query_params.pop("preset", None)
+
+
+def keep_for_next_page() -> None:
+    """Remember the shared controls' values at the end of every run."""
+    # The language widget is the router's, drawn before any page: it keeps its own value.
+    st.session_state.kept_controls = {
+        key: st.session_state[key] for key in URL_KEYS - {"lang"} if key in st.session_state
+    }
+    st.session_state.kept_query = {key: text for key, text in st.query_params.to_dict().items() if key in URL_KEYS}
