@@ -9,17 +9,13 @@ How it is fast, whatever the kernel size:
 * one axis at a time (a 2D window is a row range times a column range);
 * evenly spaced windows are strided slices of the padded axis; small kernels add the k
   slices, large ones take differences of a prefix sum;
-* large inputs go in stripes of rows that stay in cache, shared out to a few threads (numpy
-  lets go of the GIL inside its loops, so two cores sum two stripes at once);
+* large inputs go in stripes of rows that stay in cache;
 * nan and inf reach only the cells torch's loops reach (``_nonfinite_safe``).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from functools import cache
+from collections.abc import Callable
 
 import numpy as np
 
@@ -153,16 +149,13 @@ def box_sums(values: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> np.nda
     """Sum of each 2D window of ``values`` (B, H, W): shape (B, rows.count, cols.count)."""
 
     def sums(values: np.ndarray) -> np.ndarray:
-        stripes = _row_stripes(rows, values.shape[0] * cols.size, values.size)
+        stripes = list(_row_stripes(rows, values.shape[0] * cols.size))
         if len(stripes) == 1:
             return _sum_windows(_sum_windows(values, -2, rows), -1, cols)
         result = np.empty(values.shape[:-2] + (rows.count, cols.count))
-
-        def one_stripe(first: int, last: int, stripe: AxisWindows, outputs: slice) -> None:
+        for first, last, stripe, outputs in stripes:
             band = _sum_windows(values[:, first:last], -2, stripe)
-            result[:, outputs] = _sum_windows(band, -1, cols)  # stripes own distinct output rows
-
-        _each(one_stripe, stripes)
+            result[:, outputs] = _sum_windows(band, -1, cols)
         return result
 
     return _nonfinite_safe(sums, values, check_result=True)
@@ -172,22 +165,15 @@ def box_spread(values: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> np.n
     """Adjoint of ``box_sums``: shape (B, rows.size, cols.size)."""
 
     def spread(values: np.ndarray) -> np.ndarray:
-        stripes = _row_stripes(rows, values.shape[0] * cols.size, rows.size * values.shape[0] * cols.size)
+        stripes = list(_row_stripes(rows, values.shape[0] * cols.size))
         if len(stripes) == 1:
             return _spread_windows(_spread_windows(values, -1, cols), -2, rows)
         result = np.zeros(values.shape[:-2] + (rows.size, cols.size))
-        overlapping = rows.kernel > rows.stride  # neighbouring stripes share input rows
-
-        def one_stripe(first: int, last: int, stripe: AxisWindows, outputs: slice) -> np.ndarray | None:
+        for first, last, stripe, outputs in stripes:
             band = _spread_windows(_spread_windows(values[:, outputs], -1, cols), -2, stripe)
-            if overlapping:
-                return band  # added up below, one stripe at a time
-            result[:, first:last] = band  # stripes own distinct input rows
-            return None
-
-        bands = _each(one_stripe, stripes)
-        if overlapping:
-            for (first, last, _, _), band in zip(stripes, bands):
+            if rows.kernel <= rows.stride:  # stripes do not overlap: nothing to add to
+                result[:, first:last] = band
+            else:
                 result[:, first:last] += band
         return result
 
@@ -195,42 +181,18 @@ def box_spread(values: np.ndarray, rows: AxisWindows, cols: AxisWindows) -> np.n
 
 
 STRIPE_CELLS = 1 << 16  # input cells per stripe: 512 kB of float64, so a stripe stays in cache
-THREADS = min(4, os.cpu_count() or 1)
-PARALLEL_MIN_CELLS = 1 << 16  # below this many input cells one thread is faster (hand-offs cost)
 
 
-def _each(function: Callable, stripes: Sequence[tuple]) -> list:
-    """``function(*stripe)`` for every stripe, on the threads when there are several."""
-    if THREADS == 1 or len(stripes) == 1:
-        return [function(*stripe) for stripe in stripes]
-    settings = np.geterr()  # numpy's error settings are per thread: the caller's hold for all
+def _row_stripes(rows: AxisWindows, cells_per_row: int):
+    """Split the row windows into stripes of consecutive windows, to work in cache.
 
-    def run(stripe: tuple):
-        with np.errstate(**settings):
-            return function(*stripe)
-
-    return list(_threads().map(run, stripes))
-
-
-@cache
-def _threads() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="window_sums")
-
-
-def _row_stripes(rows: AxisWindows, cells_per_row: int, total_cells: int) -> list[tuple]:
-    """Split the row windows into stripes of consecutive windows: cache-sized, and, for inputs
-    of ``total_cells`` worth sharing out, at least two per thread.
-
-    Each is (first input row, last input row + 1, the stripe's windows in the stripe's own
+    Yields (first input row, last input row + 1, the stripe's windows in the stripe's own
     row coordinates, the slice of output rows). Adaptive windows come as one stripe.
     """
     if rows.stride is None:
-        return [(0, rows.size, rows, slice(None))]
-    stripe_cells = STRIPE_CELLS
-    if THREADS > 1 and total_cells >= PARALLEL_MIN_CELLS:
-        stripe_cells = min(STRIPE_CELLS, total_cells // (2 * THREADS))
-    per_stripe = max(1, stripe_cells // max(cells_per_row * rows.stride, 1))
-    stripes = []
+        yield 0, rows.size, rows, slice(None)
+        return
+    per_stripe = max(1, STRIPE_CELLS // max(cells_per_row * rows.stride, 1))
     for begin in range(0, rows.count, per_stripe):
         end = min(begin + per_stripe, rows.count)
         first = max(int(rows.start[begin]), 0)
@@ -243,8 +205,7 @@ def _row_stripes(rows: AxisWindows, cells_per_row: int, total_cells: int) -> lis
             rows.stride,
             padding=first - int(rows.start[begin]),  # rows of padding above the stripe
         )
-        stripes.append((first, last, stripe, slice(begin, end)))
-    return stripes
+        yield first, last, stripe, slice(begin, end)
 
 
 def _nonfinite_safe(

@@ -163,9 +163,8 @@ def _fills_the_screen(page, height: int) -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_presentation_mode_fills_the_screen_with_large_numbers(new_context, app_url, width, height, language):
-    context = new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+def test_presentation_mode_fills_the_screen_with_large_numbers(page, app_url, width, height, language):
+    page.set_viewport_size({"width": width, "height": height})
     # A preset link: its lesson banner takes room too.
     overlap = urlencode({**PRESETS_BY_KEY["overlap"].settings, "preset": "overlap", "present": "1", "lang": language})
     page.goto(f"{app_url}/?{overlap}")

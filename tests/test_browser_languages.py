@@ -62,11 +62,8 @@ def test_an_english_browser_switches_to_chinese(page, app_url):
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
-def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(
-    new_context, app_url, width, height, tmp_path
-):
-    context = new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+def test_a_chinese_preset_link_in_presentation_mode_to_the_pytorch_script(page, app_url, width, height, tmp_path):
+    page.set_viewport_size({"width": width, "height": height})
     # The teacher prepares: the presets page, in Chinese, in presentation mode.
     page.goto(f"{app_url}/presets?lang=zh&present=1")
     wait_for_app(page, fresh=True)

@@ -12,11 +12,17 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import grid_values, grids_on_page, open_app
 
-# Run the generated script as it is, then dump what it computed, for comparison.
-HARNESS = (
-    "import json, runpy; names = runpy.run_path({path!r}); "
-    "print('RESULT', json.dumps({{'y': names['y'].detach()[0, 0].tolist(), 'grad': names['x'].grad[0, 0].tolist()}}))"
-)
+# Run each generated script as it is, then dump what it printed and computed, for comparison.
+# One Python process runs them all, one after the other (importing torch once).
+RUNNER = """
+import contextlib, io, json, runpy, sys
+for path in sys.argv[1:]:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        names = runpy.run_path(path)
+    y, grad = names["y"].detach()[0, 0].tolist(), names["x"].grad[0, 0].tolist()
+    print("RESULT", json.dumps({"printed": printed.getvalue(), "y": y, "grad": grad}))
+"""
 
 
 def _open(query: dict[str, str]) -> AppTest:
@@ -27,9 +33,7 @@ def _script(at: AppTest) -> str:
     return next(code.value for code in at.code if code.value.startswith('"""nn.AvgPool2d('))
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+QUERIES = [
         {},  # the default: arange 4x4, kernel 2, sum
         {"input": "classic"},
         {
@@ -73,24 +77,36 @@ def _script(at: AppTest) -> str:
             "count_include_pad": "false",
             "loss": "mean",
         },
-    ],
-)
-def test_the_generated_script_reproduces_the_view(query, tmp_path):
-    at = _open(query)
-    _, y, _, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
-    path = tmp_path / "reproduce.py"
-    path.write_text(_script(at))
-    run = subprocess.run(
-        [sys.executable, "-c", HARNESS.format(path=str(path))], capture_output=True, text=True, timeout=120
-    )
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory):
+    """For each query: the page (AppTest), its script, and what running the script gave."""
+    folder = tmp_path_factory.mktemp("scripts")
+    pages = [_open(query) for query in QUERIES]
+    paths = [folder / f"reproduce_{index}.py" for index in range(len(QUERIES))]
+    for at, path in zip(pages, paths):
+        path.write_text(_script(at))
+    run = subprocess.run([sys.executable, "-c", RUNNER, *map(str, paths)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "x.grad =" in run.stdout  # the script prints y and x.grad itself
+    results = [
+        json.loads(line.removeprefix("RESULT ")) for line in run.stdout.splitlines() if line.startswith("RESULT")
+    ]
+    assert len(results) == len(QUERIES)
+    return list(zip(pages, [path.read_text() for path in paths], results))
+
+
+@pytest.mark.parametrize("index", range(len(QUERIES)))
+def test_the_generated_script_reproduces_the_view(scripts, index):
+    at, script, result = scripts[index]
+    _, y, _, grad_input = (grid_values(figure) for figure in grids_on_page(at)[:4])
+    assert "x.grad =" in result["printed"]  # the script prints y and x.grad itself
     # The script's loss is the one the page shows (one source: the Loss's torch code).
-    loss_line = next(line for line in path.read_text().splitlines() if line.startswith("loss = "))
+    loss_line = next(line for line in script.splitlines() if line.startswith("loss = "))
     assert any(loss_line in item.value for item in at.markdown), loss_line
-    if query.get("lang") == "zh":
-        assert "打印 y 和 x.grad" in path.read_text()
-    result = json.loads(run.stdout.split("RESULT ", 1)[1])
+    if QUERIES[index].get("lang") == "zh":
+        assert "打印 y 和 x.grad" in script
     assert_allclose(result["y"], y, rtol=1e-12, atol=1e-12)
     assert_allclose(result["grad"], grad_input, rtol=1e-12, atol=1e-12)
 
