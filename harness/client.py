@@ -43,64 +43,44 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-class Session:
-    """One browser tab's worth of protocol: open it with ``await Session.open(url, query)``."""
+class _Tab:
+    """What a browser tab knows of its Streamlit session, and the protocol's messages: the
+    transport (async ``Session`` or blocking ``SyncSession``) only sends and receives them."""
 
-    def __init__(self, url: str, socket, query: str, http: requests.Session) -> None:
-        self.url, self.socket, self.query, self.http = url, socket, query, http
+    def __init__(self, url: str, query: str, http: requests.Session, replica: str) -> None:
+        self.url, self.query, self.http = url, query, http
         self.widgets: dict[str, str] = {}  # widget key (URL parameter or key) -> widget id
         self.kept: list[WidgetState] = []  # states sent with every rerun (an upload)
         self.texts: list[str] = []  # the markdown of the last run
         self.session_id = ""
-        # Which server answered the websocket (behind deploy/nginx.conf: the replica's address).
-        self.replica = socket.response.headers.get("X-Avgpool-Replica", url)
+        self.replica = replica  # which server answered (behind deploy/nginx.conf: the replica)
 
-    @classmethod
-    async def open(cls, url: str, query: str, http: requests.Session | None = None) -> Session:
-        """Load the page (for its cookies, as a tab does), then open the websocket and run the
-        script with ``query``. Pass the ``http`` of an earlier session to be the same tab
-        coming back (the same cookies: behind nginx, the same route)."""
-        http = http or requests.Session()
-        for address in (f"{url}/?{query}", f"{url}/_stcore/health"):  # the health check sets the XSRF cookie
-            response = await asyncio.to_thread(http.get, address, timeout=60)
-            response.raise_for_status()
+    @staticmethod
+    def _load_page(url: str, query: str, http: requests.Session) -> dict[str, str]:
+        """GET the page and the health check, as a tab does (the health check sets the XSRF
+        cookie; nginx sets the route cookie); the websocket's headers that carry them."""
+        for address in (f"{url}/?{query}", f"{url}/_stcore/health"):
+            http.get(address, timeout=60).raise_for_status()
         cookies = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-        socket = await websockets.connect(
-            url.replace("http://", "ws://") + "/_stcore/stream",
-            subprotocols=["streamlit"],
-            origin=url,
-            additional_headers={"Cookie": cookies} if cookies else None,
-            max_size=None,
-            open_timeout=120,
-        )
-        session = cls(url, socket, query, http)
-        await session.rerun()
-        return session
+        return {"Cookie": cookies} if cookies else {}
 
-    async def close(self) -> None:
-        await self.socket.close()
-
-    async def rerun(self, *changed: WidgetState) -> tuple[float, int, bool]:
-        """Rerun with these widget values; returns (seconds, bytes received, exception shown)."""
+    def _rerun_message(self, changed: tuple[WidgetState, ...]) -> bytes:
+        self.texts = []
         message = BackMsg()
         message.rerun_script.query_string = self.query
         message.rerun_script.widget_states.widgets.extend([*self.kept, *changed])
-        start = time.perf_counter()
-        await self.socket.send(message.SerializeToString())
-        received, exception = 0, False
-        self.texts = []
-        while True:
-            data = await asyncio.wait_for(self.socket.recv(), timeout=120)
-            received += len(data)
-            reply = ForwardMsg()
-            reply.ParseFromString(data)
-            kind = reply.WhichOneof("type")
-            if kind == "new_session":
-                self.session_id = reply.new_session.initialize.session_id
-            elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
-                exception |= self._note(reply.delta.new_element)
-            elif kind == "script_finished":
-                return time.perf_counter() - start, received, exception
+        return message.SerializeToString()
+
+    def _read(self, data: bytes) -> tuple[bool, bool]:
+        """Take in one server message: (the run finished, an exception was shown)."""
+        reply = ForwardMsg()
+        reply.ParseFromString(data)
+        kind = reply.WhichOneof("type")
+        if kind == "new_session":
+            self.session_id = reply.new_session.initialize.session_id
+        elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+            return False, self._note(reply.delta.new_element)
+        return kind == "script_finished", False
 
     def _note(self, element) -> bool:
         kind = element.WhichOneof("type")
@@ -113,38 +93,140 @@ class Session:
             self.texts.append(element.markdown.body)
         return kind == "exception"
 
-    async def slide(self, key: str, value: float) -> tuple[float, int, bool]:
-        """Move the slider bound to URL parameter ``key`` to ``value``."""
+    def _slider(self, key: str, value: float) -> WidgetState:
         state = WidgetState(id=self.widgets[key])
         state.double_array_value.data[:] = [value]
-        return await self.rerun(state)
+        return state
 
-    async def upload(self, key: str, name: str, data: bytes, mime: str) -> tuple[float, int, bool]:
-        """Upload a file into the file uploader ``key``, as the browser does: ask for an upload
-        URL over the websocket, PUT the file there, then rerun with the uploader's new state."""
+    def _file_urls_request(self, name: str) -> tuple[str, bytes]:
         request_id = str(next(_requests))
         message = BackMsg()
         message.file_urls_request.request_id = request_id
         message.file_urls_request.file_names.append(name)
         message.file_urls_request.session_id = self.session_id
-        await self.socket.send(message.SerializeToString())
-        while True:
-            reply = ForwardMsg()
-            reply.ParseFromString(await asyncio.wait_for(self.socket.recv(), timeout=60))
-            if reply.WhichOneof("type") == "file_urls_response" and reply.file_urls_response.response_id == request_id:
-                urls = reply.file_urls_response.file_urls[0]
-                break
+        return request_id, message.SerializeToString()
+
+    @staticmethod
+    def _file_urls(data: bytes, request_id: str):
+        reply = ForwardMsg()
+        reply.ParseFromString(data)
+        if reply.WhichOneof("type") == "file_urls_response" and reply.file_urls_response.response_id == request_id:
+            return reply.file_urls_response.file_urls[0]
+        return None
+
+    def _put_and_keep(self, key: str, urls, name: str, data: bytes, mime: str) -> None:
+        """PUT the file where the server said (XSRF protection: the header repeats the cookie),
+        and keep the uploader's new state for every later rerun."""
         upload_url = urls.upload_url if urls.upload_url.startswith("http") else self.url + urls.upload_url
-        # XSRF protection: the header repeats the cookie the server set when the page loaded.
         headers = {"X-Xsrftoken": self.http.cookies.get("_streamlit_xsrf", "")}
-        put = self.http.put
-        response = await asyncio.to_thread(
-            put, upload_url, files={"file": (name, data, mime)}, headers=headers, timeout=60
-        )
+        response = self.http.put(upload_url, files={"file": (name, data, mime)}, headers=headers, timeout=60)
         response.raise_for_status()
         state = WidgetState(id=self.widgets[key])
         info = state.file_uploader_state_value.uploaded_file_info.add()
         info.name, info.size, info.file_id = name, len(data), urls.file_id
         info.file_urls.CopyFrom(urls)
         self.kept.append(state)
+
+
+class Session(_Tab):
+    """One browser tab's worth of protocol, over asyncio: ``await Session.open(url, query)``."""
+
+    @classmethod
+    async def open(cls, url: str, query: str, http: requests.Session | None = None) -> Session:
+        """Load the page (for its cookies, as a tab does), then open the websocket and run the
+        script with ``query``. Pass the ``http`` of an earlier session to be the same tab
+        coming back (the same cookies: behind nginx, the same route)."""
+        http = http or requests.Session()
+        headers = await asyncio.to_thread(cls._load_page, url, query, http)
+        socket = await websockets.connect(
+            url.replace("http://", "ws://") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=url,
+            additional_headers=headers or None,
+            max_size=None,
+            open_timeout=120,
+        )
+        session = cls(url, query, http, socket.response.headers.get("X-Avgpool-Replica", url))
+        session.socket = socket
+        await session.rerun()
+        return session
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+    async def rerun(self, *changed: WidgetState) -> tuple[float, int, bool]:
+        """Rerun with these widget values; returns (seconds, bytes received, exception shown)."""
+        start = time.perf_counter()
+        await self.socket.send(self._rerun_message(changed))
+        received, exception = 0, False
+        while True:
+            data = await asyncio.wait_for(self.socket.recv(), timeout=120)
+            received += len(data)
+            finished, shown = self._read(data)
+            exception |= shown
+            if finished:
+                return time.perf_counter() - start, received, exception
+
+    async def slide(self, key: str, value: float) -> tuple[float, int, bool]:
+        """Move the slider bound to URL parameter ``key`` to ``value``."""
+        return await self.rerun(self._slider(key, value))
+
+    async def upload(self, key: str, name: str, data: bytes, mime: str) -> tuple[float, int, bool]:
+        """Upload a file into the file uploader ``key``, as the browser does: ask for an upload
+        URL over the websocket, PUT the file there, then rerun with the uploader's new state."""
+        request_id, message = self._file_urls_request(name)
+        await self.socket.send(message)
+        while (urls := self._file_urls(await asyncio.wait_for(self.socket.recv(), timeout=60), request_id)) is None:
+            pass
+        await asyncio.to_thread(self._put_and_keep, key, urls, name, data, mime)
         return await self.rerun()
+
+
+class SyncSession(_Tab):
+    """The same tab with blocking calls (``websockets.sync``), for tools that bring their own
+    concurrency: Locust's users run it on gevent (``benchmarks/locustfile.py``)."""
+
+    @classmethod
+    def open(cls, url: str, query: str, http: requests.Session | None = None) -> SyncSession:
+        from websockets.sync.client import connect
+
+        http = http or requests.Session()
+        headers = cls._load_page(url, query, http)
+        socket = connect(
+            url.replace("http://", "ws://") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=url,
+            additional_headers=headers or None,
+            max_size=None,
+            open_timeout=120,
+        )
+        session = cls(url, query, http, socket.response.headers.get("X-Avgpool-Replica", url))
+        session.socket = socket
+        session.rerun()
+        return session
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def rerun(self, *changed: WidgetState) -> tuple[float, int, bool]:
+        start = time.perf_counter()
+        self.socket.send(self._rerun_message(changed))
+        received, exception = 0, False
+        while True:
+            data = self.socket.recv(timeout=120)
+            received += len(data)
+            finished, shown = self._read(data)
+            exception |= shown
+            if finished:
+                return time.perf_counter() - start, received, exception
+
+    def slide(self, key: str, value: float) -> tuple[float, int, bool]:
+        return self.rerun(self._slider(key, value))
+
+    def upload(self, key: str, name: str, data: bytes, mime: str) -> tuple[float, int, bool]:
+        request_id, message = self._file_urls_request(name)
+        self.socket.send(message)
+        while (urls := self._file_urls(self.socket.recv(timeout=60), request_id)) is None:
+            pass
+        self._put_and_keep(key, urls, name, data, mime)
+        return self.rerun()
