@@ -43,9 +43,10 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-class _Tab:
-    """What a browser tab knows of its Streamlit session, and the protocol's messages: the
-    transport (async ``Session`` or blocking ``SyncSession``) only sends and receives them."""
+class Tab:
+    """What a browser tab knows of its Streamlit session, and the protocol's messages: a
+    transport (``Session`` here, over asyncio; ``SyncSession`` in benchmarks/locustfile.py,
+    blocking, for Locust's gevent) only sends and receives them."""
 
     def __init__(self, url: str, query: str, http: requests.Session, replica: str) -> None:
         self.url, self.query, self.http = url, query, http
@@ -128,7 +129,7 @@ class _Tab:
         self.kept.append(state)
 
 
-class Session(_Tab):
+class Session(Tab):
     """One browser tab's worth of protocol, over asyncio: ``await Session.open(url, query)``."""
 
     @classmethod
@@ -180,53 +181,3 @@ class Session(_Tab):
             pass
         await asyncio.to_thread(self._put_and_keep, key, urls, name, data, mime)
         return await self.rerun()
-
-
-class SyncSession(_Tab):
-    """The same tab with blocking calls (``websockets.sync``), for tools that bring their own
-    concurrency: Locust's users run it on gevent (``benchmarks/locustfile.py``)."""
-
-    @classmethod
-    def open(cls, url: str, query: str, http: requests.Session | None = None) -> SyncSession:
-        from websockets.sync.client import connect
-
-        http = http or requests.Session()
-        headers = cls._load_page(url, query, http)
-        socket = connect(
-            url.replace("http://", "ws://") + "/_stcore/stream",
-            subprotocols=["streamlit"],
-            origin=url,
-            additional_headers=headers or None,
-            max_size=None,
-            open_timeout=120,
-        )
-        session = cls(url, query, http, socket.response.headers.get("X-Avgpool-Replica", url))
-        session.socket = socket
-        session.rerun()
-        return session
-
-    def close(self) -> None:
-        self.socket.close()
-
-    def rerun(self, *changed: WidgetState) -> tuple[float, int, bool]:
-        start = time.perf_counter()
-        self.socket.send(self._rerun_message(changed))
-        received, exception = 0, False
-        while True:
-            data = self.socket.recv(timeout=120)
-            received += len(data)
-            finished, shown = self._read(data)
-            exception |= shown
-            if finished:
-                return time.perf_counter() - start, received, exception
-
-    def slide(self, key: str, value: float) -> tuple[float, int, bool]:
-        return self.rerun(self._slider(key, value))
-
-    def upload(self, key: str, name: str, data: bytes, mime: str) -> tuple[float, int, bool]:
-        request_id, message = self._file_urls_request(name)
-        self.socket.send(message)
-        while (urls := self._file_urls(self.socket.recv(timeout=60), request_id)) is None:
-            pass
-        self._put_and_keep(key, urls, name, data, mime)
-        return self.rerun()
