@@ -72,8 +72,8 @@ def test_the_core_tests_run_without_playwright():
     """``python -m pytest tests/test_core.py`` on a machine without Playwright: collected and
     run (a slice, to stay quick) with Playwright made unimportable."""
     blocker = (
-        "import sys; sys.modules['playwright'] = None; import pytest; "
-        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests/test_core.py', '-k', 'classic or errors']))"
+        "import sys; sys.modules['playwright'] = None; import pytest; sys.exit(pytest.main(["
+        "'-q', '-n', '0', '-p', 'no:cacheprovider', 'tests/test_core.py', '-k', 'classic or errors']))"
     )
     run = subprocess.run([sys.executable, "-c", blocker], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]

@@ -36,11 +36,13 @@ def nginx_binary():
 
 @pytest.fixture(scope="module")
 def school(nginx_binary, tmp_path_factory):
-    """(nginx's URL, the two replicas' URLs)."""
-    with streamlit_replicas(2, env=COOKIE_SECRET) as replicas:
-        urls = [url for url, _ in replicas]
-        with nginx_proxy(urls, tmp_path_factory.mktemp("nginx")) as proxy:
-            yield proxy, urls
+    """(nginx's URL, the two replicas as (URL, process)). The last test of this module kills
+    one of them."""
+    with (
+        streamlit_replicas(2, env=COOKIE_SECRET) as replicas,
+        nginx_proxy([url for url, _ in replicas], tmp_path_factory.mktemp("nginx")) as proxy,
+    ):
+        yield proxy, replicas
 
 
 def _run(coroutine):
@@ -94,6 +96,7 @@ async def _uploads(url: str) -> list[str]:
 
 def test_a_class_and_uploads_through_nginx_and_two_replicas(school):
     proxy, replicas = school
+    replicas = [url for url, _ in replicas]
     errors: list[str] = []
     answered_by: list[str] = []
 
@@ -125,29 +128,28 @@ def test_a_tab_in_chromium_through_nginx(school, page):
     assert "kernel_h" not in page.url  # kernel 2 is the default: it leaves the link
 
 
-def test_a_replica_lost_mid_lesson(nginx_binary, tmp_path, new_context, record_property):
+def test_a_replica_lost_mid_lesson(school, page, record_property):
     """Kill one of two replicas while 20 students and a Chromium tab work: those it held come
     back through nginx to the other, with the same view from their URL, within seconds; the
-    students on the survivor notice nothing."""
-    with streamlit_replicas(2, env=COOKIE_SECRET) as replicas, nginx_proxy([u for u, _ in replicas], tmp_path) as proxy:
-        page = new_context(viewport={"width": 1600, "height": 1000}).new_page()
-        response = page.goto(f"{proxy}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
-        wait_for_app(page, fresh=True)
-        lost = response.headers["x-avgpool-replica"]  # the tab's replica: the one to lose
-        process = next(process for url, process in replicas if url == f"http://{lost}")
-        report = _run(_students_across_a_failover(proxy, lost, process))
-        # The tab: Streamlit's frontend reconnects by itself; its next change is answered.
-        page.locator(".st-key-kernel_h input[type='range']").focus()
-        page.keyboard.press("ArrowLeft")  # kernel 2 on 5×5, stride 1: y is 4×4
-        page.wait_for_function(
-            "() => JSON.parse(document.querySelectorAll('[data-testid=stBidiComponentIsolated]')[0]"
-            ".shadowRoot.querySelectorAll('canvas')[1].dataset.printed || '[]').length === 16",
-            timeout=30_000,
-        )
-        report["tab_back_s"] = round(time.perf_counter() - report.pop("killed_at"), 1)
-        wait_for_app(page)
-        assert grid_cell_texts(page, 3)[12] == "1"
-        assert "kernel_h" not in page.url
+    students on the survivor notice nothing. (Last in this module: the replica stays dead.)"""
+    proxy, replicas = school
+    response = page.goto(f"{proxy}/?kernel_h=3&stride_h=1&height=5&width=5&input=ones")
+    wait_for_app(page, fresh=True)
+    lost = response.headers["x-avgpool-replica"]  # the tab's replica: the one to lose
+    process = next(process for url, process in replicas if url == f"http://{lost}")
+    report = _run(_students_across_a_failover(proxy, lost, process))
+    # The tab: Streamlit's frontend reconnects by itself; its next change is answered.
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowLeft")  # kernel 2 on 5×5, stride 1: y is 4×4
+    page.wait_for_function(
+        "() => JSON.parse(document.querySelectorAll('[data-testid=stBidiComponentIsolated]')[0]"
+        ".shadowRoot.querySelectorAll('canvas')[1].dataset.printed || '[]').length === 16",
+        timeout=30_000,
+    )
+    report["tab_back_s"] = round(time.perf_counter() - report.pop("killed_at"), 1)
+    wait_for_app(page)
+    assert grid_cell_texts(page, 3)[12] == "1"
+    assert "kernel_h" not in page.url
     record_property("failover", report)
     print(f"\nfailover: {report}")
     assert report["wrong_views"] == 0, report
