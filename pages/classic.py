@@ -19,9 +19,11 @@ from pooling.reference import classic_example
 from scenario.compute import compute_scenario
 from scenario.params import PoolParams
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
+from ui.controls import URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
+from ui.url import UrlCheck
 
 CLASSIC = PoolParams(kernel_size=(2, 2), stride=(2, 2))  # the article's nn.AvgPool2d(2, 2)
 
@@ -132,4 +134,5 @@ def _article_section(language: str) -> None:
 require_router()
 st.title(page_title("pages/classic.py"))
 st.markdown(tr("classic.intro"))
-classic_page()
+with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
+    classic_page()

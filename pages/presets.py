@@ -8,9 +8,11 @@ import streamlit as st
 
 from figures import grad_input_grid
 from scenario.presets import PRESETS, Preset
+from ui.controls import URL_KEYS
 from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_title, require_router
+from ui.url import UrlCheck
 
 COLUMNS = 3
 
@@ -59,4 +61,5 @@ def presets_page() -> None:
 require_router()
 st.title(page_title("pages/presets.py"))
 st.caption(tr("presets.caption"))
-presets_page()
+with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
+    presets_page()

@@ -152,3 +152,12 @@ def test_max_pooling_routes_to_the_first_maximum_on_ties():
 def test_bad_adaptive_size_in_the_url_warns():
     at = _open("pages/average_vs_max.py", {"adaptive_h": "0"})
     assert any("adaptive_h=0" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["pages/classic.py", "pages/presets.py"])
+def test_an_unknown_url_parameter_is_reported_on_the_pages_without_a_sidebar(page):
+    at = open_app({"colour": "red", "kernel_h": "3"}, page)  # kernel_h: a shared setting, known
+    assert [item.value for item in at.warning] == [
+        "URL parameter `colour` is not one this page knows, so it was ignored."
+    ]
+    assert "colour" not in at.query_params and not at.error
