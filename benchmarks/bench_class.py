@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness.client import Session, peak_rss_mb, server
+from harness.client import Session, server
+from harness.server import memory_mb
 
 
 async def _student(url: str, query: str, changes: int, results: dict) -> None:
@@ -89,15 +90,15 @@ def main() -> None:
             kilobytes = statistics.median(results["bytes"]) / 1000 if results["bytes"] else float("nan")
             print(
                 f"| {sessions} | {args.changes} | {statistics.median(ordered):.2f} | {p95:.2f} | {ordered[-1]:.2f} "
-                f"| {len(results['errors'])} | {kilobytes:.0f} | {peak_rss_mb(pid):.0f} |",
+                f"| {len(results['errors'])} | {kilobytes:.0f} | {memory_mb(pid, peak=True):.0f} |",
                 flush=True,
             )
             for error in sorted(set(results["errors"]))[:5]:
                 print(f"  error: {error}")
         data = _huge_jpeg()
-        before = peak_rss_mb(pid)
+        before = memory_mb(pid, peak=True)
         seconds, exception, summary = asyncio.run(_upload(url, data))
-        after = peak_rss_mb(pid)
+        after = memory_mb(pid, peak=True)
         full_size_mb = 10_000 * 10_000 / 1e6  # one 8-bit grayscale copy at full size
         print(
             f"\nA 10000 x 10000 JPEG ({len(data) / 1e6:.1f} MB file) uploaded: {seconds:.2f} s, "

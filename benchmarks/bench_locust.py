@@ -32,17 +32,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from harness.server import ARTIFACTS, nginx_proxy, streamlit_replicas  # noqa: E402
+from harness.server import ARTIFACTS, memory_mb, nginx_proxy, streamlit_replicas  # noqa: E402
 
 SECRET = {"STREAMLIT_SERVER_COOKIE_SECRET": "bench-locust-shared-secret"}
-
-
-def rss_mb(pid: int) -> float:
-    """The process's resident memory now (VmRSS), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _chart(samples: list[tuple], path: Path) -> None:
@@ -81,7 +73,7 @@ def run_soak(visits: int, chart: Path) -> None:
 
         def sample() -> None:
             while not done.wait(1.0):
-                samples.append((time.time(), rss_mb(process.pid)))
+                samples.append((time.time(), memory_mb(process.pid)))
 
         sampler = threading.Thread(target=sample)
         sampler.start()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from pathlib import Path
 
 import requests
 import websockets
@@ -33,14 +32,6 @@ def server(*options: str):
     """``streamlit run app.py`` on a free localhost port (``harness.server``); yields (base URL,
     process id)."""
     return streamlit_process(*options, timeout=120)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Tab:

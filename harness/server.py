@@ -17,6 +17,7 @@ __all__ = [
     "ARTIFACTS",
     "REPO",
     "free_port",
+    "memory_mb",
     "nginx_proxy",
     "streamlit_process",
     "streamlit_replicas",
@@ -78,6 +79,15 @@ def streamlit_server(*options: str, timeout: float = 60.0, app: str = "app.py") 
     """``streamlit_process`` for callers that need only the base URL."""
     with streamlit_process(*options, timeout=timeout, app=app) as (url, _):
         yield url
+
+
+def memory_mb(pid: int, peak: bool = False) -> float:
+    """A process's resident memory now (VmRSS), or its peak so far (VmHWM), in MB (Linux)."""
+    field = "VmHWM:" if peak else "VmRSS:"
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: str) -> None:

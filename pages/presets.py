@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid
-from scenario.presets import PRESETS, Preset
+from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.controls import URL_KEYS
 from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
@@ -24,6 +25,13 @@ def preset_link(preset: Preset) -> dict[str, str]:
     if presenting():
         extra["present"] = "1"
     return {**preset.settings, **extra}
+
+
+@st.cache_data(max_entries=len(PRESETS), show_spinner=False)
+def preset_gradient(key: str) -> np.ndarray:
+    """∂L/∂x of a preset, computed by the core (the numbers its link opens). The same for
+    everyone: computed once per server, not on every visit."""
+    return PRESETS_BY_KEY[key].compute().grad_input
 
 
 def _app_address() -> str:
@@ -43,7 +51,7 @@ def presets_page() -> None:
                 show_grids(
                     {
                         "grad_input": grad_input_grid(
-                            preset.compute().grad_input, title="∂L/∂x", link=None, language=language
+                            preset_gradient(preset.key), title="∂L/∂x", link=None, language=language
                         )
                     },
                     key=f"preset_{preset.key}",
