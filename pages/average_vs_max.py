@@ -15,7 +15,7 @@ from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 ADAPTIVE_MAX = 32
@@ -70,8 +70,7 @@ def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     return int(height), int(width)
 
 
-def average_vs_max_page(url: UrlCheck) -> None:
-    scenario = scenario_from_sidebar(url)
+def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     with st.sidebar:
         st.subheader(tr("versus.adaptive_header"))
         adaptive_size = _adaptive_controls(url)
@@ -126,4 +125,4 @@ require_router()
 st.title(page_title("pages/average_vs_max.py"))
 st.caption(tr("versus.caption"))
 with UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"}) as url:
-    average_vs_max_page(url)
+    scenario_page(url, average_vs_max_page)

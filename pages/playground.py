@@ -32,7 +32,7 @@ from ui.controls import BIND, URL_KEYS
 from ui.display import explanation, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
@@ -178,8 +178,7 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
         )
 
 
-def playground_page(url: UrlCheck) -> None:
-    scenario = scenario_from_sidebar(url)
+def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:
     if scenario is None:
         return
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
@@ -285,4 +284,4 @@ require_router()
 st.title(page_title("pages/playground.py"))
 st.caption(tr("playground.caption"))
 with UrlCheck(URL_KEYS | {"numbers", "export", "explain"}) as url:
-    playground_page(url)
+    scenario_page(url, playground_page)

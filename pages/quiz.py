@@ -21,7 +21,7 @@ from ui.controls import URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
@@ -245,8 +245,7 @@ def _grid_verdict(verdict: GridVerdict) -> None:
     (st.success if verdict.right == verdict.total else st.info)(message, icon=":material/lightbulb:")
 
 
-def quiz_page(url: UrlCheck) -> None:
-    scenario = scenario_from_sidebar(url)
+def quiz_page(scenario: Scenario | None, url: UrlCheck) -> None:
     score_slot = _question_header()
     if scenario is not None:
         ask(scenario)
@@ -271,4 +270,4 @@ require_router()
 st.title(page_title("pages/quiz.py"))
 st.caption(tr("quiz.caption"))
 with UrlCheck(URL_KEYS) as url:
-    quiz_page(url)
+    scenario_page(url, quiz_page)

@@ -20,7 +20,7 @@ from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 SPEEDS = [0.5, 1, 2, 4]  # steps per second
@@ -91,8 +91,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
         st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
 
 
-def step_by_step_page(url: UrlCheck) -> None:
-    scenario = scenario_from_sidebar(url)
+def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:
     if scenario is None:
         return
     playing = st.session_state.get("step_playing", False)
@@ -115,4 +114,4 @@ require_router()
 st.title(page_title("pages/step_by_step.py"))
 st.caption(tr("step.caption"))
 with UrlCheck(URL_KEYS | {"step", "speed"}) as url:
-    step_by_step_page(url)
+    scenario_page(url, step_by_step_page)

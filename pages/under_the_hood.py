@@ -17,7 +17,7 @@ from ui.controls import URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
-from ui.scenario import Scenario, file_prefix, scenario_from_sidebar
+from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 MATRIX_MAX_CELLS = 64  # inputs up to 8 x 8: A has at most 64 columns
@@ -157,8 +157,7 @@ def convolution_section(scenario: Scenario) -> None:
         st.code(inspect.getsource(conv_equivalent), language="python", wrap_lines=True)
 
 
-def under_the_hood_page(url: UrlCheck) -> None:
-    scenario = scenario_from_sidebar(url)
+def under_the_hood_page(scenario: Scenario | None, url: UrlCheck) -> None:
     if scenario is None:
         return
     linear_map_section(scenario)
@@ -169,4 +168,4 @@ require_router()
 st.title(page_title("pages/under_the_hood.py"))
 st.caption(tr("hood.caption"))
 with UrlCheck(URL_KEYS) as url:
-    under_the_hood_page(url)
+    scenario_page(url, under_the_hood_page)

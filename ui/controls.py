@@ -38,8 +38,11 @@ __all__ = [
     "custom_weights",
     "input_controls",
     "loss_controls",
-    "pool_controls",
+    "pool_params",
+    "rare_controls",
     "read_input",
+    "square_control",
+    "window_controls",
 ]
 
 KERNEL_MAX = 16
@@ -112,8 +115,8 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
     return kernel, stride, padding
 
 
-def pool_controls(url: UrlCheck) -> PoolParams:
-    """Kernel, stride, padding (square or per axis), ceil_mode, count_include_pad, divisor_override."""
+def square_control(url: UrlCheck) -> bool:
+    """The Pooling header and "Same for height and width"."""
     st.subheader(tr("pool.header"))
     # A shared link from non-square controls carries both axes and square=false; an older or
     # hand-written link may carry differing axes without it: show them as they are.
@@ -130,6 +133,22 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         help=tr("pool.square_help"),
     )
     url.check("square", square, tr("url.allowed_square"))
+    return square
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Kernel, stride and padding per axis (height, width), as the sliders give them."""
+
+    kernel_size: tuple[int, int]
+    stride: tuple[int | None, int | None]
+    padding: tuple[int, int]
+    count_include_pad: bool
+
+
+def window_controls(url: UrlCheck, square: bool) -> Windows:
+    """Kernel, stride and padding (one set, or one per axis), then count_include_pad, which
+    only matters where there is padding (disabled without it)."""
     if square:
         kernel, stride, padding = _axis_controls("h", "", url)
         kernels, strides, paddings = (kernel, kernel), (stride, stride), (padding, padding)
@@ -137,55 +156,65 @@ def pool_controls(url: UrlCheck) -> PoolParams:
         height_axis = _axis_controls("h", tr("axis.height"), url)
         width_axis = _axis_controls("w", tr("axis.width"), url)
         kernels, strides, paddings = zip(height_axis, width_axis)
-    more = st.expander(tr("pool.more"), icon=":material/tune:") if presenting() else st.container()
-    with more:
-        ceil_mode, count_include_pad, divisor_override = _rare_controls(url, any(paddings))
-    stride_pair = (
-        None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
-    )
-    return PoolParams(
-        kernel_size=tuple(kernels),
-        stride=stride_pair,
-        padding=tuple(paddings),
-        ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad,
-        divisor_override=None if divisor_override is None else int(divisor_override),
-    )
-
-
-def _rare_controls(url: UrlCheck, has_padding: bool) -> tuple[bool, bool, int | None]:
-    """ceil_mode, count_include_pad and divisor_override (folded away in presentation mode)."""
-    ceil_mode = st.toggle(
-        "ceil_mode", DEFAULTS["ceil_mode"], key="ceil_mode", bind=BIND, help=tr("pool.ceil_mode_help")
-    )
-    url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
     count_include_pad = st.toggle(
         "count_include_pad",
         DEFAULTS["count_include_pad"],
         key="count_include_pad",
         bind=BIND,
-        disabled=not has_padding,
+        disabled=not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
     url.check("count_include_pad", count_include_pad, tr("url.allowed_count_include_pad"))
-    divisor_override = st.number_input(
-        "divisor_override",
-        min_value=1,
-        max_value=DIVISOR_MAX,
-        value=DEFAULTS["divisor_override"],
-        step=1,
-        key="divisor_override",
-        bind=BIND,
-        placeholder=tr("pool.divisor_placeholder"),
-        help=tr("pool.divisor_help"),
-    )
+    return Windows(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
+
+
+@dataclass(frozen=True)
+class RareOptions:
+    ceil_mode: bool
+    divisor_override: int | None
+
+
+def rare_controls(url: UrlCheck) -> RareOptions:
+    """ceil_mode and divisor_override (folded into "More options" in presentation mode)."""
+    more = st.expander(tr("pool.more"), icon=":material/tune:") if presenting() else st.container()
+    with more:
+        ceil_mode = st.toggle(
+            "ceil_mode", DEFAULTS["ceil_mode"], key="ceil_mode", bind=BIND, help=tr("pool.ceil_mode_help")
+        )
+        url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
+        divisor_override = st.number_input(
+            "divisor_override",
+            min_value=1,
+            max_value=DIVISOR_MAX,
+            value=DEFAULTS["divisor_override"],
+            step=1,
+            key="divisor_override",
+            bind=BIND,
+            placeholder=tr("pool.divisor_placeholder"),
+            help=tr("pool.divisor_help"),
+        )
     url.check(
         "divisor_override",
         divisor_override,
         tr("url.allowed_divisor", max=DIVISOR_MAX),
         tr("url.no_override") if divisor_override is None else None,
     )
-    return ceil_mode, count_include_pad, divisor_override
+    return RareOptions(ceil_mode, None if divisor_override is None else int(divisor_override))
+
+
+def pool_params(windows: Windows, rare: RareOptions) -> PoolParams:
+    """The torch arguments from the controls (stride None while every axis uses its kernel)."""
+    # An axis left at "same as kernel" strides by its kernel size once the other axis differs.
+    kernels, strides = windows.kernel_size, windows.stride
+    stride = None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
+    return PoolParams(
+        kernel_size=windows.kernel_size,
+        stride=stride,
+        padding=windows.padding,
+        ceil_mode=rare.ceil_mode,
+        count_include_pad=windows.count_include_pad,
+        divisor_override=rare.divisor_override,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,7 +304,6 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
 
 def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> dict:
     """Loss name, with the output cell (for "cell") and the seed (for "random")."""
-    st.subheader(tr("loss.header"))
     loss = translated_select(
         tr("loss.select"),
         LOSSES,

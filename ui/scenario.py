@@ -1,17 +1,19 @@
 """The shared sidebar (input, pooling, loss) turned into one computed scenario.
 
-Every page that works on "the current setup" calls ``scenario_from_sidebar``: it draws the
+Every page that works on "the current setup" is drawn by ``scenario_page``: it draws the
 sidebar controls (bound to the URL, so a link carries over between pages), shows any problem
-with ``st.error`` or ``st.warning``, and returns the numbers, or None when there is nothing to
-draw yet.
+with ``st.error`` or ``st.warning``, and hands the numbers to the page's body (None when there
+is nothing to draw yet).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from figures import input_grid
 from pooling import PoolingError, PoolPlan
@@ -20,18 +22,22 @@ from scenario.inputs import InputError
 from scenario.params import PoolParams
 from ui.controls import (
     InputChoice,
+    RareOptions,
     custom_weights,
     input_controls,
     loss_controls,
-    pool_controls,
+    pool_params,
+    rare_controls,
     read_input,
+    square_control,
+    window_controls,
 )
 from ui.display import display_controls, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.session import keep_for_next_page, preset_lesson, restore_after_page_change
 from ui.url import UrlCheck
 
-__all__ = ["Scenario", "file_prefix", "scenario_from_sidebar"]
+__all__ = ["Scenario", "file_prefix", "scenario_page"]
 
 
 @dataclass(frozen=True)
@@ -57,43 +63,79 @@ def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None
     show_grids({"x": grid}, key="rejected_input", file_prefix=f"avgpool_{params.slug()}_rejected", columns=4)
 
 
-def scenario_from_sidebar(url: UrlCheck) -> Scenario | None:
-    """Draw the sidebar, compute the scenario with the numpy core, or explain why not.
+def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], None]) -> None:
+    """Draw the sidebar, compute the scenario with the numpy core (or explain why not), and
+    hand it to the page's ``body`` (None when there is nothing to draw yet).
 
+    Why two parts: Streamlit redraws every element a run sends (~2 ms each in the browser),
+    and a slider change is what a class does most. So the window controls (kernel, stride,
+    padding), the loss, the numbers and the page body are one fragment: moving a slider reruns
+    only that. Everything else (the input, "same for height and width", the rarer options,
+    the Display section, the page links) is drawn by full runs and stays on screen as it is.
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
     """
     restore_after_page_change()
     with st.sidebar:
-        choice = input_controls(url)
-        params = pool_controls(url)
-
-    # The input, then the pooling configuration: each may be invalid, and says why.
+        controls = SidebarControls(
+            choice=input_controls(url),
+            square=square_control(url),
+            windows_box=st.container(),
+            rare=rare_controls(url),
+            loss_box=_loss_header(),
+        )
+        display_controls(url)
     try:
-        x = read_input(choice)
+        x = read_input(controls.choice)
     except InputError as error:
         x = None
         st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
+    _windows_loss_and_page(url, controls, x, body)
+
+
+@dataclass(frozen=True)
+class SidebarControls:
+    """What the full run drew in the sidebar, and the two boxes the fragment fills."""
+
+    choice: InputChoice
+    square: bool
+    windows_box: DeltaGenerator  # kernel, stride, padding, count_include_pad
+    rare: RareOptions
+    loss_box: DeltaGenerator  # the loss and its formula
+
+
+def _loss_header() -> DeltaGenerator:
+    st.subheader(tr("loss.header"))
+    return st.container()
+
+
+@st.fragment
+def _windows_loss_and_page(
+    url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
+) -> None:
+    """The window and loss controls (in their sidebar boxes), the numbers and the page body."""
+    with controls.windows_box:
+        params = pool_params(window_controls(url, controls.square), controls.rare)
+    # The pooling configuration may be invalid for this input, and says why.
     plan, pooling_error = _plan(x, params)
     y_shape = None if plan is None else plan.output_shape
-    with st.sidebar:
-        loss_choice = loss_controls(url, y_shape, choice.source)
-        formula = st.container()  # the loss in LaTeX, filled in once y is known
-        display_controls(url)
+    with controls.loss_box:
+        loss_choice = loss_controls(url, y_shape, controls.choice.source)
     keep_for_next_page()
     preset_lesson(url)
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
-        _show_rejected_input(x, params, choice.source)
+        _show_rejected_input(x, params, controls.choice.source)
     if plan is None:
-        return None
+        body(None, url)
+        return
 
     # The numbers: our numpy core does all of them, from the plan checked above.
     name, seed, cell = loss_choice["name"], loss_choice["seed"], loss_choice["cell"]
     weights = custom_weights(y_shape) if name == "custom" else None
     computed = compute_scenario(x, params, name, seed, cell, weights, current_language(), plan)
-    formula.latex(computed.loss.latex)
+    controls.loss_box.latex(computed.loss.latex)  # the loss in LaTeX, now that y is known
     numbers = {field.name: getattr(computed, field.name) for field in fields(Computed)}
-    return Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=choice)
+    body(Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=controls.choice), url)
 
 
 def _plan(x: np.ndarray | None, params: PoolParams) -> tuple[PoolPlan | None, str | None]:

@@ -64,6 +64,8 @@ class UrlCheck:
         for message in self.warnings:
             self.slot.warning(message, icon=":material/link_off:")
         st.session_state.url_checked = True
+        # A fragment rerun (ui.scenario) keeps this object: it must not read this URL again.
+        self.raw, self.warnings = {}, []
 
 
 def _shown(text: str) -> str:
