@@ -8,7 +8,7 @@ import gc
 
 import streamlit as st
 
-from ui.controls import URL_KEYS
+from scenario.params import VIEW_DEFAULTS
 from ui.display import presenting
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
@@ -48,10 +48,24 @@ language_control(navigation)
 mark_routed()
 page.run()
 
-# Our own page links, so that a link to another page carries the shared sidebar settings
-# (kernel, stride, input, loss, ...) as they are now: the same view, another angle.
-shared = {key: value for key, value in st.query_params.to_dict().items() if key in URL_KEYS}
+# Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:
+# ui/session.py carries it over); the links themselves carry the display settings (language,
+# presentation mode, palette), so that a page opened in a new tab looks the same too. Not the
+# view: a slider change reruns only the page's fragment (ui/scenario.py), not these links.
+display = {key: value for key, value in st.query_params.to_dict().items() if key in VIEW_DEFAULTS.keys() - {"preset"}}
 with navigation:
     for target in pages:
-        st.page_link(target, query_params=shared)
+        st.page_link(target, query_params=display)
     st.divider()
+
+
+@st.fragment(run_every="1h")
+def _rerun_on_reconnect() -> None:
+    """Draws nothing. A fragment on a timer is what makes Streamlit's frontend rerun the whole
+    page when its websocket reconnects (a restarted server, a replica lost behind nginx; see
+    streamlit/streamlit#11890). Without one, the frontend just resumes, and the new server
+    session, which never ran this page, silently drops the first change of any control that
+    lives in a fragment: the kernel, stride, padding and loss do (ui/scenario.py)."""
+
+
+_rerun_on_reconnect()
