@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from harness.browser import ARTIFACTS, GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
 from pooling.reference import torch_avg_pool2d
@@ -60,6 +61,58 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
     assert set(grid_cell_texts(page, 3)) == {"0.1111"}
     screenshot(page, "playground-kernel-3")
+
+
+def _elements_sent(frames: list[bytes]) -> tuple[list[str], list[str]]:
+    """The elements a run sent (type, and label or text) and how the run finished."""
+    elements, finished = [], []
+    for frame in frames:
+        message = ForwardMsg()
+        message.ParseFromString(frame)
+        if message.WhichOneof("type") == "script_finished":
+            finished.append(ForwardMsg.ScriptFinishedStatus.Name(message.script_finished))
+        if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+            kind = message.delta.new_element.WhichOneof("type")
+            element = getattr(message.delta.new_element, kind)
+            elements.append(f"{kind}: {getattr(element, 'label', '') or getattr(element, 'body', '')}")
+    return elements, finished
+
+
+def test_a_slider_change_resends_only_the_part_of_the_page_it_changes(page, app_url):
+    """Streamlit's browser redraws every element a run sends (~2 ms each): a kernel change
+    reruns only the pooling fragment (ui/scenario.py), not the input controls, the page links
+    or the Display section, which stay on screen as they were."""
+    frames: list[bytes] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    page.goto(f"{app_url}/?height=6&width=6")
+    wait_for_app(page, fresh=True)
+    frames.clear()
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    assert set(grid_cell_texts(page, 3)) == {"0.1111"}  # kernel 3: the new numbers are drawn
+    elements, finished = _elements_sent(frames)
+    assert finished == ["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"], finished
+    assert "slider: Kernel size" in elements and "bidi_component: " in elements, elements
+    for unchanged in ("page_link", "selectbox: Source", "slider: Height H", "checkbox: Presentation mode"):
+        assert not any(element.startswith(unchanged) for element in elements), elements
+    assert len(elements) <= 20, elements
+
+
+def test_a_cell_named_in_the_url_gives_way_to_a_click_and_stays_across_slider_changes(page, app_url):
+    """The link's ``explain=`` is read once: a later click wins, and a slider change (a
+    fragment rerun of the same page) keeps the clicked cell, not the one in the link."""
+    page.goto(f"{app_url}/?height=6&width=6&explain=x-1-1")
+    wait_for_app(page, fresh=True)
+    assert any("∂L/∂x[1, 1]" in text for text in _alerts(page)), _alerts(page)
+    click_cell(page, 3, 4, 4)
+    assert any("∂L/∂x[4, 4]" in text for text in _alerts(page)), _alerts(page)
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    assert set(grid_cell_texts(page, 3)) == {"0.1111"}
+    assert any("∂L/∂x[4, 4]" in text for text in _alerts(page)), _alerts(page)
+    assert "explain=x-4-4" in page.url
 
 
 def test_playground_click_on_an_output_cell_lights_its_window(page, app_url):

@@ -54,11 +54,20 @@ def test_an_unknown_address_opens_the_start_page(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_page_links_carry_the_shared_settings(page, app_url):
-    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
+def test_another_page_keeps_the_view_the_sliders_made(page, app_url):
+    """The page links carry the display settings; the view itself (here a kernel changed by
+    the slider, which reruns only the pooling fragment) goes along with the session."""
+    page.goto(f"{app_url}/?stride_h=1&height=5&width=5&palette=colorblind")
     wait_for_app(page, fresh=True)
-    page.locator('[data-testid="stPageLink-NavLink"]').nth(1).click()
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    link = page.locator('[data-testid="stPageLink-NavLink"]').nth(1)
+    href = link.get_attribute("href")
+    # Display settings only: the full run that drew the link knew kernel 2, not the slider's 3.
+    assert "palette=colorblind" in href and "kernel_h" not in href and "height" not in href
+    link.click()
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == "Step by step"
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
-    assert "kernel_h=3" in page.url
+    assert "kernel_h=3" in page.url and "palette=colorblind" in page.url
