@@ -44,13 +44,13 @@ IDLE = """document.querySelector('[data-testid="stApp"]').dataset.testScriptStat
 GRIDS_REDRAWN = f"""([before, kernel]) => {{
     const root = ({GRID_ROOT})();
     const summary = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-        .map(element => element.innerText).find(text => text.includes('nn.AvgPool2d(')) || '';
+        .map(element => element.textContent).find(text => text.includes('nn.AvgPool2d(')) || '';
     const fresh = Number(root.dataset.drawn) > before && summary.includes('kernel_size=' + kernel);
     return fresh && {IDLE} ? Number(root.dataset.drawnAt) - window.__t0 : false;
 }}"""
 FLOOR_SHOWN = f"""(value) => {{
     const shown = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
-        .some(element => element.innerText.trim() === 'value ' + value);
+        .some(element => element.textContent.trim() === 'value ' + value);
     return shown && {IDLE} ? performance.now() - window.__t0 : false;
 }}"""
 HIGHLIGHTED = f"""() => {{
@@ -58,7 +58,7 @@ HIGHLIGHTED = f"""() => {{
     return root.dataset.selectedAt ? Number(root.dataset.selectedAt) - window.__t0 : false;
 }}"""
 EXPLAINED = f"""(cell) => {{
-    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].some(a => a.innerText.includes(cell));
+    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].some(a => a.textContent.includes(cell));
     return shown && {IDLE} ? performance.now() - window.__t0 : false;
 }}"""
 VIEWS = {

@@ -8,7 +8,9 @@ their cookies: the XSRF cookie (an upload must send it back as ``X-Xsrftoken``) 
 ``deploy/nginx.conf``, the route cookie that keeps the tab on one replica.
 
 A change is timed from sending the new widget values to the server's "script finished"
-message: the server's share of what a user waits for.
+message: the server's share of what a user waits for. Like the browser, a change of a widget
+drawn by a fragment (the Playground's kernel, stride, padding and loss: ui/scenario.py) asks
+for a rerun of that fragment only.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Tab:
     def __init__(self, url: str, query: str, http: requests.Session, replica: str) -> None:
         self.url, self.query, self.http = url, query, http
         self.widgets: dict[str, str] = {}  # widget key (URL parameter or key) -> widget id
+        self.fragments: dict[str, str] = {}  # widget id -> the fragment that drew it
         self.kept: list[WidgetState] = []  # states sent with every rerun (an upload)
         self.texts: list[str] = []  # the markdown of the last run
         self.session_id = ""
@@ -61,6 +64,9 @@ class Tab:
         message = BackMsg()
         message.rerun_script.query_string = self.query
         message.rerun_script.widget_states.widgets.extend([*self.kept, *changed])
+        fragments = {self.fragments.get(state.id, "") for state in changed}
+        if len(fragments) == 1:
+            message.rerun_script.fragment_id = fragments.pop()  # "" (none): the whole page
         return message.SerializeToString()
 
     def _read(self, data: bytes) -> tuple[bool, bool]:
@@ -71,16 +77,18 @@ class Tab:
         if kind == "new_session":
             self.session_id = reply.new_session.initialize.session_id
         elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
-            return False, self._note(reply.delta.new_element)
+            return False, self._note(reply.delta.new_element, reply.delta.fragment_id)
         return kind == "script_finished", False
 
-    def _note(self, element) -> bool:
+    def _note(self, element, fragment_id: str) -> bool:
         kind = element.WhichOneof("type")
         widget = getattr(element, kind)
         if getattr(widget, "query_param_key", ""):
             self.widgets[widget.query_param_key] = widget.id
         elif kind == "file_uploader":
             self.widgets[widget.id.rsplit("-", 1)[-1]] = widget.id
+        if getattr(widget, "id", ""):
+            self.fragments[widget.id] = fragment_id
         if kind == "markdown":
             self.texts.append(element.markdown.body)
         return kind == "exception"

@@ -18,8 +18,6 @@ import math
 import re
 import unicodedata
 
-import numpy as np
-
 __all__ = ["MAX_MAGNITUDE", "NumberError", "format_number", "parse_number"]
 
 MAX_MAGNITUDE = 1e100
@@ -78,9 +76,10 @@ def format_number(value: float, digits: int = 4) -> str:
     >>> format_number(0.000463), format_number(0.0075), format_number(123456.7), format_number(2.5e7)
     ('4.63e-4', '7.5e-3', '123457', '2.5e7')
     """
-    if np.isnan(value):  # a cell not computed yet (replays) stays blank
+    value = float(value)  # math on a Python float: several times faster than numpy's scalars
+    if math.isnan(value):  # a cell not computed yet (replays) stays blank
         return ""
-    if value == 0 or not np.isfinite(value):
+    if value == 0 or not math.isfinite(value):
         return f"{value:g}".replace("-0", "0")
     size = abs(value)
     if 1e-2 <= size < 10**digits:
