@@ -1,8 +1,10 @@
 """The Playground: pick kernel, stride, padding, input and loss; see x, y, ∂L/∂y and ∂L/∂x.
 
-Streamlit reruns this script on every change. The flow of one run: sidebar widgets (bound to
-the URL) -> the numpy core -> grid descriptions (``figures``) -> the grid component. A click
-on a cell lights its windows up in the browser at once and reruns the script with the cell in
+The flow of one run: sidebar widgets (bound to the URL) -> the numpy core -> grid
+descriptions (``figures``) -> the grid component. ``ui.scenario.scenario_page`` draws the
+sidebar and calls ``playground_page`` inside a fragment, so a slider change reruns only that.
+A click on a cell lights its windows up in the browser at once and reruns only
+``grids_and_explanation`` (a fragment inside it) with the cell in
 ``st.session_state.playground_selected``, which writes the explanation. The selected cell is
 also in the URL (``explain=x-2-2`` or ``explain=y-0-1``), so a link opens with it explained.
 """

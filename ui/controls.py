@@ -1,8 +1,8 @@
 """Sidebar controls shared by the pages. Every widget is bound to the URL (its key is the URL
 parameter name), so a link reproduces the exact view.
 
-Streamlit reruns the whole script on every change; these functions only read widgets and
-return plain values. The URL check (``ui.url.UrlCheck``) reports any URL value a widget had
+These functions only draw widgets and return plain values. Which of them a slider change
+reruns, and which stay as a full run drew them, is decided in ``ui.scenario.scenario_page``. The URL check (``ui.url.UrlCheck``) reports any URL value a widget had
 to ignore.
 """
 
