@@ -249,6 +249,7 @@ def export_section(scenario: Scenario, language: str) -> None:
             key=f"export_{name}",
             icon=":material/table:",
             width="stretch",
+            on_click="ignore",  # a download changes nothing on the page: no rerun
         )
     columns[4].download_button(
         "all.json",
@@ -258,6 +259,7 @@ def export_section(scenario: Scenario, language: str) -> None:
         key="export_json",
         icon=":material/data_object:",
         width="stretch",
+        on_click="ignore",
     )
     prefix = file_prefix(scenario, "playground")
     st.download_button(
@@ -269,6 +271,9 @@ def export_section(scenario: Scenario, language: str) -> None:
         key="export_figure",
         icon=":material/insert_chart:",
         help=tr("export.figure_help"),
+        # No rerun: one would replace this button, and with it the file being built for the
+        # click, while the browser still fetches it (the download then never starts).
+        on_click="ignore",
     )
     st.caption(tr("export.script_caption"))
     script = pytorch_script(

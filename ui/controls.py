@@ -2,8 +2,8 @@
 parameter name), so a link reproduces the exact view.
 
 These functions only draw widgets and return plain values. Which of them a slider change
-reruns, and which stay as a full run drew them, is decided in ``ui.scenario.scenario_page``. The URL check (``ui.url.UrlCheck``) reports any URL value a widget had
-to ignore.
+reruns, and which stay as a full run drew them, is decided in ``ui.scenario.scenario_page``.
+The URL check (``ui.url.UrlCheck``) reports any URL value a widget had to ignore.
 """
 
 from __future__ import annotations
