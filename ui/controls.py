@@ -137,7 +137,7 @@ def square_control(url: UrlCheck) -> bool:
 
 
 @dataclass(frozen=True)
-class Windows:
+class WindowSettings:
     """Kernel, stride and padding per axis (height, width), as the sliders give them."""
 
     kernel_size: tuple[int, int]
@@ -146,7 +146,7 @@ class Windows:
     count_include_pad: bool
 
 
-def window_controls(url: UrlCheck, square: bool) -> Windows:
+def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
     """Kernel, stride and padding (one set, or one per axis), then count_include_pad, which
     only matters where there is padding (disabled without it)."""
     if square:
@@ -165,7 +165,7 @@ def window_controls(url: UrlCheck, square: bool) -> Windows:
         help=tr("pool.count_include_pad_help"),
     )
     url.check("count_include_pad", count_include_pad, tr("url.allowed_count_include_pad"))
-    return Windows(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
+    return WindowSettings(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
 
 
 @dataclass(frozen=True)
@@ -202,17 +202,17 @@ def rare_controls(url: UrlCheck) -> RareOptions:
     return RareOptions(ceil_mode, None if divisor_override is None else int(divisor_override))
 
 
-def pool_params(windows: Windows, rare: RareOptions) -> PoolParams:
+def pool_params(settings: WindowSettings, rare: RareOptions) -> PoolParams:
     """The torch arguments from the controls (stride None while every axis uses its kernel)."""
     # An axis left at "same as kernel" strides by its kernel size once the other axis differs.
-    kernels, strides = windows.kernel_size, windows.stride
+    kernels, strides = settings.kernel_size, settings.stride
     stride = None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
     return PoolParams(
-        kernel_size=windows.kernel_size,
+        kernel_size=settings.kernel_size,
         stride=stride,
-        padding=windows.padding,
+        padding=settings.padding,
         ceil_mode=rare.ceil_mode,
-        count_include_pad=windows.count_include_pad,
+        count_include_pad=settings.count_include_pad,
         divisor_override=rare.divisor_override,
     )
 

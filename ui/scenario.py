@@ -75,15 +75,15 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
     """
     restore_after_page_change()
-    with st.sidebar:
-        controls = SidebarControls(
-            choice=input_controls(url),
-            square=square_control(url),
-            windows_box=st.container(),
-            rare=rare_controls(url),
-            loss_box=_loss_header(),
-        )
+    with st.sidebar:  # top to bottom, as drawn
+        choice = input_controls(url)
+        square = square_control(url)
+        windows_box = st.container()  # kernel, stride, padding: filled by the fragment
+        rare = rare_controls(url)
+        st.subheader(tr("loss.header"))
+        loss_box = st.container()  # the loss and its formula: filled by the fragment
         display_controls(url)
+    controls = SidebarControls(choice, square, windows_box, rare, loss_box)
     try:
         x = read_input(controls.choice)
     except InputError as error:
@@ -101,11 +101,6 @@ class SidebarControls:
     windows_box: DeltaGenerator  # kernel, stride, padding, count_include_pad
     rare: RareOptions
     loss_box: DeltaGenerator  # the loss and its formula
-
-
-def _loss_header() -> DeltaGenerator:
-    st.subheader(tr("loss.header"))
-    return st.container()
 
 
 @st.fragment
