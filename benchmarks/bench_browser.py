@@ -85,9 +85,12 @@ def _slider_changes(page, url: str, slider: str, changes: int, done, value) -> l
     for change in range(changes):
         handle.focus()
         before = int(handle.input_value())
-        page.keyboard.press("ArrowRight" if change % 2 == 0 else "ArrowLeft")
         after = before + (1 if change % 2 == 0 else -1)
-        samples.append(page.wait_for_function(done, arg=value(page, after), polling="raf", timeout=60_000).json_value())
+        # Read what the page shows before the key press: a fast redraw may be over before
+        # the next line runs, and a count read after it would then wait for one more.
+        expected = value(page, after)
+        page.keyboard.press("ArrowRight" if change % 2 == 0 else "ArrowLeft")
+        samples.append(page.wait_for_function(done, arg=expected, polling="raf", timeout=60_000).json_value())
         wait_for_app(page)
     return samples
 
