@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from scenario.compute import running_gradient
 from scenario.explain import number, replay_step_text
 from ui.controls import BIND, URL_KEYS
-from ui.display import show_grids
+from ui.display import presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
@@ -33,7 +34,7 @@ def _toggle_play() -> None:
         st.session_state.step = 0  # play again from the start
 
 
-def _replay(scenario: Scenario, url: UrlCheck) -> None:
+def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator) -> None:
     total = scenario.y.size
     st.session_state.step_total = total
     if st.session_state.get("step_playing", False):
@@ -43,7 +44,7 @@ def _replay(scenario: Scenario, url: UrlCheck) -> None:
             st.session_state.step_playing = False
             st.rerun()
         st.session_state.step = st.session_state.get("step", 0) + 1  # before the slider is drawn
-    step = st.slider(tr("step.step"), 0, total, 0, key="step", bind=BIND, help=tr("step.step_help"))
+    step = step_box.slider(tr("step.step"), 0, total, 0, key="step", bind=BIND, help=tr("step.step_help"))
     url.check("step", step, tr("url.allowed_step", max=total))
     language = current_language()
 
@@ -95,7 +96,10 @@ def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:
     if scenario is None:
         return
     playing = st.session_state.get("step_playing", False)
-    play, speed_column, _ = st.columns([1, 2, 3], vertical_alignment="bottom")
+    # On a projector the step slider joins Play and the speed in one row: the grids below
+    # then fit the screen's height (1280x720 included) instead of running off its bottom.
+    present = presenting()
+    play, speed_column, step_column = st.columns([1, 2, 5] if present else [1, 2, 3], vertical_alignment="bottom")
     play.button(
         tr("step.pause") if playing else tr("step.play"),
         key="step_play",
@@ -107,7 +111,8 @@ def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:
     url.check("speed", speed, tr("url.allowed_speed", options=", ".join(map(str, SPEEDS))))
 
     interval = 1 / speed if playing else None
-    st.fragment(run_every=interval)(_replay)(scenario, url)
+    step_box = step_column if present else st.container()  # the replay fragment draws the slider there
+    st.fragment(run_every=interval)(_replay)(scenario, url, step_box)
 
 
 require_router()

@@ -152,12 +152,13 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(new_context, app
     screenshot(page, f"phone-under-the-hood-{language}")
 
 
-def _fills_the_screen(page, height: int) -> None:
-    """Four grids in one row, all on screen, large, with no printed number under 16 px."""
+def _fills_the_screen(page, height: int, least: float = 0.35) -> None:
+    """Four grids in one row, all on screen, at least ``least`` of the screen's height tall,
+    with no printed number under 16 px."""
     boxes = [page.locator(GRID).nth(i).bounding_box() for i in range(4)]
     assert len({round(box["y"]) for box in boxes}) == 1  # one row
     assert all(box["y"] + box["height"] <= height for box in boxes), boxes  # every row on screen
-    assert boxes[0]["height"] >= 0.35 * height
+    assert boxes[0]["height"] >= least * height
     assert all(font == "" or int(font) >= 16 for font in _fonts(page))  # fewer labels rather than tiny ones
 
 
@@ -186,6 +187,13 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(page, app_url, wi
     page.goto(f"{app_url}/?height=24&width=24&input=random&present=1&lang={language}")
     wait_for_app(page, fresh=True)
     _fills_the_screen(page, height)
+    # Step by step: its step slider joins Play and the speed in one row, so its grids fit too
+    # (below the controls they are a little smaller than the Playground's).
+    page.goto(f"{app_url}/step_by_step?height=6&width=6&present=1&lang={language}")
+    wait_for_app(page, fresh=True)
+    _no_exception(page)
+    _fills_the_screen(page, height, least=0.3)
+    screenshot(page, f"presentation-step-{width}x{height}-{language}")
 
 
 def test_colour_blind_palette_reaches_the_canvas(page, app_url):
