@@ -79,7 +79,7 @@ def _elements_sent(frames: list[bytes]) -> tuple[list[str], list[str]]:
 
 
 def test_a_slider_change_resends_only_the_part_of_the_page_it_changes(page, app_url):
-    """Streamlit's browser redraws every element a run sends (~2 ms each): a kernel change
+    """Every element a run sends costs the server and the browser time: a kernel change
     reruns only the pooling fragment (ui/scenario.py), not the input controls, the page links
     or the Display section, which stay on screen as they were."""
     frames: list[bytes] = []

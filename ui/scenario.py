@@ -67,11 +67,12 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     """Draw the sidebar, compute the scenario with the numpy core (or explain why not), and
     hand it to the page's ``body`` (None when there is nothing to draw yet).
 
-    Why two parts: Streamlit redraws every element a run sends (~2 ms each in the browser),
-    and a slider change is what a class does most. So the window controls (kernel, stride,
-    padding), the loss, the numbers and the page body are one fragment: moving a slider reruns
-    only that. Everything else (the input, "same for height and width", the rarer options,
-    the Display section, the page links) is drawn by full runs and stays on screen as it is.
+    Why two parts: every element a run sends costs the server and the browser time (and the
+    browser also redraws what stays on screen), and a slider change is what a class does most.
+    So the window controls (kernel, stride, padding), the loss, the numbers and the page body
+    are one fragment: moving a slider reruns and re-sends only that (README, "In the browser").
+    Everything else (the input, "same for height and width", the rarer options, the Display
+    section, the page links) is drawn by full runs and stays on screen as it is.
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
     """
     restore_after_page_change()
