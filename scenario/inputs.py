@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from i18n import text
-from scenario.numbers import NumberError, parse_number
+from scenario.numbers import NumberError
 
 __all__ = [
     "CLASSIC_X",
@@ -26,7 +26,6 @@ __all__ = [
     "number_error",
     "parse_csv",
     "parse_image",
-    "read_grid",
     "sample_image",
 ]
 
@@ -76,26 +75,6 @@ def number_error(error: NumberError, where: str) -> InputError:
     """A typed number's problem, said for the learner with where it was typed."""
     suggestion = error.typed.replace(",", ".") if error.key == "comma" else ""
     return InputError(f"number_{error.key}", where=where, typed=error.typed[:30], suggestion=suggestion)
-
-
-def read_grid(cells: np.ndarray, label: str) -> np.ndarray:
-    """The numbers typed into a grid of text cells (``scenario.numbers`` reads each exactly);
-    raises InputError naming the first cell that is empty or not a usable number.
-
-    >>> read_grid(np.array([["1.5", "1/4"]], dtype=object), "x").tolist()
-    [[1.5, 0.25]]
-    >>> read_grid(np.array([["1", "1,5"]], dtype=object), "x")
-    Traceback (most recent call last):
-    ...
-    scenario.inputs.InputError: x[0, 1]: “1,5” has a comma; write decimals with a dot, e.g. 1.5
-    """
-    values = np.empty(cells.shape, dtype=np.float64)
-    for (row, col), typed in np.ndenumerate(cells):
-        try:
-            values[row, col] = parse_number(typed)
-        except NumberError as error:
-            raise number_error(error, f"{label}[{row}, {col}]") from None
-    return values
 
 
 # How each generated source is written in torch: the same numbers as ``generated_input``

@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 
-__all__ = ["MAX_MAGNITUDE", "NumberError", "format_number", "parse_number"]
+__all__ = ["MAX_MAGNITUDE", "NumberError", "format_number", "normalized", "parse_number"]
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -45,9 +45,7 @@ def parse_number(typed: object) -> float:
     ...
     scenario.numbers.NumberError: '1,5': comma
     """
-    # A cleared cell reaches us as None (or pandas' NaN for a missing value): empty.
-    missing = typed is None or (isinstance(typed, float) and math.isnan(typed))
-    text = "" if missing else unicodedata.normalize("NFKC", str(typed)).translate(MINUS_SIGNS).strip()
+    text = normalized(typed)
     if not text:
         raise NumberError("empty", "")
     if "," in text:
@@ -64,6 +62,18 @@ def parse_number(typed: object) -> float:
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise NumberError("large", text)
     return value
+
+
+def normalized(typed: object) -> str:
+    """The text the reader reads: full-width forms and minus signs made plain, outer spaces
+    dropped; a cleared cell (None, or pandas' NaN for a missing value) is empty.
+
+    >>> normalized(" −１.５ "), normalized(None)
+    ('-1.5', '')
+    """
+    if typed is None or (isinstance(typed, float) and math.isnan(typed)):
+        return ""
+    return unicodedata.normalize("NFKC", str(typed)).translate(MINUS_SIGNS).strip()
 
 
 def format_number(value: float, digits: int = 4) -> str:

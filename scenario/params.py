@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from pooling import PoolPlan, pool_plan
 
-__all__ = ["DEFAULTS", "URL_KEYS", "VIEW_DEFAULTS", "PoolParams", "params_from_settings", "widget_values"]
+__all__ = [
+    "DEFAULTS",
+    "TYPED_GRID_KEYS",
+    "URL_KEYS",
+    "VIEW_DEFAULTS",
+    "PoolParams",
+    "params_from_settings",
+    "widget_values",
+]
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,9 @@ DEFAULTS = {
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's) and the preset it was opened from.
 VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None}
-URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS)  # every page's shared URL parameters
+# The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py).
+TYPED_GRID_KEYS = frozenset({"x", "grad"})
+URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters
 
 
 def widget_values(url_settings: dict[str, str]) -> dict:

@@ -27,7 +27,7 @@ from tests.conftest import open_app
 )
 def test_bad_numbers_typed_into_the_grid_are_explained(typed, message):
     at = open_app({"input": "custom"})
-    at.session_state["custom_x_4x4"] = {"edited_rows": {2: {"1": typed}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["typed_x_4x4_0"] = {"edited_rows": {2: {"1": typed}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
     assert message in at.error[0].value

@@ -117,7 +117,7 @@ def test_random_source_follows_its_seed(at):
 
 def test_custom_grid_edits_reach_the_input(at):
     at.selectbox(key="input").set_value("custom").run()
-    at.session_state["custom_x_4x4"] = {
+    at.session_state["typed_x_4x4_0"] = {
         "edited_rows": {1: {"2": "100"}},
         "added_rows": [],
         "deleted_rows": [],
@@ -215,7 +215,7 @@ def test_cell_loss_sends_gradient_through_one_window_only(at):
 
 def test_custom_loss_grid(at):
     at.selectbox(key="loss").set_value("custom").run()
-    at.session_state["custom_grad_2x2"] = {
+    at.session_state["typed_grad_2x2_0"] = {
         "edited_rows": {0: {"1": "−2"}},  # a Unicode minus sign, as some keyboards type it
         "added_rows": [],
         "deleted_rows": [],
@@ -303,7 +303,7 @@ def test_kernel_larger_than_the_input_is_explained(at):
 
 def test_empty_custom_cell_is_explained(at):
     at.selectbox(key="input").set_value("custom").run()
-    at.session_state["custom_x_4x4"] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["typed_x_4x4_0"] = {"edited_rows": {0: {"0": None}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert "x[0, 0] is empty: type a number in it" in at.error[0].value
 

@@ -18,17 +18,17 @@ from scenario.inputs import (
     GENERATED_SOURCES,
     INPUT_SOURCES,
     MAX_GRID,
-    cell_text,
+    InputError,
     generated_input,
     parse_csv,
     parse_image,
-    read_grid,
     sample_image,
 )
 from scenario.losses import LOSSES
 from scenario.params import DEFAULTS, URL_KEYS, PoolParams
+from scenario.typed_grid import TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
-from ui.lang import tr, translated_select
+from ui.lang import tr, translated_error, translated_select
 from ui.url import UrlCheck
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "rare_controls",
     "read_input",
     "square_control",
+    "typed_grid",
+    "typed_grids_from_link",
     "window_controls",
 ]
 
@@ -268,25 +270,92 @@ def input_controls(url: UrlCheck) -> InputChoice:
     return InputChoice(source, height, width, seed, upload)
 
 
-def _grid_from_editor(key: str, initial: np.ndarray, label: str) -> np.ndarray:
-    """An editable grid of numbers. Every cell is text, read by ``scenario.numbers``: the
-    browser's grid would otherwise parse numbers its own way (it read "1,5" as 15). Raises
-    InputError naming the first cell that is empty or not a number."""
-    columns = [str(c) for c in range(initial.shape[1])]
-    frame = pd.DataFrame([[cell_text(value) for value in row] for row in initial], columns=columns)
+# A typed grid is kept by the app, not by the browser's grid: under one session key,
+# ``typed_grids`` ({"x": TypedGrid, "grad": TypedGrid}), so it stays across pages and sizes,
+# and in the link (``x=``, ``grad=``; scenario/typed_grid.py has the encoding).
+TYPED_STARTS = {
+    "x": lambda rows, cols: generated_input("arange", rows, cols),
+    "grad": lambda rows, cols: np.ones((rows, cols)),
+}
+
+
+def typed_grids_from_link(url: UrlCheck) -> None:
+    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens.
+    A link's x also sets the input's size, unless the link sets that itself."""
+    grids = st.session_state.setdefault("typed_grids", {})
+    for name, label in (("x", "x"), ("grad", "∂L/∂y")):
+        if not url.was_given(name):
+            continue
+        try:
+            texts = decode_grid(url.raw[name], label)
+        except InputError as error:
+            url.warn(tr("url.typed_grid_ignored", key=name, reason=translated_error(error)))
+            continue
+        grids[name] = TypedGrid.from_texts(texts)
+        if name == "x":
+            for key, size in (("height", len(texts)), ("width", len(texts[0]))):
+                if not url.was_given(key):
+                    st.session_state[key] = size
+
+
+def _editor_state(key: str) -> object:
+    """What the browser's grid says was edited; None when it cannot even be read (Streamlit
+    parses it as JSON: a crafted message may send anything)."""
+    try:
+        return st.session_state.get(key, {})
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+
+
+def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
+    """An editable rows x cols grid of numbers, kept under ``typed_grids[name]`` and in the
+    link. Every cell is text, read by ``scenario.numbers`` (the browser's grid would otherwise
+    parse numbers its own way: it read "1,5" as 15). An edit that no browser sends (rows added
+    or deleted, cells that do not exist) is refused with a warning and the grid starts afresh
+    with what was typed before. Raises InputError naming the first cell that is empty or not
+    a number."""
+    start = TYPED_STARTS[name]
+    grids = st.session_state.setdefault("typed_grids", {})
+    grid = grids.get(name, TypedGrid())
+    key = f"typed_{name}_{rows}x{cols}_{grid.revision}"
+    cells, problem = check_edits(_editor_state(key), rows, cols)
+    if problem is None:
+        grid = grid.typed(cells)
+    else:
+        st.warning(tr(f"error.input.{problem.key}", label=label, **problem.params), icon=":material/block:")
+        grid = grid.restarted()
+        key = f"typed_{name}_{rows}x{cols}_{grid.revision}"
+    grids[name] = grid
+    columns = [str(c) for c in range(cols)]
+    texts = grid.texts(start, rows, cols)
+    frame = pd.DataFrame(texts, columns=columns)
     config = {column: st.column_config.TextColumn(column) for column in columns}
-    edited = st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
-    return read_grid(edited.to_numpy(dtype=object), label)
+    st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
+    values = grid.values(start, rows, cols, label)  # raises InputError: the link keeps the last good grid
+    _link_typed_grid(name, grid.at_size(start, rows, cols), texts)
+    return values
+
+
+def _link_typed_grid(name: str, typed: TypedGrid, texts: list[list[str]]) -> None:
+    """Write the grid into the link (nothing while it is the start grid)."""
+    encoded = encode_grid(texts) if typed.cells else None
+    if encoded is None:
+        st.query_params.pop(name, None)
+        if typed.cells:
+            st.caption(tr("input.typed_too_long"))
+    elif st.query_params.get(name) != encoded:
+        st.query_params[name] = encoded
 
 
 def read_input(choice: InputChoice) -> np.ndarray | None:
     """The input array for a choice; None while an upload is still missing. Raises InputError."""
+    if choice.source != "custom":
+        st.query_params.pop("x", None)  # a typed x is kept in the session, not in this link
     if choice.source in GENERATED_SOURCES or choice.source == "classic":
         return generated_input(choice.source, choice.height, choice.width, choice.seed)
     if choice.source == "custom":
         with st.expander(tr("input.type_x"), expanded=True, icon=":material/edit:"):
-            start = generated_input("arange", choice.height, choice.width)
-            return _grid_from_editor(f"custom_x_{choice.height}x{choice.width}", start, "x")
+            return typed_grid("x", "x", choice.height, choice.width)
     if choice.upload is None and choice.source == "image":
         st.caption(tr("input.sample_caption"))
         return sample_image()
@@ -332,5 +401,4 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
     """The editable ∂L/∂y grid for the custom loss (starts at all ones)."""
     with st.expander(tr("loss.type_grad"), expanded=True, icon=":material/edit:"):
-        rows, cols = output_shape
-        return _grid_from_editor(f"custom_grad_{rows}x{cols}", np.ones(output_shape), "∂L/∂y")
+        return typed_grid("grad", "∂L/∂y", *output_shape)

@@ -30,6 +30,7 @@ from ui.controls import (
     rare_controls,
     read_input,
     square_control,
+    typed_grids_from_link,
     window_controls,
 )
 from ui.display import display_controls, show_grids
@@ -76,6 +77,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
     """
     restore_after_page_change()
+    typed_grids_from_link(url)
     with st.sidebar:  # top to bottom, as drawn
         choice = input_controls(url)
         square = square_control(url)
@@ -127,7 +129,17 @@ def _windows_loss_and_page(
 
     # The numbers: our numpy core does all of them, from the plan checked above.
     name, seed, cell = loss_choice["name"], loss_choice["seed"], loss_choice["cell"]
-    weights = custom_weights(y_shape) if name == "custom" else None
+    weights = None
+    if name == "custom":
+        try:
+            weights = custom_weights(y_shape)
+        except InputError as error:  # a typed ∂L/∂y that is not a number: say where, keep x on screen
+            st.error(tr("loss.cannot_use", reason=translated_error(error)), icon=":material/error:")
+            _show_rejected_input(x, params, controls.choice.source)
+            body(None, url)
+            return
+    else:
+        st.query_params.pop("grad", None)  # a typed ∂L/∂y is kept in the session, not in this link
     computed = compute_scenario(x, params, name, seed, cell, weights, current_language(), plan)
     controls.loss_box.latex(computed.loss.latex)  # the loss in LaTeX, now that y is known
     numbers = {field.name: getattr(computed, field.name) for field in fields(Computed)}

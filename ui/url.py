@@ -56,6 +56,10 @@ class UrlCheck:
             tr("url.ignored", key=key, value=_shown(raw), allowed=allowed, used=value_text or _describe(value))
         )
 
+    def warn(self, message: str) -> None:
+        """A URL value that could not be used, said in ``message`` (shown with the others)."""
+        self.warnings.append(message)
+
     def show(self) -> None:
         """One warning per parameter that was ignored or unknown."""
         for key in sorted(set(self.raw) - self.known):

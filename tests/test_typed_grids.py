@@ -1,0 +1,167 @@
+"""Typed grids (the custom x and ∂L/∂y): kept across pages and sizes, carried by a link
+exactly, and safe against edits that no browser sends (scenario/typed_grid.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenario.inputs import InputError
+from scenario.typed_grid import LINK_MAX_CHARS, TYPED_MAX, check_edits, decode_grid, encode_grid
+from tests.conftest import grid_values, grids_on_page, open_app
+
+PAGES = ["pages/playground.py", "pages/step_by_step.py", "pages/under_the_hood.py", "pages/average_vs_max.py"]
+
+
+def _edit(at, key: str, edits: dict, added: list | None = None) -> None:
+    at.session_state[key] = {"edited_rows": edits, "added_rows": added or [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _x(at) -> np.ndarray:
+    return grid_values(next(grid for grid in grids_on_page(at) if grid["name"] == "x"))
+
+
+# ---------------------------------------------------------------------------------------
+# The encoding.
+
+finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e100, max_value=1e100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, TYPED_MAX), st.integers(1, TYPED_MAX), st.data())
+def test_every_grid_round_trips_exactly_through_a_link(rows, cols, data):
+    values = np.array(data.draw(st.lists(finite, min_size=rows * cols, max_size=rows * cols))).reshape(rows, cols)
+    texts = [[repr(float(value)) for value in row] for row in values]
+    encoded = encode_grid(texts)
+    assert encoded is not None and len(encoded) <= LINK_MAX_CHARS
+    assert "+" not in encoded and " " not in encoded  # a + in a URL reads as a space
+    decoded = np.array([[float(eval_free(cell)) for cell in row] for row in decode_grid(encoded, "x")])
+    np.testing.assert_array_equal(decoded, values)
+
+
+def eval_free(cell: str) -> float:
+    from scenario.numbers import parse_number
+
+    return parse_number(cell)
+
+
+def test_fractions_stay_fractions_and_long_grids_are_compressed():
+    assert decode_grid(encode_grid([["1/9", "+1e+3"], ["−2", "0.5"]]), "x") == [["1/9", "1e3"], ["-2", "0.5"]]
+    big = [["1/3"] * TYPED_MAX for _ in range(TYPED_MAX)]
+    encoded = encode_grid(big)
+    assert encoded.startswith("z") and len(encoded) < 200
+    assert decode_grid(encoded, "x") == big
+
+
+@pytest.mark.parametrize(
+    ("link", "key"),
+    [
+        ("1,2;3", "link_grid_ragged"),
+        ("1,abc", "number_text"),
+        (";".join(["1"] * (TYPED_MAX + 1)), "link_grid_large"),
+        ("z!!!!", "link_grid_broken"),
+        ("z" + "A" * (LINK_MAX_CHARS + 1), "link_grid_long"),
+    ],
+)
+def test_a_bad_link_grid_says_what_is_wrong(link, key):
+    with pytest.raises(InputError) as error:
+        decode_grid(link, "x")
+    assert error.value.key == key
+
+
+def test_a_compressed_bomb_is_not_inflated():
+    import base64
+    import zlib
+
+    bomb = "z" + base64.urlsafe_b64encode(zlib.compress(b"1," * 5_000_000, 9)).decode().rstrip("=")
+    assert len(bomb) < LINK_MAX_CHARS
+    with pytest.raises(InputError) as error:
+        decode_grid(bomb, "x")
+    assert error.value.key == "link_grid_large"
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        None,
+        [],
+        "{}",
+        {"edited_rows": {}, "added_rows": [{"0": "1"}] * 5000, "deleted_rows": []},
+        {"edited_rows": {}, "added_rows": [], "deleted_rows": [99]},
+        {"edited_rows": {9: {"0": "1"}}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {0: {"9": "1"}}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {-1: {"0": "1"}}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {0: {"0": {"deep": [[[]]]}}}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {0: {"0": "1" * 1000}}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {0: ["1"]}, "added_rows": [], "deleted_rows": []},
+        {"edited_rows": {True: {"0": "1"}}, "added_rows": [], "deleted_rows": []},
+    ],
+)
+def test_edits_no_browser_sends_are_refused(state):
+    cells, problem = check_edits(state, 2, 2)
+    assert cells == {} and problem is not None
+
+
+# ---------------------------------------------------------------------------------------
+# In the app.
+
+
+def test_a_typed_x_stays_across_pages_and_sizes_and_the_link_carries_it():
+    at = open_app({"input": "custom"})
+    _edit(at, "typed_x_4x4_0", {0: {"0": "100"}, 1: {"2": "1/4"}})
+    assert at.query_params["x"] == "100,1,2,3;4,5,1/4,7;8,9,10,11;12,13,14,15"
+    for page in PAGES[1:]:
+        at.switch_page(page).run()
+        assert not at.exception
+        assert _x(at)[0, 0] == 100 and _x(at)[1, 2] == 0.25, page
+    at.switch_page(PAGES[0]).run()
+    at.slider(key="height").set_value(5).run()
+    assert _x(at)[0, 0] == 100 and _x(at)[4, 3] == 19  # the new row starts as arange(5 x 4)
+    at.slider(key="height").set_value(4).run()
+    assert _x(at)[0, 0] == 100 and at.query_params["x"].startswith("100,")
+
+    # A new tab opened from the link: the same x for every student.
+    student = open_app({"input": "custom", "x": at.query_params["x"]})
+    np.testing.assert_array_equal(_x(student), _x(at))
+
+
+def test_a_link_x_sets_the_size_and_a_link_grad_sets_the_upstream_gradient():
+    at = open_app({"input": "custom", "x": "1,2,3,4;5,6,7,8", "loss": "custom", "grad": "2,-1/2"})
+    assert (at.slider(key="height").value, at.slider(key="width").value) == (2, 4)
+    grids = grids_on_page(at)
+    np.testing.assert_array_equal(grid_values(grids[0]), [[1, 2, 3, 4], [5, 6, 7, 8]])
+    np.testing.assert_array_equal(grid_values(grids[2]), [[2, -0.5]])
+
+
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [("1,2;3", "row 1 of the x grid in the link has 1 values but row 0 has 2"), ("1,[a](//e.vil)", "x[0, 1]")],
+)
+def test_a_bad_link_grid_is_reported_and_the_start_grid_used(link, shown):
+    at = open_app({"input": "custom", "x": link})
+    assert any(shown in warning.value for warning in at.warning), [w.value for w in at.warning]
+    assert _x(at)[0, 0] == 0
+
+
+@pytest.mark.parametrize("page", PAGES + ["pages/quiz.py"])
+@pytest.mark.parametrize("typed", ["1,5", "abc", "1/0"])
+def test_a_bad_typed_gradient_is_explained_and_x_stays_drawn(page, typed):
+    at = open_app({"loss": "custom"}, page=page)
+    _edit(at, "typed_grad_2x2_0", {0: {"1": typed}})
+    assert any("∂L/∂y[0, 1]" in error.value for error in at.error), [e.value for e in at.error]
+    assert [grid["name"] for grid in grids_on_page(at)] == ["x"]  # x with its padding, nothing computed
+
+
+def test_crafted_editor_rows_are_refused_quickly_and_what_was_typed_stays():
+    at = open_app({"input": "custom"})
+    _edit(at, "typed_x_4x4_0", {0: {"0": "7"}})
+    _edit(at, "typed_x_4x4_0", {0: {"0": "7"}}, added=[{"0": "1"}] * 5000)
+    assert any("fixed size" in warning.value for warning in at.warning)
+    assert _x(at).shape == (4, 4) and _x(at)[0, 0] == 7
+    # The grid started afresh under a new key, with the typed cell in it.
+    _edit(at, "typed_x_4x4_1", {0: {"1": "8"}})
+    assert _x(at)[0, 0] == 7 and _x(at)[0, 1] == 8
