@@ -1,7 +1,8 @@
 """Predict, then reveal: the learner types a gradient, then sees the answer and where it comes from.
 
 Questions come from the sidebar's setup ("New question") or from an instructive preset
-("Surprise me", which also sets the sidebar). The score lives in ``st.session_state``.
+("Surprise me", which also sets the sidebar). The quiz's state and rules are
+``scenario/quiz.py``; this page keeps one ``Quiz`` under ``st.session_state.quiz`` and draws it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
+from scenario import quiz as quiz_model
 from scenario.explain import explain_input_cell, number, windows_covering
-from scenario.inputs import InputError, number_error
-from scenario.numbers import NumberError, parse_number
+from scenario.inputs import InputError
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
-from scenario.quiz import LAYOUT_PRESETS, GridVerdict, close_enough, grade_grid, pick_cell
+from scenario.quiz import MODES, GridVerdict, Quiz, Verdict
 from ui.controls import URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr, translated_error
@@ -26,60 +27,44 @@ from ui.url import UrlCheck
 
 QUIZ_MAX = 6  # inputs up to 6 x 6: small enough to work out by hand
 QUIZ_PRESETS = [preset for preset in PRESETS if preset.name != "image"]  # the image is too big to ask
-MODES = ("cell", "grid")  # one cell, or the whole grid
 
 
-def _score() -> dict:
-    return st.session_state.setdefault("quiz_score", {"right": 0, "asked": 0})
+def _quiz() -> Quiz:
+    """The learner's quiz: one typed state (scenario/quiz.py) under one session key."""
+    return st.session_state.setdefault("quiz", Quiz())
+
+
+def _keep(quiz: Quiz) -> None:
+    st.session_state.quiz = quiz
+
+
+def _set_sidebar(preset: Preset) -> None:
+    for key, value in preset.values().items():
+        st.session_state[key] = value
 
 
 def _next_question() -> None:
-    """'New question': another cell, or, when every cell has the same answer in this setup
-    (the classic 0.25 everywhere), another window layout, where answers differ."""
-    if not (st.session_state.get("quiz_uniform") and st.session_state.get("quiz_mode", MODES[0]) == MODES[0]):
-        _new_question()
-        return
-    number_ = st.session_state.get("quiz_number", 0) + 1
-    _set_up(PRESETS_BY_KEY[LAYOUT_PRESETS[number_ % len(LAYOUT_PRESETS)]])
-
-
-def _new_question() -> None:
-    st.session_state.quiz_number = st.session_state.get("quiz_number", 0) + 1
-    st.session_state.quiz_cell = None  # picked from the current setup when drawn
-    st.session_state.quiz_lesson = None
-    st.session_state.quiz_revealed = False
-    st.session_state.quiz_counted = False
+    """'New question' (a callback: the sidebar may change before it is drawn)."""
+    quiz, layout = quiz_model.next_question(_quiz())
+    if layout is not None:
+        preset = PRESETS_BY_KEY[layout]
+        _set_sidebar(preset)
+        quiz = quiz_model.set_up(quiz, preset.key, preset.cell)
+    _keep(quiz)
     st.session_state.quiz_answer = ""
-    st.session_state.pop("quiz_grid_verdict", None)
 
 
 def _surprise_me() -> None:
     """Pick an instructive preset (never the same twice in a row) and set the sidebar to it."""
-    number_ = st.session_state.get("quiz_number", 0) + 1
-    _set_up(QUIZ_PRESETS[number_ % len(QUIZ_PRESETS)])
+    quiz = _quiz()
+    preset = QUIZ_PRESETS[(quiz.number + 1) % len(QUIZ_PRESETS)]
+    _set_sidebar(preset)
+    _keep(quiz_model.set_up(quiz, preset.key, preset.cell))
+    st.session_state.quiz_answer = ""
 
 
-def _set_up(preset: Preset) -> None:
-    """A new question on a preset's setup: the sidebar is set to it, its lesson comes with the answer."""
-    _new_question()
-    for key, value in preset.values().items():
-        st.session_state[key] = value
-    st.session_state.quiz_cell = preset.cell
-    st.session_state.quiz_lesson = preset.key  # shown in the language on screen
-
-
-def _request(action: str) -> None:
-    """Button callback: remember what was asked for; the script acts on it with the numbers."""
-    st.session_state.quiz_request = action
-
-
-def _record(correct: bool) -> None:
-    """Count a question once, when it is first checked or revealed."""
-    if not st.session_state.get("quiz_counted"):
-        score = _score()
-        score["asked"] += 1
-        score["right"] += int(correct)
-        st.session_state.quiz_counted = True
+def _change_mode() -> None:
+    _keep(quiz_model.with_mode(_quiz(), st.session_state.quiz_mode))
 
 
 def _question_header():
@@ -100,7 +85,7 @@ def _question_header():
         MODES,
         key="quiz_mode",
         horizontal=True,
-        on_change=_new_question,
+        on_change=_change_mode,
         format_func=lambda mode: text(language, f"quiz.mode_{mode}"),
     )
     return score_column.empty()
@@ -136,80 +121,78 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
     show_grids(grids, key="quiz_grids", file_prefix=file_prefix(scenario, "quiz"))
 
 
-def _question_cell(grad_input: np.ndarray) -> tuple[int, int]:
-    """The cell asked about: kept while it fits the grid, else a new pick that differs from
-    the last answer when the grid allows."""
-    cell = st.session_state.get("quiz_cell")
-    if cell is None or not all(0 <= index < size for index, size in zip(cell, grad_input.shape)):
-        last = st.session_state.get("quiz_last_answer")
-        st.session_state.quiz_cell = pick_cell(grad_input, st.session_state.get("quiz_number", 0), last)
-    return st.session_state.quiz_cell
+def _check(truth: float) -> None:
+    """Check (a callback, so that it counts however the run goes on). An answer that is not a
+    number is said where the answer box is, and counts for nothing."""
+    try:
+        _keep(quiz_model.answer_cell(_quiz(), st.session_state.quiz_answer, truth, tr("quiz.your_answer")))
+    except InputError as error:
+        st.session_state.quiz_unreadable = translated_error(error)  # shown once, under the box
 
 
-def _answer_form() -> str:
+def _reveal(truth: float) -> None:
+    _keep(quiz_model.reveal(_quiz(), truth))
+
+
+def _answer_form(truth: float) -> None:
     """The answer box with Check and Reveal (one form: Enter checks)."""
     with st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
-        typed = text_column.text_input(tr("quiz.answer"), key="quiz_answer")
+        text_column.text_input(tr("quiz.answer"), key="quiz_answer", help=tr("quiz.answer_help"))
         check_column.form_submit_button(
-            tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_request, args=("check",)
+            tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_check, args=(truth,)
         )
         reveal_column.form_submit_button(
-            tr("quiz.reveal"), icon=":material/visibility:", width="stretch", on_click=_request, args=("reveal",)
+            tr("quiz.reveal"),
+            icon=":material/visibility:",
+            width="stretch",
+            help=tr("quiz.reveal_help"),
+            on_click=_reveal,
+            args=(truth,),
         )
-    return typed
+    unreadable = st.session_state.pop("quiz_unreadable", None)
+    if unreadable:
+        st.warning(unreadable, icon=":material/help:")
 
 
-def _grade(typed: str, cell: tuple[int, int], truth: float) -> None:
-    """Check or reveal, as the form asked; the verdict is kept as (key, numbers), so that it
-    follows a language switch."""
-    request = st.session_state.pop("quiz_request", None)
-    if request == "reveal":
-        _record(False)
-        st.session_state.quiz_revealed = True
-        st.session_state.quiz_verdict = ("quiz.answer_is", {"truth": number(truth)})
-    if request != "check":
-        return
-    try:
-        answer = parse_number(typed)
-    except NumberError as error:
-        st.warning(translated_error(number_error(error, tr("quiz.your_answer"))), icon=":material/help:")
-        return
-    correct = close_enough(answer, truth)
-    _record(correct)
-    st.session_state.quiz_revealed = True
-    st.session_state.quiz_verdict = (
-        ("quiz.right", {"row": cell[0], "col": cell[1], "truth": number(truth)})
-        if correct
-        else ("quiz.wrong", {"answer": number(answer), "truth": number(truth)})
-    )
+def _verdict_text(verdict: Verdict) -> str:
+    """The verdict's first words, in the language on screen (the sum of shares follows)."""
+    if verdict.kind == "right":
+        return tr("quiz.right")
+    if verdict.kind == "wrong":
+        return tr("quiz.wrong", answer=number(verdict.answer))
+    return tr("quiz.revealed")
 
 
 def one_cell_question(scenario: Scenario) -> None:
-    row, col = _question_cell(scenario.grad_input)
+    quiz = quiz_model.ask(_quiz(), scenario.grad_input)
+    row, col = quiz.cell
     truth = float(scenario.grad_input[row, col])
-    st.session_state.quiz_last_answer = truth
-    # Every cell has the same answer here: the next question changes the window layout.
-    st.session_state.quiz_uniform = bool(np.ptp(scenario.grad_input) == 0)
     language = current_language()
-    preset = PRESETS_BY_KEY.get(st.session_state.get("quiz_lesson"))
+    preset = PRESETS_BY_KEY.get(quiz.lesson)
     if preset is not None:
         st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
     st.markdown(tr("quiz.ask_cell", row=row, col=col))
-    _grade(_answer_form(), (row, col), truth)
-    revealed = st.session_state.get("quiz_revealed", False)
-    if revealed:
-        key, numbers = st.session_state.get("quiz_verdict", ("quiz.answer_is", {"truth": number(truth)}))
+    _keep(quiz)
+    _answer_form(truth)
+    quiz = _quiz()
+    if quiz.verdict is not None:
         covering = windows_covering(scenario.windows, row, col)
         explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
-        (st.success if key == "quiz.right" else st.info)(
-            f"{tr(key, **numbers)} {explanation}{lesson}", icon=":material/lightbulb:"
+        (st.success if quiz.verdict.kind == "right" else st.info)(
+            f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
         )
-    _charts(scenario, (row, col), revealed)
+    _charts(scenario, (row, col), quiz.revealed)
+
+
+def _ask_grid_check() -> None:
+    """The grid's texts are only known when the editor is drawn: check them then."""
+    st.session_state.quiz_grid_check = True
 
 
 def whole_grid_question(scenario: Scenario) -> None:
+    quiz = _quiz()
     st.markdown(tr("quiz.ask_grid"))
     rows, cols = scenario.x.shape
     # Text cells, read by scenario.numbers: empty cells show as empty, and "1,5" is refused
@@ -217,23 +200,17 @@ def whole_grid_question(scenario: Scenario) -> None:
     columns = [str(c) for c in range(cols)]
     empty = pd.DataFrame(np.full((rows, cols), "", dtype=object), columns=columns)
     config = {column: st.column_config.TextColumn(column) for column in columns}
-    key = f"quiz_grid_{rows}x{cols}_{st.session_state.get('quiz_number', 0)}"
-    edited = st.data_editor(empty, key=key, column_config=config)
-    revealed = st.session_state.get("quiz_revealed", False)
-    st.button(tr("quiz.check_grid"), key="quiz_check_grid", icon=":material/check:", on_click=_request, args=("grid",))
-    if st.session_state.pop("quiz_request", None) == "grid":
+    edited = st.data_editor(empty, key=f"quiz_grid_{rows}x{cols}_{quiz.number}", column_config=config)
+    st.button(tr("quiz.check_grid"), key="quiz_check_grid", icon=":material/check:", on_click=_ask_grid_check)
+    if st.session_state.pop("quiz_grid_check", False):  # set by the button's callback, read once
         try:
-            verdict = grade_grid(edited.to_numpy(dtype=object), scenario.grad_input)
+            _keep(quiz_model.check_grid(quiz, edited.to_numpy(dtype=object), scenario.grad_input))
         except InputError as error:
             st.warning(translated_error(error), icon=":material/help:")
-        else:
-            _record(verdict.right == verdict.total)
-            st.session_state.quiz_revealed = revealed = True
-            st.session_state.quiz_grid_verdict = verdict
-    verdict = st.session_state.get("quiz_grid_verdict")
-    if revealed and verdict is not None and verdict.total == rows * cols:
+    verdict = _quiz().grid_verdict
+    if verdict is not None and verdict.total == rows * cols:
         _grid_verdict(verdict)
-    _charts(scenario, None, revealed)
+    _charts(scenario, None, verdict is not None)
 
 
 def _grid_verdict(verdict: GridVerdict) -> None:
@@ -249,8 +226,8 @@ def quiz_page(scenario: Scenario | None, url: UrlCheck) -> None:
     score_slot = _question_header()
     if scenario is not None:
         ask(scenario)
-    score = _score()
-    score_slot.metric(tr("quiz.score"), f"{score['right']} / {score['asked']}", help=tr("quiz.score_help"))
+    score = _quiz().score
+    score_slot.metric(tr("quiz.score"), f"{score.right} / {score.asked}", help=tr("quiz.score_help"))
 
 
 def ask(scenario: Scenario) -> None:
@@ -260,7 +237,7 @@ def ask(scenario: Scenario) -> None:
             icon=":material/zoom_out_map:",
         )
         return
-    if st.session_state.get("quiz_mode", MODES[0]) == MODES[0]:
+    if _quiz().mode == "cell":
         one_cell_question(scenario)
     else:
         whole_grid_question(scenario)

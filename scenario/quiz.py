@@ -1,24 +1,76 @@
-"""The quiz: picking a question, and reading a learner's answers.
+"""The quiz as one typed state with pure transitions: ask, answer, check, reveal, next; and
+the grading rule. No Streamlit: ``pages/quiz.py`` keeps one ``Quiz`` under one session key,
+draws it and calls these transitions (and a live class can ask its questions the same way).
 
 Answers are read by ``scenario.numbers`` (parsed, never evaluated): a number, or a fraction
-like ``1/9``.
+like ``1/9``. An answer is right when it is the exact value, or its decimal to three
+significant digits (``is_right``): 1/144 and 0.00694 are right for 1/144, 0.003 is not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from scenario.inputs import number_error
 from scenario.numbers import NumberError, parse_number
 
-__all__ = ["LAYOUT_PRESETS", "GridVerdict", "close_enough", "grade_grid", "pick_cell"]
+__all__ = [
+    "LAYOUT_PRESETS",
+    "MODES",
+    "GridVerdict",
+    "Quiz",
+    "Score",
+    "Verdict",
+    "answer_cell",
+    "ask",
+    "check_grid",
+    "grade_grid",
+    "is_right",
+    "new_question",
+    "next_question",
+    "pick_cell",
+    "reveal",
+    "set_up",
+    "with_mode",
+]
 
 # Presets whose windows overlap, leave gaps or meet padding: their cells have different answers.
 LAYOUT_PRESETS = ("overlap", "gaps", "padding", "padding_counted", "ceil_mode")
+MODES = ("cell", "grid")  # one cell, or the whole grid
+RELATIVE_TOLERANCE = 5e-3  # what rounding to three significant digits can cost, at most
+ABSOLUTE_TOLERANCE = 1e-12  # float noise around an exact 0
 
 Cell = tuple[int, int]
+
+
+def is_right(answer: float, truth: float) -> bool:
+    """Right when within rounding to three significant digits of the truth, relative to its
+    size (so a tiny answer is judged as carefully as a large one).
+
+    >>> is_right(1 / 144, 1 / 144), is_right(0.00694, 1 / 144), is_right(0.003, 1 / 144)
+    (True, True, False)
+    >>> is_right(0.111, 1 / 9), is_right(0.11, 1 / 9), is_right(0.0, 0.0), is_right(1e-3, 0.0)
+    (True, False, True, False)
+    """
+    return abs(answer - truth) <= RELATIVE_TOLERANCE * abs(truth) + ABSOLUTE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Score:
+    right: int = 0
+    asked: int = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one cell's question ended: ``right``, ``wrong`` (with the answer given) or
+    ``revealed`` (shown without an answer: it counts as not right, and says so)."""
+
+    kind: str
+    truth: float
+    answer: float | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +82,102 @@ class GridVerdict:
     total: int
     wrong: list[Cell]
     empty: list[Cell]
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """One learner's quiz. ``number`` counts the questions (it seeds the cell picked and keys
+    the grid's editor); ``cell`` is the cell asked (None: picked from the setup when drawn);
+    ``lesson`` the preset the question was set up from; ``uniform`` whether every cell of
+    the current setup has the same answer (then "next" changes the window layout)."""
+
+    number: int = 0
+    mode: str = MODES[0]
+    cell: Cell | None = None
+    lesson: str | None = None
+    uniform: bool = False
+    last_truth: float | None = None
+    verdict: Verdict | None = None
+    grid_verdict: GridVerdict | None = None
+    score: Score = field(default_factory=Score)
+
+    @property
+    def counted(self) -> bool:
+        return self.verdict is not None or self.grid_verdict is not None
+
+    @property
+    def revealed(self) -> bool:
+        return self.counted
+
+
+def new_question(quiz: Quiz) -> Quiz:
+    """Another question on the current setup (its cell picked when drawn)."""
+    return replace(quiz, number=quiz.number + 1, cell=None, lesson=None, verdict=None, grid_verdict=None)
+
+
+def with_mode(quiz: Quiz, mode: str) -> Quiz:
+    """One cell or the whole grid: a new question either way."""
+    return new_question(replace(quiz, mode=mode if mode in MODES else MODES[0]))
+
+
+def set_up(quiz: Quiz, preset_key: str, cell: Cell) -> Quiz:
+    """A new question on a preset's setup, about the preset's instructive cell."""
+    return replace(new_question(quiz), cell=cell, lesson=preset_key)
+
+
+def next_question(quiz: Quiz) -> tuple[Quiz, str | None]:
+    """'New question': another cell; or, when every cell has the same answer in this setup
+    (the classic 0.25 everywhere), the next window layout, where answers differ. Returns the
+    quiz and the preset to set the sidebar to (None: keep it)."""
+    if not (quiz.uniform and quiz.mode == "cell"):
+        return new_question(quiz), None
+    return new_question(quiz), LAYOUT_PRESETS[(quiz.number + 1) % len(LAYOUT_PRESETS)]
+
+
+def ask(quiz: Quiz, grad_input: np.ndarray) -> Quiz:
+    """The question as drawn on this setup: the asked cell kept while it fits the grid, else
+    a new pick (from the question number) whose answer differs from the last one."""
+    uniform = bool(np.ptp(grad_input) == 0)
+    cell = quiz.cell
+    if cell is None or not all(0 <= index < size for index, size in zip(cell, grad_input.shape)):
+        cell = pick_cell(grad_input, quiz.number, quiz.last_truth)
+    return replace(quiz, cell=cell, uniform=uniform, last_truth=float(grad_input[cell]))
+
+
+def _counted(quiz: Quiz, right: bool) -> Score:
+    """The score once this question has counted: each question counts once, when it is
+    first checked or revealed."""
+    if quiz.counted:
+        return quiz.score
+    return Score(quiz.score.right + int(right), quiz.score.asked + 1)
+
+
+def answer_cell(quiz: Quiz, typed: str, truth: float, where: str = "answer") -> Quiz:
+    """Check a typed answer to the asked cell; raises InputError (naming ``where``) when it is
+    not a number, and nothing counts then. Each question counts once, at its first check; a
+    revealed question stays as it was (its answer is on screen)."""
+    try:
+        answer = parse_number(typed)
+    except NumberError as error:
+        raise number_error(error, where) from None
+    if quiz.verdict is not None and quiz.verdict.kind == "revealed":
+        return quiz
+    right = is_right(answer, truth)
+    verdict = Verdict("right" if right else "wrong", truth, answer)
+    return replace(quiz, verdict=verdict, score=_counted(quiz, right))
+
+
+def reveal(quiz: Quiz, truth: float) -> Quiz:
+    """Show the answer: a question revealed before it was answered right counts as not right."""
+    if quiz.verdict is not None:
+        return quiz
+    return replace(quiz, verdict=Verdict("revealed", truth), score=_counted(quiz, False))
+
+
+def check_grid(quiz: Quiz, cells: np.ndarray, truth: np.ndarray) -> Quiz:
+    """Grade the whole typed grid (raises InputError for a cell that is not a number)."""
+    verdict = grade_grid(cells, truth)
+    return replace(quiz, grid_verdict=verdict, score=_counted(quiz, verdict.right == verdict.total))
 
 
 def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
@@ -48,16 +196,11 @@ def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
                 empty.append((row, col))
                 continue
             raise number_error(error, f"∂L/∂x[{row}, {col}]") from None
-        if close_enough(answer, float(truth[row, col])):
+        if is_right(answer, float(truth[row, col])):
             right += 1
         else:
             wrong.append((row, col))
     return GridVerdict(right, truth.size, wrong, empty)
-
-
-def close_enough(answer: float, truth: float) -> bool:
-    """Right to about three decimals (0.111 for 1/9 counts)."""
-    return abs(answer - truth) <= 5e-3 * max(1.0, abs(truth))
 
 
 def pick_cell(grad_input: np.ndarray, seed: int, last_answer: float | None = None) -> tuple[int, int]:
@@ -71,6 +214,6 @@ def pick_cell(grad_input: np.ndarray, seed: int, last_answer: float | None = Non
     """
     rng = np.random.default_rng(seed)
     cells = [(int(r), int(c)) for r, c in np.ndindex(grad_input.shape)]
-    fresh = [cell for cell in cells if last_answer is None or not close_enough(float(grad_input[cell]), last_answer)]
+    fresh = [cell for cell in cells if last_answer is None or not is_right(float(grad_input[cell]), last_answer)]
     choices = fresh or cells
     return choices[int(rng.integers(len(choices)))]
