@@ -13,13 +13,14 @@ usable without the app, and the translations still live here.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from functools import cache
 from pathlib import Path
 
 from pooling.errors import MESSAGES as POOLING_MESSAGES
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "catalogue", "language_for_locale", "text"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "catalogue", "language_for_locale", "text", "user_text"]
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
@@ -59,6 +60,32 @@ def text(language: str, key: str, /, **params: object) -> str:
     if template is None:
         template = catalogue(DEFAULT_LANGUAGE)[key]
     return template.format(**params)
+
+
+def user_text(value: object, limit: int = 30) -> str:
+    r"""Text that came from a browser (a URL value, a typed cell, a CSV cell, a file's words)
+    made inert for a Markdown message: cut to ``limit`` characters, invisible or
+    direction-changing characters written out (``\u202e``), and every ASCII punctuation
+    character backslash-escaped, so that no link, image, code span, emoji shortcode, colour
+    directive or formula can come of it. Templates never put it inside a code span (escapes
+    show there as typed). Every message that quotes such text goes through here.
+
+    >>> print(user_text("[Log in](//e.vil)"))
+    \[Log in\]\(\/\/e\.vil\)
+    >>> print(user_text("\u202esum"), user_text("x" * 40, limit=5))
+    \\u202esum xxxxx…
+    """
+    text = str(value)
+    text = text if len(text) <= limit else text[:limit] + "…"
+    escaped = []
+    for character in text:
+        if not character.isprintable():
+            escaped.append(f"\\\\u{ord(character):04x}")  # Markdown shows \u202e, never applies it
+        elif character in string.punctuation:
+            escaped.append("\\" + character)
+        else:
+            escaped.append(character)
+    return "".join(escaped)
 
 
 def language_for_locale(locale: str | None) -> str:

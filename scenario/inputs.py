@@ -6,18 +6,21 @@ fix it); the page shows it with ``st.error`` and keeps working.
 
 from __future__ import annotations
 
+import csv
 import io
-import math
 
 import numpy as np
 
-from i18n import text
-from scenario.numbers import NumberError
+from i18n import text, user_text
+from scenario.numbers import NumberError, parse_number
 
 __all__ = [
     "CLASSIC_X",
+    "CSV_MAX_BYTES",
     "GENERATED_SOURCES",
     "IMAGE_MAX_CELLS",
+    "IMAGE_MAX_PIXELS",
+    "IMAGE_MAX_SIDE",
     "INPUT_SOURCES",
     "MAX_GRID",
     "InputError",
@@ -32,7 +35,10 @@ __all__ = [
 INPUT_SOURCES = ("random", "arange", "ones", "checkerboard", "ramp", "classic", "custom", "csv", "image")
 GENERATED_SOURCES = ("random", "arange", "ones", "checkerboard", "ramp")
 MAX_GRID = 64  # largest H or W of a generated, typed or CSV input
+CSV_MAX_BYTES = 200_000  # a 64 x 64 grid of 40-character numbers fits; a larger file is refused unread
 IMAGE_MAX_CELLS = 128  # images are downscaled to at most 128 x 128 cells
+IMAGE_MAX_SIDE = 8192  # pixels a side, read from the header before decoding
+IMAGE_MAX_PIXELS = 16_000_000  # a 12-megapixel phone photo fits; decoding costs ~1-3 bytes a pixel
 
 # The classic example's x: torch.manual_seed(0); torch.randn(1, 1, 4, 4) (float32 values),
 # the same x as the classic example page at its first seed (a test checks it against torch).
@@ -74,7 +80,9 @@ def cell_text(value: float) -> str:
 def number_error(error: NumberError, where: str) -> InputError:
     """A typed number's problem, said for the learner with where it was typed."""
     suggestion = error.typed.replace(",", ".") if error.key == "comma" else ""
-    return InputError(f"number_{error.key}", where=where, typed=error.typed[:30], suggestion=suggestion)
+    return InputError(
+        f"number_{error.key}", where=where, typed=user_text(error.typed), suggestion=user_text(suggestion)
+    )
 
 
 # How each generated source is written in torch: the same numbers as ``generated_input``
@@ -110,7 +118,7 @@ def generated_input(source: str, height: int, width: int, seed: int = 0) -> np.n
         return (rows + cols).astype(np.float64)
     if source == "classic":
         return CLASSIC_X.copy()
-    raise InputError("unknown_source", source=repr(source), options=", ".join(INPUT_SOURCES))
+    raise InputError("unknown_source", source=user_text(source), options=", ".join(INPUT_SOURCES))
 
 
 def sample_image() -> np.ndarray:
@@ -130,11 +138,17 @@ def sample_image() -> np.ndarray:
 
 
 def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
-    """A numeric grid from CSV text: one row per line, values separated by commas.
+    """A numeric grid from CSV text: one row per line, values separated by commas, quoted or
+    not (``"1.5","2"``, as spreadsheets save them). Every cell is read by the app's one number
+    reader (``scenario.numbers``: the same syntax and limits as a typed cell, fractions
+    included). A file over ``CSV_MAX_BYTES`` is refused before it is read, and reading stops
+    at the first row or column past ``max_cells``, so a huge file costs nothing.
 
-    >>> parse_csv(b"1, 2\\n3, 4\\n").tolist()
-    [[1.0, 2.0], [3.0, 4.0]]
+    >>> parse_csv(b'1, 2\\n"3","1/4"\\n').tolist()
+    [[1.0, 2.0], [3.0, 0.25]]
     """
+    if len(data) > CSV_MAX_BYTES:
+        raise InputError("csv_bytes", size=f"{len(data) / 1e6:.1f}", max=CSV_MAX_BYTES // 1000)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -142,28 +156,44 @@ def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise InputError("csv_empty")
+    if len(lines) > max_cells:
+        raise InputError("csv_large", rows=f"{len(lines)}", cols="…", max=max_cells)
     rows: list[list[float]] = []
-    for line_number, line in enumerate(lines, start=1):
-        row = []
-        for column, cell in enumerate(line.split(","), start=1):
-            try:
-                value = float(cell.strip())
-            except ValueError:
-                if cell.strip():
-                    raise InputError(
-                        "csv_not_number", row=line_number, col=column, value=repr(cell.strip()[:20])
-                    ) from None
-                raise InputError("csv_empty_cell", row=line_number, col=column) from None
-            if not math.isfinite(value):
-                raise InputError("csv_not_finite", row=line_number, col=column, value=cell.strip())
-            row.append(value)
-        if rows and len(row) != len(rows[0]):
-            raise InputError("csv_ragged", row=line_number, count=len(row), first=len(rows[0]))
-        rows.append(row)
-    grid = np.array(rows, dtype=np.float64)
-    if max(grid.shape) > max_cells:
-        raise InputError("csv_large", rows=grid.shape[0], cols=grid.shape[1], max=max_cells)
-    return grid
+    try:
+        for line_number, cells in enumerate(csv.reader(lines, skipinitialspace=True), start=1):
+            if len(cells) > max_cells:
+                raise InputError("csv_large", rows="…", cols=len(cells), max=max_cells)
+            row = [_csv_number(cell, line_number, column) for column, cell in enumerate(cells, start=1)]
+            if rows and len(row) != len(rows[0]):
+                raise InputError("csv_ragged", row=line_number, count=len(row), first=len(rows[0]))
+            rows.append(row)
+    except csv.Error as error:
+        raise InputError("csv_broken", reason=user_text(error, limit=60)) from None
+    return np.array(rows, dtype=np.float64)
+
+
+def _csv_number(cell: str, row: int, col: int) -> float:
+    try:
+        return parse_number(cell)
+    except NumberError as error:
+        if error.key == "empty":
+            raise InputError("csv_empty_cell", row=row, col=col) from None
+        key = "csv_large_value" if error.key == "large" else "csv_not_number"
+        raise InputError(key, row=row, col=col, value=user_text(error.typed, limit=20)) from None
+
+
+def _check_pixels(width: int, height: int) -> None:
+    """Refuse an image by its header's size, before any pixel is decoded: what decoding
+    costs grows with the pixels (a progressive JPEG keeps all of them while it decodes, even
+    when asked for a reduced size), not with the file's bytes."""
+    if max(width, height) > IMAGE_MAX_SIDE or width * height > IMAGE_MAX_PIXELS:
+        raise InputError(
+            "image_pixels",
+            width=width,
+            height=height,
+            max_side=IMAGE_MAX_SIDE,
+            max_megapixels=IMAGE_MAX_PIXELS // 1_000_000,
+        )
 
 
 def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
@@ -173,9 +203,10 @@ def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
             if image.format not in ("PNG", "JPEG"):
-                raise InputError("image_format", format=image.format)
+                raise InputError("image_format", format=user_text(image.format))
+            _check_pixels(*image.size)
             # JPEG only: let the decoder scale down by 1/2, 1/4 or 1/8 while decoding.
             image.draft("L", (max_cells, max_cells))
             gray = image.convert("L")
@@ -188,4 +219,4 @@ def parse_image(data: bytes, max_cells: int = IMAGE_MAX_CELLS) -> np.ndarray:
     except (OSError, SyntaxError, ValueError) as error:
         if isinstance(error, InputError):
             raise
-        raise InputError("image_broken", reason=error) from None
+        raise InputError("image_broken", reason=user_text(error, limit=80)) from None

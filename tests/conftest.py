@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -31,6 +32,16 @@ def open_app(query: dict[str, str] | None = None, page: str | None = None):
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def shown(markdown: str) -> str:
+    """A message's Markdown as a reader sees it: backslash escapes (i18n.user_text) undone."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def alerts(at) -> list[str]:
+    """Every error, warning, info and success on the page, as a reader sees it."""
+    return [shown(item.value) for kind in ("error", "warning", "info", "success") for item in getattr(at, kind)]
 
 
 def grid_components(at) -> list[dict]:

@@ -131,6 +131,7 @@ NAMES = {
     "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
+QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back
 IDENTIFIER = re.compile(r"[A-Za-z_][\w.]*(?:\([^)]*\))+|\w+(?:[._]\w+)+|\w*\d\w*|%?\{\w+[^}]*\}|<[^>]+>")
 
 
@@ -141,7 +142,7 @@ def english_words(shown: str) -> list[str]:
     >>> english_words("`loss = y.sum()` 作用于 4×4 的输入，torch 自动求导"), english_words("Click any cell")
     ([], ['Click', 'any', 'cell'])
     """
-    shown = IDENTIFIER.sub(" ", CODE_SPAN.sub(" ", shown))
+    shown = IDENTIFIER.sub(" ", CODE_SPAN.sub(" ", QUOTED.sub(" ", shown)))
     return [word for word in re.findall(r"[A-Za-z]{3,}", shown) if word.lower() not in NAMES]
 
 
@@ -344,5 +345,5 @@ def test_errors_in_chinese():
     at.file_uploader(key="csv_file").upload("bad.csv", b"1,2\n3,x\n", "text/csv").run()
     assert (
         at.error[0].value
-        == "**无法使用此输入：** 第 2 行第 2 列：'x' 不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
+        == "**无法使用此输入：** 第 2 行第 2 列：“x”不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
     )

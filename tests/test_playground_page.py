@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from pooling import plan as plan_module
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import grid_components, grid_values, grids_on_page, open_app
+from tests.conftest import grid_components, grid_values, grids_on_page, open_app, shown
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -146,15 +146,15 @@ def test_csv_upload(at):
     ("data", "message"),
     [
         (b"1,2,3\n4,5\n", "row 2 has 2 values but row 1 has 3"),
-        (b"1,2\nfoo,4\n", "row 2, column 1: 'foo' is not a number"),
+        (b"1,2\nfoo,4\n", "row 2, column 1: “foo” is not a number"),
         (b"", "the CSV file is empty"),
-        (b"1,nan\n2,3\n", "use finite numbers"),
+        (b"1,nan\n2,3\n", "row 1, column 2: “nan” is not a number"),
     ],
 )
 def test_bad_csv_uploads_are_explained(at, data, message):
     at.selectbox(key="input").set_value("csv").run()
     _upload(at, "csv_file", "bad.csv", data, "text/csv")
-    assert message in at.error[0].value
+    assert message in shown(at.error[0].value)
     assert not at.get("bidi_component")
     # The page stays usable: switch back to a generated input.
     at.selectbox(key="input").set_value("ones").run()
@@ -342,23 +342,23 @@ def test_a_non_square_url_turns_square_off():
 @pytest.mark.parametrize(
     ("query", "warning"),
     [
-        ({"kernel_h": "abc"}, "URL parameter `kernel_h=abc` was ignored"),
+        ({"kernel_h": "abc"}, "URL parameter “kernel_h=abc” was ignored"),
         ({"kernel_h": "99"}, "the kernel size is a whole number from 1 to 16"),
-        ({"stride_h": "0"}, "URL parameter `stride_h=0` was ignored"),
+        ({"stride_h": "0"}, "URL parameter “stride_h=0” was ignored"),
         ({"height": "0"}, "the height is a whole number from 1 to 64"),
-        ({"height": "1000000000"}, "URL parameter `height=1000000000` was ignored"),
+        ({"height": "1000000000"}, "URL parameter “height=1000000000” was ignored"),
         ({"input": "zebra"}, "the input is one of `random, arange"),
-        ({"loss": "<b>huge</b>"}, "URL parameter `loss=<b>huge</b>` was ignored"),
+        ({"loss": "<b>huge</b>"}, "URL parameter “loss=<b>huge</b>” was ignored"),
         ({"divisor_override": "0"}, "divisor_override is a whole number from 1 to 256"),
         ({"ceil_mode": "maybe"}, "ceil_mode is `true` or `false`"),
         ({"padding_h": "5"}, "with kernel 2, padding is a whole number from 0 to 1"),
-        ({"colour": "red"}, "URL parameter `colour` is not one this page knows"),
-        ({"stride_h": "`x`"}, "URL parameter `stride_h='x'` was ignored"),
+        ({"colour": "red"}, "URL parameters this page does not know were ignored: “colour”."),
+        ({"stride_h": "`x`"}, "URL parameter “stride_h=`x`” was ignored"),
     ],
 )
 def test_bad_url_values_fall_back_to_the_default_with_a_warning(query, warning):
     at = _run(query)
-    assert any(warning in item.value for item in at.warning), [item.value for item in at.warning]
+    assert any(warning in shown(item.value) for item in at.warning), [item.value for item in at.warning]
     _assert_matches_torch(at, kernel_size=2, stride=2)
 
 
@@ -422,8 +422,8 @@ def test_the_url_follows_the_clicked_cell(at):
 @pytest.mark.parametrize("value", ["x-4-0", "y-2-2", "x-1", "z-1-1", "x--1-0", "x-1-1-1"])
 def test_an_explain_link_that_names_no_cell_is_reported(value):
     at = _run({"explain": value})
-    assert [item.value for item in at.warning] == [
-        f"URL parameter `explain={value}` was ignored: explain names a cell as `x-ROW-COL` (ROW 0 to 3, "
+    assert [shown(item.value) for item in at.warning] == [
+        f"URL parameter “explain={value}” was ignored: explain names a cell as `x-ROW-COL` (ROW 0 to 3, "
         "COL 0 to 3, a cell of x and ∂L/∂x) or `y-ROW-COL` (ROW 0 to 1, COL 0 to 1, a cell of y and ∂L/∂y), "
         "e.g. `x-0-0`. Using no cell explained instead."
     ]

@@ -157,7 +157,5 @@ def test_bad_adaptive_size_in_the_url_warns():
 @pytest.mark.parametrize("page", ["pages/classic.py", "pages/presets.py"])
 def test_an_unknown_url_parameter_is_reported_on_the_pages_without_a_sidebar(page):
     at = open_app({"colour": "red", "kernel_h": "3"}, page)  # kernel_h: a shared setting, known
-    assert [item.value for item in at.warning] == [
-        "URL parameter `colour` is not one this page knows, so it was ignored."
-    ]
+    assert [item.value for item in at.warning] == ["URL parameters this page does not know were ignored: “colour”."]
     assert "colour" not in at.query_params and not at.error

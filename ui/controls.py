@@ -262,7 +262,7 @@ def input_controls(url: UrlCheck) -> InputChoice:
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload = None
     if source == "csv":
-        file = st.file_uploader(tr("input.csv_file"), type=["csv", "txt"], key="csv_file")
+        file = st.file_uploader(tr("input.csv_file"), type=["csv", "txt"], key="csv_file", max_upload_size=1)
         upload = None if file is None else file.getvalue()
     elif source == "image":
         file = st.file_uploader(tr("input.image_file"), type=["png", "jpg", "jpeg"], key="image_file")

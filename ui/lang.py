@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, text
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_locale, text, user_text
 
 __all__ = ["current_language", "language_control", "tr", "translated_error", "translated_select"]
 
@@ -88,7 +88,7 @@ def language_control(container) -> str:
     st.session_state.setdefault("lang", current_language())
     if asked is not None and asked not in LANGUAGES:
         st.query_params["lang"] = st.session_state.lang  # show the language in use instead
-        st.warning(tr("url.bad_lang", value=asked[:24]), icon=":material/link_off:")
+        st.warning(tr("url.bad_lang", value=user_text(asked, limit=24)), icon=":material/link_off:")
     container.selectbox(
         "Language · 语言",
         list(LANGUAGES),

@@ -12,9 +12,12 @@ import re
 
 import streamlit as st
 
+from i18n import user_text
 from ui.lang import tr
 
 __all__ = ["UrlCheck"]
+
+UNKNOWN_LISTED = 10  # unknown parameters named in the warning; the rest are counted
 
 
 class UrlCheck:
@@ -61,10 +64,14 @@ class UrlCheck:
         self.warnings.append(message)
 
     def show(self) -> None:
-        """One warning per parameter that was ignored or unknown."""
-        for key in sorted(set(self.raw) - self.known):
-            self.warnings.append(tr("url.unknown", key=_shown(key)))
-            del st.query_params[key]  # warn once, and keep shared links clean
+        """One warning per parameter that was ignored, and one listing the unknown ones."""
+        unknown = sorted(set(self.raw) - self.known)
+        if unknown:
+            listed = ", ".join(f"“{_shown(key)}”" for key in unknown[:UNKNOWN_LISTED])
+            more = tr("url.unknown_more", count=len(unknown) - UNKNOWN_LISTED) if len(unknown) > UNKNOWN_LISTED else ""
+            self.warnings.append(tr("url.unknown", keys=listed + more))
+            for key in unknown:
+                del st.query_params[key]  # warn once, and keep shared links clean
         for message in self.warnings:
             self.slot.warning(message, icon=":material/link_off:")
         st.session_state.url_checked = True
@@ -73,10 +80,8 @@ class UrlCheck:
 
 
 def _shown(text: str) -> str:
-    """A URL value as it may appear inside a Markdown code span: short, no backticks, and
-    invisible or direction-changing characters written out (\u202e), never applied."""
-    text = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text.replace("`", "'"))
-    return text if len(text) <= 24 else text[:24] + "…"
+    """A URL key or value as a message quotes it: short and inert (``i18n.user_text``)."""
+    return user_text(text, limit=24)
 
 
 def _same(raw: str, value: object) -> bool:
