@@ -9,10 +9,12 @@ import gc
 import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
+from ui import hardening
 from ui.display import presenting
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
+hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
 st.set_page_config(
     page_title=tr("app.title"),
     page_icon=":material/grid_view:",

@@ -32,6 +32,7 @@ __all__ = [
     "gradient_grid",
     "input_grid",
     "matrix_grid",
+    "read_selection",
     "value_grid",
     "window_axes",
     "with_palette",
@@ -187,6 +188,30 @@ def _grid(
         "link": link,
         "description": _describe(values, name, zmin, zmax, scale, language),
     }
+
+
+def read_selection(event: object, grids: Sequence[dict]) -> dict | None:
+    """The cell a click, tap or Enter selected, from the component's event, checked against
+    the grids drawn: ``{"kind", "row", "col"}`` for a cell that a grid of that ``link`` has,
+    else None (nothing selected). The event comes from the browser, so anything may arrive:
+    a string row, 1.5, a kind no grid links, a row past the grid, a nested structure.
+
+    >>> grids = [{"link": "input", "rows": 4, "cols": 4}]
+    >>> read_selection({"kind": "input", "row": 2, "col": 3}, grids)
+    {'kind': 'input', 'row': 2, 'col': 3}
+    >>> [read_selection(e, grids) for e in ({"kind": "input", "row": 1.5, "col": 0}, {"kind": "x"}, "[]", None)]
+    [None, None, None, None]
+    """
+    if not isinstance(event, dict):
+        return None
+    kind, row, col = event.get("kind"), event.get("row"), event.get("col")
+    if not all(isinstance(index, int) and not isinstance(index, bool) for index in (row, col)):
+        return None
+    for grid in grids:
+        linked = grid.get("link") == kind and kind in ("input", "output", "matrix")
+        if linked and 0 <= row < grid["rows"] and 0 <= col < grid["cols"]:
+            return {"kind": kind, "row": row, "col": col}
+    return None
 
 
 def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: str, language: str) -> str:

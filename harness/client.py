@@ -87,11 +87,21 @@ class Tab:
             self.widgets[widget.query_param_key] = widget.id
         elif kind == "file_uploader":
             self.widgets[widget.id.rsplit("-", 1)[-1]] = widget.id
+        elif getattr(widget, "id", "").startswith("$$ID-"):  # any other keyed widget, by its key
+            self.widgets.setdefault(widget.id.split("-", 2)[-1], widget.id)
         if getattr(widget, "id", ""):
             self.fragments[widget.id] = fragment_id
-        if kind == "markdown":
-            self.texts.append(element.markdown.body)
+        if kind in ("markdown", "alert"):
+            self.texts.append(getattr(element, kind).body)
         return kind == "exception"
+
+    def state(self, key: str, **value) -> WidgetState:
+        """A crafted state for the widget ``key``: ``state("seed", double_value=nan)``,
+        ``state("typed_x_4x4_0", string_value="[")``, as a modified browser could send."""
+        state = WidgetState(id=self.widgets[key])
+        for field, content in value.items():
+            setattr(state, field, content)
+        return state
 
     def _slider(self, key: str, value: float) -> WidgetState:
         state = WidgetState(id=self.widgets[key])

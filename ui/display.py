@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from figures.grids import decode_values, with_palette
+from figures.grids import decode_values, read_selection, with_palette
 from ui.lang import tr, translated_select
 
 __all__ = ["PALETTES", "display_controls", "explanation", "presenting", "show_grids"]
@@ -121,9 +121,18 @@ def show_grids(
     }
     callbacks = {}
     if on_select is not None:
-        callbacks["on_select_change"] = lambda: on_select(st.session_state[key].select)
+        drawn = list(grids.values())
+        callbacks["on_select_change"] = lambda: on_select(read_selection(_event(key), drawn))
     _grids_component()(key=key, data=data, **callbacks)
     _tables(grids, key)
+
+
+def _event(key: str) -> object:
+    """The component's last ``select`` event, or None when it cannot even be read."""
+    try:
+        return st.session_state[key].select
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError):
+        return None
 
 
 def _tables(grids: dict[str, dict], key: str) -> None:

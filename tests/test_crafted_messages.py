@@ -1,0 +1,107 @@
+"""Widget values no browser sends, sent over Streamlit's protocol as a modified browser
+could (harness/client.py) to a real server: each is refused or read as no value, never an
+exception, and the next run is clean too (ui/hardening.py, scenario/typed_grid.py,
+figures/grids.read_selection)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+
+import pytest
+
+from harness.client import Session, server
+
+DEEP = "[" * 100_000 + "]" * 100_000
+EXPLANATION = re.compile(r"∂L/∂x\[\d+, \d+\] = |y\[\d+, \d+\] = (mean|sum)")  # a cell explained
+
+
+@pytest.fixture(scope="module")
+def url():
+    with server() as (address, _):
+        yield address
+
+
+def _run(url: str, query: str, key: str, **value) -> list[str]:
+    """Open a tab, send the crafted value, rerun once more; the texts of both runs."""
+
+    async def crafted():
+        session = await Session.open(url, query)
+        try:
+            _, _, failed = await session.rerun(session.state(key, **value))
+            assert not failed, f"{key}={value!r}: an exception was shown"
+            texts = session.texts
+            _, _, failed = await session.rerun()
+            assert not failed, f"{key}={value!r}: an exception stayed for the next run"
+            return texts + session.texts
+        finally:
+            await session.close()
+
+    return asyncio.run(crafted())
+
+
+@pytest.mark.parametrize(
+    ("query", "key"), [("", "divisor_override"), ("input=random", "seed"), ("loss=cell", "loss_row")]
+)
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf, 1e300])
+def test_whole_number_inputs_read_nan_and_inf_as_no_value(url, query, key, number):
+    _run(url, query, key, double_value=number)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "{not json",
+        "[1, 2]",
+        '"a string"',
+        DEEP,
+        '{"edited_rows": {"a": {"0": "1"}}}',
+        '{"edited_rows": [], "added_rows": 5}',
+        '{"edited_rows": {"0": {"0": {"deep": [1]}}}}',
+        '{"edited_rows": {"99": {"0": "1"}}}',
+    ],
+)
+def test_malformed_grid_edits_are_refused(url, edit):
+    _run(url, "input=custom", "typed_x_4x4_0", string_value=edit)
+
+
+def test_rows_added_by_a_crafted_message_are_refused_with_a_message(url):
+    edit = json.dumps({"edited_rows": {}, "added_rows": [{"0": "1"}] * 5000, "deleted_rows": []})
+    texts = _run(url, "input=custom", "typed_x_4x4_0", string_value=edit)
+    assert any("fixed size" in text for text in texts), texts
+
+
+@pytest.mark.parametrize(
+    "select",
+    [
+        {"kind": "input", "row": "2", "col": 2},
+        {"kind": "input", "row": 1.5, "col": 1},
+        {"kind": "input", "row": None, "col": 0},
+        {"kind": "input"},
+        {"kind": "bogus", "row": 0, "col": 0},
+        {"kind": "input", "row": 99, "col": 0},
+        {"kind": "input", "row": True, "col": 0},
+        [0, 1],
+        "input-2-2",
+    ],
+)
+def test_malformed_cell_clicks_select_nothing(url, select):
+    texts = _run(url, "", "playground_grids", json_value=json.dumps({"select": select}))
+    assert not any(EXPLANATION.search(text) for text in texts), texts
+
+
+def test_a_deeply_nested_click_selects_nothing(url):
+    _run(url, "", "playground_grids", json_value='{"select": ' + DEEP + "}")
+
+
+def test_a_real_click_still_explains(url):
+    texts = _run(url, "", "playground_grids", json_value=json.dumps({"select": {"kind": "input", "row": 2, "col": 2}}))
+    assert any("∂L/∂x[2, 2] = " in text for text in texts), texts
+
+
+@pytest.mark.parametrize("state", ["{not json", "[1, 2]", "null"])
+def test_a_component_state_that_is_not_an_object_selects_nothing(url, state):
+    texts = _run(url, "", "playground_grids", json_value=state)
+    assert not any(EXPLANATION.search(text) for text in texts), texts
