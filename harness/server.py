@@ -117,6 +117,10 @@ def nginx_proxy(replicas: list[str], folder: Path, timeout: float = 30.0) -> Ite
     config = re.sub(r"(?m)^ *server 127\.0\.0\.1:85\d\d .*\n", "", config)
     config = config.replace("hash $avgpool_route consistent;\n", "hash $avgpool_route consistent;\n" + servers)
     config = config.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};")
+    # Tests only: which replica answered (a school's proxy does not tell students its addresses).
+    config = config.replace(
+        "        location / {", "        add_header X-Avgpool-Replica $upstream_addr always;\n        location / {", 1
+    )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "nginx.conf").write_text(config)
     command = ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"]

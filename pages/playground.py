@@ -71,7 +71,8 @@ def _selection_from_url(url: UrlCheck, x_shape: tuple[int, int], y_shape: tuple[
     st.session_state.playground_selected = selected
     allowed = tr("url.allowed_explain", x_rows=x_shape[0] - 1, x_cols=x_shape[1] - 1)
     allowed += tr("url.allowed_explain_y", y_rows=y_shape[0] - 1, y_cols=y_shape[1] - 1)
-    url.check("explain", _explain_url_value(selected), allowed, tr("url.no_cell"))
+    if selected is None:  # a cell it names is used, however it is written (X-1-1 is x-1-1)
+        url.check("explain", None, allowed, tr("url.no_cell"))
 
 
 def _selection_to_url(selected: tuple[str, int, int] | None) -> None:

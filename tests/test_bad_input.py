@@ -169,3 +169,27 @@ def test_text_typed_or_uploaded_never_becomes_markdown():
     at.text_input(key="quiz_answer").input(LINK)
     next(b for b in at.button if b.label == "Check").click().run()
     _assert_inert(at, LINK)
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ({"kernel_h": "1.5"}, "URL parameter “kernel_h=1.5” was not used as given"),  # Streamlit reads 1
+        ({"present": "2"}, "URL parameter “present=2” was not used as given: present is `1`"),
+        ({"present": "yes"}, "URL parameter “present=yes” was not used as given"),
+    ],
+)
+def test_url_messages_say_what_happened(query, text):
+    at = open_app(query)
+    assert any(text in message for message in alerts(at)), alerts(at)
+
+
+def test_a_good_present_value_says_nothing():
+    at = open_app({"present": "1"})
+    assert not at.warning
+
+
+def test_an_explain_link_in_capitals_explains_without_a_warning():
+    at = open_app({"explain": "X-1-1"})
+    assert not at.warning
+    assert any("∂L/∂x[1, 1] = " in message for message in alerts(at)), alerts(at)

@@ -342,18 +342,18 @@ def test_a_non_square_url_turns_square_off():
 @pytest.mark.parametrize(
     ("query", "warning"),
     [
-        ({"kernel_h": "abc"}, "URL parameter “kernel_h=abc” was ignored"),
+        ({"kernel_h": "abc"}, "URL parameter “kernel_h=abc” was not used as given"),
         ({"kernel_h": "99"}, "the kernel size is a whole number from 1 to 16"),
-        ({"stride_h": "0"}, "URL parameter “stride_h=0” was ignored"),
+        ({"stride_h": "0"}, "URL parameter “stride_h=0” was not used as given"),
         ({"height": "0"}, "the height is a whole number from 1 to 64"),
-        ({"height": "1000000000"}, "URL parameter “height=1000000000” was ignored"),
+        ({"height": "1000000000"}, "URL parameter “height=1000000000” was not used as given"),
         ({"input": "zebra"}, "the input is one of `random, arange"),
-        ({"loss": "<b>huge</b>"}, "URL parameter “loss=<b>huge</b>” was ignored"),
+        ({"loss": "<b>huge</b>"}, "URL parameter “loss=<b>huge</b>” was not used as given"),
         ({"divisor_override": "0"}, "divisor_override is a whole number from 1 to 256"),
         ({"ceil_mode": "maybe"}, "ceil_mode is `true` or `false`"),
         ({"padding_h": "5"}, "with kernel 2, padding is a whole number from 0 to 1"),
         ({"colour": "red"}, "URL parameters this page does not know were ignored: “colour”."),
-        ({"stride_h": "`x`"}, "URL parameter “stride_h=`x`” was ignored"),
+        ({"stride_h": "`x`"}, "URL parameter “stride_h=`x`” was not used as given"),
     ],
 )
 def test_bad_url_values_fall_back_to_the_default_with_a_warning(query, warning):
@@ -423,9 +423,9 @@ def test_the_url_follows_the_clicked_cell(at):
 def test_an_explain_link_that_names_no_cell_is_reported(value):
     at = _run({"explain": value})
     assert [shown(item.value) for item in at.warning] == [
-        f"URL parameter “explain={value}” was ignored: explain names a cell as `x-ROW-COL` (ROW 0 to 3, "
+        f"URL parameter “explain={value}” was not used as given: explain names a cell as `x-ROW-COL` (ROW 0 to 3, "
         "COL 0 to 3, a cell of x and ∂L/∂x) or `y-ROW-COL` (ROW 0 to 1, COL 0 to 1, a cell of y and ∂L/∂y), "
-        "e.g. `x-0-0`. Using no cell explained instead."
+        "e.g. `x-0-0`. Using no cell explained."
     ]
     assert "Click a cell" in at.info[0].value
     _assert_matches_torch(at, kernel_size=2, stride=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.browser import GRID, grid_cell_texts, wait_for_app
+from harness.browser import GRID, REPO, grid_cell_texts, wait_for_app
 from harness.client import Session
 from harness.server import nginx_proxy, streamlit_replicas
 
@@ -112,6 +113,19 @@ def test_a_class_and_uploads_through_nginx_and_two_replicas(school):
     # The uploads reached the replica holding their session, XSRF check passed, and were pooled.
     assert "on a 3×3 input" in csv_summary
     assert "on a 40×40 input" in image_summary
+
+
+def test_the_proxy_hides_what_students_never_need(school):
+    """Streamlit's metrics are served by each replica, not through the school's proxy; the
+    deployment's own configuration names no replica address in its responses."""
+    import requests
+
+    proxy, replicas = school
+    assert requests.get(f"{proxy}/_stcore/metrics", timeout=30).status_code == 404
+    assert requests.get(f"{replicas[0][0]}/_stcore/metrics", timeout=30).status_code == 200
+    assert requests.get(f"{proxy}/_stcore/health", timeout=30).text == "ok"
+    assert "X-Avgpool-Replica" not in (REPO / "deploy" / "nginx.conf").read_text()
+    assert int(re.search(r"client_max_body_size (\d+)m", (REPO / "deploy" / "nginx.conf").read_text())[1]) <= 11
 
 
 def test_a_tab_in_chromium_through_nginx(school, page):

@@ -42,7 +42,10 @@ def display_controls(url) -> None:
     """The sidebar's Display section."""
     st.subheader(tr("display.header"))
     st.session_state.setdefault("present", presenting())
-    st.toggle(tr("display.present"), key="present", on_change=_sync_present, help=tr("display.present_help"))
+    present = st.toggle(tr("display.present"), key="present", on_change=_sync_present, help=tr("display.present_help"))
+    # present=1 (or true) turns it on, 0 (or false) off; anything else is said, not ignored silently.
+    if url.was_given("present") and url.raw["present"].strip().lower() not in ("1", "true", "0", "false"):
+        url.check("present", present, tr("url.allowed_present"))
     translated_select(
         tr("display.palette"),
         PALETTES,
