@@ -24,6 +24,7 @@ from scenario.explain import (
     divisor_summary,
     explain_input_cell,
     explain_output_cell,
+    number,
     output_size_text,
     windows_covering,
 )
@@ -196,7 +197,7 @@ def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:
             out_rows=y.shape[0],
             out_cols=y.shape[1],
             loss=loss.torch_code,
-            value=f"{loss.value:.4g}",
+            value=number(loss.value),
         )
     )
     grids_and_explanation(scenario, language)

@@ -99,13 +99,13 @@ def _window_range(stride: int, padding: int, kernel: int, index: str) -> tuple[s
 
 
 def convolution_section(scenario: Scenario) -> None:
-    st.header(tr("hood.conv_header"))
     x, y, params, grad_output = scenario.x, scenario.y, scenario.params, scenario.loss.grad_output
     (kh, kw), (sh, sw), (ph, pw) = params.kernel_size, params.effective_stride, params.padding
     nominal = params.divisor_override or kh * kw
     divisors = scenario.plan.divisors
     y_conv, grad_conv = conv_equivalent(x, grad_output, (kh, kw), (sh, sw), (ph, pw), nominal)
     uniform = bool((divisors == nominal).all())
+    st.header(tr("hood.conv_header" if uniform else "hood.conv_header_breaks"))
 
     st.markdown(tr("hood.conv_text", kh=kh, kw=kw, nominal=nominal, sh=sh, sw=sw, ph=ph, pw=pw))
     rows, cols = _window_range(sh, ph, kh, "i"), _window_range(sw, pw, kw, "j")

@@ -7,7 +7,7 @@ import numpy as np
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
-from scenario.numbers import format_number
+from scenario.numbers import equals_text, format_number
 
 __all__ = [
     "divisor_summary",
@@ -74,18 +74,18 @@ def divisor_summary(
     return _(language, "explain.divisor_vary", low=number(low), high=number(high))
 
 
-def _window_cells(window: Window, language: str) -> str:
-    """``x[2:4, 0:2]``, or the row and column ranges when the window reaches into padding."""
-    if window.padding_cells == 0:
-        return f"x[{window.row_start}:{window.row_stop}, {window.col_start}:{window.col_stop}]"
-    return _(
-        language,
-        "explain.window_over",
-        first_row=window.row_start,
-        last_row=window.row_stop - 1,
-        first_col=window.col_start,
-        last_col=window.col_stop - 1,
-    )
+def _window_cells(window: Window, shape: tuple[int, int]) -> str:
+    """The window's cells of x as a slice, ``x[2:4, 0:2]``; a window that reaches into the
+    padding names its real cells the same way (the note counts its padding cells)."""
+    rows = max(window.row_start, 0), min(window.row_stop, shape[0])
+    cols = max(window.col_start, 0), min(window.col_stop, shape[1])
+    return f"x[{rows[0]}:{rows[1]}, {cols[0]}:{cols[1]}]"
+
+
+def _exactly(values: np.ndarray) -> bool:
+    """Whether every value prints exactly as ``number`` writes it (else a sum of printed
+    terms would not add up to its printed result: it is then written with ≈)."""
+    return all(float(number(value)) == float(value) for value in values)
 
 
 def explain_output_cell(
@@ -109,7 +109,6 @@ def explain_output_cell(
         total = "(" + " + ".join(number(v) if v >= 0 else f"({number(v)})" for v in values) + ")"
     else:
         total = _(language, "explain.sum_of_values", count=values.size, total=number(values.sum()))
-    is_mean = divisor == window.cells == window.input_cells
     note = ""
     if window.padding_cells and divisor == window.cells:
         note = _(language, "explain.padding_counted", count=window.padding_cells)
@@ -117,18 +116,20 @@ def explain_output_cell(
         note = _(language, "explain.padding_not_counted", count=window.padding_cells)
     head = _(
         language,
-        "explain.output_mean" if is_mean else "explain.output_sum",
+        "explain.output_sum" if divisor not in (window.cells, window.input_cells) else "explain.output_mean",
         cell=f"y[{i}, {j}]",
-        window=_window_cells(window, language),
+        window=_window_cells(window, x.shape),
         total=total,
         divisor=number(divisor),
         note=note,
-        value=number(y[i, j]),
+        result=equals_text(y[i, j]) if _exactly(values) else f"≈ {number(y[i, j])}",
     )
 
     gradient = grad_output[i, j]
     share = gradient / divisor
-    if divisor == window.input_cells:
+    if divisor == window.input_cells == 1:
+        key, count = "explain.split_one", 1
+    elif divisor == window.input_cells:
         key, count = "explain.split", window.input_cells
     elif divisor == window.cells:
         key, count = "explain.split_padding", window.cells
@@ -164,12 +165,12 @@ def explain_input_cell(
     >>> from pooling import windows
     >>> cover = windows_covering(windows((4, 4), 3, 1), 2, 2)
     >>> print(explain_input_cell(2, 2, cover, np.ones((2, 2)), np.full((4, 4), 4 / 9)))
-    ∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
+    ∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 4/9 ≈ 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
     """
     target = f"∂L/∂x[{row}, {col}]"
     if not covering:
         return _(language, "explain.no_window", row=row, col=col, target=target)
-    result = number(grad_input[row, col])
+    result = equals_text(grad_input[row, col])
     if len(covering) > MAX_LISTED_TERMS:
         return _(language, "explain.many_shares", target=target, count=len(covering), row=row, col=col, result=result)
     terms = []
@@ -204,7 +205,7 @@ def replay_step_text(
     i, j = window.out_row, window.out_col
     gradient = grad_output[i, j]
     share = number(gradient / window.divisor)
-    target = _window_cells(window, language)
+    target = _window_cells(window, x.shape)
     if window.padding_cells:
         adds = _(
             language,

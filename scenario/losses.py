@@ -91,7 +91,7 @@ def _cell_loss(y: np.ndarray, cell: tuple[int, int], language: str) -> Loss:
         # Two lines: one is wider than the sidebar.
         rf"\begin{{aligned}}L &= y_{{{row},{col}}}\\ \frac{{\partial L}}{{\partial y_{{ij}}}} &= "
         rf"\begin{{cases}}1 & (i,j) = ({row},{col})\\ 0 & \text{{{otherwise}}}\end{{cases}}\end{{aligned}}",
-        f"loss = y[0, 0, {row}, {col}]",
+        f"loss = y[..., {row}, {col}]",  # y as (H, W) or as torch's (1, 1, H, W)
     )
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from fractions import Fraction
 
-__all__ = ["MAX_MAGNITUDE", "NumberError", "format_number", "normalized", "parse_number"]
+__all__ = ["MAX_MAGNITUDE", "NumberError", "equals_text", "format_number", "normalized", "parse_number"]
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -107,3 +108,21 @@ def format_number(value: float, digits: int = 4) -> str:
     if "." in mantissa:  # 1.00e-3 -> 1e-3, 1.50e-3 -> 1.5e-3
         mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{int(exponent)}"
+
+
+def equals_text(value: float, digits: int = 4) -> str:
+    """How a result is written after its sum: ``= 0.25`` when the printed number is the
+    value; else the exact fraction when it is short, then the rounded decimal (``= 7/6 ≈
+    1.167``: the lesson is fractions); else ``≈ 1.236`` (a rounded number never looks exact).
+
+    >>> equals_text(0.25), equals_text(7 / 6), equals_text(4 / 9), equals_text(5 ** 0.5)
+    ('= 0.25', '= 7/6 ≈ 1.167', '= 4/9 ≈ 0.4444', '≈ 2.236')
+    """
+    value = float(value)
+    printed = format_number(value, digits)
+    if not math.isfinite(value) or float(printed) == value:
+        return f"= {printed}"
+    fraction = Fraction(value).limit_denominator(999)
+    if abs(float(fraction) - value) <= 1e-12 * abs(value):
+        return f"= {fraction.numerator}/{fraction.denominator} ≈ {printed}"
+    return f"≈ {printed}"

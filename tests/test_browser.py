@@ -244,7 +244,10 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     question = next(text for text in _markdown(page) if text.startswith("What is ∂L/∂x["))
     assert question  # the asked cell is named
     assert page.locator(GRID).count() == 3  # ∂L/∂x hidden
-    page.get_by_role("textbox", name="Your answer (a number or a fraction like 1/9)").fill("12345")  # no ∂L/∂x is this large
+    # no ∂L/∂x is this large
+    page.get_by_role("textbox", name="Your answer (a number or a fraction like 1/9)").fill(
+        "12345"
+    )  # no ∂L/∂x is this large
     page.get_by_role("button", name="Check").click()
     wait_for_app(page)
     _no_exception(page)

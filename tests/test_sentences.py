@@ -1,0 +1,68 @@
+"""Sentences a teacher would correct, read as a teacher would (scenario/explain.py and the
+pages that write them). The numbers come from torch's autograd where they are gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pooling import windows
+from pooling.reference import torch_avg_pool2d
+from scenario.explain import explain_input_cell, explain_output_cell, windows_covering
+from scenario.inputs import CLASSIC_X
+from tests.conftest import alerts, open_app
+
+
+def test_one_input_cell_gets_its_gradient_whole_not_one_share_of_one():
+    window = windows((2, 2), 1)[0]
+    text = explain_output_cell(window, np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)))
+    assert "1 shares" not in text
+    assert text.endswith("its gradient 1 goes whole to its one input cell.")
+
+
+def test_a_window_into_the_padding_is_a_mean_named_as_a_slice():
+    """kernel 3, padding 1, count_include_pad: y[0, 0] is the mean of 9 cells, 5 of them padding."""
+    window = windows((4, 4), 3, 1, 1)[0]
+    x = np.arange(16.0).reshape(4, 4)
+    y, _ = torch_avg_pool2d(x, np.ones((4, 4)), kernel_size=3, stride=1, padding=1)
+    text = explain_output_cell(window, x, y, np.ones((4, 4)))
+    assert text.startswith("y[0, 0] = mean of x[0:2, 0:2] = (0 + 1 + 4 + 5) / 9 (5 padding cells add 0")
+    assert "sum over" not in text and "…" not in text
+    assert "= 10/9 ≈ 1.111" in text  # (0 + 1 + 4 + 5) / 9, exactly
+
+
+def test_a_rounded_result_is_never_written_as_exact():
+    """The classic x: its printed terms are rounded, so their mean is written with ≈."""
+    window = windows((4, 4), 2)[0]
+    y, _ = torch_avg_pool2d(CLASSIC_X, np.ones((2, 2)), kernel_size=2)
+    text = explain_output_cell(window, CLASSIC_X, y, np.ones((2, 2)))
+    assert " / 4 ≈ " in text and " / 4 = " not in text
+
+
+def test_a_short_fraction_is_written_with_its_decimal():
+    """count_include_pad=False on 6 x 6, kernel 3, padding 1, stride 1: ∂L/∂x[0, 0] = 7/6."""
+    plan_windows = windows((6, 6), 3, 1, 1, count_include_pad=False)
+    _, grad = torch_avg_pool2d(
+        np.zeros((6, 6)), np.ones((6, 6)), kernel_size=3, stride=1, padding=1, count_include_pad=False
+    )
+    covering = windows_covering(plan_windows, 0, 0)
+    text = explain_input_cell(0, 0, covering, np.ones((6, 6)), grad)
+    assert text.startswith("∂L/∂x[0, 0] = 1/4 + 1/6 + 1/6 + 1/9 = 25/36 ≈ 0.6944"), text
+
+
+def test_the_cell_loss_and_a_large_loss_are_written_as_elsewhere():
+    at = open_app({"loss": "cell"})
+    summary = next(m.value for m in at.markdown if "input gives" in m.value)
+    assert "`loss = y[..., 0, 0]`" in summary and "y[0, 0, 0, 0]" not in summary
+    at = open_app({"height": "64", "width": "64", "input": "ones", "loss": "square"})
+    summary = next(m.value for m in at.markdown if "input gives" in m.value)
+    assert "e+" not in summary and "512" in summary  # 0.5 * 32 * 32 * 1², in the app's own style
+
+
+def test_under_the_hood_says_where_the_equivalence_breaks_in_its_header():
+    at = open_app(
+        {"kernel_h": "3", "stride_h": "1", "padding_h": "1", "count_include_pad": "false"}, "pages/under_the_hood.py"
+    )
+    headers = [header.value for header in at.header]
+    assert "Average pooling as a convolution, and where that breaks" in headers
+    assert "With one divisor, it is a convolution" not in headers
+    assert any("equivalence breaks" in message for message in alerts(at))
