@@ -39,7 +39,7 @@ def test_a_rounded_result_is_never_written_as_exact():
 
 
 def test_a_short_fraction_is_written_with_its_decimal():
-    """count_include_pad=False on 6 x 6, kernel 3, padding 1, stride 1: ∂L/∂x[0, 0] = 7/6."""
+    """count_include_pad=False on 6 x 6, kernel 3, padding 1, stride 1: ∂L/∂x[0, 0] = 25/36."""
     plan_windows = windows((6, 6), 3, 1, 1, count_include_pad=False)
     _, grad = torch_avg_pool2d(
         np.zeros((6, 6)), np.ones((6, 6)), kernel_size=3, stride=1, padding=1, count_include_pad=False
