@@ -34,80 +34,48 @@ __all__ = ["install"]
 
 EMPTY_EDIT = '{"edited_rows": {}, "added_rows": [], "deleted_rows": []}'
 EDIT_MAX_CHARS = 1_000_000  # a 64 x 64 grid of 40-character cells is ~250 kB of JSON
+CRAFTED = (ValueError, TypeError, OverflowError, AttributeError, RecursionError)
 
 
-def _safe_number(deserialize):
-    @functools.wraps(deserialize)
-    def read(self, ui_value):
+def _safe(reader, fallback):
+    """``reader``, except that a value it cannot read is read by ``fallback`` (same arguments)."""
+
+    @functools.wraps(reader)
+    def read(*args):
         try:
-            return deserialize(self, ui_value)
-        except (ValueError, OverflowError, TypeError):
-            return self.value  # the widget's default, as for an out-of-range value
+            return reader(*args)
+        except CRAFTED:
+            return fallback(*args)
 
+    read.hardened = True
     return read
 
 
-def _safe_edit(deserialize):
-    @functools.wraps(deserialize)
+def _edit_checked(reader):
+    """The data editor's reader, given only a JSON object of reasonable size."""
+
+    @functools.wraps(reader)
     def read(self, ui_value):
         if ui_value is not None:
-            try:
-                if not isinstance(ui_value, str) or len(ui_value) > EDIT_MAX_CHARS:
-                    raise ValueError("not an edit")
-                if not isinstance(json.loads(ui_value), dict):
-                    raise ValueError("not an edit")
-                return deserialize(self, ui_value)
-            except (ValueError, TypeError, AttributeError, RecursionError):
-                ui_value = EMPTY_EDIT
-        return deserialize(self, ui_value)
+            if not isinstance(ui_value, str) or len(ui_value) > EDIT_MAX_CHARS:
+                raise ValueError("not an edit")
+            if not isinstance(json.loads(ui_value), dict):
+                raise ValueError("not an edit")
+        return reader(self, ui_value)
 
     return read
 
 
-def _safe_component(deserialize):
-    @functools.wraps(deserialize)
-    def read(self, ui_value):
-        try:
-            return deserialize(self, ui_value)
-        except (ValueError, TypeError, RecursionError):
-            return deserialize(self, None)  # the component's defaults: nothing selected
-
-    return read
-
-
-def _safe_events(deserialize):
-    @functools.wraps(deserialize)
-    def read(text):
-        try:
-            return deserialize(text)
-        except (ValueError, TypeError, RecursionError):
-            return None  # no event
-
-    return read
-
-
-def _safe_unpack(unpack):
-    @functools.wraps(unpack)
-    def read(widget_state):
-        try:
-            return unpack(widget_state)
-        except (ValueError, TypeError, RecursionError):
-            return None  # a JSON value that cannot be read: no value
-
-    return read
-
-
-def _wrap(owner, name: str, wrapper) -> None:
+def _wrap(owner, name: str, fallback, check=lambda reader: reader) -> None:
     reader = getattr(owner, name)
     if not getattr(reader, "hardened", False):
-        setattr(owner, name, wrapper(reader))
-        getattr(owner, name).hardened = True
+        setattr(owner, name, _safe(check(reader), fallback(reader)))
 
 
 def install() -> None:
-    """Wrap the readers (once: a second call changes nothing)."""
-    _wrap(session_state, "unpack_widget_state_value", _safe_unpack)
-    _wrap(BidiComponentSerde, "deserialize", _safe_component)
-    _wrap(bidi_main, "deserialize_trigger_list", _safe_events)
-    _wrap(NumberInputSerde, "deserialize", _safe_number)
-    _wrap(DataEditorSerde, "deserialize", _safe_edit)
+    """Wrap the readers (once: a second call changes nothing). What each reads a crafted value as:"""
+    _wrap(session_state, "unpack_widget_state_value", lambda _: lambda state: None)  # no value
+    _wrap(BidiComponentSerde, "deserialize", lambda reader: lambda self, _: reader(self, None))  # defaults
+    _wrap(bidi_main, "deserialize_trigger_list", lambda _: lambda text: None)  # no event
+    _wrap(NumberInputSerde, "deserialize", lambda _: lambda self, _value: self.value)  # the default
+    _wrap(DataEditorSerde, "deserialize", lambda reader: lambda self, _: reader(self, EMPTY_EDIT), _edit_checked)
