@@ -39,6 +39,7 @@ from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
+FINITE_DIFFERENCE_MAX_VALUE = 1e6  # the step (1e-6) must still change x
 FINITE_DIFFERENCE_TOLERANCE = 1e-6  # step 1e-6: rounding errors of ~1e-10 / 1e-6 at most
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
 # The URL's name for a selected cell: x-ROW-COL (a cell of x and ∂L/∂x) or y-ROW-COL (y, ∂L/∂y).
@@ -108,8 +109,8 @@ def _finite_difference_gap(x, grad_output, grad_input, params: PoolParams, _plan
     """Central finite differences of our forward pass against our ∂L/∂x, on inputs small
     enough (one forward pass per cell and direction): the largest difference, or None.
     Cached like torch's numbers (``_plan`` is ``params.plan(x.shape)``, left out of the key)."""
-    if x.size > FINITE_DIFFERENCE_MAX_CELLS:
-        return None
+    if x.size > FINITE_DIFFERENCE_MAX_CELLS or np.abs(x).max() > FINITE_DIFFERENCE_MAX_VALUE:
+        return None  # too many cells, or values so large that the step vanishes in them
     numeric = finite_difference_grad(lambda v: avg_forward(v, _plan), x, grad_output)
     return float(np.abs(numeric - grad_input).max())
 

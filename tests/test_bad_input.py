@@ -195,3 +195,16 @@ def test_an_explain_link_in_capitals_explains_without_a_warning():
     at = open_app({"explain": "X-1-1"})
     assert not at.warning
     assert any("∂L/∂x[1, 1] = " in message for message in alerts(at)), alerts(at)
+
+
+def test_huge_values_match_torch_without_a_false_alarm():
+    """Values near the number limit (1e100): torch and our core add them in another order,
+    ~1e84 apart in absolute terms, 1e-16 relative. The badge judges relative to the numbers."""
+    import numpy as np
+
+    values = np.random.default_rng(1).uniform(1e99, 9e99, (8, 8))
+    csv = "\n".join(",".join(repr(float(v)) for v in row) for row in values).encode()
+    at = open_app({"input": "csv", "kernel_h": "3", "stride_h": "1", "loss": "square"})
+    at.file_uploader(key="csv_file").set_value(("big.csv", csv, "text/csv")).run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(s.value.startswith("**Matches torch.**") for s in at.success)

@@ -15,7 +15,8 @@ from ui.lang import tr
 __all__ = ["TORCH_TOLERANCE", "largest_difference", "torch_avg_pool", "torch_badge"]
 
 # float64 throughout: our sums and torch's may add the same numbers in another order, which
-# changes the last bits only. Anything larger is a bug.
+# changes the last bits only, relative to the size of the numbers (values up to 1e100 are
+# allowed: their sums differ by ~1e84 in absolute terms). Anything larger is a bug.
 TORCH_TOLERANCE = 1e-10
 
 
@@ -27,8 +28,25 @@ def torch_avg_pool(x: np.ndarray, grad_output: np.ndarray, params: PoolParams) -
 
 
 def largest_difference(ours: Sequence[np.ndarray], theirs: Sequence[np.ndarray]) -> float:
-    """The largest absolute difference between matching arrays (0 for empty ones)."""
-    return max(float(np.abs(a - b).max()) if np.size(a) else 0.0 for a, b in zip(ours, theirs))
+    """The largest difference between matching arrays, relative to the size of torch's
+    numbers when they are over 1 (0 for empty arrays; equal values, infinities included, differ
+    by 0).
+
+    >>> largest_difference([np.array([1e99, 2.0])], [np.array([1e99 + 1e84, 2.0])]) < 1e-14
+    True
+    >>> largest_difference([np.array([np.inf, 0.5])], [np.array([np.inf, 0.25])])
+    0.25
+    """
+    return max(_relative_gap(np.asarray(a), np.asarray(b)) for a, b in zip(ours, theirs))
+
+
+def _relative_gap(ours: np.ndarray, theirs: np.ndarray) -> float:
+    if not ours.size:
+        return 0.0
+    same = (ours == theirs) | (np.isnan(ours) & np.isnan(theirs))
+    gap = np.where(same, 0.0, np.abs(ours - theirs))
+    finite = np.abs(theirs[np.isfinite(theirs)])
+    return float(gap.max() / max(1.0, finite.max() if finite.size else 1.0))
 
 
 def torch_badge(difference: float, details: str, also_agrees: bool = True) -> None:
