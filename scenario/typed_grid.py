@@ -20,7 +20,7 @@ import binascii
 import math
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -63,32 +63,42 @@ class TypedGrid:
     """The cells typed over a start grid, by position: ``{(row, col): text}``.
 
     ``revision`` counts the times the browser's grid had to start afresh (after an edit that
-    was refused): it is part of the editor's key.
+    was refused): it is part of the editor's key. ``shown`` is what the browser's grid was
+    given when it started: it keeps being given that, so its data never changes under a
+    person's fingers while they type (the browser applies their edits on top).
 
-    >>> grid = TypedGrid().typed({(0, 0): "100"})
+    >>> grid = TypedGrid().typed({(0, 0): "100"})  # an edit of a grid that showed the start
     >>> grid.values(lambda rows, cols: np.zeros((rows, cols)), 2, 2, "x").tolist()
     [[100.0, 0.0], [0.0, 0.0]]
     """
 
     cells: Mapping[tuple[int, int], str] = field(default_factory=dict)
     revision: int = 0
+    shown: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
     def typed(self, cells: Mapping[tuple[int, int], str]) -> TypedGrid:
-        """These cells typed over the grid (a later text replaces an earlier one)."""
-        return TypedGrid({**self.cells, **cells}, self.revision)
+        """The browser grid's edits, which are relative to what it was given (``shown``): a
+        cell typed back to what it showed is no longer an edit there, and counts as shown."""
+        return replace(self, cells={**self.shown, **cells})
+
+    def rebased(self) -> TypedGrid:
+        """A browser grid that starts now (it holds no edits yet) is given every typed cell."""
+        return replace(self, shown=dict(self.cells))
 
     def restarted(self) -> TypedGrid:
         """The same cells in a fresh browser grid (a new editor key)."""
-        return TypedGrid(self.cells, self.revision + 1)
+        return replace(self, revision=self.revision + 1, shown=dict(self.cells))
 
     @classmethod
     def from_texts(cls, texts: list[list[str]]) -> TypedGrid:
         return cls({(r, c): text for r, row in enumerate(texts) for c, text in enumerate(row)})
 
-    def texts(self, start: Start, rows: int, cols: int) -> list[list[str]]:
-        """Every cell's text at this size: typed where it was, the start grid elsewhere."""
+    def texts(self, start: Start, rows: int, cols: int, cells: Mapping | None = None) -> list[list[str]]:
+        """Every cell's text at this size: typed where it was (in ``cells``, by default all
+        typed cells), the start grid elsewhere."""
+        cells = self.cells if cells is None else cells
         base = start(rows, cols)
-        return [[self.cells.get((r, c), cell_text(base[r, c])) for c in range(cols)] for r in range(rows)]
+        return [[cells.get((r, c), cell_text(base[r, c])) for c in range(cols)] for r in range(rows)]
 
     def values(self, start: Start, rows: int, cols: int, label: str) -> np.ndarray:
         """The numbers at this size; raises InputError naming the first cell that is empty or
@@ -114,7 +124,7 @@ class TypedGrid:
                     same = False
                 if not same:
                     kept[(row, col)] = typed
-        return TypedGrid(kept, self.revision)
+        return TypedGrid(kept, self.revision, self.shown)
 
 
 def encode_grid(texts: list[list[str]]) -> str | None:

@@ -48,19 +48,33 @@ def _eventually(check, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _type(page, typed: str, check) -> None:
+    """Type into x[2, 1] and wait for the rerun's result. Typed at machine speed, one entry in
+    a few dozen is taken by the grid before it has committed the previous one and never
+    sent (seen in CI, not by hand; most often an emptied cell): it is typed once more then,
+    after a second's pause, as a person would."""
+    for attempt in range(2):
+        if attempt:
+            page.wait_for_timeout(1_000)
+        type_into_editor(page, 0, 2, 1, typed)
+        try:
+            _eventually(check, timeout=8.0)
+            return
+        except AssertionError:
+            if attempt:
+                raise
+
+
 def test_typed_numbers_in_the_browser_grid(page, app_url):
     page.goto(f"{app_url}/?input=custom")
     wait_for_app(page, fresh=True)
     for typed, printed in ACCEPTED.items():
-        type_into_editor(page, 0, 2, 1, typed)
-        _eventually(lambda printed=printed: _x_2_1(page) == printed)  # x[2, 1], row by row
+        _type(page, typed, lambda printed=printed: _x_2_1(page) == printed)  # x[2, 1], row by row
         assert _errors(page) == [], typed
     for typed, message in REFUSED.items():
-        type_into_editor(page, 0, 2, 1, typed)
-        _eventually(lambda message=message: any(message in text for text in _errors(page)))
+        _type(page, typed, lambda message=message: any(message in text for text in _errors(page)))
         assert _x_2_1(page) is None  # no grid drawn from a refused number
-    type_into_editor(page, 0, 2, 1, "9")  # and the page is usable again
-    _eventually(lambda: _x_2_1(page) == "9")
+    _type(page, "9", lambda: _x_2_1(page) == "9")  # and the page is usable again
     assert _errors(page) == []
 
 

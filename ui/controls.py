@@ -318,6 +318,8 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     grids = st.session_state.setdefault("typed_grids", {})
     grid = grids.get(name, TypedGrid())
     key = f"typed_{name}_{rows}x{cols}_{grid.revision}"
+    if key not in st.session_state:
+        grid = grid.rebased()  # a browser grid starting now holds no edits: give it every typed cell
     cells, problem = check_edits(_editor_state(key), rows, cols)
     if problem is None:
         grid = grid.typed(cells)
@@ -328,7 +330,7 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     grids[name] = grid
     columns = [str(c) for c in range(cols)]
     texts = grid.texts(start, rows, cols)
-    frame = pd.DataFrame(texts, columns=columns)
+    frame = pd.DataFrame(grid.texts(start, rows, cols, grid.shown), columns=columns)
     config = {column: st.column_config.TextColumn(column) for column in columns}
     st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
     values = grid.values(start, rows, cols, label)  # raises InputError: the link keeps the last good grid
