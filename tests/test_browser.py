@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -355,3 +356,26 @@ def test_a_preset_link_inside_the_app_opens_the_preset_not_the_old_settings(page
     port = app_url.rsplit(":", 1)[1]
     log = (ARTIFACTS / f"streamlit-{port}.log").read_text()
     assert "Session State API" not in log
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("lang=x%60%20[Log%20in](//e.vil)%20%60", "[Log in](//e.vil)"),
+        ("lang=%60![](//127.1:9/a)%60", "![](//127.1:9/a)"),
+        ("input=custom&x=1,[Log%20in](//e.vil)", "[Log in](//e.vil)"),
+    ],
+)
+def test_markdown_from_a_link_reaches_the_reader_as_text(page, app_url, query, shown):
+    """A link's text is quoted back as typed: no link to click, no image that makes every
+    reader's browser fetch an address chosen by whoever wrote the link."""
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{app_url}/?{query}")
+    wait_for_app(page, fresh=True)
+    _no_exception(page)
+    alerts = page.locator('[data-testid="stAlert"]')
+    assert any(shown in text for text in alerts.all_inner_texts()), alerts.all_inner_texts()
+    assert alerts.locator("a, img").count() == 0
+    elsewhere = [url for url in requested if urlsplit(url).netloc != urlsplit(app_url).netloc]
+    assert not [url for url in elsewhere if "e.vil" in url or "127.1" in url], elsewhere
