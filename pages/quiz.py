@@ -183,7 +183,7 @@ def one_cell_question(scenario: Scenario) -> None:
         (st.success if quiz.verdict.kind == "right" else st.info)(
             f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
         )
-    _charts(scenario, (row, col), quiz.revealed)
+    _charts(scenario, (row, col), quiz.answered)
 
 
 def _ask_grid_check() -> None:

@@ -102,12 +102,9 @@ class Quiz:
     score: Score = field(default_factory=Score)
 
     @property
-    def counted(self) -> bool:
+    def answered(self) -> bool:
+        """Checked or revealed: the question has counted, and its answer is on screen."""
         return self.verdict is not None or self.grid_verdict is not None
-
-    @property
-    def revealed(self) -> bool:
-        return self.counted
 
 
 def new_question(quiz: Quiz) -> Quiz:
@@ -147,7 +144,7 @@ def ask(quiz: Quiz, grad_input: np.ndarray) -> Quiz:
 def _counted(quiz: Quiz, right: bool) -> Score:
     """The score once this question has counted: each question counts once, when it is
     first checked or revealed."""
-    if quiz.counted:
+    if quiz.answered:
         return quiz.score
     return Score(quiz.score.right + int(right), quiz.score.asked + 1)
 

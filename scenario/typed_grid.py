@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scenario.inputs import InputError, cell_text, number_error
+from scenario.inputs import MAX_GRID, InputError, cell_text, number_error
 from scenario.numbers import NumberError, normalized, parse_number
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "encode_grid",
 ]
 
-TYPED_MAX = 64  # largest H or W of a typed grid (scenario.inputs.MAX_GRID)
+TYPED_MAX = MAX_GRID  # largest H or W of a typed grid, as of every grid
 CELL_MAX_CHARS = 40  # longer than any number the reader accepts is worth typing
 EDIT_MAX_CELLS = TYPED_MAX * TYPED_MAX  # one edit never names more cells than a grid has
 LINK_MAX_CHARS = 32_000  # a grid's text in a link; far below what nginx and Tornado accept

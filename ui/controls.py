@@ -298,15 +298,6 @@ def typed_grids_from_link(url: UrlCheck) -> None:
                     st.session_state[key] = size
 
 
-def _editor_state(key: str) -> object:
-    """What the browser's grid says was edited; None when it cannot even be read (Streamlit
-    parses it as JSON: a crafted message may send anything)."""
-    try:
-        return st.session_state.get(key, {})
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return None
-
-
 def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     """An editable rows x cols grid of numbers, kept under ``typed_grids[name]`` and in the
     link. Every cell is text, read by ``scenario.numbers`` (the browser's grid would otherwise
@@ -320,7 +311,8 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     key = f"typed_{name}_{rows}x{cols}_{grid.revision}"
     if key not in st.session_state:
         grid = grid.rebased()  # a browser grid starting now holds no edits: give it every typed cell
-    cells, problem = check_edits(_editor_state(key), rows, cols)
+    # Streamlit reads the editor's JSON safely (ui/hardening.py); check_edits judges what it says.
+    cells, problem = check_edits(st.session_state.get(key, {}), rows, cols)
     if problem is None:
         grid = grid.typed(cells)
     else:
