@@ -16,23 +16,28 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import format_number
+from scenario.numbers import equals_text, format_number
 
 __all__ = [
     "COLOR_SCALES",
     "MAX_LABELLED_SPAN",
+    "Selection",
     "cell_labels",
     "decode_values",
+    "describe_cell",
     "grad_input_grid",
     "gradient_grid",
     "input_grid",
     "matrix_grid",
     "read_selection",
+    "selection_kind",
     "value_grid",
     "window_axes",
     "with_palette",
@@ -106,13 +111,15 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     """The text printed in each cell (row-major), or None for grids too large to print.
 
     ``digits`` significant digits (by default 4 on small grids, fewer as grids grow and their
-    cells narrow), and an exponent instead of a run of zeros. The browser prints them only
-    where they fit.
+    cells narrow), and an exponent instead of a run of zeros. A value the digits do not
+    write exactly is its fraction where that is short (``7/6``, ``1/9``: the lesson is
+    fractions), else marked as rounded (``≈0.3411``). The browser prints them only where
+    they fit.
 
-    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -0.044444, 12345.6, 0.001, 2.5e7]]))
-    ['0.25', '0.1111', '-0.1875', '4.63e-4', '-0.0444', '12346', '1e-3', '2.5e7']
-    >>> cell_labels(np.array([[1 / 9, 1 / 36]]), digits=2)
-    ['0.11', '0.028']
+    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -4 / 90, 12345.6, 0.001, 2.5e7]]))
+    ['0.25', '1/9', '-0.1875', '4.63e-4', '-2/45', '≈12346', '1e-3', '2.5e7']
+    >>> cell_labels(np.array([[7 / 6, 1 / 36, 3.07 / 9]]), digits=2)
+    ['7/6', '1/36', '≈0.34']
     """
     span = max(values.shape)
     if span > MAX_LABELLED_SPAN:
@@ -120,8 +127,30 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     digits = digits or (4 if span <= 8 else 3 if span <= 16 else 2)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
-    labels = [format_number(value, digits) for value in distinct]
+    labels = [cell_label(value, digits) for value in distinct]
     return [labels[index] for index in where.ravel()]
+
+
+MAX_LABEL_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
+
+
+def cell_label(value: float, digits: int) -> str:
+    """One cell's text: the number when ``digits`` write it exactly, else its short exact
+    fraction, else the rounded number marked with ≈.
+
+    >>> cell_label(0.25, 4), cell_label(7 / 6, 2), cell_label(1 / 144, 4), cell_label(2 ** 0.5, 4)
+    ('0.25', '7/6', '1/144', '≈1.414')
+    """
+    value = float(value)
+    label = format_number(value, digits)
+    if not np.isfinite(value) or float(label) == value:
+        return label
+    fraction = Fraction(value).limit_denominator(MAX_LABEL_DENOMINATOR)
+    written = f"{fraction.numerator}/{fraction.denominator}"
+    exact = abs(float(fraction) - value) <= 1e-12 * abs(value)
+    if exact and len(written) <= len(label) + 1:
+        return written
+    return f"≈{label}"
 
 
 def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:
@@ -190,28 +219,66 @@ def _grid(
     }
 
 
-def read_selection(event: object, grids: Sequence[dict]) -> dict | None:
-    """The cell a click, tap or Enter selected, from the component's event, checked against
-    the grids drawn: ``{"kind", "row", "col"}`` for a cell that a grid of that ``link`` has,
-    else None (nothing selected). The event comes from the browser, so anything may arrive:
-    a string row, 1.5, a kind no grid links, a row past the grid, a nested structure.
+class Selection(NamedTuple):
+    """A selected cell: ``kind`` is what the click means (``grid``'s ``link``: "input" for a
+    cell of x or ∂L/∂x, "output" for y or ∂L/∂y, "matrix" for a row of A; "cell" for a grid
+    that links to no other, whose cell alone is explained), ``grid`` the name it was drawn
+    under."""
 
-    >>> grids = [{"link": "input", "rows": 4, "cols": 4}]
-    >>> read_selection({"kind": "input", "row": 2, "col": 3}, grids)
-    {'kind': 'input', 'row': 2, 'col': 3}
-    >>> [read_selection(e, grids) for e in ({"kind": "input", "row": 1.5, "col": 0}, {"kind": "x"}, "[]", None)]
-    [None, None, None, None]
+    kind: str
+    row: int
+    col: int
+    grid: str
+
+
+def selection_kind(grid: dict) -> str:
+    """What a click on this grid selects: its ``link``, or the cell alone ("cell")."""
+    return grid.get("link") or "cell"
+
+
+def read_selection(event: object, grids: dict[str, dict]) -> Selection | None:
+    """The cell a click, tap or Enter selected, from the component's event, checked against
+    the grids drawn (by name): a Selection for a cell that grid has and a kind it selects,
+    else None (nothing selected). The event comes from the browser, so anything may arrive:
+    a string row, 1.5, a kind the grid does not select, a row past the grid, a nested structure.
+
+    >>> grids = {"x": {"link": "input", "rows": 4, "cols": 4}, "maps": {"link": None, "rows": 2, "cols": 2}}
+    >>> read_selection({"kind": "input", "row": 2, "col": 3, "grid": "x"}, grids)
+    Selection(kind='input', row=2, col=3, grid='x')
+    >>> read_selection({"kind": "cell", "row": 1, "col": 0, "grid": "maps"}, grids).kind
+    'cell'
+    >>> bad = ({"kind": "input", "row": 1.5, "col": 0, "grid": "x"},
+    ...        {"kind": "output", "row": 0, "col": 0, "grid": "x"},
+    ...        {"kind": "input", "row": 0, "col": 0}, {"kind": "cell", "row": 2, "col": 0, "grid": "maps"},
+    ...        "[]")
+    >>> [read_selection(event, grids) for event in bad]
+    [None, None, None, None, None]
     """
     if not isinstance(event, dict):
         return None
-    kind, row, col = event.get("kind"), event.get("row"), event.get("col")
+    kind, row, col, name = (event.get(field) for field in ("kind", "row", "col", "grid"))
     if not all(isinstance(index, int) and not isinstance(index, bool) for index in (row, col)):
         return None
-    for grid in grids:
-        linked = grid.get("link") == kind and kind in ("input", "output", "matrix")
-        if linked and 0 <= row < grid["rows"] and 0 <= col < grid["cols"]:
-            return {"kind": kind, "row": row, "col": col}
+    grid = grids.get(name) if isinstance(name, str) else None
+    if grid is None or kind != selection_kind(grid):
+        return None
+    if 0 <= row < grid["rows"] and 0 <= col < grid["cols"]:
+        return Selection(kind, row, col, name)
     return None
+
+
+def describe_cell(grid: dict, row: int, col: int, language: str = "en") -> str:
+    """One cell of a grid in words, for a click on a grid that explains nothing more: its
+    name, index and value (exact, or its fraction and rounding).
+
+    >>> describe_cell(value_grid(np.array([[1.0, 7 / 6]]), "coverage", "c"), 0, 1)
+    'c[0, 1] = 7/6 ≈ 1.167.'
+    """
+    value = decode_values(grid)[row, col]
+    name = f"{grid['name']}[{row}, {col}]"
+    if np.isnan(value):
+        return text(language, "grid.cell_blank", cell=name)
+    return text(language, "grid.cell_value", cell=name, value=equals_text(value))
 
 
 def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: str, language: str) -> str:

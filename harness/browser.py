@@ -31,6 +31,7 @@ __all__ = [
     "screenshot",
     "streamlit_server",
     "type_into_editor",
+    "wait_for_alert",
     "wait_for_app",
 ]
 
@@ -96,6 +97,18 @@ def wait_for_app(page, timeout: float = 30_000, fresh: bool = False) -> None:
     # Grid components mount with the run's elements and draw in the next animation frame.
     page.wait_for_function(GRIDS_DRAWN, timeout=timeout)
     page.evaluate("() => { window.__runsSeen = window.__runs; }")
+
+
+def wait_for_alert(page, expected: str, timeout: float = 30_000) -> str:
+    """Wait until an alert box (info, warning, error, success) holds ``expected``; return its
+    text. Sturdier than reading right after ``wait_for_app`` when the machine is loaded."""
+    handle = page.wait_for_function(
+        """expected => [...document.querySelectorAll('[data-testid=stAlert]')]
+             .map(alert => alert.innerText).find(text => text.includes(expected))""",
+        arg=expected,
+        timeout=timeout,
+    )
+    return handle.json_value()
 
 
 def grid_geometry(page, index: int) -> dict:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.grids import Selection
+from pooling import max_forward
 from pooling.reference import torch_adaptive_avg_pool2d, torch_max_pool2d
+from scenario.explain import explain_max_cell
 from scenario.params import PoolParams
 from scenario.versus import Pooled, pool_three_ways
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import show_grids
+from ui.display import Explainer, pooling_explainer, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
@@ -60,6 +63,19 @@ def _torch_difference(result: Pooled, scenario: Scenario, adaptive_size: tuple[i
     return largest_difference((result.y, result.grad_input), theirs)
 
 
+def _explainer(result: Pooled, x: np.ndarray, language: str) -> Explainer:
+    """A selected cell of this pooling explained: average and adaptive average by their
+    shares, max by the cell each window's largest value came from."""
+    if result.name != "max":
+        return pooling_explainer(x, result.y, result.grad_output, result.grad_input, result.plan.windows(), language)
+    _, argmax = max_forward(x, result.plan)
+
+    def explain(selection: Selection) -> str | None:
+        return explain_max_cell(*selection[:3], x, argmax, result.grad_output, result.grad_input, language)
+
+    return explain
+
+
 def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     st.caption(tr("versus.adaptive_caption"))
     left, right = st.columns(2)
@@ -92,18 +108,24 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
             st.markdown(f"`{_call(result, scenario.params, adaptive_size)}`")
             pair = {
                 f"{name}_y": value_grid(
-                    result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", language=language
+                    result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", link="output", language=language
                 ),
                 f"{name}_grad_input": grad_input_grid(
                     result.grad_input,
                     title="∂L/∂x",
-                    link=None,
                     highlight_cells=result.winners,
                     zmax=gradient_max,
                     language=language,
                 ),
             }
-            show_grids(pair, key=f"versus_{name}", file_prefix=prefix, columns=2)
+            show_grids(
+                pair,
+                key=f"versus_{name}",
+                file_prefix=prefix,
+                columns=2,
+                windows=window_axes(result.plan.windows()),
+                explain=_explainer(result, scenario.x, language),
+            )
             st.caption(_note(result, scenario.params, adaptive_size))
             difference = _torch_difference(result, scenario, adaptive_size)
             torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))

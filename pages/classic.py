@@ -13,14 +13,14 @@ import io
 import numpy as np
 import streamlit as st
 
-from figures import gradient_grid, value_grid
-from pooling import avg_backward
+from figures import gradient_grid, value_grid, window_axes
+from pooling import avg_backward, avg_forward
 from pooling.reference import classic_example
 from scenario.compute import compute_scenario
 from scenario.params import PoolParams
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
-from ui.display import show_grids
+from ui.display import pooling_explainer, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.url import UrlCheck
@@ -60,7 +60,7 @@ def classic_page() -> None:
     _classic_numbers(x, language)
     _why_section()
     _code_section(printed)
-    _article_section(language)
+    _article_section(x, language)
 
 
 def _classic_numbers(x: np.ndarray, language: str) -> None:
@@ -69,12 +69,18 @@ def _classic_numbers(x: np.ndarray, language: str) -> None:
     computed = compute_scenario(x, CLASSIC, "sum", language=language)
     y, grad_output, grad_input = computed.y, computed.loss.grad_output, computed.grad_input
     grids = {
-        "x": value_grid(x, tr("figure.input", rows=4, cols=4), "x", language=language),
-        "y": value_grid(y, "y = AvgPool2d(x) (2×2)", "y", language=language),
-        "grad_output": gradient_grid(grad_output, "∂L/∂y = 1 (L = y.sum())", "∂L/∂y", language=language),
-        "grad_input": gradient_grid(grad_input, "∂L/∂x = x.grad", "∂L/∂x", language=language),
+        "x": value_grid(x, tr("figure.input", rows=4, cols=4), "x", link="input", language=language),
+        "y": value_grid(y, "y = AvgPool2d(x) (2×2)", "y", link="output", language=language),
+        "grad_output": gradient_grid(grad_output, "∂L/∂y = 1 (L = y.sum())", "∂L/∂y", link="output", language=language),
+        "grad_input": gradient_grid(grad_input, "∂L/∂x = x.grad", "∂L/∂x", link="input", language=language),
     }
-    show_grids(grids, key="classic_grids", file_prefix="avgpool_classic")
+    show_grids(
+        grids,
+        key="classic_grids",
+        file_prefix="avgpool_classic",
+        windows=window_axes(computed.windows),
+        explain=pooling_explainer(x, y, grad_output, grad_input, computed.windows, language),
+    )
 
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.markdown(tr("classic.loss", loss=f"{y.sum():.4f}"))
@@ -114,20 +120,31 @@ def _code_section(printed: str) -> None:
         st.code(printed, language="text", wrap_lines=True)
 
 
-def _article_section(language: str) -> None:
-    """The article's first printout, reproduced by the upstream gradient that gives it."""
+def _article_section(x: np.ndarray, language: str) -> None:
+    """The article's first printout, reproduced by the upstream gradient that gives it (a
+    click explains its cells with the x above)."""
     st.subheader(tr("classic.article_header"))
     st.markdown(tr("classic.article_text"))
-    article_grad = avg_backward(ARTICLE_UPSTREAM, CLASSIC.plan((4, 4)))
+    plan = CLASSIC.plan((4, 4))
+    article_grad, y = avg_backward(ARTICLE_UPSTREAM, plan), avg_forward(x, plan)
     _, middle, _ = st.columns([1, 4, 1])
     with middle:
         article = {
             "article_upstream": gradient_grid(
-                ARTICLE_UPSTREAM, tr("classic.upstream_title"), "∂L/∂y", language=language
+                ARTICLE_UPSTREAM, tr("classic.upstream_title"), "∂L/∂y", link="output", language=language
             ),
-            "article_grad": gradient_grid(article_grad, tr("classic.article_grad_title"), "∂L/∂x", language=language),
+            "article_grad": gradient_grid(
+                article_grad, tr("classic.article_grad_title"), "∂L/∂x", link="input", language=language
+            ),
         }
-        show_grids(article, key="classic_article", file_prefix="avgpool_classic", columns=2)
+        show_grids(
+            article,
+            key="classic_article",
+            file_prefix="avgpool_classic",
+            columns=2,
+            windows=window_axes(plan.windows()),
+            explain=pooling_explainer(x, y, ARTICLE_UPSTREAM, article_grad, plan.windows(), language),
+        )
     st.caption(tr("classic.same_rule"))
 
 

@@ -4,8 +4,8 @@ The flow of one run: sidebar widgets (bound to the URL) -> the numpy core -> gri
 descriptions (``figures``) -> the grid component. ``ui.scenario.scenario_page`` draws the
 sidebar and calls ``playground_page`` inside a fragment, so a slider change reruns only that.
 A click on a cell lights its windows up in the browser at once and reruns only
-``grids_and_explanation`` (a fragment inside it) with the cell in
-``st.session_state.playground_selected``, which writes the explanation. The selected cell is
+``grids_and_explanation`` (a fragment inside it) with the cell selected (``ui.display``
+keeps it), which writes the explanation. The selected cell is
 also in the URL (``explain=x-2-2`` or ``explain=y-0-1``), so a link opens with it explained.
 """
 
@@ -17,22 +17,16 @@ import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.grids import Selection
 from figures.plotly_figure import grids_html
-from pooling import PoolPlan, Window, avg_forward
+from pooling import PoolPlan, avg_forward
 from pooling.reference import finite_difference_grad
-from scenario.explain import (
-    divisor_summary,
-    explain_input_cell,
-    explain_output_cell,
-    number,
-    output_size_text,
-    windows_covering,
-)
+from scenario.explain import divisor_summary, number, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import explanation, presenting, show_grids
+from ui.display import pooling_explainer, presenting, select_cell, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
@@ -44,19 +38,15 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-6  # step 1e-6: rounding errors of ~1e-10 / 1e-
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
 # The URL's name for a selected cell: x-ROW-COL (a cell of x and ∂L/∂x) or y-ROW-COL (y, ∂L/∂y).
 EXPLAIN_KINDS = {"x": "input", "y": "output"}
+EXPLAIN_GRIDS = {"input": "grad_input", "output": "grad_output"}  # the grid a link's cell is lit in
+GRIDS_KEY = "playground_grids"
 EXPLAIN_PATTERN = re.compile(r"([xy])-(\d{1,4})-(\d{1,4})")
 
 
-def _explain_url_value(selected: tuple[str, int, int] | None) -> str | None:
-    if selected is None:
+def _explain_url_value(selected: Selection | None) -> str | None:
+    if selected is None or selected.kind not in EXPLAIN_GRIDS:
         return None
-    kind, row, col = selected
-    return f"{'x' if kind == 'input' else 'y'}-{row}-{col}"
-
-
-def _remember_click(cell: dict | None) -> None:
-    """The component's callback: keep the clicked cell (None when cleared) for this and later runs."""
-    st.session_state.playground_selected = None if cell is None else (cell["kind"], int(cell["row"]), int(cell["col"]))
+    return f"{'x' if selected.kind == 'input' else 'y'}-{selected.row}-{selected.col}"
 
 
 def _selection_from_url(url: UrlCheck, x_shape: tuple[int, int], y_shape: tuple[int, int]) -> None:
@@ -69,15 +59,15 @@ def _selection_from_url(url: UrlCheck, x_shape: tuple[int, int], y_shape: tuple[
     if match:
         kind, row, col = EXPLAIN_KINDS[match[1]], int(match[2]), int(match[3])
         rows, cols = x_shape if kind == "input" else y_shape
-        selected = (kind, row, col) if row < rows and col < cols else None
-    st.session_state.playground_selected = selected
+        selected = Selection(kind, row, col, EXPLAIN_GRIDS[kind]) if row < rows and col < cols else None
+    select_cell(GRIDS_KEY, selected)
     allowed = tr("url.allowed_explain", x_rows=x_shape[0] - 1, x_cols=x_shape[1] - 1)
     allowed += tr("url.allowed_explain_y", y_rows=y_shape[0] - 1, y_cols=y_shape[1] - 1)
     if selected is None:  # a cell it names is used, however it is written (X-1-1 is x-1-1)
         url.check("explain", None, allowed, tr("url.no_cell"))
 
 
-def _selection_to_url(selected: tuple[str, int, int] | None) -> None:
+def _selection_to_url(selected: Selection | None) -> None:
     """Keep ``explain=`` in the address bar equal to the cell explained (gone when none is)."""
     value = _explain_url_value(selected)
     if st.query_params.get("explain") == value:
@@ -86,22 +76,6 @@ def _selection_to_url(selected: tuple[str, int, int] | None) -> None:
         del st.query_params["explain"]
     else:
         st.query_params["explain"] = value
-
-
-def _selection(
-    x_shape: tuple[int, int], y_shape: tuple[int, int], all_windows: list[Window]
-) -> tuple[str, int, int, list[Window]] | None:
-    """The remembered click, if it still fits the current shapes, with the windows it involves."""
-    selected = st.session_state.get("playground_selected")
-    if selected is None:
-        return None
-    kind, row, col = selected
-    rows, cols = x_shape if kind == "input" else y_shape
-    if not (0 <= row < rows and 0 <= col < cols):
-        return None
-    if kind == "output":
-        return kind, row, col, [all_windows[row * y_shape[1] + col]]
-    return kind, row, col, windows_covering(all_windows, row, col)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -155,32 +129,21 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
     """The four grids and the explanation of the clicked cell. A fragment: a click reruns
     only this part of the page (the sidebar has not changed), so its answer comes quickly."""
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
-    selection = _selection(x.shape, y.shape, scenario.windows)
-    _selection_to_url(None if selection is None else selection[:3])
     # Four grids in a row; large grids go two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
-    show_grids(
+
+    selection = show_grids(
         playground_grids(scenario, language),
-        key="playground_grids",
+        key=GRIDS_KEY,
         file_prefix=file_prefix(scenario, "playground"),
         # On a projector the screen's height is the limit: one row of four, always.
         columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
         windows=window_axes(scenario.windows),
-        selection=None if selection is None else dict(zip(("kind", "row", "col"), selection[:3])),
-        on_select=_remember_click,
+        explain=pooling_explainer(x, y, loss.grad_output, scenario.grad_input, scenario.windows, language),
+        # Presentation mode: the teacher explains; the grids speak.
+        hint=None if presenting() else tr("playground.hint"),
     )
-    if selection is None and presenting():
-        pass  # presentation mode: the teacher explains; the grids speak
-    elif selection is None:
-        st.info(tr("playground.hint"), icon=":material/touch_app:")
-    elif selection[0] == "output":
-        explanation(explain_output_cell(selection[3][0], x, y, loss.grad_output, language), ":material/call_split:")
-    else:
-        _, row, col, covering = selection
-        explanation(
-            explain_input_cell(row, col, covering, loss.grad_output, scenario.grad_input, language),
-            ":material/call_merge:",
-        )
+    _selection_to_url(selection)
 
 
 def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid
+from figures import grad_input_grid, window_axes
+from scenario.compute import Computed
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.controls import URL_KEYS
-from ui.display import presenting, show_grids
+from ui.display import pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_title, require_router
 from ui.url import UrlCheck
@@ -27,11 +27,11 @@ def preset_link(preset: Preset) -> dict[str, str]:
     return {**preset.settings, **extra}
 
 
-@st.cache_data(max_entries=len(PRESETS), show_spinner=False)
-def preset_gradient(key: str) -> np.ndarray:
-    """∂L/∂x of a preset, computed by the core (the numbers its link opens). The same for
-    everyone: computed once per server, not on every visit."""
-    return PRESETS_BY_KEY[key].compute().grad_input
+@st.cache_resource(max_entries=len(PRESETS), show_spinner=False)
+def preset_numbers(key: str) -> Computed:
+    """A preset's numbers, computed by the core (those its link opens). The same for
+    everyone, never changed: computed once per server, not on every visit."""
+    return PRESETS_BY_KEY[key].compute()
 
 
 def _app_address() -> str:
@@ -48,15 +48,16 @@ def presets_page() -> None:
             with column.container(border=True):
                 st.subheader(preset.title(language))
                 st.markdown(preset.lesson(language))
+                numbers = preset_numbers(preset.key)
                 show_grids(
-                    {
-                        "grad_input": grad_input_grid(
-                            preset_gradient(preset.key), title="∂L/∂x", link=None, language=language
-                        )
-                    },
+                    {"grad_input": grad_input_grid(numbers.grad_input, title="∂L/∂x", language=language)},
                     key=f"preset_{preset.key}",
                     file_prefix=f"avgpool_preset_{preset.key}",
                     columns=1,
+                    windows=window_axes(numbers.windows),
+                    explain=pooling_explainer(
+                        numbers.x, numbers.y, numbers.loss.grad_output, numbers.grad_input, numbers.windows, language
+                    ),
                 )
                 link = preset_link(preset)
                 links = st.columns(2)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from i18n import text
 from scenario import quiz as quiz_model
 from scenario.explain import explain_input_cell, number, windows_covering
@@ -19,7 +19,7 @@ from scenario.inputs import InputError
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from scenario.quiz import MODES, GridVerdict, Quiz, Verdict
 from ui.controls import URL_KEYS
-from ui.display import show_grids
+from ui.display import pooling_explainer, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
@@ -100,25 +100,36 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
             scenario.x,
             scenario.windows,
             scenario.params.padding,
-            link=None,
             highlight_windows=covering,
             highlight_cells=lit,
             language=language,
         ),
-        "y": value_grid(scenario.y, "y", "y", language=language),
+        "y": value_grid(scenario.y, "y", "y", link="output", language=language),
         "grad_output": gradient_grid(
             scenario.loss.grad_output,
             f"∂L/∂y ({tr(f'loss.short_{scenario.loss.name}')})",
             "∂L/∂y",
+            link="output",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
             language=language,
         ),
     }
     if revealed:
         grids["grad_input"] = grad_input_grid(
-            scenario.grad_input, link=None, highlight_windows=covering, highlight_cells=lit, language=language
+            scenario.grad_input, highlight_windows=covering, highlight_cells=lit, language=language
         )
-    show_grids(grids, key="quiz_grids", file_prefix=file_prefix(scenario, "quiz"))
+    # Every cell explains itself, but before the reveal only by its value: a window lit up,
+    # or an output's shares, would give the answer away.
+    explain = pooling_explainer(
+        scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input, scenario.windows, language
+    )
+    show_grids(
+        grids,
+        key="quiz_grids",
+        file_prefix=file_prefix(scenario, "quiz"),
+        windows=window_axes(scenario.windows) if revealed else None,
+        explain=explain if revealed else None,
+    )
 
 
 def _check(truth: float) -> None:

@@ -14,11 +14,12 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.grids import Selection
 from scenario.compute import running_gradient
-from scenario.explain import number, replay_step_text
+from scenario.explain import number, replay_step_text, windows_covering
 from ui.controls import BIND, URL_KEYS
-from ui.display import presenting, show_grids
+from ui.display import Explainer, pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
@@ -48,25 +49,39 @@ def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator) -> None
     url.check("step", step, tr("url.allowed_step", max=total))
     language = current_language()
 
-    x, y, loss, params = scenario.x, scenario.y, scenario.loss, scenario.params
     running = running_gradient(scenario, step)
+    current = scenario.windows[step - 1] if step else None
+    st.markdown(replay_step_text(step, total, current, scenario.x, scenario.y, scenario.loss.grad_output, language))
+    grids = _step_grids(scenario, step, running, language)
+    show_grids(
+        grids,
+        key="step_grids",
+        file_prefix=file_prefix(scenario, f"step{step}"),
+        windows=window_axes(scenario.windows),
+        explain=_step_explainer(scenario, step, running, language),
+    )
+    if step == total:
+        st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
+
+
+def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: str) -> dict[str, dict]:
+    """x, the outputs computed so far, ∂L/∂y and the gradient that has arrived by ``step``,
+    with the current output's window lit up."""
+    x, y, loss, params = scenario.x, scenario.y, scenario.loss, scenario.params
     done = np.arange(y.size).reshape(y.shape) < step
     current = scenario.windows[step - 1] if step else None
     lit_windows = [current] if current else []
     lit_cells = [(current.out_row, current.out_col)] if current else []
-
-    st.markdown(replay_step_text(step, total, current, x, y, loss.grad_output, language))
     # Fixed colour ranges: a cell's colour means the same value at every step.
     value_range = (float(y.min()), float(y.max()))
     gradient_max = float(np.abs(scenario.grad_input).max()) or 1.0
-    grids = {
-        "x": input_grid(
-            x, scenario.windows, params.padding, link=None, highlight_windows=lit_windows, language=language
-        ),
+    return {
+        "x": input_grid(x, scenario.windows, params.padding, highlight_windows=lit_windows, language=language),
         "y": value_grid(
             np.where(done, y, np.nan),
             tr("step.forward"),
             "y",
+            link="output",
             highlight_cells=lit_cells,
             zrange=value_range,
             language=language,
@@ -75,21 +90,38 @@ def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator) -> None
             loss.grad_output,
             f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
             "∂L/∂y",
+            link="output",
             highlight_cells=lit_cells,
             language=language,
         ),
         "grad_input": grad_input_grid(
             running,
             title=tr("step.backward"),
-            link=None,
             highlight_windows=lit_windows,
             zmax=gradient_max,
             language=language,
         ),
     }
-    show_grids(grids, key="step_grids", file_prefix=file_prefix(scenario, f"step{step}"))
-    if step == total:
-        st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
+
+
+def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language: str) -> Explainer:
+    """A selected cell explained as on the Playground (its final value), and for a cell of
+    ∂L/∂x how many of its shares have arrived by this step."""
+    explain_final = pooling_explainer(
+        scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input, scenario.windows, language
+    )
+    out_cols = scenario.y.shape[1]
+
+    def explain(selection: Selection) -> str | None:
+        final = explain_final(selection)
+        if selection.kind != "input":
+            return final
+        covering = windows_covering(scenario.windows, selection.row, selection.col)
+        arrived = sum(window.out_row * out_cols + window.out_col < step for window in covering)
+        running_value = number(running[selection.row, selection.col])
+        return final + tr("step.arrived", step=step, arrived=arrived, count=len(covering), running=running_value)
+
+    return explain
 
 
 def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:

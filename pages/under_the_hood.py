@@ -10,22 +10,19 @@ import numpy as np
 import streamlit as st
 
 from figures import gradient_grid, input_grid, matrix_grid, value_grid
+from figures.grids import Selection
 from pooling.reference import conv_equivalent
 from scenario.explain import number
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
-from ui.display import show_grids
+from ui.display import selected_cell, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_title, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 MATRIX_MAX_CELLS = 64  # inputs up to 8 x 8: A has at most 64 columns
-
-
-def _remember_row(cell: dict | None) -> None:
-    """The component's callback: the clicked row of A (None when cleared)."""
-    st.session_state.hood_row = None if cell is None else int(cell["row"])
+MATRIX_KEY = "hood_matrix"
 
 
 def _check(label: str, difference: float) -> None:
@@ -42,18 +39,27 @@ def linear_map_section(scenario: Scenario) -> None:
     matrix = scenario.plan.matrix()
     outputs, cells = matrix.shape
     st.markdown(tr("hood.linear_text", cells=cells, outputs=outputs, out_cols=y.shape[1], in_cols=x.shape[1]))
-    row = st.session_state.get("hood_row")
-    row = row if row is not None and 0 <= row < outputs else None
+    selection = selected_cell(MATRIX_KEY)  # a clicked row of A, if still one of its rows
+    row = selection.row if selection is not None and selection.row < outputs else None
     matrix_column, input_column = st.columns([3, 1])
     window = scenario.windows[row] if row is not None else None
+
+    def explain_row(selection: Selection) -> str:
+        columns = np.flatnonzero(matrix[selection.row])
+        window = scenario.windows[selection.row]
+        value = number(matrix[selection.row, columns[0]])
+        columns = ", ".join(map(str, columns))
+        return tr(
+            "hood.row_caption", row=selection.row, i=window.out_row, j=window.out_col, value=value, columns=columns
+        )
+
     with matrix_column:
         show_grids(
             {"matrix": matrix_grid(matrix, row, language)},
-            key="hood_matrix",
+            key=MATRIX_KEY,
             file_prefix=file_prefix(scenario, "hood"),
             columns=1,
-            selection=None if row is None else {"kind": "matrix", "row": row, "col": 0},
-            on_select=_remember_row,
+            explain=explain_row,
         )
     with input_column:
         x_grid = input_grid(
@@ -65,18 +71,6 @@ def linear_map_section(scenario: Scenario) -> None:
             language=language,
         )
         show_grids({"x": x_grid}, key="hood_input", file_prefix=file_prefix(scenario, "hood"), columns=1)
-        if window is not None:
-            columns = np.flatnonzero(matrix[row])
-            st.caption(
-                tr(
-                    "hood.row_caption",
-                    row=row,
-                    i=window.out_row,
-                    j=window.out_col,
-                    value=number(matrix[row, columns[0]]),
-                    columns=", ".join(map(str, columns)),
-                )
-            )
     st.markdown(tr("hood.transposed"))
     st.latex(
         rf"y = A\,x,\quad A \in \mathbb{{R}}^{{{outputs}\times{cells}}}"

@@ -12,7 +12,9 @@ from scenario.numbers import equals_text, format_number
 __all__ = [
     "divisor_summary",
     "explain_input_cell",
+    "explain_max_cell",
     "explain_output_cell",
+    "explain_pooled_cell",
     "number",
     "output_size_text",
     "replay_step_text",
@@ -181,6 +183,85 @@ def explain_input_cell(
     sources = ", ".join(f"y[{w.out_row}, {w.out_col}]" for w in covering)
     key = "explain.shares_from" if len(covering) > 1 else "explain.share_from"
     return _(language, key, target=target, terms=" + ".join(terms), result=result, sources=sources)
+
+
+def explain_pooled_cell(
+    kind: str,
+    row: int,
+    col: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    grad_output: np.ndarray,
+    grad_input: np.ndarray,
+    windows: list[Window],
+    language: str = "en",
+) -> str | None:
+    """What a selected cell of an average pooling means: an output cell (of y or ∂L/∂y) is
+    its window's mean and where its gradient goes; an input cell (of x or ∂L/∂x) is the sum
+    of the shares it receives. None for any other kind of cell (the grid describes it).
+
+    >>> from pooling import windows as all_windows
+    >>> x, cover = np.arange(16.0).reshape(4, 4), all_windows((4, 4), 2)
+    >>> print(explain_pooled_cell("input", 3, 3, x, None, np.ones((2, 2)), np.full((4, 4), 0.25), cover))
+    ∂L/∂x[3, 3] = 1/4 = 0.25 (its one share, from y[1, 1]).
+    """
+    if kind == "output":
+        return explain_output_cell(windows[row * grad_output.shape[1] + col], x, y, grad_output, language)
+    if kind == "input":
+        return explain_input_cell(row, col, windows_covering(windows, row, col), grad_output, grad_input, language)
+    return None
+
+
+def explain_max_cell(
+    kind: str,
+    row: int,
+    col: int,
+    x: np.ndarray,
+    argmax: np.ndarray,
+    grad_output: np.ndarray,
+    grad_input: np.ndarray,
+    language: str = "en",
+) -> str | None:
+    """The same for max pooling: an output is its window's largest x, and its whole gradient
+    goes to that one cell (``argmax``: flat ``row * W + col`` per output, as torch's indices);
+    an input cell receives the gradients of the windows it wins, and nothing otherwise.
+
+    >>> x = np.array([[1.0, 5.0], [2.0, 0.0]])
+    >>> print(explain_max_cell("output", 0, 0, x, np.array([[1]]), np.array([[2.0]]), None))
+    y[0, 0] = the largest x of its window = x[0, 1] = 5; its whole gradient 2 goes to x[0, 1].
+    >>> print(explain_max_cell("input", 1, 0, x, np.array([[1]]), np.array([[2.0]]), np.array([[0.0, 2.0], [0, 0]])))
+    x[1, 0] is the largest of no window, so ∂L/∂x[1, 0] = 0.
+    """
+    width = x.shape[1]
+    if kind == "output":
+        source = divmod(int(argmax[row, col]), width)
+        return _(
+            language,
+            "explain.max_output",
+            cell=f"y[{row}, {col}]",
+            source=f"x[{source[0]}, {source[1]}]",
+            value=number(x[source]),
+            gradient=number(grad_output[row, col]),
+        )
+    if kind != "input":
+        return None
+    won = [divmod(int(k), grad_output.shape[1]) for k in np.flatnonzero(argmax.ravel() == row * width + col)]
+    target = f"∂L/∂x[{row}, {col}]"
+    if not won:
+        return _(language, "explain.max_none", cell=f"x[{row}, {col}]", target=target)
+    terms = " + ".join(number(grad_output[i, j]) for i, j in won[:MAX_LISTED_TERMS])
+    if len(won) > MAX_LISTED_TERMS:
+        terms += " + …"
+    sources = ", ".join(f"y[{i}, {j}]" for i, j in won[:MAX_LISTED_TERMS])
+    return _(
+        language,
+        "explain.max_input",
+        target=target,
+        terms=terms,
+        result=equals_text(grad_input[row, col]),
+        cell=f"x[{row}, {col}]",
+        sources=sources,
+    )
 
 
 def replay_step_text(

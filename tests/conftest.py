@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from figures.grids import decode_values
+from figures.grids import Selection, decode_values
 from harness import browser
 
 APP = str(browser.REPO / "app.py")
@@ -42,6 +42,21 @@ def shown(markdown: str) -> str:
 def alerts(at) -> list[str]:
     """Every error, warning, info and success on the page, as a reader sees it."""
     return [shown(item.value) for kind in ("error", "warning", "info", "success") for item in getattr(at, kind)]
+
+
+def select_cell(at, key: str, kind: str, row: int, col: int, grid: str) -> None:
+    """Select a cell of the grids drawn under ``key``, as a click on grid ``grid`` does
+    (the browser tests click for real; AppTest cannot reach the component)."""
+    cells = dict(at.session_state["selected_cells"]) if "selected_cells" in at.session_state else {}
+    cells[key] = Selection(kind, row, col, grid)
+    at.session_state["selected_cells"] = cells
+
+
+def clear_cell(at, key: str) -> None:
+    """Escape: nothing selected in the grids drawn under ``key``."""
+    cells = dict(at.session_state["selected_cells"]) if "selected_cells" in at.session_state else {}
+    cells.pop(key, None)
+    at.session_state["selected_cells"] = cells
 
 
 def grid_components(at) -> list[dict]:

@@ -11,8 +11,18 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from harness.browser import ARTIFACTS, GRID, click_cell, grid_cell_texts, grid_highlights, screenshot, wait_for_app
+from harness.browser import (
+    ARTIFACTS,
+    GRID,
+    click_cell,
+    grid_cell_texts,
+    grid_highlights,
+    screenshot,
+    wait_for_alert,
+    wait_for_app,
+)
 from pooling.reference import torch_avg_pool2d
+from scenario.numbers import parse_number
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +70,7 @@ def test_playground_kernel_slider_redraws_all_four_charts(page, app_url):
     assert slider.input_value() == "3"
     # kernel 3, stride 3: y and ∂L/∂y are 2x2; every ∂L/∂x cell is 1/9.
     assert [len(grid_cell_texts(page, i)) for i in range(4)] == [36, 4, 4, 36]
-    assert set(grid_cell_texts(page, 3)) == {"0.1111"}
+    assert set(grid_cell_texts(page, 3)) == {"1/9"}
     screenshot(page, "playground-kernel-3")
 
 
@@ -91,7 +101,7 @@ def test_a_slider_change_resends_only_the_part_of_the_page_it_changes(page, app_
     page.locator(".st-key-kernel_h input[type='range']").focus()
     page.keyboard.press("ArrowRight")
     wait_for_app(page)
-    assert set(grid_cell_texts(page, 3)) == {"0.1111"}  # kernel 3: the new numbers are drawn
+    assert set(grid_cell_texts(page, 3)) == {"1/9"}  # kernel 3: the new numbers are drawn
     elements, finished = _elements_sent(frames)
     assert finished == ["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"], finished
     assert "slider: Kernel size" in elements and "bidi_component: " in elements, elements
@@ -111,7 +121,7 @@ def test_a_cell_named_in_the_url_gives_way_to_a_click_and_stays_across_slider_ch
     page.locator(".st-key-kernel_h input[type='range']").focus()
     page.keyboard.press("ArrowRight")
     wait_for_app(page)
-    assert set(grid_cell_texts(page, 3)) == {"0.1111"}
+    assert set(grid_cell_texts(page, 3)) == {"1/9"}
     assert any("∂L/∂x[4, 4]" in text for text in _alerts(page)), _alerts(page)
     assert "explain=x-4-4" in page.url
 
@@ -155,7 +165,7 @@ def test_playground_shared_url_reproduces_the_view(page, app_url):
     _no_exception(page)
     assert len(grid_cell_texts(page, 1)) == 9  # a 3x3 output
     gradient = grid_cell_texts(page, 3)
-    assert float(gradient[0]) == pytest.approx(1 / 9, abs=1e-3) and gradient[12] == "1"  # corner 1/9, centre 9/9
+    assert gradient[0] == "1/9" and gradient[12] == "1"  # corner 1/9, centre 9/9
     assert page.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
     screenshot(page, "playground-shared-url")
 
@@ -180,7 +190,7 @@ def test_playground_invalid_pooling_shows_an_error_not_a_traceback(page, app_url
 
 
 def _numbers(texts: list[str]) -> np.ndarray:
-    return np.array([float(text) for text in texts])
+    return np.array([parse_number(text.removeprefix("≈")) for text in texts])
 
 
 def test_step_by_step_scrubber_accumulates_the_shares(page, app_url):
@@ -221,7 +231,7 @@ def test_under_the_hood_click_a_row_of_a(page, app_url):
     wait_for_app(page, fresh=True)
     _no_exception(page)
     click_cell(page, 0, 2, 5)  # row 2 of A (4 x 16)
-    assert any("Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in text for text in _captions(page))
+    wait_for_alert(page, "Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13.")
     assert any("A x equals torch's y" in text for text in _alerts(page))
     screenshot(page, "under-the-hood")
 
@@ -319,10 +329,10 @@ def test_two_sessions_change_settings_at_the_same_time_and_stay_apart(new_contex
     wait_for_app(second)
     # The first: kernel 3 on arange 6x6 with loss sum -> every cell covered once gets 1/9.
     assert first.locator(".st-key-kernel_h input[type='range']").input_value() == "3"
-    assert set(grid_cell_texts(first, 3)) == {"0.1111"}
+    assert set(grid_cell_texts(first, 3)) == {"1/9"}
     # The second: still kernel 2, now the mean loss -> 1/9 per output, 1/36 per cell.
     assert second.locator(".st-key-kernel_h input[type='range']").input_value() == "2"
-    assert set(grid_cell_texts(second, 3)) == {"0.028"}  # 0.02778 does not fit its cell: the short label
+    assert set(grid_cell_texts(second, 3)) == {"1/36"}  # 0.02778 is not exact: its fraction
     assert "input=ones" in second.url and "input=ones" not in first.url
     for page in (first, second):
         _no_exception(page)

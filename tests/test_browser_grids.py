@@ -15,6 +15,7 @@ from harness.browser import (
     click_cell,
     grid_highlights,
     screenshot,
+    wait_for_alert,
     wait_for_app,
 )
 from scenario.numbers import format_number
@@ -142,8 +143,7 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(new_context, app
     # One tap on a cell: its explanation, no tooltip first.
     page.locator(GRID).nth(3).scroll_into_view_if_needed()
     page.touchscreen.tap(*cell_centre(page, 3, 2, 2))
-    wait_for_app(page)
-    assert any("∂L/∂x[2, 2] = 1/9" in text for text in _alerts(page)), _alerts(page)
+    wait_for_alert(page, "∂L/∂x[2, 2] = 1/9")
     screenshot(page, f"phone-{language}")
     # Under the hood on a phone: the matrix's labels fit or hide.
     page.goto(f"{app_url}/under_the_hood?lang={language}")
@@ -180,7 +180,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(page, app_url, wi
     wait_for_app(page, fresh=True)
     _fills_the_screen(page, height)
     click_cell(page, 3, 0, 0)
-    explanation = page.locator(".st-key-explanation p").first
+    explanation = page.locator("[class*=_explained_] p").first
     assert float(explanation.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 24
     screenshot(page, f"presentation-{width}x{height}-{language}")
     # 24x24 (two grids per row on a laptop): still one row of four, on screen.

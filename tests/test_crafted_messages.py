@@ -76,13 +76,17 @@ def test_rows_added_by_a_crafted_message_are_refused_with_a_message(url):
 @pytest.mark.parametrize(
     "select",
     [
-        {"kind": "input", "row": "2", "col": 2},
-        {"kind": "input", "row": 1.5, "col": 1},
-        {"kind": "input", "row": None, "col": 0},
-        {"kind": "input"},
-        {"kind": "bogus", "row": 0, "col": 0},
-        {"kind": "input", "row": 99, "col": 0},
-        {"kind": "input", "row": True, "col": 0},
+        {"kind": "input", "row": "2", "col": 2, "grid": "grad_input"},
+        {"kind": "input", "row": 1.5, "col": 1, "grid": "grad_input"},
+        {"kind": "input", "row": None, "col": 0, "grid": "grad_input"},
+        {"kind": "input", "grid": "grad_input"},
+        {"kind": "bogus", "row": 0, "col": 0, "grid": "grad_input"},
+        {"kind": "output", "row": 0, "col": 0, "grid": "grad_input"},
+        {"kind": "cell", "row": 0, "col": 0, "grid": "grad_input"},
+        {"kind": "input", "row": 0, "col": 0, "grid": "nowhere"},
+        {"kind": "input", "row": 0, "col": 0, "grid": ["grad_input"]},
+        {"kind": "input", "row": 99, "col": 0, "grid": "grad_input"},
+        {"kind": "input", "row": True, "col": 0, "grid": "grad_input"},
         [0, 1],
         "input-2-2",
     ],
@@ -97,7 +101,12 @@ def test_a_deeply_nested_click_selects_nothing(url):
 
 
 def test_a_real_click_still_explains(url):
-    texts = _run(url, "", "playground_grids", json_value=json.dumps({"select": {"kind": "input", "row": 2, "col": 2}}))
+    texts = _run(
+        url,
+        "",
+        "playground_grids",
+        json_value=json.dumps({"select": {"kind": "input", "row": 2, "col": 2, "grid": "grad_input"}}),
+    )
     assert any("∂L/∂x[2, 2] = " in text for text in texts), texts
 
 

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from pooling import plan as plan_module
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import grid_components, grid_values, grids_on_page, open_app, shown
+from tests.conftest import clear_cell, grid_components, grid_values, grids_on_page, open_app, select_cell, shown
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -367,7 +367,7 @@ def test_bad_url_values_fall_back_to_the_default_with_a_warning(query, warning):
 
 
 def test_clicked_output_cell_is_explained_and_highlighted(at):
-    at.session_state["playground_selected"] = ("output", 1, 0)
+    select_cell(at, "playground_grids", "output", 1, 0, "grad_output")
     at.run()
     assert (
         "y[1, 0] = mean of x[2:4, 0:2] = (8 + 9 + 12 + 13) / 4 = 10.5; "
@@ -375,7 +375,7 @@ def test_clicked_output_cell_is_explained_and_highlighted(at):
     )
     # The component lights the window up from the selection and the window geometry it is sent.
     component = grid_components(at)[0]
-    assert component["selection"] == {"kind": "output", "row": 1, "col": 0}
+    assert component["selection"] == {"kind": "output", "row": 1, "col": 0, "grid": "grad_output"}
     assert component["axes"]["rows"][1] == [2, 4] and component["axes"]["cols"][0] == [0, 2]
     assert [grid["link"] for grid in component["grids"]] == ["input", "output", "output", "input"]
 
@@ -385,13 +385,13 @@ def test_clicked_input_cell_lists_its_shares(at):
     at.selectbox(key="stride_h").set_value(1)
     at.slider(key="height").set_value(5)
     at.slider(key="width").set_value(5).run()
-    at.session_state["playground_selected"] = ("input", 2, 2)
+    select_cell(at, "playground_grids", "input", 2, 2, "grad_input")
     at.run()
     assert at.info[0].value.startswith("∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
 
 
 def test_a_stale_click_outside_the_new_shape_is_dropped(at):
-    at.session_state["playground_selected"] = ("input", 3, 3)
+    select_cell(at, "playground_grids", "input", 3, 3, "grad_input")
     at.slider(key="height").set_value(2).run()
     assert "Click a cell" in at.info[0].value
 
@@ -400,7 +400,7 @@ def test_a_link_opens_with_a_cell_explained():
     """explain=x-2-2 in a shared link: ∂L/∂x[2, 2] is explained and lit up, as after a click."""
     at = _run({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "explain": "x-2-2"})
     assert at.info[0].value.startswith("∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 + 1/9 = 1 ")
-    assert grid_components(at)[0]["selection"] == {"kind": "input", "row": 2, "col": 2}
+    assert grid_components(at)[0]["selection"] == {"kind": "input", "row": 2, "col": 2, "grid": "grad_input"}
     assert not at.warning
     at = _run({"explain": "y-1-0"})
     assert at.info[0].value.startswith("y[1, 0] = mean of x[2:4, 0:2]")
@@ -408,13 +408,13 @@ def test_a_link_opens_with_a_cell_explained():
 
 def test_the_url_follows_the_clicked_cell(at):
     assert "explain" not in at.query_params
-    at.session_state["playground_selected"] = ("output", 1, 0)
+    select_cell(at, "playground_grids", "output", 1, 0, "grad_output")
     at.run()
     assert at.query_params["explain"] == "y-1-0"
-    at.session_state["playground_selected"] = ("input", 3, 2)
+    select_cell(at, "playground_grids", "input", 3, 2, "grad_input")
     at.run()
     assert at.query_params["explain"] == "x-3-2"
-    at.session_state["playground_selected"] = None  # Escape, or a click on the selected cell
+    clear_cell(at, "playground_grids")  # Escape
     at.run()
     assert "explain" not in at.query_params
 

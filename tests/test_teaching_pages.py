@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
-from tests.conftest import grid_values, grids_on_page, open_app
+from tests.conftest import grid_values, grids_on_page, open_app, select_cell
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
 
@@ -42,9 +42,9 @@ def test_the_matrix_reproduces_torch_forward_and_backward():
 
 def test_clicking_a_row_of_the_matrix_names_its_window():
     at = _open("pages/under_the_hood.py")
-    at.session_state["hood_row"] = 2
+    select_cell(at, "hood_matrix", "matrix", 2, 5, "matrix")
     at.run()
-    assert "Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in [c.value for c in at.caption]
+    assert "Row 2 of A is y[1, 0]: 0.25 in columns 8, 9, 12, 13." in at.info[0].value
     matrix, x = grids_on_page(at)[:2]
     assert matrix["windows"] == [[2, 3, 0, 16]]  # row 2 of A outlined
     assert x["windows"] == [[2, 4, 0, 2]]  # and its window on x

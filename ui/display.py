@@ -11,13 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures.grids import decode_values, read_selection, with_palette
-from ui.lang import tr, translated_select
+from figures.grids import Selection, decode_values, describe_cell, read_selection, with_palette
+from pooling import Window
+from scenario.explain import explain_pooled_cell
+from ui.lang import current_language, tr, translated_select
 
-__all__ = ["PALETTES", "display_controls", "explanation", "presenting", "show_grids"]
+__all__ = [
+    "PALETTES",
+    "display_controls",
+    "explanation",
+    "pooling_explainer",
+    "presenting",
+    "select_cell",
+    "selected_cell",
+    "show_grids",
+]
 
 PALETTES = ("standard", "colorblind")
 COMPONENT = Path(__file__).resolve().parents[1] / "figures" / "component"
@@ -59,13 +71,13 @@ def display_controls(url) -> None:
 
 # Presentation mode: the explanation of a clicked cell is read from the back of the room.
 PRESENT_CSS = """<style>
-.st-key-explanation [data-testid="stMarkdownContainer"] p { font-size: 1.6rem; line-height: 1.45; }
+[class*="_explained_"] [data-testid="stMarkdownContainer"] p { font-size: 1.6rem; line-height: 1.45; }
 </style>"""
 
 
-def explanation(message: str, icon: str) -> None:
+def explanation(message: str, icon: str, key: str = "explanation") -> None:
     """The explanation of a clicked cell: an info box, large in presentation mode."""
-    with st.container(key="explanation"):
+    with st.container(key=key):
         if presenting():
             st.html(PRESENT_CSS)
         st.info(message, icon=icon)
@@ -87,6 +99,27 @@ def _grids_component():
     )
 
 
+# What a click on a kind of cell explains when the page has nothing more to say (the icon).
+EXPLANATION_ICONS = {"output": ":material/call_split:", "input": ":material/call_merge:"}
+Explainer = Callable[[Selection], str | None]
+
+
+def selected_cell(key: str) -> Selection | None:
+    """The cell selected in the grids drawn under ``key`` (kept across runs), if any. Every
+    view's selection lives in one dict, ``st.session_state.selected_cells``, by view."""
+    return st.session_state.get("selected_cells", {}).get(key)
+
+
+def select_cell(key: str, selection: Selection | None) -> None:
+    """Select a cell of the view ``key`` (None clears it): a click, a tap, Enter or a link."""
+    cells = dict(st.session_state.get("selected_cells", {}))
+    if selection is None:
+        cells.pop(key, None)
+    else:
+        cells[key] = selection
+    st.session_state.selected_cells = cells
+
+
 def show_grids(
     grids: dict[str, dict],
     *,
@@ -94,16 +127,22 @@ def show_grids(
     file_prefix: str,
     columns: int = 4,
     windows: dict | None = None,
-    selection: dict | None = None,
-    on_select: Callable[[dict | None], None] | None = None,
-) -> None:
-    """Draw grid descriptions (``figures.grids``, by name) side by side with the component.
+    explain: Explainer | None = None,
+    hint: str | None = None,
+) -> Selection | None:
+    """Draw grid descriptions (``figures.grids``, by name) side by side with the component,
+    and under them the explanation of the cell selected in them.
 
-    ``windows`` (``window_axes``) lets a click light up its windows without a round trip;
-    ``on_select`` gets the clicked cell ``{"kind", "row", "col"}`` (None when cleared), in a
-    callback, before the rerun. PNG files are named ``<file_prefix>_<name>.png``.
+    Every grid explains its cells, by click, tap and keyboard: ``explain`` writes what a
+    selection means (None: the cell's value, ``figures.grids.describe_cell``); ``hint`` is
+    shown while nothing is selected. ``windows`` (``window_axes``) lets a click light up its
+    windows without a round trip. PNG files are named ``<file_prefix>_<name>.png``. Returns
+    the selection drawn (one that no longer fits the grids is dropped).
     """
     palette, present = _palette(), presenting()
+    selection = selected_cell(key)
+    if selection is not None and read_selection(selection._asdict(), grids) != selection:
+        select_cell(key, selection := None)  # the grids changed size: the cell is gone
     data = {
         "grids": [
             {**with_palette(grid, palette), "key": name, "file": f"{file_prefix}_{name}"}
@@ -111,7 +150,8 @@ def show_grids(
         ],
         "columns": columns,
         "axes": windows,
-        "selection": selection,
+        "selection": None if selection is None else selection._asdict(),
+        "explanation": f"{key}_explained",
         "present": present,
         "fit_height": present,
         "text": {
@@ -120,14 +160,41 @@ def show_grids(
             "click": tr("figure.click"),
             "padding": tr("figure.padding_hover"),
             "keys": tr("grid.keys"),
+            "zoom": tr("grid.zoom"),
+            "fit": tr("grid.fit"),
         },
     }
-    callbacks = {}
-    if on_select is not None:
-        drawn = list(grids.values())
-        callbacks["on_select_change"] = lambda: on_select(read_selection(_event(key), drawn))
-    _grids_component()(key=key, data=data, **callbacks)
+
+    def remember() -> None:
+        select_cell(key, read_selection(_event(key), grids))
+
+    _grids_component()(key=key, data=data, on_select_change=remember)
+    if selection is not None:
+        message = explain(selection) if explain else None
+        message = message or describe_cell(grids[selection.grid], selection.row, selection.col, current_language())
+        icon = EXPLANATION_ICONS.get(selection.kind, ":material/info:")
+        explanation(message, icon, key=_explanation_key(key, selection))
+    elif hint:
+        st.info(hint, icon=":material/touch_app:")
     _tables(grids, key)
+    return selection
+
+
+def pooling_explainer(
+    x: np.ndarray,
+    y: np.ndarray,
+    grad_output: np.ndarray,
+    grad_input: np.ndarray,
+    windows: list[Window],
+    language: str,
+) -> Explainer:
+    """Explain a selected cell of an average pooling's grids (``scenario.explain``): an
+    output's mean and its split gradient, an input cell's sum of shares."""
+
+    def explain(selection: Selection) -> str | None:
+        return explain_pooled_cell(*selection[:3], x, y, grad_output, grad_input, windows, language)
+
+    return explain
 
 
 def _event(key: str) -> object:
@@ -136,6 +203,12 @@ def _event(key: str) -> object:
         return st.session_state[key].select
     except (AttributeError, KeyError, TypeError, ValueError, RecursionError):
         return None
+
+
+def _explanation_key(key: str, selection: Selection) -> str:
+    """The explanation's container key (its CSS class ``st-key-…``): grids.js finds it by the
+    cell it explains, and brings it into view when it appears below the screen."""
+    return f"{key}_explained_{selection.grid}_{selection.row}_{selection.col}"
 
 
 def _tables(grids: dict[str, dict], key: str) -> None:

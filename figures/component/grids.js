@@ -13,6 +13,8 @@ const PADDING_FILL = "#e4e4e4";
 const PADDING_TEXT = "#6b6b6b";
 const FOCUS_COLOR = "#1565c0";
 const PNG_SCALE = 3;
+const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
+const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -49,7 +51,12 @@ function render(root) {
   const gap = data.present ? 20 : 12;
   const boxWidth = (wide - gap * (columns - 1)) / columns;
   const maxHeight = availableHeight(root, data, columns);
-  data.grids.forEach((grid, index) => drawFigure(root, root.state.figures[index], grid, boxWidth, maxHeight));
+  data.grids.forEach((grid, index) => {
+    const figure = root.state.figures[index];
+    // An enlarged grid takes the whole row: the most cells a finger can reach at once.
+    figure.element.classList.toggle("enlarged", !!figure.enlarged);
+    drawFigure(root, figure, grid, figure.enlarged ? wide : boxWidth, maxHeight);
+  });
   root.dataset.selection = JSON.stringify(root.state.selection);
   root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
   root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
@@ -72,7 +79,8 @@ function makeFigure(root, index) {
   const element = document.createElement("figure");
   element.className = "grid";
   element.innerHTML =
-    '<figcaption><span class="title"></span><button type="button" class="png"></button></figcaption>' +
+    '<figcaption><span class="title"></span><span class="buttons"><button type="button" class="zoom" hidden></button>' +
+    '<button type="button" class="png"></button></span></figcaption>' +
     '<div class="plot"><canvas tabindex="0"></canvas><div class="tip" hidden></div></div>' +
     '<div class="colorbar" hidden><div class="bar"></div><div class="ticks"><span></span><span></span><span></span></div></div>' +
     '<div class="live" aria-live="polite"></div>';
@@ -83,8 +91,15 @@ function makeFigure(root, index) {
   canvas.addEventListener("pointerleave", () => (figure.tip.hidden = true));
   canvas.addEventListener("click", (event) => {
     const cell = cellAt(figure, event);
+    if (cell && event.pointerType === "touch" && figure.geometry.cell < TOUCH_CELL && !figure.enlarged) {
+      enlarge(root, figure, cell); // too small for a finger: the first tap enlarges the grid there
+      return;
+    }
     if (cell) select(root, figure, cell);
-    if (event.pointerType === "touch" || !cell) figure.tip.hidden = true;
+    // The tooltip would cover the cells the explanation is about: hidden until the pointer
+    // moves on to another cell.
+    figure.tip.hidden = true;
+    figure.quietCell = cell && String(cell);
   });
   canvas.addEventListener("keydown", (event) => keyboard(root, figure, event));
   canvas.addEventListener("blur", () => {
@@ -92,6 +107,7 @@ function makeFigure(root, index) {
     drawCanvas(root, figure);
   });
   element.querySelector(".png").addEventListener("click", () => savePng(root, figure));
+  element.querySelector(".zoom").addEventListener("click", () => (figure.enlarged ? fit(root, figure) : enlarge(root, figure, null)));
   return figure;
 }
 
@@ -115,8 +131,17 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   const top = tickFont + 8;
   // Every grid of a view gets the same square: a 2x2 y is as large as a 4x4 x, with larger cells.
   const side = Math.min(boxWidth - left - 2, maxHeight - top, present ? 900 : 520);
-  const cell = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
+  const fitted = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
+  // Enlarged (small cells, for a finger): larger cells in a box that scrolls, at its width.
+  const cell = figure.enlarged ? Math.max(fitted, ENLARGED_CELL) : fitted;
   figure.geometry = { left, top, cell, rows, cols, row0, col0, tickFont };
+  const plot = figure.element.querySelector(".plot");
+  plot.classList.toggle("enlarged", !!figure.enlarged);
+  plot.style.maxWidth = figure.enlarged ? boxWidth + "px" : "";
+  const zoom = figure.element.querySelector(".zoom");
+  zoom.hidden = !(figure.enlarged || fitted < TOUCH_CELL);
+  zoom.textContent = figure.enlarged ? data.text.fit : data.text.zoom;
+  zoom.setAttribute("aria-pressed", String(!!figure.enlarged));
   figure.labelling = labelFont(grid, cell, present);
 
   const canvas = figure.canvas;
@@ -127,12 +152,33 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   canvas.style.height = cssHeight + "px";
   canvas.width = Math.round(cssWidth * ratio);
   canvas.height = Math.round(cssHeight * ratio);
-  canvas.setAttribute("role", grid.link ? "application" : "img");
-  canvas.setAttribute("aria-label", grid.description + (grid.link ? ". " + data.text.keys : ""));
-  canvas.tabIndex = grid.link ? 0 : -1;
-  canvas.classList.toggle("clickable", !!grid.link);
+  // Every grid explains its cells: clickable, tappable, and reached with Tab.
+  canvas.setAttribute("role", "application");
+  canvas.setAttribute("aria-label", grid.description + ". " + data.text.keys);
+  canvas.classList.add("clickable");
   drawCanvas(root, figure);
-  drawColorbar(figure, grid, !figure.labelling, cssWidth - left);
+  drawColorbar(figure, grid, !figure.labelling, Math.min(cssWidth, boxWidth) - left);
+  if (figure.enlarged && figure.enlargeAt) {
+    // Scroll the enlarged grid so that the tapped cell is in the middle of its box.
+    const [row, col] = figure.enlargeAt;
+    plot.scrollLeft = left + (col - col0 + 0.5) * cell - plot.clientWidth / 2;
+    plot.scrollTop = top + (row - row0 + 0.5) * cell - plot.clientHeight / 2;
+    figure.enlargeAt = null;
+    requestAnimationFrame(() => plot.scrollIntoView({ block: "nearest", behavior: "instant" }));
+  }
+}
+
+// A grid whose cells are too small for a finger is enlarged around the tapped cell (its box
+// scrolls); the button beside PNG, or a wider screen, fits it again.
+function enlarge(root, figure, cell) {
+  figure.enlarged = true;
+  figure.enlargeAt = cell;
+  render(root);
+}
+
+function fit(root, figure) {
+  figure.enlarged = false;
+  render(root);
 }
 
 // The labels to print and their font size: the full labels where they fit, else the short
@@ -283,7 +329,13 @@ function highlightsFor(root, figure) {
   const thin = grid.cells.length > 0;
   for (const rectangle of grid.windows) result.push({ rectangle, color: WINDOW_COLORS[0], width: thin ? 2 : 3.5, inset: 0 });
   for (const [row, col] of grid.cells) result.push({ rectangle: [row, row + 1, col, col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
-  if (!selection || !grid.link) return result;
+  if (!selection) return result;
+  if (selection.kind === "cell") {
+    // A grid that links to no other: its own cell alone.
+    if (selection.grid === grid.key) result.push({ rectangle: [selection.row, selection.row + 1, selection.col, selection.col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
+    return result;
+  }
+  if (!grid.link) return result;
   if (selection.kind === "matrix") {
     if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: WINDOW_COLORS[0], width: 3.5, inset: 0 });
     return result;
@@ -338,8 +390,14 @@ function describeCell(root, figure, [row, col]) {
   const { grid, values } = figure;
   if (!inside(grid, [row, col])) return root.state.data.text.padding.replace("{row}", row).replace("{col}", col);
   const value = values[row * grid.cols + col];
-  const shown = Number.isNaN(value) ? "–" : formatValue(value, 6);
-  return `${grid.name}[${row}, ${col}] = ${shown}`;
+  const name = `${grid.name}[${row}, ${col}]`;
+  if (Number.isNaN(value)) return `${name} = –`;
+  // Exact, or its fraction and the rounded decimal, or marked as rounded: never a rounded
+  // number that looks exact (the cell's own label is a fraction where one is short).
+  const shown = formatValue(value, 6);
+  if (Number(shown) === value) return `${name} = ${shown}`;
+  const label = grid.labels ? grid.labels[row * grid.cols + col] : "";
+  return label.includes("/") ? `${name} = ${label} ≈ ${shown}` : `${name} ≈ ${shown}`;
 }
 
 function hover(root, figure, event) {
@@ -349,7 +407,9 @@ function hover(root, figure, event) {
     tip.hidden = true;
     return;
   }
-  const clickable = figure.grid.link && inside(figure.grid, cell);
+  if (figure.quietCell === String(cell)) return;
+  figure.quietCell = null;
+  const clickable = inside(figure.grid, cell);
   tip.textContent = describeCell(root, figure, cell) + (clickable ? ` · ${root.state.data.text.click}` : "");
   tip.hidden = false;
   const bounds = figure.canvas.getBoundingClientRect();
@@ -360,19 +420,45 @@ function hover(root, figure, event) {
 
 function select(root, figure, [row, col]) {
   const { grid } = figure;
-  if (!grid.link || !inside(grid, [row, col])) return;
-  const selection = grid.link === "matrix" ? { kind: "matrix", row, col } : { kind: grid.link, row, col };
+  if (!inside(grid, [row, col])) return;
+  // What the cell means: its link ("input", "output", "matrix"), or the cell alone ("cell").
+  const selection = { kind: grid.link || "cell", row, col, grid: grid.key };
   // Light the windows up now; Python answers with the written explanation.
   root.state.selection = selection;
   for (const other of root.state.figures) if (other.grid) drawCanvas(root, other);
   root.dataset.selection = JSON.stringify(selection);
   root.dataset.selectedAt = String(performance.now());
-  root.state.send("select", { ...selection, grid: grid.key });
+  root.state.send("select", selection);
+  bringExplanationIntoView(root, selection);
+}
+
+// Python writes the explanation under the grids; when it appears below (or above) the
+// screen, as on a phone, scroll just enough to show it. Its container's class names the cell.
+// It is placed once the run that wrote it has ended (the page no longer moves under it).
+function bringExplanationIntoView(root, selection) {
+  const name = `st-key-${root.state.data.explanation}_${selection.grid}_${selection.row}_${selection.col}`;
+  const started = performance.now();
+  const look = () => {
+    if (JSON.stringify(root.state.selection) !== JSON.stringify(selection)) return; // another click since
+    const box = document.getElementsByClassName(name)[0];
+    if (!box || scriptRunning()) {
+      // Python's answer may take seconds on a busy server: keep looking (a cheap query) a while.
+      if (performance.now() - started < 20000) setTimeout(look, 100);
+      return;
+    }
+    const bounds = box.getBoundingClientRect();
+    if (bounds.bottom > window.innerHeight || bounds.top < 0) box.scrollIntoView({ block: "nearest" });
+  };
+  setTimeout(look, 50);
+}
+
+function scriptRunning() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === "running";
 }
 
 function keyboard(root, figure, event) {
   const { grid } = figure;
-  if (!grid.link) return;
   const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
   const focus = root.state.focus[figure.index] || [0, 0];
   if (moves[event.key]) {
