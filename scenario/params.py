@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pooling import PoolPlan, pool_plan
@@ -13,6 +14,7 @@ __all__ = [
     "VIEW_DEFAULTS",
     "PoolParams",
     "params_from_settings",
+    "square_setting",
     "widget_values",
 ]
 
@@ -136,19 +138,45 @@ def widget_values(url_settings: dict[str, str]) -> dict:
     return {key: value(text) for key, text in url_settings.items()}
 
 
-def params_from_settings(settings: dict) -> PoolParams:
-    """PoolParams from the sidebar's values (square controls: the _h values count for both axes).
+def params_from_settings(settings: Mapping[str, object]) -> PoolParams:
+    """PoolParams from the sidebar's values by key (``DEFAULTS`` for the keys not given): the
+    one rule from settings to torch's arguments, used by the sidebar and by the presets.
 
-    >>> params_from_settings({"kernel_h": 3, "stride_h": 1}).kwargs()["stride"]
+    With "same for height and width" on, the ``_h`` values count for both axes
+    (``square_setting`` says whether it is on); an axis left at "same as kernel" strides by
+    its kernel once the other axis does not; a kernel of 1 leaves no room for padding.
+
+    >>> params_from_settings({"square": True, "kernel_h": 3, "stride_h": 1, "kernel_w": 5}).kwargs()["stride"]
     (1, 1)
+    >>> params_from_settings({"square": False, "kernel_h": 3, "kernel_w": 2, "stride_h": 1}).stride
+    (1, 2)
     """
     values = {**DEFAULTS, **settings}
-    kernel, stride, padding = values["kernel_h"], values["stride_h"], values["padding_h"]
+    axes = ("h", "h") if square_setting(settings) else ("h", "w")
+    kernels = tuple(int(values[f"kernel_{axis}"]) for axis in axes)
+    strides = tuple(values[f"stride_{axis}"] for axis in axes)
+    paddings = tuple(int(values[f"padding_{axis}"]) if kernel // 2 >= 1 else 0 for axis, kernel in zip(axes, kernels))
+    divisor_override = values["divisor_override"]
     return PoolParams(
-        kernel_size=(kernel, kernel),
-        stride=None if stride is None else (stride, stride),
-        padding=(padding, padding),
-        ceil_mode=values["ceil_mode"],
-        count_include_pad=values["count_include_pad"],
-        divisor_override=values["divisor_override"],
+        kernel_size=kernels,
+        # None (torch's default) while every axis strides by its kernel size.
+        stride=None if strides == (None, None) else tuple(k if s is None else int(s) for s, k in zip(strides, kernels)),
+        padding=paddings,
+        ceil_mode=bool(values["ceil_mode"]),
+        count_include_pad=bool(values["count_include_pad"]),
+        divisor_override=None if divisor_override is None else int(divisor_override),
     )
+
+
+def square_setting(settings: Mapping[str, object]) -> bool:
+    """Whether "same for height and width" is on: ``square`` when given; else on, unless the
+    settings give an axis pair two different values (a link from an older or hand-written
+    source: the sidebar shows the axes as they are).
+
+    >>> square_setting({}), square_setting({"kernel_h": 3, "kernel_w": 2}), square_setting({"kernel_h": 3})
+    (True, False, True)
+    """
+    if "square" in settings:
+        return bool(settings["square"])
+    pairs = [(settings.get(f"{name}_h"), settings.get(f"{name}_w")) for name in ("kernel", "stride", "padding")]
+    return not any(h is not None and w is not None and h != w for h, w in pairs)

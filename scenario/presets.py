@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from i18n import text
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import generated_input, sample_image
-from scenario.params import DEFAULTS, params_from_settings, widget_values
+from scenario.params import DEFAULTS, params_from_settings, square_setting, widget_values
 
 __all__ = ["PRESETS", "PRESETS_BY_KEY", "Preset"]
 
@@ -42,12 +42,14 @@ class Preset:
         return self.name.replace(" ", "_")
 
     def values(self) -> dict:
-        """Every sidebar control's value in this preset: its settings, the defaults elsewhere.
+        """Every sidebar control's value in this preset: its settings, the defaults elsewhere
+        ("same for height and width" as its link sets it: ``square_setting``).
 
         >>> PRESETS[1].values()["kernel_h"], PRESETS[1].values()["loss"]
         (3, 'sum')
         """
-        return {**DEFAULTS, **widget_values(self.settings)}
+        settings = widget_values(self.settings)
+        return {**DEFAULTS, **settings, "square": square_setting(settings)}
 
     def compute(self) -> Computed:
         """The numbers its link opens, computed by the core.

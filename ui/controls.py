@@ -25,7 +25,7 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LOSSES
-from scenario.params import DEFAULTS, URL_KEYS, PoolParams
+from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings
 from scenario.typed_grid import TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import tr, translated_error, translated_select
@@ -205,18 +205,13 @@ def rare_controls(url: UrlCheck) -> RareOptions:
 
 
 def pool_params(settings: WindowSettings, rare: RareOptions) -> PoolParams:
-    """The torch arguments from the controls (stride None while every axis uses its kernel)."""
-    # An axis left at "same as kernel" strides by its kernel size once the other axis differs.
-    kernels, strides = settings.kernel_size, settings.stride
-    stride = None if strides == (None, None) else tuple(s if s is not None else k for s, k in zip(strides, kernels))
-    return PoolParams(
-        kernel_size=settings.kernel_size,
-        stride=stride,
-        padding=settings.padding,
-        ceil_mode=rare.ceil_mode,
-        count_include_pad=settings.count_include_pad,
-        divisor_override=rare.divisor_override,
-    )
+    """The torch arguments from the controls, by the one rule below the UI
+    (``scenario.params.params_from_settings``, which the presets use too)."""
+    # Both axes as drawn (a square sidebar drew one set, used for both): square=False.
+    pairs = {"kernel": settings.kernel_size, "stride": settings.stride, "padding": settings.padding}
+    axes = {f"{name}_{axis}": value for name, pair in pairs.items() for axis, value in zip("hw", pair)}
+    options = {"count_include_pad": settings.count_include_pad, "ceil_mode": rare.ceil_mode}
+    return params_from_settings({"square": False, **axes, **options, "divisor_override": rare.divisor_override})
 
 
 # ---------------------------------------------------------------------------------------

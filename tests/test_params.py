@@ -1,0 +1,84 @@
+"""One rule from the sidebar's settings to torch's arguments (scenario.params.params_from_settings):
+the sidebar and the presets give the same PoolParams for the same settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from scenario.params import PoolParams, params_from_settings, widget_values
+from scenario.presets import PRESETS
+from tests.conftest import open_app
+
+# (a link's settings, the PoolParams it means, worked out by hand)
+LINKS = [
+    ({}, PoolParams((2, 2))),
+    ({"kernel_h": "3", "stride_h": "1"}, PoolParams((3, 3), (1, 1))),
+    # "Same for height and width" on: the _w values are not used.
+    ({"square": "true", "kernel_h": "3", "kernel_w": "5", "padding_w": "2"}, PoolParams((3, 3))),
+    # Off: an axis left at "same as kernel" strides by its own kernel once the other does not.
+    ({"square": "false", "kernel_h": "3", "kernel_w": "2", "stride_h": "1"}, PoolParams((3, 2), (1, 2))),
+    # Axes that differ, without square=: a link from elsewhere, shown as it is (not square).
+    ({"kernel_h": "3", "kernel_w": "2", "padding_h": "1"}, PoolParams((3, 2), None, (1, 0))),
+    (
+        {"square": "false", "kernel_h": "4", "kernel_w": "3", "stride_w": "2", "padding_h": "2", "padding_w": "1"}
+        | {"count_include_pad": "false", "height": "6", "width": "6"},
+        PoolParams((4, 3), (4, 2), (2, 1), count_include_pad=False),
+    ),
+    (
+        {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "ceil_mode": "true", "height": "6", "width": "6"},
+        PoolParams((3, 3), (2, 2), (1, 1), ceil_mode=True),
+    ),
+    ({"divisor_override": "7"}, PoolParams((2, 2), divisor_override=7)),
+    ({"count_include_pad": "false"}, PoolParams((2, 2), count_include_pad=False)),  # no padding: as given
+    # A kernel of 1 leaves no room for padding: the sidebar says so and uses 0.
+    (
+        {"square": "false", "kernel_h": "1", "kernel_w": "3", "padding_h": "1", "padding_w": "1"},
+        PoolParams((1, 3), None, (0, 1)),
+    ),
+]
+
+
+@pytest.fixture
+def sidebar_params(monkeypatch):
+    """Open a link on the Playground and return the PoolParams its sidebar made (the one the
+    core planned with)."""
+    planned: list[PoolParams] = []
+    plan = PoolParams.plan
+
+    def spy(self: PoolParams, input_shape: tuple[int, ...]):
+        planned.append(self)
+        return plan(self, input_shape)
+
+    monkeypatch.setattr(PoolParams, "plan", spy)
+
+    def open_link(link: dict[str, str]) -> PoolParams:
+        planned.clear()
+        open_app(link)
+        assert len(set(planned)) == 1, planned
+        return planned[0]
+
+    return open_link
+
+
+@pytest.mark.parametrize(("link", "expected"), LINKS, ids=lambda value: str(value)[:60])
+def test_the_rule_gives_what_the_settings_mean(link, expected):
+    assert params_from_settings(widget_values(link)) == expected
+
+
+@pytest.mark.parametrize(("link", "expected"), LINKS, ids=lambda value: str(value)[:60])
+def test_the_sidebar_gives_what_the_rule_gives(sidebar_params, link, expected):
+    assert sidebar_params(link) == expected == params_from_settings(widget_values(link))
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset.name)
+def test_a_preset_computes_with_what_its_link_gives_the_sidebar(sidebar_params, preset):
+    assert preset.compute().params == sidebar_params(preset.settings)
+
+
+def test_a_preset_with_differing_axes_sets_the_sidebar_square_toggle_off():
+    """Followed inside the app, a preset's values set the toggle: as its link would."""
+    from scenario.presets import Preset
+
+    preset = Preset("wide", {"kernel_h": "3", "kernel_w": "2"}, (0, 0))
+    assert preset.values()["square"] is False
+    assert preset.compute().params == PoolParams((3, 2))
