@@ -11,7 +11,7 @@ import numpy as np
 
 from i18n import text
 
-__all__ = ["LOSSES", "Loss", "loss_for"]
+__all__ = ["LOSSES", "Loss", "LossChoice", "loss_for"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,29 @@ class Loss:
 
 
 LOSSES = ("sum", "mean", "square", "random", "cell", "custom")
+
+
+@dataclass(frozen=True)
+class LossChoice:
+    """The loss picked in the sidebar, to apply to any output: its name, the output cell of
+    the ``cell`` loss and the seed of the ``random`` one (the typed weights of ``custom``
+    are the sidebar's grid, given with y).
+
+    >>> LossChoice("cell", cell=(1, 0)).loss(np.arange(4.0).reshape(2, 2)).grad_output.tolist()
+    [[0.0, 0.0], [1.0, 0.0]]
+    """
+
+    name: str
+    cell: tuple[int, int] = (0, 0)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.name not in LOSSES:
+            raise ValueError(f"unknown loss {self.name!r}: use one of {', '.join(LOSSES)}")
+
+    def loss(self, y: np.ndarray, weights: np.ndarray | None = None, language: str = "en") -> Loss:
+        """This loss at output y (``weights``: the typed ∂L/∂y of ``custom``)."""
+        return loss_for(self.name, y, self.seed, self.cell, weights, language)
 
 
 def loss_for(

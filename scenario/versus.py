@@ -6,13 +6,13 @@ each against torch).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pooling import PoolPlan, adaptive_plan, avg_backward, avg_forward, max_backward, max_forward
 from scenario.compute import Computed
-from scenario.losses import loss_for
+from scenario.losses import LossChoice
 
 __all__ = ["Pooled", "pool_three_ways"]
 
@@ -40,18 +40,18 @@ class Pooled:
         return sorted({int(n) for n in self.plan.rows.lengths(False)} | {int(n) for n in self.plan.cols.lengths(False)})
 
 
-def _upstream(y: np.ndarray, loss_choice: dict, weights: np.ndarray | None) -> tuple[np.ndarray, bool]:
+def _upstream(y: np.ndarray, loss_choice: LossChoice, weights: np.ndarray | None) -> tuple[np.ndarray, bool]:
     """The scenario's loss applied to another pooling's output (the loss fixes ∂L/∂y); a cell
     loss keeps to the output, and typed weights that do not fit fall back to the sum."""
-    row, col = loss_choice["cell"]
+    row, col = loss_choice.cell
     cell = (min(row, y.shape[0] - 1), min(col, y.shape[1] - 1))
-    name = loss_choice["name"]
-    misfit = name == "custom" and (weights is None or weights.shape != y.shape)
-    return loss_for("sum" if misfit else name, y, loss_choice["seed"], cell, weights).grad_output, misfit
+    misfit = loss_choice.name == "custom" and (weights is None or weights.shape != y.shape)
+    choice = replace(loss_choice, name="sum" if misfit else loss_choice.name, cell=cell)
+    return choice.loss(y, weights).grad_output, misfit
 
 
 def pool_three_ways(
-    computed: Computed, loss_choice: dict, weights: np.ndarray | None, adaptive_size: tuple[int, int]
+    computed: Computed, loss_choice: LossChoice, weights: np.ndarray | None, adaptive_size: tuple[int, int]
 ) -> list[Pooled]:
     """Average pooling (the scenario itself), max pooling with the same windows, and adaptive
     average pooling to ``adaptive_size``, each with the scenario's loss.
@@ -59,8 +59,7 @@ def pool_three_ways(
     >>> from scenario.compute import compute_scenario
     >>> from scenario.params import PoolParams
     >>> computed = compute_scenario(np.arange(16.0).reshape(4, 4), PoolParams((2, 2)))
-    >>> choice = {"name": "sum", "seed": 0, "cell": (0, 0)}
-    >>> [pooled.grad_input[1, 1] for pooled in pool_three_ways(computed, choice, None, (3, 3))]
+    >>> [pooled.grad_input[1, 1] for pooled in pool_three_ways(computed, LossChoice("sum"), None, (3, 3))]
     [np.float64(0.25), np.float64(1.0), np.float64(1.0)]
     """
     x = computed.x

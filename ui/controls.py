@@ -24,7 +24,7 @@ from scenario.inputs import (
     parse_image,
     sample_image,
 )
-from scenario.losses import LOSSES
+from scenario.losses import LOSSES, LossChoice
 from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings
 from scenario.typed_grid import TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
@@ -360,7 +360,7 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
 # The loss, hence ∂L/∂y.
 
 
-def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> dict:
+def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> LossChoice:
     """Loss name, with the output cell (for "cell") and the seed (for "random")."""
     loss = translated_select(
         tr("loss.select"),
@@ -373,7 +373,7 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         help=tr("loss.help"),
     )
     seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
-    choice: dict = {"name": loss, "cell": (DEFAULTS["loss_row"], DEFAULTS["loss_col"]), "seed": seed}
+    cell = (DEFAULTS["loss_row"], DEFAULTS["loss_col"])
     if loss == "cell" and output_shape is not None:
         rows, cols = output_shape
         left, right = st.columns(2)
@@ -381,10 +381,10 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         col = right.number_input(tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND)
         url.check("loss_row", row, tr("url.allowed_loss_row", max=rows - 1))
         url.check("loss_col", col, tr("url.allowed_loss_col", max=cols - 1))
-        choice["cell"] = (int(row), int(col))
+        cell = (int(row), int(col))
     if loss == "random" and input_source != "random":
-        choice["seed"] = _seed_control(url)
-    return choice
+        seed = _seed_control(url)
+    return LossChoice(loss, cell, seed)
 
 
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:

@@ -19,6 +19,7 @@ from figures import input_grid
 from pooling import PoolingError, PoolPlan
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import InputError
+from scenario.losses import LossChoice
 from scenario.params import PoolParams
 from ui.controls import (
     InputChoice,
@@ -46,7 +47,7 @@ class Scenario(Computed):
     """The current setup and every number the core computes from it (``Computed``), plus
     where they came from in the sidebar."""
 
-    loss_choice: dict  # name, cell and seed, to apply the same loss to other poolings
+    loss_choice: LossChoice  # to apply the same loss to other poolings
     weights: np.ndarray | None  # the typed ∂L/∂y of the custom loss
     choice: InputChoice  # where x came from (source, size, seed)
 
@@ -128,7 +129,7 @@ def _windows_loss_and_page(
         return
 
     # The numbers: our numpy core does all of them, from the plan checked above.
-    name, seed, cell = loss_choice["name"], loss_choice["seed"], loss_choice["cell"]
+    name, seed, cell = loss_choice.name, loss_choice.seed, loss_choice.cell
     weights = None
     if name == "custom":
         try:
