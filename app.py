@@ -10,7 +10,7 @@ import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
 from ui import hardening
-from ui.display import presenting
+from ui.display import present_page_style, presenting
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
@@ -40,6 +40,7 @@ _freeze_long_lived_objects()
 # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
 # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll.
 st.html("<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }</style>")
+present_page_style()
 pages = app_pages()
 page = st.navigation(pages, position="hidden")
 # Pages share the sidebar controls; ui.controls carries their values over when the page changes.

@@ -17,7 +17,7 @@ from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import BIND, URL_KEYS
 from ui.display import Explainer, pooling_explainer, show_grids
 from ui.lang import current_language, tr
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
@@ -144,7 +144,6 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
 
 
 require_router()
-st.title(page_title("pages/average_vs_max.py"))
-st.caption(tr("versus.caption"))
+page_header("pages/average_vs_max.py", "versus.caption")
 with UrlCheck(URL_KEYS | {"adaptive_h", "adaptive_w"}) as url:
     scenario_page(url, average_vs_max_page)

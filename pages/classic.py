@@ -22,7 +22,7 @@ from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
 from ui.display import pooling_explainer, show_grids
 from ui.lang import current_language, tr
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.url import UrlCheck
 
 CLASSIC = PoolParams(kernel_size=(2, 2), stride=(2, 2))  # the article's nn.AvgPool2d(2, 2)
@@ -149,7 +149,7 @@ def _article_section(x: np.ndarray, language: str) -> None:
 
 
 require_router()
-st.title(page_title("pages/classic.py"))
+page_header("pages/classic.py")
 st.markdown(tr("classic.intro"))
 with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
     classic_page()

@@ -28,7 +28,7 @@ from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import BIND, URL_KEYS
 from ui.display import pooling_explainer, presenting, select_cell, show_grids
 from ui.lang import current_language, tr
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
@@ -254,7 +254,6 @@ def export_section(scenario: Scenario, language: str) -> None:
 
 
 require_router()
-st.title(page_title("pages/playground.py"))
-st.caption(tr("playground.caption"))
+page_header("pages/playground.py", "playground.caption")
 with UrlCheck(URL_KEYS | {"numbers", "export", "explain"}) as url:
     scenario_page(url, playground_page)

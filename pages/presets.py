@@ -11,8 +11,8 @@ from scenario.compute import Computed
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.controls import URL_KEYS
 from ui.display import pooling_explainer, presenting, show_grids
-from ui.lang import current_language, tr
-from ui.router import PAGE_ICONS, page_title, require_router
+from ui.lang import current_language
+from ui.router import PAGE_ICONS, page_header, page_title, require_router
 from ui.url import UrlCheck
 
 COLUMNS = 3
@@ -25,6 +25,9 @@ def preset_link(preset: Preset) -> dict[str, str]:
     if presenting():
         extra["present"] = "1"
     return {**preset.settings, **extra}
+
+
+PRESET_LINKS_ROOM = 64  # px under a preview in presentation mode: its links stay on screen
 
 
 @st.cache_resource(max_entries=len(PRESETS), show_spinner=False)
@@ -45,7 +48,7 @@ def presets_page() -> None:
     language = current_language()
     for start in range(0, len(PRESETS), COLUMNS):
         for column, preset in zip(st.columns(COLUMNS), PRESETS[start : start + COLUMNS]):
-            with column.container(border=True):
+            with column.container(border=True, key=f"preset_card_{preset.key}"):
                 st.subheader(preset.title(language))
                 st.markdown(preset.lesson(language))
                 numbers = preset_numbers(preset.key)
@@ -58,17 +61,19 @@ def presets_page() -> None:
                     explain=pooling_explainer(
                         numbers.x, numbers.y, numbers.loss.grad_output, numbers.grad_input, numbers.windows, language
                     ),
+                    room_below=PRESET_LINKS_ROOM,
                 )
                 link = preset_link(preset)
                 links = st.columns(2)
                 for column, page in zip(links, ("pages/playground.py", "pages/step_by_step.py")):
                     column.page_link(page, label=page_title(page), icon=PAGE_ICONS[page], query_params=link)
-                # The whole absolute link, wrapped (not cut off), with the code block's copy button.
-                st.code(f"{_app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
+                # The whole absolute link, wrapped (not cut off), with the code block's copy button
+                # (not on a projector: the grids need its height, and nobody copies from a wall).
+                if not presenting():
+                    st.code(f"{_app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
 
 
 require_router()
-st.title(page_title("pages/presets.py"))
-st.caption(tr("presets.caption"))
+page_header("pages/presets.py", "presets.caption")
 with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
     presets_page()

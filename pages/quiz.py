@@ -19,9 +19,9 @@ from scenario.inputs import InputError
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from scenario.quiz import MODES, GridVerdict, Quiz, Verdict
 from ui.controls import URL_KEYS
-from ui.display import pooling_explainer, show_grids
+from ui.display import pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr, translated_error
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
@@ -68,18 +68,14 @@ def _change_mode() -> None:
 
 
 def _question_header():
-    """The buttons and the mode; returns the slot where the score goes once this run has counted."""
+    """The buttons and the mode; returns the slot where the score goes once this run has counted.
+    In presentation mode the buttons join the answer's row and the score the question's
+    (``_present_question``): the projector's height goes to the grids."""
+    if presenting():
+        return None
     language = current_language()  # fixed now: format_func may be called after this run
     left, middle, right, score_column = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    left.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_next_question, width="stretch")
-    middle.button(
-        tr("quiz.surprise"),
-        key="quiz_surprise",
-        icon=":material/auto_awesome:",
-        on_click=_surprise_me,
-        width="stretch",
-        help=tr("quiz.surprise_help"),
-    )
+    _new_buttons(left, middle)
     right.radio(
         tr("quiz.question"),
         MODES,
@@ -89,6 +85,18 @@ def _question_header():
         format_func=lambda mode: text(language, f"quiz.mode_{mode}"),
     )
     return score_column.empty()
+
+
+def _new_buttons(new_box, surprise_box) -> None:
+    new_box.button(tr("quiz.new"), key="quiz_new", icon=":material/refresh:", on_click=_next_question, width="stretch")
+    surprise_box.button(
+        tr("quiz.surprise"),
+        key="quiz_surprise",
+        icon=":material/auto_awesome:",
+        on_click=_surprise_me,
+        width="stretch",
+        help=tr("quiz.surprise_help"),
+    )
 
 
 def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) -> None:
@@ -129,6 +137,7 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
         file_prefix=file_prefix(scenario, "quiz"),
         windows=window_axes(scenario.windows) if revealed else None,
         explain=explain if revealed else None,
+        room_below=0,  # the question and its answer are above the grids
     )
 
 
@@ -146,10 +155,19 @@ def _reveal(truth: float) -> None:
 
 
 def _answer_form(truth: float) -> None:
-    """The answer box with Check and Reveal (one form: Enter checks)."""
-    with st.form("quiz_form", border=False):
+    """The answer box with Check and Reveal (one form: Enter checks). In presentation mode one
+    row, with New question and Surprise me beside it, and the box's label as its placeholder."""
+    present = presenting()
+    form_column, *new_columns = st.columns([5, 1, 1], vertical_alignment="bottom") if present else [st.container()]
+    with form_column, st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
-        text_column.text_input(tr("quiz.answer"), key="quiz_answer", help=tr("quiz.answer_help"))
+        text_column.text_input(
+            tr("quiz.answer"),
+            key="quiz_answer",
+            help=None if present else tr("quiz.answer_help"),
+            placeholder=tr("quiz.answer") if present else None,
+            label_visibility="collapsed" if present else "visible",
+        )
         check_column.form_submit_button(
             tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_check, args=(truth,)
         )
@@ -161,6 +179,8 @@ def _answer_form(truth: float) -> None:
             on_click=_reveal,
             args=(truth,),
         )
+    if present:
+        _new_buttons(*new_columns)
     unreadable = st.session_state.pop("quiz_unreadable", None)
     if unreadable:
         st.warning(unreadable, icon=":material/help:")
@@ -181,9 +201,9 @@ def one_cell_question(scenario: Scenario) -> None:
     truth = float(scenario.grad_input[row, col])
     language = current_language()
     preset = PRESETS_BY_KEY.get(quiz.lesson)
-    if preset is not None:
+    if preset is not None and not presenting():
         st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
-    st.markdown(tr("quiz.ask_cell", row=row, col=col))
+    score_slot = _question_line(tr("quiz.ask_cell", row=row, col=col))
     _keep(quiz)
     _answer_form(truth)
     quiz = _quiz()
@@ -191,10 +211,12 @@ def one_cell_question(scenario: Scenario) -> None:
         covering = windows_covering(scenario.windows, row, col)
         explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
-        (st.success if quiz.verdict.kind == "right" else st.info)(
-            f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
-        )
+        with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
+            (st.success if quiz.verdict.kind == "right" else st.info)(
+                f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
+            )
     _charts(scenario, (row, col), quiz.answered)
+    return score_slot
 
 
 def _ask_grid_check() -> None:
@@ -204,7 +226,7 @@ def _ask_grid_check() -> None:
 
 def whole_grid_question(scenario: Scenario) -> None:
     quiz = _quiz()
-    st.markdown(tr("quiz.ask_grid"))
+    score_slot = _question_line(tr("quiz.ask_grid"))
     rows, cols = scenario.x.shape
     # Text cells, read by scenario.numbers: empty cells show as empty, and "1,5" is refused
     # with a reason instead of being read as 15 by the browser's grid.
@@ -222,6 +244,7 @@ def whole_grid_question(scenario: Scenario) -> None:
     if verdict is not None and verdict.total == rows * cols:
         _grid_verdict(verdict)
     _charts(scenario, None, verdict is not None)
+    return score_slot
 
 
 def _grid_verdict(verdict: GridVerdict) -> None:
@@ -234,14 +257,17 @@ def _grid_verdict(verdict: GridVerdict) -> None:
 
 
 def quiz_page(scenario: Scenario | None, url: UrlCheck) -> None:
-    score_slot = _question_header()
+    score_slot = _question_header()  # None in presentation mode: the question's row holds it
     if scenario is not None:
-        ask(scenario)
+        score_slot = ask(scenario) or score_slot
+    if score_slot is None:
+        return
     score = _quiz().score
     score_slot.metric(tr("quiz.score"), f"{score.right} / {score.asked}", help=tr("quiz.score_help"))
 
 
-def ask(scenario: Scenario) -> None:
+def ask(scenario: Scenario):
+    """The question, the answer and the grids; in presentation mode returns the score's slot."""
     if scenario.x.size > QUIZ_MAX * QUIZ_MAX:
         st.warning(
             tr("quiz.too_big", max=QUIZ_MAX, rows=scenario.x.shape[0], cols=scenario.x.shape[1]),
@@ -249,13 +275,21 @@ def ask(scenario: Scenario) -> None:
         )
         return
     if _quiz().mode == "cell":
-        one_cell_question(scenario)
-    else:
-        whole_grid_question(scenario)
+        return one_cell_question(scenario)
+    return whole_grid_question(scenario)
+
+
+def _question_line(question: str):
+    """The question; in presentation mode with the score's slot at its right (returned)."""
+    if not presenting():
+        st.markdown(question)
+        return None
+    question_column, score_column = st.columns([5, 1], vertical_alignment="center")
+    question_column.markdown(question)
+    return score_column.empty()
 
 
 require_router()
-st.title(page_title("pages/quiz.py"))
-st.caption(tr("quiz.caption"))
+page_header("pages/quiz.py", "quiz.caption")
 with UrlCheck(URL_KEYS) as url:
     scenario_page(url, quiz_page)

@@ -18,10 +18,11 @@ from figures import grad_input_grid, gradient_grid, input_grid, value_grid, wind
 from figures.grids import Selection
 from scenario.compute import running_gradient
 from scenario.explain import number, replay_step_text, windows_covering
+from scenario.numbers import exact_text
 from ui.controls import BIND, URL_KEYS
 from ui.display import Explainer, pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
@@ -118,7 +119,7 @@ def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language
             return final
         covering = windows_covering(scenario.windows, selection.row, selection.col)
         arrived = sum(window.out_row * out_cols + window.out_col < step for window in covering)
-        running_value = number(running[selection.row, selection.col])
+        running_value = exact_text(running[selection.row, selection.col])
         return final + tr("step.arrived", step=step, arrived=arrived, count=len(covering), running=running_value)
 
     return explain
@@ -148,7 +149,6 @@ def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:
 
 
 require_router()
-st.title(page_title("pages/step_by_step.py"))
-st.caption(tr("step.caption"))
+page_header("pages/step_by_step.py", "step.caption")
 with UrlCheck(URL_KEYS | {"step", "speed"}) as url:
     scenario_page(url, step_by_step_page)

@@ -17,7 +17,7 @@ from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
 from ui.display import selected_cell, show_grids
 from ui.lang import current_language, tr
-from ui.router import page_title, require_router
+from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
@@ -159,7 +159,6 @@ def under_the_hood_page(scenario: Scenario | None, url: UrlCheck) -> None:
 
 
 require_router()
-st.title(page_title("pages/under_the_hood.py"))
-st.caption(tr("hood.caption"))
+page_header("pages/under_the_hood.py", "hood.caption")
 with UrlCheck(URL_KEYS) as url:
     scenario_page(url, under_the_hood_page)

@@ -7,7 +7,7 @@ import numpy as np
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, exact_text, format_number
 
 __all__ = [
     "divisor_summary",
@@ -168,6 +168,8 @@ def explain_input_cell(
     >>> cover = windows_covering(windows((4, 4), 3, 1), 2, 2)
     >>> print(explain_input_cell(2, 2, cover, np.ones((2, 2)), np.full((4, 4), 4 / 9)))
     ∂L/∂x[2, 2] = 1/9 + 1/9 + 1/9 + 1/9 = 4/9 ≈ 0.4444 (one share from each of y[0, 0], y[0, 1], y[1, 0], y[1, 1]).
+    >>> print(explain_input_cell(0, 0, cover[:1], np.ones((2, 2)), np.full((4, 4), 1 / 9)))
+    ∂L/∂x[0, 0] = 1/9 ≈ 0.1111 (its one share, from y[0, 0]).
     """
     target = f"∂L/∂x[{row}, {col}]"
     if not covering:
@@ -181,6 +183,8 @@ def explain_input_cell(
         numerator = number(gradient) if gradient >= 0 else f"({number(gradient)})"
         terms.append(f"{numerator}/{number(window.divisor)}")
     sources = ", ".join(f"y[{w.out_row}, {w.out_col}]" for w in covering)
+    if len(terms) == 1 and result.startswith(f"= {terms[0]} "):
+        result = result.removeprefix(f"= {terms[0]} ")  # 1/9 ≈ 0.1111, not 1/9 = 1/9 ≈ 0.1111
     key = "explain.shares_from" if len(covering) > 1 else "explain.share_from"
     return _(language, key, target=target, terms=" + ".join(terms), result=result, sources=sources)
 
@@ -285,7 +289,7 @@ def replay_step_text(
         return _(language, "explain.step_zero", total=total)
     i, j = window.out_row, window.out_col
     gradient = grad_output[i, j]
-    share = number(gradient / window.divisor)
+    share = exact_text(gradient / window.divisor)  # 1/9, not 0.1111
     target = _window_cells(window, x.shape)
     if window.padding_cells:
         adds = _(
@@ -308,5 +312,5 @@ def replay_step_text(
         gradient=number(gradient),
         divisor=number(window.divisor),
         adds=adds,
-        value=number(y[i, j]),
+        value=equals_text(y[i, j]),
     )

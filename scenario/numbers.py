@@ -19,7 +19,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
-__all__ = ["MAX_MAGNITUDE", "NumberError", "equals_text", "format_number", "normalized", "parse_number"]
+__all__ = ["MAX_MAGNITUDE", "NumberError", "equals_text", "exact_text", "format_number", "normalized", "parse_number"]
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -126,3 +126,25 @@ def equals_text(value: float, digits: int = 4) -> str:
     if abs(float(fraction) - value) <= 1e-12 * abs(value):
         return f"= {fraction.numerator}/{fraction.denominator} ≈ {printed}"
     return f"≈ {printed}"
+
+
+MAX_SHORT_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
+
+
+def exact_text(value: float, digits: int = 4) -> str:
+    """A number on its own, never a rounded one that looks exact: the number when ``digits``
+    write it exactly, else its exact fraction when that is short, else the rounded number
+    marked with ≈ (cells of a grid, a share in a sentence).
+
+    >>> exact_text(0.25), exact_text(7 / 6, 2), exact_text(1 / 144), exact_text(2 ** 0.5)
+    ('0.25', '7/6', '1/144', '≈1.414')
+    """
+    value = float(value)
+    label = format_number(value, digits)
+    if not math.isfinite(value) or float(label) == value:
+        return label
+    fraction = Fraction(value).limit_denominator(MAX_SHORT_DENOMINATOR)
+    written = f"{fraction.numerator}/{fraction.denominator}"
+    if abs(float(fraction) - value) <= 1e-12 * abs(value) and len(written) <= len(label) + 1:
+        return written
+    return f"≈{label}"

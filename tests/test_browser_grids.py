@@ -181,7 +181,7 @@ def test_presentation_mode_fills_the_screen_with_large_numbers(page, app_url, wi
     _fills_the_screen(page, height)
     click_cell(page, 3, 0, 0)
     explanation = page.locator("[class*=_explained_] p").first
-    assert float(explanation.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 24
+    assert float(explanation.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 20
     screenshot(page, f"presentation-{width}x{height}-{language}")
     # 24x24 (two grids per row on a laptop): still one row of four, on screen.
     page.goto(f"{app_url}/?height=24&width=24&input=random&present=1&lang={language}")

@@ -55,7 +55,7 @@ def test_the_step_line_names_the_numbers(at):
     at.selectbox(key="loss").set_value("sum").run()
     at.slider(key="step").set_value(4).run()
     line = at.markdown[0].value
-    assert line.startswith("**Step 4 of 9:** ∂L/∂y[1, 0] = 1, divisor 9, adds 0.1111 to x[1:4, 0:3].")
+    assert line.startswith("**Step 4 of 9:** ∂L/∂y[1, 0] = 1, divisor 9, adds 1/9 to x[1:4, 0:3].")
 
 
 def test_play_button_toggles_and_restarts_from_the_end(at):

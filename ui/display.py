@@ -25,6 +25,7 @@ __all__ = [
     "display_controls",
     "explanation",
     "pooling_explainer",
+    "present_page_style",
     "presenting",
     "select_cell",
     "selected_cell",
@@ -69,17 +70,30 @@ def display_controls(url) -> None:
     )
 
 
-# Presentation mode: the explanation of a clicked cell is read from the back of the room.
+# Presentation mode: the projector's height goes to the grids (less space above the title, a
+# smaller title, narrower margins), and what a teacher explains (a clicked cell, the quiz's
+# answer) is read from the back of the room: large, a little smaller on a 720-pixel screen.
 PRESENT_CSS = """<style>
-[class*="_explained_"] [data-testid="stMarkdownContainer"] p { font-size: 1.6rem; line-height: 1.45; }
+[data-testid="stMainBlockContainer"] { padding: 3.75rem 2rem 2rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
+.st-key-quiz_verdict [data-testid="stMarkdownContainer"] p,
+[class*="_explained_"] [data-testid="stMarkdownContainer"] p {
+  font-size: clamp(1.25rem, 2.4vh, 1.6rem);
+  line-height: 1.4;
+}
 </style>"""
+EXPLANATION_ROOM = 130  # px kept under the grids in presentation mode for an explanation
+
+
+def present_page_style() -> None:
+    """The page's style in presentation mode (app.py, every run; nothing otherwise)."""
+    if presenting():
+        st.html(PRESENT_CSS)
 
 
 def explanation(message: str, icon: str, key: str = "explanation") -> None:
     """The explanation of a clicked cell: an info box, large in presentation mode."""
     with st.container(key=key):
-        if presenting():
-            st.html(PRESENT_CSS)
         st.info(message, icon=icon)
 
 
@@ -129,6 +143,7 @@ def show_grids(
     windows: dict | None = None,
     explain: Explainer | None = None,
     hint: str | None = None,
+    room_below: int = EXPLANATION_ROOM,
 ) -> Selection | None:
     """Draw grid descriptions (``figures.grids``, by name) side by side with the component,
     and under them the explanation of the cell selected in them.
@@ -136,8 +151,9 @@ def show_grids(
     Every grid explains its cells, by click, tap and keyboard: ``explain`` writes what a
     selection means (None: the cell's value, ``figures.grids.describe_cell``); ``hint`` is
     shown while nothing is selected. ``windows`` (``window_axes``) lets a click light up its
-    windows without a round trip. PNG files are named ``<file_prefix>_<name>.png``. Returns
-    the selection drawn (one that no longer fits the grids is dropped).
+    windows without a round trip. PNG files are named ``<file_prefix>_<name>.png``. In
+    presentation mode the grids fit the screen's height with ``room_below`` px left under
+    them. Returns the selection drawn (one that no longer fits the grids is dropped).
     """
     palette, present = _palette(), presenting()
     selection = selected_cell(key)
@@ -154,6 +170,9 @@ def show_grids(
         "explanation": f"{key}_explained",
         "present": present,
         "fit_height": present,
+        # In presentation mode the grids leave this much of the screen under them (px): the
+        # explanation of a click, or a page's own line, is on screen with them.
+        "room_below": room_below,
         "text": {
             "png": tr("grid.png"),
             "save": tr("grid.save"),
@@ -213,7 +232,10 @@ def _explanation_key(key: str, selection: Selection) -> str:
 
 def _tables(grids: dict[str, dict], key: str) -> None:
     """The same numbers as tables, for a screen reader or a careful look: a folded expander,
-    filled only while open (it costs nothing closed)."""
+    filled only while open (it costs nothing closed). Not on a projector: its height is the
+    grids'."""
+    if presenting():
+        return
     expander = st.expander(tr("grid.tables"), key=f"{key}_tables", on_change="rerun", icon=":material/table:")
     if not expander.open:
         return

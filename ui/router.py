@@ -13,9 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.display import presenting
 from ui.lang import tr
 
-__all__ = ["PAGES", "PAGE_ICONS", "app_pages", "mark_routed", "page_title", "require_router"]
+__all__ = ["PAGES", "PAGE_ICONS", "app_pages", "mark_routed", "page_header", "page_title", "require_router"]
 
 # (file, icon); the first is the start page. A page's address is its file name, and its
 # title the catalogue's page.<file name>.
@@ -36,6 +37,14 @@ PAGE_ICONS = dict(PAGES)
 def page_title(path: str) -> str:
     """A page's title in the current language: ``page_title("pages/quiz.py")``."""
     return tr(f"page.{Path(path).stem}")
+
+
+def page_header(path: str, caption_key: str | None = None) -> None:
+    """A page's title and its one-line caption. In presentation mode the caption is left out:
+    the teacher says it, and the projector's height goes to the grids."""
+    st.title(page_title(path))
+    if caption_key is not None and not presenting():
+        st.caption(tr(caption_key))
 
 
 def app_pages() -> list[st.Page]:

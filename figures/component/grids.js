@@ -69,7 +69,7 @@ function availableHeight(root, data, columns) {
   const top = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
   const rowsOfGrids = Math.ceil(data.grids.length / columns);
   const chrome = rowsOfGrids * (data.present ? 96 : 72); // titles and colour bars
-  const room = (window.innerHeight - Math.max(top, 0) - chrome - 24) / rowsOfGrids;
+  const room = (window.innerHeight - Math.max(top, 0) - chrome - (data.room_below || 0) - 24) / rowsOfGrids;
   // Too little room left below the controls (Step by step): readable grids and a scroll beat
   // grids shrunk to stamps that still do not fit.
   return room >= 240 ? room : Infinity;

@@ -1,0 +1,96 @@
+"""A projector (presentation mode) at 1280x720 and 1920x1080, in both languages: on every page
+the grids and the current explanation or answer are on one screen, without scrolling."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.browser import click_cell, screenshot, wait_for_alert, wait_for_app
+from scenario.presets import PRESETS
+
+pytestmark = pytest.mark.browser
+
+SCREENS = [(1280, 720), (1920, 1080)]
+
+# The page's top (the main scroller at 0) down to the lowest of the elements that must be seen.
+BOTTOM_OF = """selectors => {
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  const scrolled = scroller ? scroller.scrollTop : 0;
+  const pierce = selector => selector === 'canvas'
+    ? [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')].slice(0, 1)
+        .flatMap(host => [...host.shadowRoot.querySelectorAll('canvas')])
+    : [...document.querySelectorAll(selector)];
+  const found = selectors.flatMap(pierce);
+  return found.length ? Math.max(...found.map(e => e.getBoundingClientRect().bottom + scrolled)) : -1;
+}"""
+GRIDS, EXPLANATION = "canvas", '[class*="_explained_"]'
+
+
+def _fits(page, width: int, height: int, selectors: list[str], what: str) -> None:
+    """Every one of ``selectors`` (``canvas``: the first grids on the page) ends on the first screen."""
+    page.set_viewport_size({"width": width, "height": height})
+    # The grids redraw for the new size within a frame or two.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    for selector in selectors:
+        bottom = page.evaluate(BOTTOM_OF, [selector])
+        assert 0 < bottom <= height + 1, f"{what} at {width}x{height}: {selector} ends at {bottom:.0f} px"
+
+
+def _each_screen(page, selectors: list[str], what: str, language: str) -> None:
+    for width, height in SCREENS:
+        _fits(page, width, height, selectors, what)
+        screenshot(page, f"projector-{what}-{width}x{height}-{language}")
+
+
+@pytest.fixture
+def projector(new_context):
+    return new_context(viewport={"width": 1280, "height": 720}).new_page()
+
+
+def _open(page, path: str, language: str) -> None:
+    join = "&" if "?" in path else "?"
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{page.context.app_url}/{path}{join}present=1&lang={language}")
+    wait_for_app(page, fresh=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_page_fits_a_projector_with_its_explanation(projector, app_url, language):
+    page = projector
+    page.context.app_url = app_url
+    nine_shares = "kernel_h=3&stride_h=1&height=5&width=5"
+    clicked = [  # (path, grid, cell): the explanation with the longest sum each page can show
+        (f"?{nine_shares}", 3, (2, 2)),
+        ("classic", 3, (1, 1)),
+        (f"step_by_step?{nine_shares}&step=9", 3, (2, 2)),
+        ("under_the_hood", 0, (2, 5)),
+    ]
+    for path, grid, cell in clicked:
+        _open(page, path, language)
+        click_cell(page, grid, *cell)
+        page.locator(EXPLANATION).wait_for()
+        _each_screen(page, [GRIDS, EXPLANATION], path.split("?")[0] or "playground", language)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_quiz_and_its_answer_fit_a_projector(projector, app_url, language):
+    page = projector
+    page.context.app_url = app_url
+    _open(page, "quiz?kernel_h=3&stride_h=1&height=6&width=6", language)
+    _each_screen(page, [GRIDS], "quiz", language)  # the asked cell's row included
+    page.get_by_role("button", name="Reveal" if language == "en" else "揭晓").click()
+    wait_for_alert(page, "∂L/∂x[")
+    verdict = page.locator(".st-key-quiz_verdict p").first
+    assert float(verdict.evaluate("p => getComputedStyle(p).fontSize")[:-2]) >= 20  # read from the back
+    _each_screen(page, [GRIDS, ".st-key-quiz_verdict"], "quiz-revealed", language)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_first_row_of_presets_fits_a_projector(projector, app_url, language):
+    page = projector
+    page.context.app_url = app_url
+    _open(page, "presets", language)
+    # The first row's previews, each with its links under its grid.
+    first_row = [f'.st-key-preset_card_{preset.key} [data-testid="stPageLink"]' for preset in PRESETS[:3]]
+    _each_screen(page, [GRIDS, *first_row], "presets", language)
