@@ -1,8 +1,8 @@
 """Cell grids (x, y, ∂L/∂y, ∂L/∂x, maps, the pooling matrix) described once, as plain data.
 
-A grid description is a JSON-ready dict: the values, the colour scale, the labels printed in
-the cells, the axis origin (padding reaches below index 0), the outlined pooling windows and
-any highlighted windows or cells. Two renderers draw the same description:
+A grid description (``GridDescription``) is a JSON-ready dict: the values, the colour scale,
+the labels printed in the cells, the axis origin (padding reaches below index 0), the outlined
+pooling windows and any highlighted windows or cells. Two renderers draw the same description:
 
 - the heatmap-grid component (``figures/component/``, mounted by ``ui/display.show_grids``) draws every
   grid a student interacts with, on ``<canvas>``, in the browser;
@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypedDict
 
 import numpy as np
 
@@ -28,7 +28,10 @@ from scenario.numbers import equals_text, format_number
 __all__ = [
     "COLOR_SCALES",
     "MAX_LABELLED_SPAN",
+    "EncodedValues",
+    "GridDescription",
     "Selection",
+    "WindowAxes",
     "cell_labels",
     "decode_values",
     "describe_cell",
@@ -85,9 +88,51 @@ MAX_EXACT_SPAN = 32  # grids up to 32 x 32 travel as float64 (exact hover); larg
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
 
 Cell = tuple[int, int]
+Rectangle = list[int]  # [row_start, row_stop, col_start, col_stop], stops exclusive
 
 
-def _encode(values: np.ndarray) -> dict:
+class EncodedValues(TypedDict):
+    """A grid's values as base64 little-endian floats, row-major; NaN is a blank cell."""
+
+    dtype: Literal["f8", "f4"]  # float64, or float32 above 32 x 32 (hover only)
+    b64: str
+
+
+class GridDescription(TypedDict):
+    """One grid, described once as plain JSON, as both renderers read it: the component
+    (``figures/component/grids.js``, what each key is read for is said beside it) and plotly
+    (``figures/plotly_figure.py``). ``ui.display.show_grids`` adds ``key`` (the name the grid
+    is shown under: a selection's ``grid``) and ``file`` (its PNG's name) when it sends it."""
+
+    title: str  # printed above the canvas and in the saved PNG (the tables' tab too)
+    name: str  # the tensor's name in the hover text and the screen reader's cell: "x[1, 2] = 5"
+    rows: int  # the values' shape: cells in 0..rows-1 x 0..cols-1 hold values, the rest
+    cols: int  # of the drawing is padding; a click or Enter selects only these cells
+    values: EncodedValues  # the cells' colours, the hover text and the screen reader's cell
+    labels: list[str] | None  # each cell's printed text (row-major); None: too many cells to print
+    short_labels: list[str] | None  # printed instead where ``labels`` do not fit (None: the same)
+    scale: str  # "value", "gradient" or "image": which palette's colours (read by ``with_palette``)
+    colors: list[list[float | str]]  # [position, "#rrggbb"] stops: the cells' colours and the colour bar
+    zmin: float  # the values at the two ends of ``colors`` (the colour bar's end ticks)
+    zmax: float
+    origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
+    extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
+    padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of zeros, hovered as padding
+    outlines: list[Rectangle]  # the pooling windows, outlined thin and grey
+    windows: list[Rectangle]  # highlighted windows, outlined thick in orange
+    cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
+    link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
+    description: str  # the canvas's aria-label: what a screen reader says about the grid
+
+
+class WindowAxes(TypedDict):
+    """The pooling windows per axis: window (i, j) covers rows[i] x cols[j], each [start, stop)."""
+
+    rows: list[list[int]]
+    cols: list[list[int]]
+
+
+def _encode(values: np.ndarray) -> EncodedValues:
     """Values as base64 little-endian floats (NaN = a blank cell): 5-11 characters a cell
     instead of ~18 for JSON numbers. float32 above 32 x 32 (hover only, 7 digits)."""
     dtype = "<f8" if max(values.shape) <= MAX_EXACT_SPAN else "<f4"
@@ -95,7 +140,7 @@ def _encode(values: np.ndarray) -> dict:
     return {"dtype": "f8" if dtype == "<f8" else "f4", "b64": base64.b64encode(raw).decode("ascii")}
 
 
-def decode_values(grid: dict) -> np.ndarray:
+def decode_values(grid: GridDescription) -> np.ndarray:
     """The values of a grid description, as a float64 (rows, cols) array.
 
     >>> decode_values(value_grid(np.array([[1.0, 2.5]]), "y", "y")).tolist()
@@ -166,7 +211,7 @@ def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -
     return float(finite.min()), float(finite.max())
 
 
-def _rectangles(windows: Sequence[Window]) -> list[list[int]]:
+def _rectangles(windows: Sequence[Window]) -> list[Rectangle]:
     return [[int(w.row_start), int(w.row_stop), int(w.col_start), int(w.col_stop)] for w in windows]
 
 
@@ -185,7 +230,7 @@ def _grid(
     highlight_cells: Sequence[Cell] = (),
     link: str | None = None,
     language: str = "en",
-) -> dict:
+) -> GridDescription:
     """The shared description. ``origin`` is the index of the first drawn row and column and
     ``extent`` how many are drawn (both reach beyond the values for the padding); ``link``
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
@@ -231,12 +276,12 @@ class Selection(NamedTuple):
     grid: str
 
 
-def selection_kind(grid: dict) -> str:
+def selection_kind(grid: GridDescription) -> str:
     """What a click on this grid selects: its ``link``, or the cell alone ("cell")."""
     return grid.get("link") or "cell"
 
 
-def read_selection(event: object, grids: dict[str, dict]) -> Selection | None:
+def read_selection(event: object, grids: dict[str, GridDescription]) -> Selection | None:
     """The cell a click, tap or Enter selected, from the component's event, checked against
     the grids drawn (by name): a Selection for a cell that grid has and a kind it selects,
     else None (nothing selected). The event comes from the browser, so anything may arrive:
@@ -267,7 +312,7 @@ def read_selection(event: object, grids: dict[str, dict]) -> Selection | None:
     return None
 
 
-def describe_cell(grid: dict, row: int, col: int, language: str = "en") -> str:
+def describe_cell(grid: GridDescription, row: int, col: int, language: str = "en") -> str:
     """One cell of a grid in words, for a click on a grid that explains nothing more: its
     name, index and value (exact, or its fraction and rounding).
 
@@ -301,7 +346,7 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
     )
 
 
-def with_palette(grid: dict, palette: str) -> dict:
+def with_palette(grid: GridDescription, palette: str) -> GridDescription:
     """The same description in another palette (``standard`` or ``colorblind``).
 
     >>> with_palette(gradient_grid(np.ones((1, 1)), "g"), "colorblind")["colors"][0][1]
@@ -320,7 +365,7 @@ def value_grid(
     zrange: tuple[float, float] | None = None,
     scale: str = "value",
     language: str = "en",
-) -> dict:
+) -> GridDescription:
     """An input or output tensor on a sequential scale (``scale="image"`` for pictures).
 
     >>> grid = value_grid(np.zeros((2, 3)), "x")
@@ -342,7 +387,7 @@ def gradient_grid(
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
     language: str = "en",
-) -> dict:
+) -> GridDescription:
     """A gradient on a diverging scale centred at 0; ``zmax`` fixes the range to [-zmax, zmax].
 
     >>> gradient_grid(np.full((2, 2), 0.25), "∂L/∂x")["zmin"]
@@ -370,7 +415,7 @@ def grad_input_grid(
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
     language: str = "en",
-) -> dict:
+) -> GridDescription:
     """∂L/∂x: the input gradient, its cells indexed like x (padding gets no gradient, so
     highlighted windows are drawn clipped to the input).
 
@@ -408,7 +453,7 @@ def input_grid(
     highlight_cells: Sequence[Cell] = (),
     scale: str = "value",
     language: str = "en",
-) -> dict:
+) -> GridDescription:
     """The input x with its padding drawn as a grey ring of zeros and its pooling windows
     outlined (when they tile or leave gaps; overlapping outlines would hide the numbers).
 
@@ -441,7 +486,7 @@ def input_grid(
     )
 
 
-def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: str = "en") -> dict:
+def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: str = "en") -> GridDescription:
     """The pooling matrix A (one row per output, one column per input cell); a click picks a row.
 
     >>> matrix_grid(np.full((1, 4), 0.25), highlight_row=0)["windows"]
@@ -454,7 +499,7 @@ def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: 
     return grid
 
 
-def window_axes(windows: Sequence[Window]) -> dict:
+def window_axes(windows: Sequence[Window]) -> WindowAxes:
     """The windows as two lists of [start, stop): window (i, j) covers rows[i] x cols[j].
     The component uses them to light up a clicked cell's windows without a round trip.
 

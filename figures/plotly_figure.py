@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from figures.grids import decode_values
+from figures.grids import GridDescription, decode_values
 
 __all__ = ["grid_figure", "grids_html"]
 
@@ -19,7 +19,7 @@ OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
 HIGHLIGHT_COLOR = "#ff8c00"
 
 
-def _heatmap(grid: dict, colorbar_x: float) -> go.Heatmap:
+def _heatmap(grid: GridDescription, colorbar_x: float) -> go.Heatmap:
     values = decode_values(grid)
     labels = np.array(grid["labels"], dtype=object).reshape(values.shape) if grid["labels"] else None
     return go.Heatmap(
@@ -39,7 +39,7 @@ def _heatmap(grid: dict, colorbar_x: float) -> go.Heatmap:
     )
 
 
-def _outlines(grid: dict) -> list[go.Scatter]:
+def _outlines(grid: GridDescription) -> list[go.Scatter]:
     """Window outlines and highlights as line traces (one trace each, None-separated)."""
     traces = []
     for rectangles, color, width in ((grid["outlines"], OUTLINE_COLOR, 1.2), (grid["windows"], HIGHLIGHT_COLOR, 3)):
@@ -53,7 +53,7 @@ def _outlines(grid: dict) -> list[go.Scatter]:
     return traces
 
 
-def grid_figure(grids: list[dict], title: str = "") -> go.Figure:
+def grid_figure(grids: list[GridDescription], title: str = "") -> go.Figure:
     """Grid descriptions side by side as one plotly figure (matrix orientation, square cells).
 
     >>> from figures.grids import gradient_grid
@@ -77,7 +77,7 @@ def grid_figure(grids: list[dict], title: str = "") -> go.Figure:
     return figure
 
 
-def grids_html(grids: list[dict], title: str, file_name: str) -> str:
+def grids_html(grids: list[GridDescription], title: str, file_name: str) -> str:
     """A self-contained interactive HTML page of the grids; its camera button saves an SVG."""
     config = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "filename": file_name}}
     return grid_figure(grids, title).to_html(include_plotlyjs=True, full_html=True, config=config)

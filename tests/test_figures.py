@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,10 +18,12 @@ from figures import (
     gradient_grid,
     input_grid,
     matrix_grid,
+    plotly_figure,
     value_grid,
     window_axes,
     with_palette,
 )
+from figures.grids import EncodedValues, GridDescription, WindowAxes
 from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
 
@@ -47,6 +51,26 @@ def test_every_grid_round_trips_its_values_and_draws_in_plotly(name):
     figure = grid_figure([grid])
     go.Figure(figure.to_dict())
     assert_array_equal(figure.data[0].z, values)
+
+
+@pytest.mark.parametrize("name", GRIDS)
+def test_every_grid_has_the_keys_its_type_documents(name):
+    grid = GRIDS[name]()
+    assert set(grid) == GridDescription.__required_keys__
+    assert set(grid["values"]) == EncodedValues.__required_keys__
+
+
+def test_the_component_and_plotly_read_only_documented_keys():
+    """What grids.js reads from a grid (``grid.title``) and plotly (``grid["title"]``) is a key of
+    GridDescription, or one that show_grids adds (``key``, ``file``); the window axes likewise."""
+    component = (Path(plotly_figure.__file__).parent / "component" / "grids.js").read_text()
+    read_by_component = set(re.findall(r"\bgrid\.([a-z_]+)", component))
+    read_by_plotly = set(re.findall(r'\bgrid\["([a-z_]+)"\]', Path(plotly_figure.__file__).read_text()))
+    assert {"title", "values", "extent"} <= read_by_component and {"title", "colors"} <= read_by_plotly
+    assert read_by_component - {"key", "file"} <= GridDescription.__required_keys__
+    assert read_by_plotly <= GridDescription.__required_keys__
+    assert set(re.findall(r"\baxes\.([a-z_]+)", component)) == WindowAxes.__required_keys__
+    assert set(window_axes(WINDOWS)) == WindowAxes.__required_keys__
 
 
 def test_values_travel_exactly_up_to_32x32_and_as_float32_beyond():

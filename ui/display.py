@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures.grids import Selection, decode_values, describe_cell, read_selection, with_palette
+from figures.grids import (
+    GridDescription,
+    Selection,
+    WindowAxes,
+    decode_values,
+    describe_cell,
+    read_selection,
+    with_palette,
+)
 from pooling import Window
 from scenario.explain import explain_pooled_cell
 from ui.lang import current_language, tr, translated_select
@@ -135,12 +143,12 @@ def select_cell(key: str, selection: Selection | None) -> None:
 
 
 def show_grids(
-    grids: dict[str, dict],
+    grids: dict[str, GridDescription],
     *,
     key: str,
     file_prefix: str,
     columns: int = 4,
-    windows: dict | None = None,
+    windows: WindowAxes | None = None,
     explain: Explainer | None = None,
     hint: str | None = None,
     room_below: int = EXPLANATION_ROOM,
