@@ -6,6 +6,7 @@ Read by parsing the source (no imports), so each rule names the file and line th
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from harness.server import REPO
 
 APP_CODE = [REPO / "app.py", *[path for folder in ("pages", "ui", "scenario", "figures", "pooling", "i18n")
                                 for path in sorted((REPO / folder).glob("*.py"))]]  # fmt: skip
+APP_JS = sorted((REPO / "figures" / "component").glob("*.js"))  # the browser side
 MAX_FUNCTION_LINES = 60
 
 
@@ -39,6 +41,72 @@ def test_no_function_in_app_code_is_over_60_lines():
         for node in ast.walk(_tree(path))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def _blank_strings_and_comments(source: str) -> str:
+    """JavaScript source with every string, template literal and comment turned into spaces
+    (newlines kept, so lines keep their numbers): what is left has only the code's braces.
+    Enough for the component's code, which has no regular expression with a quote or brace."""
+    out, index, closing = [], 0, None
+    while index < len(source):
+        char, pair = source[index], source[index : index + 2]
+        if closing is None and pair in ("//", "/*"):
+            closing = "\n" if pair == "//" else "*/"
+        elif closing is None and char in "\"'`":
+            closing = char
+        elif closing is not None and source.startswith(closing, index) and closing != "\n":
+            out.append(" " * len(closing))
+            index, closing = index + len(closing), None
+            continue
+        elif closing == "\n" and char == "\n":
+            closing = None
+        elif closing in ('"', "'", "`") and char == "\\":
+            out.append("  " if source[index + 1] != "\n" else " \n")
+            index += 2
+            continue
+        out.append(char if closing is None or char == "\n" else " ")
+        index += 1
+    return "".join(out)
+
+
+def _matching(code: str, start: int, opening: str, closing: str) -> int:
+    """The index of the bracket that closes the one at ``start``."""
+    depth = 0
+    for index in range(start, len(code)):
+        depth += (code[index] == opening) - (code[index] == closing)
+        if depth == 0:
+            return index
+    raise ValueError(f"unbalanced {opening} at {start}")
+
+
+def js_functions(source: str) -> list[tuple[str, int, int]]:
+    r"""(name, first line, last line) of every ``function name(...) {...}`` in JavaScript
+    source, nested ones too; found by matching brackets, not by a parser.
+
+    >>> js_functions("function a(x, { y }) {\n  return '}';\n}\nexport default function (c) { a(c); }")
+    [('a', 1, 3), ('default export', 4, 4)]
+    """
+    code = _blank_strings_and_comments(source)
+    found = []
+    for match in re.finditer(r"\bfunction\b\s*([\w$]*)\s*\(", code):
+        parameters_end = _matching(code, match.end() - 1, "(", ")")
+        body = code.index("{", parameters_end)
+        end = _matching(code, body, "{", "}")
+        lines = code.count("\n", 0, match.start()) + 1, code.count("\n", 0, end) + 1
+        found.append((match.group(1) or "default export", *lines))
+    return found
+
+
+def test_no_function_in_the_browser_code_is_over_60_lines():
+    """The same rule for the component's JavaScript (figures/component/*.js)."""
+    functions = [(path, *function) for path in APP_JS for function in js_functions(path.read_text(encoding="utf-8"))]
+    assert len(functions) > 30  # the scan finds grids.js's functions
+    long = [
+        f"{path.relative_to(REPO)}:{first} {name} ({last - first + 1} lines)"
+        for path, name, first, last in functions
+        if last - first + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
 

@@ -13,6 +13,7 @@ const PADDING_FILL = "#e4e4e4";
 const PADDING_TEXT = "#6b6b6b";
 const FOCUS_COLOR = "#1565c0";
 const PNG_SCALE = 3;
+const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
 
@@ -209,87 +210,111 @@ function drawColorbar(figure, grid, show, width) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Drawing one grid: cells, padding ring, labels, ticks, outlines and highlights.
+// Drawing one grid: cells, padding ring, labels, ticks, outlines and highlights. Each layer
+// draws on a 2D context (the surface) in CSS pixels; the page's canvas and a PNG file differ
+// only in what their callers do around drawGrid.
 
-function drawCanvas(root, figure, target) {
-  const canvas = target || figure.canvas;
+// The grid on its canvas on the page, with the keyboard's focus box; then what the browser
+// tests read from it.
+function drawCanvas(root, figure) {
+  const { canvas } = figure;
   const context = canvas.getContext("2d");
-  const ratio = target ? PNG_SCALE : window.devicePixelRatio || 1;
+  const ratio = window.devicePixelRatio || 1;
   context.setTransform(ratio, 0, 0, ratio, 0, 0);
-  if (target) context.translate(0, target.titleHeight);
-  else context.clearRect(0, 0, canvas.width, canvas.height);
-  const { grid, values } = figure;
-  const { left, top, cell, rows, cols, row0, col0, tickFont } = figure.geometry;
+  context.clearRect(0, 0, canvas.width, canvas.height);
+  const drawn = drawGrid(root, figure, context);
+  drawFocus(context, figure.geometry, root.state.focus[figure.index]);
+  recordDrawing(figure, drawn);
+}
+
+// Every layer of one grid; returns what was drawn: the labels printed and the highlights.
+function drawGrid(root, figure, context) {
+  const printed = drawCells(context, figure);
+  drawTicks(context, figure.geometry);
+  const highlights = highlightsFor(root, figure);
+  context.lineJoin = "miter";
+  for (const rectangle of figure.grid.outlines) strokeRectangle(context, figure.geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
+  for (const { rectangle, color, width, inset } of highlights) strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
+  return { printed, highlights };
+}
+
+// Each cell in its colour with its label; the padding ring holds zeros (torch pads with
+// zeros); the ceil_mode overhang beyond it stays blank. Returns the labels printed.
+function drawCells(context, figure) {
+  const { grid, values, labelling } = figure;
+  const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
   const lookup = colorLookup(grid.colors);
-  const span = grid.zmax - grid.zmin;
   const gap = cell >= 8 ? 1 : 0;
-  const [padRows, padCols] = grid.padding;
-  const font = figure.labelling && figure.labelling.font;
-  const labels = figure.labelling && figure.labelling.labels;
+  const font = labelling && labelling.font;
   const printed = [];
-  const family = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
   context.textAlign = "center";
   context.textBaseline = "middle";
-  if (font) context.font = `${font}px ${family}`;
+  if (font) context.font = `${font}px ${FONT_FAMILY}`;
   for (let r = 0; r < rows; r++) {
-    const row = r + row0;
     for (let c = 0; c < cols; c++) {
-      const col = c + col0;
-      const x = left + c * cell;
-      const y = top + r * cell;
-      const inside = row >= 0 && row < grid.rows && col >= 0 && col < grid.cols;
-      if (!inside) {
-        // The padding ring holds zeros for the sum (torch pads with zeros); the ceil_mode
-        // overhang beyond it stays blank.
-        if (row >= -padRows && row < grid.rows + padRows && col >= -padCols && col < grid.cols + padCols) {
-          context.fillStyle = PADDING_FILL;
-          context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
-          if (font) {
-            context.fillStyle = PADDING_TEXT;
-            context.fillText("0", x + cell / 2, y + cell / 2);
-          }
-        }
+      const [row, col] = [r + row0, c + col0];
+      const box = { x: left + c * cell, y: top + r * cell, cell, gap };
+      if (!inside(grid, [row, col])) {
+        if (inPadding(grid, [row, col])) fillCell(context, box, PADDING_FILL, font && "0", PADDING_TEXT);
         continue;
       }
       const value = values[row * grid.cols + col];
       if (Number.isNaN(value)) continue; // not computed yet (a replay): blank
-      const level = span > 0 ? Math.round(((value - grid.zmin) / span) * 255) : 128;
-      const index = Math.max(0, Math.min(255, level));
-      context.fillStyle = lookup.colors[index];
-      context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
-      if (font) {
-        const label = labels[row * grid.cols + col];
-        context.fillStyle = lookup.dark[index] ? "#ffffff" : "#111111";
-        context.fillText(label, x + cell / 2, y + cell / 2);
-        printed.push(label);
-      }
+      const index = colorIndex(grid, value);
+      const label = font && labelling.labels[row * grid.cols + col];
+      fillCell(context, box, lookup.colors[index], label, lookup.dark[index] ? "#ffffff" : "#111111");
+      if (font) printed.push(label);
     }
   }
-  drawTicks(context, figure.geometry, family);
-  context.lineJoin = "miter";
-  for (const rectangle of grid.outlines) strokeRectangle(context, figure.geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
-  const highlights = highlightsFor(root, figure);
-  for (const { rectangle, color, width, inset } of highlights) strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
-  const focus = root.state.focus[figure.index];
-  if (focus && !target) {
-    context.setLineDash([4, 3]);
-    strokeRectangle(context, figure.geometry, [focus[0], focus[0] + 1, focus[1], focus[1] + 1], FOCUS_COLOR, 2.5, 0);
-    context.setLineDash([]);
-  }
-  if (!target) {
-    canvas.dataset.font = font ? String(font) : "";
-    canvas.dataset.geometry = JSON.stringify({ left, top, cell, rows, cols, row0, col0 });
-    canvas.dataset.printed = JSON.stringify(printed);
-    canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
-  }
+  return printed;
 }
 
-function drawTicks(context, geometry, family) {
+function inPadding(grid, [row, col]) {
+  const [padRows, padCols] = grid.padding;
+  return row >= -padRows && row < grid.rows + padRows && col >= -padCols && col < grid.cols + padCols;
+}
+
+// A value's place on the colour scale, 0-255 (the middle when every value is the same).
+function colorIndex(grid, value) {
+  const span = grid.zmax - grid.zmin;
+  const level = span > 0 ? Math.round(((value - grid.zmin) / span) * 255) : 128;
+  return Math.max(0, Math.min(255, level));
+}
+
+// One cell: its fill, and its text in the middle (none when `text` is false).
+function fillCell(context, { x, y, cell, gap }, fill, text, textColor) {
+  context.fillStyle = fill;
+  context.fillRect(x + gap, y + gap, cell - gap, cell - gap);
+  if (!text) return;
+  context.fillStyle = textColor;
+  context.fillText(text, x + cell / 2, y + cell / 2);
+}
+
+// The keyboard's current cell, as a dashed box (on the page only, never in a PNG).
+function drawFocus(context, geometry, focus) {
+  if (!focus) return;
+  context.setLineDash([4, 3]);
+  strokeRectangle(context, geometry, [focus[0], focus[0] + 1, focus[1], focus[1] + 1], FOCUS_COLOR, 2.5, 0);
+  context.setLineDash([]);
+}
+
+// What the browser tests read from a canvas (tests/test_browser_grids.py, harness/browser.py),
+// written in this one place: the label font, the geometry, the labels printed, the highlights.
+function recordDrawing(figure, { printed, highlights }) {
+  const { canvas, labelling } = figure;
+  const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
+  canvas.dataset.font = labelling ? String(labelling.font) : "";
+  canvas.dataset.geometry = JSON.stringify({ left, top, cell, rows, cols, row0, col0 });
+  canvas.dataset.printed = JSON.stringify(printed);
+  canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
+}
+
+function drawTicks(context, geometry) {
   const { left, top, cell, rows, cols, row0, col0, tickFont } = geometry;
   // One index every `step` cells, so that tick labels never crowd (1, 2, 5, 10, ...).
   const step = [1, 2, 5, 10, 20, 50, 100].find((s) => s * cell >= tickFont * 1.9) || 200;
   context.fillStyle = "#444444";
-  context.font = `${tickFont}px ${family}`;
+  context.font = `${tickFont}px ${FONT_FAMILY}`;
   context.textAlign = "center";
   context.textBaseline = "middle";
   for (let c = 0; c < cols; c++) {
@@ -485,28 +510,30 @@ function savePng(root, figure) {
   const width = parseFloat(canvas.style.width);
   const height = parseFloat(canvas.style.height);
   const titleHeight = 28;
-  const target = document.createElement("canvas");
-  target.width = Math.round(Math.max(width, 200) * PNG_SCALE);
-  target.height = Math.round((height + titleHeight) * PNG_SCALE);
-  target.titleHeight = titleHeight;
-  const context = target.getContext("2d");
+  const png = document.createElement("canvas");
+  png.width = Math.round(Math.max(width, 200) * PNG_SCALE);
+  png.height = Math.round((height + titleHeight) * PNG_SCALE);
+  const context = png.getContext("2d");
   context.scale(PNG_SCALE, PNG_SCALE);
   context.fillStyle = "#ffffff";
-  context.fillRect(0, 0, target.width, target.height);
+  context.fillRect(0, 0, png.width, png.height);
   context.fillStyle = "#111111";
   context.font = "600 15px system-ui, 'Noto Sans CJK SC', sans-serif";
   context.textBaseline = "middle";
   context.fillText(grid.title, 4, titleHeight / 2);
-  drawCanvas(root, figure, target);
-  target.toBlob((blob) => {
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${grid.file}.png`;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-  }, "image/png");
+  context.translate(0, titleHeight);
+  drawGrid(root, figure, context);
+  png.toBlob((blob) => download(blob, `${grid.file}.png`), "image/png");
+}
+
+function download(blob, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
 // ---------------------------------------------------------------------------------------
