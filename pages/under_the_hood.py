@@ -12,6 +12,7 @@ import streamlit as st
 from figures import gradient_grid, input_grid, matrix_grid, value_grid
 from figures.grids import Selection
 from pooling.reference import conv_equivalent
+from scenario.convolution import ConvEquivalence, conv_equivalence, window_bounds
 from scenario.explain import number
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
@@ -83,26 +84,16 @@ def linear_map_section(scenario: Scenario) -> None:
     _check(tr("hood.matrix_check"), difference)
 
 
-def _window_range(stride: int, padding: int, kernel: int, index: str) -> tuple[str, str]:
-    """First and last cell of window ``index`` along one axis, as LaTeX: ``2i-1`` .. ``2i+1``."""
-    start = f"{stride if stride > 1 else ''}{index}"
-    first = start + (f"-{padding}" if padding else "")
-    offset = kernel - 1 - padding
-    last = start + (f"+{offset}" if offset > 0 else f"-{-offset}" if offset < 0 else "")
-    return first, last
-
-
 def convolution_section(scenario: Scenario) -> None:
-    x, y, params, grad_output = scenario.x, scenario.y, scenario.params, scenario.loss.grad_output
-    (kh, kw), (sh, sw), (ph, pw) = params.kernel_size, params.effective_stride, params.padding
-    nominal = params.divisor_override or kh * kw
-    divisors = scenario.plan.divisors
+    x, y, grad_output = scenario.x, scenario.y, scenario.loss.grad_output
+    equivalence = conv_equivalence(scenario.params, scenario.plan)
+    (kh, kw), (sh, sw), (ph, pw) = equivalence.kernel_size, equivalence.stride, equivalence.padding
+    nominal = equivalence.divisor
     y_conv, grad_conv = conv_equivalent(x, grad_output, (kh, kw), (sh, sw), (ph, pw), nominal)
-    uniform = bool((divisors == nominal).all())
-    st.header(tr("hood.conv_header" if uniform else "hood.conv_header_breaks"))
+    st.header(tr("hood.conv_header" if equivalence.holds else "hood.conv_header_breaks"))
 
     st.markdown(tr("hood.conv_text", kh=kh, kw=kw, nominal=nominal, sh=sh, sw=sw, ph=ph, pw=pw))
-    rows, cols = _window_range(sh, ph, kh, "i"), _window_range(sw, pw, kw, "j")
+    rows, cols = window_bounds(sh, ph, kh, "i"), window_bounds(sw, pw, kw, "j")
     st.latex(
         rf"y_{{ij}} = \frac{{1}}{{{nominal}}} \sum_{{r={rows[0]}}}^{{{rows[1]}}} \sum_{{c={cols[0]}}}^{{{cols[1]}}}"
         rf" x_{{rc}} \;=\; \big(\mathrm{{conv2d}}(x, K)\big)_{{ij}}"
@@ -112,43 +103,47 @@ def convolution_section(scenario: Scenario) -> None:
         rf"\mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{{tr('formula.cropped')}}} ({ph}, {pw})"
     )
     difference = largest_difference((y_conv, grad_conv), (y, scenario.grad_input))
-    if uniform:
+    if equivalence.holds:
         _check(tr("hood.conv_check", nominal=nominal), difference)
     else:
-        odd = np.argwhere(divisors != nominal)
-        reasons = []
-        if params.padding != (0, 0) and not params.count_include_pad and params.divisor_override is None:
-            reasons.append(tr("hood.reason_padding"))
-        if params.ceil_mode and params.divisor_override is None:
-            reasons.append(tr("hood.reason_ceil"))
-        st.warning(
-            tr(
-                "hood.breaks",
-                odd=len(odd),
-                total=divisors.size,
-                nominal=nominal,
-                reasons=tr("hood.reason_join").join(reasons) or tr("hood.reason_differ"),
-                difference=f"{difference:.3g}",
-            ),
-            icon=":material/call_split:",
-        )
-        language = current_language()
-        gaps = {
-            "divisors": value_grid(
-                divisors,
-                tr("hood.divisors", nominal=nominal),
-                tr("playground.divisor"),
-                highlight_cells=[tuple(c) for c in odd],
-                language=language,
-            ),
-            "forward_gap": gradient_grid(y_conv - y, "conv2d − avg_pool2d (y)", "Δy", language=language),
-            "backward_gap": gradient_grid(
-                grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ ∂L/∂x", language=language
-            ),
-        }
-        show_grids(gaps, key="hood_gaps", file_prefix=file_prefix(scenario, "hood"), columns=3)
+        _where_it_breaks(scenario, equivalence, (y_conv, grad_conv), difference)
     with st.expander(tr("hood.code"), icon=":material/code:"):
         st.code(inspect.getsource(conv_equivalent), language="python", wrap_lines=True)
+
+
+def _where_it_breaks(
+    scenario: Scenario, equivalence: ConvEquivalence, conv: tuple[np.ndarray, np.ndarray], difference: float
+) -> None:
+    """Why the convolution is not the pooling here, and where: the odd divisors and both gaps."""
+    y_conv, grad_conv = conv
+    nominal, odd = equivalence.divisor, equivalence.odd_windows
+    reasons = tr("hood.reason_join").join(tr(f"hood.reason_{reason}") for reason in equivalence.reasons)
+    st.warning(
+        tr(
+            "hood.breaks",
+            odd=len(odd),
+            total=equivalence.divisors.size,
+            nominal=nominal,
+            reasons=reasons,
+            difference=f"{difference:.3g}",
+        ),
+        icon=":material/call_split:",
+    )
+    language = current_language()
+    gaps = {
+        "divisors": value_grid(
+            equivalence.divisors,
+            tr("hood.divisors", nominal=nominal),
+            tr("playground.divisor"),
+            highlight_cells=odd,
+            language=language,
+        ),
+        "forward_gap": gradient_grid(y_conv - scenario.y, "conv2d − avg_pool2d (y)", "Δy", language=language),
+        "backward_gap": gradient_grid(
+            grad_conv - scenario.grad_input, "conv_transpose2d − x.grad", "Δ ∂L/∂x", language=language
+        ),
+    }
+    show_grids(gaps, key="hood_gaps", file_prefix=file_prefix(scenario, "hood"), columns=3)
 
 
 def under_the_hood_page(scenario: Scenario | None, url: UrlCheck) -> None:
