@@ -19,6 +19,7 @@ __all__ = [
     "free_port",
     "memory_mb",
     "nginx_proxy",
+    "redis_server",
     "streamlit_process",
     "streamlit_replicas",
     "streamlit_server",
@@ -135,3 +136,39 @@ def nginx_proxy(replicas: list[str], folder: Path, timeout: float = 30.0) -> Ite
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def redis_server(
+    folder: Path, port: int | None = None, timeout: float = 20.0
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Debian's ``redis-server`` as an ordinary process on a loopback port, its append-only
+    file in ``folder`` (persistence on, as deployed); yields (``redis://`` address, process).
+    Started again on the same ``port`` and ``folder``, it reloads what it had."""
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    command += ["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no"]
+    log = (folder / "redis.log").open("a")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on port {port} did not start; see {folder / 'redis.log'}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

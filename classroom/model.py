@@ -1,0 +1,359 @@
+"""A live class as plain data with pure transitions: no Streamlit, no storage.
+
+A teacher starts a ``Lesson`` (a short code, a secret only the teacher holds); students join
+with the code and follow the teacher's ``Setup`` (the page, the sidebar's values, the typed
+grids, the cell explained). The teacher asks a ``Question`` (a cell's ∂L/∂x, graded by the
+quiz's rule, ``scenario.quiz.is_right``), students answer until the teacher reveals, and the
+class's answers are tallied, each wrong answer matched to the mistake that most likely gave it.
+
+Answers and who is following are not in the ``Lesson``: sixty students write them at once,
+so the store keeps them apart (``classroom.store``), one entry per student.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+
+from pooling import avg_backward
+from scenario.compute import Computed
+from scenario.numbers import exact_text
+from scenario.quiz import is_right
+
+__all__ = [
+    "CODE_ALPHABET",
+    "CODE_LENGTH",
+    "IDLE_EXPIRY",
+    "Lesson",
+    "Mistake",
+    "Question",
+    "Seat",
+    "Setup",
+    "Tally",
+    "all_questions",
+    "ask",
+    "end",
+    "explore",
+    "follow",
+    "mistakes_for",
+    "new_code",
+    "new_secret",
+    "new_student",
+    "next_question",
+    "normalized_code",
+    "publish",
+    "reveal",
+    "start",
+    "tally",
+    "teacher_may",
+    "valid_student",
+]
+
+# Five letters that cannot be confused with a digit or each other (no B 8, I L 1, O 0, S 5,
+# Z 2): 20^5 = 3.2 million codes, with at most MAX_CLASSES in use on a server at a time.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY"
+CODE_LENGTH = 5
+SECRET_BYTES = 16  # 128 bits: the teacher's secret
+STUDENT_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")  # 16 random bytes, URL-safe base64
+IDLE_EXPIRY = 3 * 3600  # seconds without a change before a class disappears
+MAX_QUESTIONS = 100  # questions a class can ask (the CSV and the lesson stay small)
+MAX_TALLIED = 5  # the most common wrong answers shown on the projector
+
+Cell = tuple[int, int]
+
+
+def new_code() -> str:
+    """A random class code: ``new_code()`` -> e.g. ``'HQCMT'``."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_secret() -> str:
+    """The teacher's secret: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def new_student() -> str:
+    """An anonymous student's identity: 128 random bits (a cookie keeps it across reloads)."""
+    return secrets.token_urlsafe(16)
+
+
+def valid_student(text: object) -> bool:
+    """Whether a student identity read back from a browser has the shape ``new_student`` makes."""
+    return isinstance(text, str) and STUDENT_PATTERN.fullmatch(text) is not None
+
+
+def normalized_code(typed: object) -> str | None:
+    """A typed class code in its canonical form, or None when it cannot be one.
+
+    >>> normalized_code(" hq-cmt "), normalized_code("HQCM"), normalized_code("HQCMB")
+    ('HQCMT', None, None)
+    """
+    if not isinstance(typed, str) or len(typed) > 40:
+        return None
+    code = re.sub(r"[\s-]", "", typed).upper()
+    if len(code) != CODE_LENGTH or any(letter not in CODE_ALPHABET for letter in code):
+        return None
+    return code
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every following student sees: the page (its address, "" for the start page), the
+    sidebar's values by key (``scenario.params.DEFAULTS``), the typed grids as a link carries
+    them (``x``, ``grad``: ``scenario.typed_grid.encode_grid``) and the cell explained
+    (``x-2-2``, ``y-0-1``, or None)."""
+
+    page: str = ""
+    controls: Mapping[str, object] = field(default_factory=dict)
+    typed: Mapping[str, str] = field(default_factory=dict)
+    explain: str | None = None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong answer the app can explain: the value it gives, and the catalogue key
+    (``class.mistake_<key>``) that says what most likely happened."""
+
+    value: float
+    key: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question asked: ``∂L/∂x[row, col]`` on the setup shown when it was asked, its
+    exact value (``truth``), the explanation of that value (the sum of shares, in each
+    language), and the mistakes that give other values."""
+
+    number: int
+    setup: Setup
+    cell: Cell
+    truth: float
+    explanation: Mapping[str, str] = field(default_factory=dict)
+    mistakes: tuple[Mistake, ...] = ()
+    revealed: bool = False
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One class, as every session of it sees it. ``version`` grows with every change a
+    following student must see (the setup, a question, a reveal, the end): sessions poll it.
+    ``teacher`` is a digest of the teacher's secret, never the secret."""
+
+    code: str
+    teacher: str
+    version: int = 1
+    setup: Setup | None = None
+    question: Question | None = None
+    asked: tuple[Question, ...] = ()
+    ended: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Lesson:
+        data = json.loads(text)
+        return cls(
+            code=data["code"],
+            teacher=data["teacher"],
+            version=int(data["version"]),
+            setup=_setup(data["setup"]),
+            question=_question(data["question"]),
+            asked=tuple(_question(question) for question in data["asked"]),
+            ended=bool(data["ended"]),
+        )
+
+
+def _setup(data: dict | None) -> Setup | None:
+    return None if data is None else Setup(data["page"], data["controls"], data["typed"], data["explain"])
+
+
+def _question(data: dict | None) -> Question | None:
+    if data is None:
+        return None
+    mistakes = tuple(Mistake(float(m["value"]), m["key"]) for m in data["mistakes"])
+    cell = (int(data["cell"][0]), int(data["cell"][1]))
+    setup = _setup(data["setup"]) or Setup()
+    return Question(
+        int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"]
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The teacher's transitions. Each returns the next Lesson (with ``version`` one higher when
+# students must see the change); the caller checks ``teacher_may`` first.
+
+
+def start(code: str, secret: str) -> Lesson:
+    """A new class under ``code``, driven by whoever holds ``secret``."""
+    return Lesson(code=code, teacher=_digest(secret))
+
+
+def teacher_may(lesson: Lesson, secret: object) -> bool:
+    """Whether ``secret`` is this class's teacher's (compared in constant time).
+
+    >>> lesson = start("HQCMT", "s3cret")
+    >>> teacher_may(lesson, "s3cret"), teacher_may(lesson, "guess"), teacher_may(lesson, None)
+    (True, False, False)
+    """
+    return isinstance(secret, str) and hmac.compare_digest(_digest(secret), lesson.teacher)
+
+
+def publish(lesson: Lesson, setup: Setup) -> Lesson:
+    """The teacher's current setup: a new version only when it changed."""
+    if lesson.setup == setup or lesson.ended:
+        return lesson
+    return replace(lesson, setup=setup, version=lesson.version + 1)
+
+
+def ask(lesson: Lesson, question: Question) -> Lesson:
+    """Ask a question (an unrevealed one still open is set aside, its answers kept)."""
+    if lesson.ended or len(lesson.asked) >= MAX_QUESTIONS:
+        return lesson
+    asked = lesson.asked + ((lesson.question,) if lesson.question else ())
+    numbered = replace(question, number=len(asked) + 1, revealed=False)
+    return replace(lesson, question=numbered, asked=asked, version=lesson.version + 1)
+
+
+def reveal(lesson: Lesson) -> Lesson:
+    """Show the class's answers and the right one."""
+    if lesson.question is None or lesson.question.revealed:
+        return lesson
+    return replace(lesson, question=replace(lesson.question, revealed=True), version=lesson.version + 1)
+
+
+def next_question(lesson: Lesson) -> Lesson:
+    """Put the current question away (kept for the CSV): the class is back to following."""
+    if lesson.question is None:
+        return lesson
+    return replace(lesson, question=None, asked=(*lesson.asked, lesson.question), version=lesson.version + 1)
+
+
+def end(lesson: Lesson) -> Lesson:
+    """The class is over: students are told, and the store forgets it."""
+    return replace(next_question(lesson), ended=True, version=lesson.version + 2)
+
+
+def all_questions(lesson: Lesson) -> tuple[Question, ...]:
+    """Every question asked so far, in order."""
+    return lesson.asked + ((lesson.question,) if lesson.question else ())
+
+
+# ---------------------------------------------------------------------------------------
+# One session's seat in a class: its role and whether it follows. Pure, kept by the UI under
+# one session key.
+
+
+@dataclass(frozen=True)
+class Seat:
+    """How this browser tab takes part: ``role`` is "teacher", "student" or "projector";
+    ``following`` whether the teacher's setup is applied here; ``applied`` the lesson
+    version last applied (a newer one is applied, or just noted while exploring)."""
+
+    code: str
+    role: str
+    student: str
+    following: bool = True
+    applied: int = 0
+
+
+def explore(seat: Seat) -> Seat:
+    """'Explore on my own': the controls unlock, the teacher's changes stop arriving."""
+    return replace(seat, following=False)
+
+
+def follow(seat: Seat) -> Seat:
+    """'Follow the teacher': the teacher's current setup is applied at once."""
+    return replace(seat, following=True, applied=0)
+
+
+# ---------------------------------------------------------------------------------------
+# The class's answers, counted on reveal.
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The answers to one question: how many, how many right, every distinct answer with its
+    count (most common first, as written on the chart), and the most common wrong answers
+    with the mistake that most likely gave each (None: the app cannot tell)."""
+
+    total: int
+    right: int
+    answers: tuple[tuple[str, int, bool], ...]
+    common_wrong: tuple[tuple[str, int, str | None], ...]
+
+
+def tally(question: Question, answers: Mapping[str, float]) -> Tally:
+    """Count the class's answers to ``question`` (one per student).
+
+    >>> q = Question(1, Setup(), (0, 0), 0.25, mistakes=(Mistake(1.0, "divisor"),))
+    >>> t = tally(q, {"a": 0.25, "b": 1.0, "c": 1.0, "d": 0.5})
+    >>> t.total, t.right, t.answers
+    (4, 1, (('1', 2, False), ('0.25', 1, True), ('0.5', 1, False)))
+    >>> t.common_wrong
+    (('1', 2, 'divisor'), ('0.5', 1, None))
+    """
+    counts = Counter(_answer_label(value) for value in answers.values())
+    value_of = {_answer_label(value): value for value in answers.values()}
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], value_of[item[0]]))
+    rows = tuple((label, count, is_right(value_of[label], question.truth)) for label, count in ordered)
+    wrong = [(label, count, _mistake(question, value_of[label])) for label, count, right in rows if not right]
+    right = sum(count for _, count, correct in rows if correct)
+    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]))
+
+
+def _answer_label(value: float) -> str:
+    """Answers that print alike are one bar of the chart (4 significant digits, or a fraction)."""
+    return exact_text(value).removeprefix("≈")
+
+
+def _mistake(question: Question, value: float) -> str | None:
+    return next((mistake.key for mistake in question.mistakes if is_right(value, mistake.value)), None)
+
+
+def mistakes_for(computed: Computed, cell: Cell) -> tuple[Mistake, ...]:
+    """The values that the usual mistakes give for ``∂L/∂x[cell]`` in this scenario, each
+    with its key: the divisor forgotten (the shares' gradients summed, not divided), one
+    share taken for the whole (an overlap missed), the padding counted when it is not (or
+    the other way round), the mean loss's 1/N forgotten. Values equal to the truth, or to
+    an earlier mistake's, are left out.
+
+    >>> import numpy as np
+    >>> from scenario.compute import compute_scenario
+    >>> from scenario.params import PoolParams
+    >>> computed = compute_scenario(np.zeros((5, 5)), PoolParams((3, 3), (1, 1)))
+    >>> [(exact_text(m.value), m.key) for m in mistakes_for(computed, (2, 2))]
+    [('9', 'divisor'), ('1/9', 'one_share')]
+    """
+    row, col = cell
+    truth = float(computed.grad_input[row, col])
+    covering = [w for w in computed.windows if w.row_start <= row < w.row_stop and w.col_start <= col < w.col_stop]
+    grad_output = computed.loss.grad_output
+    found: list[Mistake] = []
+    if covering:
+        found.append(Mistake(float(sum(grad_output[w.out_row, w.out_col] for w in covering)), "divisor"))
+    if len(covering) > 1:
+        first = covering[0]
+        found.append(Mistake(float(grad_output[first.out_row, first.out_col] / first.divisor), "one_share"))
+    params = computed.params
+    if any(params.padding) and params.divisor_override is None and any(w.padding_cells for w in covering):
+        flipped = replace(params, count_include_pad=not params.count_include_pad)
+        other = avg_backward(grad_output, flipped.plan(computed.x.shape))[row, col]
+        found.append(Mistake(float(other), "padding_not_counted" if params.count_include_pad else "padding_counted"))
+    if computed.loss.name == "mean":
+        found.append(Mistake(truth * computed.y.size, "mean"))
+    kept: list[Mistake] = []
+    for mistake in found:
+        if not is_right(mistake.value, truth) and not any(is_right(mistake.value, k.value) for k in kept):
+            kept.append(mistake)
+    return tuple(kept)

@@ -1,0 +1,346 @@
+"""Where a live class is kept: outside the Streamlit processes, so that every session of a
+class, on any replica, sees the same lesson.
+
+One small interface, ``ClassStore``, two implementations:
+
+- ``SQLiteStore``: the embedded default. A file in ``data/`` (WAL mode: readers never wait
+  for the writer), nothing to install or start; a class survives a restart of the server.
+- ``RedisStore``: for replicas, a real Redis (``CLASS_STORE=redis://host:6379/0``). Idle
+  classes expire by Redis's own key expiry.
+
+``open_store()`` picks one from the ``CLASS_STORE`` environment variable. Every method raises
+``StoreUnavailable`` when the store cannot be reached (the app then works for each student
+alone, and says so). Lessons are saved by compare-and-set on their ``version``, so two tabs
+of one teacher cannot overwrite each other's change; answers and presence are one entry per
+student, written without a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from classroom.model import IDLE_EXPIRY, MAX_QUESTIONS, Lesson
+
+__all__ = [
+    "MAX_ANSWERS",
+    "MAX_CLASSES",
+    "PRESENCE_WINDOW",
+    "ClassStore",
+    "RedisStore",
+    "SQLiteStore",
+    "StoreUnavailable",
+    "open_store",
+]
+
+MAX_CLASSES = 200  # classes one deployment holds at a time
+MAX_ANSWERS = 500  # answers to one question (one per student)
+PRESENCE_WINDOW = 15.0  # seconds: a student seen within this is in the class
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "classes.sqlite3"
+
+
+class StoreUnavailable(RuntimeError):
+    """The class store cannot be reached (Redis down, the file locked or unwritable)."""
+
+
+class ClassStore(Protocol):
+    """The operations a class needs. ``now`` is seconds since the epoch (tests pass their own)."""
+
+    def create(self, lesson: Lesson, now: float) -> bool:
+        """Keep a new lesson; False when its code is taken or the store is full."""
+
+    def load(self, code: str, now: float) -> Lesson | None:
+        """The lesson under ``code`` (None: none, or expired)."""
+
+    def version(self, code: str) -> int | None:
+        """The lesson's version alone: what following sessions poll, cheaply."""
+
+    def save(self, lesson: Lesson, expected: int, now: float) -> bool:
+        """Replace the lesson if its stored version is still ``expected``."""
+
+    def delete(self, code: str) -> None:
+        """Forget the class, its answers and who was in it."""
+
+    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
+        """One student's answer (a later one replaces it); False past ``MAX_ANSWERS``."""
+
+    def answers(self, code: str, question: int) -> dict[str, float]:
+        """Every student's answer to one question."""
+
+    def answer_count(self, code: str, question: int) -> int:
+        """How many students have answered (not what)."""
+
+    def seen(self, code: str, student: str, following: bool, now: float) -> None:
+        """A student's tab is in the class (and follows, or explores)."""
+
+    def presence(self, code: str, now: float) -> tuple[int, int]:
+        """(students in the class, of whom following) seen within ``PRESENCE_WINDOW``."""
+
+    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
+        """A rate limit: True for at most ``limit`` calls per ``window`` seconds per ``key``."""
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""
+
+
+def open_store(address: str | None = None) -> ClassStore:
+    """The store ``CLASS_STORE`` names: ``redis://…`` (or ``rediss://``), ``sqlite:///path``,
+    or, when unset, SQLite in ``data/classes.sqlite3``."""
+    address = address if address is not None else os.environ.get("CLASS_STORE", "")
+    if address.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStore(address)
+    if address.startswith("sqlite:///"):
+        return SQLiteStore(Path(address.removeprefix("sqlite:///")))
+    if address:
+        raise ValueError(f"CLASS_STORE={address!r}: use redis://host:port/db or sqlite:///path")
+    return SQLiteStore(DEFAULT_PATH)
+
+
+# ---------------------------------------------------------------------------------------
+# SQLite: one file, one connection per thread (Streamlit runs each session in its own).
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS lessons (code TEXT PRIMARY KEY, version INTEGER, data TEXT, touched REAL);
+CREATE TABLE IF NOT EXISTS answers (code TEXT, question INTEGER, student TEXT, value REAL,
+                                    PRIMARY KEY (code, question, student));
+CREATE TABLE IF NOT EXISTS presence (code TEXT, student TEXT, following INTEGER, seen REAL,
+                                     PRIMARY KEY (code, student));
+CREATE TABLE IF NOT EXISTS limits (key TEXT, at REAL);
+CREATE INDEX IF NOT EXISTS limits_key ON limits (key, at);
+"""
+
+
+class SQLiteStore:
+    """The embedded store: a SQLite file in WAL mode."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as db:
+                db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"{self.path}: {error}") from error
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def _run(self, sql: str, *args: object) -> list[tuple]:
+        try:
+            return self._db().execute(sql, args).fetchall()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def _expire(self, now: float) -> None:
+        """Forget classes idle for longer than ``IDLE_EXPIRY`` (done when one is created)."""
+        for (code,) in self._run("SELECT code FROM lessons WHERE touched < ?", now - IDLE_EXPIRY):
+            self.delete(code)
+        self._run("DELETE FROM limits WHERE at < ?", now - IDLE_EXPIRY)
+
+    def create(self, lesson: Lesson, now: float) -> bool:
+        self._expire(now)
+        if self._run("SELECT COUNT(*) FROM lessons")[0][0] >= MAX_CLASSES:
+            return False
+        inserted = self._run(
+            "INSERT OR IGNORE INTO lessons VALUES (?, ?, ?, ?) RETURNING code",
+            lesson.code,
+            lesson.version,
+            lesson.to_json(),
+            now,
+        )
+        return bool(inserted)
+
+    def load(self, code: str, now: float) -> Lesson | None:
+        rows = self._run("SELECT data, touched FROM lessons WHERE code = ?", code)
+        if not rows or rows[0][1] < now - IDLE_EXPIRY:
+            return None
+        return Lesson.from_json(rows[0][0])
+
+    def version(self, code: str) -> int | None:
+        rows = self._run("SELECT version FROM lessons WHERE code = ?", code)
+        return rows[0][0] if rows else None
+
+    def save(self, lesson: Lesson, expected: int, now: float) -> bool:
+        updated = self._run(
+            "UPDATE lessons SET version = ?, data = ?, touched = ? WHERE code = ? AND version = ? RETURNING code",
+            lesson.version,
+            lesson.to_json(),
+            now,
+            lesson.code,
+            expected,
+        )
+        return bool(updated)
+
+    def delete(self, code: str) -> None:
+        for table in ("lessons", "answers", "presence"):
+            self._run(f"DELETE FROM {table} WHERE code = ?", code)
+
+    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
+        known = self._run(
+            "SELECT 1 FROM answers WHERE code = ? AND question = ? AND student = ?", code, question, student
+        )
+        if not known and self.answer_count(code, question) >= MAX_ANSWERS:
+            return False
+        self._run("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)", code, question, student, value)
+        self._run("UPDATE lessons SET touched = ? WHERE code = ?", now, code)
+        return True
+
+    def answers(self, code: str, question: int) -> dict[str, float]:
+        rows = self._run("SELECT student, value FROM answers WHERE code = ? AND question = ?", code, question)
+        return dict(rows)
+
+    def answer_count(self, code: str, question: int) -> int:
+        return self._run("SELECT COUNT(*) FROM answers WHERE code = ? AND question = ?", code, question)[0][0]
+
+    def seen(self, code: str, student: str, following: bool, now: float) -> None:
+        self._run("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?)", code, student, int(following), now)
+
+    def presence(self, code: str, now: float) -> tuple[int, int]:
+        rows = self._run(
+            "SELECT COUNT(*), COALESCE(SUM(following), 0) FROM presence WHERE code = ? AND seen >= ?",
+            code,
+            now - PRESENCE_WINDOW,
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
+        recent = self._run("SELECT COUNT(*) FROM limits WHERE key = ? AND at >= ?", key, now - window)[0][0]
+        if recent >= limit:
+            return False
+        self._run("INSERT INTO limits VALUES (?, ?)", key, now)
+        return True
+
+    def ping(self) -> None:
+        self._run("SELECT 1")
+
+
+# ---------------------------------------------------------------------------------------
+# Redis: a hash per lesson (version, data), a hash of answers per question, a sorted set of
+# who was seen when; every key of a class expires IDLE_EXPIRY after its last change.
+
+# Compare-and-set in one step on the server: replace the lesson only if its version is the
+# one this session read.
+SAVE_IF_VERSION = """
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'data', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+class RedisStore:
+    """A class store in Redis (``redis://host:port/db``, a password in the address if set)."""
+
+    def __init__(self, address: str) -> None:
+        import redis  # only deployments with replicas need the client
+
+        self._errors = (redis.RedisError, OSError)
+        self._redis = redis.Redis.from_url(
+            address, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
+        )
+        self._save = self._redis.register_script(SAVE_IF_VERSION)
+        self.address = address
+
+    def _call(self, function, *args):
+        try:
+            return function(*args)
+        except self._errors as error:
+            raise StoreUnavailable(f"Redis: {error}") from error
+
+    @staticmethod
+    def _key(code: str, part: str = "lesson") -> str:
+        return f"avgpool:{part}:{code}"
+
+    def _touch(self, code: str, *keys: str) -> None:
+        pipe = self._redis.pipeline()
+        for key in (self._key(code), *keys):
+            pipe.expire(key, IDLE_EXPIRY)
+        self._call(pipe.execute)
+
+    def create(self, lesson: Lesson, now: float) -> bool:
+        classes = self._key("all", "classes")
+        self._call(self._redis.zremrangebyscore, classes, "-inf", now - IDLE_EXPIRY)
+        if self._call(self._redis.zcard, classes) >= MAX_CLASSES:
+            return False
+        key = self._key(lesson.code)
+        if not self._call(self._redis.hsetnx, key, "version", lesson.version):
+            return False
+        pipe = self._redis.pipeline()
+        pipe.hset(key, "data", lesson.to_json())
+        pipe.expire(key, IDLE_EXPIRY)
+        pipe.zadd(classes, {lesson.code: now})
+        self._call(pipe.execute)
+        return True
+
+    def load(self, code: str, now: float) -> Lesson | None:
+        data = self._call(self._redis.hget, self._key(code), "data")
+        return None if data is None else Lesson.from_json(data.decode())
+
+    def version(self, code: str) -> int | None:
+        version = self._call(self._redis.hget, self._key(code), "version")
+        return None if version is None else int(version)
+
+    def save(self, lesson: Lesson, expected: int, now: float) -> bool:
+        key = self._key(lesson.code)
+        saved = self._call(self._save, [key], [expected, lesson.version, lesson.to_json(), IDLE_EXPIRY])
+        if saved:
+            self._call(self._redis.zadd, self._key("all", "classes"), {lesson.code: now})
+            self._touch(lesson.code, self._key(lesson.code, "presence"))
+        return bool(saved)
+
+    def delete(self, code: str) -> None:
+        keys = [self._key(code), self._key(code, "presence")]
+        keys += [f"{self._key(code, 'answers')}:{number}" for number in range(1, MAX_QUESTIONS + 2)]
+        self._call(self._redis.delete, *keys)
+        self._call(self._redis.zrem, self._key("all", "classes"), code)
+
+    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
+        key = f"{self._key(code, 'answers')}:{question}"
+        known = self._call(self._redis.hexists, key, student)
+        if not known and self._call(self._redis.hlen, key) >= MAX_ANSWERS:
+            return False
+        self._call(self._redis.hset, key, student, repr(value))
+        self._touch(code, key)
+        return True
+
+    def answers(self, code: str, question: int) -> dict[str, float]:
+        stored = self._call(self._redis.hgetall, f"{self._key(code, 'answers')}:{question}")
+        return {student.decode(): float(value) for student, value in stored.items()}
+
+    def answer_count(self, code: str, question: int) -> int:
+        return int(self._call(self._redis.hlen, f"{self._key(code, 'answers')}:{question}"))
+
+    def seen(self, code: str, student: str, following: bool, now: float) -> None:
+        # One sorted set per class: member "1:<id>" (following) or "0:<id>", scored by time.
+        key = self._key(code, "presence")
+        pipe = self._redis.pipeline()
+        pipe.zrem(key, f"{int(not following)}:{student}")
+        pipe.zadd(key, {f"{int(following)}:{student}": now})
+        pipe.zremrangebyscore(key, "-inf", now - PRESENCE_WINDOW)
+        pipe.expire(key, IDLE_EXPIRY)
+        self._call(pipe.execute)
+
+    def presence(self, code: str, now: float) -> tuple[int, int]:
+        members = self._call(self._redis.zrangebyscore, self._key(code, "presence"), now - PRESENCE_WINDOW, "+inf")
+        return len(members), sum(member.startswith(b"1:") for member in members)
+
+    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
+        bucket = f"avgpool:limit:{key}:{int(now // window)}"  # a fixed window per key
+        pipe = self._redis.pipeline()
+        pipe.incr(bucket)
+        pipe.expire(bucket, int(window) + 1)
+        count, _ = self._call(pipe.execute)
+        return count <= limit
+
+    def ping(self) -> None:
+        self._call(self._redis.ping)
