@@ -79,8 +79,11 @@ class ClassStore(Protocol):
     def presence(self, code: str, now: float) -> tuple[int, int]:
         """(students in the class, of whom following) seen within ``PRESENCE_WINDOW``."""
 
-    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
-        """A rate limit: True for at most ``limit`` calls per ``window`` seconds per ``key``."""
+    def attempts(self, key: str, window: float, now: float) -> int:
+        """How many attempts ``key`` has made in this ``window`` (seconds): a rate limit."""
+
+    def attempt(self, key: str, window: float, now: float) -> None:
+        """Count one attempt of ``key`` in this ``window``."""
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
@@ -213,12 +216,11 @@ class SQLiteStore:
         )
         return int(rows[0][0]), int(rows[0][1])
 
-    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
-        recent = self._run("SELECT COUNT(*) FROM limits WHERE key = ? AND at >= ?", key, now - window)[0][0]
-        if recent >= limit:
-            return False
+    def attempts(self, key: str, window: float, now: float) -> int:
+        return self._run("SELECT COUNT(*) FROM limits WHERE key = ? AND at >= ?", key, now - window)[0][0]
+
+    def attempt(self, key: str, window: float, now: float) -> None:
         self._run("INSERT INTO limits VALUES (?, ?)", key, now)
-        return True
 
     def ping(self) -> None:
         self._run("SELECT 1")
@@ -334,13 +336,18 @@ class RedisStore:
         members = self._call(self._redis.zrangebyscore, self._key(code, "presence"), now - PRESENCE_WINDOW, "+inf")
         return len(members), sum(member.startswith(b"1:") for member in members)
 
-    def allow(self, key: str, limit: int, window: float, now: float) -> bool:
-        bucket = f"avgpool:limit:{key}:{int(now // window)}"  # a fixed window per key
+    @staticmethod
+    def _bucket(key: str, window: float, now: float) -> str:
+        return f"avgpool:limit:{key}:{int(now // window)}"  # a fixed window per key
+
+    def attempts(self, key: str, window: float, now: float) -> int:
+        return int(self._call(self._redis.get, self._bucket(key, window, now)) or 0)
+
+    def attempt(self, key: str, window: float, now: float) -> None:
         pipe = self._redis.pipeline()
-        pipe.incr(bucket)
-        pipe.expire(bucket, int(window) + 1)
-        count, _ = self._call(pipe.execute)
-        return count <= limit
+        pipe.incr(self._bucket(key, window, now))
+        pipe.expire(self._bucket(key, window, now), int(window) + 1)
+        self._call(pipe.execute)
 
     def ping(self) -> None:
         self._call(self._redis.ping)

@@ -1,0 +1,95 @@
+"""A class's ``Setup`` turned into numbers, without any session's sidebar: the projector and
+the question draw the teacher's setup, whatever a student explores on their own.
+
+The same rules as the sidebar: ``scenario.params.params_from_settings`` for the pooling, the
+generated inputs, the typed grids as a link carries them, the loss choice. A picture cannot
+travel to a class (it lives in the teacher's tab only): such a setup is refused, said why.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classroom.model import Setup
+from pooling import PoolingError
+from scenario.compute import Computed, compute_scenario
+from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
+from scenario.losses import LossChoice
+from scenario.numbers import parse_number
+from scenario.params import DEFAULTS, params_from_settings
+from scenario.typed_grid import decode_grid
+
+__all__ = ["SetupError", "computed_from_setup", "setup_values"]
+
+# Where a custom grid starts before anything is typed (as the sidebar's typed grids do).
+TYPED_START = {"x": lambda shape: generated_input("arange", *shape), "grad": np.ones}
+
+
+class SetupError(ValueError):
+    """A setup that cannot be drawn for the class; ``key`` names why (``class.setup_<key>``)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def setup_values(setup: Setup) -> dict[str, object]:
+    """The sidebar's values of a setup, every key of ``DEFAULTS`` (the defaults where the
+    setup does not say), each of the default's type; anything else is left out.
+
+    >>> setup_values(Setup("", {"kernel_h": 3, "square": "yes", "bogus": 1}))["kernel_h"]
+    3
+    """
+    values = dict(DEFAULTS)
+    for key, value in setup.controls.items():
+        default = DEFAULTS.get(key)
+        if key not in DEFAULTS:
+            continue
+        if default is None:  # stride and divisor_override: a whole number or None
+            if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                values[key] = value
+        elif type(value) is type(default):
+            values[key] = value
+    return values
+
+
+def _typed(setup: Setup, name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A typed grid of the setup at ``shape``: the link's grid, or the start grid."""
+    encoded = setup.typed.get(name)
+    if not encoded:
+        return TYPED_START[name](shape).astype(np.float64)
+    texts = decode_grid(encoded, name)
+    values = np.array([[parse_number(text) for text in row] for row in texts], dtype=np.float64)
+    if values.shape != shape and name == "grad":
+        raise SetupError("grad_shape")
+    return values
+
+
+def computed_from_setup(setup: Setup, language: str = "en") -> Computed:
+    """Every number of the setup (raises SetupError, or the core's PoolingError).
+
+    >>> computed = computed_from_setup(Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}))
+    >>> computed.grad_input[2, 2]
+    np.float64(1.0)
+    """
+    values = setup_values(setup)
+    source = values["input"]
+    shape = (int(values["height"]), int(values["width"]))
+    try:
+        if source in GENERATED_SOURCES or source == "classic":
+            x = generated_input(source, *shape, seed=int(values["seed"]))
+        elif source in ("custom", "csv") and (source == "custom" or setup.typed.get("x")):
+            x = _typed(setup, "x", shape)
+        else:
+            raise SetupError("picture" if source == "image" else "upload")
+        params = params_from_settings(values)
+        plan = params.plan(x.shape)
+        choice = LossChoice(
+            str(values["loss"]), (int(values["loss_row"]), int(values["loss_col"])), int(values["seed"])
+        )
+        weights = _typed(setup, "grad", plan.output_shape) if choice.name == "custom" else None
+    except (SetupError, PoolingError):
+        raise  # said as it is (the core's message says what torch rejects and how to fix it)
+    except (InputError, ValueError) as error:
+        raise SetupError("numbers") from error
+    return compute_scenario(x, params, choice.name, choice.seed, choice.cell, weights, language, plan)
