@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from i18n import text
 from scenario import quiz as quiz_model
 from scenario.explain import explain_input_cell, number, windows_covering
@@ -19,8 +18,9 @@ from scenario.inputs import InputError
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from scenario.quiz import MODES, GridVerdict, Quiz, Verdict
 from ui.controls import URL_KEYS
-from ui.display import pooling_explainer, presenting, show_grids
+from ui.display import presenting
 from ui.lang import current_language, tr, translated_error
+from ui.question import question_grids
 from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
@@ -100,45 +100,7 @@ def _new_buttons(new_box, surprise_box) -> None:
 
 
 def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) -> None:
-    covering = windows_covering(scenario.windows, *cell) if cell and revealed else []
-    lit = [cell] if cell else []
-    language = current_language()
-    grids = {
-        "x": input_grid(
-            scenario.x,
-            scenario.windows,
-            scenario.params.padding,
-            highlight_windows=covering,
-            highlight_cells=lit,
-            language=language,
-        ),
-        "y": value_grid(scenario.y, "y", "y", link="output", language=language),
-        "grad_output": gradient_grid(
-            scenario.loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{scenario.loss.name}')})",
-            "∂L/∂y",
-            link="output",
-            highlight_cells=[(w.out_row, w.out_col) for w in covering],
-            language=language,
-        ),
-    }
-    if revealed:
-        grids["grad_input"] = grad_input_grid(
-            scenario.grad_input, highlight_windows=covering, highlight_cells=lit, language=language
-        )
-    # Every cell explains itself, but before the reveal only by its value: a window lit up,
-    # or an output's shares, would give the answer away.
-    explain = pooling_explainer(
-        scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input, scenario.windows, language
-    )
-    show_grids(
-        grids,
-        key="quiz_grids",
-        file_prefix=file_prefix(scenario, "quiz"),
-        windows=window_axes(scenario.windows) if revealed else None,
-        explain=explain if revealed else None,
-        room_below=0,  # the question and its answer are above the grids
-    )
+    question_grids(scenario, cell, revealed, key="quiz_grids", file_prefix=file_prefix(scenario, "quiz"))
 
 
 def _check(truth: float) -> None:

@@ -1,0 +1,58 @@
+"""The grids of a question about one cell of ∂L/∂x: x with the asked cell outlined, y and
+∂L/∂y; once the answer is out, ∂L/∂x and the windows that send the cell its shares. Drawn by
+the quiz (one learner) and by a live class (the projector, each student, the cockpit)."""
+
+from __future__ import annotations
+
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from scenario.compute import Computed
+from scenario.explain import windows_covering
+from ui.display import pooling_explainer, show_grids
+from ui.lang import current_language, tr
+
+__all__ = ["question_grids"]
+
+
+def question_grids(
+    computed: Computed, cell: tuple[int, int] | None, revealed: bool, *, key: str, file_prefix: str
+) -> None:
+    """Draw the question's grids under ``key``. Every cell explains itself, but before the
+    answer is out only by its value: a window lit up, or an output's shares, would give the
+    answer away."""
+    covering = windows_covering(computed.windows, *cell) if cell and revealed else []
+    lit = [cell] if cell else []
+    language = current_language()
+    grids = {
+        "x": input_grid(
+            computed.x,
+            computed.windows,
+            computed.params.padding,
+            highlight_windows=covering,
+            highlight_cells=lit,
+            language=language,
+        ),
+        "y": value_grid(computed.y, "y", "y", link="output", language=language),
+        "grad_output": gradient_grid(
+            computed.loss.grad_output,
+            f"∂L/∂y ({tr(f'loss.short_{computed.loss.name}')})",
+            "∂L/∂y",
+            link="output",
+            highlight_cells=[(w.out_row, w.out_col) for w in covering],
+            language=language,
+        ),
+    }
+    if revealed:
+        grids["grad_input"] = grad_input_grid(
+            computed.grad_input, highlight_windows=covering, highlight_cells=lit, language=language
+        )
+    explain = pooling_explainer(
+        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+    )
+    show_grids(
+        grids,
+        key=key,
+        file_prefix=file_prefix,
+        windows=window_axes(computed.windows) if revealed else None,
+        explain=explain if revealed else None,
+        room_below=0,  # the question and its answer are above the grids
+    )
