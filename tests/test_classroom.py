@@ -160,8 +160,10 @@ def test_bounds_answers_classes_and_joins(store, monkeypatch):
     assert store.answer("HQCMT", 1, "a", 2.0, NOW)  # a student already counted may change
     assert store.create(model.start("KMNPQ", "x"), NOW)
     assert not store.create(model.start("RTUVW", "x"), NOW)  # the store is full
-    assert [store.allow("join:1.2.3.4", 3, 60, NOW) for _ in range(4)] == [True, True, True, False]
-    assert store.allow("join:5.6.7.8", 3, 60, NOW)  # another client
+    for _ in range(3):
+        store.attempt("join:1.2.3.4", 600, NOW)
+    assert store.attempts("join:1.2.3.4", 600, NOW + 1) == 3
+    assert store.attempts("join:5.6.7.8", 600, NOW) == 0  # another client
 
 
 def test_sixty_students_answer_at_once(store):
