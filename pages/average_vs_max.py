@@ -8,70 +8,36 @@ import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from figures.grids import Selection
-from pooling import max_forward
-from pooling.reference import torch_adaptive_avg_pool2d, torch_max_pool2d
-from scenario.explain import explain_max_cell
-from scenario.params import PoolParams
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.versus import Pooled, pool_three_ways
-from ui.badges import largest_difference, torch_avg_pool, torch_badge
+from ui.badges import largest_difference, torch_badge
 from ui.controls import BIND, URL_KEYS
-from ui.display import Explainer, pooling_explainer, show_grids
+from ui.display import Explainer, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 ADAPTIVE_MAX = 32
+# torch's function for each pooling (``Pooled.function``), with autograd: the live check.
+TORCH_FUNCTIONS = {
+    "avg_pool2d": torch_avg_pool2d,
+    "max_pool2d": torch_max_pool2d,
+    "adaptive_avg_pool2d": torch_adaptive_avg_pool2d,
+}
 
 
-def _call(result: Pooled, params: PoolParams, adaptive_size: tuple[int, int]) -> str:
-    if result.name == "avg":
-        return params.torch_call("F.avg_pool2d", "x")
-    if result.name == "max":
-        return params.torch_call("F.max_pool2d", "x", average=False)
-    return f"F.adaptive_avg_pool2d(x, {adaptive_size})"
-
-
-def _note(result: Pooled, params: PoolParams, adaptive_size: tuple[int, int]) -> str:
-    """What to notice about this pooling's gradient, under its grids."""
-    if result.name == "avg":
-        return tr("versus.note_avg")
-    if result.name == "max":
-        note = tr("versus.note_max")
-        if not params.count_include_pad or params.divisor_override is not None:
-            note += tr("versus.note_max_ignored")
-    else:
-        note = tr(
-            "versus.note_adaptive_overlap" if result.windows_overlap else "versus.note_adaptive_side",
-            rows=adaptive_size[0],
-            cols=adaptive_size[1],
-            sizes=tr("versus.or").join(map(str, result.window_sizes)),
-        )
-    return note + (" " + tr("versus.custom_misfit") if result.custom_misfit else "")
-
-
-def _torch_difference(result: Pooled, scenario: Scenario, adaptive_size: tuple[int, int]) -> float:
+def _torch_difference(result: Pooled, x: np.ndarray) -> float:
     """The largest difference between this pooling's numbers and torch autograd's."""
-    x, params = scenario.x, scenario.params
-    if result.name == "avg":
-        theirs = torch_avg_pool(x, result.grad_output, params)
-    elif result.name == "max":
-        shape_args = {key: params.kwargs()[key] for key in ("kernel_size", "stride", "padding", "ceil_mode")}
-        theirs = torch_max_pool2d(x, result.grad_output, **shape_args)
-    else:
-        theirs = torch_adaptive_avg_pool2d(x, result.grad_output, adaptive_size)
+    theirs = TORCH_FUNCTIONS[result.function](x, result.grad_output, **result.arguments)
     return largest_difference((result.y, result.grad_input), theirs)
 
 
 def _explainer(result: Pooled, x: np.ndarray, language: str) -> Explainer:
-    """A selected cell of this pooling explained: average and adaptive average by their
-    shares, max by the cell each window's largest value came from."""
-    if result.name != "max":
-        return pooling_explainer(x, result.y, result.grad_output, result.grad_input, result.plan.windows(), language)
-    _, argmax = max_forward(x, result.plan)
+    """A selected cell of this pooling's grids, as the pooling explains it."""
 
     def explain(selection: Selection) -> str | None:
-        return explain_max_cell(*selection[:3], x, argmax, result.grad_output, result.grad_input, language)
+        return result.explain(*selection[:3], x, language)
 
     return explain
 
@@ -92,9 +58,8 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
         adaptive_size = _adaptive_controls(url)
     if scenario is None:
         return
-    results = pool_three_ways(scenario, scenario.loss_choice, scenario.weights, adaptive_size)
-
     language = current_language()
+    results = pool_three_ways(scenario, scenario.loss_choice, scenario.weights, adaptive_size, language)
     prefix = file_prefix(scenario, "versus")
     intro, input_column = st.columns([2, 1])
     intro.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
@@ -105,7 +70,7 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     for column, result in zip(st.columns(3), results):
         name = result.name
         with column:
-            st.markdown(f"`{_call(result, scenario.params, adaptive_size)}`")
+            st.markdown(f"`{result.call}`")
             pair = {
                 f"{name}_y": value_grid(
                     result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", link="output", language=language
@@ -126,16 +91,15 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
                 windows=window_axes(result.plan.windows()),
                 explain=_explainer(result, scenario.x, language),
             )
-            st.caption(_note(result, scenario.params, adaptive_size))
-            difference = _torch_difference(result, scenario, adaptive_size)
+            st.caption(result.note)
+            difference = _torch_difference(result, scenario.x)
             torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
-        functions = ("avg_pool2d", "max_pool2d", "adaptive_avg_pool2d")
         more = {
-            f"{name}_grad_output": gradient_grid(
-                result.grad_output, tr("versus.grad_output_of", name=function), "∂L/∂y", language=language
+            f"{result.name}_grad_output": gradient_grid(
+                result.grad_output, tr("versus.grad_output_of", name=result.function), "∂L/∂y", language=language
             )
-            for result, name, function in zip(results, ("avg", "max", "adaptive"), functions)
+            for result in results
         }
         more["adaptive_coverage"] = value_grid(
             results[2].plan.coverage(), tr("versus.adaptive_coverage"), tr("playground.windows"), language=language

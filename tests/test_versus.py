@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from numpy.testing import assert_allclose
 
+from i18n import text
+from pooling import reference
 from scenario.compute import compute_scenario
 from scenario.losses import LossChoice
 from scenario.params import PoolParams
@@ -14,6 +18,80 @@ from scenario.versus import pool_three_ways
 from tests.conftest import grid_values, grids_on_page, open_app
 
 TOLERANCE = {"rtol": 1e-12, "atol": 1e-12}
+CASES = {
+    # name: (x's shape, the average pooling, the loss, the adaptive output size)
+    "tiles": ((4, 4), PoolParams((2, 2)), LossChoice("sum"), (3, 3)),
+    "overlap, padded": ((6, 5), PoolParams((3, 3), (2, 2), (1, 1)), LossChoice("square"), (3, 2)),
+    "padding not counted": (
+        (5, 5),
+        PoolParams((3, 2), (1, 2), (1, 1), count_include_pad=False),
+        LossChoice("mean"),
+        (2, 2),
+    ),
+    "ceil_mode": ((7, 6), PoolParams((2, 3), (3, 2), ceil_mode=True), LossChoice("random", seed=4), (5, 4)),
+    "divisor_override": ((6, 6), PoolParams((3, 3), divisor_override=2), LossChoice("cell", (1, 1)), (1, 1)),
+}
+
+
+def _three_ways(name: str, language: str = "en"):
+    shape, params, choice, size = CASES[name]
+    x = np.random.default_rng(len(name)).standard_normal(shape)
+    computed = compute_scenario(x, params, choice.name, choice.seed, choice.cell)
+    return x, pool_three_ways(computed, choice, None, size, language)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_pooling_is_the_torch_call_it_names(name):
+    """torch's function with the pooling's arguments, and its call as written on the page, give
+    its y and ∂L/∂x (torch autograd, float64)."""
+    x, pooled = _three_ways(name)
+    assert [result.function for result in pooled] == ["avg_pool2d", "max_pool2d", "adaptive_avg_pool2d"]
+    for result in pooled:
+        torch_function = getattr(reference, f"torch_{result.function}")
+        y, grad_input = torch_function(x, result.grad_output, **result.arguments)
+        assert_allclose(result.y, y, err_msg=f"{name}: {result.name}", **TOLERANCE)
+        assert_allclose(result.grad_input, grad_input, err_msg=f"{name}: {result.name}", **TOLERANCE)
+        written = eval(result.call, {"F": F, "x": torch.tensor(x)[None, None]})  # the code on screen runs
+        assert_allclose(written[0, 0].numpy(), result.y, err_msg=f"{name}: {result.call}", **TOLERANCE)
+
+
+def test_max_pooling_outlines_and_explains_the_cells_that_won():
+    x = np.array([[1.0, 5.0, 0.0, 0.0, 0.0, 0.0], [2.0, 0.0, 0.0, 3.0, 0.0, 4.0]])
+    average, maximum, _ = pool_three_ways(compute_scenario(x, PoolParams((2, 2))), LossChoice("sum"), None, (1, 1))
+    assert maximum.winners == [(0, 1), (1, 3), (1, 5)] and average.winners == []
+    assert "x[0, 1] = 5; its whole gradient 1 goes to x[0, 1]" in maximum.explain("output", 0, 0, x)
+    assert "mean of x[0:2, 0:2] = (1 + 5 + 2 + 0) / 4 = 2" in average.explain("output", 0, 0, x)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_each_note_says_what_its_gradient_does(language):
+    def note(key: str, **params) -> str:
+        return text(language, f"versus.{key}", **params)
+
+    _, (average, maximum, adaptive) = _three_ways("tiles", language)
+    assert (average.note, maximum.note) == (note("note_avg"), note("note_max"))
+    assert adaptive.note == note("note_adaptive_overlap", rows=3, cols=3, sizes="2")  # 4 -> 3: [0, 2), [1, 3), ...
+    _, (_, maximum, adaptive) = _three_ways("ceil_mode", language)
+    assert maximum.note == note("note_max")
+    assert adaptive.note == note("note_adaptive_overlap", rows=5, cols=4, sizes=note("or").join(["2", "3"]))
+    _, (_, _, adaptive) = _three_ways("overlap, padded", language)  # 6 -> 3 rows side by side, 5 -> 2 columns overlap
+    assert adaptive.note == note("note_adaptive_overlap", rows=3, cols=2, sizes=note("or").join(["2", "3"]))
+    _, (_, maximum, adaptive) = _three_ways("padding not counted", language)
+    assert maximum.note == note("note_max") + note("note_max_ignored")  # max pooling has no such option
+    _, (_, maximum, adaptive) = _three_ways("divisor_override", language)
+    assert maximum.note == note("note_max") + note("note_max_ignored")
+    assert adaptive.note == note("note_adaptive_side", rows=1, cols=1, sizes="6")
+
+
+def test_typed_weights_that_do_not_fit_an_output_are_replaced_and_said():
+    x = np.arange(16.0).reshape(4, 4)
+    weights = np.full((2, 2), 3.0)
+    computed = compute_scenario(x, PoolParams((2, 2)), "custom", weights=weights)
+    _, maximum, adaptive = pool_three_ways(computed, LossChoice("custom"), weights, (3, 3))
+    assert not maximum.custom_misfit and maximum.grad_output.tolist() == weights.tolist()
+    assert adaptive.custom_misfit and adaptive.grad_output.tolist() == np.ones((3, 3)).tolist()
+    assert adaptive.note.endswith(" " + text("en", "versus.custom_misfit"))
+    assert not maximum.note.endswith(text("en", "versus.custom_misfit"))
 
 
 def test_a_loss_choice_names_a_known_loss():
