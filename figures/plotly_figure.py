@@ -7,15 +7,18 @@ nothing fetched) whose camera button saves an SVG, for slides and handouts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures.grids import GridDescription, decode_values
 
-__all__ = ["grid_figure", "grids_html"]
+__all__ = ["answers_figure", "grid_figure", "grids_html"]
 
 OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
+RIGHT_COLOR, WRONG_COLOR = "#2e7d32", "#9e9e9e"  # right answers green, the others grey
 HIGHLIGHT_COLOR = "#ff8c00"
 
 
@@ -81,3 +84,37 @@ def grids_html(grids: list[GridDescription], title: str, file_name: str) -> str:
     """A self-contained interactive HTML page of the grids; its camera button saves an SVG."""
     config = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "filename": file_name}}
     return grid_figure(grids, title).to_html(include_plotlyjs=True, full_html=True, config=config)
+
+
+def answers_figure(answers: Sequence[tuple[str, int, bool]], answer_title: str, count_title: str) -> go.Figure:
+    """A class's answers as bars, one per distinct answer (label, count, right), most common
+    first, the right ones green. Built in one go, with no template (a light figure to send).
+
+    >>> figure = answers_figure([("1/4", 12, True), ("1", 5, False)], "answer", "students")
+    >>> list(figure.data[0].x), list(figure.data[0].y), figure.data[0].marker.color
+    (['1/4', '1'], [12, 5], ('#2e7d32', '#9e9e9e'))
+    """
+    labels = [label for label, _, _ in answers]
+    return go.Figure(
+        data=[
+            {
+                "type": "bar",
+                "x": labels,
+                "y": [count for _, count, _ in answers],
+                "marker": {"color": [RIGHT_COLOR if right else WRONG_COLOR for _, _, right in answers]},
+                "text": [str(count) for _, count, _ in answers],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": "%{x}: %{y}<extra></extra>",
+            }
+        ],
+        layout={
+            "template": {},
+            "xaxis": {"title": {"text": answer_title}, "type": "category", "tickfont": {"size": 18}},
+            "yaxis": {"title": {"text": count_title}, "rangemode": "tozero", "dtick": 1, "gridcolor": "#e6e6e6"},
+            "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+            "height": 300,
+            "plot_bgcolor": "white",
+            "font": {"size": 16},
+        },
+    )

@@ -16,9 +16,10 @@ import re
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures import value_grid, window_axes
 from figures.grids import Selection
 from figures.plotly_figure import grids_html
+from figures.views import playground_grids
 from pooling import PoolPlan, avg_forward
 from pooling.reference import finite_difference_grad
 from scenario.explain import divisor_summary, number, output_size_text
@@ -103,27 +104,6 @@ def _agreement(scenario: Scenario) -> None:
     torch_badge(difference, details, also_agrees=numeric_agrees)
 
 
-def playground_grids(scenario: Scenario, language: str) -> dict[str, dict]:
-    """The four grids of the Playground: x (with padding and windows), y, ∂L/∂y and ∂L/∂x."""
-    x, y, loss = scenario.x, scenario.y, scenario.loss
-    values_scale = "image" if scenario.choice.source == "image" else "value"
-    return {
-        "x": input_grid(x, scenario.windows, scenario.params.padding, scale=values_scale, language=language),
-        "y": value_grid(
-            y,
-            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
-            "y",
-            link="output",
-            scale=values_scale,
-            language=language,
-        ),
-        "grad_output": gradient_grid(
-            loss.grad_output, f"∂L/∂y ({tr(f'loss.short_{loss.name}')})", "∂L/∂y", link="output", language=language
-        ),
-        "grad_input": grad_input_grid(scenario.grad_input, language=language),
-    }
-
-
 @st.fragment
 def grids_and_explanation(scenario: Scenario, language: str) -> None:
     """The four grids and the explanation of the clicked cell. A fragment: a click reruns
@@ -133,7 +113,7 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
 
     selection = show_grids(
-        playground_grids(scenario, language),
+        playground_grids(scenario, language, scenario.choice.source == "image"),
         key=GRIDS_KEY,
         file_prefix=file_prefix(scenario, "playground"),
         # On a projector the screen's height is the limit: one row of four, always.
@@ -231,7 +211,11 @@ def export_section(scenario: Scenario, language: str) -> None:
     st.download_button(
         tr("export.figure"),
         # Built only when clicked: the HTML page carries all of plotly.js (~5 MB).
-        lambda: grids_html(list(playground_grids(scenario, language).values()), scenario.params.torch_call(), prefix),
+        lambda: grids_html(
+            list(playground_grids(scenario, language, scenario.choice.source == "image").values()),
+            scenario.params.torch_call(),
+            prefix,
+        ),
         file_name=f"{prefix}.html",
         mime="text/html",
         key="export_figure",
