@@ -62,7 +62,8 @@ class Preset:
             x = sample_image()
         else:
             x = generated_input(settings["input"], settings["height"], settings["width"], settings["seed"])
-        return compute_scenario(x, params_from_settings(settings), settings["loss"], settings["seed"])
+        cell = (settings["loss_row"], settings["loss_col"])  # the output cell of the "cell" loss
+        return compute_scenario(x, params_from_settings(settings), settings["loss"], settings["seed"], cell)
 
 
 PRESETS = (

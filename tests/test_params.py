@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from scenario.params import PoolParams, params_from_settings, widget_values
-from scenario.presets import PRESETS
-from tests.conftest import open_app
+from scenario.presets import PRESETS, Preset
+from tests.conftest import grid_values, grids_on_page, open_app
 
 # (a link's settings, the PoolParams it means, worked out by hand)
 LINKS = [
@@ -77,8 +77,18 @@ def test_a_preset_computes_with_what_its_link_gives_the_sidebar(sidebar_params, 
 
 def test_a_preset_with_differing_axes_sets_the_sidebar_square_toggle_off():
     """Followed inside the app, a preset's values set the toggle: as its link would."""
-    from scenario.presets import Preset
-
     preset = Preset("wide", {"kernel_h": "3", "kernel_w": "2"}, (0, 0))
     assert preset.values()["square"] is False
     assert preset.compute().params == PoolParams((3, 2))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"loss": "cell", "loss_row": "1", "loss_col": "0"},
+        {"loss": "random", "seed": "5", "kernel_h": "3", "stride_h": "1"},
+    ],
+)
+def test_a_preset_computes_the_loss_its_link_gives_the_sidebar(settings):
+    grad_output = grid_values(grids_on_page(open_app(settings))[2])
+    assert Preset("loss", settings, (0, 0)).compute().loss.grad_output.tolist() == grad_output.tolist()
