@@ -23,6 +23,9 @@ COPY figures/ ./figures/
 COPY scenario/ ./scenario/
 COPY ui/ ./ui/
 COPY pages/ ./pages/
+# Streamlit serves the grid component's files from static/ (in the repository a link to
+# figures/component/), so a tab loads them once (.streamlit/config.toml, ui/display.py).
+COPY figures/component/ ./static/
 
 RUN useradd --create-home --uid 10001 app
 USER 10001

@@ -9,6 +9,7 @@ import ast
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from harness.server import REPO
@@ -109,6 +110,16 @@ def test_no_function_in_the_browser_code_is_over_60_lines():
         if last - first + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+def test_streamlit_serves_the_components_own_files():
+    """ui/display.py sends only a loader with each run when Streamlit serves the component's
+    files as they are (else the whole code, every run): static serving on, and ``static/``
+    (a link to figures/component/) holding the same files."""
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"] is True
+    for path in (REPO / "figures" / "component").iterdir():
+        assert (REPO / "static" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_the_core_is_numpy_only_and_shares_public_names_only():

@@ -8,6 +8,7 @@ explanations. ``palette=colorblind`` switches to cividis and purple-orange.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,7 @@ __all__ = [
 
 PALETTES = ("standard", "colorblind")
 COMPONENT = Path(__file__).resolve().parents[1] / "figures" / "component"
+STATIC = COMPONENT.parents[1] / "static"  # Streamlit serves it at app/static/
 
 
 def presenting() -> bool:
@@ -110,15 +112,75 @@ def _palette() -> str:
     return chosen if chosen in PALETTES else "standard"
 
 
+# Streamlit sends a component's `js` and `css` with every run that draws it (~30 kB here).
+# So they are only this loader: it imports grids.js and reads grids.css once per tab from the
+# app's static files (`static/` is a link to figures/component/, served at app/static/ with
+# server.enableStaticServing). The address is relative to the page, as Streamlit's own
+# scripts are, so it holds behind a proxy and under a base URL path; `v` changes with the
+# files, so a browser never keeps an old copy. Calls that wait for the first load and are
+# overtaken by newer data draw nothing (the newest draws).
+LOADER = """const base = new URL("app/static/", document.baseURI);
+let loaded = null, loading = null, failures = 0;
+
+function fetchStyles(query) {
+  return fetch(new URL(`grids.css${query}`, base)).then((response) => {
+    if (!response.ok) throw new Error(`grids.css: HTTP ${response.status}`);
+    return response.text();
+  });
+}
+
+function load() {
+  const query = `?v=VERSION${failures ? `&retry=${failures}` : ""}`; // a new address after a failure
+  loading ??= Promise.all([import(new URL(`grids.js${query}`, base).href), fetchStyles(query)]).then(
+    ([code, styles]) => (loaded = { code, styles }),
+    (error) => {
+      loading = null; // the next run tries again
+      failures += 1;
+      throw error;
+    },
+  );
+  return loading;
+}
+
+function mount(component) {
+  const parent = component.parentElement;
+  if (!parent.querySelector("style.grids-styles")) {
+    const style = document.createElement("style");
+    style.className = "grids-styles";
+    style.textContent = loaded.styles;
+    parent.prepend(style);
+  }
+  return loaded.code.default(component);
+}
+
+export default function (component) {
+  if (loaded) return mount(component);
+  const parent = component.parentElement;
+  const call = (parent.gridsWaiting = (parent.gridsWaiting || 0) + 1);
+  return load().then(() => (call === parent.gridsWaiting ? mount(component) : undefined));
+}
+"""
+
+
+def _component_code() -> tuple[str, str]:
+    """The component's (css, js): the loader where Streamlit serves the component's files
+    as they are here, else the files themselves (static serving off, or no ``static`` link,
+    as in a checkout without symbolic links)."""
+    files = [COMPONENT / "grids.css", COMPONENT / "grids.js"]
+    css, js = (path.read_text() for path in files)
+    served = [STATIC / path.name for path in files]
+    if st.get_option("server.enableStaticServing") and all(
+        path.is_file() and path.read_text() == text for path, text in zip(served, (css, js))
+    ):
+        return "", LOADER.replace("VERSION", hashlib.sha256((css + js).encode()).hexdigest()[:12])
+    return css, js
+
+
 @st.cache_resource
 def _grids_component():
     """The heatmap-grid component, registered once per server (figures/component/)."""
-    return st.components.v2.component(
-        "avgpool_grids",
-        html="",
-        css=(COMPONENT / "grids.css").read_text(),
-        js=(COMPONENT / "grids.js").read_text(),
-    )
+    css, js = _component_code()
+    return st.components.v2.component("avgpool_grids", html="", css=css, js=js)
 
 
 # What a click on a kind of cell explains when the page has nothing more to say (the icon).
