@@ -9,7 +9,7 @@ import gc
 import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
-from ui import hardening
+from ui import classroom, hardening
 from ui.display import present_page_style, presenting
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
@@ -48,8 +48,13 @@ st.session_state.page_changed = st.session_state.get("current_page") != page.url
 st.session_state.current_page = page.url_path
 navigation = st.sidebar.container()  # drawn after the page runs, but shown at the top
 language_control(navigation)
+# A live class (ui/classroom.py): join the class the link names, and take a following student
+# to the teacher's setup before the page draws its sidebar; the class bar goes on top.
+classroom.before_page({target.url_path: target for target in pages})
+class_bar = st.container() if classroom.seat() else None
 mark_routed()
 page.run()
+classroom.after_page(class_bar)
 
 # Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:
 # ui/session.py carries it over); the links themselves carry the display settings (language,

@@ -8,9 +8,13 @@ travel to a class (it lives in the teacher's tab only): such a setup is refused,
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Mapping
+
 import numpy as np
 
-from classroom.model import Setup
+from classroom.model import Lesson, Setup, all_questions, tally
 from pooling import PoolingError
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
@@ -19,7 +23,7 @@ from scenario.numbers import parse_number
 from scenario.params import DEFAULTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
-__all__ = ["SetupError", "computed_from_setup", "setup_values"]
+__all__ = ["SetupError", "class_report", "computed_from_setup", "setup_summary", "setup_values"]
 
 # Where a custom grid starts before anything is typed (as the sidebar's typed grids do).
 TYPED_START = {"x": lambda shape: generated_input("arange", *shape), "grad": np.ones}
@@ -93,3 +97,34 @@ def computed_from_setup(setup: Setup, language: str = "en") -> Computed:
     except (InputError, ValueError) as error:
         raise SetupError("numbers") from error
     return compute_scenario(x, params, choice.name, choice.seed, choice.cell, weights, language, plan)
+
+
+def setup_summary(setup: Setup) -> str:
+    """A setup in one line of torch: ``nn.AvgPool2d(kernel_size=3, stride=1) on arange 5×5, loss sum``."""
+    values = setup_values(setup)
+    call = params_from_settings(values).torch_call()
+    return f"{call} on {values['input']} {values['height']}×{values['width']}, loss {values['loss']}"
+
+
+def class_report(lesson: Lesson, answers: Mapping[int, Mapping[str, float]]) -> str:
+    """The class's questions and anonymous answer counts as CSV: one row per distinct answer
+    to each question (no student is named; ``answers`` by question number).
+
+    >>> from classroom.model import Question
+    >>> lesson = Lesson("HQCMT", "digest", asked=(Question(1, Setup(), (0, 1), 0.25),))
+    >>> print(class_report(lesson, {1: {"a": 0.25, "b": 1.0, "c": 0.25}}).strip())
+    question,cell,setup,right_answer,students,right,answer,count,answer_is_right
+    1,"∂L/∂x[0, 1]","nn.AvgPool2d(kernel_size=2) on arange 4×4, loss sum",0.25,3,2,0.25,2,yes
+    1,"∂L/∂x[0, 1]","nn.AvgPool2d(kernel_size=2) on arange 4×4, loss sum",0.25,3,2,1,1,no
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = ["question", "cell", "setup", "right_answer", "students", "right", "answer", "count", "answer_is_right"]
+    writer.writerow(header)
+    for question in all_questions(lesson):
+        result = tally(question, answers.get(question.number, {}))
+        cell = f"∂L/∂x[{question.cell[0]}, {question.cell[1]}]"
+        first = [question.number, cell, setup_summary(question.setup), repr(question.truth), result.total, result.right]
+        for label, count, right in result.answers or [("", 0, False)]:
+            writer.writerow([*first, label, count, "yes" if right else "no"])
+    return buffer.getvalue()

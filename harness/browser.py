@@ -59,7 +59,9 @@ def chromium_path() -> str | None:
 GRID = ".grids canvas"  # one canvas per grid, in page order (Playwright's CSS pierces shadow roots)
 # Every grid component on the page has loaded (no skeleton left) and drawn every one of its grids.
 GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer"] [data-testid="stSkeleton"]')
-  && [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].every(host => {
+  && [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .filter(host => !host.closest('.st-key-class_cookies'))  // the class's cookie writer draws nothing
+    .every(host => {
     const root = host.shadowRoot && host.shadowRoot.querySelector('.grids');
     return root && root.dataset.drawn && [...root.querySelectorAll('canvas')].every(canvas => canvas.dataset.geometry);
 })"""

@@ -116,8 +116,9 @@ DEFAULTS = {
     "loss_col": 0,
 }
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
-# colours, the language (None: the browser's) and the preset it was opened from.
-VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None}
+# colours, the language (None: the browser's), the preset it was opened from, and the live
+# class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).
+VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None, "class": None, "view": None}
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py).
 TYPED_GRID_KEYS = frozenset({"x", "grad"})
 URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters

@@ -13,6 +13,9 @@ from figures.grids import Selection, decode_values
 from harness import browser
 
 APP = str(browser.REPO / "app.py")
+# A live class's store: a SQLite file of this test process's own, never the app's data/ folder
+# (the servers the tests start inherit it; tests/test_classroom.py runs both stores itself).
+os.environ.setdefault("CLASS_STORE", f"sqlite:///{browser.ARTIFACTS}/classes-{os.getpid()}.sqlite3")
 
 
 # ---------------------------------------------------------------------------------------

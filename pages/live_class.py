@@ -1,0 +1,338 @@
+"""A live class: the teacher's cockpit, the projector's view and each student's, by this tab's
+seat (``ui/classroom.py``). Without a seat: start a class, or join one with its code.
+
+The class's rules are ``classroom/model.py``; its shared state ``classroom/store.py``; the
+numbers of a question come from the setup it was asked on (``classroom/setups.py``).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import segno
+import streamlit as st
+
+from classroom import model
+from classroom.model import Lesson, Question, Seat
+from classroom.setups import SetupError, class_report, computed_from_setup
+from classroom.store import StoreUnavailable
+from figures.plotly_figure import answers_figure
+from figures.views import playground_grids
+from pooling import PoolingError
+from scenario.explain import explain_input_cell, windows_covering
+from scenario.inputs import InputError, number_error
+from scenario.numbers import NumberError, exact_text, parse_number
+from scenario.quiz import is_right, pick_cell
+from ui import classroom
+from ui.controls import URL_KEYS
+from ui.display import selected_cell, show_grids
+from ui.lang import current_language, tr, translated_error
+from ui.question import question_grids
+from ui.router import page_header, require_router
+from ui.url import UrlCheck
+
+LANGUAGES = ("en", "zh")
+
+
+def _join_link(code: str) -> str:
+    """The address students open: the app's own, as this browser reached it, plus ``?class=``."""
+    here = st.session_state.get("current_page", "")
+    base = (st.context.url or "").split("?")[0].rstrip("/").removesuffix(f"/{here}" if here else "")
+    return f"{base}/?class={code}"
+
+
+def _qr_png(link: str) -> bytes:
+    """The join link as a QR code: large modules, readable from the back of a room."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=12, border=2)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# No class yet: start one, or join one.
+
+
+def _start() -> None:
+    st.session_state.class_problem = classroom.start_class()
+
+
+def _join_typed() -> None:
+    typed = st.session_state.get("class_code_typed", "")
+    problem = classroom.join(typed)
+    st.session_state.class_problem = problem
+    if problem is None:
+        st.query_params["class"] = classroom.seat().code
+
+
+def start_or_join() -> None:
+    teach, attend = st.columns(2, gap="large")
+    with teach.container(border=True):
+        st.subheader(tr("class.teach_header"))
+        st.markdown(tr("class.teach_text"))
+        st.button(tr("class.start"), key="class_start", type="primary", icon=":material/co_present:", on_click=_start)
+    with attend.container(border=True):
+        st.subheader(tr("class.join_header"))
+        with st.form("class_join", border=False):
+            st.text_input(tr("class.code"), key="class_code_typed", max_chars=12, placeholder="HQCMT")
+            st.form_submit_button(tr("class.join"), icon=":material/login:", on_click=_join_typed)
+
+
+# ---------------------------------------------------------------------------------------
+# The teacher's cockpit.
+
+
+def _ask(cell: tuple[int, int] | None) -> None:
+    """Ask the class about ``cell`` of ∂L/∂x (None: a cell the quiz's rule picks), on the
+    setup the students see (a callback)."""
+    lesson = classroom.current_lesson()
+    if lesson is None or lesson.setup is None:
+        return
+    computed = computed_from_setup(lesson.setup)
+    if cell is None or not all(0 <= i < n for i, n in zip(cell, computed.x.shape)):
+        last = lesson.asked[-1].truth if lesson.asked else None
+        cell = pick_cell(computed.grad_input, len(lesson.asked) + 1, last)
+    explanations = {}
+    for language in LANGUAGES:
+        numbers = computed_from_setup(lesson.setup, language)
+        covering = windows_covering(numbers.windows, *cell)
+        explanations[language] = explain_input_cell(
+            *cell, covering, numbers.loss.grad_output, numbers.grad_input, language
+        )
+    truth = float(computed.grad_input[cell])
+    question = Question(0, lesson.setup, cell, truth, explanations, model.mistakes_for(computed, cell))
+    classroom.teacher_change(lambda current: model.ask(current, question))
+
+
+def _end() -> None:
+    """End the class: its questions and answer counts kept for this tab's download, then gone."""
+    lesson = classroom.current_lesson()
+    if lesson is None or not model.teacher_may(lesson, classroom.secret()):
+        return
+    store = classroom.class_store()
+    answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
+    classroom.teacher_change(model.end)
+    store.delete(lesson.code)
+    st.session_state.class_report = (lesson.code, class_report(model.end(lesson), answers))
+    classroom.leave()
+
+
+def _join_panel(code: str, large: bool) -> None:
+    """The code, the join link and its QR code."""
+    link = _join_link(code)
+    st.markdown(tr("class.code_big", code=code))
+    st.markdown(tr("class.join_at"))
+    st.code(link, language=None, wrap_lines=True)
+    st.image(_qr_png(link), width="stretch" if large else 220, caption=tr("class.qr_caption"))
+
+
+def cockpit(lesson: Lesson, current: Seat) -> None:
+    info, controls = st.columns([1, 2], gap="large")
+    with info:
+        _join_panel(lesson.code, large=False)
+        st.link_button(
+            tr("class.projector"),
+            f"{_join_link(lesson.code)}&view=projector&present=1&lang={current_language()}",
+            icon=":material/cast:",
+            help=tr("class.projector_help"),
+        )
+    with controls:
+        if lesson.question is None:
+            _ask_panel(lesson)
+        else:
+            _question_panel(lesson, lesson.question, show_results=lesson.question.revealed)
+        st.divider()
+        st.button(tr("class.end"), key="class_end", icon=":material/stop_circle:", on_click=_end)
+
+
+def _ask_panel(lesson: Lesson) -> None:
+    st.subheader(tr("class.ask_header"))
+    if lesson.setup is None:
+        st.info(tr("class.no_setup"), icon=":material/hourglass_empty:")
+        return
+    try:
+        computed = computed_from_setup(lesson.setup)
+    except (SetupError, PoolingError, InputError) as error:
+        st.warning(_setup_problem(error), icon=":material/block:")
+        return
+    chosen = selected_cell("playground_grids")
+    cell = (chosen.row, chosen.col) if chosen is not None and chosen.kind == "input" else None
+    if cell is not None and not all(0 <= i < n for i, n in zip(cell, computed.x.shape)):
+        cell = None
+    st.caption(tr("class.ask_hint"))
+    left, right = st.columns(2)
+    label = tr("class.ask_cell", row=cell[0], col=cell[1]) if cell else tr("class.ask_none")
+    left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell,))
+    right.button(
+        tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
+    )
+
+
+def _setup_problem(error: Exception) -> str:
+    if isinstance(error, SetupError):
+        return tr(f"class.setup_{error.key}")
+    return tr("class.setup_numbers", reason=translated_error(error))
+
+
+def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> None:
+    """The question, its grids, and after the reveal the class's answers."""
+    row, col = question.cell
+    st.markdown(tr("class.question", number=question.number, row=row, col=col))
+    if not question.revealed and classroom.seat().role == "teacher":
+        st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
+                  on_click=classroom.teacher_change, args=(model.reveal,))  # fmt: skip
+    if show_results:
+        _results(lesson, question)
+        if classroom.seat().role == "teacher":
+            st.button(tr("class.next"), key="class_next", type="primary", icon=":material/arrow_forward:",
+                      on_click=classroom.teacher_change, args=(model.next_question,))  # fmt: skip
+    _question_grids(question, lesson.code)
+
+
+def _question_grids(question: Question, code: str) -> None:
+    try:
+        computed = computed_from_setup(question.setup, current_language())
+    except (SetupError, PoolingError, InputError) as error:
+        st.warning(_setup_problem(error), icon=":material/block:")
+        return
+    question_grids(computed, question.cell, question.revealed, key="class_question_grids",
+                   file_prefix=f"avgpool_class_{code}_q{question.number}")  # fmt: skip
+
+
+def _results(lesson: Lesson, question: Question) -> None:
+    """How the class answered: how many right, the chart, the most common wrong answers and
+    what each most likely means, the sum of shares."""
+    answers = classroom.class_store().answers(lesson.code, question.number)
+    result = model.tally(question, answers)
+    language = current_language()
+    st.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
+    chart, words = st.columns([3, 2], gap="large")
+    if result.total:
+        figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"))
+        chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
+    lines = [
+        tr(
+            "class.wrong_line",
+            answer=label,
+            count=count,
+            meaning=tr(f"class.mistake_{key}" if key else "class.mistake_unknown"),
+        )
+        for label, count, key in result.common_wrong
+    ]
+    if lines:
+        words.markdown(tr("class.common_wrong") + "\n" + "\n".join(f"- {line}" for line in lines))
+    words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
+
+
+# ---------------------------------------------------------------------------------------
+# The projector, and each student.
+
+
+def projector(lesson: Lesson, current: Seat) -> None:
+    question = lesson.question
+    if question is not None:
+        _question_panel(lesson, question, show_results=question.revealed)
+        return
+    grids_column, join_column = st.columns([4, 1], gap="medium")
+    with join_column:
+        _join_panel(lesson.code, large=True)
+    with grids_column:
+        if lesson.setup is None:
+            st.info(tr("class.no_setup"), icon=":material/hourglass_empty:")
+            return
+        try:
+            computed = computed_from_setup(lesson.setup, current_language())
+        except (SetupError, PoolingError, InputError) as error:
+            st.warning(_setup_problem(error), icon=":material/block:")
+            return
+        grids = playground_grids(computed, current_language())
+        show_grids(grids, key="class_projector_grids", file_prefix=f"avgpool_class_{lesson.code}", columns=4)
+
+
+def _send(question: Question) -> None:
+    """A student's answer (a callback): read by the one number reader, kept one per student."""
+    current = classroom.seat()
+    try:
+        value = parse_number(st.session_state.get("class_answer", ""))
+    except NumberError as error:
+        st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
+        return
+    if not classroom.class_store().answer(current.code, question.number, current.student, value, time.time()):
+        st.session_state.class_unreadable = tr("class.answers_full")
+
+
+def student_view(lesson: Lesson, current: Seat) -> None:
+    question = lesson.question
+    if question is None:
+        st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
+        return
+    row, col = question.cell
+    mine = classroom.class_store().answers(lesson.code, question.number).get(current.student)
+    st.markdown(tr("class.question", number=question.number, row=row, col=col))
+    if not question.revealed:
+        with st.form("class_answer_form", border=False):
+            left, right = st.columns([3, 1], vertical_alignment="bottom")
+            left.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
+            right.form_submit_button(
+                tr("class.send"), icon=":material/send:", on_click=_send, args=(question,), width="stretch"
+            )
+        unreadable = st.session_state.pop("class_unreadable", None)
+        if unreadable:
+            st.warning(unreadable, icon=":material/help:")
+        if mine is not None:
+            st.success(tr("class.sent", answer=exact_text(mine)), icon=":material/check:")
+    else:
+        _verdict(question, mine)
+    _question_grids(question, lesson.code)
+
+
+def _verdict(question: Question, mine: float | None) -> None:
+    explanation = question.explanation.get(current_language(), "")
+    if mine is None:
+        st.info(tr("class.no_answer", explanation=explanation), icon=":material/lightbulb:")
+    elif is_right(mine, question.truth):
+        st.success(tr("class.right", explanation=explanation), icon=":material/lightbulb:")
+    else:
+        key = next((m.key for m in question.mistakes if is_right(mine, m.value)), None)
+        meaning = tr("class.maybe", meaning=tr(f"class.mistake_{key}")) if key else ""
+        st.info(
+            tr("class.wrong", answer=exact_text(mine), meaning=meaning, explanation=explanation),
+            icon=":material/lightbulb:",
+        )
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def live_class_page() -> None:
+    if st.session_state.pop("class_ended", False):
+        st.info(tr("class.ended"), icon=":material/event_busy:")
+    report = st.session_state.get("class_report")
+    if report is not None:
+        st.success(tr("class.ended_teacher", code=report[0]), icon=":material/task_alt:")
+        st.download_button(tr("class.download"), report[1], file_name=f"avgpool_class_{report[0]}.csv",
+                           mime="text/csv", icon=":material/download:", on_click="ignore")  # fmt: skip
+    problem = st.session_state.pop("class_problem", None)
+    if problem:
+        st.warning(tr(problem, code=""), icon=":material/group_off:")
+    current = classroom.seat()
+    if current is None:
+        start_or_join()
+        return
+    try:
+        lesson = classroom.current_lesson()
+    except StoreUnavailable:
+        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
+        return
+    if lesson is None:
+        classroom.leave()
+        st.info(tr("class.ended"), icon=":material/event_busy:")
+        start_or_join()
+        return
+    {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
+
+
+require_router()
+page_header("pages/live_class.py", "class.caption")
+with UrlCheck(URL_KEYS):
+    live_class_page()

@@ -1,0 +1,190 @@
+"""A live class through AppTest: the teacher's tab, students' tabs and the projector's are
+separate sessions of the same app sharing one store (a SQLite file of this test run, see
+conftest). Each step a session would take on its one-second tick is a rerun here."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from classroom import model
+from pooling.reference import torch_avg_pool2d
+from tests.conftest import APP, alerts, select_cell
+
+
+def _session(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def teacher() -> AppTest:
+    at = _session(page="pages/live_class.py")
+    at.button(key="class_start").click()
+    return _rerun(at)
+
+
+def _code(at: AppTest) -> str:
+    return at.session_state["class_seat"].code
+
+
+def _student(code: str) -> AppTest:
+    return _session({"class": code})
+
+
+def _page(at: AppTest) -> str:
+    return at.session_state["current_page"]
+
+
+def test_a_teacher_starts_a_class_with_a_code_a_link_and_a_qr_code(teacher):
+    code = _code(teacher)
+    assert model.normalized_code(code) == code
+    assert teacher.query_params["class"] == code
+    assert any(code in block.value and "?class=" in block.value for block in teacher.code)  # the join link
+    assert teacher.get("image")  # the QR code
+    secret = teacher.session_state["class_secret"]
+    texts = [element.value for kind in ("markdown", "code", "info", "caption") for element in getattr(teacher, kind)]
+    assert len(secret) >= 22 and not any(secret in text for text in texts)  # never on screen
+    assert any(f"**Class {code}**" in text for text in alerts(teacher))
+
+
+def test_students_join_by_link_or_code_and_follow_the_teacher(teacher):
+    code = _code(teacher)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(3)
+    teacher.selectbox(key="stride_h").set_value(1)
+    _rerun(teacher)
+    linked = _student(code)
+    assert _page(linked) == "" and linked.session_state["kernel_h"] == 3 and linked.session_state["stride_h"] == 1
+    assert linked.session_state["controls_locked"]
+    typed = _session(page="pages/live_class.py")
+    typed.text_input(key="class_code_typed").set_value(code.lower())
+    typed.button(key="FormSubmitter:class_join-Join").click()
+    _rerun(_rerun(typed))
+    assert typed.session_state["class_seat"].role == "student"
+    assert typed.session_state["kernel_h"] == 3
+    # The teacher moves on: Step by step, kernel 4. Both students are taken there.
+    teacher.switch_page("pages/step_by_step.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(4)
+    _rerun(teacher)
+    for student in (linked, typed):
+        _rerun(student)  # the tick saw a new version
+        assert _page(student) == "step_by_step" and student.session_state["kernel_h"] == 4
+
+
+def test_a_student_can_explore_alone_then_follow_again(teacher):
+    code = _code(teacher)
+    student = _student(code)
+    student.button(key="class_explore").click()
+    _rerun(student)
+    assert not student.session_state["controls_locked"]
+    student.slider(key="kernel_h").set_value(5)
+    _rerun(student)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(3)
+    _rerun(teacher)
+    _rerun(student)
+    assert student.session_state["kernel_h"] == 5  # the teacher's change did not arrive
+    student.button(key="class_follow").click()
+    _rerun(_rerun(student))
+    assert student.session_state["kernel_h"] == 3 and student.session_state["controls_locked"]
+
+
+def test_wrong_codes_are_said_and_never_raise():
+    for typed, expected in (
+        ("HQCM", "not a class code"),
+        ("AAAAA", "No class has the code AAAAA"),
+        ("[x](//e.vil)", "not a class code"),
+    ):
+        at = _session({"class": typed})
+        assert any(expected in text for text in alerts(at)), alerts(at)
+        assert at.session_state.get("class_seat") is None
+
+
+def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[AppTest], AppTest]:
+    """The teacher sets kernel 3, stride 1 on 5x5, clicks ∂L/∂x[2, 2] and asks it; students answer."""
+    code = _code(teacher)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(3)
+    teacher.selectbox(key="stride_h").set_value(1)
+    teacher.slider(key="height").set_value(5)
+    teacher.slider(key="width").set_value(5)
+    _rerun(teacher)
+    select_cell(teacher, "playground_grids", "input", 2, 2, "grad_input")
+    _rerun(teacher)
+    students = [_student(code) for _ in answers]
+    projector = _session({"class": code, "view": "projector"})
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_ask").click()
+    _rerun(teacher)
+    for student, typed in zip(students, answers.values()):
+        _rerun(student)
+        assert _page(student) == "live_class"
+        assert not any(grid["key"] == "grad_input" for grid in _grids(student))  # the answer is not shown
+        student.text_input(key="class_answer").set_value(typed)
+        student.button(key="FormSubmitter:class_answer_form-Send").click()
+        _rerun(student)
+    return students, projector
+
+
+def _grids(at: AppTest) -> list[dict]:
+    from tests.conftest import grids_on_page
+
+    return grids_on_page(at)
+
+
+def test_ask_answer_and_reveal_through_the_projector(teacher):
+    answers = {"right": "1", "fraction": "9/9", "divisor": "9", "share": "1/9", "text": "1,5"}
+    students, projector = _ask_and_answer(teacher, answers)
+    assert any("1,5" in text and "comma" in text for text in alerts(students[4]))  # refused, said where
+    assert any("Your answer 1 is in" in text for text in alerts(students[0]))
+    _rerun(teacher)
+    assert any("**4** answered" in text for text in alerts(teacher))  # how many, not what
+    _rerun(projector)
+    assert not projector.get("plotly_chart")  # nothing of the answers before the reveal
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    _rerun(projector)
+    truth = torch_avg_pool2d(np.arange(25.0).reshape(5, 5), np.ones((3, 3)), kernel_size=3, stride=1)[1][2, 2]
+    assert truth == pytest.approx(1.0, abs=1e-12)  # 9 shares of 1/9: "1" and "9/9" are right
+    shown = " ".join(element.value for element in projector.markdown)
+    assert "2 of 4 right" in shown
+    assert "the divisor was forgotten" in shown and "an overlapping window" in shown
+    assert projector.get("plotly_chart")
+    for student, verdict in zip(students[:4], ("Right!", "Right!", "the divisor was forgotten", "one share only")):
+        _rerun(student)
+        assert any(verdict in text for text in alerts(student)), alerts(student)
+
+
+def test_the_teacher_ends_the_class_and_downloads_the_counts(teacher):
+    students, _ = _ask_and_answer(teacher, {"a": "1", "b": "9"})
+    code = _code(teacher)
+    teacher.button(key="class_end").click()
+    _rerun(teacher)
+    report = teacher.session_state["class_report"]
+    rows = list(csv.DictReader(io.StringIO(report[1])))
+    assert [(row["answer"], row["count"], row["answer_is_right"]) for row in rows] == [
+        ("1", "1", "yes"),
+        ("9", "1", "no"),
+    ]
+    assert rows[0]["cell"] == "∂L/∂x[2, 2]" and rows[0]["right_answer"] == "1.0"
+    assert teacher.get("download_button")
+    _rerun(students[0])
+    assert any("The class has ended" in text for text in alerts(students[0]))
+    assert _student(code).session_state.get("class_seat") is None  # gone from the store

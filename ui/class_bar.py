@@ -1,0 +1,59 @@
+"""The class bar: one line at the top of every page while this tab is in a live class.
+
+The teacher reads who follows and how many have answered (redrawn every tick); a student
+reads whether the teacher's changes arrive, with one button to explore alone or to follow
+again, and is told of a question while exploring. The projector's page says it all itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+from classroom.model import Seat
+from classroom.store import ClassStore
+from ui.lang import tr
+
+__all__ = ["class_bar"]
+
+
+def class_bar(current: Seat, store: ClassStore | None, down: bool, on_explore: Callable, on_follow: Callable) -> None:
+    """This tab's line about its class (``store`` None: it cannot be reached now); the
+    buttons call ``on_explore`` and ``on_follow`` (ui.classroom's transitions)."""
+    if down or store is None:
+        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
+        return
+    if current.role == "teacher":
+        _teacher_line(current, store)
+    elif current.role == "student":
+        _student_line(current, on_explore, on_follow)
+
+
+def _teacher_line(current: Seat, store: ClassStore) -> None:
+    now = time.time()
+    present, following = store.presence(current.code, now)
+    lesson = store.load(current.code, now)
+    question = lesson.question if lesson else None
+    answered = ""
+    if question is not None:
+        answered = tr("class.bar_answered", count=store.answer_count(current.code, question.number))
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.info(
+        tr("class.bar_teacher", code=current.code, following=following, present=present, answered=answered),
+        icon=":material/co_present:",
+    )
+    right.page_link("pages/live_class.py", label=tr("class.cockpit"), icon=":material/dashboard:")
+
+
+def _student_line(current: Seat, on_explore: Callable, on_follow: Callable) -> None:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    if current.following:
+        left.info(tr("class.bar_following", code=current.code), icon=":material/sync:")
+        right.button(tr("class.explore"), key="class_explore", on_click=on_explore, width="stretch")
+        return
+    question = st.session_state.get("class_question")
+    key = "class.bar_exploring_question" if question is not None and not question.revealed else "class.bar_exploring"
+    left.info(tr(key, code=current.code), icon=":material/explore:")
+    right.button(tr("class.follow"), key="class_follow", on_click=on_follow, type="primary", width="stretch")

@@ -1,0 +1,335 @@
+"""A live class in this browser tab: its seat (teacher, student or projector), the teacher's
+setup sent to the store and applied to every following student, and the class bar at the top
+of every page.
+
+The rules are ``classroom/model.py``, the shared state ``classroom/store.py``; this module
+moves them between the store and the session. How a change reaches a student: the teacher's
+run saves the new setup (a new version); each student's tab has a fragment on a one-second
+timer (``watch``) that reads the version alone and, only when it changed, reruns the page;
+that run applies the setup before the sidebar is drawn (``before_page``), as a preset link
+does. The teacher's secret and a student's identity stay in cookies of their browser, so a
+reload or another replica taking the tab over keeps them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import streamlit as st
+
+from classroom import model
+from classroom.model import Lesson, Seat, Setup
+from classroom.store import ClassStore, StoreUnavailable, open_store
+from figures.grids import Selection
+from i18n import user_text
+from scenario.inputs import InputError
+from scenario.params import DEFAULTS
+from scenario.typed_grid import TypedGrid, decode_grid
+from ui.class_bar import class_bar
+from ui.display import select_cell
+from ui.lang import tr
+
+__all__ = [
+    "LIVE_PAGE",
+    "after_page",
+    "before_page",
+    "class_store",
+    "current_lesson",
+    "explore_alone",
+    "follow_teacher",
+    "join",
+    "leave",
+    "seat",
+    "secret",
+    "start_class",
+    "teacher_change",
+]
+
+SEAT = "class_seat"  # this tab's Seat
+SECRET = "class_secret"  # the teacher's secret (the teacher's tab only)
+STUDENT_COOKIE = "avgpool_student"
+TEACHER_COOKIE = "avgpool_teacher_"  # + the class code
+COOKIE_AGE = 12 * 3600
+LIVE_PAGE = "live_class"
+FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
+STUDENT_TICK = 1.0  # seconds between a student's looks at the class's version
+TEACHER_TICK = 0.5  # the cockpit's counts, and the teacher's setup sent
+SEEN_EVERY = 5.0  # seconds between a student's "still here"
+JOIN_WINDOW, JOIN_FAILURES = 600.0, 20  # wrong codes a network may try per 10 minutes
+GRIDS_KEY = "playground_grids"
+EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
+
+
+@st.cache_resource
+def class_store() -> ClassStore | StoreUnavailable:
+    """The store ``CLASS_STORE`` names, opened once per server (or why it cannot be)."""
+    try:
+        return open_store()
+    except StoreUnavailable as error:
+        return error
+
+
+def _store() -> ClassStore:
+    store = class_store()
+    if isinstance(store, StoreUnavailable):
+        raise store
+    return store
+
+
+def seat() -> Seat | None:
+    """This tab's seat in a class, if it has one."""
+    return st.session_state.get(SEAT)
+
+
+def _keep(new: Seat | None) -> None:
+    st.session_state[SEAT] = new
+
+
+def secret() -> str | None:
+    """The teacher's secret for this tab's class: kept in the session, or in the cookie the
+    teacher's browser was given when the class started."""
+    current = seat()
+    if current is None:
+        return None
+    return st.session_state.get(SECRET) or st.context.cookies.get(TEACHER_COOKIE + current.code)
+
+
+def current_lesson() -> Lesson | None:
+    """This tab's class as the store has it now (None: ended, expired, or no class)."""
+    current = seat()
+    return None if current is None else _store().load(current.code, time.time())
+
+
+def _client() -> str:
+    """Who is joining, for the rate limit: the address the school's proxy saw, else the
+    connection's own."""
+    forwarded = st.context.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[-1].strip() or st.context.ip_address or "unknown"
+
+
+def join(code_text: object, view: str | None = None) -> str | None:
+    """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
+    wrong (``class.no_code``, ``class.no_class``, ``class.too_many``), or None."""
+    code = model.normalized_code(code_text)
+    store, now, client = _store(), time.time(), f"join:{_client()}"
+    if store.attempts(client, JOIN_WINDOW, now) >= JOIN_FAILURES:
+        return "class.too_many"
+    lesson = store.load(code, now) if code else None
+    if lesson is None:
+        store.attempt(client, JOIN_WINDOW, now)
+        return "class.no_code" if code is None else "class.no_class"
+    known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
+    teacher = model.teacher_may(lesson, known or st.context.cookies.get(TEACHER_COOKIE + code))
+    student = st.context.cookies.get(STUDENT_COOKIE)
+    student = student if model.valid_student(student) else model.new_student()
+    role = "projector" if view == "projector" else "teacher" if teacher else "student"
+    _keep(Seat(code, role, student, following=role != "teacher"))
+    st.session_state.class_cookies = {STUDENT_COOKIE: student}
+    return None
+
+
+def start_class() -> str | None:
+    """Start a class with this tab as its teacher; the catalogue key of what went wrong, or None."""
+    store, now = _store(), time.time()
+    secret_text = model.new_secret()
+    for _ in range(20):  # a taken code is rare: 200 classes in 3.2 million codes
+        lesson = model.start(model.new_code(), secret_text)
+        if store.create(lesson, now):
+            break
+    else:
+        return "class.full"
+    st.session_state[SECRET] = secret_text
+    st.session_state.class_cookies = {TEACHER_COOKIE + lesson.code: secret_text}
+    _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
+    st.query_params["class"] = lesson.code
+    return None
+
+
+def explore_alone() -> None:
+    """'Explore on my own' (a button's callback): the controls unlock."""
+    _keep(model.explore(seat()))
+    st.session_state.controls_locked = False
+
+
+def follow_teacher() -> None:
+    """'Follow the teacher' (a button's callback): the teacher's setup at once."""
+    _keep(model.follow(seat()))
+
+
+def leave() -> None:
+    """Leave the class (this tab only)."""
+    _keep(None)
+    st.query_params.pop("class", None)
+    st.query_params.pop("view", None)
+    st.session_state.controls_locked = False
+
+
+def teacher_change(change) -> bool:
+    """Apply ``change`` (a transition of classroom.model) to the lesson as the teacher, by
+    compare-and-set (retried once when another tab of the teacher saved in between). False
+    when this tab is not the teacher's (a crafted message from a student's tab ends here)."""
+    store = _store()
+    for _ in range(2):
+        lesson = current_lesson()
+        if lesson is None or not model.teacher_may(lesson, secret()):
+            return False
+        changed = change(lesson)
+        if changed == lesson or store.save(changed, lesson.version, time.time()):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------
+# The teacher's setup, sent; a following student's, applied.
+
+
+def _current_setup(previous: Setup | None) -> Setup:
+    """The setup this tab shows: its page (a page students cannot follow keeps the previous
+    one), the sidebar's values, the typed grids and the explained cell from the link."""
+    here = st.session_state.get("current_page", "")
+    page = here if here in FOLLOWED_PAGES else (previous.page if previous else "")
+    controls = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
+    typed = {key: st.query_params[key] for key in ("x", "grad") if key in st.query_params}
+    explain = st.query_params.get("explain") if page == "" else None
+    return Setup(page, controls, typed, explain)
+
+
+def publish_setup() -> None:
+    """The teacher's tab: send its setup when it changed (cheap when it did not)."""
+    current = seat()
+    if current is None or current.role != "teacher":
+        return
+    setup = _current_setup(st.session_state.get("class_published"))
+    if setup != st.session_state.get("class_published") and teacher_change(lambda lesson: model.publish(lesson, setup)):
+        st.session_state.class_published = setup
+
+
+def _apply(setup: Setup) -> None:
+    """Give this tab the teacher's setup, as a preset link would: the sidebar's values (set
+    before its widgets are drawn), the typed grids, the explained cell."""
+    from classroom.setups import setup_values
+
+    for key, value in setup_values(setup).items():
+        st.session_state[key] = value
+    grids = st.session_state.setdefault("typed_grids", {})
+    for name in ("x", "grad"):
+        if name in setup.typed:
+            try:
+                grids[name] = TypedGrid.from_texts(decode_grid(setup.typed[name], name))
+            except InputError:
+                continue
+            st.query_params[name] = setup.typed[name]
+        else:
+            st.query_params.pop(name, None)
+    select_cell(GRIDS_KEY, _explained(setup.explain))
+    st.session_state.kept_controls = {}  # the next page change must not bring back the old values
+
+
+def _explained(text: str | None) -> Selection | None:
+    """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2])."""
+    parts = (text or "").split("-")
+    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(part.isdigit() for part in parts[1:]):
+        return None
+    kind, grid = EXPLAIN_KINDS[parts[0]]
+    return Selection(kind, int(parts[1]), int(parts[2]), grid)
+
+
+def before_page(pages: dict[str, st.Page]) -> None:
+    """Before the page is drawn (app.py): join the class the link names, and take a following
+    student to the teacher's setup (its page too). Problems are said, never raised."""
+    code, view = st.query_params.get("class"), st.query_params.get("view")
+    try:
+        if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
+            problem = join(code, view)
+            if problem:
+                st.query_params.pop("class", None)
+                st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
+        _follow(pages)
+    except StoreUnavailable:
+        st.session_state.class_down = True
+    st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
+
+
+def _follow(pages: dict[str, st.Page]) -> None:
+    current = seat()
+    if current is None or current.role == "teacher":
+        return
+    lesson = current_lesson()
+    if lesson is None:
+        return
+    st.session_state.class_question = lesson.question  # the bar tells an exploring student of it
+    target = LIVE_PAGE if current.role == "projector" or (lesson.question and current.following) else None
+    if current.following and current.role == "student":
+        if lesson.version != current.applied and lesson.setup is not None:
+            _apply(lesson.setup)
+        target = target or (lesson.setup.page if lesson.setup else None)
+    _keep(replace(current, applied=lesson.version))
+    here = st.session_state.get("current_page", "")
+    if target is not None and target != here and target in pages:
+        st.switch_page(pages[target], query_params={"class": current.code, **_view_params()})
+
+
+def _view_params() -> dict[str, str]:
+    return {key: st.query_params[key] for key in ("lang", "present", "palette", "view") if key in st.query_params}
+
+
+def after_page(bar) -> None:
+    """After the page (app.py): the teacher's setup sent; the class bar and its timer."""
+    try:
+        publish_setup()
+    except StoreUnavailable:
+        st.session_state.class_down = True
+    if seat() is not None:
+        with bar:
+            watch()
+    cookies = st.session_state.pop("class_cookies", None)
+    if cookies:
+        _set_cookies(cookies)
+
+
+@st.fragment(run_every=STUDENT_TICK)
+def watch() -> None:
+    """The class bar, redrawn every tick: only the lesson's version is read (and now and then
+    a student's "still here"); the page reruns only when the version changed."""
+    current = seat()
+    if current is None:
+        return
+    store, now = class_store(), time.time()
+    try:
+        if isinstance(store, StoreUnavailable):
+            raise store
+        version = store.version(current.code)
+        if current.role == "student" and now - st.session_state.get("class_seen_at", 0.0) >= SEEN_EVERY:
+            store.seen(current.code, current.student, current.following, now)
+            st.session_state.class_seen_at = now
+        if current.role == "teacher":
+            publish_setup()
+        down = st.session_state.pop("class_down", False)
+    except StoreUnavailable:
+        st.session_state.class_down = True
+        class_bar(current, None, True, explore_alone, follow_teacher)
+        return
+    if version is None:  # ended, or expired
+        leave()
+        st.session_state.class_ended = True
+        st.rerun()
+    if (version != current.applied and current.role != "teacher") or down:
+        st.rerun()  # the whole page: before_page applies what changed
+    class_bar(current, store, False, explore_alone, follow_teacher)
+
+
+def _set_cookies(cookies: dict[str, str]) -> None:
+    """Keep the teacher's secret or the student's identity in this browser (a cookie), so a
+    reload, or another replica taking the tab over, knows it: a tiny component writes it."""
+    _cookie_component()(key="class_cookies", data={"cookies": cookies, "age": COOKIE_AGE})
+
+
+@st.cache_resource
+def _cookie_component():
+    js = """export default function ({ data }) {
+  for (const [name, value] of Object.entries(data.cookies)) {
+    document.cookie = `${name}=${value}; path=/; max-age=${data.age}; SameSite=Strict`;
+  }
+}"""
+    return st.components.v2.component("avgpool_class_cookies", js=js)
