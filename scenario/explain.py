@@ -257,12 +257,15 @@ def explain_max_cell(
     if len(won) > MAX_LISTED_TERMS:
         terms += " + …"
     sources = ", ".join(f"y[{i}, {j}]" for i, j in won[:MAX_LISTED_TERMS])
+    result = " " + equals_text(grad_input[row, col])
+    if len(won) == 1 and result == f" = {terms}":
+        result = ""  # one whole gradient: = 1, not = 1 = 1
     return _(
         language,
         "explain.max_input",
         target=target,
         terms=terms,
-        result=equals_text(grad_input[row, col]),
+        result=result,
         cell=f"x[{row}, {col}]",
         sources=sources,
     )

@@ -88,11 +88,17 @@ def test_a_preset_link_followed_inside_the_app_replaces_the_sidebar_settings():
 
 
 def test_presets_page_links_carry_the_preset_language_and_presentation_mode():
-    at = open_app({"lang": "zh", "present": "1"}, "pages/presets.py")
+    at = open_app({"lang": "zh"}, "pages/presets.py")
     links = [code.value for code in at.code]
     assert len(links) == len(PRESETS)
     for preset, link in zip(PRESETS, links):
-        assert f"preset={preset.key}" in link and "lang=zh" in link and "present=1" in link
+        assert f"preset={preset.key}" in link and "lang=zh" in link
+    # On a projector the links are the buttons alone (no address to copy from a wall).
+    at = open_app({"lang": "zh", "present": "1"}, "pages/presets.py")
+    assert not at.code
+    buttons = [link.proto.query_string for link in at.get("page_link") if "preset=" in link.proto.query_string]
+    assert len(buttons) == 2 * len(PRESETS)
+    assert all("lang=zh" in query and "present=1" in query for query in buttons)
 
 
 def test_an_unknown_preset_is_named():
