@@ -196,7 +196,7 @@ def _largest_upload(url: str, pid: int) -> None:
     full_size_mb = LARGEST_IMAGE**2 / 1e6  # one 8-bit grayscale copy at full size
     print(
         f"\nA {LARGEST_IMAGE} x {LARGEST_IMAGE} JPEG ({len(data) / 1e6:.1f} MB file) uploaded: {seconds:.2f} s, "
-        f"{'an exception' if exception else 'no exception'}; {summary.split(';')[0].strip('`')}. "
+        f"{'an exception' if exception else 'no exception'}; {summary.split(';')[0].replace('`', '')}. "
         f"Server peak RSS {before:.0f} -> {after:.0f} MB (one full-size 8-bit copy would be "
         f"{full_size_mb:.0f} MB)."
     )
