@@ -21,13 +21,15 @@ COPY pooling/ ./pooling/
 COPY i18n/ ./i18n/
 COPY figures/ ./figures/
 COPY scenario/ ./scenario/
+COPY classroom/ ./classroom/
 COPY ui/ ./ui/
 COPY pages/ ./pages/
 # Streamlit serves the grid component's files from static/ (in the repository a link to
 # figures/component/), so a tab loads them once (.streamlit/config.toml, ui/display.py).
 COPY figures/component/ ./static/
 
-RUN useradd --create-home --uid 10001 app
+# A live class's embedded store (SQLite) lives in data/; with replicas, CLASS_STORE names Redis.
+RUN useradd --create-home --uid 10001 app && mkdir -p /app/data && chown 10001 /app/data
 USER 10001
 
 EXPOSE 8501

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Literal, NamedTuple, TypedDict
 
 import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, exact_text
 
 __all__ = [
     "COLOR_SCALES",
@@ -172,30 +171,8 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     digits = digits or (4 if span <= 8 else 3 if span <= 16 else 2)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
-    labels = [cell_label(value, digits) for value in distinct]
+    labels = [exact_text(value, digits) for value in distinct]
     return [labels[index] for index in where.ravel()]
-
-
-MAX_LABEL_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
-
-
-def cell_label(value: float, digits: int) -> str:
-    """One cell's text: the number when ``digits`` write it exactly, else its short exact
-    fraction, else the rounded number marked with ≈.
-
-    >>> cell_label(0.25, 4), cell_label(7 / 6, 2), cell_label(1 / 144, 4), cell_label(2 ** 0.5, 4)
-    ('0.25', '7/6', '1/144', '≈1.414')
-    """
-    value = float(value)
-    label = format_number(value, digits)
-    if not np.isfinite(value) or float(label) == value:
-        return label
-    fraction = Fraction(value).limit_denominator(MAX_LABEL_DENOMINATOR)
-    written = f"{fraction.numerator}/{fraction.denominator}"
-    exact = abs(float(fraction) - value) <= 1e-12 * abs(value)
-    if exact and len(written) <= len(label) + 1:
-        return written
-    return f"≈{label}"
 
 
 def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:
@@ -332,7 +309,7 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() == finite.max():
         return text(
-            language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=format_number(finite[0], 4)
+            language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=exact_text(finite[0])
         )
     low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
     return text(
@@ -341,8 +318,8 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
         name=name,
         rows=rows,
         cols=cols,
-        low=format_number(low, 4),
-        high=format_number(high, 4),
+        low=exact_text(low),
+        high=exact_text(high),
     )
 
 

@@ -189,7 +189,7 @@ def export_section(scenario: Scenario, language: str) -> None:
     for column, (name, values) in zip(columns, tensors.items()):
         column.download_button(
             f"{name}.csv",
-            tensor_csv(values),
+            lambda values=values: tensor_csv(values),  # built when clicked, not at every run
             file_name=f"avgpool_{name}.csv",
             mime="text/csv",
             key=f"export_{name}",
@@ -199,7 +199,7 @@ def export_section(scenario: Scenario, language: str) -> None:
         )
     columns[4].download_button(
         "all.json",
-        tensors_json(scenario.params, scenario.choice.source, scenario.loss.name, tensors),
+        lambda: tensors_json(scenario.params, scenario.choice.source, scenario.loss.name, tensors),
         file_name="avgpool_view.json",
         mime="application/json",
         key="export_json",

@@ -44,7 +44,7 @@ def test_colorblind_palette():
 def test_every_grid_has_a_description_and_a_table_view():
     at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"})
     descriptions = [grid["description"] for grid in grids_on_page(at)]
-    assert descriptions[3] == "∂L/∂x, 5 by 5, from 0.1111 to 1"
+    assert descriptions[3] == "∂L/∂x, 5 by 5, from 1/9 to 1"
     assert not at.dataframe  # folded: the tables cost nothing
     at.session_state["playground_grids_tables"] = True
     at.run()
@@ -54,10 +54,13 @@ def test_every_grid_has_a_description_and_a_table_view():
         "∂L/∂y (sum)",
         "∂L/∂x = x.grad",
     ]
+    assert len(at.dataframe) == 1  # the tab shown is built, the others are not
+    at.session_state["playground_grids_table_tabs"] = "∂L/∂x = x.grad"
+    at.run()
     _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
-    assert_allclose(at.dataframe[3].value.to_numpy(), expected, rtol=1e-12)
+    assert_allclose(at.dataframe[0].value.to_numpy(), expected, rtol=1e-12)
     chinese = open_app({"lang": "zh"})
     chinese.session_state["playground_grids_tables"] = True
     chinese.run()
     assert chinese.expander[0].label == "以表格查看这些数字"
-    assert "∂L/∂x，4 行 4 列，每个格子都是 0.25" in [caption.value for caption in chinese.caption]
+    assert "x，4 行 4 列，取值从 0 到 15" in [caption.value for caption in chinese.caption]

@@ -204,6 +204,18 @@ def select_cell(key: str, selection: Selection | None) -> None:
     st.session_state.selected_cells = cells
 
 
+# The component's own words, by the name grids.js reads them under.
+COMPONENT_WORDS = {
+    "png": "grid.png",
+    "save": "grid.save",
+    "click": "figure.click",
+    "padding": "figure.padding_hover",
+    "keys": "grid.keys",
+    "zoom": "grid.zoom",
+    "fit": "grid.fit",
+}
+
+
 def show_grids(
     grids: dict[str, GridDescription],
     *,
@@ -243,15 +255,7 @@ def show_grids(
         # In presentation mode the grids leave this much of the screen under them (px): the
         # explanation of a click, or a page's own line, is on screen with them.
         "room_below": room_below,
-        "text": {
-            "png": tr("grid.png"),
-            "save": tr("grid.save"),
-            "click": tr("figure.click"),
-            "padding": tr("figure.padding_hover"),
-            "keys": tr("grid.keys"),
-            "zoom": tr("grid.zoom"),
-            "fit": tr("grid.fit"),
-        },
+        "text": {word: tr(key) for word, key in COMPONENT_WORDS.items()},
     }
 
     def remember() -> None:
@@ -300,17 +304,20 @@ def _explanation_key(key: str, selection: Selection) -> str:
     return f"{key}_explained_{selection.grid}_{selection.row}_{selection.col}"
 
 
-def _tables(grids: dict[str, dict], key: str) -> None:
+def _tables(grids: dict[str, GridDescription], key: str) -> None:
     """The same numbers as tables, for a screen reader or a careful look: a folded expander,
-    filled only while open (it costs nothing closed). Not on a projector: its height is the
-    grids'."""
+    filled only while open, and only the tab shown (a 128x128 grid's table is ~0.15 MB to
+    send). Not on a projector: its height is the grids'."""
     if presenting():
         return
     expander = st.expander(tr("grid.tables"), key=f"{key}_tables", on_change="rerun", icon=":material/table:")
     if not expander.open:
         return
     with expander:
-        for tab, (name, grid) in zip(st.tabs([grid["title"] for grid in grids.values()]), grids.items()):
+        tabs = st.tabs([grid["title"] for grid in grids.values()], key=f"{key}_table_tabs", on_change="rerun")
+        for tab, (name, grid) in zip(tabs, grids.items()):
+            if tab.open is False:  # None: Streamlit does not know yet, so it is drawn
+                continue
             table = pd.DataFrame(decode_values(grid), columns=[str(col) for col in range(grid["cols"])])
             tab.caption(grid["description"])
             tab.dataframe(table, key=f"{key}_table_{name}")
