@@ -86,7 +86,9 @@ def grids_html(grids: list[GridDescription], title: str, file_name: str) -> str:
     return grid_figure(grids, title).to_html(include_plotlyjs=True, full_html=True, config=config)
 
 
-def answers_figure(answers: Sequence[tuple[str, int, bool]], answer_title: str, count_title: str) -> go.Figure:
+def answers_figure(
+    answers: Sequence[tuple[str, int, bool]], answer_title: str, count_title: str, height: int = 300
+) -> go.Figure:
     """A class's answers as bars, one per distinct answer (label, count, right), most common
     first, the right ones green. Built in one go, with no template (a light figure to send).
 
@@ -113,7 +115,7 @@ def answers_figure(answers: Sequence[tuple[str, int, bool]], answer_title: str, 
             "xaxis": {"title": {"text": answer_title}, "type": "category", "tickfont": {"size": 18}},
             "yaxis": {"title": {"text": count_title}, "rangemode": "tozero", "dtick": 1, "gridcolor": "#e6e6e6"},
             "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
-            "height": 300,
+            "height": height,
             "plot_bgcolor": "white",
             "font": {"size": 16},
         },

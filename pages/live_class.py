@@ -26,7 +26,7 @@ from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
 from ui.controls import URL_KEYS
-from ui.display import selected_cell, show_grids
+from ui.display import presenting, selected_cell, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
 from ui.router import page_header, require_router
@@ -177,7 +177,8 @@ def _setup_problem(error: Exception) -> str:
 def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> None:
     """The question, its grids, and after the reveal the class's answers."""
     row, col = question.cell
-    st.markdown(tr("class.question", number=question.number, row=row, col=col))
+    if classroom.seat().role != "projector":  # its title is the question
+        st.markdown(tr("class.question", number=question.number, row=row, col=col))
     if not question.revealed and classroom.seat().role == "teacher":
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
                   on_click=classroom.teacher_change, args=(model.reveal,))  # fmt: skip
@@ -205,10 +206,11 @@ def _results(lesson: Lesson, question: Question) -> None:
     answers = classroom.class_store().answers(lesson.code, question.number)
     result = model.tally(question, answers)
     language = current_language()
-    st.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
-    chart, words = st.columns([3, 2], gap="large")
+    chart, words = st.columns([1, 1], gap="large")
+    words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
     if result.total:
-        figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"))
+        height = 190 if presenting() else 300  # a projector shows the grids under it too
+        figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
     lines = [
         tr(
@@ -229,10 +231,15 @@ def _results(lesson: Lesson, question: Question) -> None:
 
 
 def projector(lesson: Lesson, current: Seat) -> None:
+    """The room's screen: the class's code and the setup's grids; the question, as its title;
+    after the reveal, the answers."""
     question = lesson.question
     if question is not None:
+        row, col = question.cell
+        st.title(tr("class.projector_question", code=lesson.code, number=question.number, row=row, col=col))
         _question_panel(lesson, question, show_results=question.revealed)
         return
+    st.title(tr("class.projector_title", code=lesson.code))
     grids_column, join_column = st.columns([4, 1], gap="medium")
     with join_column:
         _join_panel(lesson.code, large=True)
@@ -333,6 +340,7 @@ def live_class_page() -> None:
 
 
 require_router()
-page_header("pages/live_class.py", "class.caption")
+if classroom.seat() is None or classroom.seat().role != "projector":  # the projector titles itself
+    page_header("pages/live_class.py", "class.caption")
 with UrlCheck(URL_KEYS):
     live_class_page()

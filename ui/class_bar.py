@@ -29,6 +29,8 @@ def class_bar(current: Seat, store: ClassStore | None, down: bool, on_explore: C
         _teacher_line(current, store)
     elif current.role == "student":
         _student_line(current, on_explore, on_follow)
+    else:
+        _projector_line(current, store)
 
 
 def _teacher_line(current: Seat, store: ClassStore) -> None:
@@ -45,6 +47,18 @@ def _teacher_line(current: Seat, store: ClassStore) -> None:
         icon=":material/co_present:",
     )
     right.page_link("pages/live_class.py", label=tr("class.cockpit"), icon=":material/dashboard:")
+
+
+def _projector_line(current: Seat, store: ClassStore) -> None:
+    """How many are in the class, and during a question how many have answered (not what)."""
+    now = time.time()
+    present, _ = store.presence(current.code, now)
+    lesson = store.load(current.code, now)
+    if lesson is not None and lesson.question is not None and not lesson.question.revealed:
+        count = store.answer_count(current.code, lesson.question.number)
+        st.markdown(tr("class.projector_answered", code=current.code, count=count, present=present))
+    else:
+        st.markdown(tr("class.projector_present", code=current.code, present=present))
 
 
 def _student_line(current: Seat, on_explore: Callable, on_follow: Callable) -> None:

@@ -71,9 +71,9 @@ function availableHeight(root, data, columns) {
   const rowsOfGrids = Math.ceil(data.grids.length / columns);
   const chrome = rowsOfGrids * (data.present ? 96 : 72); // titles and colour bars
   const room = (window.innerHeight - Math.max(top, 0) - chrome - (data.room_below || 0) - 24) / rowsOfGrids;
-  // Too little room left below the controls (Step by step): readable grids and a scroll beat
-  // grids shrunk to stamps that still do not fit.
-  return room >= 240 ? room : Infinity;
+  // Too little room left below what is above them: readable grids and a scroll beat grids
+  // shrunk to stamps (160 px still holds a 5x5 grid's numbers at 16 px).
+  return room >= 160 ? room : Infinity;
 }
 
 function makeFigure(root, index) {
