@@ -62,18 +62,28 @@ MANIFEST = REPO / "deploy" / "kubernetes.yaml"
 
 
 def _manifest() -> dict:
+    """The manifest's documents by kind (the app's), and by "kind/name" (each of them)."""
     import yaml
 
-    return {document["kind"]: document for document in yaml.safe_load_all(MANIFEST.read_text())}
+    documents = list(yaml.safe_load_all(MANIFEST.read_text()))
+    named = {f"{document['kind']}/{document['metadata']['name']}": document for document in documents}
+    return {**{document["kind"]: document for document in reversed(documents)}, **named}
 
 
 def test_the_kubernetes_manifest_validates_against_the_schemas():
     import kubernetes_validate
 
     version = kubernetes_validate.latest_version()
-    for document in _manifest().values():
+    documents = {name: document for name, document in _manifest().items() if "/" in name}
+    for document in documents.values():
         kubernetes_validate.validate(document, version, strict=True)  # strict: no unknown fields
-    assert set(_manifest()) == {"Deployment", "Service", "Ingress"}
+    assert set(documents) == {
+        "Deployment/avgpool",
+        "Service/avgpool",
+        "Ingress/avgpool",
+        "StatefulSet/avgpool-redis",
+        "Service/avgpool-redis",
+    }
 
 
 def test_the_manifest_keeps_tabs_on_their_replica_and_checks_health():
@@ -110,3 +120,22 @@ def test_the_nginx_configuration_is_valid():
         [nginx, "-t", "-p", "/tmp", "-c", str(REPO / "deploy" / "nginx.conf")], capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr
+
+
+def test_the_replicas_share_live_classes_in_a_persistent_redis():
+    manifest = _manifest()
+    app = manifest["Deployment/avgpool"]["spec"]["template"]["spec"]["containers"][0]
+    env = {variable["name"]: variable for variable in app["env"]}
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "avgpool-redis", "key": "password"}
+    assert env["CLASS_STORE"]["value"] == "redis://:$(REDIS_PASSWORD)@avgpool-redis:6379/0"
+    redis = manifest["StatefulSet/avgpool-redis"]["spec"]
+    container = redis["template"]["spec"]["containers"][0]
+    assert (
+        "--appendonly" in container["args"] and container["args"][container["args"].index("--appendonly") + 1] == "yes"
+    )
+    assert "--requirepass" in container["args"] and "PONG" in container["readinessProbe"]["exec"]["command"][-1]
+    assert (
+        container["volumeMounts"][0]["mountPath"] == "/data"
+        and redis["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+    )
+    assert manifest["Service/avgpool-redis"]["spec"]["ports"][0]["port"] == 6379
