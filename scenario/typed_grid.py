@@ -10,7 +10,7 @@ In a link a grid is written row by row: cells separated by ``,`` and rows by ``;
 cell in the reader's own syntax (``0,1.5,-2;1/9,1e-3,4``). Longer grids are compressed:
 ``z`` followed by the URL-safe base64 of the zlib-compressed text. Either way every value
 comes back exactly (a cell is written as typed, or as the shortest text that reads back as
-the same float).
+the same float). An uploaded CSV's grid travels the same way (``LinkedGrid``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "LINK_MAX_CHARS",
     "TYPED_MAX",
     "EditProblem",
+    "LinkedGrid",
     "TypedGrid",
     "check_edits",
     "decode_grid",
@@ -125,6 +126,32 @@ class TypedGrid:
                 if not same:
                     kept[(row, col)] = typed
         return TypedGrid(kept, self.revision, self.shown)
+
+
+@dataclass(frozen=True, eq=False)
+class LinkedGrid:
+    """A whole grid of numbers and its text in a link (None when it is too large for one):
+    an uploaded CSV's grid, which a link carries as it carries a typed grid.
+
+    >>> grid = LinkedGrid.of(np.array([[1 / 3, 2.0], [-0.1, 1e-300]]))
+    >>> grid.link
+    '0.3333333333333333,2;-0.1,1e-300'
+    >>> LinkedGrid.from_texts(decode_grid(grid.link, "x"), grid.link).values.tolist() == grid.values.tolist()
+    True
+    """
+
+    values: np.ndarray
+    link: str | None
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> LinkedGrid:
+        """A grid's link: each value as the shortest text that reads back as the same float."""
+        return cls(values, encode_grid([[cell_text(value) for value in row] for row in values]))
+
+    @classmethod
+    def from_texts(cls, texts: list[list[str]], link: str) -> LinkedGrid:
+        """The grid a link carries (its ``texts`` as ``decode_grid`` checked them)."""
+        return cls(np.array([[parse_number(text) for text in row] for row in texts], dtype=np.float64), link)
 
 
 def encode_grid(texts: list[list[str]]) -> str | None:

@@ -1,5 +1,6 @@
 """Typed grids (the custom x and ∂L/∂y): kept across pages and sizes, carried by a link
-exactly, and safe against edits that no browser sends (scenario/typed_grid.py)."""
+exactly, and safe against edits that no browser sends (scenario/typed_grid.py). An uploaded
+CSV's grid travels in the link the same way."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenario.inputs import InputError
-from scenario.typed_grid import LINK_MAX_CHARS, TYPED_MAX, check_edits, decode_grid, encode_grid
-from tests.conftest import grid_values, grids_on_page, open_app
+from scenario.inputs import InputError, parse_csv
+from scenario.typed_grid import LINK_MAX_CHARS, TYPED_MAX, LinkedGrid, check_edits, decode_grid, encode_grid
+from tests.conftest import alerts, grid_values, grids_on_page, open_app
 
 PAGES = ["pages/playground.py", "pages/step_by_step.py", "pages/under_the_hood.py", "pages/average_vs_max.py"]
 
@@ -47,6 +48,20 @@ def eval_free(cell: str) -> float:
     from scenario.numbers import parse_number
 
     return parse_number(cell)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, TYPED_MAX), st.integers(1, TYPED_MAX), st.data())
+def test_a_csv_grid_round_trips_exactly_through_a_link_or_is_said_too_large(rows, cols, data):
+    values = np.array(data.draw(st.lists(finite, min_size=rows * cols, max_size=rows * cols))).reshape(rows, cols)
+    csv = "\n".join(",".join(repr(float(value)) for value in row) for row in values).encode()
+    grid = LinkedGrid.of(parse_csv(csv))
+    if grid.link is None:  # over the link's 32,000 characters even compressed: left out, never cut
+        assert rows * cols > 1000  # a thousand numbers of any length fit
+        return
+    back = LinkedGrid.from_texts(decode_grid(grid.link, "x"), grid.link)
+    np.testing.assert_array_equal(back.values, values)
+    assert np.signbit(back.values).tolist() == np.signbit(values).tolist()  # -0.0 stays -0.0
 
 
 def test_fractions_stay_fractions_and_long_grids_are_compressed():
@@ -165,3 +180,57 @@ def test_crafted_editor_rows_are_refused_quickly_and_what_was_typed_stays():
     # The grid started afresh under a new key, with the typed cell in it.
     _edit(at, "typed_x_4x4_1", {0: {"1": "8"}})
     assert _x(at)[0, 0] == 7 and _x(at)[0, 1] == 8
+
+
+# ---------------------------------------------------------------------------------------
+# An uploaded CSV's grid in the link (the replica tests lose the server that held the file).
+
+CSV = b"1/3,2,3\n4,0.1,6\n"
+
+
+def _upload_csv(at, data: bytes, name: str = "grid.csv") -> None:
+    at.file_uploader(key="csv_file").upload(name, data, "text/csv").run()
+    assert not at.exception, at.exception
+
+
+def test_an_uploaded_csv_travels_in_the_link_and_a_link_opens_it():
+    at = open_app({"input": "csv"})
+    _upload_csv(at, CSV)
+    assert at.query_params["x"] == "0.3333333333333333,2,3;4,0.1,6"
+    student = open_app({"input": "csv", "x": at.query_params["x"]})
+    np.testing.assert_array_equal(_x(student), [[1 / 3, 2, 3], [4, 0.1, 6]])
+    assert not any("Upload a CSV file" in alert for alert in alerts(student))
+    assert any("kept in the link" in caption.value for caption in student.caption)
+    assert "x" not in student.session_state["typed_grids"]  # the CSV's grid, not a typed x
+    # Other pages keep it too (the uploader itself is one page's).
+    at.switch_page(PAGES[1]).run()
+    np.testing.assert_array_equal(_x(at), [[1 / 3, 2, 3], [4, 0.1, 6]])
+
+
+def test_a_csv_removed_or_unreadable_leaves_no_grid_behind():
+    at = open_app({"input": "csv"})
+    _upload_csv(at, CSV)
+    at.file_uploader(key="csv_file").clear().run()
+    assert "x" not in at.query_params and any("Upload a CSV file" in alert for alert in alerts(at))
+    assert not grids_on_page(at)
+    _upload_csv(at, CSV)
+    _upload_csv(at, b"1,2\n3,x\n", "bad.csv")
+    assert "x" not in at.query_params  # a link (or a server taking over) must not show the old grid
+    assert any("not a number" in alert for alert in alerts(at))
+
+
+def test_a_typed_x_is_not_taken_for_a_csv():
+    at = open_app({"input": "custom"})
+    _edit(at, "typed_x_4x4_0", {0: {"0": "100"}})
+    assert "x" in at.query_params
+    at.selectbox(key="input").set_value("csv").run()
+    assert "x" not in at.query_params and any("Upload a CSV file" in alert for alert in alerts(at))
+
+
+def test_a_csv_too_large_for_a_link_says_so():
+    values = np.random.default_rng(0).standard_normal((64, 64))
+    at = open_app({"input": "csv"})
+    _upload_csv(at, "\n".join(",".join(repr(float(v)) for v in row) for row in values).encode())
+    assert "x" not in at.query_params
+    assert any("too large to carry in a link" in caption.value for caption in at.caption)
+    np.testing.assert_allclose(_x(at), values, rtol=1e-6)  # grids past 32×32 are drawn in float32

@@ -26,7 +26,7 @@ from scenario.inputs import (
 )
 from scenario.losses import LOSSES, LossChoice
 from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings
-from scenario.typed_grid import TypedGrid, check_edits, decode_grid, encode_grid
+from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import tr, translated_error, translated_select
 from ui.url import UrlCheck
@@ -225,6 +225,7 @@ class InputChoice:
     width: int
     seed: int
     upload: bytes | None = None
+    upload_lost: bool = False  # the uploader lists a file that this server does not have
 
 
 def _seed_control(url: UrlCheck) -> int:
@@ -255,14 +256,30 @@ def input_controls(url: UrlCheck) -> InputChoice:
         url.check("height", height, tr("url.allowed_height", max=MAX_GRID))
         url.check("width", width, tr("url.allowed_width", max=MAX_GRID))
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
-    upload = None
-    if source == "csv":
-        file = st.file_uploader(tr("input.csv_file"), type=["csv", "txt"], key="csv_file", max_upload_size=1)
-        upload = None if file is None else file.getvalue()
-    elif source == "image":
-        file = st.file_uploader(tr("input.image_file"), type=["png", "jpg", "jpeg"], key="image_file")
-        upload = None if file is None else file.getvalue()
-    return InputChoice(source, height, width, seed, upload)
+    upload, lost = _uploader(source) if source in UPLOADERS else (None, False)
+    return InputChoice(source, height, width, seed, upload, lost)
+
+
+# Each uploader's label, file types and size cap (MB; the image's is the server's, .streamlit/config.toml).
+UPLOADERS = {
+    "csv": ("input.csv_file", {"type": ["csv", "txt"], "max_upload_size": 1}),
+    "image": ("input.image_file", {"type": ["png", "jpg", "jpeg"]}),
+}
+
+
+def _uploader(source: str) -> tuple[bytes | None, bool]:
+    """The uploaded file's bytes, and whether the uploader lists a file this server does not
+    have. Streamlit keeps an upload in the memory of the server that received it; when that
+    server goes away, the browser reconnects to another one (README, "Deploy") and its
+    uploader still lists the file: the new session's uploader then returns None while its
+    state holds the file's id (a file the server does not have)."""
+    key = f"{source}_file"
+    on_change = _csv_file_changed if source == "csv" else None
+    label, options = UPLOADERS[source]
+    file = st.file_uploader(tr(label), key=key, on_change=on_change, **options)
+    if file is not None:
+        return file.getvalue(), False
+    return None, st.session_state.get(key) is not None
 
 
 # A typed grid is kept by the app, not by the browser's grid: under one session key,
@@ -276,7 +293,8 @@ TYPED_STARTS = {
 
 def typed_grids_from_link(url: UrlCheck) -> None:
     """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens.
-    A link's x also sets the input's size, unless the link sets that itself."""
+    A link's x also sets the input's size, unless the link sets that itself. With
+    ``input=csv``, the link's x is an uploaded CSV's grid (``CSV_GRID``)."""
     grids = st.session_state.setdefault("typed_grids", {})
     for name, label in (("x", "x"), ("grad", "∂L/∂y")):
         if not url.was_given(name):
@@ -285,6 +303,9 @@ def typed_grids_from_link(url: UrlCheck) -> None:
             texts = decode_grid(url.raw[name], label)
         except InputError as error:
             url.warn(tr("url.typed_grid_ignored", key=name, reason=translated_error(error)))
+            continue
+        if name == "x" and url.raw.get("input") == "csv":
+            st.session_state[CSV_GRID] = LinkedGrid.from_texts(texts, url.raw[name])
             continue
         grids[name] = TypedGrid.from_texts(texts)
         if name == "x":
@@ -337,23 +358,72 @@ def _link_typed_grid(name: str, typed: TypedGrid, texts: list[list[str]]) -> Non
 
 
 def read_input(choice: InputChoice) -> np.ndarray | None:
-    """The input array for a choice; None while an upload is still missing. Raises InputError."""
-    if choice.source != "custom":
-        st.query_params.pop("x", None)  # a typed x is kept in the session, not in this link
+    """The input array for a choice; None while an upload is missing (or was lost with the
+    server that held it: then the page says so). Raises InputError."""
+    if choice.source not in ("custom", "csv"):
+        st.query_params.pop("x", None)  # a typed x or a CSV's grid is kept in the session, not in this link
     if choice.source in GENERATED_SOURCES or choice.source == "classic":
         return generated_input(choice.source, choice.height, choice.width, choice.seed)
     if choice.source == "custom":
         with st.expander(tr("input.type_x"), expanded=True, icon=":material/edit:"):
             return typed_grid("x", "x", choice.height, choice.width)
-    if choice.upload is None and choice.source == "image":
-        st.caption(tr("input.sample_caption"))
-        return sample_image()
-    if choice.upload is None:
-        st.info(tr("input.csv_missing"), icon=":material/upload_file:")
-        return None
     if choice.source == "csv":
-        return parse_csv(choice.upload)
-    return parse_image(choice.upload)
+        return _csv_input(choice)
+    if choice.upload is not None:
+        return parse_image(choice.upload)
+    if choice.upload_lost:  # a picture is too large for a link: only the student has it now
+        st.warning(tr("input.upload_lost"), icon=":material/cloud_off:")
+        return None
+    st.caption(tr("input.sample_caption"))
+    return sample_image()
+
+
+# An uploaded CSV's grid is the tab's, like a typed grid: kept under this session key (a
+# LinkedGrid) and in the link as x= when it fits (scenario/typed_grid.py), so another page,
+# a shared link and a server that takes the tab over after its own went away (README,
+# "Deploy") all have it. The uploaded file itself lives only on the server that received it.
+CSV_GRID = "csv_grid"
+
+
+def _csv_input(choice: InputChoice) -> np.ndarray | None:
+    """The CSV's grid: the uploaded file's, or the one kept from an earlier upload or a link."""
+    kept = st.session_state.get(CSV_GRID)
+    if choice.upload is not None:
+        try:
+            values = parse_csv(choice.upload)
+        except InputError:
+            _forget_csv_grid()  # a file that cannot be read leaves no older grid behind
+            raise
+        if kept is None or not np.array_equal(kept.values, values):
+            st.session_state[CSV_GRID] = kept = LinkedGrid.of(values)
+    elif kept is None:
+        st.query_params.pop("x", None)  # a typed x is not a CSV's
+        if choice.upload_lost:
+            st.warning(tr("input.upload_lost"), icon=":material/cloud_off:")
+        else:
+            st.info(tr("input.csv_missing"), icon=":material/upload_file:")
+        return None
+    elif choice.upload_lost:
+        st.info(tr("input.csv_restored"), icon=":material/cloud_sync:")
+    else:
+        st.caption(tr("input.csv_kept"))
+    if kept.link is None:
+        st.query_params.pop("x", None)
+        st.caption(tr("input.csv_too_long"))
+    elif st.query_params.get("x") != kept.link:
+        st.query_params["x"] = kept.link
+    return kept.values
+
+
+def _csv_file_changed() -> None:
+    """The CSV uploader's callback: a file removed takes its grid with it."""
+    if st.session_state.get("csv_file") is None:
+        _forget_csv_grid()
+
+
+def _forget_csv_grid() -> None:
+    st.session_state.pop(CSV_GRID, None)
+    st.query_params.pop("x", None)
 
 
 # ---------------------------------------------------------------------------------------
