@@ -41,8 +41,8 @@ class Tab:
     transport (``Session`` here, over asyncio; ``SyncSession`` in benchmarks/locustfile.py,
     blocking, for Locust's gevent) only sends and receives them."""
 
-    def __init__(self, url: str, query: str, http: requests.Session, replica: str) -> None:
-        self.url, self.query, self.http = url, query, http
+    def __init__(self, url: str, query: str, http: requests.Session, replica: str, page: str = "") -> None:
+        self.url, self.query, self.http, self.page = url, query, http, page  # page: its address, "" the start
         self.widgets: dict[str, str] = {}  # widget key (URL parameter or key) -> widget id
         self.fragments: dict[str, str] = {}  # widget id -> the fragment that drew it
         self.kept: list[WidgetState] = []  # states sent with every rerun (an upload)
@@ -63,6 +63,7 @@ class Tab:
         self.texts = []
         message = BackMsg()
         message.rerun_script.query_string = self.query
+        message.rerun_script.page_name = self.page
         message.rerun_script.widget_states.widgets.extend([*self.kept, *changed])
         fragments = {self.fragments.get(state.id, "") for state in changed}
         if len(fragments) == 1:
@@ -142,10 +143,11 @@ class Session(Tab):
     """One browser tab's worth of protocol, over asyncio: ``await Session.open(url, query)``."""
 
     @classmethod
-    async def open(cls, url: str, query: str, http: requests.Session | None = None) -> Session:
+    async def open(cls, url: str, query: str, http: requests.Session | None = None, page: str = "") -> Session:
         """Load the page (for its cookies, as a tab does), then open the websocket and run the
-        script with ``query``. Pass the ``http`` of an earlier session to be the same tab
-        coming back (the same cookies: behind nginx, the same route)."""
+        script with ``query`` on ``page`` (its address: "live_class"; "" the start page). Pass
+        the ``http`` of an earlier session to be the same tab coming back (the same cookies:
+        behind nginx, the same route)."""
         http = http or requests.Session()
         headers = await asyncio.to_thread(cls._load_page, url, query, http)
         socket = await websockets.connect(
@@ -156,7 +158,7 @@ class Session(Tab):
             max_size=None,
             open_timeout=120,
         )
-        session = cls(url, query, http, socket.response.headers.get("X-Avgpool-Replica", url))
+        session = cls(url, query, http, socket.response.headers.get("X-Avgpool-Replica", url), page)
         session.socket = socket
         await session.rerun()
         return session

@@ -1,0 +1,104 @@
+"""A whole lesson in Chromium: a teacher, the projector and three students (one on a phone),
+each in its own browser context, against one real server; in both languages. Screenshots of
+the cockpit, the projector at 1280x720 and 1920x1080 and the phone go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "en": {
+        "cockpit": "Cockpit",
+        "send": "Send",
+        "right": "Right!",
+        "divisor": "the divisor was forgotten",
+        "answered": "3 answered",
+    },
+    "zh": {"cockpit": "控制台", "send": "提交", "right": "答对了！", "divisor": "忘了除数", "answered": "3 人已作答"},
+}
+
+
+def _grids_printed(page, index: int, expected: set[str], timeout: float = 15_000) -> None:
+    """Wait until the index-th grid prints exactly these values (a follower's redraw)."""
+    page.wait_for_function(
+        """([index, expected]) => {
+            const canvas = [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
+              .flatMap(host => [...host.shadowRoot.querySelectorAll('canvas')])[index];
+            const printed = canvas && JSON.parse(canvas.dataset.printed || '[]');
+            return printed && printed.length && printed.every(text => expected.includes(text));
+        }""",
+        arg=[index, sorted(expected)],
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
+    words = WORDS[language]
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    teacher.goto(f"{app_url}/live_class?lang={language}")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_start button").click()
+    wait_for_app(teacher)
+    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    screenshot(teacher, f"class-cockpit-{language}")
+
+    projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    projector.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
+    wait_for_app(projector, fresh=True)
+    students = [new_context(viewport={"width": 1280, "height": 800}).new_page() for _ in range(2)]
+    students.append(new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page())
+    for student in students:
+        student.goto(f"{app_url}/?class={code}&lang={language}")
+        wait_for_app(student, fresh=True)
+
+    # The teacher sets up kernel 3, stride 1 on a 5x5 input: every student's ∂L/∂x follows.
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
+    wait_for_app(teacher, fresh=True)
+    for student in students:
+        _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+    screenshot(students[2], f"class-phone-following-{language}")
+    screenshot(projector, f"class-projector-setup-{language}")
+
+    # The teacher clicks ∂L/∂x[2, 2], opens the cockpit and asks it.
+    click_cell(teacher, 3, 2, 2)
+    teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
+    wait_for_app(teacher)
+    teacher.locator(".st-key-class_ask button").click()
+    wait_for_app(teacher)
+    for student, typed in zip(students, ("1", "9", "9/9")):
+        answer = student.locator(".st-key-class_answer input")
+        answer.wait_for(timeout=15_000)  # taken to the question by the next tick
+        assert student.locator(GRID).count() == 3  # x, y, ∂L/∂y: not the answer
+        answer.fill(typed)
+        student.get_by_role("button", name=words["send"]).click()
+        wait_for_app(student)
+    wait_for_alert(teacher, words["answered"])  # how many, not what
+    screenshot(students[2], f"class-phone-question-{language}")
+
+    # Reveal: the projector shows the answers, each student their verdict.
+    teacher.locator(".st-key-class_reveal button").click()
+    wait_for_app(teacher)
+    projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
+    wait_for_alert(projector, "1/9 + 1/9")
+    assert words["divisor"] in projector.locator("body").inner_text()
+    for width, height in ((1280, 720), (1920, 1080)):
+        projector.set_viewport_size({"width": width, "height": height})
+        projector.wait_for_timeout(300)
+        bottom = projector.locator(GRID).nth(3).bounding_box()
+        assert bottom["y"] + bottom["height"] <= height + 1, (width, height, bottom)
+        screenshot(projector, f"class-projector-reveal-{width}x{height}-{language}")
+    wait_for_alert(students[0], words["right"])
+    wait_for_alert(students[1], words["divisor"])
+    wait_for_alert(students[2], words["right"])
+    assert grid_cell_texts(students[2], 3)[12] == "1"  # ∂L/∂x is shown now
+    screenshot(students[2], f"class-phone-revealed-{language}")
+    screenshot(teacher, f"class-cockpit-revealed-{language}")
+    for page in (teacher, projector, *students):
+        assert page.locator('[data-testid="stException"]').count() == 0

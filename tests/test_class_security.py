@@ -1,0 +1,117 @@
+"""Only the teacher drives a class: students' tabs, over Streamlit's own protocol as a modified
+browser would speak it (harness/client.py), against a real server, try every teacher's button,
+the projector's view before the reveal, crafted answers and guessed codes. The class is read
+back from the store the server shares with this test (conftest's CLASS_STORE)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import pytest
+
+from classroom.store import open_store
+from harness.client import Session, server
+
+SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
+
+
+def _answer(student: Session, typed: str):
+    """Type an answer and press Send, in one message (as a form submits)."""
+    return student.rerun(student.state("class_answer", string_value=typed), student.state(SEND, trigger_value=True))
+
+
+@pytest.fixture(scope="module")
+def url():
+    with server() as (address, _):
+        yield address
+
+
+def _code(session: Session) -> str:
+    return next(re.search(r"[A-Z]{5}", text)[0] for text in session.texts if "## " in text)
+
+
+async def _teacher(url: str) -> tuple[Session, str]:
+    """A teacher's tab that started a class and set up the Playground's default view."""
+    teacher = await Session.open(url, "", page="live_class")
+    while "class_start" not in teacher.widgets:  # a fresh server's first run goes through the router
+        await teacher.rerun()
+    await teacher.rerun(teacher.state("class_start", trigger_value=True))
+    code = _code(teacher)
+    teacher.page, teacher.query = "", f"class={code}"
+    await teacher.rerun()  # the Playground: its setup is published
+    teacher.page = "live_class"
+    await teacher.rerun()
+    return teacher, code
+
+
+def test_a_student_tab_cannot_ask_reveal_or_end(url):
+    store = open_store()
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        student = await Session.open(url, f"class={code}", page="live_class")
+        before = store.load(code, time.time())
+        # Every teacher's button, as the teacher's tab knows its id, sent from the student's.
+        student.widgets.update({key: teacher.widgets[key] for key in ("class_ask_pick", "class_end")})
+        for key in ("class_ask_pick", "class_end"):
+            _, _, failed = await student.rerun(student.state(key, trigger_value=True))
+            assert not failed
+        assert store.load(code, time.time()) == before  # nothing asked, nothing ended
+        # The teacher asks; the student now tries to reveal and to move on.
+        await teacher.rerun(teacher.state("class_ask_pick", trigger_value=True))
+        await teacher.rerun()
+        asked = store.load(code, time.time())
+        assert asked.question is not None
+        await student.rerun()  # the student's tick: the question is on screen
+        student.widgets["class_reveal"] = teacher.widgets["class_reveal"]
+        await student.rerun(student.state("class_reveal", trigger_value=True))
+        assert store.load(code, time.time()) == asked  # still unrevealed
+        # The projector's view, opened by a student, shows no answer before the reveal.
+        await _answer(student, "1/9")
+        assert store.answer_count(code, asked.question.number) == 1
+        peek = await Session.open(url, f"class={code}&view=projector", page="live_class")
+        assert not any("right ·" in text or "Most common" in text for text in peek.texts), peek.texts
+        for session in (teacher, student, peek):
+            await session.close()
+
+    asyncio.run(lesson())
+
+
+def test_crafted_answers_are_bounded_and_said(url):
+    store = open_store()
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        await teacher.rerun(teacher.state("class_ask_pick", trigger_value=True))
+        student = await Session.open(url, f"class={code}", page="live_class")
+        question = store.load(code, time.time()).question.number
+        for crafted in ("1e400", "[x](//e.vil)", "2+2", "nan", "1,5"):
+            _, _, failed = await _answer(student, crafted)
+            assert not failed
+        assert store.answers(code, question) == {}  # none of them is a number the class can take
+        await _answer(student, "9" * 200_000)  # Streamlit keeps the box's 40 characters
+        assert list(store.answers(code, question).values()) == [float("9" * 40)]
+        await _answer(student, "1/4")
+        assert list(store.answers(code, question).values()) == [0.25]
+        await _answer(student, "0.5")
+        assert list(store.answers(code, question).values()) == [0.5]  # changed, still one
+        for session in (teacher, student):
+            await session.close()
+
+    asyncio.run(lesson())
+
+
+def test_guessing_codes_is_limited(url):
+    async def guesses():
+        texts = []
+        for number in range(22):
+            session = await Session.open(url, f"class={'ACDEF'[number % 5]}QQQQ")
+            texts.append(" ".join(session.texts))
+            await session.close()
+        return texts
+
+    texts = asyncio.run(guesses())
+    assert "No class has the code" in texts[0]
+    assert "Too many wrong class codes" in texts[-1]  # 20 wrong codes per network per 10 minutes
