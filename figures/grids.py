@@ -308,9 +308,7 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
     rows, cols = values.shape
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() == finite.max():
-        return text(
-            language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=exact_text(finite[0])
-        )
+        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=exact_text(finite[0]))
     low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
     return text(
         language,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 import websockets
@@ -30,10 +31,17 @@ from harness.server import streamlit_process
 _requests = itertools.count(1)
 
 
-def server(*options: str):
-    """``streamlit run app.py`` on a free localhost port (``harness.server``); yields (base URL,
-    process id)."""
-    return streamlit_process(*options, timeout=120)
+def run(coroutine):
+    """Run protocol clients to the end on their own event loop, in a thread: a test process's
+    Playwright (sync API) may keep an event loop of its own running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+def server(*options: str, env: dict[str, str] | None = None):
+    """``streamlit run app.py`` on a free localhost port (``harness.server``), with more
+    environment variables if given; yields (base URL, process id)."""
+    return streamlit_process(*options, timeout=120, env=env)
 
 
 class Tab:

@@ -69,9 +69,11 @@ def streamlit_replicas(
 
 
 @contextmanager
-def streamlit_process(*options: str, timeout: float = 60.0, app: str = "app.py") -> Iterator[tuple[str, int]]:
+def streamlit_process(
+    *options: str, timeout: float = 60.0, app: str = "app.py", env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """One server (``streamlit_replicas``); yield (base URL, pid)."""
-    with streamlit_replicas(1, *options, timeout=timeout, app=app) as [(url, process)]:
+    with streamlit_replicas(1, *options, timeout=timeout, app=app, env=env) as [(url, process)]:
         yield url, process.pid
 
 

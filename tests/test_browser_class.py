@@ -63,6 +63,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     wait_for_app(teacher, fresh=True)
     for student in students:
         _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+        assert student.locator(".st-key-kernel_h input").first.is_disabled()  # the teacher's controls
     screenshot(students[2], f"class-phone-following-{language}")
     screenshot(projector, f"class-projector-setup-{language}")
 

@@ -58,7 +58,8 @@ def test_average_vs_max_explains_each_pooling_by_its_own_rule():
     winner = tuple(int(n) for n in np.argwhere(max_grad == 1)[0])
     loser = tuple(int(n) for n in np.argwhere(max_grad == 0)[0])
     infos = _click(at, "versus_max", "input", *winner, "max_grad_input")
-    assert any(f"∂L/∂x[{winner[0]}, {winner[1]}] = 1 (x[{winner[0]}, {winner[1]}] is the largest" in info for info in infos), infos
+    won = f"∂L/∂x[{winner[0]}, {winner[1]}] = 1 (x[{winner[0]}, {winner[1]}] is the largest"
+    assert any(won in info for info in infos), infos
     infos = _click(at, "versus_max", "input", *loser, "max_grad_input")
     assert f"x[{loser[0]}, {loser[1]}] is the largest of no window, so ∂L/∂x[{loser[0]}, {loser[1]}] = 0." in infos
     adaptive = torch_adaptive_avg_pool2d(x, np.ones((3, 3)), (3, 3))[1]

@@ -1,18 +1,17 @@
 """Only the teacher drives a class: students' tabs, over Streamlit's own protocol as a modified
 browser would speak it (harness/client.py), against a real server, try every teacher's button,
 the projector's view before the reveal, crafted answers and guessed codes. The class is read
-back from the store the server shares with this test (conftest's CLASS_STORE)."""
+back from the store this module's server keeps (its own SQLite file)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 
 import pytest
 
 from classroom.store import open_store
-from harness.client import Session, server
+from harness.client import Session, run, server
 
 SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
 
@@ -23,8 +22,14 @@ def _answer(student: Session, typed: str):
 
 
 @pytest.fixture(scope="module")
-def url():
-    with server() as (address, _):
+def store_address(tmp_path_factory):
+    """This module's own class store: its 20 wrong codes must not block other tests' joins."""
+    return f"sqlite:///{tmp_path_factory.mktemp('classes')}/classes.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def url(store_address):
+    with server(env={"CLASS_STORE": store_address}) as (address, _):
         yield address
 
 
@@ -46,8 +51,8 @@ async def _teacher(url: str) -> tuple[Session, str]:
     return teacher, code
 
 
-def test_a_student_tab_cannot_ask_reveal_or_end(url):
-    store = open_store()
+def test_a_student_tab_cannot_ask_reveal_or_end(url, store_address):
+    store = open_store(store_address)
 
     async def lesson():
         teacher, code = await _teacher(url)
@@ -76,11 +81,11 @@ def test_a_student_tab_cannot_ask_reveal_or_end(url):
         for session in (teacher, student, peek):
             await session.close()
 
-    asyncio.run(lesson())
+    run(lesson())
 
 
-def test_crafted_answers_are_bounded_and_said(url):
-    store = open_store()
+def test_crafted_answers_are_bounded_and_said(url, store_address):
+    store = open_store(store_address)
 
     async def lesson():
         teacher, code = await _teacher(url)
@@ -100,7 +105,7 @@ def test_crafted_answers_are_bounded_and_said(url):
         for session in (teacher, student):
             await session.close()
 
-    asyncio.run(lesson())
+    run(lesson())
 
 
 def test_guessing_codes_is_limited(url):
@@ -112,6 +117,6 @@ def test_guessing_codes_is_limited(url):
             await session.close()
         return texts
 
-    texts = asyncio.run(guesses())
+    texts = run(guesses())
     assert "No class has the code" in texts[0]
     assert "Too many wrong class codes" in texts[-1]  # 20 wrong codes per network per 10 minutes

@@ -5,14 +5,13 @@ figures/grids.read_selection)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import re
 
 import pytest
 
-from harness.client import Session, server
+from harness.client import Session, run, server
 
 DEEP = "[" * 100_000 + "]" * 100_000
 EXPLANATION = re.compile(r"∂L/∂x\[\d+, \d+\] = |y\[\d+, \d+\] = (mean|sum)")  # a cell explained
@@ -39,7 +38,7 @@ def _run(url: str, query: str, key: str, **value) -> list[str]:
         finally:
             await session.close()
 
-    return asyncio.run(crafted())
+    return run(crafted())
 
 
 @pytest.mark.parametrize(

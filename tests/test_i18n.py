@@ -26,7 +26,7 @@ from ui.router import PAGES
 
 REPO = browser.REPO
 CODE = [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), *REPO.glob("scenario/*.py")]
-CODE += [*REPO.glob("figures/*.py")]
+CODE += [*REPO.glob("figures/*.py"), *REPO.glob("classroom/*.py")]
 GRADIENT_IN_D = re.compile(r"\bdL/d")  # the notation we do not use (∂L/∂x is the one)
 
 # ---------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_unused_keys_are_not_left_behind():
     for path in CODE:
         used |= {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
     dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
-    dynamic += ("preset.", "page.", "error.", "axis.")
+    dynamic += ("preset.", "page.", "error.", "axis.", "class.mistake_", "class.setup_", "hood.reason_")
     unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
     assert unused == set()
 

@@ -73,6 +73,7 @@ def test_students_join_by_link_or_code_and_follow_the_teacher(teacher):
     linked = _student(code)
     assert _page(linked) == "" and linked.session_state["kernel_h"] == 3 and linked.session_state["stride_h"] == 1
     assert linked.session_state["controls_locked"]
+    assert linked.slider(key="kernel_h").disabled and linked.selectbox(key="loss").disabled
     typed = _session(page="pages/live_class.py")
     typed.text_input(key="class_code_typed").set_value(code.lower())
     typed.button(key="FormSubmitter:class_join-Join").click()
@@ -93,7 +94,7 @@ def test_a_student_can_explore_alone_then_follow_again(teacher):
     student = _student(code)
     student.button(key="class_explore").click()
     _rerun(student)
-    assert not student.session_state["controls_locked"]
+    assert not student.session_state["controls_locked"] and not student.slider(key="kernel_h").disabled
     student.slider(key="kernel_h").set_value(5)
     _rerun(student)
     teacher.switch_page("pages/playground.py")

@@ -13,14 +13,13 @@ import os
 import re
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from harness.browser import GRID, REPO, grid_cell_texts, wait_for_alert, wait_for_app
-from harness.client import Session
+from harness.client import Session, run
 from harness.server import nginx_proxy, streamlit_replicas
 
 pytestmark = pytest.mark.browser
@@ -48,11 +47,7 @@ def school(nginx_binary, tmp_path_factory):
         yield proxy, replicas
 
 
-def _run(coroutine):
-    """Run protocol clients on their own event loop, in a thread: Playwright's sync API keeps
-    an event loop of its own running in this one."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
+_run = run  # protocol clients on their own event loop (Playwright's sync API keeps one here)
 
 
 def _kernel_shown(session: Session) -> int | None:

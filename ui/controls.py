@@ -25,7 +25,7 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LOSSES, LossChoice
-from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings
+from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings, square_setting
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import tr, translated_error, translated_select
@@ -60,6 +60,12 @@ BIND = "query-params"
 # Pooling parameters.
 
 
+def locked() -> bool:
+    """Whether the sidebar's controls are locked: a student who follows the teacher in a live
+    class sees the teacher's values (ui/classroom.py) until they explore on their own."""
+    return bool(st.session_state.get("controls_locked", False))
+
+
 def _copy_height_to_width() -> None:
     """When the square toggle is switched off, start the width controls at the height values."""
     if not st.session_state.square:
@@ -84,6 +90,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         DEFAULTS[f"kernel_{axis}"],
         key=f"kernel_{axis}",
         bind=BIND,
+        disabled=locked(),
         help=tr("pool.kernel_help"),
     )
     url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=KERNEL_MAX))
@@ -93,6 +100,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         index=STRIDE_OPTIONS.index(DEFAULTS[f"stride_{axis}"]),
         key=f"stride_{axis}",
         bind=BIND,
+        disabled=locked(),
         format_func=_stride_label,
         # Cleared, the box still says what is used: the kernel size, as in torch.
         placeholder=_stride_label(None),
@@ -107,6 +115,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
             DEFAULTS[f"padding_{axis}"],
             key=f"padding_{axis}",
             bind=BIND,
+            disabled=locked(),
             help=tr("pool.padding_help"),
         )
         url.check(f"padding_{axis}", padding, tr("url.allowed_padding", kernel=kernel, max=kernel // 2))
@@ -122,15 +131,14 @@ def square_control(url: UrlCheck) -> bool:
     st.subheader(tr("pool.header"))
     # A shared link from non-square controls carries both axes and square=false; an older or
     # hand-written link may carry differing axes without it: show them as they are.
-    if not url.was_given("square") and "square" not in st.session_state:
-        pairs = [(url.raw.get(f"{name}_h"), url.raw.get(f"{name}_w")) for name in ("kernel", "stride", "padding")]
-        if any(h is not None and w is not None and h != w for h, w in pairs):
-            st.session_state.square = False
+    if not url.was_given("square") and "square" not in st.session_state and not square_setting(url.raw):
+        st.session_state.square = False
     square = st.toggle(
         tr("pool.square"),
         DEFAULTS["square"],
         key="square",
         bind=BIND,
+        disabled=locked(),
         on_change=_copy_height_to_width,
         help=tr("pool.square_help"),
     )
@@ -163,7 +171,7 @@ def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
         DEFAULTS["count_include_pad"],
         key="count_include_pad",
         bind=BIND,
-        disabled=not any(paddings),
+        disabled=locked() or not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
     url.check("count_include_pad", count_include_pad, tr("url.allowed_count_include_pad"))
@@ -181,7 +189,12 @@ def rare_controls(url: UrlCheck) -> RareOptions:
     more = st.expander(tr("pool.more"), icon=":material/tune:") if presenting() else st.container()
     with more:
         ceil_mode = st.toggle(
-            "ceil_mode", DEFAULTS["ceil_mode"], key="ceil_mode", bind=BIND, help=tr("pool.ceil_mode_help")
+            "ceil_mode",
+            DEFAULTS["ceil_mode"],
+            key="ceil_mode",
+            bind=BIND,
+            disabled=locked(),
+            help=tr("pool.ceil_mode_help"),
         )
         url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
         divisor_override = st.number_input(
@@ -192,6 +205,7 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             step=1,
             key="divisor_override",
             bind=BIND,
+            disabled=locked(),
             placeholder=tr("pool.divisor_placeholder"),
             help=tr("pool.divisor_help"),
         )
@@ -229,7 +243,9 @@ class InputChoice:
 
 
 def _seed_control(url: UrlCheck) -> int:
-    seed = st.number_input(tr("input.seed"), 0, SEED_MAX, DEFAULTS["seed"], step=1, key="seed", bind=BIND)
+    seed = st.number_input(
+        tr("input.seed"), 0, SEED_MAX, DEFAULTS["seed"], step=1, key="seed", bind=BIND, disabled=locked()
+    )
     url.check("seed", seed, tr("url.allowed_seed", max=SEED_MAX))
     return int(seed)
 
@@ -246,13 +262,14 @@ def input_controls(url: UrlCheck) -> InputChoice:
         tr("url.allowed_input", options=", ".join(INPUT_SOURCES)),
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
+        disabled=locked(),
     )
     st.caption(tr(f"input.help_{source}"))
     height, width = DEFAULTS["height"], DEFAULTS["width"]
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
-        height = left.slider(tr("input.height"), 1, MAX_GRID, height, key="height", bind=BIND)
-        width = right.slider(tr("input.width"), 1, MAX_GRID, width, key="width", bind=BIND)
+        height = left.slider(tr("input.height"), 1, MAX_GRID, height, key="height", bind=BIND, disabled=locked())
+        width = right.slider(tr("input.width"), 1, MAX_GRID, width, key="width", bind=BIND, disabled=locked())
         url.check("height", height, tr("url.allowed_height", max=MAX_GRID))
         url.check("width", width, tr("url.allowed_width", max=MAX_GRID))
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
@@ -276,7 +293,7 @@ def _uploader(source: str) -> tuple[bytes | None, bool]:
     key = f"{source}_file"
     on_change = _csv_file_changed if source == "csv" else None
     label, options = UPLOADERS[source]
-    file = st.file_uploader(tr(label), key=key, on_change=on_change, **options)
+    file = st.file_uploader(tr(label), key=key, on_change=on_change, disabled=locked(), **options)
     if file is not None:
         return file.getvalue(), False
     return None, st.session_state.get(key) is not None
@@ -340,7 +357,7 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     texts = grid.texts(start, rows, cols)
     frame = pd.DataFrame(grid.texts(start, rows, cols, grid.shown), columns=columns)
     config = {column: st.column_config.TextColumn(column) for column in columns}
-    st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
+    st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config, disabled=locked())
     values = grid.values(start, rows, cols, label)  # raises InputError: the link keeps the last good grid
     _link_typed_grid(name, grid.at_size(start, rows, cols), texts)
     return values
@@ -441,14 +458,19 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         tr("url.allowed_loss", options=", ".join(LOSSES)),
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
+        disabled=locked(),
     )
     seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
     cell = (DEFAULTS["loss_row"], DEFAULTS["loss_col"])
     if loss == "cell" and output_shape is not None:
         rows, cols = output_shape
         left, right = st.columns(2)
-        row = left.number_input(tr("loss.row"), 0, rows - 1, DEFAULTS["loss_row"], step=1, key="loss_row", bind=BIND)
-        col = right.number_input(tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND)
+        row = left.number_input(
+            tr("loss.row"), 0, rows - 1, DEFAULTS["loss_row"], step=1, key="loss_row", bind=BIND, disabled=locked()
+        )
+        col = right.number_input(
+            tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND, disabled=locked()
+        )
         url.check("loss_row", row, tr("url.allowed_loss_row", max=rows - 1))
         url.check("loss_col", col, tr("url.allowed_loss_col", max=cols - 1))
         cell = (int(row), int(col))
