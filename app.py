@@ -64,6 +64,7 @@ display = {key: value for key, value in st.query_params.to_dict().items() if key
 with navigation:
     for target in pages:
         st.page_link(target, query_params=display)
+    classroom.join_box()  # a class code typed on any page, the start page too
     st.divider()
 
 

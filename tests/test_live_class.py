@@ -107,6 +107,20 @@ def test_a_student_can_explore_alone_then_follow_again(teacher):
     assert student.session_state["kernel_h"] == 3 and student.session_state["controls_locked"]
 
 
+def test_a_student_types_the_code_on_the_start_page(teacher):
+    code = _code(teacher)
+    start = _session()
+    start.text_input(key="class_code_sidebar").set_value(f" {code.lower()} ")
+    start.button(key="FormSubmitter:class_join_sidebar-Join").click()
+    _rerun(start)
+    assert start.session_state["class_seat"].role == "student" and start.query_params["class"] == code
+    wrong = _session()
+    wrong.text_input(key="class_code_sidebar").set_value("AAAAA")
+    wrong.button(key="FormSubmitter:class_join_sidebar-Join").click()
+    _rerun(wrong)
+    assert any("No class has the code AAAAA" in text for text in alerts(wrong))
+
+
 def test_wrong_codes_are_said_and_never_raise():
     for typed, expected in (
         ("HQCM", "not a class code"),

@@ -39,6 +39,7 @@ __all__ = [
     "explore_alone",
     "follow_teacher",
     "join",
+    "join_box",
     "leave",
     "seat",
     "secret",
@@ -144,6 +145,27 @@ def start_class() -> str | None:
     _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
     st.query_params["class"] = lesson.code
     return None
+
+
+def _join_typed() -> None:
+    """The sidebar's Join (a callback): the typed code, as a link's ``class=`` would be."""
+    problem = join(st.session_state.get("class_code_sidebar", ""))
+    st.session_state.class_join_problem = problem
+    if problem is None:
+        st.query_params["class"] = seat().code
+
+
+def join_box() -> None:
+    """'Join a class' in the sidebar of every page (the start page too), while not in one."""
+    if seat() is not None or st.session_state.get("current_page") == LIVE_PAGE:
+        return
+    with st.form("class_join_sidebar", border=False):
+        st.text_input(tr("class.code"), key="class_code_sidebar", max_chars=12, placeholder="HQCMT")
+        st.form_submit_button(tr("class.join"), icon=":material/login:", on_click=_join_typed)
+    problem = st.session_state.pop("class_join_problem", None)
+    if problem:
+        code = user_text(st.session_state.get("class_code_sidebar", ""), limit=12)
+        st.warning(tr(problem, code=code), icon=":material/group_off:")
 
 
 def explore_alone() -> None:
