@@ -16,9 +16,16 @@ from harness.client import Session, run, server
 SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
 
 
-def _answer(student: Session, typed: str):
-    """Type an answer and press Send, in one message (as a form submits)."""
-    return student.rerun(student.state("class_answer", string_value=typed), student.state(SEND, trigger_value=True))
+async def _answer(student: Session, typed: str):
+    """Type an answer and press Send, in one message (as a form submits), once the question
+    is on the student's screen (their tab is taken to it by a page switch: a second run)."""
+    for _ in range(5):
+        if "class_answer" in student.widgets:
+            break
+        await student.rerun()
+    return await student.rerun(
+        student.state("class_answer", string_value=typed), student.state(SEND, trigger_value=True)
+    )
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,7 @@ def test_core_errors_translate_with_their_numbers():
 # URL values, key names (Tab), and the app's own symbols.
 NAMES = {
     "torch", "pytorch", "numpy", "float64", "autograd", "cividis", "csv", "png", "jpeg", "utf", "url", "json",
-    "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
+    "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab", "hqcmt",  # hqcmt: an example class code
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back
