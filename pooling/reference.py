@@ -2,23 +2,28 @@
 
 The only module of ``pooling`` that imports torch. Used by the tests and by the app's
 "matches torch" check; also holds a central finite-difference gradient, which needs no
-autograd at all.
+autograd at all, and the small digits CNN (``DigitsCNN``): the one definition that
+``scripts/train_digits.py`` trains and ``torch_digits_network`` runs beside the numpy
+network of ``scenario/network.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "DIGITS_PIXEL_MAX",
+    "DigitsCNN",
     "classic_example",
     "conv_equivalent",
     "finite_difference_grad",
     "torch_adaptive_avg_pool2d",
     "torch_avg_pool2d",
+    "torch_digits_network",
     "torch_max_pool2d",
 ]
 
@@ -152,3 +157,80 @@ def conv_equivalent(
     grad_padded = F.conv_transpose2d(dL_dy, K, stride=(sh, sw))  # reach_h x reach_w
     grad_input = F.pad(grad_padded, (-pw, width + pw - reach_w, -ph, height + ph - reach_h))
     return y[0, 0].numpy(), grad_input[0, 0].numpy()
+
+
+# ---------------------------------------------------------------------------------------
+# The digits CNN: 8x8 handwritten digits (scikit-learn's load_digits, pixels 0..16).
+
+DIGITS_PIXEL_MAX = 16.0  # load_digits' pixels are 0..16; the network sees pixels / 16
+
+
+class DigitsCNN(torch.nn.Module):
+    """conv 3x3 (4 channels, padding 1) -> ReLU -> AvgPool2d(2) -> conv 3x3 (8 channels,
+    padding 1) -> ReLU -> AdaptiveAvgPool2d(1) -> linear(8 -> 10): logits of the ten digits.
+    Takes pixels (N, 1, 8, 8) of 0..16 and divides them by 16 itself.
+
+    >>> DigitsCNN()(torch.zeros(2, 1, 8, 8)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 4, kernel_size=3, padding=1)
+        self.pool1 = torch.nn.AvgPool2d(2)
+        self.conv2 = torch.nn.Conv2d(4, 8, kernel_size=3, padding=1)
+        self.pool2 = torch.nn.AdaptiveAvgPool2d(1)
+        self.linear = torch.nn.Linear(8, 10)
+
+    def steps(self, pixels: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every intermediate by name: conv1, x1 (its ReLU, the first pooling's input), y1,
+        conv2, x2 (its ReLU, the global pooling's input), y2, logits."""
+        out = {"conv1": self.conv1(pixels / DIGITS_PIXEL_MAX)}
+        out["x1"] = F.relu(out["conv1"])
+        out["y1"] = self.pool1(out["x1"])
+        out["conv2"] = self.conv2(out["y1"])
+        out["x2"] = F.relu(out["conv2"])
+        out["y2"] = self.pool2(out["x2"])
+        out["logits"] = self.linear(out["y2"].flatten(1))
+        return out
+
+    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        return self.steps(pixels)["logits"]
+
+    @classmethod
+    def from_arrays(cls, weights: Mapping[str, np.ndarray], dtype: torch.dtype = torch.float64) -> DigitsCNN:
+        """The network with these weights (``state_dict`` names: ``conv1.weight``, ...)."""
+        network = cls().to(dtype)
+        state = {name: torch.tensor(np.asarray(weights[name]), dtype=dtype) for name in network.state_dict()}
+        network.load_state_dict(state)
+        return network
+
+
+def torch_digits_network(
+    weights: Mapping[str, np.ndarray], pixels: np.ndarray, targets: Sequence[int] | np.ndarray
+) -> dict[str, np.ndarray]:
+    """The digits CNN in float64 through torch autograd: every intermediate of
+    ``DigitsCNN.steps``, ``probabilities``, the ``losses`` per image and their sum ``loss``
+    (cross-entropy with ``reduction="sum"``: each image's gradients are its own), the gradient
+    of ``loss`` at each intermediate (``grad_x1``, ``grad_y1``, ``grad_conv2``, ``grad_x2``,
+    ``grad_y2``, ``grad_logits``; kept with ``retain_grad``), and Grad-CAM of each target's
+    log-probability (``gradcam_weights`` (N, 8), ``gradcam`` (N, 4, 4), ``gradcam_8x8``)."""
+    network = DigitsCNN.from_arrays(weights)
+    target = torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    steps = network.steps(torch.tensor(np.asarray(pixels), dtype=torch.float64))
+    for name in ("x1", "y1", "conv2", "x2", "y2", "logits"):
+        steps[name].retain_grad()
+    losses = F.cross_entropy(steps["logits"], target, reduction="none")
+    losses.sum().backward()
+    out = {name: tensor.detach().numpy() for name, tensor in steps.items()}
+    out |= {f"grad_{name}": steps[name].grad.numpy() for name in ("x1", "y1", "conv2", "x2", "y2", "logits")}
+    out["probabilities"] = torch.softmax(steps["logits"], 1).detach().numpy()
+    out["losses"], out["loss"] = losses.detach().numpy(), losses.sum().detach().numpy()
+    # Grad-CAM of log p(target) = -loss: channel weights are the global average of -∂L/∂x2.
+    maps, grads = steps["x2"].detach(), -steps["x2"].grad
+    channel_weights = grads.mean(dim=(2, 3))
+    cam = F.relu((channel_weights[:, :, None, None] * maps).sum(1))
+    out["gradcam_weights"], out["gradcam"] = channel_weights.numpy(), cam.numpy()
+    size = tuple(steps["conv1"].shape[-2:])
+    out["gradcam_8x8"] = F.interpolate(cam[:, None], size=size, mode="nearest")[:, 0].numpy()
+    return out
