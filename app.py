@@ -11,6 +11,7 @@ import streamlit as st
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, hardening
 from ui.display import present_page_style, presenting
+from ui.fairness import fair_share
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
@@ -53,7 +54,7 @@ language_control(navigation)
 classroom.before_page({target.url_path: target for target in pages})
 class_bar = st.container() if classroom.seat() else None
 mark_routed()
-page.run()
+fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
 classroom.after_page(class_bar)
 
 # Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:

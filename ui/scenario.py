@@ -35,6 +35,7 @@ from ui.controls import (
     window_controls,
 )
 from ui.display import display_controls, show_grids
+from ui.fairness import fair_share
 from ui.lang import current_language, tr, translated_error
 from ui.session import keep_for_next_page, preset_lesson, restore_after_page_change
 from ui.url import UrlCheck
@@ -111,7 +112,14 @@ class SidebarControls:
 def _windows_loss_and_page(
     url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
 ) -> None:
-    """The window and loss controls (in their sidebar boxes), the numbers and the page body."""
+    """The window and loss controls (in their sidebar boxes), the numbers and the page body,
+    within the tab's share of the server (a slider change reruns only this)."""
+    fair_share(lambda: _compute_and_draw(url, controls, x, body))
+
+
+def _compute_and_draw(
+    url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
+) -> None:
     with controls.windows_box:
         params = pool_params(window_controls(url, controls.square), controls.rare)
     # The pooling configuration may be invalid for this input, and says why.

@@ -1,0 +1,74 @@
+"""A fair share of the server for each browser tab.
+
+Streamlit runs every tab's script in its own thread of one process: a tab that reruns the
+most expensive view back to back (0.2-0.3 CPU-seconds a run) takes the cores from the thirty
+students beside it (README, "A class"). So each tab has a budget of server CPU time, counted
+by its script thread's own clock: it may spend ``BURST`` seconds at once, and ``RATE`` seconds
+per second on average. A run that starts past its burst first waits, in its own thread, until
+the tab is back within it; the other tabs do not wait. A student's usual change costs a few
+hundredths of a second and never waits; a tab hammering the heaviest view waits its turn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import streamlit as st
+
+__all__ = ["BURST", "RATE", "Budget", "fair_share", "spend"]
+
+RATE = 0.04  # CPU-seconds per second a tab may use on average: 4 % of a core
+BURST = 1.0  # CPU-seconds a tab may spend at once (a dozen of the heaviest runs) before it waits
+KEY = "cpu_budget"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A tab's CPU debt (seconds) as of ``at`` (a monotonic clock); it drains at ``RATE``."""
+
+    debt: float = 0.0
+    at: float = 0.0
+
+    def now(self, clock: float) -> Budget:
+        """The debt at ``clock``, drained since ``at``.
+
+        >>> round(Budget(2.0, 10.0).now(15.0).debt, 6)
+        1.8
+        """
+        return Budget(max(0.0, self.debt - (clock - self.at) * RATE), clock)
+
+    def wait(self) -> float:
+        """Seconds to wait before the next run, to be back within the burst.
+
+        >>> round(Budget(1.2, 0.0).wait(), 6), Budget(0.5, 0.0).wait()
+        (5.0, 0.0)
+        """
+        return max(0.0, (self.debt - BURST) / RATE)
+
+
+def fair_share(run: Callable[[], None]) -> None:
+    """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
+    inside a counted run is counted with it, once."""
+    if st.session_state.get("cpu_counting"):
+        run()
+        return
+    budget = st.session_state.get(KEY, Budget(0.0, time.monotonic())).now(time.monotonic())
+    if budget.wait():
+        time.sleep(budget.wait())  # this tab's thread only
+        budget = budget.now(time.monotonic())
+    st.session_state[KEY] = budget
+    st.session_state.cpu_counting = True
+    started = time.thread_time()
+    try:
+        run()
+    finally:
+        st.session_state.cpu_counting = False
+        spend(time.thread_time() - started)
+
+
+def spend(seconds: float) -> None:
+    """Add ``seconds`` of CPU to this tab's debt."""
+    budget = st.session_state.get(KEY, Budget(0.0, time.monotonic()))
+    st.session_state[KEY] = replace(budget, debt=budget.debt + seconds)
