@@ -10,7 +10,8 @@ In one run, on this machine:
   to every grid drawn again with the new numbers (and the run over);
 - a click on a cell (16x16): to its highlighted windows (drawn in the browser, no round trip)
   and to its written explanation (Python's answer);
-- Step by step played at 4 steps per second: the speed it reaches.
+- Step by step played at 4 steps per second: the speed it reaches;
+- "In a network": another digit picked, to every grid of the page drawn again (issue 21).
 
 Times are taken inside the page (performance.now() at the key press or the click, the
 component's own "drawn" time stamp), so Playwright's own overhead is not counted.
@@ -112,6 +113,32 @@ def _clicks(page, url: str, clicks: int) -> tuple[list[float], list[float]]:
     return highlight, explanation
 
 
+# "In a network": every grid component of the page drawn again since the pick, and the run over.
+ALL_ROOTS = """() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map(host => host.shadowRoot && host.shadowRoot.querySelector('.grids')).filter(Boolean)"""
+ALL_DRAWN = f"""() => ({ALL_ROOTS})().map(root => Number(root.dataset.drawn))"""
+PAGE_REDRAWN = f"""(before) => {{
+    const roots = ({ALL_ROOTS})();
+    const fresh = roots.length === before.length && roots.every((root, i) => Number(root.dataset.drawn) > before[i]);
+    return fresh && {IDLE} ? Math.max(...roots.map(root => Number(root.dataset.drawnAt))) - window.__t0 : false;
+}}"""
+
+
+def _digit_picks(page, url: str, picks: int) -> list[float]:
+    """Pick another digit on "In a network": ms from the click to every grid of the page drawn."""
+    page.goto(url)
+    wait_for_app(page)
+    page.evaluate(STAMP_INPUT)
+    buttons = page.locator(".st-key-digit button")
+    samples = []
+    for pick in range(picks):
+        before = page.evaluate(ALL_DRAWN)
+        buttons.nth(1 + pick % 19).click()
+        samples.append(page.wait_for_function(PAGE_REDRAWN, arg=before, polling="raf", timeout=60_000).json_value())
+        wait_for_app(page)
+    return samples
+
+
 def _replay_speed(page, url: str) -> float:
     """Steps per second that Step by step reaches when playing at 4 steps per second."""
     page.goto(url)
@@ -150,6 +177,9 @@ def main() -> None:
             rows.append(("click to highlighted windows, 16x16", highlight, 100))
             rows.append(("click to written explanation, 16x16", explanation, 250))
             speed = _replay_speed(page, f"{url}/step_by_step?kernel_h=3&stride_h=1&height=6&width=6&speed=4")
+            rows.append(
+                ("another digit, In a network (12 grids)", _digit_picks(page, f"{url}/network", args.changes), 250)
+            )
         browser.close()
 
     floor_p50 = statistics.median(floor)

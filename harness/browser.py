@@ -138,7 +138,9 @@ def cell_centre(page, index: int, row: int, col: int) -> tuple[float, float]:
 
 
 def click_cell(page, index: int, row: int, col: int, wait: bool = True) -> None:
-    """Click the centre of cell (row, col) of the index-th grid, then wait for the rerun."""
+    """Click the centre of cell (row, col) of the index-th grid (scrolled into view first: a
+    click off the screen reaches nothing), then wait for the rerun."""
+    page.locator(GRID).nth(index).scroll_into_view_if_needed()
     page.mouse.click(*cell_centre(page, index, row, col))
     if wait:
         wait_for_app(page)

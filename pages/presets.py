@@ -11,7 +11,7 @@ from scenario.compute import Computed
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from ui.controls import URL_KEYS
 from ui.display import pooling_explainer, presenting, show_grids
-from ui.lang import current_language
+from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_header, page_title, require_router
 from ui.url import UrlCheck
 
@@ -73,7 +73,16 @@ def presets_page() -> None:
                     st.code(f"{_app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
 
 
+def network_card() -> None:
+    """The gallery's last lesson: average pooling in a real network (its own page)."""
+    with st.container(border=True, key="preset_card_network"):
+        st.subheader(tr("presets.network_title"))
+        st.markdown(tr("presets.network_lesson"))
+        st.page_link("pages/network.py", label=page_title("pages/network.py"), icon=PAGE_ICONS["pages/network.py"])
+
+
 require_router()
 page_header("pages/presets.py", "presets.caption")
 with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
     presets_page()
+    network_card()

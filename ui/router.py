@@ -28,6 +28,7 @@ PAGES = [
     ("pages/quiz.py", ":material/quiz:"),
     ("pages/presets.py", ":material/collections_bookmark:"),
     ("pages/classic.py", ":material/school:"),
+    ("pages/network.py", ":material/hub:"),
     ("pages/live_class.py", ":material/groups:"),
 ]
 

@@ -1,0 +1,206 @@
+"""In a network: average pooling where it lives, in a small CNN trained on real handwritten
+digits (``scenario/network.py``; trained by ``scripts/train_digits.py``, never at start-up).
+
+Pick a digit and the class the loss is about: the page shows, channel by channel, each
+pooling layer's x, y, the ∂L/∂y that arrives from the layer above and the ∂L/∂x it sends
+down, with the Playground's grids, clicks and explanations; where the global pooling's ∂L/∂y
+comes from, in numbers; and Grad-CAM, made of the same numbers. The pass runs on the 20
+digits offered at once, (N, C, H, W) = (20, 4, 8, 8): each image and channel is pooled on its
+own, as torch does.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.grids import Selection
+from pooling.reference import torch_digits_network
+from scenario.explain import number
+from scenario.inputs import cell_text
+from scenario.network import NetworkPass, PoolingLayer, load_digits_cnn, network_pass
+from scenario.numbers import format_number
+from scenario.typed_grid import encode_grid
+from ui.badges import largest_difference, torch_badge
+from ui.controls import URL_KEYS
+from ui.display import Explainer, presenting, show_grids
+from ui.lang import current_language, tr
+from ui.router import page_header, require_router
+from ui.url import UrlCheck
+
+CHOICES = {"digit": 20, "target": 10, "channel1": 4, "channel2": 8}  # URL key -> how many options
+COMPARED = ("x1", "y1", "grad_y1", "grad_x1", "x2", "y2", "grad_y2", "grad_x2", "probabilities")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _pass(target: int, digit: int) -> NetworkPass:
+    """The network on the 20 digits offered, each about its label, the chosen one about ``target``."""
+    data = load_digits_cnn()
+    targets = data.labels[data.shown].copy()
+    targets[digit] = target
+    return network_pass(data.weights, data.pixels[data.shown], targets)
+
+
+def _choice(url: UrlCheck, key: str, label: str, default: int, format_func, horizontal: bool = True) -> int:
+    """A whole-number choice kept in the URL (``key=3``); a value the URL gives that is not one
+    of the options is said, and the default used."""
+    options = list(range(CHOICES[key]))
+    if key not in st.session_state:
+        asked = url.raw.get(key, "")
+        st.session_state[key] = int(asked) if asked.isdigit() and int(asked) in options else default
+    value = st.segmented_control(label, options, key=key, format_func=format_func, width="stretch")
+    value = default if value is None else value  # clicking the chosen option again unselects it
+    url.check(key, value, tr("network.allowed", key=key, last=options[-1]))
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = str(value)
+    return value
+
+
+@st.fragment
+def network_page(url: UrlCheck) -> None:
+    """The page's body: a fragment, so picking a digit or a channel reruns only this."""
+    data = load_digits_cnn()
+    language = current_language()
+    st.markdown(tr("network.intro", accuracy=f"{100 * data.accuracy:.1f}", command=data.command))
+    labels = data.labels[data.shown]
+    digit = _choice(url, "digit", tr("network.digit"), 0, lambda i: f"{labels[i]}·{i % 2 + 1}")
+    target = _choice(url, "target", tr("network.target"), int(labels[digit]), str)
+    result = _pass(target, digit)
+    _prediction(result, digit, language)
+    st.header(tr("network.pool2_header"))
+    _global_pool(url, result, digit, language)
+    st.header(tr("network.pool1_header"))
+    _first_pool(url, result, digit, language)
+    st.header(tr("network.gradcam_header"))
+    _gradcam(result, digit, language)
+    _agreement(result, target, digit)
+
+
+def _prediction(result: NetworkPass, digit: int, language: str) -> None:
+    n = digit
+    predicted, target = int(result.predictions[n]), int(result.targets[n])
+    left, right = st.columns([1, 2], vertical_alignment="center")
+    with left:
+        image = value_grid(result.pixels[n, 0], tr("network.image"), tr("network.pixels"), language=language)
+        show_grids({"digit": image}, key="network_digit", file_prefix="avgpool_network_digit", columns=1)
+    right.markdown(
+        tr(
+            "network.prediction",
+            predicted=predicted,
+            confidence=f"{100 * result.probabilities[n, predicted]:.1f}",
+            target=target,
+            probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
+            loss=number(result.losses[n]),
+        )
+    )
+
+
+def _channel_explainer(layer: PoolingLayer, digit: int, channel: int, language: str) -> Explainer:
+    """A clicked cell of one channel's grids explained as on the Playground, named by channel."""
+
+    def explain(selection: Selection) -> str | None:
+        sentence = layer.explain(selection.kind, digit, channel, selection.row, selection.col, language)
+        return None if sentence is None else tr("network.channel_sentence", channel=channel, sentence=sentence)
+
+    return explain
+
+
+def _layer_grids(layer: PoolingLayer, digit: int, channel: int, names: tuple[str, str], language: str) -> dict:
+    """A layer's x, y, ∂L/∂y and ∂L/∂x for one image's channel, as the Playground draws them."""
+    x, y = layer.x[digit, channel], layer.y[digit, channel]
+    grad_y, grad_x = layer.grad_y[digit, channel], layer.grad_x[digit, channel]
+    x_name, y_name = names
+    return {
+        "x": input_grid(x, layer.windows, (0, 0), language=language) | {"title": f"{x_name} = x", "name": "x"},
+        "y": value_grid(y, f"{y_name} = y", "y", link="output", language=language),
+        "grad_output": gradient_grid(
+            grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", language=language
+        ),
+        "grad_input": grad_input_grid(grad_x, title=tr("network.grad_x", name=x_name), language=language),
+    }
+
+
+def _global_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
+    st.markdown(tr("network.pool2_text"))
+    channel = _choice(url, "channel2", tr("network.channel"), 0, str)
+    layer = result.pool2
+    grids = _layer_grids(layer, digit, channel, ("x2", "y2"), language)
+    explain = _channel_explainer(layer, digit, channel, language)
+    prefix = f"avgpool_network_pool2_c{channel}"
+    show_grids(grids, key="network_pool2", file_prefix=prefix, windows=window_axes(layer.windows), explain=explain)
+    st.markdown(_grad_y2_sum(result, digit, channel))
+
+
+def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
+    """∂L/∂y2[c] = Σ_k W[k, c] · (p_k − [k = target]), with the actual numbers."""
+    weights = load_digits_cnn().weights.linear_weight[:, channel]
+    errors = result.grad_logits[digit]
+    terms = " + ".join(f"({number(weights[k])})·({number(errors[k])})" for k in range(len(errors)))
+    value = result.pool2.grad_y[digit, channel, 0, 0]
+    share = result.pool2.grad_x[digit, channel, 0, 0]
+    return tr("network.grad_y2_sum", channel=channel, terms=terms, value=number(value), share=number(share))
+
+
+def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
+    st.markdown(tr("network.pool1_text"))
+    channel = _choice(url, "channel1", tr("network.channel"), 0, str)
+    layer = result.pool1
+    grids = _layer_grids(layer, digit, channel, ("x1", "y1"), language)
+    explain = _channel_explainer(layer, digit, channel, language)
+    prefix = f"avgpool_network_pool1_c{channel}"
+    show_grids(grids, key="network_pool1", file_prefix=prefix, windows=window_axes(layer.windows), explain=explain)
+    st.link_button(
+        tr("network.open_playground"), _playground_link(layer, digit, channel), icon=":material/open_in_new:"
+    )
+
+
+def _playground_link(layer: PoolingLayer, digit: int, channel: int) -> str:
+    """The Playground with this channel's x as a typed input and its ∂L/∂y as a custom loss:
+    a link, so it can be shared (values written exactly)."""
+    grid = lambda values: encode_grid([[cell_text(value) for value in row] for row in values])  # noqa: E731
+    x, grad_y = layer.x[digit, channel], layer.grad_y[digit, channel]
+    query = {"input": "custom", "height": 8, "width": 8, "loss": "custom", "x": grid(x), "grad": grid(grad_y)}
+    query |= {"lang": current_language()} | ({"present": "1"} if presenting() else {})
+    address = (st.context.url or "").split("?")[0].rstrip("/").removesuffix("/network")
+    return f"{address}/?{urlencode(query)}"
+
+
+def _gradcam(result: NetworkPass, digit: int, language: str) -> None:
+    st.markdown(tr("network.gradcam_text"))
+    weights = result.gradcam_weights[digit][None, :]
+    grids = {
+        "weights": gradient_grid(weights, tr("network.gradcam_weights"), "α", language=language),
+        "digit": value_grid(result.pixels[digit, 0], tr("network.image"), tr("network.pixels"), language=language),
+        "heat": value_grid(result.gradcam_8x8[digit], tr("network.gradcam_map"), "Grad-CAM", language=language),
+    }
+    show_grids(grids, key="network_gradcam", file_prefix="avgpool_network_gradcam", columns=3)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _torch_pass(target: int, digit: int) -> dict[str, np.ndarray]:
+    """torch autograd's numbers for the same batch as ``_pass`` (cached the same way)."""
+    data = load_digits_cnn()
+    targets = data.labels[data.shown].copy()
+    targets[digit] = target
+    return torch_digits_network(data.weights.arrays(), data.pixels[data.shown], targets)
+
+
+def _agreement(result: NetworkPass, target: int, digit: int) -> None:
+    """The whole network's numbers against torch autograd on the same weights (float64)."""
+    theirs = _torch_pass(target, digit)
+    ours = {"x1": result.pool1.x, "y1": result.pool1.y, "grad_y1": result.pool1.grad_y, "grad_x1": result.pool1.grad_x,
+            "x2": result.pool2.x, "y2": result.pool2.y, "grad_y2": result.pool2.grad_y, "grad_x2": result.pool2.grad_x,
+            "probabilities": result.probabilities}  # fmt: skip
+    difference = largest_difference([ours[name] for name in COMPARED], [np.asarray(theirs[name]) for name in COMPARED])
+    torch_badge(difference, tr("network.check_torch", difference=f"{difference:.1e}"))
+
+
+require_router()
+page_header("pages/network.py", "network.caption")
+with UrlCheck(URL_KEYS | set(CHOICES)) as url:
+    network_page(url)
