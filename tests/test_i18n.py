@@ -128,7 +128,8 @@ def test_core_errors_translate_with_their_numbers():
 # URL values, key names (Tab), and the app's own symbols.
 NAMES = {
     "torch", "pytorch", "numpy", "float64", "autograd", "cividis", "csv", "png", "jpeg", "utf", "url", "json",
-    "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab", "hqcmt",  # hqcmt: an example class code
+    "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
+    "hqcmt", "cnn", "cpu", "grad", "cam", "relu", "log", "scikit", "learn",  # a class code; Grad-CAM; scikit-learn
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back
@@ -199,6 +200,8 @@ ZH_VIEWS = {
     "quiz too big": ({"height": "7"}, "pages/quiz.py"),
     "presets": ({}, "pages/presets.py"),
     "classic": ({}, "pages/classic.py"),
+    "network": ({"target": "3", "channel1": "2"}, "pages/network.py"),
+    "live class": ({}, "pages/live_class.py"),
     "bad url": ({"kernel_h": "x", "nonsense": "1", "palette": "pink"}, None),
 }  # fmt: skip
 
