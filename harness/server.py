@@ -60,11 +60,7 @@ def streamlit_replicas(
         yield [(url, process) for url, process, _ in started]
     finally:
         for _, process, log in started:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process, 20)
             log.close()
 
 
@@ -91,6 +87,15 @@ def memory_mb(pid: int, peak: bool = False) -> float:
         if line.startswith(field):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _stop(process: subprocess.Popen, timeout: float) -> None:
+    """Stop a server: politely, then for good after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, timeout: float, log: str) -> None:
@@ -133,11 +138,7 @@ def nginx_proxy(replicas: list[str], folder: Path, timeout: float = 30.0) -> Ite
         _wait_healthy(url, process, timeout, str(folder / "error.log"))
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, 10)
 
 
 @contextmanager
@@ -168,9 +169,5 @@ def redis_server(
             time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}/0", process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, 10)
         log.close()

@@ -125,14 +125,22 @@ def _layer_grids(layer: PoolingLayer, digit: int, channel: int, names: tuple[str
     }
 
 
+def _layer_section(url: UrlCheck, layer: PoolingLayer, digit: int, names: tuple[str, str], language: str) -> int:
+    """One pooling layer, one channel at a time (its ``channel1``/``channel2`` choice): the
+    four grids, clicks explained by channel. Returns the channel shown."""
+    key = f"channel{names[0][-1]}"
+    channel = _choice(url, key, tr("network.channel"), 0, str)
+    grids = _layer_grids(layer, digit, channel, names, language)
+    explain = _channel_explainer(layer, digit, channel, language)
+    prefix = f"avgpool_network_pool{names[0][-1]}_c{channel}"
+    show_grids(grids, key=f"network_pool{names[0][-1]}", file_prefix=prefix, windows=window_axes(layer.windows),
+               explain=explain)  # fmt: skip
+    return channel
+
+
 def _global_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
     st.markdown(tr("network.pool2_text"))
-    channel = _choice(url, "channel2", tr("network.channel"), 0, str)
-    layer = result.pool2
-    grids = _layer_grids(layer, digit, channel, ("x2", "y2"), language)
-    explain = _channel_explainer(layer, digit, channel, language)
-    prefix = f"avgpool_network_pool2_c{channel}"
-    show_grids(grids, key="network_pool2", file_prefix=prefix, windows=window_axes(layer.windows), explain=explain)
+    channel = _layer_section(url, result.pool2, digit, ("x2", "y2"), language)
     st.markdown(_grad_y2_sum(result, digit, channel))
 
 
@@ -148,15 +156,9 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
 
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
     st.markdown(tr("network.pool1_text"))
-    channel = _choice(url, "channel1", tr("network.channel"), 0, str)
-    layer = result.pool1
-    grids = _layer_grids(layer, digit, channel, ("x1", "y1"), language)
-    explain = _channel_explainer(layer, digit, channel, language)
-    prefix = f"avgpool_network_pool1_c{channel}"
-    show_grids(grids, key="network_pool1", file_prefix=prefix, windows=window_axes(layer.windows), explain=explain)
-    st.link_button(
-        tr("network.open_playground"), _playground_link(layer, digit, channel), icon=":material/open_in_new:"
-    )
+    channel = _layer_section(url, result.pool1, digit, ("x1", "y1"), language)
+    link = _playground_link(result.pool1, digit, channel)
+    st.link_button(tr("network.open_playground"), link, icon=":material/open_in_new:")
 
 
 def _playground_link(layer: PoolingLayer, digit: int, channel: int) -> str:

@@ -13,18 +13,9 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import APP, alerts, select_cell
+from tests.conftest import alerts, open_app, select_cell
 
-
-def _session(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+_session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
 
 def _rerun(at: AppTest) -> AppTest:
