@@ -17,7 +17,6 @@ import hmac
 import json
 import re
 import secrets
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
@@ -294,20 +293,28 @@ class Tally:
 
 
 def tally(question: Question, answers: Mapping[str, float]) -> Tally:
-    """Count the class's answers to ``question`` (one per student).
+    """Count the class's answers to ``question`` (one per student). Answers the grading rule
+    cannot tell apart are one bar (``2/9`` and ``0.222``), written as the first given.
 
     >>> q = Question(1, Setup(), (0, 0), 0.25, mistakes=(Mistake(1.0, "divisor"),))
-    >>> t = tally(q, {"a": 0.25, "b": 1.0, "c": 1.0, "d": 0.5})
+    >>> t = tally(q, {"a": 0.25, "b": 1.0, "c": 1.0, "d": 0.5, "e": 0.2501})
     >>> t.total, t.right, t.answers
-    (4, 1, (('1', 2, False), ('0.25', 1, True), ('0.5', 1, False)))
+    (5, 2, (('0.25', 2, True), ('1', 2, False), ('0.5', 1, False)))
     >>> t.common_wrong
     (('1', 2, 'divisor'), ('0.5', 1, None))
     """
-    counts = Counter(_answer_label(value) for value in answers.values())
-    value_of = {_answer_label(value): value for value in answers.values()}
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], value_of[item[0]]))
-    rows = tuple((label, count, is_right(value_of[label], question.truth)) for label, count in ordered)
-    wrong = [(label, count, _mistake(question, value_of[label])) for label, count, right in rows if not right]
+    groups: list[list[float]] = []  # answers alike by the grading rule, in the order given
+    for value in answers.values():
+        group = next((group for group in groups if is_right(value, group[0])), None)
+        if group is None:
+            groups.append([value])
+        else:
+            group.append(value)
+    groups.sort(key=lambda group: (-len(group), group[0]))
+    rows = tuple((_answer_label(group[0]), len(group), is_right(group[0], question.truth)) for group in groups)
+    wrong = [
+        (label, count, _mistake(question, group[0])) for (label, count, right), group in zip(rows, groups) if not right
+    ]
     right = sum(count for _, count, correct in rows if correct)
     return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]))
 

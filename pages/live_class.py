@@ -17,8 +17,10 @@ from classroom import model
 from classroom.model import Lesson, Question, Seat
 from classroom.setups import SetupError, class_report, computed_from_setup
 from classroom.store import StoreUnavailable
+from figures import window_axes
 from figures.plotly_figure import answers_figure
 from figures.views import playground_grids
+from i18n import user_text
 from pooling import PoolingError
 from scenario.explain import explain_input_cell, windows_covering
 from scenario.inputs import InputError, number_error
@@ -26,7 +28,7 @@ from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
 from ui.controls import URL_KEYS
-from ui.display import presenting, selected_cell, show_grids
+from ui.display import pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
 from ui.router import page_header, require_router
@@ -66,7 +68,7 @@ def _join_typed() -> None:
 
 
 def start_or_join() -> None:
-    teach, attend = st.columns(2, gap="large")
+    attend, teach = st.columns(2, gap="large")  # most people here join: first, also on a phone
     with teach.container(border=True):
         st.subheader(tr("class.teach_header"))
         st.markdown(tr("class.teach_text"))
@@ -142,7 +144,9 @@ def cockpit(lesson: Lesson, current: Seat) -> None:
         else:
             _question_panel(lesson, lesson.question, show_results=lesson.question.revealed)
         st.divider()
-        st.button(tr("class.end"), key="class_end", icon=":material/stop_circle:", on_click=_end)
+        with st.popover(tr("class.end"), icon=":material/stop_circle:"):
+            st.markdown(tr("class.end_sure"))
+            st.button(tr("class.end_yes"), key="class_end", type="primary", on_click=_end)
 
 
 def _ask_panel(lesson: Lesson) -> None:
@@ -213,12 +217,9 @@ def _results(lesson: Lesson, question: Question) -> None:
         figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
     lines = [
-        tr(
-            "class.wrong_line",
-            answer=label,
-            count=count,
-            meaning=tr(f"class.mistake_{key}" if key else "class.mistake_unknown"),
-        )
+        tr("class.wrong_line", answer=label, count=count, meaning=tr(f"class.mistake_{key}"))
+        if key
+        else tr("class.wrong_plain", answer=label, count=count)
         for label, count, key in result.common_wrong
     ]
     if lines:
@@ -252,8 +253,14 @@ def projector(lesson: Lesson, current: Seat) -> None:
         except (SetupError, PoolingError, InputError) as error:
             st.warning(_setup_problem(error), icon=":material/block:")
             return
-        grids = playground_grids(computed, current_language())
-        show_grids(grids, key="class_projector_grids", file_prefix=f"avgpool_class_{lesson.code}", columns=4)
+        language = current_language()
+        select_cell("class_projector_grids", classroom.explained_cell(lesson.setup.explain))
+        explain = pooling_explainer(
+            computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+        )
+        grids, prefix = playground_grids(computed, language), f"avgpool_class_{lesson.code}"
+        key = "class_projector_grids"
+        show_grids(grids, key=key, file_prefix=prefix, windows=window_axes(computed.windows), explain=explain)
 
 
 def _send(question: Question) -> None:
@@ -321,7 +328,8 @@ def live_class_page() -> None:
                            mime="text/csv", icon=":material/download:", on_click="ignore")  # fmt: skip
     problem = st.session_state.pop("class_problem", None)
     if problem:
-        st.warning(tr(problem, code=""), icon=":material/group_off:")
+        typed = user_text(st.session_state.get("class_code_typed", ""), limit=12)
+        st.warning(tr(problem, code=typed), icon=":material/group_off:")
     current = classroom.seat()
     if current is None:
         start_or_join()

@@ -67,7 +67,7 @@ def grid_components(at) -> list[dict]:
     components = [json.loads(element.proto.json) for element in at.get("bidi_component")]
     # Streamlit falls back to sending str(data) when data is not plain JSON: the browser would get a string.
     assert all(isinstance(component, dict) for component in components), "grid data is not plain JSON"
-    return components
+    return [component for component in components if "grids" in component]  # not a class's cookie writer
 
 
 def grids_on_page(at) -> list[dict]:

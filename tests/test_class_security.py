@@ -115,15 +115,50 @@ def test_crafted_answers_are_bounded_and_said(url, store_address):
     run(lesson())
 
 
-def test_guessing_codes_is_limited(url):
+def test_guessing_codes_is_limited_per_browser_and_never_locks_others_out(url):
+    import requests
+
+    from classroom.model import new_student
+
     async def guesses():
+        hostile = requests.Session()
+        hostile.cookies.set("avgpool_student", new_student())  # one browser, as its cookie says
         texts = []
-        for number in range(22):
-            session = await Session.open(url, f"class={'ACDEF'[number % 5]}QQQQ")
+        for number in range(11):
+            session = await Session.open(url, f"class={'ACDEF'[number % 5]}QQQQ", hostile)
             texts.append(" ".join(session.texts))
             await session.close()
-        return texts
+        teacher, code = await _teacher(url)  # a real class, on the same network
+        classmate = await Session.open(url, f"class={code}")
+        joined = " ".join(classmate.texts)
+        for session in (teacher, classmate):
+            await session.close()
+        return texts, joined, code
 
-    texts = run(guesses())
+    texts, joined, code = run(guesses())
     assert "No class has the code" in texts[0]
-    assert "Too many wrong class codes" in texts[-1]  # 20 wrong codes per network per 10 minutes
+    assert "Too many wrong class codes" in texts[-1]  # 10 wrong codes per browser per 10 minutes
+    assert f"Class {code}" in joined and "Too many" not in joined  # the rest of the room still joins
+
+
+def test_one_browser_cannot_fill_the_server_with_classes(url):
+    import requests
+
+    from classroom.model import new_student
+
+    async def starts():
+        browser = requests.Session()
+        browser.cookies.set("avgpool_student", new_student())
+        said = []
+        for _ in range(6):
+            tab = await Session.open(url, "", browser, page="live_class")
+            while "class_start" not in tab.widgets:
+                await tab.rerun()
+            await tab.rerun(tab.state("class_start", trigger_value=True))
+            said.append(" ".join(tab.texts))
+            await tab.close()
+        return said
+
+    said = run(starts())
+    assert all("## Code:" in text for text in said[:5])
+    assert "started many classes" in said[5] and "## Code:" not in said[5]  # 5 per browser per 10 minutes

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import alerts, open_app, select_cell
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
 
 _session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
@@ -194,3 +194,40 @@ def test_the_teacher_ends_the_class_and_downloads_the_counts(teacher):
     _rerun(students[0])
     assert any("The class has ended" in text for text in alerts(students[0]))
     assert _student(code).session_state.get("class_seat") is None  # gone from the store
+
+
+def test_the_question_is_asked_on_the_setup_students_see_typed_grids_included(teacher):
+    """The teacher's input, typed cells and loss reach the students, stay when the teacher
+    opens the cockpit (a page without the sidebar), and are the question's."""
+    from pooling.reference import torch_avg_pool2d
+    from tests.test_typed_grids import _edit
+
+    code = _code(teacher)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).selectbox(key="input").set_value("custom")
+    teacher.selectbox(key="loss").set_value("mean")
+    _rerun(teacher)
+    student = _student(code)  # the student's grid of x is on screen before the teacher types
+    _edit(teacher, "typed_x_4x4_0", {0: {"0": "100"}, 1: {"1": "-3"}})
+    _rerun(student)
+    x = grid_values(grids_on_page(student)[0])
+    assert x[0, 0] == 100 and x[1, 1] == -3 and student.session_state["loss"] == "mean"
+    select_cell(teacher, "playground_grids", "input", 0, 0, "grad_input")
+    _rerun(teacher)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_ask").click()
+    _rerun(teacher)
+    _rerun(student)
+    assert student.session_state["loss"] == "mean"  # the cockpit sent no defaults
+    question = teacher.session_state["class_seat"] and _lesson(code).question
+    expected = torch_avg_pool2d(x, np.full((2, 2), 1 / 4), kernel_size=2)[1][0, 0]  # mean over 4 outputs
+    assert question.truth == pytest.approx(expected, abs=1e-15) and question.truth == 1 / 16
+    assert any("nn.AvgPool2d(kernel_size=2)" in block.value and "y.mean()" in block.value for block in student.markdown)
+
+
+def _lesson(code: str):
+    import time
+
+    from ui.classroom import class_store
+
+    return class_store().load(code, time.time())

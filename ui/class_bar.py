@@ -19,6 +19,11 @@ from ui.lang import tr
 __all__ = ["class_bar"]
 
 
+def _display() -> dict[str, str]:
+    """The display settings a link keeps (language, presentation mode, palette)."""
+    return {key: st.query_params[key] for key in ("lang", "present", "palette") if key in st.query_params}
+
+
 def class_bar(current: Seat, store: ClassStore | None, down: bool, on_explore: Callable, on_follow: Callable) -> None:
     """This tab's line about its class (``store`` None: it cannot be reached now); the
     buttons call ``on_explore`` and ``on_follow`` (ui.classroom's transitions)."""
@@ -42,11 +47,18 @@ def _teacher_line(current: Seat, store: ClassStore) -> None:
     if question is not None:
         answered = tr("class.bar_answered", count=store.answer_count(current.code, question.number))
     left, right = st.columns([4, 1], vertical_alignment="center")
+    line = "class.bar_teacher" if present else "class.bar_teacher_alone"
     left.info(
-        tr("class.bar_teacher", code=current.code, following=following, present=present, answered=answered),
+        tr(line, code=current.code, following=following, present=present, answered=answered),
         icon=":material/co_present:",
     )
-    right.page_link("pages/live_class.py", label=tr("class.cockpit"), icon=":material/dashboard:")
+    keep = {key: st.query_params[key] for key in ("lang", "present", "palette") if key in st.query_params}
+    right.page_link(
+        "pages/live_class.py",
+        label=tr("class.cockpit"),
+        icon=":material/dashboard:",
+        query_params={"class": current.code, **keep},
+    )
 
 
 def _projector_line(current: Seat, store: ClassStore) -> None:
@@ -68,6 +80,12 @@ def _student_line(current: Seat, on_explore: Callable, on_follow: Callable) -> N
         right.button(tr("class.explore"), key="class_explore", on_click=on_explore, width="stretch")
         return
     question = st.session_state.get("class_question")
-    key = "class.bar_exploring_question" if question is not None and not question.revealed else "class.bar_exploring"
-    left.info(tr(key, code=current.code), icon=":material/explore:")
+    asked = question is not None and not question.revealed
+    left.info(
+        tr("class.bar_exploring_question" if asked else "class.bar_exploring", code=current.code),
+        icon=":material/explore:",
+    )
     right.button(tr("class.follow"), key="class_follow", on_click=on_follow, type="primary", width="stretch")
+    if asked:  # answering does not need following: the question has its own page
+        here = {"class": current.code, **_display()}
+        right.page_link("pages/live_class.py", label=tr("class.answer_it"), icon=":material/edit:", query_params=here)

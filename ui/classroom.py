@@ -36,6 +36,7 @@ __all__ = [
     "before_page",
     "class_store",
     "current_lesson",
+    "explained_cell",
     "explore_alone",
     "follow_teacher",
     "join",
@@ -50,14 +51,18 @@ __all__ = [
 SEAT = "class_seat"  # this tab's Seat
 SECRET = "class_secret"  # the teacher's secret (the teacher's tab only)
 STUDENT_COOKIE = "avgpool_student"
-TEACHER_COOKIE = "avgpool_teacher_"  # + the class code
+TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
 COOKIE_AGE = 12 * 3600
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
 STUDENT_TICK = 1.0  # seconds between a student's looks at the class's version
 TEACHER_TICK = 0.5  # the cockpit's counts, and the teacher's setup sent
 SEEN_EVERY = 5.0  # seconds between a student's "still here"
-JOIN_WINDOW, JOIN_FAILURES = 600.0, 20  # wrong codes a network may try per 10 minutes
+# Wrong codes (of the codes' shape) per 10 minutes: a browser may try 10, a whole network
+# (a school behind one address) 100. 100 guesses per 10 minutes find one of 10 classes in
+# 3.2 million codes with a chance of 0.6 % in a class's 3 hours. Mistyped shapes cost nothing.
+LIMIT_WINDOW, BROWSER_FAILURES, NETWORK_FAILURES = 600.0, 10, 100
+STARTS_PER_BROWSER, STARTS_PER_NETWORK = 5, 30  # classes started per 10 minutes
 GRIDS_KEY = "playground_grids"
 EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
 
@@ -93,7 +98,19 @@ def secret() -> str | None:
     current = seat()
     if current is None:
         return None
-    return st.session_state.get(SECRET) or st.context.cookies.get(TEACHER_COOKIE + current.code)
+    return st.session_state.get(SECRET) or _cookie_secret(current.code)
+
+
+def _browser_text(found: object) -> str:
+    """A cookie's or a header's text as the browser sent it ("" when there is none: AppTest,
+    for one, has no browser)."""
+    return found if isinstance(found, str) else ""
+
+
+def _cookie_secret(code: str) -> str | None:
+    """The teacher's secret kept in this browser's cookie, if it is for class ``code``."""
+    kept_code, _, kept_secret = _browser_text(st.context.cookies.get(TEACHER_COOKIE)).partition(":")
+    return kept_secret if kept_code == code and kept_secret else None
 
 
 def current_lesson() -> Lesson | None:
@@ -105,25 +122,40 @@ def current_lesson() -> Lesson | None:
 def _client() -> str:
     """Who is joining, for the rate limit: the address the school's proxy saw, else the
     connection's own."""
-    forwarded = st.context.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[-1].strip() or st.context.ip_address or "unknown"
+    forwarded = _browser_text(st.context.headers.get("X-Forwarded-For"))
+    return forwarded.split(",")[-1].strip() or _browser_text(st.context.ip_address) or "unknown"
+
+
+def _limited(keys: dict[str, int], now: float) -> bool:
+    """Whether any of ``keys`` (a rate limit's key -> its limit) is used up in this window."""
+    store = _store()
+    return any(store.attempts(key, LIMIT_WINDOW, now) >= limit for key, limit in keys.items())
+
+
+def _student_id() -> str:
+    """This browser's anonymous identity (its cookie), or a new one."""
+    student = _browser_text(st.context.cookies.get(STUDENT_COOKIE))
+    return student if model.valid_student(student) else model.new_student()
 
 
 def join(code_text: object, view: str | None = None) -> str | None:
     """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
-    wrong (``class.no_code``, ``class.no_class``, ``class.too_many``), or None."""
+    wrong (``class.no_code``, ``class.no_class``, ``class.too_many``), or None. Wrong codes
+    are counted per browser and per network; a code of the wrong shape costs nothing."""
     code = model.normalized_code(code_text)
-    store, now, client = _store(), time.time(), f"join:{_client()}"
-    if store.attempts(client, JOIN_WINDOW, now) >= JOIN_FAILURES:
+    if code is None:
+        return "class.no_code"
+    store, now, student = _store(), time.time(), _student_id()
+    limits = {f"join:browser:{student}": BROWSER_FAILURES, f"join:network:{_client()}": NETWORK_FAILURES}
+    if _limited(limits, now):
         return "class.too_many"
-    lesson = store.load(code, now) if code else None
+    lesson = store.load(code, now)
     if lesson is None:
-        store.attempt(client, JOIN_WINDOW, now)
-        return "class.no_code" if code is None else "class.no_class"
+        for key in limits:
+            store.attempt(key, LIMIT_WINDOW, now)
+        return "class.no_class"
     known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
-    teacher = model.teacher_may(lesson, known or st.context.cookies.get(TEACHER_COOKIE + code))
-    student = st.context.cookies.get(STUDENT_COOKIE)
-    student = student if model.valid_student(student) else model.new_student()
+    teacher = model.teacher_may(lesson, known or _cookie_secret(code))
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
     _keep(Seat(code, role, student, following=role != "teacher"))
     st.session_state.class_cookies = {STUDENT_COOKIE: student}
@@ -131,8 +163,12 @@ def join(code_text: object, view: str | None = None) -> str | None:
 
 
 def start_class() -> str | None:
-    """Start a class with this tab as its teacher; the catalogue key of what went wrong, or None."""
+    """Start a class with this tab as its teacher; the catalogue key of what went wrong, or
+    None. A browser may start 5 classes per 10 minutes, a network 30 (the server holds 200)."""
     store, now = _store(), time.time()
+    limits = {f"start:browser:{_student_id()}": STARTS_PER_BROWSER, f"start:network:{_client()}": STARTS_PER_NETWORK}
+    if _limited(limits, now):
+        return "class.too_many_starts"
     secret_text = model.new_secret()
     for _ in range(20):  # a taken code is rare: 200 classes in 3.2 million codes
         lesson = model.start(model.new_code(), secret_text)
@@ -140,8 +176,11 @@ def start_class() -> str | None:
             break
     else:
         return "class.full"
+    for key in limits:
+        store.attempt(key, LIMIT_WINDOW, now)
     st.session_state[SECRET] = secret_text
-    st.session_state.class_cookies = {TEACHER_COOKIE + lesson.code: secret_text}
+    # One cookie, for the class this browser teaches now (a new class replaces it).
+    st.session_state.class_cookies = {TEACHER_COOKIE: f"{lesson.code}:{secret_text}", STUDENT_COOKIE: _student_id()}
     _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
     st.query_params["class"] = lesson.code
     return None
@@ -169,7 +208,11 @@ def join_box() -> None:
 
 
 def explore_alone() -> None:
-    """'Explore on my own' (a button's callback): the controls unlock."""
+    """'Explore on my own' (a button's callback): the controls unlock, starting from the
+    teacher's values (given again: an unlocked control is a new widget to Streamlit)."""
+    lesson = current_lesson()
+    if lesson is not None and lesson.setup is not None:
+        _apply(lesson.setup)
     _keep(model.explore(seat()))
     st.session_state.controls_locked = False
 
@@ -206,11 +249,13 @@ def teacher_change(change) -> bool:
 # The teacher's setup, sent; a following student's, applied.
 
 
-def _current_setup(previous: Setup | None) -> Setup:
-    """The setup this tab shows: its page (a page students cannot follow keeps the previous
-    one), the sidebar's values, the typed grids and the explained cell from the link."""
-    here = st.session_state.get("current_page", "")
-    page = here if here in FOLLOWED_PAGES else (previous.page if previous else "")
+def _current_setup() -> Setup | None:
+    """The setup this tab shows, on a page students follow (elsewhere the sidebar's widgets
+    are not drawn and Streamlit forgets their values: nothing to send then): its page, the
+    sidebar's values, the typed grids and the explained cell from the link."""
+    page = st.session_state.get("current_page", "")
+    if page not in FOLLOWED_PAGES:
+        return None
     controls = {key: st.session_state.get(key, default) for key, default in DEFAULTS.items()}
     typed = {key: st.query_params[key] for key in ("x", "grad") if key in st.query_params}
     explain = st.query_params.get("explain") if page == "" else None
@@ -222,8 +267,10 @@ def publish_setup() -> None:
     current = seat()
     if current is None or current.role != "teacher":
         return
-    setup = _current_setup(st.session_state.get("class_published"))
-    if setup != st.session_state.get("class_published") and teacher_change(lambda lesson: model.publish(lesson, setup)):
+    setup = _current_setup()
+    if setup is None or setup == st.session_state.get("class_published"):
+        return
+    if teacher_change(lambda lesson: model.publish(lesson, setup)):
         st.session_state.class_published = setup
 
 
@@ -238,17 +285,20 @@ def _apply(setup: Setup) -> None:
     for name in ("x", "grad"):
         if name in setup.typed:
             try:
-                grids[name] = TypedGrid.from_texts(decode_grid(setup.typed[name], name))
+                typed = TypedGrid.from_texts(decode_grid(setup.typed[name], name))
             except InputError:
                 continue
+            kept = grids.get(name, TypedGrid())
+            if typed.cells != kept.cells:  # the browser's grid starts afresh with the teacher's cells
+                grids[name] = replace(typed, revision=kept.revision + 1, shown=dict(typed.cells))
             st.query_params[name] = setup.typed[name]
         else:
             st.query_params.pop(name, None)
-    select_cell(GRIDS_KEY, _explained(setup.explain))
+    select_cell(GRIDS_KEY, explained_cell(setup.explain))
     st.session_state.kept_controls = {}  # the next page change must not bring back the old values
 
 
-def _explained(text: str | None) -> Selection | None:
+def explained_cell(text: str | None) -> Selection | None:
     """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2])."""
     parts = (text or "").split("-")
     if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(part.isdigit() for part in parts[1:]):
@@ -261,6 +311,10 @@ def before_page(pages: dict[str, st.Page]) -> None:
     """Before the page is drawn (app.py): join the class the link names, and take a following
     student to the teacher's setup (its page too). Problems are said, never raised."""
     code, view = st.query_params.get("class"), st.query_params.get("view")
+    if view is not None and view != "projector":
+        st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
+                      used=tr("url.default")), icon=":material/link_off:")  # fmt: skip
+        view = None
     try:
         if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
             problem = join(code, view)

@@ -4,6 +4,8 @@ the quiz (one learner) and by a live class (the projector, each student, the coc
 
 from __future__ import annotations
 
+import streamlit as st
+
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from scenario.compute import Computed
 from scenario.explain import windows_covering
@@ -19,6 +21,9 @@ def question_grids(
     """Draw the question's grids under ``key``. Every cell explains itself, but before the
     answer is out only by its value: a window lit up, or an output's shares, would give the
     answer away."""
+    rows, cols = computed.x.shape  # the setup in one line: the grids alone do not say the pooling
+    call, loss = computed.params.torch_call(), computed.loss.torch_code
+    st.markdown(tr("class.setup_line", call=f"`{call}`", rows=rows, cols=cols, loss=loss))
     covering = windows_covering(computed.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
     language = current_language()
