@@ -176,12 +176,19 @@ def type_into_editor(page, index: int, row: int, col: int, typed: str, columns: 
     box = page.locator('[data-testid="stDataFrame"]').nth(index).bounding_box()
     column_width = (box["width"] - 52) / columns
     x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     editor = page.locator("textarea.gdg-input, input.gdg-input").first
-    for _ in range(3):  # a click right after a rerun may only give the grid the focus: retry
+    for attempt in range(4):  # a click right after a rerun may only give the grid the focus: retry
         page.mouse.click(x, y)
         page.wait_for_timeout(150)
         page.keyboard.press("Enter")  # open the selected cell's editor
-        editor.wait_for(timeout=5_000)
+        try:
+            editor.wait_for(timeout=2_500)
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
+            continue  # the Enter reached the grid before the selection did: select again
         box = editor.bounding_box()
         if box and box["x"] <= x <= box["x"] + box["width"] and box["y"] - 5 <= y <= box["y"] + box["height"] + 5:
             break  # the editor is the cell's
