@@ -26,6 +26,7 @@ from scenario.explain import divisor_summary, number, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.params import PoolParams
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
+from ui.classroom import send_setup
 from ui.controls import BIND, URL_KEYS
 from ui.display import pooling_explainer, presenting, select_cell, show_grids
 from ui.lang import current_language, tr
@@ -124,6 +125,7 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
         hint=None if presenting() else tr("playground.hint"),
     )
     _selection_to_url(selection)
+    send_setup()  # the teacher's explained cell reaches the class now
 
 
 def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:

@@ -1,7 +1,8 @@
 """Only the teacher drives a class: students' tabs, over Streamlit's own protocol as a modified
 browser would speak it (harness/client.py), against a real server, try every teacher's button,
-the projector's view before the reveal, crafted answers and guessed codes. The class is read
-back from the store this module's server keeps (its own SQLite file)."""
+the projector's view before the reveal, crafted answers and guessed codes; and the teacher's
+own change leaves with the run it starts. The class is read back from the store this module's
+server keeps (its own SQLite file)."""
 
 from __future__ import annotations
 
@@ -162,3 +163,23 @@ def test_one_browser_cannot_fill_the_server_with_classes(url):
     said = run(starts())
     assert all("## Code:" in text for text in said[:5])
     assert "started many classes" in said[5] and "## Code:" not in said[5]  # 5 per browser per 10 minutes
+
+
+def test_a_teachers_slider_change_is_sent_by_the_run_it_starts(url, store_address):
+    """A slider of the Playground reruns only its fragment (ui/scenario.py): that run sends the
+    new setup, so it does not wait for the class bar's next tick (a second on a student's way)."""
+    store = open_store(store_address)
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        teacher.page = ""
+        await teacher.rerun()
+        _, _, failed = await teacher.slide("kernel_h", 3)  # a fragment's run, no timer follows it
+        assert not failed
+        setup = store.load(code, time.time()).setup
+        await teacher.close()
+        return setup
+
+    setup = run(lesson())
+    assert setup.page == ""
+    assert setup.controls["kernel_h"] == 3

@@ -44,6 +44,7 @@ __all__ = [
     "leave",
     "seat",
     "secret",
+    "send_setup",
     "start_class",
     "teacher_change",
 ]
@@ -262,8 +263,18 @@ def _current_setup() -> Setup | None:
     return Setup(page, controls, typed, explain)
 
 
-def publish_setup() -> None:
-    """The teacher's tab: send its setup when it changed (cheap when it did not)."""
+def send_setup() -> None:
+    """The teacher's tab: send its setup when it changed (cheap when it did not). Called after
+    every run that may change it: the whole page's, and the fragments' that a slider or a click
+    reruns alone (ui/scenario.py, pages/playground.py), so the change leaves at once rather than
+    at the class bar's next tick."""
+    try:
+        _publish_setup()
+    except StoreUnavailable:
+        st.session_state.class_down = True
+
+
+def _publish_setup() -> None:
     current = seat()
     if current is None or current.role != "teacher":
         return
@@ -352,10 +363,7 @@ def _view_params() -> dict[str, str]:
 
 def after_page(bar) -> None:
     """After the page (app.py): the teacher's setup sent; the class bar and its timer."""
-    try:
-        publish_setup()
-    except StoreUnavailable:
-        st.session_state.class_down = True
+    send_setup()
     if seat() is not None:
         with bar:
             watch()
@@ -380,7 +388,7 @@ def watch() -> None:
             store.seen(current.code, current.student, current.following, now)
             st.session_state.class_seen_at = now
         if current.role == "teacher":
-            publish_setup()
+            _publish_setup()
         down = st.session_state.pop("class_down", False)
     except StoreUnavailable:
         st.session_state.class_down = True

@@ -21,6 +21,7 @@ from scenario.compute import Computed, compute_scenario
 from scenario.inputs import InputError
 from scenario.losses import LossChoice
 from scenario.params import PoolParams
+from ui.classroom import send_setup
 from ui.controls import (
     InputChoice,
     RareOptions,
@@ -115,6 +116,7 @@ def _windows_loss_and_page(
     """The window and loss controls (in their sidebar boxes), the numbers and the page body,
     within the tab's share of the server (a slider change reruns only this)."""
     fair_share(lambda: _compute_and_draw(url, controls, x, body))
+    send_setup()  # a teacher's slider change reaches the class now, not at the next tick
 
 
 def _compute_and_draw(
