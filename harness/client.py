@@ -11,6 +11,11 @@ A change is timed from sending the new widget values to the server's "script fin
 message: the server's share of what a user waits for. Like the browser, a change of a widget
 drawn by a fragment (the Playground's kernel, stride, padding and loss: ui/scenario.py) asks
 for a rerun of that fragment only.
+
+A tab left open (``Session.follow``: a live class's students, ui/classroom.py) does what the
+browser's timers do: each fragment with ``run_every`` (the server's ``auto_rerun`` message)
+asks for its own rerun every interval, with ``fragment_id`` and ``is_auto_rerun``, on the page
+and at the address the server last gave the tab; a whole run restarts the timers.
 """
 
 from __future__ import annotations
@@ -57,6 +62,9 @@ class Tab:
         self.texts: list[str] = []  # the markdown of the last run
         self.session_id = ""
         self.replica = replica  # which server answered (behind deploy/nginx.conf: the replica)
+        self.timers: dict[str, tuple[float, float]] = {}  # fragment id -> (interval, set at): run_every
+        self.page_hash = ""  # the page the server last ran for this tab (its script hash)
+        self.location = query  # the address's query as the server last set it (the browser's URL)
 
     @staticmethod
     def _load_page(url: str, query: str, http: requests.Session) -> dict[str, str]:
@@ -85,8 +93,20 @@ class Tab:
         kind = reply.WhichOneof("type")
         if kind == "new_session":
             self.session_id = reply.new_session.initialize.session_id
+            self.page_hash = reply.new_session.page_script_hash
+            if not reply.metadata.run.fragment_ids:  # a whole run: the browser clears its timers
+                self.timers.clear()
         elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
             return False, self._note(reply.delta.new_element, reply.delta.fragment_id)
+        elif kind == "auto_rerun":  # a timer already running at this interval keeps its phase
+            timer = reply.auto_rerun
+            if self.timers.get(timer.fragment_id, (None,))[0] != timer.interval:
+                self.timers[timer.fragment_id] = (timer.interval, time.monotonic())
+        elif kind == "stop_auto_rerun":
+            for fragment_id in reply.stop_auto_rerun.fragment_ids:
+                self.timers.pop(fragment_id, None)
+        elif kind == "page_info_changed":
+            self.location = reply.page_info_changed.query_string
         return kind == "script_finished", False
 
     def _note(self, element, fragment_id: str) -> bool:
@@ -103,6 +123,17 @@ class Tab:
         if kind in ("markdown", "alert"):
             self.texts.append(getattr(element, kind).body)
         return kind == "exception"
+
+    def _auto_rerun_message(self, fragment_id: str) -> bytes:
+        """A fragment's timer fired: rerun it, as the browser asks (on the page the server last
+        ran, at the address it last set; the states kept, the others as the server has them)."""
+        message = BackMsg()
+        message.rerun_script.query_string = self.location
+        message.rerun_script.page_script_hash = self.page_hash
+        message.rerun_script.widget_states.widgets.extend(self.kept)
+        message.rerun_script.fragment_id = fragment_id
+        message.rerun_script.is_auto_rerun = True
+        return message.SerializeToString()
 
     def state(self, key: str, **value) -> WidgetState:
         """A crafted state for the widget ``key``: ``state("seed", double_value=nan)``,
@@ -186,6 +217,56 @@ class Session(Tab):
             exception |= shown
             if finished:
                 return time.perf_counter() - start, received, exception
+
+    async def send(self, *changed: WidgetState) -> None:
+        """Ask for a rerun with these widget values without waiting for it: while the tab
+        follows (``follow``), its reader takes in what the run sends."""
+        await self.socket.send(self._rerun_message(changed))
+
+    async def follow(self, stop: asyncio.Event) -> None:
+        """Stay open as a tab left alone until ``stop`` is set: every fragment on a timer asks
+        for its rerun each interval (``_auto_rerun_message``), and every message the server
+        sends is read by ``_read`` (a subclass sees them all there). Ends when the socket closes."""
+
+        async def take_in() -> None:
+            async for data in self.socket:
+                self._read(data)
+
+        reader = asyncio.create_task(take_in())
+        fired: dict[tuple[str, float], float] = {}  # (fragment, timer set at) -> last time it fired
+        try:
+            while not stop.is_set() and not reader.done():
+                now, wait = time.monotonic(), 0.25  # timers set by a run are looked at again soon
+                for fragment_id, (interval, since) in list(self.timers.items()):
+                    due = fired.get((fragment_id, since), since) + interval
+                    if due <= now:  # late (a busy loop) fires once, as setInterval does
+                        due = max(due, now - interval / 2)
+                        fired[(fragment_id, since)] = due
+                        await self.socket.send(self._auto_rerun_message(fragment_id))
+                        due += interval
+                    wait = min(wait, max(due - now, 0.0))
+                await asyncio.wait([reader], timeout=wait)  # a sleep that ends with the socket
+        finally:
+            reader.cancel()
+        if reader.done() and not reader.cancelled() and reader.exception():
+            raise reader.exception()
+
+    async def tick(self) -> int:
+        """Fire every fragment timer of the tab once (``run_every`` under an hour), as the
+        browser's do, and wait for each run: how many elements they drew."""
+        drawn = 0
+        for fragment_id, (interval, _) in list(self.timers.items()):
+            if interval >= 3600:
+                continue
+            await self.socket.send(self._auto_rerun_message(fragment_id))
+            while True:
+                data = await asyncio.wait_for(self.socket.recv(), timeout=120)
+                reply = ForwardMsg()
+                reply.ParseFromString(data)
+                drawn += reply.WhichOneof("type") == "delta" and reply.delta.WhichOneof("type") == "new_element"
+                if self._read(data)[0]:
+                    break
+        return drawn
 
     async def slide(self, key: str, value: float) -> tuple[float, int, bool]:
         """Move the slider bound to URL parameter ``key`` to ``value``."""

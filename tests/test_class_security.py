@@ -183,3 +183,22 @@ def test_a_teachers_slider_change_is_sent_by_the_run_it_starts(url, store_addres
     setup = run(lesson())
     assert setup.page == ""
     assert setup.controls["kernel_h"] == 3
+
+
+def test_a_following_students_tick_draws_nothing(url):
+    """60 students' tabs each ask for a rerun every second: a student's tick reads the lesson's
+    version and draws nothing (their bar is drawn by the page), so it costs what Streamlit's own
+    empty fragment does; the teacher's tick redraws the counts."""
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        student = await Session.open(url, f"class={code}")
+        assert any("you follow the teacher" in text for text in student.texts)  # the page drew the bar
+        drawn = await student.tick(), await teacher.tick()
+        await student.close()
+        await teacher.close()
+        return drawn
+
+    student_drawn, teacher_drawn = run(lesson())
+    assert student_drawn == 0
+    assert teacher_drawn > 0

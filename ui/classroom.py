@@ -57,7 +57,6 @@ COOKIE_AGE = 12 * 3600
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
 STUDENT_TICK = 1.0  # seconds between a student's looks at the class's version
-TEACHER_TICK = 0.5  # the cockpit's counts, and the teacher's setup sent
 SEEN_EVERY = 5.0  # seconds between a student's "still here"
 # Wrong codes (of the codes' shape) per 10 minutes: a browser may try 10, a whole network
 # (a school behind one address) 100. 100 guesses per 10 minutes find one of 10 classes in
@@ -326,6 +325,7 @@ def before_page(pages: dict[str, st.Page]) -> None:
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
                       used=tr("url.default")), icon=":material/link_off:")  # fmt: skip
         view = None
+    st.session_state.class_down = False
     try:
         if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
             problem = join(code, view)
@@ -362,10 +362,18 @@ def _view_params() -> dict[str, str]:
 
 
 def after_page(bar) -> None:
-    """After the page (app.py): the teacher's setup sent; the class bar and its timer."""
+    """After the page (app.py): the teacher's setup sent; the class bar and its timer. A
+    student's bar changes only with the lesson (which reruns the page) or their own button, so
+    the page draws it and the timer draws nothing (unless the store is lost): the tick of 60
+    students stays as cheap as Streamlit's own. The teacher's and the projector's bars count
+    who follows and who has answered, which changes without the lesson: their timer redraws
+    them."""
     send_setup()
-    if seat() is not None:
+    current = seat()
+    if current is not None:
         with bar:
+            if current.role == "student" and not st.session_state.get("class_down", False):
+                class_bar(current, class_store(), False, explore_alone, follow_teacher)
             watch()
     cookies = st.session_state.pop("class_cookies", None)
     if cookies:
@@ -374,12 +382,12 @@ def after_page(bar) -> None:
 
 @st.fragment(run_every=STUDENT_TICK)
 def watch() -> None:
-    """The class bar, redrawn every tick: only the lesson's version is read (and now and then
-    a student's "still here"); the page reruns only when the version changed."""
+    """Every tick: only the lesson's version is read (and now and then a student's "still
+    here"); the page reruns only when the version changed, or the store was lost or is back."""
     current = seat()
     if current is None:
         return
-    store, now = class_store(), time.time()
+    store, now, was_down = class_store(), time.time(), st.session_state.get("class_down", False)
     try:
         if isinstance(store, StoreUnavailable):
             raise store
@@ -389,18 +397,19 @@ def watch() -> None:
             st.session_state.class_seen_at = now
         if current.role == "teacher":
             _publish_setup()
-        down = st.session_state.pop("class_down", False)
-    except StoreUnavailable:
+    except StoreUnavailable:  # said under the bar; the page on screen stays as it is
         st.session_state.class_down = True
         class_bar(current, None, True, explore_alone, follow_teacher)
         return
+    st.session_state.class_down = False
     if version is None:  # ended, or expired
         leave()
         st.session_state.class_ended = True
         st.rerun()
-    if (version != current.applied and current.role != "teacher") or down:
+    if (version != current.applied and current.role != "teacher") or was_down:
         st.rerun()  # the whole page: before_page applies what changed
-    class_bar(current, store, False, explore_alone, follow_teacher)
+    if current.role != "student":
+        class_bar(current, store, False, explore_alone, follow_teacher)
 
 
 def _set_cookies(cookies: dict[str, str]) -> None:
