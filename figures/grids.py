@@ -165,14 +165,19 @@ def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | No
     >>> cell_labels(np.array([[7 / 6, 1 / 36, 3.07 / 9]]), digits=2)
     ['7/6', '1/36', '≈0.34']
     """
-    span = max(values.shape)
-    if span > MAX_LABELLED_SPAN:
+    if max(values.shape) > MAX_LABELLED_SPAN:
         return None
-    digits = digits or (4 if span <= 8 else 3 if span <= 16 else 2)
+    digits = digits or _label_digits(values)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
     labels = [exact_text(value, digits) for value in distinct]
     return [labels[index] for index in where.ravel()]
+
+
+def _label_digits(values: np.ndarray) -> int:
+    """Significant digits of a grid's labels: 4 on small grids, fewer as cells narrow."""
+    span = max(values.shape)
+    return 4 if span <= 8 else 3 if span <= 16 else 2
 
 
 def _range(values: np.ndarray, scale: str, zrange: tuple[float, float] | None) -> tuple[float, float]:
@@ -216,7 +221,8 @@ def _grid(
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
     labels = cell_labels(values)
-    short_labels = cell_labels(values, 2)  # printed where the full labels would not fit
+    # Printed where the full labels would not fit; large grids' labels have 2 digits already.
+    short_labels = cell_labels(values, 2) if _label_digits(values) > 2 else labels
     return {
         "title": title,
         "name": name,

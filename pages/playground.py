@@ -16,27 +16,27 @@ import re
 import numpy as np
 import streamlit as st
 
-from figures import value_grid, window_axes
+from figures import value_grid
 from figures.grids import Selection
 from figures.plotly_figure import grids_html
 from figures.views import playground_grids
-from pooling import PoolPlan, avg_forward
-from pooling.reference import finite_difference_grad
 from scenario.explain import divisor_summary, number, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
-from scenario.params import PoolParams
-from ui.badges import largest_difference, torch_avg_pool, torch_badge
+from ui.badges import (
+    FINITE_DIFFERENCE_TOLERANCE,
+    finite_difference_gap,
+    largest_difference,
+    torch_avg_pool,
+    torch_badge,
+)
 from ui.classroom import send_setup
 from ui.controls import BIND, URL_KEYS
-from ui.display import pooling_explainer, presenting, select_cell, show_grids
+from ui.display import pooling_explainer, presenting, select_cell, shared_playground_grids, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
-FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
-FINITE_DIFFERENCE_MAX_VALUE = 1e6  # the step (1e-6) must still change x
-FINITE_DIFFERENCE_TOLERANCE = 1e-6  # step 1e-6: rounding errors of ~1e-10 / 1e-6 at most
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
 # The URL's name for a selected cell: x-ROW-COL (a cell of x and ∂L/∂x) or y-ROW-COL (y, ∂L/∂y).
 EXPLAIN_KINDS = {"x": "input", "y": "output"}
@@ -80,23 +80,12 @@ def _selection_to_url(selected: Selection | None) -> None:
         st.query_params["explain"] = value
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _finite_difference_gap(x, grad_output, grad_input, params: PoolParams, _plan: PoolPlan) -> float | None:
-    """Central finite differences of our forward pass against our ∂L/∂x, on inputs small
-    enough (one forward pass per cell and direction): the largest difference, or None.
-    Cached like torch's numbers (``_plan`` is ``params.plan(x.shape)``, left out of the key)."""
-    if x.size > FINITE_DIFFERENCE_MAX_CELLS or np.abs(x).max() > FINITE_DIFFERENCE_MAX_VALUE:
-        return None  # too many cells, or values so large that the step vanishes in them
-    numeric = finite_difference_grad(lambda v: avg_forward(v, _plan), x, grad_output)
-    return float(np.abs(numeric - grad_input).max())
-
-
 def _agreement(scenario: Scenario) -> None:
     """The badge: our numbers against torch autograd, and against finite differences. The
     differences are exact up to rounding; finite differences round at ~1e-10 per unit of ∂L/∂x."""
     x, y, grad_output, grad_input = scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input
     difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, scenario.params))
-    numeric = _finite_difference_gap(x, grad_output, grad_input, scenario.params, scenario.plan)
+    numeric = finite_difference_gap(x, grad_output, grad_input, scenario.params, scenario.plan)
     if numeric is None:
         torch_badge(difference, tr("playground.check_torch", difference=f"{difference:.1e}"))
         return
@@ -113,14 +102,15 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
     # Four grids in a row; large grids go two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
 
+    grids, axes, windows = shared_playground_grids(scenario, language, scenario.choice.source == "image")
     selection = show_grids(
-        playground_grids(scenario, language, scenario.choice.source == "image"),
+        grids,
         key=GRIDS_KEY,
         file_prefix=file_prefix(scenario, "playground"),
         # On a projector the screen's height is the limit: one row of four, always.
         columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
-        windows=window_axes(scenario.windows),
-        explain=pooling_explainer(x, y, loss.grad_output, scenario.grad_input, scenario.windows, language),
+        windows=axes,
+        explain=pooling_explainer(x, y, loss.grad_output, scenario.grad_input, windows, language),
         # Presentation mode: the teacher explains; the grids speak.
         hint=None if presenting() else tr("playground.hint"),
     )

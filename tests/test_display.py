@@ -64,3 +64,32 @@ def test_every_grid_has_a_description_and_a_table_view():
     chinese.run()
     assert chinese.expander[0].label == "以表格查看这些数字"
     assert "x，4 行 4 列，取值从 0 到 15" in [caption.value for caption in chinese.caption]
+
+
+def test_one_view_s_grids_are_built_once_for_every_session_and_only_for_that_view():
+    """A class of 60 following one teacher shows one view: its grid descriptions are built
+    once (``shared_playground_grids``), and any number that differs is another view."""
+    from figures.views import playground_grids
+    from scenario.compute import compute_scenario
+    from scenario.params import PoolParams
+    from ui.display import shared_playground_grids
+
+    x = np.arange(64.0 * 64).reshape(64, 64)
+    first = compute_scenario(x, PoolParams((3, 3), (1, 1)), "mean")
+    again = compute_scenario(x.copy(), PoolParams((3, 3), (1, 1)), "mean")  # another session's
+    shared = shared_playground_grids(first, "en")
+    assert shared_playground_grids(again, "en") is shared
+    assert shared[0] == playground_grids(again, "en")
+    others = [
+        compute_scenario(x, PoolParams((3, 3), (1, 1)), "sum"),  # another loss
+        compute_scenario(x, PoolParams((3, 3), (2, 2)), "mean"),  # another pooling
+        compute_scenario(x + 1, PoolParams((3, 3), (1, 1)), "mean"),  # another x
+    ]
+    for other in others:
+        assert shared_playground_grids(other, "en")[0] == playground_grids(other, "en")
+        assert shared_playground_grids(other, "en")[0] != shared[0]
+    assert shared_playground_grids(first, "zh")[0] == playground_grids(first, "zh")
+    # The same loss with another ∂L/∂y (a random one, another seed; a typed one): another view.
+    one, two = (compute_scenario(x, PoolParams((3, 3), (1, 1)), "random", seed=seed) for seed in (1, 2))
+    assert shared_playground_grids(one, "en")[0] == playground_grids(one, "en")
+    assert shared_playground_grids(two, "en")[0] == playground_grids(two, "en")

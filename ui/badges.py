@@ -8,16 +8,27 @@ from collections.abc import Sequence
 import numpy as np
 import streamlit as st
 
-from pooling.reference import torch_avg_pool2d
+from pooling import PoolPlan, avg_forward
+from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.params import PoolParams
 from ui.lang import tr
 
-__all__ = ["TORCH_TOLERANCE", "largest_difference", "torch_avg_pool", "torch_badge"]
+__all__ = [
+    "FINITE_DIFFERENCE_TOLERANCE",
+    "TORCH_TOLERANCE",
+    "finite_difference_gap",
+    "largest_difference",
+    "torch_avg_pool",
+    "torch_badge",
+]
 
 # float64 throughout: our sums and torch's may add the same numbers in another order, which
 # changes the last bits only, relative to the size of the numbers (values up to 1e100 are
 # allowed: their sums differ by ~1e84 in absolute terms). Anything larger is a bug.
 TORCH_TOLERANCE = 1e-10
+FINITE_DIFFERENCE_MAX_CELLS = 16 * 16
+FINITE_DIFFERENCE_MAX_VALUE = 1e6  # the step (1e-6) must still change x
+FINITE_DIFFERENCE_TOLERANCE = 1e-6  # step 1e-6: rounding errors of ~1e-10 / 1e-6 at most
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -25,6 +36,17 @@ def torch_avg_pool(x: np.ndarray, grad_output: np.ndarray, params: PoolParams) -
     """torch's y and x.grad for this view. Cached: a click or a language switch reruns the
     page with the same numbers."""
     return torch_avg_pool2d(x, grad_output, **params.kwargs())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def finite_difference_gap(x, grad_output, grad_input, params: PoolParams, _plan: PoolPlan) -> float | None:
+    """Central finite differences of our forward pass against our ∂L/∂x, on inputs small
+    enough (one forward pass per cell and direction): the largest difference, or None.
+    Cached like torch's numbers (``_plan`` is ``params.plan(x.shape)``, left out of the key)."""
+    if x.size > FINITE_DIFFERENCE_MAX_CELLS or np.abs(x).max() > FINITE_DIFFERENCE_MAX_VALUE:
+        return None  # too many cells, or values so large that the step vanishes in them
+    numeric = finite_difference_grad(lambda v: avg_forward(v, _plan), x, grad_output)
+    return float(np.abs(numeric - grad_input).max())
 
 
 def largest_difference(ours: Sequence[np.ndarray], theirs: Sequence[np.ndarray]) -> float:

@@ -23,9 +23,12 @@ from figures.grids import (
     decode_values,
     describe_cell,
     read_selection,
+    window_axes,
     with_palette,
 )
+from figures.views import playground_grids
 from pooling import Window
+from scenario.compute import Computed
 from scenario.explain import explain_pooled_cell
 from ui.lang import current_language, tr, translated_select
 
@@ -38,6 +41,7 @@ __all__ = [
     "presenting",
     "select_cell",
     "selected_cell",
+    "shared_playground_grids",
     "show_grids",
 ]
 
@@ -271,6 +275,23 @@ def show_grids(
         st.info(hint, icon=":material/touch_app:")
     _tables(grids, key)
     return selection
+
+
+def shared_playground_grids(computed: Computed, language: str, image: bool = False) -> tuple[dict, dict, list[Window]]:
+    """The Playground's four grid descriptions (``figures.views.playground_grids``), the windows'
+    axes and the windows, built once per view for every session: a class of 60 following one
+    teacher shows one view, and a 64x64 view's labels (16,000 numbers written as text) are then
+    written once, not 60 times. Shared between sessions: never changed by their users."""
+    setup = f"{computed.params!r} {computed.loss.name}"  # with x and ∂L/∂y, every number shown
+    return _shared_grids(computed, computed.x, computed.loss.grad_output, setup, language, image)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _shared_grids(
+    _computed: Computed, x: np.ndarray, grad_output: np.ndarray, setup: str, language: str, image: bool
+) -> tuple[dict, dict, list[Window]]:
+    windows = _computed.windows
+    return playground_grids(_computed, language, image), window_axes(windows), windows
 
 
 def pooling_explainer(
