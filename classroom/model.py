@@ -2,7 +2,7 @@
 
 A teacher starts a ``Lesson`` (a short code, a secret only the teacher holds); students join
 with the code and follow the teacher's ``Setup`` (the page, the sidebar's values, the typed
-grids, the cell explained). The teacher asks a ``Question`` (a cell's ∂L/∂x, graded by the
+grids, the cell explained). The teacher asks a ``Question`` (a cell's ∂L/∂x or y, graded by the
 quiz's rule, ``scenario.quiz.is_right``), students answer until the teacher reveals, and the
 class's answers are tallied, each wrong answer matched to the mistake that most likely gave it.
 
@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
-from pooling import avg_backward
+from pooling import avg_backward, avg_forward
 from scenario.compute import Computed
 from scenario.numbers import exact_text
 from scenario.quiz import is_right
@@ -46,6 +46,7 @@ __all__ = [
     "new_student",
     "next_question",
     "normalized_code",
+    "output_mistakes_for",
     "publish",
     "reveal",
     "start",
@@ -129,9 +130,10 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Question:
-    """The question asked: ``∂L/∂x[row, col]`` on the setup shown when it was asked, its
-    exact value (``truth``), the explanation of that value (the sum of shares, in each
-    language), and the mistakes that give other values."""
+    """The question asked: a cell of ∂L/∂x (``kind`` "grad_input") or of y ("output") on the
+    setup shown when it was asked, its exact value (``truth``), the explanation of that value
+    (the sum of shares, or the window's mean, in each language), and the mistakes that give
+    other values."""
 
     number: int
     setup: Setup
@@ -140,6 +142,17 @@ class Question:
     explanation: Mapping[str, str] = field(default_factory=dict)
     mistakes: tuple[Mistake, ...] = ()
     revealed: bool = False
+    kind: str = "grad_input"
+
+    @property
+    def target(self) -> str:
+        """What is asked, as the app writes it: ``∂L/∂x[2, 2]`` or ``y[0, 1]``.
+
+        >>> Question(1, Setup(), (0, 1), 3.5, kind="output").target
+        'y[0, 1]'
+        """
+        name = "y" if self.kind == "output" else "∂L/∂x"
+        return f"{name}[{self.cell[0]}, {self.cell[1]}]"
 
 
 @dataclass(frozen=True)
@@ -183,8 +196,9 @@ def _question(data: dict | None) -> Question | None:
     mistakes = tuple(Mistake(float(m["value"]), m["key"]) for m in data["mistakes"])
     cell = (int(data["cell"][0]), int(data["cell"][1]))
     setup = _setup(data["setup"]) or Setup()
+    kind = "output" if data.get("kind") == "output" else "grad_input"
     return Question(
-        int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"]
+        int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"], kind
     )
 
 
@@ -328,6 +342,41 @@ def _mistake(question: Question, value: float) -> str | None:
     return next((mistake.key for mistake in question.mistakes if is_right(value, mistake.value)), None)
 
 
+def output_mistakes_for(computed: Computed, cell: Cell) -> tuple[Mistake, ...]:
+    """The values that the usual mistakes give for ``y[cell]``: the window's values added
+    but not divided, the padding counted in the divisor when it is not (or the other way
+    round). Values equal to the truth, or to an earlier mistake's, are left out.
+
+    >>> import numpy as np
+    >>> from scenario.compute import compute_scenario
+    >>> from scenario.params import PoolParams
+    >>> computed = compute_scenario(np.arange(16.0).reshape(4, 4), PoolParams((2, 2), padding=(1, 1)))
+    >>> computed.y[0, 1], [(exact_text(m.value), m.key) for m in output_mistakes_for(computed, (0, 1))]
+    (np.float64(0.75), [('3', 'output_divisor'), ('1.5', 'padding_not_counted')])
+    """
+    row, col = cell
+    truth = float(computed.y[row, col])
+    window = computed.windows[row * computed.y.shape[1] + col]
+    x = computed.x
+    values = x[max(window.row_start, 0) : window.row_stop, max(window.col_start, 0) : window.col_stop]
+    found = [Mistake(float(values.sum()), "output_divisor")]
+    params = computed.params
+    if window.padding_cells and params.divisor_override is None:
+        flipped = replace(params, count_include_pad=not params.count_include_pad)
+        other = avg_forward(x, flipped.plan(x.shape))[row, col]
+        found.append(Mistake(float(other), "padding_not_counted" if params.count_include_pad else "padding_counted"))
+    return _distinct(found, truth)
+
+
+def _distinct(found: list[Mistake], truth: float) -> tuple[Mistake, ...]:
+    """The mistakes whose values differ from the truth and from an earlier mistake's."""
+    kept: list[Mistake] = []
+    for mistake in found:
+        if not is_right(mistake.value, truth) and not any(is_right(mistake.value, k.value) for k in kept):
+            kept.append(mistake)
+    return tuple(kept)
+
+
 def mistakes_for(computed: Computed, cell: Cell) -> tuple[Mistake, ...]:
     """The values that the usual mistakes give for ``∂L/∂x[cell]`` in this scenario, each
     with its key: the divisor forgotten (the shares' gradients summed, not divided), one
@@ -359,8 +408,4 @@ def mistakes_for(computed: Computed, cell: Cell) -> tuple[Mistake, ...]:
         found.append(Mistake(float(other), "padding_not_counted" if params.count_include_pad else "padding_counted"))
     if computed.loss.name == "mean":
         found.append(Mistake(truth * computed.y.size, "mean"))
-    kept: list[Mistake] = []
-    for mistake in found:
-        if not is_right(mistake.value, truth) and not any(is_right(mistake.value, k.value) for k in kept):
-            kept.append(mistake)
-    return tuple(kept)
+    return _distinct(found, truth)

@@ -123,8 +123,14 @@ def class_report(lesson: Lesson, answers: Mapping[int, Mapping[str, float]]) -> 
     writer.writerow(header)
     for question in all_questions(lesson):
         result = tally(question, answers.get(question.number, {}))
-        cell = f"∂L/∂x[{question.cell[0]}, {question.cell[1]}]"
-        first = [question.number, cell, setup_summary(question.setup), repr(question.truth), result.total, result.right]
+        first = [
+            question.number,
+            question.target,
+            setup_summary(question.setup),
+            repr(question.truth),
+            result.total,
+            result.right,
+        ]
         for label, count, right in result.answers or [("", 0, None)]:  # no answer: nothing to judge
             writer.writerow([*first, label, count, {True: "yes", False: "no", None: ""}[right]])
     return buffer.getvalue()

@@ -22,7 +22,7 @@ from figures.plotly_figure import answers_figure
 from figures.views import playground_grids
 from i18n import user_text
 from pooling import PoolingError
-from scenario.explain import explain_input_cell, windows_covering
+from scenario.explain import explain_input_cell, explain_output_cell, windows_covering
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
@@ -84,25 +84,35 @@ def start_or_join() -> None:
 # The teacher's cockpit.
 
 
-def _ask(cell: tuple[int, int] | None) -> None:
-    """Ask the class about ``cell`` of ∂L/∂x (None: a cell the quiz's rule picks), on the
-    setup the students see (a callback)."""
+def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
+    """Ask the class about ``cell`` of ∂L/∂x, or of y (``kind`` "output"); None: a cell of
+    ∂L/∂x the quiz's rule picks. On the setup the students see (a callback)."""
     lesson = classroom.current_lesson()
     if lesson is None or lesson.setup is None:
         return
     computed = computed_from_setup(lesson.setup)
-    if cell is None or not all(0 <= i < n for i, n in zip(cell, computed.x.shape)):
+    shape = computed.y.shape if kind == "output" else computed.x.shape
+    if cell is None or not all(0 <= i < n for i, n in zip(cell, shape)):
         last = lesson.asked[-1].truth if lesson.asked else None
-        cell = pick_cell(computed.grad_input, len(lesson.asked) + 1, last)
+        cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last), "grad_input"
     explanations = {}
     for language in LANGUAGES:
         numbers = computed_from_setup(lesson.setup, language)
-        covering = windows_covering(numbers.windows, *cell)
-        explanations[language] = explain_input_cell(
-            *cell, covering, numbers.loss.grad_output, numbers.grad_input, language
-        )
-    truth = float(computed.grad_input[cell])
-    question = Question(0, lesson.setup, cell, truth, explanations, model.mistakes_for(computed, cell))
+        if kind == "output":
+            window = numbers.windows[cell[0] * numbers.y.shape[1] + cell[1]]
+            explanations[language] = explain_output_cell(
+                window, numbers.x, numbers.y, numbers.loss.grad_output, language
+            )
+        else:
+            covering = windows_covering(numbers.windows, *cell)
+            explanations[language] = explain_input_cell(
+                *cell, covering, numbers.loss.grad_output, numbers.grad_input, language
+            )
+    if kind == "output":
+        truth, mistakes = float(computed.y[cell]), model.output_mistakes_for(computed, cell)
+    else:
+        truth, mistakes = float(computed.grad_input[cell]), model.mistakes_for(computed, cell)
+    question = Question(0, lesson.setup, cell, truth, explanations, mistakes, kind=kind)
     classroom.teacher_change(lambda current: model.ask(current, question))
 
 
@@ -159,14 +169,18 @@ def _ask_panel(lesson: Lesson) -> None:
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
+    # The cell clicked on the Playground: of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
     chosen = selected_cell("playground_grids")
-    cell = (chosen.row, chosen.col) if chosen is not None and chosen.kind == "input" else None
-    if cell is not None and not all(0 <= i < n for i, n in zip(cell, computed.x.shape)):
+    kind = "output" if chosen is not None and chosen.kind == "output" else "grad_input"
+    shape = computed.y.shape if kind == "output" else computed.x.shape
+    cell = (chosen.row, chosen.col) if chosen is not None and chosen.kind in ("input", "output") else None
+    if cell is not None and not all(0 <= i < n for i, n in zip(cell, shape)):
         cell = None
     st.caption(tr("class.ask_hint"))
     left, right = st.columns(2)
-    label = tr("class.ask_cell", row=cell[0], col=cell[1]) if cell else tr("class.ask_none")
-    left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell,))
+    target = Question(0, lesson.setup, cell, 0.0, kind=kind).target if cell else ""
+    label = tr("class.ask_cell", target=target) if cell else tr("class.ask_none")
+    left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell, kind))
     right.button(
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
     )
@@ -180,9 +194,8 @@ def _setup_problem(error: Exception) -> str:
 
 def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> None:
     """The question, its grids, and after the reveal the class's answers."""
-    row, col = question.cell
     if classroom.seat().role != "projector":  # its title is the question
-        st.markdown(tr("class.question", number=question.number, row=row, col=col))
+        st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed and classroom.seat().role == "teacher":
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
                   on_click=classroom.teacher_change, args=(model.reveal,))  # fmt: skip
@@ -201,7 +214,7 @@ def _question_grids(question: Question, code: str) -> None:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
     question_grids(computed, question.cell, question.revealed, key="class_question_grids",
-                   file_prefix=f"avgpool_class_{code}_q{question.number}")  # fmt: skip
+                   file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind)  # fmt: skip
 
 
 def _results(lesson: Lesson, question: Question) -> None:
@@ -236,8 +249,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
     after the reveal, the answers."""
     question = lesson.question
     if question is not None:
-        row, col = question.cell
-        st.title(tr("class.projector_question", code=lesson.code, number=question.number, row=row, col=col))
+        st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
         _question_panel(lesson, question, show_results=question.revealed)
         return
     st.title(tr("class.projector_title", code=lesson.code))
@@ -280,9 +292,8 @@ def student_view(lesson: Lesson, current: Seat) -> None:
     if question is None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
-    row, col = question.cell
     mine = classroom.class_store().answers(lesson.code, question.number).get(current.student)
-    st.markdown(tr("class.question", number=question.number, row=row, col=col))
+    st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
         with st.form("class_answer_form", border=False):
             left, right = st.columns([3, 1], vertical_alignment="bottom")

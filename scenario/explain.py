@@ -142,7 +142,7 @@ def explain_output_cell(
         key,
         gradient=number(gradient),
         count=count,
-        share=number(share),
+        share=exact_text(share),  # 1/9, not 0.1111: the lesson is fractions
         divisor=number(divisor),
         padding=window.padding_cells,
     )

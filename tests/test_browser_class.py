@@ -101,5 +101,32 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     assert grid_cell_texts(students[2], 3)[12] == "1"  # ∂L/∂x is shown now
     screenshot(students[2], f"class-phone-revealed-{language}")
     screenshot(teacher, f"class-cockpit-revealed-{language}")
+
+    # The next question: the teacher clicks y[1, 2] on the Playground and asks for it.
+    teacher.locator(".st-key-class_next button").click()
+    wait_for_app(teacher)
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
+    wait_for_app(teacher, fresh=True)
+    click_cell(teacher, 1, 1, 2)
+    teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
+    wait_for_app(teacher)
+    teacher.locator(".st-key-class_ask button").click()
+    wait_for_app(teacher)
+    phone = students[2]
+    phone.locator(".st-key-class_answer input").wait_for(timeout=15_000)
+    assert "y[1, 2]" in phone.locator("h4").first.inner_text()
+    assert phone.locator(GRID).count() == 1  # x alone: y would give the answer away
+    phone.locator(".st-key-class_answer input").fill("13")
+    phone.get_by_role("button", name=words["send"]).click()
+    wait_for_app(phone)
+    screenshot(phone, f"class-phone-question-y-{language}")
+    teacher.locator(".st-key-class_reveal button").click()
+    wait_for_app(teacher)
+    wait_for_alert(phone, words["right"])
+    assert phone.locator(GRID).count() == 2  # x with the window, and y
+    projector.set_viewport_size({"width": 1280, "height": 720})
+    projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
+    wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
+    screenshot(projector, f"class-projector-reveal-y-1280x720-{language}")
     for page in (teacher, projector, *students):
         assert page.locator('[data-testid="stException"]').count() == 0

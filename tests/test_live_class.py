@@ -231,3 +231,44 @@ def _lesson(code: str):
     from ui.classroom import class_store
 
     return class_store().load(code, time.time())
+
+
+def test_the_teacher_asks_for_a_cell_of_y(teacher):
+    """A click on a cell of y asks for its y: students see x alone (y would give it away), a
+    sum instead of a mean is named, the reveal shows the window and y; the CSV names y."""
+    code = _code(teacher)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(3)
+    teacher.selectbox(key="stride_h").set_value(1)
+    teacher.slider(key="height").set_value(5)
+    teacher.slider(key="width").set_value(5)
+    _rerun(teacher)
+    select_cell(teacher, "playground_grids", "output", 1, 2, "y")
+    _rerun(teacher)
+    students = [_student(code) for _ in range(3)]
+    teacher.switch_page("pages/live_class.py")
+    assert _rerun(teacher).button(key="class_ask").label == "Ask about y[1, 2]"
+    teacher.button(key="class_ask").click()
+    _rerun(teacher)
+    question = _lesson(code).question  # read back from the store: the kind survives it
+    assert question.kind == "output" and question.cell == (1, 2)
+    y = torch_avg_pool2d(np.arange(25.0).reshape(5, 5), np.ones((3, 3)), kernel_size=3, stride=1)[0]
+    assert question.truth == pytest.approx(y[1, 2], abs=1e-12)  # 13, the mean of x[1:4, 2:5]
+    for student, typed in zip(students, ("13", "117", "1")):  # right; the sum of the nine; a guess
+        _rerun(student)
+        assert any("what is y[1, 2]?" in block.value for block in student.markdown)
+        assert [grid["key"] for grid in _grids(student)] == ["x"]  # not y, not ∂L/∂y
+        student.text_input(key="class_answer").set_value(typed)
+        student.button(key="FormSubmitter:class_answer_form-Send").click()
+        _rerun(student)
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    for student, verdict in zip(students, ("Right!", "a sum, not a mean", "Not quite")):
+        _rerun(student)
+        assert any(verdict in text for text in alerts(student)), alerts(student)
+        assert [grid["key"] for grid in _grids(student)] == ["x", "y"]
+    # The explanation writes the share as the fraction it is.
+    assert any("= 13; its gradient 1 is split into 9 shares of 1/9" in text for text in alerts(students[0]))
+    teacher.button(key="class_end").click()
+    rows = list(csv.DictReader(io.StringIO(_rerun(teacher).session_state["class_report"][1])))
+    assert {row["cell"] for row in rows} == {"y[1, 2]"} and rows[0]["right_answer"] == "13.0"

@@ -1,6 +1,7 @@
 """The grids of a question about one cell of ∂L/∂x: x with the asked cell outlined, y and
 ∂L/∂y; once the answer is out, ∂L/∂x and the windows that send the cell its shares. Drawn by
-the quiz (one learner) and by a live class (the projector, each student, the cockpit)."""
+the quiz (one learner) and by a live class (the projector, each student, the cockpit), which
+may also ask for a cell of y (x alone, then its window and y)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,27 @@ __all__ = ["question_grids"]
 
 
 def question_grids(
-    computed: Computed, cell: tuple[int, int] | None, revealed: bool, *, key: str, file_prefix: str
+    computed: Computed,
+    cell: tuple[int, int] | None,
+    revealed: bool,
+    *,
+    key: str,
+    file_prefix: str,
+    kind: str = "grad_input",
 ) -> None:
     """Draw the question's grids under ``key``. Every cell explains itself, but before the
     answer is out only by its value: a window lit up, or an output's shares, would give the
-    answer away."""
+    answer away. ``kind`` "output": the question is a cell of y, so y and ∂L/∂y wait for the
+    answer (then the cell's window is lit on x)."""
     rows, cols = computed.x.shape  # the setup in one line: the grids alone do not say the pooling
     call, loss = computed.params.torch_call(), computed.loss.torch_code
     st.markdown(tr("class.setup_line", call=f"`{call}`", rows=rows, cols=cols, loss=loss))
+    language = current_language()
+    if kind == "output":
+        _output_question_grids(computed, cell, revealed, key=key, file_prefix=file_prefix, language=language)
+        return
     covering = windows_covering(computed.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
-    language = current_language()
     grids = {
         "x": input_grid(
             computed.x,
@@ -60,4 +71,34 @@ def question_grids(
         windows=window_axes(computed.windows) if revealed else None,
         explain=explain if revealed else None,
         room_below=0,  # the question and its answer are above the grids
+    )
+
+
+def _output_question_grids(
+    computed: Computed, cell: tuple[int, int], revealed: bool, *, key: str, file_prefix: str, language: str
+) -> None:
+    """A question about y[cell]: x alone until the answer is out; then x with the cell's
+    window lit, and y with the cell."""
+    window = computed.windows[cell[0] * computed.y.shape[1] + cell[1]]
+    grids = {
+        "x": input_grid(
+            computed.x,
+            computed.windows,
+            computed.params.padding,
+            highlight_windows=[window] if revealed else [],
+            language=language,
+        )
+    }
+    if revealed:
+        grids["y"] = value_grid(computed.y, "y", "y", link="output", highlight_cells=[cell], language=language)
+    explain = pooling_explainer(
+        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+    )
+    show_grids(
+        grids,
+        key=key,
+        file_prefix=file_prefix,
+        windows=window_axes(computed.windows) if revealed else None,
+        explain=explain if revealed else None,
+        room_below=0,
     )
