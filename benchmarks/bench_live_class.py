@@ -434,6 +434,23 @@ async def _question(room: Room, window: float, rng: random.Random) -> dict:
     }
 
 
+async def _next(room: Room) -> None:
+    """The teacher's "Next question": every student back on the teacher's setup."""
+    back = [student.expect(f"kernel_size={room.kernel}") for student in room.students]
+    await _whole_run(room.teacher, room.teacher.state("class_next", trigger_value=True))
+    _, pending = await asyncio.wait(back, timeout=20)
+    if pending:
+        room.errors.append(f"{len(pending)} students not back on the setup after the next question")
+    for future in pending:
+        future.cancel()
+
+
+async def _end(room: Room) -> bool:
+    """The teacher ends the class (confirmed in its popover): the store forgets it."""
+    await _whole_run(room.teacher, room.teacher.state("class_end", trigger_value=True))
+    return await room.version() == 0
+
+
 def _print_question(rows: list[tuple[str, dict]]) -> None:
     print(
         "| students + projectors | question reaches students, p50 / p95 (s) | answers stored | answered over (s) "
@@ -579,9 +596,12 @@ async def _class_part(proxy: str, address: str, pids: list[int], others: list[in
     await asyncio.sleep(4)  # the last change reaches everyone
 
     out["changes"].append((str(len(room.students)), await _metered(_changes(room, args.changes, rng))))
-    out["question"].append(
-        (f"{len(room.students)} + {len(room.projectors)}", await _metered(_question(room, args.window, rng)))
-    )
+    for number in range(1, args.questions + 1):  # the lesson's questions, each revealed, then the next
+        label = f"{len(room.students)} + {len(room.projectors)}, question {number}"
+        out["question"].append((label, await _metered(_question(room, args.window, rng))))
+        if number < args.questions:
+            await _next(room)
+    out["ended"] = await _end(room)
     out["errors"] += room.errors
     out["exceptions"] = sum(tab.exceptions for tab in [room.teacher, *room.students, *room.projectors])
     await room.close()
@@ -656,6 +676,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64, help="the Playground's input, size x size")
     parser.add_argument("--changes", type=int, default=6, help="the teacher's changes timed")
     parser.add_argument("--window", type=float, default=10.0, help="seconds in which every student answers")
+    parser.add_argument("--questions", type=int, default=3, help="questions asked and revealed in the lesson")
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of idle CPU measured")
     parser.add_argument("--explore", type=int, default=20, help="the lone student's kernel changes")
     parser.add_argument("--think", type=float, default=0.3, help="the lone student's pause between changes (s)")
@@ -664,6 +685,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.students, args.changes, args.idle, args.explore, args.window = 20, 3, 10.0, 10, 5.0
+        args.questions = 2
     for tool in ("nginx", "redis-server"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (apt-get install nginx redis-server)")
@@ -706,6 +728,7 @@ def main() -> None:
     )
     print(f"\n2. A question: every student answers within {args.window:g} s; the teacher's count; the reveal.\n")
     _print_question(klass["question"])
+    print(f"\nThe class ended by the teacher: {'gone from the store' if klass['ended'] else 'NOT gone'}.")
     print(f"\n3. Idle: {args.idle:g} s of the replicas' CPU while nothing changes; memory per tab.\n")
     _print_idle(klass, floor, interval)
     print(f"\n4. A student exploring alone (`{view}`, no class), per kernel change.\n")
