@@ -123,15 +123,20 @@ def test_wrong_codes_are_said_and_never_raise():
         assert at.session_state.get("class_seat") is None
 
 
-def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[AppTest], AppTest]:
-    """The teacher sets kernel 3, stride 1 on 5x5, clicks ∂L/∂x[2, 2] and asks it; students answer."""
-    code = _code(teacher)
+def _kernel_3_on_5x5(teacher: AppTest) -> None:
+    """The teacher sets kernel 3, stride 1 on a 5x5 input on the Playground."""
     teacher.switch_page("pages/playground.py")
     _rerun(teacher).slider(key="kernel_h").set_value(3)
     teacher.selectbox(key="stride_h").set_value(1)
     teacher.slider(key="height").set_value(5)
     teacher.slider(key="width").set_value(5)
     _rerun(teacher)
+
+
+def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[AppTest], AppTest]:
+    """The teacher sets kernel 3, stride 1 on 5x5, clicks ∂L/∂x[2, 2] and asks it; students answer."""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
     select_cell(teacher, "playground_grids", "input", 2, 2, "grad_input")
     _rerun(teacher)
     students = [_student(code) for _ in answers]
@@ -237,12 +242,7 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
     """A click on a cell of y asks for its y: students see x alone (y would give it away), a
     sum instead of a mean is named, the reveal shows the window and y; the CSV names y."""
     code = _code(teacher)
-    teacher.switch_page("pages/playground.py")
-    _rerun(teacher).slider(key="kernel_h").set_value(3)
-    teacher.selectbox(key="stride_h").set_value(1)
-    teacher.slider(key="height").set_value(5)
-    teacher.slider(key="width").set_value(5)
-    _rerun(teacher)
+    _kernel_3_on_5x5(teacher)
     select_cell(teacher, "playground_grids", "output", 1, 2, "y")
     _rerun(teacher)
     students = [_student(code) for _ in range(3)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures.grids import GridDescription
 from scenario.compute import Computed
 from scenario.explain import windows_covering
 from ui.display import pooling_explainer, show_grids
@@ -34,8 +35,27 @@ def question_grids(
     st.markdown(tr("class.setup_line", call=f"`{call}`", rows=rows, cols=cols, loss=loss))
     language = current_language()
     if kind == "output":
-        _output_question_grids(computed, cell, revealed, key=key, file_prefix=file_prefix, language=language)
-        return
+        grids = _output_question(computed, cell, revealed, language)
+    else:
+        grids = _grad_input_question(computed, cell, revealed, language)
+    explain = pooling_explainer(
+        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+    )
+    show_grids(
+        grids,
+        key=key,
+        file_prefix=file_prefix,
+        windows=window_axes(computed.windows) if revealed else None,
+        explain=explain if revealed else None,
+        room_below=0,  # the question and its answer are above the grids
+    )
+
+
+def _grad_input_question(
+    computed: Computed, cell: tuple[int, int] | None, revealed: bool, language: str
+) -> dict[str, GridDescription]:
+    """A question about ∂L/∂x[cell]: x with the cell outlined, y and ∂L/∂y; once the answer
+    is out, ∂L/∂x, and the windows that send the cell its shares lit."""
     covering = windows_covering(computed.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
     grids = {
@@ -61,22 +81,12 @@ def question_grids(
         grids["grad_input"] = grad_input_grid(
             computed.grad_input, highlight_windows=covering, highlight_cells=lit, language=language
         )
-    explain = pooling_explainer(
-        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
-    )
-    show_grids(
-        grids,
-        key=key,
-        file_prefix=file_prefix,
-        windows=window_axes(computed.windows) if revealed else None,
-        explain=explain if revealed else None,
-        room_below=0,  # the question and its answer are above the grids
-    )
+    return grids
 
 
-def _output_question_grids(
-    computed: Computed, cell: tuple[int, int], revealed: bool, *, key: str, file_prefix: str, language: str
-) -> None:
+def _output_question(
+    computed: Computed, cell: tuple[int, int], revealed: bool, language: str
+) -> dict[str, GridDescription]:
     """A question about y[cell]: x alone until the answer is out; then x with the cell's
     window lit, and y with the cell."""
     window = computed.windows[cell[0] * computed.y.shape[1] + cell[1]]
@@ -91,14 +101,4 @@ def _output_question_grids(
     }
     if revealed:
         grids["y"] = value_grid(computed.y, "y", "y", link="output", highlight_cells=[cell], language=language)
-    explain = pooling_explainer(
-        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
-    )
-    show_grids(
-        grids,
-        key=key,
-        file_prefix=file_prefix,
-        windows=window_axes(computed.windows) if revealed else None,
-        explain=explain if revealed else None,
-        room_below=0,
-    )
+    return grids
