@@ -37,6 +37,7 @@ __all__ = [
     "Tally",
     "all_questions",
     "ask",
+    "cell_name",
     "end",
     "explore",
     "follow",
@@ -146,13 +147,17 @@ class Question:
 
     @property
     def target(self) -> str:
-        """What is asked, as the app writes it: ``∂L/∂x[2, 2]`` or ``y[0, 1]``.
+        """What is asked, as the app writes it: ``∂L/∂x[2, 2]`` or ``y[0, 1]``."""
+        return cell_name(self.kind, self.cell)
 
-        >>> Question(1, Setup(), (0, 1), 3.5, kind="output").target
-        'y[0, 1]'
-        """
-        name = "y" if self.kind == "output" else "∂L/∂x"
-        return f"{name}[{self.cell[0]}, {self.cell[1]}]"
+
+def cell_name(kind: str, cell: Cell) -> str:
+    """A question's cell as the app writes it (``kind`` "output": a cell of y).
+
+    >>> cell_name("output", (0, 1)), cell_name("grad_input", (2, 2))
+    ('y[0, 1]', '∂L/∂x[2, 2]')
+    """
+    return f"{'y' if kind == 'output' else '∂L/∂x'}[{cell[0]}, {cell[1]}]"
 
 
 @dataclass(frozen=True)

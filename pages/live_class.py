@@ -22,7 +22,7 @@ from figures.plotly_figure import answers_figure
 from figures.views import playground_grids
 from i18n import user_text
 from pooling import PoolingError
-from scenario.explain import explain_input_cell, explain_output_cell, windows_covering
+from scenario.explain import explain_pooled_cell
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
@@ -96,18 +96,12 @@ def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
         last = lesson.asked[-1].truth if lesson.asked else None
         cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last), "grad_input"
     explanations = {}
-    for language in LANGUAGES:
+    for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
         numbers = computed_from_setup(lesson.setup, language)
-        if kind == "output":
-            window = numbers.windows[cell[0] * numbers.y.shape[1] + cell[1]]
-            explanations[language] = explain_output_cell(
-                window, numbers.x, numbers.y, numbers.loss.grad_output, language
-            )
-        else:
-            covering = windows_covering(numbers.windows, *cell)
-            explanations[language] = explain_input_cell(
-                *cell, covering, numbers.loss.grad_output, numbers.grad_input, language
-            )
+        explanations[language] = explain_pooled_cell(
+            "output" if kind == "output" else "input", *cell, numbers.x, numbers.y,
+            numbers.loss.grad_output, numbers.grad_input, numbers.windows, language,
+        )  # fmt: skip
     if kind == "output":
         truth, mistakes = float(computed.y[cell]), model.output_mistakes_for(computed, cell)
     else:
@@ -178,8 +172,7 @@ def _ask_panel(lesson: Lesson) -> None:
         cell = None
     st.caption(tr("class.ask_hint"))
     left, right = st.columns(2)
-    target = Question(0, lesson.setup, cell, 0.0, kind=kind).target if cell else ""
-    label = tr("class.ask_cell", target=target) if cell else tr("class.ask_none")
+    label = tr("class.ask_cell", target=model.cell_name(kind, cell)) if cell else tr("class.ask_none")
     left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell, kind))
     right.button(
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)

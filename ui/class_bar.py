@@ -52,12 +52,11 @@ def _teacher_line(current: Seat, store: ClassStore) -> None:
         tr(line, code=current.code, following=following, present=present, answered=answered),
         icon=":material/co_present:",
     )
-    keep = {key: st.query_params[key] for key in ("lang", "present", "palette") if key in st.query_params}
     right.page_link(
         "pages/live_class.py",
         label=tr("class.cockpit"),
         icon=":material/dashboard:",
-        query_params={"class": current.code, **keep},
+        query_params={"class": current.code, **_display()},
     )
 
 
