@@ -272,3 +272,12 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
     teacher.button(key="class_end").click()
     rows = list(csv.DictReader(io.StringIO(_rerun(teacher).session_state["class_report"][1])))
     assert {row["cell"] for row in rows} == {"y[1, 2]"} and rows[0]["right_answer"] == "13.0"
+
+
+def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
+    """A selection no grid has (a crafted event: y[99, 99]) leaves "Ask" disabled."""
+    _kernel_3_on_5x5(teacher)
+    select_cell(teacher, "playground_grids", "output", 99, 99, "y")
+    teacher.switch_page("pages/live_class.py")
+    ask = _rerun(teacher).button(key="class_ask")
+    assert ask.disabled and ask.label == "Ask about the cell you click"
