@@ -9,13 +9,14 @@ import gc
 import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
-from ui import classroom, hardening
+from ui import classroom, hardening, run_order
 from ui.display import present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
 hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
+run_order.install()  # a fragment's rerun must not cut off the run before it (ui/run_order.py)
 st.set_page_config(
     page_title=tr("app.title"),
     page_icon=":material/grid_view:",
