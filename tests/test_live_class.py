@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 
 import numpy as np
 import pytest
@@ -281,3 +282,32 @@ def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
     teacher.switch_page("pages/live_class.py")
     ask = _rerun(teacher).button(key="class_ask")
     assert ask.disabled and ask.label == "Ask about the cell you click"
+
+
+def test_a_following_students_refresh_waits_for_the_servers_lane_and_no_one_else_does(teacher):
+    """The class's page refreshes take one lane per server (ui/classroom.py REFRESH_LANES): with
+    the lane taken, a lone student's run goes at once and a refresh waits (its thread sleeps);
+    freed, the refresh shows the teacher's change. (One AppTest runs at a time: they share the
+    process's runtime.)"""
+    from ui.classroom import REFRESH_LANES
+
+    student = _student(_code(teacher))
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(3)
+    _rerun(teacher)
+    with REFRESH_LANES:
+        alone = _session({"kernel_h": "4"})  # another tab of the server, not in the class
+    assert alone.session_state["kernel_h"] == 4
+    student.session_state["class_refresh"] = True  # as the tick that saw the change sets it
+    REFRESH_LANES.acquire()
+    try:
+        refresh = threading.Thread(target=student.run, kwargs={"timeout": 60})
+        refresh.start()
+        refresh.join(timeout=2)
+        waited = refresh.is_alive()
+    finally:
+        REFRESH_LANES.release()
+    refresh.join(timeout=60)
+    assert waited, "the refresh did not wait for the lane"
+    assert not student.exception and student.session_state["kernel_h"] == 3
+    assert "class_refresh" not in student.session_state  # one refresh, one wait
