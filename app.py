@@ -54,8 +54,8 @@ language_control(navigation)
 # to the teacher's setup before the page draws its sidebar; the class bar goes on top.
 # A following tab's refresh waits for a lane: a class's 30 refreshes at once must not stall
 # the other tabs of the server.
-with classroom.refresh_lane():
-    classroom.before_page({target.url_path: target for target in pages})
+with classroom.refresh_lane() as refreshing:
+    classroom.before_page({target.url_path: target for target in pages}, refreshing)
     class_bar = st.container() if classroom.seat() else None
     mark_routed()
     fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)

@@ -1,19 +1,22 @@
 """Streamlit's server runtime in this process, driven one message at a time: the order of
-events on its event loop, which a real server leaves to chance, is set here by hand.
+events on its event loop, which a real server leaves to chance, is set here by hand. Run it in
+a process of its own (the runtime is one per process); it prints what it saw as JSON.
 
-``python -m harness.runtime`` replays the race that ui/run_order.py fixes and prints, as JSON,
-what the browser received of the whole run that the race hits:
+``python -m harness.runtime race`` replays the race that ui/run_order.py fixes:
 
 1. a whole run of a small app (one fragment on a timer) ends, as usual;
 2. the browser asks for another whole run; once the run has begun (its ``new_session`` has
-   arrived), the event loop is held until the run's thread has finished (a busy server's
-   event loop lags behind its script threads like this), and only then does a fragment's
-   timer tick arrive;
+   arrived), the event loop is held, the run let go, and the loop stays held until the run's
+   thread has finished (a busy server's event loop lags behind its script threads like this);
+   only then does a fragment's timer tick arrive;
 3. the loop goes on: does the browser get the end of that whole run, its ``script_finished``
-   and the fragment's ``auto_rerun``?
+   and the fragment's ``auto_rerun``? ``--unpatched``: the same without ui/run_order.py
+   (Streamlit as it is: none of the three arrive).
 
-``--unpatched`` runs the same without ui/run_order.py (Streamlit as it is: none of the three
-arrive). Run it in a process of its own: the runtime is one per process.
+``python -m harness.runtime stopped-run``: a run that burns 0.2 s of CPU inside
+``ui.fairness.fair_share`` is stopped by the browser's next whole rerun (Streamlit stops the
+old run at its next yield point, and every ``st.session_state`` access is one); is its CPU
+still charged to the tab?
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,17 +37,22 @@ from streamlit.runtime import Runtime, RuntimeConfig
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 
-REPO = Path(__file__).resolve().parents[1]
+from harness.server import REPO
+
+# Set by the harness while it holds the event loop: the app's run goes on then. The app runs in
+# this process and imports it from here (``main`` registers this module under its own name).
+HELD = threading.Event()
 LAST_WORDS = "the end of the whole run"
 APP = f"""
-import sys, time
+import sys
 import streamlit as st
 sys.path.insert(0, {str(REPO)!r})
+from harness.runtime import HELD
 from ui import run_order
 if {{patched}}:
     run_order.install()
 st.markdown("a whole run begins")
-time.sleep(0.3)  # time for the test to see it begin
+HELD.wait(timeout=30)
 
 
 @st.fragment(run_every=60)
@@ -68,9 +78,9 @@ class Browser:
         return [message.WhichOneof("type") for message in self.received[since:]]
 
 
-def _rerun(fragment_id: str = "") -> BackMsg:
+def _rerun(fragment_id: str = "", query: str = "") -> BackMsg:
     message = BackMsg()
-    message.rerun_script.query_string = ""
+    message.rerun_script.query_string = query
     message.rerun_script.fragment_id = fragment_id
     message.rerun_script.is_auto_rerun = bool(fragment_id)
     return message
@@ -84,7 +94,7 @@ async def _until(check, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def race(app: Path) -> dict:
+async def _started(app: Path) -> tuple[Runtime, Browser, str]:
     runtime = Runtime(
         RuntimeConfig(
             script_path=str(app),
@@ -94,21 +104,34 @@ async def race(app: Path) -> dict:
     )
     await runtime.start()
     browser = Browser()
-    session_id = runtime.connect_session(client=browser, user_info={})
+    return runtime, browser, runtime.connect_session(client=browser, user_info={})
+
+
+def _session(runtime: Runtime, session_id: str):
+    return runtime._session_mgr.get_active_session_info(session_id).session
+
+
+async def race(app: Path) -> dict:
+    runtime, browser, session_id = await _started(app)
     try:
         # 1. A whole run, to its end and its runner's.
+        HELD.set()
         runtime.handle_backmsg(session_id, _rerun())
         await _until(lambda: "script_finished" in browser.kinds())
         timer_id = next(m.auto_rerun.fragment_id for m in browser.received if m.HasField("auto_rerun"))
         await asyncio.sleep(0.5)
         # 2. Another whole run; once it has begun, hold the event loop until its thread ends.
+        HELD.clear()
         begun = len(browser.received)
         runtime.handle_backmsg(session_id, _rerun())
         await _until(lambda: "new_session" in browser.kinds(begun))
+        runner = _session(runtime, session_id)._scriptrunner
+        HELD.set()  # from here on this thread, the loop's, does not yield to the loop
         for thread in threading.enumerate():
             if thread.name == "ScriptRunner.scriptThread":
-                thread.join(timeout=10)  # the loop is held: the run's events wait on it
+                thread.join(timeout=30)  # the run's events wait on the loop
         runtime.handle_backmsg(session_id, _rerun(timer_id))  # the tick, handled first
+        raced = _session(runtime, session_id)._scriptrunner is runner  # the old runner still current
         # 3. The loop goes on.
         await asyncio.sleep(1.5)
         after = browser.received[begun:]
@@ -120,20 +143,80 @@ async def race(app: Path) -> dict:
             "timer_set_again": any(m.HasField("auto_rerun") for m in after),
             "last_words": LAST_WORDS in texts,
             "tick_ran": "a tick" in texts[texts.index(LAST_WORDS) + 1 :] if LAST_WORDS in texts else "a tick" in texts,
+            "tick_waited": raced,  # the tick's runner waited for the old one (the fix at work)
         }
     finally:
         runtime.stop()
         await runtime.stopped
 
 
+STOPPED_APP = f"""
+import sys, time
+import streamlit as st
+sys.path.insert(0, {str(REPO)!r})
+from harness.runtime import HELD
+from ui.fairness import fair_share
+
+
+def page():
+    st.markdown("a run begins")
+    if st.query_params.get("burn"):
+        HELD.wait(timeout=30)  # the next rerun is asked for meanwhile
+        started = time.thread_time()
+        while time.thread_time() - started < 0.2:
+            pass
+    st.markdown("a run ends")  # a yield point: a stopped run stops here
+
+
+fair_share(page)
+"""
+
+
+async def stopped_run(app: Path) -> dict:
+    runtime, browser, session_id = await _started(app)
+    try:
+        runtime.handle_backmsg(session_id, _rerun())  # the tab's first run (not counted)
+        await _until(lambda: "script_finished" in browser.kinds())
+        HELD.clear()
+        begun = len(browser.received)
+        runtime.handle_backmsg(session_id, _rerun(query="burn=1"))
+        await _until(lambda: "new_session" in browser.kinds(begun))
+        runtime.handle_backmsg(session_id, _rerun())  # stops the burning run (fastReruns)
+        HELD.set()
+        finished = len(browser.received)
+        await _until(lambda: "script_finished" in browser.kinds(finished))
+        await asyncio.sleep(0.5)
+        account = _session(runtime, session_id).session_state["cpu_budget"]
+        return {"debt": account.budget.debt}
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
+SCENARIOS = {"race": (APP, race), "stopped-run": (STOPPED_APP, stopped_run)}
+
+
+def replay(*arguments: str) -> dict:
+    """Run a scenario in a process of its own (``replay("race", "--unpatched")``); what it saw."""
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.runtime", *arguments], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--unpatched", action="store_true", help="without ui/run_order.py")
+    parser.add_argument("scenario", choices=SCENARIOS)
+    parser.add_argument("--unpatched", action="store_true", help="race: without ui/run_order.py")
     args = parser.parse_args()
+    source, scenario = SCENARIOS[args.scenario]
+    sys.modules.setdefault("harness.runtime", sys.modules[__name__])  # one HELD for the app too
     with tempfile.TemporaryDirectory() as folder:
-        app = Path(folder) / "timer_app.py"
-        app.write_text(APP.format(patched=not args.unpatched))
-        print(json.dumps(asyncio.run(race(app))))
+        app = Path(folder) / "app.py"
+        app.write_text(source.replace("{patched}", str(not args.unpatched)))
+        print(json.dumps(asyncio.run(scenario(app))))
 
 
 if __name__ == "__main__":

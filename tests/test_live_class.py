@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -285,29 +286,45 @@ def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
 
 
 def test_a_following_students_refresh_waits_for_the_servers_lane_and_no_one_else_does(teacher):
-    """The class's page refreshes take one lane per server (ui/classroom.py REFRESH_LANES): with
+    """The class's page refreshes take one lane per server (ui/classroom.py REFRESH_LANE): with
     the lane taken, a lone student's run goes at once and a refresh waits (its thread sleeps);
     freed, the refresh shows the teacher's change. (One AppTest runs at a time: they share the
     process's runtime.)"""
-    from ui.classroom import REFRESH_LANES
+    from ui.classroom import REFRESH_LANE
 
     student = _student(_code(teacher))
     teacher.switch_page("pages/playground.py")
     _rerun(teacher).slider(key="kernel_h").set_value(3)
     _rerun(teacher)
-    with REFRESH_LANES:
+    with REFRESH_LANE.taken():
         alone = _session({"kernel_h": "4"})  # another tab of the server, not in the class
     assert alone.session_state["kernel_h"] == 4
     student.session_state["class_refresh"] = True  # as the tick that saw the change sets it
-    REFRESH_LANES.acquire()
-    try:
+    with REFRESH_LANE.taken():
         refresh = threading.Thread(target=student.run, kwargs={"timeout": 60})
         refresh.start()
-        refresh.join(timeout=2)
+        refresh.join(timeout=1)
         waited = refresh.is_alive()
-    finally:
-        REFRESH_LANES.release()
-    refresh.join(timeout=60)
-    assert waited, "the refresh did not wait for the lane"
+    refresh.join(timeout=10)  # freed, it goes at once
+    assert waited and not refresh.is_alive(), "the refresh did not wait for the lane"
     assert not student.exception and student.session_state["kernel_h"] == 3
     assert "class_refresh" not in student.session_state  # one refresh, one wait
+
+
+def test_a_student_waiting_for_their_cpu_budget_does_not_hold_the_lane(teacher):
+    """A refresh waits for its tab's own budget first (ui/fairness.py), outside any lane: a tab
+    past its burst must not stop the class's other refreshes, or the heavy runs, on its server."""
+    from ui.classroom import REFRESH_LANE
+    from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget
+
+    student = _student(_code(teacher))
+    owing = Budget(BURST + RATE * 1.5, time.monotonic())  # 1.5 s to wait
+    student.session_state["cpu_budget"] = Account(owing, counted=True)
+    student.session_state["class_refresh"] = True
+    refresh = threading.Thread(target=student.run, kwargs={"timeout": 60})
+    refresh.start()
+    time.sleep(0.5)
+    held = REFRESH_LANE.busy or HEAVY_LANE.busy
+    refresh.join(timeout=60)
+    assert refresh.is_alive() is False and not student.exception
+    assert not held, "the refresh held a lane while its tab waited for its budget"

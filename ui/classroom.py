@@ -14,9 +14,9 @@ reload or another replica taking the tab over keeps them.
 
 from __future__ import annotations
 
-import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 
 import streamlit as st
@@ -31,6 +31,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import select_cell
+from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
 from ui.lang import tr
 
 __all__ = [
@@ -325,9 +326,10 @@ def explained_cell(text: str | None) -> Selection | None:
     return Selection(kind, int(parts[1]), int(parts[2]), grid)
 
 
-def before_page(pages: dict[str, st.Page]) -> None:
+def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
     """Before the page is drawn (app.py): join the class the link names, and take a following
-    student to the teacher's setup (its page too). Problems are said, never raised."""
+    student to the teacher's setup (its page too; a refresh that moves there stays one: see
+    ``refresh_lane``). Problems are said, never raised."""
     code, view = st.query_params.get("class"), st.query_params.get("view")
     if view is not None and view != "projector":
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
@@ -340,13 +342,13 @@ def before_page(pages: dict[str, st.Page]) -> None:
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
-        _follow(pages)
+        _follow(pages, refreshing)
     except StoreUnavailable:
         st.session_state.class_down = True
     st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
-def _follow(pages: dict[str, st.Page]) -> None:
+def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
     current = seat()
     if current is None or current.role == "teacher":
         return
@@ -362,6 +364,8 @@ def _follow(pages: dict[str, st.Page]) -> None:
     _keep(replace(current, applied=lesson.version))
     here = st.session_state.get("current_page", "")
     if target is not None and target != here and target in pages:
+        if refreshing:
+            st.session_state.class_refresh = True  # the new page's run is the same refresh
         st.switch_page(pages[target], query_params={"class": current.code, **_view_params()})
 
 
@@ -424,21 +428,24 @@ def watch() -> None:
 # One following tab's page refreshes at a time on a server (a process). A teacher's change
 # sets the whole class's pages running within half a second; 30 script threads sharing one
 # GIL with the server's event loop held up every other tab (a student exploring alone beside
-# the class waited up to 0.3 s for a 14 ms run; benchmarks/bench_live_class.py). In one lane
+# the class waited 0.3-0.4 s for a 14 ms run; benchmarks/bench_live_class.py). In one lane
 # the class's pages take the same CPU one after another, and arrive sooner (p95 0.73 s, was
 # 0.87 s): the other tabs share the server with one refresh, not thirty.
-REFRESH_LANES = threading.BoundedSemaphore(1)
+REFRESH_LANE = Lane(patience=3.0)
 
 
 @contextmanager
-def refresh_lane():
-    """Around a whole run: a following tab's refresh (``watch`` saw a change) waits for one of
-    the server's ``REFRESH_LANES`` (its thread sleeps: no CPU); any other run goes at once."""
+def refresh_lane() -> Iterator[bool]:
+    """Around a whole run: a class tab's refresh (``watch`` saw a change) waits for the
+    server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after its own CPU budget's wait
+    (ui/fairness.py); any other run goes at once. Gives whether this run is a refresh."""
     if st.session_state.pop("class_refresh", False):
-        with REFRESH_LANES:
-            yield
+        budget = wait_for_budget()
+        # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
+        with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
+            yield True
     else:
-        yield
+        yield False
 
 
 def _set_cookies(cookies: dict[str, str]) -> None:

@@ -19,21 +19,57 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
 import streamlit as st
 
-__all__ = ["BURST", "HEAVY_DEBT", "HEAVY_LANE", "RATE", "Budget", "fair_share", "spend"]
+__all__ = [
+    "BURST",
+    "HEAVY_DEBT",
+    "HEAVY_LANE",
+    "RATE",
+    "Account",
+    "Budget",
+    "Lane",
+    "account",
+    "fair_share",
+    "wait_for_budget",
+]
 
 RATE = 0.04  # CPU-seconds per second a tab may use on average: 4 % of a core
 BURST = 1.0  # CPU-seconds a tab may spend at once (a dozen of the heaviest runs) before it waits
-KEY = "cpu_budget"
+KEY = "cpu_budget"  # the session's Account
+
+
+class Lane:
+    """One run at a time on this server (a process), among the runs that take the lane; the
+    others' threads sleep meanwhile. A run waits at most ``patience`` seconds, then goes anyway:
+    a lane orders runs, it never stops a tab for good."""
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    @contextmanager
+    def taken(self) -> Iterator[None]:
+        got = self._lock.acquire(timeout=self.patience)
+        try:
+            yield
+        finally:
+            if got:
+                self._lock.release()
+
+
 # A tab this far in debt (one of the heaviest runs; a student's change costs ~0.015 s and drains
 # in half a second) runs in the server's one heavy lane: one such run at a time.
 HEAVY_DEBT = 0.05
-HEAVY_LANE = threading.Lock()
+HEAVY_LANE = Lane(patience=5.0)
 
 
 @dataclass(frozen=True)
@@ -60,28 +96,60 @@ class Budget:
         return max(0.0, (self.debt - BURST) / RATE)
 
 
+@dataclass
+class Account:
+    """A tab's budget as its session holds it: one object, changed in place. A run's cost is
+    recorded when the run ends, and by then any ``st.session_state`` access may raise
+    Streamlit's stop (a newer rerun stopped the run): writing to this object cannot.
+    ``counted`` is False until the tab's first run is done: that run is not counted, since on
+    a fresh server it carries the process's own warm-up (imports, first calls: ~1.3 CPU-s
+    here), and a student whose first page paid for it waited half a minute for their next."""
+
+    budget: Budget
+    counted: bool = False
+
+    def charge(self, seconds: float) -> None:
+        if self.counted:
+            self.budget = replace(self.budget, debt=self.budget.debt + seconds)
+        self.counted = True
+
+
+_counting = threading.local()  # ``active`` while this script thread's run is counted
+
+
+def account() -> Account:
+    """This tab's account (a new one, owing nothing, on its first run)."""
+    found = st.session_state.get(KEY)
+    if not isinstance(found, Account):
+        found = st.session_state[KEY] = Account(Budget(0.0, time.monotonic()))
+    return found
+
+
 def fair_share(run: Callable[[], None]) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
     inside a counted run is counted with it, once."""
-    if st.session_state.get("cpu_counting"):
+    if getattr(_counting, "active", False):
         run()
         return
-    budget = st.session_state.get(KEY, Budget(0.0, time.monotonic())).now(time.monotonic())
-    if budget.wait():
-        time.sleep(budget.wait())  # this tab's thread only
-        budget = budget.now(time.monotonic())
-    st.session_state[KEY] = budget
-    st.session_state.cpu_counting = True
+    tab = account()
+    budget = wait_for_budget(tab)
+    _counting.active = True
     started = time.thread_time()
     try:
-        with HEAVY_LANE if budget.debt > HEAVY_DEBT else nullcontext():
+        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
             run()
     finally:
-        st.session_state.cpu_counting = False
-        spend(time.thread_time() - started)
+        _counting.active = False
+        tab.charge(time.thread_time() - started)
 
 
-def spend(seconds: float) -> None:
-    """Add ``seconds`` of CPU to this tab's debt."""
-    budget = st.session_state.get(KEY, Budget(0.0, time.monotonic()))
-    st.session_state[KEY] = replace(budget, debt=budget.debt + seconds)
+def wait_for_budget(tab: Account | None = None) -> Budget:
+    """Wait, in this tab's thread only, until the tab is back within its burst; its budget
+    then. Called before a run takes any lane: a tab that waits must not hold one."""
+    tab = tab or account()
+    budget = tab.budget.now(time.monotonic())
+    if budget.wait():
+        time.sleep(budget.wait())
+        budget = budget.now(time.monotonic())
+    tab.budget = budget
+    return budget

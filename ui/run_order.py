@@ -17,8 +17,10 @@ good. benchmarks/bench_live_class.py saw it on 1-5 of 60 tabs (Streamlit 1.67; i
 
 The fix: while the refusing runner's events are still on their way, the new runner waits for
 the old one's "shutdown" event, which comes after them all; requests arriving meanwhile are
-handed to the new runner as it starts, where Streamlit's own rules merge them. ``install()``
-is called once per process (a second call changes nothing).
+handed to the new runner as it starts, where Streamlit's own rules merge them. A runner also
+refuses once it has been told to stop (the browser's Stop, a closed tab): a request then waits
+until the old run reaches its next yield point and ends, as a whole rerun already does.
+``install()`` is called at every run of app.py; it patches once per process.
 """
 
 from __future__ import annotations
@@ -33,29 +35,28 @@ __all__ = ["install"]
 WAITING = "_avgpool_waiting_reruns"  # an AppSession's requests held for the old runner's end
 
 
-def _after_the_last_run(create):
-    """``AppSession._create_scriptrunner``, which waits while a finished runner still has
-    events on their way (``request_rerun`` calls it with that runner still current only when
-    the runner refused the request)."""
+def _wait_for_the_old_runner(create):
+    """``AppSession._create_scriptrunner``, which holds the request while a runner that refused
+    it is still current (``request_rerun`` calls it then only): its events are on their way."""
 
     @functools.wraps(create)
-    def created(self: AppSession, initial_rerun_data) -> None:
+    def create_when_free(self: AppSession, initial_rerun_data) -> None:
         if self._scriptrunner is not None:
             self.__dict__.setdefault(WAITING, []).append(initial_rerun_data)
             return
         self.__dict__.pop(WAITING, None)  # a whole rerun that stopped the runner covers them
         create(self, initial_rerun_data)
 
-    created.ordered = True
-    return created
+    create_when_free.patched = True
+    return create_when_free
 
 
-def _then_the_waiting(handle, create):
-    """``AppSession._handle_scriptrunner_event_on_event_loop``, which starts the waiting
-    requests once the old runner's last event has been handled."""
+def _start_the_waiting_on_shutdown(handle, create):
+    """``AppSession._handle_scriptrunner_event_on_event_loop``, which starts the held requests
+    once the old runner's last event ("shutdown") has been handled."""
 
     @functools.wraps(handle)
-    def handled(self: AppSession, sender, event, *args, **kwargs) -> None:
+    def handle_then_start(self: AppSession, sender, event, *args, **kwargs) -> None:
         handle(self, sender, event, *args, **kwargs)
         if event != ScriptRunnerEvent.SHUTDOWN or self._scriptrunner is not None or WAITING not in self.__dict__:
             return
@@ -64,18 +65,18 @@ def _then_the_waiting(handle, create):
             return
         create(self, first)
         for rerun_data in later:
-            self._scriptrunner.request_rerun(rerun_data)
+            if not self._scriptrunner.request_rerun(rerun_data):  # refused: it waits its turn
+                AppSession._create_scriptrunner(self, rerun_data)
 
-    handled.ordered = True
-    return handled
+    return handle_then_start
 
 
 def install() -> None:
-    """Patch AppSession (once per process)."""
-    if getattr(AppSession._create_scriptrunner, "ordered", False):
+    """Patch AppSession (once per process: a second call changes nothing)."""
+    if getattr(AppSession._create_scriptrunner, "patched", False):
         return
     create = AppSession._create_scriptrunner
-    AppSession._handle_scriptrunner_event_on_event_loop = _then_the_waiting(
+    AppSession._handle_scriptrunner_event_on_event_loop = _start_the_waiting_on_shutdown(
         AppSession._handle_scriptrunner_event_on_event_loop, create
     )
-    AppSession._create_scriptrunner = _after_the_last_run(create)
+    AppSession._create_scriptrunner = _wait_for_the_old_runner(create)
