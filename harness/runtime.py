@@ -17,6 +17,10 @@ a process of its own (the runtime is one per process); it prints what it saw as 
 ``ui.fairness.fair_share`` is stopped by the browser's next whole rerun (Streamlit stops the
 old run at its next yield point, and every ``st.session_state`` access is one); is its CPU
 still charged to the tab?
+
+``python -m harness.runtime class-refresh``: this repository's app; a student follows a class,
+the teacher's setup changes, and the student's timer tick sees it: does the page's refresh
+wait for the server's refresh lane (ui/classroom.py), held here for a second?
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -66,7 +71,9 @@ st.markdown({LAST_WORDS!r})
 
 
 class Browser:
-    """A session's client: keeps every message the server sends."""
+    """A session's client: keeps every message the server sends; no headers, no cookies."""
+
+    client_context = SimpleNamespace(headers=[], cookies={}, remote_ip=None)  # what st.context reads
 
     def __init__(self) -> None:
         self.received: list[ForwardMsg] = []
@@ -193,7 +200,50 @@ async def stopped_run(app: Path) -> dict:
         await runtime.stopped
 
 
-SCENARIOS = {"race": (APP, race), "stopped-run": (STOPPED_APP, stopped_run)}
+async def class_refresh(_app: Path) -> dict:
+    """This repository's app: a student follows a class; the teacher's setup changes (in the
+    store, as the teacher's tab would save it); the student's ``watch`` tick sees it, and the
+    page's refresh must wait for the server's refresh lane, held here for a second."""
+    import os
+
+    os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
+    from classroom import model
+    from classroom.store import open_store
+    from ui.classroom import REFRESH_LANE
+
+    store, now = open_store(), time.time()
+    lesson = model.start("HQCMT", "a-teachers-secret-of-enough-length")
+    store.create(model.publish(lesson, model.Setup("", {"kernel_h": 2})), now)
+    runtime, browser, session_id = await _started(REPO / "app.py")
+    try:
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))
+        await _until(lambda: "script_finished" in browser.kinds(), timeout=120)
+        await _until(lambda: any(m.auto_rerun.interval == 0.5 for m in browser.received))  # watch
+        watch_id = next(m.auto_rerun.fragment_id for m in browser.received if m.auto_rerun.interval == 0.5)
+        current = store.load("HQCMT", time.time())
+        store.save(model.publish(current, model.Setup("", {"kernel_h": 3})), current.version, time.time())
+        begun = len(browser.received)
+        whole_runs = (
+            lambda: [  # noqa: E731 - a whole run of the page finished since the tick
+                m for m in browser.received[begun:] if m.HasField("script_finished") and m.script_finished == 0
+            ]
+        )
+        with REFRESH_LANE.taken():
+            runtime.handle_backmsg(session_id, _rerun(watch_id, query="class=HQCMT"))
+            await asyncio.sleep(1.0)
+            finished_while_held = bool(whole_runs())
+        await _until(whole_runs, timeout=30)
+        return {"finished_while_held": finished_while_held, "finished_after": bool(whole_runs())}
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
+SCENARIOS = {
+    "race": (APP, race),
+    "stopped-run": (STOPPED_APP, stopped_run),
+    "class-refresh": ("", class_refresh),
+}
 
 
 def replay(*arguments: str) -> dict:

@@ -328,3 +328,11 @@ def test_a_student_waiting_for_their_cpu_budget_does_not_hold_the_lane(teacher):
     refresh.join(timeout=60)
     assert refresh.is_alive() is False and not student.exception
     assert not held, "the refresh held a lane while its tab waited for its budget"
+
+
+def test_a_students_tick_that_sees_the_teachers_change_refreshes_in_the_lane():
+    """The whole path, in Streamlit's own runtime (harness/runtime.py): the ``watch`` tick sees a
+    new version and reruns the page as a refresh, which waits while the lane is held."""
+    from harness.runtime import replay
+
+    assert replay("class-refresh") == {"finished_while_held": False, "finished_after": True}
