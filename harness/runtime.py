@@ -223,11 +223,10 @@ async def class_refresh(_app: Path) -> dict:
         current = store.load("HQCMT", time.time())
         store.save(model.publish(current, model.Setup("", {"kernel_h": 3})), current.version, time.time())
         begun = len(browser.received)
-        whole_runs = (
-            lambda: [  # noqa: E731 - a whole run of the page finished since the tick
-                m for m in browser.received[begun:] if m.HasField("script_finished") and m.script_finished == 0
-            ]
-        )
+
+        def whole_runs() -> list[ForwardMsg]:  # the page's whole runs finished since the tick
+            return [m for m in browser.received[begun:] if m.HasField("script_finished") and m.script_finished == 0]
+
         with REFRESH_LANE.taken():
             runtime.handle_backmsg(session_id, _rerun(watch_id, query="class=HQCMT"))
             await asyncio.sleep(1.0)

@@ -94,7 +94,8 @@ def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
     shape = computed.y.shape if kind == "output" else computed.x.shape
     if cell is None or not all(0 <= i < n for i, n in zip(cell, shape)):
         last = lesson.asked[-1].truth if lesson.asked else None
-        cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last), "grad_input"
+        asked = {question.cell for question in lesson.asked if question.kind == "grad_input"}
+        cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last, asked), "grad_input"
     explanations = {}
     for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
         numbers = computed_from_setup(lesson.setup, language)

@@ -23,6 +23,7 @@ __all__ = ["MAX_MAGNITUDE", "NumberError", "equals_text", "exact_text", "format_
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+NONZERO_DIGIT = re.compile(r"[1-9]")
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-"})  # − – ﹣ (NFKC maps －)
 
 
@@ -45,6 +46,10 @@ def parse_number(typed: object) -> float:
     Traceback (most recent call last):
     ...
     scenario.numbers.NumberError: '1,5': comma
+    >>> parse_number("1e-400")
+    Traceback (most recent call last):
+    ...
+    scenario.numbers.NumberError: '1e-400': small
     """
     text = normalized(typed)
     if not text:
@@ -62,6 +67,8 @@ def parse_number(typed: object) -> float:
         value /= float(parts[1])
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise NumberError("large", text)
+    if value == 0 and NONZERO_DIGIT.search(parts[0].partition("e")[0].partition("E")[0]):
+        raise NumberError("small", text)  # 1e-400 is not 0, but a float cannot hold it
     return value
 
 

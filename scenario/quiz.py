@@ -9,6 +9,7 @@ significant digits (``is_right``): 1/144 and 0.00694 are right for 1/144, 0.003 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -200,17 +201,22 @@ def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
     return GridVerdict(right, truth.size, wrong, empty)
 
 
-def pick_cell(grad_input: np.ndarray, seed: int, last_answer: float | None = None) -> tuple[int, int]:
-    """A cell of the input to ask about, from the question number; where the gradient has
-    other values, one whose answer differs from the last question's (a class should not see
-    the same answer ten times).
+def pick_cell(
+    grad_input: np.ndarray, seed: int, last_answer: float | None = None, asked: Collection[tuple[int, int]] = ()
+) -> tuple[int, int]:
+    """A cell of the input to ask about, from the question number: one not ``asked`` before
+    while there is one; among those, where the gradient has other values, one whose answer
+    differs from the last question's (a class should not see the same answer ten times).
 
     >>> grad = np.array([[0.25, 0.5], [0.25, 0.25]])
     >>> pick_cell(grad, 3, last_answer=0.25)
     (0, 1)
+    >>> pick_cell(np.full((2, 2), 0.25), 3, last_answer=0.25, asked={(0, 0), (0, 1), (1, 0)})
+    (1, 1)
     """
     rng = np.random.default_rng(seed)
     cells = [(int(r), int(c)) for r, c in np.ndindex(grad_input.shape)]
-    fresh = [cell for cell in cells if last_answer is None or not is_right(float(grad_input[cell]), last_answer)]
-    choices = fresh or cells
+    unasked = [cell for cell in cells if cell not in asked] or cells
+    fresh = [cell for cell in unasked if last_answer is None or not is_right(float(grad_input[cell]), last_answer)]
+    choices = fresh or unasked
     return choices[int(rng.integers(len(choices)))]

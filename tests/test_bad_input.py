@@ -22,6 +22,7 @@ from tests.conftest import alerts, open_app, shown
         ("1,5", "x[2, 1]: “1,5” has a comma; write decimals with a dot, e.g. 1.5"),
         ("1/0", "x[2, 1]: “1/0” divides by zero"),
         ("1e400", "x[2, 1]: “1e400” is too large; use numbers up to 1e100 in size"),
+        ("1e-400", "x[2, 1]: “1e-400” is too small to tell from 0; type 0 if you mean zero"),
         ("", "x[2, 1] is empty: type a number in it"),
     ],
 )

@@ -336,3 +336,28 @@ def test_a_students_tick_that_sees_the_teachers_change_refreshes_in_the_lane():
     from harness.runtime import replay
 
     assert replay("class-refresh") == {"finished_while_held": False, "finished_after": True}
+
+
+def test_surprise_me_does_not_ask_the_same_cell_again(teacher):
+    """On a 2x2 input pooled by 2 every cell of ∂L/∂x is 1/4: "Surprise me" cannot vary the
+    answer, so it varies the cell. Four questions ask the four cells."""
+    code = _code(teacher)
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="height").set_value(2)
+    teacher.slider(key="width").set_value(2)
+    _rerun(teacher)  # the setup, sent to the class
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher)
+    for number in range(4):
+        teacher.button(key="class_ask_pick").click()
+        _rerun(teacher)
+        teacher.button(key="class_reveal").click()
+        _rerun(teacher)
+        if number < 3:
+            teacher.button(key="class_next").click()
+            _rerun(teacher)
+    from classroom.store import open_store
+
+    lesson = open_store().load(code, time.time())
+    cells = [question.cell for question in (*lesson.asked, lesson.question) if question is not None]
+    assert len(cells) == 4 and len(set(cells)) == 4, cells
