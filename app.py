@@ -40,8 +40,12 @@ def _freeze_long_lived_objects() -> None:
 _freeze_long_lived_objects()
 # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
 # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
-# (axe: scrollable-region-focusable). On wide screens nothing needs to scroll.
-st.html("<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }</style>")
+# (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
+# formulas are set a little smaller, so that the longest (split in two lines) fits.
+st.html(
+    "<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }"
+    "@media (max-width: 699px) { .katex-display { font-size: 0.8em; } }</style>"
+)
 present_page_style()
 pages = app_pages()
 page = st.navigation(pages, position="hidden")

@@ -73,9 +73,11 @@ def linear_map_section(scenario: Scenario) -> None:
         )
         show_grids({"x": x_grid}, key="hood_input", file_prefix=file_prefix(scenario, "hood"), columns=1)
     st.markdown(tr("hood.transposed"))
+    # Two short formulas, not one long one: a display formula does not wrap, and on a phone the
+    # end of a long one was cut off.
+    st.latex(rf"y = A\,x,\quad A \in \mathbb{{R}}^{{{outputs}\times{cells}}}")
     st.latex(
-        rf"y = A\,x,\quad A \in \mathbb{{R}}^{{{outputs}\times{cells}}}"
-        r"\qquad\Longrightarrow\qquad \frac{\partial L}{\partial x} = A^{\top}\,\frac{\partial L}{\partial y},"
+        r"\frac{\partial L}{\partial x} = A^{\top}\,\frac{\partial L}{\partial y},"
         rf"\quad A^{{\top}} \in \mathbb{{R}}^{{{cells}\times{outputs}}}"
     )
     torch_y, torch_grad_input = torch_avg_pool(x, scenario.loss.grad_output, params)
@@ -98,9 +100,10 @@ def convolution_section(scenario: Scenario) -> None:
         rf"y_{{ij}} = \frac{{1}}{{{nominal}}} \sum_{{r={rows[0]}}}^{{{rows[1]}}} \sum_{{c={cols[0]}}}^{{{cols[1]}}}"
         rf" x_{{rc}} \;=\; \big(\mathrm{{conv2d}}(x, K)\big)_{{ij}}"
     )
-    st.latex(
-        r"\frac{\partial L}{\partial x} = \mathrm{conv\_transpose2d}\Big(\frac{\partial L}{\partial y},\ K,\ "
-        rf"\mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{{tr('formula.cropped')}}} ({ph}, {pw})"
+    st.latex(  # on two lines, to fit a phone
+        r"\begin{aligned}\frac{\partial L}{\partial x} &= \mathrm{conv\_transpose2d}\Big(\frac{\partial L}{\partial y},"
+        rf"\ K,\\ &\qquad \mathrm{{stride}}=({sh}, {sw})\Big)\ \text{{{tr('formula.cropped')}}} ({ph}, {pw})"
+        r"\end{aligned}"
     )
     difference = largest_difference((y_conv, grad_conv), (y, scenario.grad_input))
     if equivalence.holds:

@@ -10,6 +10,7 @@ import ast
 import json
 import re
 import string
+import unicodedata
 
 import pytest
 
@@ -43,6 +44,35 @@ def test_both_languages_have_the_same_keys_and_placeholders():
     assert sorted(set(chinese) - set(english)) == [], "in zh.toml but not in en.toml"
     for key, template in english.items():
         assert _fields(template) == _fields(chinese[key]), key
+
+
+def _punctuation(character: str) -> bool:
+    """CommonMark's Unicode punctuation: the P and S categories (。！：and ASCII marks too)."""
+    return unicodedata.category(character)[0] in "PS"
+
+
+def _bold_renders(template: str) -> bool:
+    """Whether every ``**`` of ``template`` opens or closes bold as CommonMark reads it: a run
+    that closes after punctuation (``一致。**``) must be followed by a space or punctuation, or
+    the reader prints the stars. Placeholders stand for words."""
+    text = " " + re.sub(r"\{\w+\}", "x", template.replace("`", " ")) + " "
+    runs = [match.start() for match in re.finditer(r"(?<!\*)\*\*(?!\*)", text)]
+    for number, at in enumerate(runs):
+        before, after = text[at - 1], text[at + 2]
+        if number % 2 == 0:  # opens: left-flanking
+            ok = not after.isspace() and (not _punctuation(after) or before.isspace() or _punctuation(before))
+        else:  # closes: right-flanking
+            ok = not before.isspace() and (not _punctuation(before) or after.isspace() or _punctuation(after))
+        if not ok:
+            return False
+    return len(runs) % 2 == 0
+
+
+def test_bold_in_every_entry_renders_as_bold():
+    """In Chinese, ``**与 torch 一致。**`` followed by a word showed its stars on screen."""
+    for language in LANGUAGES:
+        broken = {key: value for key, value in catalogue(language).items() if not _bold_renders(value)}
+        assert broken == {}, language
 
 
 # Entries that read the same in both languages: formulas and names.
