@@ -94,9 +94,9 @@ def _why_section() -> None:
     st.subheader(tr("classic.why"))
     st.markdown(tr("classic.why_text"))
     window, otherwise = tr("formula.window"), tr("formula.otherwise")
+    # Two formulas, not one: a display formula does not wrap, and a phone cut the long one off.
+    st.latex(rf"y_{{ij}} = \tfrac14 \sum_{{(r,c)\,\in\,\text{{{window}}}(i,j)}} x_{{rc}}")
     st.latex(
-        rf"y_{{ij}} = \tfrac14 \sum_{{(r,c)\,\in\,\text{{{window}}}(i,j)}} x_{{rc}}"
-        r"\quad\Rightarrow\quad"
         rf"\frac{{\partial y_{{ij}}}}{{\partial x_{{rc}}}} = \begin{{cases}}\tfrac14 & (r,c)\in\text{{{window}}}(i,j)\\"
         rf" 0 & \text{{{otherwise}}}\end{{cases}}"
     )

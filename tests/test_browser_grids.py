@@ -149,12 +149,19 @@ def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(new_context, app
     page.goto(f"{app_url}/under_the_hood?lang={language}")
     wait_for_app(page, fresh=True)
     assert all(font == "" or int(font) >= 10 for font in _fonts(page))
-    # Its formulas fit the screen: a display formula does not wrap, and a cut one hides its end.
+    _formulas_fit(page)
+    screenshot(page, f"phone-under-the-hood-{language}")
+    page.goto(f"{app_url}/classic?lang={language}")  # the other page with display formulas
+    wait_for_app(page, fresh=True)
+    _formulas_fit(page)
+
+
+def _formulas_fit(page) -> None:
+    """The page's display formulas fit the screen: one does not wrap, and a cut one hides its end."""
     formulas = '[data-testid="stMain"] .katex-display'  # the sidebar's is folded away
     page.locator(formulas).first.wait_for()
     widths = page.eval_on_selector_all(formulas, "all => all.map(e => [e.scrollWidth, e.clientWidth])")
     assert widths and all(scrolled <= shown + 2 for scrolled, shown in widths), widths  # 2 px: KaTeX's rounding
-    screenshot(page, f"phone-under-the-hood-{language}")
 
 
 def _fills_the_screen(page, height: int, least: float = 0.35) -> None:
