@@ -47,6 +47,7 @@ from harness.server import REPO
 # Set by the harness while it holds the event loop: the app's run goes on then. The app runs in
 # this process and imports it from here (``main`` registers this module under its own name).
 HELD = threading.Event()
+SEEN: dict[str, float] = {}  # what the app's run wrote down for the harness
 LAST_WORDS = "the end of the whole run"
 APP = f"""
 import sys
@@ -114,10 +115,6 @@ async def _started(app: Path) -> tuple[Runtime, Browser, str]:
     return runtime, browser, runtime.connect_session(client=browser, user_info={})
 
 
-def _session(runtime: Runtime, session_id: str):
-    return runtime._session_mgr.get_active_session_info(session_id).session
-
-
 async def race(app: Path) -> dict:
     runtime, browser, session_id = await _started(app)
     try:
@@ -132,25 +129,31 @@ async def race(app: Path) -> dict:
         begun = len(browser.received)
         runtime.handle_backmsg(session_id, _rerun())
         await _until(lambda: "new_session" in browser.kinds(begun))
-        runner = _session(runtime, session_id)._scriptrunner
         HELD.set()  # from here on this thread, the loop's, does not yield to the loop
-        for thread in threading.enumerate():
-            if thread.name == "ScriptRunner.scriptThread":
-                thread.join(timeout=30)  # the run's events wait on the loop
+        threads = [thread for thread in threading.enumerate() if thread.name == "ScriptRunner.scriptThread"]
+        for thread in threads:
+            thread.join(timeout=30)  # the run's events wait on the loop
+        # The race: the run's thread has ended, and its end has not reached the browser.
+        raced = not any(thread.is_alive() for thread in threads) and "script_finished" not in browser.kinds(begun)
         runtime.handle_backmsg(session_id, _rerun(timer_id))  # the tick, handled first
-        raced = _session(runtime, session_id)._scriptrunner is runner  # the old runner still current
         # 3. The loop goes on.
         await asyncio.sleep(1.5)
         after = browser.received[begun:]
         texts = [m.delta.new_element.markdown.body for m in after if m.delta.new_element.HasField("markdown")]
+        kinds = [m.WhichOneof("type") for m in after]
+        tick_begun = next(  # the tick's run: a new_session naming its fragment
+            (i for i, m in enumerate(after) if m.HasField("new_session") and m.metadata.run.fragment_ids), len(after)
+        )
         return {
+            "raced": raced,
             "whole_run_ended": any(
                 m.HasField("script_finished") and m.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY for m in after
             ),
             "timer_set_again": any(m.HasField("auto_rerun") for m in after),
             "last_words": LAST_WORDS in texts,
             "tick_ran": "a tick" in texts[texts.index(LAST_WORDS) + 1 :] if LAST_WORDS in texts else "a tick" in texts,
-            "tick_waited": raced,  # the tick's runner waited for the old one (the fix at work)
+            # The tick's run began after the whole run's end reached the browser (the fix at work).
+            "tick_waited": "script_finished" in kinds[:tick_begun],
         }
     finally:
         runtime.stop()
@@ -161,8 +164,8 @@ STOPPED_APP = f"""
 import sys, time
 import streamlit as st
 sys.path.insert(0, {str(REPO)!r})
-from harness.runtime import HELD
-from ui.fairness import fair_share
+from harness.runtime import HELD, SEEN
+from ui.fairness import account, fair_share
 
 
 def page():
@@ -176,6 +179,7 @@ def page():
 
 
 fair_share(page)
+SEEN["debt"] = account().budget.debt  # what the tab owes, for the harness
 """
 
 
@@ -192,9 +196,11 @@ async def stopped_run(app: Path) -> dict:
         HELD.set()
         finished = len(browser.received)
         await _until(lambda: "script_finished" in browser.kinds(finished))
-        await asyncio.sleep(0.5)
-        account = _session(runtime, session_id).session_state["cpu_budget"]
-        return {"debt": account.budget.debt}
+        await asyncio.sleep(0.5)  # the stopped run's thread ends (it overlaps the next run)
+        finished = len(browser.received)
+        runtime.handle_backmsg(session_id, _rerun())  # one more run writes down what the tab owes
+        await _until(lambda: "script_finished" in browser.kinds(finished))
+        return {"debt": SEEN["debt"]}
     finally:
         runtime.stop()
         await runtime.stopped

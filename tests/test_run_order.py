@@ -11,8 +11,9 @@ from harness.runtime import replay
 
 def test_a_tick_arriving_as_a_whole_run_ends_leaves_that_run_whole():
     seen = replay("race")
-    assert seen["tick_waited"]  # the race happened, and the tick's runner waited
+    assert seen["raced"] and seen["tick_waited"]  # the race happened, and the tick's runner waited
     assert seen == {
+        "raced": True,
         "whole_run_ended": True,
         "timer_set_again": True,
         "last_words": True,
@@ -25,5 +26,5 @@ def test_without_the_fix_streamlit_drops_the_end_of_the_run():
     """Streamlit as it is (1.67): the run's end is lost. When this fails, Streamlit fixed the
     race itself, and ui/run_order.py can go."""
     seen = replay("race", "--unpatched")
-    assert seen["tick_ran"] and not seen["tick_waited"]
+    assert seen["raced"] and seen["tick_ran"] and not seen["tick_waited"]
     assert not seen["whole_run_ended"] and not seen["timer_set_again"] and not seen["last_words"]
