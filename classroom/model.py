@@ -361,7 +361,7 @@ def output_mistakes_for(computed: Computed, cell: Cell) -> tuple[Mistake, ...]:
     """
     row, col = cell
     truth = float(computed.y[row, col])
-    window = computed.windows[row * computed.y.shape[1] + col]
+    window = computed.window_of(row, col)
     x = computed.x
     values = x[max(window.row_start, 0) : window.row_stop, max(window.col_start, 0) : window.col_stop]
     found = [Mistake(float(values.sum()), "output_divisor")]

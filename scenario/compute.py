@@ -33,6 +33,10 @@ class Computed:
     def windows(self) -> list[Window]:
         return self.plan.windows()
 
+    def window_of(self, row: int, col: int) -> Window:
+        """The window that y[row, col] averages (``windows`` runs over y row by row)."""
+        return self.windows[row * self.y.shape[1] + col]
+
 
 def compute_scenario(
     x: np.ndarray,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -143,3 +144,15 @@ def page(desktop):
     tab = desktop.new_page()
     yield tab
     tab.close()
+
+
+def waits_for_lane(lane, at) -> bool:
+    """Whether ``at``'s next run (an AppTest) waits while ``lane`` (ui/fairness.py) is held, its
+    thread still running after a second, and ends once the lane is freed."""
+    with lane.taken():
+        run = threading.Thread(target=at.run, kwargs={"timeout": 60})
+        run.start()
+        run.join(timeout=1)
+        waited = run.is_alive()
+    run.join(timeout=10)  # freed, it goes at once
+    return waited and not run.is_alive()

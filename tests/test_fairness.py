@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.conftest import open_app
+from tests.conftest import open_app, waits_for_lane
 from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget, Lane
 
 
@@ -33,13 +33,8 @@ def test_a_tab_in_debt_runs_in_the_one_heavy_lane_and_a_student_does_not():
     with HEAVY_LANE.taken():
         light.run()  # a student's change: no debt, no lane
         assert not light.exception
-        heavy.session_state["cpu_budget"] = Account(Budget(BURST * 0.9, time.monotonic()), counted=True)
-        rerun = threading.Thread(target=heavy.run, kwargs={"timeout": 60})
-        rerun.start()
-        rerun.join(timeout=1)
-        waited = rerun.is_alive()
-    rerun.join(timeout=10)  # freed, it goes at once
-    assert waited and not rerun.is_alive(), "the tab in debt did not wait for the heavy lane"
+    heavy.session_state["cpu_budget"] = Account(Budget(BURST * 0.9, time.monotonic()), counted=True)
+    assert waits_for_lane(HEAVY_LANE, heavy), "the tab in debt did not wait for the heavy lane"
     assert not heavy.exception
 
 

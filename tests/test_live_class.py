@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell, waits_for_lane
 
 _session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
@@ -300,13 +300,7 @@ def test_a_following_students_refresh_waits_for_the_servers_lane_and_no_one_else
         alone = _session({"kernel_h": "4"})  # another tab of the server, not in the class
     assert alone.session_state["kernel_h"] == 4
     student.session_state["class_refresh"] = True  # as the tick that saw the change sets it
-    with REFRESH_LANE.taken():
-        refresh = threading.Thread(target=student.run, kwargs={"timeout": 60})
-        refresh.start()
-        refresh.join(timeout=1)
-        waited = refresh.is_alive()
-    refresh.join(timeout=10)  # freed, it goes at once
-    assert waited and not refresh.is_alive(), "the refresh did not wait for the lane"
+    assert waits_for_lane(REFRESH_LANE, student), "the refresh did not wait for the lane"
     assert not student.exception and student.session_state["kernel_h"] == 3
     assert "class_refresh" not in student.session_state  # one refresh, one wait
 

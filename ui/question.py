@@ -89,7 +89,7 @@ def _output_question(
 ) -> dict[str, GridDescription]:
     """A question about y[cell]: x alone until the answer is out; then x with the cell's
     window lit, and y with the cell."""
-    window = computed.windows[cell[0] * computed.y.shape[1] + cell[1]]
+    window = computed.window_of(*cell)
     grids = {
         "x": input_grid(
             computed.x,
