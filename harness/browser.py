@@ -113,6 +113,18 @@ def wait_for_alert(page, expected: str, timeout: float = 30_000) -> str:
     return handle.json_value()
 
 
+def wait_for_grids(page, count: int, timeout: float = 15_000) -> None:
+    """Wait until the page shows exactly ``count`` grids, every one drawn. A run streams its
+    elements in order, so an alert above the grids can be on screen before they are."""
+    page.wait_for_function(
+        f"""count => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+              .flatMap(host => host.shadowRoot ? [...host.shadowRoot.querySelectorAll('.grids canvas')] : [])
+              .length === count && ({GRIDS_DRAWN})()""",
+        arg=count,
+        timeout=timeout,
+    )
+
+
 def grid_geometry(page, index: int) -> dict:
     """How the index-th grid on the page is drawn: margins, cell size (px), origin, extent."""
     return json.loads(page.locator(GRID).nth(index).get_attribute("data-geometry"))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app
+from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app, wait_for_grids
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +76,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     for student, typed in zip(students, ("1", "9", "9/9")):
         answer = student.locator(".st-key-class_answer input")
         answer.wait_for(timeout=15_000)  # taken to the question by the next tick
-        assert student.locator(GRID).count() == 3  # x, y, ∂L/∂y: not the answer
+        wait_for_grids(student, 3)  # x, y, ∂L/∂y: not the answer
         answer.fill(typed)
         student.get_by_role("button", name=words["send"]).click()
         wait_for_app(student)
@@ -98,6 +98,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     wait_for_alert(students[0], words["right"])
     wait_for_alert(students[1], words["divisor"])
     wait_for_alert(students[2], words["right"])
+    wait_for_grids(students[2], 4)
     assert grid_cell_texts(students[2], 3)[12] == "1"  # ∂L/∂x is shown now
     screenshot(students[2], f"class-phone-revealed-{language}")
     screenshot(teacher, f"class-cockpit-revealed-{language}")
@@ -115,7 +116,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     phone = students[2]
     phone.locator(".st-key-class_answer input").wait_for(timeout=15_000)
     assert "y[1, 2]" in phone.locator("h4").first.inner_text()
-    assert phone.locator(GRID).count() == 1  # x alone: y would give the answer away
+    wait_for_grids(phone, 1)  # x alone: y would give the answer away
     phone.locator(".st-key-class_answer input").fill("13")
     phone.get_by_role("button", name=words["send"]).click()
     wait_for_app(phone)
@@ -123,7 +124,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     teacher.locator(".st-key-class_reveal button").click()
     wait_for_app(teacher)
     wait_for_alert(phone, words["right"])
-    assert phone.locator(GRID).count() == 2  # x with the window, and y
+    wait_for_grids(phone, 2)  # x with the window, and y
     projector.set_viewport_size({"width": 1280, "height": 720})
     projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
     wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
