@@ -16,7 +16,7 @@ from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
 
 hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
-run_order.install()  # a fragment's rerun must not cut off the run before it (ui/run_order.py)
+run_order.install()  # a fragment's rerun must not cut off the run before it, nor undo a page switch (ui/run_order.py)
 st.set_page_config(
     page_title=tr("app.title"),
     page_icon=":material/grid_view:",

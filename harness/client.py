@@ -107,6 +107,8 @@ class Tab:
                 self.timers.pop(fragment_id, None)
         elif kind == "page_info_changed":
             self.location = reply.page_info_changed.query_string
+        elif kind == "navigation":  # the page this run is on, as the browser learns it (st.navigation)
+            self.page_hash = reply.navigation.page_script_hash
         return kind == "script_finished", False
 
     def _note(self, element, fragment_id: str) -> bool:

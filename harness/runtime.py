@@ -13,6 +13,13 @@ a process of its own (the runtime is one per process); it prints what it saw as 
    and the fragment's ``auto_rerun``? ``--unpatched``: the same without ui/run_order.py
    (Streamlit as it is: none of the three arrive).
 
+``python -m harness.runtime stale-tick``: a two-page app with a fragment on a timer in its main
+script (as app.py's ``watch``); a whole run switches to page two (``st.switch_page``), and
+while page two runs, the timer's tick sent from page one arrives (the browser had not heard of
+the switch yet), and then the next tick, sent from page two. Which pages do the ticks' runs
+name? Fixed: page two, once (the stale tick is skipped). ``--unpatched``: Streamlit as it is
+runs the stale tick as a change back to page one, and the browser drops page two to draw it.
+
 ``python -m harness.runtime stopped-run``: a run that burns 0.2 s of CPU inside
 ``ui.fairness.fair_share`` is stopped by the browser's next whole rerun (Streamlit stops the
 old run at its next yield point, and every ``st.session_state`` access is one); is its CPU
@@ -86,9 +93,10 @@ class Browser:
         return [message.WhichOneof("type") for message in self.received[since:]]
 
 
-def _rerun(fragment_id: str = "", query: str = "") -> BackMsg:
+def _rerun(fragment_id: str = "", query: str = "", page: str = "") -> BackMsg:
     message = BackMsg()
     message.rerun_script.query_string = query
+    message.rerun_script.page_script_hash = page
     message.rerun_script.fragment_id = fragment_id
     message.rerun_script.is_auto_rerun = bool(fragment_id)
     return message
@@ -155,6 +163,77 @@ async def race(app: Path) -> dict:
             # The tick's run began after the whole run's end reached the browser (the fix at work).
             "tick_waited": "script_finished" in kinds[:tick_begun],
         }
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
+TWO_PAGES_APP = f"""
+import sys
+import streamlit as st
+sys.path.insert(0, {str(REPO)!r})
+from harness.runtime import HELD
+from ui import run_order
+if {{patched}}:
+    run_order.install()
+
+
+def one():
+    st.markdown("page one")
+    if st.query_params.get("go"):
+        st.switch_page(page_two)
+
+
+def two():
+    st.markdown("page two begins")
+    HELD.wait(timeout=30)
+    st.markdown("page two ends")
+
+
+@st.fragment(run_every=60)
+def timer():
+    st.markdown("a tick")
+
+
+page_one = st.Page(one, title="one", default=True)
+page_two = st.Page(two, title="two", url_path="two")
+bar = st.container()  # the timer's place is the same on both pages, as app.py's class bar
+st.navigation([page_one, page_two]).run()
+with bar:
+    timer()
+"""
+
+
+async def stale_tick(app: Path) -> dict:
+    runtime, browser, session_id = await _started(app)
+    try:
+        HELD.set()
+        runtime.handle_backmsg(session_id, _rerun())  # page one, to its end
+        await _until(lambda: "script_finished" in browser.kinds())
+        pages = {page.page_name: page.page_script_hash for m in browser.received for page in m.navigation.app_pages}
+        timer_id = next(m.auto_rerun.fragment_id for m in browser.received if m.HasField("auto_rerun"))
+        HELD.clear()
+        begun = len(browser.received)
+        runtime.handle_backmsg(session_id, _rerun(query="go=1", page=pages["one"]))  # ends on page two
+        await _until(lambda: any(m.navigation.page_script_hash == pages["two"] for m in browser.received[begun:]))
+        runtime.handle_backmsg(session_id, _rerun(timer_id, query="go=1", page=pages["one"]))  # sent from one
+        HELD.set()
+        finished = ForwardMsg.FINISHED_SUCCESSFULLY
+        await _until(lambda: any(m.script_finished == finished for m in browser.received[begun:]))
+        await asyncio.sleep(0.5)
+        named = {page_hash: name for name, page_hash in pages.items()}
+
+        def ticks() -> list[str]:  # the page each fragment's run since the switch names
+            return [
+                named.get(m.new_session.page_script_hash, m.new_session.page_script_hash)
+                for m in browser.received[begun:]
+                if m.HasField("new_session") and m.metadata.run.fragment_ids
+            ]
+
+        runtime.handle_backmsg(session_id, _rerun(timer_id, page=pages["two"]))  # the next tick, from two
+        await _until(lambda: "two" in ticks())
+        await asyncio.sleep(0.3)
+        return {"ticks_run_on": ticks()}
     finally:
         runtime.stop()
         await runtime.stopped
@@ -246,6 +325,7 @@ async def class_refresh(_app: Path) -> dict:
 
 SCENARIOS = {
     "race": (APP, race),
+    "stale-tick": (TWO_PAGES_APP, stale_tick),
     "stopped-run": (STOPPED_APP, stopped_run),
     "class-refresh": ("", class_refresh),
 }
@@ -264,7 +344,7 @@ def replay(*arguments: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", choices=SCENARIOS)
-    parser.add_argument("--unpatched", action="store_true", help="race: without ui/run_order.py")
+    parser.add_argument("--unpatched", action="store_true", help="race, stale-tick: without ui/run_order.py")
     args = parser.parse_args()
     source, scenario = SCENARIOS[args.scenario]
     sys.modules.setdefault("harness.runtime", sys.modules[__name__])  # one HELD for the app too

@@ -1,5 +1,6 @@
 """ui/run_order.py: a fragment's timer tick that reaches the server as a whole run ends no
-longer cuts that run off (its end, its ``script_finished``, the timer's ``auto_rerun``).
+longer cuts that run off (its end, its ``script_finished``, the timer's ``auto_rerun``), and a
+tick sent from the page before a switch is skipped rather than run as a switch back.
 
 The race is replayed in Streamlit's own runtime, in a process of its own, with the event
 loop held by hand at the moment a busy server's lags (harness/runtime.py)."""
@@ -28,3 +29,15 @@ def test_without_the_fix_streamlit_drops_the_end_of_the_run():
     seen = replay("race", "--unpatched")
     assert seen["raced"] and seen["tick_ran"] and not seen["tick_waited"]
     assert not seen["whole_run_ended"] and not seen["timer_set_again"] and not seen["last_words"]
+
+
+def test_a_tick_sent_from_the_page_before_a_switch_is_skipped():
+    """A following student's refresh ends in ``st.switch_page``; a tick sent meanwhile from the
+    old page must not run (the browser would empty the new page); the next tick runs."""
+    assert replay("stale-tick") == {"ticks_run_on": ["two"]}
+
+
+def test_without_the_fix_streamlit_runs_that_tick_as_a_change_back_to_the_old_page():
+    """Streamlit as it is (1.67). When this fails, Streamlit fixed it, and the second patch in
+    ui/run_order.py can go."""
+    assert replay("stale-tick", "--unpatched") == {"ticks_run_on": ["one", "two"]}
