@@ -69,6 +69,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
 
     # The teacher clicks ∂L/∂x[2, 2], opens the cockpit and asks it.
     click_cell(teacher, 3, 2, 2)
+    wait_for_alert(teacher, "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
     teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
     wait_for_app(teacher)
     teacher.locator(".st-key-class_ask button").click()
@@ -109,6 +110,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
     wait_for_app(teacher, fresh=True)
     click_cell(teacher, 1, 1, 2)
+    wait_for_alert(teacher, "y[1, 2] =")
     teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
     wait_for_app(teacher)
     teacher.locator(".st-key-class_ask button").click()
