@@ -56,7 +56,8 @@ from harness.server import REPO
 HELD = threading.Event()
 SEEN: dict[str, float] = {}  # what the app's run wrote down for the harness
 LAST_WORDS = "the end of the whole run"
-APP = f"""
+# The top of the small apps below: the harness's HELD, and ui/run_order.py unless --unpatched.
+PATCHABLE = f"""
 import sys
 import streamlit as st
 sys.path.insert(0, {str(REPO)!r})
@@ -64,7 +65,10 @@ from harness.runtime import HELD
 from ui import run_order
 if {{patched}}:
     run_order.install()
-st.markdown("a whole run begins")
+"""
+APP = (
+    PATCHABLE
+    + f"""st.markdown("a whole run begins")
 HELD.wait(timeout=30)
 
 
@@ -76,6 +80,7 @@ def timer():
 timer()
 st.markdown({LAST_WORDS!r})
 """
+)
 
 
 class Browser:
@@ -100,6 +105,11 @@ def _rerun(fragment_id: str = "", query: str = "", page: str = "") -> BackMsg:
     message.rerun_script.fragment_id = fragment_id
     message.rerun_script.is_auto_rerun = bool(fragment_id)
     return message
+
+
+def _fragment_run_begins(message: ForwardMsg) -> bool:
+    """A run of fragments alone begins: its ``new_session`` names them."""
+    return message.HasField("new_session") and bool(message.metadata.run.fragment_ids)
 
 
 async def _until(check, timeout: float = 30.0) -> None:
@@ -150,7 +160,7 @@ async def race(app: Path) -> dict:
         texts = [m.delta.new_element.markdown.body for m in after if m.delta.new_element.HasField("markdown")]
         kinds = [m.WhichOneof("type") for m in after]
         tick_begun = next(  # the tick's run: a new_session naming its fragment
-            (i for i, m in enumerate(after) if m.HasField("new_session") and m.metadata.run.fragment_ids), len(after)
+            (i for i, m in enumerate(after) if _fragment_run_begins(m)), len(after)
         )
         return {
             "raced": raced,
@@ -168,15 +178,9 @@ async def race(app: Path) -> dict:
         await runtime.stopped
 
 
-TWO_PAGES_APP = f"""
-import sys
-import streamlit as st
-sys.path.insert(0, {str(REPO)!r})
-from harness.runtime import HELD
-from ui import run_order
-if {{patched}}:
-    run_order.install()
-
+TWO_PAGES_APP = (
+    PATCHABLE
+    + """
 
 def one():
     st.markdown("page one")
@@ -202,6 +206,7 @@ st.navigation([page_one, page_two]).run()
 with bar:
     timer()
 """
+)
 
 
 async def stale_tick(app: Path) -> dict:
@@ -227,7 +232,7 @@ async def stale_tick(app: Path) -> dict:
             return [
                 named.get(m.new_session.page_script_hash, m.new_session.page_script_hash)
                 for m in browser.received[begun:]
-                if m.HasField("new_session") and m.metadata.run.fragment_ids
+                if _fragment_run_begins(m)
             ]
 
         runtime.handle_backmsg(session_id, _rerun(timer_id, page=pages["two"]))  # the next tick, from two
