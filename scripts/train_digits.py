@@ -7,7 +7,9 @@ scikit-learn's ``load_digits`` (1,797 handwritten digits of 8x8, pixels 0..16, i
 wheel: nothing is downloaded), split once into 1,437 training and 360 test digits (stratified,
 ``random_state=SEED``). ``pooling.reference.DigitsCNN`` (the one definition, also the tests'
 torch twin) is trained in float64 by Adam with a one-cycle learning rate, on one CPU thread
-with torch's deterministic algorithms: the same command writes the same file, byte for byte.
+with torch's deterministic algorithms: the same command on the same machine writes the same
+file, byte for byte. On another CPU the weights differ in their last bits (torch picks its vector
+kernels by CPU; ~1e-15 here), never in the accuracy or any test digit's answer.
 The test accuracy is measured by the numpy network the app runs (``scenario.network``).
 
 The file holds the weights (float64), the whole test split (pixels as uint8, labels, their

@@ -5,7 +5,7 @@ pooling layer's ∂L/∂x recomputed by torch's pooling from the x and ∂L/∂y
 rules the page states (the global pooling spreads 1/16 of each channel's value, ∂L/∂y2 is
 W[:, c] · (softmax - one-hot), Grad-CAM's weights are the global average of the gradients);
 a batch pools each image and channel on its own; the shipped file's accuracy; training
-reproducible (the script run again writes the same weights, bit for bit).
+reproducible (the script run again writes the same weights up to rounding, the same answers).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from scenario.network import (
 )
 
 TOLERANCE = {"rtol": 1e-10, "atol": 1e-13}
+# Retrained weights against the shipped ones (|w| < 2): rounding differs from CPU to CPU.
+RETRAINED_WEIGHTS_ATOL = 1e-10
 DATA = load_digits_cnn()
 SCRIPT = REPO / "scripts" / "train_digits.py"
 
@@ -253,8 +255,10 @@ def test_the_shipped_weights_give_the_stated_accuracy_on_the_test_split():
 
 
 def test_training_is_reproducible(tmp_path):
-    """The script run again (a fresh process, the full training) writes the shipped weights
-    bit for bit, the same test digits and the same accuracy."""
+    """The script run again (a fresh process, the full training) writes the shipped weights up
+    to the last bits, the same test digits, the same accuracy and the same answer for every test
+    digit. Not bit for bit: torch picks its vector kernels by CPU, so another machine's rounding
+    differs by ~1e-15 (RETRAINED_WEIGHTS_ATOL leaves five orders of magnitude above that)."""
     out = tmp_path / "digits.npz"
     run = subprocess.run(
         [sys.executable, str(SCRIPT), "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=300
@@ -263,10 +267,15 @@ def test_training_is_reproducible(tmp_path):
     assert f"test accuracy {DATA.accuracy:.2%}" in run.stdout
     again = load_digits_cnn(out)
     for name, array in DATA.weights.arrays().items():
-        assert_array_equal(again.weights.arrays()[name], array, err_msg=name)
+        assert_allclose(again.weights.arrays()[name], array, rtol=0, atol=RETRAINED_WEIGHTS_ATOL, err_msg=name)
     for name in ("pixels", "labels", "test_indices", "shown"):
         assert_array_equal(getattr(again, name), getattr(DATA, name), err_msg=name)
-    assert {**again.meta, "command": ""} == {**DATA.meta, "command": ""}
+    shipped, retrained = (network_pass(d.weights, DATA.pixels, DATA.labels) for d in (DATA, again))
+    assert_array_equal(retrained.probabilities.argmax(axis=1), shipped.probabilities.argmax(axis=1))
+    unrounded = ("command", "fingerprint")
+    assert {k: v for k, v in again.meta.items() if k not in unrounded} == {
+        k: v for k, v in DATA.meta.items() if k not in unrounded
+    }
     assert again.command == f"python scripts/train_digits.py --out {out}"
 
 
