@@ -262,7 +262,10 @@ def page():
     st.markdown("a run ends")  # a yield point: a stopped run stops here
 
 
-fair_share(page)
+try:
+    fair_share(page)
+finally:
+    SEEN["ended"] = SEEN.get("ended", 0) + 1  # a run's thread is past its charge, stopped or not
 SEEN["debt"] = account().budget.debt  # what the tab owes, for the harness
 """
 
@@ -280,7 +283,9 @@ async def stopped_run(app: Path) -> dict:
         HELD.set()
         finished = len(browser.received)
         await _until(lambda: "script_finished" in browser.kinds(finished))
-        await asyncio.sleep(0.5)  # the stopped run's thread ends (it overlaps the next run)
+        # The stopped run's thread ends (it overlaps the next run): the first run, the burning
+        # one and the one that stopped it have all been charged.
+        await _until(lambda: SEEN.get("ended", 0) >= 3)
         finished = len(browser.received)
         runtime.handle_backmsg(session_id, _rerun())  # one more run writes down what the tab owes
         await _until(lambda: "script_finished" in browser.kinds(finished))
