@@ -2,7 +2,7 @@
 
 Streamlit runs every tab's script in its own thread of one process: a tab that reruns the
 most expensive view back to back (0.2-0.3 CPU-seconds a run) takes the cores from the thirty
-students beside it (README, "A class"). So each tab has a budget of server CPU time, counted
+students beside it (docs/benchmarks.md, "A class"). So each tab has a budget of server CPU time, counted
 by its script thread's own clock: it may spend ``BURST`` seconds at once, and ``RATE`` seconds
 per second on average. A run that starts past its burst first waits, in its own thread, until
 the tab is back within it; the other tabs do not wait. A student's usual change costs a few
