@@ -10,9 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # The runtime requirements, as CI installs them (requirements-dev.txt starts with these).
-# torch comes from PyTorch's CPU wheel index: the default index would pull a multi-GB CUDA build.
+# requirements.txt names PyTorch's CPU wheel index: the default would pull a multi-GB CUDA build.
 COPY requirements.txt .
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+RUN pip install -r requirements.txt
 
 # The app: the router, its config, and the packages it imports.
 COPY app.py ./

@@ -1,6 +1,6 @@
 """Time our numpy forward+backward against torch's CPU kernels, in the same run.
 
-    python benchmarks/bench_core.py            # the table recorded in README.md
+    python benchmarks/bench_core.py            # the table recorded in docs/benchmarks.md
     python benchmarks/bench_core.py --quick    # fewer repeats
 
 float64, one (1, 1, n, n) input, and the same random upstream gradient on both sides. torch

@@ -1,6 +1,6 @@
 """Time the digits CNN's forward+backward in numpy against its torch twin, in the same run.
 
-    python benchmarks/bench_network.py            # the table recorded in README.md
+    python benchmarks/bench_network.py            # the table recorded in docs/benchmarks.md
     python benchmarks/bench_network.py --quick    # fewer repeats
 
 float64, the shipped weights and test digits (``scenario/digits_cnn.npz``), batches of 1

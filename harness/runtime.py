@@ -27,7 +27,7 @@ still charged to the tab?
 
 ``python -m harness.runtime class-refresh``: this repository's app; a student follows a class,
 the teacher's setup changes, and the student's timer tick sees it: does the page's refresh
-wait for the server's refresh lane (ui/classroom.py), held here for a second?
+wait for the server's refresh lane (ui/classroom.py), held here until the refresh waits for it?
 """
 
 from __future__ import annotations
@@ -120,6 +120,12 @@ async def _until(check, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def _runs_done() -> bool:
+    """No script thread is running: every run the server had queued has been run or skipped
+    (a rerun asked for during a run is taken up by that run's own thread when it ends)."""
+    return not any(thread.name == "ScriptRunner.scriptThread" for thread in threading.enumerate())
+
+
 async def _started(app: Path) -> tuple[Runtime, Browser, str]:
     runtime = Runtime(
         RuntimeConfig(
@@ -141,7 +147,7 @@ async def race(app: Path) -> dict:
         runtime.handle_backmsg(session_id, _rerun())
         await _until(lambda: "script_finished" in browser.kinds())
         timer_id = next(m.auto_rerun.fragment_id for m in browser.received if m.HasField("auto_rerun"))
-        await asyncio.sleep(0.5)
+        await _until(_runs_done)
         # 2. Another whole run; once it has begun, hold the event loop until its thread ends.
         HELD.clear()
         begun = len(browser.received)
@@ -154,8 +160,10 @@ async def race(app: Path) -> dict:
         # The race: the run's thread has ended, and its end has not reached the browser.
         raced = not any(thread.is_alive() for thread in threads) and "script_finished" not in browser.kinds(begun)
         runtime.handle_backmsg(session_id, _rerun(timer_id))  # the tick, handled first
-        # 3. The loop goes on.
-        await asyncio.sleep(1.5)
+        # 3. The loop goes on, until the tick's run has ended (with or without the fix, it runs).
+        tick_done = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+        await _until(lambda: any(m.script_finished == tick_done for m in browser.received[begun:]))
+        await _until(_runs_done)
         after = browser.received[begun:]
         texts = [m.delta.new_element.markdown.body for m in after if m.delta.new_element.HasField("markdown")]
         kinds = [m.WhichOneof("type") for m in after]
@@ -224,8 +232,12 @@ async def stale_tick(app: Path) -> dict:
         runtime.handle_backmsg(session_id, _rerun(timer_id, query="go=1", page=pages["one"]))  # sent from one
         HELD.set()
         finished = ForwardMsg.FINISHED_SUCCESSFULLY
-        await _until(lambda: any(m.script_finished == finished for m in browser.received[begun:]))
-        await asyncio.sleep(0.5)
+        await _until(
+            lambda: any(
+                m.HasField("script_finished") and m.script_finished == finished for m in browser.received[begun:]
+            )
+        )
+        await _until(_runs_done)  # the tick sent from one: run (Streamlit as it is) or skipped
         named = {page_hash: name for name, page_hash in pages.items()}
 
         def ticks() -> list[str]:  # the page each fragment's run since the switch names
@@ -237,7 +249,7 @@ async def stale_tick(app: Path) -> dict:
 
         runtime.handle_backmsg(session_id, _rerun(timer_id, page=pages["two"]))  # the next tick, from two
         await _until(lambda: "two" in ticks())
-        await asyncio.sleep(0.3)
+        await _until(_runs_done)
         return {"ticks_run_on": ticks()}
     finally:
         runtime.stop()
@@ -262,7 +274,10 @@ def page():
     st.markdown("a run ends")  # a yield point: a stopped run stops here
 
 
-fair_share(page)
+try:
+    fair_share(page)
+finally:
+    SEEN["ended"] = SEEN.get("ended", 0) + 1  # a run's thread is past its charge, stopped or not
 SEEN["debt"] = account().budget.debt  # what the tab owes, for the harness
 """
 
@@ -280,7 +295,9 @@ async def stopped_run(app: Path) -> dict:
         HELD.set()
         finished = len(browser.received)
         await _until(lambda: "script_finished" in browser.kinds(finished))
-        await asyncio.sleep(0.5)  # the stopped run's thread ends (it overlaps the next run)
+        # The stopped run's thread ends (it overlaps the next run): the first run, the burning
+        # one and the one that stopped it have all been charged.
+        await _until(lambda: SEEN.get("ended", 0) >= 3)
         finished = len(browser.received)
         runtime.handle_backmsg(session_id, _rerun())  # one more run writes down what the tab owes
         await _until(lambda: "script_finished" in browser.kinds(finished))
@@ -293,7 +310,7 @@ async def stopped_run(app: Path) -> dict:
 async def class_refresh(_app: Path) -> dict:
     """This repository's app: a student follows a class; the teacher's setup changes (in the
     store, as the teacher's tab would save it); the student's ``watch`` tick sees it, and the
-    page's refresh must wait for the server's refresh lane, held here for a second."""
+    page's refresh must wait for the server's refresh lane, held here until the refresh waits for it."""
     import os
 
     os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
@@ -319,7 +336,7 @@ async def class_refresh(_app: Path) -> dict:
 
         with REFRESH_LANE.taken():
             runtime.handle_backmsg(session_id, _rerun(watch_id, query="class=HQCMT"))
-            await asyncio.sleep(1.0)
+            await _until(lambda: REFRESH_LANE.waiting, timeout=120)  # the refresh waits for the lane
             finished_while_held = bool(whole_runs())
         await _until(whole_runs, timeout=30)
         return {"finished_while_held": finished_while_held, "finished_after": bool(whole_runs())}

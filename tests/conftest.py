@@ -6,6 +6,8 @@ import json
 import os
 import re
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -147,12 +149,46 @@ def page(desktop):
 
 
 def waits_for_lane(lane, at) -> bool:
-    """Whether ``at``'s next run (an AppTest) waits while ``lane`` (ui/fairness.py) is held, its
-    thread still running after a second, and ends once the lane is freed."""
+    """Whether ``at``'s next run (an AppTest) waits while ``lane`` (ui/fairness.py) is held (the
+    lane counts it among its waiting runs before the run ends), and ends once the lane is freed.
+    Conditions, not times: a loaded machine only makes it slower."""
     with lane.taken():
-        run = threading.Thread(target=at.run, kwargs={"timeout": 60})
+        run = threading.Thread(target=at.run, kwargs={"timeout": 120})
         run.start()
-        run.join(timeout=1)
-        waited = run.is_alive()
-    run.join(timeout=10)  # freed, it goes at once
+        while run.is_alive() and not lane.waiting:
+            run.join(timeout=0.01)
+        waited = lane.waiting > 0
+    run.join(timeout=300)  # freed, it goes on
     return waited and not run.is_alive()
+
+
+class ManualClock:
+    """A clock the test drives, put in place of ui/fairness.py's ``CLOCK`` (a ``Clock``): a tab's wait for
+    its budget moves it on at once and is recorded, with what ``on_sleep`` saw at that moment."""
+
+    def __init__(self, on_sleep: Callable[[], object] = lambda: None) -> None:
+        self.at = time.monotonic()  # budgets made before the swap stay meaningful
+        self.slept: list[float] = []
+        self.seen: list[object] = []
+        self._on_sleep = on_sleep
+
+    def now(self) -> float:
+        return self.at
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.seen.append(self._on_sleep())
+        self.at += seconds
+
+
+@pytest.fixture
+def manual_clock(monkeypatch) -> Callable[..., ManualClock]:
+    """Put a ``ManualClock`` in ui/fairness.py's place for this test: ``manual_clock(on_sleep)``."""
+    import ui.fairness
+
+    def install(on_sleep: Callable[[], object] = lambda: None) -> ManualClock:
+        clock = ManualClock(on_sleep)
+        monkeypatch.setattr(ui.fairness, "CLOCK", clock)
+        return clock
+
+    return install

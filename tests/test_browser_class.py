@@ -24,6 +24,18 @@ WORDS = {
 }
 
 
+def _settled_box(locator) -> dict:
+    """The element's box once it stays put over two animation frames (after a resize the grids
+    redraw a frame or two later): a condition, however slow the machine."""
+    box = None
+    for _ in range(100):
+        locator.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        box, before = locator.bounding_box(), box
+        if box == before:
+            return box
+    raise AssertionError(f"the element never settled: {box}")
+
+
 def _grids_printed(page, index: int, expected: set[str], timeout: float = 15_000) -> None:
     """Wait until the index-th grid prints exactly these values (a follower's redraw)."""
     page.wait_for_function(
@@ -92,8 +104,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     assert words["divisor"] in projector.locator("body").inner_text()
     for width, height in ((1280, 720), (1920, 1080)):
         projector.set_viewport_size({"width": width, "height": height})
-        projector.wait_for_timeout(300)
-        bottom = projector.locator(GRID).nth(3).bounding_box()
+        bottom = _settled_box(projector.locator(GRID).nth(3))
         assert bottom["y"] + bottom["height"] <= height + 1, (width, height, bottom)
         screenshot(projector, f"class-projector-reveal-{width}x{height}-{language}")
     wait_for_alert(students[0], words["right"])

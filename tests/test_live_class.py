@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import time
 
 import numpy as np
@@ -305,23 +304,21 @@ def test_a_following_students_refresh_waits_for_the_servers_lane_and_no_one_else
     assert "class_refresh" not in student.session_state  # one refresh, one wait
 
 
-def test_a_student_waiting_for_their_cpu_budget_does_not_hold_the_lane(teacher):
+def test_a_student_waiting_for_their_cpu_budget_does_not_hold_the_lane(teacher, manual_clock):
     """A refresh waits for its tab's own budget first (ui/fairness.py), outside any lane: a tab
-    past its burst must not stop the class's other refreshes, or the heavy runs, on its server."""
+    past its burst must not stop the class's other refreshes, or the heavy runs, on its server.
+    The server's clock is the test's: the lanes are looked at the moment the tab waits."""
     from ui.classroom import REFRESH_LANE
     from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget
 
+    clock = manual_clock(on_sleep=lambda: REFRESH_LANE.busy or HEAVY_LANE.busy)
     student = _student(_code(teacher))
-    owing = Budget(BURST + RATE * 1.5, time.monotonic())  # 1.5 s to wait
+    owing = Budget(BURST + RATE * 1.5, clock.now())  # 1.5 s to wait
     student.session_state["cpu_budget"] = Account(owing, counted=True)
     student.session_state["class_refresh"] = True
-    refresh = threading.Thread(target=student.run, kwargs={"timeout": 60})
-    refresh.start()
-    time.sleep(0.5)
-    held = REFRESH_LANE.busy or HEAVY_LANE.busy
-    refresh.join(timeout=60)
-    assert refresh.is_alive() is False and not student.exception
-    assert not held, "the refresh held a lane while its tab waited for its budget"
+    student.run()
+    assert not student.exception and clock.slept == [pytest.approx(1.5)]
+    assert clock.seen == [False], "the refresh held a lane while its tab waited for its budget"
 
 
 def test_a_students_tick_that_sees_the_teachers_change_refreshes_in_the_lane():

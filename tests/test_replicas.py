@@ -172,7 +172,8 @@ def test_a_replica_lost_mid_lesson(school, page, record_property, tmp_path):
         assert report["wrong_views"] == 0, report
         assert report["failed_on_survivor"] == 0, report
         assert report["moved"] >= 3, report  # the lost replica held part of the class
-        assert report["recovery_max_s"] < 5, report
+        # How fast they came back is a figure (recovery_max_s, printed and recorded), not a
+        # threshold: on a loaded machine it is slower, and that is not a failure.
         # The uploads the lost replica held.
         _the_csv_comes_back_from_its_link(uploads[0], csv_grid)
         for tab, (source, name) in zip(uploads[1:], UPLOADS[1:]):

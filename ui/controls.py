@@ -287,7 +287,7 @@ UPLOADERS = {
 def _uploader(source: str) -> tuple[bytes | None, bool]:
     """The uploaded file's bytes, and whether the uploader lists a file this server does not
     have. Streamlit keeps an upload in the memory of the server that received it; when that
-    server goes away, the browser reconnects to another one (README, "Deploy") and its
+    server goes away, the browser reconnects to another one (docs/deploy.md) and its
     uploader still lists the file: the new session's uploader then returns None while its
     state holds the file's id (a file the server does not have)."""
     key = f"{source}_file"
@@ -397,8 +397,8 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
 
 # An uploaded CSV's grid is the tab's, like a typed grid: kept under this session key (a
 # LinkedGrid) and in the link as x= when it fits (scenario/typed_grid.py), so another page,
-# a shared link and a server that takes the tab over after its own went away (README,
-# "Deploy") all have it. The uploaded file itself lives only on the server that received it.
+# a shared link and a server that takes the tab over after its own went away
+# (docs/deploy.md) all have it. The uploaded file itself lives only on the server that received it.
 CSV_GRID = "csv_grid"
 
 

@@ -2,7 +2,7 @@
 
 Streamlit runs every tab's script in its own thread of one process: a tab that reruns the
 most expensive view back to back (0.2-0.3 CPU-seconds a run) takes the cores from the thirty
-students beside it (README, "A class"). So each tab has a budget of server CPU time, counted
+students beside it (docs/benchmarks.md, "A class"). So each tab has a budget of server CPU time, counted
 by its script thread's own clock: it may spend ``BURST`` seconds at once, and ``RATE`` seconds
 per second on average. A run that starts past its burst first waits, in its own thread, until
 the tab is back within it; the other tabs do not wait. A student's usual change costs a few
@@ -32,6 +32,7 @@ __all__ = [
     "RATE",
     "Account",
     "Budget",
+    "Clock",
     "Lane",
     "account",
     "fair_share",
@@ -43,6 +44,20 @@ BURST = 1.0  # CPU-seconds a tab may spend at once (a dozen of the heaviest runs
 KEY = "cpu_budget"  # the session's Account
 
 
+class Clock:
+    """Where a tab's debt drains and its thread waits: the process's monotonic clock. The
+    server's is ``CLOCK``; a test puts in one it drives, so a wait is a number, not a time."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+CLOCK = Clock()
+
+
 class Lane:
     """One run at a time on this server (a process), among the runs that take the lane; the
     others' threads sleep meanwhile. A run waits at most ``patience`` seconds, then goes anyway:
@@ -51,6 +66,8 @@ class Lane:
     def __init__(self, patience: float) -> None:
         self.patience = patience
         self._lock = threading.Lock()
+        self.waiting = 0  # runs waiting for the lane now: a test waits for one, not for a time
+        self._count = threading.Lock()
 
     @property
     def busy(self) -> bool:
@@ -58,12 +75,18 @@ class Lane:
 
     @contextmanager
     def taken(self) -> Iterator[None]:
+        self._counted(+1)
         got = self._lock.acquire(timeout=self.patience)
+        self._counted(-1)
         try:
             yield
         finally:
             if got:
                 self._lock.release()
+
+    def _counted(self, change: int) -> None:
+        with self._count:
+            self.waiting += change
 
 
 # A tab this far in debt (one of the heaviest runs; a student's change costs ~0.015 s and drains
@@ -121,7 +144,7 @@ def account() -> Account:
     """This tab's account (a new one, owing nothing, on its first run)."""
     found = st.session_state.get(KEY)
     if not isinstance(found, Account):
-        found = st.session_state[KEY] = Account(Budget(0.0, time.monotonic()))
+        found = st.session_state[KEY] = Account(Budget(0.0, CLOCK.now()))
     return found
 
 
@@ -147,9 +170,9 @@ def wait_for_budget(tab: Account | None = None) -> Budget:
     """Wait, in this tab's thread only, until the tab is back within its burst; its budget
     then. Called before a run takes any lane: a tab that waits must not hold one."""
     tab = tab or account()
-    budget = tab.budget.now(time.monotonic())
+    budget = tab.budget.now(CLOCK.now())
     if budget.wait():
-        time.sleep(budget.wait())
-        budget = budget.now(time.monotonic())
+        CLOCK.sleep(budget.wait())
+        budget = budget.now(CLOCK.now())
     tab.budget = budget
     return budget

@@ -74,7 +74,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     Why two parts: every element a run sends costs the server and the browser time (and the
     browser also redraws what stays on screen), and a slider change is what a class does most.
     So the window controls (kernel, stride, padding), the loss, the numbers and the page body
-    are one fragment: moving a slider reruns and re-sends only that (README, "In the browser").
+    are one fragment: moving a slider reruns and re-sends only that (docs/benchmarks.md, "In the browser").
     Everything else (the input, "same for height and width", the rarer options, the Display
     section, the page links) is drawn by full runs and stays on screen as it is.
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
