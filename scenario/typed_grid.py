@@ -21,6 +21,7 @@ import math
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -54,8 +55,15 @@ def canonical(typed: str) -> str:
 
     >>> canonical(" +1.5 "), canonical("−2"), canonical("1 / 9"), canonical("1e+3")
     ('1.5', '-2', '1/9', '1e3')
+    >>> canonical("¼"), canonical("-2⅔"), canonical("1⁄9")  # a link stays ASCII
+    ('1/4', '-8/3', '1/9')
     """
-    parse_number(typed)  # raises NumberError for anything that is not a number
+    value = parse_number(typed)  # raises NumberError for anything that is not a number
+    if not normalized(typed).isascii():  # a vulgar fraction (¼, 2⅔): the same number as n/d
+        fraction = Fraction(value).limit_denominator(10)
+        if fraction.denominator > 1 and fraction.numerator / fraction.denominator == value:
+            return f"{fraction.numerator}/{fraction.denominator}"
+        return cell_text(value)
     return "".join(normalized(typed).split()).replace("e+", "e").replace("E+", "e").lstrip("+").replace("/+", "/")
 
 
