@@ -254,4 +254,4 @@ def _question_line(question: str):
 require_router()
 page_header("pages/quiz.py", "quiz.caption")
 with UrlCheck(URL_KEYS) as url:
-    scenario_page(url, quiz_page)
+    scenario_page(url, quiz_page, quiz=True)

@@ -19,6 +19,7 @@ import numpy as np
 
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, parse_number
+from scenario.typed_grid import BadCells
 
 __all__ = [
     "LAYOUT_PRESETS",
@@ -272,24 +273,27 @@ def check_grid(quiz: Quiz, cells: np.ndarray, truth: np.ndarray) -> Quiz:
 
 def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
     """Grade a grid of typed texts against ``truth``. An empty cell counts as not answered;
-    a text that is not a number raises InputError naming the cell (nothing is guessed).
+    texts that are not numbers raise BadCells naming every such cell (nothing is guessed).
 
     >>> grade_grid(np.array([["1/4", "0.3", ""]], dtype=object), np.full((1, 3), 0.25))
     GridVerdict(right=1, total=3, wrong=[(0, 1)], empty=[(0, 2)])
     """
-    right, wrong, empty = 0, [], []
+    right, wrong, empty, problems = 0, [], [], {}
     for (row, col), typed in np.ndenumerate(cells):
         try:
             answer = parse_number(typed)
         except NumberError as error:
             if error.key == "empty":  # not answered yet: said, not refused
                 empty.append((row, col))
-                continue
-            raise number_error(error, f"∂L/∂x[{row}, {col}]") from None
+            else:
+                problems[(row, col)] = number_error(error, f"∂L/∂x[{row}, {col}]")
+            continue
         if is_right(answer, float(truth[row, col])):
             right += 1
         else:
             wrong.append((row, col))
+    if problems:
+        raise BadCells("∂L/∂x", problems)
     return GridVerdict(right, truth.size, wrong, empty)
 
 

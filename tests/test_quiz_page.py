@@ -148,6 +148,18 @@ def test_whole_grid_refuses_a_decimal_comma_and_grades_nothing():
     assert at.metric[0].value == "0 / 0"
 
 
+def test_whole_grid_names_every_cell_that_is_not_a_number():
+    at = _open()
+    at.radio(key="quiz_mode").set_value("grid").run()
+    key = f"quiz_grid_4x4_{at.session_state['quiz'].number}"
+    at.session_state[key] = {"edited_rows": {0: {"1": "0,25"}, 2: {"3": "abc"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="quiz_check_grid").click().run()
+    warning = shown(at.warning[0].value)
+    assert "2 cells of ∂L/∂x are empty or not numbers:" in warning
+    assert "∂L/∂x[0, 1]: “0,25” has a comma" in warning and "∂L/∂x[2, 3]: “abc” is not a number" in warning
+    assert at.metric[0].value == "0 / 0"
+
+
 def test_new_question_varies_the_answer():
     """Overlapping windows: ten new questions in a row never ask the same answer twice running."""
     at = _open({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"})
