@@ -122,6 +122,16 @@ def test_a_csv_is_read_by_the_one_number_reader_with_its_limits(data, key):
     assert error.value.key == key
 
 
+@pytest.mark.parametrize(("rows", "cols"), [(70, 70), (70, 3), (3, 70), (65, 64)])
+def test_a_csv_too_large_says_its_rows_its_columns_and_the_limit(rows, cols):
+    with pytest.raises(InputError) as error:
+        parse_csv("\n".join([",".join(["1"] * cols)] * rows).encode())
+    assert str(error.value) == (
+        f"the CSV has {rows} rows and {cols} columns; an input has at most 64 rows and 64 columns:"
+        " use fewer rows or columns"
+    )
+
+
 def test_standard_csv_quoting_and_fractions_are_read():
     assert parse_csv(b'"1.5","2"\r\n"-3", 1/4\r\n').tolist() == [[1.5, 2.0], [-3.0, 0.25]]
 
