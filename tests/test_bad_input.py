@@ -256,3 +256,18 @@ def test_huge_values_match_torch_without_a_false_alarm():
     at.file_uploader(key="csv_file").set_value(("big.csv", csv, "text/csv")).run()
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("**Matches torch.**") for s in at.success)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_class_code_placeholder_cannot_be_taken_for_a_code(lang):
+    """A placeholder that looks like a code (HQCMT) gets typed, or read as the answer."""
+    import re
+
+    from classroom.model import CODE_ALPHABET, normalized_code
+
+    at = open_app({"lang": lang})
+    placeholder = at.text_input(key="class_code_sidebar").placeholder
+    assert "5" in placeholder and ("ABCDE" in placeholder or lang == "zh")  # the format (an example in English)
+    assert normalized_code(placeholder) is None
+    assert not any(normalized_code(run) for run in re.findall(r"[A-Z]{5}", placeholder))  # B is never in a code
+    assert "B" not in CODE_ALPHABET
