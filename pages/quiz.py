@@ -165,20 +165,27 @@ def one_cell_question(scenario: Scenario) -> None:
     _keep(quiz)
     _answer_form(truth)
     quiz = _quiz()
-    if quiz.unreadable is not None:  # said instead of the last verdict: it answers this check
+    with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
+        _verdict(quiz, scenario, preset)
+    _charts(scenario, (row, col), quiz.answered)
+    return score_slot
+
+
+def _verdict(quiz: Quiz, scenario: Scenario, preset: Preset | None) -> None:
+    """What the last check said: not a number (said instead of the verdict before it), close
+    (nothing counted, no answer shown), or the verdict with the sum of shares that gives it."""
+    if quiz.unreadable is not None:
         st.warning(translated_error(quiz.unreadable.error(tr("quiz.your_answer"))), icon=":material/help:")
-    elif quiz.verdict is not None and quiz.verdict.kind == "near":  # not counted: no answer shown
+    elif quiz.verdict is not None and quiz.verdict.kind == "near":
         st.warning(_verdict_text(quiz.verdict), icon=":material/replay:")
     elif quiz.verdict is not None:
+        row, col, language = *quiz.cell, current_language()
         covering = windows_covering(scenario.windows, row, col)
         explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
-        with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
-            (st.success if quiz.verdict.kind == "right" else st.info)(
-                f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
-            )
-    _charts(scenario, (row, col), quiz.answered)
-    return score_slot
+        (st.success if quiz.verdict.kind == "right" else st.info)(
+            f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
+        )
 
 
 def _ask_grid_check() -> None:
