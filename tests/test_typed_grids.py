@@ -332,3 +332,11 @@ def test_a_csv_too_large_for_a_link_says_so():
     assert "x" not in at.query_params
     assert any("too large to carry in a link" in caption.value for caption in at.caption)
     np.testing.assert_allclose(_x(at), values, rtol=1e-6)  # grids past 32×32 are drawn in float32
+
+
+def test_bad_x_cells_stay_marked_when_torch_rejects_the_pooling_too():
+    at = open_app({"input": "custom", "kernel_h": "6"})  # kernel 6 on a 4 x 4 input: no window fits
+    _edit(at, "typed_x_4x4_0", BAD_X)
+    assert any("torch rejects" in error.value for error in at.error)
+    (x,) = grids_on_page(at)
+    assert x["cells"] == [[0, 1], [2, 3], [3, 3]] and x["labels"][1] == "?"

@@ -62,11 +62,14 @@ def file_prefix(scenario: Scenario, view: str) -> str:
     return f"avgpool_{scenario.params.slug()}_{view}"
 
 
-def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None:
-    """When no window fits, x is still drawn (with its padding ring), so the student sees why."""
+def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str, bad: BadCells | None = None) -> None:
+    """When no window fits, x is still drawn (with its padding ring), so the student sees why
+    (and its typed cells that are not numbers, marked)."""
     padding = tuple(min(p, k) for p, k in zip(params.padding, params.kernel_size))
     scale = "image" if source == "image" else "value"
     grid = input_grid(x, [], padding, link=None, scale=scale, language=current_language())
+    if bad is not None:
+        _mark_bad_cells(grid, bad.cells)
     show_grids({"x": grid}, key="rejected_input", file_prefix=f"avgpool_{params.slug()}_rejected", columns=4)
 
 
@@ -141,7 +144,7 @@ def _compute_and_draw(
     preset_lesson(url)
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
-        _show_rejected_input(x, params, controls.choice.source)
+        _show_rejected_input(x, params, controls.choice.source, controls.bad_x)
     if plan is None:
         body(None, url)
         return
