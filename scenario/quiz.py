@@ -129,9 +129,9 @@ class Quiz:
     ``lesson`` the preset the question was set up from, and ``moved`` whether "New question"
     chose it (the last setup had one answer everywhere) rather than "Surprise me"; ``uniform``
     whether every cell of the current setup has the same answer (then "next" changes the
-    window layout); ``asked`` the cells asked on this setup, oldest first (a new question
-    asks another while there is one); ``unreadable`` the last typed answer when it was not
-    a number (said instead of ``verdict``, which stays as it was)."""
+    window layout); ``asked`` the cells asked since the last preset, oldest first (a new
+    question asks another while there is one); ``unreadable`` the last typed answer when it
+    was not a number (said instead of ``verdict``, which stays as it was)."""
 
     number: int = 0
     mode: str = MODES[0]
