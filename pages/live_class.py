@@ -76,7 +76,7 @@ def start_or_join() -> None:
     with attend.container(border=True):
         st.subheader(tr("class.join_header"))
         with st.form("class_join", border=False):
-            st.text_input(tr("class.code"), key="class_code_typed", max_chars=12, placeholder="HQCMT")
+            st.text_input(tr("class.code"), key="class_code_typed", max_chars=12, placeholder=tr("class.code_hint"))
             st.form_submit_button(tr("class.join"), icon=":material/login:", on_click=_join_typed)
 
 

@@ -49,7 +49,7 @@ def _next_question() -> None:
     if layout is not None:
         preset = PRESETS_BY_KEY[layout]
         _set_sidebar(preset)
-        quiz = quiz_model.set_up(quiz, preset.key, preset.cell)
+        quiz = quiz_model.set_up(quiz, preset.key, preset.cell, moved=True)
     _keep(quiz)
     st.session_state.quiz_answer = ""
 
@@ -104,12 +104,8 @@ def _charts(scenario: Scenario, cell: tuple[int, int] | None, revealed: bool) ->
 
 
 def _check(truth: float) -> None:
-    """Check (a callback, so that it counts however the run goes on). An answer that is not a
-    number is said where the answer box is, and counts for nothing."""
-    try:
-        _keep(quiz_model.answer_cell(_quiz(), st.session_state.quiz_answer, truth, tr("quiz.your_answer")))
-    except InputError as error:
-        st.session_state.quiz_unreadable = translated_error(error)  # shown once, under the box
+    """Check (a callback, so that it counts however the run goes on)."""
+    _keep(quiz_model.answer_cell(_quiz(), st.session_state.quiz_answer, truth))
 
 
 def _reveal(truth: float) -> None:
@@ -143,9 +139,6 @@ def _answer_form(truth: float) -> None:
         )
     if present:
         _new_buttons(*new_columns)
-    unreadable = st.session_state.pop("quiz_unreadable", None)
-    if unreadable:
-        st.warning(unreadable, icon=":material/help:")
 
 
 def _verdict_text(verdict: Verdict) -> str:
@@ -154,6 +147,8 @@ def _verdict_text(verdict: Verdict) -> str:
         return tr("quiz.right")
     if verdict.kind == "wrong":
         return tr("quiz.wrong", answer=number(verdict.answer))
+    if verdict.kind == "near":
+        return tr("quiz.near", answer=np.format_float_positional(verdict.answer, trim="-"))  # as typed: 0.0069
     return tr("quiz.revealed")
 
 
@@ -164,21 +159,33 @@ def one_cell_question(scenario: Scenario) -> None:
     language = current_language()
     preset = PRESETS_BY_KEY.get(quiz.lesson)
     if preset is not None and not presenting():
-        st.caption(tr("quiz.surprise_caption", title=preset.title(language)))
+        caption = "quiz.moved_caption" if quiz.moved else "quiz.surprise_caption"
+        st.caption(tr(caption, title=preset.title(language)))
     score_slot = _question_line(tr("quiz.ask_cell", row=row, col=col))
     _keep(quiz)
     _answer_form(truth)
     quiz = _quiz()
-    if quiz.verdict is not None:
+    with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
+        _verdict(quiz, scenario, preset)
+    _charts(scenario, (row, col), quiz.answered)
+    return score_slot
+
+
+def _verdict(quiz: Quiz, scenario: Scenario, preset: Preset | None) -> None:
+    """What the last check said: not a number (said instead of the verdict before it), close
+    (nothing counted, no answer shown), or the verdict with the sum of shares that gives it."""
+    if quiz.unreadable is not None:
+        st.warning(translated_error(quiz.unreadable.error(tr("quiz.your_answer"))), icon=":material/help:")
+    elif quiz.verdict is not None and quiz.verdict.kind == "near":
+        st.warning(_verdict_text(quiz.verdict), icon=":material/replay:")
+    elif quiz.verdict is not None:
+        row, col, language = *quiz.cell, current_language()
         covering = windows_covering(scenario.windows, row, col)
         explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
-        with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
-            (st.success if quiz.verdict.kind == "right" else st.info)(
-                f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
-            )
-    _charts(scenario, (row, col), quiz.answered)
-    return score_slot
+        (st.success if quiz.verdict.kind == "right" else st.info)(
+            f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
+        )
 
 
 def _ask_grid_check() -> None:
@@ -254,4 +261,4 @@ def _question_line(question: str):
 require_router()
 page_header("pages/quiz.py", "quiz.caption")
 with UrlCheck(URL_KEYS) as url:
-    scenario_page(url, quiz_page)
+    scenario_page(url, quiz_page, quiz=True)

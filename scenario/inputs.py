@@ -156,13 +156,11 @@ def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise InputError("csv_empty")
-    if len(lines) > max_cells:
-        raise InputError("csv_large", rows=f"{len(lines)}", cols="…", max=max_cells)
     rows: list[list[float]] = []
     try:
         for line_number, cells in enumerate(csv.reader(lines, skipinitialspace=True), start=1):
-            if len(cells) > max_cells:
-                raise InputError("csv_large", rows="…", cols=len(cells), max=max_cells)
+            if len(lines) > max_cells or len(cells) > max_cells:  # said with both counts and the limit
+                raise InputError("csv_large", rows=len(lines), cols=len(cells), max=max_cells)
             row = [_csv_number(cell, line_number, column) for column, cell in enumerate(cells, start=1)]
             if rows and len(row) != len(rows[0]):
                 raise InputError("csv_ragged", row=line_number, count=len(row), first=len(rows[0]))

@@ -29,6 +29,9 @@ class Loss:
 
 
 LOSSES = ("sum", "mean", "square", "random", "cell", "custom")
+# The random loss draws its weights from a stream of its own: the random input draws x from
+# default_rng(seed) with the same seed, and ∂L/∂y would otherwise repeat x's first numbers.
+RANDOM_LOSS_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,10 @@ def _cell_loss(y: np.ndarray, cell: tuple[int, int], language: str) -> Loss:
 def _weighted_loss(name: str, y: np.ndarray, seed: int, weights: np.ndarray | None, language: str) -> Loss:
     """L = sum of w * y: the gradient is w, seeded (``random``) or typed (``custom``)."""
     if name == "random":  # seeded weights, two decimals to stay readable
-        weights = np.random.default_rng(seed).standard_normal(y.shape).round(2)
+        weights = np.random.default_rng((seed, RANDOM_LOSS_STREAM)).standard_normal(y.shape).round(2)
         source = text(language, "formula.w_random", seed=seed)
-        weights_code = f"w = torch.tensor(np.random.default_rng({seed}).standard_normal({y.shape}).round(2))"
+        rng = f"np.random.default_rng(({seed}, {RANDOM_LOSS_STREAM}))"
+        weights_code = f"w = torch.tensor({rng}.standard_normal({y.shape}).round(2))"
     else:
         source, weights_code = text(language, "formula.w_typed"), ""
     weights = np.asarray(weights, dtype=np.float64)

@@ -6,7 +6,9 @@
 One reader for every typed number in the app (the custom x and ∂L/∂y grids, the quiz's
 answers). Accepted: a decimal with a dot (``1.5``, ``-0.25``, ``.5``, ``2.``), an exponent
 (``1e-3``), a leading ``+``, spaces around it, the Unicode minus sign (``−2``), full-width
-digits (``１.５``), and a fraction of two such numbers (``1/9``, ``-3/4``). Refused, with a
+digits (``１.５``), a fraction of two such numbers (``1/9``, ``-3/4``, also with the fraction
+slash ``1⁄9``), and a vulgar-fraction character, alone or after a whole number (``¼``, ``⅓``,
+``-1½``). Refused, with a
 message that says why: an empty cell, a decimal comma (``1,5``: is it 1.5 or 15?), any other
 text (``2+2``, ``nan``), a fraction over zero, and a number larger than 10^100 in size (the
 pooling's sums and the square loss would overflow). Text is parsed, never evaluated.
@@ -25,6 +27,10 @@ MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 NONZERO_DIGIT = re.compile(r"[1-9]")
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-"})  # − – ﹣ (NFKC maps －)
+SLASHES = str.maketrans({"\u2044": "/", "\u2215": "/"})  # the fraction slash ⁄ and the division slash ∕
+# ¼ ½ ¾ and ⅐ to ⅞: kept whole by ``normalized`` (NFKC would write 1½ as "11⁄2", eleven halves).
+VULGAR_FRACTIONS = "\u00bc\u00bd\u00be" + "".join(map(chr, range(0x2150, 0x215F)))
+MIXED = re.compile(rf"([+-]?)(\d*)\s*([{VULGAR_FRACTIONS}])")
 
 
 class NumberError(ValueError):
@@ -42,6 +48,8 @@ def parse_number(typed: object) -> float:
 
     >>> parse_number(" +1.5 "), parse_number("−2"), parse_number("1/9"), parse_number("１e-3")
     (1.5, -2.0, 0.1111111111111111, 0.001)
+    >>> parse_number("¼"), parse_number("1⁄4"), parse_number("-1½"), parse_number("⅓") == 1 / 3
+    (0.25, 0.25, -1.5, True)
     >>> parse_number("1,5")
     Traceback (most recent call last):
     ...
@@ -56,6 +64,8 @@ def parse_number(typed: object) -> float:
         raise NumberError("empty", "")
     if "," in text:
         raise NumberError("comma", text)
+    if any(character in VULGAR_FRACTIONS for character in text):
+        return _mixed_number(text)
     numerator, slash, denominator = text.partition("/")
     parts = [numerator.strip(), denominator.strip()] if slash else [numerator]
     if not all(DECIMAL.fullmatch(part) for part in parts):
@@ -72,16 +82,32 @@ def parse_number(typed: object) -> float:
     return value
 
 
-def normalized(typed: object) -> str:
-    """The text the reader reads: full-width forms and minus signs made plain, outer spaces
-    dropped; a cleared cell (None, or pandas' NaN for a missing value) is empty.
+def _mixed_number(text: str) -> float:
+    """A vulgar-fraction character, alone or after a whole number: ``¾``, ``-1½``."""
+    match = MIXED.fullmatch(text)
+    if match is None:
+        raise NumberError("text", text)
+    sign, whole, character = match.groups()
+    numerator, denominator = unicodedata.normalize("NFKC", character).split("\u2044")
+    value = float(int(whole or 0) + Fraction(int(numerator), int(denominator)))  # rounded once
+    return -value if sign == "-" else value
 
-    >>> normalized(" −１.５ "), normalized(None)
-    ('-1.5', '')
+
+def normalized(typed: object) -> str:
+    """The text the reader reads: full-width forms, minus signs and fraction slashes made
+    plain, outer spaces dropped, vulgar fractions kept as typed; a cleared cell (None, or
+    pandas' NaN for a missing value) is empty.
+
+    >>> normalized(" −１.５ "), normalized("1⁄9"), normalized(" 1½"), normalized(None)
+    ('-1.5', '1/9', '1½', '')
     """
     if typed is None or (isinstance(typed, float) and math.isnan(typed)):
         return ""
-    return unicodedata.normalize("NFKC", str(typed)).translate(MINUS_SIGNS).strip()
+    text = "".join(
+        part if part in VULGAR_FRACTIONS else unicodedata.normalize("NFKC", part)
+        for part in re.split(f"([{VULGAR_FRACTIONS}])", str(typed))
+    )
+    return text.translate(MINUS_SIGNS).translate(SLASHES).strip()
 
 
 def format_number(value: float, digits: int = 4) -> str:

@@ -4,18 +4,22 @@ draws it and calls these transitions (and a live class can ask its questions the
 
 Answers are read by ``scenario.numbers`` (parsed, never evaluated): a number, or a fraction
 like ``1/9``. An answer is right when it is the exact value, or its decimal to three
-significant digits (``is_right``): 1/144 and 0.00694 are right for 1/144, 0.003 is not.
+significant digits (``is_right``): 1/144 and 0.00694 are right for 1/144, 0.003 is not. An
+answer rounded too far (0.22 for 2/9, ``is_near``) is said to be close and counts for
+nothing yet: the learner tries again.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from scenario.inputs import number_error
+from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, parse_number
+from scenario.typed_grid import BadCells
 
 __all__ = [
     "LAYOUT_PRESETS",
@@ -23,11 +27,13 @@ __all__ = [
     "GridVerdict",
     "Quiz",
     "Score",
+    "Unreadable",
     "Verdict",
     "answer_cell",
     "ask",
     "check_grid",
     "grade_grid",
+    "is_near",
     "is_right",
     "new_question",
     "next_question",
@@ -58,6 +64,23 @@ def is_right(answer: float, truth: float) -> bool:
     return abs(answer - truth) <= RELATIVE_TOLERANCE * abs(truth) + ABSOLUTE_TOLERANCE
 
 
+def is_near(answer: float, truth: float) -> bool:
+    """Close but rounded too far: not right, written with at most two significant digits,
+    and less than one unit of the truth's second digit away (0.22 or 0.23 for 2/9, 0.0069 for
+    1/144). Said as such, with the three-digit rule, and the learner may try again.
+
+    >>> is_near(0.22, 2 / 9), is_near(0.0069, 1 / 144), is_near(0.2, 2 / 9), is_near(0.222, 2 / 9)
+    (True, True, False, False)
+    >>> is_near(0.24, 0.25), is_near(0.245, 0.25), is_near(0.1, 0.0)
+    (False, False, False)
+    """
+    if is_right(answer, truth) or truth == 0 or answer == 0:
+        return False
+    two_digits = float(f"{answer:.1e}") == answer
+    unit = 10.0 ** (math.floor(math.log10(abs(truth))) - 1)  # one unit of the truth's second digit
+    return two_digits and abs(answer - truth) < unit
+
+
 @dataclass(frozen=True)
 class Score:
     right: int = 0
@@ -66,12 +89,26 @@ class Score:
 
 @dataclass(frozen=True)
 class Verdict:
-    """How one cell's question ended: ``right``, ``wrong`` (with the answer given) or
-    ``revealed`` (shown without an answer: it counts as not right, and says so)."""
+    """What the last check or reveal said: ``right``, ``wrong`` (with the answer given),
+    ``revealed`` (shown without an answer: it counts as not right, and says so), or ``near``
+    (rounded too far: it has not counted, the question stays open)."""
 
     kind: str
     truth: float
     answer: float | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A typed answer that is not a number (``key``: ``scenario.numbers.NumberError``'s reason);
+    it is said instead of the last verdict, and counts for nothing."""
+
+    key: str
+    typed: str
+
+    def error(self, where: str) -> InputError:
+        """The learner's message, naming ``where`` the answer was typed."""
+        return number_error(NumberError(self.key, self.typed), where)
 
 
 @dataclass(frozen=True)
@@ -89,28 +126,46 @@ class GridVerdict:
 class Quiz:
     """One learner's quiz. ``number`` counts the questions (it seeds the cell picked and keys
     the grid's editor); ``cell`` is the cell asked (None: picked from the setup when drawn);
-    ``lesson`` the preset the question was set up from; ``uniform`` whether every cell of
-    the current setup has the same answer (then "next" changes the window layout)."""
+    ``lesson`` the preset the question was set up from, and ``moved`` whether "New question"
+    chose it (the last setup had one answer everywhere) rather than "Surprise me"; ``uniform``
+    whether every cell of the current setup has the same answer (then "next" changes the
+    window layout); ``asked`` the cells asked since the last preset, oldest first (a new
+    question asks another while there is one); ``unreadable`` the last typed answer when it
+    was not a number (said instead of ``verdict``, which stays as it was)."""
 
     number: int = 0
     mode: str = MODES[0]
     cell: Cell | None = None
     lesson: str | None = None
+    moved: bool = False
     uniform: bool = False
+    asked: tuple[Cell, ...] = ()
     last_truth: float | None = None
     verdict: Verdict | None = None
     grid_verdict: GridVerdict | None = None
+    unreadable: Unreadable | None = None
     score: Score = field(default_factory=Score)
 
     @property
     def answered(self) -> bool:
-        """Checked or revealed: the question has counted, and its answer is on screen."""
-        return self.verdict is not None or self.grid_verdict is not None
+        """Checked or revealed: the question has counted, and its answer is on screen (a
+        near miss has not: the learner tries again)."""
+        near = self.verdict is not None and self.verdict.kind == "near"
+        return (self.verdict is not None and not near) or self.grid_verdict is not None
 
 
 def new_question(quiz: Quiz) -> Quiz:
     """Another question on the current setup (its cell picked when drawn)."""
-    return replace(quiz, number=quiz.number + 1, cell=None, lesson=None, verdict=None, grid_verdict=None)
+    return replace(
+        quiz,
+        number=quiz.number + 1,
+        cell=None,
+        lesson=None,
+        moved=False,
+        verdict=None,
+        grid_verdict=None,
+        unreadable=None,
+    )
 
 
 def with_mode(quiz: Quiz, mode: str) -> Quiz:
@@ -118,9 +173,10 @@ def with_mode(quiz: Quiz, mode: str) -> Quiz:
     return new_question(replace(quiz, mode=mode if mode in MODES else MODES[0]))
 
 
-def set_up(quiz: Quiz, preset_key: str, cell: Cell) -> Quiz:
-    """A new question on a preset's setup, about the preset's instructive cell."""
-    return replace(new_question(quiz), cell=cell, lesson=preset_key)
+def set_up(quiz: Quiz, preset_key: str, cell: Cell, moved: bool = False) -> Quiz:
+    """A new question on a preset's setup, about the preset's instructive cell; ``moved``:
+    chosen by "New question" (the last setup had one answer everywhere), not "Surprise me"."""
+    return replace(new_question(quiz), cell=cell, lesson=preset_key, moved=moved, asked=())
 
 
 def next_question(quiz: Quiz) -> tuple[Quiz, str | None]:
@@ -134,12 +190,29 @@ def next_question(quiz: Quiz) -> tuple[Quiz, str | None]:
 
 def ask(quiz: Quiz, grad_input: np.ndarray) -> Quiz:
     """The question as drawn on this setup: the asked cell kept while it fits the grid, else
-    a new pick (from the question number) whose answer differs from the last one."""
+    a new pick (from the question number): a cell not asked on this setup yet while there is
+    one, whose answer differs from the last one where it can.
+
+    >>> quiz = Quiz()
+    >>> for _ in range(4):
+    ...     quiz = new_question(ask(quiz, np.full((2, 2), 0.25)))
+    >>> sorted(quiz.asked)
+    [(0, 0), (0, 1), (1, 0), (1, 1)]
+    """
     uniform = bool(np.ptp(grad_input) == 0)
+    asked = tuple(cell for cell in quiz.asked if _fits(cell, grad_input.shape))
     cell = quiz.cell
-    if cell is None or not all(0 <= index < size for index, size in zip(cell, grad_input.shape)):
-        cell = pick_cell(grad_input, quiz.number, quiz.last_truth)
-    return replace(quiz, cell=cell, uniform=uniform, last_truth=float(grad_input[cell]))
+    if cell is None or not _fits(cell, grad_input.shape):
+        if len(set(asked)) >= grad_input.size:  # every cell asked: start again, not with the last
+            asked = asked[-1:]
+        cell = pick_cell(grad_input, quiz.number, quiz.last_truth, asked)
+    if cell not in asked:
+        asked += (cell,)
+    return replace(quiz, cell=cell, uniform=uniform, last_truth=float(grad_input[cell]), asked=asked)
+
+
+def _fits(cell: Cell, shape: tuple[int, ...]) -> bool:
+    return all(0 <= index < size for index, size in zip(cell, shape))
 
 
 def _counted(quiz: Quiz, right: bool) -> Score:
@@ -150,26 +223,46 @@ def _counted(quiz: Quiz, right: bool) -> Score:
     return Score(quiz.score.right + int(right), quiz.score.asked + 1)
 
 
-def answer_cell(quiz: Quiz, typed: str, truth: float, where: str = "answer") -> Quiz:
-    """Check a typed answer to the asked cell; raises InputError (naming ``where``) when it is
-    not a number, and nothing counts then. Each question counts once, at its first check; a
-    revealed question stays as it was (its answer is on screen)."""
+def answer_cell(quiz: Quiz, typed: str, truth: float) -> Quiz:
+    """Check a typed answer to the asked cell. Not a number: said instead of the last verdict
+    (``unreadable``), and nothing counts. Rounded too far (``is_near``) before the question
+    has counted: said, and nothing counts (try again). Otherwise each question counts once,
+    at its first check; a revealed question stays as it was (its answer is on screen).
+
+    >>> quiz = answer_cell(Quiz(), "0.22", 2 / 9)
+    >>> quiz.verdict.kind, quiz.score
+    ('near', Score(right=0, asked=0))
+    >>> quiz = answer_cell(quiz, "2/9", 2 / 9)
+    >>> quiz.verdict.kind, quiz.score
+    ('right', Score(right=1, asked=1))
+    >>> quiz = answer_cell(quiz, "junk", 2 / 9)
+    >>> quiz.unreadable, quiz.score
+    (Unreadable(key='text', typed='junk'), Score(right=1, asked=1))
+    """
     try:
         answer = parse_number(typed)
     except NumberError as error:
-        raise number_error(error, where) from None
+        return replace(quiz, unreadable=Unreadable(error.key, error.typed))
+    quiz = replace(quiz, unreadable=None)
     if quiz.verdict is not None and quiz.verdict.kind == "revealed":
         return quiz
     right = is_right(answer, truth)
+    if not right and not quiz.answered and is_near(answer, truth):
+        return replace(quiz, verdict=Verdict("near", truth, answer))
     verdict = Verdict("right" if right else "wrong", truth, answer)
     return replace(quiz, verdict=verdict, score=_counted(quiz, right))
 
 
 def reveal(quiz: Quiz, truth: float) -> Quiz:
-    """Show the answer: a question revealed before it was answered right counts as not right."""
-    if quiz.verdict is not None:
-        return quiz
-    return replace(quiz, verdict=Verdict("revealed", truth), score=_counted(quiz, False))
+    """Show the answer: a question revealed before it was answered right counts as not right.
+
+    >>> quiz = reveal(answer_cell(Quiz(), "0.22", 2 / 9), 2 / 9)  # a near miss, then Reveal
+    >>> quiz.verdict.kind, quiz.score
+    ('revealed', Score(right=0, asked=1))
+    """
+    if quiz.answered:
+        return replace(quiz, unreadable=None)
+    return replace(quiz, verdict=Verdict("revealed", truth), score=_counted(quiz, False), unreadable=None)
 
 
 def check_grid(quiz: Quiz, cells: np.ndarray, truth: np.ndarray) -> Quiz:
@@ -180,24 +273,27 @@ def check_grid(quiz: Quiz, cells: np.ndarray, truth: np.ndarray) -> Quiz:
 
 def grade_grid(cells: np.ndarray, truth: np.ndarray) -> GridVerdict:
     """Grade a grid of typed texts against ``truth``. An empty cell counts as not answered;
-    a text that is not a number raises InputError naming the cell (nothing is guessed).
+    texts that are not numbers raise BadCells naming every such cell (nothing is guessed).
 
     >>> grade_grid(np.array([["1/4", "0.3", ""]], dtype=object), np.full((1, 3), 0.25))
     GridVerdict(right=1, total=3, wrong=[(0, 1)], empty=[(0, 2)])
     """
-    right, wrong, empty = 0, [], []
+    right, wrong, empty, problems = 0, [], [], {}
     for (row, col), typed in np.ndenumerate(cells):
         try:
             answer = parse_number(typed)
         except NumberError as error:
             if error.key == "empty":  # not answered yet: said, not refused
                 empty.append((row, col))
-                continue
-            raise number_error(error, f"∂L/∂x[{row}, {col}]") from None
+            else:
+                problems[(row, col)] = number_error(error, f"∂L/∂x[{row}, {col}]")
+            continue
         if is_right(answer, float(truth[row, col])):
             right += 1
         else:
             wrong.append((row, col))
+    if problems:
+        raise BadCells("∂L/∂x", problems)
     return GridVerdict(right, truth.size, wrong, empty)
 
 

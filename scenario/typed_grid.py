@@ -21,16 +21,20 @@ import math
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 
+from i18n import text
 from scenario.inputs import MAX_GRID, InputError, cell_text, number_error
 from scenario.numbers import NumberError, normalized, parse_number
 
 __all__ = [
+    "BULLET",
     "EDIT_MAX_CELLS",
     "LINK_MAX_CHARS",
     "TYPED_MAX",
+    "BadCells",
     "EditProblem",
     "LinkedGrid",
     "TypedGrid",
@@ -46,6 +50,37 @@ LINK_MAX_CHARS = 32_000  # a grid's text in a link; far below what nginx and Tor
 PLAIN_MAX_CHARS = 2_000  # a link's grid up to this length stays readable, longer is compressed
 
 Start = Callable[[int, int], np.ndarray]
+Cell = tuple[int, int]
+BULLET = "\n- "  # each bad cell's message on a line of its own (a Markdown list)
+
+
+class BadCells(InputError):
+    """Every cell of a typed grid that is empty or not a number, each named with what was
+    typed and why (``problems``: one InputError a cell, by (row, col)). ``values`` is the
+    grid with NaN in those cells (None when nothing is drawn from it), so the grids that do
+    not depend on them can still be drawn. One bad cell says just its own message.
+
+    >>> error = BadCells("x", {(0, 1): number_error(NumberError("text", "a"), "x[0, 1]"),
+    ...                        (2, 0): number_error(NumberError("comma", "1,5"), "x[2, 0]")})
+    >>> error.key, error.cells
+    ('bad_cells', [(0, 1), (2, 0)])
+    >>> print(error)  # doctest: +ELLIPSIS
+    2 cells of x are empty or not numbers:
+    - x[0, 1]: “a” is not a number; ...
+    - x[2, 0]: “1\\,5” has a comma; write decimals with a dot, e.g. 1\\.5
+    """
+
+    def __init__(self, label: str, problems: Mapping[Cell, InputError], values: np.ndarray | None = None) -> None:
+        self.cells = sorted(problems)
+        self.values = values
+        ordered = tuple(problems[cell] for cell in self.cells)
+        if len(ordered) == 1:
+            self.key, self.params, message = ordered[0].key, ordered[0].params, str(ordered[0])
+        else:  # the catalogue's text, with every cell's own message (ui.lang translates each)
+            self.key, self.params = "bad_cells", {"label": label, "count": len(ordered), "cells": ordered}
+            cells = "".join(BULLET + str(problem) for problem in ordered)
+            message = text("en", "error.input.bad_cells", label=label, count=len(ordered), cells=cells)
+        ValueError.__init__(self, message)
 
 
 def canonical(typed: str) -> str:
@@ -54,8 +89,15 @@ def canonical(typed: str) -> str:
 
     >>> canonical(" +1.5 "), canonical("−2"), canonical("1 / 9"), canonical("1e+3")
     ('1.5', '-2', '1/9', '1e3')
+    >>> canonical("¼"), canonical("-2⅔"), canonical("1⁄9")  # a link stays ASCII
+    ('1/4', '-8/3', '1/9')
     """
-    parse_number(typed)  # raises NumberError for anything that is not a number
+    value = parse_number(typed)  # raises NumberError for anything that is not a number
+    if not normalized(typed).isascii():  # a vulgar fraction (¼, 2⅔): the same number as n/d
+        fraction = Fraction(value).limit_denominator(10)
+        if fraction.denominator > 1 and fraction.numerator / fraction.denominator == value:
+            return f"{fraction.numerator}/{fraction.denominator}"
+        return cell_text(value)
     return "".join(normalized(typed).split()).replace("e+", "e").replace("E+", "e").lstrip("+").replace("/+", "/")
 
 
@@ -102,15 +144,19 @@ class TypedGrid:
         return [[cells.get((r, c), cell_text(base[r, c])) for c in range(cols)] for r in range(rows)]
 
     def values(self, start: Start, rows: int, cols: int, label: str) -> np.ndarray:
-        """The numbers at this size; raises InputError naming the first cell that is empty or
-        not a number (``label[row, col]``)."""
+        """The numbers at this size; raises BadCells naming every cell that is empty or not a
+        number (``label[row, col]``), with the other numbers and NaN in those cells."""
         values = start(rows, cols).astype(np.float64)
+        problems = {}
         for (row, col), typed in sorted(self.cells.items()):
             if row < rows and col < cols:
                 try:
                     values[row, col] = parse_number(typed)
                 except NumberError as error:
-                    raise number_error(error, f"{label}[{row}, {col}]") from None
+                    problems[(row, col)] = number_error(error, f"{label}[{row}, {col}]")
+                    values[row, col] = np.nan
+        if problems:
+            raise BadCells(label, problems, values)
         return values
 
     def at_size(self, start: Start, rows: int, cols: int) -> TypedGrid:
@@ -184,11 +230,14 @@ def decode_grid(text: str, label: str) -> list[list[str]]:
     for number, row in enumerate(rows):
         if len(row) != len(rows[0]):
             raise InputError("link_grid_ragged", label=label, row=number, count=len(row), first=len(rows[0]))
+    problems = {}
     for (row, col), cell in np.ndenumerate(np.array(rows, dtype=object)):
         try:
             rows[row][col] = canonical(cell)
         except NumberError as error:
-            raise number_error(error, f"{label}[{row}, {col}]") from None
+            problems[(row, col)] = number_error(error, f"{label}[{row}, {col}]")
+    if problems:
+        raise BadCells(label, problems)  # every bad cell named, not only the first
     return rows
 
 

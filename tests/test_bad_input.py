@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from fractions import Fraction
 
 import pytest
 
 from harness.browser import REPO
 from scenario.inputs import IMAGE_MAX_CELLS, InputError, parse_csv, parse_image
+from scenario.numbers import NumberError, parse_number
 from tests.conftest import alerts, open_app, shown
 
 
@@ -120,8 +122,53 @@ def test_a_csv_is_read_by_the_one_number_reader_with_its_limits(data, key):
     assert error.value.key == key
 
 
+@pytest.mark.parametrize(("rows", "cols"), [(70, 70), (70, 3), (3, 70), (65, 64)])
+def test_a_csv_too_large_says_its_rows_its_columns_and_the_limit(rows, cols):
+    with pytest.raises(InputError) as error:
+        parse_csv("\n".join([",".join(["1"] * cols)] * rows).encode())
+    assert str(error.value) == (
+        f"the CSV has {rows} rows and {cols} columns; an input has at most 64 rows and 64 columns:"
+        " use fewer rows or columns"
+    )
+
+
 def test_standard_csv_quoting_and_fractions_are_read():
     assert parse_csv(b'"1.5","2"\r\n"-3", 1/4\r\n').tolist() == [[1.5, 2.0], [-3.0, 0.25]]
+
+
+# ---------------------------------------------------------------------------------------
+# Vulgar fractions and the fraction slash, read by the one reader (every page that reads
+# numbers): the truth is Python's Fraction of the character's own numerator and denominator.
+
+VULGAR = {"¼": (1, 4), "½": (1, 2), "¾": (3, 4), "⅐": (1, 7), "⅑": (1, 9), "⅒": (1, 10), "⅓": (1, 3)}
+VULGAR |= {"⅔": (2, 3), "⅕": (1, 5), "⅖": (2, 5), "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6)}
+VULGAR |= {"⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8)}
+
+
+@pytest.mark.parametrize(("character", "fraction"), VULGAR.items())
+def test_every_vulgar_fraction_is_read_alone_signed_and_after_a_whole_number(character, fraction):
+    value = Fraction(*fraction)
+    assert parse_number(character) == float(value)
+    assert parse_number(f" −{character} ") == -float(value)
+    assert parse_number(f"2{character}") == float(2 + value)
+    assert parse_number(f"-１２ {character}") == -float(12 + value)
+    assert parse_number(f"{fraction[0]}\u2044{fraction[1]}") == float(value)  # the fraction slash
+
+
+@pytest.mark.parametrize("typed", ["½½", "1.5½", "½2", "1/½", "¼e3", "½-", "x½"])
+def test_a_vulgar_fraction_in_anything_else_is_refused_as_typed(typed):
+    with pytest.raises(NumberError) as error:
+        parse_number(typed)
+    assert (error.value.key, error.value.typed) == ("text", typed)  # echoed as typed, not as 1⁄2
+
+
+def test_a_vulgar_fraction_is_read_in_a_typed_grid_a_csv_and_a_link():
+    at = open_app({"input": "custom"})
+    at.session_state["typed_x_4x4_0"] = {"edited_rows": {2: {"1": "¼"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception and not at.error
+    assert at.query_params["x"] == "0,1,2,3;4,5,6,7;8,1/4,10,11;12,13,14,15"  # a link stays ASCII
+    assert parse_csv("1½,⅓\n2,3⁄4\n".encode()).tolist() == [[1.5, 1 / 3], [2.0, 0.75]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -209,3 +256,18 @@ def test_huge_values_match_torch_without_a_false_alarm():
     at.file_uploader(key="csv_file").set_value(("big.csv", csv, "text/csv")).run()
     assert not at.error, [e.value for e in at.error]
     assert any(s.value.startswith("**Matches torch.**") for s in at.success)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_class_code_placeholder_cannot_be_taken_for_a_code(lang):
+    """A placeholder that looks like a code (HQCMT) gets typed, or read as the answer."""
+    import re
+
+    from classroom.model import CODE_ALPHABET, normalized_code
+
+    at = open_app({"lang": lang})
+    placeholder = at.text_input(key="class_code_sidebar").placeholder
+    assert "5" in placeholder and ("ABCDE" in placeholder or lang == "zh")  # the format (an example in English)
+    assert normalized_code(placeholder) is None
+    assert not any(normalized_code(run) for run in re.findall(r"[A-Z]{5}", placeholder))  # B is never in a code
+    assert "B" not in CODE_ALPHABET

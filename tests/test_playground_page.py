@@ -478,3 +478,14 @@ def test_bad_expander_values_in_the_url_are_named():
     warnings = " ".join(warning.value for warning in at.warning)
     assert "numbers=maybe" in warnings and "export=1" in warnings
     assert len(grids_on_page(at)) == 4 and not at.code  # both stay closed, the page works
+
+
+@pytest.mark.parametrize("seed", ["0", "7"])
+def test_a_random_loss_on_a_random_input_does_not_repeat_x(seed):
+    """One seed sets both: the loss's weights come from a stream of their own."""
+    at = open_app({"input": "random", "loss": "random", "seed": seed, "kernel_h": "1"})  # y = x, same shape
+    x, _, grad_output, grad_input = (grid_values(grid) for grid in grids_on_page(at))
+    assert not np.allclose(grad_output, x)
+    assert not np.isin(grad_output.ravel()[:4], x.ravel()[:4]).all()
+    _, torch_grad = torch_avg_pool2d(x, grad_output, kernel_size=1)
+    assert_allclose(grad_input, torch_grad, rtol=1e-12)

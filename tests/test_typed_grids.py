@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pooling.reference import torch_avg_pool2d
 from scenario.inputs import InputError, parse_csv
 from scenario.typed_grid import LINK_MAX_CHARS, TYPED_MAX, LinkedGrid, check_edits, decode_grid, encode_grid
-from tests.conftest import alerts, grid_values, grids_on_page, open_app
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell, shown
 
 PAGES = ["pages/playground.py", "pages/step_by_step.py", "pages/under_the_hood.py", "pages/average_vs_max.py"]
 
@@ -164,11 +165,108 @@ def test_a_bad_link_grid_is_reported_and_the_start_grid_used(link, shown):
 
 @pytest.mark.parametrize("page", PAGES + ["pages/quiz.py"])
 @pytest.mark.parametrize("typed", ["1,5", "abc", "1/0"])
-def test_a_bad_typed_gradient_is_explained_and_x_stays_drawn(page, typed):
+def test_a_bad_typed_gradient_is_explained_and_what_does_not_depend_on_it_drawn(page, typed):
     at = open_app({"loss": "custom"}, page=page)
     _edit(at, "typed_grad_2x2_0", {0: {"1": typed}})
     assert any("∂L/∂y[0, 1]" in error.value for error in at.error), [e.value for e in at.error]
-    assert [grid["name"] for grid in grids_on_page(at)] == ["x"]  # x with its padding, nothing computed
+    names = [grid["name"] for grid in grids_on_page(at)]
+    # x and y do not depend on ∂L/∂y; ∂L/∂x does, and is the quiz's answer: never drawn there
+    assert names == (["x", "y", "∂L/∂y"] if page == "pages/quiz.py" else ["x", "y", "∂L/∂y", "∂L/∂x"]), names
+
+
+# ---------------------------------------------------------------------------------------
+# Every bad typed cell named; every grid number that does not depend on one drawn, checked
+# against torch autograd run with NaN in the bad cells (NaN goes exactly where they count).
+
+BAD_X = {0: {"1": "abc"}, 2: {"3": "1,5"}, 3: {"3": "[Log in](//e.vil)"}}
+
+
+def test_typed_grid_values_name_every_bad_cell_and_keep_the_rest():
+    from scenario.typed_grid import BadCells, TypedGrid
+
+    grid = TypedGrid({(0, 1): "abc", (1, 1): "7", (2, 0): "", (5, 5): "x"})  # (5, 5): off this size
+    with pytest.raises(BadCells) as error:
+        grid.values(lambda rows, cols: np.zeros((rows, cols)), 3, 3, "x")
+    assert error.value.cells == [(0, 1), (2, 0)]
+    assert [problem.key for problem in error.value.params["cells"]] == ["number_text", "number_empty"]
+    expected = np.zeros((3, 3))
+    expected[1, 1], expected[0, 1], expected[2, 0] = 7, np.nan, np.nan
+    np.testing.assert_array_equal(error.value.values, expected)
+
+
+def test_a_link_grid_names_every_bad_cell():
+    from scenario.typed_grid import BadCells
+
+    with pytest.raises(BadCells) as error:
+        decode_grid("1,abc,3;1/0,5,6", "x")
+    assert error.value.key == "bad_cells" and error.value.cells == [(0, 1), (1, 0)]
+    message = shown(str(error.value))
+    assert "\n- x[0, 1]: “abc” is not a number" in message and "\n- x[1, 0]: “1/0” divides by zero" in message
+
+
+@pytest.mark.parametrize("loss", ["sum", "square"])
+def test_bad_x_cells_are_named_and_marked_and_the_rest_matches_torch(loss):
+    at = open_app({"input": "custom", "kernel_h": "3", "stride_h": "1", "loss": loss})
+    _edit(at, "typed_x_4x4_0", BAD_X)
+    message = shown(at.error[0].value)
+    assert "3 cells of x are empty or not numbers:" in message
+    for cell in ("x[0, 1]: “abc” is not a number", "x[2, 3]: “1,5” has a comma", "x[3, 3]: “[Log in](//e.vil)”"):
+        assert cell in message, message
+    assert "](//e.vil)" not in at.error[0].value  # the typed text is quoted inert, never a link
+    x, y, grad_output, grad_input = grids_on_page(at)
+    assert x["cells"] == [[0, 1], [2, 3], [3, 3]] and x["labels"][1] == "?" and x["labels"][15] == "?"
+    torch_x = np.arange(16.0).reshape(4, 4)
+    torch_x[0, 1] = torch_x[2, 3] = torch_x[3, 3] = np.nan
+    torch_y, _ = torch_avg_pool2d(torch_x, None, kernel_size=3, stride=1)
+    torch_grad_output = np.ones_like(torch_y) if loss == "sum" else torch_y
+    _, torch_grad_input = torch_avg_pool2d(torch_x, torch_grad_output, kernel_size=3, stride=1)
+    np.testing.assert_array_equal(grid_values(x), torch_x)  # NaN where torch has NaN, the rest equal
+    np.testing.assert_allclose(grid_values(y), torch_y, rtol=1e-12)
+    np.testing.assert_allclose(grid_values(grad_output), torch_grad_output, rtol=1e-12)
+    np.testing.assert_allclose(grid_values(grad_input), torch_grad_input, rtol=1e-12)
+    if loss == "sum":  # average pooling is linear: ∂L/∂x does not depend on x at all
+        assert np.isfinite(grid_values(grad_input)).all()
+
+
+def test_bad_gradient_cells_leave_x_and_y_whole_and_blank_only_what_they_reach():
+    at = open_app({"loss": "custom", "kernel_h": "2", "stride_h": "1", "height": "4", "width": "4"})
+    _edit(at, "typed_grad_3x3_0", {0: {"0": "a"}, 2: {"2": ""}, 1: {"1": "2"}})
+    assert "2 cells of ∂L/∂y are empty or not numbers:" in shown(at.error[0].value)
+    x, y, grad_output, grad_input = grids_on_page(at)
+    assert np.isfinite(grid_values(x)).all() and np.isfinite(grid_values(y)).all()
+    assert grad_output["cells"] == [[0, 0], [2, 2]]
+    torch_grad_output = np.ones((3, 3))
+    torch_grad_output[1, 1], torch_grad_output[0, 0], torch_grad_output[2, 2] = 2, np.nan, np.nan
+    _, torch_grad_input = torch_avg_pool2d(np.arange(16.0).reshape(4, 4), torch_grad_output, kernel_size=2, stride=1)
+    np.testing.assert_allclose(grid_values(grad_input), torch_grad_input, rtol=1e-12)
+    assert np.isnan(grid_values(grad_input)).sum() == 8  # two 2x2 windows' cells, nothing else
+
+
+def test_a_click_on_a_bad_cell_says_what_is_wrong_and_on_a_blank_one_why():
+    at = open_app({"input": "custom"})
+    _edit(at, "typed_x_4x4_0", BAD_X)
+    select_cell(at, "bad_cells", "input", 2, 3, "x")
+    at.run()
+    assert any("x[2, 3]: “1,5” has a comma" in alert for alert in alerts(at))
+    select_cell(at, "bad_cells", "output", 0, 0, "y")
+    at.run()
+    assert any("y[0, 0] depends on a typed cell that is not a number" in alert for alert in alerts(at))
+
+
+def test_every_bad_cell_is_named_in_chinese():
+    at = open_app({"input": "custom", "lang": "zh"})
+    _edit(at, "typed_x_4x4_0", BAD_X)
+    message = shown(at.error[0].value)
+    assert "x 中有 3 个格子是空的或不是数字：" in message and "x[2, 3]：“1,5”" in message, message
+    assert "需要修改的格子用黑框标出" in " ".join(caption.value for caption in at.caption)
+
+
+def test_a_link_x_with_several_bad_cells_names_them_all():
+    at = open_app({"input": "custom", "x": "1,abc,3;1/0,5,[a](//e.vil)"})
+    warning = next(shown(w.value) for w in at.warning if "x=" in w.value)
+    assert "3 cells of x are empty or not numbers:" in warning
+    assert "x[0, 1]: “abc”" in warning and "x[1, 0]: “1/0” divides by zero" in warning and "x[1, 2]" in warning
+    assert _x(at)[0, 0] == 0  # the start grid is used
 
 
 def test_crafted_editor_rows_are_refused_quickly_and_what_was_typed_stays():
@@ -234,3 +332,11 @@ def test_a_csv_too_large_for_a_link_says_so():
     assert "x" not in at.query_params
     assert any("too large to carry in a link" in caption.value for caption in at.caption)
     np.testing.assert_allclose(_x(at), values, rtol=1e-6)  # grids past 32×32 are drawn in float32
+
+
+def test_bad_x_cells_stay_marked_when_torch_rejects_the_pooling_too():
+    at = open_app({"input": "custom", "kernel_h": "6"})  # kernel 6 on a 4 x 4 input: no window fits
+    _edit(at, "typed_x_4x4_0", BAD_X)
+    assert any("torch rejects" in error.value for error in at.error)
+    (x,) = grids_on_page(at)
+    assert x["cells"] == [[0, 1], [2, 3], [3, 3]] and x["labels"][1] == "?"

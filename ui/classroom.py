@@ -208,7 +208,7 @@ def join_box() -> None:
     if seat() is not None or st.session_state.get("current_page") == LIVE_PAGE:
         return
     with st.form("class_join_sidebar", border=False):
-        st.text_input(tr("class.code"), key="class_code_sidebar", max_chars=12, placeholder="HQCMT")
+        st.text_input(tr("class.code"), key="class_code_sidebar", max_chars=12, placeholder=tr("class.code_hint"))
         st.form_submit_button(tr("class.join"), icon=":material/login:", on_click=_join_typed)
     problem = st.session_state.pop("class_join_problem", None)
     if problem:

@@ -47,6 +47,9 @@ def translated_error(error: Exception) -> str:
     if key is None:
         return str(error)
     params = dict(error.params)
+    for name, value in params.items():  # errors within (every bad cell of a grid): each translated, a line each
+        if isinstance(value, tuple) and all(isinstance(item, Exception) for item in value):
+            params[name] = "".join("\n- " + translated_error(item) for item in value)
     if params.get("axis") in ("height", "width"):
         params["axis"] = tr(f"axis.{params['axis']}")
     return tr(f"error.{error.domain}.{key}", **params)

@@ -16,11 +16,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from figures import input_grid
+from figures.grids import GridDescription, Selection, decode_values
+from figures.views import playground_grids
 from pooling import PoolingError, PoolPlan
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import InputError
 from scenario.losses import LossChoice
 from scenario.params import PoolParams
+from scenario.typed_grid import BadCells
 from ui.classroom import send_setup
 from ui.controls import (
     InputChoice,
@@ -59,15 +62,18 @@ def file_prefix(scenario: Scenario, view: str) -> str:
     return f"avgpool_{scenario.params.slug()}_{view}"
 
 
-def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str) -> None:
-    """When no window fits, x is still drawn (with its padding ring), so the student sees why."""
+def _show_rejected_input(x: np.ndarray, params: PoolParams, source: str, bad: BadCells | None = None) -> None:
+    """When no window fits, x is still drawn (with its padding ring), so the student sees why
+    (and its typed cells that are not numbers, marked)."""
     padding = tuple(min(p, k) for p, k in zip(params.padding, params.kernel_size))
     scale = "image" if source == "image" else "value"
     grid = input_grid(x, [], padding, link=None, scale=scale, language=current_language())
+    if bad is not None:
+        _mark_bad_cells(grid, bad.cells)
     show_grids({"x": grid}, key="rejected_input", file_prefix=f"avgpool_{params.slug()}_rejected", columns=4)
 
 
-def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], None]) -> None:
+def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], None], quiz: bool = False) -> None:
     """Draw the sidebar, compute the scenario with the numpy core (or explain why not), and
     hand it to the page's ``body`` (None when there is nothing to draw yet).
 
@@ -78,6 +84,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     Everything else (the input, "same for height and width", the rarer options, the Display
     section, the page links) is drawn by full runs and stays on screen as it is.
     The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
+    ``quiz``: ∂L/∂x is the page's secret, never drawn for it here.
     """
     restore_after_page_change()
     typed_grids_from_link(url)
@@ -89,12 +96,14 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
         st.subheader(tr("loss.header"))
         loss_box = st.container()  # the loss and its formula: filled by the fragment
         display_controls(url)
-    controls = SidebarControls(choice, square, windows_box, rare, loss_box)
+    bad_x, x = None, None
     try:
-        x = read_input(controls.choice)
+        x = read_input(choice)
     except InputError as error:
-        x = None
         st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
+        if isinstance(error, BadCells):  # typed cells that are not numbers: the rest is still drawn
+            bad_x, x = error, error.values
+    controls = SidebarControls(choice, square, windows_box, rare, loss_box, bad_x, quiz)
     _windows_loss_and_page(url, controls, x, body)
 
 
@@ -107,6 +116,8 @@ class SidebarControls:
     windows_box: DeltaGenerator  # kernel, stride, padding, count_include_pad
     rare: RareOptions
     loss_box: DeltaGenerator  # the loss and its formula
+    bad_x: BadCells | None = None  # the typed x's cells that are not numbers (x holds NaN there)
+    quiz: bool = False  # ∂L/∂x is the page's question: not drawn beside the bad cells
 
 
 @st.fragment
@@ -133,26 +144,32 @@ def _compute_and_draw(
     preset_lesson(url)
     if pooling_error is not None:
         st.error(tr("input.torch_rejects", reason=pooling_error), icon=":material/block:")
-        _show_rejected_input(x, params, controls.choice.source)
+        _show_rejected_input(x, params, controls.choice.source, controls.bad_x)
     if plan is None:
         body(None, url)
         return
 
     # The numbers: our numpy core does all of them, from the plan checked above.
     name, seed, cell = loss_choice.name, loss_choice.seed, loss_choice.cell
-    weights = None
+    weights, bad_grad = None, None
     if name == "custom":
         try:
             weights = custom_weights(y_shape)
         except InputError as error:  # a typed ∂L/∂y that is not a number: say where, keep x on screen
             st.error(tr("loss.cannot_use", reason=translated_error(error)), icon=":material/error:")
-            _show_rejected_input(x, params, controls.choice.source)
-            body(None, url)
-            return
+            if not isinstance(error, BadCells) or error.values is None:
+                _show_rejected_input(x, params, controls.choice.source)
+                body(None, url)
+                return
+            bad_grad, weights = error, error.values
     else:
         st.query_params.pop("grad", None)  # a typed ∂L/∂y is kept in the session, not in this link
     computed = compute_scenario(x, params, name, seed, cell, weights, current_language(), plan)
     controls.loss_box.latex(computed.loss.latex)  # the loss in LaTeX, now that y is known
+    if controls.bad_x is not None or bad_grad is not None:
+        _show_without_bad_cells(computed, controls.bad_x, bad_grad, controls.choice.source == "image", controls.quiz)
+        body(None, url)
+        return
     numbers = {field.name: getattr(computed, field.name) for field in fields(Computed)}
     body(Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=controls.choice), url)
 
@@ -165,3 +182,42 @@ def _plan(x: np.ndarray | None, params: PoolParams) -> tuple[PoolPlan | None, st
         return params.plan(x.shape), None
     except PoolingError as error:
         return None, translated_error(error)
+
+
+def _show_without_bad_cells(
+    computed: Computed, bad_x: BadCells | None, bad_grad: BadCells | None, image: bool, quiz: bool
+) -> None:
+    """The four grids computed with NaN in the typed cells that are not numbers: NaN reaches
+    exactly the numbers that depend on them (y's windows over a bad x cell; with the square
+    loss ∂L/∂y = y too; ∂L/∂x's cells under a bad ∂L/∂y cell), which are drawn blank. The
+    bad cells themselves are outlined and marked "?"; a click on one says what is wrong.
+    On the quiz ∂L/∂x is left out: it is the answer."""
+    grids = playground_grids(computed, current_language(), image)
+    if quiz:
+        del grids["grad_input"]
+    bad = {"x": bad_x, "grad_output": bad_grad}
+    for name, error in bad.items():
+        if error is not None:
+            _mark_bad_cells(grids[name], error.cells)
+
+    def explain(selection: Selection) -> str | None:
+        error = bad.get(selection.grid)
+        cell = (selection.row, selection.col)
+        if error is not None and cell in error.cells:
+            problem = error.params["cells"][error.cells.index(cell)] if len(error.cells) > 1 else error
+            return translated_error(problem)
+        grid = grids[selection.grid]
+        if np.isnan(decode_values(grid)[cell]):
+            return tr("input.bad_cells_depends", cell=f"{grid['name']}[{selection.row}, {selection.col}]")
+        return None  # a number: the grid's own words (ui.display)
+
+    st.caption(tr("input.bad_cells_caption"))
+    show_grids(grids, key="bad_cells", file_prefix=f"avgpool_{computed.params.slug()}_bad_cells", explain=explain)
+
+
+def _mark_bad_cells(grid: GridDescription, cells: list[tuple[int, int]]) -> None:
+    """Outline the cells and print "?" in them (they hold NaN, which would print blank)."""
+    grid["cells"] = [[row, col] for row, col in cells]
+    for labels in (grid["labels"], grid["short_labels"]):
+        for row, col in cells if labels is not None else ():
+            labels[row * grid["cols"] + col] = "?"

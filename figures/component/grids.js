@@ -259,9 +259,15 @@ function drawCells(context, figure) {
         continue;
       }
       const value = values[row * grid.cols + col];
-      if (Number.isNaN(value)) continue; // not computed yet (a replay): blank
-      const index = colorIndex(grid, value);
       const label = font && labelling.labels[row * grid.cols + col];
+      // No number: blank (not computed yet, or depends on a typed cell that is not a
+      // number), or that typed cell itself, whose label ("?") is printed in red.
+      if (Number.isNaN(value)) {
+        if (label) fillCell(context, box, "#ffffff", label, "#b00020");
+        if (label) printed.push(label);
+        continue;
+      }
+      const index = colorIndex(grid, value);
       fillCell(context, box, lookup.colors[index], label, lookup.dark[index] ? "#ffffff" : "#111111");
       if (font) printed.push(label);
     }
