@@ -24,6 +24,7 @@ from scenario.inputs import cell_text
 from scenario.network import (
     GradCam,
     NetworkPass,
+    PlaygroundSource,
     PoolingLayer,
     gradcam_cell_text,
     gradcam_pixel_text,
@@ -179,7 +180,7 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
     st.markdown(tr("network.pool1_text"))
     channel = _layer_section(url, result.pool1, digit, ("x1", "y1"), language)
-    link = _playground_link(result.pool1, digit, channel)
+    link = _playground_link(result.pool1, digit, channel, int(result.targets[digit]))
     st.link_button(tr("network.open_playground"), link, icon=":material/open_in_new:")
     labels = load_digits_cnn().labels[load_digits_cnn().shown]
     st.caption(
@@ -200,12 +201,14 @@ def rounded_cell(value: float) -> str:
     return cell_text(float(f"{value:.{PLAYGROUND_DIGITS}g}"))
 
 
-def _playground_link(layer: PoolingLayer, digit: int, channel: int) -> str:
+def _playground_link(layer: PoolingLayer, digit: int, channel: int, target: int) -> str:
     """The Playground with this channel's x as a typed input and its ∂L/∂y as a custom loss:
     a link, so it can be shared (values rounded, ``rounded_cell``)."""
     grid = lambda values: encode_grid([[rounded_cell(value) for value in row] for row in values])  # noqa: E731
     x, grad_y = layer.x[digit, channel], layer.grad_y[digit, channel]
+    source = PlaygroundSource(digit, channel, target, PLAYGROUND_DIGITS)
     query = {"input": "custom", "height": 8, "width": 8, "loss": "custom", "x": grid(x), "grad": grid(grad_y)}
+    query["from"] = source.text()  # the Playground says where the numbers came from
     query |= {"lang": current_language()} | ({"present": "1"} if presenting() else {})
     address = (st.context.url or "").split("?")[0].rstrip("/").removesuffix("/network")
     return f"{address}/?{urlencode(query)}"

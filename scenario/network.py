@@ -39,6 +39,7 @@ __all__ = [
     "DigitsWeights",
     "GradCam",
     "NetworkPass",
+    "PlaygroundSource",
     "PoolingLayer",
     "Share",
     "accuracy",
@@ -306,6 +307,53 @@ def network_pass(weights: DigitsWeights, pixels: np.ndarray, targets: Sequence[i
         gradcam=gradcam,
         gradcam_log_probability=gradcam_log_probability,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# One channel sent to the Playground: where its numbers came from.
+
+SHOWN_DIGITS, POOL1_CHANNELS = 20, 4
+
+
+@dataclass(frozen=True)
+class PlaygroundSource:
+    """Which numbers a link from this page gave the Playground: x1 of one shown digit's channel
+    and the ∂L/∂y1 that reaches it from the loss about ``target``, rounded to ``digits``
+    significant digits. In the link as ``from=network:<digit>:<channel>:<target>:<digits>``.
+
+    >>> PlaygroundSource.parse("network:11:1:5:4")
+    PlaygroundSource(digit=11, channel=1, target=5, digits=4)
+    >>> PlaygroundSource(11, 1, 5, 4).text()
+    'network:11:1:5:4'
+    """
+
+    digit: int
+    channel: int
+    target: int
+    digits: int
+
+    def text(self) -> str:
+        return ":".join(["network", *(str(n) for n in (self.digit, self.channel, self.target, self.digits))])
+
+    @classmethod
+    def parse(cls, text: str) -> PlaygroundSource:
+        """From the link's text; a ValueError for anything else (the link is untrusted)."""
+        kind, *numbers = str(text).split(":")
+        limits = (SHOWN_DIGITS, POOL1_CHANNELS, 10, 18)
+        if kind != "network" or len(numbers) != 4 or not all(n.isdecimal() and len(n) <= 2 for n in numbers):
+            raise ValueError("not network:<digit>:<channel>:<class>:<digits>")
+        values = [int(n) for n in numbers]
+        if not all(0 <= value < limit for value, limit in zip(values, limits)) or values[3] == 0:
+            raise ValueError("a number out of range")
+        return cls(*values)
+
+    def caption(self, grid: str, language: str = "en") -> str:
+        """Where the typed ``grid`` ("x" or "grad") came from: digit, layer, channel, rounding."""
+        data = load_digits_cnn()
+        label = int(data.labels[data.shown][self.digit])
+        name = f"{label}·{self.digit % 2 + 1}"
+        key = {"x": "network.from_x", "grad": "network.from_grad"}[grid]
+        return text(language, key, digit=name, channel=self.channel, target=self.target, digits=self.digits)
 
 
 # ---------------------------------------------------------------------------------------

@@ -82,10 +82,22 @@ def test_the_playground_link_carries_the_channel_rounded_and_says_where_it_comes
         "x1 of channel 1" in caption and "digit 5·2" in caption and "class 1" in caption and "4 significant" in caption
     )
     playground = open_app(query)
+    said = " ".join(item.value for item in playground.caption)
+    assert "come from *In a network*: x1 of the digit 5·2, channel 1" in said
+    assert "∂L/∂y1 that reaches channel 1 of the digit 5·2 from the loss about class 1" in said
+    assert "rounded to 4 significant digits" in said
     px, py, pgrad, pgrad_x = (grid_values(grid) for grid in grids_on_page(playground)[:4])
     y, grad_x = torch_avg_pool2d(x, grad, kernel_size=2)
     assert np.array_equal(px, x) and np.array_equal(pgrad, grad)
     assert_allclose(py, y, rtol=1e-12) and assert_allclose(pgrad_x, grad_x, rtol=1e-12)
+
+
+@pytest.mark.parametrize("given", ["network:99:1:1:4", "network:1:1:1", "**bold** <b>x</b>", "network:1:1:1:4:5"])
+def test_a_bad_source_in_a_playground_link_is_said_not_echoed(given):
+    at = open_app({"input": "custom", "loss": "custom", "from": given})
+    captions = [item.value for item in at.caption]
+    assert sum("from= is not understood" in caption for caption in captions) == 2  # above x and ∂L/∂y
+    assert not any("bold" in caption or "<b>" in caption for caption in captions)
 
 
 def _opened_gradcam(digit: int, target: int):
