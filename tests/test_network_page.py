@@ -161,7 +161,7 @@ def test_the_log_probability_variant_is_a_labelled_alternative_as_torch_computes
     assert_allclose(grid_values(overlay), theirs["gradcam_logp_8x8"][digit], rtol=1e-9, atol=1e-20)
     assert grid_values(cam).max() < 1e-3 < 1 < theirs["gradcam"][digit].max()  # why the logit is the standard
     assert "−∂L/∂x2" in weights["title"] and "log p" in cam["title"]
-    assert any("That is why Grad-CAM uses the score before the softmax" in item.value for item in at.markdown)
+    assert any("so that a sure network still shows where it looked" in item.value for item in at.markdown)
 
 
 @pytest.mark.parametrize(("target", "said"), [(0, True), (3, False)])
