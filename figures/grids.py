@@ -30,6 +30,7 @@ __all__ = [
     "EncodedValues",
     "GridDescription",
     "Selection",
+    "Underlay",
     "WindowAxes",
     "cell_labels",
     "decode_values",
@@ -38,6 +39,7 @@ __all__ = [
     "gradient_grid",
     "input_grid",
     "matrix_grid",
+    "overlay_grid",
     "read_selection",
     "selection_kind",
     "value_grid",
@@ -47,8 +49,11 @@ __all__ = [
 
 # [position, colour] stops. Values: sequential blues; gradients: blue below zero, white at
 # zero, red above (ColorBrewer RdBu mid-tones, so a uniform 0.25 is a readable red); images:
-# gray, so pictures look like pictures. The colour-blind palette swaps in cividis and
-# ColorBrewer's PuOr, both readable with the common colour-vision deficiencies.
+# gray, so pictures look like pictures; heat maps over a picture (Grad-CAM): ColorBrewer
+# YlOrRd, warm over grey, its lightness ordered (so in both palettes). The colour-blind palette
+# swaps in cividis and ColorBrewer's PuOr, both readable with the common colour-vision
+# deficiencies.
+HEAT = [[0.0, "#ffffb2"], [0.25, "#fecc5c"], [0.5, "#fd8d3c"], [0.75, "#f03b20"], [1.0, "#bd0026"]]  # YlOrRd
 COLOR_SCALES = {
     "standard": {
         "value": [
@@ -64,6 +69,7 @@ COLOR_SCALES = {
         ],  # ColorBrewer Blues
         "gradient": [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#d6604d"]],
         "image": [[0.0, "#000000"], [1.0, "#ffffff"]],
+        "heat": HEAT,
     },
     "colorblind": {
         "value": [
@@ -80,6 +86,7 @@ COLOR_SCALES = {
         ],  # cividis
         "gradient": [[0.0, "#5e3c99"], [0.25, "#b2abd2"], [0.5, "#f7f7f7"], [0.75, "#fdb863"], [1.0, "#e66101"]],
         "image": [[0.0, "#000000"], [1.0, "#ffffff"]],
+        "heat": HEAT,
     },
 }
 MAX_LABELLED_SPAN = 32  # above 32 x 32 cells are too small for any printed value: hover only
@@ -97,6 +104,16 @@ class EncodedValues(TypedDict):
     b64: str
 
 
+class Underlay(TypedDict):
+    """A picture drawn beneath a grid's translucent cells (Grad-CAM over the digit), on its own
+    grey scale: its values, colour stops and the values at their two ends."""
+
+    values: EncodedValues
+    colors: list[list[float | str]]
+    zmin: float
+    zmax: float
+
+
 class GridDescription(TypedDict):
     """One grid, described once as plain JSON, as both renderers read it: the component
     (``figures/component/grids.js``, what each key is read for is said beside it) and plotly
@@ -110,7 +127,7 @@ class GridDescription(TypedDict):
     values: EncodedValues  # the cells' colours, the hover text and the screen reader's cell
     labels: list[str] | None  # each cell's printed text (row-major); None: too many cells to print
     short_labels: list[str] | None  # printed instead where ``labels`` do not fit (None: the same)
-    scale: str  # "value", "gradient" or "image": which palette's colours (read by ``with_palette``)
+    scale: str  # "value", "gradient", "image" or "heat": which palette's colours (read by ``with_palette``)
     colors: list[list[float | str]]  # [position, "#rrggbb"] stops: the cells' colours and the colour bar
     zmin: float  # the values at the two ends of ``colors`` (the colour bar's end ticks)
     zmax: float
@@ -122,6 +139,7 @@ class GridDescription(TypedDict):
     cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
+    underlay: Underlay | None  # a picture beneath translucent cells (``overlay_grid``); None: opaque cells
 
 
 class WindowAxes(TypedDict):
@@ -244,6 +262,7 @@ def _grid(
         "cells": [[int(row), int(col)] for row, col in highlight_cells],
         "link": link,
         "description": _describe(values, name, zmin, zmax, scale, language),
+        "underlay": None,
     }
 
 
@@ -465,6 +484,38 @@ def input_grid(
         link=link,
         language=language,
     )
+
+
+# Ink on paper: the picture beneath an overlay in light to dark greys, so that a translucent
+# colour over a dark stroke still shows.
+UNDERLAY_COLORS: list[list[float | str]] = [[0.0, "#ffffff"], [1.0, "#3c3c3c"]]
+
+
+def overlay_grid(
+    values: np.ndarray,
+    picture: np.ndarray,
+    title: str,
+    name: str,
+    *,
+    blocks: Sequence[Window] = (),
+    link: str | None = None,
+    language: str = "en",
+) -> GridDescription:
+    """A map of values >= 0 drawn over a picture of the same shape (Grad-CAM over the digit):
+    the picture in greys beneath, each cell's heat colour more opaque the larger its value
+    (0 is clear), from 0 to the largest value; ``blocks`` outlined. No numbers printed (they would
+    hide the picture): hover or click a cell.
+
+    >>> grid = overlay_grid(np.eye(2), np.full((2, 2), 16.0), "cam", "c")
+    >>> grid["labels"], grid["zmin"], grid["underlay"]["zmax"]
+    (None, 0.0, 16.0)
+    """
+    values, picture = np.asarray(values, dtype=np.float64), np.asarray(picture, dtype=np.float64)
+    top = float(values.max(initial=0.0)) or 1.0
+    grid = _grid(values, title, name, "heat", zrange=(0.0, top), outlines=blocks, link=link, language=language)
+    low, high = _range(picture, "image", None)
+    underlay: Underlay = {"values": _encode(picture), "colors": UNDERLAY_COLORS, "zmin": low, "zmax": high}
+    return {**grid, "labels": None, "short_labels": None, "underlay": underlay}
 
 
 def matrix_grid(matrix: np.ndarray, highlight_row: int | None = None, language: str = "en") -> GridDescription:

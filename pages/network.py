@@ -16,12 +16,22 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_digits_network
 from scenario.explain import number
 from scenario.inputs import cell_text
-from scenario.network import NetworkPass, PoolingLayer, load_digits_cnn, network_pass
+from scenario.network import (
+    GradCam,
+    NetworkPass,
+    PlaygroundSource,
+    PoolingLayer,
+    gradcam_cell_text,
+    gradcam_pixel_text,
+    gradcam_weight_text,
+    load_digits_cnn,
+    network_pass,
+)
 from scenario.numbers import format_number
 from scenario.typed_grid import encode_grid
 from ui.badges import largest_difference, torch_badge
@@ -33,6 +43,18 @@ from ui.url import UrlCheck
 
 CHOICES = {"digit": 20, "target": 10, "channel1": 4, "channel2": 8}  # URL key -> how many options
 COMPARED = ("x1", "y1", "grad_y1", "grad_x1", "x2", "y2", "grad_y2", "grad_x2", "probabilities")
+COMPARED += ("gradcam", "gradcam_logp")  # the standard Grad-CAM's map, and its control's
+PLAYGROUND_DIGITS = 4  # significant digits of the values a link sends to the Playground
+# The digit picker in even rows (10 a row, 5 on a phone) rather than 19 and one alone; the
+# chosen option's label darker than Streamlit's (#c53948 on #f9ebed is 4.47:1, WCAG AA
+# asks 4.5:1).
+PAGE_CSS = """<style>
+.st-key-digit [role="radiogroup"] { display: grid; grid-template-columns: repeat(10, minmax(0, 1fr)); }
+@media (max-width: 640px) {
+  .st-key-digit [role="radiogroup"] { grid-template-columns: repeat(5, minmax(0, 1fr)); }
+}
+[data-testid="stButtonGroup"] [data-selected="true"] [data-testid="stMarkdownContainer"] p { color: #a51d2d; }
+</style>"""
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -88,16 +110,17 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
     with left:
         image = value_grid(result.pixels[n, 0], tr("network.image"), tr("network.pixels"), language=language)
         show_grids({"digit": image}, key="network_digit", file_prefix="avgpool_network_digit", columns=1)
-    right.markdown(
-        tr(
-            "network.prediction",
-            predicted=predicted,
-            confidence=f"{100 * result.probabilities[n, predicted]:.1f}",
-            target=target,
-            probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
-            loss=number(result.losses[n]),
-        )
+    sentence = tr(
+        "network.prediction",
+        predicted=predicted,
+        confidence=f"{100 * result.probabilities[n, predicted]:.1f}",
+        target=target,
+        probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
+        loss=number(result.losses[n]),
     )
+    if result.other_targets_give_larger_gradients(n):  # said only when it is true
+        sentence += " " + tr("network.prediction_larger", target=target)
+    right.markdown(sentence)
 
 
 def _channel_explainer(layer: PoolingLayer, digit: int, channel: int, language: str) -> Explainer:
@@ -157,30 +180,85 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
     st.markdown(tr("network.pool1_text"))
     channel = _layer_section(url, result.pool1, digit, ("x1", "y1"), language)
-    link = _playground_link(result.pool1, digit, channel)
+    link = _playground_link(result.pool1, digit, channel, int(result.targets[digit]))
     st.link_button(tr("network.open_playground"), link, icon=":material/open_in_new:")
+    labels = load_digits_cnn().labels[load_digits_cnn().shown]
+    st.caption(
+        tr("network.open_playground_source", digit=_digit_name(labels, digit), channel=channel,
+           target=int(result.targets[digit]), digits=PLAYGROUND_DIGITS)
+    )  # fmt: skip
 
 
-def _playground_link(layer: PoolingLayer, digit: int, channel: int) -> str:
+def _digit_name(labels: np.ndarray, index: int) -> str:
+    """A shown digit as its picker writes it: its label · which of the two (``5·2``)."""
+    return f"{labels[index]}·{index % 2 + 1}"
+
+
+def rounded_cell(value: float) -> str:
+    """A value as a link sends it to the Playground: ``PLAYGROUND_DIGITS`` significant digits,
+    written as the shortest text that reads back as exactly that number (``1.442``,
+    ``-7.123e-05``), so the Playground computes from what its cells show."""
+    return cell_text(float(f"{value:.{PLAYGROUND_DIGITS}g}"))
+
+
+def _playground_link(layer: PoolingLayer, digit: int, channel: int, target: int) -> str:
     """The Playground with this channel's x as a typed input and its ∂L/∂y as a custom loss:
-    a link, so it can be shared (values written exactly)."""
-    grid = lambda values: encode_grid([[cell_text(value) for value in row] for row in values])  # noqa: E731
+    a link, so it can be shared (values rounded, ``rounded_cell``)."""
+    grid = lambda values: encode_grid([[rounded_cell(value) for value in row] for row in values])  # noqa: E731
     x, grad_y = layer.x[digit, channel], layer.grad_y[digit, channel]
+    source = PlaygroundSource(digit, channel, target, PLAYGROUND_DIGITS)
     query = {"input": "custom", "height": 8, "width": 8, "loss": "custom", "x": grid(x), "grad": grid(grad_y)}
+    query["from"] = source.text()  # the Playground says where the numbers came from
     query |= {"lang": current_language()} | ({"present": "1"} if presenting() else {})
     address = (st.context.url or "").split("?")[0].rstrip("/").removesuffix("/network")
     return f"{address}/?{urlencode(query)}"
 
 
 def _gradcam(result: NetworkPass, digit: int, language: str) -> None:
-    st.markdown(tr("network.gradcam_text"))
-    weights = result.gradcam_weights[digit][None, :]
+    """The standard Grad-CAM (of the target's logit), over the digit, every click explained;
+    then the log-probability variant, folded, as a labelled alternative."""
+    target = int(result.targets[digit])
+    st.markdown(tr("network.gradcam_text", target=target))
+    titles = (tr("network.gradcam_weights", target=target), tr("network.gradcam_map"))
+    _gradcam_grids(result, result.gradcam, digit, titles, "network_gradcam", language)
+    control = result.gradcam_log_probability
+    folded = st.expander(tr("network.gradcam_logp_title", target=target), key="network_gradcam_logp",
+                         on_change="rerun", icon=":material/compare:")  # fmt: skip
+    if not folded.open:
+        return
+    with folded:
+        probability = format_number(result.probabilities[digit, target], 6)
+        largest, standard = (number(cam.map[digit].max()) for cam in (control, result.gradcam))
+        st.markdown(tr("network.gradcam_logp_text", target=target, probability=probability, largest=largest,
+                       standard=standard))  # fmt: skip
+        titles = (tr("network.gradcam_logp_weights"), tr("network.gradcam_logp_map"))
+        _gradcam_grids(result, control, digit, titles, "network_gradcam_logp_grids", language)
+
+
+def _gradcam_grids(
+    result: NetworkPass, cam: GradCam, digit: int, titles: tuple[str, str], key: str, language: str
+) -> None:
+    """One Grad-CAM: its channel weights in a row of their own (their numbers fit), then its
+    4x4 map beside the map over the digit, where the 2x2 blocks of its upsampling are outlined
+    and a map cell and its block light up together (two side by side on a phone too)."""
+    alphas = {"weights": gradient_grid(cam.weights[digit][None, :], titles[0], "α", language=language)}
+    explain_alpha = lambda selection: gradcam_weight_text(result, cam, digit, selection.col, language)  # noqa: E731
+    show_grids(alphas, key=f"{key}_weights", file_prefix=f"avgpool_{key}", columns=1, explain=explain_alpha)
+    blocks = result.pool1.windows  # map cell (i, j) covers the 2x2 pixels pool1 averaged into y1[i, j]
+    top = float(cam.map[digit].max()) or 1.0
     grids = {
-        "weights": gradient_grid(weights, tr("network.gradcam_weights"), "α", language=language),
-        "digit": value_grid(result.pixels[digit, 0], tr("network.image"), tr("network.pixels"), language=language),
-        "heat": value_grid(result.gradcam_8x8[digit], tr("network.gradcam_map"), "Grad-CAM", language=language),
-    }
-    show_grids(grids, key="network_gradcam", file_prefix="avgpool_network_gradcam", columns=3)
+        "map": value_grid(cam.map[digit], titles[1], "Grad-CAM", link="output", scale="heat", zrange=(0.0, top),
+                          language=language),
+        "overlay": overlay_grid(cam.upsampled[digit], result.pixels[digit, 0], tr("network.gradcam_overlay"),
+                                "Grad-CAM 8×8", blocks=blocks, link="input", language=language),
+    }  # fmt: skip
+
+    def explain(selection: Selection) -> str | None:
+        explain_cell = gradcam_cell_text if selection.grid == "map" else gradcam_pixel_text
+        return explain_cell(result, cam, digit, selection.row, selection.col, language)
+
+    show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, windows=window_axes(blocks),
+               explain=explain, hint=tr("network.gradcam_click"))  # fmt: skip
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -197,12 +275,14 @@ def _agreement(result: NetworkPass, target: int, digit: int) -> None:
     theirs = _torch_pass(target, digit)
     ours = {"x1": result.pool1.x, "y1": result.pool1.y, "grad_y1": result.pool1.grad_y, "grad_x1": result.pool1.grad_x,
             "x2": result.pool2.x, "y2": result.pool2.y, "grad_y2": result.pool2.grad_y, "grad_x2": result.pool2.grad_x,
-            "probabilities": result.probabilities}  # fmt: skip
+            "probabilities": result.probabilities, "gradcam": result.gradcam.map,
+            "gradcam_logp": result.gradcam_log_probability.map}  # fmt: skip
     difference = largest_difference([ours[name] for name in COMPARED], [np.asarray(theirs[name]) for name in COMPARED])
     torch_badge(difference, tr("network.check_torch", difference=f"{difference:.1e}"))
 
 
 require_router()
 page_header("pages/network.py", "network.caption")
+st.html(PAGE_CSS)
 with UrlCheck(URL_KEYS | set(CHOICES)) as url:
     network_page(url)

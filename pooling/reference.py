@@ -213,8 +213,9 @@ def torch_digits_network(
     ``DigitsCNN.steps``, ``probabilities``, the ``losses`` per image and their sum ``loss``
     (cross-entropy with ``reduction="sum"``: each image's gradients are its own), the gradient
     of ``loss`` at each intermediate (``grad_x1``, ``grad_y1``, ``grad_conv2``, ``grad_x2``,
-    ``grad_y2``, ``grad_logits``; kept with ``retain_grad``), and Grad-CAM of each target's
-    log-probability (``gradcam_weights`` (N, 8), ``gradcam`` (N, 4, 4), ``gradcam_8x8``)."""
+    ``grad_y2``, ``grad_logits``; kept with ``retain_grad``), and Grad-CAM at x2: the
+    standard one, of each target's logit (``gradcam_weights`` (N, 8), ``gradcam`` (N, 4, 4),
+    ``gradcam_8x8``), and the same of each target's log-probability (``gradcam_logp_*``)."""
     network = DigitsCNN.from_arrays(weights)
     target = torch.as_tensor(np.asarray(targets), dtype=torch.long)
     steps = network.steps(torch.tensor(np.asarray(pixels), dtype=torch.float64))
@@ -222,15 +223,20 @@ def torch_digits_network(
         steps[name].retain_grad()
     losses = F.cross_entropy(steps["logits"], target, reduction="none")
     losses.sum().backward()
+    # Grad-CAM's gradient: of each target's logit (the class score before the softmax) at
+    # x2, from a pass of its own (another backward would add to the gradients kept above).
+    again = network.steps(torch.tensor(np.asarray(pixels), dtype=torch.float64))
+    score = again["logits"][torch.arange(len(target)), target].sum()
+    (score_grad,) = torch.autograd.grad(score, again["x2"])
     out = {name: tensor.detach().numpy() for name, tensor in steps.items()}
     out |= {f"grad_{name}": steps[name].grad.numpy() for name in ("x1", "y1", "conv2", "x2", "y2", "logits")}
     out["probabilities"] = torch.softmax(steps["logits"], 1).detach().numpy()
     out["losses"], out["loss"] = losses.detach().numpy(), losses.sum().detach().numpy()
-    # Grad-CAM of log p(target) = -loss: channel weights are the global average of -∂L/∂x2.
-    maps, grads = steps["x2"].detach(), -steps["x2"].grad
-    channel_weights = grads.mean(dim=(2, 3))
-    cam = F.relu((channel_weights[:, :, None, None] * maps).sum(1))
-    out["gradcam_weights"], out["gradcam"] = channel_weights.numpy(), cam.numpy()
     size = tuple(steps["conv1"].shape[-2:])
-    out["gradcam_8x8"] = F.interpolate(cam[:, None], size=size, mode="nearest")[:, 0].numpy()
+    # log p(target) = -loss: its gradient at x2 is -∂L/∂x2.
+    for prefix, grads in (("gradcam", score_grad), ("gradcam_logp", -steps["x2"].grad)):
+        channel_weights = grads.mean(dim=(2, 3))  # α: each channel's global average gradient
+        cam = F.relu((channel_weights[:, :, None, None] * steps["x2"].detach()).sum(1))
+        out[f"{prefix}_weights"], out[prefix] = channel_weights.numpy(), cam.numpy()
+        out[f"{prefix}_8x8"] = F.interpolate(cam[:, None], size=size, mode="nearest")[:, 0].numpy()
     return out

@@ -28,20 +28,26 @@ from types import MappingProxyType
 
 import numpy as np
 
+from i18n import text
 from pooling import PoolPlan, Window, adaptive_plan, avg_backward, avg_forward, pool_plan
-from scenario.explain import explain_pooled_cell, windows_covering
+from scenario.explain import explain_pooled_cell, number, windows_covering
 
 __all__ = [
     "DATA_FILE",
     "PIXEL_MAX",
     "DigitsData",
     "DigitsWeights",
+    "GradCam",
     "NetworkPass",
+    "PlaygroundSource",
     "PoolingLayer",
     "Share",
     "accuracy",
     "conv2d_same",
     "conv2d_same_backward",
+    "gradcam_cell_text",
+    "gradcam_pixel_text",
+    "gradcam_weight_text",
     "load_digits_cnn",
     "network_pass",
 ]
@@ -188,11 +194,41 @@ class PoolingLayer:
 
 
 @dataclass(frozen=True)
+class GradCam:
+    """Grad-CAM (Selvaraju et al. 2017) of one score per image, at x2 (the 8 maps of 4x4 the
+    global pooling averages): ``weights`` α (N, 8), each channel's global average of
+    ∂score/∂x2; ``weighted_sum`` Σ_k α_k · x2[k] (N, 4, 4) before the ReLU. ``score`` names
+    what was differentiated: "logit" (the class score before the softmax: the standard
+    Grad-CAM) or "log_probability" (log p(target) = -loss: an alternative, shown as a control)."""
+
+    score: str
+    grad_y2: np.ndarray  # (N, 8) ∂score/∂y2: W[target, :] for the logit, -∂L/∂y2 for log p
+    weights: np.ndarray
+    weighted_sum: np.ndarray
+
+    @property
+    def map(self) -> np.ndarray:
+        """ReLU(Σ_k α_k · x2[k]): only what speaks for the class (N, 4, 4)."""
+        return np.maximum(self.weighted_sum, 0.0)
+
+    @property
+    def upsampled(self) -> np.ndarray:
+        """The map over the 8x8 digit, nearest-neighbour: map cell (i, j) fills the 2x2 pixels
+        [2i:2i+2, 2j:2j+2], the ones the first pooling averaged into it (N, 8, 8)."""
+        return self.map.repeat(UPSAMPLING, axis=1).repeat(UPSAMPLING, axis=2)
+
+
+UPSAMPLING = 2  # the 4x4 map over the 8x8 digit: each cell covers the 2x2 block pool1 averaged
+
+
+@dataclass(frozen=True)
 class NetworkPass:
     """Every number of one forward and backward pass for a batch of N digits. ``pool1`` is
     AvgPool2d(2) (x1 = ReLU(conv1) (N, 4, 8, 8) -> y1 (N, 4, 4, 4)), ``pool2`` the global
     average pooling (x2 = ReLU(conv2) (N, 8, 4, 4) -> y2 (N, 8, 1, 1)). The loss is the sum
-    of the images' cross-entropies, so each image's gradients are its own (as if alone)."""
+    of the images' cross-entropies, so each image's gradients are its own (as if alone).
+    ``gradcam`` is the standard Grad-CAM of each target's logit; ``gradcam_log_probability``
+    the same built on log p(target) instead, for comparison."""
 
     pixels: np.ndarray  # (N, 1, 8, 8), 0..16
     targets: np.ndarray  # (N,) the class each loss is about
@@ -205,8 +241,8 @@ class NetworkPass:
     probabilities: np.ndarray  # (N, 10) softmax
     losses: np.ndarray  # (N,) -log probabilities[n, targets[n]]
     grad_logits: np.ndarray  # (N, 10) softmax - one-hot
-    gradcam_weights: np.ndarray  # (N, 8) global average of ∂ log p(target) / ∂x2 = -∂L/∂x2
-    gradcam: np.ndarray  # (N, 4, 4) ReLU of the weighted sum of x2's channels
+    gradcam: GradCam  # of the target's logit y_c (the class score before the softmax)
+    gradcam_log_probability: GradCam  # of log p(target) = -loss: α = global average of -∂L/∂x2
 
     @property
     def loss(self) -> float:
@@ -216,12 +252,11 @@ class NetworkPass:
     def predictions(self) -> np.ndarray:
         return self.logits.argmax(axis=1)
 
-    @property
-    def gradcam_8x8(self) -> np.ndarray:
-        """Grad-CAM over the digit: each cell of the 4x4 map covers the 2x2 pixels the first
-        pooling averaged into it (nearest-neighbour upsampling)."""
-        factor = self.pixels.shape[-1] // self.gradcam.shape[-1]
-        return self.gradcam.repeat(factor, axis=1).repeat(factor, axis=2)
+    def other_targets_give_larger_gradients(self, image: int) -> bool:
+        """Whether every other target would send a larger gradient back: true exactly when the
+        target is the network's answer. ∂L/∂logits = p - onehot(t) has |p - onehot(t)|² =
+        Σ p² + 1 - 2 p_t, smallest for the largest p_t."""
+        return bool(self.targets[image] == self.predictions[image])
 
 
 def network_pass(weights: DigitsWeights, pixels: np.ndarray, targets: Sequence[int] | np.ndarray) -> NetworkPass:
@@ -253,10 +288,10 @@ def network_pass(weights: DigitsWeights, pixels: np.ndarray, targets: Sequence[i
     grad_conv2 = np.where(conv2 > 0, grad_x2, 0.0)  # the ReLU passes it where it was open
     grad_y1 = conv2d_same_backward(grad_conv2, weights.conv2_weight)
     grad_x1 = avg_backward(grad_y1, plan1)
-    # Grad-CAM of log p(target) = -loss: its channel weights are the global average pooling
-    # of its gradients at x2, -∂L/∂x2 (the same numbers the page shows, sign turned).
-    gradcam_weights = avg_forward(-grad_x2, plan2)[:, :, 0, 0]
-    gradcam = np.maximum(np.einsum("nc,nchw->nhw", gradcam_weights, x2), 0.0)
+    # Grad-CAM: of the target's logit (the standard), and of log p(target) (a control).
+    onehot = np.eye(logits.shape[1])[targets]
+    gradcam = _gradcam("logit", onehot, weights.linear_weight, x2, plan2)
+    gradcam_log_probability = _gradcam("log_probability", -grad_logits, weights.linear_weight, x2, plan2)
     return NetworkPass(
         pixels=pixels,
         targets=targets,
@@ -269,9 +304,96 @@ def network_pass(weights: DigitsWeights, pixels: np.ndarray, targets: Sequence[i
         probabilities=probabilities,
         losses=losses,
         grad_logits=grad_logits,
-        gradcam_weights=gradcam_weights,
         gradcam=gradcam,
+        gradcam_log_probability=gradcam_log_probability,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# One channel sent to the Playground: where its numbers came from.
+
+SHOWN_DIGITS, POOL1_CHANNELS = 20, 4
+
+
+@dataclass(frozen=True)
+class PlaygroundSource:
+    """Which numbers a link from this page gave the Playground: x1 of one shown digit's channel
+    and the ∂L/∂y1 that reaches it from the loss about ``target``, rounded to ``digits``
+    significant digits. In the link as ``from=network:<digit>:<channel>:<target>:<digits>``.
+
+    >>> PlaygroundSource.parse("network:11:1:5:4")
+    PlaygroundSource(digit=11, channel=1, target=5, digits=4)
+    >>> PlaygroundSource(11, 1, 5, 4).text()
+    'network:11:1:5:4'
+    """
+
+    digit: int
+    channel: int
+    target: int
+    digits: int
+
+    def text(self) -> str:
+        return ":".join(["network", *(str(n) for n in (self.digit, self.channel, self.target, self.digits))])
+
+    @classmethod
+    def parse(cls, text: str) -> PlaygroundSource:
+        """From the link's text; a ValueError for anything else (the link is untrusted)."""
+        kind, *numbers = str(text).split(":")
+        limits = (SHOWN_DIGITS, POOL1_CHANNELS, 10, 18)
+        if kind != "network" or len(numbers) != 4 or not all(n.isdecimal() and len(n) <= 2 for n in numbers):
+            raise ValueError("not network:<digit>:<channel>:<class>:<digits>")
+        values = [int(n) for n in numbers]
+        if not all(0 <= value < limit for value, limit in zip(values, limits)) or values[3] == 0:
+            raise ValueError("a number out of range")
+        return cls(*values)
+
+    def caption(self, grid: str, language: str = "en") -> str:
+        """Where the typed ``grid`` ("x" or "grad") came from: digit, layer, channel, rounding."""
+        data = load_digits_cnn()
+        label = int(data.labels[data.shown][self.digit])
+        name = f"{label}·{self.digit % 2 + 1}"
+        key = {"x": "network.from_x", "grad": "network.from_grad"}[grid]
+        return text(language, key, digit=name, channel=self.channel, target=self.target, digits=self.digits)
+
+
+# ---------------------------------------------------------------------------------------
+# A click on Grad-CAM, explained with its numbers.
+
+
+def gradcam_weight_text(result: NetworkPass, cam: GradCam, image: int, channel: int, language: str = "en") -> str:
+    """α_k of one channel: the global average of the score's gradient at x2[k], with the numbers.
+
+    >>> result = network_pass(load_digits_cnn().weights, load_digits_cnn().pixels[:1], [0])
+    >>> gradcam_weight_text(result, result.gradcam, 0, 3).split(": so ")[1]  # α3 = W[0, 3] / 16
+    '**α3 = 2.059 / 16 = 0.1287**.'
+    """
+    key = "network.gradcam_alpha" if cam.score == "logit" else "network.gradcam_alpha_logp"
+    return text(
+        language, key, channel=channel, target=int(result.targets[image]),
+        gradient=number(cam.grad_y2[image, channel]), alpha=number(cam.weights[image, channel]),
+    )  # fmt: skip
+
+
+def gradcam_cell_text(result: NetworkPass, cam: GradCam, image: int, row: int, col: int, language: str = "en") -> str:
+    """One cell of the 4x4 map: ReLU of Σ_k α_k · x2[k, row, col], every term written out."""
+    alphas, x2 = cam.weights[image], result.pool2.x[image, :, row, col]
+    terms = " + ".join(f"({number(a)})·({number(x)})" for a, x in zip(alphas, x2))
+    total = cam.weighted_sum[image, row, col]
+    sentence = text(
+        language, "network.gradcam_cell", row=row, col=col, terms=terms, total=number(total),
+        value=number(max(total, 0.0)),
+    )  # fmt: skip
+    if total < 0:
+        sentence += " " + text(language, "network.gradcam_cell_negative", target=int(result.targets[image]))
+    return sentence
+
+
+def gradcam_pixel_text(result: NetworkPass, cam: GradCam, image: int, row: int, col: int, language: str = "en") -> str:
+    """A pixel of the map over the digit: the 2x2 block of the map cell it copies, then that cell."""
+    i, j = row // UPSAMPLING, col // UPSAMPLING
+    block = {"r0": UPSAMPLING * i, "r1": UPSAMPLING * i + 1, "c0": UPSAMPLING * j, "c1": UPSAMPLING * j + 1}
+    cell = gradcam_cell_text(result, cam, image, i, j, language)
+    return text(language, "network.gradcam_pixel", row=row, col=col, i=i, j=j, cell=cell, **block)
 
 
 def accuracy(weights: DigitsWeights, pixels: np.ndarray, labels: Sequence[int] | np.ndarray) -> float:
@@ -294,6 +416,16 @@ def _checked(pixels: np.ndarray, targets: Sequence[int] | np.ndarray) -> tuple[n
     if targets.size and (targets.min() < 0 or targets.max() > 9):
         raise ValueError(f"targets must be digits 0..9, got {targets.tolist()}")
     return pixels, targets.astype(np.int64)
+
+
+def _gradcam(score: str, grad_logits: np.ndarray, linear_weight: np.ndarray, x2: np.ndarray, plan: PoolPlan) -> GradCam:
+    """Grad-CAM of a score whose gradient at the logits is ``grad_logits`` (N, 10): back
+    through the classifier and the global pooling to x2 (1/16 of each channel's value on
+    every cell), then each channel's weight is the global average of that gradient."""
+    grad_y2 = grad_logits @ linear_weight
+    grad_x2 = avg_backward(grad_y2[:, :, None, None], plan)
+    weights = avg_forward(grad_x2, plan)[:, :, 0, 0]  # α_k = mean over the 4x4 map of ∂score/∂x2[k]
+    return GradCam(score, grad_y2, weights, np.einsum("nc,nchw->nhw", weights, x2))
 
 
 def _softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

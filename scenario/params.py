@@ -119,8 +119,9 @@ DEFAULTS = {
 # colours, the language (None: the browser's), the preset it was opened from, and the live
 # class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).
 VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None, "class": None, "view": None}
-# The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py).
-TYPED_GRID_KEYS = frozenset({"x", "grad"})
+# The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py),
+# and where they came from (``from=network:11:1:5``: a caption above them, scenario/network.py).
+TYPED_GRID_KEYS = frozenset({"x", "grad", "from"})
 URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters
 
 

@@ -25,6 +25,7 @@ VIEWS = [
     ("/average_vs_max", 11),  # x, y and ∂L/∂x three times, and four more in the folded expander
     ("/quiz", 3),
     ("/presets", 9),
+    ("/network", 12),  # the digit, two pooling layers' four grids, Grad-CAM's weights, map and overlay
     ("/classic", 6),
 ]
 

@@ -1,11 +1,20 @@
 """'In a network' in Chromium: a digit picked, a cell of a pooling layer clicked and explained,
-on a desktop, a phone and a projector, in both languages (screenshots in test-artifacts/)."""
+on a desktop, a phone and a projector, in both languages; Grad-CAM drawn over the digit and a
+pixel's 2x2 block lit (screenshots in test-artifacts/)."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.browser import GRID, click_cell, grid_geometry, screenshot, wait_for_alert, wait_for_app
+from harness.browser import (
+    GRID,
+    click_cell,
+    grid_geometry,
+    grid_highlights,
+    screenshot,
+    wait_for_alert,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +54,34 @@ def test_a_phone_and_a_projector_show_the_network(new_context, app_url, language
         assert all(box["height"] <= 720 for box in row)
     assert grid_geometry(projector, 5)["cell"] >= 16  # 8x8 cells still readable
     screenshot(projector, f"network-projector-{language}")
+
+
+OVERLAY, MAP = 11, 10  # the page's grids: the digit, 4 + 4 pooling grids, α, the map, the overlay
+# What a canvas shows at the centre of a cell: [r, g, b] (the canvas is drawn at devicePixelRatio).
+PIXEL = """(canvas, [row, col]) => {
+  const g = JSON.parse(canvas.dataset.geometry), ratio = window.devicePixelRatio || 1;
+  const x = (g.left + (col - g.col0 + 0.5) * g.cell) * ratio, y = (g.top + (row - g.row0 + 0.5) * g.cell) * ratio;
+  return [...canvas.getContext("2d").getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3)];
+}"""
+
+
+def test_gradcam_is_drawn_over_the_digit_and_a_pixel_lights_its_block(new_context, app_url):
+    """Where the map is 0 the digit shows in grey (its ink darker than its paper); where it is
+    large the heat's red covers it. A pixel clicked lights its 2x2 block and the map cell it
+    copies, and is explained with the numbers. The digit picker holds two even rows of 10."""
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{app_url}/network?lang=en")
+    wait_for_app(page, fresh=True)
+    overlay = page.locator(GRID).nth(OVERLAY)
+    # Digit 0·1: Grad-CAM[0, 0] is 0 (clear over pixels (0, 0) = 0 and (1, 1) = 3); [1, 2] is the largest.
+    paper, ink, hot = (overlay.evaluate(PIXEL, cell) for cell in ([0, 0], [1, 1], [3, 5]))
+    assert paper == [255, 255, 255] and len(set(ink)) == 1 and ink[0] < 255
+    assert hot[0] > 150 and hot[0] > hot[1] + 80 and hot[0] > hot[2] + 80, hot
+    click_cell(page, OVERLAY, 3, 5)
+    explained = wait_for_alert(page, "Pixel [3, 5] lies in the 2×2 block (rows 2–3, columns 4–5)")
+    assert "ReLU(3.027) = 3.027" in explained
+    assert [2, 4, 4, 6] in [h[:4] for h in grid_highlights(page, OVERLAY)]  # its block
+    assert [1, 2, 2, 3] in [h[:4] for h in grid_highlights(page, MAP)]  # the map cell it copies
+    tops = [round(box["y"]) for box in (b.bounding_box() for b in page.locator(".st-key-digit button").all())]
+    assert len(tops) == 20 and len(set(tops[:10])) == len(set(tops[10:])) == 1 and tops[10] > tops[0]
+    screenshot(page, "network-gradcam-desktop-en")

@@ -18,6 +18,7 @@ from figures import (
     gradient_grid,
     input_grid,
     matrix_grid,
+    overlay_grid,
     plotly_figure,
     value_grid,
     window_axes,
@@ -38,6 +39,7 @@ GRIDS = {
     "input, tiled": lambda: input_grid(X[:4, :4], windows((4, 4), 2), (0, 0)),
     "pooling matrix": lambda: matrix_grid(pooling_matrix((4, 4), 2), highlight_row=1),
     "colour-blind": lambda: with_palette(gradient_grid(X, "g"), "colorblind"),
+    "overlay": lambda: with_palette(overlay_grid(X / 24, 24 - X, "cam", "c", blocks=WINDOWS[:1]), "colorblind"),
 }
 
 

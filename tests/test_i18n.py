@@ -160,6 +160,7 @@ NAMES = {
     "torch", "pytorch", "numpy", "float64", "autograd", "cividis", "csv", "png", "jpeg", "utf", "url", "json",
     "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
     "hqcmt", "cnn", "cpu", "grad", "cam", "relu", "log", "scikit", "learn",  # a class code; Grad-CAM; scikit-learn
+    "selvaraju", "softmax", "logit",  # Grad-CAM's author; the functions it is defined with
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back

@@ -3,7 +3,8 @@
 Every intermediate and gradient against ``pooling.reference.torch_digits_network``; each
 pooling layer's ∂L/∂x recomputed by torch's pooling from the x and ∂L/∂y the page shows; the
 rules the page states (the global pooling spreads 1/16 of each channel's value, ∂L/∂y2 is
-W[:, c] · (softmax - one-hot), Grad-CAM's weights are the global average of the gradients);
+W[:, c] · (softmax - one-hot), Grad-CAM of the logit as Selvaraju et al. define it, and of
+log p(target) as a control, each against torch autograd written out apart);
 a batch pools each image and channel on its own; the shipped file's accuracy; training
 reproducible (the script run again writes the same weights up to rounding, the same answers).
 """
@@ -22,13 +23,22 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from harness.server import REPO
 from pooling import avg_pool2d, avg_pool2d_backward
-from pooling.reference import DIGITS_PIXEL_MAX, torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_digits_network
+from pooling.reference import (
+    DIGITS_PIXEL_MAX,
+    DigitsCNN,
+    torch_adaptive_avg_pool2d,
+    torch_avg_pool2d,
+    torch_digits_network,
+)
 from scenario.network import (
     PIXEL_MAX,
     NetworkPass,
     accuracy,
     conv2d_same,
     conv2d_same_backward,
+    gradcam_cell_text,
+    gradcam_pixel_text,
+    gradcam_weight_text,
     load_digits_cnn,
     network_pass,
 )
@@ -76,9 +86,12 @@ def _ours(result: NetworkPass) -> dict[str, np.ndarray]:
         "grad_conv2": result.grad_conv2,
         "grad_y1": pool1.grad_y,
         "grad_x1": pool1.grad_x,
-        "gradcam_weights": result.gradcam_weights,
-        "gradcam": result.gradcam,
-        "gradcam_8x8": result.gradcam_8x8,
+        "gradcam_weights": result.gradcam.weights,
+        "gradcam": result.gradcam.map,
+        "gradcam_8x8": result.gradcam.upsampled,
+        "gradcam_logp_weights": result.gradcam_log_probability.weights,
+        "gradcam_logp": result.gradcam_log_probability.map,
+        "gradcam_logp_8x8": result.gradcam_log_probability.upsampled,
     }
 
 
@@ -112,7 +125,7 @@ def test_shapes_are_torchs():
     assert shapes["x2"] == shapes["grad_x2"] == (5, 8, 4, 4)
     assert shapes["y2"] == shapes["grad_y2"] == (5, 8, 1, 1)
     assert result.pool1.plan.input_shape == (5, 4, 8, 8) and result.pool2.plan.input_shape == (5, 8, 4, 4)
-    assert shapes["gradcam_8x8"] == (5, 8, 8)
+    assert shapes["gradcam_8x8"] == shapes["gradcam_logp_8x8"] == (5, 8, 8)
 
 
 def test_each_pooling_layers_gradient_recomputed_by_torch_from_the_shown_x_and_grad_y(case):
@@ -144,15 +157,76 @@ def test_grad_y2_is_the_classifiers_weight_column_times_softmax_minus_onehot(cas
             assert_allclose(result.pool2.grad_y[image, channel, 0, 0], expected, rtol=1e-10, atol=1e-15, err_msg=name)
 
 
-def test_gradcam_weights_are_the_global_average_of_the_gradients(case):
-    """Grad-CAM of log p(target) = -loss: weights = mean over the map of -∂L/∂x2; the map is
-    ReLU(Σ_c weight_c · x2[c]), each cell drawn over the 2x2 pixels it came from."""
+def _torch_gradcam(pixels: np.ndarray, targets: np.ndarray, score: str) -> dict[str, np.ndarray]:
+    """Grad-CAM as Selvaraju et al. define it, written out in torch (float64) apart from the
+    twin: the score's gradient at x2 by autograd, α = its mean over each 4x4 map, the map
+    ReLU(Σ_k α_k x2[k]), upsampled nearest to 8x8. ``score``: "logit" (the standard: the
+    class score before the softmax) or "log_probability" (the control)."""
+    network = DigitsCNN.from_arrays(DATA.weights.arrays())
+    steps = network.steps(torch.tensor(pixels, dtype=torch.float64))
+    rows, target = torch.arange(len(targets)), torch.as_tensor(targets)
+    scores = steps["logits"] if score == "logit" else torch.log_softmax(steps["logits"], dim=1)
+    (gradient,) = torch.autograd.grad(scores[rows, target].sum(), steps["x2"])
+    alpha = gradient.mean(dim=(2, 3))
+    cam = torch.relu(torch.einsum("nk,nkhw->nhw", alpha, steps["x2"].detach()))
+    upsampled = F.interpolate(cam[:, None], scale_factor=2, mode="nearest")[:, 0]
+    return {"weights": alpha.numpy(), "map": cam.numpy(), "upsampled": upsampled.numpy()}
+
+
+@pytest.mark.parametrize("score", ["logit", "log_probability"])
+def test_gradcam_is_selvaraju_et_als_of_the_logit_and_the_control_of_log_p(case, score):
+    """The standard Grad-CAM differentiates the class score before the softmax; the control
+    log p(target). Each against torch autograd written out here, not from our own output."""
     name, result, _ = case
-    x2, grad_x2 = result.pool2.x, result.pool2.grad_x
-    assert_allclose(result.gradcam_weights, -grad_x2.mean(axis=(2, 3)), rtol=1e-13, atol=0, err_msg=name)
-    weighted = (result.gradcam_weights[:, :, None, None] * x2).sum(axis=1)
-    assert_allclose(result.gradcam, np.maximum(weighted, 0), rtol=1e-12, atol=1e-300, err_msg=name)
-    assert_array_equal(result.gradcam_8x8, np.kron(result.gradcam, np.ones((2, 2))))
+    ours = result.gradcam if score == "logit" else result.gradcam_log_probability
+    theirs = _torch_gradcam(BATCHES[name][0], np.asarray(BATCHES[name][1]), score)
+    assert ours.score == score
+    for key, value in theirs.items():
+        ours_value = getattr(ours, key)
+        assert ours_value.shape == value.shape, f"{name}: {key}"
+        scale = max(np.abs(value).max(), 1e-300)
+        assert_allclose(ours_value / scale, value / scale, **TOLERANCE, err_msg=f"{name}: {score} {key}")
+
+
+def test_gradcam_weights_are_the_global_poolings_backward_averaged(case):
+    """The standard α_k is W[target, k] / 16 (∂y_c/∂y2 = W[c, :], spread 1/16 over the map, then
+    averaged); the control's is the mean of -∂L/∂x2. The map is ReLU of the weighted sum,
+    each cell over the 2x2 pixels pool1 averaged into it."""
+    name, result, _ = case
+    weight = DATA.weights.linear_weight
+    assert_allclose(result.gradcam.weights, weight[result.targets] / 16, rtol=1e-15, atol=0, err_msg=name)
+    control = result.gradcam_log_probability
+    assert_allclose(control.weights, -result.pool2.grad_x.mean(axis=(2, 3)), rtol=1e-13, atol=1e-300, err_msg=name)
+    for cam in (result.gradcam, control):
+        weighted = (cam.weights[:, :, None, None] * result.pool2.x).sum(axis=1)
+        assert_allclose(cam.weighted_sum, weighted, rtol=1e-12, atol=1e-300, err_msg=name)
+        assert_array_equal(cam.map, np.maximum(cam.weighted_sum, 0))
+        assert_array_equal(cam.upsampled, np.kron(cam.map, np.ones((2, 2))))
+
+
+def test_a_sure_network_leaves_the_log_probability_map_near_zero_and_not_the_standard_one():
+    """Why Grad-CAM uses the logit: at the first digit (p(target) ≈ 1) the gradient of log p
+    nearly vanishes, the logit's does not."""
+    result = network_pass(DATA.weights, DATA.pixels[DATA.shown][:1], DATA.labels[DATA.shown][:1])
+    assert result.probabilities[0, result.targets[0]] > 0.9999
+    assert result.gradcam_log_probability.map.max() < 1e-3 < 1 < result.gradcam.map.max()
+
+
+def test_the_hint_to_pick_another_class_is_said_only_when_true():
+    """Every other target gives a larger ∂L/∂logits (torch autograd) exactly when the hint says so."""
+    pixels = DATA.pixels[DATA.shown][:4]
+    for image in range(len(pixels)):
+        norms = []
+        for target in range(10):
+            logits = DigitsCNN.from_arrays(DATA.weights.arrays())(torch.tensor(pixels[image : image + 1]))
+            logits.retain_grad()
+            F.cross_entropy(logits, torch.tensor([target])).backward()
+            norms.append(float(logits.grad.norm()))
+        for target in range(10):
+            result = network_pass(DATA.weights, pixels[image : image + 1], [target])
+            said = result.other_targets_give_larger_gradients(0)
+            true = all(norms[other] > norms[target] for other in range(10) if other != target)
+            assert said == true, (image, target, norms)
 
 
 def test_a_batch_pools_each_image_and_channel_on_its_own():
@@ -301,3 +375,18 @@ def test_the_app_side_never_trains_nor_imports_torch():
     run = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "[]"
+
+
+def test_gradcam_clicks_are_explained_in_both_languages():
+    """Every weight, map cell and pixel of both Grad-CAMs has its sentence; in Chinese no English
+    word is left (names and code aside), and a negative sum says why the map is 0."""
+    from tests.test_i18n import english_words
+
+    result = network_pass(DATA.weights, *BATCHES["shown digits, wrong targets"])
+    for cam in (result.gradcam, result.gradcam_log_probability):
+        zh = [gradcam_weight_text(result, cam, 1, k, "zh") for k in range(8)]
+        zh += [gradcam_pixel_text(result, cam, 1, row, col, "zh") for row, col in np.ndindex(8, 8)]
+        assert {sentence: words for sentence in zh if (words := english_words(sentence))} == {}
+        for row, col in np.ndindex(4, 4):
+            sentence = gradcam_cell_text(result, cam, 1, row, col)
+            assert ("the ReLU keeps 0" in sentence) == (cam.weighted_sum[1, row, col] < 0), sentence

@@ -25,10 +25,11 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LOSSES, LossChoice
+from scenario.network import PlaygroundSource
 from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings, square_setting
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
-from ui.lang import tr, translated_error, translated_select
+from ui.lang import current_language, tr, translated_error, translated_select
 from ui.url import UrlCheck
 
 __all__ = [
@@ -383,6 +384,7 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
         return generated_input(choice.source, choice.height, choice.width, choice.seed)
     if choice.source == "custom":
         with st.expander(tr("input.type_x"), expanded=True, icon=":material/edit:"):
+            _typed_grid_source("x")
             return typed_grid("x", "x", choice.height, choice.width)
     if choice.source == "csv":
         return _csv_input(choice)
@@ -482,4 +484,18 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
     """The editable ∂L/∂y grid for the custom loss (starts at all ones)."""
     with st.expander(tr("loss.type_grad"), expanded=True, icon=":material/edit:"):
+        _typed_grid_source("grad")
         return typed_grid("grad", "∂L/∂y", *output_shape)
+
+
+def _typed_grid_source(name: str) -> None:
+    """Where a typed grid's numbers came from, when a link says (``from=``, as "In a network"
+    writes it): a caption above the grid, which also keeps the grid's hover toolbar off the
+    expander's title."""
+    given = st.query_params.get("from")
+    if given is None:
+        return
+    try:
+        st.caption(PlaygroundSource.parse(given).caption(name, current_language()))
+    except ValueError:
+        st.caption(tr("network.from_bad"))

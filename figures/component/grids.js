@@ -16,6 +16,7 @@ const PNG_SCALE = 3;
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
+const OVERLAY_OPACITY = 0.7; // an overlay's largest value over its picture (0 is clear)
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -246,6 +247,7 @@ function drawCells(context, figure) {
   const lookup = colorLookup(grid.colors);
   const gap = cell >= 8 ? 1 : 0;
   const font = labelling && labelling.font;
+  const picture = grid.underlay && pictureColors(grid.underlay);
   const printed = [];
   context.textAlign = "center";
   context.textBaseline = "middle";
@@ -268,11 +270,23 @@ function drawCells(context, figure) {
         continue;
       }
       const index = colorIndex(grid, value);
+      if (picture) {
+        // An overlay: the picture's grey, then this cell's colour, more opaque the larger it is.
+        fillCell(context, box, picture[row * grid.cols + col], false);
+        context.globalAlpha = (OVERLAY_OPACITY * index) / 255;
+      }
       fillCell(context, box, lookup.colors[index], label, lookup.dark[index] ? "#ffffff" : "#111111");
+      context.globalAlpha = 1;
       if (font) printed.push(label);
     }
   }
   return printed;
+}
+
+// The colour of each cell of the picture beneath an overlay, on the picture's own scale.
+function pictureColors(underlay) {
+  const lookup = colorLookup(underlay.colors);
+  return Array.from(decode(underlay.values), (value) => lookup.colors[colorIndex(underlay, value)]);
 }
 
 function inPadding(grid, [row, col]) {
