@@ -90,6 +90,22 @@ def _exactly(values: np.ndarray) -> bool:
     return all(float(number(value)) == float(value) for value in values)
 
 
+def _window_note(window: Window, language: str) -> str:
+    """What the divisor leaves out or takes in beyond the real cells: the padding cells
+    (counted or not), and ceil_mode's overhang, the kernel cells past the padding that torch
+    neither reads nor counts (so a 3×3 kernel may divide by 4)."""
+    parts = []
+    if window.padding_cells and window.divisor == window.cells:
+        parts.append(_(language, "explain.padding_counted", count=window.padding_cells))
+    elif window.padding_cells and window.divisor == window.input_cells:
+        parts.append(_(language, "explain.padding_not_counted", count=window.padding_cells))
+    if window.overhang_cells:
+        key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
+        kernel = f"{window.kernel_rows}×{window.kernel_cols}"
+        parts.append(_(language, key, kernel=kernel, count=window.overhang_cells))
+    return _(language, "explain.note", parts=_(language, "explain.note_and").join(parts)) if parts else ""
+
+
 def explain_output_cell(
     window: Window, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray, language: str = "en"
 ) -> str:
@@ -111,11 +127,7 @@ def explain_output_cell(
         total = "(" + " + ".join(number(v) if v >= 0 else f"({number(v)})" for v in values) + ")"
     else:
         total = _(language, "explain.sum_of_values", count=values.size, total=number(values.sum()))
-    note = ""
-    if window.padding_cells and divisor == window.cells:
-        note = _(language, "explain.padding_counted", count=window.padding_cells)
-    elif window.padding_cells and divisor == window.input_cells:
-        note = _(language, "explain.padding_not_counted", count=window.padding_cells)
+    note = _window_note(window, language)
     head = _(
         language,
         "explain.output_sum" if divisor not in (window.cells, window.input_cells) else "explain.output_mean",

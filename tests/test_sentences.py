@@ -3,7 +3,10 @@ pages that write them). The numbers come from torch's autograd where they are gr
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
@@ -66,3 +69,33 @@ def test_under_the_hood_says_where_the_equivalence_breaks_in_its_header():
     assert "Average pooling as a convolution, and where that breaks" in headers
     assert "With one divisor, it is a convolution" not in headers
     assert any("equivalence breaks" in message for message in alerts(at))
+
+
+def _ceil_sentence(count_include_pad: bool, language: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """y[3, 3] of 6 × 6, kernel 3, stride 2, padding 1, ceil_mode (the issue's link), explained."""
+    x = np.arange(36.0).reshape(6, 6) + 1
+    settings = {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": count_include_pad}
+    y, _ = torch_avg_pool2d(x, np.ones((4, 4)), **settings)
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True, count_include_pad=count_include_pad)[-1]
+    return explain_output_cell(window, x, y, np.ones((4, 4)), language), x, y
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_the_ceil_mode_overhang_is_counted_out_loud(count_include_pad, language):
+    """The last window's 3×3 kernel holds 1 real cell and 3 padding cells; its other 5 cells
+    overhang past the padding. The sentence names all of them, so its divisor (torch's: 4 with
+    the padding counted, 1 without) adds up: real + padding + overhang = 9."""
+    text, x, y = _ceil_sentence(count_include_pad, language)
+    divisor = int(re.search(r"\) / (\d+)", text).group(1))
+    assert y[3, 3] * divisor == x[5, 5]  # torch's divisor is the one written
+    padding, overhang = (int(n) for n in re.findall(r"(\d+) (?:padding cells|个填充格|cells lie|个格子落在)", text))
+    assert (padding, overhang) == (3, 5) and 1 + padding + overhang == 9, text
+    assert divisor == (1 + padding if count_include_pad else 1)
+    assert "3×3" in text and ("ceil_mode's overhang" in text or "ceil_mode 的越界部分" in text), text
+
+
+def test_a_window_without_overhang_says_nothing_of_it():
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True)[0]
+    text = explain_output_cell(window, np.ones((6, 6)), np.ones((4, 4)), np.ones((4, 4)))
+    assert "overhang" not in text and "(5 padding cells add 0 but count in the divisor)" in text
