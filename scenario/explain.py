@@ -237,10 +237,12 @@ def explain_max_cell(
     grad_output: np.ndarray,
     grad_input: np.ndarray,
     language: str = "en",
+    padding_cells: int = 0,
 ) -> str | None:
     """The same for max pooling: an output is its window's largest x, and its whole gradient
     goes to that one cell (``argmax``: flat ``row * W + col`` per output, as torch's indices);
     an input cell receives the gradients of the windows it wins, and nothing otherwise.
+    ``padding_cells``: the output's window's padding cells, which torch fills with −∞.
 
     >>> x = np.array([[1.0, 5.0], [2.0, 0.0]])
     >>> print(explain_max_cell("output", 0, 0, x, np.array([[1]]), np.array([[2.0]]), None))
@@ -257,6 +259,7 @@ def explain_max_cell(
             cell=f"y[{row}, {col}]",
             source=f"x[{source[0]}, {source[1]}]",
             value=number(x[source]),
+            note=_(language, "explain.max_padding", count=padding_cells) if padding_cells else "",
             gradient=number(grad_output[row, col]),
         )
     if kind != "input":
