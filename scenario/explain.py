@@ -59,7 +59,8 @@ def output_size_text(
             size=rounded_up - 1,
         )
     if rounded_up > floor_size:
-        return _(language, "explain.ceil_partial", formula=text, start=last_start)
+        overhang = last_start + kernel - (n + padding)  # past the padding: neither read nor counted
+        return _(language, "explain.ceil_partial", formula=text, start=last_start, kernel=kernel, overhang=overhang)
     return _(language, "explain.ceil_exact", formula=text)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
-from scenario.explain import explain_input_cell, explain_output_cell, windows_covering
+from scenario.explain import explain_input_cell, explain_output_cell, output_size_text, windows_covering
 from scenario.inputs import CLASSIC_X
 from tests.conftest import alerts, open_app
 
@@ -99,3 +99,24 @@ def test_a_window_without_overhang_says_nothing_of_it():
     window = windows((6, 6), 3, 2, 1, ceil_mode=True)[0]
     text = explain_output_cell(window, np.ones((6, 6)), np.ones((4, 4)), np.ones((4, 4)))
     assert "overhang" not in text and "(5 padding cells add 0 but count in the divisor)" in text
+
+
+@pytest.mark.parametrize(
+    "n, kernel, stride, padding", [(6, 3, 2, 1), (5, 2, 2, 0), (11, 4, 3, 2), (9, 3, 3, 1), (10, 5, 4, 0)]
+)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_output_size_says_how_far_the_last_kernel_overhangs(n, kernel, stride, padding, language):
+    """The kernel and overhang the sentence names leave torch's divisor for the last window
+    (count_include_pad, read from pooling ones): kernel − overhang cells per axis."""
+    text = output_size_text(n, kernel, stride, padding, True, "H", language)
+    said_kernel, overhang = (int(n) for n in re.findall(r"(\d+)(?: overhangs|: torch| 格卷积核| 格，)", text))
+    settings = {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": True}
+    y, _ = torch_avg_pool2d(np.ones((n, n)), np.ones(_out_shape(n, kernel, stride, padding)), **settings)
+    last = windows((n, n), kernel, stride, padding, ceil_mode=True)[-1]
+    assert said_kernel == kernel and overhang > 0, text
+    assert np.isclose(last.input_cells / y[-1, -1], (kernel - overhang) ** 2), text
+
+
+def _out_shape(n: int, kernel: int, stride: int, padding: int) -> tuple[int, int]:
+    size = windows((n, n), kernel, stride, padding, ceil_mode=True)[-1].out_row + 1
+    return size, size
