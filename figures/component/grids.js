@@ -259,13 +259,19 @@ function drawCells(context, figure) {
   context.textAlign = "center";
   context.textBaseline = "middle";
   if (font) context.font = `${font}px ${FONT_FAMILY}`;
+  const fonts = font && { label: context.font, padding: paddingFont(context, grid.padding_label, font, cell) };
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const [row, col] = [r + row0, c + col0];
       const box = { x: left + c * cell, y: top + r * cell, cell, gap };
       if (!inside(grid, [row, col])) {
-        if (inPadding(grid, [row, col])) fillCell(context, box, PADDING_FILL, font && grid.padding_label, PADDING_TEXT);
-        else hatchCell(context, box);
+        if (!inPadding(grid, [row, col])) hatchCell(context, box);
+        else if (!font) fillCell(context, box, PADDING_FILL, false, PADDING_TEXT);
+        else {
+          context.font = fonts.padding;
+          fillCell(context, box, PADDING_FILL, grid.padding_label, PADDING_TEXT);
+          context.font = fonts.label;
+        }
         continue;
       }
       const value = values[row * grid.cols + col];
@@ -298,6 +304,13 @@ function fillCell(context, { x, y, cell, gap }, fill, text, textColor) {
   if (!text) return;
   context.fillStyle = textColor;
   context.fillText(text, x + cell / 2, y + cell / 2);
+}
+
+// The padding's label ("0", or max pooling's "−∞") in the labels' font, smaller where it would crowd the cell.
+function paddingFont(context, label, font, cell) {
+  const width = context.measureText(label).width;
+  const size = width > cell * 0.65 ? Math.max(6, Math.floor((font * cell * 0.65) / width)) : font;
+  return `${size}px ${FONT_FAMILY}`;
 }
 
 // A cell past the padding that only ceil_mode's kernel reaches: two thin diagonals.
