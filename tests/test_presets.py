@@ -13,9 +13,11 @@ import pytest
 from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
+from i18n import text
 from pooling import Window
-from pooling.reference import torch_avg_pool2d
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d
 from scenario.compute import Computed
+from scenario.network import load_digits_cnn, network_pass
 from scenario.params import params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
 from tests.conftest import APP, grid_values, grids_on_page, open_app
@@ -242,3 +244,18 @@ def test_an_unknown_preset_is_named():
     at = open_app({"preset": "zebra"})
     assert any("preset=zebra" in warning.value for warning in at.warning)
     assert "preset" not in at.query_params
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_network_cards_numbers_are_the_networks(language):
+    """The Presets page's card for "In a network": its 2×2 pooling is the network's first pooling,
+    and each cell of the global pooling's input gets 1/16 of its channel's gradient (torch's
+    adaptive_avg_pool2d backward on the network's own numbers, float64)."""
+    data = load_digits_cnn()
+    result = network_pass(data.weights, data.pixels[data.shown][:2], data.labels[data.shown][:2])
+    sentence = f"{text(language, 'presets.network_title')} {text(language, 'presets.network_lesson')}"
+    assert _stated(sentence) == sorted(Fraction(n) for n in ("2", "2", "1/16")), sentence
+    assert (result.pool1.plan.rows.kernel, result.pool1.plan.cols.kernel) == (2, 2)
+    _, torch_grad = torch_adaptive_avg_pool2d(result.pool2.x, result.pool2.grad_y, 1)
+    assert_allclose(result.pool2.grad_x, torch_grad, rtol=1e-12, atol=1e-15)
+    assert_allclose(torch_grad, np.broadcast_to(result.pool2.grad_y / 16, torch_grad.shape), rtol=1e-12, atol=1e-15)
