@@ -101,10 +101,15 @@ def _window_note(window: Window, language: str) -> str:
     elif window.padding_cells and window.divisor == window.input_cells:
         parts.append(_(language, "explain.padding_not_counted", count=window.padding_cells))
     if window.overhang_cells:
-        key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
-        kernel = f"{window.kernel_rows}×{window.kernel_cols}"
-        parts.append(_(language, key, kernel=kernel, count=window.overhang_cells))
+        parts.append(_overhang(window, language))
     return _(language, "explain.note", parts=_(language, "explain.note_and").join(parts)) if parts else ""
+
+
+def _overhang(window: Window, language: str) -> str:
+    """The kernel cells of a window past the padding (ceil_mode), which torch neither reads nor counts."""
+    key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
+    kernel = f"{window.kernel_rows}×{window.kernel_cols}"
+    return _(language, key, kernel=kernel, count=window.overhang_cells)
 
 
 def explain_output_cell(
@@ -321,6 +326,8 @@ def replay_step_text(
         )
     else:
         adds = _(language, "explain.adds", share=share, target=target)
+    if window.overhang_cells:  # why the divisor is not the kernel's area
+        adds += _(language, "explain.note_and") + _overhang(window, language)
     return _(
         language,
         "explain.step",

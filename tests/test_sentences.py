@@ -10,7 +10,13 @@ import pytest
 
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
-from scenario.explain import explain_input_cell, explain_output_cell, output_size_text, windows_covering
+from scenario.explain import (
+    explain_input_cell,
+    explain_output_cell,
+    output_size_text,
+    replay_step_text,
+    windows_covering,
+)
 from scenario.inputs import CLASSIC_X
 from tests.conftest import alerts, open_app
 
@@ -120,3 +126,22 @@ def test_the_output_size_says_how_far_the_last_kernel_overhangs(n, kernel, strid
 def _out_shape(n: int, kernel: int, stride: int, padding: int) -> tuple[int, int]:
     size = windows((n, n), kernel, stride, padding, ceil_mode=True)[-1].out_row + 1
     return size, size
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_replay_step_of_an_overhanging_window_accounts_for_its_divisor(language):
+    """Step by step's line for y[3, 3] of the issue's link: divisor 4 (torch's), 1 input cell,
+    3 padding cells and the kernel's other 5 cells past the padding: 9, the kernel's area."""
+    x = np.arange(36.0).reshape(6, 6) + 1
+    y, _ = torch_avg_pool2d(x, np.ones((4, 4)), kernel_size=3, stride=2, padding=1, ceil_mode=True)
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True)[-1]
+    line = replay_step_text(16, 16, window, x, y, np.ones((4, 4)), language)
+    divisor = int(re.search(r"(?:divisor|除数) (\d+)", line).group(1))
+    assert y[3, 3] * divisor == x[5, 5]
+    cells, padding, overhang = (
+        int(n)
+        for n in re.findall(r"(\d+) (?:input cells|个输入格子|padding cells|个填充格|cells lie|个格子落在)", line)
+    )
+    assert (cells, padding, overhang) == (1, 3, 5) and cells + padding == divisor, line
+    first = replay_step_text(1, 16, windows((6, 6), 3, 2, 1, ceil_mode=True)[0], x, y, np.ones((4, 4)), language)
+    assert "ceil_mode" not in first  # a window that fits says nothing of an overhang
