@@ -92,6 +92,9 @@ COLOR_SCALES = {
 MAX_LABELLED_SPAN = 32  # above 32 x 32 cells are too small for any printed value: hover only
 MAX_EXACT_SPAN = 32  # grids up to 32 x 32 travel as float64 (exact hover); larger ones as float32
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
+# What a padding cell holds: torch pads average pooling with 0, max pooling with −∞.
+PADDING_LABELS = {"zero": "0", "-inf": "−∞"}
+PADDING_HOVERS = {"zero": "figure.padding_hover", "-inf": "figure.padding_hover_max"}
 
 Cell = tuple[int, int]
 Rectangle = list[int]  # [row_start, row_stop, col_start, col_stop], stops exclusive
@@ -133,9 +136,13 @@ class GridDescription(TypedDict):
     zmax: float
     origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
     extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
-    padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of zeros, hovered as padding
+    padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of ``padding_label``, hovered as padding
+    padding_label: str  # what a padding cell holds: "0" (average pooling), "−∞" (max pooling)
+    padding_hover: str  # a padding cell's hover text, with {row} and {col} to fill in
+    overhang_hover: str  # the same for a cell past the padding, where only ceil_mode's kernel reaches (hatched)
     outlines: list[Rectangle]  # the pooling windows, outlined thin and grey
     windows: list[Rectangle]  # highlighted windows, outlined thick in orange
+    kernels: list[Rectangle]  # the whole kernel of those windows whose kernel overhangs the padding: dashed
     cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
@@ -143,10 +150,14 @@ class GridDescription(TypedDict):
 
 
 class WindowAxes(TypedDict):
-    """The pooling windows per axis: window (i, j) covers rows[i] x cols[j], each [start, stop)."""
+    """The pooling windows per axis: window (i, j) covers rows[i] x cols[j], each [start, stop).
+    Its kernel reaches rows up to row_reach[i] and columns up to col_reach[j]: past the stop
+    where ceil_mode's kernel overhangs the padding (drawn dashed, neither read nor counted)."""
 
     rows: list[list[int]]
     cols: list[list[int]]
+    row_reach: list[int]
+    col_reach: list[int]
 
 
 def _encode(values: np.ndarray) -> EncodedValues:
@@ -215,6 +226,12 @@ def _rectangles(windows: Sequence[Window]) -> list[Rectangle]:
     return [[int(w.row_start), int(w.row_stop), int(w.col_start), int(w.col_stop)] for w in windows]
 
 
+def _kernels(windows: Sequence[Window]) -> list[Rectangle]:
+    """The whole kernel of each window that overhangs the padding (ceil_mode): drawn dashed."""
+    overhanging = [w for w in windows if w.overhang_cells]
+    return [[int(w.row_start), int(w.row_reach), int(w.col_start), int(w.col_reach)] for w in overhanging]
+
+
 def _grid(
     values: np.ndarray,
     title: str,
@@ -225,6 +242,7 @@ def _grid(
     origin: Cell = (0, 0),
     extent: tuple[int, int] | None = None,
     padding: tuple[int, int] = (0, 0),
+    padding_fill: str = "zero",
     outlines: Sequence[Window] = (),
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
@@ -234,7 +252,9 @@ def _grid(
     """The shared description. ``origin`` is the index of the first drawn row and column and
     ``extent`` how many are drawn (both reach beyond the values for the padding); ``link``
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
-    highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive."""
+    highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive.
+    ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max
+    pooling: torch pads it with −∞, so padding never wins a window)."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
@@ -257,8 +277,12 @@ def _grid(
         "origin": [int(n) for n in origin],
         "extent": [int(n) for n in extent or (rows, cols)],
         "padding": [int(n) for n in padding],
+        "padding_label": PADDING_LABELS[padding_fill],
+        "padding_hover": text(language, PADDING_HOVERS[padding_fill]),
+        "overhang_hover": text(language, "figure.overhang_hover"),
         "outlines": _rectangles(outlines),
         "windows": _rectangles(highlight_windows),
+        "kernels": _kernels([*outlines, *highlight_windows]),
         "cells": [[int(row), int(col)] for row, col in highlight_cells],
         "link": link,
         "description": _describe(values, name, zmin, zmax, scale, language),
@@ -452,10 +476,13 @@ def input_grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     scale: str = "value",
+    padding_fill: str = "zero",
     language: str = "en",
 ) -> GridDescription:
-    """The input x with its padding drawn as a grey ring of zeros and its pooling windows
-    outlined (when they tile or leave gaps; overlapping outlines would hide the numbers).
+    """The input x with its padding drawn as a grey ring of zeros (of −∞ with
+    ``padding_fill="-inf"``, as max pooling pads) and its pooling windows outlined (when they
+    tile or leave gaps; overlapping outlines would hide the numbers). Where ceil_mode's
+    kernel reaches past the padding, the grid reaches too: those cells are drawn hatched.
 
     >>> grid = input_grid(np.zeros((2, 2)), [], padding=(1, 1))
     >>> grid["origin"], grid["extent"], grid["padding"]
@@ -463,9 +490,9 @@ def input_grid(
     """
     rows, cols = x.shape
     pad_rows, pad_cols = padding
-    # The drawing reaches every cell a window touches: the padding, and the ceil_mode overhang.
-    row_stop = max([rows + pad_rows] + [w.row_stop for w in windows])
-    col_stop = max([cols + pad_cols] + [w.col_stop for w in windows])
+    # The drawing reaches every cell a kernel touches: the padding, and the ceil_mode overhang.
+    row_stop = max([rows + pad_rows] + [w.row_reach for w in windows])
+    col_stop = max([cols + pad_cols] + [w.col_reach for w in windows])
     title = text(language, "figure.input", rows=rows, cols=cols)
     if pad_rows or pad_cols:
         title += text(language, "figure.input_padding", rows=pad_rows, cols=pad_cols)
@@ -478,6 +505,7 @@ def input_grid(
         origin=(-pad_rows, -pad_cols),
         extent=(row_stop + pad_rows, col_stop + pad_cols),
         padding=padding,
+        padding_fill=padding_fill,
         outlines=windows if outlined else (),
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
@@ -537,8 +565,17 @@ def window_axes(windows: Sequence[Window]) -> WindowAxes:
 
     >>> from pooling import windows as all_windows
     >>> window_axes(all_windows((4, 4), 2))
-    {'rows': [[0, 2], [2, 4]], 'cols': [[0, 2], [2, 4]]}
+    {'rows': [[0, 2], [2, 4]], 'cols': [[0, 2], [2, 4]], 'row_reach': [2, 4], 'col_reach': [2, 4]}
+    >>> window_axes(all_windows((5, 5), 2, ceil_mode=True))["row_reach"]  # the last kernel overhangs
+    [2, 4, 6]
     """
     rows = {w.out_row: [int(w.row_start), int(w.row_stop)] for w in windows}
     cols = {w.out_col: [int(w.col_start), int(w.col_stop)] for w in windows}
-    return {"rows": [rows[i] for i in sorted(rows)], "cols": [cols[j] for j in sorted(cols)]}
+    row_reach = {w.out_row: int(w.row_reach) for w in windows}
+    col_reach = {w.out_col: int(w.col_reach) for w in windows}
+    return {
+        "rows": [rows[i] for i in sorted(rows)],
+        "cols": [cols[j] for j in sorted(cols)],
+        "row_reach": [row_reach[i] for i in sorted(row_reach)],
+        "col_reach": [col_reach[j] for j in sorted(col_reach)],
+    }

@@ -20,6 +20,7 @@ __all__ = ["answers_figure", "grid_figure", "grids_html"]
 OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
 RIGHT_COLOR, WRONG_COLOR = "#2e7d32", "#9e9e9e"  # right answers green, the others grey
 HIGHLIGHT_COLOR = "#ff8c00"
+PADDING_FILL, PADDING_TEXT, OVERHANG_LINE = "#e4e4e4", "#6b6b6b", "#b0b0b0"  # as the component draws them
 
 
 def _heatmap(grid: GridDescription, colorbar_x: float) -> go.Heatmap:
@@ -43,16 +44,63 @@ def _heatmap(grid: GridDescription, colorbar_x: float) -> go.Heatmap:
 
 
 def _outlines(grid: GridDescription) -> list[go.Scatter]:
-    """Window outlines and highlights as line traces (one trace each, None-separated)."""
+    """Window outlines and highlights as line traces (one trace each, None-separated); the
+    whole kernel of a window that overhangs the padding (ceil_mode) dashed."""
     traces = []
-    for rectangles, color, width in ((grid["outlines"], OUTLINE_COLOR, 1.2), (grid["windows"], HIGHLIGHT_COLOR, 3)):
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for row0, row1, col0, col1 in rectangles:
-            xs += [col0 - 0.5, col1 - 0.5, col1 - 0.5, col0 - 0.5, col0 - 0.5, None]
-            ys += [row0 - 0.5, row0 - 0.5, row1 - 0.5, row1 - 0.5, row0 - 0.5, None]
+    lines = (
+        (grid["outlines"], OUTLINE_COLOR, 1.2, "solid"),
+        (grid["windows"], HIGHLIGHT_COLOR, 3, "solid"),
+        (grid["kernels"], OUTLINE_COLOR, 1.5, "dash"),
+    )
+    for rectangles, color, width, dash in lines:
+        xs, ys = _rectangle_path(rectangles)
         if xs:
-            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line={"color": color, "width": width}, hoverinfo="skip"))
+            line = {"color": color, "width": width, "dash": dash}
+            traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip"))
+    return traces
+
+
+def _rectangle_path(rectangles: Sequence[Sequence[int]]) -> tuple[list[float | None], list[float | None]]:
+    """Closed rectangles around cells [row0, row1) x [col0, col1), as one None-separated path."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for row0, row1, col0, col1 in rectangles:
+        xs += [col0 - 0.5, col1 - 0.5, col1 - 0.5, col0 - 0.5, col0 - 0.5, None]
+        ys += [row0 - 0.5, row0 - 0.5, row1 - 0.5, row1 - 0.5, row0 - 0.5, None]
+    return xs, ys
+
+
+def _beyond(grid: GridDescription) -> list[go.Heatmap]:
+    """The padding ring (grey, holding ``padding_label``: 0, or −∞ for max pooling) and the
+    ceil_mode overhang past it (hatched: torch neither reads nor counts it), as the component
+    draws them: one heatmap each over the drawn cells, blank (NaN) elsewhere."""
+    (row0, col0), (rows, cols) = grid["origin"], grid["extent"]
+    row, col = np.mgrid[row0 : row0 + rows, col0 : col0 + cols]
+    outside = (row < 0) | (col < 0) | (row >= grid["rows"]) | (col >= grid["cols"])
+    in_padding = (row < grid["rows"] + grid["padding"][0]) & (col < grid["cols"] + grid["padding"][1])
+    traces = []
+    for cells, hover, fill, label, color in (
+        (outside & in_padding, grid["padding_hover"], PADDING_FILL, grid["padding_label"], PADDING_TEXT),
+        (outside & ~in_padding, grid["overhang_hover"], "#f7f7f7", "╱", OVERHANG_LINE),
+    ):
+        if not cells.any():
+            continue
+        traces.append(
+            go.Heatmap(
+                z=np.where(cells, 1.0, np.nan),
+                x=np.arange(col0, col0 + cols),
+                y=np.arange(row0, row0 + rows),
+                colorscale=[[0, fill], [1, fill]],
+                showscale=False,
+                text=np.where(cells, label, ""),
+                texttemplate="%{text}",
+                textfont={"color": color},
+                hovertemplate=hover.replace("{row}", "%{y}").replace("{col}", "%{x}") + "<extra></extra>",
+                hoverongaps=False,
+                xgap=1,
+                ygap=1,
+            )
+        )
     return traces
 
 
@@ -67,7 +115,7 @@ def grid_figure(grids: list[GridDescription], title: str = "") -> go.Figure:
     figure = make_subplots(rows=1, cols=len(grids), subplot_titles=[grid["title"] for grid in grids])
     for index, grid in enumerate(grids, start=1):
         figure.add_trace(_heatmap(grid, index / len(grids)), row=1, col=index)
-        for trace in _outlines(grid):
+        for trace in [*_beyond(grid), *_outlines(grid)]:
             figure.add_trace(trace, row=1, col=index)
         row0, col0 = grid["origin"]
         rows, cols = grid["extent"]

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
-from figures.grids import Selection
+from figures.grids import GridDescription, Selection
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.versus import Pooled, pool_three_ways
 from ui.badges import largest_difference, torch_badge
@@ -42,6 +42,16 @@ def _explainer(result: Pooled, x: np.ndarray, language: str) -> Explainer:
     return explain
 
 
+def _input_grids(scenario: Scenario, language: str) -> dict[str, GridDescription]:
+    """x with its padding; when there is padding, twice: avg_pool2d pads with 0, max_pool2d with −∞."""
+    x, windows, padding = scenario.x, scenario.windows, scenario.params.padding
+    x_grid = input_grid(x, windows, padding, link=None, language=language)
+    if not any(padding):
+        return {"x": x_grid}
+    x_max = input_grid(x, windows, padding, link=None, padding_fill="-inf", language=language)
+    return {"x": x_grid | {"title": tr("versus.x_avg")}, "x_max": x_max | {"title": tr("versus.x_max")}}
+
+
 def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     st.caption(tr("versus.adaptive_caption"))
     left, right = st.columns(2)
@@ -64,8 +74,8 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     intro, input_column = st.columns([2, 1])
     intro.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
     with input_column:
-        x_grid = input_grid(scenario.x, scenario.windows, scenario.params.padding, link=None, language=language)
-        show_grids({"x": x_grid}, key="versus_x", file_prefix=prefix, columns=1)
+        x_grids = _input_grids(scenario, language)
+        show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=len(x_grids))
     gradient_max = max(float(np.abs(result.grad_input).max()) for result in results) or 1.0
     for column, result in zip(st.columns(3), results):
         name = result.name

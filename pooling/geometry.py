@@ -126,10 +126,35 @@ class Window:
     col_stop: int
     input_cells: int
     divisor: float
+    # The kernel's rows and columns (0: adaptive windows, which are their whole kernel). With
+    # ceil_mode the last windows' kernel reaches past the padding: that overhang is not read
+    # and not counted (``row_stop`` stops at the padding), so it is only drawn and explained.
+    kernel_rows: int = 0
+    kernel_cols: int = 0
 
     @property
     def cells(self) -> int:
         return (self.row_stop - self.row_start) * (self.col_stop - self.col_start)
+
+    @property
+    def row_reach(self) -> int:
+        """Where the kernel's rows end: ``row_stop``, or past it where ceil_mode's kernel overhangs."""
+        return max(self.row_stop, self.row_start + self.kernel_rows)
+
+    @property
+    def col_reach(self) -> int:
+        """Where the kernel's columns end (``col_stop``, or past it)."""
+        return max(self.col_stop, self.col_start + self.kernel_cols)
+
+    @property
+    def overhang_cells(self) -> int:
+        """How many kernel cells lie beyond the padding (ceil_mode's overhang): neither read nor counted.
+
+        >>> from pooling import windows
+        >>> [w.overhang_cells for w in windows((6, 6), 3, 2, 1, ceil_mode=True)][-1]
+        5
+        """
+        return (self.row_reach - self.row_start) * (self.col_reach - self.col_start) - self.cells
 
     @property
     def padding_cells(self) -> int:

@@ -108,6 +108,8 @@ class PoolPlan:
                 int(cols.stop[j]),
                 int(row_cells[i] * col_cells[j]),
                 float(divisors[i, j]),
+                rows.kernel,
+                cols.kernel,
             )
             for i in range(rows.count)
             for j in range(cols.count)

@@ -59,7 +59,8 @@ def output_size_text(
             size=rounded_up - 1,
         )
     if rounded_up > floor_size:
-        return _(language, "explain.ceil_partial", formula=text, start=last_start)
+        overhang = last_start + kernel - (n + padding)  # past the padding: neither read nor counted
+        return _(language, "explain.ceil_partial", formula=text, start=last_start, kernel=kernel, overhang=overhang)
     return _(language, "explain.ceil_exact", formula=text)
 
 
@@ -90,6 +91,27 @@ def _exactly(values: np.ndarray) -> bool:
     return all(float(number(value)) == float(value) for value in values)
 
 
+def _window_note(window: Window, language: str) -> str:
+    """What the divisor leaves out or takes in beyond the real cells: the padding cells
+    (counted or not), and ceil_mode's overhang, the kernel cells past the padding that torch
+    neither reads nor counts (so a 3×3 kernel may divide by 4)."""
+    parts = []
+    if window.padding_cells and window.divisor == window.cells:
+        parts.append(_(language, "explain.padding_counted", count=window.padding_cells))
+    elif window.padding_cells and window.divisor == window.input_cells:
+        parts.append(_(language, "explain.padding_not_counted", count=window.padding_cells))
+    if window.overhang_cells:
+        parts.append(_overhang(window, language))
+    return _(language, "explain.note", parts=_(language, "explain.note_and").join(parts)) if parts else ""
+
+
+def _overhang(window: Window, language: str) -> str:
+    """The kernel cells of a window past the padding (ceil_mode), which torch neither reads nor counts."""
+    key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
+    kernel = f"{window.kernel_rows}×{window.kernel_cols}"
+    return _(language, key, kernel=kernel, count=window.overhang_cells)
+
+
 def explain_output_cell(
     window: Window, x: np.ndarray, y: np.ndarray, grad_output: np.ndarray, language: str = "en"
 ) -> str:
@@ -111,11 +133,7 @@ def explain_output_cell(
         total = "(" + " + ".join(number(v) if v >= 0 else f"({number(v)})" for v in values) + ")"
     else:
         total = _(language, "explain.sum_of_values", count=values.size, total=number(values.sum()))
-    note = ""
-    if window.padding_cells and divisor == window.cells:
-        note = _(language, "explain.padding_counted", count=window.padding_cells)
-    elif window.padding_cells and divisor == window.input_cells:
-        note = _(language, "explain.padding_not_counted", count=window.padding_cells)
+    note = _window_note(window, language)
     head = _(
         language,
         "explain.output_sum" if divisor not in (window.cells, window.input_cells) else "explain.output_mean",
@@ -225,10 +243,12 @@ def explain_max_cell(
     grad_output: np.ndarray,
     grad_input: np.ndarray,
     language: str = "en",
+    padding_cells: int = 0,
 ) -> str | None:
     """The same for max pooling: an output is its window's largest x, and its whole gradient
     goes to that one cell (``argmax``: flat ``row * W + col`` per output, as torch's indices);
     an input cell receives the gradients of the windows it wins, and nothing otherwise.
+    ``padding_cells``: the output's window's padding cells, which torch fills with −∞.
 
     >>> x = np.array([[1.0, 5.0], [2.0, 0.0]])
     >>> print(explain_max_cell("output", 0, 0, x, np.array([[1]]), np.array([[2.0]]), None))
@@ -245,6 +265,7 @@ def explain_max_cell(
             cell=f"y[{row}, {col}]",
             source=f"x[{source[0]}, {source[1]}]",
             value=number(x[source]),
+            note=_(language, "explain.max_padding", count=padding_cells) if padding_cells else "",
             gradient=number(grad_output[row, col]),
         )
     if kind != "input":
@@ -305,6 +326,8 @@ def replay_step_text(
         )
     else:
         adds = _(language, "explain.adds", share=share, target=target)
+    if window.overhang_cells:  # why the divisor is not the kernel's area
+        adds += _(language, "explain.note_and") + _overhang(window, language)
     return _(
         language,
         "explain.step",

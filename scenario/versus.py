@@ -51,9 +51,11 @@ class Pooled:
     def explain(self, kind: str, row: int, col: int, x: np.ndarray, language: str = "en") -> str | None:
         """A selected cell in words (``scenario.explain``): an average's by the shares of its
         windows, max pooling's by the cell each window's largest value came from."""
-        if self.argmax is not None:
-            return explain_max_cell(kind, row, col, x, self.argmax, self.grad_output, self.grad_input, language)
         windows = self.plan.windows()
+        if self.argmax is not None:
+            padding = windows[row * self.y.shape[1] + col].padding_cells if kind == "output" else 0
+            numbers = (x, self.argmax, self.grad_output, self.grad_input)
+            return explain_max_cell(kind, row, col, *numbers, language, padding_cells=padding)
         return explain_pooled_cell(kind, row, col, x, self.y, self.grad_output, self.grad_input, windows, language)
 
 
@@ -106,6 +108,8 @@ def _maximum(computed: Computed, loss_choice: LossChoice, weights: np.ndarray | 
     y, argmax = max_forward(x, plan)
     grad_output, misfit = _upstream(y, loss_choice, weights)
     note = text(language, "versus.note_max")
+    if any(params.padding):
+        note += text(language, "versus.note_max_padding")  # torch pads max pooling with −∞, not 0
     if not params.count_include_pad or params.divisor_override is not None:
         note += text(language, "versus.note_max_ignored")  # max pooling has neither
     arguments = {key: params.kwargs()[key] for key in ("kernel_size", "stride", "padding", "ceil_mode")}

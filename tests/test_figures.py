@@ -27,9 +27,11 @@ from figures import (
 from figures.grids import EncodedValues, GridDescription, WindowAxes
 from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
+from pooling.reference import torch_avg_pool2d
 
 X = np.arange(25.0).reshape(5, 5)
 WINDOWS = windows(X.shape, 3, 2, 1)
+CEIL = windows((6, 6), 3, 2, 1, ceil_mode=True)  # the issue's link: the last kernel overhangs by a row and a column
 GRIDS = {
     "value": lambda: value_grid(X, "x", "x", link="output", highlight_cells=[np.array([1, 1])], zrange=(0, 24)),
     "value, large": lambda: value_grid(np.random.default_rng(0).random((70, 70)), "x"),
@@ -37,6 +39,9 @@ GRIDS = {
     "grad_input": lambda: grad_input_grid(X / 25, highlight_windows=WINDOWS[:1], language="zh"),
     "input, padded": lambda: input_grid(X, WINDOWS, (1, 1), highlight_cells=[(0, 0)], language="zh"),
     "input, tiled": lambda: input_grid(X[:4, :4], windows((4, 4), 2), (0, 0)),
+    "input, ceil_mode, max": lambda: input_grid(
+        X[:4], windows((4, 5), 3, 2, 1, ceil_mode=True), (1, 1), highlight_windows=CEIL[-1:], padding_fill="-inf"
+    ),
     "pooling matrix": lambda: matrix_grid(pooling_matrix((4, 4), 2), highlight_row=1),
     "colour-blind": lambda: with_palette(gradient_grid(X, "g"), "colorblind"),
     "overlay": lambda: with_palette(overlay_grid(X / 24, 24 - X, "cam", "c", blocks=WINDOWS[:1]), "colorblind"),
@@ -119,3 +124,71 @@ def test_the_html_export_is_self_contained_and_saves_svg():
     page = grids_html([value_grid(X, "x", "x"), grad_input_grid(X / 9)], "nn.AvgPool2d(kernel_size=2)", "avgpool_x")
     assert page.startswith("<!doctype html>") and '"format": "svg"' in page and "avgpool_x" in page
     assert "<script src=" not in page  # plotly.js is inlined: the file works offline
+
+
+def test_the_ceil_mode_overhang_is_drawn_whole_and_marked():
+    """6 × 6, kernel 3, stride 2, padding 1, ceil_mode: y[3, 3]'s kernel covers rows and columns
+    5..7, of which 7 lies past the padding. The input grid reaches it, the highlighted window
+    keeps its counted part [5, 7) and its whole kernel [5, 8) is described to be drawn dashed;
+    the click's axes carry the same reach."""
+    x = np.arange(36.0).reshape(6, 6)
+    grid = input_grid(x, CEIL, (1, 1), highlight_windows=CEIL[-1:])
+    assert grid["origin"] == [-1, -1] and grid["extent"] == [9, 9]
+    assert grid["windows"] == [[5, 7, 5, 7]] and grid["kernels"] == [[5, 8, 5, 8]]
+    assert "ceil_mode" in grid["overhang_hover"] and "{row}" in grid["overhang_hover"]
+    axes = window_axes(CEIL)
+    assert axes["rows"][3] == [5, 7] and axes["row_reach"] == [2, 4, 6, 8] and axes["col_reach"][3] == 8
+    # Windows that fit leave nothing to mark, and the grid ends at the padding.
+    plain = input_grid(X, WINDOWS, (1, 1), highlight_windows=WINDOWS)
+    assert plain["kernels"] == [] and plain["extent"] == [7, 7]
+    assert window_axes(WINDOWS)["row_reach"] == [stop for _, stop in window_axes(WINDOWS)["rows"]]
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        dict(shape=(6, 6), kernel_size=3, stride=2, padding=1),
+        dict(shape=(5, 7), kernel_size=2, stride=2, padding=0),
+        dict(shape=(6, 5), kernel_size=(3, 2), stride=2, padding=(1, 0)),
+        dict(shape=(11, 11), kernel_size=4, stride=3, padding=2),
+    ],
+)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_the_overhang_is_what_torch_leaves_out_of_the_divisor(setup, count_include_pad):
+    """torch's divisor (read from pooling ones, zero-padded) is the kernel's area less the
+    overhang drawn, less the padding too without count_include_pad."""
+    shape, arguments = setup["shape"], {k: v for k, v in setup.items() if k != "shape"}
+    arguments |= {"ceil_mode": True, "count_include_pad": count_include_pad}
+    plan_windows = windows(shape, **arguments)
+    y = torch_avg_pool2d(np.ones(shape), np.ones(_output_shape(plan_windows)), **arguments)[0]
+    assert any(w.overhang_cells for w in plan_windows)
+    for w in plan_windows:
+        torch_divisor = w.input_cells / y[w.out_row, w.out_col]
+        kernel = w.kernel_rows * w.kernel_cols
+        expected = kernel - w.overhang_cells - (0 if count_include_pad else w.padding_cells)
+        assert np.isclose(torch_divisor, expected), w
+
+
+def _output_shape(plan_windows) -> tuple[int, int]:
+    return plan_windows[-1].out_row + 1, plan_windows[-1].out_col + 1
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_padding_is_zero_for_averages_and_minus_infinity_for_max(language):
+    zero = input_grid(X, WINDOWS, (1, 1), language=language)
+    minus = input_grid(X, WINDOWS, (1, 1), padding_fill="-inf", language=language)
+    assert (zero["padding_label"], minus["padding_label"]) == ("0", "−∞")
+    assert "−∞" in minus["padding_hover"] and "−∞" not in zero["padding_hover"]
+    assert "{row}" in minus["padding_hover"] and "{col}" in minus["padding_hover"]
+
+
+def test_plotly_draws_the_padding_the_overhang_and_the_whole_kernel():
+    grid = input_grid(np.arange(36.0).reshape(6, 6), CEIL, (1, 1), highlight_windows=CEIL[-1:], padding_fill="-inf")
+    figure = grid_figure([grid])
+    padding, overhang = (trace for trace in figure.data[1:3])
+    assert padding.type == overhang.type == "heatmap"
+    padding_cells = int(np.isfinite(np.asarray(padding.z, dtype=float)).sum())
+    assert padding_cells == 8 * 8 - 36 and set(np.asarray(padding.text).ravel()) == {"−∞", ""}
+    assert int(np.isfinite(np.asarray(overhang.z, dtype=float)).sum()) == 9 + 8  # row 7 and column 7
+    dashed = [trace for trace in figure.data if trace.type == "scatter" and trace.line.dash == "dash"]
+    assert len(dashed) == 1 and max(x for x in dashed[0].x if x is not None) == 7.5  # the kernel reaches column 7

@@ -2,36 +2,175 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from streamlit.testing.v1 import AppTest
 
-from pooling.reference import torch_avg_pool2d
+from i18n import text
+from pooling import Window
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d
+from scenario.compute import Computed
+from scenario.network import load_digits_cnn, network_pass
 from scenario.params import params_from_settings, widget_values
-from scenario.presets import PRESETS
+from scenario.presets import PRESETS, Preset
 from tests.conftest import APP, grid_values, grids_on_page, open_app
 
-CLAIMS = {
-    # name: a check on (torch's x.grad, y) for the view the preset's link opens
-    "classic": lambda grad, y: np.allclose(grad, 0.25),
-    "overlap": lambda grad, y: np.isclose(grad[2, 2], 1.0) and np.isclose(grad[0, 0], 1 / 9),
-    "gaps": lambda grad, y: (grad[2] == 0).all() and (grad[:, 2] == 0).all() and np.isclose(grad[0, 0], 0.25),
-    "padding": lambda grad, y: np.isclose(grad[0, 0], 1 / 4),
-    "padding counted": lambda grad, y: np.isclose(grad[0, 0], 1 / 9),
-    "ceil_mode": lambda grad, y: y.shape == (3, 3) and np.isclose(grad[4, 4], 1.0) and np.isclose(grad[0, 0], 0.25),
-    "sum pooling": lambda grad, y: np.allclose(grad, 1.0),
-    "mean loss": lambda grad, y: np.allclose(grad, 1 / 16),
-    "image": lambda grad, y: y.shape == (24, 32) and np.allclose(grad, 1 / 16),
+
+@dataclass(frozen=True)
+class Seen:
+    """What a preset's view shows, as the core computes it from the preset's own setup
+    (``Preset.compute``), its gradients checked against torch autograd first."""
+
+    computed: Computed
+
+    @property
+    def grad(self) -> np.ndarray:
+        return self.computed.grad_input
+
+    @property
+    def divisors(self) -> np.ndarray:
+        return self.computed.plan.divisors
+
+    def window(self, row: int, col: int) -> Window:
+        return self.computed.window_of(row, col)
+
+    def setting(self, key: str) -> int:
+        return int(self.computed.params.kwargs()[key][0])
+
+
+class Claim(NamedTuple):
+    """One number a preset's title or lesson states, and the values it states it of: the
+    number holds when every one of them equals it. ``number`` None: a claim in words only
+    (``values`` then gives booleans, all true)."""
+
+    number: str | None
+    values: Callable[[Seen], object]
+
+
+def _edges(seen: Seen) -> tuple[int, int]:
+    """The last output row and column: ceil_mode's partial windows."""
+    return seen.divisors.shape[0] - 1, seen.divisors.shape[1] - 1
+
+
+def _edge_cells(seen: Seen) -> list[int]:
+    """The input cells each partial window along an edge (not the corner) holds."""
+    last_row, last_col = _edges(seen)
+    right = [seen.window(i, last_col).input_cells for i in range(last_row)]
+    return right + [seen.window(last_row, j).input_cells for j in range(last_col)]
+
+
+CLAIMS: dict[str, list[Claim]] = {
+    # name: every number its title and lesson state (in any order), each with what it is of
+    "classic": [
+        Claim("4", lambda seen: seen.computed.x.shape),  # the title's 4×4
+        Claim("4", lambda seen: seen.computed.x.shape),
+        Claim("2", lambda seen: seen.setting("kernel_size")),
+        Claim("2", lambda seen: seen.setting("stride")),
+        Claim("1/4", lambda seen: seen.grad),  # every cell
+    ],
+    "overlap": [
+        Claim("3", lambda seen: seen.setting("kernel_size")),
+        Claim("1", lambda seen: seen.setting("stride")),
+        Claim("9", lambda seen: seen.divisors.size),  # all 9 windows ...
+        Claim("9", lambda seen: seen.computed.plan.coverage()[2, 2]),  # ... hold the centre
+        Claim("1/9", lambda seen: 1 / seen.divisors),  # its shares
+        Claim("1", lambda seen: seen.grad[2, 2]),
+        Claim("1", lambda seen: seen.computed.plan.coverage()[0, 0]),  # a corner's windows
+        Claim("1/9", lambda seen: seen.grad[0, 0]),
+    ],
+    "gaps": [
+        Claim("2", lambda seen: seen.setting("kernel_size")),
+        Claim("3", lambda seen: seen.setting("stride")),
+        Claim(None, lambda seen: seen.computed.plan.coverage()[2, :] == 0),  # the middle row
+        Claim(None, lambda seen: seen.computed.plan.coverage()[:, 2] == 0),  # and column
+        Claim(None, lambda seen: (seen.grad[2, :] == 0, seen.grad[:, 2] == 0)),  # no gradient
+    ],
+    "padding": [
+        Claim("4", lambda seen: seen.window(0, 0).input_cells),
+        Claim("4", lambda seen: seen.window(0, 0).divisor),
+        Claim("1/4", lambda seen: seen.grad[0, 0]),
+    ],
+    "padding counted": [
+        Claim("9", lambda seen: seen.window(0, 0).divisor),
+        Claim(None, lambda seen: seen.window(0, 0).padding_cells > 0),  # padding included
+        Claim("1/9", lambda seen: seen.grad[0, 0]),
+    ],
+    "ceil_mode": [
+        # The partial windows along an edge (not the corner): the cells they hold, their cells' gradient.
+        Claim("2", lambda seen: [seen.divisors[:-1, -1], seen.divisors[-1, :-1], _edge_cells(seen)]),
+        Claim("1/2", lambda seen: [seen.grad[:-1, -1], seen.grad[-1, :-1]]),
+        Claim("1", lambda seen: (seen.window(*_edges(seen)).input_cells, seen.window(*_edges(seen)).divisor)),
+        Claim("1", lambda seen: seen.grad[-1, -1]),  # the corner cell
+        Claim(None, lambda seen: seen.computed.x.shape[0] % seen.setting("stride") != 0),  # windows do not fit
+    ],
+    "sum pooling": [
+        Claim("1", lambda seen: seen.computed.params.divisor_override),  # divisor_override=1 ...
+        Claim("1", lambda seen: seen.divisors),  # ... divides by 1
+        Claim("1", lambda seen: seen.grad),
+    ],
+    "mean loss": [
+        Claim("1/4", lambda seen: seen.computed.loss.grad_output),
+        Claim("4", lambda seen: seen.divisors),
+        Claim("1/16", lambda seen: seen.grad),
+    ],
+    "image": [
+        Claim("4", lambda seen: seen.setting("kernel_size")),
+        Claim("4", lambda seen: np.divide(seen.computed.x.shape, seen.computed.y.shape)),  # 4 times smaller
+        Claim("1/16", lambda seen: seen.grad),
+    ],
 }
+# A number as a lesson writes it: 9, 1/9, 0.25 (not the 2 of "AvgPool2d", nor digits in a name).
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?:/\d+)?(?![A-Za-z0-9_])")
+
+
+def _stated(sentence: str) -> list[Fraction]:
+    return sorted(Fraction(number) for number in NUMBER.findall(sentence))
+
+
+def _flat(values: object) -> np.ndarray:
+    """Every value a claim is of, as one flat float array (from numbers, arrays, and lists of them)."""
+    if isinstance(values, list | tuple):
+        return np.concatenate([_flat(part) for part in values]) if values else np.empty(0)
+    return np.ravel(np.asarray(values, dtype=float))
+
+
+def _seen(preset: Preset) -> Seen:
+    """The preset's numbers by the core, checked against torch autograd (float64)."""
+    computed = preset.compute()
+    torch_y, torch_grad = torch_avg_pool2d(computed.x, computed.loss.grad_output, **computed.params.kwargs())
+    assert_allclose(computed.y, torch_y, rtol=1e-12, atol=1e-12)
+    assert_allclose(computed.grad_input, torch_grad, rtol=1e-12, atol=1e-12)
+    return Seen(computed)
+
+
+def test_every_preset_has_its_claims():
+    assert {preset.name for preset in PRESETS} == set(CLAIMS)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset.name)
+def test_every_number_a_preset_states_is_what_its_own_setup_computes(preset, language):
+    """Each number in a preset's title and lesson, in both languages, is one of its claims,
+    and each claim holds on the numbers the preset's link opens (the core's, equal to torch's)."""
+    claims = CLAIMS[preset.name]
+    sentence = f"{preset.title(language)} {preset.lesson(language)}"
+    assert _stated(sentence) == sorted(Fraction(claim.number) for claim in claims if claim.number), sentence
+    seen = _seen(preset)
+    for claim in claims:
+        values = _flat(claim.values(seen))
+        expected = True if claim.number is None else float(Fraction(claim.number))
+        assert values.size and np.allclose(values, expected, rtol=1e-12, atol=0), (claim.number, values, sentence)
 
 
 def _open_link(settings: dict[str, str]) -> AppTest:
     return open_app(settings)
-
-
-def test_every_preset_has_a_checked_claim():
-    assert {preset.name for preset in PRESETS} == set(CLAIMS)
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset.name)
@@ -43,7 +182,7 @@ def test_preset_link_opens_a_view_that_teaches_its_lesson(preset):
     torch_y, torch_grad = torch_avg_pool2d(x, grad_output, **kwargs)
     assert_allclose(y, torch_y, rtol=1e-12, atol=1e-12)
     assert_allclose(grad_input, torch_grad, rtol=1e-12, atol=1e-12)
-    assert CLAIMS[preset.name](torch_grad, torch_y), preset.lesson()
+    assert_allclose(grad_input, preset.compute().grad_input, rtol=0, atol=0)  # the numbers its claims are of
 
 
 def test_presets_page_previews_match_the_links():
@@ -105,3 +244,18 @@ def test_an_unknown_preset_is_named():
     at = open_app({"preset": "zebra"})
     assert any("preset=zebra" in warning.value for warning in at.warning)
     assert "preset" not in at.query_params
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_network_cards_numbers_are_the_networks(language):
+    """The Presets page's card for "In a network": its 2×2 pooling is the network's first pooling,
+    and each cell of the global pooling's input gets 1/16 of its channel's gradient (torch's
+    adaptive_avg_pool2d backward on the network's own numbers, float64)."""
+    data = load_digits_cnn()
+    result = network_pass(data.weights, data.pixels[data.shown][:2], data.labels[data.shown][:2])
+    sentence = f"{text(language, 'presets.network_title')} {text(language, 'presets.network_lesson')}"
+    assert _stated(sentence) == sorted(Fraction(n) for n in ("2", "2", "1/16")), sentence
+    assert (result.pool1.plan.rows.kernel, result.pool1.plan.cols.kernel) == (2, 2)
+    _, torch_grad = torch_adaptive_avg_pool2d(result.pool2.x, result.pool2.grad_y, 1)
+    assert_allclose(result.pool2.grad_x, torch_grad, rtol=1e-12, atol=1e-15)
+    assert_allclose(torch_grad, np.broadcast_to(result.pool2.grad_y / 16, torch_grad.shape), rtol=1e-12, atol=1e-15)

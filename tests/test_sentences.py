@@ -3,11 +3,20 @@ pages that write them). The numbers come from torch's autograd where they are gr
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
-from scenario.explain import explain_input_cell, explain_output_cell, windows_covering
+from scenario.explain import (
+    explain_input_cell,
+    explain_output_cell,
+    output_size_text,
+    replay_step_text,
+    windows_covering,
+)
 from scenario.inputs import CLASSIC_X
 from tests.conftest import alerts, open_app
 
@@ -66,3 +75,73 @@ def test_under_the_hood_says_where_the_equivalence_breaks_in_its_header():
     assert "Average pooling as a convolution, and where that breaks" in headers
     assert "With one divisor, it is a convolution" not in headers
     assert any("equivalence breaks" in message for message in alerts(at))
+
+
+def _ceil_sentence(count_include_pad: bool, language: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """y[3, 3] of 6 × 6, kernel 3, stride 2, padding 1, ceil_mode (the issue's link), explained."""
+    x = np.arange(36.0).reshape(6, 6) + 1
+    settings = {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": count_include_pad}
+    y, _ = torch_avg_pool2d(x, np.ones((4, 4)), **settings)
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True, count_include_pad=count_include_pad)[-1]
+    return explain_output_cell(window, x, y, np.ones((4, 4)), language), x, y
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_the_ceil_mode_overhang_is_counted_out_loud(count_include_pad, language):
+    """The last window's 3×3 kernel holds 1 real cell and 3 padding cells; its other 5 cells
+    overhang past the padding. The sentence names all of them, so its divisor (torch's: 4 with
+    the padding counted, 1 without) adds up: real + padding + overhang = 9."""
+    text, x, y = _ceil_sentence(count_include_pad, language)
+    divisor = int(re.search(r"\) / (\d+)", text).group(1))
+    assert y[3, 3] * divisor == x[5, 5]  # torch's divisor is the one written
+    padding, overhang = (int(n) for n in re.findall(r"(\d+) (?:padding cells|个填充格|cells lie|个格子落在)", text))
+    assert (padding, overhang) == (3, 5) and 1 + padding + overhang == 9, text
+    assert divisor == (1 + padding if count_include_pad else 1)
+    assert "3×3" in text and ("ceil_mode's overhang" in text or "ceil_mode 的越界部分" in text), text
+
+
+def test_a_window_without_overhang_says_nothing_of_it():
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True)[0]
+    text = explain_output_cell(window, np.ones((6, 6)), np.ones((4, 4)), np.ones((4, 4)))
+    assert "overhang" not in text and "(5 padding cells add 0 but count in the divisor)" in text
+
+
+@pytest.mark.parametrize(
+    "n, kernel, stride, padding", [(6, 3, 2, 1), (5, 2, 2, 0), (11, 4, 3, 2), (9, 3, 3, 1), (10, 5, 4, 0)]
+)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_output_size_says_how_far_the_last_kernel_overhangs(n, kernel, stride, padding, language):
+    """The kernel and overhang the sentence names leave torch's divisor for the last window
+    (count_include_pad, read from pooling ones): kernel − overhang cells per axis."""
+    text = output_size_text(n, kernel, stride, padding, True, "H", language)
+    said_kernel, overhang = (int(n) for n in re.findall(r"(\d+)(?: overhangs|: torch| 格卷积核| 格，)", text))
+    settings = {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": True}
+    y, _ = torch_avg_pool2d(np.ones((n, n)), np.ones(_out_shape(n, kernel, stride, padding)), **settings)
+    last = windows((n, n), kernel, stride, padding, ceil_mode=True)[-1]
+    assert said_kernel == kernel and overhang > 0, text
+    assert np.isclose(last.input_cells / y[-1, -1], (kernel - overhang) ** 2), text
+
+
+def _out_shape(n: int, kernel: int, stride: int, padding: int) -> tuple[int, int]:
+    size = windows((n, n), kernel, stride, padding, ceil_mode=True)[-1].out_row + 1
+    return size, size
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_replay_step_of_an_overhanging_window_accounts_for_its_divisor(language):
+    """Step by step's line for y[3, 3] of the issue's link: divisor 4 (torch's), 1 input cell,
+    3 padding cells and the kernel's other 5 cells past the padding: 9, the kernel's area."""
+    x = np.arange(36.0).reshape(6, 6) + 1
+    y, _ = torch_avg_pool2d(x, np.ones((4, 4)), kernel_size=3, stride=2, padding=1, ceil_mode=True)
+    window = windows((6, 6), 3, 2, 1, ceil_mode=True)[-1]
+    line = replay_step_text(16, 16, window, x, y, np.ones((4, 4)), language)
+    divisor = int(re.search(r"(?:divisor|除数) (\d+)", line).group(1))
+    assert y[3, 3] * divisor == x[5, 5]
+    cells, padding, overhang = (
+        int(n)
+        for n in re.findall(r"(\d+) (?:input cells|个输入格子|padding cells|个填充格|cells lie|个格子落在)", line)
+    )
+    assert (cells, padding, overhang) == (1, 3, 5) and cells + padding == divisor, line
+    first = replay_step_text(1, 16, windows((6, 6), 3, 2, 1, ceil_mode=True)[0], x, y, np.ones((4, 4)), language)
+    assert "ceil_mode" not in first  # a window that fits says nothing of an overhang

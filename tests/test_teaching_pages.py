@@ -117,14 +117,14 @@ def test_three_poolings_each_match_torch():
         "adaptive_w": "3",
     }
     at = _open("pages/average_vs_max.py", query)
-    figures = [grid_values(figure) for figure in grids_on_page(at)]
+    figures = {
+        figure["key"]: grid_values(figure) for figure in grids_on_page(at)
+    }  # by name: x is drawn twice when padded
     x, (y_avg, grad_avg), (y_max, grad_max), (y_adaptive, grad_adaptive) = (
-        figures[0],
-        figures[1:3],
-        figures[3:5],
-        figures[5:7],
+        figures["x"],
+        *((figures[f"{name}_y"], figures[f"{name}_grad_input"]) for name in ("avg", "max", "adaptive")),
     )
-    grad_outputs = figures[7:10]
+    grad_outputs = [figures[f"{name}_grad_output"] for name in ("avg", "max", "adaptive")]
     # square loss: ∂L/∂y = y for each pooling.
     for y, grad_output in zip((y_avg, y_max, y_adaptive), grad_outputs):
         assert_allclose(grad_output, y, **TOLERANCE)

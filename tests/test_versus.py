@@ -77,7 +77,8 @@ def test_each_note_says_what_its_gradient_does(language):
     _, (_, _, adaptive) = _three_ways("overlap, padded", language)  # 6 -> 3 rows side by side, 5 -> 2 columns overlap
     assert adaptive.note == note("note_adaptive_overlap", rows=3, cols=2, sizes=note("or").join(["2", "3"]))
     _, (_, maximum, adaptive) = _three_ways("padding not counted", language)
-    assert maximum.note == note("note_max") + note("note_max_ignored")  # max pooling has no such option
+    # max pooling pads with −∞, and has no count_include_pad
+    assert maximum.note == note("note_max") + note("note_max_padding") + note("note_max_ignored")
     _, (_, maximum, adaptive) = _three_ways("divisor_override", language)
     assert maximum.note == note("note_max") + note("note_max_ignored")
     assert adaptive.note == note("note_adaptive_side", rows=1, cols=1, sizes="6")
@@ -121,3 +122,43 @@ def test_the_sidebar_hands_the_page_its_loss_choice():
     grids = {grid["key"]: grid_values(grid) for grid in grids_on_page(at)}
     assert grids["max_grad_output"].tolist() == [[0, 0], [1, 0]]
     assert grids["adaptive_grad_output"].tolist() == [[1]]  # the cell, clamped into a 1x1 output
+
+
+# The issue's link: all-negative values, kernel 3, stride 1, padding 1.
+NEGATIVE_X = -np.arange(1.0, 10.0).reshape(3, 3)
+NEGATIVE_LINK = {"kernel_h": "3", "stride_h": "1", "padding_h": "1", "height": "3", "width": "3", "input": "custom"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_max_pooling_pads_with_minus_infinity_and_says_so(language):
+    """torch's max_pool2d of all-negative values never returns a padding 0: y[0, 0] = −1. Our max
+    agrees, its explanation says the window's 5 padding cells hold −∞, and its note says why."""
+    params = PoolParams((3, 3), (1, 1), (1, 1))
+    computed = compute_scenario(NEGATIVE_X, params)
+    _, maximum, _ = pool_three_ways(computed, LossChoice("sum"), None, (3, 3), language)
+    torch_y, torch_grad = reference.torch_max_pool2d(
+        NEGATIVE_X, np.ones((3, 3)), kernel_size=3, stride=1, padding=1, ceil_mode=False
+    )
+    assert_allclose(maximum.y, torch_y, **TOLERANCE)
+    assert_allclose(maximum.grad_input, torch_grad, **TOLERANCE)
+    assert torch_y.max() == -1 and (torch_y < 0).all()  # no padding 0 ever wins
+    told = maximum.explain("output", 0, 0, NEGATIVE_X, language)
+    assert "x[0, 0] = -1" in told and text(language, "explain.max_padding", count=5) in told
+    assert text(language, "explain.max_padding", count=5).count("−∞") == 1
+    assert text(language, "versus.note_max_padding") in maximum.note and "−∞" in maximum.note
+    centre = maximum.explain("output", 1, 1, NEGATIVE_X, language)
+    assert "−∞" not in centre  # the centre window holds no padding
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_page_draws_max_poolings_padding_as_minus_infinity(language):
+    at = open_app({**NEGATIVE_LINK, "x": "-1,-2,-3;-4,-5,-6;-7,-8,-9", "lang": language}, "pages/average_vs_max.py")
+    grids = {grid["key"]: grid for grid in grids_on_page(at)}
+    assert grids["x"]["padding_label"] == "0" and grids["x_max"]["padding_label"] == "−∞"
+    assert "−∞" in grids["x_max"]["padding_hover"] and "−∞" not in grids["x"]["padding_hover"]
+    assert grids["x_max"]["title"] == text(language, "versus.x_max")
+    assert_allclose(grid_values(grids["x_max"]), NEGATIVE_X)
+    assert grid_values(grids["max_y"]).max() == -1
+    # Without padding there is one x, nothing to tell apart.
+    at = open_app({"lang": language}, "pages/average_vs_max.py")
+    assert [key for key in (grid["key"] for grid in grids_on_page(at)) if key.startswith("x")] == ["x"]

@@ -213,7 +213,6 @@ COMPONENT_WORDS = {
     "png": "grid.png",
     "save": "grid.save",
     "click": "figure.click",
-    "padding": "figure.padding_hover",
     "keys": "grid.keys",
     "zoom": "grid.zoom",
     "fit": "grid.fit",

@@ -11,6 +11,7 @@ const CELL_COLOR = "#111111";
 const OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)";
 const PADDING_FILL = "#e4e4e4";
 const PADDING_TEXT = "#6b6b6b";
+const OVERHANG_LINE = "#b0b0b0"; // ceil_mode's overhang past the padding: hatched, neither read nor counted
 const FOCUS_COLOR = "#1565c0";
 const PNG_SCALE = 3;
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
@@ -228,19 +229,27 @@ function drawCanvas(root, figure) {
   recordDrawing(figure, drawn);
 }
 
-// Every layer of one grid; returns what was drawn: the labels printed and the highlights.
+// Every layer of one grid; returns what was drawn: the labels printed, the highlights and
+// the overhanging kernels.
 function drawGrid(root, figure, context) {
   const printed = drawCells(context, figure);
   drawTicks(context, figure.geometry);
   const highlights = highlightsFor(root, figure);
   context.lineJoin = "miter";
   for (const rectangle of figure.grid.outlines) strokeRectangle(context, figure.geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
-  for (const { rectangle, color, width, inset } of highlights) strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
-  return { printed, highlights };
+  const kernels = [];
+  const dashed = (kernel, color, width) => strokeKernel(context, figure, kernel, color, width) && kernels.push([...kernel, color]);
+  for (const kernel of figure.grid.kernels) dashed(kernel, OUTLINE_COLOR, 1.2);
+  for (const { rectangle, color, width, inset, kernel } of highlights) {
+    strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
+    if (kernel) dashed(kernel, color, width);
+  }
+  return { printed, highlights, kernels };
 }
 
-// Each cell in its colour with its label; the padding ring holds zeros (torch pads with
-// zeros); the ceil_mode overhang beyond it stays blank. Returns the labels printed.
+// Each cell in its colour with its label; the padding ring holds zeros (torch pads average
+// pooling with zeros, max pooling with −∞: grid.padding_label); the ceil_mode overhang
+// beyond it is hatched. Returns the labels printed.
 function drawCells(context, figure) {
   const { grid, values, labelling } = figure;
   const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
@@ -252,12 +261,19 @@ function drawCells(context, figure) {
   context.textAlign = "center";
   context.textBaseline = "middle";
   if (font) context.font = `${font}px ${FONT_FAMILY}`;
+  const fonts = font && { label: context.font, padding: paddingFont(context, grid.padding_label, font, cell) };
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const [row, col] = [r + row0, c + col0];
       const box = { x: left + c * cell, y: top + r * cell, cell, gap };
       if (!inside(grid, [row, col])) {
-        if (inPadding(grid, [row, col])) fillCell(context, box, PADDING_FILL, font && "0", PADDING_TEXT);
+        if (!inPadding(grid, [row, col])) hatchCell(context, box);
+        else if (!font) fillCell(context, box, PADDING_FILL, false, PADDING_TEXT);
+        else {
+          context.font = fonts.padding;
+          fillCell(context, box, PADDING_FILL, grid.padding_label, PADDING_TEXT);
+          context.font = fonts.label;
+        }
         continue;
       }
       const value = values[row * grid.cols + col];
@@ -310,6 +326,38 @@ function fillCell(context, { x, y, cell, gap }, fill, text, textColor) {
   context.fillText(text, x + cell / 2, y + cell / 2);
 }
 
+// The padding's label ("0", or max pooling's "−∞") in the labels' font, smaller where it would crowd the cell.
+function paddingFont(context, label, font, cell) {
+  const width = context.measureText(label).width;
+  const size = width > cell * 0.65 ? Math.max(6, Math.floor((font * cell * 0.65) / width)) : font;
+  return `${size}px ${FONT_FAMILY}`;
+}
+
+// A cell past the padding that only ceil_mode's kernel reaches: two thin diagonals.
+function hatchCell(context, { x, y, cell, gap }) {
+  context.strokeStyle = OVERHANG_LINE;
+  context.lineWidth = 1;
+  context.beginPath();
+  context.moveTo(x + gap, y + cell / 2);
+  context.lineTo(x + cell / 2, y + gap);
+  context.moveTo(x + gap, y + cell);
+  context.lineTo(x + cell, y + gap);
+  context.stroke();
+}
+
+// A window's whole kernel, dashed, where it reaches past the padding (ceil_mode's overhang);
+// nothing on a grid that stops before it (∂L/∂x ends at the input's edge).
+function strokeKernel(context, figure, kernel, color, width) {
+  const { geometry, grid } = figure;
+  const pastRows = Math.min(kernel[1], geometry.row0 + geometry.rows) > grid.rows + grid.padding[0];
+  const pastCols = Math.min(kernel[3], geometry.col0 + geometry.cols) > grid.cols + grid.padding[1];
+  if (!pastRows && !pastCols) return false;
+  context.setLineDash([5, 4]);
+  strokeRectangle(context, geometry, kernel, color, Math.min(width, 2), 0);
+  context.setLineDash([]);
+  return true;
+}
+
 // The keyboard's current cell, as a dashed box (on the page only, never in a PNG).
 function drawFocus(context, geometry, focus) {
   if (!focus) return;
@@ -320,13 +368,14 @@ function drawFocus(context, geometry, focus) {
 
 // What the browser tests read from a canvas (tests/test_browser_grids.py, harness/browser.py),
 // written in this one place: the label font, the geometry, the labels printed, the highlights.
-function recordDrawing(figure, { printed, highlights }) {
+function recordDrawing(figure, { printed, highlights, kernels }) {
   const { canvas, labelling } = figure;
   const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
   canvas.dataset.font = labelling ? String(labelling.font) : "";
   canvas.dataset.geometry = JSON.stringify({ left, top, cell, rows, cols, row0, col0 });
   canvas.dataset.printed = JSON.stringify(printed);
   canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
+  canvas.dataset.kernels = JSON.stringify(kernels);
 }
 
 function drawTicks(context, geometry) {
@@ -388,7 +437,8 @@ function highlightsFor(root, figure) {
   const windows = selectedWindows(data.axes, selection);
   windows.forEach(({ i, j, rows, cols }, k) => {
     const color = windows.length > 1 ? WINDOW_COLORS[k % WINDOW_COLORS.length] : WINDOW_COLORS[0];
-    if (grid.link === "input") result.push({ rectangle: [rows[0], rows[1], cols[0], cols[1]], color, width: windows.length > 1 ? 2.5 : 3.5, inset: windows.length > 1 ? (k % 4) * 2 : 0 });
+    const kernel = [rows[0], data.axes.row_reach[i], cols[0], data.axes.col_reach[j]];
+    if (grid.link === "input") result.push({ rectangle: [rows[0], rows[1], cols[0], cols[1]], color, width: windows.length > 1 ? 2.5 : 3.5, inset: windows.length > 1 ? (k % 4) * 2 : 0, kernel });
     else if (selection.kind === "input") result.push({ rectangle: [i, i + 1, j, j + 1], color, width: 3.5, inset: 0 });
   });
   if (selection.kind === grid.link) {
@@ -433,7 +483,7 @@ function inside(grid, [row, col]) {
 
 function describeCell(root, figure, [row, col]) {
   const { grid, values } = figure;
-  if (!inside(grid, [row, col])) return root.state.data.text.padding.replace("{row}", row).replace("{col}", col);
+  if (!inside(grid, [row, col])) return (inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover).replace("{row}", row).replace("{col}", col);
   const value = values[row * grid.cols + col];
   const name = `${grid.name}[${row}, ${col}]`;
   if (Number.isNaN(value)) return `${name} = –`;
