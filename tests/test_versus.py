@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 from i18n import text
 from pooling import reference
 from scenario.compute import compute_scenario
-from scenario.losses import LossChoice
+from scenario.losses import RANDOM_LOSS_STREAM, LossChoice
 from scenario.params import PoolParams
 from scenario.versus import pool_three_ways
 from tests.conftest import grid_values, grids_on_page, open_app
@@ -112,7 +112,7 @@ def test_the_loss_choice_reaches_every_pooling():
     choice = LossChoice("random", seed=7)
     computed = compute_scenario(x, PoolParams((2, 2)), "random", seed=7)
     for pooled in pool_three_ways(computed, choice, None, (3, 2)):
-        weights = np.random.default_rng(7).standard_normal(pooled.y.shape).round(2)
+        weights = np.random.default_rng((7, RANDOM_LOSS_STREAM)).standard_normal(pooled.y.shape).round(2)
         assert_allclose(pooled.grad_output, weights, err_msg=pooled.name)
 
 
