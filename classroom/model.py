@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from pooling import avg_backward, avg_forward
@@ -38,6 +39,7 @@ __all__ = [
     "all_questions",
     "ask",
     "cell_name",
+    "client_address",
     "end",
     "explore",
     "follow",
@@ -101,6 +103,31 @@ def normalized_code(typed: object) -> str | None:
     if len(code) != CODE_LENGTH or any(letter not in CODE_ALPHABET for letter in code):
         return None
     return code
+
+
+def client_address(peer: str | None, forwarded_for: str, trusted: Collection[str]) -> str:
+    """Who is asking, for the wrong-code pace: the connection's own address (``peer``; None is
+    loopback, which Streamlit hides), or, only when that is a proxy named in ``trusted`` (its
+    address or network), the address that proxy saw (the last of ``X-Forwarded-For``: the
+    proxy appends its peer).
+
+    >>> client_address("203.0.113.9", "10.0.0.1", ()), client_address("10.1.1.1", "6.6.6.6, 203.0.113.9", {"10.1.1.1"})
+    ('203.0.113.9', '203.0.113.9')
+    >>> client_address(None, "6.6.6.6", ()), client_address(None, "203.0.113.9", {"127.0.0.1"})
+    ('127.0.0.1', '203.0.113.9')
+    """
+    address = peer or "127.0.0.1"
+    if not any(_within(known, proxy) for known in ({address} if peer else {"127.0.0.1", "::1"}) for proxy in trusted):
+        return address
+    return forwarded_for.split(",")[-1].strip() or address
+
+
+def _within(address: str, proxy: str) -> bool:
+    """Whether ``address`` is the proxy ``proxy`` names: an address, or a network (10.0.0.0/8)."""
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(proxy, strict=False)
+    except ValueError:
+        return address == proxy
 
 
 def _digest(secret: str) -> str:

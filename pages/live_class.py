@@ -56,15 +56,12 @@ def _qr_png(link: str) -> bytes:
 
 
 def _start() -> None:
-    st.session_state.class_problem = classroom.start_class()
+    with classroom.class_action("start"):
+        st.session_state.class_problem = classroom.start_class()
 
 
 def _join_typed() -> None:
-    typed = st.session_state.get("class_code_typed", "")
-    problem = classroom.join(typed)
-    st.session_state.class_problem = problem
-    if problem is None:
-        st.query_params["class"] = classroom.seat().code
+    st.session_state.class_problem = classroom.join_typed(st.session_state.get("class_code_typed", ""))
 
 
 def start_or_join() -> None:
@@ -87,6 +84,11 @@ def start_or_join() -> None:
 def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
     """Ask the class about ``cell`` of ∂L/∂x, or of y (``kind`` "output"); None: a cell of
     ∂L/∂x the quiz's rule picks. On the setup the students see (a callback)."""
+    with classroom.class_action("ask"):
+        _ask_now(cell, kind)
+
+
+def _ask_now(cell: tuple[int, int] | None, kind: str) -> None:
     lesson = classroom.current_lesson()
     if lesson is None or lesson.setup is None:
         return
@@ -113,10 +115,15 @@ def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
 
 def _end() -> None:
     """End the class: its questions and answer counts kept for this tab's download, then gone."""
+    with classroom.class_action("end"):
+        _end_now()
+
+
+def _end_now() -> None:
     lesson = classroom.current_lesson()
     if lesson is None or not model.teacher_may(lesson, classroom.secret()):
         return
-    store = classroom.class_store()
+    store = classroom.reachable_store()
     answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
     classroom.teacher_change(model.end)
     store.delete(lesson.code)
@@ -192,12 +199,12 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
         st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed and classroom.seat().role == "teacher":
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
-                  on_click=classroom.teacher_change, args=(model.reveal,))  # fmt: skip
+                  on_click=classroom.teacher_action, args=("reveal", model.reveal))  # fmt: skip
     if show_results:
         _results(lesson, question)
         if classroom.seat().role == "teacher":
             st.button(tr("class.next"), key="class_next", type="primary", icon=":material/arrow_forward:",
-                      on_click=classroom.teacher_change, args=(model.next_question,))  # fmt: skip
+                      on_click=classroom.teacher_action, args=("next", model.next_question))  # fmt: skip
     _question_grids(question, lesson.code)
 
 
@@ -214,7 +221,7 @@ def _question_grids(question: Question, code: str) -> None:
 def _results(lesson: Lesson, question: Question) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
     what each most likely means, the sum of shares."""
-    answers = classroom.class_store().answers(lesson.code, question.number)
+    answers = classroom.reachable_store().answers(lesson.code, question.number)
     result = model.tally(question, answers)
     language = current_language()
     chart, words = st.columns([1, 1], gap="large")
@@ -277,8 +284,9 @@ def _send(question: Question) -> None:
     except NumberError as error:
         st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
         return
-    if not classroom.class_store().answer(current.code, question.number, current.student, value, time.time()):
-        st.session_state.class_unreadable = tr("class.answers_full")
+    with classroom.class_action("send"):
+        if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
+            st.session_state.class_unreadable = tr("class.answers_full")
 
 
 def student_view(lesson: Lesson, current: Seat) -> None:
@@ -286,7 +294,10 @@ def student_view(lesson: Lesson, current: Seat) -> None:
     if question is None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
-    mine = classroom.class_store().answers(lesson.code, question.number).get(current.student)
+    try:
+        mine = classroom.reachable_store().answers(lesson.code, question.number).get(current.student)
+    except StoreUnavailable:  # said above the page; the question stays on screen as last seen
+        mine = None
     st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
         with st.form("class_answer_form", border=False):
@@ -337,19 +348,25 @@ def live_class_page() -> None:
         st.warning(tr(problem, code=typed), icon=":material/group_off:")
     current = classroom.seat()
     if current is None:
+        classroom.say_failed()
         start_or_join()
         return
     try:
         lesson = classroom.current_lesson()
-    except StoreUnavailable:
+    except StoreUnavailable:  # the class as last seen, its buttons said not to work until it is back
         st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
-        return
+        lesson = classroom.last_lesson()
+        if lesson is None:
+            return
     if lesson is None:
         classroom.leave()
         st.info(tr("class.ended"), icon=":material/event_busy:")
         start_or_join()
         return
-    {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
+    try:
+        {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
+    except StoreUnavailable:  # the answers cannot be read now: the rest of the view stays drawn
+        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
 
 
 require_router()

@@ -355,3 +355,116 @@ def test_surprise_me_does_not_ask_the_same_cell_again(teacher):
     lesson = open_store().load(code, time.time())
     cells = [question.cell for question in (*lesson.asked, lesson.question) if question is not None]
     assert len(cells) == 4 and len(set(cells)) == 4, cells
+
+
+@pytest.fixture
+def redis_class(tmp_path, monkeypatch):
+    """The app's class store in a real ``redis-server`` of this test (persistence on), with
+    ``stop()`` and ``start()`` to take it away mid-class and bring it back."""
+    import os
+    import shutil
+
+    from harness.server import free_port, redis_server
+    from ui.classroom import class_store
+
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (apt-get install redis-server): in CI it must run")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    folder, port, running = tmp_path / "redis", free_port(), []
+
+    def start() -> None:
+        server = redis_server(folder, port)
+        server.__enter__()
+        running.append(server)
+
+    def stop() -> None:
+        running.pop().__exit__(None, None, None)
+
+    start()
+    monkeypatch.setenv("CLASS_STORE", f"redis://127.0.0.1:{port}/0")
+    class_store.clear()  # the server's store is opened once (st.cache_resource): this test's Redis
+    yield stop, start
+    while running:
+        stop()
+    class_store.clear()
+
+
+def _send(student: AppTest, typed: str) -> AppTest:
+    student.text_input(key="class_answer").set_value(typed)
+    student.button(key="FormSubmitter:class_answer_form-Send").click()
+    return _rerun(student)
+
+
+def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a_reload(redis_class):
+    """Redis stops mid-question: a student's Send, the teacher's Reveal, a join by link each say
+    they did not happen, and why; nothing raises; when Redis is back the same tabs go on (the
+    answer sent again, the reveal), and the join completes by itself."""
+    stop, start = redis_class
+    teacher = _session(page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    _rerun(teacher)
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_ask_pick").click()
+    _rerun(teacher)
+    _rerun(_rerun(student))
+    assert _page(student) == "live_class"
+
+    stop()
+    _send(student, "1")
+    assert any("Your answer was not sent" in text and code in text for text in alerts(student)), alerts(student)
+    assert student.text_input(key="class_answer").value == "1"  # the question and the typed answer stay
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    assert any("The answers were not revealed" in text for text in alerts(teacher)), alerts(teacher)
+    assert teacher.button(key="class_reveal")  # the cockpit stays, its button too
+    newcomer = _student(code)
+    assert any(f"Joining the class {code}" in text for text in alerts(newcomer)), alerts(newcomer)
+    assert newcomer.session_state.get("class_seat") is None and newcomer.query_params["class"] == code
+
+    start()
+    _send(student, "1")
+    assert any("Your answer 1 is in" in text for text in alerts(student)), alerts(student)
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    assert _lesson(code).question.revealed
+    _rerun(newcomer)  # the tab's timer saw the store back: the page runs again, and joins
+    assert newcomer.session_state["class_seat"].role == "student"
+    assert not any("Joining" in text for text in alerts(newcomer))
+
+
+@pytest.fixture
+def own_store(tmp_path, monkeypatch):
+    """The app's class store in a SQLite file of this test alone (its wrong codes are its own)."""
+    from ui.classroom import class_store
+
+    monkeypatch.setenv("CLASS_STORE", f"sqlite:///{tmp_path}/classes.sqlite3")
+    class_store.clear()
+    yield
+    class_store.clear()
+
+
+def test_a_cookieless_guesser_never_locks_the_network_out_and_is_paced(own_store, monkeypatch):
+    """A browser without cookies is a new browser on every visit: its wrong codes are paced by
+    its address, and a correct link from that address (the teacher's, a classmate's) joins at
+    once, whatever was guessed before."""
+    from ui import classroom
+
+    monkeypatch.setattr(classroom, "GUESS_BURST", 2, raising=False)
+    monkeypatch.setattr(classroom, "GUESS_INTERVAL", 600.0, raising=False)
+    waited = []
+    monkeypatch.setattr(classroom, "pause", waited.append, raising=False)  # the clock, driven
+    monkeypatch.setattr(classroom, "NETWORK_FAILURES", 2, raising=False)  # the old limit, as low
+    teacher = _session(page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    code = _code(_rerun(teacher))
+    said = [alerts(_student(guess)) for guess in ("ACDEF", "ACDEG", "ACDEH", "ACDEJ", "ACDEK")]
+    assert all(any("No class has the code" in text for text in texts) for texts in said), said
+    assert any("each answer waits its turn" in text for text in said[-1])  # paced after the burst
+    assert [round(wait / 600) for wait in waited] == [0, 0, 0, 1, 2]  # one wrong answer per interval
+    classmate = _student(code)  # a correct link from the same address, after all those guesses
+    assert classmate.session_state["class_seat"].role == "student", alerts(classmate)
+    assert not any("Too many" in text or "No class" in text for text in alerts(classmate))
