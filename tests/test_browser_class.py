@@ -5,9 +5,11 @@ the cockpit, the projector at 1280x720 and 1920x1080 and the phone go to test-ar
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+from classroom.store import open_store
 from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app, wait_for_grids
 
 pytestmark = pytest.mark.browser
@@ -132,4 +134,37 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
     screenshot(projector, f"class-projector-reveal-y-1280x720-{language}")
     for page in (teacher, projector, *students):
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context, app_url):
+    """Kernel 3, stride 1 on the Playground; the cockpit; a reload (a new session, the teacher
+    known by their cookie); back to the Playground by its link: the sidebar is the class's setup
+    from the store, and the students' ∂L/∂x stays kernel 3's."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    teacher.goto(f"{app_url}/live_class")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_start button").click()
+    wait_for_app(teacher)
+    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    kernel_3 = {"1/9", "2/9", "1/3", "4/9", "2/3", "1"}
+    _grids_printed(student, 3, kernel_3)
+    teacher.locator('[data-testid="stPageLink"] a', has_text="Cockpit").first.click()
+    wait_for_app(teacher)
+    teacher.reload()
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_ask_pick button").wait_for()  # the cockpit, as the teacher
+    teacher.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Playground").first.click()
+    wait_for_app(teacher)
+    _grids_printed(teacher, 3, kernel_3)
+    wait_for_app(teacher)
+    lesson = open_store().load(code, time.time())  # the server's store (this test run's file)
+    assert (lesson.setup.controls["kernel_h"], lesson.setup.controls["stride_h"]) == (3, 1)
+    _grids_printed(student, 3, kernel_3)
+    for page in (teacher, student):
         assert page.locator('[data-testid="stException"]').count() == 0

@@ -468,3 +468,28 @@ def test_a_cookieless_guesser_never_locks_the_network_out_and_is_paced(own_store
     classmate = _student(code)  # a correct link from the same address, after all those guesses
     assert classmate.session_state["class_seat"].role == "student", alerts(classmate)
     assert not any("Too many" in text or "No class" in text for text in alerts(classmate))
+
+
+def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
+    """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
+    back on the Playground, its sidebar is the class's setup from the store, not the defaults,
+    and the students keep kernel 3, stride 1. (AppTest has no cookies: the new session is given
+    the seat and the secret that the teacher's cookie gives a real browser.)"""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    before = _lesson(code)
+    assert before.setup.controls["kernel_h"] == 3
+    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
+    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
+    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
+    reloaded.query_params["class"] = code
+    reloaded.switch_page("pages/live_class.py")
+    _rerun(reloaded)
+    reloaded.switch_page("pages/playground.py")
+    _rerun(reloaded)
+    assert reloaded.session_state["kernel_h"] == 3 and reloaded.session_state["stride_h"] == 1
+    assert reloaded.session_state["height"] == 5
+    assert _lesson(code).setup == before.setup and _lesson(code).version == before.version  # nothing sent
+    _rerun(student)
+    assert student.session_state["kernel_h"] == 3 and student.session_state["stride_h"] == 1

@@ -63,6 +63,7 @@ __all__ = [
 
 SEAT = "class_seat"  # this tab's Seat
 SECRET = "class_secret"  # the teacher's secret (the teacher's tab only)
+PUBLISHED = "class_published"  # the Setup this teacher's session last sent (or took from the store)
 LAST_SEEN = "class_last_seen"  # the Lesson as this tab last read it
 FAILED = "class_failed"  # the class action the store's outage stopped (said on the next run)
 PENDING = "class_pending"  # (code, view) of a join the store's outage holds up
@@ -356,10 +357,10 @@ def _publish_setup() -> None:
     if current is None or current.role != "teacher":
         return
     setup = _current_setup()
-    if setup is None or setup == st.session_state.get("class_published"):
+    if setup is None or setup == st.session_state.get(PUBLISHED):
         return
     if teacher_change(lambda lesson: model.publish(lesson, setup)):
-        st.session_state.class_published = setup
+        st.session_state[PUBLISHED] = setup
 
 
 def _apply(setup: Setup) -> None:
@@ -424,7 +425,10 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
 
 def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
     current = seat()
-    if current is None or current.role == "teacher":
+    if current is None:
+        return
+    if current.role == "teacher":
+        _resume_teacher()
         return
     lesson = current_lesson()
     if lesson is None:
@@ -441,6 +445,20 @@ def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
         if refreshing:
             st.session_state.class_refresh = True  # the new page's run is the same refresh
         st.switch_page(pages[target], query_params={"class": current.code, **_view_params()})
+
+
+def _resume_teacher() -> None:
+    """The class's setup lives in the store, not in a tab: a teacher's session that has not
+    sent or taken one yet (a reload, a new tab, another replica after a lost one) takes the
+    store's before the sidebar is drawn on a page students follow, instead of sending the
+    sidebar's defaults to the whole class."""
+    if PUBLISHED in st.session_state or st.session_state.get("current_page", "") not in FOLLOWED_PAGES:
+        return
+    lesson = current_lesson()
+    if lesson is None or lesson.setup is None:
+        return
+    _apply(lesson.setup)
+    st.session_state[PUBLISHED] = lesson.setup
 
 
 def _view_params() -> dict[str, str]:
