@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import UTC, datetime
 
 import segno
 import streamlit as st
@@ -35,6 +36,7 @@ from ui.router import page_header, require_router
 from ui.url import UrlCheck
 
 LANGUAGES = ("en", "zh")
+PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
 
 
 def _join_link(code: str) -> str:
@@ -127,7 +129,9 @@ def _end_now() -> None:
     answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
     classroom.teacher_change(model.end)
     store.delete(lesson.code)
-    st.session_state.class_report = (lesson.code, class_report(model.end(lesson), answers))
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = class_report(model.end(lesson), answers, date, current_language())
+    st.session_state.class_report = (lesson.code, report)
     classroom.leave()
 
 
@@ -171,8 +175,11 @@ def _ask_panel(lesson: Lesson) -> None:
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
-    # The cell clicked on the Playground: of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
-    chosen = selected_cell("playground_grids")
+    st.toggle(tr("class.preparing"), value=lesson.preparing, key="class_preparing", help=tr("class.preparing_help"),
+              on_change=_prepare)  # fmt: skip
+    # The cell clicked here, in the teacher's tab alone (a click on the Playground explains it to
+    # the class): of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
+    chosen = selected_cell(PICK_GRIDS)
     kind = "output" if chosen is not None and chosen.kind == "output" else "grad_input"
     shape = computed.y.shape if kind == "output" else computed.x.shape
     cell = (chosen.row, chosen.col) if chosen is not None and chosen.kind in ("input", "output") else None
@@ -185,6 +192,23 @@ def _ask_panel(lesson: Lesson) -> None:
     right.button(
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
     )
+    _setup_grids(computed, lesson.code, PICK_GRIDS)
+
+
+def _prepare() -> None:
+    """The cockpit's "Preparing a question" (a callback): students see no ∂L/∂x meanwhile."""
+    preparing = bool(st.session_state.get("class_preparing"))
+    classroom.teacher_action("prepare", lambda lesson: model.prepare(lesson, preparing))
+
+
+def _setup_grids(computed, code: str, key: str) -> None:
+    """The setup's four grids, every cell explained on a click (in this tab only)."""
+    language = current_language()
+    explain = pooling_explainer(
+        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+    )
+    show_grids(playground_grids(computed, language), key=key, file_prefix=f"avgpool_class_{code}",
+               windows=window_axes(computed.windows), explain=explain)  # fmt: skip
 
 
 def _setup_problem(error: Exception) -> str:
@@ -266,14 +290,17 @@ def projector(lesson: Lesson, current: Seat) -> None:
         except (SetupError, PoolingError, InputError) as error:
             st.warning(_setup_problem(error), icon=":material/block:")
             return
-        language = current_language()
+        if lesson.preparing:  # x, y and ∂L/∂y: nothing of the answer, nothing explained
+            _preparing(computed, lesson.code)
+            return
         select_cell("class_projector_grids", classroom.explained_cell(lesson.setup.explain))
-        explain = pooling_explainer(
-            computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
-        )
-        grids, prefix = playground_grids(computed, language), f"avgpool_class_{lesson.code}"
-        key = "class_projector_grids"
-        show_grids(grids, key=key, file_prefix=prefix, windows=window_axes(computed.windows), explain=explain)
+        _setup_grids(computed, lesson.code, "class_projector_grids")
+
+
+def _preparing(computed, code: str) -> None:
+    """While the teacher prepares a question: the setup without ∂L/∂x."""
+    st.info(tr("class.preparing_student"), icon=":material/hourglass_empty:")
+    question_grids(computed, None, False, key="class_preparing_grids", file_prefix=f"avgpool_class_{code}")
 
 
 def _send(question: Question) -> None:
@@ -291,6 +318,12 @@ def _send(question: Question) -> None:
 
 def student_view(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
+    if question is None and lesson.preparing and lesson.setup is not None:
+        try:
+            _preparing(computed_from_setup(lesson.setup, current_language()), lesson.code)
+        except (SetupError, PoolingError, InputError) as error:
+            st.warning(_setup_problem(error), icon=":material/block:")
+        return
     if question is None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
@@ -335,8 +368,6 @@ def _verdict(question: Question, mine: float | None) -> None:
 
 
 def live_class_page() -> None:
-    if st.session_state.pop("class_ended", False):
-        st.info(tr("class.ended"), icon=":material/event_busy:")
     report = st.session_state.get("class_report")
     if report is not None:
         st.success(tr("class.ended_teacher", code=report[0]), icon=":material/task_alt:")

@@ -69,11 +69,13 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     screenshot(students[2], f"class-phone-following-{language}")
     screenshot(projector, f"class-projector-setup-{language}")
 
-    # The teacher clicks ∂L/∂x[2, 2], opens the cockpit and asks it.
-    click_cell(teacher, 3, 2, 2)
-    wait_for_alert(teacher, "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
+    # The teacher opens the cockpit, clicks ∂L/∂x[2, 2] on its own grids and asks it.
     teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
     wait_for_app(teacher)
+    wait_for_grids(teacher, 4)
+    click_cell(teacher, 3, 2, 2)
+    wait_for_alert(teacher, "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
+    teacher.locator(".st-key-class_ask button", has_text="∂L/∂x[2, 2]").wait_for()
     teacher.locator(".st-key-class_ask button").click()
     wait_for_app(teacher)
     for student, typed in zip(students, ("1", "9", "9/9")):
@@ -106,15 +108,13 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     screenshot(students[2], f"class-phone-revealed-{language}")
     screenshot(teacher, f"class-cockpit-revealed-{language}")
 
-    # The next question: the teacher clicks y[1, 2] on the Playground and asks for it.
+    # The next question: the teacher clicks y[1, 2] on the cockpit and asks for it.
     teacher.locator(".st-key-class_next button").click()
     wait_for_app(teacher)
-    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
-    wait_for_app(teacher, fresh=True)
+    wait_for_grids(teacher, 4)
     click_cell(teacher, 1, 1, 2)
     wait_for_alert(teacher, "y[1, 2] =")
-    teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
-    wait_for_app(teacher)
+    teacher.locator(".st-key-class_ask button", has_text="y[1, 2]").wait_for()
     teacher.locator(".st-key-class_ask button").click()
     wait_for_app(teacher)
     phone = students[2]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import time
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -139,7 +141,7 @@ def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[App
     """The teacher sets kernel 3, stride 1 on 5x5, clicks ∂L/∂x[2, 2] and asks it; students answer."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "input", 2, 2, "grad_input")
+    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
     _rerun(teacher)
     students = [_student(code) for _ in answers]
     projector = _session({"class": code, "view": "projector"})
@@ -197,6 +199,9 @@ def test_the_teacher_ends_the_class_and_downloads_the_counts(teacher):
         ("9", "1", "no"),
     ]
     assert rows[0]["cell"] == "∂L/∂x[2, 2]" and rows[0]["right_answer"] == "1.0"
+    assert rows[1]["mistake"] == "the gradients were added but not divided: the divisor was forgotten"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[0]["date"])
+    assert rows[0]["link"] == "/?kernel_h=3&stride_h=1&height=5&width=5"  # the setup, opened again
     assert teacher.get("download_button")
     _rerun(students[0])
     assert any("The class has ended" in text for text in alerts(students[0]))
@@ -219,7 +224,7 @@ def test_the_question_is_asked_on_the_setup_students_see_typed_grids_included(te
     _rerun(student)
     x = grid_values(grids_on_page(student)[0])
     assert x[0, 0] == 100 and x[1, 1] == -3 and student.session_state["loss"] == "mean"
-    select_cell(teacher, "playground_grids", "input", 0, 0, "grad_input")
+    select_cell(teacher, "class_pick_grids", "input", 0, 0, "grad_input")
     _rerun(teacher)
     teacher.switch_page("pages/live_class.py")
     _rerun(teacher).button(key="class_ask").click()
@@ -230,6 +235,12 @@ def test_the_question_is_asked_on_the_setup_students_see_typed_grids_included(te
     expected = torch_avg_pool2d(x, np.full((2, 2), 1 / 4), kernel_size=2)[1][0, 0]  # mean over 4 outputs
     assert question.truth == pytest.approx(expected, abs=1e-15) and question.truth == 1 / 16
     assert any("nn.AvgPool2d(kernel_size=2)" in block.value and "y.mean()" in block.value for block in student.markdown)
+    # The CSV's link opens the question's setup again, typed values and all.
+    teacher.button(key="class_end").click()
+    rows = list(csv.DictReader(io.StringIO(_rerun(teacher).session_state["class_report"][1])))
+    link = urllib.parse.urlsplit(rows[0]["link"])
+    again = _session(dict(urllib.parse.parse_qsl(link.query)))
+    assert np.array_equal(grid_values(grids_on_page(again)[0]), x) and again.session_state["loss"] == "mean"
 
 
 def _lesson(code: str):
@@ -245,7 +256,7 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
     sum instead of a mean is named, the reveal shows the window and y; the CSV names y."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "output", 1, 2, "y")
+    select_cell(teacher, "class_pick_grids", "output", 1, 2, "y")
     _rerun(teacher)
     students = [_student(code) for _ in range(3)]
     teacher.switch_page("pages/live_class.py")
@@ -279,7 +290,7 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
 def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
     """A selection no grid has (a crafted event: y[99, 99]) leaves "Ask" disabled."""
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "output", 99, 99, "y")
+    select_cell(teacher, "class_pick_grids", "output", 99, 99, "y")
     teacher.switch_page("pages/live_class.py")
     ask = _rerun(teacher).button(key="class_ask")
     assert ask.disabled and ask.label == "Ask about the cell you click"
@@ -493,3 +504,66 @@ def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
     assert _lesson(code).setup == before.setup and _lesson(code).version == before.version  # nothing sent
     _rerun(student)
     assert student.session_state["kernel_h"] == 3 and student.session_state["stride_h"] == 1
+
+
+def _grid_keys(at: AppTest) -> list[str]:
+    return [grid["key"] for grid in _grids(at)]
+
+
+def test_preparing_and_asking_never_show_the_answer_to_a_student(teacher):
+    """The teacher picks the cell on the cockpit's own grids (the class's setup is not told
+    which, nothing is explained to it), may hide ∂L/∂x while preparing; while the question is
+    open no student tab shows ∂L/∂x: not the followed view, not "Explore on my own", not the
+    Playground asked for by its link."""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student, explorer = _student(code), _student(code)
+    projector = _session({"class": code, "view": "projector"})
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).toggle(key="class_preparing").set_value(True)
+    _rerun(teacher)
+    assert _lesson(code).preparing
+    for watcher in (student, explorer, projector):
+        _rerun(watcher)
+        assert "grad_input" not in _grid_keys(watcher) and {"x", "y"} <= set(_grid_keys(watcher)), watcher
+    select_cell(teacher, "class_pick_grids", "input", 1, 1, "grad_input")
+    _rerun(teacher)
+    assert _lesson(code).setup.explain is None  # the pick stays in the teacher's tab
+    assert "grad_input" in _grid_keys(teacher)  # the teacher sees ∂L/∂x to pick from
+    teacher.button(key="class_ask").click()
+    _rerun(teacher)
+    lesson = _lesson(code)
+    assert lesson.question.cell == (1, 1) and not lesson.preparing
+    _rerun(explorer).button(key="class_explore").click()  # "Explore on my own" during the question
+    _rerun(explorer)
+    explorer.switch_page("pages/playground.py")  # and the Playground, asked for
+    _rerun(explorer)
+    for at in (student, explorer):
+        _rerun(at)
+        assert _page(at) == "live_class" and "grad_input" not in _grid_keys(at), (_page(at), _grid_keys(at))
+        assert not any("4/9" in text for text in alerts(at))  # ∂L/∂x[1, 1] on kernel 3, stride 1
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    explorer.switch_page("pages/playground.py")  # after the reveal, exploring is free again
+    _rerun(_rerun(explorer))
+    assert _page(explorer) == "" and "grad_input" in _grid_keys(explorer)
+
+
+def test_a_student_on_the_playground_is_told_the_class_ended(teacher):
+    """The class ends while a student explores the Playground: their tick sees it gone, and
+    the page they are on says so."""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    student.button(key="class_explore").click()
+    _rerun(student)
+    assert _page(student) == ""
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_end").click()
+    _rerun(teacher)
+    student.session_state["class_ended"] = True  # as the tick that found the class gone leaves it
+    student.session_state["class_seat"] = None
+    student.query_params.pop("class")
+    _rerun(student)
+    assert _page(student) == "" and any("The class has ended" in text for text in alerts(student)), alerts(student)
+    assert not any("No class" in text for text in alerts(student))

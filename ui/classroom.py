@@ -74,6 +74,7 @@ ACTIONS = {  # what a class action is called when it is said not to have happene
     "reveal": "class.action_reveal",
     "next": "class.action_next",
     "end": "class.action_end",
+    "prepare": "class.action_prepare",
 }
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
@@ -405,6 +406,8 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
                       used=tr("url.default")), icon=":material/link_off:")  # fmt: skip
         view = None
+    if st.session_state.pop("class_ended", False):  # on whichever page the tab was left
+        st.info(tr("class.ended"), icon=":material/event_busy:")
     st.session_state.class_down = False
     st.session_state.pop(PENDING, None)
     try:
@@ -434,7 +437,10 @@ def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
     if lesson is None:
         return
     st.session_state.class_question = lesson.question  # the bar tells an exploring student of it
-    target = LIVE_PAGE if current.role == "projector" or (lesson.question and current.following) else None
+    # The projector lives on the class's page; a student too while the answer is hidden (a
+    # question prepared or open), exploring or not: no other page of this tab may show it.
+    hidden = model.answer_hidden(lesson)
+    target = LIVE_PAGE if current.role == "projector" or hidden or (lesson.question and current.following) else None
     if current.following and current.role == "student":
         if lesson.version != current.applied and lesson.setup is not None:
             _apply(lesson.setup)
