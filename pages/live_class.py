@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 
 import segno
@@ -384,20 +385,19 @@ def live_class_page() -> None:
         return
     try:
         lesson = classroom.current_lesson()
-    except StoreUnavailable:  # the class as last seen, its buttons said not to work until it is back
-        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
+    except StoreUnavailable:  # the class as last seen (the class bar says why), its buttons said not to work
         lesson = classroom.last_lesson()
         if lesson is None:
+            st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
             return
     if lesson is None:
         classroom.leave()
         st.info(tr("class.ended"), icon=":material/event_busy:")
         start_or_join()
         return
-    try:
+    # Should the answers not be readable now, the rest stays drawn (the class bar says why).
+    with suppress(StoreUnavailable):
         {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
-    except StoreUnavailable:  # the answers cannot be read now: the rest of the view stays drawn
-        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
 
 
 require_router()
