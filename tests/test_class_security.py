@@ -94,6 +94,38 @@ def test_a_student_tab_cannot_ask_reveal_or_end(url, store_address):
     run(lesson())
 
 
+def test_a_tab_that_drew_the_teachers_buttons_without_the_secret_cannot_drive_the_class(url, store_address):
+    """The server-side check itself: a tab that drew the cockpit's buttons (its callbacks are
+    registered, so Streamlit does not drop their clicks) sends them for a class whose secret it
+    does not hold: here its code now names another teacher's class (a class ended and its
+    code given again). Nothing is asked, prepared or ended. (A student's tab never draws these
+    buttons: its crafted clicks stop at Streamlit, test_a_student_tab_cannot_ask_reveal_or_end.)"""
+    from classroom import model
+    from classroom.model import Setup
+
+    store = open_store(store_address)
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        assert {"class_ask_pick", "class_end", "class_preparing"} <= set(teacher.widgets)
+        store.delete(code)  # the class is gone; another teacher's class takes its code
+        other = model.start(code, "another teacher's secret")
+        assert store.create(other, time.time())
+        assert store.save(model.publish(other, Setup("", {"kernel_h": 3})), other.version, time.time())
+        before = store.load(code, time.time())
+        for crafted in (
+            teacher.state("class_ask_pick", trigger_value=True),
+            teacher.state("class_preparing", bool_value=True),
+            teacher.state("class_end", trigger_value=True),
+        ):
+            _, _, failed = await teacher.rerun(crafted)
+            assert not failed
+            assert store.load(code, time.time()) == before  # nothing asked, prepared or ended
+        await teacher.close()
+
+    run(lesson())
+
+
 def test_crafted_answers_are_bounded_and_said(url, store_address):
     store = open_store(store_address)
 
