@@ -93,7 +93,7 @@ SEEN_EVERY = 5.0  # seconds between a student's "still here"
 # (so a guesser gets at most 100 + 600 wrong answers an hour from one address; README).
 GUESS_BURST, GUESS_INTERVAL = 100, 6.0
 pause = time.sleep  # how a wrong code's answer waits its turn (tests drive it)
-# The proxies whose X-Forwarded-For is believed (comma-separated addresses; deploy/ sets it):
+# The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
 # without one, every address is the connection's own, which a client cannot forge.
 TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUSTED_PROXIES", "").split(",")) - {""}
 LIMIT_WINDOW = 600.0
@@ -165,8 +165,8 @@ def last_lesson() -> Lesson | None:
 
 @contextmanager
 def class_action(action: str) -> Iterator[None]:
-    """Around a class action (``action``: join, send, ask, reveal, next, end; a button's
-    callback): when the store cannot be reached it did not happen, and the next run says so
+    """Around a class action (``action``, a key of ``ACTIONS``: start, send, ask, reveal, next,
+    end, prepare; a button's callback): when the store cannot be reached it did not happen, and the next run says so
     (``say_failed``) instead of replacing the page with the error."""
     try:
         yield
