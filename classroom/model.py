@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from pooling import avg_backward, avg_forward
@@ -36,8 +37,10 @@ __all__ = [
     "Setup",
     "Tally",
     "all_questions",
+    "answer_hidden",
     "ask",
     "cell_name",
+    "client_address",
     "end",
     "explore",
     "follow",
@@ -48,6 +51,7 @@ __all__ = [
     "next_question",
     "normalized_code",
     "output_mistakes_for",
+    "prepare",
     "publish",
     "reveal",
     "start",
@@ -101,6 +105,31 @@ def normalized_code(typed: object) -> str | None:
     if len(code) != CODE_LENGTH or any(letter not in CODE_ALPHABET for letter in code):
         return None
     return code
+
+
+def client_address(peer: str | None, forwarded_for: str, trusted: Collection[str]) -> str:
+    """Who is asking, for the wrong-code pace: the connection's own address (``peer``; None is
+    loopback, which Streamlit hides), or, only when that is a proxy named in ``trusted`` (its
+    address or network), the address that proxy saw (the last of ``X-Forwarded-For``: the
+    proxy appends its peer).
+
+    >>> client_address("203.0.113.9", "10.0.0.1", ()), client_address("10.1.1.1", "6.6.6.6, 203.0.113.9", {"10.1.1.1"})
+    ('203.0.113.9', '203.0.113.9')
+    >>> client_address(None, "6.6.6.6", ()), client_address(None, "203.0.113.9", {"127.0.0.1"})
+    ('127.0.0.1', '203.0.113.9')
+    """
+    address = peer or "127.0.0.1"
+    if not any(_within(known, proxy) for known in ({address} if peer else {"127.0.0.1", "::1"}) for proxy in trusted):
+        return address
+    return forwarded_for.split(",")[-1].strip() or address
+
+
+def _within(address: str, proxy: str) -> bool:
+    """Whether ``address`` is the proxy ``proxy`` names: an address, or a network (10.0.0.0/8)."""
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(proxy, strict=False)
+    except ValueError:
+        return address == proxy
 
 
 def _digest(secret: str) -> str:
@@ -173,6 +202,7 @@ class Lesson:
     question: Question | None = None
     asked: tuple[Question, ...] = ()
     ended: bool = False
+    preparing: bool = False  # the teacher prepares a question: students see no ∂L/∂x
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -188,6 +218,7 @@ class Lesson:
             question=_question(data["question"]),
             asked=tuple(_question(question) for question in data["asked"]),
             ended=bool(data["ended"]),
+            preparing=bool(data.get("preparing", False)),
         )
 
 
@@ -234,13 +265,32 @@ def publish(lesson: Lesson, setup: Setup) -> Lesson:
     return replace(lesson, setup=setup, version=lesson.version + 1)
 
 
+def prepare(lesson: Lesson, preparing: bool) -> Lesson:
+    """The teacher prepares a question (or stops): meanwhile no student sees ∂L/∂x."""
+    if lesson.preparing == preparing or lesson.ended:
+        return lesson
+    return replace(lesson, preparing=preparing, version=lesson.version + 1)
+
+
 def ask(lesson: Lesson, question: Question) -> Lesson:
     """Ask a question (an unrevealed one still open is set aside, its answers kept)."""
     if lesson.ended or len(lesson.asked) >= MAX_QUESTIONS:
         return lesson
     asked = lesson.asked + ((lesson.question,) if lesson.question else ())
     numbered = replace(question, number=len(asked) + 1, revealed=False)
-    return replace(lesson, question=numbered, asked=asked, version=lesson.version + 1)
+    return replace(lesson, question=numbered, asked=asked, preparing=False, version=lesson.version + 1)
+
+
+def answer_hidden(lesson: Lesson) -> bool:
+    """Whether students must not see the answer now: a question is being prepared, or is open
+    and not revealed. Then every student's tab shows the question's page (x, y and ∂L/∂y),
+    whether it follows or explores, whatever page it asks for.
+
+    >>> lesson = start("HQCMT", "s")
+    >>> answer_hidden(lesson), answer_hidden(prepare(lesson, True))
+    (False, True)
+    """
+    return lesson.preparing or (lesson.question is not None and not lesson.question.revealed)
 
 
 def reveal(lesson: Lesson) -> Lesson:
@@ -309,6 +359,8 @@ class Tally:
     right: int
     answers: tuple[tuple[str, int, bool], ...]
     common_wrong: tuple[tuple[str, int, str | None], ...]
+    spellings: tuple[tuple[tuple[str, int], ...], ...] = ()  # per answer: each value given, its count
+    mistakes: tuple[str | None, ...] = ()  # per answer: the mistake that most likely gave it
 
 
 def tally(question: Question, answers: Mapping[str, float]) -> Tally:
@@ -330,17 +382,37 @@ def tally(question: Question, answers: Mapping[str, float]) -> Tally:
         else:
             group.append(value)
     groups.sort(key=lambda group: (-len(group), group[0]))
-    rows = tuple((_answer_label(group[0]), len(group), is_right(group[0], question.truth)) for group in groups)
-    wrong = [
-        (label, count, _mistake(question, group[0])) for (label, count, right), group in zip(rows, groups) if not right
-    ]
+    labels = [_group_label(question, group) for group in groups]
+    rows = tuple((label, len(group), is_right(group[0], question.truth)) for label, group in zip(labels, groups))
+    keys = tuple(_mistake(question, group[0]) for group in groups)
+    wrong = [(label, count, key) for (label, count, right), key in zip(rows, keys) if not right]
     right = sum(count for _, count, correct in rows if correct)
-    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]))
+    spellings = tuple(_spellings(group) for group in groups)
+    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]), spellings, keys)
 
 
 def _answer_label(value: float) -> str:
     """Answers that print alike are one bar of the chart (4 significant digits, or a fraction)."""
     return exact_text(value).removeprefix("≈")
+
+
+def _group_label(question: Question, group: list[float]) -> str:
+    """A group of answers alike, by what they mean rather than who answered first: the right
+    answer, or the mistake's value, or else the spelling given most often (the smallest of a tie)."""
+    if is_right(group[0], question.truth):
+        return _answer_label(question.truth)
+    mistake = next((m for m in question.mistakes if is_right(group[0], m.value)), None)
+    if mistake is not None:
+        return _answer_label(mistake.value)
+    return _spellings(group)[0][0]
+
+
+def _spellings(group: list[float]) -> tuple[tuple[str, int], ...]:
+    """The distinct values of a group as written, with how many gave each (most given first)."""
+    counted: dict[str, int] = {}
+    for value in sorted(group):
+        counted[_answer_label(value)] = counted.get(_answer_label(value), 0) + 1
+    return tuple(sorted(counted.items(), key=lambda item: -item[1]))
 
 
 def _mistake(question: Question, value: float) -> str | None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import numpy as np
 
 from classroom.model import Lesson, Setup, all_questions, tally
+from i18n import text
 from pooling import PoolingError
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
@@ -23,7 +25,7 @@ from scenario.numbers import parse_number
 from scenario.params import DEFAULTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
-__all__ = ["SetupError", "class_report", "computed_from_setup", "setup_summary", "setup_values"]
+__all__ = ["SetupError", "class_report", "computed_from_setup", "setup_link", "setup_summary", "setup_values"]
 
 # Where a custom grid starts before anything is typed (as the sidebar's typed grids do).
 TYPED_START = {"x": lambda shape: generated_input("arange", *shape), "grad": np.ones}
@@ -106,31 +108,58 @@ def setup_summary(setup: Setup) -> str:
     return f"{call} on {values['input']} {values['height']}×{values['width']}, loss {values['loss']}"
 
 
-def class_report(lesson: Lesson, answers: Mapping[int, Mapping[str, float]]) -> str:
-    """The class's questions and anonymous answer counts as CSV: one row per distinct answer
-    to each question (no student is named; ``answers`` by question number).
+def setup_link(setup: Setup) -> str:
+    """The app's address (after its host) that opens exactly this setup: its page, the values
+    that differ from the defaults, the typed grids.
 
-    >>> from classroom.model import Question
-    >>> lesson = Lesson("HQCMT", "digest", asked=(Question(1, Setup(), (0, 1), 0.25),))
-    >>> print(class_report(lesson, {1: {"a": 0.25, "b": 1.0, "c": 0.25}}).strip())
-    question,cell,setup,right_answer,students,right,answer,count,answer_is_right
-    1,"∂L/∂x[0, 1]","nn.AvgPool2d(kernel_size=2) on arange 4×4, loss sum",0.25,3,2,0.25,2,yes
-    1,"∂L/∂x[0, 1]","nn.AvgPool2d(kernel_size=2) on arange 4×4, loss sum",0.25,3,2,1,1,no
+    >>> setup_link(Setup("step_by_step", {"kernel_h": 3, "stride_h": 2, "ceil_mode": True}, {"x": "1,2;3,4"}))
+    '/step_by_step?kernel_h=3&stride_h=2&ceil_mode=true&x=1%2C2%3B3%2C4'
+    """
+    values = setup_values(setup)
+    query = {key: _url_text(value) for key, value in values.items() if value != DEFAULTS[key]}
+    query |= {name: text for name, text in setup.typed.items() if name in ("x", "grad")}
+    return f"/{setup.page}?{urlencode(query)}" if query else f"/{setup.page}"
+
+
+def _url_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+REPORT_HEADER = [
+    "question", "date", "cell", "setup", "link", "right_answer", "students", "right",
+    "answer", "count", "answer_is_right", "mistake", "answers_given",
+]  # fmt: skip
+
+
+def class_report(
+    lesson: Lesson, answers: Mapping[int, Mapping[str, float]], date: str = "", language: str = "en"
+) -> str:
+    """The class's questions and anonymous answer counts as CSV: one row per distinct answer
+    to each question (no student is named; ``answers`` by question number), each question
+    with the link that opens its setup again (typed grids included), each answer with the
+    mistake that most likely gave it (in ``language``) and every value given for it.
+
+    >>> from classroom.model import Mistake, Question
+    >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
+    >>> lesson = Lesson("HQCMT", "digest", asked=(question,))
+    >>> report = class_report(lesson, {1: {"a": 0.25, "b": 1.0, "c": 0.25}}, "2026-12-07")
+    >>> for row in csv.DictReader(io.StringIO(report)):
+    ...     print(row["date"], row["cell"], row["link"], row["answer"], row["count"], row["mistake"][:30] or "-")
+    2026-12-07 ∂L/∂x[0, 1] / 0.25 2 -
+    2026-12-07 ∂L/∂x[0, 1] / 1 1 the gradients were added but n
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    header = ["question", "cell", "setup", "right_answer", "students", "right", "answer", "count", "answer_is_right"]
-    writer.writerow(header)
+    writer.writerow(REPORT_HEADER)
     for question in all_questions(lesson):
         result = tally(question, answers.get(question.number, {}))
-        first = [
-            question.number,
-            question.target,
-            setup_summary(question.setup),
-            repr(question.truth),
-            result.total,
-            result.right,
-        ]
-        for label, count, right in result.answers or [("", 0, None)]:  # no answer: nothing to judge
-            writer.writerow([*first, label, count, {True: "yes", False: "no", None: ""}[right]])
+        first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
+                 repr(question.truth), result.total, result.right]  # fmt: skip
+        for row, spellings, key in zip(result.answers, result.spellings, result.mistakes):
+            label, count, right = row
+            meaning = text(language, f"class.mistake_{key}") if key else ""
+            given = "; ".join(f"{spelled} ×{times}" for spelled, times in spellings)
+            writer.writerow([*first, label, count, "yes" if right else "no", meaning, given])
+        if not result.answers:  # no answer: nothing to judge
+            writer.writerow([*first, "", 0, "", "", ""])
     return buffer.getvalue()

@@ -73,7 +73,10 @@ class Tab:
         for address in (f"{url}/?{query}", f"{url}/_stcore/health"):
             http.get(address, timeout=60).raise_for_status()
         cookies = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-        return {"Cookie": cookies} if cookies else {}
+        headers = {"Cookie": cookies} if cookies else {}
+        if "X-Forwarded-For" in http.headers:  # a client that claims to be behind a proxy
+            headers["X-Forwarded-For"] = http.headers["X-Forwarded-For"]
+        return headers
 
     def _rerun_message(self, changed: tuple[WidgetState, ...]) -> bytes:
         self.texts = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import time
+from contextlib import suppress
+from datetime import UTC, datetime
 
 import segno
 import streamlit as st
@@ -35,6 +37,7 @@ from ui.router import page_header, require_router
 from ui.url import UrlCheck
 
 LANGUAGES = ("en", "zh")
+PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
 
 
 def _join_link(code: str) -> str:
@@ -56,15 +59,12 @@ def _qr_png(link: str) -> bytes:
 
 
 def _start() -> None:
-    st.session_state.class_problem = classroom.start_class()
+    with classroom.class_action("start"):
+        st.session_state.class_problem = classroom.start_class()
 
 
 def _join_typed() -> None:
-    typed = st.session_state.get("class_code_typed", "")
-    problem = classroom.join(typed)
-    st.session_state.class_problem = problem
-    if problem is None:
-        st.query_params["class"] = classroom.seat().code
+    st.session_state.class_problem = classroom.join_typed(st.session_state.get("class_code_typed", ""))
 
 
 def start_or_join() -> None:
@@ -87,6 +87,11 @@ def start_or_join() -> None:
 def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
     """Ask the class about ``cell`` of ∂L/∂x, or of y (``kind`` "output"); None: a cell of
     ∂L/∂x the quiz's rule picks. On the setup the students see (a callback)."""
+    with classroom.class_action("ask"):
+        _ask_now(cell, kind)
+
+
+def _ask_now(cell: tuple[int, int] | None, kind: str) -> None:
     lesson = classroom.current_lesson()
     if lesson is None or lesson.setup is None:
         return
@@ -113,14 +118,21 @@ def _ask(cell: tuple[int, int] | None, kind: str = "grad_input") -> None:
 
 def _end() -> None:
     """End the class: its questions and answer counts kept for this tab's download, then gone."""
+    with classroom.class_action("end"):
+        _end_now()
+
+
+def _end_now() -> None:
     lesson = classroom.current_lesson()
     if lesson is None or not model.teacher_may(lesson, classroom.secret()):
         return
-    store = classroom.class_store()
+    store = classroom.reachable_store()
     answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
     classroom.teacher_change(model.end)
     store.delete(lesson.code)
-    st.session_state.class_report = (lesson.code, class_report(model.end(lesson), answers))
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = class_report(model.end(lesson), answers, date, current_language())
+    st.session_state.class_report = (lesson.code, report)
     classroom.leave()
 
 
@@ -164,8 +176,11 @@ def _ask_panel(lesson: Lesson) -> None:
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
-    # The cell clicked on the Playground: of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
-    chosen = selected_cell("playground_grids")
+    st.toggle(tr("class.preparing"), value=lesson.preparing, key="class_preparing", help=tr("class.preparing_help"),
+              on_change=_prepare)  # fmt: skip
+    # The cell clicked here, in the teacher's tab alone (a click on the Playground explains it to
+    # the class): of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
+    chosen = selected_cell(PICK_GRIDS)
     kind = "output" if chosen is not None and chosen.kind == "output" else "grad_input"
     shape = computed.y.shape if kind == "output" else computed.x.shape
     cell = (chosen.row, chosen.col) if chosen is not None and chosen.kind in ("input", "output") else None
@@ -178,6 +193,23 @@ def _ask_panel(lesson: Lesson) -> None:
     right.button(
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
     )
+    _setup_grids(computed, lesson.code, PICK_GRIDS)
+
+
+def _prepare() -> None:
+    """The cockpit's "Preparing a question" (a callback): students see no ∂L/∂x meanwhile."""
+    preparing = bool(st.session_state.get("class_preparing"))
+    classroom.teacher_action("prepare", lambda lesson: model.prepare(lesson, preparing))
+
+
+def _setup_grids(computed, code: str, key: str) -> None:
+    """The setup's four grids, every cell explained on a click (in this tab only)."""
+    language = current_language()
+    explain = pooling_explainer(
+        computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
+    )
+    show_grids(playground_grids(computed, language), key=key, file_prefix=f"avgpool_class_{code}",
+               windows=window_axes(computed.windows), explain=explain)  # fmt: skip
 
 
 def _setup_problem(error: Exception) -> str:
@@ -192,12 +224,12 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
         st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed and classroom.seat().role == "teacher":
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
-                  on_click=classroom.teacher_change, args=(model.reveal,))  # fmt: skip
+                  on_click=classroom.teacher_action, args=("reveal", model.reveal))  # fmt: skip
     if show_results:
         _results(lesson, question)
         if classroom.seat().role == "teacher":
             st.button(tr("class.next"), key="class_next", type="primary", icon=":material/arrow_forward:",
-                      on_click=classroom.teacher_change, args=(model.next_question,))  # fmt: skip
+                      on_click=classroom.teacher_action, args=("next", model.next_question))  # fmt: skip
     _question_grids(question, lesson.code)
 
 
@@ -214,7 +246,7 @@ def _question_grids(question: Question, code: str) -> None:
 def _results(lesson: Lesson, question: Question) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
     what each most likely means, the sum of shares."""
-    answers = classroom.class_store().answers(lesson.code, question.number)
+    answers = classroom.reachable_store().answers(lesson.code, question.number)
     result = model.tally(question, answers)
     language = current_language()
     chart, words = st.columns([1, 1], gap="large")
@@ -259,14 +291,17 @@ def projector(lesson: Lesson, current: Seat) -> None:
         except (SetupError, PoolingError, InputError) as error:
             st.warning(_setup_problem(error), icon=":material/block:")
             return
-        language = current_language()
+        if lesson.preparing:  # x, y and ∂L/∂y: nothing of the answer, nothing explained
+            _preparing(computed, lesson.code)
+            return
         select_cell("class_projector_grids", classroom.explained_cell(lesson.setup.explain))
-        explain = pooling_explainer(
-            computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
-        )
-        grids, prefix = playground_grids(computed, language), f"avgpool_class_{lesson.code}"
-        key = "class_projector_grids"
-        show_grids(grids, key=key, file_prefix=prefix, windows=window_axes(computed.windows), explain=explain)
+        _setup_grids(computed, lesson.code, "class_projector_grids")
+
+
+def _preparing(computed, code: str) -> None:
+    """While the teacher prepares a question: the setup without ∂L/∂x."""
+    st.info(tr("class.preparing_student"), icon=":material/hourglass_empty:")
+    question_grids(computed, None, False, key="class_preparing_grids", file_prefix=f"avgpool_class_{code}")
 
 
 def _send(question: Question) -> None:
@@ -277,16 +312,26 @@ def _send(question: Question) -> None:
     except NumberError as error:
         st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
         return
-    if not classroom.class_store().answer(current.code, question.number, current.student, value, time.time()):
-        st.session_state.class_unreadable = tr("class.answers_full")
+    with classroom.class_action("send"):
+        if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
+            st.session_state.class_unreadable = tr("class.answers_full")
 
 
 def student_view(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
+    if question is None and lesson.preparing and lesson.setup is not None:
+        try:
+            _preparing(computed_from_setup(lesson.setup, current_language()), lesson.code)
+        except (SetupError, PoolingError, InputError) as error:
+            st.warning(_setup_problem(error), icon=":material/block:")
+        return
     if question is None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
-    mine = classroom.class_store().answers(lesson.code, question.number).get(current.student)
+    try:
+        mine = classroom.reachable_store().answers(lesson.code, question.number).get(current.student)
+    except StoreUnavailable:  # said above the page; the question stays on screen as last seen
+        mine = None
     st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
         with st.form("class_answer_form", border=False):
@@ -324,8 +369,6 @@ def _verdict(question: Question, mine: float | None) -> None:
 
 
 def live_class_page() -> None:
-    if st.session_state.pop("class_ended", False):
-        st.info(tr("class.ended"), icon=":material/event_busy:")
     report = st.session_state.get("class_report")
     if report is not None:
         st.success(tr("class.ended_teacher", code=report[0]), icon=":material/task_alt:")
@@ -337,19 +380,24 @@ def live_class_page() -> None:
         st.warning(tr(problem, code=typed), icon=":material/group_off:")
     current = classroom.seat()
     if current is None:
+        classroom.say_failed()
         start_or_join()
         return
     try:
         lesson = classroom.current_lesson()
-    except StoreUnavailable:
-        st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
-        return
+    except StoreUnavailable:  # the class as last seen (the class bar says why), its buttons said not to work
+        lesson = classroom.last_lesson()
+        if lesson is None:
+            st.warning(tr("class.down", code=current.code), icon=":material/cloud_off:")
+            return
     if lesson is None:
         classroom.leave()
         st.info(tr("class.ended"), icon=":material/event_busy:")
         start_or_join()
         return
-    {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
+    # Should the answers not be readable now, the rest stays drawn (the class bar says why).
+    with suppress(StoreUnavailable):
+        {"teacher": cockpit, "projector": projector, "student": student_view}[current.role](lesson, current)
 
 
 require_router()

@@ -5,9 +5,11 @@ the cockpit, the projector at 1280x720 and 1920x1080 and the phone go to test-ar
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+from classroom.store import open_store
 from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app, wait_for_grids
 
 pytestmark = pytest.mark.browser
@@ -79,11 +81,13 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     screenshot(students[2], f"class-phone-following-{language}")
     screenshot(projector, f"class-projector-setup-{language}")
 
-    # The teacher clicks ∂L/∂x[2, 2], opens the cockpit and asks it.
-    click_cell(teacher, 3, 2, 2)
-    wait_for_alert(teacher, "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
+    # The teacher opens the cockpit, clicks ∂L/∂x[2, 2] on its own grids and asks it.
     teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
     wait_for_app(teacher)
+    wait_for_grids(teacher, 4)
+    click_cell(teacher, 3, 2, 2)
+    wait_for_alert(teacher, "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
+    teacher.locator(".st-key-class_ask button", has_text="∂L/∂x[2, 2]").wait_for()
     teacher.locator(".st-key-class_ask button").click()
     wait_for_app(teacher)
     for student, typed in zip(students, ("1", "9", "9/9")):
@@ -115,15 +119,13 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     screenshot(students[2], f"class-phone-revealed-{language}")
     screenshot(teacher, f"class-cockpit-revealed-{language}")
 
-    # The next question: the teacher clicks y[1, 2] on the Playground and asks for it.
+    # The next question: the teacher clicks y[1, 2] on the cockpit and asks for it.
     teacher.locator(".st-key-class_next button").click()
     wait_for_app(teacher)
-    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
-    wait_for_app(teacher, fresh=True)
+    wait_for_grids(teacher, 4)
     click_cell(teacher, 1, 1, 2)
     wait_for_alert(teacher, "y[1, 2] =")
-    teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
-    wait_for_app(teacher)
+    teacher.locator(".st-key-class_ask button", has_text="y[1, 2]").wait_for()
     teacher.locator(".st-key-class_ask button").click()
     wait_for_app(teacher)
     phone = students[2]
@@ -143,4 +145,37 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
     screenshot(projector, f"class-projector-reveal-y-1280x720-{language}")
     for page in (teacher, projector, *students):
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context, app_url):
+    """Kernel 3, stride 1 on the Playground; the cockpit; a reload (a new session, the teacher
+    known by their cookie); back to the Playground by its link: the sidebar is the class's setup
+    from the store, and the students' ∂L/∂x stays kernel 3's."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    teacher.goto(f"{app_url}/live_class")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_start button").click()
+    wait_for_app(teacher)
+    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    kernel_3 = {"1/9", "2/9", "1/3", "4/9", "2/3", "1"}
+    _grids_printed(student, 3, kernel_3)
+    teacher.locator('[data-testid="stPageLink"] a', has_text="Cockpit").first.click()
+    wait_for_app(teacher)
+    teacher.reload()
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_ask_pick button").wait_for()  # the cockpit, as the teacher
+    teacher.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Playground").first.click()
+    wait_for_app(teacher)
+    _grids_printed(teacher, 3, kernel_3)
+    wait_for_app(teacher)
+    lesson = open_store().load(code, time.time())  # the server's store (this test run's file)
+    assert (lesson.setup.controls["kernel_h"], lesson.setup.controls["stride_h"]) == (3, 1)
+    _grids_printed(student, 3, kernel_3)
+    for page in (teacher, student):
         assert page.locator('[data-testid="stException"]').count() == 0

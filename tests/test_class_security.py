@@ -37,7 +37,9 @@ def store_address(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def url(store_address):
-    with server(env={"CLASS_STORE": store_address}) as (address, _):
+    # Uvicorn believes X-Forwarded-For from loopback by default: here this test's clients are
+    # as remote clients are, and only CLASS_TRUSTED_PROXIES (unset) could name a proxy.
+    with server(env={"CLASS_STORE": store_address, "FORWARDED_ALLOW_IPS": "192.0.2.1"}) as (address, _):
         yield address
 
 
@@ -92,6 +94,38 @@ def test_a_student_tab_cannot_ask_reveal_or_end(url, store_address):
     run(lesson())
 
 
+def test_a_tab_that_drew_the_teachers_buttons_without_the_secret_cannot_drive_the_class(url, store_address):
+    """The server-side check itself: a tab that drew the cockpit's buttons (its callbacks are
+    registered, so Streamlit does not drop their clicks) sends them for a class whose secret it
+    does not hold: here its code now names another teacher's class (a class ended and its
+    code given again). Nothing is asked, prepared or ended. (A student's tab never draws these
+    buttons: its crafted clicks stop at Streamlit, test_a_student_tab_cannot_ask_reveal_or_end.)"""
+    from classroom import model
+    from classroom.model import Setup
+
+    store = open_store(store_address)
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        assert {"class_ask_pick", "class_end", "class_preparing"} <= set(teacher.widgets)
+        store.delete(code)  # the class is gone; another teacher's class takes its code
+        other = model.start(code, "another teacher's secret")
+        assert store.create(other, time.time())
+        assert store.save(model.publish(other, Setup("", {"kernel_h": 3})), other.version, time.time())
+        before = store.load(code, time.time())
+        for crafted in (
+            teacher.state("class_ask_pick", trigger_value=True),
+            teacher.state("class_preparing", bool_value=True),
+            teacher.state("class_end", trigger_value=True),
+        ):
+            _, _, failed = await teacher.rerun(crafted)
+            assert not failed
+            assert store.load(code, time.time()) == before  # nothing asked, prepared or ended
+        await teacher.close()
+
+    run(lesson())
+
+
 def test_crafted_answers_are_bounded_and_said(url, store_address):
     store = open_store(store_address)
 
@@ -116,16 +150,19 @@ def test_crafted_answers_are_bounded_and_said(url, store_address):
     run(lesson())
 
 
-def test_guessing_codes_is_limited_per_browser_and_never_locks_others_out(url):
+def test_a_guesser_that_forges_its_address_is_still_paced_and_never_locks_others_out(url, store_address):
+    """A browser without cookies that sends a new X-Forwarded-For with every guess: each wrong
+    code is charged to its real address (no proxy is configured here), and a correct link from
+    that address joins at once."""
+    import sqlite3
+
     import requests
 
-    from classroom.model import new_student
-
     async def guesses():
-        hostile = requests.Session()
-        hostile.cookies.set("avgpool_student", new_student())  # one browser, as its cookie says
         texts = []
-        for number in range(11):
+        for number in range(6):
+            hostile = requests.Session()  # no cookies kept from one guess to the next
+            hostile.headers["X-Forwarded-For"] = f"198.51.100.{number}"
             session = await Session.open(url, f"class={'ACDEF'[number % 5]}QQQQ", hostile)
             texts.append(" ".join(session.texts))
             await session.close()
@@ -137,9 +174,12 @@ def test_guessing_codes_is_limited_per_browser_and_never_locks_others_out(url):
         return texts, joined, code
 
     texts, joined, code = run(guesses())
-    assert "No class has the code" in texts[0]
-    assert "Too many wrong class codes" in texts[-1]  # 10 wrong codes per browser per 10 minutes
-    assert f"Class {code}" in joined and "Too many" not in joined  # the rest of the room still joins
+    assert all("No class has the code" in text for text in texts)
+    with sqlite3.connect(store_address.removeprefix("sqlite:///")) as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")} & {"limits", "paces"}
+        keys = {key for table in tables for (key,) in db.execute(f"SELECT key FROM {table}")}
+    assert {key for key in keys if key.startswith("join:")} == {"join:network:127.0.0.1"}, keys
+    assert f"Class {code}" in joined and "No class" not in joined  # the rest of the room joins
 
 
 def test_one_browser_cannot_fill_the_server_with_classes(url):

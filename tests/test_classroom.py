@@ -166,6 +166,30 @@ def test_bounds_answers_classes_and_joins(store, monkeypatch):
     assert store.attempts("join:5.6.7.8", 600, NOW) == 0  # another client
 
 
+def test_wrong_codes_are_paced_per_key_and_events_sent_together_wait_in_turn(store):
+    """The pace of wrong codes (GCRA): a burst goes at once, then one per interval; a turn is
+    kept, so guesses sent together wait one after another; another network is not held up."""
+    waits = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW) for _ in range(6)]
+    assert waits == [0.0, 0.0, 0.0, 0.0, 6.0, 12.0]
+    assert store.pace("join:network:5.6.7.8", 6.0, 3, NOW) == 0.0  # another address
+    assert store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 36) == 0.0  # the burst back, in time
+    later = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 60 + n) for n in range(2)]
+    assert later == [0.0, 0.0]
+
+
+def test_only_a_configured_proxy_is_believed_about_the_client():
+    """X-Forwarded-For is a header anyone can send: it names the client only when the
+    connection comes from a proxy the deployment names (CLASS_TRUSTED_PROXIES)."""
+    assert model.client_address("203.0.113.9", "6.6.6.6", ()) == "203.0.113.9"
+    assert model.client_address("203.0.113.9", "6.6.6.6", {"10.0.0.2"}) == "203.0.113.9"
+    assert model.client_address("10.0.0.2", "6.6.6.6, 203.0.113.9", {"10.0.0.2"}) == "203.0.113.9"
+    assert model.client_address("10.0.0.2", "", {"10.0.0.2"}) == "10.0.0.2"
+    assert model.client_address(None, "6.6.6.6", ()) == "127.0.0.1"  # Streamlit hides loopback
+    assert model.client_address(None, "203.0.113.9", {"127.0.0.1"}) == "203.0.113.9"  # nginx on this host
+    assert model.client_address("10.2.3.4", "203.0.113.9", {"10.0.0.0/8"}) == "203.0.113.9"  # a cluster's
+    assert model.client_address("11.2.3.4", "203.0.113.9", {"10.0.0.0/8"}) == "11.2.3.4"
+
+
 def test_sixty_students_answer_at_once(store):
     _lesson(store)
     threads = [threading.Thread(target=store.answer, args=("HQCMT", 1, f"s{n}", n / 7, NOW)) for n in range(60)]

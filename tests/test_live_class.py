@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -138,7 +140,7 @@ def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[App
     """The teacher sets kernel 3, stride 1 on 5x5, clicks ∂L/∂x[2, 2] and asks it; students answer."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "input", 2, 2, "grad_input")
+    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
     _rerun(teacher)
     students = [_student(code) for _ in answers]
     projector = _session({"class": code, "view": "projector"})
@@ -196,6 +198,9 @@ def test_the_teacher_ends_the_class_and_downloads_the_counts(teacher):
         ("9", "1", "no"),
     ]
     assert rows[0]["cell"] == "∂L/∂x[2, 2]" and rows[0]["right_answer"] == "1.0"
+    assert rows[1]["mistake"] == "the gradients were added but not divided: the divisor was forgotten"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[0]["date"])
+    assert rows[0]["link"] == "/?kernel_h=3&stride_h=1&height=5&width=5"  # the setup, opened again
     assert teacher.get("download_button")
     _rerun(students[0])
     assert any("The class has ended" in text for text in alerts(students[0]))
@@ -218,7 +223,7 @@ def test_the_question_is_asked_on_the_setup_students_see_typed_grids_included(te
     _rerun(student)
     x = grid_values(grids_on_page(student)[0])
     assert x[0, 0] == 100 and x[1, 1] == -3 and student.session_state["loss"] == "mean"
-    select_cell(teacher, "playground_grids", "input", 0, 0, "grad_input")
+    select_cell(teacher, "class_pick_grids", "input", 0, 0, "grad_input")
     _rerun(teacher)
     teacher.switch_page("pages/live_class.py")
     _rerun(teacher).button(key="class_ask").click()
@@ -229,6 +234,12 @@ def test_the_question_is_asked_on_the_setup_students_see_typed_grids_included(te
     expected = torch_avg_pool2d(x, np.full((2, 2), 1 / 4), kernel_size=2)[1][0, 0]  # mean over 4 outputs
     assert question.truth == pytest.approx(expected, abs=1e-15) and question.truth == 1 / 16
     assert any("nn.AvgPool2d(kernel_size=2)" in block.value and "y.mean()" in block.value for block in student.markdown)
+    # The CSV's link opens the question's setup again, typed values and all.
+    teacher.button(key="class_end").click()
+    rows = list(csv.DictReader(io.StringIO(_rerun(teacher).session_state["class_report"][1])))
+    link = urllib.parse.urlsplit(rows[0]["link"])
+    again = _session(dict(urllib.parse.parse_qsl(link.query)))
+    assert np.array_equal(grid_values(grids_on_page(again)[0]), x) and again.session_state["loss"] == "mean"
 
 
 def _lesson(code: str):
@@ -244,7 +255,7 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
     sum instead of a mean is named, the reveal shows the window and y; the CSV names y."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "output", 1, 2, "y")
+    select_cell(teacher, "class_pick_grids", "output", 1, 2, "y")
     _rerun(teacher)
     students = [_student(code) for _ in range(3)]
     teacher.switch_page("pages/live_class.py")
@@ -278,7 +289,7 @@ def test_the_teacher_asks_for_a_cell_of_y(teacher):
 def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
     """A selection no grid has (a crafted event: y[99, 99]) leaves "Ask" disabled."""
     _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "playground_grids", "output", 99, 99, "y")
+    select_cell(teacher, "class_pick_grids", "output", 99, 99, "y")
     teacher.switch_page("pages/live_class.py")
     ask = _rerun(teacher).button(key="class_ask")
     assert ask.disabled and ask.label == "Ask about the cell you click"
@@ -352,3 +363,204 @@ def test_surprise_me_does_not_ask_the_same_cell_again(teacher):
     lesson = open_store().load(code, time.time())
     cells = [question.cell for question in (*lesson.asked, lesson.question) if question is not None]
     assert len(cells) == 4 and len(set(cells)) == 4, cells
+
+
+@pytest.fixture
+def redis_class(tmp_path, monkeypatch):
+    """The app's class store in a real ``redis-server`` of this test (persistence on), with
+    ``stop()`` and ``start()`` to take it away mid-class and bring it back."""
+    import os
+    import shutil
+
+    from harness.server import free_port, redis_server
+    from ui.classroom import class_store
+
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (apt-get install redis-server): in CI it must run")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    folder, port, running = tmp_path / "redis", free_port(), []
+
+    def start() -> None:
+        server = redis_server(folder, port)
+        server.__enter__()
+        running.append(server)
+
+    def stop() -> None:
+        running.pop().__exit__(None, None, None)
+
+    start()
+    monkeypatch.setenv("CLASS_STORE", f"redis://127.0.0.1:{port}/0")
+    class_store.clear()  # the server's store is opened once (st.cache_resource): this test's Redis
+    yield stop, start
+    while running:
+        stop()
+    class_store.clear()
+
+
+def _send(student: AppTest, typed: str) -> AppTest:
+    student.text_input(key="class_answer").set_value(typed)
+    student.button(key="FormSubmitter:class_answer_form-Send").click()
+    return _rerun(student)
+
+
+def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a_reload(redis_class):
+    """Redis stops mid-question: a student's Send, the teacher's Reveal, a join by link each say
+    they did not happen, and why; nothing raises; when Redis is back the same tabs go on (the
+    answer sent again, the reveal), and the join completes by itself."""
+    stop, start = redis_class
+    teacher = _session(page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    _rerun(teacher)
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_ask_pick").click()
+    _rerun(teacher)
+    _rerun(_rerun(student))
+    assert _page(student) == "live_class"
+
+    stop()
+    _send(student, "1")
+    assert any("Your answer was not sent" in text and code in text for text in alerts(student)), alerts(student)
+    assert student.text_input(key="class_answer").value == "1"  # the question and the typed answer stay
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    assert any("The answers were not revealed" in text for text in alerts(teacher)), alerts(teacher)
+    assert teacher.button(key="class_reveal")  # the cockpit stays, its button too
+    newcomer = _student(code)
+    assert any(f"Joining the class {code}" in text for text in alerts(newcomer)), alerts(newcomer)
+    assert newcomer.session_state.get("class_seat") is None and newcomer.query_params["class"] == code
+
+    start()
+    _send(student, "1")
+    assert any("Your answer 1 is in" in text for text in alerts(student)), alerts(student)
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    assert _lesson(code).question.revealed
+    _rerun(newcomer)  # the tab's timer saw the store back: the page runs again, and joins
+    assert newcomer.session_state["class_seat"].role == "student"
+    assert not any("Joining" in text for text in alerts(newcomer))
+
+
+@pytest.fixture
+def own_store(tmp_path, monkeypatch):
+    """The app's class store in a SQLite file of this test alone (its wrong codes are its own)."""
+    from ui.classroom import class_store
+
+    monkeypatch.setenv("CLASS_STORE", f"sqlite:///{tmp_path}/classes.sqlite3")
+    class_store.clear()
+    yield
+    class_store.clear()
+
+
+def test_a_cookieless_guesser_never_locks_the_network_out_and_is_paced(own_store, monkeypatch):
+    """A browser without cookies is a new browser on every visit: its wrong codes are paced by
+    its address, and a correct link from that address (the teacher's, a classmate's) joins at
+    once, whatever was guessed before."""
+    from ui import classroom
+
+    monkeypatch.setattr(classroom, "GUESS_BURST", 2, raising=False)
+    monkeypatch.setattr(classroom, "GUESS_INTERVAL", 600.0, raising=False)
+    waited = []
+    monkeypatch.setattr(classroom, "pause", waited.append, raising=False)  # the clock, driven
+    monkeypatch.setattr(classroom, "NETWORK_FAILURES", 2, raising=False)  # the old limit, as low
+    teacher = _session(page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    code = _code(_rerun(teacher))
+    said = [alerts(_student(guess)) for guess in ("ACDEF", "ACDEG", "ACDEH", "ACDEJ", "ACDEK")]
+    assert all(any("No class has the code" in text for text in texts) for texts in said), said
+    assert any("each answer waits its turn" in text for text in said[-1])  # paced after the burst
+    assert [round(wait / 600) for wait in waited] == [0, 0, 0, 1, 2]  # one wrong answer per interval
+    classmate = _student(code)  # a correct link from the same address, after all those guesses
+    assert classmate.session_state["class_seat"].role == "student", alerts(classmate)
+    assert not any("Too many" in text or "No class" in text for text in alerts(classmate))
+
+
+def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
+    """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
+    back on the Playground, its sidebar is the class's setup from the store, not the defaults,
+    and the students keep kernel 3, stride 1. (AppTest has no cookies: the new session is given
+    the seat and the secret that the teacher's cookie gives a real browser.)"""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    before = _lesson(code)
+    assert before.setup.controls["kernel_h"] == 3
+    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
+    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
+    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
+    reloaded.query_params["class"] = code
+    reloaded.switch_page("pages/live_class.py")
+    _rerun(reloaded)
+    reloaded.switch_page("pages/playground.py")
+    _rerun(reloaded)
+    assert reloaded.session_state["kernel_h"] == 3 and reloaded.session_state["stride_h"] == 1
+    assert reloaded.session_state["height"] == 5
+    assert _lesson(code).setup == before.setup and _lesson(code).version == before.version  # nothing sent
+    _rerun(student)
+    assert student.session_state["kernel_h"] == 3 and student.session_state["stride_h"] == 1
+
+
+def _grid_keys(at: AppTest) -> list[str]:
+    return [grid["key"] for grid in _grids(at)]
+
+
+def test_preparing_and_asking_never_show_the_answer_to_a_student(teacher):
+    """The teacher picks the cell on the cockpit's own grids (the class's setup is not told
+    which, nothing is explained to it), may hide ∂L/∂x while preparing; while the question is
+    open no student tab shows ∂L/∂x: not the followed view, not "Explore on my own", not the
+    Playground asked for by its link."""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student, explorer = _student(code), _student(code)
+    projector = _session({"class": code, "view": "projector"})
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).toggle(key="class_preparing").set_value(True)
+    _rerun(teacher)
+    assert _lesson(code).preparing
+    for watcher in (student, explorer, projector):
+        _rerun(watcher)
+        assert "grad_input" not in _grid_keys(watcher) and {"x", "y"} <= set(_grid_keys(watcher)), watcher
+    select_cell(teacher, "class_pick_grids", "input", 1, 1, "grad_input")
+    _rerun(teacher)
+    assert _lesson(code).setup.explain is None  # the pick stays in the teacher's tab
+    assert "grad_input" in _grid_keys(teacher)  # the teacher sees ∂L/∂x to pick from
+    teacher.button(key="class_ask").click()
+    _rerun(teacher)
+    lesson = _lesson(code)
+    assert lesson.question.cell == (1, 1) and not lesson.preparing
+    _rerun(explorer).button(key="class_explore").click()  # "Explore on my own" during the question
+    _rerun(explorer)
+    explorer.switch_page("pages/playground.py")  # and the Playground, asked for
+    _rerun(explorer)
+    for at in (student, explorer):
+        _rerun(at)
+        assert _page(at) == "live_class" and "grad_input" not in _grid_keys(at), (_page(at), _grid_keys(at))
+        assert not any("4/9" in text for text in alerts(at))  # ∂L/∂x[1, 1] on kernel 3, stride 1
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    explorer.switch_page("pages/playground.py")  # after the reveal, exploring is free again
+    _rerun(_rerun(explorer))
+    assert _page(explorer) == "" and "grad_input" in _grid_keys(explorer)
+
+
+def test_a_student_on_the_playground_is_told_the_class_ended(teacher):
+    """The class ends while a student explores the Playground: their tick sees it gone, and
+    the page they are on says so."""
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    student = _student(code)
+    student.button(key="class_explore").click()
+    _rerun(student)
+    assert _page(student) == ""
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).button(key="class_end").click()
+    _rerun(teacher)
+    student.session_state["class_ended"] = True  # as the tick that found the class gone leaves it
+    student.session_state["class_seat"] = None
+    student.query_params.pop("class")
+    _rerun(student)
+    assert _page(student) == "" and any("The class has ended" in text for text in alerts(student)), alerts(student)
+    assert not any("No class" in text for text in alerts(student))

@@ -14,6 +14,7 @@ reload or another replica taking the tab over keeps them.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -38,6 +39,7 @@ __all__ = [
     "LIVE_PAGE",
     "after_page",
     "before_page",
+    "class_action",
     "class_store",
     "current_lesson",
     "explained_cell",
@@ -45,17 +47,35 @@ __all__ = [
     "follow_teacher",
     "join",
     "join_box",
+    "join_typed",
+    "last_lesson",
     "leave",
+    "reachable_store",
     "refresh_lane",
+    "say_failed",
     "seat",
     "secret",
     "send_setup",
     "start_class",
+    "teacher_action",
     "teacher_change",
 ]
 
 SEAT = "class_seat"  # this tab's Seat
 SECRET = "class_secret"  # the teacher's secret (the teacher's tab only)
+PUBLISHED = "class_published"  # the Setup this teacher's session last sent (or took from the store)
+LAST_SEEN = "class_last_seen"  # the Lesson as this tab last read it
+FAILED = "class_failed"  # the class action the store's outage stopped (said on the next run)
+PENDING = "class_pending"  # (code, view) of a join the store's outage holds up
+ACTIONS = {  # what a class action is called when it is said not to have happened
+    "start": "class.action_start",
+    "send": "class.action_send",
+    "ask": "class.action_ask",
+    "reveal": "class.action_reveal",
+    "next": "class.action_next",
+    "end": "class.action_end",
+    "prepare": "class.action_prepare",
+}
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
 COOKIE_AGE = 12 * 3600
@@ -67,10 +87,16 @@ FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken 
 STUDENT_TICK = 0.5
 TEACHER_TICK = 0.5  # the teacher's one tab: the count of answers moves often
 SEEN_EVERY = 5.0  # seconds between a student's "still here"
-# Wrong codes (of the codes' shape) per 10 minutes: a browser may try 10, a whole network
-# (a school behind one address) 100. 100 guesses per 10 minutes find one of 10 classes in
-# 3.2 million codes with a chance of 0.6 % in a class's 3 hours. Mistyped shapes cost nothing.
-LIMIT_WINDOW, BROWSER_FAILURES, NETWORK_FAILURES = 600.0, 10, 100
+# A code that names a class always joins, at once: nothing is counted or limited before it
+# is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
+# network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
+# (so a guesser gets at most 100 + 600 wrong answers an hour from one address; README).
+GUESS_BURST, GUESS_INTERVAL = 100, 6.0
+pause = time.sleep  # how a wrong code's answer waits its turn (tests drive it)
+# The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
+# without one, every address is the connection's own, which a client cannot forge.
+TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUSTED_PROXIES", "").split(",")) - {""}
+LIMIT_WINDOW = 600.0
 STARTS_PER_BROWSER, STARTS_PER_NETWORK = 5, 30  # classes started per 10 minutes
 GRIDS_KEY = "playground_grids"
 EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
@@ -85,7 +111,7 @@ def class_store() -> ClassStore | StoreUnavailable:
         return error
 
 
-def _store() -> ClassStore:
+def reachable_store() -> ClassStore:
     store = class_store()
     if isinstance(store, StoreUnavailable):
         raise store
@@ -123,21 +149,48 @@ def _cookie_secret(code: str) -> str | None:
 
 
 def current_lesson() -> Lesson | None:
-    """This tab's class as the store has it now (None: ended, expired, or no class)."""
+    """This tab's class as the store has it now (None: ended, expired, or no class); kept, so
+    that while the store cannot be reached the page still draws the class as last seen."""
     current = seat()
-    return None if current is None else _store().load(current.code, time.time())
+    lesson = None if current is None else reachable_store().load(current.code, time.time())
+    st.session_state[LAST_SEEN] = lesson
+    return lesson
+
+
+def last_lesson() -> Lesson | None:
+    """The class as this tab last read it (for drawing while the store is down)."""
+    current, lesson = seat(), st.session_state.get(LAST_SEEN)
+    return lesson if current is not None and lesson is not None and lesson.code == current.code else None
+
+
+@contextmanager
+def class_action(action: str) -> Iterator[None]:
+    """Around a class action (``action``, a key of ``ACTIONS``: start, send, ask, reveal, next,
+    end, prepare; a button's callback): when the store cannot be reached it did not happen, and the next run says so
+    (``say_failed``) instead of replacing the page with the error."""
+    try:
+        yield
+    except StoreUnavailable:
+        st.session_state[FAILED] = action
+
+
+def say_failed() -> None:
+    """The class action that did not happen in this tab's last callback, said once."""
+    action = st.session_state.pop(FAILED, None)
+    if action is not None:
+        code = seat().code if seat() is not None else st.session_state.get(PENDING, ("",))[0]
+        st.warning(tr("class.failed", action=tr(ACTIONS[action]), code=code), icon=":material/cloud_off:")
 
 
 def _client() -> str:
-    """Who is joining, for the rate limit: the address the school's proxy saw, else the
-    connection's own."""
+    """Who is asking, for the limits: the connection's address, or the one a trusted proxy saw."""
     forwarded = _browser_text(st.context.headers.get("X-Forwarded-For"))
-    return forwarded.split(",")[-1].strip() or _browser_text(st.context.ip_address) or "unknown"
+    return model.client_address(_browser_text(st.context.ip_address) or None, forwarded, TRUSTED_PROXIES)
 
 
 def _limited(keys: dict[str, int], now: float) -> bool:
     """Whether any of ``keys`` (a rate limit's key -> its limit) is used up in this window."""
-    store = _store()
+    store = reachable_store()
     return any(store.attempts(key, LIMIT_WINDOW, now) >= limit for key, limit in keys.items())
 
 
@@ -149,20 +202,17 @@ def _student_id() -> str:
 
 def join(code_text: object, view: str | None = None) -> str | None:
     """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
-    wrong (``class.no_code``, ``class.no_class``, ``class.too_many``), or None. Wrong codes
-    are counted per browser and per network; a code of the wrong shape costs nothing."""
+    wrong (``class.no_code``, ``class.no_class``, ``class.no_class_paced``), or None. A code
+    that names a class joins at once; a wrong one waits its network's turn (``GUESS_BURST``)."""
     code = model.normalized_code(code_text)
     if code is None:
         return "class.no_code"
-    store, now, student = _store(), time.time(), _student_id()
-    limits = {f"join:browser:{student}": BROWSER_FAILURES, f"join:network:{_client()}": NETWORK_FAILURES}
-    if _limited(limits, now):
-        return "class.too_many"
+    store, now, student = reachable_store(), time.time(), _student_id()
     lesson = store.load(code, now)
     if lesson is None:
-        for key in limits:
-            store.attempt(key, LIMIT_WINDOW, now)
-        return "class.no_class"
+        wait = store.pace(f"join:network:{_client()}", GUESS_INTERVAL, GUESS_BURST, now)
+        pause(wait)  # this tab's thread waits (no CPU); the turn is kept in the store
+        return "class.no_class_paced" if wait else "class.no_class"
     known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
     teacher = model.teacher_may(lesson, known or _cookie_secret(code))
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
@@ -174,7 +224,7 @@ def join(code_text: object, view: str | None = None) -> str | None:
 def start_class() -> str | None:
     """Start a class with this tab as its teacher; the catalogue key of what went wrong, or
     None. A browser may start 5 classes per 10 minutes, a network 30 (the server holds 200)."""
-    store, now = _store(), time.time()
+    store, now = reachable_store(), time.time()
     limits = {f"start:browser:{_student_id()}": STARTS_PER_BROWSER, f"start:network:{_client()}": STARTS_PER_NETWORK}
     if _limited(limits, now):
         return "class.too_many_starts"
@@ -195,12 +245,23 @@ def start_class() -> str | None:
     return None
 
 
+def join_typed(typed: object) -> str | None:
+    """A typed code's Join (a callback): the catalogue key of what went wrong, or None. When
+    the store cannot be reached, the code goes into the link, where ``before_page`` keeps
+    the join pending until the store is back."""
+    try:
+        problem = join(typed)
+    except StoreUnavailable:
+        problem = None
+    code = seat().code if seat() is not None else model.normalized_code(typed)
+    if problem is None and code is not None:
+        st.query_params["class"] = code
+    return problem
+
+
 def _join_typed() -> None:
     """The sidebar's Join (a callback): the typed code, as a link's ``class=`` would be."""
-    problem = join(st.session_state.get("class_code_sidebar", ""))
-    st.session_state.class_join_problem = problem
-    if problem is None:
-        st.query_params["class"] = seat().code
+    st.session_state.class_join_problem = join_typed(st.session_state.get("class_code_sidebar", ""))
 
 
 def join_box() -> None:
@@ -219,7 +280,10 @@ def join_box() -> None:
 def explore_alone() -> None:
     """'Explore on my own' (a button's callback): the controls unlock, starting from the
     teacher's values (given again: an unlocked control is a new widget to Streamlit)."""
-    lesson = current_lesson()
+    try:
+        lesson = current_lesson()
+    except StoreUnavailable:  # exploring needs no store: from the setup last seen
+        lesson = last_lesson()
     if lesson is not None and lesson.setup is not None:
         _apply(lesson.setup)
     _keep(model.explore(seat()))
@@ -239,11 +303,18 @@ def leave() -> None:
     st.session_state.controls_locked = False
 
 
+def teacher_action(action: str, change) -> None:
+    """A teacher's button (a callback): ``change`` applied (``teacher_change``), or said not
+    to have happened when the store cannot be reached (``class_action``)."""
+    with class_action(action):
+        teacher_change(change)
+
+
 def teacher_change(change) -> bool:
     """Apply ``change`` (a transition of classroom.model) to the lesson as the teacher, by
     compare-and-set (retried once when another tab of the teacher saved in between). False
     when this tab is not the teacher's (a crafted message from a student's tab ends here)."""
-    store = _store()
+    store = reachable_store()
     for _ in range(2):
         lesson = current_lesson()
         if lesson is None or not model.teacher_may(lesson, secret()):
@@ -287,10 +358,10 @@ def _publish_setup() -> None:
     if current is None or current.role != "teacher":
         return
     setup = _current_setup()
-    if setup is None or setup == st.session_state.get("class_published"):
+    if setup is None or setup == st.session_state.get(PUBLISHED):
         return
     if teacher_change(lambda lesson: model.publish(lesson, setup)):
-        st.session_state.class_published = setup
+        st.session_state[PUBLISHED] = setup
 
 
 def _apply(setup: Setup) -> None:
@@ -335,7 +406,10 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
                       used=tr("url.default")), icon=":material/link_off:")  # fmt: skip
         view = None
+    if st.session_state.pop("class_ended", False):  # on whichever page the tab was left
+        st.info(tr("class.ended"), icon=":material/event_busy:")
     st.session_state.class_down = False
+    st.session_state.pop(PENDING, None)
     try:
         if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
             problem = join(code, view)
@@ -345,18 +419,28 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
         _follow(pages, refreshing)
     except StoreUnavailable:
         st.session_state.class_down = True
+        if code is not None and seat() is None and model.normalized_code(code):
+            # The link's class is kept: the tab joins by itself once the store answers (after_page).
+            st.session_state[PENDING] = (model.normalized_code(code), view)
+            st.warning(tr("class.join_waiting", code=model.normalized_code(code)), icon=":material/cloud_off:")
     st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
 def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
     current = seat()
-    if current is None or current.role == "teacher":
+    if current is None:
+        return
+    if current.role == "teacher":
+        _resume_teacher()
         return
     lesson = current_lesson()
     if lesson is None:
         return
     st.session_state.class_question = lesson.question  # the bar tells an exploring student of it
-    target = LIVE_PAGE if current.role == "projector" or (lesson.question and current.following) else None
+    # The projector lives on the class's page; a student too while the answer is hidden (a
+    # question prepared or open), exploring or not: no other page of this tab may show it.
+    hidden = model.answer_hidden(lesson)
+    target = LIVE_PAGE if current.role == "projector" or hidden or (lesson.question and current.following) else None
     if current.following and current.role == "student":
         if lesson.version != current.applied and lesson.setup is not None:
             _apply(lesson.setup)
@@ -367,6 +451,20 @@ def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
         if refreshing:
             st.session_state.class_refresh = True  # the new page's run is the same refresh
         st.switch_page(pages[target], query_params={"class": current.code, **_view_params()})
+
+
+def _resume_teacher() -> None:
+    """The class's setup lives in the store, not in a tab: a teacher's session that has not
+    sent or taken one yet (a reload, a new tab, another replica after a lost one) takes the
+    store's before the sidebar is drawn on a page students follow, instead of sending the
+    sidebar's defaults to the whole class."""
+    if PUBLISHED in st.session_state or st.session_state.get("current_page", "") not in FOLLOWED_PAGES:
+        return
+    lesson = current_lesson()
+    if lesson is None or lesson.setup is None:
+        return
+    _apply(lesson.setup)
+    st.session_state[PUBLISHED] = lesson.setup
 
 
 def _view_params() -> dict[str, str]:
@@ -382,8 +480,11 @@ def after_page(bar) -> None:
     them."""
     send_setup()
     current = seat()
+    if current is None and PENDING in st.session_state:
+        st.fragment(run_every=STUDENT_TICK)(_await_store)()
     if current is not None:
         with bar:
+            say_failed()
             if current.role == "student" and not st.session_state.get("class_down", False):
                 class_bar(current, class_store(), False, explore_alone, follow_teacher)
             # One timer per tab; its interval by role (a fragment made here, as Step by step's).
@@ -391,6 +492,19 @@ def after_page(bar) -> None:
     cookies = st.session_state.pop("class_cookies", None)
     if cookies:
         _set_cookies(cookies)
+
+
+def _await_store() -> None:
+    """A join held up by the store's outage: every tick asks the store whether it is back,
+    and then reruns the page, whose ``before_page`` joins. Draws nothing."""
+    store = class_store()
+    try:
+        if isinstance(store, StoreUnavailable):
+            raise store
+        store.ping()
+    except StoreUnavailable:
+        return
+    st.rerun()
 
 
 def watch() -> None:
@@ -409,6 +523,8 @@ def watch() -> None:
             st.session_state.class_seen_at = now
         if current.role == "teacher":
             _publish_setup()
+        if current.role != "student" and version is not None and not was_down:
+            class_bar(current, store, False, explore_alone, follow_teacher)  # it reads the store too
     except StoreUnavailable:  # said under the bar; the page on screen stays as it is
         st.session_state.class_down = True
         class_bar(current, None, True, explore_alone, follow_teacher)
@@ -421,8 +537,6 @@ def watch() -> None:
     if (version != current.applied and current.role != "teacher") or was_down:
         st.session_state.class_refresh = True  # the run waits for a lane (refresh_lane)
         st.rerun()  # the whole page: before_page applies what changed
-    if current.role != "student":
-        class_bar(current, store, False, explore_alone, follow_teacher)
 
 
 # One following tab's page refreshes at a time on a server (a process). A teacher's change
