@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.testing import assert_allclose
 
-from pooling.reference import torch_avg_pool2d
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from tests.conftest import grid_components, grids_on_page, open_app
 
 
@@ -93,3 +93,21 @@ def test_one_view_s_grids_are_built_once_for_every_session_and_only_for_that_vie
     one, two = (compute_scenario(x, PoolParams((3, 3), (1, 1)), "random", seed=seed) for seed in (1, 2))
     assert shared_playground_grids(one, "en")[0] == playground_grids(one, "en")
     assert shared_playground_grids(two, "en")[0] == playground_grids(two, "en")
+
+
+def test_each_gradient_of_average_vs_max_has_its_own_colour_scale():
+    """On one shared scale max pooling's 4 washed the adaptive ∂L/∂x (1/9 to 25/36) out to
+    near white: each ∂L/∂x now spans its own largest gradient, torch autograd's."""
+    query = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones", "padding_h": "1"}
+    at = open_app(query, "pages/average_vs_max.py")
+    grids = {grid["key"]: grid for component in grid_components(at) for grid in component["grids"]}
+    x, y = np.ones((5, 5)), np.ones((5, 5))
+    expected = {
+        "avg_grad_input": torch_avg_pool2d(x, y, 3, 1, 1)[1],
+        "max_grad_input": torch_max_pool2d(x, y, 3, 1, 1)[1],
+        "adaptive_grad_input": torch_adaptive_avg_pool2d(x, np.ones((3, 3)), (3, 3))[1],
+    }
+    for key, grad_input in expected.items():
+        largest = np.abs(grad_input).max()
+        assert_allclose([grids[key]["zmin"], grids[key]["zmax"]], [-largest, largest], rtol=1e-12, err_msg=key)
+    assert_allclose(grids["adaptive_grad_input"]["zmax"], 25 / 36, rtol=1e-12)  # (1/2 + 1/3) squared

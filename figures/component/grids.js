@@ -60,31 +60,73 @@ function render(root) {
   root.style.setProperty("--columns", columns);
   while (root.state.figures.length > data.grids.length) root.state.figures.pop().element.remove();
   while (root.state.figures.length < data.grids.length) root.state.figures.push(makeFigure(root, root.state.figures.length));
-  const boxWidth = (wide - sizes.gap * (columns - 1)) / columns;
-  const maxHeight = availableHeight(root, columns);
-  data.grids.forEach((grid, index) => {
+  const layout = { wide, columns, boxWidth: (wide - sizes.gap * (columns - 1)) / columns };
+  layout.maxHeight = availableHeight(root, columns);
+  drawFigures(root, layout);
+  if (Number.isFinite(layout.maxHeight)) refit(root, layout);
+  root.dataset.selection = JSON.stringify(root.state.selection);
+  root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
+  root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
+}
+
+function drawFigures(root, { wide, boxWidth, maxHeight }) {
+  root.state.data.grids.forEach((grid, index) => {
     const figure = root.state.figures[index];
     // An enlarged grid takes the whole row: the most cells a finger can reach at once.
     figure.element.classList.toggle("enlarged", !!figure.enlarged);
     drawFigure(root, figure, grid, figure.enlarged ? wide : boxWidth, maxHeight);
   });
-  root.dataset.selection = JSON.stringify(root.state.selection);
-  root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
-  root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
+}
+
+// Where the grids must end on a projector: the screen's bottom, less the room kept below them.
+function screenBottom(root) {
+  return window.innerHeight - (root.state.data.room_below || 0) - 24;
 }
 
 function availableHeight(root, columns) {
   const { data, sizes } = root.state;
   // Presentation mode: every grid fits the screen height (no scrolling to see the last row).
   if (!data.fit_height) return Infinity;
-  const scroller = document.querySelector('[data-testid="stMain"]');
-  const top = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
   const rowsOfGrids = Math.ceil(data.grids.length / columns);
-  const chrome = rowsOfGrids * sizes.chrome; // titles and colour bars
-  const room = (window.innerHeight - Math.max(top, 0) - chrome - (data.room_below || 0) - 24) / rowsOfGrids;
+  const chrome = rowsOfGrids * sizes.chrome; // titles and colour bars, at most
+  const room = (screenBottom(root) - Math.max(pageTop(root), 0) - chrome) / rowsOfGrids;
   // Too little room left below what is above them: readable grids and a scroll beat grids
   // shrunk to stamps (160 px still holds a 5x5 grid's numbers at 16 px).
   return room >= 160 ? room : Infinity;
+}
+
+// The grids' top on the page, as if it were scrolled to the top.
+function pageTop(root) {
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  return root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+}
+
+// Presentation mode, second pass: the titles and colour bars took what they took (less than
+// the estimate where numbers print and no colour bar is needed); the grids get what is left.
+// Where a colour bar stands in for numbers that just miss their cells, the cells may take
+// the bar's room: if their numbers then print (and the bar goes), the grids still fit.
+function refit(root, layout) {
+  const rowsOfGrids = Math.ceil(root.state.data.grids.length / layout.columns);
+  for (let pass = 0; pass < 2; pass++) {
+    const over = overflow(root);
+    const maxHeight = layout.maxHeight - over / rowsOfGrids;
+    if (Math.abs(over) < 4 || maxHeight < 160) break;
+    layout.maxHeight = maxHeight;
+    drawFigures(root, layout);
+  }
+  const bars = root.state.figures.filter((figure) => figure.grid.labels && !figure.labelling);
+  if (!bars.length || overflow(root) > 4) return;
+  const fitted = layout.maxHeight;
+  layout.maxHeight = fitted + Math.max(...bars.map((figure) => figure.element.querySelector(".colorbar").offsetHeight));
+  drawFigures(root, layout);
+  if (overflow(root) <= 4) return;
+  layout.maxHeight = fitted;
+  drawFigures(root, layout);
+}
+
+// How far the grids reach past where they must end (negative: room left).
+function overflow(root) {
+  return pageTop(root) + root.getBoundingClientRect().height - screenBottom(root);
 }
 
 function makeFigure(root, index) {
