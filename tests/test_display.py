@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from numpy.testing import assert_allclose
 
+from figures.grids import COLOR_SCALES
+from harness.browser import REPO
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from tests.conftest import grid_components, grids_on_page, open_app
 
@@ -111,3 +115,50 @@ def test_each_gradient_of_average_vs_max_has_its_own_colour_scale():
         largest = np.abs(grad_input).max()
         assert_allclose([grids[key]["zmin"], grids[key]["zmax"]], [-largest, largest], rtol=1e-12, err_msg=key)
     assert_allclose(grids["adaptive_grad_input"]["zmax"], 25 / 36, rtol=1e-12)  # (1/2 + 1/3) squared
+
+
+def _srgb_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of (..., 3) colours in 0-255."""
+    s = rgb / 255
+    linear = np.where(s <= 0.03928, s / 12.92, ((s + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _contrast(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """WCAG contrast ratio, 1 to 21."""
+    la, lb = _srgb_luminance(a), _srgb_luminance(b)
+    return (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+
+
+def _hex(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _scale_colours(stops: list) -> np.ndarray:
+    """The 256 colours grids.js draws a scale with (colorLookup: linear in sRGB between stops)."""
+    positions = [position for position, _ in stops]
+    colours = np.array([_hex(colour) for _, colour in stops])
+    t = np.arange(256) / 255
+    return np.round(np.stack([np.interp(t, positions, colours[:, n]) for n in range(3)], axis=-1))
+
+
+def test_window_outlines_stand_out_on_every_gradient_colour_of_their_palette():
+    """With palette=colorblind the orange window outline vanished on the orange ∂L/∂x. Each
+    palette's outline colours, over grids.js's dark halo, keep a WCAG contrast of 3:1 (the
+    minimum for graphics) with every colour its gradient scale draws: the halo against light
+    cells, the colour against dark ones."""
+    source = (REPO / "figures" / "component" / "grids.js").read_text()
+    table = re.search(r"const WINDOW_COLORS = \{(.*?)\};", source, re.S).group(1)
+    outlines = {name: re.findall(r"#[0-9a-f]{6}", colours) for name, colours in re.findall(r"(\w+): \[(.*?)\]", table)}
+    halo = _hex(re.search(r'const HALO_COLOR = "(#[0-9a-f]{6})"', source).group(1))
+    assert outlines.keys() == set(COLOR_SCALES)
+    for palette, colours in outlines.items():
+        cells = _scale_colours(COLOR_SCALES[palette]["gradient"])
+        for colour in colours:
+            seen = np.maximum(_contrast(_hex(colour), cells), _contrast(halo, cells))
+            assert seen.min() >= 3, f"{palette} {colour}: {seen.min():.2f} on {cells[seen.argmin()]}"
+    # The old outline, orange on the colour-blind palette's orange: under 3:1 even over the halo.
+    cells = _scale_colours(COLOR_SCALES["colorblind"]["gradient"])
+    assert np.maximum(_contrast(_hex("#ff8c00"), cells), _contrast(halo, cells)).min() < 3
+    # The page tells the component which palette it draws.
+    assert grid_components(open_app({"palette": "colorblind"}))[0]["palette"] == "colorblind"

@@ -255,6 +255,7 @@ def show_grids(
         "selection": None if selection is None else selection._asdict(),
         "explanation": f"{key}_explained",
         "present": present,
+        "palette": palette,  # the windows' outline colours, chosen to stand out on its scales
         "fit_height": present,
         # In presentation mode the grids leave this much of the screen under them (px): the
         # explanation of a click, or a page's own line, is on screen with them.

@@ -6,7 +6,16 @@
 // component has the window geometry) and sends the cell to Python, which writes the
 // explanation. No dependencies, nothing fetched.
 
-const WINDOW_COLORS = ["#ff8c00", "#7b2cbf", "#009e73", "#e6007e", "#0072b2", "#8c564b", "#b8a000", "#17becf", "#d62728"];
+// Windows' outlines by palette (the first for one window; the others tell several apart),
+// each drawn over a dark halo: the halo stands out on light cells, the colour on dark ones,
+// so that an outline keeps a contrast of 3:1 on every colour of its palette's gradients
+// (tests/test_display.py). The colour-blind palette's gradients are purple and orange, so its
+// outlines are neither.
+const WINDOW_COLORS = {
+  standard: ["#ff8c00", "#7b2cbf", "#009e73", "#e6007e", "#0072b2", "#8c564b", "#b8a000", "#17becf", "#d62728"],
+  colorblind: ["#00e5ff", "#ffd84d", "#ff9ff3", "#66ff66", "#a0c4ff", "#ffffff", "#ffa500", "#80ffd0"],
+};
+const HALO_COLOR = "#111111";
 const CELL_COLOR = "#111111";
 const OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)";
 const PADDING_FILL = "#e4e4e4";
@@ -41,6 +50,7 @@ export default function (component) {
   }
   root.state.data = data;
   root.state.sizes = data.present ? SIZES.present : SIZES.page;
+  root.state.windowColors = WINDOW_COLORS[data.palette] || WINDOW_COLORS.standard;
   root.classList.toggle("present", !!data.present);
   root.state.send = setTriggerValue;
   root.state.selection = data.selection || null;
@@ -333,7 +343,10 @@ function drawGrid(root, figure, surface) {
   const highlights = highlightsFor(root, figure);
   context.lineJoin = "miter";
   for (const rectangle of figure.grid.outlines) strokeRectangle(context, geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
-  for (const { rectangle, color, width, inset } of highlights) strokeRectangle(context, geometry, rectangle, color, width, inset);
+  for (const { rectangle, color, width, inset } of highlights) {
+    if (color !== CELL_COLOR) strokeRectangle(context, geometry, rectangle, HALO_COLOR, width + 3, inset, width);
+    strokeRectangle(context, geometry, rectangle, color, width, inset);
+  }
   return { printed, highlights };
 }
 
@@ -426,13 +439,15 @@ function drawTicks(context, geometry) {
   context.textAlign = "center";
 }
 
-function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset) {
+// A rectangle's outline, ``inset`` into its cells; centred where a line ``centredAs`` wide
+// would be (a halo under a thinner line is centred on that line).
+function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset, centredAs = width) {
   const { left, top, cell, rows, cols, row0, col0 } = geometry;
   // Clip to the drawn cells (∂L/∂x has no padding: its windows end at the input's edge).
   const r0 = Math.max(rowStart, row0), r1 = Math.min(rowStop, row0 + rows);
   const c0 = Math.max(colStart, col0), c1 = Math.min(colStop, col0 + cols);
   if (r0 >= r1 || c0 >= c1) return;
-  const shrink = Math.min(inset, cell / 4) + width / 2;
+  const shrink = Math.min(inset, cell / 4) + centredAs / 2;
   context.strokeStyle = color;
   context.lineWidth = width;
   context.strokeRect(
@@ -450,8 +465,9 @@ function highlightsFor(root, figure) {
   const { grid } = figure;
   const { data, selection } = root.state;
   const result = [];
+  const colors = root.state.windowColors;
   const thin = grid.cells.length > 0;
-  for (const rectangle of grid.windows) result.push({ rectangle, color: WINDOW_COLORS[0], width: thin ? 2 : 3.5, inset: 0 });
+  for (const rectangle of grid.windows) result.push({ rectangle, color: colors[0], width: thin ? 2 : 3.5, inset: 0 });
   for (const [row, col] of grid.cells) result.push({ rectangle: [row, row + 1, col, col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
   if (!selection) return result;
   if (selection.kind === "cell") {
@@ -461,12 +477,12 @@ function highlightsFor(root, figure) {
   }
   if (!grid.link) return result;
   if (selection.kind === "matrix") {
-    if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: WINDOW_COLORS[0], width: 3.5, inset: 0 });
+    if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: colors[0], width: 3.5, inset: 0 });
     return result;
   }
   const windows = selectedWindows(data.axes, selection);
   windows.forEach(({ i, j, rows, cols }, k) => {
-    const color = windows.length > 1 ? WINDOW_COLORS[k % WINDOW_COLORS.length] : WINDOW_COLORS[0];
+    const color = windows.length > 1 ? colors[k % colors.length] : colors[0];
     if (grid.link === "input") result.push({ rectangle: [rows[0], rows[1], cols[0], cols[1]], color, width: windows.length > 1 ? 2.5 : 3.5, inset: windows.length > 1 ? (k % 4) * 2 : 0 });
     else if (selection.kind === "input") result.push({ rectangle: [i, i + 1, j, j + 1], color, width: 3.5, inset: 0 });
   });
