@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from figures.grids import COLOR_SCALES
@@ -162,3 +163,53 @@ def test_window_outlines_stand_out_on_every_gradient_colour_of_their_palette():
     assert np.maximum(_contrast(_hex("#ff8c00"), cells), _contrast(halo, cells)).min() < 3
     # The page tells the component which palette it draws.
     assert grid_components(open_app({"palette": "colorblind"}))[0]["palette"] == "colorblind"
+
+
+def _copy_links(at) -> list[str]:
+    """The "Copy link to this view" blocks on the page (plain HTML), as sent."""
+    return [element.proto.body for element in at.get("html") if "copy-link" in element.proto.body]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [None, *(f"pages/{name}.py" for name in ("step_by_step", "under_the_hood", "average_vs_max", "quiz", "presets"))]
+    + [f"pages/{name}.py" for name in ("classic", "network", "live_class")],
+)
+def test_every_page_offers_a_link_to_its_view(page):
+    at = open_app({"lang": "zh"}, page)
+    [block] = _copy_links(at)
+    assert "复制此视图的链接" in block and "window.location.href" in block
+    assert "上传的图片" not in block  # nothing uploaded: no note
+
+
+def test_an_uploaded_picture_is_said_not_to_travel_in_the_link():
+    """A link cannot carry an uploaded picture (it stays on the server that received it):
+    opened elsewhere, it shows the sample picture. The link's offer says so, in words."""
+    import io
+
+    from PIL import Image
+
+    at = open_app({"input": "image"})
+    assert "cannot travel in a link" not in _copy_links(at)[0]  # the sample picture travels
+    picture = io.BytesIO()
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8), mode="L").save(picture, format="PNG")
+    at.file_uploader(key="image_file").upload("photo.png", picture.getvalue(), "image/png").run()
+    assert not at.exception
+    assert "An uploaded picture cannot travel in a link" in _copy_links(at)[0]
+
+
+def test_the_classic_pages_random_x_is_in_its_link():
+    """ "Draw a new random x" changed x but not the link: a shared link showed another x."""
+    at = open_app(page="pages/classic.py")
+    assert "draw" not in at.query_params
+    at.button(key="classic_new_x").click().run()
+    at.button(key="classic_new_x").click().run()
+    assert at.query_params["draw"] == "2"
+    printed = [code.value for code in at.code if "x.grad" in code.value or "tensor" in code.value]
+    assert any("seed 2" in caption.value for caption in at.caption) and len(printed) == 2  # its code, and its output
+    opened = open_app({"draw": "2"}, "pages/classic.py")  # the link, opened by someone else
+    assert [code.value for code in opened.code if "x.grad" in code.value or "tensor" in code.value] == printed
+    assert not opened.warning
+    for bad in ("abc", "-1", "1e3", "9" * 5000):
+        warned = open_app({"draw": bad}, "pages/classic.py")
+        assert len(warned.warning) == 1 and "draw is a whole number from 0 to 999999" in warned.warning[0].value
