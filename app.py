@@ -10,7 +10,7 @@ import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, hardening, run_order
-from ui.display import present_page_style, presenting
+from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed
@@ -73,6 +73,7 @@ display = {key: value for key, value in st.query_params.to_dict().items() if key
 with navigation:
     for target in pages:
         st.page_link(target, query_params=display)
+    copy_link()  # the view on screen, as a link (ui/display.py)
     classroom.join_box()  # a class code typed on any page, the start page too
     st.divider()
 

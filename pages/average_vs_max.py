@@ -62,6 +62,34 @@ def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     return int(height), int(width)
 
 
+def _pooling_column(result: Pooled, x: np.ndarray, prefix: str, language: str) -> None:
+    """One pooling: its torch call, its y over its ∂L/∂x (a click on one lights the other), what
+    to notice, and its check with torch. Each ∂L/∂x has its own colour scale: on a shared one a
+    max pooling's 4 would wash an average's 0.25 out to white."""
+    name = result.name
+    st.markdown(f"`{result.call}`")
+    pair = {
+        f"{name}_y": value_grid(
+            result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", link="output", language=language
+        ),
+        f"{name}_grad_input": grad_input_grid(
+            result.grad_input, title="∂L/∂x", highlight_cells=result.winners, language=language
+        ),
+    }
+    show_grids(
+        pair,
+        key=f"versus_{name}",
+        file_prefix=prefix,
+        columns=1,
+        windows=window_axes(result.plan.windows()),
+        explain=_explainer(result, x, language),
+        room_below=0,
+    )
+    st.caption(result.note)
+    difference = _torch_difference(result, x)
+    torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))
+
+
 def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     with st.sidebar:
         st.subheader(tr("versus.adaptive_header"))
@@ -71,39 +99,16 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     language = current_language()
     results = pool_three_ways(scenario, scenario.loss_choice, scenario.weights, adaptive_size, language)
     prefix = file_prefix(scenario, "versus")
-    intro, input_column = st.columns([2, 1])
-    intro.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
+    # One row: x and the sentence that says what to look for, then each pooling's y over its
+    # ∂L/∂x. On a projector the whole row is on one screen; on a phone the columns stack.
+    input_column, *pooling_columns = st.columns(4)
     with input_column:
         x_grids = _input_grids(scenario, language)
-        show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=len(x_grids))
-    gradient_max = max(float(np.abs(result.grad_input).max()) for result in results) or 1.0
-    for column, result in zip(st.columns(3), results):
-        name = result.name
+        show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=len(x_grids), room_below=0)
+        st.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
+    for column, result in zip(pooling_columns, results):
         with column:
-            st.markdown(f"`{result.call}`")
-            pair = {
-                f"{name}_y": value_grid(
-                    result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", link="output", language=language
-                ),
-                f"{name}_grad_input": grad_input_grid(
-                    result.grad_input,
-                    title="∂L/∂x",
-                    highlight_cells=result.winners,
-                    zmax=gradient_max,
-                    language=language,
-                ),
-            }
-            show_grids(
-                pair,
-                key=f"versus_{name}",
-                file_prefix=prefix,
-                columns=2,
-                windows=window_axes(result.plan.windows()),
-                explain=_explainer(result, scenario.x, language),
-            )
-            st.caption(result.note)
-            difference = _torch_difference(result, scenario.x)
-            torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))
+            _pooling_column(result, scenario.x, prefix, language)
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
         more = {
             f"{result.name}_grad_output": gradient_grid(

@@ -1,7 +1,8 @@
 """The classic example: 4x4 input, AvgPool2d(kernel_size=2, stride=2), loss = y.sum().
 
 Streamlit reruns this script from top to bottom on every interaction; the only state kept
-between runs is the seed of the random input, in ``st.session_state``.
+between runs is the seed of the random input, in ``st.session_state`` and in the link
+(``draw=<seed>``), so that a shared link shows the same x.
 """
 
 from __future__ import annotations
@@ -41,8 +42,27 @@ ARTICLE_FIRST_GRAD = np.array(
 ARTICLE_UPSTREAM = 4 * ARTICLE_FIRST_GRAD[::2, ::2]
 
 
+DRAW_MAX = 999_999  # the largest seed a link may ask for ("Draw a new random x" counts up from 0)
+
+
 def _new_input() -> None:
     st.session_state.classic_seed += 1
+
+
+def _seed(url: UrlCheck) -> int:
+    """The random x's seed: the link's ``draw`` when the page opens (a whole number from 0 to
+    DRAW_MAX; anything else is said and 0 is used), then each draw's; kept in the link."""
+    if "classic_seed" not in st.session_state:
+        asked = (st.query_params.get("draw") or "0").strip()
+        readable = asked.isascii() and asked.isdigit() and len(asked) <= len(str(DRAW_MAX))
+        st.session_state.classic_seed = int(asked) if readable else 0
+        url.check("draw", st.session_state.classic_seed, tr("url.allowed_draw", max=DRAW_MAX))
+    seed = st.session_state.classic_seed
+    if seed:
+        st.query_params["draw"] = str(seed)
+    else:
+        st.query_params.pop("draw", None)
+    return seed
 
 
 def _run_article_code(seed: int) -> tuple[np.ndarray, str]:
@@ -53,9 +73,8 @@ def _run_article_code(seed: int) -> tuple[np.ndarray, str]:
     return x.detach().numpy()[0, 0].astype(np.float64), printed.getvalue()
 
 
-def classic_page() -> None:
-    st.session_state.setdefault("classic_seed", 0)
-    x, printed = _run_article_code(st.session_state.classic_seed)
+def classic_page(url: UrlCheck) -> None:
+    x, printed = _run_article_code(_seed(url))
     language = current_language()
     _classic_numbers(x, language)
     _why_section()
@@ -151,5 +170,5 @@ def _article_section(x: np.ndarray, language: str) -> None:
 require_router()
 page_header("pages/classic.py")
 st.markdown(tr("classic.intro"))
-with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
-    classic_page()
+with UrlCheck(URL_KEYS | {"draw"}) as url:  # the shared settings are known here; anything else is reported
+    classic_page(url)

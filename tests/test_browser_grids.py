@@ -3,6 +3,7 @@ phones (touch, swipes, one tap), projectors (presentation mode) and honest legen
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
@@ -238,3 +239,47 @@ def test_the_browser_writes_numbers_as_python_does(page):
         f"(values) => {{ {function}; return values.map(v => [formatValue(v), formatValue(v, 6)]); }}", values
     )
     assert written == [[format_number(value), format_number(value, 6)] for value in values]
+
+
+def _near(pixels, colour, tolerance: int = 24) -> int:
+    """How many of ``pixels`` (an RGB array) are within ``tolerance`` of ``colour`` on each channel."""
+    import numpy as np
+
+    return int((np.abs(pixels.astype(int) - np.array(colour)).max(axis=-1) <= tolerance).sum())
+
+
+def test_a_slide_png_carries_its_title_numbers_and_colour_bar(new_context, app_url):
+    """On a projector the adaptive ∂L/∂x (1/9 to 25/36) is too small for its numbers: Enlarge
+    is offered and prints them, and its PNG (a slide: no hover there) has its title above, its
+    numbers in the cells and its colour bar below."""
+    import numpy as np
+    from PIL import Image
+
+    page = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    query = "kernel_h=3&stride_h=1&height=5&width=5&input=ones&padding_h=1&present=1"
+    page.goto(f"{app_url}/average_vs_max?{query}")
+    wait_for_app(page, fresh=True)
+    figure = page.locator('figure.grid[data-key="adaptive_grad_input"]')
+    canvas = figure.locator("canvas")
+    assert json.loads(canvas.get_attribute("data-printed")) == []  # no room for 25/36 at 16 px
+    page_height = canvas.bounding_box()["height"]
+    with page.expect_download() as download:
+        figure.locator("button.png").click()
+    png = np.asarray(Image.open(download.value.path()).convert("RGB"))
+    scale, title, bar = 3, 34 * 3, 44 * 3  # grids.js: PNG_SCALE and SLIDE's title and bar heights
+    assert png.shape[0] > scale * page_height + title + bar - 6  # taller than the grid alone
+    dark = (17, 17, 17)  # the title's and the light cells' text
+    assert _near(png[:title], dark) > 200  # the title is written
+    cells = png[title + 22 * scale : -bar, 17 * scale :]  # below the ticks, right of them
+    assert _near(cells, dark) > 500  # numbers in the cells
+    assert (
+        _near(png[-bar:], (0x21, 0x66, 0xAC), 6) > 50 and _near(png[-bar:], (0xD6, 0x60, 0x4D), 6) > 50
+    )  # the bar's ends
+    # Enlarge: the numbers the projector had no room for.
+    assert figure.locator("button.zoom").is_visible()
+    figure.locator("button.zoom").click()
+    page.wait_for_function(
+        "canvas => JSON.parse(canvas.dataset.printed || '[]').includes('25/36')", arg=canvas.element_handle()
+    )
+    # x prints its numbers: nothing to enlarge.
+    assert not page.locator('figure.grid[data-key="x"] button.zoom').is_visible()

@@ -94,3 +94,48 @@ def test_the_first_row_of_presets_fits_a_projector(projector, app_url, language)
     # The first row's previews, each with its links under its grid.
     first_row = [f'.st-key-preset_card_{preset.key} [data-testid="stPageLink"]' for preset in PRESETS[:3]]
     _each_screen(page, [GRIDS, *first_row], "presets", language)
+
+
+# Every grid of every component on the page: its bottom (page at the top), the numbers it
+# printed, and its component's place in the page.
+EVERY_GRID = """() => {
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  const scrolled = scroller ? scroller.scrollTop : 0;
+  return [...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]
+    .flatMap(host => host.shadowRoot ? [...host.shadowRoot.querySelectorAll('figure.grid')] : [])
+    .map(figure => ({
+      key: figure.dataset.key,
+      bottom: figure.querySelector('canvas').getBoundingClientRect().bottom + scrolled,
+      printed: JSON.parse(figure.querySelector('canvas').dataset.printed || '[]'),
+    }));
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_average_vs_max_fits_a_projector_with_its_numbers(projector, app_url, language):
+    """x and the three poolings' y and ∂L/∂x on one 1280x720 screen, not a row below the fold
+    beside empty space; the ∂L/∂x whose numbers fit print them (the all-0.25 one too)."""
+    page = projector
+    page.context.app_url = app_url
+    padded = "average_vs_max?kernel_h=3&stride_h=1&height=5&width=5&input=ones&padding_h=1"
+    for path, printed in [
+        ("average_vs_max", {"avg_grad_input": {"0.25"}}),
+        (padded, {"avg_grad_input": {"4/9", "2/3", "1"}}),
+    ]:
+        _open(page, path, language)
+        grids = page.evaluate(EVERY_GRID)
+        assert [grid["key"] for grid in grids][:7] == [
+            "x",
+            "avg_y",
+            "avg_grad_input",
+            "max_y",
+            "max_grad_input",
+            "adaptive_y",
+            "adaptive_grad_input",
+        ]
+        for grid in grids[:7]:
+            assert 0 < grid["bottom"] <= 720, f"{path}: {grid['key']} ends at {grid['bottom']:.0f} px"
+        by_key = {grid["key"]: set(grid["printed"]) for grid in grids}
+        for key, numbers in printed.items():
+            assert by_key[key] == numbers, f"{path}: {key} printed {by_key[key]}"
+        screenshot(page, f"projector-average-vs-max-{len(path)}-{language}")

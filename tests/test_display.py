@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
-from pooling.reference import torch_avg_pool2d
+from figures.grids import COLOR_SCALES
+from harness.browser import REPO
+from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from tests.conftest import grid_components, grids_on_page, open_app
 
 
@@ -93,3 +98,118 @@ def test_one_view_s_grids_are_built_once_for_every_session_and_only_for_that_vie
     one, two = (compute_scenario(x, PoolParams((3, 3), (1, 1)), "random", seed=seed) for seed in (1, 2))
     assert shared_playground_grids(one, "en")[0] == playground_grids(one, "en")
     assert shared_playground_grids(two, "en")[0] == playground_grids(two, "en")
+
+
+def test_each_gradient_of_average_vs_max_has_its_own_colour_scale():
+    """On one shared scale max pooling's 4 washed the adaptive ∂L/∂x (1/9 to 25/36) out to
+    near white: each ∂L/∂x now spans its own largest gradient, torch autograd's."""
+    query = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones", "padding_h": "1"}
+    at = open_app(query, "pages/average_vs_max.py")
+    grids = {grid["key"]: grid for component in grid_components(at) for grid in component["grids"]}
+    x, y = np.ones((5, 5)), np.ones((5, 5))
+    expected = {
+        "avg_grad_input": torch_avg_pool2d(x, y, 3, 1, 1)[1],
+        "max_grad_input": torch_max_pool2d(x, y, 3, 1, 1)[1],
+        "adaptive_grad_input": torch_adaptive_avg_pool2d(x, np.ones((3, 3)), (3, 3))[1],
+    }
+    for key, grad_input in expected.items():
+        largest = np.abs(grad_input).max()
+        assert_allclose([grids[key]["zmin"], grids[key]["zmax"]], [-largest, largest], rtol=1e-12, err_msg=key)
+    assert_allclose(grids["adaptive_grad_input"]["zmax"], 25 / 36, rtol=1e-12)  # (1/2 + 1/3) squared
+
+
+def _srgb_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of (..., 3) colours in 0-255."""
+    s = rgb / 255
+    linear = np.where(s <= 0.03928, s / 12.92, ((s + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _contrast(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """WCAG contrast ratio, 1 to 21."""
+    la, lb = _srgb_luminance(a), _srgb_luminance(b)
+    return (np.maximum(la, lb) + 0.05) / (np.minimum(la, lb) + 0.05)
+
+
+def _hex(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _scale_colours(stops: list) -> np.ndarray:
+    """The 256 colours grids.js draws a scale with (colorLookup: linear in sRGB between stops)."""
+    positions = [position for position, _ in stops]
+    colours = np.array([_hex(colour) for _, colour in stops])
+    t = np.arange(256) / 255
+    return np.round(np.stack([np.interp(t, positions, colours[:, n]) for n in range(3)], axis=-1))
+
+
+def test_window_outlines_stand_out_on_every_gradient_colour_of_their_palette():
+    """With palette=colorblind the orange window outline vanished on the orange ∂L/∂x. Each
+    palette's outline colours, over grids.js's dark halo, keep a WCAG contrast of 3:1 (the
+    minimum for graphics) with every colour its gradient scale draws: the halo against light
+    cells, the colour against dark ones."""
+    source = (REPO / "figures" / "component" / "grids.js").read_text()
+    table = re.search(r"const WINDOW_COLORS = \{(.*?)\};", source, re.S).group(1)
+    outlines = {name: re.findall(r"#[0-9a-f]{6}", colours) for name, colours in re.findall(r"(\w+): \[(.*?)\]", table)}
+    halo = _hex(re.search(r'const HALO_COLOR = "(#[0-9a-f]{6})"', source).group(1))
+    assert outlines.keys() == set(COLOR_SCALES)
+    for palette, colours in outlines.items():
+        cells = _scale_colours(COLOR_SCALES[palette]["gradient"])
+        for colour in colours:
+            seen = np.maximum(_contrast(_hex(colour), cells), _contrast(halo, cells))
+            assert seen.min() >= 3, f"{palette} {colour}: {seen.min():.2f} on {cells[seen.argmin()]}"
+    # The old outline, orange on the colour-blind palette's orange: under 3:1 even over the halo.
+    cells = _scale_colours(COLOR_SCALES["colorblind"]["gradient"])
+    assert np.maximum(_contrast(_hex("#ff8c00"), cells), _contrast(halo, cells)).min() < 3
+    # The page tells the component which palette it draws.
+    assert grid_components(open_app({"palette": "colorblind"}))[0]["palette"] == "colorblind"
+
+
+def _copy_links(at) -> list[str]:
+    """The "Copy link to this view" blocks on the page (plain HTML), as sent."""
+    return [element.proto.body for element in at.get("html") if "copy-link" in element.proto.body]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [None, *(f"pages/{name}.py" for name in ("step_by_step", "under_the_hood", "average_vs_max", "quiz", "presets"))]
+    + [f"pages/{name}.py" for name in ("classic", "network", "live_class")],
+)
+def test_every_page_offers_a_link_to_its_view(page):
+    at = open_app({"lang": "zh"}, page)
+    [block] = _copy_links(at)
+    assert "复制此视图的链接" in block and "window.location.href" in block
+    assert "上传的图片" not in block  # nothing uploaded: no note
+
+
+def test_an_uploaded_picture_is_said_not_to_travel_in_the_link():
+    """A link cannot carry an uploaded picture (it stays on the server that received it):
+    opened elsewhere, it shows the sample picture. The link's offer says so, in words."""
+    import io
+
+    from PIL import Image
+
+    at = open_app({"input": "image"})
+    assert "cannot travel in a link" not in _copy_links(at)[0]  # the sample picture travels
+    picture = io.BytesIO()
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8), mode="L").save(picture, format="PNG")
+    at.file_uploader(key="image_file").upload("photo.png", picture.getvalue(), "image/png").run()
+    assert not at.exception
+    assert "An uploaded picture cannot travel in a link" in _copy_links(at)[0]
+
+
+def test_the_classic_pages_random_x_is_in_its_link():
+    """ "Draw a new random x" changed x but not the link: a shared link showed another x."""
+    at = open_app(page="pages/classic.py")
+    assert "draw" not in at.query_params
+    at.button(key="classic_new_x").click().run()
+    at.button(key="classic_new_x").click().run()
+    assert at.query_params["draw"] == "2"
+    printed = [code.value for code in at.code if "x.grad" in code.value or "tensor" in code.value]
+    assert any("seed 2" in caption.value for caption in at.caption) and len(printed) == 2  # its code, and its output
+    opened = open_app({"draw": "2"}, "pages/classic.py")  # the link, opened by someone else
+    assert [code.value for code in opened.code if "x.grad" in code.value or "tensor" in code.value] == printed
+    assert not opened.warning
+    for bad in ("abc", "-1", "1e3", "9" * 5000):
+        warned = open_app({"draw": bad}, "pages/classic.py")
+        assert len(warned.warning) == 1 and "draw is a whole number from 0 to 999999" in warned.warning[0].value

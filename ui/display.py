@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from ui.lang import current_language, tr, translated_select
 
 __all__ = [
     "PALETTES",
+    "copy_link",
     "display_controls",
     "explanation",
     "pooling_explainer",
@@ -187,6 +189,61 @@ def _grids_component():
     return st.components.v2.component("avgpool_grids", html="", css=css, js=js)
 
 
+# "Copy link to this view": the browser's own address, read when the button is pressed, is the
+# view (every control is bound to the URL), so a slider moved in a fragment's run is in it too.
+# Plain HTML in the page (not a component: nothing for the grids' tests to mistake for a grid);
+# one listener per tab. Where the clipboard is not open to the page (a school's plain-http
+# address), the link is shown selected, for Ctrl+C.
+COPY_LINK_HTML = """<div class="copy-link">
+<button type="button" data-copied="{copied}" data-manual="{manual}">{label}</button>
+<span class="status" role="status"></span>
+<input type="text" readonly hidden aria-label="{label}">{note}
+</div>
+<style>
+.copy-link button {{
+  font: inherit; font-size: 0.9rem; color: inherit; background: transparent; cursor: pointer;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.25rem 0.75rem;
+}}
+.copy-link button:hover, .copy-link button:focus-visible {{ border-color: #1565c0; color: #1565c0; }}
+.copy-link .status {{ margin-left: 0.5rem; font-size: 0.85rem; color: #1b5e20; }}
+.copy-link input {{ display: block; width: 100%; box-sizing: border-box; margin-top: 0.4rem; font-size: 0.8rem; }}
+.copy-link .note {{ margin: 0.4rem 0 0; font-size: 0.85rem; color: #444444; }}
+</style>
+<script>
+if (!window.copyLinkListening) {{
+  window.copyLinkListening = true;
+  document.addEventListener("click", async (event) => {{
+    const button = event.target.closest(".copy-link button");
+    if (!button) return;
+    const box = button.closest(".copy-link");
+    const [field, status] = [box.querySelector("input"), box.querySelector(".status")];
+    field.value = window.location.href;
+    field.hidden = false;
+    try {{
+      await navigator.clipboard.writeText(field.value);
+      status.textContent = button.dataset.copied;
+    }} catch {{
+      field.select();
+      status.textContent = button.dataset.manual;
+    }}
+  }});
+}}
+</script>"""
+
+
+def copy_link() -> None:
+    """A button that copies the link to the view on screen (app.py: on every page). An
+    uploaded picture stays on the server that received it: the link cannot carry it, and
+    the note under the button says so."""
+    uploaded = st.session_state.get("input") == "image" and st.session_state.get("image_file") is not None
+    note = f'<p class="note">{escape(tr("display.link_no_upload"))}</p>' if uploaded else ""
+    words = {word: escape(tr(key)) for word, key in WORDS_OF_COPY_LINK.items()}
+    st.html(COPY_LINK_HTML.format(**words, note=note), unsafe_allow_javascript=True)
+
+
+WORDS_OF_COPY_LINK = {"label": "display.copy_link", "copied": "display.link_copied", "manual": "display.link_manual"}
+
+
 # What a click on a kind of cell explains when the page has nothing more to say (the icon).
 EXPLANATION_ICONS = {"output": ":material/call_split:", "input": ":material/call_merge:"}
 Explainer = Callable[[Selection], str | None]
@@ -254,6 +311,7 @@ def show_grids(
         "selection": None if selection is None else selection._asdict(),
         "explanation": f"{key}_explained",
         "present": present,
+        "palette": palette,  # the windows' outline colours, chosen to stand out on its scales
         "fit_height": present,
         # In presentation mode the grids leave this much of the screen under them (px): the
         # explanation of a click, or a page's own line, is on screen with them.

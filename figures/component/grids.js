@@ -6,7 +6,16 @@
 // component has the window geometry) and sends the cell to Python, which writes the
 // explanation. No dependencies, nothing fetched.
 
-const WINDOW_COLORS = ["#ff8c00", "#7b2cbf", "#009e73", "#e6007e", "#0072b2", "#8c564b", "#b8a000", "#17becf", "#d62728"];
+// Windows' outlines by palette (the first for one window; the others tell several apart),
+// each drawn over a dark halo: the halo stands out on light cells, the colour on dark ones,
+// so that an outline keeps a contrast of 3:1 on every colour of its palette's gradients
+// (tests/test_display.py). The colour-blind palette's gradients are purple and orange, so its
+// outlines are neither.
+const WINDOW_COLORS = {
+  standard: ["#ff8c00", "#7b2cbf", "#009e73", "#e6007e", "#0072b2", "#8c564b", "#b8a000", "#17becf", "#d62728"],
+  colorblind: ["#00e5ff", "#ffd84d", "#ff9ff3", "#66ff66", "#a0c4ff", "#ffffff", "#ffa500", "#80ffd0"],
+};
+const HALO_COLOR = "#111111";
 const CELL_COLOR = "#111111";
 const OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)";
 const PADDING_FILL = "#e4e4e4";
@@ -18,6 +27,16 @@ const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sa
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
 const OVERLAY_OPACITY = 0.7; // an overlay's largest value over its picture (0 is clear)
+
+// Every size that differs between a screen and a projector, chosen once per draw: the gap
+// between grids, the room a grid's title and colour bar take, the tick font, the largest
+// grid, and the label fonts (largest, and the floor under which no label is printed).
+const SIZES = {
+  page: { gap: 12, chrome: 72, tickFont: 11, maxSide: 520, labelMax: 16, labelMin: 10 },
+  present: { gap: 20, chrome: 96, tickFont: 16, maxSide: 900, labelMax: 30, labelMin: 16 },
+};
+// A slide's sizes: a title, ticks and numbers read across a room, a colour bar below.
+const SLIDE = { title: 34, titleFont: 18, bar: 44, side: 960, tickFont: 14, labelMax: 28, labelMin: 12 };
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -32,6 +51,9 @@ export default function (component) {
     root.state.observer = observer;
   }
   root.state.data = data;
+  root.state.sizes = data.present ? SIZES.present : SIZES.page;
+  root.state.windowColors = WINDOW_COLORS[data.palette] || WINDOW_COLORS.standard;
+  root.classList.toggle("present", !!data.present);
   root.state.send = setTriggerValue;
   root.state.selection = data.selection || null;
   render(root);
@@ -42,40 +64,81 @@ export default function (component) {
 // Layout: one <figure> per grid (title, canvas, colour bar), in a CSS grid.
 
 function render(root) {
-  const { data } = root.state;
+  const { data, sizes } = root.state;
   const wide = root.clientWidth;
   if (!wide) return;
   // Phones: at most two grids per row, so x and ∂L/∂x can be seen together.
   const columns = Math.max(1, Math.min(data.columns, wide < 640 ? 2 : data.columns));
   root.style.setProperty("--columns", columns);
-  root.classList.toggle("present", !!data.present);
   while (root.state.figures.length > data.grids.length) root.state.figures.pop().element.remove();
   while (root.state.figures.length < data.grids.length) root.state.figures.push(makeFigure(root, root.state.figures.length));
-  const gap = data.present ? 20 : 12;
-  const boxWidth = (wide - gap * (columns - 1)) / columns;
-  const maxHeight = availableHeight(root, data, columns);
-  data.grids.forEach((grid, index) => {
-    const figure = root.state.figures[index];
-    // An enlarged grid takes the whole row: the most cells a finger can reach at once.
-    figure.element.classList.toggle("enlarged", !!figure.enlarged);
-    drawFigure(root, figure, grid, figure.enlarged ? wide : boxWidth, maxHeight);
-  });
+  const layout = { wide, columns, boxWidth: (wide - sizes.gap * (columns - 1)) / columns };
+  layout.maxHeight = availableHeight(root, columns);
+  drawFigures(root, layout);
+  if (Number.isFinite(layout.maxHeight)) refit(root, layout);
   root.dataset.selection = JSON.stringify(root.state.selection);
   root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
   root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
 }
 
-function availableHeight(root, data, columns) {
+function drawFigures(root, { wide, boxWidth, maxHeight }) {
+  root.state.data.grids.forEach((grid, index) => {
+    const figure = root.state.figures[index];
+    // An enlarged grid takes the whole row: the most cells a finger can reach at once.
+    figure.element.classList.toggle("enlarged", !!figure.enlarged);
+    drawFigure(root, figure, grid, figure.enlarged ? wide : boxWidth, maxHeight);
+  });
+}
+
+// Where the grids must end on a projector: the screen's bottom, less the room kept below them.
+function screenBottom(root) {
+  return window.innerHeight - (root.state.data.room_below || 0) - 24;
+}
+
+function availableHeight(root, columns) {
+  const { data, sizes } = root.state;
   // Presentation mode: every grid fits the screen height (no scrolling to see the last row).
   if (!data.fit_height) return Infinity;
-  const scroller = document.querySelector('[data-testid="stMain"]');
-  const top = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
   const rowsOfGrids = Math.ceil(data.grids.length / columns);
-  const chrome = rowsOfGrids * (data.present ? 96 : 72); // titles and colour bars
-  const room = (window.innerHeight - Math.max(top, 0) - chrome - (data.room_below || 0) - 24) / rowsOfGrids;
+  const chrome = rowsOfGrids * sizes.chrome; // titles and colour bars, at most
+  const room = (screenBottom(root) - Math.max(pageTop(root), 0) - chrome) / rowsOfGrids;
   // Too little room left below what is above them: readable grids and a scroll beat grids
   // shrunk to stamps (160 px still holds a 5x5 grid's numbers at 16 px).
   return room >= 160 ? room : Infinity;
+}
+
+// The grids' top on the page, as if it were scrolled to the top.
+function pageTop(root) {
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  return root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+}
+
+// Presentation mode, second pass: the titles and colour bars took what they took (less than
+// the estimate where numbers print and no colour bar is needed); the grids get what is left.
+// Where a colour bar stands in for numbers that just miss their cells, the cells may take
+// the bar's room: if their numbers then print (and the bar goes), the grids still fit.
+function refit(root, layout) {
+  const rowsOfGrids = Math.ceil(root.state.data.grids.length / layout.columns);
+  for (let pass = 0; pass < 2; pass++) {
+    const over = overflow(root);
+    const maxHeight = layout.maxHeight - over / rowsOfGrids;
+    if (Math.abs(over) < 4 || maxHeight < 160) break;
+    layout.maxHeight = maxHeight;
+    drawFigures(root, layout);
+  }
+  const bars = root.state.figures.filter((figure) => figure.grid.labels && !figure.labelling);
+  if (!bars.length || overflow(root) > 4) return;
+  const fitted = layout.maxHeight;
+  layout.maxHeight = fitted + Math.max(...bars.map((figure) => figure.element.querySelector(".colorbar").offsetHeight));
+  drawFigures(root, layout);
+  if (overflow(root) <= 4) return;
+  layout.maxHeight = fitted;
+  drawFigures(root, layout);
+}
+
+// How far the grids reach past where they must end (negative: room left).
+function overflow(root) {
+  return pageTop(root) + root.getBoundingClientRect().height - screenBottom(root);
 }
 
 function makeFigure(root, index) {
@@ -114,61 +177,94 @@ function makeFigure(root, index) {
   return figure;
 }
 
+// One grid's figure, job by job: its words, its geometry, its canvas, its buttons, its
+// colour bar, and an enlarged grid scrolled to the tapped cell.
 function drawFigure(root, figure, grid, boxWidth, maxHeight) {
-  const { data } = root.state;
+  const { sizes } = root.state;
   figure.grid = grid;
   figure.values = decode(grid.values);
+  labelFigure(root, figure, grid);
+  const fitted = fittedGeometry(grid, sizes, boxWidth, maxHeight);
+  const fits = labelFont(grid, fitted.cell, sizes);
+  // Enlarged (small cells, for a finger, or numbers that do not fit): larger cells in a box
+  // that scrolls, at its width.
+  figure.geometry = figure.enlarged ? { ...fitted, cell: Math.max(fitted.cell, enlargedCell(grid, sizes)) } : fitted;
+  figure.labelling = figure.enlarged ? labelFont(grid, figure.geometry.cell, sizes) : fits;
+  const { width } = sizeCanvas(root, figure);
+  showZoom(root, figure, fitted.cell < TOUCH_CELL || (!!grid.labels && !fits));
+  drawCanvas(root, figure);
+  drawColorbar(figure, grid, !figure.labelling, Math.min(width, boxWidth) - fitted.left);
+  if (figure.enlarged && figure.enlargeAt) scrollToCell(figure, figure.enlargeAt);
+}
+
+// The title, the PNG button's words, and the grid's name for the tests.
+function labelFigure(root, figure, grid) {
+  const { text } = root.state.data;
   figure.element.querySelector(".title").textContent = grid.title;
   const button = figure.element.querySelector(".png");
-  button.textContent = data.text.png;
-  button.setAttribute("aria-label", data.text.save.replace("{title}", grid.title));
+  button.textContent = text.png;
+  button.setAttribute("aria-label", text.save.replace("{title}", grid.title));
   button.title = button.getAttribute("aria-label");
   figure.element.dataset.key = grid.key;
+}
 
-  const present = !!data.present;
-  const tickFont = present ? 16 : 11;
+// Where the cells go in a box of this size: margins for the ticks, and the cell size. Every
+// grid of a view gets the same square: a 2x2 y is as large as a 4x4 x, with larger cells.
+function fittedGeometry(grid, sizes, boxWidth, maxHeight) {
+  const { tickFont } = sizes;
   const [rows, cols] = grid.extent;
   const [row0, col0] = grid.origin;
   const longestTick = Math.max(String(row0).length, String(row0 + rows - 1).length);
   const left = Math.ceil(tickFont * 0.62 * longestTick) + 8;
   const top = tickFont + 8;
-  // Every grid of a view gets the same square: a 2x2 y is as large as a 4x4 x, with larger cells.
-  const side = Math.min(boxWidth - left - 2, maxHeight - top, present ? 900 : 520);
-  const fitted = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
-  // Enlarged (small cells, for a finger): larger cells in a box that scrolls, at its width.
-  const cell = figure.enlarged ? Math.max(fitted, ENLARGED_CELL) : fitted;
-  figure.geometry = { left, top, cell, rows, cols, row0, col0, tickFont };
+  const side = Math.min(boxWidth - left - 2, maxHeight - top, sizes.maxSide);
+  const cell = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
+  return { left, top, cell, rows, cols, row0, col0, tickFont };
+}
+
+// The canvas sized for its geometry (sharp on any screen), and what it says to a screen reader.
+function sizeCanvas(root, figure) {
+  const { canvas, grid } = figure;
+  const { left, top, cell, rows, cols } = figure.geometry;
   const plot = figure.element.querySelector(".plot");
   plot.classList.toggle("enlarged", !!figure.enlarged);
-  plot.style.maxWidth = figure.enlarged ? boxWidth + "px" : "";
-  const zoom = figure.element.querySelector(".zoom");
-  zoom.hidden = !(figure.enlarged || fitted < TOUCH_CELL);
-  zoom.textContent = figure.enlarged ? data.text.fit : data.text.zoom;
-  zoom.setAttribute("aria-pressed", String(!!figure.enlarged));
-  figure.labelling = labelFont(grid, cell, present);
-
-  const canvas = figure.canvas;
-  const cssWidth = Math.ceil(left + cell * cols + 2);
-  const cssHeight = Math.ceil(top + cell * rows + 2);
+  plot.style.maxWidth = figure.enlarged ? root.clientWidth + "px" : "";
+  const width = Math.ceil(left + cell * cols + 2);
+  const height = Math.ceil(top + cell * rows + 2);
   const ratio = window.devicePixelRatio || 1;
-  canvas.style.width = cssWidth + "px";
-  canvas.style.height = cssHeight + "px";
-  canvas.width = Math.round(cssWidth * ratio);
-  canvas.height = Math.round(cssHeight * ratio);
+  canvas.style.width = width + "px";
+  canvas.style.height = height + "px";
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
   // Every grid explains its cells: clickable, tappable, and reached with Tab.
   canvas.setAttribute("role", "application");
-  canvas.setAttribute("aria-label", grid.description + ". " + data.text.keys);
+  canvas.setAttribute("aria-label", grid.description + ". " + root.state.data.text.keys);
   canvas.classList.add("clickable");
-  drawCanvas(root, figure);
-  drawColorbar(figure, grid, !figure.labelling, Math.min(cssWidth, boxWidth) - left);
-  if (figure.enlarged && figure.enlargeAt) {
-    // Scroll the enlarged grid so that the tapped cell is in the middle of its box.
-    const [row, col] = figure.enlargeAt;
-    plot.scrollLeft = left + (col - col0 + 0.5) * cell - plot.clientWidth / 2;
-    plot.scrollTop = top + (row - row0 + 0.5) * cell - plot.clientHeight / 2;
-    figure.enlargeAt = null;
-    requestAnimationFrame(() => plot.scrollIntoView({ block: "nearest", behavior: "instant" }));
-  }
+  return { width, height };
+}
+
+// "Enlarge" where cells are too small for a finger or their numbers do not fit; "Fit" once enlarged.
+function showZoom(root, figure, useful) {
+  const { text } = root.state.data;
+  const zoom = figure.element.querySelector(".zoom");
+  zoom.hidden = !(figure.enlarged || useful);
+  zoom.textContent = figure.enlarged ? text.fit : text.zoom;
+  zoom.setAttribute("aria-pressed", String(!!figure.enlarged));
+}
+
+// An enlarged grid's cells: a fingertip's width, and wide enough for its numbers (within reason).
+function enlargedCell(grid, sizes) {
+  return Math.max(ENLARGED_CELL, Math.min(labelCell(grid, sizes), 3 * ENLARGED_CELL));
+}
+
+// Scroll the enlarged grid so that the tapped cell is in the middle of its box.
+function scrollToCell(figure, [row, col]) {
+  const { left, top, cell, row0, col0 } = figure.geometry;
+  const plot = figure.element.querySelector(".plot");
+  plot.scrollLeft = left + (col - col0 + 0.5) * cell - plot.clientWidth / 2;
+  plot.scrollTop = top + (row - row0 + 0.5) * cell - plot.clientHeight / 2;
+  figure.enlargeAt = null;
+  requestAnimationFrame(() => plot.scrollIntoView({ block: "nearest", behavior: "instant" }));
 }
 
 // A grid whose cells are too small for a finger is enlarged around the tapped cell (its box
@@ -187,14 +283,25 @@ function fit(root, figure) {
 // The labels to print and their font size: the full labels where they fit, else the short
 // ones, else none (null) when even those would be smaller than the floor (10 px; 16 px on a
 // projector): fewer labels rather than tiny ones.
-function labelFont(grid, cell, present) {
+function labelFont(grid, cell, sizes) {
   for (const labels of [grid.labels, grid.short_labels]) {
     if (!labels) continue;
-    const longest = labels.reduce((length, label) => Math.max(length, label.length), 1);
-    const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longest, 2)), cell * 0.5, present ? 30 : 16);
-    if (fit >= (present ? 16 : 10)) return { labels, font: Math.floor(fit) };
+    const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longestLabel(labels), 2)), cell * 0.5, sizes.labelMax);
+    if (fit >= sizes.labelMin) return { labels, font: Math.floor(fit) };
   }
   return null;
+}
+
+// The smallest cell whose labels (the shorter of the two kinds) print at the floor font.
+function labelCell(grid, sizes) {
+  const labels = [grid.labels, grid.short_labels].filter(Boolean);
+  if (!labels.length) return 0;
+  const longest = Math.min(...labels.map(longestLabel));
+  return Math.ceil(Math.max((sizes.labelMin * 0.6 * Math.max(longest, 2)) / 0.86, sizes.labelMin * 2));
+}
+
+function longestLabel(labels) {
+  return labels.reduce((length, label) => Math.max(length, label.length), 1);
 }
 
 function drawColorbar(figure, grid, show, width) {
@@ -213,8 +320,9 @@ function drawColorbar(figure, grid, show, width) {
 
 // ---------------------------------------------------------------------------------------
 // Drawing one grid: cells, padding ring, labels, ticks, outlines and highlights. Each layer
-// draws on a 2D context (the surface) in CSS pixels; the page's canvas and a PNG file differ
-// only in what their callers do around drawGrid.
+// draws on a surface: a 2D context in CSS pixels, the geometry (where the cells go) and the
+// labelling (which labels, at what font). The page's canvas and a slide's PNG are two
+// surfaces; they differ only in what their callers do around drawGrid.
 
 // The grid on its canvas on the page, with the keyboard's focus box; then what the browser
 // tests read from it.
@@ -224,24 +332,26 @@ function drawCanvas(root, figure) {
   const ratio = window.devicePixelRatio || 1;
   context.setTransform(ratio, 0, 0, ratio, 0, 0);
   context.clearRect(0, 0, canvas.width, canvas.height);
-  const drawn = drawGrid(root, figure, context);
+  const drawn = drawGrid(root, figure, { context, geometry: figure.geometry, labelling: figure.labelling });
   drawFocus(context, figure.geometry, root.state.focus[figure.index]);
   recordDrawing(figure, drawn);
 }
 
 // Every layer of one grid; returns what was drawn: the labels printed, the highlights and
 // the overhanging kernels.
-function drawGrid(root, figure, context) {
-  const printed = drawCells(context, figure);
-  drawTicks(context, figure.geometry);
+function drawGrid(root, figure, surface) {
+  const { context, geometry } = surface;
+  const printed = drawCells(surface, figure);
+  drawTicks(context, geometry);
   const highlights = highlightsFor(root, figure);
   context.lineJoin = "miter";
-  for (const rectangle of figure.grid.outlines) strokeRectangle(context, figure.geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
+  for (const rectangle of figure.grid.outlines) strokeRectangle(context, geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
   const kernels = [];
-  const dashed = (kernel, color, width) => strokeKernel(context, figure, kernel, color, width) && kernels.push([...kernel, color]);
+  const dashed = (kernel, color, width) => strokeKernel(surface, figure.grid, kernel, color, width) && kernels.push([...kernel, color]);
   for (const kernel of figure.grid.kernels) dashed(kernel, OUTLINE_COLOR, 1.2);
   for (const { rectangle, color, width, inset, kernel } of highlights) {
-    strokeRectangle(context, figure.geometry, rectangle, color, width, inset);
+    if (color !== CELL_COLOR) strokeRectangle(context, geometry, rectangle, HALO_COLOR, width + 3, inset, width);
+    strokeRectangle(context, geometry, rectangle, color, width, inset);
     if (kernel) dashed(kernel, color, width);
   }
   return { printed, highlights, kernels };
@@ -250,53 +360,66 @@ function drawGrid(root, figure, context) {
 // Each cell in its colour with its label; the padding ring holds zeros (torch pads average
 // pooling with zeros, max pooling with −∞: grid.padding_label); the ceil_mode overhang
 // beyond it is hatched. Returns the labels printed.
-function drawCells(context, figure) {
-  const { grid, values, labelling } = figure;
-  const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
-  const lookup = colorLookup(grid.colors);
-  const gap = cell >= 8 ? 1 : 0;
+function drawCells({ context, geometry, labelling }, figure) {
+  const { grid } = figure;
+  const { left, top, cell, rows, cols, row0, col0 } = geometry;
   const font = labelling && labelling.font;
-  const picture = grid.underlay && pictureColors(grid.underlay);
+  const style = {
+    labelling: font && labelling,
+    lookup: colorLookup(grid.colors),
+    picture: grid.underlay && pictureColors(grid.underlay),
+    fonts: font && { label: `${font}px ${FONT_FAMILY}`, padding: paddingFont(context, grid.padding_label, font, cell) },
+  };
   const printed = [];
   context.textAlign = "center";
   context.textBaseline = "middle";
-  if (font) context.font = `${font}px ${FONT_FAMILY}`;
-  const fonts = font && { label: context.font, padding: paddingFont(context, grid.padding_label, font, cell) };
+  if (font) context.font = style.fonts.label;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const [row, col] = [r + row0, c + col0];
-      const box = { x: left + c * cell, y: top + r * cell, cell, gap };
-      if (!inside(grid, [row, col])) {
-        if (!inPadding(grid, [row, col])) hatchCell(context, box);
-        else if (!font) fillCell(context, box, PADDING_FILL, false, PADDING_TEXT);
-        else {
-          context.font = fonts.padding;
-          fillCell(context, box, PADDING_FILL, grid.padding_label, PADDING_TEXT);
-          context.font = fonts.label;
-        }
-        continue;
+      const box = { x: left + c * cell, y: top + r * cell, cell, gap: cell >= 8 ? 1 : 0 };
+      if (!inside(grid, [row, col])) drawOutsideCell(context, box, grid, [row, col], style.fonts);
+      else {
+        const label = drawValueCell(context, box, figure, row * grid.cols + col, style);
+        if (label !== undefined) printed.push(label);
       }
-      const value = values[row * grid.cols + col];
-      const label = font && labelling.labels[row * grid.cols + col];
-      // No number: blank (not computed yet, or depends on a typed cell that is not a
-      // number), or that typed cell itself, whose label ("?") is printed in red.
-      if (Number.isNaN(value)) {
-        if (label) fillCell(context, box, "#ffffff", label, "#b00020");
-        if (label) printed.push(label);
-        continue;
-      }
-      const index = colorIndex(grid, value);
-      if (picture) {
-        // An overlay: the picture's grey, then this cell's colour, more opaque the larger it is.
-        fillCell(context, box, picture[row * grid.cols + col], false);
-        context.globalAlpha = (OVERLAY_OPACITY * index) / 255;
-      }
-      fillCell(context, box, lookup.colors[index], label, lookup.dark[index] ? "#ffffff" : "#111111");
-      context.globalAlpha = 1;
-      if (font) printed.push(label);
     }
   }
   return printed;
+}
+
+// A cell outside the input: the padding with its label, or the overhang past it, hatched.
+function drawOutsideCell(context, box, grid, cell, fonts) {
+  if (!inPadding(grid, cell)) hatchCell(context, box);
+  else if (!fonts) fillCell(context, box, PADDING_FILL, false, PADDING_TEXT);
+  else {
+    context.font = fonts.padding;
+    fillCell(context, box, PADDING_FILL, grid.padding_label, PADDING_TEXT);
+    context.font = fonts.label;
+  }
+}
+
+// A cell of the input in its colour (over its picture, for an overlay) with its label;
+// returns the label printed (undefined when none is).
+function drawValueCell(context, box, { grid, values }, index, { labelling, lookup, picture }) {
+  const value = values[index];
+  const label = labelling && labelling.labels[index];
+  // No number: blank (not computed yet, or depends on a typed cell that is not a
+  // number), or that typed cell itself, whose label ("?") is printed in red.
+  if (Number.isNaN(value)) {
+    if (!label) return undefined;
+    fillCell(context, box, "#ffffff", label, "#b00020");
+    return label;
+  }
+  const level = colorIndex(grid, value);
+  if (picture) {
+    // An overlay: the picture's grey, then this cell's colour, more opaque the larger it is.
+    fillCell(context, box, picture[index], false);
+    context.globalAlpha = (OVERLAY_OPACITY * level) / 255;
+  }
+  fillCell(context, box, lookup.colors[level], label, lookup.dark[level] ? "#ffffff" : "#111111");
+  context.globalAlpha = 1;
+  return labelling ? label : undefined;
 }
 
 // The colour of each cell of the picture beneath an overlay, on the picture's own scale.
@@ -347,8 +470,7 @@ function hatchCell(context, { x, y, cell, gap }) {
 
 // A window's whole kernel, dashed, where it reaches past the padding (ceil_mode's overhang);
 // nothing on a grid that stops before it (∂L/∂x ends at the input's edge).
-function strokeKernel(context, figure, kernel, color, width) {
-  const { geometry, grid } = figure;
+function strokeKernel({ context, geometry }, grid, kernel, color, width) {
   const pastRows = Math.min(kernel[1], geometry.row0 + geometry.rows) > grid.rows + grid.padding[0];
   const pastCols = Math.min(kernel[3], geometry.col0 + geometry.cols) > grid.cols + grid.padding[1];
   if (!pastRows && !pastCols) return false;
@@ -396,13 +518,15 @@ function drawTicks(context, geometry) {
   context.textAlign = "center";
 }
 
-function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset) {
+// A rectangle's outline, ``inset`` into its cells; centred where a line ``centredAs`` wide
+// would be (a halo under a thinner line is centred on that line).
+function strokeRectangle(context, geometry, [rowStart, rowStop, colStart, colStop], color, width, inset, centredAs = width) {
   const { left, top, cell, rows, cols, row0, col0 } = geometry;
   // Clip to the drawn cells (∂L/∂x has no padding: its windows end at the input's edge).
   const r0 = Math.max(rowStart, row0), r1 = Math.min(rowStop, row0 + rows);
   const c0 = Math.max(colStart, col0), c1 = Math.min(colStop, col0 + cols);
   if (r0 >= r1 || c0 >= c1) return;
-  const shrink = Math.min(inset, cell / 4) + width / 2;
+  const shrink = Math.min(inset, cell / 4) + centredAs / 2;
   context.strokeStyle = color;
   context.lineWidth = width;
   context.strokeRect(
@@ -420,8 +544,9 @@ function highlightsFor(root, figure) {
   const { grid } = figure;
   const { data, selection } = root.state;
   const result = [];
+  const colors = root.state.windowColors;
   const thin = grid.cells.length > 0;
-  for (const rectangle of grid.windows) result.push({ rectangle, color: WINDOW_COLORS[0], width: thin ? 2 : 3.5, inset: 0 });
+  for (const rectangle of grid.windows) result.push({ rectangle, color: colors[0], width: thin ? 2 : 3.5, inset: 0 });
   for (const [row, col] of grid.cells) result.push({ rectangle: [row, row + 1, col, col + 1], color: CELL_COLOR, width: 3.5, inset: 0 });
   if (!selection) return result;
   if (selection.kind === "cell") {
@@ -431,12 +556,12 @@ function highlightsFor(root, figure) {
   }
   if (!grid.link) return result;
   if (selection.kind === "matrix") {
-    if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: WINDOW_COLORS[0], width: 3.5, inset: 0 });
+    if (grid.link === "matrix") result.push({ rectangle: [selection.row, selection.row + 1, 0, grid.cols], color: colors[0], width: 3.5, inset: 0 });
     return result;
   }
   const windows = selectedWindows(data.axes, selection);
   windows.forEach(({ i, j, rows, cols }, k) => {
-    const color = windows.length > 1 ? WINDOW_COLORS[k % WINDOW_COLORS.length] : WINDOW_COLORS[0];
+    const color = windows.length > 1 ? colors[k % colors.length] : colors[0];
     const kernel = [rows[0], data.axes.row_reach[i], cols[0], data.axes.col_reach[j]];
     if (grid.link === "input") result.push({ rectangle: [rows[0], rows[1], cols[0], cols[1]], color, width: windows.length > 1 ? 2.5 : 3.5, inset: windows.length > 1 ? (k % 4) * 2 : 0, kernel });
     else if (selection.kind === "input") result.push({ rectangle: [i, i + 1, j, j + 1], color, width: 3.5, inset: 0 });
@@ -574,26 +699,68 @@ function keyboard(root, figure, event) {
   }
 }
 
-// A PNG of one grid with its title, at 3x (sharp on a slide), named after the view.
+// A slide's PNG of one grid, at 3x (sharp on a slide), named after the view: its title, its
+// cells large enough for their numbers where that keeps the picture slide-sized, and its
+// colour bar (a slide has no hover to read a value from).
 function savePng(root, figure) {
-  const { canvas, grid } = figure;
-  const width = parseFloat(canvas.style.width);
-  const height = parseFloat(canvas.style.height);
-  const titleHeight = 28;
+  const { grid } = figure;
+  const surface = slideSurface(figure);
+  const { left, top, cell, rows, cols } = surface.geometry;
+  const gridWidth = Math.ceil(left + cell * cols + 2);
+  const gridHeight = Math.ceil(top + cell * rows + 2);
+  const width = Math.max(gridWidth, 240);
+  const height = SLIDE.title + gridHeight + SLIDE.bar;
   const png = document.createElement("canvas");
-  png.width = Math.round(Math.max(width, 200) * PNG_SCALE);
-  png.height = Math.round((height + titleHeight) * PNG_SCALE);
+  png.width = Math.round(width * PNG_SCALE);
+  png.height = Math.round(height * PNG_SCALE);
   const context = png.getContext("2d");
   context.scale(PNG_SCALE, PNG_SCALE);
   context.fillStyle = "#ffffff";
-  context.fillRect(0, 0, png.width, png.height);
+  context.fillRect(0, 0, width, height);
   context.fillStyle = "#111111";
-  context.font = "600 15px system-ui, 'Noto Sans CJK SC', sans-serif";
+  context.font = `600 ${SLIDE.titleFont}px ${FONT_FAMILY}`;
+  context.textAlign = "left";
   context.textBaseline = "middle";
-  context.fillText(grid.title, 4, titleHeight / 2);
-  context.translate(0, titleHeight);
-  drawGrid(root, figure, context);
+  context.fillText(grid.title, 4, SLIDE.title / 2);
+  context.translate(0, SLIDE.title);
+  drawGrid(root, figure, { ...surface, context });
+  context.translate(0, gridHeight);
+  paintColorbar(context, grid, left, Math.max(gridWidth - left - 2, 160));
   png.toBlob((blob) => download(blob, `${grid.file}.png`), "image/png");
+}
+
+// The grid's geometry on a slide: cells wide enough for their numbers (at least the page's),
+// within a slide-sized square.
+function slideSurface(figure) {
+  const { grid } = figure;
+  const [rows, cols] = grid.extent;
+  const page = figure.geometry;
+  const wanted = Math.max(page.cell, labelCell(grid, SLIDE), 24);
+  const cell = Math.max(Math.min(wanted, SLIDE.side / Math.max(rows, cols)), page.cell);
+  const longestTick = Math.max(String(page.row0).length, String(page.row0 + rows - 1).length);
+  const left = Math.ceil(SLIDE.tickFont * 0.62 * longestTick) + 8;
+  const geometry = { ...page, left, top: SLIDE.tickFont + 8, cell, tickFont: SLIDE.tickFont };
+  return { geometry, labelling: labelFont(grid, cell, SLIDE) };
+}
+
+// The colour bar drawn on a 2D context: the scale's gradient, its ends and middle written under it.
+function paintColorbar(context, grid, left, width) {
+  const top = 10;
+  const gradient = context.createLinearGradient(left, 0, left + width, 0);
+  for (const [position, color] of grid.colors) gradient.addColorStop(position, color);
+  context.fillStyle = gradient;
+  context.fillRect(left, top, width, 12);
+  context.strokeStyle = "#c8c8c8";
+  context.lineWidth = 1;
+  context.strokeRect(left + 0.5, top + 0.5, width - 1, 11);
+  context.fillStyle = "#444444";
+  context.font = `14px ${FONT_FAMILY}`;
+  context.textBaseline = "top";
+  const ticks = [grid.zmin, (grid.zmin + grid.zmax) / 2, grid.zmax];
+  ["left", "center", "right"].forEach((align, k) => {
+    context.textAlign = align;
+    context.fillText(formatValue(ticks[k]), left + (width * k) / 2, top + 15);
+  });
 }
 
 function download(blob, name) {

@@ -1,0 +1,55 @@
+""" "Copy link to this view" in a real Chromium: the link it copies is the view on screen (a
+slider moved in a fragment's run, the classic page's random draw), and opened elsewhere it
+shows the same view."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.browser import GRID, grid_cell_texts, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def clipboard_page(new_context, app_url):
+    context = new_context(viewport={"width": 1440, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    return context.new_page()
+
+
+def _copied_link(page) -> str:
+    """Press "Copy link to this view" in the sidebar; the link the clipboard then holds."""
+    page.locator(".copy-link button").click()
+    page.locator(".copy-link .status").filter(has_text="Link copied.").wait_for()
+    link = page.evaluate("() => navigator.clipboard.readText()")
+    assert page.locator(".copy-link input").input_value() == link  # shown too
+    return link
+
+
+def test_the_copied_link_opens_the_view_on_screen(clipboard_page, new_context, app_url):
+    page = clipboard_page
+    page.goto(f"{app_url}/?height=6&width=6")
+    wait_for_app(page, fresh=True)
+    slider = page.locator(".st-key-kernel_h input[type='range']")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # a fragment's run: the sidebar's button is not redrawn
+    wait_for_app(page)
+    link = _copied_link(page)
+    assert "kernel_h=3" in link and "height=6" in link
+    other = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    other.goto(link)
+    wait_for_app(other, fresh=True)
+    assert other.locator(GRID).count() == 4
+    assert set(grid_cell_texts(other, 3)) == {"1/9"}  # kernel 3, stride 3: every cell 1/9
+    # The classic page: each "Draw a new random x" is in the link, and the link shows that x.
+    page.goto(f"{app_url}/classic")
+    wait_for_app(page, fresh=True)
+    page.locator(".st-key-classic_new_x button").click()
+    wait_for_app(page)
+    link = _copied_link(page)
+    assert "draw=1" in link
+    x = grid_cell_texts(page, 0)
+    other.goto(link)
+    wait_for_app(other, fresh=True)
+    assert grid_cell_texts(other, 0) == x
