@@ -22,7 +22,7 @@ import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import equals_text, exact_text
+from scenario.numbers import NumberStyle, equals_text, exact_text, number_style
 
 __all__ = [
     "COLOR_SCALES",
@@ -112,8 +112,10 @@ class GridDescription(TypedDict):
     short_labels: list[str] | None  # printed instead where ``labels`` do not fit (None: the same)
     scale: str  # "value", "gradient" or "image": which palette's colours (read by ``with_palette``)
     colors: list[list[float | str]]  # [position, "#rrggbb"] stops: the cells' colours and the colour bar
-    zmin: float  # the values at the two ends of ``colors`` (the colour bar's end ticks)
+    zmin: float  # the values at the two ends of ``colors``
     zmax: float
+    ticks: list[str]  # the colour bar's three ticks (zmin, middle, zmax), written in ``style``
+    style: dict[str, float | bool]  # how the hover writes a value: a NumberStyle, {"zero", "fractions"}
     origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
     extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
     padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of zeros, hovered as padding
@@ -151,26 +153,31 @@ def decode_values(grid: GridDescription) -> np.ndarray:
     return flat.astype(np.float64).reshape(grid["rows"], grid["cols"])
 
 
-def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | None:
+def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyle | None = None) -> list[str] | None:
     """The text printed in each cell (row-major), or None for grids too large to print.
 
-    ``digits`` significant digits (by default 4 on small grids, fewer as grids grow and their
-    cells narrow), and an exponent instead of a run of zeros. A value the digits do not
-    write exactly is its fraction where that is short (``7/6``, ``1/9``: the lesson is
-    fractions), else marked as rounded (``≈0.3411``). The browser prints them only where
-    they fit.
+    Every cell in the grid's one style (``scenario.numbers``, docs/numbers.md): float noise
+    is 0; a grid of short fractions is written in fractions (``1/4`` beside ``1/9``), any
+    other in decimals of ``digits`` significant digits (by default 4 on small grids, fewer as
+    grids grow and their cells narrow), marked ``≈`` where rounded. The browser prints them
+    only where they fit.
 
-    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -4 / 90, 12345.6, 0.001, 2.5e7]]))
-    ['0.25', '1/9', '-0.1875', '4.63e-4', '-2/45', '≈12346', '1e-3', '2.5e7']
-    >>> cell_labels(np.array([[7 / 6, 1 / 36, 3.07 / 9]]), digits=2)
-    ['7/6', '1/36', '≈0.34']
+    >>> cell_labels(np.array([[0.25, 1 / 9, -4 / 90, 7 / 6, 1e-17]]))
+    ['1/4', '1/9', '-2/45', '7/6', '0']
+    >>> cell_labels(np.array([[0.36, 0.1 + 0.2, -0.0075, 0.415, 12345.6, -0.0144444]]))
+    ['0.36', '0.3', '-0.0075', '0.415', '≈12346', '≈-0.01444']
+    >>> cell_labels(np.array([[5.25, 7.5, 3.07 / 9]]), digits=2)
+    ['≈5.3', '7.5', '≈0.34']
     """
     if max(values.shape) > MAX_LABELLED_SPAN:
         return None
     digits = digits or _label_digits(values)
+    style = style or number_style(values)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
-    labels = [exact_text(value, digits) for value in distinct]
+    labels = [
+        "" if np.isnan(value) else exact_text(value, digits, style) for value in distinct
+    ]  # not computed yet: blank
     return [labels[index] for index in where.ravel()]
 
 
@@ -220,9 +227,10 @@ def _grid(
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
-    labels = cell_labels(values)
+    style = number_style(values)
+    labels = cell_labels(values, style=style)
     # Printed where the full labels would not fit; large grids' labels have 2 digits already.
-    short_labels = cell_labels(values, 2) if _label_digits(values) > 2 else labels
+    short_labels = cell_labels(values, 2, style) if _label_digits(values) > 2 else labels
     return {
         "title": title,
         "name": name,
@@ -235,6 +243,8 @@ def _grid(
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
+        "ticks": [exact_text(tick, style=style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
+        "style": {"zero": style.zero, "fractions": style.fractions},
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],
         "extent": [int(n) for n in extent or (rows, cols)],
@@ -243,7 +253,7 @@ def _grid(
         "windows": _rectangles(highlight_windows),
         "cells": [[int(row), int(col)] for row, col in highlight_cells],
         "link": link,
-        "description": _describe(values, name, zmin, zmax, scale, language),
+        "description": _describe(values, name, zmin, zmax, style, language),
     }
 
 
@@ -306,15 +316,16 @@ def describe_cell(grid: GridDescription, row: int, col: int, language: str = "en
     name = f"{grid['name']}[{row}, {col}]"
     if np.isnan(value):
         return text(language, "grid.cell_blank", cell=name)
-    return text(language, "grid.cell_value", cell=name, value=equals_text(value))
+    return text(language, "grid.cell_value", cell=name, value=equals_text(value, style=NumberStyle(**grid["style"])))
 
 
-def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: str, language: str) -> str:
+def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, style: NumberStyle, language: str) -> str:
     """What a screen reader says about the grid: its name, shape and range."""
     rows, cols = values.shape
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() == finite.max():
-        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=exact_text(finite[0]))
+        value = exact_text(finite[0], style=style)
+        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=value)
     low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
     return text(
         language,
@@ -322,8 +333,8 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
         name=name,
         rows=rows,
         cols=cols,
-        low=exact_text(low),
-        high=exact_text(high),
+        low=exact_text(low, style=style),
+        high=exact_text(high, style=style),
     )
 
 

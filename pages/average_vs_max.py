@@ -9,6 +9,7 @@ import streamlit as st
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
+from scenario.numbers import format_number
 from scenario.versus import Pooled, pool_three_ways
 from ui.badges import largest_difference, torch_badge
 from ui.controls import BIND, URL_KEYS
@@ -93,7 +94,7 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
             )
             st.caption(result.note)
             difference = _torch_difference(result, scenario.x)
-            torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))
+            torch_badge(difference, tr("versus.difference", difference=format_number(difference, 2)))
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
         more = {
             f"{result.name}_grad_output": gradient_grid(

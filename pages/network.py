@@ -66,7 +66,7 @@ def network_page(url: UrlCheck) -> None:
     """The page's body: a fragment, so picking a digit or a channel reruns only this."""
     data = load_digits_cnn()
     language = current_language()
-    st.markdown(tr("network.intro", accuracy=f"{100 * data.accuracy:.1f}", command=data.command))
+    st.markdown(tr("network.intro", accuracy=format_number(100 * data.accuracy, 3), command=data.command))
     labels = data.labels[data.shown]
     digit = _choice(url, "digit", tr("network.digit"), 0, lambda i: f"{labels[i]}·{i % 2 + 1}")
     target = _choice(url, "target", tr("network.target"), int(labels[digit]), str)
@@ -92,7 +92,7 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
         tr(
             "network.prediction",
             predicted=predicted,
-            confidence=f"{100 * result.probabilities[n, predicted]:.1f}",
+            confidence=format_number(100 * result.probabilities[n, predicted], 3),
             target=target,
             probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
             loss=number(result.losses[n]),
@@ -199,7 +199,7 @@ def _agreement(result: NetworkPass, target: int, digit: int) -> None:
             "x2": result.pool2.x, "y2": result.pool2.y, "grad_y2": result.pool2.grad_y, "grad_x2": result.pool2.grad_x,
             "probabilities": result.probabilities}  # fmt: skip
     difference = largest_difference([ours[name] for name in COMPARED], [np.asarray(theirs[name]) for name in COMPARED])
-    torch_badge(difference, tr("network.check_torch", difference=f"{difference:.1e}"))
+    torch_badge(difference, tr("network.check_torch", difference=format_number(difference, 2)))
 
 
 require_router()
