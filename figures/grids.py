@@ -85,6 +85,7 @@ COLOR_SCALES = {
 MAX_LABELLED_SPAN = 32  # above 32 x 32 cells are too small for any printed value: hover only
 MAX_EXACT_SPAN = 32  # grids up to 32 x 32 travel as float64 (exact hover); larger ones as float32
 MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey mesh
+TICK_DIGITS = 3  # the colour bar's ticks: the same style, a digit fewer than a sentence
 
 Cell = tuple[int, int]
 Rectangle = list[int]  # [row_start, row_stop, col_start, col_stop], stops exclusive
@@ -114,7 +115,7 @@ class GridDescription(TypedDict):
     colors: list[list[float | str]]  # [position, "#rrggbb"] stops: the cells' colours and the colour bar
     zmin: float  # the values at the two ends of ``colors``
     zmax: float
-    ticks: list[str]  # the colour bar's three ticks (zmin, middle, zmax), written in ``style``
+    ticks: list[str]  # the colour bar's three ticks (zmin, middle, zmax), in ``style`` to 3 digits
     style: dict[str, float | bool]  # how the hover writes a value: a NumberStyle, {"zero", "fractions"}
     origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
     extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
@@ -243,7 +244,8 @@ def _grid(
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
-        "ticks": [exact_text(tick, style=style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
+        # Three digits: three ticks share a colour bar as narrow as a phone's grid.
+        "ticks": [exact_text(tick, TICK_DIGITS, style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
         "style": {"zero": style.zero, "fractions": style.fractions},
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],

@@ -22,7 +22,7 @@ from pooling.reference import torch_digits_network
 from scenario.explain import number
 from scenario.inputs import cell_text
 from scenario.network import NetworkPass, PoolingLayer, load_digits_cnn, network_pass
-from scenario.numbers import format_number
+from scenario.numbers import equals_text, format_number
 from scenario.typed_grid import encode_grid
 from ui.badges import largest_difference, torch_badge
 from ui.controls import URL_KEYS
@@ -95,7 +95,7 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
             confidence=format_number(100 * result.probabilities[n, predicted], 3),
             target=target,
             probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
-            loss=number(result.losses[n]),
+            loss=equals_text(result.losses[n]),
         )
     )
 
@@ -151,7 +151,14 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
     terms = " + ".join(f"({number(weights[k])})·({number(errors[k])})" for k in range(len(errors)))
     value = result.pool2.grad_y[digit, channel, 0, 0]
     share = result.pool2.grad_x[digit, channel, 0, 0]
-    return tr("network.grad_y2_sum", channel=channel, terms=terms, value=number(value), share=number(share))
+    return tr(
+        "network.grad_y2_sum",
+        channel=channel,
+        terms=terms,
+        value=equals_text(value),
+        term=f"({number(value)})",
+        share=equals_text(share),
+    )
 
 
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:

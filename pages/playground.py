@@ -20,9 +20,9 @@ from figures import value_grid
 from figures.grids import Selection
 from figures.plotly_figure import grids_html
 from figures.views import playground_grids
-from scenario.explain import divisor_summary, number, output_size_text
+from scenario.explain import divisor_summary, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
-from scenario.numbers import format_number
+from scenario.numbers import equals_text, format_number
 from ui.badges import (
     FINITE_DIFFERENCE_TOLERANCE,
     finite_difference_gap,
@@ -134,7 +134,7 @@ def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:
             out_rows=y.shape[0],
             out_cols=y.shape[1],
             loss=loss.torch_code,
-            value=number(loss.value),
+            value=equals_text(loss.value),
         )
     )
     grids_and_explanation(scenario, language)

@@ -65,7 +65,7 @@ def test_every_grid_writer_writes_a_value_as_its_cell_does(name, values, k, cell
         assert describe_cell(grid, 0, k) == f"{grid['name']}[0, {k}] {result}.", name
     finite = row[np.isfinite(row)]
     ends = value_grid(row, "y", "y")["ticks"][::2]
-    assert ends == [exact_text(end, style=number_style(row)) for end in (finite.min(), finite.max())]
+    assert ends == [exact_text(end, 3, number_style(row)) for end in (finite.min(), finite.max())]  # 3 digits
     if np.isfinite(values[k]):
         description = value_grid(np.full((2, 2), values[k]), "y", "y")["description"]
         assert description == f"y, 2 by 2, every cell {exact_text(values[k])}", name
@@ -150,7 +150,7 @@ def test_one_grid_writes_one_kind_of_number():
             assert all("e" not in label for label in labels), (loss, labels)
     mirrored = cell_labels(np.array([[0.0144444, -0.0144444, 5 / 72, -5 / 72]]))
     assert mirrored == ["≈0.01444", "≈-0.01444", "≈0.06944", "≈-0.06944"]
-    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["≈-0.06944", "0", "≈0.06944"]
+    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["≈-0.0694", "0", "≈0.0694"]
 
 
 # --- Every writer goes through scenario/numbers.py ---------------------------------------------
