@@ -19,7 +19,7 @@ from pooling import PoolingError
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
 from scenario.losses import LossChoice
-from scenario.numbers import parse_number
+from scenario.numbers import data_text, parse_number
 from scenario.params import DEFAULTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
@@ -127,7 +127,7 @@ def class_report(lesson: Lesson, answers: Mapping[int, Mapping[str, float]]) -> 
             question.number,
             question.target,
             setup_summary(question.setup),
-            repr(question.truth),
+            data_text(question.truth),
             result.total,
             result.right,
         ]
