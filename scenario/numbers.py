@@ -139,9 +139,7 @@ def number_style(values: object) -> NumberStyle:
     kept = np.unique(finite[np.abs(finite) > zero])
     if kept.size == 0 or _short_decimals(kept).all():
         return NumberStyle(zero, False)
-    # Most grids that are not fractions show it in their first values: check those first.
-    fractions = bool(_denominators(kept[:16]).all() and _denominators(kept).all())
-    return NumberStyle(zero, fractions)
+    return NumberStyle(zero, _all_short_fractions(kept))
 
 
 def _short_decimals(values: np.ndarray) -> np.ndarray:
@@ -152,22 +150,28 @@ def _short_decimals(values: np.ndarray) -> np.ndarray:
     return np.abs(rounded - values) <= TOLERANCE * np.abs(values)
 
 
-def _denominators(values: np.ndarray) -> np.ndarray:
-    """The smallest denominator q <= 144 of each value's short fraction p/q (|p| <= 999), 0
-    where it has none (within ten significant digits: 0.1 + 0.2 is 3/10)."""
-    found = np.zeros(values.shape, dtype=np.int64)
+def _all_short_fractions(values: np.ndarray) -> bool:
+    """Whether every value is a short fraction p/q, q <= 144 and |p| <= 999 (to ten
+    significant digits: 0.1 + 0.2 is 3/10). Most grids that are not show it at once: a value
+    above 999, or one of their first values."""
+    if np.abs(values).max() > MAX_SHORT_NUMERATOR or not all(_denominator(v) for v in values[:4].tolist()):
+        return False
+    pending = values
     for q in range(1, MAX_SHORT_DENOMINATOR + 1):
-        scaled = values * q
-        numerator = np.round(scaled)
-        hit = (found == 0) & (np.abs(scaled - numerator) <= TOLERANCE * np.abs(scaled))
-        found[hit & (np.abs(numerator) <= MAX_SHORT_NUMERATOR)] = q
-        if found.all():
-            break
-    return found
+        scaled = pending * q
+        numerators = np.round(scaled)
+        hit = np.abs(scaled - numerators) <= TOLERANCE * np.abs(scaled)
+        if hit.any():
+            if (np.abs(numerators[hit]) > MAX_SHORT_NUMERATOR).any():
+                return False
+            pending = pending[~hit]
+            if pending.size == 0:
+                return True
+    return False
 
 
 def _denominator(value: float) -> int:
-    """``_denominators`` for one number, in plain Python (a hundred times faster for one)."""
+    """The smallest denominator q <= 144 of value's short fraction p/q (|p| <= 999), else 0."""
     for q in range(1, MAX_SHORT_DENOMINATOR + 1):
         scaled = value * q
         numerator = round(scaled)
