@@ -22,7 +22,7 @@ import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import NumberStyle, equals_text, exact_text, number_style
+from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
 
 __all__ = [
     "COLOR_SCALES",
@@ -40,6 +40,7 @@ __all__ = [
     "matrix_grid",
     "read_selection",
     "selection_kind",
+    "table_texts",
     "value_grid",
     "window_axes",
     "with_palette",
@@ -116,7 +117,7 @@ class GridDescription(TypedDict):
     zmin: float  # the values at the two ends of ``colors``
     zmax: float
     ticks: list[str]  # the colour bar's three ticks (zmin, middle, zmax), in ``style`` to 3 digits
-    style: dict[str, float | bool]  # how the hover writes a value: a NumberStyle, {"zero", "fractions"}
+    style: dict[str, float | bool]  # how the hover writes a value: a NumberStyle, {"zero", "fractions", "tolerance"}
     origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
     extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
     padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of zeros, hovered as padding
@@ -140,6 +141,26 @@ def _encode(values: np.ndarray) -> EncodedValues:
     dtype = "<f8" if max(values.shape) <= MAX_EXACT_SPAN else "<f4"
     raw = np.ascontiguousarray(values, dtype=dtype).tobytes()
     return {"dtype": "f8" if dtype == "<f8" else "f4", "b64": base64.b64encode(raw).decode("ascii")}
+
+
+def _style(style: NumberStyle, dtype: str) -> dict[str, float | bool]:
+    """The grid's NumberStyle as JSON, its tolerance loosened for values sent as float32."""
+    tolerance = FLOAT32_TOLERANCE if dtype == "f4" else style.tolerance
+    return {"zero": style.zero, "fractions": style.fractions, "tolerance": tolerance}
+
+
+def table_texts(grid: GridDescription) -> list[list[str]]:
+    """Every cell's value as the grid's hover writes it (4 digits, the grid's style), row by
+    row, for "The numbers as tables"; a value not computed yet is blank.
+
+    >>> table_texts(gradient_grid(np.array([[0.25, 1 / 9], [np.nan, -1e-17]]), "g"))
+    [['1/4', '1/9'], ['', '0']]
+    """
+    values = decode_values(grid)
+    style = NumberStyle(**grid["style"])
+    distinct, where = np.unique(values, return_inverse=True)
+    written = np.array(["" if np.isnan(v) else exact_text(v, style=style) for v in distinct], dtype=object)
+    return written[where.reshape(values.shape)].tolist()
 
 
 def decode_values(grid: GridDescription) -> np.ndarray:
@@ -228,7 +249,7 @@ def _grid(
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
-    style = number_style(values)
+    style, encoded = number_style(values), _encode(values)
     labels = cell_labels(values, style=style)
     # Printed where the full labels would not fit; large grids' labels have 2 digits already.
     short_labels = cell_labels(values, 2, style) if _label_digits(values) > 2 else labels
@@ -237,7 +258,7 @@ def _grid(
         "name": name,
         "rows": rows,
         "cols": cols,
-        "values": _encode(values),
+        "values": encoded,
         "labels": labels,
         "short_labels": short_labels if short_labels != labels else None,
         "scale": scale,
@@ -246,7 +267,7 @@ def _grid(
         "zmax": zmax,
         # Three digits: three ticks share a colour bar as narrow as a phone's grid.
         "ticks": [exact_text(tick, TICK_DIGITS, style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
-        "style": {"zero": style.zero, "fractions": style.fractions},
+        "style": _style(style, encoded["dtype"]),
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],
         "extent": [int(n) for n in extent or (rows, cols)],

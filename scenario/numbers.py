@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 __all__ = [
+    "FLOAT32_TOLERANCE",
     "MAX_MAGNITUDE",
     "NumberError",
     "NumberStyle",
@@ -106,6 +107,7 @@ def normalized(typed: object) -> str:
 
 DIGITS = 4  # significant digits of every written number (cells may print fewer to fit)
 TOLERANCE = 1e-10  # ten significant digits: float64 sums are off by ~1e-16 of their terms
+FLOAT32_TOLERANCE = 1e-6  # values read back from float32 (grids above 32 x 32) hold ~7 digits
 MAX_SHORT_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
 MAX_SHORT_NUMERATOR = 999
 PLAIN_SMALLEST = 1e-4  # plain decimals from 0.0001 up to a million; an exponent beyond
@@ -119,17 +121,20 @@ class NumberStyle:
     ``zero``: a value no larger than this in size is float noise around 0 and written ``0``
     (10^-10 of the grid's largest value). ``fractions``: every non-integer is written as its
     short fraction (``1/4``, ``1/9``), because every value of the grid is one and some are not
-    short decimals; otherwise every value is a decimal (``≈`` where rounded)."""
+    short decimals; otherwise every value is a decimal (``≈`` where rounded). ``tolerance``:
+    how close a written number must be to the value to be exact (relative; looser for values
+    that travelled as float32)."""
 
     zero: float = 0.0
     fractions: bool = False
+    tolerance: float = TOLERANCE
 
 
 def number_style(values: object) -> NumberStyle:
     """The style of a grid's numbers (or of one number), decided from all its values.
 
     >>> number_style(np.array([1 / 4, 1 / 6, 1 / 9]))
-    NumberStyle(zero=2.5e-11, fractions=True)
+    NumberStyle(zero=2.5e-11, fractions=True, tolerance=1e-10)
     >>> number_style(np.array([0.25, 0.5, 7.5])).fractions, number_style(np.array([1 / 9, 0.415])).fractions
     (False, False)
     """
@@ -170,24 +175,24 @@ def _all_short_fractions(values: np.ndarray) -> bool:
     return False
 
 
-def _denominator(value: float) -> int:
+def _denominator(value: float, tolerance: float = TOLERANCE) -> int:
     """The smallest denominator q <= 144 of value's short fraction p/q (|p| <= 999), else 0."""
     for q in range(1, MAX_SHORT_DENOMINATOR + 1):
         scaled = value * q
         numerator = round(scaled)
-        if abs(scaled - numerator) <= TOLERANCE * abs(scaled):
+        if abs(scaled - numerator) <= tolerance * abs(scaled):
             return q if abs(numerator) <= MAX_SHORT_NUMERATOR else 0
     return 0
 
 
-def _fraction(value: float) -> str | None:
+def _fraction(value: float, tolerance: float = TOLERANCE) -> str | None:
     """``p/q`` when value is a short fraction that is not a whole number, else None."""
-    q = _denominator(value) if math.isfinite(value) else 0
+    q = _denominator(value, tolerance) if math.isfinite(value) else 0
     return f"{round(value * q)}/{q}" if q > 1 else None
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b))
+def _close(a: float, b: float, tolerance: float = TOLERANCE) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b))
 
 
 def format_number(value: float, digits: int = DIGITS) -> str:
@@ -244,10 +249,10 @@ def exact_text(value: float, digits: int = DIGITS, style: NumberStyle | None = N
     style = style or number_style(value)
     if abs(value) <= style.zero:
         return "0"
-    if style.fractions and (written := _fraction(value)):
+    if style.fractions and (written := _fraction(value, style.tolerance)):
         return written
     label = format_number(value, digits)
-    if not math.isfinite(value) or _close(float(label), value):
+    if not math.isfinite(value) or _close(float(label), value, style.tolerance):
         return label
     return f"≈{label}"
 
@@ -265,11 +270,12 @@ def equals_text(value: float, digits: int = DIGITS, style: NumberStyle | None = 
     value = float(value)
     style = style or number_style(value)
     written = exact_text(value, digits, style)
-    fraction = written if "/" in written else _fraction(value) if written.startswith("≈") else None
+    fraction = written if "/" in written else _fraction(value, style.tolerance) if written.startswith("≈") else None
     if fraction is None:
         return f"≈ {written[1:]}" if written.startswith("≈") else f"= {written}"
     decimal = format_number(value, digits)
-    return f"= {fraction} {'=' if _close(float(decimal), value) else '≈'} {decimal}"
+    exact = _close(float(decimal), value, style.tolerance)
+    return f"= {fraction} {'=' if exact else '≈'} {decimal}"
 
 
 def data_text(value: float) -> str:

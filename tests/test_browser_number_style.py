@@ -14,7 +14,7 @@ from figures.grids import gradient_grid, input_grid, value_grid
 from harness.browser import GRID, REPO, cell_centre, click_cell, wait_for_alert, wait_for_app
 from scenario.compute import compute_scenario
 from scenario.inputs import generated_input
-from scenario.numbers import equals_text, exact_text, number_style
+from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
 from scenario.params import PoolParams
 from tests.test_number_style import TABLE
 
@@ -31,11 +31,11 @@ EXTRA = [
 ]
 
 
-def _mirror(page, grids: list[list[float]]) -> list[list[list[str]]]:
+def _mirror(page, grids: list[list[float]], styles: list[dict] | None = None) -> list[list[list[str]]]:
     """What grids.js writes for each value of each grid, in the style Python gives the grid."""
     source = (REPO / "figures" / "component" / "grids.js").read_text()
     start, end = source.index("const TOLERANCE"), source.index("const lookups")
-    styles = [number_style(np.array(values)).__dict__ for values in grids]
+    styles = styles or [number_style(np.array(values)).__dict__ for values in grids]
     return page.evaluate(
         f"""([grids, styles]) => {{ {source[start:end]};
             return grids.map((values, n) => values.map(v =>
@@ -56,6 +56,22 @@ def test_the_browser_writes_every_value_as_python_does(page):
         for values in grids
     ]
     assert written == expected
+
+
+def test_the_browser_writes_float32_values_as_python_does(page):
+    """Grids above 32 x 32 travel as float32: the hover reads them with the grid's looser
+    tolerance, as Python's clicked cell does (0.36, 1/9; not ≈0.36, ≈0.1111)."""
+    grids = [[0.36, 0.415, -0.0317], [1 / 4, 1 / 6, 1 / 9], [1.0, -9.868649107779169e-17], [0.1 + 0.2, 7 / 6]]
+    styles = [{**number_style(np.array(values)).__dict__, "tolerance": FLOAT32_TOLERANCE} for values in grids]
+    rounded = [[np.float32(v).item() for v in values] for values in grids]
+    written = _mirror(page, rounded, styles)
+    expected = [
+        [[exact_text(v, style=NumberStyle(**style)), equals_text(v, style=NumberStyle(**style))] for v in values]
+        for values, style in zip(rounded, styles)
+    ]
+    assert [[cell[:2] for cell in values] for values in written] == expected
+    cells = ["0.36", "0.415", "-0.0317", "1/4", "1/6", "1/9", "1", "0", "3/10", "7/6"]
+    assert [cell[0] for values in written for cell in values] == cells
 
 
 def _ticks(page, index: int) -> list[str]:

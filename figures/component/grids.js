@@ -542,7 +542,7 @@ function decode({ dtype, b64 }) {
 // exact_text, equals_text) in the grid's style (noise floor, fractions), mirrored for hover
 // texts; tests/test_browser_number_style.py runs both over one table of values.
 const TOLERANCE = 1e-10;
-const close = (a, b) => Math.abs(a - b) <= TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
+const close = (a, b, tolerance = TOLERANCE) => Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
 
 function formatValue(value, digits = 4) {
   if (Number.isNaN(value)) return "–";
@@ -558,35 +558,35 @@ function formatValue(value, digits = 4) {
 }
 
 // The smallest q <= 144 with value = p/q (|p| <= 999), 0 if none.
-function denominator(value) {
+function denominator(value, tolerance = TOLERANCE) {
   for (let q = 1; q <= 144; q++) {
     const scaled = value * q;
     const numerator = Math.round(scaled);
-    if (Math.abs(scaled - numerator) <= TOLERANCE * Math.abs(scaled)) return Math.abs(numerator) <= 999 ? q : 0;
+    if (Math.abs(scaled - numerator) <= tolerance * Math.abs(scaled)) return Math.abs(numerator) <= 999 ? q : 0;
   }
   return 0;
 }
 
-function fractionOf(value) {
-  const q = Number.isFinite(value) ? denominator(value) : 0;
+function fractionOf(value, tolerance) {
+  const q = Number.isFinite(value) ? denominator(value, tolerance) : 0;
   return q > 1 ? `${Math.round(value * q)}/${q}` : null;
 }
 
 function writeValue(value, style, digits = 4) {
   if (Math.abs(value) <= style.zero) return "0";
-  const fraction = style.fractions ? fractionOf(value) : null;
+  const fraction = style.fractions ? fractionOf(value, style.tolerance) : null;
   if (fraction) return fraction;
   const label = formatValue(value, digits);
-  return !Number.isFinite(value) || close(Number(label), value) ? label : "≈" + label;
+  return !Number.isFinite(value) || close(Number(label), value, style.tolerance) ? label : "≈" + label;
 }
 
 function equalsValue(value, style, digits = 4) {
   const written = writeValue(value, style, digits);
   const rounded = written.startsWith("≈");
-  const fraction = written.includes("/") ? written : rounded ? fractionOf(value) : null;
+  const fraction = written.includes("/") ? written : rounded ? fractionOf(value, style.tolerance) : null;
   if (!fraction) return rounded ? "≈ " + written.slice(1) : "= " + written;
   const decimal = formatValue(value, digits);
-  return `= ${fraction} ${close(Number(decimal), value) ? "=" : "≈"} ${decimal}`;
+  return `= ${fraction} ${close(Number(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
 }
 
 const lookups = new Map();
