@@ -1,7 +1,8 @@
 """Numbers as people type them, and as the app writes them.
 
 ``parse_number`` reads what a person typed exactly as meant, or refuses it with the reason;
-``format_number`` is the one way the app writes a number.
+``exact_text`` and ``equals_text`` write every number the app shows, in one style
+(docs/numbers.md), ``data_text`` every number it exports.
 
 One reader for every typed number in the app (the custom x and ∂L/∂y grids, the quiz's
 answers). Accepted: a decimal with a dot (``1.5``, ``-0.25``, ``.5``, ``2.``), an exponent
