@@ -21,7 +21,7 @@ from pooling import PoolingError
 from scenario.compute import Computed, compute_scenario
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
 from scenario.losses import LossChoice
-from scenario.numbers import parse_number
+from scenario.numbers import data_text, parse_number
 from scenario.params import DEFAULTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
@@ -154,7 +154,7 @@ def class_report(
     for question in all_questions(lesson):
         result = tally(question, answers.get(question.number, {}))
         first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
-                 repr(question.truth), result.total, result.right]  # fmt: skip
+                 data_text(question.truth), result.total, result.right]  # fmt: skip
         for row, spellings, key in zip(result.answers, result.spellings, result.mistakes):
             label, count, right = row
             meaning = text(language, f"class.mistake_{key}") if key else ""

@@ -22,7 +22,7 @@ import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import equals_text, exact_text
+from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
 
 __all__ = [
     "COLOR_SCALES",
@@ -42,6 +42,7 @@ __all__ = [
     "overlay_grid",
     "read_selection",
     "selection_kind",
+    "table_texts",
     "value_grid",
     "window_axes",
     "with_palette",
@@ -95,6 +96,7 @@ MAX_OUTLINED_WINDOWS = 256  # more outlines than this turn the input into a grey
 # What a padding cell holds: torch pads average pooling with 0, max pooling with −∞.
 PADDING_LABELS = {"zero": "0", "-inf": "−∞"}
 PADDING_HOVERS = {"zero": "figure.padding_hover", "-inf": "figure.padding_hover_max"}
+TICK_DIGITS = 3  # the colour bar's ticks: the same style, a digit fewer than a sentence
 
 Cell = tuple[int, int]
 Rectangle = list[int]  # [row_start, row_stop, col_start, col_stop], stops exclusive
@@ -132,8 +134,10 @@ class GridDescription(TypedDict):
     short_labels: list[str] | None  # printed instead where ``labels`` do not fit (None: the same)
     scale: str  # "value", "gradient", "image" or "heat": which palette's colours (read by ``with_palette``)
     colors: list[list[float | str]]  # [position, "#rrggbb"] stops: the cells' colours and the colour bar
-    zmin: float  # the values at the two ends of ``colors`` (the colour bar's end ticks)
+    zmin: float  # the values at the two ends of ``colors``
     zmax: float
+    ticks: list[str]  # the colour bar's three ticks (zmin, middle, zmax), in ``style`` to 3 digits
+    style: dict[str, float | bool]  # how the hover writes a value: a NumberStyle, {"zero", "fractions", "tolerance"}
     origin: list[int]  # [row, col] index of the first drawn cell (negative where padding is drawn)
     extent: list[int]  # [rows, cols] drawn: the canvas's size in cells, padding and ceil_mode overhang included
     padding: list[int]  # [rows, cols] of padding: drawn as a grey ring of ``padding_label``, hovered as padding
@@ -168,6 +172,26 @@ def _encode(values: np.ndarray) -> EncodedValues:
     return {"dtype": "f8" if dtype == "<f8" else "f4", "b64": base64.b64encode(raw).decode("ascii")}
 
 
+def _style(style: NumberStyle, dtype: str) -> dict[str, float | bool]:
+    """The grid's NumberStyle as JSON, its tolerance loosened for values sent as float32."""
+    tolerance = FLOAT32_TOLERANCE if dtype == "f4" else style.tolerance
+    return {"zero": style.zero, "fractions": style.fractions, "tolerance": tolerance}
+
+
+def table_texts(grid: GridDescription) -> list[list[str]]:
+    """Every cell's value as the grid's hover writes it (4 digits, the grid's style), row by
+    row, for "The numbers as tables"; a value not computed yet is blank.
+
+    >>> table_texts(gradient_grid(np.array([[0.25, 1 / 9], [np.nan, -1e-17]]), "g"))
+    [['1/4', '1/9'], ['', '0']]
+    """
+    values = decode_values(grid)
+    style = NumberStyle(**grid["style"])
+    distinct, where = np.unique(values, return_inverse=True)
+    written = np.array(["" if np.isnan(v) else exact_text(v, style=style) for v in distinct], dtype=object)
+    return written[where.reshape(values.shape)].tolist()
+
+
 def decode_values(grid: GridDescription) -> np.ndarray:
     """The values of a grid description, as a float64 (rows, cols) array.
 
@@ -180,26 +204,31 @@ def decode_values(grid: GridDescription) -> np.ndarray:
     return flat.astype(np.float64).reshape(grid["rows"], grid["cols"])
 
 
-def cell_labels(values: np.ndarray, digits: int | None = None) -> list[str] | None:
+def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyle | None = None) -> list[str] | None:
     """The text printed in each cell (row-major), or None for grids too large to print.
 
-    ``digits`` significant digits (by default 4 on small grids, fewer as grids grow and their
-    cells narrow), and an exponent instead of a run of zeros. A value the digits do not
-    write exactly is its fraction where that is short (``7/6``, ``1/9``: the lesson is
-    fractions), else marked as rounded (``≈0.3411``). The browser prints them only where
-    they fit.
+    Every cell in the grid's one style (``scenario.numbers``, docs/numbers.md): float noise
+    is 0; a grid of short fractions is written in fractions (``1/4`` beside ``1/9``), any
+    other in decimals of ``digits`` significant digits (by default 4 on small grids, fewer as
+    grids grow and their cells narrow), marked ``≈`` where rounded. The browser prints them
+    only where they fit.
 
-    >>> cell_labels(np.array([[0.25, 1 / 9, -0.1875, 0.000463, -4 / 90, 12345.6, 0.001, 2.5e7]]))
-    ['0.25', '1/9', '-0.1875', '4.63e-4', '-2/45', '≈12346', '1e-3', '2.5e7']
-    >>> cell_labels(np.array([[7 / 6, 1 / 36, 3.07 / 9]]), digits=2)
-    ['7/6', '1/36', '≈0.34']
+    >>> cell_labels(np.array([[0.25, 1 / 9, -4 / 90, 7 / 6, 1e-17]]))
+    ['1/4', '1/9', '-2/45', '7/6', '0']
+    >>> cell_labels(np.array([[0.36, 0.1 + 0.2, -0.0075, 0.415, 12345.6, -0.0144444]]))
+    ['0.36', '0.3', '-0.0075', '0.415', '≈12346', '≈-0.01444']
+    >>> cell_labels(np.array([[5.25, 7.5, 3.07 / 9]]), digits=2)
+    ['≈5.3', '7.5', '≈0.34']
     """
     if max(values.shape) > MAX_LABELLED_SPAN:
         return None
     digits = digits or _label_digits(values)
+    style = style or number_style(values)
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
-    labels = [exact_text(value, digits) for value in distinct]
+    labels = [
+        "" if np.isnan(value) else exact_text(value, digits, style) for value in distinct
+    ]  # not computed yet: blank
     return [labels[index] for index in where.ravel()]
 
 
@@ -258,21 +287,25 @@ def _grid(
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
-    labels = cell_labels(values)
+    style, encoded = number_style(values), _encode(values)
+    labels = cell_labels(values, style=style)
     # Printed where the full labels would not fit; large grids' labels have 2 digits already.
-    short_labels = cell_labels(values, 2) if _label_digits(values) > 2 else labels
+    short_labels = cell_labels(values, 2, style) if _label_digits(values) > 2 else labels
     return {
         "title": title,
         "name": name,
         "rows": rows,
         "cols": cols,
-        "values": _encode(values),
+        "values": encoded,
         "labels": labels,
         "short_labels": short_labels if short_labels != labels else None,
         "scale": scale,
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
+        # Three digits: three ticks share a colour bar as narrow as a phone's grid.
+        "ticks": [exact_text(tick, TICK_DIGITS, style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
+        "style": _style(style, encoded["dtype"]),
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],
         "extent": [int(n) for n in extent or (rows, cols)],
@@ -285,7 +318,7 @@ def _grid(
         "kernels": _kernels([*outlines, *highlight_windows]),
         "cells": [[int(row), int(col)] for row, col in highlight_cells],
         "link": link,
-        "description": _describe(values, name, zmin, zmax, scale, language),
+        "description": _describe(values, name, zmin, zmax, style, language),
         "underlay": None,
     }
 
@@ -349,15 +382,16 @@ def describe_cell(grid: GridDescription, row: int, col: int, language: str = "en
     name = f"{grid['name']}[{row}, {col}]"
     if np.isnan(value):
         return text(language, "grid.cell_blank", cell=name)
-    return text(language, "grid.cell_value", cell=name, value=equals_text(value))
+    return text(language, "grid.cell_value", cell=name, value=equals_text(value, style=NumberStyle(**grid["style"])))
 
 
-def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: str, language: str) -> str:
+def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, style: NumberStyle, language: str) -> str:
     """What a screen reader says about the grid: its name, shape and range."""
     rows, cols = values.shape
     finite = values[np.isfinite(values)]
     if finite.size and finite.min() == finite.max():
-        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=exact_text(finite[0]))
+        value = exact_text(finite[0], style=style)
+        return text(language, "grid.describe_uniform", name=name, rows=rows, cols=cols, value=value)
     low, high = (finite.min(), finite.max()) if finite.size else (zmin, zmax)
     return text(
         language,
@@ -365,8 +399,8 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, scale: st
         name=name,
         rows=rows,
         cols=cols,
-        low=exact_text(low),
-        high=exact_text(high),
+        low=exact_text(low, style=style),
+        high=exact_text(high, style=style),
     )
 
 

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures.grids import GridDescription, decode_values
+from scenario.numbers import NumberStyle, equals_text
 
 __all__ = ["answers_figure", "grid_figure", "grids_html"]
 
@@ -37,10 +38,23 @@ def _heatmap(grid: GridDescription, colorbar_x: float) -> go.Heatmap:
         colorbar={"x": colorbar_x, "len": 0.8},
         text=labels,
         texttemplate="%{text}" if labels is not None else None,
-        hovertemplate=f"{grid['name']}[%{{y}}, %{{x}}] = %{{z:.6g}}<extra></extra>",
+        # The hover text as the app's hover writes it (scenario/numbers.py), one per cell.
+        customdata=_hover_texts(grid, values),
+        hovertemplate="%{customdata}<extra></extra>",
         xgap=1,
         ygap=1,
     )
+
+
+def _hover_texts(grid: GridDescription, values: np.ndarray) -> np.ndarray:
+    style = NumberStyle(**grid["style"])
+    written: dict[float, str] = {}  # gradients repeat a few values: write each once
+    texts = np.empty(values.shape, dtype=object)
+    for (row, col), value in np.ndenumerate(values):
+        if value not in written:
+            written[value] = equals_text(value, style=style)
+        texts[row, col] = f"{grid['name']}[{row}, {col}] {written[value]}"
+    return texts
 
 
 def _outlines(grid: GridDescription) -> list[go.Scatter]:

@@ -9,6 +9,7 @@ import streamlit as st
 from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
 from figures.grids import GridDescription, Selection
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
+from scenario.numbers import format_number
 from scenario.versus import Pooled, pool_three_ways
 from ui.badges import largest_difference, torch_badge
 from ui.controls import BIND, URL_KEYS
@@ -87,7 +88,7 @@ def _pooling_column(result: Pooled, x: np.ndarray, prefix: str, language: str) -
     )
     st.caption(result.note)
     difference = _torch_difference(result, x)
-    torch_badge(difference, tr("versus.difference", difference=f"{difference:.1e}"))
+    torch_badge(difference, tr("versus.difference", difference=format_number(difference, 2)))
 
 
 def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:

@@ -18,6 +18,7 @@ from figures import gradient_grid, value_grid, window_axes
 from pooling import avg_backward, avg_forward
 from pooling.reference import classic_example
 from scenario.compute import compute_scenario
+from scenario.numbers import equals_text, format_number
 from scenario.params import PoolParams
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
@@ -102,11 +103,11 @@ def _classic_numbers(x: np.ndarray, language: str) -> None:
     )
 
     left, right = st.columns([3, 1], vertical_alignment="center")
-    left.markdown(tr("classic.loss", loss=f"{y.sum():.4f}"))
+    left.markdown(tr("classic.loss", loss=equals_text(y.sum())))
     right.button(tr("classic.new_x"), key="classic_new_x", on_click=_new_input, icon=":material/casino:")
 
     difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, CLASSIC))
-    torch_badge(difference, tr("classic.agree", difference=f"{difference:.1e}"))
+    torch_badge(difference, tr("classic.agree", difference=format_number(difference, 2)))
 
 
 def _why_section() -> None:

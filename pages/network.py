@@ -32,7 +32,7 @@ from scenario.network import (
     load_digits_cnn,
     network_pass,
 )
-from scenario.numbers import format_number
+from scenario.numbers import equals_text, format_number
 from scenario.typed_grid import encode_grid
 from ui.badges import largest_difference, torch_badge
 from ui.controls import URL_KEYS
@@ -88,7 +88,7 @@ def network_page(url: UrlCheck) -> None:
     """The page's body: a fragment, so picking a digit or a channel reruns only this."""
     data = load_digits_cnn()
     language = current_language()
-    st.markdown(tr("network.intro", accuracy=f"{100 * data.accuracy:.1f}", command=data.command))
+    st.markdown(tr("network.intro", accuracy=format_number(100 * data.accuracy, 3), command=data.command))
     labels = data.labels[data.shown]
     digit = _choice(url, "digit", tr("network.digit"), 0, lambda i: f"{labels[i]}·{i % 2 + 1}")
     target = _choice(url, "target", tr("network.target"), int(labels[digit]), str)
@@ -113,10 +113,10 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
     sentence = tr(
         "network.prediction",
         predicted=predicted,
-        confidence=f"{100 * result.probabilities[n, predicted]:.1f}",
+        confidence=format_number(100 * result.probabilities[n, predicted], 3),
         target=target,
         probability=format_number(result.probabilities[n, target], 6),  # 0.999959, not 1
-        loss=number(result.losses[n]),
+        loss=equals_text(result.losses[n]),
     )
     if result.other_targets_give_larger_gradients(n):  # said only when it is true
         sentence += " " + tr("network.prediction_larger", target=target)
@@ -174,7 +174,14 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
     terms = " + ".join(f"({number(weights[k])})·({number(errors[k])})" for k in range(len(errors)))
     value = result.pool2.grad_y[digit, channel, 0, 0]
     share = result.pool2.grad_x[digit, channel, 0, 0]
-    return tr("network.grad_y2_sum", channel=channel, terms=terms, value=number(value), share=number(share))
+    return tr(
+        "network.grad_y2_sum",
+        channel=channel,
+        terms=terms,
+        value=equals_text(value),
+        term=f"({number(value)})",
+        share=equals_text(share),
+    )
 
 
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
@@ -278,7 +285,7 @@ def _agreement(result: NetworkPass, target: int, digit: int) -> None:
             "probabilities": result.probabilities, "gradcam": result.gradcam.map,
             "gradcam_logp": result.gradcam_log_probability.map}  # fmt: skip
     difference = largest_difference([ours[name] for name in COMPARED], [np.asarray(theirs[name]) for name in COMPARED])
-    torch_badge(difference, tr("network.check_torch", difference=f"{difference:.1e}"))
+    torch_badge(difference, tr("network.check_torch", difference=format_number(difference, 2)))
 
 
 require_router()

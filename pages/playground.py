@@ -20,8 +20,9 @@ from figures import value_grid
 from figures.grids import Selection
 from figures.plotly_figure import grids_html
 from figures.views import playground_grids
-from scenario.explain import divisor_summary, number, output_size_text
+from scenario.explain import divisor_summary, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
+from scenario.numbers import equals_text, format_number
 from ui.badges import (
     FINITE_DIFFERENCE_TOLERANCE,
     finite_difference_gap,
@@ -87,10 +88,10 @@ def _agreement(scenario: Scenario) -> None:
     difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, scenario.params))
     numeric = finite_difference_gap(x, grad_output, grad_input, scenario.params, scenario.plan)
     if numeric is None:
-        torch_badge(difference, tr("playground.check_torch", difference=f"{difference:.1e}"))
+        torch_badge(difference, tr("playground.check_torch", difference=format_number(difference, 2)))
         return
     numeric_agrees = numeric <= FINITE_DIFFERENCE_TOLERANCE * max(1.0, np.abs(grad_input).max())
-    details = tr("playground.check_both", difference=f"{difference:.1e}", numeric=f"{numeric:.1e}")
+    details = tr("playground.check_both", difference=format_number(difference, 2), numeric=format_number(numeric, 2))
     torch_badge(difference, details, also_agrees=numeric_agrees)
 
 
@@ -133,7 +134,7 @@ def playground_page(scenario: Scenario | None, url: UrlCheck) -> None:
             out_rows=y.shape[0],
             out_cols=y.shape[1],
             loss=loss.torch_code,
-            value=number(loss.value),
+            value=equals_text(loss.value),
         )
     )
     grids_and_explanation(scenario, language)

@@ -14,6 +14,7 @@ from figures.grids import Selection
 from pooling.reference import conv_equivalent
 from scenario.convolution import ConvEquivalence, conv_equivalence, window_bounds
 from scenario.explain import number
+from scenario.numbers import format_number
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
 from ui.display import selected_cell, show_grids
@@ -27,7 +28,7 @@ MATRIX_KEY = "hood_matrix"
 
 
 def _check(label: str, difference: float) -> None:
-    torch_badge(difference, tr("hood.check", label=label, difference=f"{difference:.1e}"))
+    torch_badge(difference, tr("hood.check", label=label, difference=format_number(difference, 2)))
 
 
 def linear_map_section(scenario: Scenario) -> None:
@@ -128,7 +129,7 @@ def _where_it_breaks(
             total=equivalence.divisors.size,
             nominal=nominal,
             reasons=reasons,
-            difference=f"{difference:.3g}",
+            difference=format_number(difference, 2),
         ),
         icon=":material/call_split:",
     )

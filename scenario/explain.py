@@ -7,7 +7,7 @@ import numpy as np
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
-from scenario.numbers import equals_text, exact_text, format_number
+from scenario.numbers import NumberStyle, equals_text, exact_text, number_style
 
 __all__ = [
     "divisor_summary",
@@ -25,12 +25,24 @@ MAX_LISTED_TERMS = 9  # longer sums are summarised instead of spelled out
 
 
 def number(value: float) -> str:
-    """A value as the grid cells print it (4 significant digits): ``format_number``.
+    """A number alone, in the app's one style (``scenario.numbers.exact_text``).
 
-    >>> number(0.25), number(1 / 9), number(-2.0), number(0.0075)
-    ('0.25', '0.1111', '-2', '7.5e-3')
+    >>> number(0.25), number(1 / 9), number(-2.0), number(0.0075), number(2 ** 0.5)
+    ('0.25', '1/9', '-2', '0.0075', '≈1.414')
     """
-    return format_number(value, 4)
+    return exact_text(value)
+
+
+def _term(value: float, style: NumberStyle) -> str:
+    """A number inside a sum or over a divisor, in its grid's style; in parentheses when it
+    is negative, a fraction or rounded: ``(-0.25)``, ``(1/9)/4``, ``(≈0.3411)/9``."""
+    written = exact_text(value, style=style)
+    return f"({written})" if written.startswith(("-", "≈")) or "/" in written else written
+
+
+def _shares_style(grad_output: np.ndarray, divisor: float) -> NumberStyle:
+    """The style of the shares ``∂L/∂y / divisor`` (1/9 from 1, 1/36 from 1/9), as a grid."""
+    return number_style(grad_output / divisor)
 
 
 def output_size_text(
@@ -85,10 +97,19 @@ def _window_cells(window: Window, shape: tuple[int, int]) -> str:
     return f"x[{rows[0]}:{rows[1]}, {cols[0]}:{cols[1]}]"
 
 
-def _exactly(values: np.ndarray) -> bool:
-    """Whether every value prints exactly as ``number`` writes it (else a sum of printed
-    terms would not add up to its printed result: it is then written with ≈)."""
-    return all(float(number(value)) == float(value) for value in values)
+def _sum_and_mean(
+    values: np.ndarray, x_style: NumberStyle, mean: float, y_style: NumberStyle, language: str
+) -> tuple[str, str]:
+    """A window's sum of x, ``(8 + 9 + 12 + 13)``, and its mean, ``= 10.5``, each in its grid's
+    style; the mean of rounded terms does not add up exactly, so it is then written with ≈."""
+    written = [exact_text(v, style=x_style) for v in values]
+    if values.size <= MAX_LISTED_TERMS:
+        total = "(" + " + ".join(f"({term})" if term.lstrip("≈").startswith("-") else term for term in written) + ")"
+    else:
+        total = _(language, "explain.sum_of_values", count=values.size, total=exact_text(values.sum(), style=x_style))
+    if any("≈" in term for term in written):
+        return total, "≈ " + exact_text(mean, style=y_style).removeprefix("≈")
+    return total, equals_text(mean, style=y_style)
 
 
 def _window_note(window: Window, language: str) -> str:
@@ -129,10 +150,7 @@ def explain_output_cell(
     cols = slice(max(window.col_start, 0), min(window.col_stop, x.shape[1]))
     values = x[rows, cols].ravel()
     divisor = window.divisor
-    if values.size <= MAX_LISTED_TERMS:
-        total = "(" + " + ".join(number(v) if v >= 0 else f"({number(v)})" for v in values) + ")"
-    else:
-        total = _(language, "explain.sum_of_values", count=values.size, total=number(values.sum()))
+    total, result = _sum_and_mean(values, number_style(x), y[i, j], number_style(y), language)
     note = _window_note(window, language)
     head = _(
         language,
@@ -142,10 +160,11 @@ def explain_output_cell(
         total=total,
         divisor=number(divisor),
         note=note,
-        result=equals_text(y[i, j]) if _exactly(values) else f"≈ {number(y[i, j])}",
+        result=result,
     )
 
-    gradient = grad_output[i, j]
+    gradient_style = number_style(grad_output)
+    gradient = grad_output[i, j] if abs(grad_output[i, j]) > gradient_style.zero else 0.0  # noise is 0
     share = gradient / divisor
     if divisor == window.input_cells == 1:
         key, count = "explain.split_one", 1
@@ -158,9 +177,9 @@ def explain_output_cell(
     tail = _(
         language,
         key,
-        gradient=number(gradient),
+        gradient=exact_text(gradient, style=gradient_style),
         count=count,
-        share=exact_text(share),  # 1/9, not 0.1111: the lesson is fractions
+        share=exact_text(share, style=_shares_style(grad_output, divisor)),  # 1/9, not 0.1111
         divisor=number(divisor),
         padding=window.padding_cells,
     )
@@ -192,14 +211,11 @@ def explain_input_cell(
     target = f"∂L/∂x[{row}, {col}]"
     if not covering:
         return _(language, "explain.no_window", row=row, col=col, target=target)
-    result = equals_text(grad_input[row, col])
+    result = equals_text(grad_input[row, col], style=number_style(grad_input))
     if len(covering) > MAX_LISTED_TERMS:
         return _(language, "explain.many_shares", target=target, count=len(covering), row=row, col=col, result=result)
-    terms = []
-    for window in covering:
-        gradient = grad_output[window.out_row, window.out_col]
-        numerator = number(gradient) if gradient >= 0 else f"({number(gradient)})"
-        terms.append(f"{numerator}/{number(window.divisor)}")
+    gradient_style = number_style(grad_output)
+    terms = [f"{_term(grad_output[w.out_row, w.out_col], gradient_style)}/{number(w.divisor)}" for w in covering]
     sources = ", ".join(f"y[{w.out_row}, {w.out_col}]" for w in covering)
     if len(terms) == 1 and result.startswith(f"= {terms[0]} "):
         result = result.removeprefix(f"= {terms[0]} ")  # 1/9 ≈ 0.1111, not 1/9 = 1/9 ≈ 0.1111
@@ -257,6 +273,7 @@ def explain_max_cell(
     x[1, 0] is the largest of no window, so ∂L/∂x[1, 0] = 0.
     """
     width = x.shape[1]
+    gradient_style = number_style(grad_output)
     if kind == "output":
         source = divmod(int(argmax[row, col]), width)
         return _(
@@ -264,9 +281,9 @@ def explain_max_cell(
             "explain.max_output",
             cell=f"y[{row}, {col}]",
             source=f"x[{source[0]}, {source[1]}]",
-            value=number(x[source]),
+            value=exact_text(x[source], style=number_style(x)),
             note=_(language, "explain.max_padding", count=padding_cells) if padding_cells else "",
-            gradient=number(grad_output[row, col]),
+            gradient=exact_text(grad_output[row, col], style=gradient_style),
         )
     if kind != "input":
         return None
@@ -274,11 +291,11 @@ def explain_max_cell(
     target = f"∂L/∂x[{row}, {col}]"
     if not won:
         return _(language, "explain.max_none", cell=f"x[{row}, {col}]", target=target)
-    terms = " + ".join(number(grad_output[i, j]) for i, j in won[:MAX_LISTED_TERMS])
+    terms = " + ".join(_term(grad_output[i, j], gradient_style) for i, j in won[:MAX_LISTED_TERMS])
     if len(won) > MAX_LISTED_TERMS:
         terms += " + …"
     sources = ", ".join(f"y[{i}, {j}]" for i, j in won[:MAX_LISTED_TERMS])
-    result = " " + equals_text(grad_input[row, col])
+    result = " " + equals_text(grad_input[row, col], style=number_style(grad_input))
     if len(won) == 1 and result == f" = {terms}":
         result = ""  # one whole gradient: = 1, not = 1 = 1
     return _(
@@ -312,8 +329,9 @@ def replay_step_text(
     if window is None:
         return _(language, "explain.step_zero", total=total)
     i, j = window.out_row, window.out_col
-    gradient = grad_output[i, j]
-    share = exact_text(gradient / window.divisor)  # 1/9, not 0.1111
+    gradient_style = number_style(grad_output)
+    gradient = grad_output[i, j] if abs(grad_output[i, j]) > gradient_style.zero else 0.0  # noise is 0
+    share = exact_text(gradient / window.divisor, style=_shares_style(grad_output, window.divisor))  # 1/9
     target = _window_cells(window, x.shape)
     if window.padding_cells:
         adds = _(
@@ -335,8 +353,8 @@ def replay_step_text(
         total=total,
         i=i,
         j=j,
-        gradient=number(gradient),
+        gradient=exact_text(gradient, style=gradient_style),
         divisor=number(window.divisor),
         adds=adds,
-        value=equals_text(y[i, j]),
+        value=equals_text(y[i, j], style=number_style(y)),
     )

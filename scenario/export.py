@@ -10,6 +10,7 @@ import numpy as np
 from i18n import text
 from scenario.inputs import TORCH_CODE
 from scenario.losses import Loss
+from scenario.numbers import data_text
 from scenario.params import PoolParams
 
 __all__ = ["pytorch_script", "tensor_csv", "tensors_json"]
@@ -18,12 +19,13 @@ LITERAL_MAX_CELLS = 64  # inputs up to 8 x 8 are written out in the script, numb
 
 
 def tensor_csv(values: np.ndarray) -> str:
-    """A 2D array as CSV: one row per line, full float64 precision.
+    """A 2D array as CSV: one row per line, every number as data (``data_text``: full float64
+    precision, read back exactly by the app's CSV upload and by any spreadsheet).
 
     >>> tensor_csv(np.array([[0.25, 1.0], [2.0, 1 / 3]]))
-    '0.25,1.0\\n2.0,0.3333333333333333\\n'
+    '0.25,1\\n2,0.3333333333333333\\n'
     """
-    return "".join(",".join(repr(float(v)) for v in row) + "\n" for row in np.asarray(values))
+    return "".join(",".join(data_text(v) for v in row) + "\n" for row in np.asarray(values))
 
 
 def tensors_json(params: PoolParams, source: str, loss: str, tensors: dict[str, np.ndarray]) -> str:
@@ -38,7 +40,7 @@ def tensors_json(params: PoolParams, source: str, loss: str, tensors: dict[str, 
 
 
 def _literal(values: np.ndarray) -> str:
-    rows = ",\n    ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in values)
+    rows = ",\n    ".join("[" + ", ".join(data_text(v) for v in row) + "]" for row in values)
     return f"torch.tensor([\n    {rows},\n], dtype=torch.float64)"
 
 

@@ -12,7 +12,7 @@ import io
 import numpy as np
 
 from i18n import text, user_text
-from scenario.numbers import NumberError, parse_number
+from scenario.numbers import NumberError, data_text, exact_text, parse_number
 
 __all__ = [
     "CLASSIC_X",
@@ -74,7 +74,7 @@ def cell_text(value: float) -> str:
     >>> cell_text(3.0), cell_text(0.1), cell_text(-1.37)
     ('3', '0.1', '-1.37')
     """
-    return repr(float(value)).removesuffix(".0")
+    return data_text(value)
 
 
 def number_error(error: NumberError, where: str) -> InputError:
@@ -148,7 +148,7 @@ def parse_csv(data: bytes, max_cells: int = MAX_GRID) -> np.ndarray:
     [[1.0, 2.0], [3.0, 0.25]]
     """
     if len(data) > CSV_MAX_BYTES:
-        raise InputError("csv_bytes", size=f"{len(data) / 1e6:.1f}", max=CSV_MAX_BYTES // 1000)
+        raise InputError("csv_bytes", size=exact_text(len(data) / 1e6, 3), max=CSV_MAX_BYTES // 1000)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

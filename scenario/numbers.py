@@ -1,7 +1,8 @@
 """Numbers as people type them, and as the app writes them.
 
 ``parse_number`` reads what a person typed exactly as meant, or refuses it with the reason;
-``format_number`` is the one way the app writes a number.
+``exact_text`` and ``equals_text`` write every number the app shows, in one style
+(docs/numbers.md), ``data_text`` every number it exports.
 
 One reader for every typed number in the app (the custom x and ∂L/∂y grids, the quiz's
 answers). Accepted: a decimal with a dot (``1.5``, ``-0.25``, ``.5``, ``2.``), an exponent
@@ -19,9 +20,25 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-__all__ = ["MAX_MAGNITUDE", "NumberError", "equals_text", "exact_text", "format_number", "normalized", "parse_number"]
+import numpy as np
+
+__all__ = [
+    "FLOAT32_TOLERANCE",
+    "MAX_MAGNITUDE",
+    "NumberError",
+    "NumberStyle",
+    "data_text",
+    "equals_text",
+    "exact_text",
+    "format_number",
+    "normalized",
+    "number_style",
+    "parse_number",
+]
 
 MAX_MAGNITUDE = 1e100
 DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -110,74 +127,191 @@ def normalized(typed: object) -> str:
     return text.translate(MINUS_SIGNS).translate(SLASHES).strip()
 
 
-def format_number(value: float, digits: int = 4) -> str:
-    """A number as the app writes it everywhere (cells, explanations, descriptions; the
-    browser's hover and colour bars follow the same rules in grids.js): ``digits``
-    significant digits, no trailing zeros, and an exponent instead of a run of zeros.
+# ---------------------------------------------------------------------------------------
+# The writer: one style for every number the app writes (docs/numbers.md). A grid's numbers
+# share one NumberStyle (noise floor, fractions or decimals), so its cells, hover texts,
+# colour bar, description and the sentences about it write each value the same way; a
+# number alone is a grid of one. figures/component/grids.js mirrors these rules for hover.
+
+DIGITS = 4  # significant digits of every written number (cells may print fewer to fit)
+TOLERANCE = 1e-10  # ten significant digits: float64 sums are off by ~1e-16 of their terms
+FLOAT32_TOLERANCE = 1e-6  # values read back from float32 (grids above 32 x 32) hold ~7 digits
+MAX_SHORT_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
+MAX_SHORT_NUMERATOR = 999
+PLAIN_SMALLEST = 1e-4  # plain decimals from 0.0001 up to a million; an exponent beyond
+PLAIN_LARGEST = 1e6
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How the numbers of one grid are written (``number_style`` decides it once per grid).
+
+    ``zero``: a value no larger than this in size is float noise around 0 and written ``0``
+    (10^-10 of the grid's largest value). ``fractions``: every non-integer is written as its
+    short fraction (``1/4``, ``1/9``), because every value of the grid is one and some are not
+    short decimals; otherwise every value is a decimal (``≈`` where rounded). ``tolerance``:
+    how close a written number must be to the value to be exact (relative; looser for values
+    that travelled as float32)."""
+
+    zero: float = 0.0
+    fractions: bool = False
+    tolerance: float = TOLERANCE
+
+
+def number_style(values: object) -> NumberStyle:
+    """The style of a grid's numbers (or of one number), decided from all its values.
+
+    >>> number_style(np.array([1 / 4, 1 / 6, 1 / 9]))
+    NumberStyle(zero=2.5e-11, fractions=True, tolerance=1e-10)
+    >>> number_style(np.array([0.25, 0.5, 7.5])).fractions, number_style(np.array([1 / 9, 0.415])).fractions
+    (False, False)
+    """
+    array = np.asarray(values, dtype=np.float64).ravel()
+    finite = array[np.isfinite(array)]
+    zero = TOLERANCE * float(np.abs(finite).max()) if finite.size else 0.0
+    kept = np.unique(finite[np.abs(finite) > zero])
+    if kept.size == 0 or _short_decimals(kept).all():
+        return NumberStyle(zero, False)
+    return NumberStyle(zero, _all_short_fractions(kept))
+
+
+def _short_decimals(values: np.ndarray) -> np.ndarray:
+    """Whether each value is written exactly by DIGITS significant digits (0.25, 7.5, 12)."""
+    exponent = np.floor(np.log10(np.abs(values)))
+    unit = 10.0 ** (exponent - (DIGITS - 1))
+    rounded = np.round(values / unit) * unit
+    return np.abs(rounded - values) <= TOLERANCE * np.abs(values)
+
+
+def _all_short_fractions(values: np.ndarray) -> bool:
+    """Whether every value is a short fraction p/q, q <= 144 and |p| <= 999 (to ten
+    significant digits: 0.1 + 0.2 is 3/10). Most grids that are not show it at once: a value
+    above 999, or one of their first values."""
+    if np.abs(values).max() > MAX_SHORT_NUMERATOR or not all(_denominator(v) for v in values[:4].tolist()):
+        return False
+    pending = values
+    for q in range(1, MAX_SHORT_DENOMINATOR + 1):
+        scaled = pending * q
+        numerators = np.round(scaled)
+        hit = np.abs(scaled - numerators) <= TOLERANCE * np.abs(scaled)
+        if hit.any():
+            if (np.abs(numerators[hit]) > MAX_SHORT_NUMERATOR).any():
+                return False
+            pending = pending[~hit]
+            if pending.size == 0:
+                return True
+    return False
+
+
+def _denominator(value: float, tolerance: float = TOLERANCE) -> int:
+    """The smallest denominator q <= 144 of value's short fraction p/q (|p| <= 999), else 0."""
+    for q in range(1, MAX_SHORT_DENOMINATOR + 1):
+        scaled = value * q
+        numerator = round(scaled)
+        if abs(scaled - numerator) <= tolerance * abs(scaled):
+            return q if abs(numerator) <= MAX_SHORT_NUMERATOR else 0
+    return 0
+
+
+def _fraction(value: float, tolerance: float = TOLERANCE) -> str | None:
+    """``p/q`` when value is a short fraction that is not a whole number, else None."""
+    q = _denominator(value, tolerance) if math.isfinite(value) else 0
+    return f"{round(value * q)}/{q}" if q > 1 else None
+
+
+def _close(a: float, b: float, tolerance: float = TOLERANCE) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b))
+
+
+def format_number(value: float, digits: int = DIGITS) -> str:
+    """A decimal with ``digits`` significant digits, negatives alike, no trailing zeros;
+    plain from 0.0001 up to a million, an exponent beyond (no ``≈``, no fraction: the part
+    of ``exact_text`` that writes decimals).
 
     >>> format_number(0.25), format_number(1 / 9), format_number(-2.0), format_number(12.3456)
     ('0.25', '0.1111', '-2', '12.35')
-    >>> format_number(0.000463), format_number(0.0075), format_number(123456.7), format_number(2.5e7)
-    ('4.63e-4', '7.5e-3', '123457', '2.5e7')
+    >>> format_number(0.0144444), format_number(-0.0144444), format_number(0.0075), format_number(0.000463)
+    ('0.01444', '-0.01444', '0.0075', '0.000463')
+    >>> format_number(123456.7), format_number(2.5e7), format_number(-1.5e-5), format_number(-0.0)
+    ('123457', '2.5e7', '-1.5e-5', '0')
     """
     value = float(value)  # math on a Python float: several times faster than numpy's scalars
-    if math.isnan(value):  # a cell not computed yet (replays) stays blank
-        return ""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}".replace("-0", "0")
+    if math.isnan(value):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
     size = abs(value)
-    if 1e-2 <= size < 10**digits:
-        # Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
-        for places in range(digits, 0, -1):
-            label = f"{value:.{places}g}"
-            if len(label) <= digits + 3:
-                break
-        return label
-    if 10**digits <= size < 1e6:
-        return f"{value:.0f}"
-    # Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
-    label = f"{value:.{max(digits - 2, 0)}e}"
-    mantissa, exponent = label.split("e")
-    if "." in mantissa:  # 1.00e-3 -> 1e-3, 1.50e-3 -> 1.5e-3
-        mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}e{int(exponent)}"
+    if 10**digits <= size < PLAIN_LARGEST:
+        return str(_rounded(value, 0))
+    # Rounded half away from zero, as school does (0.015625 -> 0.01563) and as JavaScript's
+    # toPrecision does for the hover texts; Decimal(value) is the float's exact value.
+    exact = Decimal(value)
+    written = _rounded(value, digits - 1 - exact.adjusted()).normalize()
+    if PLAIN_SMALLEST <= size < 10**digits:
+        return f"{written:f}"
+    mantissa, exponent = f"{written:e}".split("e")  # tiny or huge: 1.5e-5, 2.5e7
+    label = f"{mantissa}e{int(exponent)}"
+    return label
 
 
-def equals_text(value: float, digits: int = 4) -> str:
-    """How a result is written after its sum: ``= 0.25`` when the printed number is the
-    value; else the exact fraction when it is short, then the rounded decimal (``= 7/6 ≈
-    1.167``: the lesson is fractions); else ``≈ 1.236`` (a rounded number never looks exact).
-
-    >>> equals_text(0.25), equals_text(7 / 6), equals_text(4 / 9), equals_text(5 ** 0.5)
-    ('= 0.25', '= 7/6 ≈ 1.167', '= 4/9 ≈ 0.4444', '≈ 2.236')
-    """
-    value = float(value)
-    printed = format_number(value, digits)
-    if not math.isfinite(value) or float(printed) == value:
-        return f"= {printed}"
-    fraction = Fraction(value).limit_denominator(999)
-    if abs(float(fraction) - value) <= 1e-12 * abs(value):
-        return f"= {fraction.numerator}/{fraction.denominator} ≈ {printed}"
-    return f"≈ {printed}"
+def _rounded(value: float, places: int) -> Decimal:
+    """``value`` rounded to ``places`` decimal places (negative: tens, hundreds), halves away from 0."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-MAX_SHORT_DENOMINATOR = 144  # 1/144: one share of a 3x3 window's mean over a 4x4 output
-
-
-def exact_text(value: float, digits: int = 4) -> str:
-    """A number on its own, never a rounded one that looks exact: the number when ``digits``
-    write it exactly, else its exact fraction when that is short, else the rounded number
-    marked with ≈ (cells of a grid, a share in a sentence).
+def exact_text(value: float, digits: int = DIGITS, style: NumberStyle | None = None) -> str:
+    """A number as a cell, a term or a share is written, in its grid's ``style`` (by default
+    the style of the number alone): ``0`` for float noise, the short fraction in a grid of
+    fractions, else the decimal, marked ``≈`` when rounded (never a rounded number that
+    looks exact).
 
     >>> exact_text(0.25), exact_text(7 / 6, 2), exact_text(1 / 144), exact_text(2 ** 0.5)
     ('0.25', '7/6', '1/144', '≈1.414')
+    >>> quarters = number_style(np.array([1 / 4, 1 / 9]))
+    >>> exact_text(0.25, style=quarters), exact_text(-1e-17, style=quarters), exact_text(0.1 + 0.2)
+    ('1/4', '0', '0.3')
     """
     value = float(value)
-    label = format_number(value, digits)
-    if not math.isfinite(value) or float(label) == value:
-        return label
-    fraction = Fraction(value).limit_denominator(MAX_SHORT_DENOMINATOR)
-    written = f"{fraction.numerator}/{fraction.denominator}"
-    if abs(float(fraction) - value) <= 1e-12 * abs(value) and len(written) <= len(label) + 1:
+    style = style or number_style(value)
+    if abs(value) <= style.zero:
+        return "0"
+    if style.fractions and (written := _fraction(value, style.tolerance)):
         return written
+    label = format_number(value, digits)
+    if not math.isfinite(value) or _close(float(label), value, style.tolerance):
+        return label
     return f"≈{label}"
+
+
+def equals_text(value: float, digits: int = DIGITS, style: NumberStyle | None = None) -> str:
+    """How a result is written after its sum or a cell's name, in its grid's ``style``:
+    ``= 0.25`` when exact; a short fraction with its decimal (``= 7/6 ≈ 1.167``, ``= 1/4 =
+    0.25``: the lesson is fractions); else ``≈ 1.236``.
+
+    >>> equals_text(0.25), equals_text(7 / 6), equals_text(4 / 9), equals_text(5 ** 0.5)
+    ('= 0.25', '= 7/6 ≈ 1.167', '= 4/9 ≈ 0.4444', '≈ 2.236')
+    >>> equals_text(0.25, style=number_style(np.array([1 / 4, 1 / 9]))), equals_text(float("nan"))
+    ('= 1/4 = 0.25', '= –')
+    """
+    value = float(value)
+    style = style or number_style(value)
+    written = exact_text(value, digits, style)
+    fraction = written if "/" in written else _fraction(value, style.tolerance) if written.startswith("≈") else None
+    if fraction is None:
+        return f"≈ {written[1:]}" if written.startswith("≈") else f"= {written}"
+    decimal = format_number(value, digits)
+    exact = _close(float(decimal), value, style.tolerance)
+    return f"= {fraction} {'=' if exact else '≈'} {decimal}"
+
+
+def data_text(value: float) -> str:
+    """A number as data (the CSV export, the PyTorch script): every digit float64 holds, the
+    shortest text that reads back exactly (``1/3`` is 0.3333333333333333), whole numbers
+    without ``.0``.
+
+    >>> data_text(0.25), data_text(1 / 3), data_text(-2.0), data_text(1e-17)
+    ('0.25', '0.3333333333333333', '-2', '1e-17')
+    """
+    return repr(float(value)).removesuffix(".0")

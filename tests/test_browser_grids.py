@@ -4,14 +4,12 @@ phones (touch, swipes, one tap), projectors (presentation mode) and honest legen
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlencode
 
 import pytest
 
 from harness.browser import (
     GRID,
-    REPO,
     cell_centre,
     click_cell,
     grid_highlights,
@@ -19,7 +17,6 @@ from harness.browser import (
     wait_for_alert,
     wait_for_app,
 )
-from scenario.numbers import format_number
 from scenario.presets import PRESETS_BY_KEY
 
 pytestmark = pytest.mark.browser
@@ -228,17 +225,6 @@ def test_colour_blind_palette_reaches_the_canvas(page, app_url):
         )
     )
     assert pixel == [0xE6, 0x61, 0x01]
-
-
-def test_the_browser_writes_numbers_as_python_does(page):
-    """One formatter: hover texts and colour bars (grids.js) follow scenario.numbers.format_number."""
-    source = (REPO / "figures" / "component" / "grids.js").read_text()
-    function = re.search(r"function formatValue\(.*?\n}\n", source, re.S).group(0)
-    values = [0.25, 1 / 9, -0.044444, 0.000463, 0.0075, 12345.6, 2.5e7, -2.0, 0.0, 123.456789, -1.361, 31.5]
-    written = page.evaluate(
-        f"(values) => {{ {function}; return values.map(v => [formatValue(v), formatValue(v, 6)]); }}", values
-    )
-    assert written == [[format_number(value), format_number(value, 6)] for value in values]
 
 
 def _near(pixels, colour, tolerance: int = 24) -> int:

@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 from figures.grids import COLOR_SCALES
 from harness.browser import REPO
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
+from scenario.numbers import parse_number
 from tests.conftest import grid_components, grids_on_page, open_app
 
 
@@ -63,7 +64,9 @@ def test_every_grid_has_a_description_and_a_table_view():
     at.session_state["playground_grids_table_tabs"] = "∂L/∂x = x.grad"
     at.run()
     _, expected = torch_avg_pool2d(np.ones((5, 5)), np.ones((3, 3)), 3, 1)
-    assert_allclose(at.dataframe[0].value.to_numpy(), expected, rtol=1e-12)
+    written = at.dataframe[0].value.to_numpy()  # in the app's style: 1/9, 2/9, ... (docs/numbers.md)
+    assert written[0, 0] == "1/9" and written[2, 2] == "1"
+    assert_allclose(np.vectorize(parse_number)(written), expected, rtol=1e-12)
     chinese = open_app({"lang": "zh"})
     chinese.session_state["playground_grids_tables"] = True
     chinese.run()

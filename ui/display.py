@@ -21,9 +21,9 @@ from figures.grids import (
     GridDescription,
     Selection,
     WindowAxes,
-    decode_values,
     describe_cell,
     read_selection,
+    table_texts,
     window_axes,
     with_palette,
 )
@@ -396,6 +396,7 @@ def _tables(grids: dict[str, GridDescription], key: str) -> None:
         for tab, (name, grid) in zip(tabs, grids.items()):
             if tab.open is False:  # None: Streamlit does not know yet, so it is drawn
                 continue
-            table = pd.DataFrame(decode_values(grid), columns=[str(col) for col in range(grid["cols"])])
+            # Written as the grid writes them (1/9, ≈0.3411), not as floats: docs/numbers.md.
+            table = pd.DataFrame(table_texts(grid), columns=[str(col) for col in range(grid["cols"])])
             tab.caption(grid["description"])
             tab.dataframe(table, key=f"{key}_table_{name}")

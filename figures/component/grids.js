@@ -313,9 +313,7 @@ function drawColorbar(figure, grid, show, width) {
   const stops = grid.colors.map(([position, color]) => `${color} ${position * 100}%`).join(", ");
   bar.querySelector(".bar").style.background = `linear-gradient(to right, ${stops})`;
   const [low, middle, high] = bar.querySelectorAll(".ticks span");
-  low.textContent = formatValue(grid.zmin);
-  middle.textContent = formatValue((grid.zmin + grid.zmax) / 2);
-  high.textContent = formatValue(grid.zmax);
+  [low.textContent, middle.textContent, high.textContent] = grid.ticks; // written by scenario/numbers.py
 }
 
 // ---------------------------------------------------------------------------------------
@@ -611,13 +609,9 @@ function describeCell(root, figure, [row, col]) {
   if (!inside(grid, [row, col])) return (inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover).replace("{row}", row).replace("{col}", col);
   const value = values[row * grid.cols + col];
   const name = `${grid.name}[${row}, ${col}]`;
-  if (Number.isNaN(value)) return `${name} = –`;
-  // Exact, or its fraction and the rounded decimal, or marked as rounded: never a rounded
-  // number that looks exact (the cell's own label is a fraction where one is short).
-  const shown = formatValue(value, 6);
-  if (Number(shown) === value) return `${name} = ${shown}`;
-  const label = grid.labels ? grid.labels[row * grid.cols + col] : "";
-  return label.includes("/") ? `${name} = ${label} ≈ ${shown}` : `${name} ≈ ${shown}`;
+  // Exact, or its fraction and the rounded decimal, or marked as rounded, as every sentence
+  // writes it: never a rounded number that looks exact.
+  return `${name} ${equalsValue(value, grid.style)}`;
 }
 
 function hover(root, figure, event) {
@@ -781,25 +775,55 @@ function decode({ dtype, b64 }) {
   return dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
 }
 
-// The app's one way of writing a number: the rules of scenario/numbers.py format_number.
+// The app's one way of writing a number: scenario/numbers.py's rules (format_number,
+// exact_text, equals_text) in the grid's style (noise floor, fractions), mirrored for hover
+// texts; tests/test_browser_number_style.py runs both over one table of values.
+const TOLERANCE = 1e-10;
+const close = (a, b, tolerance = TOLERANCE) => Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
+
 function formatValue(value, digits = 4) {
-  if (Number.isNaN(value)) return "";
-  if (value === 0 || !Number.isFinite(value)) return String(value).replace("-0", "0");
+  if (Number.isNaN(value)) return "–";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
+  if (value === 0) return "0";
   const size = Math.abs(value);
-  if (size >= 1e-2 && size < 10 ** digits) {
-    // Plain decimals, one digit fewer while the text is too long (-0.04444 -> -0.0444).
-    let label = "";
-    for (let places = digits; places >= 1; places--) {
-      label = String(Number(value.toPrecision(places)));
-      if (label.length <= digits + 3) break;
-    }
-    return label;
-  }
+  if (size >= 1e-4 && size < 10 ** digits) return String(Number(value.toPrecision(digits)));
   if (size >= 10 ** digits && size < 1e6) return value.toFixed(0);
-  // Tiny or huge: an exponent, written compactly (4.63e-4, 1.2e7).
-  let [mantissa, exponent] = value.toExponential(Math.max(digits - 2, 0)).split("e");
+  // Tiny or huge: an exponent, written compactly (1.5e-5, 2.5e7).
+  let [mantissa, exponent] = value.toExponential(Math.max(digits - 1, 0)).split("e");
   if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
   return `${mantissa}e${Number(exponent)}`;
+}
+
+// The smallest q <= 144 with value = p/q (|p| <= 999), 0 if none.
+function denominator(value, tolerance = TOLERANCE) {
+  for (let q = 1; q <= 144; q++) {
+    const scaled = value * q;
+    const numerator = Math.round(scaled);
+    if (Math.abs(scaled - numerator) <= tolerance * Math.abs(scaled)) return Math.abs(numerator) <= 999 ? q : 0;
+  }
+  return 0;
+}
+
+function fractionOf(value, tolerance) {
+  const q = Number.isFinite(value) ? denominator(value, tolerance) : 0;
+  return q > 1 ? `${Math.round(value * q)}/${q}` : null;
+}
+
+function writeValue(value, style, digits = 4) {
+  if (Math.abs(value) <= style.zero) return "0";
+  const fraction = style.fractions ? fractionOf(value, style.tolerance) : null;
+  if (fraction) return fraction;
+  const label = formatValue(value, digits);
+  return !Number.isFinite(value) || close(Number(label), value, style.tolerance) ? label : "≈" + label;
+}
+
+function equalsValue(value, style, digits = 4) {
+  const written = writeValue(value, style, digits);
+  const rounded = written.startsWith("≈");
+  const fraction = written.includes("/") ? written : rounded ? fractionOf(value, style.tolerance) : null;
+  if (!fraction) return rounded ? "≈ " + written.slice(1) : "= " + written;
+  const decimal = formatValue(value, digits);
+  return `= ${fraction} ${close(Number(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
 }
 
 const lookups = new Map();
