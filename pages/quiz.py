@@ -15,6 +15,7 @@ from i18n import text
 from scenario import quiz as quiz_model
 from scenario.explain import explain_input_cell, number, windows_covering
 from scenario.inputs import InputError
+from scenario.numbers import format_number
 from scenario.presets import PRESETS, PRESETS_BY_KEY, Preset
 from scenario.quiz import MODES, GridVerdict, Quiz, Verdict
 from ui.controls import URL_KEYS
@@ -148,7 +149,7 @@ def _verdict_text(verdict: Verdict) -> str:
     if verdict.kind == "wrong":
         return tr("quiz.wrong", answer=number(verdict.answer))
     if verdict.kind == "near":
-        return tr("quiz.near", answer=np.format_float_positional(verdict.answer, trim="-"))  # as typed: 0.0069
+        return tr("quiz.near", answer=format_number(verdict.answer))  # two digits: as typed, 0.0069
     return tr("quiz.revealed")
 
 

@@ -76,7 +76,7 @@ def is_near(answer: float, truth: float) -> bool:
     """
     if is_right(answer, truth) or truth == 0 or answer == 0:
         return False
-    two_digits = float(f"{answer:.1e}") == answer
+    two_digits = answer == round(answer, 1 - math.floor(math.log10(abs(answer))))  # at most 2 significant digits
     unit = 10.0 ** (math.floor(math.log10(abs(truth))) - 1)  # one unit of the truth's second digit
     return two_digits and abs(answer - truth) < unit
 
