@@ -31,6 +31,7 @@ import numpy as np
 from i18n import text
 from pooling import PoolPlan, Window, adaptive_plan, avg_backward, avg_forward, pool_plan
 from scenario.explain import explain_pooled_cell, number, windows_covering
+from scenario.numbers import equals_text, format_number
 
 __all__ = [
     "DATA_FILE",
@@ -365,12 +366,13 @@ def gradcam_weight_text(result: NetworkPass, cam: GradCam, image: int, channel: 
 
     >>> result = network_pass(load_digits_cnn().weights, load_digits_cnn().pixels[:1], [0])
     >>> gradcam_weight_text(result, result.gradcam, 0, 3).split(": so ")[1]  # α3 = W[0, 3] / 16
-    '**α3 = 2.059 / 16 = 0.1287**.'
+    '**α3 = 2.059 / 16 ≈ 0.1287**.'
     """
     key = "network.gradcam_alpha" if cam.score == "logit" else "network.gradcam_alpha_logp"
     return text(
         language, key, channel=channel, target=int(result.targets[image]),
-        gradient=number(cam.grad_y2[image, channel]), alpha=number(cam.weights[image, channel]),
+        gradient=format_number(cam.grad_y2[image, channel]), gradient_is=equals_text(cam.grad_y2[image, channel]),
+        alpha=equals_text(cam.weights[image, channel]),
     )  # fmt: skip
 
 
@@ -381,7 +383,7 @@ def gradcam_cell_text(result: NetworkPass, cam: GradCam, image: int, row: int, c
     total = cam.weighted_sum[image, row, col]
     sentence = text(
         language, "network.gradcam_cell", row=row, col=col, terms=terms, total=number(total),
-        value=number(max(total, 0.0)),
+        value=equals_text(max(total, 0.0)),
     )  # fmt: skip
     if total < 0:
         sentence += " " + text(language, "network.gradcam_cell_negative", target=int(result.targets[image]))

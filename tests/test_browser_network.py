@@ -79,7 +79,7 @@ def test_gradcam_is_drawn_over_the_digit_and_a_pixel_lights_its_block(new_contex
     assert hot[0] > 150 and hot[0] > hot[1] + 80 and hot[0] > hot[2] + 80, hot
     click_cell(page, OVERLAY, 3, 5)
     explained = wait_for_alert(page, "Pixel [3, 5] lies in the 2×2 block (rows 2–3, columns 4–5)")
-    assert "ReLU(3.027) = 3.027" in explained
+    assert "ReLU(≈3.027) ≈ 3.027" in explained
     assert [2, 4, 4, 6] in [h[:4] for h in grid_highlights(page, OVERLAY)]  # its block
     assert [1, 2, 2, 3] in [h[:4] for h in grid_highlights(page, MAP)]  # the map cell it copies
     tops = [round(box["y"]) for box in (b.bounding_box() for b in page.locator(".st-key-digit button").all())]

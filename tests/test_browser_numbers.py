@@ -17,7 +17,7 @@ ACCEPTED = {  # typed -> how x[2, 1] is then printed on the x grid
     "−2": "-2",  # the Unicode minus sign
     "-.5": "-0.5",
     "1/4": "0.25",
-    "1e-3": "1e-3",
+    "1e-3": "0.001",  # plain decimals from 0.0001 (docs/numbers.md)
     "１.５": "1.5",  # full-width digits
     "¾": "0.75",  # a vulgar fraction
 }

@@ -118,14 +118,15 @@ def test_average_vs_max_fits_a_projector_with_its_numbers(projector, app_url, la
     page = projector
     page.context.app_url = app_url
     padded = "average_vs_max?kernel_h=3&stride_h=1&height=5&width=5&input=ones&padding_h=1"
-    for path, printed in [
-        ("average_vs_max", {"avg_grad_input": {"0.25"}}),
-        (padded, {"avg_grad_input": {"4/9", "2/3", "1"}}),
+    for path, inputs, printed in [
+        ("average_vs_max", ["x"], {"avg_grad_input": {"0.25"}}),
+        (padded, ["x", "x_max"], {"avg_grad_input": {"4/9", "2/3", "1"}}),  # x padded with 0 and with −∞
     ]:
         _open(page, path, language)
         grids = page.evaluate(EVERY_GRID)
-        assert [grid["key"] for grid in grids][:7] == [
-            "x",
+        shown = len(inputs) + 6
+        assert [grid["key"] for grid in grids][:shown] == [
+            *inputs,
             "avg_y",
             "avg_grad_input",
             "max_y",
@@ -133,7 +134,7 @@ def test_average_vs_max_fits_a_projector_with_its_numbers(projector, app_url, la
             "adaptive_y",
             "adaptive_grad_input",
         ]
-        for grid in grids[:7]:
+        for grid in grids[:shown]:
             assert 0 < grid["bottom"] <= 720, f"{path}: {grid['key']} ends at {grid['bottom']:.0f} px"
         by_key = {grid["key"]: set(grid["printed"]) for grid in grids}
         for key, numbers in printed.items():

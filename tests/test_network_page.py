@@ -15,8 +15,8 @@ from numpy.testing import assert_allclose
 
 from figures.grids import decode_values
 from pooling.reference import torch_avg_pool2d, torch_digits_network
-from scenario.explain import number
 from scenario.network import load_digits_cnn
+from scenario.numbers import equals_text, format_number
 from scenario.typed_grid import decode_grid
 from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
 
@@ -129,17 +129,18 @@ def test_a_click_on_gradcam_is_explained_with_its_numbers():
     weight = load_digits_cnn().weights.linear_weight[target, 3]
     select_cell(at, "network_gradcam_weights", "cell", 0, 3, "weights")
     at.run()
-    assert any(f"α3 = {number(weight)} / 16 = {number(theirs['gradcam_weights'][digit, 3])}" in t for t in alerts(at))
-    value = number(theirs["gradcam"][digit, 1, 2])
+    alpha = equals_text(theirs["gradcam_weights"][digit, 3])  # "≈ 0.1287": rounded, so said with ≈
+    assert any(f"α3 = {format_number(weight)} / 16 {alpha}" in t for t in alerts(at))
+    value = equals_text(theirs["gradcam"][digit, 1, 2])
     select_cell(at, "network_gradcam", "output", 1, 2, "map")
     at.run()
     explained = next(text for text in alerts(at) if text.startswith("Grad-CAM[1, 2] = ReLU(Σₖ αₖ · x2[k, 1, 2])"))
-    assert explained.endswith(f"= **{value}**.") and explained.count(")·(") == 8
+    assert explained.endswith(f") **{value}**.") and explained.count(")·(") == 8
     select_cell(at, "network_gradcam", "input", 3, 5, "overlay")
     at.run()
     pixel = next(text for text in alerts(at) if text.startswith("Pixel [3, 5]"))
     assert "2×2 block (rows 2–3, columns 4–5)" in pixel and "map cell [1, 2]" in pixel and "nearest" in pixel
-    assert pixel.endswith(f"= **{value}**.")
+    assert pixel.endswith(f") **{value}**.")
 
 
 def test_a_negative_weighted_sum_says_why_the_map_is_zero():
