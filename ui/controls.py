@@ -8,7 +8,8 @@ The URL check (``ui.url.UrlCheck``) reports any URL value a widget had to ignore
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ __all__ = [
     "read_input",
     "square_control",
     "typed_grid",
+    "typed_grids_from_history",
     "typed_grids_from_link",
     "window_controls",
 ]
@@ -309,7 +311,8 @@ TYPED_STARTS = {
 
 
 def typed_grids_from_link(url: UrlCheck) -> None:
-    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens.
+    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens,
+    and again whenever Back or Forward brings a history entry (``typed_grids_from_history``).
     A link's x also sets the input's size, unless the link sets that itself. With
     ``input=csv``, the link's x is an uploaded CSV's grid (``CSV_GRID``)."""
     grids = st.session_state.setdefault("typed_grids", {})
@@ -329,6 +332,26 @@ def typed_grids_from_link(url: UrlCheck) -> None:
             for key, size in (("height", len(texts)), ("width", len(texts[0]))):
                 if not url.was_given(key):
                     st.session_state[key] = size
+
+
+def typed_grids_from_history(entry: Mapping[str, str]) -> None:
+    """The typed grids of the history entry that Back or Forward brought: the app wrote it,
+    so it names each grid whole (no ``x=`` is the start grid). A fresh browser grid shows them
+    (a new revision): the one on screen holds edits made on top of another grid."""
+    grids = st.session_state.setdefault("typed_grids", {})
+    for name, label in (("x", "x"), ("grad", "∂L/∂y")):
+        encoded = entry.get(name)
+        try:
+            texts = decode_grid(encoded, label) if encoded else None
+        except InputError:
+            texts = None  # not a grid the app wrote: the start grid, as without one
+        if name == "x" and entry.get("input") == "csv":
+            if texts is not None:
+                st.session_state[CSV_GRID] = LinkedGrid.from_texts(texts, encoded)
+            continue
+        revision = grids.get(name, TypedGrid()).revision
+        typed = TypedGrid() if texts is None else TypedGrid.from_texts(texts)
+        grids[name] = replace(typed, revision=revision).restarted()
 
 
 def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
