@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from pooling import PoolPlan, pool_plan
+from scenario.inputs import generated_input
 
 __all__ = [
     "DEFAULTS",
     "TYPED_GRID_KEYS",
+    "TYPED_STARTS",
     "URL_KEYS",
     "VIEW_DEFAULTS",
     "PoolParams",
@@ -121,6 +125,12 @@ DEFAULTS = {
 VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None, "class": None, "view": None}
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py).
 TYPED_GRID_KEYS = frozenset({"x", "grad"})
+# The grid each typed grid starts from, by (rows, cols), before anything is typed: the sidebar's
+# editors and a live class's setups (classroom/setups.py) both start there.
+TYPED_STARTS: dict[str, Callable[[int, int], np.ndarray]] = {
+    "x": lambda rows, cols: generated_input("arange", rows, cols),
+    "grad": lambda rows, cols: np.ones((rows, cols)),
+}
 URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters
 
 

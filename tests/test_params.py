@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scenario.params import PoolParams, params_from_settings, widget_values
+from scenario.params import TYPED_STARTS, PoolParams, params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
 from tests.conftest import grid_values, grids_on_page, open_app
 
@@ -92,3 +92,14 @@ def test_a_preset_with_differing_axes_sets_the_sidebar_square_toggle_off():
 def test_a_preset_computes_the_loss_its_link_gives_the_sidebar(settings):
     grad_output = grid_values(grids_on_page(open_app(settings))[2])
     assert Preset("loss", settings, (0, 0)).compute().loss.grad_output.tolist() == grad_output.tolist()
+
+
+def test_a_class_setup_starts_its_typed_grids_where_the_sidebar_does():
+    """One table of start grids (``TYPED_STARTS``): a class's custom x with nothing typed is the
+    sidebar's start grid (0, 1, 2, ... row by row), and its custom ∂L/∂y is all ones."""
+    from classroom.model import Setup
+    from classroom.setups import computed_from_setup
+
+    computed = computed_from_setup(Setup("", {"input": "custom", "height": 2, "width": 3, "loss": "custom"}))
+    assert computed.x.tolist() == TYPED_STARTS["x"](2, 3).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert computed.loss.grad_output.tolist() == TYPED_STARTS["grad"](1, 1).tolist() == [[1.0]]

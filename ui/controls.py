@@ -26,7 +26,7 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LOSSES, LossChoice
-from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings, square_setting
+from scenario.params import DEFAULTS, TYPED_STARTS, URL_KEYS, PoolParams, params_from_settings, square_setting
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import tr, translated_error, translated_select
@@ -303,11 +303,8 @@ def _uploader(source: str) -> tuple[bytes | None, bool]:
 
 # A typed grid is kept by the app, not by the browser's grid: under one session key,
 # ``typed_grids`` ({"x": TypedGrid, "grad": TypedGrid}), so it stays across pages and sizes,
-# and in the link (``x=``, ``grad=``; scenario/typed_grid.py has the encoding).
-TYPED_STARTS = {
-    "x": lambda rows, cols: generated_input("arange", rows, cols),
-    "grad": lambda rows, cols: np.ones((rows, cols)),
-}
+# and in the link (``x=``, ``grad=``; scenario/typed_grid.py has the encoding). Each starts
+# from its grid in ``scenario.params.TYPED_STARTS``.
 
 
 def typed_grids_from_link(url: UrlCheck) -> None:
