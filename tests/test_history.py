@@ -157,3 +157,29 @@ def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(desktop, a
             _walk_and_come_back(tab, app_url, leg, paths, last=number == len(legs) - 1)
         finally:
             tab.close()
+
+
+@pytest.mark.browser
+def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, app_url):
+    """The display settings are part of the view an entry names: switched on the next page
+    (Chinese to English, presentation mode on), Back shows the page before as it was."""
+    page.goto(f"{app_url}/{START}&lang=zh")
+    wait_for_app(page, fresh=True)
+    page.locator(NAV_LINK).nth(1).click()
+    wait_for_app(page)
+    page.locator(".st-key-lang input").click()
+    page.get_by_role("option", name="English").click()
+    wait_for_app(page)
+    page.locator(".st-key-present label").click()
+    wait_for_app(page)
+    assert _address(page) == ("step_by_step", {**VIEW, "lang": "en", "present": "1"})
+    assert page.locator("h1").first.inner_text() == "Step by step"
+    page.go_back()
+    wait_for_app(page)
+    assert _address(page) == ("", {**VIEW, "lang": "zh"})
+    assert page.locator("h1").first.inner_text() == "实验场"
+    assert not page.locator(".st-key-present input").is_checked()
+    page.go_forward()
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text() == "Step by step"
+    assert page.locator(".st-key-present input").is_checked()

@@ -20,6 +20,10 @@ from ui.url import UrlCheck
 
 __all__ = ["keep_for_next_page", "preset_lesson", "restore_after_page_change"]
 
+# The display settings a tab keeps in its session (each control reads the URL when its key
+# is not there): the language, presentation mode and the palette.
+SHOWN_AS_KEPT = ("lang", "present", "palette")
+
 
 def restore_after_page_change() -> None:
     """A newly opened page starts its widgets from their defaults, and Streamlit drops the
@@ -52,10 +56,10 @@ def restore_after_page_change() -> None:
 def _open_history_entry(entry: dict[str, str]) -> None:
     """Show the view a history entry names. On this run Streamlit gives the sidebar's bound
     widgets their defaults (``ui.router.history_entry``), so the entry goes back into the
-    URL, the sidebar forgets the values it held, and a rerun (an ordinary one) has every
+    URL, the sidebar forgets the values it held (and the display settings), and a rerun (an ordinary one) has every
     control take its value from the URL, as when a link opens; the typed grids are the app's."""
     typed_grids_from_history(entry)
-    for key in DEFAULTS:
+    for key in (*DEFAULTS, *SHOWN_AS_KEPT):
         st.session_state.pop(key, None)
     st.query_params.from_dict(entry)
     st.rerun()
