@@ -8,14 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from pooling import PoolPlan, pool_plan
-from scenario.inputs import generated_input
+from scenario.inputs import INPUT_SOURCES, MAX_GRID, generated_input
+from scenario.losses import LOSSES
 
 __all__ = [
+    "CONTROLS",
     "DEFAULTS",
+    "KERNEL_MAX",
     "TYPED_GRID_KEYS",
     "TYPED_STARTS",
     "URL_KEYS",
     "VIEW_DEFAULTS",
+    "Control",
     "PoolParams",
     "params_from_settings",
     "square_setting",
@@ -97,28 +101,48 @@ def _axis_pair(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
 
 
-# The one table of the shared sidebar: each control's key (which is also its URL parameter)
-# and its default value. The widgets start at these values, a value equal to its default
-# stays out of the URL, and a preset sets some of them and leaves the rest here.
-DEFAULTS = {
-    "square": True,
-    "kernel_h": 2,
-    "kernel_w": 2,
-    "stride_h": None,
-    "stride_w": None,
-    "padding_h": 0,
-    "padding_w": 0,
-    "ceil_mode": False,
-    "count_include_pad": True,
-    "divisor_override": None,
-    "height": 4,
-    "width": 4,
-    "input": "arange",
-    "seed": 0,
-    "loss": "sum",
-    "loss_row": 0,  # the output cell of the "cell" loss
-    "loss_col": 0,
+@dataclass(frozen=True)
+class Control:
+    """One control of the shared sidebar: its default, and the values it takes: a whole
+    number from ``low`` to ``high`` (``high`` None: another control sets it, as the kernel
+    does padding's ``kernel // 2`` and the output's size the loss cell's), or one of
+    ``options``; neither: on or off.
+
+    >>> CONTROLS["kernel_h"].high, CONTROLS["stride_h"].options[:3]
+    (16, (None, 1, 2))
+    """
+
+    default: object
+    low: int | None = None
+    high: int | None = None
+    options: tuple | None = None
+
+
+KERNEL_MAX = 16
+_STRIDES = (None, *range(1, KERNEL_MAX + 1))  # None: the kernel size, as in torch
+# The one table of the shared sidebar: each control's key (which is also its URL parameter),
+# its default and the values it takes. The widgets (ui/controls.py) are drawn from it, a value
+# equal to its default stays out of the URL, and a preset sets some and leaves the rest here.
+CONTROLS: dict[str, Control] = {
+    "square": Control(True),
+    "kernel_h": Control(2, 1, KERNEL_MAX),
+    "kernel_w": Control(2, 1, KERNEL_MAX),
+    "stride_h": Control(None, options=_STRIDES),
+    "stride_w": Control(None, options=_STRIDES),
+    "padding_h": Control(0, 0),  # up to kernel_h // 2
+    "padding_w": Control(0, 0),  # up to kernel_w // 2
+    "ceil_mode": Control(False),
+    "count_include_pad": Control(True),
+    "divisor_override": Control(None, 1, 256),  # None: the window's own count
+    "height": Control(4, 1, MAX_GRID),
+    "width": Control(4, 1, MAX_GRID),
+    "input": Control("arange", options=INPUT_SOURCES),
+    "seed": Control(0, 0, 2**31 - 1),
+    "loss": Control("sum", options=LOSSES),
+    "loss_row": Control(0, 0),  # the output cell of the "cell" loss, up to the output's last row
+    "loss_col": Control(0, 0),
 }
+DEFAULTS = {key: control.default for key, control in CONTROLS.items()}
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
 # class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scenario.params import TYPED_STARTS, PoolParams, params_from_settings, widget_values
+from scenario.params import CONTROLS, TYPED_STARTS, PoolParams, params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
 from tests.conftest import grid_values, grids_on_page, open_app
 
@@ -103,3 +103,18 @@ def test_a_class_setup_starts_its_typed_grids_where_the_sidebar_does():
     computed = computed_from_setup(Setup("", {"input": "custom", "height": 2, "width": 3, "loss": "custom"}))
     assert computed.x.tolist() == TYPED_STARTS["x"](2, 3).tolist() == [[0, 1, 2], [3, 4, 5]]
     assert computed.loss.grad_output.tolist() == TYPED_STARTS["grad"](1, 1).tolist() == [[1.0]]
+
+
+def test_the_sidebar_is_drawn_from_the_table_of_controls():
+    """One table (``CONTROLS``): each widget's range, options and start value are its row's."""
+    at = open_app({"input": "random", "loss": "cell", "square": "false"})
+    for key in ("kernel_h", "kernel_w", "height", "width"):
+        slider, row = at.slider(key=key), CONTROLS[key]
+        assert (slider.proto.min, slider.proto.max, slider.proto.default[0]) == (row.low, row.high, row.default), key
+    for key in ("seed", "divisor_override"):
+        box, row = at.number_input(key=key), CONTROLS[key]
+        assert (box.proto.min, box.proto.max) == (row.low, row.high), key
+    assert at.number_input(key="seed").value == CONTROLS["seed"].default
+    for key in ("stride_h", "stride_w", "input", "loss"):
+        assert len(at.selectbox(key=key).options) == len(CONTROLS[key].options), key
+    assert [at.toggle(key=key).proto.default for key in ("ceil_mode", "count_include_pad")] == [False, True]

@@ -17,16 +17,14 @@ import streamlit as st
 
 from scenario.inputs import (
     GENERATED_SOURCES,
-    INPUT_SOURCES,
-    MAX_GRID,
     InputError,
     generated_input,
     parse_csv,
     parse_image,
     sample_image,
 )
-from scenario.losses import LOSSES, LossChoice
-from scenario.params import DEFAULTS, TYPED_STARTS, URL_KEYS, PoolParams, params_from_settings, square_setting
+from scenario.losses import LossChoice
+from scenario.params import CONTROLS, DEFAULTS, TYPED_STARTS, URL_KEYS, PoolParams, params_from_settings, square_setting
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import tr, translated_error, translated_select
@@ -49,13 +47,12 @@ __all__ = [
     "window_controls",
 ]
 
-KERNEL_MAX = 16
-STRIDE_OPTIONS = [None, *range(1, 17)]
-DIVISOR_MAX = 256
-SEED_MAX = 2**31 - 1
 BIND = "query-params"
-# Every widget below starts at its value in DEFAULTS (scenario/params.py), the one table of
-# the shared controls; their keys, and the display's, are URL_KEYS.
+# Every widget below is drawn from its row of CONTROLS (scenario/params.py), the one table of
+# the shared controls: default, range or options; their keys, and the display's, are URL_KEYS.
+STRIDE_OPTIONS = list(CONTROLS["stride_h"].options)
+DIVISOR_MAX = CONTROLS["divisor_override"].high
+SEED_MAX = CONTROLS["seed"].high
 
 
 # ---------------------------------------------------------------------------------------
@@ -85,17 +82,18 @@ def _stride_label(value: int | None) -> str:
 def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | None, int]:
     """Kernel, stride and padding for one axis ("h" or "w"); label "" when square."""
     suffix = tr("pool.axis_suffix", axis=label) if label else ""
+    kernels = CONTROLS[f"kernel_{axis}"]
     kernel = st.slider(
         tr("pool.kernel") + suffix,
-        1,
-        KERNEL_MAX,
-        DEFAULTS[f"kernel_{axis}"],
+        kernels.low,
+        kernels.high,
+        kernels.default,
         key=f"kernel_{axis}",
         bind=BIND,
         disabled=locked(),
         help=tr("pool.kernel_help"),
     )
-    url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=KERNEL_MAX))
+    url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=kernels.high))
     stride = st.selectbox(
         tr("pool.stride") + suffix,
         STRIDE_OPTIONS,
@@ -201,7 +199,7 @@ def rare_controls(url: UrlCheck) -> RareOptions:
         url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
         divisor_override = st.number_input(
             "divisor_override",
-            min_value=1,
+            min_value=CONTROLS["divisor_override"].low,
             max_value=DIVISOR_MAX,
             value=DEFAULTS["divisor_override"],
             step=1,
@@ -246,7 +244,14 @@ class InputChoice:
 
 def _seed_control(url: UrlCheck) -> int:
     seed = st.number_input(
-        tr("input.seed"), 0, SEED_MAX, DEFAULTS["seed"], step=1, key="seed", bind=BIND, disabled=locked()
+        tr("input.seed"),
+        CONTROLS["seed"].low,
+        SEED_MAX,
+        DEFAULTS["seed"],
+        step=1,
+        key="seed",
+        bind=BIND,
+        disabled=locked(),
     )
     url.check("seed", seed, tr("url.allowed_seed", max=SEED_MAX))
     return int(seed)
@@ -255,13 +260,14 @@ def _seed_control(url: UrlCheck) -> int:
 def input_controls(url: UrlCheck) -> InputChoice:
     """The input source and its size, seed or upload."""
     st.subheader(tr("input.header"))
+    sources = CONTROLS["input"].options
     source = translated_select(
         tr("input.source"),
-        INPUT_SOURCES,
+        sources,
         "input",
         "input.source_",
         url,
-        tr("url.allowed_input", options=", ".join(INPUT_SOURCES)),
+        tr("url.allowed_input", options=", ".join(sources)),
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
         disabled=locked(),
@@ -270,10 +276,13 @@ def input_controls(url: UrlCheck) -> InputChoice:
     height, width = DEFAULTS["height"], DEFAULTS["width"]
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
-        height = left.slider(tr("input.height"), 1, MAX_GRID, height, key="height", bind=BIND, disabled=locked())
-        width = right.slider(tr("input.width"), 1, MAX_GRID, width, key="width", bind=BIND, disabled=locked())
-        url.check("height", height, tr("url.allowed_height", max=MAX_GRID))
-        url.check("width", width, tr("url.allowed_width", max=MAX_GRID))
+        size = CONTROLS["height"]
+        height = left.slider(
+            tr("input.height"), size.low, size.high, height, key="height", bind=BIND, disabled=locked()
+        )
+        width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND, disabled=locked())
+        url.check("height", height, tr("url.allowed_height", max=size.high))
+        url.check("width", width, tr("url.allowed_width", max=size.high))
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload, lost = _uploader(source) if source in UPLOADERS else (None, False)
     return InputChoice(source, height, width, seed, upload, lost)
@@ -469,13 +478,14 @@ def _forget_csv_grid() -> None:
 
 def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> LossChoice:
     """Loss name, with the output cell (for "cell") and the seed (for "random")."""
+    losses = CONTROLS["loss"].options
     loss = translated_select(
         tr("loss.select"),
-        LOSSES,
+        losses,
         "loss",
         "loss.name_",
         url,
-        tr("url.allowed_loss", options=", ".join(LOSSES)),
+        tr("url.allowed_loss", options=", ".join(losses)),
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
         disabled=locked(),
