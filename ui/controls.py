@@ -24,10 +24,19 @@ from scenario.inputs import (
     sample_image,
 )
 from scenario.losses import LossChoice
-from scenario.params import CONTROLS, DEFAULTS, TYPED_STARTS, URL_KEYS, PoolParams, params_from_settings, square_setting
+from scenario.params import (
+    CONTROLS,
+    DEFAULTS,
+    TYPED_STARTS,
+    URL_KEYS,
+    PoolParams,
+    allowed_values,
+    params_from_settings,
+    square_setting,
+)
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
-from ui.lang import tr, translated_error, translated_select
+from ui.lang import current_language, tr, translated_error, translated_select
 from ui.url import UrlCheck
 
 __all__ = [
@@ -93,7 +102,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         disabled=locked(),
         help=tr("pool.kernel_help"),
     )
-    url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=kernels.high))
+    url.check_control(f"kernel_{axis}", kernel)
     stride = st.selectbox(
         tr("pool.stride") + suffix,
         STRIDE_OPTIONS,
@@ -106,7 +115,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         placeholder=_stride_label(None),
         help=tr("pool.stride_help"),
     )
-    url.check(f"stride_{axis}", stride, tr("url.allowed_stride", max=len(STRIDE_OPTIONS) - 1), _stride_label(stride))
+    url.check_control(f"stride_{axis}", stride, _stride_label(stride))
     if kernel // 2 >= 1:
         padding = st.slider(
             tr("pool.padding") + suffix,
@@ -118,11 +127,11 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
             disabled=locked(),
             help=tr("pool.padding_help"),
         )
-        url.check(f"padding_{axis}", padding, tr("url.allowed_padding", kernel=kernel, max=kernel // 2))
+        url.check_control(f"padding_{axis}", padding, high=kernel // 2, kernel=kernel)
     else:
         padding = 0
         st.caption(tr("pool.no_padding", label=tr("pool.padding") + suffix))
-        url.check(f"padding_{axis}", padding, tr("url.allowed_no_padding"))
+        url.check_control(f"padding_{axis}", padding, high=0, kernel=kernel)
     return kernel, stride, padding
 
 
@@ -142,7 +151,7 @@ def square_control(url: UrlCheck) -> bool:
         on_change=_copy_height_to_width,
         help=tr("pool.square_help"),
     )
-    url.check("square", square, tr("url.allowed_square"))
+    url.check_control("square", square)
     return square
 
 
@@ -174,7 +183,7 @@ def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
         disabled=locked() or not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
-    url.check("count_include_pad", count_include_pad, tr("url.allowed_count_include_pad"))
+    url.check_control("count_include_pad", count_include_pad)
     return WindowSettings(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
 
 
@@ -196,7 +205,7 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             disabled=locked(),
             help=tr("pool.ceil_mode_help"),
         )
-        url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
+        url.check_control("ceil_mode", ceil_mode)
         divisor_override = st.number_input(
             "divisor_override",
             min_value=CONTROLS["divisor_override"].low,
@@ -209,12 +218,7 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             placeholder=tr("pool.divisor_placeholder"),
             help=tr("pool.divisor_help"),
         )
-    url.check(
-        "divisor_override",
-        divisor_override,
-        tr("url.allowed_divisor", max=DIVISOR_MAX),
-        tr("url.no_override") if divisor_override is None else None,
-    )
+    url.check_control("divisor_override", divisor_override, tr("url.no_override") if divisor_override is None else None)
     return RareOptions(ceil_mode, None if divisor_override is None else int(divisor_override))
 
 
@@ -253,7 +257,7 @@ def _seed_control(url: UrlCheck) -> int:
         bind=BIND,
         disabled=locked(),
     )
-    url.check("seed", seed, tr("url.allowed_seed", max=SEED_MAX))
+    url.check_control("seed", seed)
     return int(seed)
 
 
@@ -267,7 +271,7 @@ def input_controls(url: UrlCheck) -> InputChoice:
         "input",
         "input.source_",
         url,
-        tr("url.allowed_input", options=", ".join(sources)),
+        allowed_values(current_language(), "input"),
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
         disabled=locked(),
@@ -281,8 +285,8 @@ def input_controls(url: UrlCheck) -> InputChoice:
             tr("input.height"), size.low, size.high, height, key="height", bind=BIND, disabled=locked()
         )
         width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND, disabled=locked())
-        url.check("height", height, tr("url.allowed_height", max=size.high))
-        url.check("width", width, tr("url.allowed_width", max=size.high))
+        url.check_control("height", height)
+        url.check_control("width", width)
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload, lost = _uploader(source) if source in UPLOADERS else (None, False)
     return InputChoice(source, height, width, seed, upload, lost)
@@ -485,7 +489,7 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         "loss",
         "loss.name_",
         url,
-        tr("url.allowed_loss", options=", ".join(losses)),
+        allowed_values(current_language(), "loss"),
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
         disabled=locked(),
@@ -501,8 +505,8 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         col = right.number_input(
             tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND, disabled=locked()
         )
-        url.check("loss_row", row, tr("url.allowed_loss_row", max=rows - 1))
-        url.check("loss_col", col, tr("url.allowed_loss_col", max=cols - 1))
+        url.check_control("loss_row", row, high=rows - 1)
+        url.check_control("loss_col", col, high=cols - 1)
         cell = (int(row), int(col))
     if loss == "random" and input_source != "random":
         seed = _seed_control(url)
