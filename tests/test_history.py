@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness.browser import grid_cell_texts, streamlit_server, wait_for_app
+from harness.browser import grid_cell_texts, streamlit_server, type_into_editor, wait_for_app
 from ui.router import PAGES
 
 # The issue's link: a typed 3x3 x (one cell a fraction) and a stride that is not the kernel's.
@@ -162,21 +162,25 @@ def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(desktop, a
 @pytest.mark.browser
 def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, app_url):
     """The display settings are part of the view an entry names: switched on the next page
-    (Chinese to English, presentation mode on), Back shows the page before as it was."""
-    page.goto(f"{app_url}/{START}&lang=zh")
+    (Chinese to English, presentation mode on), Back shows the page before as it was; and
+    so is a typed ∂L/∂y (the custom loss), typed over on the next page."""
+    view = {**VIEW, "loss": "custom", "grad": "2,1;1,1/3"}
+    page.goto(f"{app_url}/{START}&loss=custom&grad=2,1;1,1/3&lang=zh")
     wait_for_app(page, fresh=True)
     page.locator(NAV_LINK).nth(1).click()
     wait_for_app(page)
+    type_into_editor(page, 1, 0, 0, "5", columns=2)  # ∂L/∂y[0, 0] on this page only
     page.locator(".st-key-lang input").click()
     page.get_by_role("option", name="English").click()
     wait_for_app(page)
     page.locator(".st-key-present label").click()
     wait_for_app(page)
-    assert _address(page) == ("step_by_step", {**VIEW, "lang": "en", "present": "1"})
+    assert _address(page) == ("step_by_step", {**view, "grad": "5,1;1,1/3", "lang": "en", "present": "1"})
     assert page.locator("h1").first.inner_text() == "Step by step"
     page.go_back()
     wait_for_app(page)
-    assert _address(page) == ("", {**VIEW, "lang": "zh"})
+    assert _address(page) == ("", {**view, "lang": "zh"})
+    assert grid_cell_texts(page, 2) == ["2", "1", "1", "1/3"]  # ∂L/∂y
     assert page.locator("h1").first.inner_text() == "实验场"
     assert not page.locator(".st-key-present input").is_checked()
     page.go_forward()
