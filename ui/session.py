@@ -61,7 +61,9 @@ def _open_history_entry(entry: dict[str, str]) -> None:
     typed_grids_from_history(entry)
     for key in (*DEFAULTS, *SHOWN_AS_KEPT):
         st.session_state.pop(key, None)
-    st.query_params.from_dict(entry)
+    # What Streamlit dropped, it also unbound: those keys can be written (the others, some
+    # bound to this page's widgets, are there already).
+    st.query_params.update({key: text for key, text in entry.items() if key not in st.query_params})
     st.rerun()
 
 
