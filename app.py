@@ -13,7 +13,7 @@ from ui import classroom, hardening, run_order
 from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
-from ui.router import app_pages, mark_routed
+from ui.router import app_pages, mark_routed, one_entry_per_page
 
 hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
 run_order.install()  # a fragment's rerun must not cut off the run before it, nor undo a page switch (ui/run_order.py)
@@ -76,6 +76,7 @@ with navigation:
     copy_link()  # the view on screen, as a link (ui/display.py)
     classroom.join_box()  # a class code typed on any page, the start page too
     st.divider()
+    one_entry_per_page()  # Back returns to the page before, as it showed it (ui/router.py)
 
 
 @st.fragment(run_every="1h")

@@ -22,13 +22,10 @@ from scenario.compute import Computed, compute_scenario
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
 from scenario.losses import LossChoice
 from scenario.numbers import data_text, parse_number
-from scenario.params import DEFAULTS, params_from_settings
+from scenario.params import DEFAULTS, TYPED_STARTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
 __all__ = ["SetupError", "class_report", "computed_from_setup", "setup_link", "setup_summary", "setup_values"]
-
-# Where a custom grid starts before anything is typed (as the sidebar's typed grids do).
-TYPED_START = {"x": lambda shape: generated_input("arange", *shape), "grad": np.ones}
 
 
 class SetupError(ValueError):
@@ -63,7 +60,7 @@ def _typed(setup: Setup, name: str, shape: tuple[int, int]) -> np.ndarray:
     """A typed grid of the setup at ``shape``: the link's grid, or the start grid."""
     encoded = setup.typed.get(name)
     if not encoded:
-        return TYPED_START[name](shape).astype(np.float64)
+        return TYPED_STARTS[name](*shape).astype(np.float64)
     texts = decode_grid(encoded, name)
     values = np.array([[parse_number(text) for text in row] for row in texts], dtype=np.float64)
     if values.shape != shape and name == "grad":

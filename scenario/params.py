@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from i18n import text
 from pooling import PoolPlan, pool_plan
+from scenario.inputs import INPUT_SOURCES, MAX_GRID, generated_input
+from scenario.losses import LOSSES
 
 __all__ = [
+    "CONTROLS",
     "DEFAULTS",
+    "KERNEL_MAX",
     "TYPED_GRID_KEYS",
+    "TYPED_STARTS",
     "URL_KEYS",
     "VIEW_DEFAULTS",
+    "Control",
     "PoolParams",
     "params_from_settings",
     "square_setting",
@@ -93,28 +102,50 @@ def _axis_pair(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
 
 
-# The one table of the shared sidebar: each control's key (which is also its URL parameter)
-# and its default value. The widgets start at these values, a value equal to its default
-# stays out of the URL, and a preset sets some of them and leaves the rest here.
-DEFAULTS = {
-    "square": True,
-    "kernel_h": 2,
-    "kernel_w": 2,
-    "stride_h": None,
-    "stride_w": None,
-    "padding_h": 0,
-    "padding_w": 0,
-    "ceil_mode": False,
-    "count_include_pad": True,
-    "divisor_override": None,
-    "height": 4,
-    "width": 4,
-    "input": "arange",
-    "seed": 0,
-    "loss": "sum",
-    "loss_row": 0,  # the output cell of the "cell" loss
-    "loss_col": 0,
+@dataclass(frozen=True)
+class Control:
+    """One control of the shared sidebar: its default, and the values it takes: a whole
+    number from ``low`` to ``high`` (``high`` None: another control sets it, as the kernel
+    does padding's ``kernel // 2`` and the output's size the loss cell's), or one of
+    ``options``; neither: on or off. ``allowed`` is the catalogue's sentence saying so, which
+    a URL warning quotes (``allowed_values``).
+
+    >>> CONTROLS["kernel_h"].high, CONTROLS["stride_h"].options[:3]
+    (16, (None, 1, 2))
+    """
+
+    default: object
+    allowed: str
+    low: int | None = None
+    high: int | None = None
+    options: tuple | None = None
+
+
+KERNEL_MAX = 16
+_STRIDES = (None, *range(1, KERNEL_MAX + 1))  # None: the kernel size, as in torch
+# The one table of the shared sidebar: each control's key (which is also its URL parameter),
+# its default and the values it takes. The widgets (ui/controls.py) are drawn from it, a value
+# equal to its default stays out of the URL, and a preset sets some and leaves the rest here.
+CONTROLS: dict[str, Control] = {
+    "square": Control(True, "url.allowed_square"),
+    "kernel_h": Control(2, "url.allowed_kernel", 1, KERNEL_MAX),
+    "kernel_w": Control(2, "url.allowed_kernel", 1, KERNEL_MAX),
+    "stride_h": Control(None, "url.allowed_stride", options=_STRIDES),
+    "stride_w": Control(None, "url.allowed_stride", options=_STRIDES),
+    "padding_h": Control(0, "url.allowed_padding", 0),  # up to kernel_h // 2
+    "padding_w": Control(0, "url.allowed_padding", 0),  # up to kernel_w // 2
+    "ceil_mode": Control(False, "url.allowed_ceil_mode"),
+    "count_include_pad": Control(True, "url.allowed_count_include_pad"),
+    "divisor_override": Control(None, "url.allowed_divisor", 1, 256),  # None: the window's own count
+    "height": Control(4, "url.allowed_height", 1, MAX_GRID),
+    "width": Control(4, "url.allowed_width", 1, MAX_GRID),
+    "input": Control("arange", "url.allowed_input", options=INPUT_SOURCES),
+    "seed": Control(0, "url.allowed_seed", 0, 2**31 - 1),
+    "loss": Control("sum", "url.allowed_loss", options=LOSSES),
+    "loss_row": Control(0, "url.allowed_loss_row", 0),  # the "cell" loss's output cell: up to the last row
+    "loss_col": Control(0, "url.allowed_loss_col", 0),
 }
+DEFAULTS = {key: control.default for key, control in CONTROLS.items()}
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
 # class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).
@@ -122,7 +153,32 @@ VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset"
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py),
 # and where they came from (``from=network:11:1:5``: a caption above them, scenario/network.py).
 TYPED_GRID_KEYS = frozenset({"x", "grad", "from"})
+# The grid each typed grid starts from, by (rows, cols), before anything is typed: the sidebar's
+# editors and a live class's setups (classroom/setups.py) both start there.
+TYPED_STARTS: dict[str, Callable[[int, int], np.ndarray]] = {
+    "x": lambda rows, cols: generated_input("arange", rows, cols),
+    "grad": lambda rows, cols: np.ones((rows, cols)),
+}
 URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters
+
+
+def allowed_values(language: str, key: str, high: int | None = None, **params: object) -> str:
+    """The values control ``key`` takes, as a URL warning says them (its row of ``CONTROLS``;
+    ``high`` when another control sets it, and the template's other ``params``).
+
+    >>> allowed_values("en", "kernel_h"), allowed_values("en", "padding_h", 1, kernel=2)
+    ('the kernel size is a whole number from 1 to 16', 'with kernel 2, padding is a whole number from 0 to 1')
+    >>> allowed_values("en", "padding_h", 0, kernel=1)
+    'a kernel of 1 allows no padding'
+    """
+    row = CONTROLS[key]
+    high = row.high if high is None else high
+    if row.allowed == "url.allowed_padding" and high == 0:
+        return text(language, "url.allowed_no_padding")
+    options = [str(option) for option in row.options or () if option is not None]
+    if row.options is not None and high is None:
+        high = len(options)  # the stride: 1 to the largest kernel
+    return text(language, row.allowed, max=high, options=", ".join(options), **params)
 
 
 def widget_values(url_settings: dict[str, str]) -> dict:

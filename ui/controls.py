@@ -8,7 +8,8 @@ The URL check (``ui.url.UrlCheck``) reports any URL value a widget had to ignore
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,17 +17,24 @@ import streamlit as st
 
 from scenario.inputs import (
     GENERATED_SOURCES,
-    INPUT_SOURCES,
-    MAX_GRID,
     InputError,
     generated_input,
     parse_csv,
     parse_image,
     sample_image,
 )
-from scenario.losses import LOSSES, LossChoice
+from scenario.losses import LossChoice
 from scenario.network import PlaygroundSource
-from scenario.params import DEFAULTS, URL_KEYS, PoolParams, params_from_settings, square_setting
+from scenario.params import (
+    CONTROLS,
+    DEFAULTS,
+    TYPED_STARTS,
+    URL_KEYS,
+    PoolParams,
+    allowed_values,
+    params_from_settings,
+    square_setting,
+)
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import current_language, tr, translated_error, translated_select
@@ -44,17 +52,17 @@ __all__ = [
     "read_input",
     "square_control",
     "typed_grid",
+    "typed_grids_from_history",
     "typed_grids_from_link",
     "window_controls",
 ]
 
-KERNEL_MAX = 16
-STRIDE_OPTIONS = [None, *range(1, 17)]
-DIVISOR_MAX = 256
-SEED_MAX = 2**31 - 1
 BIND = "query-params"
-# Every widget below starts at its value in DEFAULTS (scenario/params.py), the one table of
-# the shared controls; their keys, and the display's, are URL_KEYS.
+# Every widget below is drawn from its row of CONTROLS (scenario/params.py), the one table of
+# the shared controls: default, range or options; their keys, and the display's, are URL_KEYS.
+STRIDE_OPTIONS = list(CONTROLS["stride_h"].options)
+DIVISOR_MAX = CONTROLS["divisor_override"].high
+SEED_MAX = CONTROLS["seed"].high
 
 
 # ---------------------------------------------------------------------------------------
@@ -84,17 +92,18 @@ def _stride_label(value: int | None) -> str:
 def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | None, int]:
     """Kernel, stride and padding for one axis ("h" or "w"); label "" when square."""
     suffix = tr("pool.axis_suffix", axis=label) if label else ""
+    kernels = CONTROLS[f"kernel_{axis}"]
     kernel = st.slider(
         tr("pool.kernel") + suffix,
-        1,
-        KERNEL_MAX,
-        DEFAULTS[f"kernel_{axis}"],
+        kernels.low,
+        kernels.high,
+        kernels.default,
         key=f"kernel_{axis}",
         bind=BIND,
         disabled=locked(),
         help=tr("pool.kernel_help"),
     )
-    url.check(f"kernel_{axis}", kernel, tr("url.allowed_kernel", max=KERNEL_MAX))
+    url.check_control(f"kernel_{axis}", kernel)
     stride = st.selectbox(
         tr("pool.stride") + suffix,
         STRIDE_OPTIONS,
@@ -107,7 +116,7 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         placeholder=_stride_label(None),
         help=tr("pool.stride_help"),
     )
-    url.check(f"stride_{axis}", stride, tr("url.allowed_stride", max=len(STRIDE_OPTIONS) - 1), _stride_label(stride))
+    url.check_control(f"stride_{axis}", stride, _stride_label(stride))
     if kernel // 2 >= 1:
         padding = st.slider(
             tr("pool.padding") + suffix,
@@ -119,11 +128,11 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
             disabled=locked(),
             help=tr("pool.padding_help"),
         )
-        url.check(f"padding_{axis}", padding, tr("url.allowed_padding", kernel=kernel, max=kernel // 2))
+        url.check_control(f"padding_{axis}", padding, high=kernel // 2, kernel=kernel)
     else:
         padding = 0
         st.caption(tr("pool.no_padding", label=tr("pool.padding") + suffix))
-        url.check(f"padding_{axis}", padding, tr("url.allowed_no_padding"))
+        url.check_control(f"padding_{axis}", padding, high=0, kernel=kernel)
     return kernel, stride, padding
 
 
@@ -143,7 +152,7 @@ def square_control(url: UrlCheck) -> bool:
         on_change=_copy_height_to_width,
         help=tr("pool.square_help"),
     )
-    url.check("square", square, tr("url.allowed_square"))
+    url.check_control("square", square)
     return square
 
 
@@ -175,7 +184,7 @@ def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
         disabled=locked() or not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
-    url.check("count_include_pad", count_include_pad, tr("url.allowed_count_include_pad"))
+    url.check_control("count_include_pad", count_include_pad)
     return WindowSettings(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
 
 
@@ -197,10 +206,10 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             disabled=locked(),
             help=tr("pool.ceil_mode_help"),
         )
-        url.check("ceil_mode", ceil_mode, tr("url.allowed_ceil_mode"))
+        url.check_control("ceil_mode", ceil_mode)
         divisor_override = st.number_input(
             "divisor_override",
-            min_value=1,
+            min_value=CONTROLS["divisor_override"].low,
             max_value=DIVISOR_MAX,
             value=DEFAULTS["divisor_override"],
             step=1,
@@ -210,12 +219,7 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             placeholder=tr("pool.divisor_placeholder"),
             help=tr("pool.divisor_help"),
         )
-    url.check(
-        "divisor_override",
-        divisor_override,
-        tr("url.allowed_divisor", max=DIVISOR_MAX),
-        tr("url.no_override") if divisor_override is None else None,
-    )
+    url.check_control("divisor_override", divisor_override, tr("url.no_override") if divisor_override is None else None)
     return RareOptions(ceil_mode, None if divisor_override is None else int(divisor_override))
 
 
@@ -245,22 +249,30 @@ class InputChoice:
 
 def _seed_control(url: UrlCheck) -> int:
     seed = st.number_input(
-        tr("input.seed"), 0, SEED_MAX, DEFAULTS["seed"], step=1, key="seed", bind=BIND, disabled=locked()
+        tr("input.seed"),
+        CONTROLS["seed"].low,
+        SEED_MAX,
+        DEFAULTS["seed"],
+        step=1,
+        key="seed",
+        bind=BIND,
+        disabled=locked(),
     )
-    url.check("seed", seed, tr("url.allowed_seed", max=SEED_MAX))
+    url.check_control("seed", seed)
     return int(seed)
 
 
 def input_controls(url: UrlCheck) -> InputChoice:
     """The input source and its size, seed or upload."""
     st.subheader(tr("input.header"))
+    sources = CONTROLS["input"].options
     source = translated_select(
         tr("input.source"),
-        INPUT_SOURCES,
+        sources,
         "input",
         "input.source_",
         url,
-        tr("url.allowed_input", options=", ".join(INPUT_SOURCES)),
+        allowed_values(current_language(), "input"),
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
         disabled=locked(),
@@ -269,10 +281,13 @@ def input_controls(url: UrlCheck) -> InputChoice:
     height, width = DEFAULTS["height"], DEFAULTS["width"]
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
-        height = left.slider(tr("input.height"), 1, MAX_GRID, height, key="height", bind=BIND, disabled=locked())
-        width = right.slider(tr("input.width"), 1, MAX_GRID, width, key="width", bind=BIND, disabled=locked())
-        url.check("height", height, tr("url.allowed_height", max=MAX_GRID))
-        url.check("width", width, tr("url.allowed_width", max=MAX_GRID))
+        size = CONTROLS["height"]
+        height = left.slider(
+            tr("input.height"), size.low, size.high, height, key="height", bind=BIND, disabled=locked()
+        )
+        width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND, disabled=locked())
+        url.check_control("height", height)
+        url.check_control("width", width)
     seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload, lost = _uploader(source) if source in UPLOADERS else (None, False)
     return InputChoice(source, height, width, seed, upload, lost)
@@ -302,15 +317,13 @@ def _uploader(source: str) -> tuple[bytes | None, bool]:
 
 # A typed grid is kept by the app, not by the browser's grid: under one session key,
 # ``typed_grids`` ({"x": TypedGrid, "grad": TypedGrid}), so it stays across pages and sizes,
-# and in the link (``x=``, ``grad=``; scenario/typed_grid.py has the encoding).
-TYPED_STARTS = {
-    "x": lambda rows, cols: generated_input("arange", rows, cols),
-    "grad": lambda rows, cols: np.ones((rows, cols)),
-}
+# and in the link (``x=``, ``grad=``; scenario/typed_grid.py has the encoding). Each starts
+# from its grid in ``scenario.params.TYPED_STARTS``.
 
 
 def typed_grids_from_link(url: UrlCheck) -> None:
-    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens.
+    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens,
+    and again whenever Back or Forward brings a history entry (``typed_grids_from_history``).
     A link's x also sets the input's size, unless the link sets that itself. With
     ``input=csv``, the link's x is an uploaded CSV's grid (``CSV_GRID``)."""
     grids = st.session_state.setdefault("typed_grids", {})
@@ -330,6 +343,26 @@ def typed_grids_from_link(url: UrlCheck) -> None:
             for key, size in (("height", len(texts)), ("width", len(texts[0]))):
                 if not url.was_given(key):
                     st.session_state[key] = size
+
+
+def typed_grids_from_history(entry: Mapping[str, str]) -> None:
+    """The typed grids of the history entry that Back or Forward brought: the app wrote it,
+    so it names each grid whole (no ``x=`` is the start grid). A fresh browser grid shows them
+    (a new revision): the one on screen holds edits made on top of another grid."""
+    grids = st.session_state.setdefault("typed_grids", {})
+    for name, label in (("x", "x"), ("grad", "∂L/∂y")):
+        encoded = entry.get(name)
+        try:
+            texts = decode_grid(encoded, label) if encoded else None
+        except InputError:
+            texts = None  # not a grid the app wrote: the start grid, as without one
+        if name == "x" and entry.get("input") == "csv":
+            if texts is not None:
+                st.session_state[CSV_GRID] = LinkedGrid.from_texts(texts, encoded)
+            continue
+        revision = grids.get(name, TypedGrid()).revision
+        typed = TypedGrid() if texts is None else TypedGrid.from_texts(texts)
+        grids[name] = replace(typed, revision=revision).restarted()
 
 
 def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
@@ -451,13 +484,14 @@ def _forget_csv_grid() -> None:
 
 def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> LossChoice:
     """Loss name, with the output cell (for "cell") and the seed (for "random")."""
+    losses = CONTROLS["loss"].options
     loss = translated_select(
         tr("loss.select"),
-        LOSSES,
+        losses,
         "loss",
         "loss.name_",
         url,
-        tr("url.allowed_loss", options=", ".join(LOSSES)),
+        allowed_values(current_language(), "loss"),
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
         disabled=locked(),
@@ -473,8 +507,8 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
         col = right.number_input(
             tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND, disabled=locked()
         )
-        url.check("loss_row", row, tr("url.allowed_loss_row", max=rows - 1))
-        url.check("loss_col", col, tr("url.allowed_loss_col", max=cols - 1))
+        url.check_control("loss_row", row, high=rows - 1)
+        url.check_control("loss_col", col, high=cols - 1)
         cell = (int(row), int(col))
     if loss == "random" and input_source != "random":
         seed = _seed_control(url)

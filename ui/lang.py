@@ -71,6 +71,10 @@ def translated_select(
     if key not in st.session_state:
         asked = st.query_params.get(key)
         st.session_state[key] = asked if asked in options else default
+    else:
+        # Given again each run: another language is another label, hence another widget to
+        # Streamlit, which the browser would start at the first option.
+        st.session_state[key] = st.session_state[key]
     language = current_language()  # fixed now: format_func may be called after this run
     value = st.selectbox(label, options, key=key, format_func=lambda word: text(language, labels + word), **kwargs)
     url.check(key, value, allowed)

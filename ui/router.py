@@ -10,13 +10,25 @@ switches Streamlit to ``st.navigation`` for good) and reruns, now through the ro
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.display import presenting
 from ui.lang import tr
 
-__all__ = ["PAGES", "PAGE_ICONS", "app_pages", "mark_routed", "page_header", "page_title", "require_router"]
+__all__ = [
+    "PAGES",
+    "PAGE_ICONS",
+    "app_pages",
+    "history_entry",
+    "mark_routed",
+    "one_entry_per_page",
+    "page_header",
+    "page_title",
+    "require_router",
+]
 
 # (file, icon); the first is the start page. A page's address is its file name, and its
 # title the catalogue's page.<file name>.
@@ -72,3 +84,60 @@ def require_router() -> None:
         # through app.py, to this same page, with the same URL parameters and widget values.
         st.navigation(app_pages(), position="hidden")
         st.rerun()
+
+
+def history_entry() -> dict[str, str] | None:
+    """On a run that the browser's Back or Forward started: the parameters of the history
+    entry it brought (the app wrote them: they name the whole view); None on other runs.
+
+    Read from the run's own query string, as the browser sent it: on the way to another
+    page, Streamlit drops from ``st.query_params`` every parameter that a widget of the page
+    being left is bound to (the whole sidebar), and gives those widgets their defaults.
+    Streamlit says both only on its run context (``tests/test_history.py`` has the canary);
+    streamlit/streamlit#16998 (open) would restore the bound widgets from the URL itself."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.is_history_navigation:
+        return None
+    return dict(parse_qsl(ctx.query_string, keep_blank_values=True))
+
+
+# Streamlit's frontend adds a history entry (``history.pushState``) for every change of the
+# URL that the server makes while no Back or Forward is being answered: on a page switch,
+# the old page's parameters leaving the URL, then each sidebar value given back to the new
+# page, each typed grid, then the new page's address. Back then stepped into those halfway
+# URLs, and the app rebuilt a view no page ever showed. In this app the server changes the
+# URL only to write the view down, never as a step of its own; the user's steps are the pages
+# they open. So: a change of address (a page) adds the entry; a change of the parameters
+# replaces the current entry; and between a click on a page link and its new address, the
+# page being left keeps the URL of the view it showed (that is what Back must bring back).
+# Streamlit pushes on purpose (streamlit/streamlit#16831: a URL the app sets can be undone);
+# tests/test_history.py has a canary that fails when its frontend changes this.
+_ONE_ENTRY_PER_PAGE = """<style>
+  [data-testid="stElementContainer"]:has(script.avgpool-history) { display: none; }  /* no gap */
+</style>
+<script class="avgpool-history">
+(() => {
+  if (window.avgpoolOneEntryPerPage) return;  // once per tab: each run draws this again
+  window.avgpoolOneEntryPerPage = true;
+  const push = history.pushState.bind(history);
+  const replace = history.replaceState.bind(history);
+  const onPageLink = (event) => event.target instanceof Element
+    && event.target.closest('[data-testid="stPageLink-NavLink"]') !== null;
+  let leaving = false;  // a page link was clicked: its page's address is still to come
+  document.addEventListener('click', (event) => { leaving = onPageLink(event); }, true);
+  document.addEventListener('keydown', (event) => { leaving = leaving && onPageLink(event); }, true);
+  history.pushState = (state, title, url) => {
+    if (new URL(url, location.href).pathname !== location.pathname) {
+      leaving = false;
+      return push(state, title, url);
+    }
+    if (!leaving) return replace(state, title, url);
+  };
+})();
+</script>"""
+
+
+def one_entry_per_page() -> None:
+    """One history entry per page the user opens, holding the view that page showed (see
+    ``_ONE_ENTRY_PER_PAGE``). Draws nothing; app.py calls it on every run."""
+    st.html(_ONE_ENTRY_PER_PAGE, unsafe_allow_javascript=True)

@@ -13,30 +13,58 @@ import streamlit as st
 from scenario.inputs import GENERATED_SOURCES
 from scenario.params import DEFAULTS, URL_KEYS
 from scenario.presets import PRESETS_BY_KEY, Preset
+from ui.controls import typed_grids_from_history
 from ui.lang import current_language, tr
+from ui.router import history_entry
 from ui.url import UrlCheck
 
 __all__ = ["keep_for_next_page", "preset_lesson", "restore_after_page_change"]
+
+# The display settings a tab keeps in its session (each control reads the URL when its key
+# is not there): the language, presentation mode and the palette.
+SHOWN_AS_KEPT = ("lang", "present", "palette")
 
 
 def restore_after_page_change() -> None:
     """A newly opened page starts its widgets from their defaults, and Streamlit drops the
     URL parameters on the way: give the shared sidebar controls back the values they had
-    on the previous page (the bound widgets then put them back into the URL).
+    on the previous page, and the URL its view back in one change (each change of the URL
+    by the server is a history entry in Streamlit's frontend; ``ui.router.one_entry_per_page``
+    folds them into the page's one entry, and one change keeps the folding short).
 
     A preset link (``preset=<name>``) is a whole setup instead: its values, and the defaults
-    for everything it does not set, whatever the sidebar held before."""
+    for everything it does not set, whatever the sidebar held before. Back and Forward bring
+    a page whose URL names its whole view: that view (``_open_history_entry``)."""
+    entry = history_entry()
+    if entry is not None:
+        _open_history_entry(entry)
     if not st.session_state.get("page_changed"):
         return
     preset = PRESETS_BY_KEY.get(st.query_params.get("preset"))
     if preset is not None:
         for key, value in preset.values().items():
             st.session_state[key] = value
-    else:
-        for key, value in st.session_state.get("kept_controls", {}).items():
-            st.session_state[key] = value
-        for key, text in st.session_state.get("kept_query", {}).items():
-            st.query_params.setdefault(key, text)
+        return
+    for key, value in st.session_state.get("kept_controls", {}).items():
+        st.session_state[key] = value
+    # The bound widgets find their values already in the URL, and leave it as it is.
+    missing = {key: text for key, text in st.session_state.get("kept_query", {}).items() if key not in st.query_params}
+    if missing:
+        st.query_params.update(missing)
+
+
+def _open_history_entry(entry: dict[str, str]) -> None:
+    """Show the view a history entry names. On this run Streamlit gives the sidebar's bound
+    widgets their defaults (``ui.router.history_entry``), so the entry goes back into the
+    URL, the sidebar forgets the values it held (and the display settings), and a rerun (an ordinary one) has every
+    control take its value from the URL, as when a link opens; the typed grids are the app's."""
+    typed_grids_from_history(entry)
+    for key in (*DEFAULTS, *SHOWN_AS_KEPT):
+        st.session_state.pop(key, None)
+    # What Streamlit dropped, it also unbound: those keys can be written (the others, some
+    # bound to this page's widgets, are there already).
+    st.query_params.update({key: text for key, text in entry.items() if key not in st.query_params})
+    st.rerun()
 
 
 def _matches(preset: Preset) -> bool:

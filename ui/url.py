@@ -12,10 +12,11 @@ import re
 
 import streamlit as st
 
-from i18n import user_text
-from ui.lang import tr
+from i18n import text, user_text
+from scenario.params import allowed_values
+from ui.lang import current_language, tr
 
-__all__ = ["UrlCheck"]
+__all__ = ["UrlCheck", "ignored_warning"]
 
 UNKNOWN_LISTED = 10  # unknown parameters named in the warning; the rest are counted
 
@@ -52,12 +53,14 @@ class UrlCheck:
 
     def check(self, key: str, value: object, allowed: str, value_text: str | None = None) -> None:
         """Warn when the URL asked for ``key`` and the widget did not take it as given."""
-        raw = self.raw.get(key)
-        if raw is None or _same(raw, value):
-            return
-        self.warnings.append(
-            tr("url.ignored", key=key, value=_shown(raw), allowed=allowed, used=value_text or _describe(value))
-        )
+        warning = ignored_warning(current_language(), key, self.raw.get(key), value, allowed, value_text)
+        if warning is not None:
+            self.warnings.append(warning)
+
+    def check_control(self, key: str, value: object, value_text: str | None = None, **bounds: object) -> None:
+        """``check`` for a control of the shared sidebar, which says what it allows by its row of
+        ``scenario.params.CONTROLS`` (``bounds``: the ``high`` another control sets, and the like)."""
+        self.check(key, value, allowed_values(current_language(), key, **bounds), value_text)
 
     def warn(self, message: str) -> None:
         """A URL value that could not be used, said in ``message`` (shown with the others)."""
@@ -79,6 +82,23 @@ class UrlCheck:
         self.raw, self.warnings = {}, []
 
 
+def ignored_warning(
+    language: str, key: str, raw: str | None, value: object, allowed: str, value_text: str | None = None
+) -> str | None:
+    """The warning for a URL value ``raw`` of ``key`` that its widget did not take as given (it
+    took ``value``), or None: the URL rule, without Streamlit.
+
+    >>> ignored_warning("en", "kernel_h", "3", 3, "…") is None
+    True
+    >>> ignored_warning("en", "ceil_mode", "maybe", False, "ceil_mode is `true` or `false`")
+    'URL parameter “ceil_mode=maybe” was not used as given: ceil_mode is `true` or `false`. Using off.'
+    """
+    if raw is None or _same(raw, value):
+        return None
+    used = value_text or _describe(language, value)
+    return text(language, "url.ignored", key=key, value=_shown(raw), allowed=allowed, used=used)
+
+
 def _shown(text: str) -> str:
     """A URL key or value as a message quotes it: short and inert (``i18n.user_text``)."""
     return user_text(text, limit=24)
@@ -95,9 +115,9 @@ def _same(raw: str, value: object) -> bool:
     return text == str(value)
 
 
-def _describe(value: object) -> str:
+def _describe(language: str, value: object) -> str:
     if value is None:
-        return tr("url.default")
+        return text(language, "url.default")
     if isinstance(value, bool):
-        return tr("url.on") if value else tr("url.off")
+        return text(language, "url.on" if value else "url.off")
     return f"`{value}`"
