@@ -267,5 +267,6 @@ def test_a_slide_png_carries_its_title_numbers_and_colour_bar(new_context, app_u
     page.wait_for_function(
         "canvas => JSON.parse(canvas.dataset.printed || '[]').includes('25/36')", arg=canvas.element_handle()
     )
-    # x prints its numbers: nothing to enlarge.
-    assert not page.locator('figure.grid[data-key="x"] button.zoom').is_visible()
+    # The average's y prints its numbers: nothing to enlarge.
+    assert json.loads(page.locator('figure.grid[data-key="avg_y"] canvas').get_attribute("data-printed"))
+    assert not page.locator('figure.grid[data-key="avg_y"] button.zoom').is_visible()
