@@ -274,8 +274,9 @@ return string.format('%.6f', due)
 
 
 def _wait(due: float, interval: float, burst: int, now: float) -> float:
-    """How long an event due at ``due`` waits when ``burst`` may run ahead of the pace."""
-    return max(0.0, due - now - burst * interval)
+    """How long an event due at ``due`` waits when ``burst`` events may go at once (the
+    burst's last is due ``(burst - 1) * interval`` ahead of now)."""
+    return max(0.0, due - now - (burst - 1) * interval)
 
 
 class RedisStore:

@@ -170,7 +170,7 @@ def test_wrong_codes_are_paced_per_key_and_events_sent_together_wait_in_turn(sto
     """The pace of wrong codes (GCRA): a burst goes at once, then one per interval; a turn is
     kept, so guesses sent together wait one after another; another network is not held up."""
     waits = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW) for _ in range(6)]
-    assert waits == [0.0, 0.0, 0.0, 0.0, 6.0, 12.0]
+    assert waits == [0.0, 0.0, 0.0, 6.0, 12.0, 18.0]  # a burst of 3, exactly
     assert store.pace("join:network:5.6.7.8", 6.0, 3, NOW) == 0.0  # another address
     assert store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 36) == 0.0  # the burst back, in time
     later = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 60 + n) for n in range(2)]

@@ -75,7 +75,8 @@ def test_the_playground_link_carries_the_channel_rounded_and_says_where_it_comes
     assert max(len(cell) for rows in texts.values() for row in rows for cell in row) <= len("-1.234e-05")
     x, grad = (np.array([[float(cell) for cell in row] for row in texts[name]]) for name in ("x", "grad"))
     x1, grad_y1 = (grid_values(grid) for grid in grids_on_page(at)[5:8:2])  # the grids drawn
-    assert_allclose(x, x1, rtol=5e-4, atol=0) and assert_allclose(grad, grad_y1, rtol=5e-4, atol=0)
+    assert_allclose(x, x1, rtol=5e-4, atol=0)
+    assert_allclose(grad, grad_y1, rtol=5e-4, atol=0)
     assert np.array_equal(x, np.vectorize(lambda v: float(f"{v:.4g}"))(x1))
     caption = " ".join(item.value for item in at.caption)
     assert (
@@ -89,7 +90,8 @@ def test_the_playground_link_carries_the_channel_rounded_and_says_where_it_comes
     px, py, pgrad, pgrad_x = (grid_values(grid) for grid in grids_on_page(playground)[:4])
     y, grad_x = torch_avg_pool2d(x, grad, kernel_size=2)
     assert np.array_equal(px, x) and np.array_equal(pgrad, grad)
-    assert_allclose(py, y, rtol=1e-12) and assert_allclose(pgrad_x, grad_x, rtol=1e-12)
+    assert_allclose(py, y, rtol=1e-12)
+    assert_allclose(pgrad_x, grad_x, rtol=1e-12)
 
 
 @pytest.mark.parametrize("given", ["network:99:1:1:4", "network:1:1:1", "**bold** <b>x</b>", "network:1:1:1:4:5"])

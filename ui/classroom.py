@@ -90,8 +90,11 @@ SEEN_EVERY = 5.0  # seconds between a student's "still here"
 # A code that names a class always joins, at once: nothing is counted or limited before it
 # is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
 # network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
-# (so a guesser gets at most 100 + 600 wrong answers an hour from one address; README).
+# (guesses sent one after another get at most 100 + 600 answers an hour; docs/live-class.md).
 GUESS_BURST, GUESS_INTERVAL = 100, 6.0
+# A wrong code's answer waits its turn, but never longer than this: a flood of guesses from
+# one address must not freeze a classmate's mistyped code there for hours, nor hold a thread.
+MAX_GUESS_WAIT = 10.0
 pause = time.sleep  # how a wrong code's answer waits its turn (tests drive it)
 # The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
 # without one, every address is the connection's own, which a client cannot forge.
@@ -210,7 +213,7 @@ def join(code_text: object, view: str | None = None) -> str | None:
     store, now, student = reachable_store(), time.time(), _student_id()
     lesson = store.load(code, now)
     if lesson is None:
-        wait = store.pace(f"join:network:{_client()}", GUESS_INTERVAL, GUESS_BURST, now)
+        wait = min(store.pace(f"join:network:{_client()}", GUESS_INTERVAL, GUESS_BURST, now), MAX_GUESS_WAIT)
         pause(wait)  # this tab's thread waits (no CPU); the turn is kept in the store
         return "class.no_class_paced" if wait else "class.no_class"
     known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
