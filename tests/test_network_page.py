@@ -92,6 +92,12 @@ def test_the_playground_link_carries_the_channel_rounded_and_says_where_it_comes
     assert np.array_equal(px, x) and np.array_equal(pgrad, grad)
     assert_allclose(py, y, rtol=1e-12)
     assert_allclose(pgrad_x, grad_x, rtol=1e-12)
+    # An edited x is no longer the network's: the link forgets where its numbers came from.
+    edit = {"edited_rows": {0: {"0": "7"}}, "added_rows": [], "deleted_rows": []}
+    playground.session_state["typed_x_8x8_0"] = edit
+    playground.run()
+    assert "from" not in playground.query_params
+    assert not any("In a network" in item.value for item in playground.caption)
 
 
 @pytest.mark.parametrize("given", ["network:99:1:1:4", "network:1:1:1", "**bold** <b>x</b>", "network:1:1:1:4:5"])

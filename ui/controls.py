@@ -8,7 +8,8 @@ The URL check (``ui.url.UrlCheck``) reports any URL value a widget had to ignore
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -400,6 +401,8 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
 def _link_typed_grid(name: str, typed: TypedGrid, texts: list[list[str]]) -> None:
     """Write the grid into the link (nothing while it is the start grid)."""
     encoded = encode_grid(texts) if typed.cells else None
+    if encoded != st.query_params.get(name):
+        st.query_params.pop("from", None)  # no longer the numbers the link said where they came from
     if encoded is None:
         st.query_params.pop(name, None)
         if typed.cells:
@@ -413,11 +416,11 @@ def read_input(choice: InputChoice) -> np.ndarray | None:
     server that held it: then the page says so). Raises InputError."""
     if choice.source not in ("custom", "csv"):
         st.query_params.pop("x", None)  # a typed x or a CSV's grid is kept in the session, not in this link
+        st.query_params.pop("from", None)  # nor where a typed x came from
     if choice.source in GENERATED_SOURCES or choice.source == "classic":
         return generated_input(choice.source, choice.height, choice.width, choice.seed)
     if choice.source == "custom":
-        with st.expander(tr("input.type_x"), expanded=True, icon=":material/edit:"):
-            _typed_grid_source("x")
+        with st.expander(tr("input.type_x"), expanded=True, icon=":material/edit:"), _typed_grid_source("x"):
             return typed_grid("x", "x", choice.height, choice.width)
     if choice.source == "csv":
         return _csv_input(choice)
@@ -517,19 +520,22 @@ def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_sou
 
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
     """The editable ∂L/∂y grid for the custom loss (starts at all ones)."""
-    with st.expander(tr("loss.type_grad"), expanded=True, icon=":material/edit:"):
-        _typed_grid_source("grad")
+    with st.expander(tr("loss.type_grad"), expanded=True, icon=":material/edit:"), _typed_grid_source("grad"):
         return typed_grid("grad", "∂L/∂y", *output_shape)
 
 
-def _typed_grid_source(name: str) -> None:
+@contextlib.contextmanager
+def _typed_grid_source(name: str) -> Iterator[None]:
     """Where a typed grid's numbers came from, when a link says (``from=``, as "In a network"
-    writes it): a caption above the grid, which also keeps the grid's hover toolbar off the
-    expander's title."""
-    given = st.query_params.get("from")
-    if given is None:
-        return
+    writes it): a caption above the grid (which also keeps the grid's hover toolbar off the
+    expander's title), written once the grid inside has run: an edit drops ``from``."""
+    slot = st.empty()
     try:
-        st.caption(PlaygroundSource.parse(given).caption(name, current_language()))
-    except ValueError:
-        st.caption(tr("network.from_bad"))
+        yield
+    finally:
+        given = st.query_params.get("from")
+        if given is not None:
+            try:
+                slot.caption(PlaygroundSource.parse(given).caption(name, current_language()))
+            except ValueError:
+                slot.caption(tr("network.from_bad"))

@@ -9,11 +9,12 @@ switches Streamlit to ``st.navigation`` for good) and reruns, now through the ro
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx
 
 from ui.display import presenting
 from ui.lang import tr
@@ -84,6 +85,18 @@ def require_router() -> None:
         # through app.py, to this same page, with the same URL parameters and widget values.
         st.navigation(app_pages(), position="hidden")
         st.rerun()
+
+
+# The run context's private fields history_entry reads (Streamlit 1.67). Checked once, when
+# this module is imported (app.py, at the server's first run): a Streamlit that renamed them
+# fails loudly at start-up rather than on every Back.
+_RUN_CONTEXT_FIELDS = frozenset({"is_history_navigation", "query_string"})
+_missing = _RUN_CONTEXT_FIELDS - {field.name for field in dataclasses.fields(ScriptRunContext)}
+if _missing:
+    raise RuntimeError(
+        f"Streamlit {st.__version__}'s ScriptRunContext has no {sorted(_missing)}: ui/router.py's "
+        "history_entry reads them to restore the view on Back; requirements.txt names the tested range."
+    )
 
 
 def history_entry() -> dict[str, str] | None:
