@@ -54,6 +54,9 @@ Cell = tuple[int, int]
 BULLET = "\n- "  # each bad cell's message on a line of its own (a Markdown list)
 
 
+MAX_LISTED_CELLS = 10  # a message names this many bad cells; the grid marks every one
+
+
 class BadCells(InputError):
     """Every cell of a typed grid that is empty or not a number, each named with what was
     typed and why (``problems``: one InputError a cell, by (row, col)). ``values`` is the
@@ -77,9 +80,12 @@ class BadCells(InputError):
         if len(ordered) == 1:
             self.key, self.params, message = ordered[0].key, ordered[0].params, str(ordered[0])
         else:  # the catalogue's text, with every cell's own message (ui.lang translates each)
-            self.key, self.params = "bad_cells", {"label": label, "count": len(ordered), "cells": ordered}
+            if len(ordered) > MAX_LISTED_CELLS:  # a 64x64 grid of junk: the first ones, and a count
+                more = InputError("bad_cells_more", count=len(ordered) - MAX_LISTED_CELLS)
+                ordered = (*ordered[:MAX_LISTED_CELLS], more)
+            self.key, self.params = "bad_cells", {"label": label, "count": len(self.cells), "cells": ordered}
             cells = "".join(BULLET + str(problem) for problem in ordered)
-            message = text("en", "error.input.bad_cells", label=label, count=len(ordered), cells=cells)
+            message = text("en", "error.input.bad_cells", label=label, count=len(self.cells), cells=cells)
         ValueError.__init__(self, message)
 
 

@@ -204,6 +204,21 @@ def test_a_link_grid_names_every_bad_cell():
     assert "\n- x[0, 1]: “abc” is not a number" in message and "\n- x[1, 0]: “1/0” divides by zero" in message
 
 
+def test_a_grid_of_junk_names_its_first_bad_cells_and_counts_the_rest():
+    """A 64x64 link of junk is one message of a dozen lines, not 4,096, in both languages."""
+    from scenario.typed_grid import MAX_LISTED_CELLS, BadCells
+
+    with pytest.raises(BadCells) as error:
+        decode_grid(";".join([",".join(["abc"] * 64)] * 64), "x")
+    assert error.value.cells == [(row, col) for row in range(64) for col in range(64)]
+    message = shown(str(error.value))
+    assert message.startswith("4096 cells of x are empty or not numbers:")
+    assert message.count("\n- x[") == MAX_LISTED_CELLS and message.endswith(f"\n- … and {4096 - MAX_LISTED_CELLS} more")
+    at = open_app({"input": "custom", "lang": "zh", "x": ";".join([",".join(["abc"] * 64)] * 64)})
+    warning = next(shown(w.value) for w in at.warning if "x=" in w.value)
+    assert warning.count("\n- x[") == MAX_LISTED_CELLS and f"还有 {4096 - MAX_LISTED_CELLS} 个" in warning
+
+
 @pytest.mark.parametrize("loss", ["sum", "square"])
 def test_bad_x_cells_are_named_and_marked_and_the_rest_matches_torch(loss):
     at = open_app({"input": "custom", "kernel_h": "3", "stride_h": "1", "loss": loss})
