@@ -9,7 +9,7 @@ import gc
 import streamlit as st
 
 from scenario.params import VIEW_DEFAULTS
-from ui import classroom, hardening, run_order
+from ui import classroom, controls, hardening, run_order
 from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
@@ -73,7 +73,7 @@ display = {key: value for key, value in st.query_params.to_dict().items() if key
 with navigation:
     for target in pages:
         st.page_link(target, query_params=display)
-    copy_link()  # the view on screen, as a link (ui/display.py)
+    copy_link(uploaded=controls.picture_uploaded())  # the view on screen, as a link (ui/display.py)
     classroom.join_box()  # a class code typed on any page, the start page too
     st.divider()
     one_entry_per_page()  # Back returns to the page before, as it showed it (ui/router.py)

@@ -411,6 +411,11 @@ def _link_typed_grid(name: str, typed: TypedGrid, texts: list[list[str]]) -> Non
         st.query_params[name] = encoded
 
 
+def picture_uploaded() -> bool:
+    """Whether the input on screen is an uploaded picture (which no link can carry)."""
+    return st.session_state.get("input") == "image" and st.session_state.get("image_file") is not None
+
+
 def read_input(choice: InputChoice) -> np.ndarray | None:
     """The input array for a choice; None while an upload is missing (or was lost with the
     server that held it: then the page says so). Raises InputError."""

@@ -231,11 +231,10 @@ if (!window.copyLinkListening) {{
 </script>"""
 
 
-def copy_link() -> None:
+def copy_link(uploaded: bool) -> None:
     """A button that copies the link to the view on screen (app.py: on every page). An
-    uploaded picture stays on the server that received it: the link cannot carry it, and
+    ``uploaded`` picture stays on the server that received it: the link cannot carry it, and
     the note under the button says so."""
-    uploaded = st.session_state.get("input") == "image" and st.session_state.get("image_file") is not None
     note = f'<p class="note">{escape(tr("display.link_no_upload"))}</p>' if uploaded else ""
     words = {word: escape(tr(key)) for word, key in WORDS_OF_COPY_LINK.items()}
     st.html(COPY_LINK_HTML.format(**words, note=note), unsafe_allow_javascript=True)
