@@ -139,6 +139,12 @@ def nginx_proxy(replicas: list[str], folder: Path, timeout: float = 30.0) -> Ite
         yield url
     finally:
         _stop(process, 10)
+    # nginx cuts a response short or drops a connection with only a line in its log: say it.
+    severe = [
+        line for line in (folder / "error.log").read_text().splitlines() if re.search(r"\[(crit|alert|emerg)\]", line)
+    ]
+    if severe:
+        raise RuntimeError(f"nginx logged {len(severe)} severe errors, the first: {severe[0]}")
 
 
 @contextmanager

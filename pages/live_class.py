@@ -233,23 +233,23 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
     _question_grids(question, lesson.code)
 
 
-def _question_grids(question: Question, code: str) -> None:
+def _question_grids(question: Question, code: str, columns: int = 4) -> None:
     try:
         computed = computed_from_setup(question.setup, current_language())
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
-    question_grids(computed, question.cell, question.revealed, key="class_question_grids",
+    question_grids(computed, question.cell, question.revealed, key="class_question_grids", columns=columns,
                    file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind)  # fmt: skip
 
 
-def _results(lesson: Lesson, question: Question) -> None:
+def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
-    what each most likely means, the sum of shares."""
+    what each most likely means, the sum of shares (``stacked``: the words over the chart)."""
     answers = classroom.reachable_store().answers(lesson.code, question.number)
     result = model.tally(question, answers)
     language = current_language()
-    chart, words = st.columns([1, 1], gap="large")
+    words, chart = (st.container(), st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
     words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
     if result.total:
         height = 190 if presenting() else 300  # a projector shows the grids under it too
@@ -276,6 +276,13 @@ def projector(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
     if question is not None:
         st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
+        if question.revealed and question.kind == "output":  # two grids: the answers beside them fit 1280x720
+            grids, answers = st.columns(2, gap="large")
+            with answers:
+                _results(lesson, question, stacked=True)
+            with grids:
+                _question_grids(question, lesson.code, columns=2)
+            return
         _question_panel(lesson, question, show_results=question.revealed)
         return
     st.title(tr("class.projector_title", code=lesson.code))

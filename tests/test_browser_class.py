@@ -179,3 +179,53 @@ def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context
     _grids_printed(student, 3, kernel_3)
     for page in (teacher, student):
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _revealed_y_question(code: str) -> None:
+    """A class in the server's store with a question about y[1, 2] (kernel 3, stride 1 on a
+    5x5 arange) asked, answered by six students and revealed, as the cockpit would leave it."""
+    from classroom import model
+    from classroom.model import Question, Setup
+    from classroom.setups import computed_from_setup
+    from i18n import LANGUAGES
+    from scenario.explain import explain_pooled_cell
+
+    setup = Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5})
+    computed, cell = computed_from_setup(setup), (1, 2)
+    explanations = {}
+    for language in LANGUAGES:
+        numbers = computed_from_setup(setup, language)
+        explanations[language] = explain_pooled_cell(
+            "output", *cell, numbers.x, numbers.y, numbers.loss.grad_output, numbers.grad_input, numbers.windows,
+            language,
+        )  # fmt: skip
+    question = Question(
+        0, setup, cell, float(computed.y[cell]), explanations, model.output_mistakes_for(computed, cell), kind="output"
+    )
+    store, now = open_store(), time.time()
+    lesson = model.ask(model.publish(model.start(code, model.new_secret()), setup), question)
+    assert store.create(model.reveal(lesson), now)
+    for answer in (13, 13, 13, 117, 117, 1):
+        assert store.answer(code, 1, model.new_student(), answer, now)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_projector_fits_a_revealed_y_question(new_context, app_url, language):
+    """At 1280x720 the projector shows the answers (chart, common wrong answers, the window's
+    mean) and both grids of a revealed question about y, x and y, without scrolling."""
+    from classroom.model import new_code
+
+    code = new_code()
+    _revealed_y_question(code)
+    projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
+    projector.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
+    wait_for_app(projector, fresh=True)
+    projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
+    wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
+    wait_for_grids(projector, 2)
+    boxes = [_settled_box(projector.locator(GRID).nth(index)) for index in (0, 1)]  # x, y
+    for answers in ("stPlotlyChart", "stAlert"):  # the chart, the window's mean
+        boxes.append(projector.locator(f'[data-testid="{answers}"]').first.bounding_box())
+    screenshot(projector, f"class-projector-reveal-y-only-1280x720-{language}")
+    assert max(box["y"] + box["height"] for box in boxes) <= 720 + 1, boxes
+    assert projector.locator('[data-testid="stException"]').count() == 0

@@ -25,11 +25,12 @@ def question_grids(
     key: str,
     file_prefix: str,
     kind: str = "grad_input",
+    columns: int = 4,
 ) -> None:
     """Draw the question's grids under ``key``. Every cell explains itself, but before the
     answer is out only by its value: a window lit up, or an output's shares, would give the
     answer away. ``kind`` "output": the question is a cell of y, so y and ∂L/∂y wait for the
-    answer (then the cell's window is lit on x)."""
+    answer (then the cell's window is lit on x). ``columns``: grids side by side."""
     rows, cols = computed.x.shape  # the setup in one line: the grids alone do not say the pooling
     call, loss = computed.params.torch_call(), computed.loss.torch_code
     st.markdown(tr("class.setup_line", call=f"`{call}`", rows=rows, cols=cols, loss=loss))
@@ -47,7 +48,8 @@ def question_grids(
         file_prefix=file_prefix,
         windows=window_axes(computed.windows) if revealed else None,
         explain=explain if revealed else None,
-        room_below=0,  # the question and its answer are above the grids
+        columns=columns,
+        room_below=0,  # the question and its answer are above the grids, or beside them
     )
 
 
