@@ -122,6 +122,7 @@ def new_context(chromium):
 
     def make(**options):
         context = chromium.new_context(**options)
+        context.set_default_timeout(browser.PATIENCE_MS)
         context.add_init_script(browser.RUN_COUNTER)  # wait_for_app waits for the run an action starts
         contexts.append(context)
         return context
@@ -136,6 +137,7 @@ def desktop(chromium):
     """One desktop browser window for the whole run: each test gets its own tab (its own
     Streamlit session), and the tabs share the HTTP cache, so Streamlit's scripts load once."""
     context = chromium.new_context(viewport={"width": 1600, "height": 1000})
+    context.set_default_timeout(browser.PATIENCE_MS)
     context.add_init_script(browser.RUN_COUNTER)
     yield context
     context.close()
