@@ -105,7 +105,7 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     input_column, *pooling_columns = st.columns(4)
     with input_column:
         x_grids = _input_grids(scenario, language)
-        show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=len(x_grids), room_below=0)
+        show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=1, room_below=0)
         st.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
     for column, result in zip(pooling_columns, results):
         with column:
