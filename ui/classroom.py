@@ -24,6 +24,7 @@ import streamlit as st
 
 from classroom import model
 from classroom.model import Lesson, Seat, Setup
+from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
 from figures.grids import Selection
 from i18n import user_text
@@ -45,6 +46,7 @@ __all__ = [
     "explained_cell",
     "explore_alone",
     "follow_teacher",
+    "forget",
     "join",
     "join_box",
     "join_typed",
@@ -320,9 +322,18 @@ def teacher_change(change) -> bool:
         if lesson is None or not model.teacher_may(lesson, secret()):
             return False
         changed = change(lesson)
-        if changed == lesson or store.save(changed, lesson.version, time.time()):
+        if changed == lesson:
+            return True
+        if store.save(changed, lesson.version, time.time()):
+            open_notifier().publish(changed.code, changed.version)  # every following tab hears it
             return True
     return False
+
+
+def forget(code: str) -> None:
+    """The ended class ``code`` forgotten by the store; every tab that follows it told so."""
+    reachable_store().delete(code)
+    open_notifier().publish(code, ENDED)
 
 
 # ---------------------------------------------------------------------------------------
