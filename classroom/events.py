@@ -28,7 +28,7 @@ from classroom import model
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
 
-__all__ = ["EVENTS_PATH", "LOOK_EVERY", "class_events", "event_line"]
+__all__ = ["EVENTS_PATH", "LOOK_EVERY", "class_events", "event_line", "process_store"]
 
 EVENTS_PATH = "/class/events"
 # Seconds between the stream's own reads of the store (and "still here"); the tests set it
@@ -38,7 +38,7 @@ RETRY_MS = 2000  # how soon a browser's EventSource reconnects after losing the 
 
 
 @functools.cache
-def _store() -> ClassStore | StoreUnavailable:
+def process_store() -> ClassStore | StoreUnavailable:
     """The store ``CLASS_STORE`` names, opened once per process (or why it cannot be)."""
     try:
         return open_store()
@@ -53,7 +53,7 @@ def event_line(state: int | str) -> str:
 
 def _look(code: str, student: str | None, following: bool) -> int | str:
     """The class's state in the store now (a blocking read: run in a worker thread)."""
-    store = _store()
+    store = process_store()
     try:
         if isinstance(store, StoreUnavailable):
             raise store
