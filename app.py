@@ -6,7 +6,8 @@ module ``__main__``: ``main()`` sets up the page and hands over to the page the 
 The same file also holds the server's ``app``: ``streamlit run`` finds an ``App`` assigned
 to ``app`` here (by reading this file), imports the file as the module ``app``, and serves
 the App's routes beside the pages: the live class's events stream (classroom/events.py),
-which tells each following tab when its class changed.
+which tells each following tab when its class changed, and its cookies, set by the server
+(classroom/cookies.py).
 """
 
 import gc
@@ -15,6 +16,7 @@ import streamlit as st
 from starlette.routing import Route
 from streamlit.starlette import App
 
+from classroom.cookies import COOKIE_PATH, class_cookie
 from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, hardening, run_order
@@ -100,4 +102,4 @@ def main() -> None:
 if __name__ == "__main__":  # a session's run
     main()
 else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
-    app = App("app.py", routes=[Route(EVENTS_PATH, class_events)])
+    app = App("app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=["POST"])])

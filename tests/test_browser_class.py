@@ -155,9 +155,15 @@ def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
     teacher.goto(f"{app_url}/live_class")
     wait_for_app(teacher, fresh=True)
-    teacher.locator(".st-key-class_start button").click()
+    with teacher.expect_response(lambda response: "/class/cookie" in response.url) as cookie_set:
+        teacher.locator(".st-key-class_start button").click()
+    assert cookie_set.value.status == 204
     wait_for_app(teacher)
     code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    # The teacher's secret: set by the server, out of every script's reach (classroom/cookies.py).
+    kept = {cookie["name"]: cookie for cookie in teacher.context.cookies()}["avgpool_teacher"]
+    assert kept["value"].startswith(f"{code}:") and kept["httpOnly"] and kept["sameSite"] == "Strict"
+    assert "avgpool_teacher" not in teacher.evaluate("document.cookie")
     teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(teacher, fresh=True)
     student = new_context(viewport={"width": 1280, "height": 800}).new_page()
@@ -213,3 +219,20 @@ def _back_message(frame):
     message = BackMsg()
     message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode("latin-1"))
     return message
+
+
+def test_a_cookie_token_sets_its_cookies_httponly_once(app_url):
+    """classroom/cookies.py: a token left in the store sets its cookies (HttpOnly, SameSite=
+    Strict) once; used again, it is refused with a message."""
+    import json
+
+    import requests
+
+    open_store().hand_over("a-test-token", json.dumps({"avgpool_student": "s" * 22}), 60, time.time())
+    first = requests.post(f"{app_url}/class/cookie", data="a-test-token", timeout=30)
+    assert first.status_code == 204
+    assert first.headers["set-cookie"] == (
+        f"avgpool_student={'s' * 22}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict"
+    )
+    again = requests.post(f"{app_url}/class/cookie", data="a-test-token", timeout=30)
+    assert again.status_code == 400 and "reload the page" in again.text

@@ -14,7 +14,9 @@ stay in cookies of their browser, so a reload or another replica taking the tab 
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from classroom import model
+from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
@@ -81,7 +84,6 @@ ACTIONS = {  # what a class action is called when it is said not to have happene
 }
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
-COOKIE_AGE = 12 * 3600
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
 # Seconds between the projector's looks at the class (its count of answers moves without the
@@ -570,15 +572,23 @@ def watch() -> None:
 
 def _set_cookies(cookies: dict[str, str]) -> None:
     """Keep the teacher's secret or the student's identity in this browser (a cookie), so a
-    reload, or another replica taking the tab over, knows it: a tiny component writes it."""
-    _cookie_component()(key="class_cookies", data={"cookies": cookies, "age": COOKIE_AGE})
+    reload, or another replica taking the tab over, knows it. The server sets it, HttpOnly
+    (classroom/cookies.py): the cookies wait in the store under a one-time token, and a tiny
+    component posts the token; no script in the page holds the secret. Should the store be
+    unreachable, the cookie is not set (this session still knows the tab's seat)."""
+    token = secrets.token_urlsafe(16)
+    try:
+        reachable_store().hand_over(token, json.dumps(cookies), HANDOVER_SECONDS, time.time())
+    except StoreUnavailable:
+        return
+    _cookie_component()(key="class_cookies", data={"path": COOKIE_PATH.lstrip("/"), "token": token})
 
 
 @st.cache_resource
 def _cookie_component():
-    js = """export default function ({ data }) {
-  for (const [name, value] of Object.entries(data.cookies)) {
-    document.cookie = `${name}=${value}; path=/; max-age=${data.age}; SameSite=Strict`;
-  }
+    js = """export default function ({ data, parentElement }) {
+  if (parentElement.cookieToken === data.token) return; // each token is posted once
+  parentElement.cookieToken = data.token;
+  fetch(new URL(data.path, document.baseURI), { method: "POST", body: data.token, credentials: "same-origin" });
 }"""
     return st.components.v2.component("avgpool_class_cookies", js=js)
