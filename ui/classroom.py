@@ -526,7 +526,8 @@ def _heard() -> None:
 def _listener_component():
     """The class's listener, registered once per server (its code: ui/class_listener.js)."""
     js = (Path(__file__).parent / "class_listener.js").read_text()
-    return st.components.v2.component("avgpool_class_listener", html="", js=js, isolate_styles=False)
+    hidden = ".st-key-class_listener { display: none; }"  # it draws nothing: no gap for it in the page
+    return st.components.v2.component("avgpool_class_listener", html="", css=hidden, js=js, isolate_styles=False)
 
 
 def _await_store() -> None:
