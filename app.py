@@ -1,29 +1,29 @@
 """Router: every page of the app, in the order they appear in the sidebar.
 
-Run with ``streamlit run app.py``. Streamlit runs this file on every interaction; it sets
-up the page and hands over to the page the user is on.
+Run with ``streamlit run app.py``. Streamlit runs this file on every interaction, as the
+module ``__main__``: ``main()`` sets up the page and hands over to the page the user is on.
+
+The same file also holds the server's ``app``: ``streamlit run`` finds an ``App`` assigned
+to ``app`` here (by reading this file), imports the file as the module ``app``, and serves
+the App's routes beside the pages: the live class's events stream (classroom/events.py),
+which tells each following tab when its class changed, and its cookies, set by the server
+(classroom/cookies.py).
 """
 
 import gc
 
 import streamlit as st
+from starlette.routing import Route
+from streamlit.starlette import App
 
+from classroom.cookies import COOKIE_PATH, class_cookie
+from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, controls, hardening, run_order
 from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed, one_entry_per_page
-
-hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
-run_order.install()  # a fragment's rerun must not cut off the run before it, nor undo a page switch (ui/run_order.py)
-st.set_page_config(
-    page_title=tr("app.title"),
-    page_icon=":material/grid_view:",
-    layout="wide",
-    # Presentation mode (present=1) opens with the sidebar folded away.
-    initial_sidebar_state="collapsed" if presenting() else "auto",
-)
 
 
 @st.cache_resource
@@ -37,48 +37,6 @@ def _freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-_freeze_long_lived_objects()
-# Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
-# overflows; a scroll region that the keyboard cannot reach is an accessibility failure
-# (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
-# formulas are set a little smaller, so that the longest (split in two lines) fits.
-st.html(
-    "<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }"
-    "@media (max-width: 699px) { .katex-display { font-size: 0.8em; } }</style>"
-)
-present_page_style()
-pages = app_pages()
-page = st.navigation(pages, position="hidden")
-# Pages share the sidebar controls; ui.controls carries their values over when the page changes.
-st.session_state.page_changed = st.session_state.get("current_page") != page.url_path
-st.session_state.current_page = page.url_path
-navigation = st.sidebar.container()  # drawn after the page runs, but shown at the top
-language_control(navigation)
-# A live class (ui/classroom.py): join the class the link names, and take a following student
-# to the teacher's setup before the page draws its sidebar; the class bar goes on top.
-# A following tab's refresh waits for a lane: a class's 30 refreshes at once must not stall
-# the other tabs of the server.
-with classroom.refresh_lane() as refreshing:
-    classroom.before_page({target.url_path: target for target in pages}, refreshing)
-    class_bar = st.container() if classroom.seat() else None
-    mark_routed()
-    fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
-    classroom.after_page(class_bar)
-
-# Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:
-# ui/session.py carries it over); the links themselves carry the display settings (language,
-# presentation mode, palette), so that a page opened in a new tab looks the same too. Not the
-# view: a slider change reruns only the page's fragment (ui/scenario.py), not these links.
-display = {key: value for key, value in st.query_params.to_dict().items() if key in VIEW_DEFAULTS.keys() - {"preset"}}
-with navigation:
-    for target in pages:
-        st.page_link(target, query_params=display)
-    copy_link(uploaded=controls.picture_uploaded())  # the view on screen, as a link (ui/display.py)
-    classroom.join_box()  # a class code typed on any page, the start page too
-    st.divider()
-    one_entry_per_page()  # Back returns to the page before, as it showed it (ui/router.py)
-
-
 @st.fragment(run_every="1h")
 def _rerun_on_reconnect() -> None:
     """Draws nothing. A fragment on a timer is what makes Streamlit's frontend rerun the whole
@@ -88,4 +46,61 @@ def _rerun_on_reconnect() -> None:
     lives in a fragment: the kernel, stride, padding and loss do (ui/scenario.py)."""
 
 
-_rerun_on_reconnect()
+def main() -> None:
+    """One run of a session: the page set up, the user's page drawn, the sidebar's links."""
+    hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
+    run_order.install()  # a fragment rerun neither cuts off the run before it nor undoes a switch (ui/run_order.py)
+    st.set_page_config(
+        page_title=tr("app.title"),
+        page_icon=":material/grid_view:",
+        layout="wide",
+        # Presentation mode (present=1) opens with the sidebar folded away.
+        initial_sidebar_state="collapsed" if presenting() else "auto",
+    )
+
+    _freeze_long_lived_objects()
+    # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
+    # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
+    # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
+    # formulas are set a little smaller, so that the longest (split in two lines) fits.
+    st.html(
+        "<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }"
+        "@media (max-width: 699px) { .katex-display { font-size: 0.8em; } }</style>"
+    )
+    present_page_style()
+    pages = app_pages()
+    page = st.navigation(pages, position="hidden")
+    # Pages share the sidebar controls; ui.controls carries their values over when the page changes.
+    st.session_state.page_changed = st.session_state.get("current_page") != page.url_path
+    st.session_state.current_page = page.url_path
+    navigation = st.sidebar.container()  # drawn after the page runs, but shown at the top
+    language_control(navigation)
+    # A live class (ui/classroom.py): join the class the link names, and take a following student
+    # to the teacher's setup before the page draws its sidebar; the class bar goes on top.
+    classroom.before_page({target.url_path: target for target in pages})
+    class_bar = st.container() if classroom.seat() else None
+    mark_routed()
+    fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
+    classroom.after_page(class_bar)  # the class bar; a student's tab listens for the next change
+
+    # Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:
+    # ui/session.py carries it over); the links themselves carry the display settings (language,
+    # presentation mode, palette), so that a page opened in a new tab looks the same too. Not the
+    # view: a slider change reruns only the page's fragment (ui/scenario.py), not these links.
+    display = {
+        key: value for key, value in st.query_params.to_dict().items() if key in VIEW_DEFAULTS.keys() - {"preset"}
+    }
+    with navigation:
+        for target in pages:
+            st.page_link(target, query_params=display)
+        copy_link(uploaded=controls.picture_uploaded())  # the view on screen, as a link (ui/display.py)
+        classroom.join_box()  # a class code typed on any page, the start page too
+        st.divider()
+        one_entry_per_page()  # Back returns to the page before, as it showed it (ui/router.py)
+    _rerun_on_reconnect()
+
+
+if __name__ == "__main__":  # a session's run
+    main()
+else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
+    app = App("app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=["POST"])])

@@ -8,8 +8,10 @@ what idle followers cost the servers, and a student exploring alone beside the c
 
 Every tab is a protocol client (``harness/client.py``), driven by asyncio in this process, as
 a browser tab left open behaves (``Session.follow``): each fragment on a timer (``run_every``:
-the class's ``watch``, ui/classroom.py) asks for its rerun every interval with
-``fragment_id`` and ``is_auto_rerun``, and whatever the server sends is read. The servers are
+the teacher's and projector's ``watch``, ui/classroom.py) asks for its rerun every interval
+with ``fragment_id`` and ``is_auto_rerun``, and whatever the server sends is read; a
+student's tab has no timer and listens to the class's events stream (``EventStream``),
+rerunning once for each newer state, as ui/class_listener.js does. The servers are
 this repository's app: two replicas of ``streamlit run app.py`` (one cookie secret,
 ``CLASS_STORE`` naming a ``redis-server`` started here, persistence on) behind
 ``deploy/nginx.conf``. Locust is not used: what is timed here is what the server pushes to
@@ -56,7 +58,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classroom.store import RedisStore
-from harness.client import Session
+from harness.client import EventStream, Session
 from harness.server import ARTIFACTS, REPO, memory_mb, nginx_proxy, redis_server, streamlit_replicas
 from ui.classroom import STUDENT_TICK
 
@@ -83,6 +85,7 @@ class Follower(Session):
         self.ticks: list[float] = []  # when this tab's timers last asked for a rerun
         self.tick_count = 0
         self.missed = 0
+        self.listening = None  # a student's: whether its events stream is open (None: no stream)
 
     def expect(self, *texts: str, whole: bool = True) -> asyncio.Future:
         """Resolves with (finished, started): the first run begun after now that ends showing
@@ -98,9 +101,28 @@ class Follower(Session):
 
     @property
     def stalled(self) -> bool:
-        """No timer left: a whole run began (the browser drops its timers then) and its
-        ``auto_rerun`` never came. The tab no longer follows; a browser's would not either."""
+        """A student's events stream closed; a teacher's or projector's tab with no timer left
+        (a whole run began, the browser dropped its timers, and its ``auto_rerun`` never came).
+        The tab no longer follows; a browser's would not either."""
+        if self.listening is not None:
+            return not self.listening
         return not any(interval < 60 for interval, _ in self.timers.values())
+
+    async def listen(self, code: str) -> None:
+        """A student's tab, as ui/class_listener.js: the class's events stream (through the
+        same proxy, with this tab's cookies), and one whole rerun for each newer state heard
+        after the first (the state this tab drew when it joined)."""
+        stream = await EventStream.open(self.url, code, self.http)
+        self.listening, first = True, True
+        try:
+            while await stream.next() != "closed":
+                if not first:
+                    self.ticks = [*self.ticks[-30:], time.perf_counter()]
+                    await self.send()
+                first = False
+        finally:
+            self.listening = False
+            await stream.close()
 
     def tick_after(self, moment: float, latest: float) -> float:
         """When this tab's timer first asked for a rerun after ``moment`` (``latest`` if it
@@ -138,6 +160,7 @@ class Room:
         self.redis = aioredis.Redis.from_url(address)
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
+        self.listeners: list[asyncio.Task] = []  # the students' events streams (ended by close)
         self.errors: list[str] = []
         self.teacher: Follower | None = None
         self.students: list[Follower] = []
@@ -153,6 +176,17 @@ class Room:
                 self.errors.append(f"{type(error).__name__}: {str(error)[:80]}")
 
         self.tasks.append(asyncio.create_task(follow()))
+
+    def _listen(self, tab: Follower) -> None:
+        async def listen() -> None:
+            try:
+                await tab.listen(self.code)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # every failure is counted and reported
+                self.errors.append(f"{type(error).__name__}: {str(error)[:80]}")
+
+        self.listeners.append(asyncio.create_task(listen()))
 
     async def start(self, view: str) -> None:
         """The teacher's tab: start a class on the Live class page, then set up the Playground."""
@@ -186,6 +220,8 @@ class Room:
                     return
                 (self.projectors if projector else self.students).append(tab)
                 self._follow(tab)
+                if not projector:  # a student's tab has no timer: it listens to the class's events
+                    self._listen(tab)
 
         await asyncio.gather(*(one(False) for _ in range(students)), *(one(True) for _ in range(projectors)))
 
@@ -205,6 +241,9 @@ class Room:
 
     async def close(self) -> None:
         self.stop.set()
+        for listener in self.listeners:
+            listener.cancel()
+        await asyncio.gather(*self.listeners, return_exceptions=True)
         await asyncio.gather(*self.tasks)
         for tab in [self.teacher, *self.students, *self.projectors]:
             if tab is not None:

@@ -90,6 +90,13 @@ class ClassStore(Protocol):
         seconds. Gives how long this one must wait (0: now); its turn is kept, so events sent
         together wait one after another (GCRA: one stored time per key, set atomically)."""
 
+    def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
+        """Keep ``value`` under the one-time ``token`` for ``ttl`` seconds (a cookie's value
+        on its way to the browser: classroom/cookies.py)."""
+
+    def take(self, token: str, now: float) -> str | None:
+        """The value kept under ``token``, forgotten as it is read (None: unknown, taken, expired)."""
+
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
 
@@ -119,6 +126,7 @@ CREATE TABLE IF NOT EXISTS presence (code TEXT, student TEXT, following INTEGER,
 CREATE TABLE IF NOT EXISTS limits (key TEXT, at REAL);
 CREATE INDEX IF NOT EXISTS limits_key ON limits (key, at);
 CREATE TABLE IF NOT EXISTS paces (key TEXT PRIMARY KEY, due REAL);
+CREATE TABLE IF NOT EXISTS handovers (token TEXT PRIMARY KEY, value TEXT, expires REAL);
 """
 
 
@@ -244,6 +252,14 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from error
         return _wait(due, interval, burst, now)
+
+    def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
+        self._run("DELETE FROM handovers WHERE expires < ?", now)
+        self._run("INSERT OR REPLACE INTO handovers VALUES (?, ?, ?)", token, value, now + ttl)
+
+    def take(self, token: str, now: float) -> str | None:
+        rows = self._run("DELETE FROM handovers WHERE token = ? RETURNING value, expires", token)
+        return rows[0][0] if rows and rows[0][1] >= now else None
 
     def ping(self) -> None:
         self._run("SELECT 1")
@@ -392,6 +408,13 @@ class RedisStore:
     def pace(self, key: str, interval: float, burst: int, now: float) -> float:
         due = float(self._call(self._pace, [f"avgpool:pace:{key}"], [repr(now), repr(interval)]))
         return _wait(due, interval, burst, now)
+
+    def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
+        self._call(self._redis.set, f"avgpool:handover:{token}", value, max(1, int(ttl)))  # ex: seconds
+
+    def take(self, token: str, now: float) -> str | None:
+        value = self._call(self._redis.getdel, f"avgpool:handover:{token}")
+        return None if value is None else value.decode()
 
     def ping(self) -> None:
         self._call(self._redis.ping)

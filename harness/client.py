@@ -286,3 +286,36 @@ class Session(Tab):
             pass
         await asyncio.to_thread(self._put_and_keep, key, urls, name, data, mime)
         return await self.rerun()
+
+
+class EventStream:
+    """A tab's live-class events stream (``/class/events``, classroom/events.py), read as the
+    browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code)``,
+    then ``await stream.next()`` for each state sent (a version, "ended" or "down")."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, url: str, code: str, http: requests.Session | None = None) -> EventStream:
+        """Open the stream of class ``code`` on the server at ``url`` (with ``http``'s cookies:
+        behind nginx, the tab's route)."""
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
+        headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
+        headers += f"Cookie: {cookies}\r\n" if cookies else ""
+        writer.write(f"GET /class/events?class={code} HTTP/1.1\r\n{headers}\r\n".encode())
+        await writer.drain()
+        return cls(reader, writer)
+
+    async def next(self) -> str:
+        """The next state the stream sends ("closed" when it ends)."""
+        while line := await self.reader.readline():
+            text = line.decode().strip()
+            if text.startswith("data: "):
+                return text.removeprefix("data: ")
+        return "closed"
+
+    async def close(self) -> None:
+        self.writer.close()

@@ -25,9 +25,9 @@ runs the stale tick as a change back to page one, and the browser drops page two
 old run at its next yield point, and every ``st.session_state`` access is one); is its CPU
 still charged to the tab?
 
-``python -m harness.runtime class-refresh``: this repository's app; a student follows a class,
-the teacher's setup changes, and the student's timer tick sees it: does the page's refresh
-wait for the server's refresh lane (ui/classroom.py), held here until the refresh waits for it?
+``python -m harness.runtime class-follow``: this repository's app; a student follows a class
+and the teacher's setup changes: does the student's tab get a fragment timer (it must not:
+it listens to the class's events instead, ui/classroom.py)?
 """
 
 from __future__ import annotations
@@ -307,16 +307,17 @@ async def stopped_run(app: Path) -> dict:
         await runtime.stopped
 
 
-async def class_refresh(_app: Path) -> dict:
-    """This repository's app: a student follows a class; the teacher's setup changes (in the
-    store, as the teacher's tab would save it); the student's ``watch`` tick sees it, and the
-    page's refresh must wait for the server's refresh lane, held here until the refresh waits for it."""
+async def class_follow(_app: Path) -> dict:
+    """This repository's app: a student follows a class, and the teacher's setup changes (in
+    the store, as the teacher's tab would save it). Which fragment timers does the student's tab
+    get (the server's ``auto_rerun``), besides the hourly one that reruns a page on reconnect
+    (app.py)? A tab without a timer has no tick to race its runs: ui/run_order.py's races
+    cannot happen to it."""
     import os
 
     os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
     from classroom import model
     from classroom.store import open_store
-    from ui.classroom import REFRESH_LANE
 
     store, now = open_store(), time.time()
     lesson = model.start("HQCMT", "a-teachers-secret-of-enough-length")
@@ -325,21 +326,13 @@ async def class_refresh(_app: Path) -> dict:
     try:
         runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))
         await _until(lambda: "script_finished" in browser.kinds(), timeout=120)
-        await _until(lambda: any(m.auto_rerun.interval == 0.5 for m in browser.received))  # watch
-        watch_id = next(m.auto_rerun.fragment_id for m in browser.received if m.auto_rerun.interval == 0.5)
         current = store.load("HQCMT", time.time())
         store.save(model.publish(current, model.Setup("", {"kernel_h": 3})), current.version, time.time())
-        begun = len(browser.received)
-
-        def whole_runs() -> list[ForwardMsg]:  # the page's whole runs finished since the tick
-            return [m for m in browser.received[begun:] if m.HasField("script_finished") and m.script_finished == 0]
-
-        with REFRESH_LANE.taken():
-            runtime.handle_backmsg(session_id, _rerun(watch_id, query="class=HQCMT"))
-            await _until(lambda: REFRESH_LANE.waiting, timeout=120)  # the refresh waits for the lane
-            finished_while_held = bool(whole_runs())
-        await _until(whole_runs, timeout=30)
-        return {"finished_while_held": finished_while_held, "finished_after": bool(whole_runs())}
+        finished = len(browser.received)
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))  # as the listener's trigger asks
+        await _until(lambda: "script_finished" in browser.kinds(finished), timeout=120)
+        timers = sorted({m.auto_rerun.interval for m in browser.received if m.HasField("auto_rerun")})
+        return {"timers": [interval for interval in timers if interval < 3600]}
     finally:
         runtime.stop()
         await runtime.stopped
@@ -349,7 +342,7 @@ SCENARIOS = {
     "race": (APP, race),
     "stale-tick": (TWO_PAGES_APP, stale_tick),
     "stopped-run": (STOPPED_APP, stopped_run),
-    "class-refresh": ("", class_refresh),
+    "class-follow": ("", class_follow),
 }
 
 

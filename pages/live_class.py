@@ -129,7 +129,7 @@ def _end_now() -> None:
     store = classroom.reachable_store()
     answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
     classroom.teacher_change(model.end)
-    store.delete(lesson.code)
+    classroom.forget(lesson.code)
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = class_report(model.end(lesson), answers, date, current_language())
     st.session_state.class_report = (lesson.code, report)

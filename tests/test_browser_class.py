@@ -155,9 +155,15 @@ def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
     teacher.goto(f"{app_url}/live_class")
     wait_for_app(teacher, fresh=True)
-    teacher.locator(".st-key-class_start button").click()
+    with teacher.expect_response(lambda response: "/class/cookie" in response.url) as cookie_set:
+        teacher.locator(".st-key-class_start button").click()
+    assert cookie_set.value.status == 204
     wait_for_app(teacher)
     code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    # The teacher's secret: set by the server, out of every script's reach (classroom/cookies.py).
+    kept = {cookie["name"]: cookie for cookie in teacher.context.cookies()}["avgpool_teacher"]
+    assert kept["value"].startswith(f"{code}:") and kept["httpOnly"] and kept["sameSite"] == "Strict"
+    assert "avgpool_teacher" not in teacher.evaluate("document.cookie")
     teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(teacher, fresh=True)
     student = new_context(viewport={"width": 1280, "height": 800}).new_page()
@@ -229,3 +235,54 @@ def test_the_projector_fits_a_revealed_y_question(new_context, app_url, language
     screenshot(projector, f"class-projector-reveal-y-only-1280x720-{language}")
     assert max(box["y"] + box["height"] for box in boxes) <= 720 + 1, boxes
     assert projector.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_following_student_hears_a_change_with_no_timer_ticking(new_context, app_url):
+    """A student's tab runs nothing while the class does not change: every message it sends
+    over its websocket is read, and none is a timer's rerun (``is_auto_rerun``); the
+    teacher's change still reaches it, by the class's events stream (ui/class_listener.js)."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    teacher.goto(f"{app_url}/live_class")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_start button").click()
+    wait_for_app(teacher)
+    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    teacher.goto(f"{app_url}/?class={code}")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sent = []
+    student.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    _grids_printed(student, 3, {"0.25"})  # the classic 4x4
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+    reruns = [message.rerun_script for message in map(_back_message, sent) if message.HasField("rerun_script")]
+    assert reruns and not [rerun for rerun in reruns if rerun.is_auto_rerun], reruns
+    assert student.locator('[data-testid="stException"]').count() == 0
+
+
+def _back_message(frame):
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    message = BackMsg()
+    message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode("latin-1"))
+    return message
+
+
+def test_a_cookie_token_sets_its_cookies_httponly_once(app_url):
+    """classroom/cookies.py: a token left in the store sets its cookies (HttpOnly, SameSite=
+    Strict) once; used again, it is refused with a message."""
+    import json
+
+    import requests
+
+    open_store().hand_over("a-test-token", json.dumps({"avgpool_student": "s" * 22}), 60, time.time())
+    first = requests.post(f"{app_url}/class/cookie", data="a-test-token", timeout=30)
+    assert first.status_code == 204
+    assert first.headers["set-cookie"] == (
+        f"avgpool_student={'s' * 22}; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict"
+    )
+    again = requests.post(f"{app_url}/class/cookie", data="a-test-token", timeout=30)
+    assert again.status_code == 400 and "reload the page" in again.text

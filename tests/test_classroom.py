@@ -231,3 +231,14 @@ def test_a_lesson_round_trips_through_json():
     lesson = model.ask(model.publish(model.start("HQCMT", "s"), Setup("", {"kernel_h": 3}, {}, None)), _question())
     lesson = replace(model.reveal(lesson), asked=(lesson.question,))
     assert model.Lesson.from_json(lesson.to_json()) == lesson
+
+
+def test_a_handed_over_value_is_taken_once_and_not_after_it_expires(store):
+    """The cookies on their way to a browser (classroom/cookies.py): one token, one taking."""
+    store.hand_over("token-1", '{"a": "b"}', 60, NOW)
+    assert store.take("token-1", NOW + 1) == '{"a": "b"}'
+    assert store.take("token-1", NOW + 2) is None
+    assert store.take("never-given", NOW) is None
+    if isinstance(store, SQLiteStore):  # Redis expires by its own clock (the key's TTL)
+        store.hand_over("token-2", "late", 60, NOW)
+        assert store.take("token-2", NOW + 61) is None

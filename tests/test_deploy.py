@@ -86,6 +86,7 @@ def test_the_kubernetes_manifest_validates_against_the_schemas():
         "Deployment/avgpool",
         "Service/avgpool",
         "Ingress/avgpool",
+        "Ingress/avgpool-events",
         "StatefulSet/avgpool-redis",
         "Service/avgpool-redis",
     }

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell, waits_for_lane
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
 
 _session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
@@ -295,49 +295,14 @@ def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
     assert ask.disabled and ask.label == "Ask about the cell you click"
 
 
-def test_a_following_students_refresh_waits_for_the_servers_lane_and_no_one_else_does(teacher):
-    """The class's page refreshes take one lane per server (ui/classroom.py REFRESH_LANE): with
-    the lane taken, a lone student's run goes at once and a refresh waits (its thread sleeps);
-    freed, the refresh shows the teacher's change. (One AppTest runs at a time: they share the
-    process's runtime.)"""
-    from ui.classroom import REFRESH_LANE
-
-    student = _student(_code(teacher))
-    teacher.switch_page("pages/playground.py")
-    _rerun(teacher).slider(key="kernel_h").set_value(3)
-    _rerun(teacher)
-    with REFRESH_LANE.taken():
-        alone = _session({"kernel_h": "4"})  # another tab of the server, not in the class
-    assert alone.session_state["kernel_h"] == 4
-    student.session_state["class_refresh"] = True  # as the tick that saw the change sets it
-    assert waits_for_lane(REFRESH_LANE, student), "the refresh did not wait for the lane"
-    assert not student.exception and student.session_state["kernel_h"] == 3
-    assert "class_refresh" not in student.session_state  # one refresh, one wait
-
-
-def test_a_student_waiting_for_their_cpu_budget_does_not_hold_the_lane(teacher, manual_clock):
-    """A refresh waits for its tab's own budget first (ui/fairness.py), outside any lane: a tab
-    past its burst must not stop the class's other refreshes, or the heavy runs, on its server.
-    The server's clock is the test's: the lanes are looked at the moment the tab waits."""
-    from ui.classroom import REFRESH_LANE
-    from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget
-
-    clock = manual_clock(on_sleep=lambda: REFRESH_LANE.busy or HEAVY_LANE.busy)
-    student = _student(_code(teacher))
-    owing = Budget(BURST + RATE * 1.5, clock.now())  # 1.5 s to wait
-    student.session_state["cpu_budget"] = Account(owing, counted=True)
-    student.session_state["class_refresh"] = True
-    student.run()
-    assert not student.exception and clock.slept == [pytest.approx(1.5)]
-    assert clock.seen == [False], "the refresh held a lane while its tab waited for its budget"
-
-
-def test_a_students_tick_that_sees_the_teachers_change_refreshes_in_the_lane():
-    """The whole path, in Streamlit's own runtime (harness/runtime.py): the ``watch`` tick sees a
-    new version and reruns the page as a refresh, which waits while the lane is held."""
+def test_a_following_student_gets_no_timer_so_no_tick_can_race_its_runs():
+    """In Streamlit's own runtime (harness/runtime.py): a student follows a class through a
+    teacher's change and is given no fragment timer (but app.py's hourly one): its tab listens
+    to the class's events instead, so ui/run_order.py's races (a tick cutting off a run, a
+    stale tick undoing a page switch) cannot happen to it."""
     from harness.runtime import replay
 
-    assert replay("class-refresh") == {"finished_while_held": False, "finished_after": True}
+    assert replay("class-follow") == {"timers": []}
 
 
 def test_surprise_me_does_not_ask_the_same_cell_again(teacher):

@@ -4,26 +4,32 @@ of every page.
 
 The rules are ``classroom/model.py``, the shared state ``classroom/store.py``; this module
 moves them between the store and the session. How a change reaches a student: the teacher's
-run saves the new setup (a new version); each student's tab has a fragment on a half-second
-timer (``watch``) that reads the version alone and, only when it changed, reruns the page;
-that run applies the setup before the sidebar is drawn (``before_page``), as a preset link
-does; a server runs these refreshes one at a time (``refresh_lane``), so that the other tabs
-on it are not held up. The teacher's secret and a student's identity stay in cookies of their browser, so a
-reload or another replica taking the tab over keeps them.
+run saves the new lesson (a new version) and publishes it once (``classroom/notify.py``);
+each student's tab holds the class's events stream open (``listen``: classroom/events.py,
+ui/class_listener.js) and, when it hears a newer version, reruns once; that run applies the
+setup before the sidebar is drawn (``before_page``), as a preset link does. No student tab
+runs anything while the class does not change. The teacher's secret and a student's identity
+stay in cookies of their browser, so a reload or another replica taking the tab over keeps them.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from classroom import model
+from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
 from classroom.model import Lesson, Seat, Setup
+from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
 from figures.grids import Selection
 from i18n import user_text
@@ -32,7 +38,6 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import select_cell
-from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
 from ui.lang import tr
 
 __all__ = [
@@ -45,13 +50,14 @@ __all__ = [
     "explained_cell",
     "explore_alone",
     "follow_teacher",
+    "forget",
     "join",
     "join_box",
     "join_typed",
     "last_lesson",
     "leave",
+    "listen",
     "reachable_store",
-    "refresh_lane",
     "say_failed",
     "seat",
     "secret",
@@ -78,15 +84,12 @@ ACTIONS = {  # what a class action is called when it is said not to have happene
 }
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
-COOKIE_AGE = 12 * 3600
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
-# Seconds between a student's looks at the class's version: the wait for a change is up to one
-# tick, then 60 pages run on two replicas (~0.8 s): a 1 s tick made the p95 1.7-2.5 s, 0.5 s
-# makes it 1.4 s (benchmarks/bench_live_class.py). An idle tick draws nothing (~3 ms).
+# Seconds between the projector's looks at the class (its count of answers moves without the
+# lesson), and between a join's looks at a store that was lost. A student's tab has no timer.
 STUDENT_TICK = 0.5
 TEACHER_TICK = 0.5  # the teacher's one tab: the count of answers moves often
-SEEN_EVERY = 5.0  # seconds between a student's "still here"
 # A code that names a class always joins, at once: nothing is counted or limited before it
 # is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
 # network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
@@ -323,9 +326,18 @@ def teacher_change(change) -> bool:
         if lesson is None or not model.teacher_may(lesson, secret()):
             return False
         changed = change(lesson)
-        if changed == lesson or store.save(changed, lesson.version, time.time()):
+        if changed == lesson:
+            return True
+        if store.save(changed, lesson.version, time.time()):
+            open_notifier().publish(changed.code, changed.version)  # every following tab hears it
             return True
     return False
+
+
+def forget(code: str) -> None:
+    """The ended class ``code`` forgotten by the store; every tab that follows it told so."""
+    reachable_store().delete(code)
+    open_notifier().publish(code, ENDED)
 
 
 # ---------------------------------------------------------------------------------------
@@ -400,10 +412,9 @@ def explained_cell(text: str | None) -> Selection | None:
     return Selection(kind, int(parts[1]), int(parts[2]), grid)
 
 
-def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
+def before_page(pages: dict[str, st.Page]) -> None:
     """Before the page is drawn (app.py): join the class the link names, and take a following
-    student to the teacher's setup (its page too; a refresh that moves there stays one: see
-    ``refresh_lane``). Problems are said, never raised."""
+    student to the teacher's setup (its page too). Problems are said, never raised."""
     code, view = st.query_params.get("class"), st.query_params.get("view")
     if view is not None and view != "projector":
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
@@ -419,7 +430,7 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
-        _follow(pages, refreshing)
+        _follow(pages)
     except StoreUnavailable:
         st.session_state.class_down = True
         if code is not None and seat() is None and model.normalized_code(code):
@@ -429,7 +440,7 @@ def before_page(pages: dict[str, st.Page], refreshing: bool = False) -> None:
     st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
-def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
+def _follow(pages: dict[str, st.Page]) -> None:
     current = seat()
     if current is None:
         return
@@ -437,7 +448,9 @@ def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
         _resume_teacher()
         return
     lesson = current_lesson()
-    if lesson is None:
+    if lesson is None:  # ended or expired: said on whichever page the tab is on
+        leave()
+        st.info(tr("class.ended"), icon=":material/event_busy:")
         return
     st.session_state.class_question = lesson.question  # the bar tells an exploring student of it
     # The projector lives on the class's page; a student too while the answer is hidden (a
@@ -449,10 +462,10 @@ def _follow(pages: dict[str, st.Page], refreshing: bool) -> None:
             _apply(lesson.setup)
         target = target or (lesson.setup.page if lesson.setup else None)
     _keep(replace(current, applied=lesson.version))
+    if current.role == "student":  # here now (and then, while its events stream is open: classroom/events.py)
+        reachable_store().seen(current.code, current.student, current.following, time.time())
     here = st.session_state.get("current_page", "")
     if target is not None and target != here and target in pages:
-        if refreshing:
-            st.session_state.class_refresh = True  # the new page's run is the same refresh
         st.switch_page(pages[target], query_params={"class": current.code, **_view_params()})
 
 
@@ -475,12 +488,11 @@ def _view_params() -> dict[str, str]:
 
 
 def after_page(bar) -> None:
-    """After the page (app.py): the teacher's setup sent; the class bar and its timer. A
-    student's bar changes only with the lesson (which reruns the page) or their own button, so
-    the page draws it and the timer draws nothing (unless the store is lost): the tick of 60
-    students stays as cheap as Streamlit's own. The teacher's and the projector's bars count
-    who follows and who has answered, which changes without the lesson: their timer redraws
-    them."""
+    """After the page (app.py): the teacher's setup sent; the class bar, and what brings the
+    next change. A student's tab listens to the class's events (``listen``): it reruns once
+    when the class changed, and runs nothing while it does not. The teacher's and the
+    projector's bars count who follows and who has answered, which changes without the
+    lesson: a timer redraws them (``watch``)."""
     send_setup()
     current = seat()
     if current is None and PENDING in st.session_state:
@@ -488,13 +500,37 @@ def after_page(bar) -> None:
     if current is not None:
         with bar:
             say_failed()
-            if current.role == "student" and not st.session_state.get("class_down", False):
-                class_bar(current, class_store(), False, explore_alone, follow_teacher)
-            # One timer per tab; its interval by role (a fragment made here, as Step by step's).
-            st.fragment(run_every=TEACHER_TICK if current.role == "teacher" else STUDENT_TICK)(watch)()
+            if current.role == "student":
+                down = st.session_state.get("class_down", False)
+                class_bar(current, None if down else class_store(), down, explore_alone, follow_teacher)
+                listen(current, "down" if down else str(current.applied))
+            else:  # one timer per tab (a fragment made here, as Step by step's)
+                st.fragment(run_every=TEACHER_TICK if current.role == "teacher" else STUDENT_TICK)(watch)()
     cookies = st.session_state.pop("class_cookies", None)
     if cookies:
         _set_cookies(cookies)
+
+
+def listen(current: Seat, drawn: str) -> None:
+    """This student's tab hears its class's events (classroom/events.py) through a tiny
+    component (ui/class_listener.js) and reruns once when it hears a state newer than
+    ``drawn`` (the lesson's version this run drew, or "down"); that run's ``before_page``
+    applies the change. The stream also keeps the student's "still here" for the teacher."""
+    query = {"class": current.code, "student": current.student, "following": int(current.following)}
+    _listener_component()(key="class_listener", data={"path": f"class/events?{urlencode(query)}", "drawn": drawn},
+                          on_heard_change=_heard)  # fmt: skip
+
+
+def _heard() -> None:
+    """The listener heard a newer state (a callback): the rerun it starts is all it takes."""
+
+
+@st.cache_resource
+def _listener_component():
+    """The class's listener, registered once per server (its code: ui/class_listener.js)."""
+    js = (Path(__file__).parent / "class_listener.js").read_text()
+    hidden = ".st-key-class_listener { display: none; }"  # it draws nothing: no gap for it in the page
+    return st.components.v2.component("avgpool_class_listener", html="", css=hidden, js=js, isolate_styles=False)
 
 
 def _await_store() -> None:
@@ -511,22 +547,19 @@ def _await_store() -> None:
 
 
 def watch() -> None:
-    """Every tick: only the lesson's version is read (and now and then a student's "still
-    here"); the page reruns only when the version changed, or the store was lost or is back."""
+    """The teacher's and the projector's tick: their bar redrawn (who follows, how many have
+    answered); the page reruns only when the version changed, or the store was lost or is back."""
     current = seat()
     if current is None:
         return
-    store, now, was_down = class_store(), time.time(), st.session_state.get("class_down", False)
+    store, was_down = class_store(), st.session_state.get("class_down", False)
     try:
         if isinstance(store, StoreUnavailable):
             raise store
         version = store.version(current.code)
-        if current.role == "student" and now - st.session_state.get("class_seen_at", 0.0) >= SEEN_EVERY:
-            store.seen(current.code, current.student, current.following, now)
-            st.session_state.class_seen_at = now
         if current.role == "teacher":
             _publish_setup()
-        if current.role != "student" and version is not None and not was_down:
+        if version is not None and not was_down:
             class_bar(current, store, False, explore_alone, follow_teacher)  # it reads the store too
     except StoreUnavailable:  # said under the bar; the page on screen stays as it is
         st.session_state.class_down = True
@@ -538,44 +571,28 @@ def watch() -> None:
         st.session_state.class_ended = True
         st.rerun()
     if (version != current.applied and current.role != "teacher") or was_down:
-        st.session_state.class_refresh = True  # the run waits for a lane (refresh_lane)
         st.rerun()  # the whole page: before_page applies what changed
-
-
-# One following tab's page refreshes at a time on a server (a process). A teacher's change
-# sets the whole class's pages running within half a second; 30 script threads sharing one
-# GIL with the server's event loop held up every other tab (a student exploring alone beside
-# the class waited 0.3-0.4 s for a 14 ms run; benchmarks/bench_live_class.py). In one lane
-# the class's pages take the same CPU one after another, and arrive sooner (p95 0.73 s, was
-# 0.87 s): the other tabs share the server with one refresh, not thirty.
-REFRESH_LANE = Lane(patience=3.0)
-
-
-@contextmanager
-def refresh_lane() -> Iterator[bool]:
-    """Around a whole run: a class tab's refresh (``watch`` saw a change) waits for the
-    server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after its own CPU budget's wait
-    (ui/fairness.py); any other run goes at once. Gives whether this run is a refresh."""
-    if st.session_state.pop("class_refresh", False):
-        budget = wait_for_budget()
-        # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
-        with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
-            yield True
-    else:
-        yield False
 
 
 def _set_cookies(cookies: dict[str, str]) -> None:
     """Keep the teacher's secret or the student's identity in this browser (a cookie), so a
-    reload, or another replica taking the tab over, knows it: a tiny component writes it."""
-    _cookie_component()(key="class_cookies", data={"cookies": cookies, "age": COOKIE_AGE})
+    reload, or another replica taking the tab over, knows it. The server sets it, HttpOnly
+    (classroom/cookies.py): the cookies wait in the store under a one-time token, and a tiny
+    component posts the token; no script in the page holds the secret. Should the store be
+    unreachable, the cookie is not set (this session still knows the tab's seat)."""
+    token = secrets.token_urlsafe(16)
+    try:
+        reachable_store().hand_over(token, json.dumps(cookies), HANDOVER_SECONDS, time.time())
+    except StoreUnavailable:
+        return
+    _cookie_component()(key="class_cookies", data={"path": COOKIE_PATH.lstrip("/"), "token": token})
 
 
 @st.cache_resource
 def _cookie_component():
-    js = """export default function ({ data }) {
-  for (const [name, value] of Object.entries(data.cookies)) {
-    document.cookie = `${name}=${value}; path=/; max-age=${data.age}; SameSite=Strict`;
-  }
+    js = """export default function ({ data, parentElement }) {
+  if (parentElement.cookieToken === data.token) return; // each token is posted once
+  parentElement.cookieToken = data.token;
+  fetch(new URL(data.path, document.baseURI), { method: "POST", body: data.token, credentials: "same-origin" });
 }"""
     return st.components.v2.component("avgpool_class_cookies", js=js)

@@ -1,0 +1,59 @@
+"""The class's cookies, set by the server: ``POST /class/cookie`` with a one-time token.
+
+A session that must keep something in its browser (the teacher's secret, a student's anonymous
+identity: ui/classroom.py) leaves the cookies in the store under a random token for a minute
+(``ClassStore.hand_over``) and gives the browser the token alone; the browser posts it here,
+and the answer sets the cookies ``HttpOnly; SameSite=Strict`` (and ``Secure`` when the page
+came over https): no script in the page ever holds the teacher's secret, and no other site's
+page sends it. A token is taken as it is used: it sets its cookies once.
+
+A Starlette route, served beside the app by ``app.py``'s ``App``; no Streamlit here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from classroom.events import process_store
+from classroom.store import StoreUnavailable
+
+__all__ = ["COOKIE_PATH", "HANDOVER_SECONDS", "class_cookie", "cookie_header"]
+
+COOKIE_PATH = "/class/cookie"
+HANDOVER_SECONDS = 60.0  # how long a token waits for its browser
+COOKIE_AGE = 12 * 3600  # seconds a class's cookie lasts (a class expires after 3 idle hours)
+
+
+def cookie_header(name: str, value: str, secure: bool) -> str:
+    """One ``Set-Cookie`` value: ``cookie_header("avgpool_teacher", "HQCMT:s", False)`` ->
+    ``'avgpool_teacher=HQCMT:s; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict'``."""
+    return f"{name}={value}; Path=/; Max-Age={COOKIE_AGE}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+
+
+def _take(token: str) -> dict[str, str] | None:
+    """The cookies kept under ``token`` (a blocking read: run in a worker thread)."""
+    store = process_store()
+    if isinstance(store, StoreUnavailable):
+        raise store
+    kept = store.take(token, time.time())
+    return None if kept is None else json.loads(kept)
+
+
+async def class_cookie(request: Request) -> Response:
+    """The route: the token in the body; 204 with the cookies, or a message saying what is wrong."""
+    token = (await request.body())[:64].decode(errors="replace")
+    try:
+        cookies = await asyncio.to_thread(_take, token) if token else None
+    except StoreUnavailable:
+        return PlainTextResponse("the class store cannot be reached: try again later", status_code=503)
+    if cookies is None:
+        return PlainTextResponse("unknown or used token: reload the page to get a new one", status_code=400)
+    response = Response(status_code=204)
+    for name, value in cookies.items():
+        response.headers.append("set-cookie", cookie_header(name, value, request.url.scheme == "https"))
+    return response
