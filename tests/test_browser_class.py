@@ -54,18 +54,20 @@ def _grids_printed(page, index: int, expected: set[str], timeout: float = 15_000
 
 def _pick_cell(teacher, grid: int, cell: tuple[int, int], explained: str) -> None:
     """The teacher clicks a cell of the cockpit's grids until the server explains it, as a
-    teacher clicks again when nothing happened: on a busy machine a click that lands while the
-    cockpit's half-second bar redraws the page can miss the grid it aimed at."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    teacher clicks again when nothing happened: the cockpit may still be redrawing its grids
+    after the last action (the grid being replaced under the pointer, or not yet on screen)."""
+    from playwright.sync_api import Error as PlaywrightError
 
     for attempt in range(3):
-        click_cell(teacher, grid, *cell)
         try:
+            wait_for_grids(teacher, 4)
+            click_cell(teacher, grid, *cell)
             wait_for_alert(teacher, explained, timeout=30_000)
             return
-        except PlaywrightTimeout:
+        except (PlaywrightError, TypeError):  # TypeError: the grid had no box (not on screen) yet
             if attempt == 2:
                 raise
+            wait_for_app(teacher)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
