@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,6 +154,16 @@ def cell_centre(page, index: int, row: int, col: int) -> tuple[float, float]:
     x = box["x"] + geometry["left"] + (col - geometry["col0"] + 0.5) * geometry["cell"]
     y = box["y"] + geometry["top"] + (row - geometry["row0"] + 0.5) * geometry["cell"]
     return x, y
+
+
+def start_class(page, url: str) -> str:
+    """A teacher's tab starts a live class on ``url`` (the app's page address, e.g.
+    ``…/live_class?lang=zh``) and returns its 5-letter code, as the cockpit shows it."""
+    page.goto(url)
+    wait_for_app(page, fresh=True)
+    page.locator(".st-key-class_start button").click()
+    wait_for_app(page)
+    return re.search(r"[A-Z]{5}", page.locator("h2").first.inner_text())[0]
 
 
 def click_cell(page, index: int, row: int, col: int, wait: bool = True) -> None:

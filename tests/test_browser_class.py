@@ -10,7 +10,16 @@ import time
 import pytest
 
 from classroom.store import open_store
-from harness.browser import GRID, click_cell, grid_cell_texts, screenshot, wait_for_alert, wait_for_app, wait_for_grids
+from harness.browser import (
+    GRID,
+    click_cell,
+    grid_cell_texts,
+    screenshot,
+    start_class,
+    wait_for_alert,
+    wait_for_app,
+    wait_for_grids,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,11 +83,7 @@ def _pick_cell(teacher, grid: int, cell: tuple[int, int], explained: str) -> Non
 def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     words = WORDS[language]
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
-    teacher.goto(f"{app_url}/live_class?lang={language}")
-    wait_for_app(teacher, fresh=True)
-    teacher.locator(".st-key-class_start button").click()
-    wait_for_app(teacher)
-    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    code = start_class(teacher, f"{app_url}/live_class?lang={language}")
     screenshot(teacher, f"class-cockpit-{language}")
 
     projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
@@ -258,11 +263,7 @@ def test_a_following_student_hears_a_change_with_no_timer_ticking(new_context, a
     over its websocket is read, and none is a timer's rerun (``is_auto_rerun``); the
     teacher's change still reaches it, by the class's events stream (ui/class_listener.js)."""
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
-    teacher.goto(f"{app_url}/live_class")
-    wait_for_app(teacher, fresh=True)
-    teacher.locator(".st-key-class_start button").click()
-    wait_for_app(teacher)
-    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    code = start_class(teacher, f"{app_url}/live_class")
     teacher.goto(f"{app_url}/?class={code}")
     wait_for_app(teacher, fresh=True)
     student = new_context(viewport={"width": 1280, "height": 800}).new_page()

@@ -7,14 +7,13 @@ and the app still works for each of them alone."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
 
 import pytest
 
 from classroom.store import RedisStore
-from harness.browser import GRID, wait_for_alert, wait_for_app
+from harness.browser import GRID, start_class, wait_for_alert, wait_for_app
 from harness.server import ARTIFACTS, free_port, nginx_proxy, redis_server, streamlit_replicas
 
 pytestmark = pytest.mark.browser
@@ -70,11 +69,7 @@ def test_a_class_survives_a_lost_replica_and_a_restarted_redis(tools, new_contex
 def _lesson(proxy, processes, new_context, redis, folder, port):
     store = RedisStore(f"redis://127.0.0.1:{port}/0")
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
-    teacher.goto(f"{proxy}/live_class")
-    wait_for_app(teacher, fresh=True)
-    teacher.locator(".st-key-class_start button").click()
-    wait_for_app(teacher)
-    code = re.search(r"[A-Z]{5}", teacher.locator("h2").first.inner_text())[0]
+    code = start_class(teacher, f"{proxy}/live_class")
     response = teacher.goto(f"{proxy}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(teacher, fresh=True)
     lost = _replica_of(response)
