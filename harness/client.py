@@ -291,31 +291,50 @@ class Session(Tab):
 class EventStream:
     """A tab's live-class events stream (``/class/events``, classroom/events.py), read as the
     browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code)``,
-    then ``await stream.next()`` for each state sent (a version, "ended" or "down")."""
+    then ``await stream.next()`` for each state sent (a version, "ended" or "down"). A
+    following student's stream (``student``, ``lang``) also gets the followed view's grids
+    (``event: view``): ``next_event`` gives every event as (name, data)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, url: str, code: str, http: requests.Session | None = None) -> EventStream:
+    async def open(
+        cls, url: str, code: str, http: requests.Session | None = None, student: str | None = None, lang: str = ""
+    ) -> EventStream:
         """Open the stream of class ``code`` on the server at ``url`` (with ``http``'s cookies:
-        behind nginx, the tab's route)."""
+        behind nginx, the tab's route); as following ``student`` drawing in ``lang``, if given."""
         host, port = url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 22)
         cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
-        writer.write(f"GET /class/events?class={code} HTTP/1.1\r\n{headers}\r\n".encode())
+        query = (
+            f"class={code}" + (f"&student={student}&following=1" if student else "") + (f"&lang={lang}" if lang else "")
+        )
+        writer.write(f"GET /class/events?{query} HTTP/1.1\r\n{headers}\r\n".encode())
         await writer.drain()
         return cls(reader, writer)
 
-    async def next(self) -> str:
-        """The next state the stream sends ("closed" when it ends)."""
+    async def next_event(self) -> tuple[str, str]:
+        """The next event the stream sends, (name, data): ("message", a state), ("view", the
+        grids' JSON); ("message", "closed") when it ends."""
+        name = "message"
         while line := await self.reader.readline():
             text = line.decode().strip()
-            if text.startswith("data: "):
-                return text.removeprefix("data: ")
-        return "closed"
+            if text.startswith("event: "):
+                name = text.removeprefix("event: ")
+            elif text.startswith("data: "):
+                return name, text.removeprefix("data: ")
+            elif not text:
+                name = "message"
+        return "message", "closed"
+
+    async def next(self) -> str:
+        """The next state the stream sends ("closed" when it ends); other events are skipped."""
+        while (event := await self.next_event())[0] != "message":
+            pass
+        return event[1]
 
     async def close(self) -> None:
         self.writer.close()
