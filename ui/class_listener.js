@@ -23,7 +23,7 @@ function gridsRoot(key) {
 
 function drawView(listener, event) {
   const view = JSON.parse(event.data);
-  const root = listener.following && gridsRoot(listener.grids);
+  const root = listener.following && gridsRoot(listener.gridsKey);
   if (!root?.redraw || !newer(view.version, listener.drawn)) return;
   const { version, ...data } = view;
   root.redraw(data);
@@ -54,7 +54,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
     listener?.source.close();
     listener = open(parentElement, data, setTriggerValue);
   }
-  Object.assign(listener, { drawn: data.drawn, following: data.following, grids: data.grids, spread: data.spread });
+  Object.assign(listener, { drawn: data.drawn, following: data.following, gridsKey: data.grids_key, spread: data.spread });
   return () => {
     clearTimeout(listener.timer);
     listener.source.close();

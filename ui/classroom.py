@@ -522,7 +522,7 @@ def listen(current: Seat, drawn: str) -> None:
     pushed = current.role == "student" and current.following
     if pushed:
         query |= {"lang": current_language(), "palette": current_palette()}
-    data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed, "grids": GRIDS_KEY,
+    data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed, "grids_key": GRIDS_KEY,
             "spread": int(RERUN_SPREAD * 1000)}  # fmt: skip
     _listener_component()(key="class_listener", data=data, on_heard_change=_heard)
 
