@@ -80,7 +80,8 @@ def main() -> None:
     classroom.before_page({target.url_path: target for target in pages})
     class_bar = st.container() if classroom.seat() else None
     mark_routed()
-    fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
+    # Each tab within its share of the server's CPU (ui/fairness.py); a class's refreshes one at a time.
+    fair_share(page.run, classroom.refresh_lane())
     classroom.after_page(class_bar)  # the class bar; a student's tab listens for the next change
 
     # Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:

@@ -39,6 +39,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import current_palette, select_cell
+from ui.fairness import Lane
 from ui.lang import current_language, tr
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "leave",
     "listen",
     "reachable_store",
+    "refresh_lane",
     "say_failed",
     "seat",
     "secret",
@@ -109,6 +111,9 @@ GRIDS_KEY = "playground_grids"
 # Seconds within which a following student's tab reruns after its grids were redrawn from a
 # pushed view (ui/class_listener.js): a class's 200 reruns spread over this, not all at once.
 RERUN_SPREAD = 2.0
+REFRESH = "class_refresh"  # set by the listener's callback: this run is a refresh (refresh_lane)
+# One following tab's refresh at a time on a server (a process); one that waited 10 s goes anyway.
+REFRESH_LANE = Lane(patience=10.0)
 
 
 @st.cache_resource
@@ -528,7 +533,18 @@ def listen(current: Seat, drawn: str) -> None:
 
 
 def _heard() -> None:
-    """The listener heard a newer state (a callback): the rerun it starts is all it takes."""
+    """The listener heard a newer state (a callback): the rerun it starts is all it takes,
+    and it is a refresh (``refresh_lane``)."""
+    st.session_state[REFRESH] = True
+
+
+def refresh_lane() -> Lane | None:
+    """The lane this run's page waits for (app.py gives it to ``ui.fairness.fair_share``):
+    a following tab's rerun that its listener asked for takes the server's ``REFRESH_LANE``;
+    any other run none. A class's 200 reruns after a change then share a server with one
+    another's run at a time, not with 100 at once: a lone student beside the class waits for
+    one of them, not for all (docs/benchmarks.md, "A live class on push")."""
+    return REFRESH_LANE if st.session_state.pop(REFRESH, False) else None
 
 
 @st.cache_resource

@@ -148,9 +148,11 @@ def account() -> Account:
     return found
 
 
-def fair_share(run: Callable[[], None]) -> None:
+def fair_share(run: Callable[[], None], lane: Lane | None = None) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
-    inside a counted run is counted with it, once."""
+    inside a counted run is counted with it, once. A run takes one lane at most: the heavy
+    one when the tab is in debt, else ``lane`` if given (a live class's refresh: one at a
+    time per server, ui/classroom.py ``refresh_lane``)."""
     if getattr(_counting, "active", False):
         run()
         return
@@ -158,8 +160,9 @@ def fair_share(run: Callable[[], None]) -> None:
     budget = wait_for_budget(tab)
     _counting.active = True
     started = time.thread_time()
+    chosen = HEAVY_LANE if budget.debt > HEAVY_DEBT else lane
     try:
-        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
+        with chosen.taken() if chosen is not None else nullcontext():
             run()
     finally:
         _counting.active = False
