@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import os
 import random
 import re
 import statistics
@@ -117,9 +119,10 @@ async def _floor(url: str, pids: list[int], students: int, idle: float) -> float
             await tab.close()
 
 
-async def _explore(url: str, stop: asyncio.Event, pause: float, least: int = 0) -> list[float]:
-    """A lone tab outside the class moving the kernel back and forth until ``stop`` (and at
-    least ``least`` times); the time of each change to its script finished (two warm-ups)."""
+async def _explore(url: str, stop, pause: float, least: int = 0) -> list[float]:
+    """A lone tab outside the class moving the kernel back and forth until ``stop`` (an
+    event, set) and at least ``least`` times; the time of each change to its script finished
+    (after two warm-ups)."""
     session = await Session.open(url, "")
     times = []
     for change in range(10_000):
@@ -131,6 +134,35 @@ async def _explore(url: str, stop: asyncio.Event, pause: float, least: int = 0) 
         await asyncio.sleep(pause)
     await session.close()
     return times
+
+
+def _explorer_process(url: str, stop, pause: float, least: int, results) -> None:
+    """The lone explorer in a process of its own: its times are not held up by this one's
+    200 clients reading their reruns (one Python thread)."""
+    results.put(asyncio.run(_explore(url, stop, pause, least)))
+
+
+def _start_explorer(url: str, pause: float, least: int = 0):
+    """(stop event, result queue, process) of an explorer started now in its own process."""
+    context = multiprocessing.get_context("spawn")
+    stop, results = context.Event(), context.Queue()
+    process = context.Process(target=_explorer_process, args=(url, stop, pause, least, results))
+    process.start()
+    return stop, results, process
+
+
+async def _explored(explorer) -> list[float]:
+    stop, results, process = explorer
+    stop.set()
+    times = await asyncio.to_thread(results.get, True, 600)
+    process.join(timeout=60)
+    return times
+
+
+def _own_cpu() -> float:
+    """This process's CPU time so far (the clients'), all threads."""
+    times = os.times()
+    return times.user + times.system
 
 
 async def _join(url: str, code: str, students: int, rng: random.Random) -> list[Follower]:
@@ -152,8 +184,8 @@ async def _class(url: str, pids: list[int], args, rng: random.Random) -> dict:
     await asyncio.sleep(3)  # every stream's first state heard, the joins' runs done
     idle_cpu = await _idle_cpu(pids, args.idle)
     print(f"{len(followers)} following: idle {idle_cpu:.1f} %", file=sys.stderr)
-    stop = asyncio.Event()
-    explorer = asyncio.create_task(_explore(url, stop, args.explore_pause))
+    explorer = _start_explorer(url, args.explore_pause)
+    servers, client, started = sum(map(_cpu_seconds, pids)), _own_cpu(), time.monotonic()
     grids, pages, missed, missed_grids = [], [], 0, 0
     for number in range(args.changes):
         version = max(follower.asked for follower in followers) + 1  # what the change will make
@@ -173,8 +205,9 @@ async def _class(url: str, pids: list[int], args, rng: random.Random) -> dict:
             else:
                 pages.append(drawn - sent)
         await asyncio.sleep(1)
-    stop.set()
-    beside = await explorer
+    cpu = {"servers": sum(map(_cpu_seconds, pids)) - servers, "client": _own_cpu() - client,
+           "seconds": time.monotonic() - started}  # fmt: skip
+    beside = await _explored(explorer)
     for follower in followers:
         await follower.stream.close()
         await follower.session.close()
@@ -182,7 +215,7 @@ async def _class(url: str, pids: list[int], args, rng: random.Random) -> dict:
         task.cancel()
     await teacher.close()
     return {"idle_cpu": idle_cpu, "grids": grids, "pages": pages, "missed": missed, "missed_grids": missed_grids,
-            "beside": beside}  # fmt: skip
+            "beside": beside, "cpu": cpu}  # fmt: skip
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -199,9 +232,7 @@ def _spread(values: list[float]) -> str:
 async def _run(url: str, pids: list[int], args) -> None:
     rng = random.Random(args.seed)
     floor = await _floor(url, pids, args.students, args.idle)
-    done = asyncio.Event()
-    done.set()  # alone: a fixed number of changes
-    alone = await _explore(url, done, args.explore_pause, least=args.changes * 4)
+    alone = await _explored(_start_explorer(url, args.explore_pause, least=args.changes * 4))  # a fixed number
     print(f"floor {floor:.1f} %, explorer alone p95 {_percentile(alone, 0.95):.3f} s", file=sys.stderr)
     result = await _class(url, pids, args, rng)
     where = "nginx, 2 replicas, Redis" if args.replicas == 2 else "one server, SQLite"
@@ -214,7 +245,11 @@ async def _run(url: str, pids: list[int], args) -> None:
         f"| {args.students} following | {result['idle_cpu']:.1f} % | {_spread(result['grids'])} | "
         f"{_spread(result['pages'])} | {result['missed']} of {total} (grids: {result['missed_grids']}) |"
     )
-    beside = result["beside"]
+    beside, cpu = result["beside"], result["cpu"]
+    print(
+        f"\nDuring the {args.changes} changes ({cpu['seconds']:.0f} s): the servers used {cpu['servers']:.1f} CPU-s "
+        f"({cpu['servers'] / args.changes:.2f} per change), this process's {args.students} clients {cpu['client']:.1f}."
+    )
     print("\n| lone explorer, change to script finished | p50 | p95 | changes |")
     print("|---|---|---|---|")
     print(f"| alone | {statistics.median(alone):.3f} | {_percentile(alone, 0.95):.3f} | {len(alone)} |")
