@@ -19,7 +19,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -39,7 +39,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import current_palette, select_cell
-from ui.fairness import Lane
+from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
 from ui.lang import current_language, tr
 
 __all__ = [
@@ -538,13 +538,21 @@ def _heard() -> None:
     st.session_state[REFRESH] = True
 
 
-def refresh_lane() -> Lane | None:
-    """The lane this run's page waits for (app.py gives it to ``ui.fairness.fair_share``):
-    a following tab's rerun that its listener asked for takes the server's ``REFRESH_LANE``;
-    any other run none. A class's 200 reruns after a change then share a server with one
-    another's run at a time, not with 100 at once: a lone student beside the class waits for
-    one of them, not for all (docs/benchmarks.md, "A live class on push")."""
-    return REFRESH_LANE if st.session_state.pop(REFRESH, False) else None
+@contextmanager
+def refresh_lane() -> Iterator[None]:
+    """Around a whole run (app.py): a following tab's rerun that its listener asked for
+    (``_heard``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
+    its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
+    reruns after a change then share a server with one another's run at a time, not with
+    100 at once: a lone student beside the class waits for one of them, not for all
+    (docs/benchmarks.md, "A live class on push")."""
+    if not st.session_state.pop(REFRESH, False):
+        yield
+        return
+    budget = wait_for_budget()
+    # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
+    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
+        yield
 
 
 @st.cache_resource

@@ -148,11 +148,9 @@ def account() -> Account:
     return found
 
 
-def fair_share(run: Callable[[], None], lane: Lane | None = None) -> None:
+def fair_share(run: Callable[[], None]) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
-    inside a counted run is counted with it, once. A run takes one lane at most: the heavy
-    one when the tab is in debt, else ``lane`` if given (a live class's refresh: one at a
-    time per server, ui/classroom.py ``refresh_lane``)."""
+    inside a counted run is counted with it, once."""
     if getattr(_counting, "active", False):
         run()
         return
@@ -160,9 +158,8 @@ def fair_share(run: Callable[[], None], lane: Lane | None = None) -> None:
     budget = wait_for_budget(tab)
     _counting.active = True
     started = time.thread_time()
-    chosen = HEAVY_LANE if budget.debt > HEAVY_DEBT else lane
     try:
-        with chosen.taken() if chosen is not None else nullcontext():
+        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
             run()
     finally:
         _counting.active = False
