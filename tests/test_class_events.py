@@ -12,17 +12,18 @@ import queue
 import shutil
 import socket
 import threading
+import time
 from contextlib import suppress
 from dataclasses import replace
 
 import pytest
 import requests
 
-from classroom import model
+from classroom import events, model
 from classroom.events import _newer, event_line
 from classroom.followed import followed_view
 from classroom.model import Setup, new_student
-from classroom.notify import ENDED, LocalNotifier
+from classroom.notify import ENDED, LocalNotifier, open_notifier
 from figures.grids import with_palette
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
@@ -72,6 +73,36 @@ def test_the_followed_view_is_the_playgrounds_and_none_while_the_answer_is_hidde
     elsewhere = model.publish(lesson, replace(setup, page="step_by_step"))
     assert [followed_view(other) for other in (*hidden, revealed, elsewhere)] == [None] * 4
     assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
+
+
+def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_here(monkeypatch):
+    """Three following streams of one class on a server: one watch (one subscription, one
+    read of the store for all), which writes all three students' "still here" in one write
+    (the teacher's count), passes a publication to each, and goes with the last stream."""
+    monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's reads come often: a condition is awaited
+    store, code = events.process_store(), model.new_code()
+    store.create(model.start(code, "s"), time.time())
+    students = [new_student() for _ in range(3)]
+
+    async def follow():
+        streams = [events._stream(code, student, True, None) for student in students]
+        assert [await anext(stream) for stream in streams] == ["retry: 2000\n\n"] * 3
+        assert [await anext(stream) for stream in streams] == [event_line(1)] * 3  # the state on opening
+        watch = events._WATCHES[code]
+        assert len(events._WATCHES) == 1 and len(watch.streams) == 3 and open_notifier().listeners(code) == 1
+        store._run("DELETE FROM presence WHERE code = ?", code)  # what the streams' openings wrote
+        for _ in range(3000):  # the watch's next read writes them all (30 s: a guard against a hang)
+            if store.presence(code, time.time()) == (3, 3):
+                break
+            await asyncio.sleep(0.01)
+        assert store.presence(code, time.time()) == (3, 3)
+        open_notifier().publish(code, 2)
+        assert [await anext(stream) for stream in streams] == [event_line(2)] * 3
+        for stream in streams:
+            await stream.aclose()
+        return code in events._WATCHES, open_notifier().listeners(code)
+
+    assert run(follow()) == (False, 0)
 
 
 class Stream:
