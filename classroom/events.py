@@ -117,13 +117,17 @@ class _Watch:
     async def _watch(self) -> None:
         looked = time.monotonic()
         while True:
-            heard = await self._subscription.wait(max(0.0, looked + LOOK_EVERY - time.monotonic()))
-            if heard is not None:
-                await self._tell(_newer(self.state if self.state is not None else "down", heard))
-            if time.monotonic() >= looked + LOOK_EVERY:
-                present = {student: following for student, following, _ in self.streams.values() if student}
-                looked = time.monotonic()
-                await self._tell(await asyncio.to_thread(_look_all, self.code, present))
+            try:
+                heard = await self._subscription.wait(max(0.0, looked + LOOK_EVERY - time.monotonic()))
+                if heard is not None:
+                    await self._tell(_newer(self.state if self.state is not None else "down", heard))
+                if time.monotonic() >= looked + LOOK_EVERY:
+                    present = {student: following for student, following, _ in self.streams.values() if student}
+                    looked = time.monotonic()
+                    await self._tell(await asyncio.to_thread(_look_all, self.code, present))
+            except Exception:  # a bug here must not leave the class's streams deaf: said, and watched on
+                _LOG.exception("class %s: watching its events failed; going on", self.code)
+                await asyncio.sleep(1.0)
 
     async def _tell(self, state: int | str) -> None:
         """Wake every stream when the class's state changed; with a new version, the followed
@@ -191,7 +195,7 @@ async def _stream(code: str, student: str | None, following: bool, variant: Vari
         while True:
             if state != sent:
                 view = watch.views.get(variant) if sent is not None and isinstance(state, int) else None
-                if view is not None and f'"version":{state},' in view:  # the grids first: drawn at once
+                if view is not None and view.startswith(f'event: view\ndata: {{"version":{state},'):  # grids first
                     yield view
                 yield event_line(state)
                 sent = state
