@@ -187,3 +187,54 @@ def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, a
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == "Step by step"
     assert page.locator(".st-key-present input").is_checked()
+
+
+def _touch_drag(page, key: str, dx: float) -> None:
+    """Drag slider ``key``'s thumb with a finger (Chromium's touch events, as a phone sends
+    them): a drag sends no click, unlike a mouse, so nothing but the drag tells the page."""
+    thumb = page.locator(f".st-key-{key} input[type='range']").locator("xpath=../..")  # the input sits in it, hidden
+    thumb.scroll_into_view_if_needed()
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 9):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x + dx * step / 8, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("here", [0, 1], ids=["start page", "step by step"])
+def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(new_context, app_url, here):
+    """The link of the page on screen opens no page: the next change of the view still goes
+    into the link whole, on the same entry, and Back and Forward still bring each page's view.
+    The change: a finger widens the input (a drag sends no click, unlike a mouse, so nothing
+    but the drag tells the page), and the app writes the typed x at its new width (x=)."""
+    tab = new_context(viewport={"width": 1600, "height": 1000}, has_touch=True).new_page()
+    there = 1 - here
+    paths = ["", "step_by_step"]
+    tab.goto(f"{app_url}/{paths[there]}{START}")
+    wait_for_app(tab, fresh=True)
+    tab.locator(NAV_LINK).nth(here).click()
+    wait_for_app(tab)
+    length = tab.evaluate("history.length")
+    tab.locator(NAV_LINK).nth(here).tap()  # the page on screen: nothing to open
+    wait_for_app(tab)
+    _touch_drag(tab, "width", 30)  # farther than a tap (a short one sends a click)
+    wait_for_app(tab)
+    width = int(tab.locator(".st-key-width input[type='range']").input_value())
+    assert width > 3  # the drag widened x
+    path, view = _address(tab)
+    rows = [row.split(",") for row in view.get("x", "").split(";")]
+    assert [row[:3] for row in rows] == [row.split(",") for row in TYPED.split(";")]  # the typed cells kept
+    assert {len(row) for row in rows} == {width}, view  # x in the link as wide as the sidebar says
+    changed = {**VIEW, "width": str(width), "x": view["x"]}
+    assert (path, view) == (paths[here], changed)
+    assert tab.evaluate("history.length") == length  # a change of the view adds no entry
+    tab.go_back()
+    wait_for_app(tab)
+    _assert_shows(tab, paths[there], VIEW, "Back")
+    tab.go_forward()
+    wait_for_app(tab)
+    assert _address(tab) == (paths[here], changed)
