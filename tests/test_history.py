@@ -196,8 +196,9 @@ def _touch_drag(page, key: str, dx: float) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("here", [0, 1], ids=["start page", "step by step"])
 def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(new_context, app_url, here):
-    """The link of the page on screen opens no page: the next change of the view still goes
-    into the link whole, on the same entry, and Back and Forward still bring each page's view.
+    """The link of the page on screen opens no other page (Streamlit reruns the same one): the
+    next change of the view still goes into the link whole, on the same entry, and Back and
+    Forward still bring each page's view.
     The change: a finger widens the input (a drag sends no click, unlike a mouse, so nothing
     but the drag tells the page), and the app writes the typed x at its new width (x=)."""
     tab = new_context(viewport={"width": 1600, "height": 1000}, has_touch=True).new_page()
@@ -207,7 +208,7 @@ def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(ne
     tab.locator(NAV_LINK).nth(here).click()
     wait_for_app(tab)
     length = tab.evaluate("history.length")
-    tab.locator(NAV_LINK).nth(here).tap()  # the page on screen: nothing to open
+    tab.locator(NAV_LINK).nth(here).tap()  # the page on screen: no new address comes
     wait_for_app(tab)
     _touch_drag(tab, "width", 30)  # farther than a tap (a short one sends a click)
     wait_for_app(tab)

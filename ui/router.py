@@ -142,7 +142,7 @@ _ONE_ENTRY_PER_PAGE = """<style>
     return Boolean(link) && linkPath(link) !== location.pathname;
   };
   // A link to another page was clicked: its address is still to come. The link of the page
-  // on screen opens nothing, so no address would come to clear it.
+  // on screen brings no new address to clear the flag (Streamlit reruns the same page).
   let leaving = false;
   document.addEventListener('click', (event) => { leaving = toOtherPage(event); }, true);
   document.addEventListener('keydown', (event) => { leaving = leaving && toOtherPage(event); }, true);
