@@ -60,9 +60,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classroom.store import RedisStore
 from harness.client import EventStream, Session
 from harness.server import ARTIFACTS, REPO, memory_mb, nginx_proxy, redis_server, streamlit_replicas
-from ui.classroom import STUDENT_TICK
 
 SECRET = {"STREAMLIT_SERVER_COOKIE_SECRET": "bench-live-class-shared-secret"}
+STUDENT_TICK = 0.5  # the floor's timer: what a student's tab ticked at before the class was pushed
 SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
 QUESTION = "what is ∂L/∂x["  # a student's page once the question is asked
 VERDICTS = ("**Right!**", "**Not quite:**", "You did not answer")  # a student's, after the reveal
@@ -755,7 +755,7 @@ def main() -> None:
     print(
         f"nginx (deploy/nginx.conf), 2 replicas, Redis; a {args.size}x{args.size} Playground; "
         f"{args.students} students ({' + '.join(map(str, klass['per_replica']))} on the replicas), "
-        f"{args.projectors} projector(s), the teacher; every tab ticks every {interval:g} s. "
+        f"{args.projectors} projector(s), the teacher; the floor's tabs tick every {interval:g} s. "
         f"The class's tabs opened in {klass['opened']:.1f} s.\n"
     )
     view = f"height={args.size}&width={args.size}"

@@ -16,6 +16,7 @@ import segno
 import streamlit as st
 
 from classroom import model
+from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat
 from classroom.setups import SetupError, class_report, computed_from_setup
 from classroom.store import StoreUnavailable
@@ -322,6 +323,8 @@ def _send(question: Question) -> None:
     with classroom.class_action("send"):
         if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
             st.session_state.class_unreadable = tr("class.answers_full")
+            return
+        tell_watchers(current.code)  # the teacher's count and the projector's, by push
 
 
 def student_view(lesson: Lesson, current: Seat) -> None:

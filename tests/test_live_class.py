@@ -404,7 +404,7 @@ def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a
     teacher.button(key="class_reveal").click()
     _rerun(teacher)
     assert _lesson(code).question.revealed
-    _rerun(newcomer)  # the tab's timer saw the store back: the page runs again, and joins
+    _rerun(newcomer)  # its listener heard the store back (no longer "down"): the page runs again, and joins
     assert newcomer.session_state["class_seat"].role == "student"
     assert not any("Joining" in text for text in alerts(newcomer))
 

@@ -28,6 +28,7 @@ import streamlit as st
 
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
+from classroom.events import overview
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
@@ -86,10 +87,6 @@ STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
-# Seconds between the projector's looks at the class (its count of answers moves without the
-# lesson), and between a join's looks at a store that was lost. A student's tab has no timer.
-STUDENT_TICK = 0.5
-TEACHER_TICK = 0.5  # the teacher's one tab: the count of answers moves often
 # A code that names a class always joins, at once: nothing is counted or limited before it
 # is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
 # network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
@@ -489,14 +486,13 @@ def _view_params() -> dict[str, str]:
 
 def after_page(bar) -> None:
     """After the page (app.py): the teacher's setup sent; the class bar, and what brings the
-    next change. A student's tab listens to the class's events (``listen``): it reruns once
-    when the class changed, and runs nothing while it does not. The teacher's and the
-    projector's bars count who follows and who has answered, which changes without the
-    lesson: a timer redraws them (``watch``)."""
+    next change. Every tab in a class listens to the class's events (``listen``, ``_watch``):
+    it reruns once when what it drew changed, and runs nothing while it does not. A join held
+    up by the store's outage listens too, and joins once the store answers."""
     send_setup()
     current = seat()
     if current is None and PENDING in st.session_state:
-        st.fragment(run_every=STUDENT_TICK)(_await_store)()
+        _await_store(st.session_state[PENDING][0])
     if current is not None:
         with bar:
             say_failed()
@@ -504,8 +500,8 @@ def after_page(bar) -> None:
                 down = st.session_state.get("class_down", False)
                 class_bar(current, None if down else class_store(), down, explore_alone, follow_teacher)
                 listen(current, "down" if down else str(current.applied))
-            else:  # one timer per tab (a fragment made here, as Step by step's)
-                st.fragment(run_every=TEACHER_TICK if current.role == "teacher" else STUDENT_TICK)(watch)()
+            else:
+                _watch(current)
     cookies = st.session_state.pop("class_cookies", None)
     if cookies:
         _set_cookies(cookies)
@@ -533,45 +529,36 @@ def _listener_component():
     return st.components.v2.component("avgpool_class_listener", html="", css=hidden, js=js, isolate_styles=False)
 
 
-def _await_store() -> None:
-    """A join held up by the store's outage: every tick asks the store whether it is back,
-    and then reruns the page, whose ``before_page`` joins. Draws nothing."""
-    store = class_store()
+def _await_store(code: str) -> None:
+    """A join held up by the store's outage: the tab listens to the class's events, which say
+    ``down`` until the store answers (the stream looks every LOOK_EVERY seconds), and then
+    reruns; that run's ``before_page`` joins."""
+    _listener_component()(key="class_listener", data={"path": f"class/events?{urlencode({'class': code})}",
+                          "drawn": "down"}, on_heard_change=_heard)  # fmt: skip
+
+
+def _watch(current: Seat) -> None:
+    """The teacher's and the projector's bar (who is here, who follows, how many answered) and
+    their listener, on the class's watchers' stream (classroom/events.py ``watch=1``): the tab
+    reruns when the overview it drew changed: an answer, a student come or gone, a new version."""
+    store, slot = class_store(), st.empty()
     try:
         if isinstance(store, StoreUnavailable):
             raise store
-        store.ping()
-    except StoreUnavailable:
-        return
-    st.rerun()
-
-
-def watch() -> None:
-    """The teacher's and the projector's tick: their bar redrawn (who follows, how many have
-    answered); the page reruns only when the version changed, or the store was lost or is back."""
-    current = seat()
-    if current is None:
-        return
-    store, was_down = class_store(), st.session_state.get("class_down", False)
-    try:
-        if isinstance(store, StoreUnavailable):
-            raise store
-        version = store.version(current.code)
-        if current.role == "teacher":
-            _publish_setup()
-        if version is not None and not was_down:
-            class_bar(current, store, False, explore_alone, follow_teacher)  # it reads the store too
-    except StoreUnavailable:  # said under the bar; the page on screen stays as it is
-        st.session_state.class_down = True
-        class_bar(current, None, True, explore_alone, follow_teacher)
-        return
-    st.session_state.class_down = False
-    if version is None:  # ended, or expired
+        drawn = overview(store, current.code, time.time())
+        with slot.container():
+            class_bar(current, store, False, explore_alone, follow_teacher)
+    except StoreUnavailable:  # said in the bar; the page on screen stays as it is
+        drawn = "down"
+        with slot.container():
+            class_bar(current, None, True, explore_alone, follow_teacher)
+    if drawn == "ended":  # ended in another tab, or expired
         leave()
         st.session_state.class_ended = True
         st.rerun()
-    if (version != current.applied and current.role != "teacher") or was_down:
-        st.rerun()  # the whole page: before_page applies what changed
+    query = urlencode({"class": current.code, "watch": 1})
+    _listener_component()(key="class_listener", data={"path": f"class/events?{query}", "drawn": drawn},
+                          on_heard_change=_heard)  # fmt: skip
 
 
 def _set_cookies(cookies: dict[str, str]) -> None:
