@@ -409,40 +409,6 @@ def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a
     assert not any("Joining" in text for text in alerts(newcomer))
 
 
-@pytest.fixture
-def own_store(tmp_path, monkeypatch):
-    """The app's class store in a SQLite file of this test alone (its wrong codes are its own)."""
-    from ui.classroom import class_store
-
-    monkeypatch.setenv("CLASS_STORE", f"sqlite:///{tmp_path}/classes.sqlite3")
-    class_store.clear()
-    yield
-    class_store.clear()
-
-
-def test_a_cookieless_guesser_never_locks_the_network_out_and_is_paced(own_store, monkeypatch):
-    """A browser without cookies is a new browser on every visit: its wrong codes are paced by
-    its address, and a correct link from that address (the teacher's, a classmate's) joins at
-    once, whatever was guessed before."""
-    from ui import classroom
-
-    monkeypatch.setattr(classroom, "GUESS_BURST", 2)
-    monkeypatch.setattr(classroom, "GUESS_INTERVAL", 600.0)
-    monkeypatch.setattr(classroom, "MAX_GUESS_WAIT", 1000.0)
-    waited = []
-    monkeypatch.setattr(classroom, "pause", waited.append)  # the clock, driven
-    teacher = _session(page="pages/live_class.py")
-    teacher.button(key="class_start").click()
-    code = _code(_rerun(teacher))
-    said = [alerts(_student(guess)) for guess in ("ACDEF", "ACDEG", "ACDEH", "ACDEJ", "ACDEK")]
-    assert all(any("No class has the code" in text for text in texts) for texts in said), said
-    assert any("each answer waits its turn" in text for text in said[-1])  # paced after the burst
-    assert [round(wait / 100) for wait in waited] == [0, 0, 6, 10, 10]  # a burst of 2, one per interval, the cap
-    classmate = _student(code)  # a correct link from the same address, after all those guesses
-    assert classmate.session_state["class_seat"].role == "student", alerts(classmate)
-    assert not any("No class" in text for text in alerts(classmate))
-
-
 def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
     """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
     back on the Playground, its sidebar is the class's setup from the store, not the defaults,

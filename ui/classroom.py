@@ -87,15 +87,13 @@ STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
-# A code that names a class always joins, at once: nothing is counted or limited before it
-# is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
-# network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
-# (guesses sent one after another get at most 100 + 600 answers an hour; docs/live-class.md).
-GUESS_BURST, GUESS_INTERVAL = 100, 6.0
-# A wrong code's answer waits its turn, but never longer than this: a flood of guesses from
-# one address must not freeze a classmate's mistyped code there for hours, nor hold a thread.
-MAX_GUESS_WAIT = 10.0
-pause = time.sleep  # how a wrong code's answer waits its turn (tests drive it)
+# The join link (and its QR code) carries a key of its own (``model.join_key``): it always joins,
+# counted by nothing. A typed code (the sidebar's, the Live class page's, a link without its
+# key) is looked up only while the whole deployment has typed fewer than this many wrong codes
+# in the minute; past it, typed codes wait for the next minute and the student is told to open
+# the link: guessing is bounded by this, however many addresses guess (docs/live-class.md).
+WRONG_CODES_PER_MINUTE = int(os.environ.get("CLASS_WRONG_CODES_PER_MINUTE", "30"))
+TYPED, TYPED_RIGHT = "join:typed", "join:typed:right"  # the limit's keys: every typed code, the right ones
 # The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
 # without one, every address is the connection's own, which a client cannot forge.
 TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUSTED_PROXIES", "").split(",")) - {""}
@@ -203,25 +201,46 @@ def _student_id() -> str:
     return student if model.valid_student(student) else model.new_student()
 
 
-def join(code_text: object, view: str | None = None) -> str | None:
+def join(code_text: object, view: str | None = None, key: object = None) -> str | None:
     """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
-    wrong (``class.no_code``, ``class.no_class``, ``class.no_class_paced``), or None. A code
-    that names a class joins at once; a wrong one waits its network's turn (``GUESS_BURST``)."""
+    wrong (``class.no_code``, ``class.no_class``, ``class.typed_closed``), or None. A link with
+    the class's key joins at once; a typed code within the deployment's limit of wrong ones."""
     code = model.normalized_code(code_text)
     if code is None:
         return "class.no_code"
     store, now, student = reachable_store(), time.time(), _student_id()
-    lesson = store.load(code, now)
-    if lesson is None:
-        wait = min(store.pace(f"join:network:{_client()}", GUESS_INTERVAL, GUESS_BURST, now), MAX_GUESS_WAIT)
-        pause(wait)  # this tab's thread waits (no CPU); the turn is kept in the store
-        return "class.no_class_paced" if wait else "class.no_class"
+    lesson = store.load(code, now) if isinstance(key, str) and key else None
+    if lesson is None or not secrets.compare_digest(key.encode(), model.join_key(lesson).encode()):
+        lesson, problem = _typed_code(store, code, now)
+        if problem:
+            return problem
     known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
     teacher = model.teacher_may(lesson, known or _cookie_secret(code))
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
     _keep(Seat(code, role, student, following=role != "teacher"))
     st.session_state.class_cookies = {STUDENT_COOKIE: student}
     return None
+
+
+def _typed_code(store: ClassStore, code: str, now: float) -> tuple[Lesson | None, str | None]:
+    """A typed code looked up, if the minute's wrong codes leave room: (its lesson, None) or
+    (None, what went wrong). Each lookup is counted before it is made and a right one is taken
+    back after, so however many tabs type at once, at most ``WRONG_CODES_PER_MINUTE`` wrong codes
+    are looked up in a minute (a refused one, counted by nothing, costs the store no row)."""
+
+    def wrong() -> int:
+        return store.attempts(TYPED, 60.0, now) - store.attempts(TYPED_RIGHT, 60.0, now)
+
+    if wrong() >= WRONG_CODES_PER_MINUTE:
+        return None, "class.typed_closed"
+    store.attempt(TYPED, 60.0, now)
+    if wrong() > WRONG_CODES_PER_MINUTE:  # others counted meanwhile: their turn, not this one's
+        return None, "class.typed_closed"
+    lesson = store.load(code, now)
+    if lesson is None:
+        return None, "class.no_class"
+    store.attempt(TYPED_RIGHT, 60.0, now)
+    return lesson, None
 
 
 def start_class() -> str | None:
@@ -303,6 +322,7 @@ def leave() -> None:
     _keep(None)
     st.query_params.pop("class", None)
     st.query_params.pop("view", None)
+    st.query_params.pop("key", None)
     st.session_state.controls_locked = False
 
 
@@ -423,7 +443,7 @@ def before_page(pages: dict[str, st.Page]) -> None:
     st.session_state.pop(PENDING, None)
     try:
         if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
-            problem = join(code, view)
+            problem = join(code, view, st.query_params.get("key"))
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
@@ -481,7 +501,9 @@ def _resume_teacher() -> None:
 
 
 def _view_params() -> dict[str, str]:
-    return {key: st.query_params[key] for key in ("lang", "present", "palette", "view") if key in st.query_params}
+    return {
+        key: st.query_params[key] for key in ("lang", "present", "palette", "view", "key") if key in st.query_params
+    }
 
 
 def after_page(bar) -> None:
