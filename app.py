@@ -54,7 +54,7 @@ def _rerun_on_reconnect() -> None:
 def main() -> None:
     """One run of a session: the page set up, the user's page drawn, the sidebar's links."""
     hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
-    run_order.install()  # a fragment rerun neither cuts off the run before it nor undoes a switch (ui/run_order.py)
+    run_order.install()  # Step by step's replay tick neither cuts off a run nor undoes a switch (ui/run_order.py)
     st.set_page_config(
         page_title=tr("app.title"),
         page_icon=":material/grid_view:",

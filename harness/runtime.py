@@ -14,7 +14,7 @@ a process of its own (the runtime is one per process); it prints what it saw as 
    (Streamlit as it is: none of the three arrive).
 
 ``python -m harness.runtime stale-tick``: a two-page app with a fragment on a timer in its main
-script (as app.py's ``watch``); a whole run switches to page two (``st.switch_page``), and
+script; a whole run switches to page two (``st.switch_page``), and
 while page two runs, the timer's tick sent from page one arrives (the browser had not heard of
 the switch yet), and then the next tick, sent from page two. Which pages do the ticks' runs
 name? Fixed: page two, once (the stale tick is skipped). ``--unpatched``: Streamlit as it is
@@ -28,6 +28,12 @@ still charged to the tab?
 ``python -m harness.runtime class-follow``: this repository's app; a student follows a class
 and the teacher's setup changes: does the student's tab get a fragment timer (it must not:
 it listens to the class's events instead, ui/classroom.py)?
+
+``python -m harness.runtime replay-switch [--unpatched]``: this repository's app; a following
+student plays Step by step (the one fragment timer left) when the teacher moves the class to
+the Playground, and a tick of the replay sent before the browser heard of the switch arrives
+behind it: which pages do the runs name? Fixed: the Playground; ``--unpatched``: the tick runs
+as a change back to Step by step (ui/run_order.py stays for this).
 """
 
 from __future__ import annotations
@@ -338,11 +344,87 @@ async def class_follow(_app: Path) -> dict:
         await runtime.stopped
 
 
+def _widget_id(browser: Browser, key: str) -> str:
+    """The id of the widget ``key`` the server drew last (a button's: ``step_play``)."""
+    ids = [
+        getattr(element, element.WhichOneof("type")).id
+        for m in browser.received
+        if m.HasField("delta") and m.delta.HasField("new_element")
+        for element in [m.delta.new_element]
+        if element.WhichOneof("type") == "button"
+    ]
+    return next(found for found in reversed(ids) if found.endswith(key))
+
+
+def _pressed(widget_id: str, query: str, page: str) -> BackMsg:
+    message = _rerun(query=query, page=page)
+    state = message.rerun_script.widget_states.widgets.add()
+    state.id, state.trigger_value = widget_id, True
+    return message
+
+
+async def replay_switch(_app: Path) -> dict:
+    """This repository's app: a following student plays Step by step (its replay fragment on a
+    timer) when the teacher moves the class to the Playground. The student's listener asks for
+    a whole run, which switches the tab to the Playground (``st.switch_page``), and a tick of
+    the replay sent before the browser heard of the switch arrives behind it. Which pages do
+    the runs after the switch name? (``--unpatched``: without ui/run_order.py.)"""
+    import os
+
+    os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
+    if "False" in _app.read_text():  # --unpatched: app.py installs nothing
+        from ui import run_order
+
+        run_order.install = lambda: None
+    from classroom import model
+    from classroom.store import open_store
+
+    store, now = open_store(), time.time()
+    lesson = model.start("HQCMT", "a-teachers-secret-of-enough-length")
+    store.create(model.publish(lesson, model.Setup("step_by_step", {"kernel_h": 2})), now)
+    runtime, browser, session_id = await _started(REPO / "app.py")
+    try:
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))  # joins: taken to Step by step
+        await _until(lambda: "script_finished" in browser.kinds(), timeout=120)
+        await _until(_runs_done)
+        pages = {page.url_pathname: page.page_script_hash for m in browser.received for page in m.navigation.app_pages}
+        step = pages["step_by_step"]
+        begun = len(browser.received)
+        runtime.handle_backmsg(session_id, _pressed(_widget_id(browser, "step_play"), "class=HQCMT", step))  # Play
+        await _until(lambda: any(m.HasField("auto_rerun") for m in browser.received[begun:]), timeout=120)
+        await _until(_runs_done)
+        timer = next(m.auto_rerun.fragment_id for m in browser.received[begun:] if m.HasField("auto_rerun"))
+        current = store.load("HQCMT", time.time())
+        store.save(model.publish(current, model.Setup("", {"kernel_h": 3})), current.version, time.time())
+        begun = len(browser.received)
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT", page=step))  # the listener's rerun
+        playground = pages[""]
+        await _until(lambda: any(m.navigation.page_script_hash == playground for m in browser.received[begun:]))
+        runtime.handle_backmsg(session_id, _rerun(timer, query="class=HQCMT", page=step))  # sent before it knew
+        finished = ForwardMsg.FINISHED_SUCCESSFULLY  # the Playground's run; the tick waits in its runner
+        await _until(lambda: any(m.script_finished == finished for m in browser.received[begun:]), timeout=120)
+        await _until(_runs_done)  # the tick run or skipped; its messages may still be on their way
+        mark = len(browser.received)  # so the browser's next whole run: when it ends, they all have come
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT", page=playground))
+        await _until(lambda: any(m.script_finished == finished for m in browser.received[mark:]), timeout=120)
+        named = {page_hash: name for name, page_hash in pages.items()}
+        runs = [
+            ("tick on " if m.metadata.run.fragment_ids else "page ") + named.get(m.new_session.page_script_hash, "?")
+            for m in browser.received[begun:]
+            if m.HasField("new_session")
+        ]
+        return {"runs": runs[:-1]}  # without the browser's next run
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
 SCENARIOS = {
     "race": (APP, race),
     "stale-tick": (TWO_PAGES_APP, stale_tick),
     "stopped-run": (STOPPED_APP, stopped_run),
     "class-follow": ("", class_follow),
+    "replay-switch": ("{patched}", replay_switch),
 }
 
 

@@ -41,3 +41,18 @@ def test_without_the_fix_streamlit_runs_that_tick_as_a_change_back_to_the_old_pa
     """Streamlit as it is (1.67). When this fails, Streamlit fixed it, and the second patch in
     ui/run_order.py can go."""
     assert replay("stale-tick", "--unpatched") == {"ticks_run_on": ["one", "two"]}
+
+
+def test_a_replay_tick_behind_a_class_page_switch_is_skipped():
+    """This repository's app: a following student plays Step by step (its replay ticks on a
+    fragment timer, the one left) when the teacher moves the class to the Playground; a tick
+    sent before the browser heard of the switch must not take the tab back."""
+    assert replay("replay-switch") == {"runs": ["page step_by_step", "page playground"]}
+
+
+def test_without_the_fix_that_tick_takes_the_student_back_to_step_by_step():
+    """Streamlit as it is (1.67): the tick runs on Step by step after the switch, which is why
+    ui/run_order.py stays while the replay ticks in the browser."""
+    assert replay("replay-switch", "--unpatched") == {
+        "runs": ["page step_by_step", "page playground", "tick on step_by_step"]
+    }

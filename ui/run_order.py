@@ -1,5 +1,6 @@
 """Streamlit's runs delivered whole: a fragment's rerun no longer cuts off the run before it, nor
-empties the page a switch just drew.
+empties the page a switch just drew. Needed for Step by step's Play, the one fragment timer
+left (a live class is pushed and has none: docs/decisions/0002-run-order-kept-for-step-by-step.md).
 
 Each run of a session happens in a ScriptRunner's thread; what the run sends reaches the
 browser through the server's event loop, in order, and the runner's last event ("shutdown")
@@ -9,12 +10,12 @@ session makes a new runner at once. From then on, every event of the old runner 
 waiting on the event loop is dropped ("Ignoring event from non-current ScriptRunner"): the
 end of its run, its ``script_finished`` and the ``auto_rerun`` of every fragment on a timer.
 
-On a busy server the event loop lags behind the script threads, and this happens: a live
-class's student (ui/classroom.py) whose tick (a fragment's timer) arrives as the page's run
-ends gets half a page, and, since the browser drops its timers when a whole run starts and
-the ``auto_rerun`` that sets them again was dropped, the tab stops following the teacher for
-good. benchmarks/bench_live_class.py saw it on 1-5 of 60 tabs (Streamlit 1.67; its comment in
-``request_rerun`` names a sibling of this race, streamlit/streamlit#9921).
+On a busy server the event loop lags behind the script threads, and this happens: a tab
+whose tick (a fragment's timer: Step by step's replay) arrives as the page's run ends gets
+half a page, and, since the browser drops its timers when a whole run starts and the
+``auto_rerun`` that sets them again was dropped, its timer stops for good. When a class's
+students still polled, benchmarks/bench_live_class.py saw it on 1-5 of 60 tabs (Streamlit
+1.67; its comment in ``request_rerun`` names a sibling of this race, streamlit/streamlit#9921).
 
 The fix: while the refusing runner's events are still on their way, the new runner waits for
 the old one's "shutdown" event, which comes after them all; requests arriving meanwhile are
@@ -24,7 +25,8 @@ until the old run reaches its next yield point and ends, as a whole rerun alread
 
 A second defect of the same kind: a fragment's rerun carries the page the browser showed
 when it was sent. If the session switched pages before that request runs (a following
-student's refresh ends in ``st.switch_page``, and the tick sent meanwhile waits its turn),
+student's rerun ends in ``st.switch_page`` when the teacher moves the class, and a tick of the
+student's Step by step replay sent meanwhile waits its turn),
 Streamlit runs the fragment as a page change back to the old page: it clears the widget state,
 and the browser, whose ``new_session`` for the fragment's run comes right behind the new
 page's, removes the whole page and draws only the fragment. (Naming the new page in that
