@@ -20,7 +20,7 @@ from streamlit.starlette import App
 from classroom.cookies import COOKIE_METHODS, COOKIE_PATH, class_cookie
 from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
-from ui import classroom, controls, hardening, run_order
+from ui import classroom, controls, hardening
 from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
@@ -54,7 +54,6 @@ def _rerun_on_reconnect() -> None:
 def main() -> None:
     """One run of a session: the page set up, the user's page drawn, the sidebar's links."""
     hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
-    run_order.install()  # Step by step's replay tick neither cuts off a run nor undoes a switch (ui/run_order.py)
     st.set_page_config(
         page_title=tr("app.title"),
         page_icon=":material/grid_view:",

@@ -297,9 +297,9 @@ def test_a_cell_of_y_outside_the_grid_asks_nothing(teacher):
 
 def test_a_following_student_gets_no_timer_so_no_tick_can_race_its_runs():
     """In Streamlit's own runtime (harness/runtime.py): a student follows a class through a
-    teacher's change and is given no fragment timer (but app.py's hourly one): its tab listens
-    to the class's events instead, so ui/run_order.py's races (a tick cutting off a run, a
-    stale tick undoing a page switch) cannot happen to it."""
+    teacher's change and is given no fragment timer (app.py's reconnect one never fires): its
+    tab listens to the class's events instead, so the races of tests/test_run_order.py (a tick
+    cutting off a run, a stale tick undoing a page switch) cannot happen to it."""
     from harness.runtime import replay
 
     assert replay("class-follow") == {"timers": []}
