@@ -204,22 +204,29 @@ def _student_id() -> str:
 def join(code_text: object, view: str | None = None, key: object = None) -> str | None:
     """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
     wrong (``class.no_code``, ``class.no_class``, ``class.typed_closed``), or None. A link with
-    the class's key joins at once; a typed code within the deployment's limit of wrong ones."""
+    the class's key, or its teacher's browser, joins at once; a typed code within the
+    deployment's limit of wrong ones. The tab's address keeps the key (a reload joins at once)."""
     code = model.normalized_code(code_text)
     if code is None:
         return "class.no_code"
     store, now, student = reachable_store(), time.time(), _student_id()
-    lesson = store.load(code, now) if isinstance(key, str) and key else None
-    if lesson is None or not secrets.compare_digest(key.encode(), model.join_key(lesson).encode()):
-        lesson, problem = _typed_code(store, code, now)
+    known = (st.session_state.get(SECRET) if (seat() and seat().code == code) else None) or _cookie_secret(code)
+    lesson = store.load(code, now) if (isinstance(key, str) and key) or known else None
+    if lesson is None or not (_keyed(lesson, key) or model.teacher_may(lesson, known)):
+        lesson, problem = _typed_code(store, code, now)  # the same answer, whatever was tried above
         if problem:
             return problem
-    known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
-    teacher = model.teacher_may(lesson, known or _cookie_secret(code))
+    teacher = model.teacher_may(lesson, known)
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
     _keep(Seat(code, role, student, following=role != "teacher"))
     st.session_state.class_cookies = {STUDENT_COOKIE: student}
+    st.query_params["key"] = model.join_key(lesson)
     return None
+
+
+def _keyed(lesson: Lesson, key: object) -> bool:
+    """Whether ``key`` is the join link's key of ``lesson`` (compared in constant time)."""
+    return isinstance(key, str) and secrets.compare_digest(key.encode(), model.join_key(lesson).encode())
 
 
 def _typed_code(store: ClassStore, code: str, now: float) -> tuple[Lesson | None, str | None]:
@@ -264,6 +271,7 @@ def start_class() -> str | None:
     st.session_state.class_cookies = {TEACHER_COOKIE: f"{lesson.code}:{secret_text}", STUDENT_COOKIE: _student_id()}
     _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
     st.query_params["class"] = lesson.code
+    st.query_params["key"] = model.join_key(lesson)  # a reload of this tab joins at once
     return None
 
 
