@@ -297,15 +297,17 @@ class EventStream:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, url: str, code: str, http: requests.Session | None = None) -> EventStream:
+    async def open(cls, url: str, code: str, http: requests.Session | None = None, more: str = "") -> EventStream:
         """Open the stream of class ``code`` on the server at ``url`` (with ``http``'s cookies:
-        behind nginx, the tab's route)."""
+        behind nginx, the tab's route); ``more``: the query's other parameters (``watch=1``,
+        a teacher's or projector's; ``student=...&following=1``)."""
         host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
         cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
-        writer.write(f"GET /class/events?class={code} HTTP/1.1\r\n{headers}\r\n".encode())
+        query = f"class={code}" + (f"&{more}" if more else "")
+        writer.write(f"GET /class/events?{query} HTTP/1.1\r\n{headers}\r\n".encode())
         await writer.drain()
         return cls(reader, writer)
 

@@ -153,8 +153,17 @@ CONTROLS: dict[str, Control] = {
 DEFAULTS = {key: control.default for key, control in CONTROLS.items()}
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
-# class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).
-VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None, "class": None, "view": None}
+# class this tab is in (``class=CODE``; ``key=``: the join link's own secret; ``view=projector``
+# for the room's screen).
+VIEW_DEFAULTS = {
+    "present": False,
+    "palette": "standard",
+    "lang": None,
+    "preset": None,
+    "class": None,
+    "key": None,
+    "view": None,
+}
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py),
 # and where they came from (``from=network:11:1:5``: a caption above them, scenario/network.py).
 TYPED_GRID_KEYS = frozenset({"x", "grad", "from"})

@@ -197,8 +197,9 @@ def visible_texts(at) -> list[str]:
             continue
         if type(node).__name__ == "UnknownElement" and getattr(proto, "json", ""):
             component = json.loads(proto.json)  # the grid component: titles, descriptions, its words
-            shown += [grid["title"] for grid in component["grids"]] + [g["description"] for g in component["grids"]]
-            shown += list(component["text"].values())
+            if "grids" in component:  # (Step by step's Play timer shows nothing)
+                shown += [grid["title"] for grid in component["grids"]] + [g["description"] for g in component["grids"]]
+                shown += list(component["text"].values())
             continue
         for name in ("body", "label", "help", "placeholder"):
             if name in proto.DESCRIPTOR.fields_by_name and getattr(proto, name):

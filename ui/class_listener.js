@@ -17,6 +17,7 @@ function open(parent, path, setTriggerValue) {
     const heard = event.data;
     if (newer(heard, listener.drawn) && heard !== listener.asked) {
       listener.asked = heard; // once per state heard: the rerun it starts draws it
+      window.dispatchEvent(new CustomEvent("avgpool:class-change")); // Step by step's Play halts first
       setTriggerValue("heard", heard);
     }
   };
