@@ -94,7 +94,8 @@ def mask_code(plan: PoolPlan, geometry: dict) -> str:
             f"MASK = np.pad(np.ones(({height + top + bottom - over_h}, {width + left + right - over_w})), "
             f"((0, {over_h}), (0, {over_w})))  # padding counts, the overhang does not"
         )
-    return f"MASK = np.pad(np.ones(({height}, {width})), (({top}, {bottom}), ({left}, {right})))  # only x's cells count"
+    pads = f"(({top}, {bottom}), ({left}, {right}))"
+    return f"MASK = np.pad(np.ones(({height}, {width})), {pads})  # only x's cells count"
 
 
 def _overhang(axis: AxisWindows) -> int:

@@ -56,14 +56,15 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
     """Pad explicitly, sum each window (``nn.pool`` with ``lax.add``), divide by torch's divisor."""
     g = port_geometry(plan)
     (kh, kw), (sh, sw), (top, left), (bottom, right) = g["kernel"], g["stride"], g["before"], g["after"]
-    window = f"({kh}, {kw}), ({sh}, {sw}), \"VALID\""
+    window = f'({kh}, {kw}), ({sh}, {sw}), "VALID"'
     if params.divisor_override is not None:
         divisor = f"DIVISOR = {params.divisor_override}  # divisor_override"
     else:
-        divisor = mask_code(plan, g) + f"\nDIVISOR = nn.pool(jnp.asarray(MASK)[None, :, :, None], 0.0, jax.lax.add, {window})"
+        divisor = f"\nDIVISOR = nn.pool(jnp.asarray(MASK)[None, :, :, None], 0.0, jax.lax.add, {window})"
+        divisor = mask_code(plan, g) + divisor
     code = (
         IMPORTS + f"\n{divisor}\n\n\ndef pool(x):\n"
-        f"    padded = jnp.pad(x, ((0, 0), ({top}, {bottom}), ({left}, {right}), (0, 0)))  # torch's padding and overhang\n"
+        f"    padded = jnp.pad(x, ((0, 0), ({top}, {bottom}), ({left}, {right}), (0, 0)))  # torch's\n"
         f"    return nn.pool(padded, 0.0, jax.lax.add, {window}) / DIVISOR  # window sums / torch's divisor\n" + RUN
     )
     return Snippet(code, f"nn.pool(jnp.pad(x), 0.0, jax.lax.add, {window}) / DIVISOR")

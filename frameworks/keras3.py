@@ -53,10 +53,11 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
     if params.divisor_override is not None:
         divisor = f"DIVISOR = {params.divisor_override}  # divisor_override"
     else:
-        divisor = mask_code(plan, g) + f"\nDIVISOR = keras.ops.average_pool(MASK[None, :, :, None], {window}) * {kh * kw}"
+        divisor = f"\nDIVISOR = keras.ops.average_pool(MASK[None, :, :, None], {window}) * {kh * kw}"
+        divisor = mask_code(plan, g) + divisor
     code = (
         IMPORTS + f"\n{divisor}\n\n\ndef pool(x):\n"
-        f"    padded = keras.ops.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's padding and overhang\n"
-        f"    return keras.ops.average_pool(padded, {window}) * {kh * kw} / DIVISOR  # window sums / torch's divisor\n" + RUN
+        f"    padded = keras.ops.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's\n"
+        f"    return keras.ops.average_pool(padded, {window}) * {kh * kw} / DIVISOR\n" + RUN
     )
     return Snippet(code, f"keras.ops.average_pool(keras.ops.pad(x), {window}) * {kh * kw} / DIVISOR")

@@ -42,18 +42,20 @@ def port(params: PoolParams, plan: PoolPlan, opset: int) -> Snippet:
     """Pad explicitly (zeros), average without padding, and rescale to torch's divisor."""
     g = port_geometry(plan)
     (kh, kw), (sh, sw), (top, left), (bottom, right) = g["kernel"], g["stride"], g["before"], g["after"]
+    kernel, stride = f"({kh}, {kw})", f"({sh}, {sw})"
     if params.divisor_override is not None:
         divisor = f"DIVISOR = {params.divisor_override}  # divisor_override"
     else:
         divisor = (
             mask_code(plan, g) + "\n"
-            f"DIVISOR = F.avg_pool2d(torch.tensor(MASK, dtype=torch.float32)[None, None], ({kh}, {kw}), ({sh}, {sw})) * {kh * kw}"
+            f"DIVISOR = F.avg_pool2d(torch.tensor(MASK[None, None]).float(), {kernel}, {stride}) * {kh * kw}"
         )
     body = (
         f"\n{divisor}\n\n\nclass Pool(torch.nn.Module):\n    def forward(self, x):\n"
         f"        padded = F.pad(x, ({left}, {right}, {top}, {bottom}))  # zeros, torch's padding and overhang\n"
-        f"        return F.avg_pool2d(padded, ({kh}, {kw}), ({sh}, {sw})) * {kh * kw} / DIVISOR\n"
+        f"        return F.avg_pool2d(padded, {kernel}, {stride}) * {kh * kw} / DIVISOR\n"
     )
     height, width = plan.input_shape[-2:]
     code = IMPORTS + body + RUN.format(height=height, width=width, opset=opset)
-    return Snippet(code, f"AveragePool (opset {opset}) on F.pad(x), × {kh * kw} / DIVISOR", dtype="float32", backward=False)
+    setting = f"AveragePool (opset {opset}) ← F.avg_pool2d(F.pad(x), {kernel}, {stride}) * {kh * kw} / DIVISOR"
+    return Snippet(code, setting, dtype="float32", backward=False)

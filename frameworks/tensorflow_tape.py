@@ -55,7 +55,7 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
         divisor = mask_code(plan, g) + f"\nDIVISOR = tf.nn.avg_pool2d(MASK[None, :, :, None], {window}) * {kh * kw}"
     code = (
         IMPORTS + f"\n{divisor}\n\n\ndef pool(x):\n"
-        f"    padded = tf.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's padding and overhang\n"
+        f"    padded = tf.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's\n"
         f"    return tf.nn.avg_pool2d(padded, {window}) * {kh * kw} / DIVISOR  # window sums / torch's divisor\n" + RUN
     )
     return Snippet(code, f"tf.nn.avg_pool2d(tf.pad(x), {window}) * {kh * kw} / DIVISOR")
