@@ -10,7 +10,7 @@ import inspect
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import frameworks
@@ -87,6 +87,8 @@ def setups(draw):
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(setups())
+@example((PoolParams((3, 3), (2, 2), (1, 1), True, False), (6, 5)))  # padding not counted, an overhang
+@example((PoolParams((3, 2), (2, 2), (1, 1), True, True), (5, 6)))  # padding counted, the overhang not
 def test_ports_give_torchs_numbers(setup):
     """Every port runs and equals torch (our core, itself equal to torch) on random setups."""
     params, shape = setup
