@@ -10,7 +10,7 @@ page is the code that runs (``run_snippet``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -25,15 +25,14 @@ class Snippet:
     """Code that defines ``run(x, grad_y)``; what it can and cannot express.
 
     ``setting``: the framework's call, in one line. ``cannot``: None when the call is torch's
-    setup exactly, else an i18n key (``frameworks.cannot.*``) with its numbers in ``numbers``:
-    why the framework cannot say this setup, shown beside the closest setting it has."""
+    setup exactly, else an i18n key (``frameworks.cannot.*``, filled in with ``setting``): why
+    the framework cannot say this setup, shown beside the closest setting it has."""
 
     code: str
     setting: str
     dtype: str = "float64"
     backward: bool = True  # False: forward only (ONNX Runtime runs inference)
     cannot: str | None = None
-    numbers: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,10 @@ def run(x, grad_y):
 def cannot(params: PoolParams, plan: PoolPlan) -> tuple[str | None, PoolParams]:
     """What Flax cannot say of this setup, and the closest setup it can."""
     if params.divisor_override is not None:
-        return "no_divisor_override", dataclasses.replace(params, divisor_override=None)
+        return "frameworks.cannot.no_divisor_override", dataclasses.replace(params, divisor_override=None)
     floor = dataclasses.replace(params, ceil_mode=False)
     if params.ceil_mode and floor.plan(plan.input_shape).output_shape != plan.output_shape:
-        return "no_ceil_mode", floor
+        return "frameworks.cannot.no_ceil_mode", floor
     return None, params
 
 

@@ -28,12 +28,12 @@ def run(x, grad_y):
 def padding_name(params: PoolParams, plan: PoolPlan) -> tuple[str | None, str]:
     """Why 'VALID'/'SAME' cannot say this setup (None: 'VALID' is it exactly), and the closer of the two."""
     if params.divisor_override is not None:
-        return "no_divisor_override", "SAME" if any(params.padding) or params.ceil_mode else "VALID"
+        return "frameworks.cannot.no_divisor_override", "SAME" if any(params.padding) or params.ceil_mode else "VALID"
     if any(params.padding):
-        return "only_valid_same", "SAME"
+        return "frameworks.cannot.only_valid_same", "SAME"
     g = port_geometry(plan)
     if any(g["overhang"]):  # ceil_mode's last window reaches past x: 'SAME' pads at the end
-        return "only_valid_same", "SAME"
+        return "frameworks.cannot.only_valid_same", "SAME"
     return None, "VALID"
 
 

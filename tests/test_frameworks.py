@@ -19,6 +19,7 @@ from frameworks.base import Snippet, run_snippet
 from frameworks.divergences import known_divergences
 from pooling import PoolingError, avg_backward, avg_forward
 from scenario.params import PoolParams
+from tests.conftest import alerts, grids_on_page, open_app
 
 CEIL = PoolParams((3, 3), (2, 2), ceil_mode=True)  # 6x6: the last window overhangs by one
 RNG = np.random.default_rng(29)
@@ -68,7 +69,8 @@ def test_columns_are_the_frameworks_called_directly():
     tf_verdict, flax_verdict = (check(key, params, X, _grad_y(params)) for key in ("tensorflow", "flax"))
     np.testing.assert_allclose(tf_verdict.native.attempt.y, tf_y, rtol=0, atol=1e-12)
     np.testing.assert_allclose(flax_verdict.native.attempt.y, flax_y, rtol=0, atol=1e-12)
-    assert tf_verdict.native.attempt.snippet.cannot == "only_valid_same" and not tf_verdict.native.agrees
+    assert tf_verdict.native.attempt.snippet.cannot == "frameworks.cannot.only_valid_same"
+    assert not tf_verdict.native.agrees
     # TF leaves padding out of its divisor where torch counts it: the rule of MMdnn#628.
     assert [known.issue for known in tf_verdict.known] == ["microsoft/MMdnn#628"]
     assert tf_verdict.port.agrees and flax_verdict.native.agrees
@@ -129,3 +131,27 @@ def test_a_failing_framework_is_a_message():
     assert attempt.y is None and attempt.error.startswith("ModuleNotFoundError")
     attempt = run_snippet(Snippet("def run(x, grad_y):\n    raise RuntimeError('out of memory')\n", "call"), X, X)
     assert attempt.error == "RuntimeError: out of memory"
+
+
+CEIL_LINK = {"kernel_h": "3", "stride_h": "2", "ceil_mode": "true", "height": "6", "width": "6"}
+
+
+def test_page_shows_every_verdict_and_marks_the_differing_cells():
+    """The page on the ceil_mode setup, torch.compile on (compiled above: the same code, kept)."""
+    at = open_app(CEIL_LINK | {"compile": "true"}, "pages/frameworks.py")
+    table = at.table[0].value
+    assert list(table.index) == [framework.name for framework in FRAMEWORKS.values()]
+    compiled_row = table.loc[FRAMEWORKS["compile"].name]
+    assert compiled_row["y"].endswith("agrees") and "cells differ" in compiled_row["∂L/∂x"]
+    assert compiled_row["known issue"] == "pytorch/pytorch#198119"
+    assert any("pytorch/pytorch#198119" in alert for alert in alerts(at))
+    titles = {grid["title"]: grid for grid in grids_on_page(at)}
+    compiled_grad = titles[f"∂L/∂x ({FRAMEWORKS['compile'].name})"]
+    assert compiled_grad["cells"] and all(max(cell) >= 4 for cell in compiled_grad["cells"])
+    assert titles[f"∂L/∂x ({FRAMEWORKS['torch'].name})"]["cells"] == []
+
+
+def test_page_without_compile_and_a_crafted_switch():
+    at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")
+    assert FRAMEWORKS["compile"].name not in list(at.table[0].value.index)
+    assert any("compile" in alert and "`true`" in alert for alert in alerts(at)), alerts(at)

@@ -27,7 +27,7 @@ from ui.router import PAGES
 
 REPO = browser.REPO
 CODE = [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), *REPO.glob("scenario/*.py")]
-CODE += [*REPO.glob("figures/*.py"), *REPO.glob("classroom/*.py")]
+CODE += [*REPO.glob("figures/*.py"), *REPO.glob("classroom/*.py"), *REPO.glob("frameworks/*.py")]
 GRADIENT_IN_D = re.compile(r"\bdL/d")  # the notation we do not use (∂L/∂x is the one)
 
 # ---------------------------------------------------------------------------------------
