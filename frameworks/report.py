@@ -23,8 +23,8 @@ def pass_text(difference: Difference | None, result: Result, language: str) -> s
     if difference.shape is not None:
         return text(language, "frameworks.other_shape", shape="×".join(map(str, difference.shape[-2:])))
     if difference.agrees:
-        return "✅ " + text(language, "frameworks.agrees")
-    return "❌ " + text(
+        return text(language, "frameworks.agrees")
+    return text(
         language, "frameworks.differs", count=len(difference.cells), largest=format_number(difference.largest, 2)
     )
 
@@ -33,10 +33,11 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     """The table's row for one framework."""
     native = verdict.native
     port = verdict.port
-    port_words = "—" if port is None else ("✅ " if port.agrees else "❌ ") + text(language, "frameworks.port_short")
+    port_key = None if port is None else "frameworks.port_agrees" if port.agrees else "frameworks.port_differs"
+    port_words = "—" if port_key is None else text(language, port_key)
+    name = f"{FRAMEWORKS[verdict.framework].name}, {native.attempt.snippet.dtype}"
     return {
-        text(language, "frameworks.col_framework"): FRAMEWORKS[verdict.framework].name,
-        text(language, "frameworks.col_dtype"): native.attempt.snippet.dtype,
+        text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),
         "∂L/∂x": pass_text(native.backward, native, language),
         text(language, "frameworks.col_known"): ", ".join(known.issue for known in verdict.known) or "—",
