@@ -45,12 +45,22 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     }
 
 
-def cell_text(grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarray, language: str) -> str:
-    """A clicked cell: the framework's number beside torch's."""
-    return text(
-        language,
-        "frameworks.cell",
-        cell=f"{grid}[{row}, {col}]",
-        theirs=format_number(float(theirs[row, col]), 4),
-        torch=format_number(float(exact[row, col]), 4),
-    )
+def cell_text(
+    grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarray, language: str, divisor: float | None = None
+) -> str:
+    """A clicked cell: the framework's number beside torch's; for a cell of y that differs,
+    ``divisor`` (torch's, for its window) also says what the framework divided the window's sum by.
+
+    >>> cell_text("y", 0, 0, np.array([[1.5]]), np.array([[1.0]]), "en", divisor=9.0)[-57:]
+    "It divided the window's sum, 9, by 6; torch divides by 9."
+    """
+    mine, torch = float(theirs[row, col]), float(exact[row, col])
+    cell = f"{grid}[{row}, {col}]"
+    words = text(language, "frameworks.cell", cell=cell, theirs=format_number(mine, 4), torch=format_number(torch, 4))
+    if divisor is None or mine == 0 or np.isclose(mine, torch, rtol=1e-9, atol=0):
+        return words
+    total = torch * divisor  # the window's sum
+    return words + text(
+        language, "frameworks.cell_divisor", total=format_number(total, 4), theirs=format_number(total / mine, 4),
+        torch=format_number(divisor, 4),
+    )  # fmt: skip

@@ -58,7 +58,9 @@ def _explainer(results: dict[str, Result], scenario: Scenario, language: str):
         theirs, exact = (attempt.y, scenario.y) if part == "y" else (attempt.grad_x, scenario.grad_input)
         if theirs.shape != exact.shape:
             return None  # another shape: the cell's own value
-        return cell_text("y" if part == "y" else "∂L/∂x", selection.row, selection.col, theirs, exact, language)
+        row, col = selection.row, selection.col
+        divisor = float(scenario.plan.divisors[row, col]) if part == "y" else None
+        return cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language, divisor)
 
     return explain
 
