@@ -25,6 +25,7 @@ from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
 SLOW = {"compile"}  # run only when switched on
+MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computation
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -105,6 +106,9 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     if scenario is None:
         return
     language, x, grad_y = current_language(), scenario.x, scenario.loss.grad_output
+    if max(x.shape) > MAX_SIDE:
+        st.info(tr("frameworks.too_big", rows=x.shape[0], cols=x.shape[1], most=MAX_SIDE), icon=":material/info:")
+        return
     call = scenario.params.torch_call("F.avg_pool2d", "x")
     st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
     verdicts = {}

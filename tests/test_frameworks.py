@@ -156,3 +156,8 @@ def test_page_without_compile_and_a_crafted_switch():
     at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")
     assert not any(FRAMEWORKS["compile"].name in name for name in at.table[0].value.index)
     assert any("compile" in alert and "`true`" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_page_takes_x_up_to_16x16():
+    at = open_app({"height": "17", "width": "6"}, "pages/frameworks.py")
+    assert not at.table and any("up to 16×16; this x is 17×6" in alert for alert in alerts(at)), alerts(at)
