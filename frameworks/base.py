@@ -10,6 +10,7 @@ page is the code that runs (``run_snippet``).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +44,12 @@ class Attempt:
     y: np.ndarray | None = None
     grad_x: np.ndarray | None = None
     error: str | None = None
+    dtype: str | None = None  # y's dtype as the framework returned it
+
+
+# One framework run at a time in a process: Dynamo, TensorFlow and JAX keep global state
+# (compile caches, the backend, x64), and the server runs each tab in a thread of its own.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @lru_cache(maxsize=64)
@@ -57,11 +64,14 @@ def _namespace(code: str) -> dict:
 def run_snippet(snippet: Snippet, x: np.ndarray, grad_y: np.ndarray) -> Attempt:
     """Run the snippet's ``run(x, grad_y)``; an error is the attempt's message, never raised."""
     try:
-        y, grad_x = _namespace(snippet.code)["run"](np.array(x, dtype=np.float64), np.array(grad_y, dtype=np.float64))
+        with _ONE_AT_A_TIME:
+            run = _namespace(snippet.code)["run"]
+            y, grad_x = run(np.array(x, dtype=np.float64), np.array(grad_y, dtype=np.float64))
     except Exception as error:  # a framework's own failure is a finding to show, not a crash
         return Attempt(snippet, error=f"{type(error).__name__}: {error}"[:500])
+    dtype = str(np.asarray(y).dtype)  # what the framework computed in, as it says
     y = np.asarray(y, dtype=np.float64)
-    return Attempt(snippet, y, None if grad_x is None else np.asarray(grad_x, dtype=np.float64))
+    return Attempt(snippet, y, None if grad_x is None else np.asarray(grad_x, dtype=np.float64), dtype=dtype)
 
 
 def port_geometry(plan: PoolPlan) -> dict:

@@ -35,7 +35,7 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     port = verdict.port
     port_key = None if port is None else "frameworks.port_agrees" if port.agrees else "frameworks.port_differs"
     port_words = "—" if port_key is None else text(language, port_key)
-    name = f"{FRAMEWORKS[verdict.framework].name}, {native.attempt.snippet.dtype}"
+    name = f"{FRAMEWORKS[verdict.framework].name}, {native.attempt.dtype or native.attempt.snippet.dtype}"
     return {
         text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),

@@ -54,6 +54,7 @@ def test_all_frameworks_agree_on_the_worked_example():
     for key in FRAMEWORKS.keys() - {"compile"}:  # compiled once, above
         verdict = check(key, params, x, np.ones((2, 2)))
         assert verdict.native.agrees and not verdict.known and verdict.port is None, (key, verdict.native)
+        assert verdict.native.attempt.dtype == ("float32" if key.startswith("onnx") else "float64"), key
         if verdict.native.attempt.grad_x is not None:
             np.testing.assert_allclose(verdict.native.attempt.grad_x, 0.25, err_msg=key)
 
@@ -114,7 +115,7 @@ def test_onnx_ports_give_torchs_numbers(params):
     plan = params.plan(X.shape)
     exact = (avg_forward(X, plan), avg_backward(_grad_y(params), plan))
     result = frameworks._judge(FRAMEWORKS["onnx17"].port(params, plan), X, _grad_y(params), exact)
-    assert result.agrees and result.attempt.snippet.dtype == "float32", result
+    assert result.agrees and result.attempt.dtype == "float32", result
 
 
 def test_a_rule_that_gives_torchs_numbers_names_no_issue():
