@@ -7,6 +7,7 @@ compiles torch once: the compiled verdict is a module fixture."""
 from __future__ import annotations
 
 import inspect
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
@@ -162,3 +163,10 @@ def test_page_without_compile_and_a_crafted_switch():
 def test_page_takes_x_up_to_16x16():
     at = open_app({"height": "17", "width": "6"}, "pages/frameworks.py")
     assert not at.table and any("up to 16×16; this x is 17×6" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_the_presets_card_opens_the_setup_where_torch_compile_differs():
+    """The Presets page's card "When frameworks disagree" links to the setup the page test above checks."""
+    at = open_app({}, "pages/presets.py")
+    links = [link.proto for link in at.get("page_link") if link.proto.page == "frameworks" and link.proto.query_string]
+    assert [dict(parse_qsl(link.query_string)) for link in links] == [CEIL_LINK | {"compile": "true"}]
