@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,35 +25,33 @@ from frameworks.divergences import KnownDivergence, known_divergences
 from pooling import avg_backward, avg_forward
 from scenario.params import PoolParams
 
-__all__ = ["FRAMEWORKS", "Framework", "Result", "Verdict", "check"]
+__all__ = ["FRAMEWORKS", "Framework", "Result", "Verdict", "check", "check_in_worker"]
 
 
 @dataclass(frozen=True)
 class Framework:
-    """A framework's name, its two snippets' makers, and what it needs first."""
+    """A framework's two snippets' makers, and what it needs first (its name is in the
+    catalogue: ``frameworks.report.framework_name``)."""
 
-    name: str
     native: Callable
     port: Callable
     prepare: Callable[[], None] | None = None
 
 
 FRAMEWORKS: dict[str, Framework] = {
-    "torch": Framework("torch (eager)", torch_eager.native, torch_eager.port),
-    "compile": Framework("torch.compile (Inductor)", torch_compile.native, torch_compile.port, torch_compile.prepare),
+    "torch": Framework(torch_eager.native, torch_eager.port),
+    "compile": Framework(torch_compile.native, torch_compile.port, torch_compile.prepare),
     "onnx17": Framework(
-        f"ONNX Runtime (opset {onnx_runtime.OPSET_17})",
         functools.partial(onnx_runtime.native, opset=onnx_runtime.OPSET_17),
         functools.partial(onnx_runtime.port, opset=onnx_runtime.OPSET_17),
     ),
     "onnx_newest": Framework(
-        "ONNX Runtime (newest opset)",
         lambda params, plan: onnx_runtime.native(params, plan, onnx_runtime.newest_opset()),
         lambda params, plan: onnx_runtime.port(params, plan, onnx_runtime.newest_opset()),
     ),
-    "flax": Framework("JAX / Flax", jax_flax.native, jax_flax.port),
-    "keras": Framework("Keras 3 (JAX backend)", keras3.native, keras3.port),
-    "tensorflow": Framework("TensorFlow", tensorflow_tape.native, tensorflow_tape.port),
+    "flax": Framework(jax_flax.native, jax_flax.port),
+    "keras": Framework(keras3.native, keras3.port),
+    "tensorflow": Framework(tensorflow_tape.native, tensorflow_tape.port),
 }
 
 
@@ -104,3 +103,14 @@ def check(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Ve
     port_snippet = None if native.agrees and native.attempt.snippet.cannot is None else framework.port(params, plan)
     port = None if port_snippet is None else _judge(port_snippet, x, grad_y, exact)
     return Verdict(key, native, known, port)
+
+
+# The frameworks' own thread: one run at a time (Dynamo, TensorFlow and JAX keep global state),
+# and its CPU time is not the calling tab's (ui/fairness.py budgets a tab's script thread; a
+# framework's first import and a compile cost seconds once per server, not per tab).
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frameworks")
+
+
+def check_in_worker(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
+    """``check``, run in the frameworks' thread; the caller waits for it."""
+    return _WORKER.submit(check, key, params, x, grad_y).result()

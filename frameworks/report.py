@@ -5,12 +5,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from frameworks import FRAMEWORKS, Result, Verdict
+from frameworks import Result, Verdict, onnx_runtime
 from frameworks.compare import Difference
 from i18n import text
 from scenario.numbers import format_number
 
-__all__ = ["cell_text", "pass_text", "verdict_row"]
+__all__ = ["cell_text", "framework_name", "pass_text", "verdict_row"]
+
+NAME_KEYS = {
+    "torch": "frameworks.name.torch",
+    "compile": "frameworks.name.compile",
+    "onnx17": "frameworks.name.onnx17",
+    "onnx_newest": "frameworks.name.onnx_newest",
+    "flax": "frameworks.name.flax",
+    "keras": "frameworks.name.keras",
+    "tensorflow": "frameworks.name.tensorflow",
+}
+
+
+def framework_name(key: str, language: str) -> str:
+    """A framework's name as the page shows it.
+
+    >>> framework_name("keras", "en")
+    'Keras 3 (on JAX)'
+    """
+    opset = onnx_runtime.newest_opset() if key == "onnx_newest" else None
+    return text(language, NAME_KEYS[key], opset=opset)
 
 
 def pass_text(difference: Difference | None, result: Result, language: str) -> str:
@@ -35,7 +55,7 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     port = verdict.port
     port_key = None if port is None else "frameworks.port_agrees" if port.agrees else "frameworks.port_differs"
     port_words = "—" if port_key is None else text(language, port_key)
-    name = f"{FRAMEWORKS[verdict.framework].name}, {native.attempt.dtype or native.attempt.snippet.dtype}"
+    name = f"{framework_name(verdict.framework, language)}, {native.attempt.dtype or native.attempt.snippet.dtype}"
     return {
         text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),

@@ -11,8 +11,6 @@ from frameworks.torch_eager import RUN
 from pooling import PoolPlan
 from scenario.params import PoolParams
 
-NAME = "torch.compile (Inductor)"
-
 
 def prepare() -> None:
     """Compile in this process (no pool of compiler workers), and raise rather than fall back

@@ -6,8 +6,6 @@ from frameworks.base import Snippet
 from pooling import PoolPlan
 from scenario.params import PoolParams
 
-NAME = "torch (eager)"
-
 RUN = """
 def run(x, grad_y):
     x = torch.tensor(x[None, None], requires_grad=True)  # (N, C, H, W), float64

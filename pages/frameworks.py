@@ -14,8 +14,8 @@ import streamlit as st
 
 from figures import grad_input_grid, value_grid
 from figures.grids import GridDescription, Selection
-from frameworks import FRAMEWORKS, Result, Verdict, check
-from frameworks.report import cell_text, pass_text, verdict_row
+from frameworks import FRAMEWORKS, Result, Verdict, check_in_worker
+from frameworks.report import cell_text, framework_name, pass_text, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -30,8 +30,8 @@ MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computa
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
-    """One framework on one setup, computed once per server."""
-    return check(key, params, x, grad_y)
+    """One framework on one setup, computed once per server, in the frameworks' own thread."""
+    return check_in_worker(key, params, x, grad_y)
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -68,7 +68,7 @@ def _explainer(results: dict[str, Result], scenario: Scenario, language: str):
 
 def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language: str) -> None:
     """One framework: what it cannot say, its call, known issues, its grids and the port's."""
-    name, native, port = FRAMEWORKS[key].name, verdict.native, verdict.port
+    name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
     st.subheader(name)
     if snippet.cannot:
@@ -112,10 +112,10 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     call = scenario.params.torch_call("F.avg_pool2d", "x")
     st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
     verdicts = {}
-    for key, framework in FRAMEWORKS.items():
+    for key in FRAMEWORKS:
         if key in SLOW and not compile_on:
             continue
-        with st.spinner(tr("frameworks.running", name=framework.name)):
+        with st.spinner(tr("frameworks.running", name=framework_name(key, language))):
             verdicts[key] = framework_verdict(key, scenario.params, x, grad_y)
     st.subheader(tr("frameworks.table"))
     st.table(

@@ -18,6 +18,7 @@ import frameworks
 from frameworks import FRAMEWORKS, check, torch_compile
 from frameworks.base import Snippet, run_snippet
 from frameworks.divergences import known_divergences
+from frameworks.report import framework_name
 from pooling import PoolingError, avg_backward, avg_forward
 from scenario.params import PoolParams
 from tests.conftest import alerts, grids_on_page, open_app
@@ -142,21 +143,21 @@ def test_page_shows_every_verdict_and_marks_the_differing_cells():
     """The page on the ceil_mode setup, torch.compile on (compiled above: the same code, kept)."""
     at = open_app(CEIL_LINK | {"compile": "true"}, "pages/frameworks.py")
     table = at.table[0].value
-    assert [name.rsplit(", ", 1)[0] for name in table.index] == [framework.name for framework in FRAMEWORKS.values()]
+    assert [name.rsplit(", ", 1)[0] for name in table.index] == [framework_name(key, "en") for key in FRAMEWORKS]
     assert table.index[2].endswith("float32") and table.index[1].endswith("float64")  # ONNX Runtime; torch.compile
-    compiled_row = table.loc[f"{FRAMEWORKS['compile'].name}, float64"]
+    compiled_row = table.loc[f"{framework_name('compile', 'en')}, float64"]
     assert compiled_row["y"] == "agrees" and "cells differ" in compiled_row["∂L/∂x"]
     assert compiled_row["known issue"] == "pytorch/pytorch#198119"
     assert any("pytorch/pytorch#198119" in alert for alert in alerts(at))
     titles = {grid["title"]: grid for grid in grids_on_page(at)}
-    compiled_grad = titles[f"∂L/∂x ({FRAMEWORKS['compile'].name})"]
+    compiled_grad = titles[f"∂L/∂x ({framework_name('compile', 'en')})"]
     assert compiled_grad["cells"] and all(max(cell) >= 4 for cell in compiled_grad["cells"])
-    assert titles[f"∂L/∂x ({FRAMEWORKS['torch'].name})"]["cells"] == []
+    assert titles[f"∂L/∂x ({framework_name('torch', 'en')})"]["cells"] == []
 
 
 def test_page_without_compile_and_a_crafted_switch():
     at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")
-    assert not any(FRAMEWORKS["compile"].name in name for name in at.table[0].value.index)
+    assert not any(framework_name("compile", "en") in name for name in at.table[0].value.index)
     assert any("compile" in alert and "`true`" in alert for alert in alerts(at)), alerts(at)
 
 
@@ -170,3 +171,16 @@ def test_the_presets_card_opens_the_setup_where_torch_compile_differs():
     at = open_app({}, "pages/presets.py")
     links = [link.proto for link in at.get("page_link") if link.proto.page == "frameworks" and link.proto.query_string]
     assert [dict(parse_qsl(link.query_string)) for link in links] == [CEIL_LINK | {"compile": "true"}]
+
+
+def test_frameworks_do_not_put_the_tab_in_debt():
+    """A new setup runs every framework (exports, first calls: seconds of CPU) in the frameworks'
+    own thread: the tab's CPU budget (ui/fairness.py) is not charged for it, so its next run,
+    on this page or another, does not wait."""
+    from ui.fairness import BURST
+
+    at = open_app({"kernel_h": "2", "stride_h": "1", "height": "7", "width": "5"}, "pages/frameworks.py")
+    at.query_params["padding_h"] = "1"  # a setup no test ran before: each framework runs it now
+    at.slider(key="padding_h").set_value(1).run()
+    assert not at.exception and at.table
+    assert at.session_state["cpu_budget"].budget.debt < BURST
