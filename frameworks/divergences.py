@@ -61,6 +61,11 @@ class KnownDivergence:
     rule: Callable[[PoolPlan, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]
 
     @property
+    def short(self) -> str:
+        """``repo#number``, as the table shows it: ``pytorch#198119``."""
+        return self.issue.split("/")[1]
+
+    @property
     def url(self) -> str:
         repo, number = self.issue.split("#")
         return f"https://github.com/{repo}/issues/{number}"

@@ -60,7 +60,7 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
         text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),
         "∂L/∂x": pass_text(native.backward, native, language),
-        text(language, "frameworks.col_known"): ", ".join(known.issue for known in verdict.known) or "—",
+        text(language, "frameworks.col_known"): ", ".join(known.short for known in verdict.known) or "—",
         text(language, "frameworks.col_port"): port_words,
     }
 
