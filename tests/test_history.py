@@ -18,7 +18,7 @@ START = f"?input=custom&height=3&width=3&stride_h=1&x={TYPED}"
 VIEW = {"input": "custom", "height": "3", "width": "3", "stride_h": "1", "x": TYPED}
 # Pages that draw the shared sidebar: their URL carries the whole view. The others do not
 # (Streamlit drops the sidebar's parameters there), and hand it on to the next page.
-SIDEBAR_PAGES = {"", "step_by_step", "under_the_hood", "average_vs_max", "quiz"}
+SIDEBAR_PAGES = {"", "step_by_step", "under_the_hood", "average_vs_max", "quiz", "frameworks"}
 # Pages whose first grid is x, as the issue saw it broken.
 X_FIRST = {"", "step_by_step", "average_vs_max"}
 NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'

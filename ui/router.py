@@ -42,6 +42,7 @@ PAGES = [
     ("pages/presets.py", ":material/collections_bookmark:"),
     ("pages/classic.py", ":material/school:"),
     ("pages/network.py", ":material/hub:"),
+    ("pages/frameworks.py", ":material/difference:"),
     ("pages/live_class.py", ":material/groups:"),
 ]
 
