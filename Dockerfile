@@ -22,6 +22,9 @@ COPY i18n/ ./i18n/
 COPY figures/ ./figures/
 COPY scenario/ ./scenario/
 COPY classroom/ ./classroom/
+# Across frameworks: no C compiler in this image, so torch.compile (Inductor) fails there and the
+# page says so in its column; the other frameworks run.
+COPY frameworks/ ./frameworks/
 COPY ui/ ./ui/
 COPY pages/ ./pages/
 # Streamlit serves the grid component's files from static/ (in the repository a link to

@@ -11,19 +11,23 @@ which tells each following tab when its class changed, and its cookies, set by t
 """
 
 import gc
+from datetime import timedelta
 
 import streamlit as st
 from starlette.routing import Route
 from streamlit.starlette import App
 
-from classroom.cookies import COOKIE_PATH, class_cookie
+from classroom.cookies import COOKIE_METHODS, COOKIE_PATH, class_cookie
 from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
-from ui import classroom, controls, hardening, run_order
+from ui import classroom, controls, hardening
 from ui.display import copy_link, present_page_style, presenting
 from ui.fairness import fair_share
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed, one_entry_per_page
+
+# The browser's setInterval takes at most 2^31 - 1 ms (24.8 days; longer fires at once).
+RECONNECT_TIMER = timedelta(days=20)
 
 
 @st.cache_resource
@@ -37,19 +41,19 @@ def _freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-@st.fragment(run_every="1h")
+@st.fragment(run_every=RECONNECT_TIMER)
 def _rerun_on_reconnect() -> None:
     """Draws nothing. A fragment on a timer is what makes Streamlit's frontend rerun the whole
     page when its websocket reconnects (a restarted server, a replica lost behind nginx; see
     streamlit/streamlit#11890). Without one, the frontend just resumes, and the new server
     session, which never ran this page, silently drops the first change of any control that
-    lives in a fragment: the kernel, stride, padding and loss do (ui/scenario.py)."""
+    lives in a fragment: the kernel, stride, padding and loss do (ui/scenario.py). Its timer
+    never fires while a tab is open for a lesson or a day: no tick to race a run."""
 
 
 def main() -> None:
     """One run of a session: the page set up, the user's page drawn, the sidebar's links."""
     hardening.install()  # before any widget value is read: crafted values must not raise (ui/hardening.py)
-    run_order.install()  # a fragment rerun neither cuts off the run before it nor undoes a switch (ui/run_order.py)
     st.set_page_config(
         page_title=tr("app.title"),
         page_icon=":material/grid_view:",
@@ -106,4 +110,6 @@ def main() -> None:
 if __name__ == "__main__":  # a session's run
     main()
 else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
-    app = App("app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=["POST"])])
+    app = App(
+        "app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=COOKIE_METHODS)]
+    )

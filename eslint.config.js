@@ -4,7 +4,20 @@ import js from "@eslint/js";
 
 // The browser's names the component uses (no dependency on a list of every global).
 const browser = Object.fromEntries(
-  ["atob", "clearTimeout", "document", "EventSource", "fetch", "performance", "requestAnimationFrame", "ResizeObserver", "setTimeout", "URL", "window"].map(
+  [
+    "atob",
+    "clearTimeout",
+    "CustomEvent",
+    "document",
+    "EventSource",
+    "fetch",
+    "performance",
+    "requestAnimationFrame",
+    "ResizeObserver",
+    "setTimeout",
+    "URL",
+    "window",
+  ].map(
     (name) => [name, "readonly"],
   ),
 );

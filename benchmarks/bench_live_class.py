@@ -7,11 +7,10 @@ what idle followers cost the servers, and a student exploring alone beside the c
     python benchmarks/bench_live_class.py --students 30 --size 16
 
 Every tab is a protocol client (``harness/client.py``), driven by asyncio in this process, as
-a browser tab left open behaves (``Session.follow``): each fragment on a timer (``run_every``:
-the teacher's and projector's ``watch``, ui/classroom.py) asks for its rerun every interval
-with ``fragment_id`` and ``is_auto_rerun``, and whatever the server sends is read; a
-student's tab has no timer and listens to the class's events stream (``EventStream``),
-rerunning once for each newer state, as ui/class_listener.js does. The servers are
+a browser tab left open behaves (``Session.follow``): whatever the server sends is read, and
+no tab of the class has a timer: each listens to the class's events stream (``EventStream``;
+the teacher and the projector to the watchers' one, ``watch=1``), rerunning once for each
+newer state, as ui/class_listener.js does. The servers are
 this repository's app: two replicas of ``streamlit run app.py`` (one cookie secret,
 ``CLASS_STORE`` naming a ``redis-server`` started here, persistence on) behind
 ``deploy/nginx.conf``. Locust is not used: what is timed here is what the server pushes to
@@ -60,9 +59,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classroom.store import RedisStore
 from harness.client import EventStream, Session
 from harness.server import ARTIFACTS, REPO, memory_mb, nginx_proxy, redis_server, streamlit_replicas
-from ui.classroom import STUDENT_TICK
 
 SECRET = {"STREAMLIT_SERVER_COOKIE_SECRET": "bench-live-class-shared-secret"}
+STUDENT_TICK = 0.5  # the floor's timer: what a student's tab ticked at before the class was pushed
 SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
 QUESTION = "what is ∂L/∂x["  # a student's page once the question is asked
 VERDICTS = ("**Right!**", "**Not quite:**", "You did not answer")  # a student's, after the reveal
@@ -108,11 +107,11 @@ class Follower(Session):
             return not self.listening
         return not any(interval < 60 for interval, _ in self.timers.values())
 
-    async def listen(self, code: str) -> None:
-        """A student's tab, as ui/class_listener.js: the class's events stream (through the
-        same proxy, with this tab's cookies), and one whole rerun for each newer state heard
-        after the first (the state this tab drew when it joined)."""
-        stream = await EventStream.open(self.url, code, self.http)
+    async def listen(self, code: str, more: str = "") -> None:
+        """A tab, as ui/class_listener.js: the class's events stream (through the same proxy,
+        with this tab's cookies; ``more``: ``watch=1`` for the teacher and the projector), and
+        one whole rerun for each newer state heard after the first (what the tab drew)."""
+        stream = await EventStream.open(self.url, code, self.http, more)
         self.listening, first = True, True
         try:
             while await stream.next() != "closed":
@@ -177,10 +176,10 @@ class Room:
 
         self.tasks.append(asyncio.create_task(follow()))
 
-    def _listen(self, tab: Follower) -> None:
+    def _listen(self, tab: Follower, more: str = "") -> None:
         async def listen() -> None:
             try:
-                await tab.listen(self.code)
+                await tab.listen(self.code, more)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # every failure is counted and reported
@@ -200,6 +199,7 @@ class Room:
         teacher.counts = []
         self.teacher = teacher
         self._follow(teacher)
+        self._listen(teacher, "watch=1")
 
     async def join(self, students: int, projectors: int = 0, at_once: int = 6) -> None:
         """Open the students' tabs (``at_once`` at a time, as a class arriving) and projectors."""
@@ -220,8 +220,7 @@ class Room:
                     return
                 (self.projectors if projector else self.students).append(tab)
                 self._follow(tab)
-                if not projector:  # a student's tab has no timer: it listens to the class's events
-                    self._listen(tab)
+                self._listen(tab, "watch=1" if projector else "")  # no timer: the class's events
 
         await asyncio.gather(*(one(False) for _ in range(students)), *(one(True) for _ in range(projectors)))
 
@@ -698,10 +697,11 @@ def _print_idle(klass: dict, floor: dict, interval: float) -> None:
         tabs, idle = part["idle"]
         before, after, added = part["memory"]
         ratio = idle["cpu"] / floor_cpu
+        per_tick = f"{1000 * idle['cpu'] / idle['ticks']:.2f}" if idle["ticks"] else "–"  # the class: none
         goal = "" if part is floor else f"≤ {GOAL_FLOOR}x: {'met' if ratio <= GOAL_FLOOR else 'NOT met'}"
         print(
             f"| {label} | {tabs} | {idle['ticking']} | {idle['ticks']:.1f} | {100 * idle['cpu']:.1f} "
-            f"| {1000 * idle['cpu'] / idle['ticks']:.2f} "
+            f"| {per_tick} "
             f"| {ratio:.2f} | {100 * idle['proxy']:.1f} | {before:.0f} / {after:.0f} | {(after - before) / added:.2f} "
             f"| {100 * idle['others']:.0f} | {goal} |",
             flush=True,
@@ -755,7 +755,7 @@ def main() -> None:
     print(
         f"nginx (deploy/nginx.conf), 2 replicas, Redis; a {args.size}x{args.size} Playground; "
         f"{args.students} students ({' + '.join(map(str, klass['per_replica']))} on the replicas), "
-        f"{args.projectors} projector(s), the teacher; every tab ticks every {interval:g} s. "
+        f"{args.projectors} projector(s), the teacher; the floor's tabs tick every {interval:g} s. "
         f"The class's tabs opened in {klass['opened']:.1f} s.\n"
     )
     view = f"height={args.size}&width={args.size}"

@@ -22,9 +22,12 @@ from starlette.responses import PlainTextResponse, Response
 from classroom.events import process_store
 from classroom.store import StoreUnavailable
 
-__all__ = ["COOKIE_PATH", "HANDOVER_SECONDS", "class_cookie", "cookie_header"]
+__all__ = ["COOKIE_METHODS", "COOKIE_PATH", "HANDOVER_SECONDS", "class_cookie", "cookie_header"]
 
 COOKIE_PATH = "/class/cookie"
+# Every method is routed here (a method left out would fall through to the app's page): POST
+# sets the cookies, the others are told so (405, with Allow).
+COOKIE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HANDOVER_SECONDS = 60.0  # how long a token waits for its browser
 COOKIE_AGE = 12 * 3600  # seconds a class's cookie lasts (a class expires after 3 idle hours)
 
@@ -46,6 +49,8 @@ def _take(token: str) -> dict[str, str] | None:
 
 async def class_cookie(request: Request) -> Response:
     """The route: the token in the body; 204 with the cookies, or a message saying what is wrong."""
+    if request.method != "POST":
+        return PlainTextResponse("POST a cookie token here", status_code=405, headers={"Allow": "POST"})
     token = (await request.body())[:64].decode(errors="replace")
     try:
         cookies = await asyncio.to_thread(_take, token) if token else None

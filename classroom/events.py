@@ -16,6 +16,14 @@ each new version, the followed view's grids (``event: view``, classroom/followed
 once per version for every stream: the tab redraws them at once, before its page's rerun.
 None while the answer is hidden.
 
+The teacher's cockpit and the projector watch more than the lesson: who is here, who follows,
+how many have answered. Their stream (``watch=1``) sends an ``overview`` (``"7:12:10:5"``:
+version, present, following, answered) whenever one of these changes: a student's answer and
+a student's stream opening are told to it (``tell_watchers``), a new version is published
+(a student gone quiet drops out at its next look); it sends at most one overview every
+``WATCH_GAP`` seconds, so that a burst of answers reruns the teacher's tab a few times, not
+once per answer.
+
 A Starlette route, served beside the app by ``app.py``'s ``App``; no Streamlit here.
 """
 
@@ -39,7 +47,17 @@ from classroom.store import ClassStore, StoreUnavailable, open_store
 from figures.grids import COLOR_SCALES
 from i18n import LANGUAGES
 
-__all__ = ["EVENTS_PATH", "KEEPALIVE", "LOOK_EVERY", "class_events", "event_line", "process_store"]
+__all__ = [
+    "EVENTS_PATH",
+    "KEEPALIVE",
+    "LOOK_EVERY",
+    "WATCH_GAP",
+    "class_events",
+    "event_line",
+    "overview",
+    "process_store",
+    "tell_watchers",
+]
 
 EVENTS_PATH = "/class/events"
 # Seconds between the stream's own reads of the store (and "still here"); the tests set it
@@ -51,6 +69,7 @@ KEEPALIVE = float(os.environ.get("CLASS_EVENTS_KEEPALIVE", "25"))
 _LOG = logging.getLogger(__name__)
 Variant = tuple[str, str]  # the (language, palette) a following stream draws its grids in
 RETRY_MS = 2000  # how soon a browser's EventSource reconnects after losing the stream
+WATCH_GAP = 0.2  # seconds at least between two overviews sent to a teacher's or projector's tab
 
 
 @functools.cache
@@ -212,6 +231,85 @@ async def _stream(code: str, student: str | None, following: bool, variant: Vari
         watch.leave(woken)
 
 
+def _watched(code: str) -> str:
+    """The notifier's channel for what only the watchers of class ``code`` redraw for."""
+    return f"{code}.watch"
+
+
+def tell_watchers(code: str) -> None:
+    """Class ``code``'s answers or presence changed: its teacher's and projector's streams
+    look again (never raises)."""
+    open_notifier().publish(_watched(code), 1)
+
+
+def overview(store: ClassStore, code: str, now: float) -> str:
+    """What a teacher's or projector's tab draws of class ``code``: ``"version:present:following:
+    answered"`` (answered: to the open question, else 0), or ``ended``. Raises StoreUnavailable."""
+    lesson = store.load(code, now)
+    if lesson is None:
+        return "ended"
+    present, following = store.presence(code, now)
+    answered = store.answer_count(code, lesson.question.number) if lesson.question is not None else 0
+    return f"{lesson.version}:{present}:{following}:{answered}"
+
+
+def _overview_now(code: str) -> str:
+    """``overview`` read in a worker thread; ``down`` while the store cannot be reached."""
+    store = process_store()
+    try:
+        if isinstance(store, StoreUnavailable):
+            raise store
+        return overview(store, code, time.time())
+    except StoreUnavailable:
+        return "down"
+
+
+async def _watch_stream(code: str) -> AsyncIterator[str]:
+    """A teacher's or projector's stream: an overview whenever it changed (see above)."""
+    notifier = open_notifier()
+    with notifier.subscribe(code) as lesson, notifier.subscribe(_watched(code)) as activity:
+        yield f"retry: {RETRY_MS}\n\n"
+        sent, looked = None, time.monotonic()
+        while True:
+            state = await asyncio.to_thread(_overview_now, code)
+            if state != sent:
+                yield event_line(state)
+                sent = state
+                await asyncio.sleep(WATCH_GAP)  # what happens meanwhile is read at once after
+            if state == "ended":
+                return
+            if await _either(lesson, activity, max(0.0, looked + LOOK_EVERY - time.monotonic())) is None:
+                looked = time.monotonic()  # nothing heard: a look at the store (a student gone quiet)
+                yield ": still here\n\n"
+
+
+async def _either(first, second, timeout: float) -> int | None:
+    """What ``first`` or ``second`` heard (subscriptions), or None when neither did in ``timeout``."""
+    waits = [asyncio.ensure_future(subscription.wait(timeout)) for subscription in (first, second)]
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in pending:
+        wait.cancel()
+    heard = [wait.result() for wait in done]
+    return next((value for value in heard if value is not None), None)
+
+
+async def _students_stream(
+    code: str, student: str | None, following: bool, variant: Variant | None = None
+) -> AsyncIterator[str]:
+    """A student's stream (``_stream``), whose opening the class's watchers are told (the
+    teacher's count of who is here and who follows). A closed one is counted until its "still
+    here" is older than PRESENCE_WINDOW, which the watchers' own looks (``LOOK_EVERY``) see."""
+    events = _stream(code, student, following, variant)
+    try:
+        async for line in events:
+            yield line
+            if line.startswith("data: ") and student is not None:
+                tell_watchers(code)  # its first state: the student's "still here" is written
+                student = None
+    finally:
+        await events.aclose()
+
+
 async def class_events(request: Request) -> Response:
     """The route: a class code (``class=``), and for a student's presence ``student=`` and
     ``following=1``. A bad code is refused with a message, never a traceback."""
@@ -223,6 +321,11 @@ async def class_events(request: Request) -> Response:
     following = request.query_params.get("following") == "1"
     language, palette = request.query_params.get("lang"), request.query_params.get("palette", "standard")
     variant = (language, palette) if language in LANGUAGES and palette in COLOR_SCALES else None
+    if request.query_params.get("watch") == "1":
+        stream = _watch_stream(code)
+    elif student is not None:
+        stream = _students_stream(code, student, following, variant)
+    else:
+        stream = _stream(code, None, following, variant)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each line on at once
-    stream = _stream(code, student, following, variant)
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)

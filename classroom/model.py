@@ -12,6 +12,7 @@ so the store keeps them apart (``classroom.store``), one entry per student.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -44,6 +45,7 @@ __all__ = [
     "end",
     "explore",
     "follow",
+    "join_key",
     "mistakes_for",
     "new_code",
     "new_secret",
@@ -108,7 +110,7 @@ def normalized_code(typed: object) -> str | None:
 
 
 def client_address(peer: str | None, forwarded_for: str, trusted: Collection[str]) -> str:
-    """Who is asking, for the wrong-code pace: the connection's own address (``peer``; None is
+    """Who is asking, for the limits on starting classes: the connection's own address (``peer``; None is
     loopback, which Streamlit hides), or, only when that is a proxy named in ``trusted`` (its
     address or network), the address that proxy saw (the last of ``X-Forwarded-For``: the
     proxy appends its peer).
@@ -246,6 +248,14 @@ def _question(data: dict | None) -> Question | None:
 def start(code: str, secret: str) -> Lesson:
     """A new class under ``code``, driven by whoever holds ``secret``."""
     return Lesson(code=code, teacher=_digest(secret))
+
+
+def join_key(lesson: Lesson) -> str:
+    """The join link's own secret (``?class=CODE&key=...``, the QR code too): 128 bits derived
+    from the teacher's digest, which never leaves the store, so only the teacher's link has it.
+    A typed code is limited; a link with its key always joins (ui/classroom.py ``join``)."""
+    mac = hmac.new(lesson.teacher.encode(), b"join link", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:SECRET_BYTES]).decode().rstrip("=")
 
 
 def teacher_may(lesson: Lesson, secret: object) -> bool:

@@ -89,11 +89,6 @@ class ClassStore(Protocol):
     def attempt(self, key: str, window: float, now: float) -> None:
         """Count one attempt of ``key`` in this ``window``."""
 
-    def pace(self, key: str, interval: float, burst: int, now: float) -> float:
-        """One more event of ``key``, paced: ``burst`` go at once, then one per ``interval``
-        seconds. Gives how long this one must wait (0: now); its turn is kept, so events sent
-        together wait one after another (GCRA: one stored time per key, set atomically)."""
-
     def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
         """Keep ``value`` under the one-time ``token`` for ``ttl`` seconds (a cookie's value
         on its way to the browser: classroom/cookies.py)."""
@@ -129,7 +124,6 @@ CREATE TABLE IF NOT EXISTS presence (code TEXT, student TEXT, following INTEGER,
                                      PRIMARY KEY (code, student));
 CREATE TABLE IF NOT EXISTS limits (key TEXT, at REAL);
 CREATE INDEX IF NOT EXISTS limits_key ON limits (key, at);
-CREATE TABLE IF NOT EXISTS paces (key TEXT PRIMARY KEY, due REAL);
 CREATE TABLE IF NOT EXISTS handovers (token TEXT PRIMARY KEY, value TEXT, expires REAL);
 """
 
@@ -167,7 +161,6 @@ class SQLiteStore:
         for (code,) in self._run("SELECT code FROM lessons WHERE touched < ?", now - IDLE_EXPIRY):
             self.delete(code)
         self._run("DELETE FROM limits WHERE at < ?", now - IDLE_EXPIRY)
-        self._run("DELETE FROM paces WHERE due < ?", now)
 
     def create(self, lesson: Lesson, now: float) -> bool:
         self._expire(now)
@@ -253,22 +246,6 @@ class SQLiteStore:
     def attempt(self, key: str, window: float, now: float) -> None:
         self._run("INSERT INTO limits VALUES (?, ?)", key, now)
 
-    def pace(self, key: str, interval: float, burst: int, now: float) -> float:
-        db = self._db()
-        try:
-            db.execute("BEGIN IMMEDIATE")  # read and write the key's turn as one step
-            try:
-                rows = db.execute("SELECT due FROM paces WHERE key = ?", (key,)).fetchall()
-                due = max(rows[0][0] if rows else now, now)
-                db.execute("INSERT OR REPLACE INTO paces VALUES (?, ?)", (key, due + interval))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as error:
-            raise StoreUnavailable(str(error)) from error
-        return _wait(due, interval, burst, now)
-
     def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
         self._run("DELETE FROM handovers WHERE expires < ?", now)
         self._run("INSERT OR REPLACE INTO handovers VALUES (?, ?, ?)", token, value, now + ttl)
@@ -296,21 +273,6 @@ return 1
 
 
 # GCRA in one step on the server: the key holds the time its next event is due.
-PACE = """
-local now, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
-local due = math.max(tonumber(redis.call('GET', KEYS[1]) or ARGV[1]), now)
-local next_due = due + interval
-redis.call('SET', KEYS[1], string.format('%.6f', next_due), 'PX', math.ceil((next_due - now) * 1000) + 1000)
-return string.format('%.6f', due)
-"""
-
-
-def _wait(due: float, interval: float, burst: int, now: float) -> float:
-    """How long an event due at ``due`` waits when ``burst`` events may go at once (the
-    burst's last is due ``(burst - 1) * interval`` ahead of now)."""
-    return max(0.0, due - now - (burst - 1) * interval)
-
-
 class RedisStore:
     """A class store in Redis (``redis://host:port/db``, a password in the address if set)."""
 
@@ -322,7 +284,6 @@ class RedisStore:
             address, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
         )
         self._save = self._redis.register_script(SAVE_IF_VERSION)
-        self._pace = self._redis.register_script(PACE)
         self.address = address
 
     def _call(self, function, *args):
@@ -431,10 +392,6 @@ class RedisStore:
         pipe.incr(self._bucket(key, window, now))
         pipe.expire(self._bucket(key, window, now), int(window) + 1)
         self._call(pipe.execute)
-
-    def pace(self, key: str, interval: float, burst: int, now: float) -> float:
-        due = float(self._call(self._pace, [f"avgpool:pace:{key}"], [repr(now), repr(interval)]))
-        return _wait(due, interval, burst, now)
 
     def hand_over(self, token: str, value: str, ttl: float, now: float) -> None:
         self._call(self._redis.set, f"avgpool:handover:{token}", value, max(1, int(ttl)))  # ex: seconds

@@ -292,26 +292,24 @@ class EventStream:
     """A tab's live-class events stream (``/class/events``, classroom/events.py), read as the
     browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code)``,
     then ``await stream.next()`` for each state sent (a version, "ended" or "down"). A
-    following student's stream (``student``, ``lang``) also gets the followed view's grids
-    (``event: view``): ``next_event`` gives every event as (name, data)."""
+    following student's stream that says its language (``more="student=...&following=1&lang=en"``)
+    also gets the followed view's grids (``event: view``): ``next_event`` gives every event
+    as (name, data)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(
-        cls, url: str, code: str, http: requests.Session | None = None, student: str | None = None, lang: str = ""
-    ) -> EventStream:
+    async def open(cls, url: str, code: str, http: requests.Session | None = None, more: str = "") -> EventStream:
         """Open the stream of class ``code`` on the server at ``url`` (with ``http``'s cookies:
-        behind nginx, the tab's route); as following ``student`` drawing in ``lang``, if given."""
+        behind nginx, the tab's route); ``more``: the query's other parameters (``watch=1``,
+        a teacher's or projector's; ``student=...&following=1``)."""
         host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 22)
         cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
-        query = (
-            f"class={code}" + (f"&student={student}&following=1" if student else "") + (f"&lang={lang}" if lang else "")
-        )
+        query = f"class={code}" + (f"&{more}" if more else "")
         writer.write(f"GET /class/events?{query} HTTP/1.1\r\n{headers}\r\n".encode())
         await writer.drain()
         return cls(reader, writer)

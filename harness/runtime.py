@@ -2,7 +2,9 @@
 events on its event loop, which a real server leaves to chance, is set here by hand. Run it in
 a process of its own (the runtime is one per process); it prints what it saw as JSON.
 
-``python -m harness.runtime race`` replays the race that ui/run_order.py fixes:
+``python -m harness.runtime race`` replays a race of Streamlit 1.67 between a fragment's timer
+and a whole run, the reason no page of this app ticks on a timer while it is open (the
+live class is pushed; Step by step's Play is timed in the browser, ui/replay_ticker.js):
 
 1. a whole run of a small app (one fragment on a timer) ends, as usual;
 2. the browser asks for another whole run; once the run has begun (its ``new_session`` has
@@ -10,15 +12,13 @@ a process of its own (the runtime is one per process); it prints what it saw as 
    thread has finished (a busy server's event loop lags behind its script threads like this);
    only then does a fragment's timer tick arrive;
 3. the loop goes on: does the browser get the end of that whole run, its ``script_finished``
-   and the fragment's ``auto_rerun``? ``--unpatched``: the same without ui/run_order.py
-   (Streamlit as it is: none of the three arrive).
+   and the fragment's ``auto_rerun``? (Streamlit 1.67: none of the three arrive.)
 
 ``python -m harness.runtime stale-tick``: a two-page app with a fragment on a timer in its main
-script (as app.py's ``watch``); a whole run switches to page two (``st.switch_page``), and
-while page two runs, the timer's tick sent from page one arrives (the browser had not heard of
-the switch yet), and then the next tick, sent from page two. Which pages do the ticks' runs
-name? Fixed: page two, once (the stale tick is skipped). ``--unpatched``: Streamlit as it is
-runs the stale tick as a change back to page one, and the browser drops page two to draw it.
+script; a whole run switches to page two (``st.switch_page``), and while page two runs, the
+timer's tick sent from page one arrives (the browser had not heard of the switch yet), and
+then the next tick, sent from page two. Which pages do the ticks' runs name? (Streamlit 1.67
+runs the stale tick as a change back to page one, and the browser drops page two to draw it.)
 
 ``python -m harness.runtime stopped-run``: a run that burns 0.2 s of CPU inside
 ``ui.fairness.fair_share`` is stopped by the browser's next whole rerun (Streamlit stops the
@@ -28,6 +28,10 @@ still charged to the tab?
 ``python -m harness.runtime class-follow``: this repository's app; a student follows a class
 and the teacher's setup changes: does the student's tab get a fragment timer (it must not:
 it listens to the class's events instead, ui/classroom.py)?
+
+``python -m harness.runtime replay-play``: this repository's app; a following student is taken
+to Step by step and plays it: which fragment timers does its tab get (none: Play's steps are
+asked for by a timer in the browser, which the class's listener halts before a page switch)?
 """
 
 from __future__ import annotations
@@ -56,18 +60,15 @@ from harness.server import REPO
 HELD = threading.Event()
 SEEN: dict[str, float] = {}  # what the app's run wrote down for the harness
 LAST_WORDS = "the end of the whole run"
-# The top of the small apps below: the harness's HELD, and ui/run_order.py unless --unpatched.
-PATCHABLE = f"""
+# The top of the small apps below: the harness's HELD.
+TOP = f"""
 import sys
 import streamlit as st
 sys.path.insert(0, {str(REPO)!r})
 from harness.runtime import HELD
-from ui import run_order
-if {{patched}}:
-    run_order.install()
 """
 APP = (
-    PATCHABLE
+    TOP
     + f"""st.markdown("a whole run begins")
 HELD.wait(timeout=30)
 
@@ -187,7 +188,7 @@ async def race(app: Path) -> dict:
 
 
 TWO_PAGES_APP = (
-    PATCHABLE
+    TOP
     + """
 
 def one():
@@ -310,9 +311,9 @@ async def stopped_run(app: Path) -> dict:
 async def class_follow(_app: Path) -> dict:
     """This repository's app: a student follows a class, and the teacher's setup changes (in
     the store, as the teacher's tab would save it). Which fragment timers does the student's tab
-    get (the server's ``auto_rerun``), besides the hourly one that reruns a page on reconnect
-    (app.py)? A tab without a timer has no tick to race its runs: ui/run_order.py's races
-    cannot happen to it."""
+    get (the server's ``auto_rerun``), besides app.py's reconnect fragment (which never fires
+    while a tab is open)? A tab without a timer has no tick to race its runs: the races of
+    ``race`` and ``stale-tick`` cannot happen to it."""
     import os
 
     os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
@@ -332,7 +333,56 @@ async def class_follow(_app: Path) -> dict:
         runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))  # as the listener's trigger asks
         await _until(lambda: "script_finished" in browser.kinds(finished), timeout=120)
         timers = sorted({m.auto_rerun.interval for m in browser.received if m.HasField("auto_rerun")})
-        return {"timers": [interval for interval in timers if interval < 3600]}
+        return {"timers": [interval for interval in timers if interval < 24 * 3600]}
+    finally:
+        runtime.stop()
+        await runtime.stopped
+
+
+def _widget_id(browser: Browser, key: str) -> str:
+    """The id of the widget ``key`` the server drew last (a button's: ``step_play``)."""
+    ids = [
+        getattr(element, element.WhichOneof("type")).id
+        for m in browser.received
+        if m.HasField("delta") and m.delta.HasField("new_element")
+        for element in [m.delta.new_element]
+        if element.WhichOneof("type") == "button"
+    ]
+    return next(found for found in reversed(ids) if found.endswith(key))
+
+
+def _pressed(widget_id: str, query: str, page: str) -> BackMsg:
+    message = _rerun(query=query, page=page)
+    state = message.rerun_script.widget_states.widgets.add()
+    state.id, state.trigger_value = widget_id, True
+    return message
+
+
+async def replay_play(_app: Path) -> dict:
+    """This repository's app: a following student is taken to Step by step and presses Play.
+    Which fragment timers does its tab get, besides app.py's reconnect fragment (which never
+    fires while a tab is open)? None: no tick can race its runs or a page switch."""
+    import os
+
+    os.environ["CLASS_STORE"] = f"sqlite:///{_app.parent / 'classes.sqlite3'}"
+    from classroom import model
+    from classroom.store import open_store
+
+    lesson = model.start("HQCMT", "a-teachers-secret-of-enough-length")
+    open_store().create(model.publish(lesson, model.Setup("step_by_step", {"kernel_h": 2})), time.time())
+    runtime, browser, session_id = await _started(REPO / "app.py")
+    try:
+        runtime.handle_backmsg(session_id, _rerun(query="class=HQCMT"))  # joins: taken to Step by step
+        await _until(lambda: "script_finished" in browser.kinds(), timeout=120)
+        await _until(_runs_done)
+        pages = {page.url_pathname: page.page_script_hash for m in browser.received for page in m.navigation.app_pages}
+        begun = len(browser.received)
+        play = _pressed(_widget_id(browser, "step_play"), "class=HQCMT", pages["step_by_step"])
+        runtime.handle_backmsg(session_id, play)
+        finished = ForwardMsg.FINISHED_SUCCESSFULLY
+        await _until(lambda: any(m.script_finished == finished for m in browser.received[begun:]), timeout=120)
+        timers = sorted({m.auto_rerun.interval for m in browser.received if m.HasField("auto_rerun")})
+        return {"timers": [interval for interval in timers if interval < 24 * 3600]}
     finally:
         runtime.stop()
         await runtime.stopped
@@ -343,11 +393,12 @@ SCENARIOS = {
     "stale-tick": (TWO_PAGES_APP, stale_tick),
     "stopped-run": (STOPPED_APP, stopped_run),
     "class-follow": ("", class_follow),
+    "replay-play": ("", replay_play),
 }
 
 
 def replay(*arguments: str) -> dict:
-    """Run a scenario in a process of its own (``replay("race", "--unpatched")``); what it saw."""
+    """Run a scenario in a process of its own (``replay("race")``); what it saw."""
     done = subprocess.run(
         [sys.executable, "-m", "harness.runtime", *arguments], cwd=REPO, capture_output=True, text=True, timeout=120
     )
@@ -359,13 +410,12 @@ def replay(*arguments: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", choices=SCENARIOS)
-    parser.add_argument("--unpatched", action="store_true", help="race, stale-tick: without ui/run_order.py")
     args = parser.parse_args()
     source, scenario = SCENARIOS[args.scenario]
     sys.modules.setdefault("harness.runtime", sys.modules[__name__])  # one HELD for the app too
     with tempfile.TemporaryDirectory() as folder:
         app = Path(folder) / "app.py"
-        app.write_text(source.replace("{patched}", str(not args.unpatched)))
+        app.write_text(source)
         print(json.dumps(asyncio.run(scenario(app))))
 
 

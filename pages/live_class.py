@@ -16,6 +16,7 @@ import segno
 import streamlit as st
 
 from classroom import model
+from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat
 from classroom.setups import SetupError, class_report, computed_from_setup
 from classroom.store import StoreUnavailable
@@ -40,11 +41,12 @@ LANGUAGES = ("en", "zh")
 PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
 
 
-def _join_link(code: str) -> str:
-    """The address students open: the app's own, as this browser reached it, plus ``?class=``."""
+def _join_link(lesson: Lesson) -> str:
+    """The address students open: the app's own, as this browser reached it, plus ``?class=``
+    and the link's own key, with which it always joins (a typed code is limited)."""
     here = st.session_state.get("current_page", "")
     base = (st.context.url or "").split("?")[0].rstrip("/").removesuffix(f"/{here}" if here else "")
-    return f"{base}/?class={code}"
+    return f"{base}/?class={lesson.code}&key={model.join_key(lesson)}"
 
 
 def _qr_png(link: str) -> bytes:
@@ -136,10 +138,10 @@ def _end_now() -> None:
     classroom.leave()
 
 
-def _join_panel(code: str, large: bool) -> None:
+def _join_panel(lesson: Lesson, large: bool) -> None:
     """The code, the join link and its QR code."""
-    link = _join_link(code)
-    st.markdown(tr("class.code_big", code=code))
+    link = _join_link(lesson)
+    st.markdown(tr("class.code_big", code=lesson.code))
     st.markdown(tr("class.join_at"))
     st.code(link, language=None, wrap_lines=True)
     st.image(_qr_png(link), width="stretch" if large else 220, caption=tr("class.qr_caption"))
@@ -148,10 +150,10 @@ def _join_panel(code: str, large: bool) -> None:
 def cockpit(lesson: Lesson, current: Seat) -> None:
     info, controls = st.columns([1, 2], gap="large")
     with info:
-        _join_panel(lesson.code, large=False)
+        _join_panel(lesson, large=False)
         st.link_button(
             tr("class.projector"),
-            f"{_join_link(lesson.code)}&view=projector&present=1&lang={current_language()}",
+            f"{_join_link(lesson)}&view=projector&present=1&lang={current_language()}",
             icon=":material/cast:",
             help=tr("class.projector_help"),
         )
@@ -288,7 +290,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
     st.title(tr("class.projector_title", code=lesson.code))
     grids_column, join_column = st.columns([4, 1], gap="medium")
     with join_column:
-        _join_panel(lesson.code, large=True)
+        _join_panel(lesson, large=True)
     with grids_column:
         if lesson.setup is None:
             st.info(tr("class.no_setup"), icon=":material/hourglass_empty:")
@@ -322,6 +324,8 @@ def _send(question: Question) -> None:
     with classroom.class_action("send"):
         if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
             st.session_state.class_unreadable = tr("class.answers_full")
+            return
+        tell_watchers(current.code)  # the teacher's count and the projector's, by push
 
 
 def student_view(lesson: Lesson, current: Seat) -> None:

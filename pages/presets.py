@@ -81,8 +81,23 @@ def network_card() -> None:
         st.page_link("pages/network.py", label=page_title("pages/network.py"), icon=PAGE_ICONS["pages/network.py"])
 
 
+# kernel 3, stride 2, ceil_mode on 6x6: torch.compile's ∂L/∂x differs from eager's; Flax cannot say it.
+FRAMEWORKS_LINK = {"kernel_h": "3", "stride_h": "2", "ceil_mode": "true", "height": "6", "width": "6"}
+FRAMEWORKS_LINK["compile"] = "true"  # its point is torch.compile's
+
+
+def frameworks_card() -> None:
+    """A last card: the same pooling in other frameworks, where they disagree (its own page)."""
+    with st.container(border=True, key="preset_card_frameworks"):
+        st.subheader(tr("presets.frameworks_title"))
+        st.markdown(tr("presets.frameworks_lesson"))
+        page = "pages/frameworks.py"
+        st.page_link(page, label=page_title(page), icon=PAGE_ICONS[page], query_params=FRAMEWORKS_LINK)
+
+
 require_router()
 page_header("pages/presets.py", "presets.caption")
 with UrlCheck(URL_KEYS):  # the shared settings are known here; anything else is reported
     presets_page()
     network_card()
+    frameworks_card()

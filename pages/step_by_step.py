@@ -4,11 +4,15 @@ At step t the first t outputs (row by row) have sent their gradient back: output
 on ∂L/∂y, its window on x, and its share ∂L/∂y[i, j] / divisor has just been added into the
 running ∂L/∂x. The forward pass fills y in the same order.
 
-The replay runs inside ``st.fragment``: while playing, only this fragment reruns, every
-1/speed seconds, and moves the step on by one.
+The replay runs inside ``st.fragment``: while playing, a small timer in the browser
+(ui/replay_ticker.js) asks for the next step every 1/speed seconds, and only this fragment
+reruns. It is not a fragment's ``run_every``: a live class's listener halts it before the run
+that may switch the page, so no step can come in behind a switch and take the tab back.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -36,16 +40,32 @@ def _toggle_play() -> None:
         st.session_state.step = 0  # play again from the start
 
 
-def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator) -> None:
+def _next_step() -> None:
+    """The replay's timer asks for the next step (a callback, before the slider is drawn)."""
+    if not st.session_state.get("step_playing", False):
+        return
+    if st.session_state.get("step", 0) >= st.session_state.get("step_total", 0):
+        # The tick after the last step: stop, and rerun the whole page so that the button
+        # reads "Play" again (the slider already shows the last step).
+        st.session_state.step_playing = False
+        st.session_state.step_ended = True
+        return
+    st.session_state.step = st.session_state.get("step", 0) + 1
+
+
+@st.cache_resource
+def _ticker():
+    """Play's timer in the browser, registered once per server (ui/replay_ticker.js)."""
+    js = (Path(__file__).parents[1] / "ui" / "replay_ticker.js").read_text()
+    hidden = ".st-key-step_ticker { display: none; }"  # it draws nothing: no gap for it in the page
+    return st.components.v2.component("avgpool_replay_ticker", html="", css=hidden, js=js, isolate_styles=False)
+
+
+def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator, speed: float) -> None:
     total = scenario.y.size
     st.session_state.step_total = total
-    if st.session_state.get("step_playing", False):
-        if st.session_state.get("step", 0) >= total:
-            # The tick after the last step: stop, and rerun the whole page so that the
-            # button reads "Play" again (the slider already shows the last step).
-            st.session_state.step_playing = False
-            st.rerun()
-        st.session_state.step = st.session_state.get("step", 0) + 1  # before the slider is drawn
+    if st.session_state.pop("step_ended", False):
+        st.rerun()
     step = step_box.slider(tr("step.step"), 0, total, 0, key="step", bind=BIND, help=tr("step.step_help"))
     url.check("step", step, tr("url.allowed_step", max=total))
     language = current_language()
@@ -63,6 +83,14 @@ def _replay(scenario: Scenario, url: UrlCheck, step_box: DeltaGenerator) -> None
     )
     if step == total:
         st.success(tr("step.done", total=total, sum=number(float(np.abs(running).sum()))), icon=":material/flag:")
+    playing = st.session_state.get("step_playing", False)
+    ticker = {
+        "playing": playing,
+        "step": step,
+        "interval_ms": round(1000 / speed),
+        "epoch": st.session_state.get("step_epoch", 0),
+    }
+    _ticker()(key="step_ticker", data=ticker, on_tick_change=_next_step)
 
 
 def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: str) -> dict[str, dict]:
@@ -143,12 +171,14 @@ def step_by_step_page(scenario: Scenario | None, url: UrlCheck) -> None:
     speed = speed_column.select_slider(tr("step.speed"), SPEEDS, value=1, key="speed", bind=BIND)
     url.check("speed", speed, tr("url.allowed_speed", options=", ".join(map(str, SPEEDS))))
 
-    interval = 1 / speed if playing else None
     step_box = step_column if present else st.container()  # the replay fragment draws the slider there
-    st.fragment(run_every=interval)(_replay)(scenario, url, step_box)
+    st.fragment(_replay)(scenario, url, step_box, speed)
 
 
 require_router()
+# Counts this page's whole runs (a fragment's rerun does not run this line): Play's timer,
+# halted by a class's change, plays on from the next one (ui/replay_ticker.js).
+st.session_state.step_epoch = st.session_state.get("step_epoch", 0) + 1
 page_header("pages/step_by_step.py", "step.caption")
 with UrlCheck(URL_KEYS | {"step", "speed"}) as url:
     scenario_page(url, step_by_step_page)

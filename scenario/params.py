@@ -22,6 +22,8 @@ __all__ = [
     "VIEW_DEFAULTS",
     "Control",
     "PoolParams",
+    "allowed_values",
+    "control_high",
     "params_from_settings",
     "square_setting",
     "widget_values",
@@ -106,9 +108,10 @@ def _axis_pair(pair: tuple[int, int]) -> str:
 class Control:
     """One control of the shared sidebar: its default, and the values it takes: a whole
     number from ``low`` to ``high`` (``high`` None: another control sets it, as the kernel
-    does padding's ``kernel // 2`` and the output's size the loss cell's), or one of
-    ``options``; neither: on or off. ``allowed`` is the catalogue's sentence saying so, which
-    a URL warning quotes (``allowed_values``).
+    does padding's ``kernel // 2`` and the output's size the loss cell's: ``control_high``),
+    or one of ``options``; neither: on or off. ``allowed`` is the catalogue's sentence saying
+    so, which a URL warning quotes (``allowed_values``); ``none_text`` the catalogue's words
+    for a value of None (the default of a control whose default is "not set").
 
     >>> CONTROLS["kernel_h"].high, CONTROLS["stride_h"].options[:3]
     (16, (None, 1, 2))
@@ -119,6 +122,7 @@ class Control:
     low: int | None = None
     high: int | None = None
     options: tuple | None = None
+    none_text: str | None = None
 
 
 KERNEL_MAX = 16
@@ -130,13 +134,14 @@ CONTROLS: dict[str, Control] = {
     "square": Control(True, "url.allowed_square"),
     "kernel_h": Control(2, "url.allowed_kernel", 1, KERNEL_MAX),
     "kernel_w": Control(2, "url.allowed_kernel", 1, KERNEL_MAX),
-    "stride_h": Control(None, "url.allowed_stride", options=_STRIDES),
-    "stride_w": Control(None, "url.allowed_stride", options=_STRIDES),
+    "stride_h": Control(None, "url.allowed_stride", options=_STRIDES, none_text="pool.stride_same"),
+    "stride_w": Control(None, "url.allowed_stride", options=_STRIDES, none_text="pool.stride_same"),
     "padding_h": Control(0, "url.allowed_padding", 0),  # up to kernel_h // 2
     "padding_w": Control(0, "url.allowed_padding", 0),  # up to kernel_w // 2
     "ceil_mode": Control(False, "url.allowed_ceil_mode"),
     "count_include_pad": Control(True, "url.allowed_count_include_pad"),
-    "divisor_override": Control(None, "url.allowed_divisor", 1, 256),  # None: the window's own count
+    # None: the window's own count
+    "divisor_override": Control(None, "url.allowed_divisor", 1, 256, none_text="url.no_override"),
     "height": Control(4, "url.allowed_height", 1, MAX_GRID),
     "width": Control(4, "url.allowed_width", 1, MAX_GRID),
     "input": Control("arange", "url.allowed_input", options=INPUT_SOURCES),
@@ -148,8 +153,17 @@ CONTROLS: dict[str, Control] = {
 DEFAULTS = {key: control.default for key, control in CONTROLS.items()}
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
-# class this tab is in (``class=CODE``; ``view=projector`` for the room's screen).
-VIEW_DEFAULTS = {"present": False, "palette": "standard", "lang": None, "preset": None, "class": None, "view": None}
+# class this tab is in (``class=CODE``; ``key=``: the join link's own secret; ``view=projector``
+# for the room's screen).
+VIEW_DEFAULTS = {
+    "present": False,
+    "palette": "standard",
+    "lang": None,
+    "preset": None,
+    "class": None,
+    "key": None,
+    "view": None,
+}
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py),
 # and where they came from (``from=network:11:1:5``: a caption above them, scenario/network.py).
 TYPED_GRID_KEYS = frozenset({"x", "grad", "from"})
@@ -160,6 +174,21 @@ TYPED_STARTS: dict[str, Callable[[int, int], np.ndarray]] = {
     "grad": lambda rows, cols: np.ones((rows, cols)),
 }
 URL_KEYS = frozenset(DEFAULTS) | frozenset(VIEW_DEFAULTS) | TYPED_GRID_KEYS  # every page's shared URL parameters
+
+
+def control_high(key: str, values: Mapping[str, object], output_shape: tuple[int, int] | None = None) -> int | None:
+    """The largest value control ``key`` takes beside the sidebar's other ``values``: its row's
+    ``high``; padding's is half its axis's kernel (torch's rule), the loss cell's the output's
+    last row or column (``output_shape``, None while there is no output).
+
+    >>> control_high("kernel_h", {}), control_high("padding_w", {"kernel_w": 5}), control_high("loss_col", {}, (3, 4))
+    (16, 2, 3)
+    """
+    if key in ("padding_h", "padding_w"):
+        return int(values[f"kernel_{key[-1]}"]) // 2
+    if key in ("loss_row", "loss_col"):
+        return None if output_shape is None else output_shape[key == "loss_col"] - 1
+    return CONTROLS[key].high
 
 
 def allowed_values(language: str, key: str, high: int | None = None, **params: object) -> str:

@@ -324,6 +324,39 @@ def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(
     assert student.locator('[data-testid="stException"]').count() == 0
 
 
+def test_a_student_playing_step_by_step_follows_the_teacher_to_the_playground(new_context, app_url):
+    """Step by step's Play is a timer in the browser (ui/replay_ticker.js), halted by the
+    class's listener before it asks for the run that switches the page: a following student
+    who plays when the teacher moves the class to the Playground lands there, whole, and
+    sends no replay step behind that run (a step sent from Step by step after a switch would
+    take the tab back; docs/decisions/0002). No message is a timer's (``is_auto_rerun``)."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    code = start_class(teacher, f"{app_url}/live_class")
+    teacher.goto(f"{app_url}/step_by_step?class={code}")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    sent = []
+    student.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    student.goto(f"{app_url}/?class={code}&speed=4")
+    student.locator(".st-key-step_play button").wait_for(timeout=60_000)  # taken to Step by step
+    wait_for_app(student)
+    student.locator(".st-key-step_play button").click()
+    student.get_by_role("button", name="Pause").wait_for()
+    student.wait_for_function("() => Number(document.querySelector('.st-key-step input[type=range]')?.value) > 0")
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})  # the Playground's ∂L/∂x
+    wait_for_app(student)
+    assert "step_by_step" not in student.url and student.locator(GRID).count() == 4, student.url
+    reruns = [message.rerun_script for message in map(_back_message, sent) if message.HasField("rerun_script")]
+    steps = [i for i, rerun in enumerate(reruns) if rerun.fragment_id]  # the replay's steps
+    heard = [i for i, rerun in enumerate(reruns) if any("class_listener" in w.id for w in rerun.widget_states.widgets
+                                                         if w.HasField("json_trigger_value"))]  # fmt: skip
+    assert steps and heard and max(steps) < max(heard), (steps, heard)
+    assert not [rerun for rerun in reruns if rerun.is_auto_rerun]
+    assert student.locator('[data-testid="stException"]').count() == 0
+
+
 def _back_message(frame):
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
@@ -347,3 +380,53 @@ def test_a_cookie_token_sets_its_cookies_httponly_once(app_url):
     )
     again = requests.post(f"{app_url}/class/cookie", data="a-test-token", timeout=30)
     assert again.status_code == 400 and "reload the page" in again.text
+
+
+HALT_PAGE = """
+window.triggers = [];
+window.sources = [];
+window.EventSource = class { constructor(url) { window.sources.push(this); } addEventListener() {} close() {} };
+const load = (code) => import("data:text/javascript," + encodeURIComponent(code));
+window.mount = async (listenerJs, tickerJs) => {
+  const [listener, ticker] = [(await load(listenerJs)).default, (await load(tickerJs)).default];
+  const record = (who) => (event, value) => window.triggers.push([who, event, String(value)]);
+  const [listenerRoot, tickerRoot] = [document.createElement("div"), document.createElement("div")];
+  listener({ data: { path: "http://127.0.0.1/class/events?class=HQCMT", drawn: "3" }, parentElement: listenerRoot,
+             setTriggerValue: record("listener") });
+  window.tick = (step, epoch) => ticker({ data: { playing: true, step, interval_ms: 250, epoch },
+                                           parentElement: tickerRoot, setTriggerValue: record("ticker") });
+  window.hear = (version) => window.sources[0].onmessage({ data: version });
+};
+true; // what the script gives back (a function would be called)
+"""
+
+
+def test_the_class_listener_halts_the_replay_before_it_asks_for_a_run(new_context):
+    """ui/class_listener.js and ui/replay_ticker.js in Chromium, on a clock the test drives: the
+    replay steps every interval; once the listener hears a change it halts the replay, then asks
+    for its run, and no step follows, however long; a render of the same whole run keeps it
+    halted; the page's next whole run (a new epoch) plays on."""
+    from harness.server import REPO
+
+    page = new_context().new_page()
+    page.clock.install()
+    page.set_content("<html><body></body></html>")
+    page.evaluate(HALT_PAGE)
+    page.evaluate(
+        "([a, b]) => window.mount(a, b)",
+        [(REPO / "ui" / name).read_text() for name in ("class_listener.js", "replay_ticker.js")],
+    )
+    page.evaluate("() => window.tick(1, 7)")
+    page.clock.run_for(250)
+    page.evaluate("() => window.tick(2, 7)")  # the step's run drew step 2
+    page.clock.run_for(100)
+    page.evaluate("() => window.hear('4')")  # the teacher's change
+    page.clock.run_for(10_000)
+    page.evaluate("() => window.tick(2, 7)")  # a late render of the same whole run
+    page.clock.run_for(10_000)
+    before = page.evaluate("() => window.triggers")
+    page.evaluate("() => window.tick(2, 8)")  # the page's next whole run
+    page.clock.run_for(250)
+    after = page.evaluate("() => window.triggers")
+    assert before == [["ticker", "tick", "1"], ["listener", "heard", "4"]], before
+    assert after[len(before) :] == [["ticker", "tick", "2"]], after

@@ -195,7 +195,7 @@ def _views_heard(url: str) -> list[tuple[str, str]]:
 
     async def lesson():
         teacher, code = await _start(url)
-        stream = await EventStream.open(url, code, student=new_student(), lang="en")
+        stream = await EventStream.open(url, code, more=f"student={new_student()}&following=1&lang=en")
 
         async def until_state() -> None:  # the events up to the next state line
             while (event := await stream.next_event())[0] != "message":
@@ -269,3 +269,65 @@ def test_the_deployments_pass_the_events_on_unbuffered_for_a_lesson_on_the_tabs_
     config = (REPO / "deploy" / "nginx.conf").read_text()
     block = config[config.index("location = /class/events {") :].split("}", 1)[0]
     assert "proxy_buffering off;" in block and "proxy_read_timeout 1d;" in block
+
+
+SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
+
+
+async def _next(stream: EventStream) -> str:
+    return await asyncio.wait_for(stream.next(), 60)  # a guard against a hang, not a measure
+
+
+def _overview(line: str) -> dict[str, int]:
+    return dict(zip(("version", "present", "following", "answered"), map(int, line.split(":")), strict=True))
+
+
+async def _watched_lesson(url: str) -> None:
+    """A teacher asks; the projector opens; a student comes in (its events stream opens) and
+    answers, then sends the same answer again; the teacher reveals. The watchers' stream says
+    each change once, and the teacher's next run (what its listener asks for) draws the count."""
+    teacher, code = await _start(url)
+    teacher.page, teacher.query = "", f"class={code}"
+    await teacher.rerun()  # the Playground: a setup to ask about
+    teacher.page = "live_class"
+    await _press(teacher, "class_ask_pick")
+    projector = await Session.open(url, f"class={code}&view=projector", page="live_class")
+    watch = await EventStream.open(url, code, more="watch=1")
+    student_id, browser = model.new_student(), requests.Session()
+    browser.cookies.set("avgpool_student", student_id)  # the identity its listener names too
+    student = await Session.open(url, f"class={code}", http=browser, page="live_class")
+    listener = None
+    try:
+        asked = _overview(await _next(watch))
+        assert (asked["present"], asked["answered"]) == (0, 0), asked
+        listener = await EventStream.open(url, code, more=f"student={student_id}&following=1")
+        await _next(listener)
+        assert _overview(await _next(watch)) == {**asked, "present": 1, "following": 1}
+        answer = (student.state("class_answer", string_value="1/4"), student.state(SEND, trigger_value=True))
+        await student.rerun(*answer)
+        assert _overview(await _next(watch)) == {**asked, "present": 1, "following": 1, "answered": 1}
+        await teacher.rerun()  # as its listener asks, having heard it
+        assert any("**1** answered" in text for text in teacher.texts), teacher.texts
+        await student.rerun(*answer)  # the same answer again: told, but nothing to redraw
+        await _press(teacher, "class_reveal")
+        revealed = _overview(await _next(watch))  # the next line is the reveal's: nothing sent between
+        assert revealed == {**asked, "version": asked["version"] + 1, "present": 1, "following": 1, "answered": 1}
+        # Nothing on a timer in any of the class's tabs (app.py's reconnect fragment never fires in a lesson).
+        assert all(
+            interval >= 24 * 3600 for tab in (teacher, projector, student) for interval, _ in tab.timers.values()
+        )
+    finally:
+        for stream in (watch, listener):
+            if stream is not None:
+                await stream.close()
+        for tab in (teacher, projector, student):
+            await tab.close()
+
+
+def test_the_cockpit_and_the_projector_redraw_by_push_and_have_no_timer(tmp_path):
+    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
+    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+        run(_watched_lesson(url))
+        refused = requests.get(f"{url}/class/cookie", timeout=30)  # only POST sets cookies
+        assert (refused.status_code, refused.headers["Allow"]) == (405, "POST"), refused.text[:200]
+        assert requests.head(f"{url}/class/cookie", timeout=30).status_code == 405

@@ -6,11 +6,13 @@ server keeps (its own SQLite file)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
 import pytest
 
+from classroom import model
 from classroom.store import open_store
 from harness.client import Session, run, server
 
@@ -150,36 +152,47 @@ def test_crafted_answers_are_bounded_and_said(url, store_address):
     run(lesson())
 
 
-def test_a_guesser_that_forges_its_address_is_still_paced_and_never_locks_others_out(url, store_address):
-    """A browser without cookies that sends a new X-Forwarded-For with every guess: each wrong
-    code is charged to its real address (no proxy is configured here), and a correct link from
-    that address joins at once."""
-    import sqlite3
-
+async def _guessing(url: str, store_address: str, guessers: int) -> tuple[list[str], str, str, str]:
+    """A class; ``guessers`` tabs at once, each with its own address and no cookies, try a wrong
+    code; then a student types the right code, and another opens the join link (its key)."""
     import requests
 
-    async def guesses():
-        texts = []
-        for number in range(6):
-            hostile = requests.Session()  # no cookies kept from one guess to the next
-            hostile.headers["X-Forwarded-For"] = f"198.51.100.{number}"
-            session = await Session.open(url, f"class={'ACDEF'[number % 5]}QQQQ", hostile)
-            texts.append(" ".join(session.texts))
-            await session.close()
-        teacher, code = await _teacher(url)  # a real class, on the same network
-        classmate = await Session.open(url, f"class={code}")
-        joined = " ".join(classmate.texts)
-        for session in (teacher, classmate):
-            await session.close()
-        return texts, joined, code
+    teacher, code = await _teacher(url)
 
-    texts, joined, code = run(guesses())
-    assert all("No class has the code" in text for text in texts)
-    with sqlite3.connect(store_address.removeprefix("sqlite:///")) as db:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")} & {"limits", "paces"}
-        keys = {key for table in tables for (key,) in db.execute(f"SELECT key FROM {table}")}
-    assert {key for key in keys if key.startswith("join:")} == {"join:network:127.0.0.1"}, keys
-    assert f"Class {code}" in joined and "No class" not in joined  # the rest of the room joins
+    async def guess(number: int) -> str:
+        hostile = requests.Session()  # no cookies, and an address of its own
+        hostile.headers["X-Forwarded-For"] = f"198.51.100.{number}"
+        wrong = next(letter for letter in "ACDEF" if letter != code[0]) + code[1:]
+        tab = await Session.open(url, f"class={wrong}", hostile)
+        await tab.close()
+        return " ".join(tab.texts)
+
+    said = await asyncio.gather(*(guess(number) for number in range(guessers)))
+    typed = await Session.open(url, f"class={code}")
+    key = model.join_key(open_store(store_address).load(code, time.time()))
+    linked = await Session.open(url, f"class={code}&key={key}")
+    assert f"key={key}" in teacher.location  # the teacher's own address: a reload joins at once
+    reloaded = await Session.open(url, teacher.location)
+    for tab in (teacher, typed, linked, reloaded):
+        await tab.close()
+    return said, " ".join(typed.texts), " ".join(linked.texts) + " ".join(reloaded.texts), code
+
+
+def test_guessers_from_many_addresses_at_once_are_bounded_and_the_link_always_joins(tmp_path):
+    """Eight tabs guess at once, each from its own address (as a proxy the deployment trusts
+    forwards them): the deployment looks up at most its wrong codes per minute (3 here), and
+    says so to the rest; then a right code typed waits too, told that the link joins, and the
+    join link joins at once (docs/live-class.md: the bound)."""
+    store_address = f"sqlite:///{tmp_path}/classes.sqlite3"
+    limit = {"CLASS_WRONG_CODES_PER_MINUTE": "3", "CLASS_TRUSTED_PROXIES": "127.0.0.1"}
+    with server(env={"CLASS_STORE": store_address, **limit}) as (address, _):
+        said, typed, linked, code = run(_guessing(address, store_address, 8))
+    looked_up = [text for text in said if "No class has the code" in text]
+    refused = [text for text in said if "Too many wrong class codes" in text]
+    assert (len(looked_up), len(refused)) == (3, 5), said
+    assert "Too many wrong class codes" in typed and "you follow the teacher" not in typed, typed
+    assert "open the link" in typed.lower() or "the QR code" in typed
+    assert linked.count(f"Class {code}") == 2 and "Too many" not in linked, linked  # the link, the reload
 
 
 def test_one_browser_cannot_fill_the_server_with_classes(url):
@@ -225,20 +238,20 @@ def test_a_teachers_slider_change_is_sent_by_the_run_it_starts(url, store_addres
     assert setup.controls["kernel_h"] == 3
 
 
-def test_a_following_students_tick_draws_nothing(url):
-    """60 students' tabs each ask for a rerun every second: a student's tick reads the lesson's
-    version and draws nothing (their bar is drawn by the page), so it costs what Streamlit's own
-    empty fragment does; the teacher's tick redraws the counts."""
+def test_no_tab_of_a_class_has_a_timer_to_tick(url):
+    """A student's and the teacher's tab are redrawn by push (ui/classroom.py): neither has a
+    fragment timer, so a tick has nothing to run (app.py's reconnect fragment never fires)."""
 
     async def lesson():
         teacher, code = await _teacher(url)
         student = await Session.open(url, f"class={code}")
         assert any("you follow the teacher" in text for text in student.texts)  # the page drew the bar
         drawn = await student.tick(), await teacher.tick()
+        timers = [interval for tab in (student, teacher) for interval, _ in tab.timers.values()]
         await student.close()
         await teacher.close()
-        return drawn
+        return drawn, timers
 
-    student_drawn, teacher_drawn = run(lesson())
-    assert student_drawn == 0
-    assert teacher_drawn > 0
+    drawn, timers = run(lesson())
+    assert drawn == (0, 0)
+    assert all(interval >= 24 * 3600 for interval in timers), timers

@@ -177,17 +177,6 @@ def test_bounds_answers_classes_and_joins(store, monkeypatch):
     assert store.attempts("join:5.6.7.8", 600, NOW) == 0  # another client
 
 
-def test_wrong_codes_are_paced_per_key_and_events_sent_together_wait_in_turn(store):
-    """The pace of wrong codes (GCRA): a burst goes at once, then one per interval; a turn is
-    kept, so guesses sent together wait one after another; another network is not held up."""
-    waits = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW) for _ in range(6)]
-    assert waits == [0.0, 0.0, 0.0, 6.0, 12.0, 18.0]  # a burst of 3, exactly
-    assert store.pace("join:network:5.6.7.8", 6.0, 3, NOW) == 0.0  # another address
-    assert store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 36) == 0.0  # the burst back, in time
-    later = [store.pace("join:network:1.2.3.4", 6.0, 3, NOW + 60 + n) for n in range(2)]
-    assert later == [0.0, 0.0]
-
-
 def test_only_a_configured_proxy_is_believed_about_the_client():
     """X-Forwarded-For is a header anyone can send: it names the client only when the
     connection comes from a proxy the deployment names (CLASS_TRUSTED_PROXIES)."""

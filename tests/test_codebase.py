@@ -150,6 +150,18 @@ def test_the_core_is_numpy_only_and_shares_public_names_only():
     assert problems == []
 
 
+def test_scenario_is_plain_data_without_streamlit():
+    """scenario/: what the user sets up and its numbers, the URL rule among them, tested without
+    Streamlit: it imports neither Streamlit nor the app's Streamlit pieces (ui/, pages/)."""
+    imports = [
+        f"scenario/{path.name}:{line} {module}"
+        for path in sorted((REPO / "scenario").glob("*.py"))
+        for module, _, line in _imports(path)
+        if module.split(".")[0] in ("streamlit", "ui", "pages")
+    ]
+    assert imports == []
+
+
 def test_benchmarks_import_nothing_from_tests():
     imports = [
         f"{path.name}:{line} {module}"

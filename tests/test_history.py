@@ -18,7 +18,7 @@ START = f"?input=custom&height=3&width=3&stride_h=1&x={TYPED}"
 VIEW = {"input": "custom", "height": "3", "width": "3", "stride_h": "1", "x": TYPED}
 # Pages that draw the shared sidebar: their URL carries the whole view. The others do not
 # (Streamlit drops the sidebar's parameters there), and hand it on to the next page.
-SIDEBAR_PAGES = {"", "step_by_step", "under_the_hood", "average_vs_max", "quiz"}
+SIDEBAR_PAGES = {"", "step_by_step", "under_the_hood", "average_vs_max", "quiz", "frameworks"}
 # Pages whose first grid is x, as the issue saw it broken.
 X_FIRST = {"", "step_by_step", "average_vs_max"}
 NAV_LINK = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'
@@ -45,27 +45,51 @@ def test_streamlit_still_pushes_an_entry_for_each_url_the_server_sets():
     assert "this.historyNavigationEpoch===null?window.history.pushState({},``,n):window.history.replaceState" in code
 
 
-def every_pair_walk(count: int) -> list[int]:
-    """A walk through ``count`` pages that goes from each page to each other page exactly
-    once (an Euler circuit of the complete directed graph), starting and ending at page 0.
+def covering_walk(sidebar: list[bool]) -> list[int]:
+    """A short walk through the pages (``sidebar[page]``: whether it draws the sidebar) that
+    leaves every page for a page of each kind and enters every page from a page of each kind,
+    from page 0 back to a sidebar page. The kind is what Back has to restore: a sidebar page's
+    entry carries the view in its URL, the others' carry none and hand the view on. Greedy:
+    each switch covers the most of what is missing, looking one switch ahead.
 
-    >>> every_pair_walk(3)
-    [0, 1, 0, 2, 1, 2, 0]
+    >>> covering_walk([True, True, False, False])
+    [0, 1, 0, 2, 1, 3, 2, 3, 0]
     """
-    left = {page: [other for other in range(count) if other != page] for page in range(count)}
-    stack, walk = [0], []
-    while stack:
-        if left[stack[-1]]:
-            stack.append(left[stack[-1]].pop(0))
-        else:
-            walk.append(stack.pop())
-    return walk[::-1]
+    count = len(sidebar)
+    missing = {(way, page, kind) for way in ("from", "into") for page in range(count) for kind in (True, False)}
+
+    def covers(here: int, there: int) -> set[tuple[str, int, bool]]:
+        return {("from", here, sidebar[there]), ("into", there, sidebar[here])} & missing
+
+    def worth(here: int, there: int) -> tuple[int, int, int]:
+        then = max(len(covers(there, after)) for after in range(count) if after != there)
+        return len(covers(here, there)), then, -there
+
+    walk = [0]
+    while missing:
+        here = walk[-1]
+        there = max((page for page in range(count) if page != here), key=lambda page: worth(here, page))
+        if worth(here, there)[:2] == (0, 0):
+            raise ValueError(f"no walk covers {sorted(missing)}: too few pages of a kind")
+        missing -= covers(here, there)
+        walk.append(there)
+    return walk if sidebar[walk[-1]] else [*walk, sidebar.index(True)]
 
 
-def test_the_walk_takes_every_page_pair_once():
-    walk = every_pair_walk(len(PAGES))
-    pairs = list(pairwise(walk))
-    assert len(pairs) == len(set(pairs)) == len(PAGES) * (len(PAGES) - 1)
+PATHS = [path.removeprefix("pages/").removesuffix(".py") for path, _ in PAGES]
+PATHS[0] = ""  # the start page's address
+WALK = covering_walk([path in SIDEBAR_PAGES for path in PATHS])
+
+
+def test_the_walk_enters_and_leaves_every_page_from_and_to_each_kind_of_page():
+    kinds = {(PATHS[here] in SIDEBAR_PAGES, PATHS[there] in SIDEBAR_PAGES) for here, there in pairwise(WALK)}
+    assert kinds == {(True, True), (True, False), (False, True), (False, False)}
+    for page, path in enumerate(PATHS):
+        origins = {PATHS[here] in SIDEBAR_PAGES for here, there in pairwise(WALK) if there == page}
+        targets = {PATHS[there] in SIDEBAR_PAGES for here, there in pairwise(WALK) if here == page}
+        assert origins == targets == {True, False}, path
+    assert WALK[0] == 0 and PATHS[WALK[-1]] in SIDEBAR_PAGES
+    assert len(WALK) < 50  # Chromium keeps a tab's last 50 entries: one tab walks it all
 
 
 @pytest.fixture(scope="module")
@@ -91,72 +115,37 @@ def _assert_shows(page, path: str, view: dict[str, str], where: str) -> None:
         assert grid_cell_texts(page, 0) == ["9", "1", "2", "3", "4", "5", "6", "7", "1/3"], where
 
 
-def _legs(walk: list[int], paths: list[str]) -> list[list[int]]:
-    """The walk cut in legs that each start on a page drawing the sidebar (a tab opens the
-    view's link there) and hold at most ``MAX_SWITCHES`` switches."""
-    legs, start = [], 0
-    while start < len(walk) - 1:
-        stop = min(start + MAX_SWITCHES, len(walk) - 1)
-        while stop < len(walk) - 1 and paths[walk[stop]] not in SIDEBAR_PAGES:
-            stop -= 1
-        legs.append(walk[start : stop + 1])
-        start = stop
-    return legs
-
-
-# Chromium keeps 50 entries of a tab's history at most: a tab walks part of the way.
-MAX_SWITCHES = 40
-
-
-def _walk_and_come_back(page, url: str, leg: list[int], paths: list[str], last: bool) -> None:
-    """Open the view on the leg's first page, switch page along the leg (one entry each, each
-    carrying the view), then Back to the leg's start, each entry showing its page and view.
-    On the ``last`` leg the final page first changes its view: Back must not carry it along,
-    and Forward brings it back."""
-    page.goto(f"{url}/{paths[leg[0]]}{START}")
+@pytest.mark.browser
+def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(page, app_url):
+    """Along the walk (every page entered and left from and to each kind of page): each switch
+    adds exactly one history entry, which carries the view (the issue's typed 3x3 grid, one
+    cell 1/3, and stride 1); a view changed on the last page stays on that page's entry, and
+    Back through the walk shows each entry's page with that grid and stride."""
+    page.goto(f"{app_url}/{PATHS[WALK[0]]}{START}")
     wait_for_app(page, fresh=True)
     length = page.evaluate("history.length")
-    for step, (here, there) in enumerate(pairwise(leg), start=1):
+    for step, (here, there) in enumerate(pairwise(WALK), start=1):
         page.locator(NAV_LINK).nth(there).click()
         wait_for_app(page)
-        where = f"{paths[here] or 'playground'} -> {paths[there] or 'playground'}"
+        where = f"{PATHS[here] or 'playground'} -> {PATHS[there] or 'playground'}"
         assert page.evaluate("history.length") == length + step, where
-        _assert_shows(page, paths[there], VIEW, where)
-    if last:
-        page.locator(".st-key-kernel_h input[type='range']").focus()
-        page.keyboard.press("ArrowRight")
-        wait_for_app(page)
-        changed = {**VIEW, "kernel_h": "3"}
-        assert _address(page) == (paths[leg[-1]], changed)
+        _assert_shows(page, PATHS[there], VIEW, where)
+    page.locator(".st-key-kernel_h input[type='range']").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_app(page)
+    changed = {**VIEW, "kernel_h": "3"}
+    assert _address(page) == (PATHS[WALK[-1]], changed)
+    page.go_back()
+    wait_for_app(page)
+    _assert_shows(page, PATHS[WALK[-2]], VIEW, "Back from the changed view")
+    page.go_forward()
+    wait_for_app(page)
+    _assert_shows(page, PATHS[WALK[-1]], changed, "Forward to the changed view")
+    for index in range(len(WALK) - 2, -1, -1):
         page.go_back()
         wait_for_app(page)
-        _assert_shows(page, paths[leg[-2]], VIEW, "Back from the changed view")
-        page.go_forward()
-        wait_for_app(page)
-        _assert_shows(page, paths[leg[-1]], changed, "Forward to the changed view")
-    for index in range(len(leg) - 2, -1, -1):
-        page.go_back()
-        wait_for_app(page)
-        _assert_shows(page, paths[leg[index]], VIEW, f"Back to {paths[leg[index]] or 'playground'}")
-    assert page.evaluate("history.length") == length + len(leg) - 1  # Back and Forward add none
-
-
-@pytest.mark.browser
-def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(desktop, app_url):
-    """Every ordered pair of pages, in one walk: each switch adds exactly one history entry,
-    which carries the view (the issue's typed 3x3 grid, one cell 1/3, and stride 1); Back
-    through the walk shows each entry's page with that grid and stride; a view changed on
-    the last page stays on that page's entry."""
-    paths = [path.removeprefix("pages/").removesuffix(".py") for path, _ in PAGES]
-    paths[0] = ""  # the start page's address
-    legs = _legs(every_pair_walk(len(PAGES)), paths)
-    assert sum(len(leg) - 1 for leg in legs) == len(PAGES) * (len(PAGES) - 1)
-    for number, leg in enumerate(legs):
-        tab = desktop.new_page()  # a tab of its own for each leg: Chromium's 50 entries
-        try:
-            _walk_and_come_back(tab, app_url, leg, paths, last=number == len(legs) - 1)
-        finally:
-            tab.close()
+        _assert_shows(page, PATHS[WALK[index]], VIEW, f"Back to {PATHS[WALK[index]] or 'playground'}")
+    assert page.evaluate("history.length") == length + len(WALK) - 1  # Back and Forward add none
 
 
 @pytest.mark.browser
@@ -187,3 +176,54 @@ def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, a
     wait_for_app(page)
     assert page.locator("h1").first.inner_text() == "Step by step"
     assert page.locator(".st-key-present input").is_checked()
+
+
+def _touch_drag(page, key: str, dx: float) -> None:
+    """Drag slider ``key``'s thumb with a finger (Chromium's touch events, as a phone sends
+    them): a drag sends no click, unlike a mouse, so nothing but the drag tells the page."""
+    thumb = page.locator(f".st-key-{key} input[type='range']").locator("xpath=../..")  # the input sits in it, hidden
+    thumb.scroll_into_view_if_needed()
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 9):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x + dx * step / 8, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("here", [0, 1], ids=["start page", "step by step"])
+def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(new_context, app_url, here):
+    """The link of the page on screen opens no other page (Streamlit reruns the same one): the
+    next change of the view still goes into the link whole, on the same entry, and Back and
+    Forward still bring each page's view.
+    The change: a finger widens the input (a drag sends no click, unlike a mouse, so nothing
+    but the drag tells the page), and the app writes the typed x at its new width (x=)."""
+    tab = new_context(viewport={"width": 1600, "height": 1000}, has_touch=True).new_page()
+    there = 1 - here
+    tab.goto(f"{app_url}/{PATHS[there]}{START}")
+    wait_for_app(tab, fresh=True)
+    tab.locator(NAV_LINK).nth(here).click()
+    wait_for_app(tab)
+    length = tab.evaluate("history.length")
+    tab.locator(NAV_LINK).nth(here).tap()  # the page on screen: no new address comes
+    wait_for_app(tab)
+    _touch_drag(tab, "width", 30)  # farther than a tap (a short one sends a click)
+    wait_for_app(tab)
+    width = int(tab.locator(".st-key-width input[type='range']").input_value())
+    assert width > 3  # the drag widened x
+    path, view = _address(tab)
+    rows = [row.split(",") for row in view.get("x", "").split(";")]
+    assert [row[:3] for row in rows] == [row.split(",") for row in TYPED.split(";")]  # the typed cells kept
+    assert {len(row) for row in rows} == {width}, view  # x in the link as wide as the sidebar says
+    changed = {**VIEW, "width": str(width), "x": view["x"]}
+    assert (path, view) == (PATHS[here], changed)
+    assert tab.evaluate("history.length") == length  # a change of the view adds no entry
+    tab.go_back()
+    wait_for_app(tab)
+    _assert_shows(tab, PATHS[there], VIEW, "Back")
+    tab.go_forward()
+    wait_for_app(tab)
+    assert _address(tab) == (PATHS[here], changed)

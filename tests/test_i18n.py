@@ -27,7 +27,7 @@ from ui.router import PAGES
 
 REPO = browser.REPO
 CODE = [REPO / "app.py", *REPO.glob("pages/*.py"), *REPO.glob("ui/*.py"), *REPO.glob("scenario/*.py")]
-CODE += [*REPO.glob("figures/*.py"), *REPO.glob("classroom/*.py")]
+CODE += [*REPO.glob("figures/*.py"), *REPO.glob("classroom/*.py"), *REPO.glob("frameworks/*.py")]
 GRADIENT_IN_D = re.compile(r"\bdL/d")  # the notation we do not use (∂L/∂x is the one)
 
 # ---------------------------------------------------------------------------------------
@@ -77,6 +77,7 @@ def test_bold_in_every_entry_renders_as_bold():
 
 # Entries that read the same in both languages: formulas and names.
 SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange", "grid.png"}
+SAME_IN_BOTH |= {"frameworks.name.flax", "frameworks.name.tensorflow"}  # product names
 
 
 def test_every_chinese_entry_is_translated():
@@ -161,6 +162,7 @@ NAMES = {
     "nan", "inf", "none", "arange", "extra", "max", "mathrm", "tab",
     "hqcmt", "cnn", "cpu", "grad", "cam", "relu", "log", "scikit", "learn",  # a class code; Grad-CAM; scikit-learn
     "selvaraju", "softmax", "logit",  # Grad-CAM's author; the functions it is defined with
+    "onnx", "runtime", "opset", "jax", "flax", "keras", "tensorflow", "inductor",  # frameworks (Across frameworks)
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back
@@ -197,8 +199,9 @@ def visible_texts(at) -> list[str]:
             continue
         if type(node).__name__ == "UnknownElement" and getattr(proto, "json", ""):
             component = json.loads(proto.json)  # the grid component: titles, descriptions, its words
-            shown += [grid["title"] for grid in component["grids"]] + [g["description"] for g in component["grids"]]
-            shown += list(component["text"].values())
+            if "grids" in component:  # (Step by step's Play timer shows nothing)
+                shown += [grid["title"] for grid in component["grids"]] + [g["description"] for g in component["grids"]]
+                shown += list(component["text"].values())
             continue
         for name in ("body", "label", "help", "placeholder"):
             if name in proto.DESCRIPTOR.fields_by_name and getattr(proto, name):
@@ -233,6 +236,7 @@ ZH_VIEWS = {
     "classic": ({}, "pages/classic.py"),
     "network": ({"target": "3", "channel1": "2"}, "pages/network.py"),
     "live class": ({}, "pages/live_class.py"),
+    "frameworks": ({"kernel_h": "3", "stride_h": "1", "padding_h": "1", "height": "5"}, "pages/frameworks.py"),
     "bad url": ({"kernel_h": "x", "nonsense": "1", "palette": "pink"}, None),
 }  # fmt: skip
 

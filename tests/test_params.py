@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from scenario.params import CONTROLS, TYPED_STARTS, PoolParams, allowed_values, params_from_settings, widget_values
+from scenario.params import (
+    CONTROLS,
+    DEFAULTS,
+    TYPED_STARTS,
+    PoolParams,
+    allowed_values,
+    control_high,
+    params_from_settings,
+    widget_values,
+)
 from scenario.presets import PRESETS, Preset
-from tests.conftest import grid_values, grids_on_page, open_app, shown
-from ui.url import ignored_warning
+from scenario.url_check import control_warnings, ignored_warning
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, shown
 
 # (a link's settings, the PoolParams it means, worked out by hand)
 LINKS = [
@@ -119,32 +128,38 @@ def test_the_sidebar_is_drawn_from_the_table_of_controls():
     for key in ("stride_h", "stride_w", "input", "loss"):
         assert len(at.selectbox(key=key).options) == len(CONTROLS[key].options), key
     assert [at.toggle(key=key).proto.default for key in ("ceil_mode", "count_include_pad")] == [False, True]
+    kernel = at.slider(key="kernel_h").value
+    assert at.slider(key="padding_h").proto.max == control_high("padding_h", {"kernel_h": kernel}) == 1
 
 
-# The URL rule without the app: (a control, the URL's text, what its widget took, the bounds
-# other controls set, what the warning says). Streamlit's widgets fall back to the default
-# (tests/test_playground_page.py opens the app for one).
+# The URL rule without the app (scenario/url_check.py): (a control, the URL's text, what its
+# widget took, the other values that bound it, what the warning says). Streamlit's widgets fall
+# back to the default (tests/test_playground_page.py opens the app for one).
 BAD_URL_VALUES = [
     ("kernel_h", "abc", 2, {}, "URL parameter “kernel_h=abc” was not used as given"),
-    ("kernel_h", "99", 2, {}, "the kernel size is a whole number from 1 to 16"),
+    ("kernel_h", "99", 2, {}, "the kernel size is a whole number from 1 to 16. Using `2`."),
     ("stride_h", "0", None, {}, "URL parameter “stride_h=0” was not used as given"),
+    ("stride_h", "0", None, {}, "the stride is a whole number from 1 to 16. Using same as kernel."),
     ("height", "0", 4, {}, "the height is a whole number from 1 to 64"),
     ("height", "1000000000", 4, {}, "URL parameter “height=1000000000” was not used as given"),
     ("input", "zebra", "arange", {}, "the input is one of `random, arange"),
     ("loss", "<b>huge</b>", "sum", {}, "URL parameter “loss=<b>huge</b>” was not used as given"),
-    ("divisor_override", "0", None, {}, "divisor_override is a whole number from 1 to 256"),
-    ("ceil_mode", "maybe", False, {}, "ceil_mode is `true` or `false`"),
-    ("padding_h", "5", 0, {"high": 1, "kernel": 2}, "with kernel 2, padding is a whole number from 0 to 1"),
-    ("padding_h", "1", 0, {"high": 0, "kernel": 1}, "a kernel of 1 allows no padding"),
+    ("divisor_override", "0", None, {}, "divisor_override is a whole number from 1 to 256. Using no override."),
+    ("ceil_mode", "maybe", False, {}, "ceil_mode is `true` or `false`. Using off."),
+    ("padding_h", "5", 0, {"kernel_h": 2}, "with kernel 2, padding is a whole number from 0 to 1"),
+    ("padding_w", "1", 0, {"kernel_w": 1}, "a kernel of 1 allows no padding"),
     ("stride_h", "`x`", None, {}, "URL parameter “stride_h=`x`” was not used as given"),
-    ("loss_row", "7", 0, {"high": 1}, "the output row is a whole number from 0 to 1"),
+    ("loss_row", "7", 0, {"output_shape": (2, 5)}, "the output row is a whole number from 0 to 1"),
+    ("loss_col", "7", 0, {"output_shape": (2, 5)}, "the output column is a whole number from 0 to 4"),
 ]
 
 
-@pytest.mark.parametrize(("key", "raw", "taken", "bounds", "warning"), BAD_URL_VALUES, ids=lambda v: str(v)[:20])
-def test_a_bad_url_value_is_said_with_what_its_control_allows(key, raw, taken, bounds, warning):
-    message = ignored_warning("en", key, raw, taken, allowed_values("en", key, **bounds))
-    assert message is not None and warning in shown(message), message
+@pytest.mark.parametrize(("key", "raw", "taken", "others", "warning"), BAD_URL_VALUES, ids=lambda v: str(v)[:20])
+def test_a_bad_url_value_is_said_with_what_its_control_allows(key, raw, taken, others, warning):
+    others = dict(others)
+    output_shape = others.pop("output_shape", None)
+    [message] = control_warnings("en", {key: raw}, {**_drawn(), **others, key: taken}, output_shape)
+    assert warning in shown(message), message
 
 
 @pytest.mark.parametrize(
@@ -152,7 +167,77 @@ def test_a_bad_url_value_is_said_with_what_its_control_allows(key, raw, taken, b
     [("kernel_h", "3", 3), ("kernel_h", " +3 ", 3), ("ceil_mode", "TRUE", True), ("input", "ones", "ones")],
 )
 def test_a_url_value_taken_as_given_says_nothing(key, raw, taken):
+    assert control_warnings("en", {key: raw}, {**_drawn(), key: taken}) == []
     assert ignored_warning("en", key, raw, taken, allowed_values("en", key)) is None
+
+
+OUTPUT_SHAPE = (3, 4)  # the output's shape while the loss cell is drawn, in the tests below
+
+
+def _drawn() -> dict[str, object]:
+    """Every control drawn at its default, with kernels of 5 (so padding takes 0 to 2)."""
+    return {**DEFAULTS, "kernel_h": 5, "kernel_w": 5}
+
+
+def _taken(key: str) -> object:
+    """A value control ``key`` takes that is not its default: its row says which."""
+    row, high = CONTROLS[key], control_high(key, _drawn(), OUTPUT_SHAPE)
+    if row.options is not None:
+        return next(option for option in reversed(row.options) if option != row.default)
+    if row.low is not None:
+        return high if high != row.default else row.low
+    return not row.default
+
+
+def _said(key: str, value: object) -> str:
+    """A value as the warning's "Using ..." says it: None in its row's words, on/off, `3`."""
+    if value is None:
+        return {"pool.stride_same": "same as kernel", "url.no_override": "no override"}[CONTROLS[key].none_text]
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"`{value}`"
+
+
+def _url_text(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.mark.parametrize("key", CONTROLS)
+def test_each_control_of_the_table_is_checked_by_its_row(key):
+    """Every row of ``CONTROLS``, by the rule alone: a value its widget took says nothing, a
+    value it did not take is said once with the row's sentence and the value used, and a
+    control the sidebar did not draw is not checked."""
+    row, values = CONTROLS[key], _drawn()
+    high = control_high(key, values, OUTPUT_SHAPE)
+    taken = _taken(key)
+    assert control_warnings("en", {key: _url_text(taken)}, {**values, key: taken}, OUTPUT_SHAPE) == [], key
+    bad = ["junk", _url_text(taken)]  # the second: a value the widget did not take (it kept the default)
+    if high is not None:
+        bad += [str(high + 1), str(row.low - 1)]
+    kernel = {"kernel": values[f"kernel_{key[-1]}"]} if key.startswith("padding_") else {}
+    used = _said(key, values[key])  # what the widget took instead
+    for raw in bad:
+        for language in ("en", "zh"):
+            warnings = control_warnings(language, {key: raw}, values, OUTPUT_SHAPE)
+            assert len(warnings) == 1 and f"“{key}={raw}”" in shown(warnings[0]), (key, raw, language, warnings)
+            assert allowed_values(language, key, high, **kernel) in warnings[0], (key, raw, language)
+        assert control_warnings("en", {key: raw}, values, OUTPUT_SHAPE)[0].endswith(f"Using {used}."), (key, raw)
+    undrawn = {name: value for name, value in values.items() if name != key}
+    assert control_warnings("en", {key: "junk"}, undrawn, OUTPUT_SHAPE) == [], key
+
+
+def test_the_sidebar_hands_every_control_of_the_table_to_the_url_check():
+    """The whole app: a bad value for each control in two links (the second sets what the
+    first needs drawn: two axes, the random input's seed, the loss cell), and each control
+    of the table is said once."""
+    drawn_all = {"square": "false", "input": "random", "loss": "cell"}
+    first = {key: "junk" for key in CONTROLS if key not in drawn_all} | drawn_all
+    second = {key: "junk" for key in drawn_all}
+    said = []
+    for query in (first, second):
+        at = open_app(query)
+        said += [key for key in CONTROLS for message in alerts(at) if f"“{key}=junk”" in message]
+    assert sorted(said) == sorted(CONTROLS)
 
 
 def test_every_control_says_what_it_allows_in_both_languages():

@@ -341,7 +341,7 @@ def test_a_non_square_url_turns_square_off():
 
 
 # The rule for each control's bad values is tested without the app (tests/test_params.py,
-# ``ignored_warning``); here, the whole app: a bad value and an unknown parameter.
+# ``scenario.url_check.control_warnings``); here, the whole app: a bad value and an unknown parameter.
 @pytest.mark.parametrize(
     ("query", "warning"),
     [

@@ -36,7 +36,10 @@ function hear(listener, heard, setTriggerValue) {
   listener.asked = heard; // once per state heard: the rerun it starts draws it
   const wait = heard === listener.viewed ? Math.random() * listener.spread : 0;
   clearTimeout(listener.timer);
-  listener.timer = setTimeout(() => setTriggerValue("heard", heard), wait);
+  listener.timer = setTimeout(() => {
+    window.dispatchEvent(new CustomEvent("avgpool:class-change")); // Step by step's Play halts first
+    setTriggerValue("heard", heard);
+  }, wait);
 }
 
 function open(parent, data, setTriggerValue) {

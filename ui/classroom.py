@@ -28,6 +28,7 @@ import streamlit as st
 
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
+from classroom.events import overview
 from classroom.followed import explained_selection
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
@@ -89,19 +90,13 @@ STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
 LIVE_PAGE = "live_class"
 FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken to
-# Seconds between the projector's looks at the class (its count of answers moves without the
-# lesson), and between a join's looks at a store that was lost. A student's tab has no timer.
-STUDENT_TICK = 0.5
-TEACHER_TICK = 0.5  # the teacher's one tab: the count of answers moves often
-# A code that names a class always joins, at once: nothing is counted or limited before it
-# is checked. Wrong codes (of the codes' shape; mistyped shapes cost nothing) are paced per
-# network address: 100 answered at once, then one every 6 seconds, the answer waiting its turn
-# (guesses sent one after another get at most 100 + 600 answers an hour; docs/live-class.md).
-GUESS_BURST, GUESS_INTERVAL = 100, 6.0
-# A wrong code's answer waits its turn, but never longer than this: a flood of guesses from
-# one address must not freeze a classmate's mistyped code there for hours, nor hold a thread.
-MAX_GUESS_WAIT = 10.0
-pause = time.sleep  # how a wrong code's answer waits its turn (tests drive it)
+# The join link (and its QR code) carries a key of its own (``model.join_key``): it always joins,
+# counted by nothing. A typed code (the sidebar's, the Live class page's, a link without its
+# key) is looked up only while the whole deployment has typed fewer than this many wrong codes
+# in the minute; past it, typed codes wait for the next minute and the student is told to open
+# the link: guessing is bounded by this, however many addresses guess (docs/live-class.md).
+WRONG_CODES_PER_MINUTE = int(os.environ.get("CLASS_WRONG_CODES_PER_MINUTE", "30"))
+TYPED, TYPED_RIGHT = "join:typed", "join:typed:right"  # the limit's keys: every typed code, the right ones
 # The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
 # without one, every address is the connection's own, which a client cannot forge.
 TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUSTED_PROXIES", "").split(",")) - {""}
@@ -214,25 +209,53 @@ def _student_id() -> str:
     return student if model.valid_student(student) else model.new_student()
 
 
-def join(code_text: object, view: str | None = None) -> str | None:
+def join(code_text: object, view: str | None = None, key: object = None) -> str | None:
     """Take a seat in the class ``code_text`` names; returns the catalogue key of what went
-    wrong (``class.no_code``, ``class.no_class``, ``class.no_class_paced``), or None. A code
-    that names a class joins at once; a wrong one waits its network's turn (``GUESS_BURST``)."""
+    wrong (``class.no_code``, ``class.no_class``, ``class.typed_closed``), or None. A link with
+    the class's key, or its teacher's browser, joins at once; a typed code within the
+    deployment's limit of wrong ones. The tab's address keeps the key (a reload joins at once)."""
     code = model.normalized_code(code_text)
     if code is None:
         return "class.no_code"
     store, now, student = reachable_store(), time.time(), _student_id()
-    lesson = store.load(code, now)
-    if lesson is None:
-        wait = min(store.pace(f"join:network:{_client()}", GUESS_INTERVAL, GUESS_BURST, now), MAX_GUESS_WAIT)
-        pause(wait)  # this tab's thread waits (no CPU); the turn is kept in the store
-        return "class.no_class_paced" if wait else "class.no_class"
-    known = st.session_state.get(SECRET) if (seat() and seat().code == code) else None
-    teacher = model.teacher_may(lesson, known or _cookie_secret(code))
+    known = (st.session_state.get(SECRET) if (seat() and seat().code == code) else None) or _cookie_secret(code)
+    lesson = store.load(code, now) if (isinstance(key, str) and key) or known else None
+    if lesson is None or not (_keyed(lesson, key) or model.teacher_may(lesson, known)):
+        lesson, problem = _typed_code(store, code, now)  # the same answer, whatever was tried above
+        if problem:
+            return problem
+    teacher = model.teacher_may(lesson, known)
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
     _keep(Seat(code, role, student, following=role != "teacher"))
     st.session_state.class_cookies = {STUDENT_COOKIE: student}
+    st.query_params["key"] = model.join_key(lesson)
     return None
+
+
+def _keyed(lesson: Lesson, key: object) -> bool:
+    """Whether ``key`` is the join link's key of ``lesson`` (compared in constant time)."""
+    return isinstance(key, str) and secrets.compare_digest(key.encode(), model.join_key(lesson).encode())
+
+
+def _typed_code(store: ClassStore, code: str, now: float) -> tuple[Lesson | None, str | None]:
+    """A typed code looked up, if the minute's wrong codes leave room: (its lesson, None) or
+    (None, what went wrong). Each lookup is counted before it is made and a right one is taken
+    back after, so however many tabs type at once, at most ``WRONG_CODES_PER_MINUTE`` wrong codes
+    are looked up in a minute (a refused one, counted by nothing, costs the store no row)."""
+
+    def wrong() -> int:
+        return store.attempts(TYPED, 60.0, now) - store.attempts(TYPED_RIGHT, 60.0, now)
+
+    if wrong() >= WRONG_CODES_PER_MINUTE:
+        return None, "class.typed_closed"
+    store.attempt(TYPED, 60.0, now)
+    if wrong() > WRONG_CODES_PER_MINUTE:  # others counted meanwhile: their turn, not this one's
+        return None, "class.typed_closed"
+    lesson = store.load(code, now)
+    if lesson is None:
+        return None, "class.no_class"
+    store.attempt(TYPED_RIGHT, 60.0, now)
+    return lesson, None
 
 
 def start_class() -> str | None:
@@ -256,6 +279,7 @@ def start_class() -> str | None:
     st.session_state.class_cookies = {TEACHER_COOKIE: f"{lesson.code}:{secret_text}", STUDENT_COOKIE: _student_id()}
     _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
     st.query_params["class"] = lesson.code
+    st.query_params["key"] = model.join_key(lesson)  # a reload of this tab joins at once
     return None
 
 
@@ -314,6 +338,7 @@ def leave() -> None:
     _keep(None)
     st.query_params.pop("class", None)
     st.query_params.pop("view", None)
+    st.query_params.pop("key", None)
     st.session_state.controls_locked = False
 
 
@@ -430,7 +455,7 @@ def before_page(pages: dict[str, st.Page]) -> None:
     st.session_state.pop(PENDING, None)
     try:
         if code is not None and (seat() is None or seat().code != model.normalized_code(code)):
-            problem = join(code, view)
+            problem = join(code, view, st.query_params.get("key"))
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
@@ -488,19 +513,20 @@ def _resume_teacher() -> None:
 
 
 def _view_params() -> dict[str, str]:
-    return {key: st.query_params[key] for key in ("lang", "present", "palette", "view") if key in st.query_params}
+    return {
+        key: st.query_params[key] for key in ("lang", "present", "palette", "view", "key") if key in st.query_params
+    }
 
 
 def after_page(bar) -> None:
     """After the page (app.py): the teacher's setup sent; the class bar, and what brings the
-    next change. A student's tab listens to the class's events (``listen``): it reruns once
-    when the class changed, and runs nothing while it does not. The teacher's and the
-    projector's bars count who follows and who has answered, which changes without the
-    lesson: a timer redraws them (``watch``)."""
+    next change. Every tab in a class listens to the class's events (``listen``, ``_watch``):
+    it reruns once when what it drew changed, and runs nothing while it does not. A join held
+    up by the store's outage listens too, and joins once the store answers."""
     send_setup()
     current = seat()
     if current is None and PENDING in st.session_state:
-        st.fragment(run_every=STUDENT_TICK)(_await_store)()
+        _await_store(st.session_state[PENDING][0])
     if current is not None:
         with bar:
             say_failed()
@@ -508,8 +534,8 @@ def after_page(bar) -> None:
                 down = st.session_state.get("class_down", False)
                 class_bar(current, None if down else class_store(), down, explore_alone, follow_teacher)
                 listen(current, "down" if down else str(current.applied))
-            else:  # one timer per tab (a fragment made here, as Step by step's)
-                st.fragment(run_every=TEACHER_TICK if current.role == "teacher" else STUDENT_TICK)(watch)()
+            else:
+                _watch(current)
     cookies = st.session_state.pop("class_cookies", None)
     if cookies:
         _set_cookies(cookies)
@@ -529,19 +555,23 @@ def listen(current: Seat, drawn: str) -> None:
         query |= {"lang": current_language(), "palette": current_palette()}
     data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed, "grids_key": GRIDS_KEY,
             "spread": int(RERUN_SPREAD * 1000)}  # fmt: skip
-    _listener_component()(key="class_listener", data=data, on_heard_change=_heard)
+    _listener_component()(key="class_listener", data=data, on_heard_change=_refresh)
 
 
 def _heard() -> None:
-    """The listener heard a newer state (a callback): the rerun it starts is all it takes,
-    and it is a refresh (``refresh_lane``)."""
+    """The listener heard a newer state (a callback): the rerun it starts is all it takes."""
+
+
+def _refresh() -> None:
+    """A student's listener heard a newer state (a callback): the rerun it starts is a
+    refresh, which waits for the server's refresh lane (``refresh_lane``)."""
     st.session_state[REFRESH] = True
 
 
 @contextmanager
 def refresh_lane() -> Iterator[None]:
-    """Around a whole run (app.py): a following tab's rerun that its listener asked for
-    (``_heard``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
+    """Around a whole run (app.py): a student's rerun that its listener asked for
+    (``_refresh``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
     its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
     reruns after a change then share a server with one another's run at a time, not with
     100 at once: a lone student beside the class waits for one of them, not for all
@@ -563,45 +593,36 @@ def _listener_component():
     return st.components.v2.component("avgpool_class_listener", html="", css=hidden, js=js, isolate_styles=False)
 
 
-def _await_store() -> None:
-    """A join held up by the store's outage: every tick asks the store whether it is back,
-    and then reruns the page, whose ``before_page`` joins. Draws nothing."""
-    store = class_store()
+def _await_store(code: str) -> None:
+    """A join held up by the store's outage: the tab listens to the class's events, which say
+    ``down`` until the store answers (the stream looks every LOOK_EVERY seconds), and then
+    reruns; that run's ``before_page`` joins."""
+    _listener_component()(key="class_listener", data={"path": f"class/events?{urlencode({'class': code})}",
+                          "drawn": "down"}, on_heard_change=_heard)  # fmt: skip
+
+
+def _watch(current: Seat) -> None:
+    """The teacher's and the projector's bar (who is here, who follows, how many answered) and
+    their listener, on the class's watchers' stream (classroom/events.py ``watch=1``): the tab
+    reruns when the overview it drew changed: an answer, a student come or gone, a new version."""
+    store, slot = class_store(), st.empty()
     try:
         if isinstance(store, StoreUnavailable):
             raise store
-        store.ping()
-    except StoreUnavailable:
-        return
-    st.rerun()
-
-
-def watch() -> None:
-    """The teacher's and the projector's tick: their bar redrawn (who follows, how many have
-    answered); the page reruns only when the version changed, or the store was lost or is back."""
-    current = seat()
-    if current is None:
-        return
-    store, was_down = class_store(), st.session_state.get("class_down", False)
-    try:
-        if isinstance(store, StoreUnavailable):
-            raise store
-        version = store.version(current.code)
-        if current.role == "teacher":
-            _publish_setup()
-        if version is not None and not was_down:
-            class_bar(current, store, False, explore_alone, follow_teacher)  # it reads the store too
-    except StoreUnavailable:  # said under the bar; the page on screen stays as it is
-        st.session_state.class_down = True
-        class_bar(current, None, True, explore_alone, follow_teacher)
-        return
-    st.session_state.class_down = False
-    if version is None:  # ended, or expired
+        drawn = overview(store, current.code, time.time())
+        with slot.container():
+            class_bar(current, store, False, explore_alone, follow_teacher)
+    except StoreUnavailable:  # said in the bar; the page on screen stays as it is
+        drawn = "down"
+        with slot.container():
+            class_bar(current, None, True, explore_alone, follow_teacher)
+    if drawn == "ended":  # ended in another tab, or expired
         leave()
         st.session_state.class_ended = True
         st.rerun()
-    if (version != current.applied and current.role != "teacher") or was_down:
-        st.rerun()  # the whole page: before_page applies what changed
+    query = urlencode({"class": current.code, "watch": 1})
+    _listener_component()(key="class_listener", data={"path": f"class/events?{query}", "drawn": drawn},
+                          on_heard_change=_heard)  # fmt: skip
 
 
 def _set_cookies(cookies: dict[str, str]) -> None:

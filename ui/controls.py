@@ -1,16 +1,18 @@
 """Sidebar controls shared by the pages. Every widget is bound to the URL (its key is the URL
 parameter name), so a link reproduces the exact view.
 
-These functions only draw widgets and return plain values. Which of them a slider change
-reruns, and which stay as a full run drew them, is decided in ``ui.scenario.scenario_page``.
-The URL check (``ui.url.UrlCheck``) reports any URL value a widget had to ignore.
+These functions only draw widgets and return plain values, with the values they drew by
+key (``drawn``): once the sidebar is drawn, ``ui.scenario`` hands those to the URL check,
+which says which URL values a widget had to ignore (``scenario/url_check.py``, from the table
+of controls). Which of them a slider change reruns, and which stay as a full run drew them,
+is decided in ``ui.scenario.scenario_page``.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -32,14 +34,13 @@ from scenario.params import (
     TYPED_STARTS,
     URL_KEYS,
     PoolParams,
-    allowed_values,
+    control_high,
     params_from_settings,
     square_setting,
 )
 from scenario.typed_grid import LinkedGrid, TypedGrid, check_edits, decode_grid, encode_grid
 from ui.display import presenting
 from ui.lang import current_language, tr, translated_error, translated_select
-from ui.url import UrlCheck
 
 __all__ = [
     "BIND",
@@ -90,7 +91,7 @@ def _stride_label(value: int | None) -> str:
     return tr("pool.stride_same") if value is None else str(value)
 
 
-def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | None, int]:
+def _axis_controls(axis: str, label: str) -> tuple[int, int | None, int]:
     """Kernel, stride and padding for one axis ("h" or "w"); label "" when square."""
     suffix = tr("pool.axis_suffix", axis=label) if label else ""
     kernels = CONTROLS[f"kernel_{axis}"]
@@ -104,7 +105,6 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         disabled=locked(),
         help=tr("pool.kernel_help"),
     )
-    url.check_control(f"kernel_{axis}", kernel)
     stride = st.selectbox(
         tr("pool.stride") + suffix,
         STRIDE_OPTIONS,
@@ -117,32 +117,31 @@ def _axis_controls(axis: str, label: str, url: UrlCheck) -> tuple[int, int | Non
         placeholder=_stride_label(None),
         help=tr("pool.stride_help"),
     )
-    url.check_control(f"stride_{axis}", stride, _stride_label(stride))
-    if kernel // 2 >= 1:
+    most_padding = control_high(f"padding_{axis}", {f"kernel_{axis}": kernel})
+    if most_padding >= 1:
         padding = st.slider(
             tr("pool.padding") + suffix,
-            0,
-            kernel // 2,
+            CONTROLS[f"padding_{axis}"].low,
+            most_padding,
             DEFAULTS[f"padding_{axis}"],
             key=f"padding_{axis}",
             bind=BIND,
             disabled=locked(),
             help=tr("pool.padding_help"),
         )
-        url.check_control(f"padding_{axis}", padding, high=kernel // 2, kernel=kernel)
     else:
         padding = 0
         st.caption(tr("pool.no_padding", label=tr("pool.padding") + suffix))
-        url.check_control(f"padding_{axis}", padding, high=0, kernel=kernel)
     return kernel, stride, padding
 
 
-def square_control(url: UrlCheck) -> bool:
-    """The Pooling header and "Same for height and width"."""
+def square_control(link: Mapping[str, str]) -> bool:
+    """The Pooling header and "Same for height and width" (``link``: the URL's parameters as
+    the tab opened it, empty on later runs)."""
     st.subheader(tr("pool.header"))
     # A shared link from non-square controls carries both axes and square=false; an older or
     # hand-written link may carry differing axes without it: show them as they are.
-    if not url.was_given("square") and "square" not in st.session_state and not square_setting(url.raw):
+    if "square" not in link and "square" not in st.session_state and not square_setting(link):
         st.session_state.square = False
     square = st.toggle(
         tr("pool.square"),
@@ -153,7 +152,6 @@ def square_control(url: UrlCheck) -> bool:
         on_change=_copy_height_to_width,
         help=tr("pool.square_help"),
     )
-    url.check_control("square", square)
     return square
 
 
@@ -165,18 +163,18 @@ class WindowSettings:
     stride: tuple[int | None, int | None]
     padding: tuple[int, int]
     count_include_pad: bool
+    drawn: Mapping[str, object] = field(default_factory=dict)  # the values drawn, by key
 
 
-def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
+def window_controls(square: bool) -> WindowSettings:
     """Kernel, stride and padding (one set, or one per axis), then count_include_pad, which
     only matters where there is padding (disabled without it)."""
-    if square:
-        kernel, stride, padding = _axis_controls("h", "", url)
-        kernels, strides, paddings = (kernel, kernel), (stride, stride), (padding, padding)
-    else:
-        height_axis = _axis_controls("h", tr("axis.height"), url)
-        width_axis = _axis_controls("w", tr("axis.width"), url)
-        kernels, strides, paddings = zip(height_axis, width_axis)
+    labels = {"h": ""} if square else {"h": tr("axis.height"), "w": tr("axis.width")}
+    drawn = {}
+    for axis, label in labels.items():
+        drawn.update(zip((f"kernel_{axis}", f"stride_{axis}", f"padding_{axis}"), _axis_controls(axis, label)))
+    axes = ("h", "h") if square else ("h", "w")  # square: the height's values count for both
+    kernels, strides, paddings = (tuple(drawn[f"{name}_{a}"] for a in axes) for name in ("kernel", "stride", "padding"))
     count_include_pad = st.toggle(
         "count_include_pad",
         DEFAULTS["count_include_pad"],
@@ -185,8 +183,8 @@ def window_controls(url: UrlCheck, square: bool) -> WindowSettings:
         disabled=locked() or not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
-    url.check_control("count_include_pad", count_include_pad)
-    return WindowSettings(tuple(kernels), tuple(strides), tuple(paddings), count_include_pad)
+    drawn["count_include_pad"] = count_include_pad
+    return WindowSettings(kernels, strides, paddings, count_include_pad, drawn)
 
 
 @dataclass(frozen=True)
@@ -194,8 +192,13 @@ class RareOptions:
     ceil_mode: bool
     divisor_override: int | None
 
+    @property
+    def drawn(self) -> dict[str, object]:
+        """The values drawn, by key (both controls always are)."""
+        return {"ceil_mode": self.ceil_mode, "divisor_override": self.divisor_override}
 
-def rare_controls(url: UrlCheck) -> RareOptions:
+
+def rare_controls() -> RareOptions:
     """ceil_mode and divisor_override (folded into "More options" in presentation mode)."""
     more = st.expander(tr("pool.more"), icon=":material/tune:") if presenting() else st.container()
     with more:
@@ -207,7 +210,6 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             disabled=locked(),
             help=tr("pool.ceil_mode_help"),
         )
-        url.check_control("ceil_mode", ceil_mode)
         divisor_override = st.number_input(
             "divisor_override",
             min_value=CONTROLS["divisor_override"].low,
@@ -220,7 +222,6 @@ def rare_controls(url: UrlCheck) -> RareOptions:
             placeholder=tr("pool.divisor_placeholder"),
             help=tr("pool.divisor_help"),
         )
-    url.check_control("divisor_override", divisor_override, tr("url.no_override") if divisor_override is None else None)
     return RareOptions(ceil_mode, None if divisor_override is None else int(divisor_override))
 
 
@@ -246,9 +247,10 @@ class InputChoice:
     seed: int
     upload: bytes | None = None
     upload_lost: bool = False  # the uploader lists a file that this server does not have
+    drawn: Mapping[str, object] = field(default_factory=dict)  # the values drawn, by key
 
 
-def _seed_control(url: UrlCheck) -> int:
+def _seed_control() -> int:
     seed = st.number_input(
         tr("input.seed"),
         CONTROLS["seed"].low,
@@ -259,11 +261,10 @@ def _seed_control(url: UrlCheck) -> int:
         bind=BIND,
         disabled=locked(),
     )
-    url.check_control("seed", seed)
     return int(seed)
 
 
-def input_controls(url: UrlCheck) -> InputChoice:
+def input_controls() -> InputChoice:
     """The input source and its size, seed or upload."""
     st.subheader(tr("input.header"))
     sources = CONTROLS["input"].options
@@ -272,13 +273,12 @@ def input_controls(url: UrlCheck) -> InputChoice:
         sources,
         "input",
         "input.source_",
-        url,
-        allowed_values(current_language(), "input"),
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
         disabled=locked(),
     )
     st.caption(tr(f"input.help_{source}"))
+    drawn = {"input": source}
     height, width = DEFAULTS["height"], DEFAULTS["width"]
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
@@ -287,11 +287,13 @@ def input_controls(url: UrlCheck) -> InputChoice:
             tr("input.height"), size.low, size.high, height, key="height", bind=BIND, disabled=locked()
         )
         width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND, disabled=locked())
-        url.check_control("height", height)
-        url.check_control("width", width)
-    seed = _seed_control(url) if source == "random" else int(st.session_state.get("seed", DEFAULTS["seed"]))
+        drawn.update(height=height, width=width)
+    if source == "random":
+        seed = drawn["seed"] = _seed_control()
+    else:
+        seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
     upload, lost = _uploader(source) if source in UPLOADERS else (None, False)
-    return InputChoice(source, height, width, seed, upload, lost)
+    return InputChoice(source, height, width, seed, upload, lost, drawn)
 
 
 # Each uploader's label, file types and size cap (MB; the image's is the server's, .streamlit/config.toml).
@@ -322,28 +324,31 @@ def _uploader(source: str) -> tuple[bytes | None, bool]:
 # from its grid in ``scenario.params.TYPED_STARTS``.
 
 
-def typed_grids_from_link(url: UrlCheck) -> None:
-    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens,
-    and again whenever Back or Forward brings a history entry (``typed_grids_from_history``).
-    A link's x also sets the input's size, unless the link sets that itself. With
-    ``input=csv``, the link's x is an uploaded CSV's grid (``CSV_GRID``)."""
+def typed_grids_from_link(link: Mapping[str, str]) -> list[str]:
+    """The typed grids a link carries (``x=``, ``grad=``), read once when the link opens
+    (``link``: its parameters, empty on later runs), and again whenever Back or Forward
+    brings a history entry (``typed_grids_from_history``). A link's x also sets the input's
+    size, unless the link sets that itself. With ``input=csv``, the link's x is an uploaded
+    CSV's grid (``CSV_GRID``). Returns a warning for each grid that cannot be read."""
     grids = st.session_state.setdefault("typed_grids", {})
+    warnings = []
     for name, label in (("x", "x"), ("grad", "∂L/∂y")):
-        if not url.was_given(name):
+        if name not in link:
             continue
         try:
-            texts = decode_grid(url.raw[name], label)
+            texts = decode_grid(link[name], label)
         except InputError as error:
-            url.warn(tr("url.typed_grid_ignored", key=name, reason=translated_error(error)))
+            warnings.append(tr("url.typed_grid_ignored", key=name, reason=translated_error(error)))
             continue
-        if name == "x" and url.raw.get("input") == "csv":
-            st.session_state[CSV_GRID] = LinkedGrid.from_texts(texts, url.raw[name])
+        if name == "x" and link.get("input") == "csv":
+            st.session_state[CSV_GRID] = LinkedGrid.from_texts(texts, link[name])
             continue
         grids[name] = TypedGrid.from_texts(texts)
         if name == "x":
             for key, size in (("height", len(texts)), ("width", len(texts[0]))):
-                if not url.was_given(key):
+                if key not in link:
                     st.session_state[key] = size
+    return warnings
 
 
 def typed_grids_from_history(entry: Mapping[str, str]) -> None:
@@ -490,37 +495,38 @@ def _forget_csv_grid() -> None:
 # The loss, hence ∂L/∂y.
 
 
-def loss_controls(url: UrlCheck, output_shape: tuple[int, int] | None, input_source: str) -> LossChoice:
-    """Loss name, with the output cell (for "cell") and the seed (for "random")."""
+def loss_controls(output_shape: tuple[int, int] | None, input_source: str) -> tuple[LossChoice, dict[str, object]]:
+    """Loss name, with the output cell (for "cell") and the seed (for "random"); and the
+    values drawn, by key."""
     losses = CONTROLS["loss"].options
     loss = translated_select(
         tr("loss.select"),
         losses,
         "loss",
         "loss.name_",
-        url,
-        allowed_values(current_language(), "loss"),
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
         disabled=locked(),
     )
+    drawn = {"loss": loss}
     seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
     cell = (DEFAULTS["loss_row"], DEFAULTS["loss_col"])
     if loss == "cell" and output_shape is not None:
-        rows, cols = output_shape
-        left, right = st.columns(2)
-        row = left.number_input(
-            tr("loss.row"), 0, rows - 1, DEFAULTS["loss_row"], step=1, key="loss_row", bind=BIND, disabled=locked()
-        )
-        col = right.number_input(
-            tr("loss.col"), 0, cols - 1, DEFAULTS["loss_col"], step=1, key="loss_col", bind=BIND, disabled=locked()
-        )
-        url.check_control("loss_row", row, high=rows - 1)
-        url.check_control("loss_col", col, high=cols - 1)
-        cell = (int(row), int(col))
+        for key, label, column in zip(("loss_row", "loss_col"), ("loss.row", "loss.col"), st.columns(2)):
+            drawn[key] = column.number_input(
+                tr(label),
+                CONTROLS[key].low,
+                control_high(key, {}, output_shape),
+                DEFAULTS[key],
+                step=1,
+                key=key,
+                bind=BIND,
+                disabled=locked(),
+            )
+        cell = (int(drawn["loss_row"]), int(drawn["loss_col"]))
     if loss == "random" and input_source != "random":
-        seed = _seed_control(url)
-    return LossChoice(loss, cell, seed)
+        seed = drawn["seed"] = _seed_control()
+    return LossChoice(loss, cell, seed), drawn
 
 
 def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:

@@ -76,15 +76,10 @@ def display_controls(url) -> None:
     # present=1 (or true) turns it on, 0 (or false) off; anything else is said, not ignored silently.
     if url.was_given("present") and url.raw["present"].strip().lower() not in ("1", "true", "0", "false"):
         url.check("present", present, tr("url.allowed_present"))
-    translated_select(
-        tr("display.palette"),
-        PALETTES,
-        "palette",
-        "display.palette_",
-        url,
-        tr("url.allowed_palette"),
-        help=tr("display.palette_help"),
+    palette = translated_select(
+        tr("display.palette"), PALETTES, "palette", "display.palette_", help=tr("display.palette_help")
     )
+    url.check("palette", palette, tr("url.allowed_palette"))
 
 
 # Presentation mode: the projector's height goes to the grids (less space above the title, a

@@ -60,13 +60,12 @@ def translated_select(
     options: Sequence[str],
     key: str,
     labels: str,
-    url,
-    allowed: str,
     default: str | None = None,
     **kwargs,
 ) -> str:
     """A selectbox over URL words that shows each word's catalogue label ``<labels><word>`` and
-    keeps ``key=<word>`` in the URL itself (absent when the value is the default)."""
+    keeps ``key=<word>`` in the URL itself (absent when the value is the default). A URL word
+    that is not an option starts it at the default: the caller's URL check says so."""
     default = options[0] if default is None else default
     if key not in st.session_state:
         asked = st.query_params.get(key)
@@ -77,7 +76,6 @@ def translated_select(
         st.session_state[key] = st.session_state[key]
     language = current_language()  # fixed now: format_func may be called after this run
     value = st.selectbox(label, options, key=key, format_func=lambda word: text(language, labels + word), **kwargs)
-    url.check(key, value, allowed)
     if value == default:
         st.query_params.pop(key, None)
     else:

@@ -42,6 +42,7 @@ PAGES = [
     ("pages/presets.py", ":material/collections_bookmark:"),
     ("pages/classic.py", ":material/school:"),
     ("pages/network.py", ":material/hub:"),
+    ("pages/frameworks.py", ":material/difference:"),
     ("pages/live_class.py", ":material/groups:"),
 ]
 
@@ -134,11 +135,18 @@ _ONE_ENTRY_PER_PAGE = """<style>
   window.avgpoolOneEntryPerPage = true;
   const push = history.pushState.bind(history);
   const replace = history.replaceState.bind(history);
-  const onPageLink = (event) => event.target instanceof Element
-    && event.target.closest('[data-testid="stPageLink-NavLink"]') !== null;
-  let leaving = false;  // a page link was clicked: its page's address is still to come
-  document.addEventListener('click', (event) => { leaving = onPageLink(event); }, true);
-  document.addEventListener('keydown', (event) => { leaving = leaving && onPageLink(event); }, true);
+  // A page link's address: Streamlit writes the start page's as "" (the app's root), which
+  // a URL would read as the address on screen.
+  const linkPath = (link) => new URL(link.getAttribute('href') || './', location.href).pathname;
+  const toOtherPage = (event) => {
+    const link = event.target instanceof Element && event.target.closest('[data-testid="stPageLink-NavLink"]');
+    return Boolean(link) && linkPath(link) !== location.pathname;
+  };
+  // A link to another page was clicked: its address is still to come. The link of the page
+  // on screen brings no new address to clear the flag (Streamlit reruns the same page).
+  let leaving = false;
+  document.addEventListener('click', (event) => { leaving = toOtherPage(event); }, true);
+  document.addEventListener('keydown', (event) => { leaving = leaving && toOtherPage(event); }, true);
   history.pushState = (state, title, url) => {
     if (new URL(url, location.href).pathname !== location.pathname) {
       leaving = false;

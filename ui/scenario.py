@@ -83,16 +83,19 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     are one fragment: moving a slider reruns and re-sends only that (docs/benchmarks.md, "In the browser").
     Everything else (the input, "same for height and width", the rarer options, the Display
     section, the page links) is drawn by full runs and stays on screen as it is.
-    The page's ``UrlCheck`` shows the URL warnings once the page's own widgets are checked too.
+    Once the sidebar is drawn, the URL check compares the link with what its widgets took,
+    from the table of controls (``UrlCheck.check_controls``); the page's ``UrlCheck`` shows
+    the warnings once the page's own widgets are checked too.
     ``quiz``: ∂L/∂x is the page's secret, never drawn for it here.
     """
     restore_after_page_change()
-    typed_grids_from_link(url)
+    for warning in typed_grids_from_link(url.raw):
+        url.warn(warning)
     with st.sidebar:  # top to bottom, as drawn
-        choice = input_controls(url)
-        square = square_control(url)
+        choice = input_controls()
+        square = square_control(url.raw)
         windows_box = st.container()  # kernel, stride, padding: filled by the fragment
-        rare = rare_controls(url)
+        rare = rare_controls()
         st.subheader(tr("loss.header"))
         loss_box = st.container()  # the loss and its formula: filled by the fragment
         display_controls(url)
@@ -134,12 +137,16 @@ def _compute_and_draw(
     url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
 ) -> None:
     with controls.windows_box:
-        params = pool_params(window_controls(url, controls.square), controls.rare)
+        windows = window_controls(controls.square)
+    params = pool_params(windows, controls.rare)
     # The pooling configuration may be invalid for this input, and says why.
     plan, pooling_error = _plan(x, params)
     y_shape = None if plan is None else plan.output_shape
     with controls.loss_box:
-        loss_choice = loss_controls(url, y_shape, controls.choice.source)
+        loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
+    # The whole sidebar is drawn: one check of the link against what its widgets took.
+    drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn, **loss_drawn}
+    url.check_controls(drawn, y_shape)
     keep_for_next_page()
     preset_lesson(url)
     if pooling_error is not None:

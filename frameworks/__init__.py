@@ -1,0 +1,116 @@
+"""Average pooling in other frameworks, run live and judged against our exact core.
+
+One small module per framework, each with ``native(params, plan)`` (the framework's own call
+closest to the setup) and ``port(params, plan)`` (code in that framework that gives torch's
+numbers); both return code that runs (``frameworks.base``). ``check`` runs one framework on
+one setup and says where it agrees with the core, where not, and which known public issue
+(``frameworks.divergences``) the difference matches. Frameworks are imported only when run.
+
+    check("tensorflow", PoolParams((3, 3), (2, 2), (1, 1)), x, grad_y)  # -> Verdict
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from frameworks import jax_flax, keras3, onnx_runtime, tensorflow_tape, torch_compile, torch_eager
+from frameworks.base import Attempt, Snippet, run_snippet
+from frameworks.compare import Difference, compare
+from frameworks.divergences import KnownDivergence, known_divergences
+from pooling import avg_backward, avg_forward
+from scenario.params import PoolParams
+
+__all__ = ["FRAMEWORKS", "Framework", "Result", "Verdict", "check", "check_in_worker"]
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A framework's two snippets' makers, and what it needs first (its name is in the
+    catalogue: ``frameworks.report.framework_name``)."""
+
+    native: Callable
+    port: Callable
+    prepare: Callable[[], None] | None = None
+
+
+FRAMEWORKS: dict[str, Framework] = {
+    "torch": Framework(torch_eager.native, torch_eager.port),
+    "compile": Framework(torch_compile.native, torch_compile.port, torch_compile.prepare),
+    "onnx17": Framework(
+        functools.partial(onnx_runtime.native, opset=onnx_runtime.OPSET_17),
+        functools.partial(onnx_runtime.port, opset=onnx_runtime.OPSET_17),
+    ),
+    "onnx_newest": Framework(
+        lambda params, plan: onnx_runtime.native(params, plan, onnx_runtime.newest_opset()),
+        lambda params, plan: onnx_runtime.port(params, plan, onnx_runtime.newest_opset()),
+    ),
+    "flax": Framework(jax_flax.native, jax_flax.port),
+    "keras": Framework(keras3.native, keras3.port),
+    "tensorflow": Framework(tensorflow_tape.native, tensorflow_tape.port),
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One snippet run and judged: its numbers, and each pass against the core (None: not computed)."""
+
+    attempt: Attempt
+    forward: Difference | None
+    backward: Difference | None
+
+    @property
+    def agrees(self) -> bool:
+        passes = [self.forward, self.backward] if self.attempt.snippet.backward else [self.forward]
+        return self.attempt.error is None and all(p is not None and p.agrees for p in passes)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A framework on one setup: its own call, the known issues its difference matches, and
+    the port (run only when the own call cannot say the setup or does not agree)."""
+
+    framework: str
+    native: Result
+    known: tuple[KnownDivergence, ...] = ()
+    port: Result | None = None
+
+
+def _judge(snippet: Snippet, x: np.ndarray, grad_y: np.ndarray, exact: tuple[np.ndarray, np.ndarray]) -> Result:
+    attempt = run_snippet(snippet, x, grad_y)
+    if attempt.error is not None:
+        return Result(attempt, None, None)
+    forward = compare(attempt.y, exact[0], snippet.dtype)
+    backward = None if attempt.grad_x is None else compare(attempt.grad_x, exact[1], snippet.dtype)
+    return Result(attempt, forward, backward)
+
+
+def check(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
+    """Run framework ``key`` on x (2D) with ∂L/∂y ``grad_y``, and judge it against the core."""
+    framework = FRAMEWORKS[key]
+    plan = params.plan(x.shape)
+    exact = (avg_forward(x, plan), avg_backward(grad_y, plan))
+    if framework.prepare is not None:
+        framework.prepare()
+    native = _judge(framework.native(params, plan), x, grad_y, exact)
+    found = {"forward": native.attempt.y, "backward": native.attempt.grad_x}
+    dtype = native.attempt.snippet.dtype
+    known = () if native.attempt.error else tuple(known_divergences(key, plan, x, grad_y, found, dtype))
+    port_snippet = None if native.agrees and native.attempt.snippet.cannot is None else framework.port(params, plan)
+    port = None if port_snippet is None else _judge(port_snippet, x, grad_y, exact)
+    return Verdict(key, native, known, port)
+
+
+# The frameworks' own thread: one run at a time (Dynamo, TensorFlow and JAX keep global state),
+# and its CPU time is not the calling tab's (ui/fairness.py budgets a tab's script thread; a
+# framework's first import and a compile cost seconds once per server, not per tab).
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frameworks")
+
+
+def check_in_worker(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
+    """``check``, run in the frameworks' thread; the caller waits for it."""
+    return _WORKER.submit(check, key, params, x, grad_y).result()

@@ -1,0 +1,135 @@
+"""Across frameworks: the sidebar's setup run live in torch, torch.compile, ONNX Runtime,
+JAX/Flax, Keras 3 and TensorFlow, each judged against the exact core (``frameworks``).
+
+Each framework's verdict is cached per setup for the whole server (``st.cache_data``): a
+setup seen before redraws at once; a new one runs each framework under a spinner.
+torch.compile compiles only when switched on (it takes seconds per new setup).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from figures import grad_input_grid, value_grid
+from figures.grids import GridDescription, Selection
+from frameworks import FRAMEWORKS, Result, Verdict, check_in_worker
+from frameworks.report import cell_text, framework_name, pass_text, verdict_row
+from scenario.params import PoolParams
+from ui.controls import BIND, URL_KEYS
+from ui.display import show_grids
+from ui.lang import current_language, tr
+from ui.router import page_header, require_router
+from ui.scenario import Scenario, file_prefix, scenario_page
+from ui.url import UrlCheck
+
+SLOW = {"compile"}  # run only when switched on
+MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computation
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
+    """One framework on one setup, computed once per server, in the frameworks' own thread."""
+    return check_in_worker(key, params, x, grad_y)
+
+
+def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
+    """y and ∂L/∂x as the framework computed them, the cells that differ outlined."""
+    attempt, grids = result.attempt, {}
+    if attempt.y is not None:
+        cells = result.forward.cells if result.forward else ()
+        title = tr("frameworks.y_title", name=label)
+        grids[f"{prefix}_y"] = value_grid(attempt.y, title, "y", highlight_cells=cells, language=language)
+    if attempt.grad_x is not None:
+        cells = result.backward.cells if result.backward else ()
+        title = tr("frameworks.grad_title", name=label)
+        grids[f"{prefix}_grad"] = grad_input_grid(
+            attempt.grad_x, title=title, link=None, highlight_cells=cells, language=language
+        )
+    return grids
+
+
+def _explainer(results: dict[str, Result], scenario: Scenario, language: str):
+    """A click on a cell: the framework's number beside torch's."""
+
+    def explain(selection: Selection) -> str | None:
+        prefix, part = selection.grid.rsplit("_", 1)
+        attempt = results[prefix].attempt
+        theirs, exact = (attempt.y, scenario.y) if part == "y" else (attempt.grad_x, scenario.grad_input)
+        if theirs.shape != exact.shape:
+            return None  # another shape: the cell's own value
+        row, col = selection.row, selection.col
+        divisor = float(scenario.plan.divisors[row, col]) if part == "y" else None
+        return cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language, divisor)
+
+    return explain
+
+
+def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language: str) -> None:
+    """One framework: what it cannot say, its call, known issues, its grids and the port's."""
+    name, native, port = framework_name(key, language), verdict.native, verdict.port
+    snippet = native.attempt.snippet
+    st.subheader(name)
+    if snippet.cannot:
+        st.info(tr(snippet.cannot, setting=f"`{snippet.setting}`"), icon=":material/info:")
+    st.markdown(tr("frameworks.own_call", setting=snippet.setting))
+    for result in (native, port):
+        if result is not None and result.attempt.error:
+            st.error(tr("frameworks.error", name=name, error=result.attempt.error), icon=":material/error:")
+    for known in verdict.known:
+        st.warning(tr("frameworks.known", issue=known.issue, url=known.url), icon=":material/bug_report:")
+    results = {key: native} | ({f"{key}port": port} if port is not None else {})
+    grids = {}
+    for prefix, result in results.items():
+        grids |= _result_grids(result, prefix, name if result is native else tr("frameworks.port_short"), language)
+    show_grids(
+        grids, key=f"frameworks_{key}", file_prefix=file_prefix(scenario, f"frameworks_{key}"), columns=4,
+        explain=_explainer(results, scenario, language), room_below=0,
+    )  # fmt: skip
+    if not native.agrees:
+        st.caption(tr("frameworks.marked"))
+    if port is not None:
+        st.markdown(tr("frameworks.port_heading", setting=port.attempt.snippet.setting))
+        forward, backward = pass_text(port.forward, port, language), pass_text(port.backward, port, language)
+        st.markdown(tr("frameworks.port_result", forward=forward, backward=backward))
+    with st.expander(tr("frameworks.code"), icon=":material/code:"):
+        for result in results.values():
+            st.code(result.attempt.snippet.code, language="python")
+
+
+def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
+    compile_on = st.toggle(
+        tr("frameworks.compile_toggle"), key="compile", bind=BIND, help=tr("frameworks.compile_help")
+    )
+    url.check("compile", bool(compile_on), tr("url.allowed_open", key="compile"))
+    if scenario is None:
+        return
+    language, x, grad_y = current_language(), scenario.x, scenario.loss.grad_output
+    if max(x.shape) > MAX_SIDE:
+        st.info(tr("frameworks.too_big", rows=x.shape[0], cols=x.shape[1], most=MAX_SIDE), icon=":material/info:")
+        return
+    call = scenario.params.torch_call("F.avg_pool2d", "x")
+    st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
+    verdicts = {}
+    for key in FRAMEWORKS:
+        if key in SLOW and not compile_on:
+            continue
+        with st.spinner(tr("frameworks.running", name=framework_name(key, language))):
+            verdicts[key] = framework_verdict(key, scenario.params, x, grad_y)
+    st.subheader(tr("frameworks.table"))
+    st.table(
+        pd.DataFrame([verdict_row(verdict, language) for verdict in verdicts.values()]).set_index(
+            tr("frameworks.col_framework")
+        )
+    )
+    if not compile_on:
+        st.caption(tr("frameworks.compile_off"))
+    for key, verdict in verdicts.items():
+        _framework_section(key, verdict, scenario, language)
+
+
+require_router()
+page_header("pages/frameworks.py", "frameworks.caption")
+with UrlCheck(URL_KEYS | {"compile"}) as url:
+    scenario_page(url, frameworks_page)

@@ -1,0 +1,186 @@
+"""Across frameworks: each framework's column against that framework called here directly,
+every port against torch, and the known divergences found by computing, never told.
+
+Real frameworks, no mocks. The file shares one process (its imports), tiny setups, and
+compiles torch once: the compiled verdict is a module fixture."""
+
+from __future__ import annotations
+
+import inspect
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import frameworks
+from frameworks import FRAMEWORKS, check, torch_compile
+from frameworks.base import Snippet, run_snippet
+from frameworks.divergences import known_divergences
+from frameworks.report import framework_name
+from pooling import PoolingError, avg_backward, avg_forward
+from scenario.params import PoolParams
+from tests.conftest import alerts, grids_on_page, open_app
+
+CEIL = PoolParams((3, 3), (2, 2), ceil_mode=True)  # 6x6: the last window overhangs by one
+RNG = np.random.default_rng(29)
+X = RNG.standard_normal((6, 6))
+
+
+def _grad_y(params: PoolParams, x: np.ndarray = X) -> np.ndarray:
+    return np.random.default_rng(1).standard_normal(params.plan(x.shape).output_shape)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """torch.compile on the ceil_mode setup: its own call and its port (two compiles)."""
+    return check("compile", CEIL, X, _grad_y(CEIL))
+
+
+def test_torch_compile_ceil_mode_backward_difference_is_found(compiled):
+    native = compiled.native
+    assert native.attempt.error is None and native.forward.agrees  # y is eager's
+    # ∂L/∂x differs exactly in the cells under the overhanging windows (last rows, last columns).
+    assert native.backward.cells and all(max(cell) >= 4 for cell in native.backward.cells), native.backward
+    assert [known.issue for known in compiled.known] == ["pytorch/pytorch#198119"]
+    assert compiled.port is not None and compiled.port.agrees, compiled.port
+    # Found by computing: the module that runs torch.compile knows nothing of ceil_mode or the issue.
+    source = inspect.getsource(torch_compile)
+    assert "ceil" not in source and "198119" not in source
+
+
+def test_all_frameworks_agree_on_the_worked_example():
+    """4x4, kernel 2, stride 2, ∂L/∂y ones: every ∂L/∂x is 0.25; no false difference, no issue, no port."""
+    x, params = np.arange(16.0).reshape(4, 4), PoolParams((2, 2))
+    for key in FRAMEWORKS.keys() - {"compile"}:  # compiled once, above
+        verdict = check(key, params, x, np.ones((2, 2)))
+        assert verdict.native.agrees and not verdict.known and verdict.port is None, (key, verdict.native)
+        assert verdict.native.attempt.dtype == ("float32" if key.startswith("onnx") else "float64"), key
+        if verdict.native.attempt.grad_x is not None:
+            np.testing.assert_allclose(verdict.native.attempt.grad_x, 0.25, err_msg=key)
+
+
+def test_columns_are_the_frameworks_called_directly():
+    """The page's TensorFlow and Flax columns are what those frameworks give when called here."""
+    import tensorflow as tf
+    from flax import linen as nn
+
+    params = PoolParams((3, 3), (1, 1), (1, 1))  # TF says 'SAME'; Flax says it exactly
+    tf_y = tf.nn.avg_pool2d(X[None, :, :, None], 3, 1, "SAME").numpy()[0, :, :, 0]
+    flax_y = np.asarray(nn.avg_pool(X[None, :, :, None], (3, 3), (1, 1), ((1, 1), (1, 1))))[0, :, :, 0]
+    tf_verdict, flax_verdict = (check(key, params, X, _grad_y(params)) for key in ("tensorflow", "flax"))
+    np.testing.assert_allclose(tf_verdict.native.attempt.y, tf_y, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(flax_verdict.native.attempt.y, flax_y, rtol=0, atol=1e-12)
+    assert tf_verdict.native.attempt.snippet.cannot == "frameworks.cannot.only_valid_same"
+    assert not tf_verdict.native.agrees
+    # TF leaves padding out of its divisor where torch counts it: the rule of MMdnn#628.
+    assert [known.issue for known in tf_verdict.known] == ["microsoft/MMdnn#628"]
+    assert tf_verdict.port.agrees and flax_verdict.native.agrees
+
+
+@st.composite
+def setups(draw):
+    kernel = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    stride = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    divisor = draw(st.none() | st.integers(1, 5))
+    params = PoolParams(kernel, stride, padding, draw(st.booleans()), draw(st.booleans()), divisor)
+    shape = (draw(st.integers(1, 6)), draw(st.integers(1, 6)))
+    return params, shape
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(setups())
+@example((PoolParams((3, 3), (2, 2), (1, 1), True, False), (6, 5)))  # padding not counted, an overhang
+@example((PoolParams((3, 2), (2, 2), (1, 1), True, True), (5, 6)))  # padding counted, the overhang not
+def test_ports_give_torchs_numbers(setup):
+    """Every port runs and equals torch (our core, itself equal to torch) on random setups."""
+    params, shape = setup
+    try:
+        plan = params.plan(shape)
+    except PoolingError:
+        return  # torch rejects it too (tests/test_core.py)
+    x = np.random.default_rng(2).standard_normal(shape)
+    grad_y = np.random.default_rng(3).standard_normal(plan.output_shape)
+    for key in ("flax", "keras", "tensorflow"):
+        result = frameworks._judge(
+            FRAMEWORKS[key].port(params, plan), x, grad_y, (avg_forward(x, plan), avg_backward(grad_y, plan))
+        )
+        assert result.agrees, (key, params, shape, result)
+
+
+@pytest.mark.parametrize(
+    "params", [CEIL, PoolParams((3, 3), (2, 2), (1, 1), True, False), PoolParams((2, 2), divisor_override=3)]
+)
+def test_onnx_ports_give_torchs_numbers(params):
+    plan = params.plan(X.shape)
+    exact = (avg_forward(X, plan), avg_backward(_grad_y(params), plan))
+    result = frameworks._judge(FRAMEWORKS["onnx17"].port(params, plan), X, _grad_y(params), exact)
+    assert result.agrees and result.attempt.dtype == "float32", result
+
+
+def test_a_rule_that_gives_torchs_numbers_names_no_issue():
+    """torch's own numbers match no known issue, even where a rule applies (the overhang)."""
+    plan = CEIL.plan(X.shape)
+    grad_y = _grad_y(CEIL)
+    found = {"forward": avg_forward(X, plan), "backward": avg_backward(grad_y, plan)}
+    for key in FRAMEWORKS:
+        assert known_divergences(key, plan, X, grad_y, found, "float64") == [], key
+
+
+def test_a_failing_framework_is_a_message():
+    attempt = run_snippet(Snippet("import no_such_framework\n", "call"), X, X)
+    assert attempt.y is None and attempt.error.startswith("ModuleNotFoundError")
+    attempt = run_snippet(Snippet("def run(x, grad_y):\n    raise RuntimeError('out of memory')\n", "call"), X, X)
+    assert attempt.error == "RuntimeError: out of memory"
+
+
+CEIL_LINK = {"kernel_h": "3", "stride_h": "2", "ceil_mode": "true", "height": "6", "width": "6"}
+
+
+def test_page_shows_every_verdict_and_marks_the_differing_cells():
+    """The page on the ceil_mode setup, torch.compile on (compiled above: the same code, kept)."""
+    at = open_app(CEIL_LINK | {"compile": "true"}, "pages/frameworks.py")
+    table = at.table[0].value
+    assert [name.rsplit(", ", 1)[0] for name in table.index] == [framework_name(key, "en") for key in FRAMEWORKS]
+    assert table.index[2].endswith("float32") and table.index[1].endswith("float64")  # ONNX Runtime; torch.compile
+    compiled_row = table.loc[f"{framework_name('compile', 'en')}, float64"]
+    assert compiled_row["y"] == "agrees" and "cells differ" in compiled_row["∂L/∂x"]
+    assert compiled_row["known issue"] == "pytorch#198119"
+    assert any("pytorch/pytorch#198119" in alert for alert in alerts(at))
+    titles = {grid["title"]: grid for grid in grids_on_page(at)}
+    compiled_grad = titles[f"∂L/∂x · {framework_name('compile', 'en')}"]
+    assert compiled_grad["cells"] and all(max(cell) >= 4 for cell in compiled_grad["cells"])
+    assert titles[f"∂L/∂x · {framework_name('torch', 'en')}"]["cells"] == []
+
+
+def test_page_without_compile_and_a_crafted_switch():
+    at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")
+    assert not any(framework_name("compile", "en") in name for name in at.table[0].value.index)
+    assert any("compile" in alert and "`true`" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_page_takes_x_up_to_16x16():
+    at = open_app({"height": "17", "width": "6"}, "pages/frameworks.py")
+    assert not at.table and any("up to 16×16; this x is 17×6" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_the_presets_card_opens_the_setup_where_torch_compile_differs():
+    """The Presets page's card "When frameworks disagree" links to the setup the page test above checks."""
+    at = open_app({}, "pages/presets.py")
+    links = [link.proto for link in at.get("page_link") if link.proto.page == "frameworks" and link.proto.query_string]
+    assert [dict(parse_qsl(link.query_string)) for link in links] == [CEIL_LINK | {"compile": "true"}]
+
+
+def test_frameworks_do_not_put_the_tab_in_debt():
+    """A new setup runs every framework (exports, first calls: seconds of CPU) in the frameworks'
+    own thread: the tab's CPU budget (ui/fairness.py) is not charged for it, so its next run,
+    on this page or another, does not wait."""
+    from ui.fairness import BURST
+
+    at = open_app({"kernel_h": "2", "stride_h": "1", "height": "7", "width": "5"}, "pages/frameworks.py")
+    at.query_params["padding_h"] = "1"  # a setup no test ran before: each framework runs it now
+    at.slider(key="padding_h").set_value(1).run()
+    assert not at.exception and at.table
+    assert at.session_state["cpu_budget"].budget.debt < BURST
