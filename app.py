@@ -81,11 +81,14 @@ def main() -> None:
     language_control(navigation)
     # A live class (ui/classroom.py): join the class the link names, and take a following student
     # to the teacher's setup before the page draws its sidebar; the class bar goes on top.
-    classroom.before_page({target.url_path: target for target in pages})
-    class_bar = st.container() if classroom.seat() else None
-    mark_routed()
-    fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
-    classroom.after_page(class_bar)  # the class bar; a student's tab listens for the next change
+    # A following tab's refresh waits for a lane: a class's 200 refreshes at once must not stall
+    # the other tabs of the server.
+    with classroom.refresh_lane():
+        classroom.before_page({target.url_path: target for target in pages})
+        class_bar = st.container() if classroom.seat() else None
+        mark_routed()
+        fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
+        classroom.after_page(class_bar)  # the class bar; a student's tab listens for the next change
 
     # Our own page links. Moving to another page keeps the whole view (kernel, input, loss, ...:
     # ui/session.py carries it over); the links themselves carry the display settings (language,

@@ -4,11 +4,17 @@ one ``data:`` line per state of the class a following tab must redraw for.
 Each line is the lesson's version (a number), ``ended`` (the class is over or expired) or
 ``down`` (the store cannot be reached: the tab says so; it follows again when the store is
 back). The first line is the state when the stream opens, so a tab that reconnects after
-missing events catches up at once. Then the stream waits for the class's publications
-(``classroom/notify.py``): nothing is read or sent while nothing changes, but every
-``LOOK_EVERY`` seconds it reads the version from the store (a publication lost to an outage
-is caught up), writes the student's "still here" (``student=``, ``following=1``) and sends
-a comment line, which keeps proxies from closing a quiet stream.
+missing events catches up at once. Then the stream waits for its class's watch (``_Watch``,
+one per class in each server process, whatever the number of streams): it holds the one
+subscription to the class's publications (``classroom/notify.py``) and every ``LOOK_EVERY``
+seconds reads the version from the store (a publication lost to an outage is caught up) and
+writes every open stream's "still here" (``student=``, ``following=1``) in one write. A quiet
+stream sends a comment line every ``KEEPALIVE`` seconds, which keeps proxies from closing it.
+
+A following stream that says its language and palette (``lang=``, ``palette=``) gets, before
+each new version, the followed view's grids (``event: view``, classroom/followed.py), built
+once per version for every stream: the tab redraws them at once, before its page's rerun.
+None while the answer is hidden.
 
 The teacher's cockpit and the projector watch more than the lesson: who is here, who follows,
 how many have answered. Their stream (``watch=1``) sends an ``overview`` (``"7:12:10:5"``:
@@ -25,19 +31,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from classroom import model
+from classroom.followed import view_line
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
+from figures.grids import COLOR_SCALES
+from i18n import LANGUAGES
 
 __all__ = [
     "EVENTS_PATH",
+    "KEEPALIVE",
     "LOOK_EVERY",
     "WATCH_GAP",
     "class_events",
@@ -51,6 +63,11 @@ EVENTS_PATH = "/class/events"
 # Seconds between the stream's own reads of the store (and "still here"); the tests set it
 # high, so that only a publication can bring a change in time.
 LOOK_EVERY = float(os.environ.get("CLASS_EVENTS_LOOK_EVERY", "5"))
+# Seconds between a quiet stream's comment lines, which keep proxies from closing it (nginx's
+# proxy_read_timeout for the route is far longer: deploy/nginx.conf).
+KEEPALIVE = float(os.environ.get("CLASS_EVENTS_KEEPALIVE", "25"))
+_LOG = logging.getLogger(__name__)
+Variant = tuple[str, str]  # the (language, palette) a following stream draws its grids in
 RETRY_MS = 2000  # how soon a browser's EventSource reconnects after losing the stream
 WATCH_GAP = 0.2  # seconds at least between two overviews sent to a teacher's or projector's tab
 
@@ -90,23 +107,128 @@ def _newer(state: int | str, heard: int) -> int | str:
     return max(state, heard) if isinstance(state, int) else heard
 
 
-async def _stream(code: str, student: str | None, following: bool) -> AsyncIterator[str]:
-    with open_notifier().subscribe(code) as subscription:
+class _Watch:
+    """Every stream of one class in this process, watched once: one subscription to the
+    class's publications, one read of the store every ``LOOK_EVERY`` seconds for them all
+    (its version, and every student's "still here" in one write), and the followed view's
+    grids built once per change (classroom/followed.py). Each stream waits on its own event,
+    set when the class's state changes; it lives as long as the class has a stream here."""
+
+    def __init__(self, code: str) -> None:
+        self.code, self.state, self.views = code, None, {}
+        self.streams: dict[asyncio.Event, tuple[str | None, bool, Variant | None]] = {}
+        self._exit = ExitStack()  # subscribed now, before any stream's first read of the store
+        self._subscription = self._exit.enter_context(open_notifier().subscribe(code))
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    def join(self, student: str | None, following: bool, variant: Variant | None) -> asyncio.Event:
+        woken = asyncio.Event()
+        self.streams[woken] = (student, following, variant)
+        return woken
+
+    def leave(self, woken: asyncio.Event) -> None:
+        self.streams.pop(woken, None)
+        if not self.streams:
+            self._task.cancel()
+            self._exit.close()
+            _WATCHES.pop(self.code, None)
+
+    async def _watch(self) -> None:
+        looked = time.monotonic()
+        while True:
+            try:
+                heard = await self._subscription.wait(max(0.0, looked + LOOK_EVERY - time.monotonic()))
+                if heard is not None:
+                    await self._tell(_newer(self.state if self.state is not None else "down", heard))
+                if time.monotonic() >= looked + LOOK_EVERY:
+                    present = {student: following for student, following, _ in self.streams.values() if student}
+                    looked = time.monotonic()
+                    await self._tell(await asyncio.to_thread(_look_all, self.code, present))
+            except Exception:  # a bug here must not leave the class's streams deaf: said, and watched on
+                _LOG.exception("class %s: watching its events failed; going on", self.code)
+                await asyncio.sleep(1.0)
+
+    async def _tell(self, state: int | str) -> None:
+        """Wake every stream when the class's state changed; with a new version, the followed
+        view's grids for each language and palette its following streams draw in."""
+        if state == self.state:
+            return
+        if isinstance(state, int):
+            variants = {variant for _, following, variant in self.streams.values() if following and variant}
+            try:
+                self.views = await asyncio.to_thread(_views, self.code, variants) if variants else {}
+            except Exception:  # a view that cannot be built: the tabs rerun as they would without it
+                _LOG.exception("class %s: the followed view of version %s not built", self.code, state)
+                self.views = {}
+        self.state = state
+        for woken in self.streams:
+            woken.set()
+
+
+_WATCHES: dict[str, _Watch] = {}  # by class code, on the server's event loop
+
+
+def _look_all(code: str, present: dict[str, bool]) -> int | str:
+    """The class's state in the store now, and every present student's "still here" (a
+    blocking read and one write: run in a worker thread)."""
+    store = process_store()
+    try:
+        if isinstance(store, StoreUnavailable):
+            raise store
+        version = store.version(code)
+        if version is not None and present:
+            store.seen_all(code, present, time.time())
+    except StoreUnavailable:
+        return "down"
+    return "ended" if version is None else version
+
+
+def _views(code: str, variants: set[Variant]) -> dict[Variant, str | None]:
+    """The followed view's event line for each (language, palette), for the lesson in the
+    store now (a blocking read: run in a worker thread); none while the answer is hidden."""
+    store = process_store()
+    try:
+        lesson = None if isinstance(store, StoreUnavailable) else store.load(code, time.time())
+    except StoreUnavailable:
+        lesson = None
+    if lesson is None:
+        return {}
+    return {variant: view_line(lesson, *variant) for variant in variants}
+
+
+def _later(state: int | str, told: int | str | None) -> int | str:
+    """What a stream makes of the state its class's watch told, after sending ``state``."""
+    if told is None:
+        return state
+    return max(state, told) if isinstance(state, int) and isinstance(told, int) else told
+
+
+async def _stream(code: str, student: str | None, following: bool, variant: Variant | None) -> AsyncIterator[str]:
+    if code not in _WATCHES:
+        _WATCHES[code] = _Watch(code)
+    watch = _WATCHES[code]
+    woken = watch.join(student, following, variant)
+    try:
         yield f"retry: {RETRY_MS}\n\n"
-        state = await asyncio.to_thread(_look, code, student, following)
-        sent, looked = None, time.monotonic()
+        state, sent = await asyncio.to_thread(_look, code, student, following), None
         while True:
             if state != sent:
+                view = watch.views.get(variant) if sent is not None and isinstance(state, int) else None
+                if view is not None and view.startswith(f'event: view\ndata: {{"version":{state},'):  # grids first
+                    yield view
                 yield event_line(state)
                 sent = state
             if state == "ended":
                 return
-            heard = await subscription.wait(max(0.0, looked + LOOK_EVERY - time.monotonic()))
-            if heard is not None:
-                state = _newer(state, heard)
-            if time.monotonic() >= looked + LOOK_EVERY:
-                state, looked = await asyncio.to_thread(_look, code, student, following), time.monotonic()
-                yield ": still here\n\n"
+            try:
+                await asyncio.wait_for(woken.wait(), KEEPALIVE)
+            except TimeoutError:
+                yield ": still here\n\n"  # a quiet stream that proxies keep open
+                continue
+            woken.clear()
+            state = _later(state, watch.state)
+    finally:
+        watch.leave(woken)
 
 
 def _watched(code: str) -> str:
@@ -171,11 +293,13 @@ async def _either(first, second, timeout: float) -> int | None:
     return next((value for value in heard if value is not None), None)
 
 
-async def _students_stream(code: str, student: str | None, following: bool) -> AsyncIterator[str]:
+async def _students_stream(
+    code: str, student: str | None, following: bool, variant: Variant | None = None
+) -> AsyncIterator[str]:
     """A student's stream (``_stream``), whose opening the class's watchers are told (the
     teacher's count of who is here and who follows). A closed one is counted until its "still
     here" is older than PRESENCE_WINDOW, which the watchers' own looks (``LOOK_EVERY``) see."""
-    events = _stream(code, student, following)
+    events = _stream(code, student, following, variant)
     try:
         async for line in events:
             yield line
@@ -195,9 +319,13 @@ async def class_events(request: Request) -> Response:
     student = request.query_params.get("student")
     student = student if model.valid_student(student) else None
     following = request.query_params.get("following") == "1"
+    language, palette = request.query_params.get("lang"), request.query_params.get("palette", "standard")
+    variant = (language, palette) if language in LANGUAGES and palette in COLOR_SCALES else None
     if request.query_params.get("watch") == "1":
         stream = _watch_stream(code)
+    elif student is not None:
+        stream = _students_stream(code, student, following, variant)
     else:
-        stream = _students_stream(code, student, following) if student is not None else _stream(code, None, following)
+        stream = _stream(code, None, following, variant)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each line on at once
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)

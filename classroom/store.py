@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -75,6 +76,9 @@ class ClassStore(Protocol):
 
     def seen(self, code: str, student: str, following: bool, now: float) -> None:
         """A student's tab is in the class (and follows, or explores)."""
+
+    def seen_all(self, code: str, students: Mapping[str, bool], now: float) -> None:
+        """``seen`` for many students at once (student -> following), in one write."""
 
     def presence(self, code: str, now: float) -> tuple[int, int]:
         """(students in the class, of whom following) seen within ``PRESENCE_WINDOW``."""
@@ -216,6 +220,18 @@ class SQLiteStore:
     def seen(self, code: str, student: str, following: bool, now: float) -> None:
         self._run("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?)", code, student, int(following), now)
 
+    def seen_all(self, code: str, students: Mapping[str, bool], now: float) -> None:
+        rows = [(code, student, int(following), now) for student, following in students.items()]
+        db = self._db()
+        try:
+            db.execute("BEGIN")  # one transaction: one write to the file for them all
+            db.executemany("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?)", rows)
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise StoreUnavailable(str(error)) from error
+
     def presence(self, code: str, now: float) -> tuple[int, int]:
         rows = self._run(
             "SELECT COUNT(*), COALESCE(SUM(following), 0) FROM presence WHERE code = ? AND seen >= ?",
@@ -345,6 +361,17 @@ class RedisStore:
         pipe = self._redis.pipeline()
         pipe.zrem(key, f"{int(not following)}:{student}")
         pipe.zadd(key, {f"{int(following)}:{student}": now})
+        pipe.zremrangebyscore(key, "-inf", now - PRESENCE_WINDOW)
+        pipe.expire(key, IDLE_EXPIRY)
+        self._call(pipe.execute)
+
+    def seen_all(self, code: str, students: Mapping[str, bool], now: float) -> None:
+        if not students:
+            return
+        key = self._key(code, "presence")
+        pipe = self._redis.pipeline()
+        pipe.zrem(key, *(f"{int(not following)}:{student}" for student, following in students.items()))
+        pipe.zadd(key, {f"{int(following)}:{student}": now for student, following in students.items()})
         pipe.zremrangebyscore(key, "-inf", now - PRESENCE_WINDOW)
         pipe.expire(key, IDLE_EXPIRY)
         self._call(pipe.execute)

@@ -291,7 +291,10 @@ class Session(Tab):
 class EventStream:
     """A tab's live-class events stream (``/class/events``, classroom/events.py), read as the
     browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code)``,
-    then ``await stream.next()`` for each state sent (a version, "ended" or "down")."""
+    then ``await stream.next()`` for each state sent (a version, "ended" or "down"). A
+    following student's stream that says its language (``more="student=...&following=1&lang=en"``)
+    also gets the followed view's grids (``event: view``): ``next_event`` gives every event
+    as (name, data)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
@@ -302,7 +305,7 @@ class EventStream:
         behind nginx, the tab's route); ``more``: the query's other parameters (``watch=1``,
         a teacher's or projector's; ``student=...&following=1``)."""
         host, port = url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 22)
         cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
@@ -311,13 +314,25 @@ class EventStream:
         await writer.drain()
         return cls(reader, writer)
 
-    async def next(self) -> str:
-        """The next state the stream sends ("closed" when it ends)."""
+    async def next_event(self) -> tuple[str, str]:
+        """The next event the stream sends, (name, data): ("message", a state), ("view", the
+        grids' JSON); ("message", "closed") when it ends."""
+        name = "message"
         while line := await self.reader.readline():
             text = line.decode().strip()
-            if text.startswith("data: "):
-                return text.removeprefix("data: ")
-        return "closed"
+            if text.startswith("event: "):
+                name = text.removeprefix("event: ")
+            elif text.startswith("data: "):
+                return name, text.removeprefix("data: ")
+            elif not text:
+                name = "message"
+        return "message", "closed"
+
+    async def next(self) -> str:
+        """The next state the stream sends ("closed" when it ends); other events are skipped."""
+        while (event := await self.next_event())[0] != "message":
+            pass
+        return event[1]
 
     async def close(self) -> None:
         self.writer.close()

@@ -280,6 +280,50 @@ def test_a_following_student_hears_a_change_with_no_timer_ticking(new_context, a
     assert student.locator('[data-testid="stException"]').count() == 0
 
 
+def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(new_context, app_url):
+    """The teacher's change redraws a following student's grids from the view pushed on the
+    class's events stream (classroom/followed.py, ui/class_listener.js), with the student's
+    rerun held back on its way to the server: no run of the student's page drew them. Let
+    through, the rerun makes the rest of the page consistent (the locked sidebar's kernel)."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    code = start_class(teacher, f"{app_url}/live_class")
+    teacher.goto(f"{app_url}/?class={code}")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    held, holding = [], []
+
+    def route(socket) -> None:  # the student's websocket, its reruns held while `holding`
+        server = socket.connect_to_server()
+
+        def to_server(message) -> None:
+            if holding and isinstance(message, bytes) and _back_message(message).HasField("rerun_script"):
+                held.append((server, message))
+            else:
+                server.send(message)
+
+        socket.on_message(to_server)
+
+    student.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    _grids_printed(student, 3, {"0.25"})  # the classic 4x4
+    kernel = student.locator(".st-key-kernel_h input[type='range']")
+    assert kernel.input_value() == "2"
+    holding.append(True)
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})  # from the push alone
+    pushed = student.locator(".grids").first.get_attribute("data-pushed")
+    assert pushed and pushed.isdigit(), pushed
+    assert kernel.input_value() == "2"  # the page itself has not run again
+    holding.clear()
+    for server, message in held:
+        server.send(message)
+    student.wait_for_function("() => document.querySelector(\".st-key-kernel_h input[type='range']\")?.value === '3'")
+    _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+    assert student.locator('[data-testid="stException"]').count() == 0
+
+
 def test_a_student_playing_step_by_step_follows_the_teacher_to_the_playground(new_context, app_url):
     """Step by step's Play is a timer in the browser (ui/replay_ticker.js), halted by the
     class's listener before it asks for the run that switches the page: a following student
@@ -341,7 +385,7 @@ def test_a_cookie_token_sets_its_cookies_httponly_once(app_url):
 HALT_PAGE = """
 window.triggers = [];
 window.sources = [];
-window.EventSource = class { constructor(url) { window.sources.push(this); } close() {} };
+window.EventSource = class { constructor(url) { window.sources.push(this); } addEventListener() {} close() {} };
 const load = (code) => import("data:text/javascript," + encodeURIComponent(code));
 window.mount = async (listenerJs, tickerJs) => {
   const [listener, ticker] = [(await load(listenerJs)).default, (await load(tickerJs)).default];

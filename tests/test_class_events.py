@@ -7,18 +7,24 @@ bring a change here."""
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import shutil
 import socket
 import threading
+import time
 from contextlib import suppress
+from dataclasses import replace
 
 import pytest
 import requests
 
-from classroom import model
+from classroom import events, model
 from classroom.events import _newer, event_line
-from classroom.notify import ENDED, LocalNotifier
+from classroom.followed import followed_view
+from classroom.model import Setup, new_student
+from classroom.notify import ENDED, LocalNotifier, open_notifier
+from figures.grids import with_palette
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
 from tests.test_class_security import _code
@@ -48,6 +54,55 @@ def test_what_a_publication_makes_of_the_state_sent():
     assert _newer("down", 3) == 3
     assert _newer(3, ENDED) == "ended"
     assert event_line(7) == "data: 7\n\n"
+
+
+def test_the_followed_view_is_the_playgrounds_and_none_while_the_answer_is_hidden():
+    setup = Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, {}, "x-2-2")
+    lesson = model.publish(model.start("HQCMT", "s"), setup)
+    view = followed_view(lesson, "zh", "colorblind")
+    assert view["version"] == lesson.version and view["columns"] == 4
+    assert view["selection"] == {"kind": "input", "row": 2, "col": 2, "grid": "grad_input"}
+    grids = {grid["key"]: grid for grid in view["grids"]}
+    assert list(grids) == ["x", "y", "grad_output", "grad_input"] and grids["x"]["file"].endswith("_playground_x")
+    assert grids["grad_input"]["colors"] == with_palette(grids["grad_input"], "colorblind")["colors"]
+    outside = followed_view(model.publish(lesson, replace(setup, explain="x-9-9")))
+    assert outside["selection"] is None  # a cell the grids do not have
+    question = model.Question(1, setup, (2, 2), 1.0)
+    hidden = [model.prepare(lesson, True), model.ask(lesson, question)]
+    revealed = model.reveal(model.ask(lesson, question))
+    elsewhere = model.publish(lesson, replace(setup, page="step_by_step"))
+    assert [followed_view(other) for other in (*hidden, revealed, elsewhere)] == [None] * 4
+    assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
+
+
+def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_here(monkeypatch):
+    """Three following streams of one class on a server: one watch (one subscription, one
+    read of the store for all), which writes all three students' "still here" in one write
+    (the teacher's count), passes a publication to each, and goes with the last stream."""
+    monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's reads come often: a condition is awaited
+    store, code = events.process_store(), model.new_code()
+    store.create(model.start(code, "s"), time.time())
+    students = [new_student() for _ in range(3)]
+
+    async def follow():
+        streams = [events._stream(code, student, True, None) for student in students]
+        assert [await anext(stream) for stream in streams] == ["retry: 2000\n\n"] * 3
+        assert [await anext(stream) for stream in streams] == [event_line(1)] * 3  # the state on opening
+        watch = events._WATCHES[code]
+        assert len(events._WATCHES) == 1 and len(watch.streams) == 3 and open_notifier().listeners(code) == 1
+        store._run("DELETE FROM presence WHERE code = ?", code)  # what the streams' openings wrote
+        for _ in range(3000):  # the watch's next read writes them all (30 s: a guard against a hang)
+            if store.presence(code, time.time()) == (3, 3):
+                break
+            await asyncio.sleep(0.01)
+        assert store.presence(code, time.time()) == (3, 3)
+        open_notifier().publish(code, 2)
+        assert [await anext(stream) for stream in streams] == [event_line(2)] * 3
+        for stream in streams:
+            await stream.aclose()
+        return code in events._WATCHES, open_notifier().listeners(code)
+
+    assert run(follow()) == (False, 0)
 
 
 class Stream:
@@ -131,6 +186,53 @@ def _versions_then_end(heard: list[str]) -> None:
     # each change heard once, in order (the end's own version may be overtaken by "ended")
     assert len(numbers) >= 4 and numbers == sorted(set(numbers)), heard
     assert (last, closed) == ("ended", "closed"), heard
+
+
+def _views_heard(url: str) -> list[tuple[str, str]]:
+    """A following student's stream (its language given): every event it hears while the
+    teacher sets up the Playground, prepares a question and picks its cell, asks, reveals."""
+    heard = []
+
+    async def lesson():
+        teacher, code = await _start(url)
+        stream = await EventStream.open(url, code, more=f"student={new_student()}&following=1&lang=en")
+
+        async def until_state() -> None:  # the events up to the next state line
+            while (event := await stream.next_event())[0] != "message":
+                heard.append(event)
+            heard.append(event)
+
+        try:
+            await until_state()  # the state on connecting
+            teacher.page, teacher.query = "", f"class={code}&kernel_h=3&stride_h=1&height=5&width=5&explain=x-2-2"
+            await teacher.rerun()  # the Playground's setup, a cell explained: published
+            await until_state()
+            teacher.page, teacher.query = "live_class", f"class={code}"
+            await _press(teacher, "class_ask_pick")
+            await until_state()
+            await _press(teacher, "class_reveal")
+            await until_state()
+        finally:
+            await stream.close()
+            await teacher.close()
+
+    run(lesson())
+    return heard
+
+
+def test_a_following_stream_gets_the_grids_before_the_change_and_never_an_open_questions(tmp_path):
+    """The followed view's grids (classroom/followed.py) come before the version they draw,
+    on a following student's stream only, and never while the question is open."""
+    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
+    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+        heard = _views_heard(url)
+    names = [name for name, _ in heard]
+    assert names == ["message", "view", "message", "message", "message"], names  # nothing with the question
+    view, version = json.loads(heard[1][1]), int(heard[2][1])
+    assert view["version"] == version
+    grad_input = next(grid for grid in view["grids"] if grid["key"] == "grad_input")
+    assert (grad_input["rows"], grad_input["cols"]) == (5, 5)
+    assert int(heard[3][1]) > version and int(heard[4][1]) > int(heard[3][1])  # asked, then revealed
 
 
 def test_one_server_pushes_every_change_to_a_stream(tmp_path):

@@ -152,6 +152,17 @@ def test_presence_counts_who_follows(store):
     assert store.presence("HQCMT", NOW + 2) == (2, 1)
 
 
+def test_presence_of_many_students_is_written_at_once(store):
+    """The events route writes every open stream's "still here" in one call (classroom/events.py)."""
+    _lesson(store)
+    store.seen("HQCMT", "b", True, NOW)
+    store.seen_all("HQCMT", {"a": True, "b": False, "c": True}, NOW + 1)  # b explores now
+    store.seen_all("HQCMT", {}, NOW + 1)
+    assert store.presence("HQCMT", NOW + 2) == (3, 2)
+    store.seen_all("HQCMT", {"a": True}, NOW + 20)  # b and c left
+    assert store.presence("HQCMT", NOW + 20) == (1, 1)
+
+
 def test_bounds_answers_classes_and_joins(store, monkeypatch):
     monkeypatch.setattr(store_module, "MAX_ANSWERS", 3)
     monkeypatch.setattr(store_module, "MAX_CLASSES", 2)

@@ -116,12 +116,13 @@ def test_no_function_in_the_browser_code_is_over_40_lines():
 
 def test_the_browser_code_reads_presentation_mode_in_one_place():
     """grids.js chooses its sizes for a projector once (one of its SIZES objects), where the
-    data arrives, instead of testing the ``present`` flag wherever a size is needed."""
+    data arrives (``update``: from Streamlit, or pushed to a following student by
+    ui/class_listener.js), instead of testing the ``present`` flag wherever a size is needed."""
     source = (REPO / "figures" / "component" / "grids.js").read_text(encoding="utf-8")
     code = _blank_strings_and_comments(source)
     reads = {code.count("\n", 0, match.start()) + 1 for match in re.finditer(r"\.present\b", code)}
     readers = {name for name, first, last in js_functions(source) for line in reads if first <= line <= last}
-    assert reads and readers == {"default export"}, readers
+    assert reads and readers == {"update"}, readers
 
 
 def test_streamlit_serves_the_components_own_files():

@@ -19,7 +19,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -29,6 +29,7 @@ import streamlit as st
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
 from classroom.events import overview
+from classroom.followed import explained_selection
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
@@ -38,8 +39,9 @@ from scenario.inputs import InputError
 from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
-from ui.display import select_cell
-from ui.lang import tr
+from ui.display import current_palette, select_cell
+from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
+from ui.lang import current_language, tr
 
 __all__ = [
     "LIVE_PAGE",
@@ -59,6 +61,7 @@ __all__ = [
     "leave",
     "listen",
     "reachable_store",
+    "refresh_lane",
     "say_failed",
     "seat",
     "secret",
@@ -100,7 +103,12 @@ TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUST
 LIMIT_WINDOW = 600.0
 STARTS_PER_BROWSER, STARTS_PER_NETWORK = 5, 30  # classes started per 10 minutes
 GRIDS_KEY = "playground_grids"
-EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
+# Seconds within which a following student's tab reruns after its grids were redrawn from a
+# pushed view (ui/class_listener.js): a class's 200 reruns spread over this, not all at once.
+RERUN_SPREAD = 2.0
+REFRESH = "class_refresh"  # set by the listener's callback: this run is a refresh (refresh_lane)
+# One following tab's refresh at a time on a server (a process); one that waited 10 s goes anyway.
+REFRESH_LANE = Lane(patience=10.0)
 
 
 @st.cache_resource
@@ -430,11 +438,7 @@ def _apply(setup: Setup) -> None:
 
 def explained_cell(text: str | None) -> Selection | None:
     """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2])."""
-    parts = (text or "").split("-")
-    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(part.isdigit() for part in parts[1:]):
-        return None
-    kind, grid = EXPLAIN_KINDS[parts[0]]
-    return Selection(kind, int(parts[1]), int(parts[2]), grid)
+    return explained_selection(text)
 
 
 def before_page(pages: dict[str, st.Page]) -> None:
@@ -541,14 +545,44 @@ def listen(current: Seat, drawn: str) -> None:
     """This student's tab hears its class's events (classroom/events.py) through a tiny
     component (ui/class_listener.js) and reruns once when it hears a state newer than
     ``drawn`` (the lesson's version this run drew, or "down"); that run's ``before_page``
-    applies the change. The stream also keeps the student's "still here" for the teacher."""
+    applies the change. The stream also keeps the student's "still here" for the teacher.
+    A following student's stream pushes the followed view's grids with each change
+    (classroom/followed.py): the listener redraws them at once, and the rerun follows
+    within ``RERUN_SPREAD`` seconds, at a random moment (a class's reruns spread out)."""
     query = {"class": current.code, "student": current.student, "following": int(current.following)}
-    _listener_component()(key="class_listener", data={"path": f"class/events?{urlencode(query)}", "drawn": drawn},
-                          on_heard_change=_heard)  # fmt: skip
+    pushed = current.role == "student" and current.following
+    if pushed:
+        query |= {"lang": current_language(), "palette": current_palette()}
+    data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed, "grids_key": GRIDS_KEY,
+            "spread": int(RERUN_SPREAD * 1000)}  # fmt: skip
+    _listener_component()(key="class_listener", data=data, on_heard_change=_refresh)
 
 
 def _heard() -> None:
     """The listener heard a newer state (a callback): the rerun it starts is all it takes."""
+
+
+def _refresh() -> None:
+    """A student's listener heard a newer state (a callback): the rerun it starts is a
+    refresh, which waits for the server's refresh lane (``refresh_lane``)."""
+    st.session_state[REFRESH] = True
+
+
+@contextmanager
+def refresh_lane() -> Iterator[None]:
+    """Around a whole run (app.py): a student's rerun that its listener asked for
+    (``_refresh``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
+    its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
+    reruns after a change then share a server with one another's run at a time, not with
+    100 at once: a lone student beside the class waits for one of them, not for all
+    (docs/benchmarks.md, "A live class on push")."""
+    if not st.session_state.pop(REFRESH, False):
+        yield
+        return
+    budget = wait_for_budget()
+    # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
+    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
+        yield
 
 
 @st.cache_resource

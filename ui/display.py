@@ -36,6 +36,7 @@ from ui.lang import current_language, tr, translated_select
 __all__ = [
     "PALETTES",
     "copy_link",
+    "current_palette",
     "display_controls",
     "explanation",
     "pooling_explainer",
@@ -106,6 +107,11 @@ def explanation(message: str, icon: str, key: str = "explanation") -> None:
     """The explanation of a clicked cell: an info box, large in presentation mode."""
     with st.container(key=key):
         st.info(message, icon=icon)
+
+
+def current_palette() -> str:
+    """The palette this tab draws its grids in (``standard`` or ``colorblind``)."""
+    return _palette()
 
 
 def _palette() -> str:

@@ -49,15 +49,22 @@ export default function (component) {
     const observer = new ResizeObserver(() => requestAnimationFrame(() => render(root)));
     observer.observe(root);
     root.state.observer = observer;
+    // A live class's listener (ui/class_listener.js) redraws a following student's grids
+    // from the pushed view at once, before the page's own rerun brings the same data.
+    root.redraw = (pushed) => update(root, { ...root.state.data, ...pushed });
   }
+  root.state.send = setTriggerValue;
+  update(root, data);
+  return () => root.state.observer.disconnect();
+}
+
+function update(root, data) {
   root.state.data = data;
   root.state.sizes = data.present ? SIZES.present : SIZES.page;
   root.state.windowColors = WINDOW_COLORS[data.palette] || WINDOW_COLORS.standard;
   root.classList.toggle("present", !!data.present);
-  root.state.send = setTriggerValue;
   root.state.selection = data.selection || null;
   render(root);
-  return () => root.state.observer.disconnect();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""The followed view's grids, computed once per change of a class for all its students.
+
+A following student looks first at the Playground's four grids. When the teacher changes the
+setup, the class's events stream (``classroom/events.py``) pushes these grid descriptions,
+built here once per version, language and palette in each server process, and the student's
+listener (ui/class_listener.js) redraws its grids from them at once; the whole page's rerun,
+which makes the rest consistent (the locked sidebar, the explanation), follows, spread out.
+
+Nothing of the answer leaves here while it is hidden (a question prepared or open:
+``model.answer_hidden``): there is no view then, and the tab reruns into the question's page.
+No Streamlit here: the events route calls it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from classroom import model
+from classroom.model import Lesson
+from classroom.setups import SetupError, computed_from_setup
+from figures.grids import Selection, window_axes, with_palette
+from figures.views import playground_grids
+from pooling import PoolingError
+
+__all__ = ["EXPLAIN_KINDS", "TWO_PER_ROW_ABOVE", "explained_selection", "followed_view", "view_line"]
+
+EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
+TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the Playground's grids go two per row
+
+
+def explained_selection(text: str | None) -> Selection | None:
+    """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2]).
+
+    >>> explained_selection("x-2-1")
+    Selection(kind='input', row=2, col=1, grid='grad_input')
+    """
+    parts = (text or "").split("-")
+    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(part.isdigit() for part in parts[1:]):
+        return None
+    kind, grid = EXPLAIN_KINDS[parts[0]]
+    return Selection(kind, int(parts[1]), int(parts[2]), grid)
+
+
+def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard") -> dict | None:
+    """What a following student's Playground grids show for ``lesson`` (the grid component's
+    ``grids``, ``columns``, ``axes``, ``selection``, and the lesson's ``version``), or None:
+    the answer is hidden, a question is on the class's page (following students are there),
+    the setup is not the Playground's, or it cannot be drawn (the page's rerun says why)."""
+    setup = lesson.setup
+    if setup is None or setup.page != "" or model.answer_hidden(lesson) or lesson.question is not None:
+        return None
+    try:
+        computed = computed_from_setup(setup, language)
+    except (SetupError, PoolingError):
+        return None
+    grids = playground_grids(computed, language)
+    span = max(*computed.x.shape, *computed.y.shape) + 2 * max(computed.params.padding)
+    selection = explained_selection(setup.explain)
+    if selection is not None:
+        grid = grids.get(selection.grid)
+        if grid is None or selection.row >= grid["rows"] or selection.col >= grid["cols"]:
+            selection = None
+    prefix = f"avgpool_{computed.params.slug()}_playground"
+    return {
+        "version": lesson.version,
+        "grids": [
+            {**with_palette(grid, palette), "key": name, "file": f"{prefix}_{name}"} for name, grid in grids.items()
+        ],
+        "columns": 4 if span <= TWO_PER_ROW_ABOVE else 2,
+        "axes": window_axes(computed.windows),
+        "selection": None if selection is None else selection._asdict(),
+    }
+
+
+# The newest views built, by (code, version, language, palette).
+_LINES: dict[tuple[str, int, str, str], str | None] = {}
+_LINES_KEPT = 64
+_LINES_LOCK = threading.Lock()
+
+
+def view_line(lesson: Lesson, language: str, palette: str) -> str | None:
+    """The view as one server-sent event (``event: view``), built once per lesson version,
+    language and palette in this process, however many streams send it."""
+    key = (lesson.code, lesson.version, language, palette)
+    with _LINES_LOCK:
+        if key in _LINES:
+            return _LINES[key]
+    view = followed_view(lesson, language, palette)
+    line = None if view is None else f"event: view\ndata: {json.dumps(view, separators=(',', ':'))}\n\n"
+    with _LINES_LOCK:
+        while len(_LINES) >= _LINES_KEPT:
+            _LINES.pop(next(iter(_LINES)))  # the oldest first
+        _LINES[key] = line
+    return line
