@@ -46,7 +46,7 @@ def test_step_by_step_explains_a_cell_and_how_much_has_arrived():
     # x[2, 2] is in all 9 windows of the 3x3 output; the first 4 (row by row) have sent theirs.
     explained = next(info for info in infos if info.startswith("∂L/∂x[2, 2]"))
     assert "= 1 (one share from each of" in explained
-    assert explained.endswith("By step 4, 4 of its 9 shares have arrived: 4/9 so far.")
+    assert explained.endswith("Shares arrived by step 4: 4 of 9, 4/9 so far.")
 
 
 def test_average_vs_max_explains_each_pooling_by_its_own_rule():
