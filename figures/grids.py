@@ -16,13 +16,22 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, NamedTuple, TypedDict
 
 import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
+from scenario.numbers import (
+    FLOAT32_TOLERANCE,
+    NumberStyle,
+    equals_text,
+    exact_text,
+    grid_exponent,
+    number_style,
+    power_text,
+)
 
 __all__ = [
     "COLOR_SCALES",
@@ -41,6 +50,7 @@ __all__ = [
     "matrix_grid",
     "overlay_grid",
     "read_selection",
+    "retitled",
     "selection_kind",
     "table_texts",
     "value_grid",
@@ -288,23 +298,21 @@ def _grid(
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
     style, encoded = number_style(values), _encode(values)
-    labels = cell_labels(values, style=style)
-    # Printed where the full labels would not fit; large grids' labels have 2 digits already.
-    short_labels = cell_labels(values, 2, style) if _label_digits(values) > 2 else labels
+    exponent = grid_exponent(values)
+    labels, short_labels, ticks = _printed(values, (zmin, zmax), style, exponent)
     return {
-        "title": title,
+        "title": _titled(title, exponent, language),
         "name": name,
         "rows": rows,
         "cols": cols,
         "values": encoded,
         "labels": labels,
-        "short_labels": short_labels if short_labels != labels else None,
+        "short_labels": short_labels,
         "scale": scale,
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
-        # Three digits: three ticks share a colour bar as narrow as a phone's grid.
-        "ticks": [exact_text(tick, TICK_DIGITS, style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
+        "ticks": ticks,
         "style": _style(style, encoded["dtype"]),
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],
@@ -321,6 +329,38 @@ def _grid(
         "description": _describe(values, name, zmin, zmax, style, language),
         "underlay": None,
     }
+
+
+def _printed(
+    values: np.ndarray, zrange: tuple[float, float], style: NumberStyle, exponent: int
+) -> tuple[list[str] | None, list[str] | None, list[str]]:
+    """What a grid prints: its cell labels, the shorter ones printed where those do not fit
+    (None: the same), and its colour bar's three ticks. A tiny or huge grid prints them over
+    10 ** ``exponent``, which its title names (-3.245 under ×10⁻⁶: -3.245e-6 fits no cell)."""
+    printed = values / 10.0**exponent if exponent else values
+    # Decimals, as the values are: 1.4875 (×10⁶) is ≈1.488, never 119/80.
+    style = replace(number_style(printed), fractions=False) if exponent else style
+    labels = cell_labels(printed, style=style)
+    # Printed where the full labels would not fit; large grids' labels have 2 digits already.
+    short_labels = cell_labels(printed, 2, style) if _label_digits(values) > 2 else labels
+    low, high = (end / 10.0**exponent for end in zrange)
+    # Three digits: three ticks share a colour bar as narrow as a phone's grid.
+    ticks = [exact_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
+    return labels, short_labels if short_labels != labels else None, ticks
+
+
+def _titled(title: str, exponent: int, language: str) -> str:
+    """A grid's title, naming the power of ten its cells print in (``y (×10⁻⁶)``) if any."""
+    return text(language, "figure.scaled_title", title=title, power=power_text(exponent)) if exponent else title
+
+
+def retitled(grid: GridDescription, title: str, language: str = "en") -> GridDescription:
+    """The grid under another title, which still names the power of ten its cells print in.
+
+    >>> retitled(value_grid(np.array([[2e-6, 3e-6]]), "y"), "x1")["title"]
+    'x1 (×10⁻⁶)'
+    """
+    return {**grid, "title": _titled(title, grid_exponent(decode_values(grid)), language)}
 
 
 class Selection(NamedTuple):

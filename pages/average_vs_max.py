@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures import grad_input_grid, gradient_grid, input_grid, retitled, value_grid, window_axes
 from figures.grids import GridDescription, Selection
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.numbers import format_number
@@ -50,7 +50,7 @@ def _input_grids(scenario: Scenario, language: str) -> dict[str, GridDescription
     if not any(padding):
         return {"x": x_grid}
     x_max = input_grid(x, windows, padding, link=None, padding_fill="-inf", language=language)
-    return {"x": x_grid | {"title": tr("versus.x_avg")}, "x_max": x_max | {"title": tr("versus.x_max")}}
+    return {"x": retitled(x_grid, tr("versus.x_avg"), language), "x_max": retitled(x_max, tr("versus.x_max"), language)}
 
 
 def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:

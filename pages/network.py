@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, value_grid, window_axes
+from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, retitled, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_digits_network
 from scenario.explain import number
@@ -138,8 +138,9 @@ def _layer_grids(layer: PoolingLayer, digit: int, channel: int, names: tuple[str
     x, y = layer.x[digit, channel], layer.y[digit, channel]
     grad_y, grad_x = layer.grad_y[digit, channel], layer.grad_x[digit, channel]
     x_name, y_name = names
+    x_grid = input_grid(x, layer.windows, (0, 0), language=language)
     return {
-        "x": input_grid(x, layer.windows, (0, 0), language=language) | {"title": f"{x_name} = x", "name": "x"},
+        "x": retitled(x_grid, f"{x_name} = x", language) | {"name": "x"},
         "y": value_grid(y, f"{y_name} = y", "y", link="output", language=language),
         "grad_output": gradient_grid(
             grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", language=language
