@@ -45,13 +45,15 @@ CHOICES = {"digit": 20, "target": 10, "channel1": 4, "channel2": 8}  # URL key -
 COMPARED = ("x1", "y1", "grad_y1", "grad_x1", "x2", "y2", "grad_y2", "grad_x2", "probabilities")
 COMPARED += ("gradcam", "gradcam_logp")  # the standard Grad-CAM's map, and its control's
 PLAYGROUND_DIGITS = 4  # significant digits of the values a link sends to the Playground
-# The digit picker in even rows (10 a row, 5 on a phone) rather than 19 and one alone; the
-# chosen option's label darker than Streamlit's (#c53948 on #f9ebed is 4.47:1, WCAG AA
-# asks 4.5:1).
+# The digit and class pickers in even rows (10 a row, 5 on a phone) rather than 19 and one
+# alone, or 8 and 2; the chosen option's label darker than Streamlit's (#c53948 on #f9ebed
+# is 4.47:1, WCAG AA asks 4.5:1).
 PAGE_CSS = """<style>
-.st-key-digit [role="radiogroup"] { display: grid; grid-template-columns: repeat(10, minmax(0, 1fr)); }
+:is(.st-key-digit, .st-key-target) [role="radiogroup"] {
+  display: grid; grid-template-columns: repeat(10, minmax(0, 1fr));
+}
 @media (max-width: 640px) {
-  .st-key-digit [role="radiogroup"] { grid-template-columns: repeat(5, minmax(0, 1fr)); }
+  :is(.st-key-digit, .st-key-target) [role="radiogroup"] { grid-template-columns: repeat(5, minmax(0, 1fr)); }
 }
 [data-testid="stButtonGroup"] [data-selected="true"] [data-testid="stMarkdownContainer"] p { color: #a51d2d; }
 </style>"""
