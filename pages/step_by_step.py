@@ -18,7 +18,7 @@ from figures import grad_input_grid, gradient_grid, input_grid, value_grid, wind
 from figures.grids import Selection
 from scenario.compute import running_gradient
 from scenario.explain import number, replay_step_text, windows_covering
-from scenario.numbers import exact_text
+from scenario.numbers import exact_text, number_style
 from ui.controls import BIND, URL_KEYS
 from ui.display import Explainer, pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
@@ -112,6 +112,7 @@ def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language
         scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input, scenario.windows, language
     )
     out_cols = scenario.y.shape[1]
+    running_style = number_style(running)
 
     def explain(selection: Selection) -> str | None:
         final = explain_final(selection)
@@ -119,7 +120,7 @@ def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language
             return final
         covering = windows_covering(scenario.windows, selection.row, selection.col)
         arrived = sum(window.out_row * out_cols + window.out_col < step for window in covering)
-        running_value = exact_text(running[selection.row, selection.col])
+        running_value = exact_text(running[selection.row, selection.col], style=running_style)  # as its cell
         return final + tr("step.arrived", step=step, arrived=arrived, count=len(covering), running=running_value)
 
     return explain
