@@ -15,6 +15,7 @@ Nothing here imports streamlit or plotly.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal, NamedTuple, TypedDict
@@ -286,6 +287,7 @@ def _grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     link: str | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """The shared description. ``origin`` is the index of the first drawn row and column and
@@ -293,12 +295,13 @@ def _grid(
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
     highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive.
     ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max
-    pooling: torch pads it with −∞, so padding never wins a window)."""
+    pooling: torch pads it with −∞, so padding never wins a window). ``power``: the power of
+    ten its cells print in (``shared_exponent``), by default its own (``grid_exponent``)."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
     style, encoded = number_style(values), _encode(values)
-    exponent = grid_exponent(values)
+    exponent = grid_exponent(values) if power is None else power
     labels, short_labels, ticks = _printed(values, (zmin, zmax), style, exponent)
     return {
         "title": _titled(title, exponent, language),
@@ -354,13 +357,18 @@ def _titled(title: str, exponent: int, language: str) -> str:
     return text(language, "figure.scaled_title", title=title, power=power_text(exponent)) if exponent else title
 
 
-def retitled(grid: GridDescription, title: str, language: str = "en") -> GridDescription:
+# The end of a title that names its cells' power of ten: " (×10⁻⁶)", "（×10⁻⁶）".
+POWER_SUFFIX = re.compile(r"\s?[(（]×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+[)）]$")
+
+
+def retitled(grid: GridDescription, title: str) -> GridDescription:
     """The grid under another title, which still names the power of ten its cells print in.
 
     >>> retitled(value_grid(np.array([[2e-6, 3e-6]]), "y"), "x1")["title"]
     'x1 (×10⁻⁶)'
     """
-    return {**grid, "title": _titled(title, grid_exponent(decode_values(grid)), language)}
+    power = POWER_SUFFIX.search(grid["title"])
+    return {**grid, "title": title + (power.group() if power else "")}
 
 
 class Selection(NamedTuple):
@@ -462,6 +470,7 @@ def value_grid(
     highlight_cells: Sequence[Cell] = (),
     zrange: tuple[float, float] | None = None,
     scale: str = "value",
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """An input or output tensor on a sequential scale (``scale="image"`` for pictures).
@@ -470,9 +479,8 @@ def value_grid(
     >>> grid["rows"], grid["cols"], grid["scale"]
     (2, 3, 'value')
     """
-    return _grid(
-        values, title, name, scale, zrange=zrange, highlight_cells=highlight_cells, link=link, language=language
-    )
+    cells = {"highlight_cells": highlight_cells, "link": link, "power": power, "language": language}
+    return _grid(values, title, name, scale, zrange=zrange, **cells)
 
 
 def gradient_grid(
@@ -484,6 +492,7 @@ def gradient_grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """A gradient on a diverging scale centred at 0; ``zmax`` fixes the range to [-zmax, zmax].
@@ -500,6 +509,7 @@ def gradient_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         link=link,
+        power=power,
         language=language,
     )
 
@@ -512,6 +522,7 @@ def grad_input_grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """∂L/∂x: the input gradient, its cells indexed like x (padding gets no gradient, so
@@ -528,6 +539,7 @@ def grad_input_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         zmax=zmax,
+        power=power,
         language=language,
     )
 
@@ -551,6 +563,7 @@ def input_grid(
     highlight_cells: Sequence[Cell] = (),
     scale: str = "value",
     padding_fill: str = "zero",
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """The input x with its padding drawn as a grey ring of zeros (of −∞ with
@@ -584,6 +597,7 @@ def input_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         link=link,
+        power=power,
         language=language,
     )
 

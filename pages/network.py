@@ -32,7 +32,7 @@ from scenario.network import (
     load_digits_cnn,
     network_pass,
 )
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, format_number, shared_exponent
 from scenario.typed_grid import encode_grid
 from ui.badges import largest_difference, torch_badge
 from ui.controls import URL_KEYS
@@ -140,14 +140,17 @@ def _layer_grids(layer: PoolingLayer, digit: int, channel: int, names: tuple[str
     x, y = layer.x[digit, channel], layer.y[digit, channel]
     grad_y, grad_x = layer.grad_y[digit, channel], layer.grad_x[digit, channel]
     x_name, y_name = names
-    x_grid = input_grid(x, layer.windows, (0, 0), language=language)
+    values, gradients = shared_exponent(x, y), shared_exponent(grad_y, grad_x)  # each pair in one power of ten
+    x_grid = input_grid(x, layer.windows, (0, 0), power=values, language=language)
     return {
-        "x": retitled(x_grid, f"{x_name} = x", language) | {"name": "x"},
-        "y": value_grid(y, f"{y_name} = y", "y", link="output", language=language),
+        "x": retitled(x_grid, f"{x_name} = x") | {"name": "x"},
+        "y": value_grid(y, f"{y_name} = y", "y", link="output", power=values, language=language),
         "grad_output": gradient_grid(
-            grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", language=language
+            grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", power=gradients, language=language
         ),
-        "grad_input": grad_input_grid(grad_x, title=tr("network.grad_x", name=x_name), language=language),
+        "grad_input": grad_input_grid(
+            grad_x, title=tr("network.grad_x", name=x_name), power=gradients, language=language
+        ),
     }
 
 

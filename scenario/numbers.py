@@ -40,6 +40,7 @@ __all__ = [
     "number_style",
     "parse_number",
     "power_text",
+    "shared_exponent",
 ]
 
 MAX_MAGNITUDE = 1e100
@@ -323,6 +324,20 @@ def grid_exponent(values: object) -> int:
     if largest == 0 or PLAIN_SMALLEST <= largest < PLAIN_LARGEST:
         return 0
     return 3 * math.floor(math.log10(largest) / 3)
+
+
+def shared_exponent(*grids: object) -> int | None:
+    """One power of ten for grids read together (∂L/∂y and the ∂L/∂x it is shared into: 0.35
+    and 0.0875 under one ×10⁻⁶, not 0.35 beside 87.5 ×10⁻⁹): their largest value's, when
+    every one of them needs a power; None (each its own) otherwise.
+
+    >>> shared_exponent([1.35e-6], [3.375e-7]), shared_exponent([1.35e-6], [0.25]), shared_exponent([2.0], [0.5])
+    (-6, None, None)
+    """
+    arrays = [np.asarray(grid, dtype=np.float64).ravel() for grid in grids]
+    if not all(grid_exponent(array) for array in arrays):
+        return None
+    return grid_exponent(np.concatenate(arrays))
 
 
 SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

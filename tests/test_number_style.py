@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from figures.grids import cell_labels, describe_cell, gradient_grid, retitled, table_texts, value_grid
+from figures.views import playground_grids
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
 from scenario.compute import compute_scenario
@@ -224,6 +225,19 @@ def test_a_tiny_or_huge_grid_prints_its_cells_in_a_power_of_ten_its_title_names(
     assert describe_cell(tiny, 0, 0) == "∂L/∂x[0, 0] = -3.245e-6." and table_texts(tiny)[0][0] == "-3.245e-6"
     huge = gradient_grid(np.array([[1.4875e6, 2.2875e6]]), "g", "g", language="zh")
     assert huge["title"] == "g（×10⁶）" and huge["labels"] == ["≈1.488", "≈2.288"]
-    assert retitled(huge, "h", "zh")["title"] == "h（×10⁶）"
+    assert retitled(huge, "h")["title"] == "h（×10⁶）"
     plain = value_grid(np.array([[1e-4, 999999.0]]), "y", "y")  # plain decimals from 0.0001 to a million
     assert plain["title"] == "y" and plain["labels"] == ["0.0001", "999999"]
+
+
+def test_grids_read_together_print_in_one_power_of_ten():
+    """A typed x of 1e-7 to 1.6e-6 with the square loss: ∂L/∂y (up to 1.35e-6) and the ∂L/∂x it
+    is shared into (up to 3.375e-7) both print under ×10⁻⁶, so 0.35 / 4 reads 0.0875, not
+    87.5 under ×10⁻⁹; x and y too. A grid that needs no power keeps its plain numbers."""
+    x = np.arange(1, 17).reshape(4, 4) * 1e-7
+    grids = playground_grids(compute_scenario(x, PoolParams((2, 2)), "square"), "en")
+    assert {grid["title"][-7:] for grid in grids.values()} == {"(×10⁻⁶)"}, [g["title"] for g in grids.values()]
+    assert grids["grad_output"]["labels"][0] == "0.35" and grids["grad_input"]["labels"][0] == "0.0875"
+    assert grids["x"]["labels"][0] == "0.1" and grids["y"]["labels"][0] == "0.35"
+    plain = playground_grids(compute_scenario(x, PoolParams((2, 2)), "sum"), "en")  # ∂L/∂y = 1: no power
+    assert plain["grad_output"]["title"] == "∂L/∂y (sum)" and plain["grad_input"]["labels"][0] == "0.25"
