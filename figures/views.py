@@ -31,7 +31,7 @@ def playground_grids(computed: Computed, language: str, image: bool = False) -> 
         ),
         "y": value_grid(
             y,
-            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
+            text(language, "figure.output", rows=y.shape[0], cols=y.shape[1]),
             "y",
             link="output",
             scale=values_scale,
@@ -40,7 +40,7 @@ def playground_grids(computed: Computed, language: str, image: bool = False) -> 
         ),
         "grad_output": gradient_grid(
             loss.grad_output,
-            f"∂L/∂y ({text(language, f'loss.short_{loss.name}')})",
+            text(language, "figure.grad_output", loss=text(language, f"loss.short_{loss.name}")),
             "∂L/∂y",
             link="output",
             power=gradients,

@@ -95,7 +95,7 @@ def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: st
         ),
         "grad_output": gradient_grid(
             loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
+            tr("figure.grad_output", loss=tr(f"loss.short_{loss.name}")),
             "∂L/∂y",
             link="output",
             highlight_cells=lit_cells,

@@ -72,7 +72,7 @@ def _grad_input_question(
         "y": value_grid(computed.y, "y", "y", link="output", language=language),
         "grad_output": gradient_grid(
             computed.loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{computed.loss.name}')})",
+            tr("figure.grad_output", loss=tr(f"loss.short_{computed.loss.name}")),
             "∂L/∂y",
             link="output",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
