@@ -210,7 +210,7 @@ def _digit_name(labels: np.ndarray, index: int) -> str:
 def rounded_cell(value: float) -> str:
     """A value as a link sends it to the Playground: ``PLAYGROUND_DIGITS`` significant digits,
     written as the shortest text that reads back as exactly that number (``1.442``,
-    ``-7.123e-05``), so the Playground computes from what its cells show."""
+    ``-7.123e-5``), so the Playground computes from what its cells show."""
     return cell_text(float(f"{value:.{PLAYGROUND_DIGITS}g}"))
 
 
