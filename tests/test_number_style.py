@@ -24,6 +24,7 @@ from scenario.export import tensor_csv
 from scenario.inputs import generated_input, parse_csv
 from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number
 from scenario.params import PoolParams
+from ui.question import _grad_input_question
 
 REPO = Path(__file__).resolve().parents[1]
 INF = float("inf")
@@ -241,3 +242,13 @@ def test_grids_read_together_print_in_one_power_of_ten():
     assert grids["x"]["labels"][0] == "0.1" and grids["y"]["labels"][0] == "0.35"
     plain = playground_grids(compute_scenario(x, PoolParams((2, 2)), "sum"), "en")  # ∂L/∂y = 1: no power
     assert plain["grad_output"]["title"] == "∂L/∂y (sum)" and plain["grad_input"]["labels"][0] == "0.25"
+
+
+def test_the_quiz_prints_its_grids_in_the_playgrounds_powers():
+    """The quiz's x and y, ∂L/∂y and (once revealed) ∂L/∂x share powers as the Playground's do."""
+    x = np.arange(1, 17).reshape(4, 4) * 1e-7
+    computed = compute_scenario(x, PoolParams((2, 2)), "square")
+    asked = _grad_input_question(computed, (3, 1), True, "en")
+    shown = playground_grids(computed, "en")
+    assert [asked[name]["title"][-7:] for name in asked] == [shown[name]["title"][-7:] for name in shown]
+    assert asked["grad_input"]["labels"] == shown["grad_input"]["labels"]
