@@ -15,14 +15,24 @@ Nothing here imports streamlit or plotly.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, NamedTuple, TypedDict
 
 import numpy as np
 
 from i18n import text
 from pooling import Window
-from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
+from scenario.numbers import (
+    FLOAT32_TOLERANCE,
+    NumberStyle,
+    equals_text,
+    exact_text,
+    grid_exponent,
+    number_style,
+    power_text,
+)
 
 __all__ = [
     "COLOR_SCALES",
@@ -41,6 +51,7 @@ __all__ = [
     "matrix_grid",
     "overlay_grid",
     "read_selection",
+    "retitled",
     "selection_kind",
     "table_texts",
     "value_grid",
@@ -276,6 +287,7 @@ def _grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     link: str | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """The shared description. ``origin`` is the index of the first drawn row and column and
@@ -283,28 +295,27 @@ def _grid(
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
     highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive.
     ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max
-    pooling: torch pads it with −∞, so padding never wins a window)."""
+    pooling: torch pads it with −∞, so padding never wins a window). ``power``: the power of
+    ten its cells print in (``shared_exponent``), by default its own (``grid_exponent``)."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
     style, encoded = number_style(values), _encode(values)
-    labels = cell_labels(values, style=style)
-    # Printed where the full labels would not fit; large grids' labels have 2 digits already.
-    short_labels = cell_labels(values, 2, style) if _label_digits(values) > 2 else labels
+    exponent = grid_exponent(values) if power is None else power
+    labels, short_labels, ticks = _printed(values, (zmin, zmax), style, exponent)
     return {
-        "title": title,
+        "title": _titled(title, exponent, language),
         "name": name,
         "rows": rows,
         "cols": cols,
         "values": encoded,
         "labels": labels,
-        "short_labels": short_labels if short_labels != labels else None,
+        "short_labels": short_labels,
         "scale": scale,
         "colors": COLOR_SCALES["standard"][scale],
         "zmin": zmin,
         "zmax": zmax,
-        # Three digits: three ticks share a colour bar as narrow as a phone's grid.
-        "ticks": [exact_text(tick, TICK_DIGITS, style) for tick in (zmin, (zmin + zmax) / 2, zmax)],
+        "ticks": ticks,
         "style": _style(style, encoded["dtype"]),
         # Plain ints throughout: the description must be JSON (numpy ints are not).
         "origin": [int(n) for n in origin],
@@ -321,6 +332,43 @@ def _grid(
         "description": _describe(values, name, zmin, zmax, style, language),
         "underlay": None,
     }
+
+
+def _printed(
+    values: np.ndarray, zrange: tuple[float, float], style: NumberStyle, exponent: int
+) -> tuple[list[str] | None, list[str] | None, list[str]]:
+    """What a grid prints: its cell labels, the shorter ones printed where those do not fit
+    (None: the same), and its colour bar's three ticks. A tiny or huge grid prints them over
+    10 ** ``exponent``, which its title names (-3.245 under ×10⁻⁶: -3.245e-6 fits no cell)."""
+    printed = values / 10.0**exponent if exponent else values
+    # Decimals, as the values are: 1.4875 (×10⁶) is ≈1.488, never 119/80.
+    style = replace(number_style(printed), fractions=False) if exponent else style
+    labels = cell_labels(printed, style=style)
+    # Printed where the full labels would not fit; large grids' labels have 2 digits already.
+    short_labels = cell_labels(printed, 2, style) if _label_digits(values) > 2 else labels
+    low, high = (end / 10.0**exponent for end in zrange)
+    # Three digits: three ticks share a colour bar as narrow as a phone's grid.
+    ticks = [exact_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
+    return labels, short_labels if short_labels != labels else None, ticks
+
+
+def _titled(title: str, exponent: int, language: str) -> str:
+    """A grid's title, naming the power of ten its cells print in (``y (×10⁻⁶)``) if any."""
+    return text(language, "figure.scaled_title", title=title, power=power_text(exponent)) if exponent else title
+
+
+# The end of a title that names its cells' power of ten: " (×10⁻⁶)", "（×10⁻⁶）".
+POWER_SUFFIX = re.compile(r"\s?[(（]×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+[)）]$")
+
+
+def retitled(grid: GridDescription, title: str) -> GridDescription:
+    """The grid under another title, which still names the power of ten its cells print in.
+
+    >>> retitled(value_grid(np.array([[2e-6, 3e-6]]), "y"), "x1")["title"]
+    'x1 (×10⁻⁶)'
+    """
+    power = POWER_SUFFIX.search(grid["title"])
+    return {**grid, "title": title + (power.group() if power else "")}
 
 
 class Selection(NamedTuple):
@@ -422,6 +470,7 @@ def value_grid(
     highlight_cells: Sequence[Cell] = (),
     zrange: tuple[float, float] | None = None,
     scale: str = "value",
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """An input or output tensor on a sequential scale (``scale="image"`` for pictures).
@@ -430,9 +479,8 @@ def value_grid(
     >>> grid["rows"], grid["cols"], grid["scale"]
     (2, 3, 'value')
     """
-    return _grid(
-        values, title, name, scale, zrange=zrange, highlight_cells=highlight_cells, link=link, language=language
-    )
+    cells = {"highlight_cells": highlight_cells, "link": link, "power": power, "language": language}
+    return _grid(values, title, name, scale, zrange=zrange, **cells)
 
 
 def gradient_grid(
@@ -444,6 +492,7 @@ def gradient_grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """A gradient on a diverging scale centred at 0; ``zmax`` fixes the range to [-zmax, zmax].
@@ -460,6 +509,7 @@ def gradient_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         link=link,
+        power=power,
         language=language,
     )
 
@@ -472,6 +522,7 @@ def grad_input_grid(
     highlight_windows: Sequence[Window] = (),
     highlight_cells: Sequence[Cell] = (),
     zmax: float | None = None,
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """∂L/∂x: the input gradient, its cells indexed like x (padding gets no gradient, so
@@ -488,6 +539,7 @@ def grad_input_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         zmax=zmax,
+        power=power,
         language=language,
     )
 
@@ -511,6 +563,7 @@ def input_grid(
     highlight_cells: Sequence[Cell] = (),
     scale: str = "value",
     padding_fill: str = "zero",
+    power: int | None = None,
     language: str = "en",
 ) -> GridDescription:
     """The input x with its padding drawn as a grey ring of zeros (of −∞ with
@@ -544,6 +597,7 @@ def input_grid(
         highlight_windows=highlight_windows,
         highlight_cells=highlight_cells,
         link=link,
+        power=power,
         language=language,
     )
 

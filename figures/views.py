@@ -6,6 +6,7 @@ from __future__ import annotations
 from figures.grids import GridDescription, grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
 from scenario.compute import Computed
+from scenario.numbers import shared_exponent
 
 __all__ = ["playground_grids"]
 
@@ -22,22 +23,28 @@ def playground_grids(computed: Computed, language: str, image: bool = False) -> 
     """
     x, y, loss = computed.x, computed.y, computed.loss
     values_scale = "image" if image else "value"
+    # x and its means, ∂L/∂y and its shares: each pair in one power of ten where both need one
+    values, gradients = shared_exponent(x, y), shared_exponent(loss.grad_output, computed.grad_input)
     return {
-        "x": input_grid(x, computed.windows, computed.params.padding, scale=values_scale, language=language),
+        "x": input_grid(
+            x, computed.windows, computed.params.padding, scale=values_scale, power=values, language=language
+        ),
         "y": value_grid(
             y,
-            f"y = AvgPool2d(x) ({y.shape[0]}×{y.shape[1]})",
+            text(language, "figure.output", rows=y.shape[0], cols=y.shape[1]),
             "y",
             link="output",
             scale=values_scale,
+            power=values,
             language=language,
         ),
         "grad_output": gradient_grid(
             loss.grad_output,
-            f"∂L/∂y ({text(language, f'loss.short_{loss.name}')})",
+            text(language, "figure.grad_output", loss=text(language, f"loss.short_{loss.name}")),
             "∂L/∂y",
             link="output",
+            power=gradients,
             language=language,
         ),
-        "grad_input": grad_input_grid(computed.grad_input, language=language),
+        "grad_input": grad_input_grid(computed.grad_input, power=gradients, language=language),
     }

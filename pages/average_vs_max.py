@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, value_grid, window_axes
+from figures import grad_input_grid, gradient_grid, input_grid, retitled, value_grid, window_axes
 from figures.grids import GridDescription, Selection
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
-from scenario.numbers import format_number
+from scenario.numbers import format_number, shared_exponent
 from scenario.versus import Pooled, pool_three_ways
 from ui.badges import largest_difference, torch_badge
 from ui.controls import BIND, URL_KEYS
@@ -43,14 +43,14 @@ def _explainer(result: Pooled, x: np.ndarray, language: str) -> Explainer:
     return explain
 
 
-def _input_grids(scenario: Scenario, language: str) -> dict[str, GridDescription]:
+def _input_grids(scenario: Scenario, power: int | None, language: str) -> dict[str, GridDescription]:
     """x with its padding; when there is padding, twice: avg_pool2d pads with 0, max_pool2d with −∞."""
     x, windows, padding = scenario.x, scenario.windows, scenario.params.padding
-    x_grid = input_grid(x, windows, padding, link=None, language=language)
+    x_grid = input_grid(x, windows, padding, link=None, power=power, language=language)
     if not any(padding):
         return {"x": x_grid}
-    x_max = input_grid(x, windows, padding, link=None, padding_fill="-inf", language=language)
-    return {"x": x_grid | {"title": tr("versus.x_avg")}, "x_max": x_max | {"title": tr("versus.x_max")}}
+    x_max = input_grid(x, windows, padding, link=None, padding_fill="-inf", power=power, language=language)
+    return {"x": retitled(x_grid, tr("versus.x_avg")), "x_max": retitled(x_max, tr("versus.x_max"))}
 
 
 def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
@@ -63,18 +63,24 @@ def _adaptive_controls(url: UrlCheck) -> tuple[int, int]:
     return int(height), int(width)
 
 
-def _pooling_column(result: Pooled, x: np.ndarray, prefix: str, language: str) -> None:
+def _pooling_column(result: Pooled, x: np.ndarray, prefix: str, powers: tuple, language: str) -> None:
     """One pooling: its torch call, its y over its ∂L/∂x (a click on one lights the other), what
     to notice, and its check with torch. Each ∂L/∂x has its own colour scale: on a shared one a
-    max pooling's 4 would wash an average's 0.25 out to white."""
+    max pooling's 4 would wash an average's 0.25 out to white. ``powers``: the powers of ten
+    all the y and all the ∂L/∂x print in, shared across the poolings where they need one."""
     name = result.name
     st.markdown(f"`{result.call}`")
     pair = {
         f"{name}_y": value_grid(
-            result.y, f"y ({result.y.shape[0]}×{result.y.shape[1]})", "y", link="output", language=language
+            result.y,
+            f"y ({result.y.shape[0]}×{result.y.shape[1]})",
+            "y",
+            link="output",
+            power=powers[0],
+            language=language,
         ),
         f"{name}_grad_input": grad_input_grid(
-            result.grad_input, title="∂L/∂x", highlight_cells=result.winners, language=language
+            result.grad_input, title="∂L/∂x", highlight_cells=result.winners, power=powers[1], language=language
         ),
     }
     show_grids(
@@ -102,14 +108,16 @@ def average_vs_max_page(scenario: Scenario | None, url: UrlCheck) -> None:
     prefix = file_prefix(scenario, "versus")
     # One row: x and the sentence that says what to look for, then each pooling's y over its
     # ∂L/∂x. On a projector the whole row is on one screen; on a phone the columns stack.
+    # x and the three y, the three ∂L/∂x: each set in one power of ten where all need one
+    powers = (shared_exponent(scenario.x, *(r.y for r in results)), shared_exponent(*(r.grad_input for r in results)))
     input_column, *pooling_columns = st.columns(4)
     with input_column:
-        x_grids = _input_grids(scenario, language)
+        x_grids = _input_grids(scenario, powers[0], language)
         show_grids(x_grids, key="versus_x", file_prefix=prefix, columns=1, room_below=0)
         st.markdown(tr("versus.intro", loss=scenario.loss.torch_code))
     for column, result in zip(pooling_columns, results):
         with column:
-            _pooling_column(result, scenario.x, prefix, language)
+            _pooling_column(result, scenario.x, prefix, powers, language)
     with st.expander(tr("versus.more"), icon=":material/grid_on:"):
         more = {
             f"{result.name}_grad_output": gradient_grid(

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
-from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, value_grid, window_axes
+from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, retitled, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_digits_network
 from scenario.explain import number
@@ -32,7 +32,7 @@ from scenario.network import (
     load_digits_cnn,
     network_pass,
 )
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, format_number, shared_exponent
 from scenario.typed_grid import encode_grid
 from ui.badges import largest_difference, torch_badge
 from ui.controls import URL_KEYS
@@ -45,13 +45,15 @@ CHOICES = {"digit": 20, "target": 10, "channel1": 4, "channel2": 8}  # URL key -
 COMPARED = ("x1", "y1", "grad_y1", "grad_x1", "x2", "y2", "grad_y2", "grad_x2", "probabilities")
 COMPARED += ("gradcam", "gradcam_logp")  # the standard Grad-CAM's map, and its control's
 PLAYGROUND_DIGITS = 4  # significant digits of the values a link sends to the Playground
-# The digit picker in even rows (10 a row, 5 on a phone) rather than 19 and one alone; the
-# chosen option's label darker than Streamlit's (#c53948 on #f9ebed is 4.47:1, WCAG AA
-# asks 4.5:1).
+# The digit and class pickers in even rows (10 a row, 5 on a phone) rather than 19 and one
+# alone, or 8 and 2; the chosen option's label darker than Streamlit's (#c53948 on #f9ebed
+# is 4.47:1, WCAG AA asks 4.5:1).
 PAGE_CSS = """<style>
-.st-key-digit [role="radiogroup"] { display: grid; grid-template-columns: repeat(10, minmax(0, 1fr)); }
+:is(.st-key-digit, .st-key-target) [role="radiogroup"] {
+  display: grid; grid-template-columns: repeat(10, minmax(0, 1fr));
+}
 @media (max-width: 640px) {
-  .st-key-digit [role="radiogroup"] { grid-template-columns: repeat(5, minmax(0, 1fr)); }
+  :is(.st-key-digit, .st-key-target) [role="radiogroup"] { grid-template-columns: repeat(5, minmax(0, 1fr)); }
 }
 [data-testid="stButtonGroup"] [data-selected="true"] [data-testid="stMarkdownContainer"] p { color: #a51d2d; }
 </style>"""
@@ -138,13 +140,17 @@ def _layer_grids(layer: PoolingLayer, digit: int, channel: int, names: tuple[str
     x, y = layer.x[digit, channel], layer.y[digit, channel]
     grad_y, grad_x = layer.grad_y[digit, channel], layer.grad_x[digit, channel]
     x_name, y_name = names
+    values, gradients = shared_exponent(x, y), shared_exponent(grad_y, grad_x)  # each pair in one power of ten
+    x_grid = input_grid(x, layer.windows, (0, 0), power=values, language=language)
     return {
-        "x": input_grid(x, layer.windows, (0, 0), language=language) | {"title": f"{x_name} = x", "name": "x"},
-        "y": value_grid(y, f"{y_name} = y", "y", link="output", language=language),
+        "x": retitled(x_grid, f"{x_name} = x") | {"name": "x"},
+        "y": value_grid(y, f"{y_name} = y", "y", link="output", power=values, language=language),
         "grad_output": gradient_grid(
-            grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", language=language
+            grad_y, tr("network.grad_y", name=y_name), "∂L/∂y", link="output", power=gradients, language=language
         ),
-        "grad_input": grad_input_grid(grad_x, title=tr("network.grad_x", name=x_name), language=language),
+        "grad_input": grad_input_grid(
+            grad_x, title=tr("network.grad_x", name=x_name), power=gradients, language=language
+        ),
     }
 
 
@@ -204,7 +210,7 @@ def _digit_name(labels: np.ndarray, index: int) -> str:
 def rounded_cell(value: float) -> str:
     """A value as a link sends it to the Playground: ``PLAYGROUND_DIGITS`` significant digits,
     written as the shortest text that reads back as exactly that number (``1.442``,
-    ``-7.123e-05``), so the Playground computes from what its cells show."""
+    ``-7.123e-5``), so the Playground computes from what its cells show."""
     return cell_text(float(f"{value:.{PLAYGROUND_DIGITS}g}"))
 
 

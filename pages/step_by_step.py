@@ -22,7 +22,7 @@ from figures import grad_input_grid, gradient_grid, input_grid, value_grid, wind
 from figures.grids import Selection
 from scenario.compute import running_gradient
 from scenario.explain import number, replay_step_text, windows_covering
-from scenario.numbers import exact_text
+from scenario.numbers import exact_text, number_style, shared_exponent
 from ui.controls import BIND, URL_KEYS
 from ui.display import Explainer, pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
@@ -104,8 +104,13 @@ def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: st
     # Fixed colour ranges: a cell's colour means the same value at every step.
     value_range = (float(y.min()), float(y.max()))
     gradient_max = float(np.abs(scenario.grad_input).max()) or 1.0
+    # One power of ten for x and y, and for ∂L/∂y and ∂L/∂x, where both need one: the final
+    # grids', so that it stays the same at every step.
+    values, gradients = shared_exponent(x, y), shared_exponent(loss.grad_output, scenario.grad_input)
     return {
-        "x": input_grid(x, scenario.windows, params.padding, highlight_windows=lit_windows, language=language),
+        "x": input_grid(
+            x, scenario.windows, params.padding, highlight_windows=lit_windows, power=values, language=language
+        ),
         "y": value_grid(
             np.where(done, y, np.nan),
             tr("step.forward"),
@@ -113,14 +118,16 @@ def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: st
             link="output",
             highlight_cells=lit_cells,
             zrange=value_range,
+            power=values,
             language=language,
         ),
         "grad_output": gradient_grid(
             loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{loss.name}')})",
+            tr("figure.grad_output", loss=tr(f"loss.short_{loss.name}")),
             "∂L/∂y",
             link="output",
             highlight_cells=lit_cells,
+            power=gradients,
             language=language,
         ),
         "grad_input": grad_input_grid(
@@ -128,6 +135,7 @@ def _step_grids(scenario: Scenario, step: int, running: np.ndarray, language: st
             title=tr("step.backward"),
             highlight_windows=lit_windows,
             zmax=gradient_max,
+            power=gradients,
             language=language,
         ),
     }
@@ -140,6 +148,7 @@ def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language
         scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input, scenario.windows, language
     )
     out_cols = scenario.y.shape[1]
+    running_style = number_style(running)
 
     def explain(selection: Selection) -> str | None:
         final = explain_final(selection)
@@ -147,7 +156,7 @@ def _step_explainer(scenario: Scenario, step: int, running: np.ndarray, language
             return final
         covering = windows_covering(scenario.windows, selection.row, selection.col)
         arrived = sum(window.out_row * out_cols + window.out_col < step for window in covering)
-        running_value = exact_text(running[selection.row, selection.col])
+        running_value = exact_text(running[selection.row, selection.col], style=running_style)  # as its cell
         return final + tr("step.arrived", step=step, arrived=arrived, count=len(covering), running=running_value)
 
     return explain

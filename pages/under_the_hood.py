@@ -13,8 +13,7 @@ from figures import gradient_grid, input_grid, matrix_grid, value_grid
 from figures.grids import Selection
 from pooling.reference import conv_equivalent
 from scenario.convolution import ConvEquivalence, conv_equivalence, window_bounds
-from scenario.explain import number
-from scenario.numbers import format_number
+from scenario.numbers import exact_text, format_number, number_style
 from ui.badges import largest_difference, torch_avg_pool, torch_badge
 from ui.controls import URL_KEYS
 from ui.display import selected_cell, show_grids
@@ -45,11 +44,12 @@ def linear_map_section(scenario: Scenario) -> None:
     row = selection.row if selection is not None and selection.row < outputs else None
     matrix_column, input_column = st.columns([3, 1])
     window = scenario.windows[row] if row is not None else None
+    matrix_style = number_style(matrix)
 
     def explain_row(selection: Selection) -> str:
         columns = np.flatnonzero(matrix[selection.row])
         window = scenario.windows[selection.row]
-        value = number(matrix[selection.row, columns[0]])
+        value = exact_text(matrix[selection.row, columns[0]], style=matrix_style)  # as A's cells print it
         columns = ", ".join(map(str, columns))
         return tr(
             "hood.row_caption", row=selection.row, i=window.out_row, j=window.out_col, value=value, columns=columns
@@ -87,6 +87,13 @@ def linear_map_section(scenario: Scenario) -> None:
     _check(tr("hood.matrix_check"), difference)
 
 
+def _weight(scenario: Scenario, nominal: int) -> str:
+    """K's weight 1/nominal, and how A's cells print it where that differs: "1/4 = 0.25"
+    beside an A of 0.25 (A holds 1/divisor per window, so its style is theirs)."""
+    written = exact_text(1 / nominal, style=number_style(1 / scenario.plan.divisors))
+    return f"1/{nominal}" if written == f"1/{nominal}" else f"1/{nominal} = {written}"
+
+
 def convolution_section(scenario: Scenario) -> None:
     x, y, grad_output = scenario.x, scenario.y, scenario.loss.grad_output
     equivalence = conv_equivalence(scenario.params, scenario.plan)
@@ -95,7 +102,7 @@ def convolution_section(scenario: Scenario) -> None:
     y_conv, grad_conv = conv_equivalent(x, grad_output, (kh, kw), (sh, sw), (ph, pw), nominal)
     st.header(tr("hood.conv_header" if equivalence.holds else "hood.conv_header_breaks"))
 
-    st.markdown(tr("hood.conv_text", kh=kh, kw=kw, nominal=nominal, sh=sh, sw=sw, ph=ph, pw=pw))
+    st.markdown(tr("hood.conv_text", kh=kh, kw=kw, weight=_weight(scenario, nominal), sh=sh, sw=sw, ph=ph, pw=pw))
     rows, cols = window_bounds(sh, ph, kh, "i"), window_bounds(sw, pw, kw, "j")
     st.latex(
         rf"y_{{ij}} = \frac{{1}}{{{nominal}}} \sum_{{r={rows[0]}}}^{{{rows[1]}}} \sum_{{c={cols[0]}}}^{{{cols[1]}}}"

@@ -118,9 +118,11 @@ def _window_note(window: Window, language: str) -> str:
     neither reads nor counts (so a 3×3 kernel may divide by 4)."""
     parts = []
     if window.padding_cells and window.divisor == window.cells:
-        parts.append(_(language, "explain.padding_counted", count=window.padding_cells))
+        key = "explain.padding_counted_one" if window.padding_cells == 1 else "explain.padding_counted"
+        parts.append(_(language, key, count=window.padding_cells))
     elif window.padding_cells and window.divisor == window.input_cells:
-        parts.append(_(language, "explain.padding_not_counted", count=window.padding_cells))
+        key = "explain.padding_not_counted_one" if window.padding_cells == 1 else "explain.padding_not_counted"
+        parts.append(_(language, key, count=window.padding_cells))
     if window.overhang_cells:
         parts.append(_overhang(window, language))
     return _(language, "explain.note", parts=_(language, "explain.note_and").join(parts)) if parts else ""
@@ -128,7 +130,10 @@ def _window_note(window: Window, language: str) -> str:
 
 def _overhang(window: Window, language: str) -> str:
     """The kernel cells of a window past the padding (ceil_mode), which torch neither reads nor counts."""
-    key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
+    if window.overhang_cells == 1:  # "the kernel's other cell", not "other 1 cells"
+        key = "explain.overhang_padding_one" if window.padding_cells else "explain.overhang_one"
+    else:
+        key = "explain.overhang_padding" if window.padding_cells else "explain.overhang"
     kernel = f"{window.kernel_rows}×{window.kernel_cols}"
     return _(language, key, kernel=kernel, count=window.overhang_cells)
 
@@ -171,7 +176,8 @@ def explain_output_cell(
     elif divisor == window.input_cells:
         key, count = "explain.split", window.input_cells
     elif divisor == window.cells:
-        key, count = "explain.split_padding", window.cells
+        key = "explain.split_padding_one" if window.padding_cells == 1 else "explain.split_padding"
+        count = window.cells
     else:
         key, count = "explain.split_override", window.input_cells
     tail = _(
@@ -282,7 +288,7 @@ def explain_max_cell(
             cell=f"y[{row}, {col}]",
             source=f"x[{source[0]}, {source[1]}]",
             value=exact_text(x[source], style=number_style(x)),
-            note=_(language, "explain.max_padding", count=padding_cells) if padding_cells else "",
+            note=_(language, "explain.max_padding") if padding_cells else "",
             gradient=exact_text(grad_output[row, col], style=gradient_style),
         )
     if kind != "input":
@@ -334,14 +340,11 @@ def replay_step_text(
     share = exact_text(gradient / window.divisor, style=_shares_style(grad_output, window.divisor))  # 1/9
     target = _window_cells(window, x.shape)
     if window.padding_cells:
-        adds = _(
-            language,
-            "explain.adds_padding",
-            share=share,
-            count=window.input_cells,
-            target=target,
-            padding=window.padding_cells,
-        )
+        # "the one input cell", "its one padding cell": never "1 cells"
+        key = "explain.padding_nothing_one" if window.padding_cells == 1 else "explain.padding_nothing"
+        padding = _(language, key, count=window.padding_cells)
+        key = "explain.adds_padding_one" if window.input_cells == 1 else "explain.adds_padding"
+        adds = _(language, key, share=share, count=window.input_cells, target=target, padding=padding)
     else:
         adds = _(language, "explain.adds", share=share, target=target)
     if window.overhang_cells:  # why the divisor is not the kernel's area

@@ -69,12 +69,14 @@ class InputError(ValueError):
 
 
 def cell_text(value: float) -> str:
-    """A number as a grid cell starts out, written exactly (``3``, ``0.25``, ``-1.37``).
+    """A number as a grid cell starts out, written exactly (``3``, ``0.25``, ``-1.37``), an
+    exponent as the app writes one (``6.659e-5``, not Python's ``6.659e-05``).
 
-    >>> cell_text(3.0), cell_text(0.1), cell_text(-1.37)
-    ('3', '0.1', '-1.37')
+    >>> cell_text(3.0), cell_text(0.1), cell_text(-1.37), cell_text(6.659e-05), cell_text(2e100)
+    ('3', '0.1', '-1.37', '6.659e-5', '2e100')
     """
-    return data_text(value)
+    mantissa, exponent, power = data_text(value).partition("e")
+    return f"{mantissa}e{int(power)}" if exponent else mantissa
 
 
 def number_error(error: NumberError, where: str) -> InputError:

@@ -35,9 +35,12 @@ __all__ = [
     "equals_text",
     "exact_text",
     "format_number",
+    "grid_exponent",
     "normalized",
     "number_style",
     "parse_number",
+    "power_text",
+    "shared_exponent",
 ]
 
 MAX_MAGNITUDE = 1e100
@@ -304,6 +307,49 @@ def equals_text(value: float, digits: int = DIGITS, style: NumberStyle | None = 
     decimal = format_number(value, digits)
     exact = _close(float(decimal), value, style.tolerance)
     return f"= {fraction} {'=' if exact else '≈'} {decimal}"
+
+
+def grid_exponent(values: object) -> int:
+    """The power of ten a grid's cells are printed in: 0 for a grid whose largest value is
+    written plain (0.0001 up to a million), else a multiple of 3 that brings that value to
+    1 up to 1000 (rule 4 of docs/numbers.md), so that cells print ``-3.245`` in a grid
+    titled ×10⁻⁶ rather than ``-3.245e-6``, too long to fit a cell.
+
+    >>> grid_exponent([3.245e-6, -5.2e-5]), grid_exponent([0.25, 1e-9]), grid_exponent([2.5e7]), grid_exponent([0.0])
+    (-6, 0, 6, 0)
+    """
+    array = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    finite = array[np.isfinite(array)]
+    largest = float(finite.max()) if finite.size else 0.0
+    if largest == 0 or PLAIN_SMALLEST <= largest < PLAIN_LARGEST:
+        return 0
+    return 3 * math.floor(math.log10(largest) / 3)
+
+
+def shared_exponent(*grids: object) -> int | None:
+    """One power of ten for grids read together (∂L/∂y and the ∂L/∂x it is shared into: 0.35
+    and 0.0875 under one ×10⁻⁶, not 0.35 beside 87.5 ×10⁻⁹): their largest value's, when
+    every one of them needs a power; None (each its own) otherwise.
+
+    >>> shared_exponent([1.35e-6], [3.375e-7]), shared_exponent([1.35e-6], [0.25]), shared_exponent([2.0], [0.5])
+    (-6, None, None)
+    """
+    arrays = [np.asarray(grid, dtype=np.float64).ravel() for grid in grids]
+    if not all(grid_exponent(array) for array in arrays):
+        return None
+    return grid_exponent(np.concatenate(arrays))
+
+
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_text(exponent: int) -> str:
+    """The factor a grid's title names when its cells print in a power of ten.
+
+    >>> power_text(-6), power_text(9)
+    ('×10⁻⁶', '×10⁹')
+    """
+    return "×10" + str(exponent).translate(SUPERSCRIPTS)
 
 
 def data_text(value: float) -> str:

@@ -32,7 +32,7 @@ class Preset:
         """The one-line lesson.
 
         >>> PRESETS[0].lesson()
-        'Kernel 2, stride 2, `loss = y.sum()`: every cell gets 1/4, whatever x is.'
+        'Kernel 2, stride 2, `loss = y.sum()`: every cell gets 1/4 = 0.25, whatever x is.'
         """
         return text(language, f"preset.{self.key}.lesson")
 

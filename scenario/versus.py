@@ -127,18 +127,41 @@ def _adaptive(
     grad_output, misfit = _upstream(y, loss_choice, weights)
     rows, cols = plan.rows, plan.cols
     overlap = bool((rows.start[1:] < rows.stop[:-1]).any() or (cols.start[1:] < cols.stop[:-1]).any())
-    sizes = sorted({int(n) for n in rows.lengths(False)} | {int(n) for n in cols.lengths(False)})
-    note = text(
-        language,
-        "versus.note_adaptive_overlap" if overlap else "versus.note_adaptive_side",
-        rows=size[0],
-        cols=size[1],
-        sizes=text(language, "versus.or").join(map(str, sizes)),
-    )
+    if size == (1, 1):
+        note = text(language, "versus.note_adaptive_one", height=computed.x.shape[0], width=computed.x.shape[1])
+    else:
+        heights, widths = (sorted({int(n) for n in axis.lengths(False)}) for axis in (rows, cols))
+        note = text(
+            language,
+            "versus.note_adaptive_overlap" if overlap else "versus.note_adaptive_side",
+            rows=size[0],
+            cols=size[1],
+            windows=_window_sides(heights, widths, language),
+        )
     call = f"F.adaptive_avg_pool2d(x, {size})"
     numbers = (plan, y, grad_output, avg_backward(grad_output, plan))
     note = _misfit_note(note, misfit, language)
     return Pooled("adaptive", "adaptive_avg_pool2d", {"output_size": size}, call, *numbers, note, misfit)
+
+
+def _window_sides(heights: list[int], widths: list[int], language: str) -> str:
+    """The sides of adaptive windows in words: "windows 1 cell tall and wide", "windows 2
+    cells tall and 2 or 3 cells wide" (a list of sizes reads "2 or 3", "1, 2 or 3")."""
+    if heights == widths:
+        return text(language, "versus.windows_square", side=_cells(heights, language))
+    return text(language, "versus.windows", height=_cells(heights, language), width=_cells(widths, language))
+
+
+def _cells(sizes: list[int], language: str) -> str:
+    """``[1]`` -> "1 cell", ``[2, 3]`` -> "2 or 3 cells" (in ``language``)."""
+    if sizes == [1]:
+        return text(language, "versus.cell_one")
+    listed = text(language, "versus.list_join").join(map(str, sizes[:-1]))
+    return text(
+        language,
+        "versus.cells",
+        sizes=text(language, "versus.or").join([listed, str(sizes[-1])]) if listed else str(sizes[-1]),
+    )
 
 
 def _misfit_note(note: str, misfit: bool, language: str) -> str:

@@ -30,7 +30,7 @@ def _alerts(page) -> list[str]:
     ("path", "grid", "cell", "expected"),
     [
         ("classic", 3, (1, 2), "∂L/∂x[1, 2] = 1/4 = 0.25"),
-        ("step_by_step?kernel_h=3&stride_h=1&height=5&width=5&step=9", 3, (2, 2), "By step 9, 9 of its 9 shares"),
+        ("step_by_step?kernel_h=3&stride_h=1&height=5&width=5&step=9", 3, (2, 2), "Shares arrived by step 9: 9 of 9"),
         ("average_vs_max?kernel_h=2&input=ones", 4, (0, 0), "is the largest in the windows of y[0, 0]"),
         ("presets", 0, (0, 0), "∂L/∂x[0, 0] = 1/4 = 0.25"),
         ("under_the_hood", 1, (0, 0), "x[0, 0] = 0."),

@@ -85,3 +85,18 @@ def test_gradcam_is_drawn_over_the_digit_and_a_pixel_lights_its_block(new_contex
     tops = [round(box["y"]) for box in (b.bounding_box() for b in page.locator(".st-key-digit button").all())]
     assert len(tops) == 20 and len(set(tops[:10])) == len(set(tops[10:])) == 1 and tops[10] > tops[0]
     screenshot(page, "network-gradcam-desktop-en")
+
+
+def _rows(page, key: str) -> list[int]:
+    """How many buttons of a picker sit in each row, top to bottom."""
+    tops = [round(b.bounding_box()["y"]) for b in page.locator(f".st-key-{key} button").all()]
+    return [tops.count(top) for top in sorted(set(tops))]
+
+
+def test_the_pickers_rows_are_even_on_a_phone(new_context, app_url):
+    """On a phone the digits sit in rows of 5, and so do the 10 classes the loss can be about
+    (not 8 then 2 stretched across the screen)."""
+    page = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page.goto(f"{app_url}/network?lang=en")
+    wait_for_app(page, fresh=True)
+    assert _rows(page, "digit") == [5, 5, 5, 5] and _rows(page, "target") == [5, 5]

@@ -46,7 +46,21 @@ def test_step_by_step_explains_a_cell_and_how_much_has_arrived():
     # x[2, 2] is in all 9 windows of the 3x3 output; the first 4 (row by row) have sent theirs.
     explained = next(info for info in infos if info.startswith("∂L/∂x[2, 2]"))
     assert "= 1 (one share from each of" in explained
-    assert explained.endswith("By step 4, 4 of its 9 shares have arrived: 4/9 so far.")
+    assert explained.endswith("Shares arrived by step 4: 4 of 9, 4/9 so far.")
+
+
+def test_step_by_step_writes_the_running_sum_as_its_grid_does():
+    """x[0, 0] lies in y[0, 0]'s window only: by step 1 it holds 1/9, which the ∂L/∂x-so-far
+    grid writes ≈0.1111 (its other cells are not short fractions), and so must the sentence."""
+    grad = "1,0.415,1;1,1,1;1,1,1"
+    query = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "loss": "custom", "grad": grad}
+    at = open_app({**query, "step": "2"}, "pages/step_by_step.py")
+    running = grids_on_page(at)[3]
+    written = running["labels"][0]
+    assert written == "≈0.1111", running["labels"]
+    infos = _click(at, "step_grids", "input", 0, 0, "grad_input")
+    explained = next(info for info in infos if info.startswith("∂L/∂x[0, 0]"))
+    assert explained.endswith(f"Shares arrived by step 2: 1 of 1, {written} so far."), explained
 
 
 def test_average_vs_max_explains_each_pooling_by_its_own_rule():

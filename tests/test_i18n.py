@@ -75,8 +75,8 @@ def test_bold_in_every_entry_renders_as_bold():
         assert broken == {}, language
 
 
-# Entries that read the same in both languages: formulas and names.
-SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange", "grid.png"}
+# Entries that read the same in both languages: formulas and names (brackets aside).
+SAME_IN_BOTH = {"input.help_ramp", "explain.join", "input.source_arange", "grid.png", "figure.output"}
 SAME_IN_BOTH |= {"frameworks.name.flax", "frameworks.name.tensorflow"}  # product names
 
 
@@ -385,3 +385,13 @@ def test_errors_in_chinese():
         at.error[0].value
         == "**无法使用此输入：** 第 2 行第 2 列：“x”不是数字；CSV 只能包含用逗号分隔的数字，且不能有表头"
     )
+
+
+@pytest.mark.parametrize("page", ["pages/playground.py", "pages/step_by_step.py", "pages/quiz.py"])
+def test_chinese_grid_titles_use_full_width_brackets(page):
+    """In Chinese a title's aside is in full-width brackets, as "x：输入（4×4）" writes it:
+    "∂L/∂y（求和）" and "y = AvgPool2d(x)（2×2）" beside it, not "∂L/∂y (求和)"."""
+    at = open_app({"lang": "zh", "input": "custom", "x": ";".join(["1e-7,2e-7,3e-7,4e-7"] * 4), "loss": "square"}, page)
+    titles = [grid["title"] for grid in grids_on_page(at)]
+    assert titles and all(not re.search(r" \(|\)$", title) for title in titles), titles
+    assert "∂L/∂y（平方）（×10⁻⁹）" in titles, titles  # 4e-7 is 400 ×10⁻⁹

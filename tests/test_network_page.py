@@ -7,6 +7,7 @@ leads here."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -60,6 +61,15 @@ def test_a_clicked_cell_is_explained_with_its_channel_and_shares():
     select_cell(at, "network_pool2", "input", 1, 1, "grad_input")
     at.run()
     assert any(text.startswith("Channel 0: ∂L/∂x[1, 1] = ") and "/16" in text for text in alerts(at))
+
+
+def test_the_playground_links_tiny_gradients_are_written_as_the_app_writes_numbers():
+    """The default digit, sure of itself: its ∂L/∂y1 is about 1e-5, sent as 6.659e-5 (the
+    app's style, docs/numbers.md), not Python's 6.659e-05, into the Playground's editor."""
+    at = open_app({}, PAGE)
+    link = next(button.proto.url for button in at.get("link_button"))
+    cells = [cell for row in decode_grid(parse_qs(urlsplit(link).query)["grad"][0], "grad") for cell in row]
+    assert "6.659e-5" in cells and not any(re.search(r"e\+|e-0", cell) for cell in cells), cells
 
 
 def test_the_playground_link_carries_the_channel_rounded_and_says_where_it_comes_from():

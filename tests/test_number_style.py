@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from figures.grids import cell_labels, describe_cell, gradient_grid, table_texts, value_grid
+from figures.grids import cell_labels, describe_cell, gradient_grid, retitled, table_texts, value_grid
+from figures.views import playground_grids
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
 from scenario.compute import compute_scenario
@@ -23,6 +24,7 @@ from scenario.export import tensor_csv
 from scenario.inputs import generated_input, parse_csv
 from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number
 from scenario.params import PoolParams
+from ui.question import _grad_input_question
 
 REPO = Path(__file__).resolve().parents[1]
 INF = float("inf")
@@ -60,16 +62,22 @@ def test_the_writer_writes_the_table(name, values, k, cell, result):
     assert equals_text(values[k], style=style) == result, name
 
 
+# Grids whose largest value needs an exponent print their cells and ticks in a power of ten
+# that their title names (rule 4): the cell, and the title's end.
+PRINTED = {"tiny": ("15", " (×10⁻⁶)", -6), "huge": ("25", " (×10⁶)", 6)}
+
+
 @pytest.mark.parametrize(("name", "values", "k", "cell", "result"), TABLE, ids=IDS)
 def test_every_grid_writer_writes_a_value_as_its_cell_does(name, values, k, cell, result):
     """Cell labels, the clicked cell, the colour bar's end ticks and the description."""
     row = np.array([values])
+    printed, title, exponent = PRINTED.get(name, (cell, "", 0))
     for grid in (value_grid(row, "y", "y"), gradient_grid(row, "g", "g")):
-        assert grid["labels"][k] == cell, name
+        assert grid["labels"][k] == printed and grid["title"] in ("y" + title, "g" + title), name
         assert describe_cell(grid, 0, k) == f"{grid['name']}[0, {k}] {result}.", name
-    finite = row[np.isfinite(row)]
+    finite = row[np.isfinite(row)] / 10.0**exponent
     ends = value_grid(row, "y", "y")["ticks"][::2]
-    assert ends == [exact_text(end, 3, number_style(row)) for end in (finite.min(), finite.max())]  # 3 digits
+    assert ends == [exact_text(end, 3, number_style(finite)) for end in (finite.min(), finite.max())]  # 3 digits
     if np.isfinite(values[k]):
         description = value_grid(np.full((2, 2), values[k]), "y", "y")["description"]
         assert description == f"y, 2 by 2, every cell {exact_text(values[k])}", name
@@ -206,3 +214,41 @@ def test_the_browser_writes_numbers_only_in_its_mirror_of_the_writer():
     mirror = re.search(r"function formatValue\(.*?\n}\n", source, re.S)
     outside = source.replace(mirror.group(0), "")
     assert JS_STRAY.findall(mirror.group(0)) and not JS_STRAY.findall(outside)
+
+
+def test_a_tiny_or_huge_grid_prints_its_cells_in_a_power_of_ten_its_title_names():
+    """-3.245e-6 fits no cell: the grid prints -3.245 and its title says ×10⁻⁶, its hover,
+    clicked cell and table still write the value; a scaled grid prints decimals, never the
+    fractions its scaled values happen to be (1.4875 ×10⁶ is ≈1.488, not 119/80)."""
+    tiny = gradient_grid(np.full((4, 4), -5.192e-5 / 16), "∂L/∂x2", "∂L/∂x")
+    assert tiny["title"] == "∂L/∂x2 (×10⁻⁶)" and set(tiny["labels"]) == {"-3.245"}
+    assert tiny["ticks"] == ["≈-3.25", "0", "≈3.25"] and tiny["short_labels"] == ["≈-3.2"] * 16
+    assert describe_cell(tiny, 0, 0) == "∂L/∂x[0, 0] = -3.245e-6." and table_texts(tiny)[0][0] == "-3.245e-6"
+    huge = gradient_grid(np.array([[1.4875e6, 2.2875e6]]), "g", "g", language="zh")
+    assert huge["title"] == "g（×10⁶）" and huge["labels"] == ["≈1.488", "≈2.288"]
+    assert retitled(huge, "h")["title"] == "h（×10⁶）"
+    plain = value_grid(np.array([[1e-4, 999999.0]]), "y", "y")  # plain decimals from 0.0001 to a million
+    assert plain["title"] == "y" and plain["labels"] == ["0.0001", "999999"]
+
+
+def test_grids_read_together_print_in_one_power_of_ten():
+    """A typed x of 1e-7 to 1.6e-6 with the square loss: ∂L/∂y (up to 1.35e-6) and the ∂L/∂x it
+    is shared into (up to 3.375e-7) both print under ×10⁻⁶, so 0.35 / 4 reads 0.0875, not
+    87.5 under ×10⁻⁹; x and y too. A grid that needs no power keeps its plain numbers."""
+    x = np.arange(1, 17).reshape(4, 4) * 1e-7
+    grids = playground_grids(compute_scenario(x, PoolParams((2, 2)), "square"), "en")
+    assert {grid["title"][-7:] for grid in grids.values()} == {"(×10⁻⁶)"}, [g["title"] for g in grids.values()]
+    assert grids["grad_output"]["labels"][0] == "0.35" and grids["grad_input"]["labels"][0] == "0.0875"
+    assert grids["x"]["labels"][0] == "0.1" and grids["y"]["labels"][0] == "0.35"
+    plain = playground_grids(compute_scenario(x, PoolParams((2, 2)), "sum"), "en")  # ∂L/∂y = 1: no power
+    assert plain["grad_output"]["title"] == "∂L/∂y (sum)" and plain["grad_input"]["labels"][0] == "0.25"
+
+
+def test_the_quiz_prints_its_grids_in_the_playgrounds_powers():
+    """The quiz's x and y, ∂L/∂y and (once revealed) ∂L/∂x share powers as the Playground's do."""
+    x = np.arange(1, 17).reshape(4, 4) * 1e-7
+    computed = compute_scenario(x, PoolParams((2, 2)), "square")
+    asked = _grad_input_question(computed, (3, 1), True, "en")
+    shown = playground_grids(computed, "en")
+    assert [asked[name]["title"][-7:] for name in asked] == [shown[name]["title"][-7:] for name in shown]
+    assert asked["grad_input"]["labels"] == shown["grad_input"]["labels"]

@@ -18,6 +18,7 @@ from pooling import Window
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d
 from scenario.compute import Computed
 from scenario.network import load_digits_cnn, network_pass
+from scenario.numbers import exact_text, number_style
 from scenario.params import params_from_settings, widget_values
 from scenario.presets import PRESETS, Preset
 from tests.conftest import APP, grid_values, grids_on_page, open_app
@@ -130,8 +131,14 @@ CLAIMS: dict[str, list[Claim]] = {
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?:/\d+)?(?![A-Za-z0-9_])")
 
 
+# A fraction with the decimal its grid writes it as: "1/4 = 0.25" (one number stated).
+WITH_DECIMAL = re.compile(r"(\d+/\d+) = (\d+\.\d+)")
+
+
 def _stated(sentence: str) -> list[Fraction]:
-    return sorted(Fraction(number) for number in NUMBER.findall(sentence))
+    for fraction, decimal in WITH_DECIMAL.findall(sentence):
+        assert Fraction(fraction) == Fraction(decimal), sentence
+    return sorted(Fraction(number) for number in NUMBER.findall(WITH_DECIMAL.sub(r"\1", sentence)))
 
 
 def _flat(values: object) -> np.ndarray:
@@ -167,6 +174,23 @@ def test_every_number_a_preset_states_is_what_its_own_setup_computes(preset, lan
         values = _flat(claim.values(seen))
         expected = True if claim.number is None else float(Fraction(claim.number))
         assert values.size and np.allclose(values, expected, rtol=1e-12, atol=0), (claim.number, values, sentence)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda preset: preset.name)
+def test_a_gradient_a_lesson_states_reads_as_its_grid_writes_it(preset, language):
+    """A lesson saying "every cell gets 1/4" beside a grid of 0.25 reads as two numbers: a
+    value of ∂L/∂y or ∂L/∂x that a lesson states is written as its grid writes it (1/9 in a
+    grid of ninths), or as its fraction followed by that ("1/4 = 0.25", docs/numbers.md rule 6)."""
+    computed, lesson = preset.compute(), preset.lesson(language)
+    for grid in (computed.loss.grad_output, computed.grad_input):
+        for match in NUMBER.finditer(lesson):
+            value = float(Fraction(match.group()))
+            if not np.isclose(grid, value, rtol=1e-12, atol=0).any():
+                continue  # a kernel size, a count: not a value of this grid
+            written = exact_text(value, style=number_style(grid))
+            paired = WITH_DECIMAL.match(lesson, match.start())
+            assert written in (match.group(), paired and paired.group(2)), (match.group(), written, lesson)
 
 
 def _open_link(settings: dict[str, str]) -> AppTest:

@@ -138,10 +138,34 @@ def test_the_replay_step_of_an_overhanging_window_accounts_for_its_divisor(langu
     line = replay_step_text(16, 16, window, x, y, np.ones((4, 4)), language)
     divisor = int(re.search(r"(?:divisor|除数) (\d+)", line).group(1))
     assert y[3, 3] * divisor == x[5, 5]
-    cells, padding, overhang = (
-        int(n)
-        for n in re.findall(r"(\d+) (?:input cells|个输入格子|padding cells|个填充格|cells lie|个格子落在)", line)
-    )
-    assert (cells, padding, overhang) == (1, 3, 5) and cells + padding == divisor, line
+    padding, overhang = (int(n) for n in re.findall(r"(\d+) (?:padding cells|个填充格|cells lie|个格子落在)", line))
+    assert ("the one input cell" in line or "唯一的输入格子" in line) and (padding, overhang) == (3, 5), line
+    assert 1 + padding == divisor, line
     first = replay_step_text(1, 16, windows((6, 6), 3, 2, 1, ceil_mode=True)[0], x, y, np.ones((4, 4)), language)
     assert "ceil_mode" not in first  # a window that fits says nothing of an overhang
+
+
+def test_one_padding_cell_one_overhang_cell_and_one_share_read_in_the_singular():
+    """A 2×1 kernel with padding 1 (one padding cell in the top window) and with ceil_mode on 3
+    rows (one kernel cell past the input): never "1 padding cells", "other 1 cells", "the 1
+    shares" (every sentence that counts cells, in the Playground and Step by step)."""
+    x = np.arange(9.0).reshape(3, 3)
+    padded = windows((3, 3), (2, 1), (1, 1), (1, 0))[0]
+    overhang = windows((3, 3), (2, 1), (2, 1), ceil_mode=True)[-1]
+    counted_out = windows((3, 3), (2, 1), (1, 1), (1, 0), count_include_pad=False)[0]
+    y, ones = np.zeros((4, 3)), np.ones((4, 3))
+    told = {
+        "padded": explain_output_cell(padded, x, y, ones),
+        "overhang": explain_output_cell(overhang, x, y, ones),
+        "not counted": explain_output_cell(counted_out, x, y, ones),
+        "step, padded": replay_step_text(1, 12, padded, x, y, ones),
+        "step, overhang": replay_step_text(6, 6, overhang, x, y, ones),
+    }
+    assert "(1 padding cell adds 0 but counts in the divisor)" in told["padded"]
+    assert "the one share that falls on padding goes nowhere." in told["padded"]
+    assert "the 2×1 kernel's other cell lies beyond the input" in told["overhang"]
+    assert "(1 padding cell is not counted)" in told["not counted"]
+    assert "to the one input cell of x[0:1, 0:1] (its one padding cell gets nothing)" in told["step, padded"]
+    assert "kernel's other cell lies beyond the input" in told["step, overhang"]
+    for name, sentence in told.items():
+        assert not re.search(r"\b1 (padding )?(cells|shares)\b|the 1 shares|other 1 cells", sentence), (name, sentence)

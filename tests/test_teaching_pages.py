@@ -50,6 +50,22 @@ def test_clicking_a_row_of_the_matrix_names_its_window():
     assert x["windows"] == [[2, 4, 0, 2]]  # and its window on x
 
 
+def test_the_matrix_row_and_the_kernel_weight_read_as_the_matrix_prints_them():
+    """A of 0.25 (kernel 2): K is filled with "1/4 = 0.25"; A of ninths (kernel 3, stride 1):
+    "1/9"; an A of 1/4, 1/6 and 1/9 (padding not counted) prints 1/4, and so does its row."""
+    at = _open("pages/under_the_hood.py")
+    assert any("kernel K with 1/4 = 0.25." in item.value for item in at.markdown)
+    at = _open("pages/under_the_hood.py", {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5"})
+    assert any("kernel K with 1/9." in item.value for item in at.markdown)
+    query = {"kernel_h": "3", "stride_h": "1", "padding_h": "1", "count_include_pad": "false"}
+    at = _open("pages/under_the_hood.py", query)
+    matrix = grids_on_page(at)[0]
+    assert matrix["labels"][0] == "1/4"  # y[0, 0]: the corner window holds 4 real cells
+    select_cell(at, "hood_matrix", "matrix", 0, 0, "matrix")
+    at.run()
+    assert "Row 0 of A is y[0, 0]: 1/4 in columns 0, 1, 4, 5." in at.info[0].value, at.info[0].value
+
+
 def test_the_matrix_view_asks_for_a_small_input():
     at = _open("pages/under_the_hood.py", {"height": "9", "width": "9"})
     assert "at most 8×8" in at.warning[0].value

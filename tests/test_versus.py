@@ -68,20 +68,39 @@ def test_each_note_says_what_its_gradient_does(language):
     def note(key: str, **params) -> str:
         return text(language, f"versus.{key}", **params)
 
-    _, (average, maximum, adaptive) = _three_ways("tiles", language)
+    _, (average, maximum, _) = _three_ways("tiles", language)
     assert (average.note, maximum.note) == (note("note_avg"), note("note_max"))
-    assert adaptive.note == note("note_adaptive_overlap", rows=3, cols=3, sizes="2")  # 4 -> 3: [0, 2), [1, 3), ...
-    _, (_, maximum, adaptive) = _three_ways("ceil_mode", language)
+    _, (_, maximum, _) = _three_ways("ceil_mode", language)
     assert maximum.note == note("note_max")
-    assert adaptive.note == note("note_adaptive_overlap", rows=5, cols=4, sizes=note("or").join(["2", "3"]))
-    _, (_, _, adaptive) = _three_ways("overlap, padded", language)  # 6 -> 3 rows side by side, 5 -> 2 columns overlap
-    assert adaptive.note == note("note_adaptive_overlap", rows=3, cols=2, sizes=note("or").join(["2", "3"]))
-    _, (_, maximum, adaptive) = _three_ways("padding not counted", language)
+    _, (_, maximum, _) = _three_ways("padding not counted", language)
     # max pooling pads with −∞, and has no count_include_pad
     assert maximum.note == note("note_max") + note("note_max_padding") + note("note_max_ignored")
-    _, (_, maximum, adaptive) = _three_ways("divisor_override", language)
+    _, (_, maximum, _) = _three_ways("divisor_override", language)
     assert maximum.note == note("note_max") + note("note_max_ignored")
-    assert adaptive.note == note("note_adaptive_side", rows=1, cols=1, sizes="6")
+
+
+ADAPTIVE_NOTES = {
+    # (x's shape, output size): the note's window sizes in English and Chinese (the ", " of
+    # the overlapping ones continues with "overlapping", "且相互重叠")
+    ((4, 4), (4, 4)): ("windows 1 cell tall and wide, side by side.", "窗口高和宽都是 1 个格子，彼此并排。"),
+    ((4, 4), (3, 3)): ("windows 2 cells tall and wide,", "窗口高和宽都是 2 个格子，"),
+    ((5, 5), (3, 3)): ("windows 2 or 3 cells tall and wide,", "窗口高和宽都是 2 或 3 个格子，"),
+    ((6, 5), (3, 2)): ("windows 2 cells tall and 3 cells wide,", "窗口高 2 个格子、宽 3 个格子，"),
+    ((4, 4), (3, 4)): ("windows 2 cells tall and 1 cell wide,", "窗口高 2 个格子、宽 1 个格子，"),
+    ((7, 6), (5, 4)): ("windows 2 or 3 cells tall and 2 cells wide,", "窗口高 2 或 3 个格子、宽 2 个格子，"),
+    ((6, 6), (1, 1)): ("one window, the whole 6×6 x, to hit a 1×1", "一个窗口、即整个 6×6 的 x，得到 1×1"),
+}
+
+
+@pytest.mark.parametrize(("shape", "size"), ADAPTIVE_NOTES)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_adaptive_note_names_window_sides_as_people_write_them(shape, size, language):
+    """Singular for one cell, "2 or 3" for a list, heights and widths apart when they differ
+    (never "window sides of 1 cells", nor "2 or 3" for windows all 2 tall and 3 wide)."""
+    computed = compute_scenario(np.arange(float(shape[0] * shape[1])).reshape(shape), PoolParams((2, 2)))
+    adaptive = pool_three_ways(computed, LossChoice("sum"), None, size, language)[2]
+    expected = ADAPTIVE_NOTES[shape, size][language == "zh"]
+    assert expected in adaptive.note, (shape, size, adaptive.note)
 
 
 def test_typed_weights_that_do_not_fit_an_output_are_replaced_and_said():

@@ -11,6 +11,7 @@ from figures import grad_input_grid, gradient_grid, input_grid, value_grid, wind
 from figures.grids import GridDescription
 from scenario.compute import Computed
 from scenario.explain import windows_covering
+from scenario.numbers import shared_exponent
 from ui.display import pooling_explainer, show_grids
 from ui.lang import current_language, tr
 
@@ -60,6 +61,9 @@ def _grad_input_question(
     is out, ∂L/∂x, and the windows that send the cell its shares lit."""
     covering = windows_covering(computed.windows, *cell) if cell and revealed else []
     lit = [cell] if cell else []
+    # as on the Playground: x and y, ∂L/∂y and ∂L/∂x each in one power of ten where both need one
+    values = shared_exponent(computed.x, computed.y)
+    gradients = shared_exponent(computed.loss.grad_output, computed.grad_input)
     grids = {
         "x": input_grid(
             computed.x,
@@ -67,21 +71,23 @@ def _grad_input_question(
             computed.params.padding,
             highlight_windows=covering,
             highlight_cells=lit,
+            power=values,
             language=language,
         ),
-        "y": value_grid(computed.y, "y", "y", link="output", language=language),
+        "y": value_grid(computed.y, "y", "y", link="output", power=values, language=language),
         "grad_output": gradient_grid(
             computed.loss.grad_output,
-            f"∂L/∂y ({tr(f'loss.short_{computed.loss.name}')})",
+            tr("figure.grad_output", loss=tr(f"loss.short_{computed.loss.name}")),
             "∂L/∂y",
             link="output",
             highlight_cells=[(w.out_row, w.out_col) for w in covering],
+            power=gradients,
             language=language,
         ),
     }
     if revealed:
         grids["grad_input"] = grad_input_grid(
-            computed.grad_input, highlight_windows=covering, highlight_cells=lit, language=language
+            computed.grad_input, highlight_windows=covering, highlight_cells=lit, power=gradients, language=language
         )
     return grids
 
