@@ -111,7 +111,7 @@ class Follower(Session):
         """A tab, as ui/class_listener.js: the class's events stream (through the same proxy,
         with this tab's cookies; ``more``: ``watch=1`` for the teacher and the projector), and
         one whole rerun for each newer state heard after the first (what the tab drew)."""
-        stream = await EventStream.open(self.url, code, self.http, more)
+        stream = await EventStream.open(self.url, code, self.key, self.http, more)
         self.listening, first = True, True
         try:
             while await stream.next() != "closed":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import re
 import shutil
 import socket
 import threading
@@ -81,11 +82,11 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
     (the teacher's count), passes a publication to each, and goes with the last stream."""
     monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's reads come often: a condition is awaited
     store, code = events.process_store(), model.new_code()
-    store.create(model.start(code, "s"), time.time())
+    store.create(lesson := model.start(code, "s"), time.time())
     students = [new_student() for _ in range(3)]
 
     async def follow():
-        streams = [events._stream(code, student, True, None) for student in students]
+        streams = [events._stream(code, model.join_key(lesson), student, True, None) for student in students]
         assert [await anext(stream) for stream in streams] == ["retry: 2000\n\n"] * 3
         assert [await anext(stream) for stream in streams] == [event_line(1)] * 3  # the state on opening
         watch = events._WATCHES[code]
@@ -109,12 +110,12 @@ class Stream:
     """``/class/events`` read as a browser's EventSource reads it, over a plain socket in a
     thread (so that closing it ends the read at once), each ``data:`` line put in a queue."""
 
-    def __init__(self, url: str, code: str) -> None:
+    def __init__(self, url: str, code: str, key: str) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         host, port = url.removeprefix("http://").split(":")
         self.socket = socket.create_connection((host, int(port)), timeout=30)
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
-        self.socket.sendall(f"GET /class/events?class={code} HTTP/1.1\r\n{headers}\r\n".encode())
+        self.socket.sendall(f"GET /class/events?class={code}&key={key} HTTP/1.1\r\n{headers}\r\n".encode())
         self.socket.settimeout(None)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -158,7 +159,7 @@ def _lesson_heard_on(teacher_url: str, listener_url: str) -> list[str]:
 
     async def lesson():
         teacher, code = await _start(teacher_url)
-        stream = Stream(listener_url, code)
+        stream = Stream(listener_url, code, teacher.key)
         try:
             heard.append(await asyncio.to_thread(stream.next))  # the state on connecting
             teacher.page, teacher.query = "", f"class={code}"
@@ -195,7 +196,7 @@ def _views_heard(url: str) -> list[tuple[str, str]]:
 
     async def lesson():
         teacher, code = await _start(url)
-        stream = await EventStream.open(url, code, more=f"student={new_student()}&following=1&lang=en")
+        stream = await EventStream.open(url, code, teacher.key, more=f"student={new_student()}&following=1&lang=en")
 
         async def until_state() -> None:  # the events up to the next state line
             while (event := await stream.next_event())[0] != "message":
@@ -240,6 +241,51 @@ def test_one_server_pushes_every_change_to_a_stream(tmp_path):
     with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
         assert requests.get(f"{url}/class/events", params={"class": "B8"}, timeout=30).status_code == 400
         _versions_then_end(_lesson_heard_on(url, url))
+
+
+def _answer(url: str, query: str) -> tuple[str, list[str], bytes]:
+    """The answer to ``GET /class/events?query``: its status line, its headers but the date,
+    and its body's bytes up to its first state, to its end if that state is ``ended``."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as connection:
+        connection.sendall(f"GET /class/events?{query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while (chunk := connection.recv(65536)) and not re.search(rb"data: (?!ended)[^\n]*\n\n", answer + chunk):
+            answer += chunk
+        answer += chunk
+    head, body = answer.split(b"\r\n\r\n", 1)
+    status, *headers = head.decode().split("\r\n")
+    return status, sorted(line for line in headers if not line.lower().startswith("date:")), body
+
+
+def test_a_stream_without_the_class_key_is_answered_as_a_class_that_does_not_exist(tmp_path):
+    """Whether a code is in use is never told by the route: a wrong key, no key and a code no
+    class has get the same bytes, for a student's stream and a watcher's; the key joins."""
+    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
+    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+
+        async def lesson() -> tuple[str, str]:
+            teacher, code = await _start(url)
+            await teacher.close()
+            return code, teacher.key
+
+        code, key = run(lesson())
+        unknown = next(other for other in iter(model.new_code, None) if other != code)
+        wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+        for more in ("", f"&student={new_student()}&following=1&lang=en", "&watch=1"):
+            answers = [
+                _answer(url, f"class={unknown}&key={key}{more}"),
+                _answer(url, f"class={code}&key={wrong}{more}"),
+                _answer(url, f"class={code}{more}"),
+                _answer(url, f"class={code}&key={more}"),
+            ]
+            assert answers[0][0].endswith("200 OK") and b"data: ended" in answers[0][2], answers[0]
+            assert all(answer == answers[0] for answer in answers), (more, answers)
+        right = Stream(url, code, key)
+        try:
+            assert right.next().split(":")[0].isdigit()  # the version (a watcher's: its overview)
+        finally:
+            right.close()
 
 
 @pytest.mark.browser
@@ -292,7 +338,7 @@ async def _watched_lesson(url: str) -> None:
     teacher.page = "live_class"
     await _press(teacher, "class_ask_pick")
     projector = await Session.open(url, f"class={code}&view=projector", page="live_class")
-    watch = await EventStream.open(url, code, more="watch=1")
+    watch = await EventStream.open(url, code, teacher.key, more="watch=1")
     student_id, browser = model.new_student(), requests.Session()
     browser.cookies.set("avgpool_student", student_id)  # the identity its listener names too
     student = await Session.open(url, f"class={code}", http=browser, page="live_class")
@@ -300,7 +346,7 @@ async def _watched_lesson(url: str) -> None:
     try:
         asked = _overview(await _next(watch))
         assert (asked["present"], asked["answered"]) == (0, 0), asked
-        listener = await EventStream.open(url, code, more=f"student={student_id}&following=1")
+        listener = await EventStream.open(url, code, student.key, more=f"student={student_id}&following=1")
         await _next(listener)
         assert _overview(await _next(watch)) == {**asked, "present": 1, "following": 1}
         answer = (student.state("class_answer", string_value="1/4"), student.state(SEND, trigger_value=True))
