@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import queue
 import re
 import shutil
@@ -20,11 +21,11 @@ from dataclasses import replace
 import pytest
 import requests
 
-from classroom import events, model
+from classroom import events, model, notify
 from classroom.events import _newer, event_line
 from classroom.followed import followed_view
 from classroom.model import Setup, new_student
-from classroom.notify import ENDED, LocalNotifier, open_notifier
+from classroom.notify import ENDED, LocalNotifier, RedisNotifier, open_notifier
 from figures.grids import with_palette
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
@@ -104,6 +105,41 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
         return code in events._WATCHES, open_notifier().listeners(code)
 
     assert run(follow()) == (False, 0)
+
+
+def test_a_students_stream_opening_never_holds_the_event_loop_on_a_silent_redis(monkeypatch, caplog):
+    """The watchers are told of a student's stream opening through the notifier, whose Redis
+    here accepts connections and never answers: the publication waits (until its socket
+    timeout) in a worker thread, while the server's event loop goes on (here: it serves that
+    silent Redis, which hears the client speak before the publication has given up)."""
+    store, code = events.process_store(), model.new_code()
+    store.create(lesson := model.start(code, "s"), time.time())
+
+    async def open_stream() -> bool:
+        spoken, never = asyncio.Event(), asyncio.Event()
+
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if await reader.read(1):
+                spoken.set()
+            await never.wait()  # accepts, reads, never answers
+
+        redis = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = redis.sockets[0].getsockname()[1]
+        monkeypatch.setattr(notify, "_NOTIFIER", RedisNotifier(f"redis://127.0.0.1:{port}"))
+        stream = events._students_stream(code, model.join_key(lesson), new_student(), True)
+        assert [await anext(stream), await anext(stream)] == ["retry: 2000\n\n", event_line(1)]
+        telling = asyncio.ensure_future(anext(stream))  # after its first state: the watchers told
+        await asyncio.wait_for(spoken.wait(), 60)  # a guard against a hang, not a measure
+        given_up = "not published" in caplog.text  # a publication on the loop would have, by now
+        telling.cancel()
+        with suppress(asyncio.CancelledError):
+            await telling
+        await stream.aclose()
+        redis.close()
+        return given_up
+
+    with caplog.at_level(logging.WARNING, logger="classroom.notify"):
+        assert run(open_stream()) is False
 
 
 class Stream:
