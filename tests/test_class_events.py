@@ -413,3 +413,17 @@ def test_the_cockpit_and_the_projector_redraw_by_push_and_have_no_timer(tmp_path
         refused = requests.get(f"{url}/class/cookie", timeout=30)  # only POST sets cookies
         assert (refused.status_code, refused.headers["Allow"]) == (405, "POST"), refused.text[:200]
         assert requests.head(f"{url}/class/cookie", timeout=30).status_code == 405
+        _a_cookies_body_is_small(url)
+
+
+def _a_cookies_body_is_small(url: str) -> None:
+    """A token is a few bytes: a body said to be larger is refused before it is read (413),
+    and one that does not say its length is read only up to the limit."""
+    large = requests.post(f"{url}/class/cookie", data=b"t" * 1_000_000, timeout=30)
+    assert (large.status_code, large.text) == (413, "a cookie token is a few bytes: this body is too large")
+    unsaid = requests.post(f"{url}/class/cookie", data=iter([b"t" * 4096] * 16), timeout=30)  # chunked
+    assert unsaid.status_code == 413, unsaid.text[:200]
+    crafted = requests.post(f"{url}/class/cookie", data=b"t", headers={"Content-Length": "-1"}, timeout=30)
+    assert crafted.status_code in (400, 413), crafted.text[:200]  # never a traceback
+    small = requests.post(f"{url}/class/cookie", data="an-unknown-token", timeout=30)
+    assert small.status_code == 400 and "unknown or used token" in small.text
