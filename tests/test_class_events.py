@@ -23,7 +23,7 @@ import requests
 
 from classroom import events, model, notify
 from classroom.events import _newer, event_line
-from classroom.followed import followed_view
+from classroom.followed import explained_selection, followed_view, view_line
 from classroom.model import Setup, new_student
 from classroom.notify import ENDED, LocalNotifier, RedisNotifier, open_notifier
 from figures.grids import with_palette
@@ -48,6 +48,36 @@ def test_a_publication_from_another_thread_wakes_the_listener_once_with_the_newe
         return heard, notifier.listeners("HQCMT")
 
     assert run(listen()) == (4, 0)  # on a loop of its own (a test process may hold one)
+
+
+def test_a_subscription_keeps_the_newest_version_heard_and_an_end_for_good():
+    notifier = LocalNotifier()
+
+    async def listen():
+        with notifier.subscribe("HQCMT") as subscription:
+            heard = []
+            for versions in ((8, 7), (ENDED,)):
+                for version in versions:
+                    notifier.publish("HQCMT", version)
+                heard.append(await subscription.wait(30))
+            notifier.publish("HQCMT", 9)
+            await asyncio.sleep(0)  # the loop's next turn: what was published is taken in
+            heard.append(subscription.latest)
+        return heard
+
+    assert run(listen()) == [8, ENDED, ENDED]  # a late 7 never takes it back; nothing after the end
+
+
+def test_a_reused_code_never_gets_the_old_class_view_and_odd_digits_explain_nothing():
+    assert [explained_selection(text) for text in ("x-\u00b2-1", "y-1-\u0663", "x-1-1 ")] == [None] * 3
+    setup = Setup("", {"kernel_h": 2, "stride_h": 2, "height": 4, "width": 4}, {}, None)
+    old = model.publish(model.start("HQCMT", "first teacher"), setup)
+    new = model.publish(
+        model.start("HQCMT", "second teacher"), replace(setup, controls={**setup.controls, "kernel_h": 3})
+    )
+    assert (old.code, old.version) == (new.code, new.version)
+    assert view_line(old, "en", "standard") != view_line(new, "en", "standard")
+    assert view_line(new, "en", "standard") == view_line(new, "en", "standard")
 
 
 def test_what_a_publication_makes_of_the_state_sent():
