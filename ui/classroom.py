@@ -93,8 +93,9 @@ FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken 
 # The join link (and its QR code) carries a key of its own (``model.join_key``): it always joins,
 # counted by nothing. A typed code (the sidebar's, the Live class page's, a link without its
 # key) is looked up only while the whole deployment has typed fewer than this many wrong codes
-# in the minute; past it, typed codes wait for the next minute and the student is told to open
-# the link: guessing is bounded by this, however many addresses guess (docs/live-class.md).
+# in the minute (the last 60 s in SQLite, the clock minute in Redis); past it, typed codes wait
+# for the next minute and the student is told to open the link: guessing is bounded by this,
+# however many addresses guess (docs/live-class.md).
 WRONG_CODES_PER_MINUTE = int(os.environ.get("CLASS_WRONG_CODES_PER_MINUTE", "30"))
 TYPED, TYPED_RIGHT = "join:typed", "join:typed:right"  # the limit's keys: every typed code, the right ones
 # The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
@@ -393,8 +394,8 @@ def _current_setup() -> Setup | None:
 def send_setup() -> None:
     """The teacher's tab: send its setup when it changed (cheap when it did not). Called after
     every run that may change it: the whole page's, and the fragments' that a slider or a click
-    reruns alone (ui/scenario.py, pages/playground.py), so the change leaves at once rather than
-    at the class bar's next tick."""
+    reruns alone (ui/scenario.py, pages/playground.py), so the change leaves with the run that
+    made it."""
     try:
         _publish_setup()
     except StoreUnavailable:
