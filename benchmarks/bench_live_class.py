@@ -61,7 +61,7 @@ from harness.client import EventStream, Session
 from harness.server import ARTIFACTS, REPO, memory_mb, nginx_proxy, redis_server, streamlit_replicas
 
 SECRET = {"STREAMLIT_SERVER_COOKIE_SECRET": "bench-live-class-shared-secret"}
-STUDENT_TICK = 0.5  # the floor's timer: what a student's tab ticked at before the class was pushed
+FLOOR_TICK = 0.5  # the floor's timer: what a student's tab ticked at before the class was pushed
 SEND = "FormSubmitter:class_answer_form-Send"  # the answer form's button, by its key
 QUESTION = "what is ∂L/∂x["  # a student's page once the question is asked
 VERDICTS = ("**Right!**", "**Not quite:**", "You did not answer")  # a student's, after the reveal
@@ -111,7 +111,7 @@ class Follower(Session):
         """A tab, as ui/class_listener.js: the class's events stream (through the same proxy,
         with this tab's cookies; ``more``: ``watch=1`` for the teacher and the projector), and
         one whole rerun for each newer state heard after the first (what the tab drew)."""
-        stream = await EventStream.open(self.url, code, self.http, more)
+        stream = await EventStream.open(self.url, code, self.key, self.http, more)
         self.listening, first = True, True
         try:
             while await stream.next() != "closed":
@@ -739,9 +739,7 @@ def main() -> None:
         others = [int((work / "nginx" / "nginx.pid").read_text()), redis_process.pid]
         # The floor's servers wait, idle, until the class idles too (they tick at the students' interval).
         floor_replicas = stack.enter_context(
-            streamlit_replicas(
-                2, app="benchmarks/floor_fragment_app.py", env={**SECRET, "FLOOR_TICK": str(STUDENT_TICK)}
-            )
+            streamlit_replicas(2, app="benchmarks/floor_fragment_app.py", env={**SECRET, "FLOOR_TICK": str(FLOOR_TICK)})
         )
         floor_proxy = stack.enter_context(nginx_proxy([url for url, _ in floor_replicas], work / "nginx-floor"))
         floor_pids = [process.pid for _, process in floor_replicas]
@@ -749,7 +747,7 @@ def main() -> None:
         Others.ours = pids + others + floor_pids + floor_others
         floor = Floor(floor_proxy, floor_pids, floor_others)
         klass = asyncio.run(_class_part(proxy, address, pids, others, floor, args))
-    interval = STUDENT_TICK
+    interval = FLOOR_TICK
     floor = {"idle": klass["floor_idle"], "memory": klass["floor_memory"]}
 
     print(

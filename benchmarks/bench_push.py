@@ -168,7 +168,9 @@ def _own_cpu() -> float:
 async def _join(url: str, code: str, students: int, rng: random.Random) -> list[Follower]:
     async def one() -> Follower:
         session = await Session.open(url, f"class={code}")
-        stream = await EventStream.open(url, code, session.http, f"student={new_student()}&following=1&lang=en")
+        stream = await EventStream.open(
+            url, code, session.key, session.http, f"student={new_student()}&following=1&lang=en"
+        )
         return Follower(session, stream, rng)
 
     followers = []

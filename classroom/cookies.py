@@ -30,6 +30,8 @@ COOKIE_PATH = "/class/cookie"
 COOKIE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HANDOVER_SECONDS = 60.0  # how long a token waits for its browser
 COOKIE_AGE = 12 * 3600  # seconds a class's cookie lasts (a class expires after 3 idle hours)
+TOKEN_BYTES = 64  # at most, of a token (ui/classroom.py's are 22)
+BODY_LIMIT = 1024  # bytes of a body read at most: a larger one is refused (413), never read whole
 
 
 def cookie_header(name: str, value: str, secure: bool) -> str:
@@ -47,11 +49,28 @@ def _take(token: str) -> dict[str, str] | None:
     return None if kept is None else json.loads(kept)
 
 
+async def _small_body(request: Request) -> bytes | None:
+    """The request's body, or None when it is larger than ``BODY_LIMIT``: refused on its
+    Content-Length, else read only up to the limit."""
+    length = request.headers.get("content-length", "0")
+    if not (length.isascii() and length.isdigit()) or int(length) > BODY_LIMIT:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > BODY_LIMIT:
+            return None
+    return body
+
+
 async def class_cookie(request: Request) -> Response:
     """The route: the token in the body; 204 with the cookies, or a message saying what is wrong."""
     if request.method != "POST":
         return PlainTextResponse("POST a cookie token here", status_code=405, headers={"Allow": "POST"})
-    token = (await request.body())[:64].decode(errors="replace")
+    body = await _small_body(request)
+    if body is None:
+        return PlainTextResponse("a cookie token is a few bytes: this body is too large", status_code=413)
+    token = body[:TOKEN_BYTES].decode(errors="replace")
     try:
         cookies = await asyncio.to_thread(_take, token) if token else None
     except StoreUnavailable:

@@ -1,5 +1,10 @@
-"""The class's events route: ``GET /class/events?class=CODE`` streams server-sent events,
-one ``data:`` line per state of the class a following tab must redraw for.
+"""The class's events route: ``GET /class/events?class=CODE&key=KEY`` streams server-sent
+events, one ``data:`` line per state of the class a following tab must redraw for.
+
+Every stream names the class's join key (``key=``, ``model.join_key``: the server writes it
+into the tab's listener once the tab has joined). A stream without it, or with a wrong one,
+is answered exactly as a class that does not exist (``ended``): the route tells no one which
+codes are in use, so guessing codes stays bounded by the typed codes' limit (docs/live-class.md).
 
 Each line is the lesson's version (a number), ``ended`` (the class is over or expired) or
 ``down`` (the store cannot be reached: the tab says so; it follows again when the store is
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import logging
 import os
 import time
@@ -86,18 +92,29 @@ def event_line(state: int | str) -> str:
     return f"data: {state}\n\n"
 
 
-def _look(code: str, student: str | None, following: bool) -> int | str:
-    """The class's state in the store now (a blocking read: run in a worker thread)."""
+def keyed(lesson: model.Lesson | None, key: object) -> bool:
+    """Whether ``key`` is ``lesson``'s join key (compared in constant time; no lesson: no)."""
+    if lesson is None or not isinstance(key, str):
+        return False
+    return hmac.compare_digest(key.encode(), model.join_key(lesson).encode())
+
+
+def _opening(code: str, key: str, student: str | None, following: bool) -> int | str:
+    """The class's state in the store now, for a stream that names ``key``: ``ended`` when
+    the class does not exist or the key is not its own (the same answer), and only then the
+    student's "still here" (a blocking read: run in a worker thread)."""
     store = process_store()
     try:
         if isinstance(store, StoreUnavailable):
             raise store
-        version = store.version(code)
-        if version is not None and student is not None:
+        lesson = store.load(code, time.time())
+        if not keyed(lesson, key):
+            return "ended"
+        if student is not None:
             store.seen(code, student, following, time.time())
     except StoreUnavailable:
         return "down"
-    return "ended" if version is None else version
+    return lesson.version
 
 
 def _newer(state: int | str, heard: int) -> int | str:
@@ -203,14 +220,22 @@ def _later(state: int | str, told: int | str | None) -> int | str:
     return max(state, told) if isinstance(state, int) and isinstance(told, int) else told
 
 
-async def _stream(code: str, student: str | None, following: bool, variant: Variant | None) -> AsyncIterator[str]:
+async def _stream(
+    code: str, key: str, student: str | None, following: bool, variant: Variant | None
+) -> AsyncIterator[str]:
+    """A stream of class ``code``: its state on opening, then each change its watch tells.
+    It is let in (its student counted present, a version sent) once the store says ``key`` is
+    the class's join key; while the store cannot say, it is told ``down`` and asks again."""
     if code not in _WATCHES:
         _WATCHES[code] = _Watch(code)
     watch = _WATCHES[code]
-    woken = watch.join(student, following, variant)
+    woken = watch.join(None, following, variant)  # joined before the first read: no change missed
     try:
         yield f"retry: {RETRY_MS}\n\n"
-        state, sent = await asyncio.to_thread(_look, code, student, following), None
+        state, sent = await asyncio.to_thread(_opening, code, key, student, following), None
+        let_in = isinstance(state, int)
+        if let_in:
+            watch.streams[woken] = (student, following, variant)
         while True:
             if state != sent:
                 view = watch.views.get(variant) if sent is not None and isinstance(state, int) else None
@@ -226,7 +251,12 @@ async def _stream(code: str, student: str | None, following: bool, variant: Vari
                 yield ": still here\n\n"  # a quiet stream that proxies keep open
                 continue
             woken.clear()
-            state = _later(state, watch.state)
+            if let_in:
+                state = _later(state, watch.state)
+                continue
+            state = await asyncio.to_thread(_opening, code, key, student, following)
+            if let_in := isinstance(state, int):
+                watch.streams[woken] = (student, following, variant)
     finally:
         watch.leave(woken)
 
@@ -242,36 +272,37 @@ def tell_watchers(code: str) -> None:
     open_notifier().publish(_watched(code), 1)
 
 
-def overview(store: ClassStore, code: str, now: float) -> str:
+def overview(store: ClassStore, code: str, now: float, key: str | None = None) -> str:
     """What a teacher's or projector's tab draws of class ``code``: ``"version:present:following:
-    answered"`` (answered: to the open question, else 0), or ``ended``. Raises StoreUnavailable."""
+    answered"`` (answered: to the open question, else 0), or ``ended`` (also when a ``key`` is
+    given that is not the class's join key). Raises StoreUnavailable."""
     lesson = store.load(code, now)
-    if lesson is None:
+    if lesson is None or (key is not None and not keyed(lesson, key)):
         return "ended"
     present, following = store.presence(code, now)
     answered = store.answer_count(code, lesson.question.number) if lesson.question is not None else 0
     return f"{lesson.version}:{present}:{following}:{answered}"
 
 
-def _overview_now(code: str) -> str:
+def _overview_now(code: str, key: str) -> str:
     """``overview`` read in a worker thread; ``down`` while the store cannot be reached."""
     store = process_store()
     try:
         if isinstance(store, StoreUnavailable):
             raise store
-        return overview(store, code, time.time())
+        return overview(store, code, time.time(), key)
     except StoreUnavailable:
         return "down"
 
 
-async def _watch_stream(code: str) -> AsyncIterator[str]:
+async def _watch_stream(code: str, key: str) -> AsyncIterator[str]:
     """A teacher's or projector's stream: an overview whenever it changed (see above)."""
     notifier = open_notifier()
     with notifier.subscribe(code) as lesson, notifier.subscribe(_watched(code)) as activity:
         yield f"retry: {RETRY_MS}\n\n"
         sent, looked = None, time.monotonic()
         while True:
-            state = await asyncio.to_thread(_overview_now, code)
+            state = await asyncio.to_thread(_overview_now, code, key)
             if state != sent:
                 yield event_line(state)
                 sent = state
@@ -294,38 +325,41 @@ async def _either(first, second, timeout: float) -> int | None:
 
 
 async def _students_stream(
-    code: str, student: str | None, following: bool, variant: Variant | None = None
+    code: str, key: str, student: str | None, following: bool, variant: Variant | None = None
 ) -> AsyncIterator[str]:
     """A student's stream (``_stream``), whose opening the class's watchers are told (the
     teacher's count of who is here and who follows). A closed one is counted until its "still
-    here" is older than PRESENCE_WINDOW, which the watchers' own looks (``LOOK_EVERY``) see."""
-    events = _stream(code, student, following, variant)
+    here" is older than PRESENCE_WINDOW, which the watchers' own looks (``LOOK_EVERY``) see.
+    The publication is a blocking call (Redis): made in a worker thread, never on the loop."""
+    events = _stream(code, key, student, following, variant)
     try:
         async for line in events:
             yield line
-            if line.startswith("data: ") and student is not None:
-                tell_watchers(code)  # its first state: the student's "still here" is written
+            if student is not None and line.startswith("data: ") and line[6:].strip().isdigit():
+                await asyncio.to_thread(tell_watchers, code)  # let in: its "still here" is written
                 student = None
     finally:
         await events.aclose()
 
 
 async def class_events(request: Request) -> Response:
-    """The route: a class code (``class=``), and for a student's presence ``student=`` and
-    ``following=1``. A bad code is refused with a message, never a traceback."""
+    """The route: a class code (``class=``) and its join key (``key=``), and for a student's
+    presence ``student=`` and ``following=1``. A bad code is refused with a message, never a
+    traceback; a wrong or missing key is answered as a class that does not exist."""
     code = model.normalized_code(request.query_params.get("class"))
     if code is None:
         return PlainTextResponse("class=: give a class code of 5 letters, e.g. class=HQCMT", status_code=400)
+    key = request.query_params.get("key", "")
     student = request.query_params.get("student")
     student = student if model.valid_student(student) else None
     following = request.query_params.get("following") == "1"
     language, palette = request.query_params.get("lang"), request.query_params.get("palette", "standard")
     variant = (language, palette) if language in LANGUAGES and palette in COLOR_SCALES else None
     if request.query_params.get("watch") == "1":
-        stream = _watch_stream(code)
+        stream = _watch_stream(code, key)
     elif student is not None:
-        stream = _students_stream(code, student, following, variant)
+        stream = _students_stream(code, key, student, following, variant)
     else:
-        stream = _stream(code, None, following, variant)
+        stream = _stream(code, key, None, following, variant)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each line on at once
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)

@@ -36,7 +36,8 @@ def explained_selection(text: str | None) -> Selection | None:
     Selection(kind='input', row=2, col=1, grid='grad_input')
     """
     parts = (text or "").split("-")
-    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(part.isdigit() for part in parts[1:]):
+    numbers = parts[1:]  # ASCII digits only: int() would refuse '²' though str.isdigit takes it
+    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(n.isascii() and n.isdigit() for n in numbers):
         return None
     kind, grid = EXPLAIN_KINDS[parts[0]]
     return Selection(kind, int(parts[1]), int(parts[2]), grid)
@@ -73,16 +74,18 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
     }
 
 
-# The newest views built, by (code, version, language, palette).
-_LINES: dict[tuple[str, int, str, str], str | None] = {}
+# The newest views built, by (code, teacher, version, language, palette): the teacher's digest
+# tells a class from a later one that was given the same code.
+_LINES: dict[tuple[str, str, int, str, str], str | None] = {}
 _LINES_KEPT = 64
 _LINES_LOCK = threading.Lock()
 
 
 def view_line(lesson: Lesson, language: str, palette: str) -> str | None:
     """The view as one server-sent event (``event: view``), built once per lesson version,
-    language and palette in this process, however many streams send it."""
-    key = (lesson.code, lesson.version, language, palette)
+    language and palette in this process (and class: a code may be given again after its
+    class ended), however many streams send it."""
+    key = (lesson.code, lesson.teacher, lesson.version, language, palette)
     with _LINES_LOCK:
         if key in _LINES:
             return _LINES[key]

@@ -336,13 +336,15 @@ def all_questions(lesson: Lesson) -> tuple[Question, ...]:
 class Seat:
     """How this browser tab takes part: ``role`` is "teacher", "student" or "projector";
     ``following`` whether the teacher's setup is applied here; ``applied`` the lesson
-    version last applied (a newer one is applied, or just noted while exploring)."""
+    version last applied (a newer one is applied, or just noted while exploring); ``key``
+    the class's join key, which the tab's events stream names (classroom/events.py)."""
 
     code: str
     role: str
     student: str
     following: bool = True
     applied: int = 0
+    key: str = ""
 
 
 def explore(seat: Seat) -> Seat:

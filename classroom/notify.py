@@ -41,8 +41,9 @@ _LOG = logging.getLogger(__name__)
 
 
 class Subscription:
-    """One listener's view of one class: the newest version published, and an event set on
-    the listener's event loop when it changes (so many changes at once wake it once)."""
+    """One listener's view of one class: the newest version published (the highest: a late
+    publication never takes it back; ``ENDED`` for good), and an event set on the listener's
+    event loop when it changes (so many changes at once wake it once)."""
 
     def __init__(self, code: str, loop: asyncio.AbstractEventLoop) -> None:
         self.code, self.latest = code, None
@@ -53,7 +54,9 @@ class Subscription:
         self._loop.call_soon_threadsafe(self._set, version)
 
     def _set(self, version: int) -> None:
-        self.latest = version
+        if self.latest == ENDED:
+            return
+        self.latest = ENDED if version == ENDED else max(version, self.latest or 0)
         self._changed.set()
 
     async def wait(self, timeout: float) -> int | None:

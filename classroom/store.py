@@ -272,7 +272,6 @@ return 1
 """
 
 
-# GCRA in one step on the server: the key holds the time its next event is due.
 class RedisStore:
     """A class store in Redis (``redis://host:port/db``, a password in the address if set)."""
 

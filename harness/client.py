@@ -24,6 +24,7 @@ import asyncio
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlencode
 
 import requests
 import websockets
@@ -65,6 +66,11 @@ class Tab:
         self.timers: dict[str, tuple[float, float]] = {}  # fragment id -> (interval, set at): run_every
         self.page_hash = ""  # the page the server last ran for this tab (its script hash)
         self.location = query  # the address's query as the server last set it (the browser's URL)
+
+    @property
+    def key(self) -> str:
+        """The class's join key in this tab's address (the server puts it there on joining)."""
+        return parse_qs(self.location).get("key", [""])[0]
 
     @staticmethod
     def _load_page(url: str, query: str, http: requests.Session) -> dict[str, str]:
@@ -290,7 +296,8 @@ class Session(Tab):
 
 class EventStream:
     """A tab's live-class events stream (``/class/events``, classroom/events.py), read as the
-    browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code)``,
+    browser's EventSource reads it (ui/class_listener.js): ``await EventStream.open(url, code, key)``
+    (``key``: the class's join key, ``Tab.key`` once the tab joined),
     then ``await stream.next()`` for each state sent (a version, "ended" or "down"). A
     following student's stream that says its language (``more="student=...&following=1&lang=en"``)
     also gets the followed view's grids (``event: view``): ``next_event`` gives every event
@@ -300,16 +307,18 @@ class EventStream:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, url: str, code: str, http: requests.Session | None = None, more: str = "") -> EventStream:
-        """Open the stream of class ``code`` on the server at ``url`` (with ``http``'s cookies:
-        behind nginx, the tab's route); ``more``: the query's other parameters (``watch=1``,
-        a teacher's or projector's; ``student=...&following=1``)."""
+    async def open(
+        cls, url: str, code: str, key: str, http: requests.Session | None = None, more: str = ""
+    ) -> EventStream:
+        """Open the stream of class ``code``, naming its join key ``key``, on the server at
+        ``url`` (with ``http``'s cookies: behind nginx, the tab's route); ``more``: the query's
+        other parameters (``watch=1``, a teacher's or projector's; ``student=...&following=1``)."""
         host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 22)
         cookies = "; ".join(f"{name}={value}" for name, value in (http.cookies.items() if http else []))
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
-        query = f"class={code}" + (f"&{more}" if more else "")
+        query = urlencode({"class": code, "key": key}) + (f"&{more}" if more else "")
         writer.write(f"GET /class/events?{query} HTTP/1.1\r\n{headers}\r\n".encode())
         await writer.drain()
         return cls(reader, writer)

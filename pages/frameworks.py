@@ -102,7 +102,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     compile_on = st.toggle(
         tr("frameworks.compile_toggle"), key="compile", bind=BIND, help=tr("frameworks.compile_help")
     )
-    url.check("compile", bool(compile_on), tr("url.allowed_open", key="compile"))
+    url.check("compile", bool(compile_on), tr("url.allowed_switch", key="compile"))
     if scenario is None:
         return
     language, x, grad_y = current_language(), scenario.x, scenario.loss.grad_output

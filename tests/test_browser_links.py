@@ -53,3 +53,14 @@ def test_the_copied_link_opens_the_view_on_screen(clipboard_page, new_context, a
     other.goto(link)
     wait_for_app(other, fresh=True)
     assert grid_cell_texts(other, 0) == x
+
+
+def test_the_copied_link_never_carries_a_class(clipboard_page, app_url):
+    """A class's code, its join key, the projector's view and a student's id stay out of the
+    copied link: a teacher who shares a view does not share a way into the class."""
+    page = clipboard_page
+    page.goto(f"{app_url}/?height=6&width=6&class=HQCMT&key=k3y&view=projector&student=s1")
+    wait_for_app(page, fresh=True)
+    assert "key=k3y" in page.url  # what the address bar still holds (the code: refused, dropped)
+    link = _copied_link(page)
+    assert "height=6" in link and not any(f"{name}=" in link for name in ("class", "key", "view", "student")), link

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import queue
+import re
 import shutil
 import socket
 import threading
@@ -19,11 +21,11 @@ from dataclasses import replace
 import pytest
 import requests
 
-from classroom import events, model
+from classroom import events, model, notify
 from classroom.events import _newer, event_line
-from classroom.followed import followed_view
+from classroom.followed import explained_selection, followed_view, view_line
 from classroom.model import Setup, new_student
-from classroom.notify import ENDED, LocalNotifier, open_notifier
+from classroom.notify import ENDED, LocalNotifier, RedisNotifier, open_notifier
 from figures.grids import with_palette
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
@@ -46,6 +48,36 @@ def test_a_publication_from_another_thread_wakes_the_listener_once_with_the_newe
         return heard, notifier.listeners("HQCMT")
 
     assert run(listen()) == (4, 0)  # on a loop of its own (a test process may hold one)
+
+
+def test_a_subscription_keeps_the_newest_version_heard_and_an_end_for_good():
+    notifier = LocalNotifier()
+
+    async def listen():
+        with notifier.subscribe("HQCMT") as subscription:
+            heard = []
+            for versions in ((8, 7), (ENDED,)):
+                for version in versions:
+                    notifier.publish("HQCMT", version)
+                heard.append(await subscription.wait(30))
+            notifier.publish("HQCMT", 9)
+            await asyncio.sleep(0)  # the loop's next turn: what was published is taken in
+            heard.append(subscription.latest)
+        return heard
+
+    assert run(listen()) == [8, ENDED, ENDED]  # a late 7 never takes it back; nothing after the end
+
+
+def test_a_reused_code_never_gets_the_old_class_view_and_odd_digits_explain_nothing():
+    assert [explained_selection(text) for text in ("x-\u00b2-1", "y-1-\u0663", "x-1-1 ")] == [None] * 3
+    setup = Setup("", {"kernel_h": 2, "stride_h": 2, "height": 4, "width": 4}, {}, None)
+    old = model.publish(model.start("HQCMT", "first teacher"), setup)
+    new = model.publish(
+        model.start("HQCMT", "second teacher"), replace(setup, controls={**setup.controls, "kernel_h": 3})
+    )
+    assert (old.code, old.version) == (new.code, new.version)
+    assert view_line(old, "en", "standard") != view_line(new, "en", "standard")
+    assert view_line(new, "en", "standard") == view_line(new, "en", "standard")
 
 
 def test_what_a_publication_makes_of_the_state_sent():
@@ -81,11 +113,11 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
     (the teacher's count), passes a publication to each, and goes with the last stream."""
     monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's reads come often: a condition is awaited
     store, code = events.process_store(), model.new_code()
-    store.create(model.start(code, "s"), time.time())
+    store.create(lesson := model.start(code, "s"), time.time())
     students = [new_student() for _ in range(3)]
 
     async def follow():
-        streams = [events._stream(code, student, True, None) for student in students]
+        streams = [events._stream(code, model.join_key(lesson), student, True, None) for student in students]
         assert [await anext(stream) for stream in streams] == ["retry: 2000\n\n"] * 3
         assert [await anext(stream) for stream in streams] == [event_line(1)] * 3  # the state on opening
         watch = events._WATCHES[code]
@@ -105,16 +137,51 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
     assert run(follow()) == (False, 0)
 
 
+def test_a_students_stream_opening_never_holds_the_event_loop_on_a_silent_redis(monkeypatch, caplog):
+    """The watchers are told of a student's stream opening through the notifier, whose Redis
+    here accepts connections and never answers: the publication waits (until its socket
+    timeout) in a worker thread, while the server's event loop goes on (here: it serves that
+    silent Redis, which hears the client speak before the publication has given up)."""
+    store, code = events.process_store(), model.new_code()
+    store.create(lesson := model.start(code, "s"), time.time())
+
+    async def open_stream() -> bool:
+        spoken, never = asyncio.Event(), asyncio.Event()
+
+        async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if await reader.read(1):
+                spoken.set()
+            await never.wait()  # accepts, reads, never answers
+
+        redis = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = redis.sockets[0].getsockname()[1]
+        monkeypatch.setattr(notify, "_NOTIFIER", RedisNotifier(f"redis://127.0.0.1:{port}"))
+        stream = events._students_stream(code, model.join_key(lesson), new_student(), True)
+        assert [await anext(stream), await anext(stream)] == ["retry: 2000\n\n", event_line(1)]
+        telling = asyncio.ensure_future(anext(stream))  # after its first state: the watchers told
+        await asyncio.wait_for(spoken.wait(), 60)  # a guard against a hang, not a measure
+        given_up = "not published" in caplog.text  # a publication on the loop would have, by now
+        telling.cancel()
+        with suppress(asyncio.CancelledError):
+            await telling
+        await stream.aclose()
+        redis.close()
+        return given_up
+
+    with caplog.at_level(logging.WARNING, logger="classroom.notify"):
+        assert run(open_stream()) is False
+
+
 class Stream:
     """``/class/events`` read as a browser's EventSource reads it, over a plain socket in a
     thread (so that closing it ends the read at once), each ``data:`` line put in a queue."""
 
-    def __init__(self, url: str, code: str) -> None:
+    def __init__(self, url: str, code: str, key: str) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         host, port = url.removeprefix("http://").split(":")
         self.socket = socket.create_connection((host, int(port)), timeout=30)
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
-        self.socket.sendall(f"GET /class/events?class={code} HTTP/1.1\r\n{headers}\r\n".encode())
+        self.socket.sendall(f"GET /class/events?class={code}&key={key} HTTP/1.1\r\n{headers}\r\n".encode())
         self.socket.settimeout(None)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -158,7 +225,7 @@ def _lesson_heard_on(teacher_url: str, listener_url: str) -> list[str]:
 
     async def lesson():
         teacher, code = await _start(teacher_url)
-        stream = Stream(listener_url, code)
+        stream = Stream(listener_url, code, teacher.key)
         try:
             heard.append(await asyncio.to_thread(stream.next))  # the state on connecting
             teacher.page, teacher.query = "", f"class={code}"
@@ -195,7 +262,7 @@ def _views_heard(url: str) -> list[tuple[str, str]]:
 
     async def lesson():
         teacher, code = await _start(url)
-        stream = await EventStream.open(url, code, more=f"student={new_student()}&following=1&lang=en")
+        stream = await EventStream.open(url, code, teacher.key, more=f"student={new_student()}&following=1&lang=en")
 
         async def until_state() -> None:  # the events up to the next state line
             while (event := await stream.next_event())[0] != "message":
@@ -240,6 +307,51 @@ def test_one_server_pushes_every_change_to_a_stream(tmp_path):
     with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
         assert requests.get(f"{url}/class/events", params={"class": "B8"}, timeout=30).status_code == 400
         _versions_then_end(_lesson_heard_on(url, url))
+
+
+def _answer(url: str, query: str) -> tuple[str, list[str], bytes]:
+    """The answer to ``GET /class/events?query``: its status line, its headers but the date,
+    and its body's bytes up to its first state, to its end if that state is ``ended``."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as connection:
+        connection.sendall(f"GET /class/events?{query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while (chunk := connection.recv(65536)) and not re.search(rb"data: (?!ended)[^\n]*\n\n", answer + chunk):
+            answer += chunk
+        answer += chunk
+    head, body = answer.split(b"\r\n\r\n", 1)
+    status, *headers = head.decode().split("\r\n")
+    return status, sorted(line for line in headers if not line.lower().startswith("date:")), body
+
+
+def test_a_stream_without_the_class_key_is_answered_as_a_class_that_does_not_exist(tmp_path):
+    """Whether a code is in use is never told by the route: a wrong key, no key and a code no
+    class has get the same bytes, for a student's stream and a watcher's; the key joins."""
+    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
+    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+
+        async def lesson() -> tuple[str, str]:
+            teacher, code = await _start(url)
+            await teacher.close()
+            return code, teacher.key
+
+        code, key = run(lesson())
+        unknown = next(other for other in iter(model.new_code, None) if other != code)
+        wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+        for more in ("", f"&student={new_student()}&following=1&lang=en", "&watch=1"):
+            answers = [
+                _answer(url, f"class={unknown}&key={key}{more}"),
+                _answer(url, f"class={code}&key={wrong}{more}"),
+                _answer(url, f"class={code}{more}"),
+                _answer(url, f"class={code}&key={more}"),
+            ]
+            assert answers[0][0].endswith("200 OK") and b"data: ended" in answers[0][2], answers[0]
+            assert all(answer == answers[0] for answer in answers), (more, answers)
+        right = Stream(url, code, key)
+        try:
+            assert right.next().split(":")[0].isdigit()  # the version (a watcher's: its overview)
+        finally:
+            right.close()
 
 
 @pytest.mark.browser
@@ -292,7 +404,7 @@ async def _watched_lesson(url: str) -> None:
     teacher.page = "live_class"
     await _press(teacher, "class_ask_pick")
     projector = await Session.open(url, f"class={code}&view=projector", page="live_class")
-    watch = await EventStream.open(url, code, more="watch=1")
+    watch = await EventStream.open(url, code, teacher.key, more="watch=1")
     student_id, browser = model.new_student(), requests.Session()
     browser.cookies.set("avgpool_student", student_id)  # the identity its listener names too
     student = await Session.open(url, f"class={code}", http=browser, page="live_class")
@@ -300,7 +412,7 @@ async def _watched_lesson(url: str) -> None:
     try:
         asked = _overview(await _next(watch))
         assert (asked["present"], asked["answered"]) == (0, 0), asked
-        listener = await EventStream.open(url, code, more=f"student={student_id}&following=1")
+        listener = await EventStream.open(url, code, student.key, more=f"student={student_id}&following=1")
         await _next(listener)
         assert _overview(await _next(watch)) == {**asked, "present": 1, "following": 1}
         answer = (student.state("class_answer", string_value="1/4"), student.state(SEND, trigger_value=True))
@@ -331,3 +443,17 @@ def test_the_cockpit_and_the_projector_redraw_by_push_and_have_no_timer(tmp_path
         refused = requests.get(f"{url}/class/cookie", timeout=30)  # only POST sets cookies
         assert (refused.status_code, refused.headers["Allow"]) == (405, "POST"), refused.text[:200]
         assert requests.head(f"{url}/class/cookie", timeout=30).status_code == 405
+        _a_cookies_body_is_small(url)
+
+
+def _a_cookies_body_is_small(url: str) -> None:
+    """A token is a few bytes: a body said to be larger is refused before it is read (413),
+    and one that does not say its length is read only up to the limit."""
+    large = requests.post(f"{url}/class/cookie", data=b"t" * 1_000_000, timeout=30)
+    assert (large.status_code, large.text) == (413, "a cookie token is a few bytes: this body is too large")
+    unsaid = requests.post(f"{url}/class/cookie", data=iter([b"t" * 4096] * 16), timeout=30)  # chunked
+    assert unsaid.status_code == 413, unsaid.text[:200]
+    crafted = requests.post(f"{url}/class/cookie", data=b"t", headers={"Content-Length": "-1"}, timeout=30)
+    assert crafted.status_code in (400, 413), crafted.text[:200]  # never a traceback
+    small = requests.post(f"{url}/class/cookie", data="an-unknown-token", timeout=30)
+    assert small.status_code == 400 and "unknown or used token" in small.text

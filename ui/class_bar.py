@@ -1,6 +1,7 @@
 """The class bar: one line at the top of every page while this tab is in a live class.
 
-The teacher reads who follows and how many have answered (redrawn every tick); a student
+The teacher reads who follows and how many have answered (redrawn when the class's events
+stream says it changed); a student
 reads whether the teacher's changes arrive, with one button to explore alone or to follow
 again, and is told of a question while exploring. The projector's page says it all itself.
 """

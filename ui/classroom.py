@@ -93,8 +93,9 @@ FOLLOWED_PAGES = ("", "step_by_step")  # the pages a following student is taken 
 # The join link (and its QR code) carries a key of its own (``model.join_key``): it always joins,
 # counted by nothing. A typed code (the sidebar's, the Live class page's, a link without its
 # key) is looked up only while the whole deployment has typed fewer than this many wrong codes
-# in the minute; past it, typed codes wait for the next minute and the student is told to open
-# the link: guessing is bounded by this, however many addresses guess (docs/live-class.md).
+# in the minute (the last 60 s in SQLite, the clock minute in Redis); past it, typed codes wait
+# for the next minute and the student is told to open the link: guessing is bounded by this,
+# however many addresses guess (docs/live-class.md).
 WRONG_CODES_PER_MINUTE = int(os.environ.get("CLASS_WRONG_CODES_PER_MINUTE", "30"))
 TYPED, TYPED_RIGHT = "join:typed", "join:typed:right"  # the limit's keys: every typed code, the right ones
 # The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks; deploy/):
@@ -226,7 +227,7 @@ def join(code_text: object, view: str | None = None, key: object = None) -> str 
             return problem
     teacher = model.teacher_may(lesson, known)
     role = "projector" if view == "projector" else "teacher" if teacher else "student"
-    _keep(Seat(code, role, student, following=role != "teacher"))
+    _keep(Seat(code, role, student, following=role != "teacher", key=model.join_key(lesson)))
     st.session_state.class_cookies = {STUDENT_COOKIE: student}
     st.query_params["key"] = model.join_key(lesson)
     return None
@@ -277,7 +278,7 @@ def start_class() -> str | None:
     st.session_state[SECRET] = secret_text
     # One cookie, for the class this browser teaches now (a new class replaces it).
     st.session_state.class_cookies = {TEACHER_COOKIE: f"{lesson.code}:{secret_text}", STUDENT_COOKIE: _student_id()}
-    _keep(Seat(lesson.code, "teacher", model.new_student(), following=False))
+    _keep(Seat(lesson.code, "teacher", model.new_student(), following=False, key=model.join_key(lesson)))
     st.query_params["class"] = lesson.code
     st.query_params["key"] = model.join_key(lesson)  # a reload of this tab joins at once
     return None
@@ -393,8 +394,8 @@ def _current_setup() -> Setup | None:
 def send_setup() -> None:
     """The teacher's tab: send its setup when it changed (cheap when it did not). Called after
     every run that may change it: the whole page's, and the fragments' that a slider or a click
-    reruns alone (ui/scenario.py, pages/playground.py), so the change leaves at once rather than
-    at the class bar's next tick."""
+    reruns alone (ui/scenario.py, pages/playground.py), so the change leaves with the run that
+    made it."""
     try:
         _publish_setup()
     except StoreUnavailable:
@@ -549,7 +550,7 @@ def listen(current: Seat, drawn: str) -> None:
     A following student's stream pushes the followed view's grids with each change
     (classroom/followed.py): the listener redraws them at once, and the rerun follows
     within ``RERUN_SPREAD`` seconds, at a random moment (a class's reruns spread out)."""
-    query = {"class": current.code, "student": current.student, "following": int(current.following)}
+    query = {"class": current.code, "key": current.key, "student": current.student, "following": int(current.following)}
     pushed = current.role == "student" and current.following
     if pushed:
         query |= {"lang": current_language(), "palette": current_palette()}
@@ -595,8 +596,8 @@ def _listener_component():
 
 def _await_store(code: str) -> None:
     """A join held up by the store's outage: the tab listens to the class's events, which say
-    ``down`` until the store answers (the stream looks every LOOK_EVERY seconds), and then
-    reruns; that run's ``before_page`` joins."""
+    ``down`` until the store answers (the stream looks every LOOK_EVERY seconds; it names no
+    key, so it is then told ``ended``), and then reruns; that run's ``before_page`` joins."""
     _listener_component()(key="class_listener", data={"path": f"class/events?{urlencode({'class': code})}",
                           "drawn": "down"}, on_heard_change=_heard)  # fmt: skip
 
@@ -620,7 +621,7 @@ def _watch(current: Seat) -> None:
         leave()
         st.session_state.class_ended = True
         st.rerun()
-    query = urlencode({"class": current.code, "watch": 1})
+    query = urlencode({"class": current.code, "key": current.key, "watch": 1})
     _listener_component()(key="class_listener", data={"path": f"class/events?{query}", "drawn": drawn},
                           on_heard_change=_heard)  # fmt: skip
 

@@ -218,7 +218,10 @@ if (!window.copyLinkListening) {{
     if (!button) return;
     const box = button.closest(".copy-link");
     const [field, status] = [box.querySelector("input"), box.querySelector(".status")];
-    field.value = window.location.href;
+    // The view, never the class: its code, join key, projector view and student ids stay out.
+    const link = new URL(window.location.href);
+    ["class", "key", "view", "student"].forEach((name) => link.searchParams.delete(name));
+    field.value = link.href;
     field.hidden = false;
     try {{
       await navigator.clipboard.writeText(field.value);
@@ -233,7 +236,8 @@ if (!window.copyLinkListening) {{
 
 
 def copy_link(uploaded: bool) -> None:
-    """A button that copies the link to the view on screen (app.py: on every page). An
+    """A button that copies the link to the view on screen (app.py: on every page), never a
+    way into a class (its code, join key, projector view and student ids are left out). An
     ``uploaded`` picture stays on the server that received it: the link cannot carry it, and
     the note under the button says so."""
     note = f'<p class="note">{escape(tr("display.link_no_upload"))}</p>' if uploaded else ""

@@ -130,7 +130,7 @@ def _windows_loss_and_page(
     """The window and loss controls (in their sidebar boxes), the numbers and the page body,
     within the tab's share of the server (a slider change reruns only this)."""
     fair_share(lambda: _compute_and_draw(url, controls, x, body))
-    send_setup()  # a teacher's slider change reaches the class now, not at the next tick
+    send_setup()  # a teacher's slider change reaches the class with this fragment's run
 
 
 def _compute_and_draw(
