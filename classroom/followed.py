@@ -19,28 +19,11 @@ import threading
 from classroom import model
 from classroom.model import Lesson
 from classroom.setups import SetupError, computed_from_setup
-from figures.grids import Selection, window_axes, with_palette
-from figures.views import playground_grids
+from figures.grids import window_axes, with_palette
+from figures.views import explained_selection, playground_columns, playground_grids
 from pooling import PoolingError
 
-__all__ = ["EXPLAIN_KINDS", "TWO_PER_ROW_ABOVE", "explained_selection", "followed_view", "view_line"]
-
-EXPLAIN_KINDS = {"x": ("input", "grad_input"), "y": ("output", "grad_output")}
-TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the Playground's grids go two per row
-
-
-def explained_selection(text: str | None) -> Selection | None:
-    """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2]).
-
-    >>> explained_selection("x-2-1")
-    Selection(kind='input', row=2, col=1, grid='grad_input')
-    """
-    parts = (text or "").split("-")
-    numbers = parts[1:]  # ASCII digits only: int() would refuse '²' though str.isdigit takes it
-    if len(parts) != 3 or parts[0] not in EXPLAIN_KINDS or not all(n.isascii() and n.isdigit() for n in numbers):
-        return None
-    kind, grid = EXPLAIN_KINDS[parts[0]]
-    return Selection(kind, int(parts[1]), int(parts[2]), grid)
+__all__ = ["followed_view", "view_line"]
 
 
 def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard") -> dict | None:
@@ -68,7 +51,9 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
         "grids": [
             {**with_palette(grid, palette), "key": name, "file": f"{prefix}_{name}"} for name, grid in grids.items()
         ],
-        "columns": 4 if span <= TWO_PER_ROW_ABOVE else 2,
+        # A tab in presentation mode takes the second (grids.js, redraw).
+        "columns": playground_columns(span, present=False),
+        "columns_present": playground_columns(span, present=True),
         "axes": window_axes(computed.windows),
         "selection": None if selection is None else selection._asdict(),
     }

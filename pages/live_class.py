@@ -22,7 +22,7 @@ from classroom.setups import SetupError, class_report, computed_from_setup
 from classroom.store import StoreUnavailable
 from figures import window_axes
 from figures.plotly_figure import answers_figure
-from figures.views import playground_grids
+from figures.views import explained_selection, playground_grids
 from i18n import user_text
 from pooling import PoolingError
 from scenario.explain import explain_pooled_cell
@@ -303,7 +303,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
         if lesson.preparing:  # x, y and ∂L/∂y: nothing of the answer, nothing explained
             _preparing(computed, lesson.code)
             return
-        select_cell("class_projector_grids", classroom.explained_cell(lesson.setup.explain))
+        select_cell("class_projector_grids", explained_selection(lesson.setup.explain))
         _setup_grids(computed, lesson.code, "class_projector_grids")
 
 

@@ -11,15 +11,13 @@ also in the URL (``explain=x-2-2`` or ``explain=y-0-1``), so a link opens with i
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import streamlit as st
 
 from figures import value_grid
 from figures.grids import Selection
 from figures.plotly_figure import grids_html
-from figures.views import playground_grids
+from figures.views import EXPLAIN_GRIDS, explained_selection, playground_columns, playground_grids
 from scenario.explain import divisor_summary, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.numbers import equals_text, format_number
@@ -38,12 +36,7 @@ from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
-TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the grids go two per row
-# The URL's name for a selected cell: x-ROW-COL (a cell of x and ∂L/∂x) or y-ROW-COL (y, ∂L/∂y).
-EXPLAIN_KINDS = {"x": "input", "y": "output"}
-EXPLAIN_GRIDS = {"input": "grad_input", "output": "grad_output"}  # the grid a link's cell is lit in
 GRIDS_KEY = "playground_grids"
-EXPLAIN_PATTERN = re.compile(r"([xy])-(\d{1,4})-(\d{1,4})")
 
 
 def _explain_url_value(selected: Selection | None) -> str | None:
@@ -57,12 +50,10 @@ def _selection_from_url(url: UrlCheck, x_shape: tuple[int, int], y_shape: tuple[
     A value that names no cell of this view is reported, and no cell is selected."""
     if not url.was_given("explain"):
         return
-    match = EXPLAIN_PATTERN.fullmatch(url.raw["explain"].strip().lower())
-    selected = None
-    if match:
-        kind, row, col = EXPLAIN_KINDS[match[1]], int(match[2]), int(match[3])
-        rows, cols = x_shape if kind == "input" else y_shape
-        selected = Selection(kind, row, col, EXPLAIN_GRIDS[kind]) if row < rows and col < cols else None
+    selected = explained_selection(url.raw["explain"])
+    if selected is not None:
+        rows, cols = x_shape if selected.kind == "input" else y_shape
+        selected = selected if selected.row < rows and selected.col < cols else None
     select_cell(GRIDS_KEY, selected)
     allowed = tr("url.allowed_explain", x_rows=x_shape[0] - 1, x_cols=x_shape[1] - 1)
     allowed += tr("url.allowed_explain_y", y_rows=y_shape[0] - 1, y_cols=y_shape[1] - 1)
@@ -100,7 +91,6 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
     """The four grids and the explanation of the clicked cell. A fragment: a click reruns
     only this part of the page (the sidebar has not changed), so its answer comes quickly."""
     x, y, params, loss = scenario.x, scenario.y, scenario.params, scenario.loss
-    # Four grids in a row; large grids go two per row, so that their cells stay readable.
     span = max(*x.shape, *y.shape) + 2 * max(params.padding)
 
     grids, axes, windows = shared_playground_grids(scenario, language, scenario.choice.source == "image")
@@ -108,8 +98,7 @@ def grids_and_explanation(scenario: Scenario, language: str) -> None:
         grids,
         key=GRIDS_KEY,
         file_prefix=file_prefix(scenario, "playground"),
-        # On a projector the screen's height is the limit: one row of four, always.
-        columns=4 if span <= TWO_PER_ROW_ABOVE or presenting() else 2,
+        columns=playground_columns(span, presenting()),
         windows=axes,
         explain=pooling_explainer(x, y, loss.grad_output, scenario.grad_input, windows, language),
         # Presentation mode: the teacher explains; the grids speak.

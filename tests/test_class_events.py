@@ -23,10 +23,11 @@ import requests
 
 from classroom import events, model, notify
 from classroom.events import _newer, event_line
-from classroom.followed import explained_selection, followed_view, view_line
+from classroom.followed import followed_view, view_line
 from classroom.model import Setup, new_student
 from classroom.notify import ENDED, LocalNotifier, RedisNotifier, open_notifier
 from figures.grids import with_palette
+from figures.views import explained_selection, playground_columns
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
 from tests.test_class_security import _code
@@ -69,7 +70,7 @@ def test_a_subscription_keeps_the_newest_version_heard_and_an_end_for_good():
 
 
 def test_a_reused_code_never_gets_the_old_class_view_and_odd_digits_explain_nothing():
-    assert [explained_selection(text) for text in ("x-\u00b2-1", "y-1-\u0663", "x-1-1 ")] == [None] * 3
+    assert [explained_selection(text) for text in ("x-\u00b2-1", "y-1-\u0663", "x-1-1-1")] == [None] * 3
     setup = Setup("", {"kernel_h": 2, "stride_h": 2, "height": 4, "width": 4}, {}, None)
     old = model.publish(model.start("HQCMT", "first teacher"), setup)
     new = model.publish(
@@ -105,6 +106,16 @@ def test_the_followed_view_is_the_playgrounds_and_none_while_the_answer_is_hidde
     elsewhere = model.publish(lesson, replace(setup, page="step_by_step"))
     assert [followed_view(other) for other in (*hidden, revealed, elsewhere)] == [None] * 4
     assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
+
+
+def test_the_followed_view_says_the_playgrounds_columns_on_a_page_and_on_a_projector():
+    """Large grids go two per row on a page, four on a projector, as on the Playground itself
+    (a following student in presentation mode got two per row until its rerun)."""
+    large = model.publish(model.start("HQCMT", "s"), Setup("", {"height": 20, "width": 20}, {}, None))
+    small = model.publish(large, Setup("", {"height": 6, "width": 6}, {}, None))
+    assert (followed_view(large)["columns"], followed_view(large)["columns_present"]) == (2, 4)
+    assert (followed_view(small)["columns"], followed_view(small)["columns_present"]) == (4, 4)
+    assert playground_columns(20, present=False) == 2  # the rule the Playground draws with
 
 
 def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_here(monkeypatch):

@@ -29,11 +29,10 @@ import streamlit as st
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
 from classroom.events import overview
-from classroom.followed import explained_selection
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
-from figures.grids import Selection
+from figures.views import explained_selection
 from i18n import user_text
 from scenario.inputs import InputError
 from scenario.params import DEFAULTS
@@ -50,7 +49,6 @@ __all__ = [
     "class_action",
     "class_store",
     "current_lesson",
-    "explained_cell",
     "explore_alone",
     "follow_teacher",
     "forget",
@@ -433,13 +431,8 @@ def _apply(setup: Setup) -> None:
             st.query_params[name] = setup.typed[name]
         else:
             st.query_params.pop(name, None)
-    select_cell(GRIDS_KEY, explained_cell(setup.explain))
+    select_cell(GRIDS_KEY, explained_selection(setup.explain))
     st.session_state.kept_controls = {}  # the next page change must not bring back the old values
-
-
-def explained_cell(text: str | None) -> Selection | None:
-    """The Playground's selected cell from a setup's ``explain`` (``x-2-2``: ∂L/∂x[2, 2])."""
-    return explained_selection(text)
 
 
 def before_page(pages: dict[str, st.Page]) -> None:

@@ -58,7 +58,10 @@ export default function (component) {
   return () => root.state.observer.disconnect();
 }
 
-function update(root, data) {
+function update(root, pushedOrSent) {
+  // A pushed view says how many grids per row on a page and on a projector (classroom/followed.py).
+  const { columns_present: onProjector, ...data } = pushedOrSent;
+  if (data.present && onProjector) data.columns = onProjector;
   root.state.data = data;
   root.state.sizes = data.present ? SIZES.present : SIZES.page;
   root.state.windowColors = WINDOW_COLORS[data.palette] || WINDOW_COLORS.standard;
