@@ -12,6 +12,9 @@ one setup and says where it agrees with the core, where not, and which known pub
 from __future__ import annotations
 
 import functools
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +28,17 @@ from frameworks.divergences import KnownDivergence, known_divergences
 from pooling import avg_backward, avg_forward
 from scenario.params import PoolParams
 
-__all__ = ["FRAMEWORKS", "Framework", "Result", "Verdict", "check", "check_in_worker"]
+__all__ = [
+    "FRAMEWORKS",
+    "Framework",
+    "FrameworksBusy",
+    "NewSetupLater",
+    "NewSetups",
+    "Result",
+    "Verdict",
+    "check",
+    "check_in_worker",
+]
 
 
 @dataclass(frozen=True)
@@ -107,10 +120,78 @@ def check(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Ve
 
 # The frameworks' own thread: one run at a time (Dynamo, TensorFlow and JAX keep global state),
 # and its CPU time is not the calling tab's (ui/fairness.py budgets a tab's script thread; a
-# framework's first import and a compile cost seconds once per server, not per tab).
+# framework's first import and a compile cost seconds once per server, not per tab). What it
+# may cost is bounded here instead: at most MAX_WAITING runs wait for it (each tab waits for
+# one at a time, so this bounds the tabs computing a new setup at once).
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frameworks")
+MAX_WAITING = 16
+_waiting = 0
+_waiting_lock = threading.Lock()
+
+
+class FrameworksBusy(Exception):
+    """The frameworks' thread has ``waiting`` runs waiting already: try again in a moment."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"{waiting} runs are waiting for the frameworks")
+        self.waiting = waiting
+
+
+class NewSetupLater(Exception):
+    """A slow framework ran its share of new setups this minute: ``seconds`` until the next."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"a new setup again in {seconds:.0f} s")
+        self.seconds = seconds
 
 
 def check_in_worker(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
-    """``check``, run in the frameworks' thread; the caller waits for it."""
-    return _WORKER.submit(check, key, params, x, grad_y).result()
+    """``check``, run in the frameworks' thread; the caller waits for it (call it for a setup
+    not seen before: the page caches verdicts). Raises NewSetupLater when a slow framework has
+    run its share of new setups this minute, FrameworksBusy when MAX_WAITING runs wait already."""
+    global _waiting
+    share = NEW_SETUPS.get(key)
+    if share is not None and (seconds := share.admit()) is not None:
+        raise NewSetupLater(seconds)
+    with _waiting_lock:
+        if _waiting >= MAX_WAITING:
+            raise FrameworksBusy(_waiting)
+        _waiting += 1
+    try:
+        return _WORKER.submit(check, key, params, x, grad_y).result()
+    finally:
+        with _waiting_lock:
+            _waiting -= 1
+
+
+class NewSetups:
+    """At most ``limit`` new setups per ``window`` seconds for one slow framework on a server
+    (torch.compile: seconds of a core per new setup): a tab that keeps changing the setup with
+    compile on cannot keep the frameworks' thread busy for everyone. ``clock`` is injectable.
+
+    >>> now = [0.0]
+    >>> compiles = NewSetups(2, 60.0, clock=lambda: now[0])
+    >>> compiles.admit(), compiles.admit(), compiles.admit()
+    (None, None, 60.0)
+    >>> now[0] = 61.0; compiles.admit()
+    """
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self.admitted: deque[float] = deque()
+        self.lock = threading.Lock()
+
+    def admit(self) -> float | None:
+        """None: go ahead (counted); else the seconds until the next new setup is admitted."""
+        with self.lock:
+            now = self.clock()
+            while self.admitted and self.admitted[0] <= now - self.window:
+                self.admitted.popleft()
+            if len(self.admitted) >= self.limit:
+                return (self.admitted[0] if self.admitted else now) + self.window - now
+            self.admitted.append(now)
+            return None
+
+
+# New setups per minute and server for the slow frameworks (torch.compile: 4-24 s of a core each).
+NEW_SETUPS = {"compile": NewSetups(limit=6, window=60.0)}

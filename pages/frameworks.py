@@ -14,7 +14,7 @@ import streamlit as st
 
 from figures import grad_input_grid, value_grid
 from figures.grids import GridDescription, Selection
-from frameworks import FRAMEWORKS, Result, Verdict, check_in_worker
+from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker
 from frameworks.report import cell_text, framework_name, pass_text, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
@@ -30,8 +30,22 @@ MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computa
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
-    """One framework on one setup, computed once per server, in the frameworks' own thread."""
+    """One framework on one setup, computed once per server, in the frameworks' own thread (a
+    refusal, NewSetupLater or FrameworksBusy, is not cached: the next run asks again)."""
     return check_in_worker(key, params, x, grad_y)
+
+
+def _verdict_or_message(key: str, scenario: Scenario, language: str) -> Verdict | None:
+    """The framework's verdict, or None with a message saying why it is not computed now."""
+    name = framework_name(key, language)
+    try:
+        with st.spinner(tr("frameworks.running", name=name)):
+            return framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
+    except NewSetupLater as later:
+        st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
+    except FrameworksBusy as busy:
+        st.info(tr("frameworks.busy", name=name, waiting=busy.waiting), icon=":material/schedule:")
+    return None
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -105,7 +119,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     url.check("compile", bool(compile_on), tr("url.allowed_switch", key="compile"))
     if scenario is None:
         return
-    language, x, grad_y = current_language(), scenario.x, scenario.loss.grad_output
+    language, x = current_language(), scenario.x
     if max(x.shape) > MAX_SIDE:
         st.info(tr("frameworks.too_big", rows=x.shape[0], cols=x.shape[1], most=MAX_SIDE), icon=":material/info:")
         return
@@ -115,8 +129,9 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     for key in FRAMEWORKS:
         if key in SLOW and not compile_on:
             continue
-        with st.spinner(tr("frameworks.running", name=framework_name(key, language))):
-            verdicts[key] = framework_verdict(key, scenario.params, x, grad_y)
+        verdict = _verdict_or_message(key, scenario, language)
+        if verdict is not None:
+            verdicts[key] = verdict
     st.subheader(tr("frameworks.table"))
     st.table(
         pd.DataFrame([verdict_row(verdict, language) for verdict in verdicts.values()]).set_index(

@@ -184,3 +184,60 @@ def test_frameworks_do_not_put_the_tab_in_debt():
     at.slider(key="padding_h").set_value(1).run()
     assert not at.exception and at.table
     assert at.session_state["cpu_budget"].budget.debt < BURST
+
+
+def test_a_slow_frameworks_new_setups_are_bounded_per_minute(monkeypatch):
+    """torch.compile costs seconds of a core per new setup: a server runs at most its share of
+    new setups a minute (here one, on a clock the test drives) whoever asks; then a refusal
+    that says when, until the minute is over."""
+    now = [100.0]
+    monkeypatch.setitem(frameworks.NEW_SETUPS, "torch", frameworks.NewSetups(1, 60.0, clock=lambda: now[0]))
+    params = PoolParams((2, 2))
+    assert frameworks.check_in_worker("torch", params, X, _grad_y(params)).native.agrees
+    with pytest.raises(frameworks.NewSetupLater) as later:
+        frameworks.check_in_worker("torch", params, X, _grad_y(params))
+    assert later.value.seconds == 60.0
+    now[0] += 60.0
+    assert frameworks.check_in_worker("torch", params, X, _grad_y(params)).native.agrees
+
+
+def test_runs_waiting_for_the_frameworks_are_bounded(monkeypatch):
+    """At most MAX_WAITING runs wait for the frameworks' one thread; the next is refused at
+    once (FrameworksBusy), never queued without end."""
+    import threading
+
+    monkeypatch.setattr(frameworks, "MAX_WAITING", 1)
+    release, params, outcomes = threading.Event(), PoolParams((2, 2)), []
+
+    def tab() -> None:
+        try:
+            outcomes.append(frameworks.check_in_worker("torch", params, X, _grad_y(params)))
+        except frameworks.FrameworksBusy as busy:
+            outcomes.append(busy)
+
+    frameworks._WORKER.submit(release.wait)  # the thread busy with another tab's setup
+    first, second = threading.Thread(target=tab), threading.Thread(target=tab)
+    first.start()
+    while frameworks._waiting < 1:  # the first run waits (a condition, not a time)
+        threading.Event().wait(0.001)
+    second.start()
+    while second.is_alive() and frameworks._waiting < 2:  # refused, or (wrongly) waiting too
+        threading.Event().wait(0.001)
+    release.set()
+    first.join(), second.join()
+    refused = [outcome for outcome in outcomes if isinstance(outcome, frameworks.FrameworksBusy)]
+    assert len(outcomes) == 2 and [busy.waiting for busy in refused] == [1] and frameworks._waiting == 0
+
+
+def test_page_says_when_compile_has_run_its_share(monkeypatch):
+    """The page with torch.compile on, its share of new setups used: a message says when it
+    compiles again; every other framework is computed and judged as usual."""
+    compiles = frameworks.NewSetups(1, 60.0, clock=lambda: 0.0)
+    assert compiles.admit() is None  # another tab's new setup, this minute
+    monkeypatch.setitem(frameworks.NEW_SETUPS, "compile", compiles)
+    at = open_app(
+        {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "4", "compile": "true"}, "pages/frameworks.py"
+    )
+    names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
+    assert names == [framework_name(key, "en") for key in FRAMEWORKS if key != "compile"]
+    assert any("torch.compile has compiled its share" in alert for alert in alerts(at)), alerts(at)
