@@ -126,7 +126,7 @@ def check(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Ve
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frameworks")
 MAX_WAITING = 16
 _waiting = 0
-_waiting_lock = threading.Lock()
+_waiting_changed = threading.Condition()  # held to read or change _waiting; notified on each change
 
 
 class FrameworksBusy(Exception):
@@ -153,15 +153,17 @@ def check_in_worker(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndar
     share = NEW_SETUPS.get(key)
     if share is not None and (seconds := share.admit()) is not None:
         raise NewSetupLater(seconds)
-    with _waiting_lock:
+    with _waiting_changed:
         if _waiting >= MAX_WAITING:
             raise FrameworksBusy(_waiting)
         _waiting += 1
+        _waiting_changed.notify_all()
     try:
         return _WORKER.submit(check, key, params, x, grad_y).result()
     finally:
-        with _waiting_lock:
+        with _waiting_changed:
             _waiting -= 1
+            _waiting_changed.notify_all()
 
 
 class NewSetups:

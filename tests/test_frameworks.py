@@ -217,16 +217,18 @@ def test_runs_waiting_for_the_frameworks_are_bounded(monkeypatch):
 
     frameworks._WORKER.submit(release.wait)  # the thread busy with another tab's setup
     first, second = threading.Thread(target=tab), threading.Thread(target=tab)
+    changed = frameworks._waiting_changed
     first.start()
-    while frameworks._waiting < 1:  # the first run waits (a condition, not a time)
-        threading.Event().wait(0.001)
+    with changed:  # the first run waits
+        assert changed.wait_for(lambda: frameworks._waiting == 1, timeout=60)
     second.start()
-    while second.is_alive() and frameworks._waiting < 2:  # refused, or (wrongly) waiting too
-        threading.Event().wait(0.001)
+    second.join(timeout=60)  # refused at once; (wrongly) waiting too, it would still be alive
+    refused_at_once = not second.is_alive()
     release.set()
     first.join(), second.join()
     refused = [outcome for outcome in outcomes if isinstance(outcome, frameworks.FrameworksBusy)]
-    assert len(outcomes) == 2 and [busy.waiting for busy in refused] == [1] and frameworks._waiting == 0
+    assert refused_at_once and len(outcomes) == 2 and [busy.waiting for busy in refused] == [1]
+    assert frameworks._waiting == 0
 
 
 def test_page_says_when_compile_has_run_its_share(monkeypatch):
