@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.browser import GRID, REPO, grid_cell_texts, wait_for_alert, wait_for_app
+from harness.browser import GRID, PATIENCE_MS, REPO, grid_cell_texts, wait_for_alert, wait_for_app
 from harness.client import Session, run
 from harness.server import nginx_proxy, streamlit_replicas
 
@@ -155,13 +155,17 @@ def test_a_replica_lost_mid_lesson(school, page, record_property, tmp_path):
         csv_grid = grid_cell_texts(uploads[0], 0)
         process = next(process for url, process in replicas if url == f"http://{lost}")
         report = _run(_students_across_a_failover(proxy, lost, process))
-        # The tab: Streamlit's frontend reconnects by itself; its next change is answered.
+        # The tab: Streamlit's frontend reconnects by itself (and reruns); its next change is
+        # answered. A key pressed before it has reconnected goes to a disabled slider and is
+        # lost (a CI run pressed it while the frontend was still between retries).
+        page.wait_for_function("() => window.__runs > window.__runsSeen", timeout=PATIENCE_MS)
+        wait_for_app(page)
         page.locator(".st-key-kernel_h input[type='range']").focus()
         page.keyboard.press("ArrowLeft")  # kernel 2 on 5×5, stride 1: y is 4×4
         page.wait_for_function(
             "() => JSON.parse(document.querySelectorAll('[data-testid=stBidiComponentIsolated]')[0]"
             ".shadowRoot.querySelectorAll('canvas')[1].dataset.printed || '[]').length === 16",
-            timeout=30_000,
+            timeout=PATIENCE_MS,
         )
         report["tab_back_s"] = round(time.perf_counter() - report.pop("killed_at"), 1)
         wait_for_app(page)
@@ -219,7 +223,7 @@ def _after_reconnecting(tab, expected: str) -> list[str]:
     the alerts shown."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    tab.wait_for_function("() => window.__runs > window.__runsSeen", timeout=30_000)
+    tab.wait_for_function("() => window.__runs > window.__runsSeen", timeout=PATIENCE_MS)
     wait_for_app(tab)
     with contextlib.suppress(PlaywrightTimeout):
         wait_for_alert(tab, expected, timeout=5_000)
