@@ -3,13 +3,22 @@ view it names (ui/router.py's ``one_entry_per_page`` and ``history_entry``, ui/s
 
 from __future__ import annotations
 
+import contextlib
+import json
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harness.browser import grid_cell_texts, streamlit_server, type_into_editor, wait_for_app
+from harness.browser import (
+    PATIENCE_MS,
+    SCRIPT_DONE,
+    grid_cell_texts,
+    streamlit_server,
+    type_into_editor,
+    wait_for_app,
+)
 from ui.router import PAGES
 
 # The issue's link: a typed 3x3 x (one cell a fraction) and a stride that is not the kernel's.
@@ -103,9 +112,33 @@ def _address(page) -> tuple[str, dict[str, str]]:
     return parts.path.strip("/"), {key: values[0] for key, values in parse_qs(parts.query).items()}
 
 
+# The address is ``path`` with exactly the parameters ``view`` and the app is idle.
+SETTLED_AT = f"""([path, view]) => {{
+  const url = new URL(location.href);
+  const sorted = (pairs) => JSON.stringify([...pairs].sort());
+  return url.pathname.replace(/^\\/+|\\/+$/g, '') === path
+    && sorted(new Map([...url.searchParams]).entries()) === sorted(Object.entries(view))
+    && !!document.querySelector({json.dumps(SCRIPT_DONE)});
+}}"""
+
+
+def _assert_address(page, path: str, view: dict[str, str], where: str) -> None:
+    """The address settles at ``path`` with ``view``. On a busy machine Back's run may start
+    after ``wait_for_app`` has stopped looking for it (1 s): the page then still shows the
+    entry before while Streamlit's first message of the new run (the URL without the
+    sidebar's parameters, given back later in that run) is arriving. So wait for the address
+    the run ends on, as a user sees it; an address that never gets there fails, with the diff."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(SETTLED_AT, arg=[path, view], timeout=PATIENCE_MS)
+    wait_for_app(page)
+    assert _address(page) == (path, view), where
+
+
 def _assert_shows(page, path: str, view: dict[str, str], where: str) -> None:
     """The page at ``path`` shows the whole ``view``: in its URL and in its sidebar."""
-    assert _address(page) == (path, view if path in SIDEBAR_PAGES else {}), where
+    _assert_address(page, path, view if path in SIDEBAR_PAGES else {}, where)
     if path not in SIDEBAR_PAGES:
         return
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -134,7 +167,7 @@ def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(page, app_
     page.keyboard.press("ArrowRight")
     wait_for_app(page)
     changed = {**VIEW, "kernel_h": "3"}
-    assert _address(page) == (PATHS[WALK[-1]], changed)
+    _assert_address(page, PATHS[WALK[-1]], changed, "the changed view")
     page.go_back()
     wait_for_app(page)
     _assert_shows(page, PATHS[WALK[-2]], VIEW, "Back from the changed view")
@@ -168,7 +201,7 @@ def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, a
     assert page.locator("h1").first.inner_text() == "Step by step"
     page.go_back()
     wait_for_app(page)
-    assert _address(page) == ("", {**view, "lang": "zh"})
+    _assert_address(page, "", {**view, "lang": "zh"}, "Back")
     assert grid_cell_texts(page, 2) == ["2", "1", "1", "1/3"]  # ∂L/∂y
     assert page.locator("h1").first.inner_text() == "实验场"
     assert not page.locator(".st-key-present input").is_checked()
@@ -226,4 +259,4 @@ def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(ne
     _assert_shows(tab, PATHS[there], VIEW, "Back")
     tab.go_forward()
     wait_for_app(tab)
-    assert _address(tab) == (PATHS[here], changed)
+    _assert_address(tab, PATHS[here], changed, "Forward")
