@@ -21,6 +21,19 @@ APP = str(browser.REPO / "app.py")
 os.environ.setdefault("CLASS_STORE", f"sqlite:///{browser.ARTIFACTS}/classes-{os.getpid()}.sqlite3")
 
 
+def pytest_configure(config):
+    """Each new AppTest scans every installed distribution's metadata for Streamlit
+    components (streamlit.components.v2.manifest_scanner: ~0.15 s of CPU with this project's
+    ~175 packages, the frameworks among them), where a server scans once at start-up. The
+    packages installed do not change during a test run, so the scan's answer is kept for the
+    run: the same answer, computed once per test process rather than once per tab."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
 # ---------------------------------------------------------------------------------------
 # AppTest: the grid component comes back as an unknown element whose JSON is the data it was
 # given ({"grids": [...], ...}); each grid's values travel as base64 floats (figures.grids).
