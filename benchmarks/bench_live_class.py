@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -59,6 +60,7 @@ from typing import ClassVar
 
 import redis.asyncio as aioredis
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classroom.model import new_student
@@ -153,7 +155,7 @@ class Follower(Session):
                     wait = rng.uniform(0, RERUN_SPREAD) if rng and data.isdigit() and int(data) == viewed else 0.0
                     if pending is not None:
                         pending.cancel()  # a newer state: one rerun draws both
-                    pending = asyncio.create_task(self._rerun_after(wait))
+                    pending = asyncio.create_task(self._rerun_after(wait, data))
                 first = False
         finally:
             if pending is not None:
@@ -161,10 +163,16 @@ class Follower(Session):
             self.listening = False
             await stream.close()
 
-    async def _rerun_after(self, wait: float) -> None:
+    async def _rerun_after(self, wait: float, heard: str) -> None:
+        """The listener's rerun: its trigger value ("heard"), which a student's callback takes
+        as a refresh (ui/classroom.py, refresh_lane), as the browser's listener sends it."""
         await asyncio.sleep(wait)
         self.ticks = [*self.ticks[-30:], time.perf_counter()]
-        await self.send()
+        listener = self.widgets.get("class_listener")
+        trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events") if listener else None
+        if trigger is not None:
+            trigger.json_trigger_value = json.dumps({"event": "heard", "value": heard})
+        await self.send(*([trigger] if trigger else []))
 
     def tick_after(self, moment: float, latest: float) -> float:
         """When this tab's timer first asked for a rerun after ``moment`` (``latest`` if it
@@ -255,6 +263,10 @@ class Room:
                     if projector:
                         query = f"class={self.code}&view=projector&present=1"
                         tab = await Follower.open(self.proxy, query, page="live_class")
+                        for _ in range(5):  # its address gets the class's key from the run that joins
+                            if tab.key:
+                                break
+                            await tab.rerun()
                     else:
                         tab = await Follower.open(self.proxy, f"class={self.code}")
                         if not any(f"kernel_size={self.kernel}" in text for text in tab.texts):
