@@ -388,6 +388,7 @@ def test_a_question_and_its_reveal_reach_a_following_student_by_push_without_the
     teacher.locator(".st-key-class_ask_pick button").click()
     wait_for_app(teacher)
     lines = _pushed_prompt(student, "Question 1: what is ∂L/∂x[")
+    screenshot(student, "class-pushed-question")
     assert lines[1] == "nn.AvgPool2d(kernel_size=3, stride=1) on a 5×5 input, loss = y.sum()", lines
     wait_for_grids(student, 3)  # x, y, ∂L/∂y, in the Playground's component: no ∂L/∂x
     grids = student.locator(".grids").first
