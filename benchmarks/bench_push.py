@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -43,6 +44,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from classroom.model import new_student
 from harness.client import EventStream, Session
@@ -105,7 +108,13 @@ class Follower:
         await asyncio.sleep(wait)
         if version < self.asked:  # a newer one is on its way: that rerun draws both
             return
-        await self.session.rerun()  # as the listener's trigger asks: one whole rerun
+        # As the listener asks: one whole rerun, with its trigger value, which the server takes
+        # as a refresh (ui/classroom.py, refresh_lane).
+        listener = self.session.widgets.get("class_listener")
+        trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events") if listener else None
+        if trigger is not None:
+            trigger.json_trigger_value = json.dumps({"event": "heard", "value": str(version)})
+        await self.session.rerun(*([trigger] if trigger else []))
         self.drawn = max(self.drawn, version)
         self.page[version] = time.perf_counter()
 
@@ -183,7 +192,9 @@ async def _class(url: str, pids: list[int], args, rng: random.Random) -> dict:
     teacher, code = await _teacher(url)
     followers = await _join(url, code, args.students, rng)
     tasks = [asyncio.create_task(follower.follow()) for follower in followers]
-    await asyncio.sleep(3)  # every stream's first state heard, the joins' runs done
+    await asyncio.sleep(3)  # every stream's first state heard
+    while any(follower.reruns for follower in followers):  # and the reruns it asked for done (one at a time)
+        await asyncio.sleep(0.1)
     idle_cpu = await _idle_cpu(pids, args.idle)
     print(f"{len(followers)} following: idle {idle_cpu:.1f} %", file=sys.stderr)
     explorer = _start_explorer(url, args.explore_pause)

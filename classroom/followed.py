@@ -1,14 +1,16 @@
-"""The followed view's grids, computed once per change of a class for all its students.
+"""The followed view, computed once per change of a class for all its students.
 
-A following student looks first at the Playground's four grids. When the teacher changes the
-setup, the class's events stream (``classroom/events.py``) pushes these grid descriptions,
-built here once per version, language and palette in each server process, and the student's
-listener (ui/class_listener.js) redraws its grids from them at once; the whole page's rerun,
-which makes the rest consistent (the locked sidebar, the explanation), follows, spread out.
+A following student looks first at the grids: the Playground's four, or during a question the
+question's, with its prompt (and once revealed, the answer). When the class changes, the
+class's events stream (``classroom/events.py``) pushes this view, built here once per version,
+language and palette in each server process, and the student's listener
+(ui/class_listener.js) draws it at once, the prompt as plain text; the whole page's rerun,
+which makes the rest consistent (the locked sidebar, the answer form, the verdict), follows,
+spread out.
 
-Nothing of the answer leaves here while it is hidden (a question prepared or open:
-``model.answer_hidden``): there is no view then, and the tab reruns into the question's page.
-No Streamlit here: the events route calls it from a worker thread.
+Nothing of the answer leaves here while it is hidden: a question's view before the reveal
+holds x, y and ∂L/∂y (a question about y: x alone) and the prompt; none while a question is
+prepared. No Streamlit here: the events route calls it from a worker thread.
 """
 
 from __future__ import annotations
@@ -17,26 +19,32 @@ import json
 import threading
 
 from classroom import model
-from classroom.model import Lesson
+from classroom.model import Lesson, Question
 from classroom.setups import SetupError, computed_from_setup
-from figures.grids import window_axes, with_palette
-from figures.views import explained_selection, playground_columns, playground_grids
+from figures.grids import GridDescription, window_axes, with_palette
+from figures.views import explained_selection, playground_columns, playground_grids, question_grids
+from i18n import text
 from pooling import PoolingError
+from scenario.inputs import InputError
+from scenario.numbers import exact_text
 
 __all__ = ["followed_view", "view_line"]
 
 
 def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard") -> dict | None:
-    """What a following student's Playground grids show for ``lesson`` (the grid component's
-    ``grids``, ``columns``, ``axes``, ``selection``, and the lesson's ``version``), or None:
-    the answer is hidden, a question is on the class's page (following students are there),
-    the setup is not the Playground's, or it cannot be drawn (the page's rerun says why)."""
+    """What a following student looks at first for ``lesson``: the grid component's ``grids``,
+    ``columns``, ``axes``, ``selection``, the ``prompt`` (lines of plain text: the question,
+    its setup, once revealed the answer; none on the Playground) and the lesson's ``version``;
+    or None: a question is being prepared, the setup is not the Playground's, or it cannot be
+    drawn (the page's rerun says why)."""
+    if lesson.question is not None:
+        return _question_view(lesson, lesson.question, language, palette)
     setup = lesson.setup
-    if setup is None or setup.page != "" or model.answer_hidden(lesson) or lesson.question is not None:
+    if setup is None or setup.page != "" or model.answer_hidden(lesson):
         return None
     try:
         computed = computed_from_setup(setup, language)
-    except (SetupError, PoolingError):
+    except (SetupError, PoolingError, InputError):
         return None
     grids = playground_grids(computed, language)
     span = max(*computed.x.shape, *computed.y.shape) + 2 * max(computed.params.padding)
@@ -45,18 +53,54 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
         grid = grids.get(selection.grid)
         if grid is None or selection.row >= grid["rows"] or selection.col >= grid["cols"]:
             selection = None
-    prefix = f"avgpool_{computed.params.slug()}_playground"
     return {
         "version": lesson.version,
-        "grids": [
-            {**with_palette(grid, palette), "key": name, "file": f"{prefix}_{name}"} for name, grid in grids.items()
-        ],
+        "grids": _described(grids, f"avgpool_{computed.params.slug()}_playground", palette),
         # A tab in presentation mode takes the second (grids.js, redraw).
         "columns": playground_columns(span, present=False),
         "columns_present": playground_columns(span, present=True),
         "axes": window_axes(computed.windows),
         "selection": None if selection is None else selection._asdict(),
+        "prompt": [],
+        "local": False,
     }
+
+
+def _question_view(lesson: Lesson, question: Question, language: str, palette: str) -> dict | None:
+    """The question's grids and prompt (ui/question.py draws the same on the page); the
+    answer, and ∂L/∂x, only once it is revealed. ``local``: a click on these grids is not sent
+    to the page they are drawn in (grids.js), whose own explanation could give the answer away."""
+    try:
+        computed = computed_from_setup(question.setup, language)
+    except (SetupError, PoolingError, InputError):
+        return None
+    grids = question_grids(computed, question.cell, question.revealed, question.kind, language)
+    rows, cols = computed.x.shape
+    prompt = [
+        text(language, "class.pushed_question", number=question.number, target=question.target),
+        text(language, "class.pushed_setup", call=computed.params.torch_call(), rows=rows, cols=cols,
+             loss=computed.loss.torch_code),
+    ]  # fmt: skip
+    if question.revealed:
+        answer = exact_text(question.truth)
+        prompt.append(
+            text(language, "class.pushed_answer", truth=answer, explanation=question.explanation.get(language, ""))
+        )
+    return {
+        "version": lesson.version,
+        "grids": _described(grids, f"avgpool_class_{lesson.code}_q{question.number}", palette),
+        "columns": 4,
+        "columns_present": 4,
+        "axes": window_axes(computed.windows) if question.revealed else None,
+        "selection": None,
+        "prompt": prompt,
+        "local": True,
+    }
+
+
+def _described(grids: dict[str, GridDescription], prefix: str, palette: str) -> list[dict]:
+    """The grid component's grids: each in ``palette``, with its name and its PNG's file name."""
+    return [{**with_palette(grid, palette), "key": name, "file": f"{prefix}_{name}"} for name, grid in grids.items()]
 
 
 # The newest views built, by (code, teacher, version, language, palette): the teacher's digest

@@ -1,5 +1,7 @@
 """The grids of a whole view, described once: the Playground's four (x with its padding and
-windows, y, ∂L/∂y, ∂L/∂x), drawn by the Playground, its HTML export and a class's projector."""
+windows, y, ∂L/∂y, ∂L/∂x), drawn by the Playground, its HTML export and a class's projector;
+a question's (x, y and ∂L/∂y until the answer is out), drawn by the quiz, a live class's pages
+and the view a class pushes to its students (classroom/followed.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import re
 from figures.grids import GridDescription, Selection, grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
 from scenario.compute import Computed
+from scenario.explain import windows_covering
 from scenario.numbers import shared_exponent
 
-__all__ = ["EXPLAIN_GRIDS", "explained_selection", "playground_columns", "playground_grids"]
+__all__ = ["EXPLAIN_GRIDS", "explained_selection", "playground_columns", "playground_grids", "question_grids"]
 
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the Playground's grids go two per row
 # A selected cell as a link or a class's setup names it: x-ROW-COL (a cell of x and ∂L/∂x) or
@@ -80,3 +83,80 @@ def playground_grids(computed: Computed, language: str, image: bool = False) -> 
         ),
         "grad_input": grad_input_grid(computed.grad_input, power=gradients, language=language),
     }
+
+
+def question_grids(
+    computed: Computed, cell: tuple[int, int] | None, revealed: bool, kind: str, language: str
+) -> dict[str, GridDescription]:
+    """A question's grids about ``cell``: of ∂L/∂x (``kind`` "grad_input"), x with the cell
+    outlined, y and ∂L/∂y, and once the answer is out ∂L/∂x with the windows that send the cell
+    its shares lit; of y (``kind`` "output"), x alone until the answer is out, then x with the
+    cell's window lit and y. Nothing of the answer before ``revealed``.
+
+    >>> import numpy as np
+    >>> from scenario.compute import compute_scenario
+    >>> from scenario.params import PoolParams
+    >>> computed = compute_scenario(np.zeros((4, 4)), PoolParams((2, 2)))
+    >>> list(question_grids(computed, (1, 1), False, "grad_input", "en"))
+    ['x', 'y', 'grad_output']
+    >>> list(question_grids(computed, (0, 0), True, "output", "en"))
+    ['x', 'y']
+    """
+    if kind == "output":
+        return _output_question(computed, cell, revealed, language)
+    return _grad_input_question(computed, cell, revealed, language)
+
+
+def _grad_input_question(
+    computed: Computed, cell: tuple[int, int] | None, revealed: bool, language: str
+) -> dict[str, GridDescription]:
+    covering = windows_covering(computed.windows, *cell) if cell and revealed else []
+    lit = [cell] if cell else []
+    # as on the Playground: x and y, ∂L/∂y and ∂L/∂x each in one power of ten where both need one
+    values = shared_exponent(computed.x, computed.y)
+    gradients = shared_exponent(computed.loss.grad_output, computed.grad_input)
+    loss = text(language, f"loss.short_{computed.loss.name}")
+    grids = {
+        "x": input_grid(
+            computed.x,
+            computed.windows,
+            computed.params.padding,
+            highlight_windows=covering,
+            highlight_cells=lit,
+            power=values,
+            language=language,
+        ),
+        "y": value_grid(computed.y, "y", "y", link="output", power=values, language=language),
+        "grad_output": gradient_grid(
+            computed.loss.grad_output,
+            text(language, "figure.grad_output", loss=loss),
+            "∂L/∂y",
+            link="output",
+            highlight_cells=[(w.out_row, w.out_col) for w in covering],
+            power=gradients,
+            language=language,
+        ),
+    }
+    if revealed:
+        grids["grad_input"] = grad_input_grid(
+            computed.grad_input, highlight_windows=covering, highlight_cells=lit, power=gradients, language=language
+        )
+    return grids
+
+
+def _output_question(
+    computed: Computed, cell: tuple[int, int], revealed: bool, language: str
+) -> dict[str, GridDescription]:
+    window = computed.window_of(*cell)
+    grids = {
+        "x": input_grid(
+            computed.x,
+            computed.windows,
+            computed.params.padding,
+            highlight_windows=[window] if revealed else [],
+            language=language,
+        )
+    }
+    if revealed:
+        grids["y"] = value_grid(computed.y, "y", "y", link="output", highlight_cells=[cell], language=language)
+    return grids

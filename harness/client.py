@@ -319,7 +319,9 @@ class EventStream:
         headers = f"Host: {host}\r\nAccept: text/event-stream\r\nConnection: close\r\n"
         headers += f"Cookie: {cookies}\r\n" if cookies else ""
         query = urlencode({"class": code, "key": key}) + (f"&{more}" if more else "")
-        writer.write(f"GET /class/events?{query} HTTP/1.1\r\n{headers}\r\n".encode())
+        # HTTP/1.0: the answer comes unchunked (a proxy re-chunks a long line, a view, at its
+        # buffer's size, and this reader reads lines of the raw bytes, as no browser does).
+        writer.write(f"GET /class/events?{query} HTTP/1.0\r\n{headers}\r\n".encode())
         await writer.drain()
         return cls(reader, writer)
 

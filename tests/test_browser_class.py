@@ -324,6 +324,101 @@ def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(
     assert student.locator('[data-testid="stException"]').count() == 0
 
 
+def _holding_reruns(page) -> tuple[list, list]:
+    """Hold the page's reruns on their way to the server while the returned ``holding`` list
+    is not empty; ``release(held)`` sends them. What the tab shows meanwhile came by push."""
+    held, holding = [], []
+
+    def route(socket) -> None:
+        server = socket.connect_to_server()
+
+        def to_server(message) -> None:
+            if holding and isinstance(message, bytes) and _back_message(message).HasField("rerun_script"):
+                held.append((server, message))
+            else:
+                server.send(message)
+
+        socket.on_message(to_server)
+
+    page.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    return held, holding
+
+
+def _clicked(message: bytes) -> list[str]:
+    """The grid components' clicks (trigger values) a held rerun carries."""
+    states = _back_message(message).rerun_script.widget_states.widgets
+    return [state.id for state in states if "grids" in state.id and state.WhichOneof("value").endswith("trigger_value")]
+
+
+def _release(held: list, holding: list) -> None:
+    holding.clear()
+    for server, message in held:
+        server.send(message)
+    held.clear()
+
+
+def _pushed_prompt(page, expected: str) -> list[str]:
+    """Wait until the class's pushed prompt (ui/class_listener.js) shows ``expected``; its
+    lines, and that they are text: no element in it but its paragraphs."""
+    box = page.locator(".st-key-class_listener .class-pushed")
+    box.filter(has_text=expected).wait_for(timeout=30_000)
+    assert box.evaluate("box => [...box.querySelectorAll('*')].every(child => child.tagName === 'P')")
+    return box.locator("p").all_inner_texts()
+
+
+def test_a_question_and_its_reveal_reach_a_following_student_by_push_without_the_answer(new_context, app_url):
+    """A question's grids and prompt, then its answer, are drawn in a following student's tab
+    from the views pushed on its events stream (classroom/followed.py), its reruns held back:
+    no run of its page drew them. The question's view has no ∂L/∂x and says no answer; let
+    through, the rerun brings the answer form, and the page's own prompt replaces the pushed one."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    code = start_class(teacher, f"{app_url}/live_class")
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(teacher, fresh=True)
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    held, holding = _holding_reruns(student)
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+    drawn = int(student.locator(".grids").first.get_attribute("data-drawn"))
+
+    holding.append(True)
+    teacher.goto(f"{app_url}/live_class?class={code}")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-class_ask_pick button").click()
+    wait_for_app(teacher)
+    lines = _pushed_prompt(student, "Question 1: what is ∂L/∂x[")
+    screenshot(student, "class-pushed-question")
+    assert lines[1] == "nn.AvgPool2d(kernel_size=3, stride=1) on a 5×5 input, loss = y.sum()", lines
+    wait_for_grids(student, 3)  # x, y, ∂L/∂y, in the Playground's component: no ∂L/∂x
+    grids = student.locator(".grids").first
+    assert int(grids.get_attribute("data-drawn")) > drawn and grids.get_attribute("data-pushed").isdigit()
+    assert "answer" not in " ".join(lines).lower() and student.locator(".st-key-class_answer").count() == 0
+    # A click on the pushed grids is not sent to the Playground, whose explanation would say ∂L/∂x.
+    click_cell(student, 0, 1, 1, wait=False)
+    student.wait_for_function(
+        "() => !!document.querySelector('.st-key-playground_grids [data-testid=stBidiComponentIsolated]')"
+        "?.shadowRoot.querySelector('.grids')?.dataset.selectedAt"
+    )
+    student.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    clicks = [_clicked(message) for _, message in held]
+    assert not any(clicks), clicks
+    _release(held, holding)
+    student.locator(".st-key-class_answer input").wait_for(timeout=30_000)  # the page's rerun: the form
+    wait_for_app(student)
+    assert student.locator(".st-key-class_listener .class-pushed").is_hidden()  # the page says it now
+
+    holding.append(True)
+    teacher.locator(".st-key-class_reveal button").click()
+    wait_for_app(teacher)
+    lines = _pushed_prompt(student, "The answer: ")
+    wait_for_grids(student, 4)  # ∂L/∂x too, once revealed
+    assert student.locator(".st-key-class_answer input").count() == 1  # the page has not run again
+    _release(held, holding)
+    student.locator(".st-key-class_answer").wait_for(state="detached", timeout=30_000)
+    assert student.locator('[data-testid="stException"]').count() == 0
+
+
 def test_a_student_playing_step_by_step_follows_the_teacher_to_the_playground(new_context, app_url):
     """Step by step's Play is a timer in the browser (ui/replay_ticker.js), halted by the
     class's listener before it asks for the run that switches the page: a following student

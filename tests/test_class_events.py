@@ -18,6 +18,7 @@ import time
 from contextlib import suppress
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import requests
 
@@ -26,10 +27,12 @@ from classroom.events import _newer, event_line
 from classroom.followed import followed_view, view_line
 from classroom.model import Setup, new_student
 from classroom.notify import ENDED, LocalNotifier, RedisNotifier, open_notifier
-from figures.grids import with_palette
+from classroom.setups import computed_from_setup
+from figures.grids import decode_values, with_palette
 from figures.views import explained_selection, playground_columns
 from harness.client import EventStream, Session, run
 from harness.server import ARTIFACTS, REPO, free_port, nginx_proxy, redis_server, streamlit_replicas
+from scenario.numbers import exact_text, format_number
 from tests.test_class_security import _code
 
 QUIET = {"CLASS_EVENTS_LOOK_EVERY": "600"}
@@ -89,23 +92,66 @@ def test_what_a_publication_makes_of_the_state_sent():
     assert event_line(7) == "data: 7\n\n"
 
 
-def test_the_followed_view_is_the_playgrounds_and_none_while_the_answer_is_hidden():
+def test_the_followed_view_is_the_playgrounds_or_the_questions_and_none_while_one_is_prepared():
     setup = Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, {}, "x-2-2")
     lesson = model.publish(model.start("HQCMT", "s"), setup)
     view = followed_view(lesson, "zh", "colorblind")
     assert view["version"] == lesson.version and view["columns"] == 4
     assert view["selection"] == {"kind": "input", "row": 2, "col": 2, "grid": "grad_input"}
+    assert view["prompt"] == [] and view["local"] is False  # the Playground: no question, clicks explained
     grids = {grid["key"]: grid for grid in view["grids"]}
     assert list(grids) == ["x", "y", "grad_output", "grad_input"] and grids["x"]["file"].endswith("_playground_x")
     assert grids["grad_input"]["colors"] == with_palette(grids["grad_input"], "colorblind")["colors"]
     outside = followed_view(model.publish(lesson, replace(setup, explain="x-9-9")))
     assert outside["selection"] is None  # a cell the grids do not have
-    question = model.Question(1, setup, (2, 2), 1.0)
-    hidden = [model.prepare(lesson, True), model.ask(lesson, question)]
+    question = model.Question(1, setup, (2, 2), 1.0, {"en": "∂L/∂x[2, 2] = 9/9 = 1", "zh": "∂L/∂x[2, 2] = 1"})
+    asked = followed_view(model.ask(lesson, question), "zh")
+    assert [grid["key"] for grid in asked["grids"]] == ["x", "y", "grad_output"] and asked["local"] is True
+    assert asked["prompt"] == [
+        "第 1 题：∂L/∂x[2, 2] 是多少？",
+        "nn.AvgPool2d(kernel_size=3, stride=1)，作用于 5×5 的输入，loss = y.sum()",
+    ]
     revealed = model.reveal(model.ask(lesson, question))
+    shown = followed_view(revealed)
+    assert [grid["key"] for grid in shown["grids"]] == ["x", "y", "grad_output", "grad_input"] and shown["axes"]
+    assert shown["prompt"][-1] == "The answer: 1. ∂L/∂x[2, 2] = 9/9 = 1"
     elsewhere = model.publish(lesson, replace(setup, page="step_by_step"))
-    assert [followed_view(other) for other in (*hidden, revealed, elsewhere)] == [None] * 4
+    assert [followed_view(other) for other in (model.prepare(lesson, True), elsewhere)] == [None] * 2
     assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
+
+
+ASKED = [  # (setup's controls, kind, cell): a cell of ∂L/∂x (4/9, 1/4 with padding) and of y (2.5)
+    ({"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, "grad_input", (1, 1)),
+    ({"kernel_h": 3, "stride_h": 2, "padding_h": 1, "height": 6, "width": 6, "loss": "mean"}, "grad_input", (2, 3)),
+    ({"kernel_h": 2, "stride_h": 2, "height": 4, "width": 4}, "output", (0, 0)),
+]
+
+
+@pytest.mark.parametrize(("controls", "kind", "cell"), ASKED)
+def test_a_questions_pushed_view_holds_no_answer_before_the_reveal(controls, kind, cell):
+    """The event line a following student's stream carries while a question is open: no
+    ∂L/∂x (nor, for a cell of y, y), no value of the asked cell in any grid, as a number or as
+    the page prints it, no explanation; once revealed, all of it."""
+    setup = Setup("", controls, {}, None)
+    computed = computed_from_setup(setup)
+    truth = float(computed.y[cell] if kind == "output" else computed.grad_input[cell])
+    question = model.Question(1, setup, cell, truth, {"en": "EXPLAINED-EN", "zh": "EXPLAINED-ZH"}, kind=kind)
+    asked = model.ask(model.publish(model.start("HQCMT", model.new_secret()), setup), question)  # its own views
+    for language in ("en", "zh"):
+        line = view_line(asked, language, "standard")
+        assert line.startswith('event: view\ndata: {"version":'), line[:40]
+        view = json.loads(line.split("data: ", 1)[1])
+        answered = "y" if kind == "output" else "grad_input"
+        assert answered not in {grid["key"] for grid in view["grids"]}, (controls, language)
+        for grid in view["grids"]:  # these setups' x, y and ∂L/∂y never hold the asked value
+            assert not np.isclose(decode_values(grid), truth).any(), (grid["key"], language)
+        printed = {exact_text(truth), format_number(truth)}
+        labels = [label for grid in view["grids"] for label in grid["labels"]]
+        assert not printed & set(labels), (printed, language)
+        assert "EXPLAINED" not in line and question.target in view["prompt"][0]
+        revealed = json.loads(view_line(model.reveal(asked), language, "standard").split("data: ", 1)[1])
+        assert answered in {grid["key"] for grid in revealed["grids"]}
+        assert f"EXPLAINED-{language.upper()}" in revealed["prompt"][-1] and exact_text(truth) in revealed["prompt"][-1]
 
 
 def test_the_followed_view_says_the_playgrounds_columns_on_a_page_and_on_a_projector():
@@ -298,19 +344,25 @@ def _views_heard(url: str) -> list[tuple[str, str]]:
     return heard
 
 
-def test_a_following_stream_gets_the_grids_before_the_change_and_never_an_open_questions(tmp_path):
-    """The followed view's grids (classroom/followed.py) come before the version they draw,
-    on a following student's stream only, and never while the question is open."""
+def test_a_following_stream_gets_each_view_before_its_change_and_an_open_questions_without_its_answer(tmp_path):
+    """The followed view (classroom/followed.py) comes before the version it draws, on a
+    following student's stream: the Playground's grids; the question's grids and prompt, with
+    no ∂L/∂x and no answer while it is open; then, revealed, the answer."""
     env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
     with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
         heard = _views_heard(url)
     names = [name for name, _ in heard]
-    assert names == ["message", "view", "message", "message", "message"], names  # nothing with the question
-    view, version = json.loads(heard[1][1]), int(heard[2][1])
-    assert view["version"] == version
-    grad_input = next(grid for grid in view["grids"] if grid["key"] == "grad_input")
-    assert (grad_input["rows"], grad_input["cols"]) == (5, 5)
-    assert int(heard[3][1]) > version and int(heard[4][1]) > int(heard[3][1])  # asked, then revealed
+    assert names == ["message", "view", "message", "view", "message", "view", "message"], names
+    views, versions = [json.loads(data) for name, data in heard if name == "view"], [int(d) for _, d in heard[2::2]]
+    assert [view["version"] for view in views] == versions and versions == sorted(set(versions))
+    grad_input = next(grid for grid in views[0]["grids"] if grid["key"] == "grad_input")
+    assert (grad_input["rows"], grad_input["cols"]) == (5, 5) and views[0]["prompt"] == []
+    asked, revealed = views[1:]
+    assert [grid["key"] for grid in asked["grids"]] == ["x", "y", "grad_output"] and asked["axes"] is None
+    assert asked["prompt"][0].startswith("Question 1: what is ∂L/∂x[") and len(asked["prompt"]) == 2
+    assert "answer" not in heard[3][1].lower()  # the asked view's bytes: no answer said
+    assert [grid["key"] for grid in revealed["grids"]][-1] == "grad_input"
+    assert revealed["prompt"][:2] == asked["prompt"] and revealed["prompt"][2].startswith("The answer: ")
 
 
 def test_one_server_pushes_every_change_to_a_stream(tmp_path):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from figures.grids import cell_labels, describe_cell, gradient_grid, retitled, table_texts, value_grid
-from figures.views import playground_grids
+from figures.views import _grad_input_question, playground_grids
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
 from scenario.compute import compute_scenario
@@ -24,7 +24,6 @@ from scenario.export import tensor_csv
 from scenario.inputs import generated_input, parse_csv
 from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number
 from scenario.params import PoolParams
-from ui.question import _grad_input_question
 
 REPO = Path(__file__).resolve().parents[1]
 INF = float("inf")

@@ -102,6 +102,9 @@ TRUSTED_PROXIES = frozenset(part.strip() for part in os.environ.get("CLASS_TRUST
 LIMIT_WINDOW = 600.0
 STARTS_PER_BROWSER, STARTS_PER_NETWORK = 5, 30  # classes started per 10 minutes
 GRIDS_KEY = "playground_grids"
+# Where a pushed view is drawn: the grid component of whichever of these pages the tab is on
+# (the Playground, or the class's page during a question: pages/live_class.py).
+PUSHED_GRIDS = (GRIDS_KEY, "class_question_grids")
 # Seconds within which a following student's tab reruns after its grids were redrawn from a
 # pushed view (ui/class_listener.js): a class's 200 reruns spread over this, not all at once.
 RERUN_SPREAD = 2.0
@@ -540,15 +543,16 @@ def listen(current: Seat, drawn: str) -> None:
     component (ui/class_listener.js) and reruns once when it hears a state newer than
     ``drawn`` (the lesson's version this run drew, or "down"); that run's ``before_page``
     applies the change. The stream also keeps the student's "still here" for the teacher.
-    A following student's stream pushes the followed view's grids with each change
-    (classroom/followed.py): the listener redraws them at once, and the rerun follows
-    within ``RERUN_SPREAD`` seconds, at a random moment (a class's reruns spread out)."""
+    A following student's stream pushes the followed view with each change
+    (classroom/followed.py: the Playground's grids, or a question's with its prompt): the
+    listener draws it at once, and the rerun follows within ``RERUN_SPREAD`` seconds, at a
+    random moment (a class's reruns spread out)."""
     query = {"class": current.code, "key": current.key, "student": current.student, "following": int(current.following)}
     pushed = current.role == "student" and current.following
     if pushed:
         query |= {"lang": current_language(), "palette": current_palette()}
-    data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed, "grids_key": GRIDS_KEY,
-            "spread": int(RERUN_SPREAD * 1000)}  # fmt: skip
+    data = {"path": f"class/events?{urlencode(query)}", "drawn": drawn, "following": pushed,
+            "grids_keys": PUSHED_GRIDS, "spread": int(RERUN_SPREAD * 1000)}  # fmt: skip
     _listener_component()(key="class_listener", data=data, on_heard_change=_refresh)
 
 
@@ -583,8 +587,11 @@ def refresh_lane() -> Iterator[None]:
 def _listener_component():
     """The class's listener, registered once per server (its code: ui/class_listener.js)."""
     js = (Path(__file__).parent / "class_listener.js").read_text()
-    hidden = ".st-key-class_listener { display: none; }"  # it draws nothing: no gap for it in the page
-    return st.components.v2.component("avgpool_class_listener", html="", css=hidden, js=js, isolate_styles=False)
+    # Nothing drawn but a pushed question's prompt, while the page does not show it yet: no gap else.
+    css = """.st-key-class_listener:not(:has(.class-pushed:not([hidden]))) { display: none; }
+.class-pushed { padding: 0.5rem 1rem; border-radius: 0.5rem; background: rgba(28, 131, 225, 0.1); }
+.class-pushed p { margin: 0.25rem 0; } .class-pushed .title { font-size: 1.25rem; font-weight: 600; }"""
+    return st.components.v2.component("avgpool_class_listener", html="", css=css, js=js, isolate_styles=False)
 
 
 def _await_store(code: str) -> None:

@@ -652,6 +652,9 @@ function select(root, figure, [row, col]) {
   for (const other of root.state.figures) if (other.grid) drawCanvas(root, other);
   root.dataset.selection = JSON.stringify(selection);
   root.dataset.selectedAt = String(performance.now());
+  // Grids a class pushed for a question (`local`) are not the page's: its explanation of the
+  // cell could give the answer away. The page's rerun brings its own grids.
+  if (root.state.data.local) return;
   root.state.send("select", selection);
   bringExplanationIntoView(root, selection);
 }
