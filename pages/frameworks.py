@@ -14,8 +14,9 @@ import streamlit as st
 
 from figures import grad_input_grid, value_grid
 from figures.grids import GridDescription, Selection
-from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker
-from frameworks.report import cell_text, framework_name, pass_text, verdict_row
+from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker, explain_in_worker
+from frameworks.explain import CellReason
+from frameworks.report import cell_text, framework_name, pass_text, reason_text, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -64,18 +65,39 @@ def _result_grids(result: Result, prefix: str, label: str, language: str) -> dic
     return grids
 
 
-def _explainer(results: dict[str, Result], scenario: Scenario, language: str):
-    """A click on a cell: the framework's number beside torch's."""
+@st.cache_data(max_entries=256, show_spinner=False)
+def cell_reason(
+    key: str, port: bool, params: PoolParams, x: np.ndarray, grad_y: np.ndarray, grid: str, row: int, col: int
+) -> CellReason | None:
+    """Why a differing cell differs, found by the framework itself (``frameworks.explain``),
+    once per server and cell; FrameworksBusy is not cached."""
+    return explain_in_worker(key, port, params, x, grad_y, grid, row, col)
+
+
+def _explainer(key: str, results: dict[str, Result], scenario: Scenario, language: str):
+    """A click on a cell: the framework's number beside torch's; on a cell that differs, which
+    windows the framework divided by what, and what torch divides by."""
 
     def explain(selection: Selection) -> str | None:
         prefix, part = selection.grid.rsplit("_", 1)
-        attempt = results[prefix].attempt
-        theirs, exact = (attempt.y, scenario.y) if part == "y" else (attempt.grad_x, scenario.grad_input)
+        result = results[prefix]
+        theirs, exact = (result.attempt.y, scenario.y) if part == "y" else (result.attempt.grad_x, scenario.grad_input)
         if theirs.shape != exact.shape:
             return None  # another shape: the cell's own value
-        row, col = selection.row, selection.col
-        divisor = float(scenario.plan.divisors[row, col]) if part == "y" else None
-        return cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language, divisor)
+        row, col, grid = selection.row, selection.col, "y" if part == "y" else "grad"
+        words = cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language)
+        difference = result.forward if part == "y" else result.backward
+        if difference is None or (row, col) not in difference.cells:
+            return words
+        try:
+            with st.spinner(tr("frameworks.explaining")):
+                setup = (scenario.params, scenario.x, scenario.loss.grad_output)
+                reason = cell_reason(key, prefix != key, *setup, grid, row, col)
+        except FrameworksBusy as busy:
+            return words + " " + tr("frameworks.busy", name=framework_name(key, language), waiting=busy.waiting)
+        if reason is None:
+            return words + tr("frameworks.why_unknown")
+        return words + reason_text(framework_name(key, language), grid, row, col, reason, language)
 
     return explain
 
@@ -99,7 +121,7 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
         grids |= _result_grids(result, prefix, name if result is native else tr("frameworks.port_short"), language)
     show_grids(
         grids, key=f"frameworks_{key}", file_prefix=file_prefix(scenario, f"frameworks_{key}"), columns=4,
-        explain=_explainer(results, scenario, language), room_below=0,
+        explain=_explainer(key, results, scenario, language), room_below=0,
     )  # fmt: skip
     if not native.agrees:
         st.caption(tr("frameworks.marked"))

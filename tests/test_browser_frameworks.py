@@ -26,6 +26,9 @@ def test_a_differing_cell_is_outlined_and_explained(new_context, app_url):
     click_cell(page, TENSORFLOW_Y, 0, 0)
     explained = wait_for_alert(page, "y[0, 0]: this framework gives")
     # TensorFlow's corner window holds 4 cells of x and 5 of padding: it divides by 4, torch by 9.
-    assert "torch (and the exact core)" in explained and explained.endswith("by 4; torch divides by 9.")
+    assert "torch (and the exact core)" in explained
+    assert explained.endswith(
+        "TensorFlow divided the padded window y[0, 0] (the sum of x[0:2, 0:2]) by 4; torch divides it by 9."
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "frameworks-desktop-en")
