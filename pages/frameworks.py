@@ -134,6 +134,42 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
             st.code(result.attempt.snippet.code, language="python")
 
 
+# On a narrow screen (a phone) the verdicts' five columns do not fit: each framework's row
+# becomes a card, its name on top and each verdict on a line of its own after its column's name
+# (the header row is then hidden from sight, not from a screen reader).
+NARROW_TABLE_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-frameworks_verdicts :is(table, tbody, tr, th, td) { display: block; width: auto; }
+  .st-key-frameworks_verdicts thead {
+    position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+  }
+  .st-key-frameworks_verdicts tbody tr { border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding: 0.4rem 0; }
+  .st-key-frameworks_verdicts tbody :is(th, td) { border: none; padding: 0.1rem 0.5rem; }
+  .st-key-frameworks_verdicts tbody th { font-weight: 600; }
+  .st-key-frameworks_verdicts tbody td { display: flex; gap: 0.75rem; }
+  .st-key-frameworks_verdicts tbody td::before { flex: 0 0 6.5rem; opacity: 0.75; }
+/* LABELS */
+}
+</style>"""
+
+
+def _verdict_table(rows: list[dict[str, str]]) -> None:
+    """The verdicts, one row per framework: a table, or cards on a phone (NARROW_TABLE_CSS)."""
+    table = pd.DataFrame(rows).set_index(tr("frameworks.col_framework"))
+    labels = "\n".join(
+        f'  .st-key-frameworks_verdicts tbody td:nth-of-type({number})::before {{ content: "{_css_text(column)}"; }}'
+        for number, column in enumerate(table.columns, start=1)
+    )
+    with st.container(key="frameworks_verdicts"):
+        st.html(NARROW_TABLE_CSS.replace("/* LABELS */", labels))
+        st.table(table)
+
+
+def _css_text(words: str) -> str:
+    """A catalogue's words inside a CSS string: quotes, backslashes and angle brackets escaped."""
+    return "".join(f"\\{ord(char):x} " if char in '"\\<>\n' else char for char in words)
+
+
 def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     compile_on = st.toggle(
         tr("frameworks.compile_toggle"), key="compile", bind=BIND, help=tr("frameworks.compile_help")
@@ -155,11 +191,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         if verdict is not None:
             verdicts[key] = verdict
     st.subheader(tr("frameworks.table"))
-    st.table(
-        pd.DataFrame([verdict_row(verdict, language) for verdict in verdicts.values()]).set_index(
-            tr("frameworks.col_framework")
-        )
-    )
+    _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
         st.caption(tr("frameworks.compile_off"))
     for key, verdict in verdicts.items():

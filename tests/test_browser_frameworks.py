@@ -32,3 +32,22 @@ def test_a_differing_cell_is_outlined_and_explained(new_context, app_url):
     )
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "frameworks-desktop-en")
+
+
+def test_the_verdicts_fit_a_phone(new_context, app_url):
+    """On a 390 px phone the verdicts' five columns do not fit: each framework's row is a card,
+    every verdict on a line of its own under its column's name, nothing cut off at the edge."""
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/{LINK}")
+    wait_for_app(page, fresh=True)
+    cells = page.locator(".st-key-frameworks_verdicts tbody :is(th, td)")
+    edges = cells.evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().right)")
+    assert edges and max(edges) <= 390, edges
+    labels = (
+        page.locator(".st-key-frameworks_verdicts tbody tr")
+        .first.locator("td")
+        .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+    )
+    assert labels == ['"y"', '"∂L/∂x"', '"known issue"', '"port"'], labels
+    screenshot(page, "frameworks-phone-verdicts")
