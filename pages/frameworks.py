@@ -190,8 +190,9 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         verdict = _verdict_or_message(key, scenario, language)
         if verdict is not None:
             verdicts[key] = verdict
-    st.subheader(tr("frameworks.table"))
-    _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
+    if verdicts:  # none when every framework was refused (busy): their messages say so above
+        st.subheader(tr("frameworks.table"))
+        _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
         st.caption(tr("frameworks.compile_off"))
     for key, verdict in verdicts.items():

@@ -292,3 +292,12 @@ def test_page_says_when_compile_has_run_its_share(monkeypatch):
     names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
     assert names == [framework_name(key, "en") for key in FRAMEWORKS if key != "compile"]
     assert any("torch.compile has compiled its share" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_page_with_every_framework_busy_says_so_and_draws_no_table(monkeypatch):
+    """Every run refused (the frameworks' thread has its runs waiting): a message per framework,
+    no empty table (pandas could not index one), no exception."""
+    monkeypatch.setattr(frameworks, "MAX_WAITING", 0)
+    at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "3"}, "pages/frameworks.py")
+    busy = [alert for alert in alerts(at) if "is busy with 0 other setups" in alert]
+    assert len(busy) == len(FRAMEWORKS) - 1 and not at.table, alerts(at)  # torch.compile is off
