@@ -36,17 +36,22 @@ def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.nd
     return check_in_worker(key, params, x, grad_y)
 
 
-def _verdict_or_message(key: str, scenario: Scenario, language: str) -> Verdict | None:
-    """The framework's verdict, or None with a message saying why it is not computed now."""
-    name = framework_name(key, language)
-    try:
-        with st.spinner(tr("frameworks.running", name=name)):
-            return framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
-    except NewSetupLater as later:
-        st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
-    except FrameworksBusy as busy:
-        st.info(tr("frameworks.busy", name=name, waiting=busy.waiting), icon=":material/schedule:")
-    return None
+def _verdicts(keys: list[str], scenario: Scenario, language: str) -> dict[str, Verdict]:
+    """Each framework's verdict; those not computed now are said why, the busy ones in one message."""
+    verdicts, busy, waiting = {}, [], 0
+    for key in keys:
+        name = framework_name(key, language)
+        try:
+            with st.spinner(tr("frameworks.running", name=name)):
+                verdicts[key] = framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
+        except NewSetupLater as later:
+            st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
+        except FrameworksBusy as refused:
+            busy, waiting = [*busy, name], max(waiting, refused.waiting)
+    if busy:
+        names = ("、" if language == "zh" else ", ").join(busy)
+        st.info(tr("frameworks.busy", names=names, waiting=waiting), icon=":material/schedule:")
+    return verdicts
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -94,7 +99,7 @@ def _explainer(key: str, results: dict[str, Result], scenario: Scenario, languag
                 setup = (scenario.params, scenario.x, scenario.loss.grad_output)
                 reason = cell_reason(key, prefix != key, *setup, grid, row, col)
         except FrameworksBusy as busy:
-            return words + " " + tr("frameworks.busy", name=framework_name(key, language), waiting=busy.waiting)
+            return words + " " + tr("frameworks.busy", names=framework_name(key, language), waiting=busy.waiting)
         if reason is None:
             return words + tr("frameworks.why_unknown")
         return words + reason_text(framework_name(key, language), grid, row, col, reason, language)
@@ -183,13 +188,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         return
     call = scenario.params.torch_call("F.avg_pool2d", "x")
     st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
-    verdicts = {}
-    for key in FRAMEWORKS:
-        if key in SLOW and not compile_on:
-            continue
-        verdict = _verdict_or_message(key, scenario, language)
-        if verdict is not None:
-            verdicts[key] = verdict
+    verdicts = _verdicts([key for key in FRAMEWORKS if compile_on or key not in SLOW], scenario, language)
     if verdicts:  # none when every framework was refused (busy): their messages say so above
         st.subheader(tr("frameworks.table"))
         _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
