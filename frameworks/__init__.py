@@ -171,7 +171,10 @@ def _explain(key, port, params, x, grad_y, grid, row, col) -> CellReason | None:
     if framework.prepare is not None:
         framework.prepare()
     snippet = (framework.port if port else framework.native)(params, plan)
-    return None if snippet is None else explain_cell(snippet, plan, x, grad_y, grid, row, col)
+    try:
+        return None if snippet is None else explain_cell(snippet, plan, x, grad_y, grid, row, col)
+    except Exception:  # a framework's odd numbers are no reason to tell, never a crash of the page
+        return None
 
 
 def _in_worker(function: Callable, *args):
