@@ -9,7 +9,7 @@ from frameworks import Result, Verdict, onnx_runtime
 from frameworks.compare import Difference
 from frameworks.explain import CellReason, WindowReading
 from i18n import text
-from scenario.numbers import format_number
+from scenario.numbers import exact_text, format_number
 
 __all__ = ["cell_text", "framework_name", "pass_text", "reason_text", "verdict_row"]
 
@@ -67,14 +67,14 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
 
 
 def cell_text(grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarray, language: str) -> str:
-    """A clicked cell: the framework's number beside torch's.
+    """A clicked cell: the framework's number beside torch's, written as the grids write them.
 
-    >>> cell_text("y", 0, 0, np.array([[1.5]]), np.array([[1.0]]), "en")
-    'y[0, 0]: this framework gives 1.5, torch (and the exact core) 1.'
+    >>> cell_text("∂L/∂x", 4, 4, np.array([[0.0] * 5] * 4 + [[0, 0, 0, 0, 4 / 9]]), np.full((5, 5), 25 / 36), "en")
+    '∂L/∂x[4, 4]: this framework gives 4/9, torch (and the exact core) 25/36.'
     """
     mine, torch = float(theirs[row, col]), float(exact[row, col])
     cell = f"{grid}[{row}, {col}]"
-    return text(language, "frameworks.cell", cell=cell, theirs=format_number(mine, 4), torch=format_number(torch, 4))
+    return text(language, "frameworks.cell", cell=cell, theirs=exact_text(mine), torch=exact_text(torch))
 
 
 KIND_KEYS = {"overhang": "frameworks.kind_overhang", "padding": "frameworks.kind_padding"}
