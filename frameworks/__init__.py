@@ -25,6 +25,7 @@ from frameworks import jax_flax, keras3, onnx_runtime, tensorflow_tape, torch_co
 from frameworks.base import Attempt, Snippet, run_snippet
 from frameworks.compare import Difference, compare
 from frameworks.divergences import KnownDivergence, known_divergences
+from frameworks.explain import CellReason, explain_cell
 from pooling import avg_backward, avg_forward
 from scenario.params import PoolParams
 
@@ -38,6 +39,7 @@ __all__ = [
     "Verdict",
     "check",
     "check_in_worker",
+    "explain_in_worker",
 ]
 
 
@@ -149,17 +151,43 @@ def check_in_worker(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndar
     """``check``, run in the frameworks' thread; the caller waits for it (call it for a setup
     not seen before: the page caches verdicts). Raises NewSetupLater when a slow framework has
     run its share of new setups this minute, FrameworksBusy when MAX_WAITING runs wait already."""
-    global _waiting
     share = NEW_SETUPS.get(key)
     if share is not None and (seconds := share.admit()) is not None:
         raise NewSetupLater(seconds)
+    return _in_worker(check, key, params, x, grad_y)
+
+
+def explain_in_worker(
+    key: str, port: bool, params: PoolParams, x: np.ndarray, grad_y: np.ndarray, grid: str, row: int, col: int
+) -> CellReason | None:
+    """Why a cell of framework ``key``'s own call (or its port) differs from torch's
+    (``frameworks.explain``), found by running it again in the frameworks' thread, on a setup
+    already checked (no new compile). Raises FrameworksBusy as ``check_in_worker``."""
+    return _in_worker(_explain, key, port, params, x, grad_y, grid, row, col)
+
+
+def _explain(key, port, params, x, grad_y, grid, row, col) -> CellReason | None:
+    framework, plan = FRAMEWORKS[key], params.plan(x.shape)
+    if framework.prepare is not None:
+        framework.prepare()
+    snippet = (framework.port if port else framework.native)(params, plan)
+    try:
+        return None if snippet is None else explain_cell(snippet, plan, x, grad_y, grid, row, col)
+    except Exception:  # a framework's odd numbers are no reason to tell, never a crash of the page
+        return None
+
+
+def _in_worker(function: Callable, *args):
+    """``function(*args)`` in the frameworks' thread, waited for; FrameworksBusy when
+    MAX_WAITING runs wait already."""
+    global _waiting
     with _waiting_changed:
         if _waiting >= MAX_WAITING:
             raise FrameworksBusy(_waiting)
         _waiting += 1
         _waiting_changed.notify_all()
     try:
-        return _WORKER.submit(check, key, params, x, grad_y).result()
+        return _WORKER.submit(function, *args).result()
     finally:
         with _waiting_changed:
             _waiting -= 1

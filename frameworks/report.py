@@ -7,10 +7,11 @@ import numpy as np
 
 from frameworks import Result, Verdict, onnx_runtime
 from frameworks.compare import Difference
+from frameworks.explain import CellReason, WindowReading
 from i18n import text
-from scenario.numbers import format_number
+from scenario.numbers import exact_text, format_number
 
-__all__ = ["cell_text", "framework_name", "pass_text", "verdict_row"]
+__all__ = ["cell_text", "framework_name", "pass_text", "reason_text", "verdict_row"]
 
 NAME_KEYS = {
     "torch": "frameworks.name.torch",
@@ -65,22 +66,62 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     }
 
 
-def cell_text(
-    grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarray, language: str, divisor: float | None = None
-) -> str:
-    """A clicked cell: the framework's number beside torch's; for a cell of y that differs,
-    ``divisor`` (torch's, for its window) also says what the framework divided the window's sum by.
+def cell_text(grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarray, language: str) -> str:
+    """A clicked cell: the framework's number beside torch's, written as the grids write them.
 
-    >>> cell_text("y", 0, 0, np.array([[1.5]]), np.array([[1.0]]), "en", divisor=9.0)[-57:]
-    "It divided the window's sum, 9, by 6; torch divides by 9."
+    >>> cell_text("∂L/∂x", 4, 4, np.array([[0.0] * 5] * 4 + [[0, 0, 0, 0, 4 / 9]]), np.full((5, 5), 25 / 36), "en")
+    '∂L/∂x[4, 4]: this framework gives 4/9, torch (and the exact core) 25/36.'
     """
     mine, torch = float(theirs[row, col]), float(exact[row, col])
     cell = f"{grid}[{row}, {col}]"
-    words = text(language, "frameworks.cell", cell=cell, theirs=format_number(mine, 4), torch=format_number(torch, 4))
-    if divisor is None or mine == 0 or np.isclose(mine, torch, rtol=1e-9, atol=0):
-        return words
-    total = torch * divisor  # the window's sum
-    return words + text(
-        language, "frameworks.cell_divisor", total=format_number(total, 4), theirs=format_number(total / mine, 4),
-        torch=format_number(divisor, 4),
-    )  # fmt: skip
+    return text(language, "frameworks.cell", cell=cell, theirs=exact_text(mine), torch=exact_text(torch))
+
+
+KIND_KEYS = {"overhang": "frameworks.kind_overhang", "padding": "frameworks.kind_padding"}
+MAX_LISTED = 4  # windows named for one cell of ∂L/∂x; the rest are counted
+
+
+def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, language: str) -> str:
+    """Why a cell differs, in the Playground's words: which windows the framework divided by
+    what, and what torch divides by (``frameworks.explain``).
+
+    >>> theirs, torch = WindowReading((2, 2), (4, 6, 4, 6), 9.0), WindowReading((2, 2), (4, 6, 4, 6), 4.0)
+    >>> reason_text("torch.compile", "y", 2, 2, CellReason(((theirs, torch),), ("overhang",)), "en")
+    ' torch.compile divided the overhanging window y[2, 2] (the sum of x[4:6, 4:6]) by 9; torch divides it by 4.'
+    """
+    words = [
+        _share_words(name, theirs, torch, kind, grid == "y", language)
+        for (theirs, torch), kind in zip(reason.pairs, reason.kinds)
+    ]
+    if grid == "y":
+        return words[0]
+    listed = words[:MAX_LISTED]
+    if len(words) > MAX_LISTED:
+        listed.append(text(language, "frameworks.why_more", count=len(words) - MAX_LISTED))
+    separator = "；" if language == "zh" else "; "
+    return text(language, "frameworks.why_shares", row=row, col=col, parts=separator.join(listed))
+
+
+def _share_words(name: str, theirs: WindowReading, torch: WindowReading, kind: str, whole: bool, language: str) -> str:
+    """One window's part: its divisor in the framework and in torch, or the cells each reads."""
+    window = f"y[{theirs.window[0]}, {theirs.window[1]}]"
+    numbers = {
+        "name": name, "window": window, "theirs": format_number(theirs.divisor or 0, 4),
+        "torch": format_number(torch.divisor or 0, 4), "theirs_cells": _cells(theirs.box),
+        "torch_cells": _cells(torch.box), "cells": _cells(torch.box),
+        "kind": text(language, KIND_KEYS[kind]) if kind else "",
+    }  # fmt: skip
+    if whole:
+        key = "frameworks.why_divided" if theirs.box == torch.box else "frameworks.why_other_box"
+    elif theirs.divisor is None:
+        key = "frameworks.share_only_torch"
+    elif torch.divisor is None:
+        key = "frameworks.share_only_theirs"
+    else:
+        key = "frameworks.share_divided" if theirs.box == torch.box else "frameworks.share_other_box"
+    return text(language, key, **numbers)
+
+
+def _cells(box: tuple[int, int, int, int] | None) -> str:
+    """A box of x as a slice: ``x[0:2, 4:6]``."""
+    return "x" if box is None else f"x[{box[0]}:{box[1]}, {box[2]}:{box[3]}]"

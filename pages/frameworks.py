@@ -14,8 +14,9 @@ import streamlit as st
 
 from figures import grad_input_grid, value_grid
 from figures.grids import GridDescription, Selection
-from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker
-from frameworks.report import cell_text, framework_name, pass_text, verdict_row
+from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker, explain_in_worker
+from frameworks.explain import CellReason
+from frameworks.report import cell_text, framework_name, pass_text, reason_text, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -35,17 +36,22 @@ def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.nd
     return check_in_worker(key, params, x, grad_y)
 
 
-def _verdict_or_message(key: str, scenario: Scenario, language: str) -> Verdict | None:
-    """The framework's verdict, or None with a message saying why it is not computed now."""
-    name = framework_name(key, language)
-    try:
-        with st.spinner(tr("frameworks.running", name=name)):
-            return framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
-    except NewSetupLater as later:
-        st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
-    except FrameworksBusy as busy:
-        st.info(tr("frameworks.busy", name=name, waiting=busy.waiting), icon=":material/schedule:")
-    return None
+def _verdicts(keys: list[str], scenario: Scenario, language: str) -> dict[str, Verdict]:
+    """Each framework's verdict; those not computed now are said why, the busy ones in one message."""
+    verdicts, busy, waiting = {}, [], 0
+    for key in keys:
+        name = framework_name(key, language)
+        try:
+            with st.spinner(tr("frameworks.running", name=name)):
+                verdicts[key] = framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
+        except NewSetupLater as later:
+            st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
+        except FrameworksBusy as refused:
+            busy, waiting = [*busy, name], max(waiting, refused.waiting)
+    if busy:
+        names = ("、" if language == "zh" else ", ").join(busy)
+        st.info(tr("frameworks.busy", names=names, waiting=waiting), icon=":material/schedule:")
+    return verdicts
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -64,18 +70,39 @@ def _result_grids(result: Result, prefix: str, label: str, language: str) -> dic
     return grids
 
 
-def _explainer(results: dict[str, Result], scenario: Scenario, language: str):
-    """A click on a cell: the framework's number beside torch's."""
+@st.cache_data(max_entries=256, show_spinner=False)
+def cell_reason(
+    key: str, port: bool, params: PoolParams, x: np.ndarray, grad_y: np.ndarray, grid: str, row: int, col: int
+) -> CellReason | None:
+    """Why a differing cell differs, found by the framework itself (``frameworks.explain``),
+    once per server and cell; FrameworksBusy is not cached."""
+    return explain_in_worker(key, port, params, x, grad_y, grid, row, col)
+
+
+def _explainer(key: str, results: dict[str, Result], scenario: Scenario, language: str):
+    """A click on a cell: the framework's number beside torch's; on a cell that differs, which
+    windows the framework divided by what, and what torch divides by."""
 
     def explain(selection: Selection) -> str | None:
         prefix, part = selection.grid.rsplit("_", 1)
-        attempt = results[prefix].attempt
-        theirs, exact = (attempt.y, scenario.y) if part == "y" else (attempt.grad_x, scenario.grad_input)
+        result = results[prefix]
+        theirs, exact = (result.attempt.y, scenario.y) if part == "y" else (result.attempt.grad_x, scenario.grad_input)
         if theirs.shape != exact.shape:
             return None  # another shape: the cell's own value
-        row, col = selection.row, selection.col
-        divisor = float(scenario.plan.divisors[row, col]) if part == "y" else None
-        return cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language, divisor)
+        row, col, grid = selection.row, selection.col, "y" if part == "y" else "grad"
+        words = cell_text("y" if part == "y" else "∂L/∂x", row, col, theirs, exact, language)
+        difference = result.forward if part == "y" else result.backward
+        if difference is None or (row, col) not in difference.cells:
+            return words
+        try:
+            with st.spinner(tr("frameworks.explaining")):
+                setup = (scenario.params, scenario.x, scenario.loss.grad_output)
+                reason = cell_reason(key, prefix != key, *setup, grid, row, col)
+        except FrameworksBusy as busy:
+            return words + " " + tr("frameworks.busy", names=framework_name(key, language), waiting=busy.waiting)
+        if reason is None:
+            return words + tr("frameworks.why_unknown")
+        return words + reason_text(framework_name(key, language), grid, row, col, reason, language)
 
     return explain
 
@@ -99,7 +126,7 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
         grids |= _result_grids(result, prefix, name if result is native else tr("frameworks.port_short"), language)
     show_grids(
         grids, key=f"frameworks_{key}", file_prefix=file_prefix(scenario, f"frameworks_{key}"), columns=4,
-        explain=_explainer(results, scenario, language), room_below=0,
+        explain=_explainer(key, results, scenario, language), room_below=0,
     )  # fmt: skip
     if not native.agrees:
         st.caption(tr("frameworks.marked"))
@@ -110,6 +137,42 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
     with st.expander(tr("frameworks.code"), icon=":material/code:"):
         for result in results.values():
             st.code(result.attempt.snippet.code, language="python")
+
+
+# On a narrow screen (a phone) the verdicts' five columns do not fit: each framework's row
+# becomes a card, its name on top and each verdict on a line of its own after its column's name
+# (the header row is then hidden from sight, not from a screen reader).
+NARROW_TABLE_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-frameworks_verdicts :is(table, tbody, tr, th, td) { display: block; width: auto; }
+  .st-key-frameworks_verdicts thead {
+    position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+  }
+  .st-key-frameworks_verdicts tbody tr { border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding: 0.4rem 0; }
+  .st-key-frameworks_verdicts tbody :is(th, td) { border: none; padding: 0.1rem 0.5rem; }
+  .st-key-frameworks_verdicts tbody th { font-weight: 600; }
+  .st-key-frameworks_verdicts tbody td { display: flex; gap: 0.75rem; }
+  .st-key-frameworks_verdicts tbody td::before { flex: 0 0 6.5rem; opacity: 0.75; }
+/* LABELS */
+}
+</style>"""
+
+
+def _verdict_table(rows: list[dict[str, str]]) -> None:
+    """The verdicts, one row per framework: a table, or cards on a phone (NARROW_TABLE_CSS)."""
+    table = pd.DataFrame(rows).set_index(tr("frameworks.col_framework"))
+    labels = "\n".join(
+        f'  .st-key-frameworks_verdicts tbody td:nth-of-type({number})::before {{ content: "{_css_text(column)}"; }}'
+        for number, column in enumerate(table.columns, start=1)
+    )
+    with st.container(key="frameworks_verdicts"):
+        st.html(NARROW_TABLE_CSS.replace("/* LABELS */", labels))
+        st.table(table)
+
+
+def _css_text(words: str) -> str:
+    """A catalogue's words inside a CSS string: quotes, backslashes and angle brackets escaped."""
+    return "".join(f"\\{ord(char):x} " if char in '"\\<>\n' else char for char in words)
 
 
 def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
@@ -125,19 +188,10 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         return
     call = scenario.params.torch_call("F.avg_pool2d", "x")
     st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
-    verdicts = {}
-    for key in FRAMEWORKS:
-        if key in SLOW and not compile_on:
-            continue
-        verdict = _verdict_or_message(key, scenario, language)
-        if verdict is not None:
-            verdicts[key] = verdict
-    st.subheader(tr("frameworks.table"))
-    st.table(
-        pd.DataFrame([verdict_row(verdict, language) for verdict in verdicts.values()]).set_index(
-            tr("frameworks.col_framework")
-        )
-    )
+    verdicts = _verdicts([key for key in FRAMEWORKS if compile_on or key not in SLOW], scenario, language)
+    if verdicts:  # none when every framework was refused (busy): their messages say so above
+        st.subheader(tr("frameworks.table"))
+        _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
         st.caption(tr("frameworks.compile_off"))
     for key, verdict in verdicts.items():

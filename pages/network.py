@@ -193,8 +193,12 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
 def _first_pool(url: UrlCheck, result: NetworkPass, digit: int, language: str) -> None:
     st.markdown(tr("network.pool1_text"))
     channel = _layer_section(url, result.pool1, digit, ("x1", "y1"), language)
-    link = _playground_link(result.pool1, digit, channel, int(result.targets[digit]))
-    st.link_button(tr("network.open_playground"), link, icon=":material/open_in_new:")
+    target = int(result.targets[digit])
+    playground, frameworks = st.columns(2)
+    link = _layer_link(result.pool1, digit, channel, target)
+    playground.link_button(tr("network.open_playground"), link, icon=":material/open_in_new:", width="stretch")
+    link = _layer_link(result.pool1, digit, channel, target, page="frameworks")
+    frameworks.link_button(tr("network.open_frameworks"), link, icon=":material/compare_arrows:", width="stretch")
     labels = load_digits_cnn().labels[load_digits_cnn().shown]
     st.caption(
         tr("network.open_playground_source", digit=_digit_name(labels, digit), channel=channel,
@@ -214,9 +218,10 @@ def rounded_cell(value: float) -> str:
     return cell_text(float(f"{value:.{PLAYGROUND_DIGITS}g}"))
 
 
-def _playground_link(layer: PoolingLayer, digit: int, channel: int, target: int) -> str:
-    """The Playground with this channel's x as a typed input and its ∂L/∂y as a custom loss:
-    a link, so it can be shared (values rounded, ``rounded_cell``)."""
+def _layer_link(layer: PoolingLayer, digit: int, channel: int, target: int, page: str = "") -> str:
+    """The Playground (or ``page``, e.g. Across frameworks, which takes the same setup) with this
+    channel's x as a typed input and its ∂L/∂y as a custom loss: a link, so it can be shared
+    (values rounded, ``rounded_cell``). The layer is the sidebar's default pooling (kernel 2)."""
     grid = lambda values: encode_grid([[rounded_cell(value) for value in row] for row in values])  # noqa: E731
     x, grad_y = layer.x[digit, channel], layer.grad_y[digit, channel]
     source = PlaygroundSource(digit, channel, target, PLAYGROUND_DIGITS)
@@ -224,7 +229,7 @@ def _playground_link(layer: PoolingLayer, digit: int, channel: int, target: int)
     query["from"] = source.text()  # the Playground says where the numbers came from
     query |= {"lang": current_language()} | ({"present": "1"} if presenting() else {})
     address = (st.context.url or "").split("?")[0].rstrip("/").removesuffix("/network")
-    return f"{address}/?{urlencode(query)}"
+    return f"{address}/{page}?{urlencode(query)}"
 
 
 def _gradcam(result: NetworkPass, digit: int, language: str) -> None:

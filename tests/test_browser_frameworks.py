@@ -26,6 +26,28 @@ def test_a_differing_cell_is_outlined_and_explained(new_context, app_url):
     click_cell(page, TENSORFLOW_Y, 0, 0)
     explained = wait_for_alert(page, "y[0, 0]: this framework gives")
     # TensorFlow's corner window holds 4 cells of x and 5 of padding: it divides by 4, torch by 9.
-    assert "torch (and the exact core)" in explained and explained.endswith("by 4; torch divides by 9.")
+    assert "torch (and the exact core)" in explained
+    assert explained.endswith(
+        "TensorFlow divided the padded window y[0, 0] (the sum of x[0:2, 0:2]) by 4; torch divides it by 9."
+    )
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "frameworks-desktop-en")
+
+
+def test_the_verdicts_fit_a_phone(new_context, app_url):
+    """On a 390 px phone the verdicts' five columns do not fit: each framework's row is a card,
+    every verdict on a line of its own under its column's name, nothing cut off at the edge."""
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/{LINK}")
+    wait_for_app(page, fresh=True)
+    cells = page.locator(".st-key-frameworks_verdicts tbody :is(th, td)")
+    edges = cells.evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().right)")
+    assert edges and max(edges) <= 390, edges
+    labels = (
+        page.locator(".st-key-frameworks_verdicts tbody tr")
+        .first.locator("td")
+        .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+    )
+    assert labels == ['"y"', '"∂L/∂x"', '"known issue"', '"port"'], labels
+    screenshot(page, "frameworks-phone-verdicts")

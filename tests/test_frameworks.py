@@ -6,6 +6,7 @@ compiles torch once: the compiled verdict is a module fixture."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from urllib.parse import parse_qsl
 
@@ -15,13 +16,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import frameworks
-from frameworks import FRAMEWORKS, check, torch_compile
+from frameworks import FRAMEWORKS, check, explain, torch_compile
 from frameworks.base import Snippet, run_snippet
 from frameworks.divergences import known_divergences
-from frameworks.report import framework_name
+from frameworks.report import framework_name, reason_text
 from pooling import PoolingError, avg_backward, avg_forward
 from scenario.params import PoolParams
-from tests.conftest import alerts, grids_on_page, open_app
+from tests.conftest import alerts, grids_on_page, open_app, select_cell
 
 CEIL = PoolParams((3, 3), (2, 2), ceil_mode=True)  # 6x6: the last window overhangs by one
 RNG = np.random.default_rng(29)
@@ -48,6 +49,50 @@ def test_torch_compile_ceil_mode_backward_difference_is_found(compiled):
     # Found by computing: the module that runs torch.compile knows nothing of ceil_mode or the issue.
     source = inspect.getsource(torch_compile)
     assert "ceil" not in source and "198119" not in source
+
+
+def test_a_click_on_a_compiled_cell_says_which_windows_it_divided_by_what(compiled):
+    """∂L/∂x[5, 5] lies under the overhanging corner window only: Inductor's backward divided
+    its ∂L/∂y by the full kernel, torch by the 2×2 cells it holds. Found by running
+    torch.compile again on one-hot ∂L/∂y's: the explaining module knows no framework's rules."""
+    grad_y = _grad_y(CEIL)
+    reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 5, 5)
+    name = framework_name("compile", "en")
+    assert reason_text(name, "grad", 5, 5, reason, "en") == (
+        f" x[5, 5] gets a share of each window that covers it: {name} divided the overhanging window"
+        " y[2, 2]'s ∂L/∂y by 9, torch by 4."
+    )
+    zh_name = framework_name("compile", "zh")
+    assert reason_text(zh_name, "grad", 5, 5, reason, "zh") == (
+        f"x[5, 5] 从覆盖它的每个窗口分得一份：{zh_name} 把超出边界的窗口 y[2, 2] 的 ∂L/∂y 除以 9，torch 除以 4。"
+    )
+    # x[4, 4]: four windows cover it; the inner one, y[1, 1], divides by 9 in both and is not named.
+    reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 4, 4)
+    assert [(theirs.window, theirs.divisor, torch.divisor) for theirs, torch in reason.pairs] == [
+        ((2, 2), 9.0, 4.0), ((1, 2), 9.0, 6.0), ((2, 1), 9.0, 6.0)
+    ]  # fmt: skip
+    source = inspect.getsource(explain)
+    assert not any(word in source for word in ("compile", "Inductor", "198119", "SAME", "tensorflow"))
+
+
+def test_a_click_on_tensorflows_cells_says_what_its_windows_read():
+    """TensorFlow's 'SAME' for padding=1: with stride 1 its corner window reads torch's cells and
+    divides by 4, not 9; with stride 2 it pads only at the end, so its windows read other
+    cells. A forward-only run (as ONNX Runtime's) finds the same from one-hot x's."""
+    name = framework_name("tensorflow", "en")
+    for params, expected in [
+        (PoolParams((3, 3), (1, 1), (1, 1)), f" {name} divided the padded window y[0, 0] (the sum of x[0:2, 0:2]) by 4;"
+         " torch divides it by 9."),
+        (PoolParams((3, 3), (2, 2), (1, 1)), f" {name}'s window y[0, 0] reads x[0:3, 0:3] and divides by 9; torch's"
+         " reads x[0:2, 0:2] and divides by 9."),
+    ]:  # fmt: skip
+        reason = frameworks.explain_in_worker("tensorflow", False, params, X, _grad_y(params), "y", 0, 0)
+        assert reason_text(name, "y", 0, 0, reason, "en") == expected
+        plan = params.plan(X.shape)
+        forward_only = dataclasses.replace(FRAMEWORKS["tensorflow"].native(params, plan), backward=False)
+        assert explain.explain_cell(forward_only, plan, X, _grad_y(params), "y", 0, 0) == reason
+    # Its port agrees: no cell of it has a reason to differ.
+    assert frameworks.explain_in_worker("tensorflow", True, params, X, _grad_y(params), "y", 0, 0) is None
 
 
 def test_all_frameworks_agree_on_the_worked_example():
@@ -153,6 +198,11 @@ def test_page_shows_every_verdict_and_marks_the_differing_cells():
     compiled_grad = titles[f"∂L/∂x · {framework_name('compile', 'en')}"]
     assert compiled_grad["cells"] and all(max(cell) >= 4 for cell in compiled_grad["cells"])
     assert titles[f"∂L/∂x · {framework_name('torch', 'en')}"]["cells"] == []
+    select_cell(at, "frameworks_compile", "cell", 5, 5, "compile_grad")  # a click on a differing cell
+    at.run()
+    said = "∂L/∂x[5, 5]: this framework gives 1/9, torch (and the exact core) 0.25."  # as the grids write them
+    explained = [alert for alert in alerts(at) if alert.startswith(said)]
+    assert explained and explained[0].endswith("divided the overhanging window y[2, 2]'s ∂L/∂y by 9, torch by 4.")
 
 
 def test_page_without_compile_and_a_crafted_switch():
@@ -243,3 +293,16 @@ def test_page_says_when_compile_has_run_its_share(monkeypatch):
     names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
     assert names == [framework_name(key, "en") for key in FRAMEWORKS if key != "compile"]
     assert any("torch.compile has compiled its share" in alert for alert in alerts(at)), alerts(at)
+
+
+def test_page_with_every_framework_busy_says_so_and_draws_no_table(monkeypatch):
+    """Every run refused (the frameworks' thread has its runs waiting): one message naming every
+    framework, no empty table (pandas could not index one), no exception."""
+    monkeypatch.setattr(frameworks, "MAX_WAITING", 0)
+    at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "3"}, "pages/frameworks.py")
+    names = ", ".join(framework_name(key, "en") for key in FRAMEWORKS if key != "compile")  # compile is off
+    assert [alert for alert in alerts(at) if alert.startswith("Busy")] == [
+        f"Busy with 0 setups from other tabs, so not computed now: {names}. Try again in a few seconds (the setups"
+        " already computed show at once)."
+    ]
+    assert not at.table

@@ -199,3 +199,17 @@ def test_bad_choices_in_the_url_are_said():
 def test_the_presets_gallery_leads_to_the_network():
     at = open_app(page="pages/presets.py")
     assert any(link.proto.page.endswith("network") for link in at.get("page_link"))
+
+
+def test_the_first_pooling_layer_opens_across_frameworks_with_its_numbers():
+    """Beside the Playground's link, one to Across frameworks with the same setup and numbers:
+    the layer (2×2, no padding) that every framework there computes as torch does."""
+    at = open_app({"digit": "3", "channel1": "2"}, PAGE)
+    playground, frameworks = (urlsplit(button.proto.url) for button in at.get("link_button")[:2])
+    assert frameworks.path.endswith("/frameworks") and frameworks.query == playground.query
+    page = open_app({key: values[0] for key, values in parse_qs(frameworks.query).items()}, "pages/frameworks.py")
+    verdicts = page.table[0].value
+    assert len(verdicts) == 6 and set(verdicts["y"]) == {"agrees"}, verdicts
+    assert set(verdicts["∂L/∂x"]) == {"agrees", "no backward (inference only)"}, verdicts
+    said = " ".join(item.value for item in page.caption)
+    assert "come from *In a network*: x1 of the digit" in said
