@@ -136,6 +136,17 @@ def _assert_address(page, path: str, view: dict[str, str], where: str) -> None:
     assert _address(page) == (path, view), where
 
 
+def _open_page(page, index: int) -> None:
+    """Click the link of page ``index`` and wait for its address and its run. Not only for the
+    run: on a busy machine the run may start after ``wait_for_app`` has stopped looking for it
+    (1 s), which would leave the test reading the page before."""
+    page.locator(NAV_LINK).nth(index).click()
+    page.wait_for_function(
+        "path => location.pathname.replace(/^\\/+|\\/+$/g, '') === path", arg=PATHS[index], timeout=PATIENCE_MS
+    )
+    wait_for_app(page)
+
+
 def _assert_shows(page, path: str, view: dict[str, str], where: str) -> None:
     """The page at ``path`` shows the whole ``view``: in its URL and in its sidebar."""
     _assert_address(page, path, view if path in SIDEBAR_PAGES else {}, where)
@@ -158,11 +169,10 @@ def test_each_page_switch_is_one_entry_and_back_brings_each_view_back(page, app_
     wait_for_app(page, fresh=True)
     length = page.evaluate("history.length")
     for step, (here, there) in enumerate(pairwise(WALK), start=1):
-        page.locator(NAV_LINK).nth(there).click()
-        wait_for_app(page)
+        _open_page(page, there)
         where = f"{PATHS[here] or 'playground'} -> {PATHS[there] or 'playground'}"
+        _assert_shows(page, PATHS[there], VIEW, where)  # waits for the new page's address
         assert page.evaluate("history.length") == length + step, where
-        _assert_shows(page, PATHS[there], VIEW, where)
     page.locator(".st-key-kernel_h input[type='range']").focus()
     page.keyboard.press("ArrowRight")
     wait_for_app(page)
@@ -189,8 +199,7 @@ def test_back_brings_back_the_language_and_presentation_mode_of_its_page(page, a
     view = {**VIEW, "loss": "custom", "grad": "2,1;1,1/3"}
     page.goto(f"{app_url}/{START}&loss=custom&grad=2,1;1,1/3&lang=zh")
     wait_for_app(page, fresh=True)
-    page.locator(NAV_LINK).nth(1).click()
-    wait_for_app(page)
+    _open_page(page, 1)
     type_into_editor(page, 1, 0, 0, "5", columns=2)  # ∂L/∂y[0, 0] on this page only
     page.locator(".st-key-lang input").click()
     page.get_by_role("option", name="English").click()
@@ -238,8 +247,7 @@ def test_a_click_on_the_current_pages_link_leaves_the_next_change_in_the_link(ne
     there = 1 - here
     tab.goto(f"{app_url}/{PATHS[there]}{START}")
     wait_for_app(tab, fresh=True)
-    tab.locator(NAV_LINK).nth(here).click()
-    wait_for_app(tab)
+    _open_page(tab, here)
     length = tab.evaluate("history.length")
     tab.locator(NAV_LINK).nth(here).tap()  # the page on screen: no new address comes
     wait_for_app(tab)
