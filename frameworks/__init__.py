@@ -50,12 +50,11 @@ class Framework:
 
     native: Callable
     port: Callable
-    prepare: Callable[[], None] | None = None
 
 
 FRAMEWORKS: dict[str, Framework] = {
     "torch": Framework(torch_eager.native, torch_eager.port),
-    "compile": Framework(torch_compile.native, torch_compile.port, torch_compile.prepare),
+    "compile": Framework(torch_compile.native, torch_compile.port),
     "onnx17": Framework(
         functools.partial(onnx_runtime.native, opset=onnx_runtime.OPSET_17),
         functools.partial(onnx_runtime.port, opset=onnx_runtime.OPSET_17),
@@ -109,8 +108,6 @@ def check(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Ve
     framework = FRAMEWORKS[key]
     plan = params.plan(x.shape)
     exact = (avg_forward(x, plan), avg_backward(grad_y, plan))
-    if framework.prepare is not None:
-        framework.prepare()
     native = _judge(framework.native(params, plan), x, grad_y, exact)
     found = {"forward": native.attempt.y, "backward": native.attempt.grad_x}
     dtype = native.attempt.snippet.dtype
@@ -168,8 +165,6 @@ def explain_in_worker(
 
 def _explain(key, port, params, x, grad_y, grid, row, col) -> CellReason | None:
     framework, plan = FRAMEWORKS[key], params.plan(x.shape)
-    if framework.prepare is not None:
-        framework.prepare()
     snippet = (framework.port if port else framework.native)(params, plan)
     try:
         return None if snippet is None else explain_cell(snippet, plan, x, grad_y, grid, row, col)

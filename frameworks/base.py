@@ -10,12 +10,11 @@ page is the code that runs (``run_snippet``).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from frameworks import workers
 from pooling import AxisWindows, PoolPlan
 
 __all__ = ["Attempt", "Snippet", "mask_code", "port_geometry", "run_snippet"]
@@ -34,6 +33,7 @@ class Snippet:
     dtype: str = "float64"
     backward: bool = True  # False: forward only (ONNX Runtime runs inference)
     cannot: str | None = None
+    runtime: str = "torch"  # the worker process it runs in (frameworks.workers.RUNTIMES)
 
 
 @dataclass(frozen=True)
@@ -47,31 +47,16 @@ class Attempt:
     dtype: str | None = None  # y's dtype as the framework returned it
 
 
-# One framework run at a time in a process: Dynamo, TensorFlow and JAX keep global state
-# (compile caches, the backend, x64), and the server runs each tab in a thread of its own.
-_ONE_AT_A_TIME = threading.Lock()
-
-
-@lru_cache(maxsize=64)
-def _namespace(code: str) -> dict:
-    """The snippet's definitions, made once per code text (a compiled function is kept,
-    so a setup seen before runs at once)."""
-    namespace: dict = {}
-    exec(compile(code, "<framework snippet>", "exec"), namespace)  # our own code, numbers from a checked PoolParams
-    return namespace
-
-
 def run_snippet(snippet: Snippet, x: np.ndarray, grad_y: np.ndarray) -> Attempt:
-    """Run the snippet's ``run(x, grad_y)``; an error is the attempt's message, never raised."""
+    """Run the snippet's ``run(x, grad_y)`` in its runtime's worker process
+    (``frameworks.workers``); an error is the attempt's message, never raised."""
     try:
-        with _ONE_AT_A_TIME:
-            run = _namespace(snippet.code)["run"]
-            y, grad_x = run(np.array(x, dtype=np.float64), np.array(grad_y, dtype=np.float64))
-    except Exception as error:  # a framework's own failure is a finding to show, not a crash
-        return Attempt(snippet, error=f"{type(error).__name__}: {error}"[:500])
-    dtype = str(np.asarray(y).dtype)  # what the framework computed in, as it says
-    y = np.asarray(y, dtype=np.float64)
-    return Attempt(snippet, y, None if grad_x is None else np.asarray(grad_x, dtype=np.float64), dtype=dtype)
+        outcome = workers.run(snippet.runtime, snippet.code, x, grad_y)
+    except workers.WorkerStopped:
+        return Attempt(snippet, error=f"the {snippet.runtime} worker process stopped during this run")
+    if outcome.error is not None:
+        return Attempt(snippet, error=outcome.error)
+    return Attempt(snippet, outcome.y, outcome.grad_x, dtype=outcome.dtype)
 
 
 def port_geometry(plan: PoolPlan) -> dict:

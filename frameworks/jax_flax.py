@@ -49,7 +49,7 @@ def native(params: PoolParams, plan: PoolPlan) -> Snippet:
         f"count_include_pad={closest.count_include_pad})"
     )
     code = IMPORTS + f"\n\ndef pool(x):\n    return {call}\n" + RUN
-    return Snippet(code, call, cannot=reason)
+    return Snippet(code, call, cannot=reason, runtime="jax")
 
 
 def port(params: PoolParams, plan: PoolPlan) -> Snippet:
@@ -67,4 +67,4 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
         f"    padded = jnp.pad(x, ((0, 0), ({top}, {bottom}), ({left}, {right}), (0, 0)))  # torch's\n"
         f"    return nn.pool(padded, 0.0, jax.lax.add, {window}) / DIVISOR  # window sums / torch's divisor\n" + RUN
     )
-    return Snippet(code, f"nn.pool(jnp.pad(x), 0.0, jax.lax.add, {window}) / DIVISOR")
+    return Snippet(code, f"nn.pool(jnp.pad(x), 0.0, jax.lax.add, {window}) / DIVISOR", runtime="jax")

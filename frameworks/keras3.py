@@ -42,7 +42,7 @@ def native(params: PoolParams, plan: PoolPlan) -> Snippet:
     reason, name = padding_name(params, plan)
     (kh, kw), (sh, sw) = params.kernel_size, params.effective_stride
     call = f'keras.layers.AveragePooling2D(({kh}, {kw}), ({sh}, {sw}), padding="{name.lower()}", dtype="float64")'
-    return Snippet(IMPORTS + f"\npool = {call}\n" + RUN, call, cannot=reason)
+    return Snippet(IMPORTS + f"\npool = {call}\n" + RUN, call, cannot=reason, runtime="jax")
 
 
 def port(params: PoolParams, plan: PoolPlan) -> Snippet:
@@ -60,4 +60,4 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
         f"    padded = keras.ops.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's\n"
         f"    return keras.ops.average_pool(padded, {window}) * {kh * kw} / DIVISOR\n" + RUN
     )
-    return Snippet(code, f"keras.ops.average_pool(keras.ops.pad(x), {window}) * {kh * kw} / DIVISOR")
+    return Snippet(code, f"keras.ops.average_pool(keras.ops.pad(x), {window}) * {kh * kw} / DIVISOR", runtime="jax")

@@ -41,7 +41,7 @@ def native(params: PoolParams, plan: PoolPlan) -> Snippet:
     reason, name = padding_name(params, plan)
     (kh, kw), (sh, sw) = params.kernel_size, params.effective_stride
     call = f'tf.nn.avg_pool2d(x, ({kh}, {kw}), ({sh}, {sw}), "{name}")'
-    return Snippet(IMPORTS + f"\n\ndef pool(x):\n    return {call}\n" + RUN, call, cannot=reason)
+    return Snippet(IMPORTS + f"\n\ndef pool(x):\n    return {call}\n" + RUN, call, cannot=reason, runtime="tensorflow")
 
 
 def port(params: PoolParams, plan: PoolPlan) -> Snippet:
@@ -58,4 +58,4 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet:
         f"    padded = tf.pad(x, [[0, 0], [{top}, {bottom}], [{left}, {right}], [0, 0]])  # torch's\n"
         f"    return tf.nn.avg_pool2d(padded, {window}) * {kh * kw} / DIVISOR  # window sums / torch's divisor\n" + RUN
     )
-    return Snippet(code, f"tf.nn.avg_pool2d(tf.pad(x), {window}) * {kh * kw} / DIVISOR")
+    return Snippet(code, f"tf.nn.avg_pool2d(tf.pad(x), {window}) * {kh * kw} / DIVISOR", runtime="tensorflow")

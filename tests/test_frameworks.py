@@ -108,8 +108,11 @@ def test_all_frameworks_agree_on_the_worked_example():
 
 def test_columns_are_the_frameworks_called_directly():
     """The page's TensorFlow and Flax columns are what those frameworks give when called here."""
+    import jax
     import tensorflow as tf
     from flax import linen as nn
+
+    jax.config.update("jax_enable_x64", True)  # float64, as the page's Flax code sets in its worker
 
     params = PoolParams((3, 3), (1, 1), (1, 1))  # TF says 'SAME'; Flax says it exactly
     tf_y = tf.nn.avg_pool2d(X[None, :, :, None], 3, 1, "SAME").numpy()[0, :, :, 0]

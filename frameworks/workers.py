@@ -1,0 +1,167 @@
+"""Where the frameworks run: a worker process per runtime, never the server's own process.
+
+Two reasons, both measured. Streamlit ends every script run of every tab by calling
+``keras.backend.clear_session()`` when ``keras`` is imported in its process
+(``ScriptRunner._clean_problem_modules``): with Keras, JAX and TensorFlow loaded, that is a
+full garbage collection of a ~1.3 GB heap, ~0.7 s added to each run of every page, for every
+user of the server, once anyone had opened Across frameworks. And a framework's import, a
+compile or a crash is then the worker's, not the server's: its CPU holds no lock of the
+server's, its memory goes when it stops.
+
+One worker per runtime, not per framework: the frameworks that share a runtime share its
+import (torch eager, torch.compile and the ONNX export with ONNX Runtime need torch; Flax and
+Keras run on JAX), and one process per framework cost 2.97 GB where these three cost ~1.7 GB
+(docs/frameworks.md). A worker starts on first use, runs one snippet at a time, is replaced
+when a run leaves it larger than ``MEMORY_LIMIT`` or when it dies, and stops after
+``IDLE_SECONDS`` without work (``stop_idle``, driven by a clock in the tests).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["IDLE_SECONDS", "MEMORY_LIMIT", "RUNTIMES", "Outcome", "WorkerStopped", "run", "running", "stop_idle"]
+
+RUNTIMES = ("torch", "jax", "tensorflow")
+IDLE_SECONDS = 600.0  # a worker with no run for this long stops (its memory returns)
+MEMORY_LIMIT = 3 * 2**30  # bytes: a worker whose peak size passed this after a run is replaced
+REAP_EVERY = 60.0  # how often the server looks for idle workers
+
+
+class WorkerStopped(Exception):
+    """The runtime's worker process ended during a run (a crash, or killed for memory)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a snippet's run in a worker gave: its numbers, or its error as text (a framework's
+    own exception is never sent back as itself: unpickling it would import the framework here)."""
+
+    y: np.ndarray | None = None
+    grad_x: np.ndarray | None = None
+    dtype: str | None = None
+    error: str | None = None
+    peak_bytes: int = 0  # the worker's largest size so far
+
+
+# ---------------------------------------------------------------------------------------
+# In the worker process.
+
+_namespaces: dict[str, dict] = {}  # each snippet's definitions, by code text (compiled once)
+
+
+def _start(runtime: str) -> None:
+    if runtime == "torch":
+        from frameworks.torch_compile import prepare
+
+        prepare()
+
+
+def _run_here(code: str, x: np.ndarray, grad_y: np.ndarray) -> Outcome:
+    """Run the snippet's ``run(x, grad_y)`` in this process (a worker's)."""
+    try:
+        if code not in _namespaces:
+            if len(_namespaces) >= 64:
+                _namespaces.pop(next(iter(_namespaces)))
+            namespace: dict = {}
+            exec(compile(code, "<framework snippet>", "exec"), namespace)  # our code, numbers from a checked PoolParams
+            _namespaces[code] = namespace
+        y, grad_x = _namespaces[code]["run"](x, grad_y)
+        dtype = str(np.asarray(y).dtype)  # what the framework computed in, as it says
+        y = np.asarray(y, dtype=np.float64)
+        grad_x = None if grad_x is None else np.asarray(grad_x, dtype=np.float64)
+        outcome = Outcome(y, grad_x, dtype)
+    except Exception as error:  # a framework's own failure is a finding to show, not a crash
+        outcome = Outcome(error=f"{type(error).__name__}: {error}"[:500])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
+    return Outcome(outcome.y, outcome.grad_x, outcome.dtype, outcome.error, peak)
+
+
+# ---------------------------------------------------------------------------------------
+# In the server.
+
+
+class _Worker:
+    def __init__(self, runtime: str) -> None:
+        self.runtime = runtime
+        self.pool: ProcessPoolExecutor | None = None
+        self.last_used = 0.0
+
+    def submit(self, code: str, x: np.ndarray, grad_y: np.ndarray, now: float):
+        if self.pool is None:
+            context = multiprocessing.get_context("spawn")  # nothing of the server's threads or locks
+            self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(self.runtime,))
+        self.last_used = now
+        return self.pool.submit(_run_here, code, x, grad_y)
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()  # a worker may be in a long compile: do not wait for it
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_WORKERS = {runtime: _Worker(runtime) for runtime in RUNTIMES}
+_lock = threading.Lock()
+
+
+def run(runtime: str, code: str, x: np.ndarray, grad_y: np.ndarray, clock: Callable[[], float] = time.monotonic):
+    """Run a snippet's code in ``runtime``'s worker (started if need be); its ``Outcome``.
+    Raises ``WorkerStopped`` when the worker died during the run (the next run starts another)."""
+    worker = _WORKERS[runtime]
+    with _lock:
+        future = worker.submit(code, np.array(x, dtype=np.float64), np.array(grad_y, dtype=np.float64), clock())
+    _start_reaper()
+    try:
+        outcome = future.result()
+    except BrokenProcessPool as error:
+        with _lock:
+            worker.stop()
+        raise WorkerStopped(runtime) from error
+    with _lock:
+        worker.last_used = clock()
+        if outcome.peak_bytes > MEMORY_LIMIT:
+            worker.stop()
+    return outcome
+
+
+def running() -> set[str]:
+    """The runtimes whose worker is up."""
+    with _lock:
+        return {runtime for runtime, worker in _WORKERS.items() if worker.pool is not None}
+
+
+def stop_idle(now: float, idle: float = IDLE_SECONDS) -> set[str]:
+    """Stop the workers that ran nothing since ``now - idle``; the runtimes stopped."""
+    with _lock:
+        stopped = {r for r, w in _WORKERS.items() if w.pool is not None and now - w.last_used >= idle}
+        for runtime in stopped:
+            _WORKERS[runtime].stop()
+    return stopped
+
+
+_reaper: list[threading.Thread] = []
+_never = threading.Event()  # never set: the reaper's wait between looks
+
+
+def _start_reaper() -> None:
+    """Once per server: a thread that stops idle workers (it sleeps between looks)."""
+
+    def reap() -> None:
+        while not _never.wait(REAP_EVERY):
+            stop_idle(time.monotonic())
+
+    with _lock:
+        if not _reaper:
+            _reaper.append(threading.Thread(target=reap, name="frameworks-reaper", daemon=True))
+            _reaper[0].start()

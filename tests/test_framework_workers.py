@@ -1,0 +1,61 @@
+"""The frameworks run in worker processes (frameworks/workers.py), never in the server's."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from frameworks import check, workers
+from frameworks.base import Snippet, run_snippet
+from scenario.params import PoolParams
+
+X = np.arange(16.0).reshape(4, 4)
+# A snippet that needs no framework, in the runtime whose worker starts with nothing to prepare.
+ECHO = Snippet("def run(x, grad_y):\n    return x * 2, grad_y\n", "echo", runtime="tensorflow")
+CRASH = Snippet("import os\n\n\ndef run(x, grad_y):\n    os._exit(3)\n", "crash", runtime="tensorflow")
+
+
+def test_keras_runs_in_its_worker_and_never_in_the_servers_process():
+    """Streamlit ends every script run with keras.backend.clear_session() when keras is
+    imported in its process (~0.7 s a run with the frameworks loaded, for every tab of the
+    server): the Keras column is computed, and keras is not imported here."""
+    assert "keras" not in sys.modules
+    verdict = check("keras", PoolParams((2, 2)), X, np.ones((2, 2)))
+    assert verdict.native.agrees, verdict.native.attempt.error
+    assert "keras" not in sys.modules
+
+
+def test_a_worker_that_dies_is_a_message_and_the_next_run_starts_another():
+    attempt = run_snippet(CRASH, X, X)
+    assert attempt.y is None and "worker process stopped" in attempt.error
+    assert "tensorflow" not in workers.running()
+    again = run_snippet(ECHO, X, X)
+    assert again.error is None
+    np.testing.assert_array_equal(again.y, X * 2)
+
+
+def test_an_idle_worker_stops_and_a_busy_one_does_not():
+    def at(now):
+        return lambda: now
+
+    workers.run("tensorflow", ECHO.code, X, X, clock=at(1000.0))
+    assert workers.stop_idle(1000.0 + workers.IDLE_SECONDS - 1) == set()
+    assert "tensorflow" in workers.running()
+    assert workers.stop_idle(1000.0 + workers.IDLE_SECONDS) == {"tensorflow"}
+    assert "tensorflow" not in workers.running()
+
+
+def test_a_worker_grown_past_its_memory_limit_is_replaced(monkeypatch):
+    monkeypatch.setattr(workers, "MEMORY_LIMIT", 0)  # any worker is larger than this
+    outcome = workers.run("tensorflow", ECHO.code, X, X)
+    np.testing.assert_array_equal(outcome.y, X * 2)  # the run's answer still counts
+    assert outcome.peak_bytes > 0
+    assert "tensorflow" not in workers.running()
+
+
+@pytest.fixture(autouse=True)
+def _no_worker_left_running():
+    yield
+    workers.stop_idle(float("inf"), idle=0.0)
