@@ -30,11 +30,12 @@ from ui.router import app_pages, mark_routed, one_entry_per_page
 RECONNECT_TIMER = timedelta(days=20)
 
 
-@st.cache_resource
 def _freeze_long_lived_objects() -> None:
-    """Once per server: torch and plotly bring ~200 000 objects that live as long as the
-    process. A full collection by Python's garbage collector walks them all (~150 ms here,
-    holding up whichever run it lands in); frozen, the collector skips them."""
+    """Once per server, when it imports this file to serve it: torch and plotly bring
+    ~200 000 objects that live as long as the process. A full collection by Python's garbage
+    collector walks them all (~150 ms here, holding up whichever run it lands in); frozen, the
+    collector skips them. (Not in ``main``: each run executes this file afresh, and a cached
+    function defined in it is made again on every run.)"""
     import figures.plotly_figure  # noqa: F401
     import pooling.reference  # noqa: F401 - imports torch
 
@@ -62,7 +63,6 @@ def main() -> None:
         initial_sidebar_state="collapsed" if presenting() else "auto",
     )
 
-    _freeze_long_lived_objects()
     # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
     # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
     # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
@@ -83,8 +83,8 @@ def main() -> None:
     # to the teacher's setup before the page draws its sidebar; the class bar goes on top.
     # A following tab's refresh waits for a lane: a class's 200 refreshes at once must not stall
     # the other tabs of the server.
-    with classroom.refresh_lane():
-        classroom.before_page({target.url_path: target for target in pages})
+    with classroom.refresh_lane() as heard:
+        classroom.before_page({target.url_path: target for target in pages}, heard)
         class_bar = st.container() if classroom.seat() else None
         mark_routed()
         fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)
@@ -110,6 +110,7 @@ def main() -> None:
 if __name__ == "__main__":  # a session's run
     main()
 else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
+    _freeze_long_lived_objects()
     app = App(
         "app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=COOKIE_METHODS)]
     )

@@ -8,10 +8,12 @@ A class's whole-page p95 after a change is bounded by the rerun spread plus the 
 reruns in a server's refresh lane (one at a time): ~100 students per replica times this cost
 (docs/benchmarks.md, "A live class on push"). One ``streamlit run app.py`` with a Redis store
 (as deployed with replicas), a teacher on the Playground and ``--students`` protocol clients
-(harness/client.py) following the class. After each of the teacher's ``--changes`` (the kernel
-slider), every student reruns in turn as its listener asks (with the listener's trigger, so the
-server takes it as a refresh), the next after the last finished: nothing else runs on the
-server, so its CPU over the reruns (/proc) divided by their number is one rerun's cost. A
+(harness/client.py) following the class, each with its events stream open as its listener
+opens it. After each of the teacher's ``--changes`` (the kernel slider), once every stream
+has told its new version, every student reruns in turn as its listener asks (with the
+listener's trigger, so the server takes it as a refresh), the next after the last finished:
+nothing else runs on the server, so its CPU over the reruns (/proc) divided by their number
+is one rerun's cost. A
 second column does the same with reruns that change nothing (the version already drawn): what
 a rerun costs when no setup is applied.
 """
@@ -33,11 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_push import _cpu_seconds, _teacher
-from harness.client import Session
+from classroom.model import new_student
+from harness.client import EventStream, Session
 from harness.server import redis_server, streamlit_process
 
 
-def _heard(session: Session, version: int) -> tuple[WidgetState, ...]:
+def _trigger(session: Session, version: int) -> tuple[WidgetState, ...]:
     """The listener's trigger, as ui/class_listener.js sends it when it heard ``version``."""
     listener = session.widgets.get("class_listener")
     if listener is None:
@@ -47,11 +50,28 @@ def _heard(session: Session, version: int) -> tuple[WidgetState, ...]:
     return (trigger,)
 
 
-async def _reruns(pid: int, students: list[Session], version: int) -> tuple[float, list[float]]:
-    """Every student reruns once, one after another: (server CPU-s per rerun, wall times)."""
+class Student:
+    """A following student's tab: its session, its events stream and the newest version heard."""
+
+    def __init__(self, session: Session, stream: EventStream) -> None:
+        self.session, self.stream, self.version = session, stream, 0
+
+    async def hear(self) -> None:
+        """Read the stream until it says a version newer than the last heard, as the listener does."""
+        while not ((state := await self.stream.next()).isdigit() and int(state) > self.version):
+            if state == "closed":
+                raise RuntimeError("a student's events stream closed")
+        self.version = int(state)
+
+
+async def _reruns(pid: int, students: list[Student], hear: bool) -> tuple[float, list[float]]:
+    """Every student hears a new version (``hear``), then reruns once, one after another:
+    (server CPU-s per rerun, wall times)."""
+    for student in students if hear else ():
+        await student.hear()
     walls, before = [], _cpu_seconds(pid)
     for student in students:
-        seconds, _, exception = await student.rerun(*_heard(student, version))
+        seconds, _, exception = await student.session.rerun(*_trigger(student.session, student.version))
         if exception:
             raise RuntimeError("a student's rerun showed an exception")
         walls.append(seconds)
@@ -60,11 +80,14 @@ async def _reruns(pid: int, students: list[Session], version: int) -> tuple[floa
 
 async def _run(url: str, pid: int, args) -> dict:
     teacher, code = await _teacher(url)
-    students = [await Session.open(url, f"class={code}") for _ in range(args.students)]
-    for student in students:  # the address the server gave it (with the class's key), as a browser keeps
-        student.query = student.location
-    for _ in range(2):  # warm: every student's first runs done
-        await _reruns(pid, students, 0)
+    students = []
+    for _ in range(args.students):  # each with its events stream open, following, as its listener opens it
+        session = await Session.open(url, f"class={code}")
+        session.query = session.location  # the address the server gave it (with the class's key)
+        more = f"student={new_student()}&following=1&lang=en&palette=standard"
+        students.append(Student(session, await EventStream.open(url, code, session.key, session.http, more)))
+    for warm in range(2):  # warm: every student's first runs done (the first after the state on opening)
+        await _reruns(pid, students, hear=not warm)
     profiler = None
     if args.profile:
         profiler = subprocess.Popen(["py-spy", "record", "-r", "200", "-f", "raw", "-o", args.profile, "-p", str(pid)])
@@ -72,15 +95,17 @@ async def _run(url: str, pid: int, args) -> dict:
     changed, unchanged, walls = [], [], []
     for number in range(args.changes):
         await teacher.slide("kernel_h", 3 if number % 2 == 0 else 2)
-        cpu, wall = await _reruns(pid, students, number + 1)
+        cpu, wall = await _reruns(pid, students, hear=True)
         changed.append(cpu)
         walls += wall
-        unchanged.append((await _reruns(pid, students, number + 1))[0])
+        unchanged.append((await _reruns(pid, students, hear=False))[0])
     if profiler is not None:
         profiler.send_signal(2)
         profiler.wait(timeout=60)
-    for session in [teacher, *students]:
-        await session.close()
+    await teacher.close()
+    for student in students:
+        await student.session.close()
+        await student.stream.close()
     return {"changed": changed, "unchanged": unchanged, "walls": walls}
 
 
