@@ -10,7 +10,6 @@ which tells each following tab when its class changed, and its cookies, set by t
 (classroom/cookies.py).
 """
 
-import gc
 from datetime import timedelta
 
 import streamlit as st
@@ -22,24 +21,12 @@ from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, controls, hardening
 from ui.display import copy_link, present_page_style, presenting
-from ui.fairness import fair_share
+from ui.fairness import fair_share, freeze_long_lived_objects
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed, one_entry_per_page
 
 # The browser's setInterval takes at most 2^31 - 1 ms (24.8 days; longer fires at once).
 RECONNECT_TIMER = timedelta(days=20)
-
-
-def _freeze_long_lived_objects() -> None:
-    """Once per server, when it imports this file to serve it: torch and plotly bring
-    ~200 000 objects that live as long as the process. A full collection by Python's garbage
-    collector walks them all (~150 ms here, holding up whichever run it lands in); frozen, the
-    collector skips them. (Not in ``main``: each run executes this file afresh, and a cached
-    function defined in it is made again on every run.)"""
-    import figures.plotly_figure  # noqa: F401
-    import pooling.reference  # noqa: F401 - imports torch
-
-    gc.freeze()
 
 
 @st.fragment(run_every=RECONNECT_TIMER)
@@ -63,6 +50,7 @@ def main() -> None:
         initial_sidebar_state="collapsed" if presenting() else "auto",
     )
 
+    freeze_long_lived_objects()
     # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
     # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
     # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
@@ -110,7 +98,6 @@ def main() -> None:
 if __name__ == "__main__":  # a session's run
     main()
 else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
-    _freeze_long_lived_objects()
     app = App(
         "app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=COOKIE_METHODS)]
     )
