@@ -5,6 +5,7 @@ ONNX Runtime running the uploaded model itself; every crafted bad file a message
 from __future__ import annotations
 
 import os
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -12,20 +13,27 @@ import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
-from frameworks.onnx_preflight import MAX_BYTES, preflight, sidebar_link
+from frameworks.onnx_preflight import MAX_BYTES, MAX_NODES, preflight, sidebar_link
 from i18n import LANGUAGES, text
 from tests.conftest import alerts, open_app
 
 
-def _model(attributes: dict, opset: int = 17, op: str = "AveragePool", name: str = "pool", **graph) -> bytes:
-    """One pooling node on an input of any size (symbolic dims), as exporters write it."""
-    node = helper.make_node(op, ["x"], ["y"], name=name, **attributes)
+def _model(
+    attributes: dict,
+    opset: int = 17,
+    op: str = "AveragePool",
+    name: str = "pool",
+    count: int = 1,
+    domain_opset: str = "",
+    **graph,
+) -> bytes:
+    """``count`` pooling nodes in a row on an input of any size (symbolic dims), as exporters write them."""
+    names = ["x", *(f"y{n}" for n in range(1, count)), "y"]
+    nodes = [helper.make_node(op, [a], [b], name=name, **attributes) for a, b in pairwise(names)]
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "C", "H", "W"])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    model = helper.make_model(
-        helper.make_graph([node], "g", [x], [y], **graph), opset_imports=[helper.make_opsetid("", opset)]
-    )
-    return model.SerializeToString()
+    opsets = [helper.make_opsetid(domain_opset, opset)]
+    return helper.make_model(helper.make_graph(nodes, "g", [x], [y], **graph), opset_imports=opsets).SerializeToString()
 
 
 def _onnx_runtime(data: bytes, x: np.ndarray) -> np.ndarray:
@@ -130,6 +138,9 @@ CRAFTED = {
     "a string where an int goes": (lambda: _model({"kernel_shape": [2, 2], "ceil_mode": "yes"}), "preflight.bad_type",
                                    "node"),
     "ceil_mode 7": (lambda: _model({"kernel_shape": [2, 2], "ceil_mode": 7}), "preflight.not_switch", "node"),
+    "an attribute AveragePool does not take": (lambda: _model({"kernel_shape": [2, 2], "rm -rf": 1}),
+                                                "preflight.unknown_attribute", "node"),
+    "no opset": (lambda: _model({"kernel_shape": [2, 2]}, domain_opset="ai.onnx.ml"), "preflight.no_opset", "file"),
     "no kernel_shape": (lambda: _model({"strides": [2, 2]}), "preflight.no_kernel", "node"),
 }  # fmt: skip
 
@@ -143,6 +154,11 @@ def test_a_crafted_file_gets_a_message_in_both_languages(case):
     assert where == "file" or found.nodes[0].difference is None  # a hostile node never runs
     for language in LANGUAGES:
         assert text(language, key, **problem.values), (case, language)
+
+
+def test_at_most_32_nodes_are_checked_and_the_rest_counted():
+    found = preflight(_model({"kernel_shape": [1, 1]}, count=MAX_NODES + 2))
+    assert len(found.nodes) == MAX_NODES and found.more == 2
 
 
 def test_the_page_checks_an_upload_and_shows_a_name_as_typed():
