@@ -16,6 +16,7 @@ from onnx import TensorProto, helper, numpy_helper
 from frameworks.onnx_preflight import MAX_BYTES, MAX_NODES, preflight, sidebar_link
 from i18n import LANGUAGES, text
 from tests.conftest import alerts, open_app
+from tests.test_i18n import LANGUAGE_SWITCH, english_words, visible_texts
 
 
 def _model(
@@ -178,3 +179,8 @@ def test_the_page_checks_an_upload_and_shows_a_name_as_typed():
     at.file_uploader(key="onnx_file").set_value(("m.onnx", os.urandom(2048), "")).run()
     assert not at.exception, at.exception
     assert any(alert.startswith("这个文件不是 ONNX 模型") for alert in alerts(at)), alerts(at)
+    padded = _model({"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "ceil_mode": 1}, 9, name="池化1")
+    at.file_uploader(key="onnx_file").set_value(("m.onnx", padded, "")).run()  # a note, a refusal, its fix
+    said = {text for text in visible_texts(at) if english_words(text)} - LANGUAGE_SWITCH  # ONNX Runtime's quoted
+    assert said == set(), said
+    assert any(item.value.startswith("**修正**：用 `opset_version=10`") for item in at.markdown)
