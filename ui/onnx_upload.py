@@ -67,7 +67,8 @@ def _node(node: NodeCheck, number: int) -> None:
     with st.container(border=True, key=f"onnx_node_{number}"):
         st.markdown(tr("preflight.node", name=user_text(node.name, limit=60)))
         written = [f"`{key}={_value(node.attributes[key])}`" for key in SHOWN if key in node.attributes]
-        st.markdown(" · ".join(written) or tr("preflight.no_attributes"))
+        if written:  # those read before a refused one
+            st.markdown(" · ".join(written))
         for note in node.notes:
             st.info(_said(note), icon=":material/info:")
         if node.problem is not None:
