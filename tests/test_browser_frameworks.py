@@ -57,6 +57,7 @@ def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_pat
     """The pre-flight in Chromium, reached by the keyboard: Tab to its heading, Enter opens it,
     Tab to the uploader's labelled button; a file chosen there lists its node and the verdict,
     whose link opens the page on the node's setting. x is 17x6, so no framework runs."""
+    from tests.test_browser_accessibility import _serious
     from tests.test_onnx_preflight import _model
 
     model = tmp_path / "pool.onnx"
@@ -84,6 +85,7 @@ def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_pat
     assert "F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)" in said, said
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "frameworks-onnx-desktop-en")
+    assert _serious(page) == []  # axe-core, WCAG 2.1 A and AA, with the uploader and a node's verdict open
     page.get_by_role("link", name="Open this setting on this page").click()
     page.wait_for_url("**/frameworks?*kernel_h=3*")
     # the page on that setting (4x4 is the sidebar's default size, so the URL leaves it out)
