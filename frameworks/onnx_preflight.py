@@ -67,7 +67,11 @@ class Preflight:
 
 
 def preflight(data: bytes) -> Preflight:
-    """Check an ONNX file's AveragePool nodes against torch; never raises for any ``data``."""
+    """Check an ONNX file's AveragePool nodes against torch; never raises for any ``data``.
+
+    >>> preflight(b"kernel_shape,3").problem.key
+    'preflight.not_onnx'
+    """
     if len(data) > MAX_BYTES:
         return Preflight(
             Problem(
