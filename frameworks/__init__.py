@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frameworks import jax_flax, keras3, onnx_runtime, tensorflow_tape, torch_compile, torch_eager
+from frameworks import jax_flax, keras3, onnx_preflight, onnx_runtime, tensorflow_tape, torch_compile, torch_eager
 from frameworks.base import Attempt, Snippet, run_snippet
 from frameworks.compare import Difference, compare
 from frameworks.divergences import KnownDivergence, known_divergences
@@ -40,6 +40,7 @@ __all__ = [
     "check",
     "check_in_worker",
     "explain_in_worker",
+    "preflight_in_worker",
 ]
 
 
@@ -161,6 +162,12 @@ def explain_in_worker(
     (``frameworks.explain``), found by running it again in the frameworks' thread, on a setup
     already checked (no new compile). Raises FrameworksBusy as ``check_in_worker``."""
     return _in_worker(_explain, key, port, params, x, grad_y, grid, row, col)
+
+
+def preflight_in_worker(data: bytes) -> onnx_preflight.Preflight:
+    """An ONNX file's pre-flight (``frameworks.onnx_preflight``: parsing it, each pooling node run
+    alone in ONNX Runtime) in the frameworks' thread. Raises FrameworksBusy as ``check_in_worker``."""
+    return _in_worker(onnx_preflight.preflight, data)
 
 
 def _explain(key, port, params, x, grad_y, grid, row, col) -> CellReason | None:

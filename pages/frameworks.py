@@ -21,6 +21,7 @@ from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
 from ui.lang import current_language, tr
+from ui.onnx_upload import onnx_preflight_section
 from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
@@ -180,6 +181,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         tr("frameworks.compile_toggle"), key="compile", bind=BIND, help=tr("frameworks.compile_help")
     )
     url.check("compile", bool(compile_on), tr("url.allowed_switch", key="compile"))
+    onnx_preflight_section()  # an uploaded model's pooling nodes, whatever the sidebar says
     if scenario is None:
         return
     language, x = current_language(), scenario.x

@@ -51,3 +51,43 @@ def test_the_verdicts_fit_a_phone(new_context, app_url):
     )
     assert labels == ['"y"', '"∂L/∂x"', '"known issue"', '"port"'], labels
     screenshot(page, "frameworks-phone-verdicts")
+
+
+def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_path):
+    """The pre-flight in Chromium, reached by the keyboard: Tab to its heading, Enter opens it,
+    Tab to the uploader's labelled button; a file chosen there lists its node and the verdict,
+    whose link opens the page on the node's setting. x is 17x6, so no framework runs."""
+    from tests.test_browser_accessibility import _serious
+    from tests.test_onnx_preflight import _model
+
+    model = tmp_path / "pool.onnx"
+    model.write_bytes(_model({"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}))
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{app_url}/frameworks?lang=en&height=17&width=6")
+    wait_for_app(page, fresh=True)
+    heading = page.locator("summary", has_text="Check an ONNX file (pre-flight)")
+    heading.focus()
+    page.keyboard.press("Enter")
+    button = page.locator(".st-key-onnx_file").get_by_role(
+        "button", name="Upload", exact=True
+    )  # the uploader's, under its label
+    button.wait_for()
+    for _ in range(40):  # Tab from the heading until the uploader's button has the focus
+        if button.evaluate("element => element === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    assert button.evaluate("element => element === document.activeElement")
+    assert page.get_by_label("ONNX model to check (.onnx, up to 10 MB)").count() == 1
+    with page.expect_file_chooser() as chooser:
+        button.press("Enter")
+    chooser.value.set_files(str(model))
+    said = wait_for_alert(page, "ONNX Runtime gives torch's numbers")
+    assert "F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)" in said, said
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "frameworks-onnx-desktop-en")
+    assert _serious(page) == []  # axe-core, WCAG 2.1 A and AA, with the uploader and a node's verdict open
+    page.get_by_role("link", name="Open this setting on this page").click()
+    page.wait_for_url("**/frameworks?*kernel_h=3*")
+    # the page on that setting (4x4 is the sidebar's default size, so the URL leaves it out)
+    call = "F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)"
+    page.locator('[data-testid="stMarkdownContainer"]', has_text=call).filter(has_text="4×4 x").first.wait_for()

@@ -163,6 +163,7 @@ NAMES = {
     "hqcmt", "cnn", "cpu", "grad", "cam", "relu", "log", "scikit", "learn",  # a class code; Grad-CAM; scikit-learn
     "selvaraju", "softmax", "logit",  # Grad-CAM's author; the functions it is defined with
     "onnx", "runtime", "opset", "jax", "flax", "keras", "tensorflow", "inductor",  # frameworks (Across frameworks)
+    "averagepool",  # ONNX's operator (the pre-flight of an ONNX file)
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`")
 QUOTED = re.compile(r"“[^”]*”")  # what the reader typed or linked, quoted back
