@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from frameworks import check, workers
+from frameworks import workers
 from frameworks.base import Snippet, run_snippet
-from scenario.params import PoolParams
+from harness.browser import REPO
 
 X = np.arange(16.0).reshape(4, 4)
 # A snippet that needs no framework, in the runtime whose worker starts with nothing to prepare.
@@ -20,11 +21,18 @@ CRASH = Snippet("import os\n\n\ndef run(x, grad_y):\n    os._exit(3)\n", "crash"
 def test_keras_runs_in_its_worker_and_never_in_the_servers_process():
     """Streamlit ends every script run with keras.backend.clear_session() when keras is
     imported in its process (~0.7 s a run with the frameworks loaded, for every tab of the
-    server): the Keras column is computed, and keras is not imported here."""
-    assert "keras" not in sys.modules
-    verdict = check("keras", PoolParams((2, 2)), X, np.ones((2, 2)))
-    assert verdict.native.agrees, verdict.native.attempt.error
-    assert "keras" not in sys.modules
+    server): the Keras column is computed, and keras is not imported in the process that asked
+    (a fresh one: other tests here import TensorFlow, which may bring keras in)."""
+    script = """import sys
+import numpy as np
+from frameworks import check
+from scenario.params import PoolParams
+
+verdict = check("keras", PoolParams((2, 2)), np.arange(16.0).reshape(4, 4), np.ones((2, 2)))
+print(verdict.native.agrees, verdict.native.attempt.error, "keras" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split()[-3:] == ["True", "None", "False"], done.stdout + done.stderr[-2000:]
 
 
 def test_a_worker_that_dies_is_a_message_and_the_next_run_starts_another():
