@@ -40,9 +40,10 @@ class Computed:
         per view and shared between sessions (a class's students see one view): the pooling,
         the loss, x, y, ∂L/∂y and ∂L/∂x, exactly. Far cheaper than Streamlit's hashing of the
         arrays on every run."""
-        digest = hashlib.blake2b(repr((self.params, self.loss.name)).encode(), digest_size=16)
+        setup = repr((self.params, self.loss.name))  # not a number written for people: a digest's input
+        digest = hashlib.blake2b(setup.encode(), digest_size=16)
         for array in (self.x, self.y, self.loss.grad_output, self.grad_input):
-            digest.update(repr((array.shape, array.dtype.str)).encode())
+            digest.update(repr((array.shape, array.dtype.str)).encode())  # not a number written for people
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
 
