@@ -157,6 +157,27 @@ def _ask_and_answer(teacher: AppTest, answers: dict[str, str]) -> tuple[list[App
     return students, projector
 
 
+def test_the_teacher_sees_how_many_answered_after_the_students_presence_lapsed(teacher):
+    """Who is here is what the students' events streams said in the last PRESENCE_WINDOW; the
+    students who answered have joined all the same: with every one's presence lapsed (their
+    tabs closed, their streams not yet back), the teacher's bar still counts the answers, and
+    never says that no student has joined."""
+    import time
+
+    from classroom.store import PRESENCE_WINDOW
+    from ui.classroom import class_store
+
+    students, _ = _ask_and_answer(teacher, {"right": "1", "divisor": "9"})
+    code = _code(teacher)
+    for student in students:  # seen long ago, as the store keeps a lapsed presence
+        seat = student.session_state["class_seat"]
+        class_store().seen(code, seat.student, True, time.time() - 2 * PRESENCE_WINDOW)
+    assert class_store().presence(code, time.time()) == (0, 0)
+    _rerun(teacher)
+    assert any("**2** answered" in text for text in alerts(teacher)), alerts(teacher)
+    assert not any("no student has joined" in text for text in alerts(teacher)), alerts(teacher)
+
+
 def _grids(at: AppTest) -> list[dict]:
     from tests.conftest import grids_on_page
 

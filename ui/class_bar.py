@@ -44,11 +44,14 @@ def _teacher_line(current: Seat, store: ClassStore) -> None:
     present, following = store.presence(current.code, now)
     lesson = store.load(current.code, now)
     question = lesson.question if lesson else None
-    answered = ""
+    answered, count = "", 0
     if question is not None:
-        answered = tr("class.bar_answered", count=store.answer_count(current.code, question.number))
+        count = store.answer_count(current.code, question.number)
+        answered = tr("class.bar_answered", count=count)
     left, right = st.columns([4, 1], vertical_alignment="center")
-    line = "class.bar_teacher" if present else "class.bar_teacher_alone"
+    # Students who answered have joined, even if none was seen in the last PRESENCE_WINDOW
+    # (their tabs closed, or their streams not yet reconnected): the count is never hidden.
+    line = "class.bar_teacher" if present or count else "class.bar_teacher_alone"
     left.info(
         tr(line, code=current.code, following=following, present=present, answered=answered),
         icon=":material/co_present:",
