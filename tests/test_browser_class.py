@@ -290,20 +290,7 @@ def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(
     teacher.goto(f"{app_url}/?class={code}")
     wait_for_app(teacher, fresh=True)
     student = new_context(viewport={"width": 1280, "height": 800}).new_page()
-    held, holding = [], []
-
-    def route(socket) -> None:  # the student's websocket, its reruns held while `holding`
-        server = socket.connect_to_server()
-
-        def to_server(message) -> None:
-            if holding and isinstance(message, bytes) and _back_message(message).HasField("rerun_script"):
-                held.append((server, message))
-            else:
-                server.send(message)
-
-        socket.on_message(to_server)
-
-    student.route_web_socket(re.compile(r".*/_stcore/stream"), route)
+    held, holding = _holding_reruns(student)  # the student's reruns held while `holding`
     student.goto(f"{app_url}/?class={code}")
     wait_for_app(student, fresh=True)
     _grids_printed(student, 3, {"0.25"})  # the classic 4x4
