@@ -19,6 +19,8 @@ when a run leaves it larger than ``MEMORY_LIMIT`` or when it dies, and stops aft
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
 import resource
 import threading
 import time
@@ -60,10 +62,27 @@ _namespaces: dict[str, dict] = {}  # each snippet's definitions, by code text (c
 
 
 def _start(runtime: str) -> None:
+    _exit_with_parent()
     if runtime == "torch":
         from frameworks.torch_compile import prepare
 
         prepare()
+
+
+def _exit_with_parent() -> None:
+    """A server killed without stopping its pool (SIGKILL, the kernel's OOM killer, a crash)
+    left its workers running, 0.5-0.8 GB each: the browser tests' killed servers left six. A
+    thread of the worker waits on its parent's sentinel, ready once the parent is gone, and
+    ends the worker then, whatever it is doing (a compile included)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by a server (a direct call in a test)
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _run_here(code: str, x: np.ndarray, grad_y: np.ndarray) -> Outcome:

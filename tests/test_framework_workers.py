@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import subprocess
 import sys
 
@@ -67,3 +70,33 @@ def test_a_worker_grown_past_its_memory_limit_is_replaced(monkeypatch):
 def _no_worker_left_running():
     yield
     workers.stop_idle(float("inf"), idle=0.0)
+
+
+def test_a_worker_ends_when_its_server_is_killed():
+    """A server killed outright (SIGKILL: no shutdown of its pools) must not leave its workers
+    behind: the worker's exit is awaited through a pidfd, an event, not a polled sleep."""
+    script = """import sys
+import numpy as np
+from frameworks import workers
+
+code = "import os\\n\\n\\ndef run(x, grad_y):\\n    return x * 0 + os.getpid(), None\\n"
+print(int(workers.run("tensorflow", code, np.zeros((1, 1)), np.zeros((1, 1))).y[0, 0]), flush=True)
+sys.stdin.read()  # the server runs until the test kills it
+"""
+    server = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    worker = int(server.stdout.readline())
+    worker_exit = os.pidfd_open(worker)  # readable once the worker has ended
+    ended = []
+    try:
+        server.kill()
+        server.wait()
+        ended, _, _ = select.select([worker_exit], [], [], 60)
+        assert ended, "the worker still runs 60 s after its server was killed"
+    finally:
+        if not ended:
+            os.kill(worker, signal.SIGKILL)  # not left behind by this test either
+        os.close(worker_exit)
+        server.stdin.close()
+        server.stdout.close()
