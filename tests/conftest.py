@@ -34,6 +34,18 @@ def pytest_configure(config):
     manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """No test may import Keras into the test process (TensorFlow's import brings it): from
+    then on Streamlit ends every AppTest run there with ``keras.backend.clear_session()``, a
+    full garbage collection of a ~1.3 GB heap (~0.5 s a run), and every later page test in that
+    process is 2-4x slower. A framework called directly in a test is called in a subprocess
+    (tests/test_frameworks.py); the app runs them in its workers (frameworks/workers.py)."""
+    import sys
+
+    assert "keras" not in sys.modules, f"{item.nodeid} imported keras into the test process"
+
+
 # ---------------------------------------------------------------------------------------
 # AppTest: the grid component comes back as an unknown element whose JSON is the data it was
 # given ({"grids": [...], ...}); each grid's values travel as base64 floats (figures.grids).

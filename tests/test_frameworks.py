@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
+import subprocess
+import sys
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -106,17 +109,30 @@ def test_all_frameworks_agree_on_the_worked_example():
             np.testing.assert_allclose(verdict.native.attempt.grad_x, 0.25, err_msg=key)
 
 
+# TensorFlow and Flax called directly, in a process of their own: TensorFlow's import brings
+# Keras, and Keras in the test process slows every later AppTest run there (tests/conftest.py).
+DIRECT_CALLS = """import json, sys
+import numpy as np
+import jax
+import tensorflow as tf
+from flax import linen as nn
+
+jax.config.update("jax_enable_x64", True)  # float64, as the page's Flax code sets in its worker
+x = np.array(json.loads(sys.stdin.read()))[None, :, :, None]
+tf_y = tf.nn.avg_pool2d(x, 3, 1, "SAME").numpy()[0, :, :, 0]
+flax_y = np.asarray(nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))))[0, :, :, 0]
+print(json.dumps([tf_y.tolist(), flax_y.tolist()]))
+"""
+
+
 def test_columns_are_the_frameworks_called_directly():
     """The page's TensorFlow and Flax columns are what those frameworks give when called here."""
-    import jax
-    import tensorflow as tf
-    from flax import linen as nn
-
-    jax.config.update("jax_enable_x64", True)  # float64, as the page's Flax code sets in its worker
-
+    done = subprocess.run(
+        [sys.executable, "-c", DIRECT_CALLS], input=json.dumps(X.tolist()), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    tf_y, flax_y = (np.array(values) for values in json.loads(done.stdout.splitlines()[-1]))
     params = PoolParams((3, 3), (1, 1), (1, 1))  # TF says 'SAME'; Flax says it exactly
-    tf_y = tf.nn.avg_pool2d(X[None, :, :, None], 3, 1, "SAME").numpy()[0, :, :, 0]
-    flax_y = np.asarray(nn.avg_pool(X[None, :, :, None], (3, 3), (1, 1), ((1, 1), (1, 1))))[0, :, :, 0]
     tf_verdict, flax_verdict = (check(key, params, X, _grad_y(params)) for key in ("tensorflow", "flax"))
     np.testing.assert_allclose(tf_verdict.native.attempt.y, tf_y, rtol=0, atol=1e-12)
     np.testing.assert_allclose(flax_verdict.native.attempt.y, flax_y, rtol=0, atol=1e-12)

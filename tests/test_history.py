@@ -132,7 +132,7 @@ def _assert_address(page, path: str, view: dict[str, str], where: str) -> None:
 
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(SETTLED_AT, arg=[path, view], timeout=PATIENCE_MS)
-    wait_for_app(page)
+    wait_for_app(page, fresh=True)  # the settled run is the one to wait for: no later one comes
     assert _address(page) == (path, view), where
 
 
