@@ -19,6 +19,10 @@ APP = str(browser.REPO / "app.py")
 # A live class's store: a SQLite file of this test process's own, never the app's data/ folder
 # (the servers the tests start inherit it; tests/test_classroom.py runs both stores itself).
 os.environ.setdefault("CLASS_STORE", f"sqlite:///{browser.ARTIFACTS}/classes-{os.getpid()}.sqlite3")
+# A following tab reruns within this many seconds of a pushed view (ui/classroom.RERUN_SPREAD:
+# 2 s spreads a lecture hall's reruns). The tests' classes have a few tabs, and each change a
+# test follows would wait up to 2 s for them.
+os.environ.setdefault("CLASS_RERUN_SPREAD", "0.2")
 
 
 def pytest_configure(config):
