@@ -3,8 +3,6 @@ own grid widget (which would parse numbers its own way: it read "1,5" as 15)."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from harness.browser import GRID, grid_cell_texts, type_into_editor, wait_for_app
@@ -41,28 +39,33 @@ def _x_2_1(page) -> str | None:
     return grid_cell_texts(page, 0)[9] if page.locator(GRID).count() else None
 
 
-def _eventually(check, timeout: float = 10.0) -> None:
-    """Wait until ``check()`` is true: the rerun a typed cell starts is the signal, not a sleep."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+# In the page: x[2, 1] as the x grid prints it is ``printed``, or an error names ``message``.
+SHOWS = """([printed, message]) => {
+  const grids = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .flatMap(host => host.shadowRoot ? [...host.shadowRoot.querySelectorAll('.grids canvas')] : []);
+  if (printed !== null) return grids.length > 0 && JSON.parse(grids[0].dataset.printed || '[]')[9] === printed;
+  return [...document.querySelectorAll('[data-testid="stAlert"]')]
+    .some(alert => alert.innerText.includes('cannot be used') && alert.innerText.includes(message));
+}"""
 
 
-def _type(page, typed: str, check) -> None:
-    """Type into x[2, 1] and wait for the rerun's result. Typed at machine speed, one entry in
-    a few dozen is taken by the grid before it has committed the previous one and never
-    sent (seen in CI, not by hand; most often an emptied cell): it is typed once more then,
-    after a second's pause, as a person would."""
+def _type(page, typed: str, printed: str | None = None, message: str | None = None) -> None:
+    """Type into x[2, 1] and wait until x[2, 1] is ``printed`` or an error says ``message``:
+    the rerun a typed cell starts is the signal, not a sleep. Typed at machine speed, one entry
+    in a few dozen is taken by the grid before it has committed the previous one and never sent
+    (seen in CI, not by hand; most often an emptied cell): it is typed once more then, once the
+    app is idle, as a person would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     attempts = 3
     for attempt in range(attempts):
         if attempt:
-            page.wait_for_timeout(1_000)
+            wait_for_app(page)
         type_into_editor(page, 0, 2, 1, typed)
         try:
-            _eventually(check, timeout=8.0)
+            page.wait_for_function(SHOWS, arg=[printed, message], timeout=8_000)
             return
-        except AssertionError:
+        except PlaywrightTimeout:
             if attempt == attempts - 1:
                 raise AssertionError(f"typed {typed!r}: x[2, 1] is {_x_2_1(page)!r}, errors {_errors(page)}") from None
 
@@ -71,12 +74,12 @@ def test_typed_numbers_in_the_browser_grid(page, app_url):
     page.goto(f"{app_url}/?input=custom")
     wait_for_app(page, fresh=True)
     for typed, printed in ACCEPTED.items():
-        _type(page, typed, lambda printed=printed: _x_2_1(page) == printed)  # x[2, 1], row by row
+        _type(page, typed, printed=printed)  # x[2, 1], row by row
         assert _errors(page) == [], typed
     for typed, message in REFUSED.items():
-        _type(page, typed, lambda message=message: any(message in text for text in _errors(page)))
+        _type(page, typed, message=message)
         assert _x_2_1(page) == "?"  # the refused cell marked on x, which is still drawn
-    _type(page, "9", lambda: _x_2_1(page) == "9")  # and the page is usable again
+    _type(page, "9", printed="9")  # and the page is usable again
     assert _errors(page) == []
 
 
