@@ -194,6 +194,37 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
     assert run(follow()) == (False, 0)
 
 
+def test_a_following_tabs_rerun_takes_the_lesson_its_server_read_for_the_version_told_and_no_other():
+    """The watch reads the lesson once for all its streams with each version it tells
+    (``heard_lesson``): a following tab's rerun draws that lesson, the store's at that version,
+    only with the class's join key, and none once a newer state is told and not read yet, or
+    the class has ended (then every run reads the store)."""
+    store, code = events.process_store(), model.new_code()
+    store.create(lesson := model.start(code, "s"), time.time())
+    key = model.join_key(lesson)
+
+    async def follow():
+        stream = events._stream(code, key, new_student(), True, ("en", "standard"))
+        assert [await anext(stream), await anext(stream)] == ["retry: 2000\n\n", event_line(1)]
+        assert events.heard_lesson(code, key) is None  # no version told by the watch yet: the store's
+        published = model.publish(lesson, Setup("", {"kernel_h": 3}))
+        assert store.save(published, 1, time.time())
+        open_notifier().publish(code, published.version)
+        assert (await anext(stream)).startswith("event: view") and await anext(stream) == event_line(2)
+        heard = [events.heard_lesson(code, key), events.heard_lesson(code, model.join_key(model.start(code, "t")))]
+        assert heard == [store.load(code, time.time()), None]  # the store's at version 2; another class's key: none
+        open_notifier().publish(code, 3)  # told before the watch read it (the store still has 2)
+        assert await anext(stream) == event_line(3)
+        told_not_read = events.heard_lesson(code, key)
+        open_notifier().publish(code, ENDED)
+        assert await anext(stream) == event_line("ended")
+        ended = events.heard_lesson(code, key)
+        await stream.aclose()
+        return told_not_read, ended
+
+    assert run(follow()) == (None, None)
+
+
 def test_a_students_stream_opening_never_holds_the_event_loop_on_a_silent_redis(monkeypatch, caplog):
     """The watchers are told of a student's stream opening through the notifier, whose Redis
     here accepts connections and never answers: the publication waits (until its socket

@@ -28,7 +28,7 @@ import streamlit as st
 
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
-from classroom.events import overview
+from classroom.events import heard_lesson, overview
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
@@ -159,11 +159,16 @@ def _cookie_secret(code: str) -> str | None:
     return kept_secret if kept_code == code and kept_secret else None
 
 
-def current_lesson() -> Lesson | None:
+def current_lesson(heard: bool = False) -> Lesson | None:
     """This tab's class as the store has it now (None: ended, expired, or no class); kept, so
-    that while the store cannot be reached the page still draws the class as last seen."""
+    that while the store cannot be reached the page still draws the class as last seen.
+    ``heard``: a following tab's rerun that its listener asked for, having heard a version of
+    this server's events stream: the class as this server's watch read it for that version,
+    once for all its tabs (``heard_lesson``), when it has it; else the store's."""
     current = seat()
-    lesson = None if current is None else reachable_store().load(current.code, time.time())
+    lesson = None if current is None or not heard else heard_lesson(current.code, current.key)
+    if current is not None and lesson is None:
+        lesson = reachable_store().load(current.code, time.time())
     st.session_state[LAST_SEEN] = lesson
     return lesson
 
@@ -438,9 +443,10 @@ def _apply(setup: Setup) -> None:
     st.session_state.kept_controls = {}  # the next page change must not bring back the old values
 
 
-def before_page(pages: dict[str, st.Page]) -> None:
+def before_page(pages: dict[str, st.Page], heard: bool = False) -> None:
     """Before the page is drawn (app.py): join the class the link names, and take a following
-    student to the teacher's setup (its page too). Problems are said, never raised."""
+    student to the teacher's setup (its page too). Problems are said, never raised.
+    ``heard``: the run its listener asked for (``refresh_lane``)."""
     code, view = st.query_params.get("class"), st.query_params.get("view")
     if view is not None and view != "projector":
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
@@ -456,7 +462,7 @@ def before_page(pages: dict[str, st.Page]) -> None:
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
-        _follow(pages)
+        _follow(pages, heard)
     except StoreUnavailable:
         st.session_state.class_down = True
         if code is not None and seat() is None and model.normalized_code(code):
@@ -466,14 +472,14 @@ def before_page(pages: dict[str, st.Page]) -> None:
     st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
-def _follow(pages: dict[str, st.Page]) -> None:
+def _follow(pages: dict[str, st.Page], heard: bool) -> None:
     current = seat()
     if current is None:
         return
     if current.role == "teacher":
         _resume_teacher()
         return
-    lesson = current_lesson()
+    lesson = current_lesson(heard and current.following)
     if lesson is None:  # ended or expired: said on whichever page the tab is on
         leave()
         st.info(tr("class.ended"), icon=":material/event_busy:")
@@ -488,7 +494,10 @@ def _follow(pages: dict[str, st.Page]) -> None:
             _apply(lesson.setup)
         target = target or (lesson.setup.page if lesson.setup else None)
     _keep(replace(current, applied=lesson.version))
-    if current.role == "student":  # here now (and then, while its events stream is open: classroom/events.py)
+    # Here now: said by a run that joins, follows again or explores; then, while the tab is
+    # open, by its events stream (classroom/events.py), so a following tab's reruns (a class's
+    # 200 after each change) write nothing.
+    if current.role == "student" and not (current.following and current.applied):
         reachable_store().seen(current.code, current.student, current.following, time.time())
     here = st.session_state.get("current_page", "")
     if target is not None and target != here and target in pages:
@@ -567,20 +576,20 @@ def _refresh() -> None:
 
 
 @contextmanager
-def refresh_lane() -> Iterator[None]:
+def refresh_lane() -> Iterator[bool]:
     """Around a whole run (app.py): a student's rerun that its listener asked for
     (``_refresh``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
     its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
     reruns after a change then share a server with one another's run at a time, not with
     100 at once: a lone student beside the class waits for one of them, not for all
-    (docs/benchmarks.md, "A live class on push")."""
+    (docs/benchmarks.md, "A live class on push"). Gives whether the run is such a rerun."""
     if not st.session_state.pop(REFRESH, False):
-        yield
+        yield False
         return
     budget = wait_for_budget()
     # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
     with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
-        yield
+        yield True
 
 
 @st.cache_resource
