@@ -220,16 +220,19 @@ def _views(code: str, variants: set[Variant]) -> tuple[tuple[model.Lesson, str] 
     return (lesson, model.join_key(lesson)), {variant: view_line(lesson, *variant) for variant in variants}
 
 
-def heard_lesson(code: str, key: str) -> model.Lesson | None:
-    """Class ``code`` at the newest version this server's watch told its streams, as the watch
-    read it then (with the followed view: once for all its tabs), if ``key`` is its join key;
-    None when the watch has no such lesson (no following stream here, a newer state not read
-    yet, ended, down). What a following tab's rerun after hearing that version draws, without
-    a read of the store per tab. Read from a script's thread: ``_tell`` sets the lesson before
-    the state, so a lesson at the state's version is the one read for it."""
+def heard_lesson(code: str, key: str, heard: str) -> model.Lesson | None:
+    """Class ``code`` at the version ``heard``, as this server's watch read it when it told its
+    streams that version (with the followed view: once for all its tabs), if ``key`` is its
+    join key and the watch still tells that version; None otherwise (no following stream here,
+    a newer state not read yet, ended, down, or the tab heard another state than the watch's:
+    a stream opened during an outage says ``down`` before the watch has looked). What a
+    following tab's rerun after hearing that version draws, without a read of the store per
+    tab; whatever else the tab heard, its rerun reads the store, so it draws what it heard (an
+    outage included). Read from a script's thread: ``_tell`` sets the lesson before the state,
+    so a lesson at the state's version is the one read for it."""
     watch = _WATCHES.get(code)
     state, (lesson, its_key) = (None, (None, "")) if watch is None else (watch.state, watch.lesson or (None, ""))
-    if lesson is None or lesson.version != state or not isinstance(key, str):
+    if lesson is None or lesson.version != state or heard != str(state) or not isinstance(key, str):
         return None
     return lesson if hmac.compare_digest(key.encode(), its_key.encode()) else None
 
