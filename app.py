@@ -10,7 +10,6 @@ which tells each following tab when its class changed, and its cookies, set by t
 (classroom/cookies.py).
 """
 
-import gc
 from datetime import timedelta
 
 import streamlit as st
@@ -22,23 +21,12 @@ from classroom.events import EVENTS_PATH, class_events
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, controls, hardening
 from ui.display import copy_link, present_page_style, presenting
-from ui.fairness import fair_share
+from ui.fairness import fair_share, freeze_long_lived_objects
 from ui.lang import language_control, tr
 from ui.router import app_pages, mark_routed, one_entry_per_page
 
 # The browser's setInterval takes at most 2^31 - 1 ms (24.8 days; longer fires at once).
 RECONNECT_TIMER = timedelta(days=20)
-
-
-@st.cache_resource
-def _freeze_long_lived_objects() -> None:
-    """Once per server: torch and plotly bring ~200 000 objects that live as long as the
-    process. A full collection by Python's garbage collector walks them all (~150 ms here,
-    holding up whichever run it lands in); frozen, the collector skips them."""
-    import figures.plotly_figure  # noqa: F401
-    import pooling.reference  # noqa: F401 - imports torch
-
-    gc.freeze()
 
 
 @st.fragment(run_every=RECONNECT_TIMER)
@@ -62,7 +50,7 @@ def main() -> None:
         initial_sidebar_state="collapsed" if presenting() else "auto",
     )
 
-    _freeze_long_lived_objects()
+    freeze_long_lived_objects()
     # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
     # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
     # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
@@ -83,8 +71,8 @@ def main() -> None:
     # to the teacher's setup before the page draws its sidebar; the class bar goes on top.
     # A following tab's refresh waits for a lane: a class's 200 refreshes at once must not stall
     # the other tabs of the server.
-    with classroom.refresh_lane():
-        classroom.before_page({target.url_path: target for target in pages})
+    with classroom.refresh_lane() as heard:
+        classroom.before_page({target.url_path: target for target in pages}, heard)
         class_bar = st.container() if classroom.seat() else None
         mark_routed()
         fair_share(page.run)  # each tab within its share of the server's CPU (ui/fairness.py)

@@ -60,6 +60,7 @@ __all__ = [
     "WATCH_GAP",
     "class_events",
     "event_line",
+    "heard_lesson",
     "overview",
     "process_store",
     "tell_watchers",
@@ -133,6 +134,8 @@ class _Watch:
 
     def __init__(self, code: str) -> None:
         self.code, self.state, self.views = code, None, {}
+        # Read with the views, at the newest version told, and its join key (heard_lesson).
+        self.lesson: tuple[model.Lesson, str] | None = None
         self.streams: dict[asyncio.Event, tuple[str | None, bool, Variant | None]] = {}
         self._exit = ExitStack()  # subscribed now, before any stream's first read of the store
         self._subscription = self._exit.enter_context(open_notifier().subscribe(code))
@@ -170,10 +173,13 @@ class _Watch:
         view's grids for each language and palette its following streams draw in."""
         if state == self.state:
             return
+        self.lesson = None
         if isinstance(state, int):
             variants = {variant for _, following, variant in self.streams.values() if following and variant}
             try:
-                self.views = await asyncio.to_thread(_views, self.code, variants) if variants else {}
+                self.lesson, self.views = (
+                    await asyncio.to_thread(_views, self.code, variants) if variants else (None, {})
+                )
             except Exception:  # a view that cannot be built: the tabs rerun as they would without it
                 _LOG.exception("class %s: the followed view of version %s not built", self.code, state)
                 self.views = {}
@@ -200,17 +206,35 @@ def _look_all(code: str, present: dict[str, bool]) -> int | str:
     return "ended" if version is None else version
 
 
-def _views(code: str, variants: set[Variant]) -> dict[Variant, str | None]:
-    """The followed view's event line for each (language, palette), for the lesson in the
-    store now (a blocking read: run in a worker thread); none while the answer is hidden."""
+def _views(code: str, variants: set[Variant]) -> tuple[tuple[model.Lesson, str] | None, dict[Variant, str | None]]:
+    """The lesson in the store now with its join key, and its followed view's event line for
+    each (language, palette) (a blocking read: run in a worker thread); no view while the
+    answer is hidden."""
     store = process_store()
     try:
         lesson = None if isinstance(store, StoreUnavailable) else store.load(code, time.time())
     except StoreUnavailable:
         lesson = None
     if lesson is None:
-        return {}
-    return {variant: view_line(lesson, *variant) for variant in variants}
+        return None, {}
+    return (lesson, model.join_key(lesson)), {variant: view_line(lesson, *variant) for variant in variants}
+
+
+def heard_lesson(code: str, key: str, heard: str) -> model.Lesson | None:
+    """Class ``code`` at the version ``heard``, as this server's watch read it when it told its
+    streams that version (with the followed view: once for all its tabs), if ``key`` is its
+    join key and the watch still tells that version; None otherwise (no following stream here,
+    a newer state not read yet, ended, down, or the tab heard another state than the watch's:
+    a stream opened during an outage says ``down`` before the watch has looked). What a
+    following tab's rerun after hearing that version draws, without a read of the store per
+    tab; whatever else the tab heard, its rerun reads the store, so it draws what it heard (an
+    outage included). Read from a script's thread: ``_tell`` sets the lesson before the state,
+    so a lesson at the state's version is the one read for it."""
+    watch = _WATCHES.get(code)
+    state, (lesson, its_key) = (None, (None, "")) if watch is None else (watch.state, watch.lesson or (None, ""))
+    if lesson is None or lesson.version != state or heard != str(state) or not isinstance(key, str):
+        return None
+    return lesson if hmac.compare_digest(key.encode(), its_key.encode()) else None
 
 
 def _later(state: int | str, told: int | str | None) -> int | str:

@@ -21,13 +21,7 @@ from figures.views import EXPLAIN_GRIDS, explained_selection, playground_columns
 from scenario.explain import divisor_summary, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.numbers import equals_text, format_number
-from ui.badges import (
-    FINITE_DIFFERENCE_TOLERANCE,
-    finite_difference_gap,
-    largest_difference,
-    torch_avg_pool,
-    torch_badge,
-)
+from ui.badges import FINITE_DIFFERENCE_TOLERANCE, torch_badge, view_agreement
 from ui.classroom import send_setup
 from ui.controls import BIND, URL_KEYS
 from ui.display import pooling_explainer, presenting, select_cell, shared_playground_grids, show_grids
@@ -75,13 +69,11 @@ def _selection_to_url(selected: Selection | None) -> None:
 def _agreement(scenario: Scenario) -> None:
     """The badge: our numbers against torch autograd, and against finite differences. The
     differences are exact up to rounding; finite differences round at ~1e-10 per unit of ∂L/∂x."""
-    x, y, grad_output, grad_input = scenario.x, scenario.y, scenario.loss.grad_output, scenario.grad_input
-    difference = largest_difference((y, grad_input), torch_avg_pool(x, grad_output, scenario.params))
-    numeric = finite_difference_gap(x, grad_output, grad_input, scenario.params, scenario.plan)
+    difference, numeric = view_agreement(scenario)
     if numeric is None:
         torch_badge(difference, tr("playground.check_torch", difference=format_number(difference, 2)))
         return
-    numeric_agrees = numeric <= FINITE_DIFFERENCE_TOLERANCE * max(1.0, np.abs(grad_input).max())
+    numeric_agrees = numeric <= FINITE_DIFFERENCE_TOLERANCE * max(1.0, np.abs(scenario.grad_input).max())
     details = tr("playground.check_both", difference=format_number(difference, 2), numeric=format_number(numeric, 2))
     torch_badge(difference, details, also_agrees=numeric_agrees)
 

@@ -6,6 +6,7 @@ configuration checked once by the core), the forward pass, the loss at y, the ba
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -32,6 +33,19 @@ class Computed:
     @cached_property
     def windows(self) -> list[Window]:
         return self.plan.windows()
+
+    @cached_property
+    def key(self) -> str:
+        """Every number of this view in one short text (a digest), for what is computed once
+        per view and shared between sessions (a class's students see one view): the pooling,
+        the loss, x, y, ∂L/∂y and ∂L/∂x, exactly. Far cheaper than Streamlit's hashing of the
+        arrays on every run."""
+        setup = repr((self.params, self.loss.name))  # not a number written for people: a digest's input
+        digest = hashlib.blake2b(setup.encode(), digest_size=16)
+        for array in (self.x, self.y, self.loss.grad_output, self.grad_input):
+            digest.update(repr((array.shape, array.dtype.str)).encode())  # not a number written for people
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
 
     def window_of(self, row: int, col: int) -> Window:
         """The window that y[row, col] averages (``windows`` runs over y row by row)."""

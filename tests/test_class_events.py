@@ -21,6 +21,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import requests
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from classroom import events, model, notify
 from classroom.events import _newer, event_line
@@ -192,6 +193,40 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
         return code in events._WATCHES, open_notifier().listeners(code)
 
     assert run(follow()) == (False, 0)
+
+
+def test_a_following_tabs_rerun_takes_the_lesson_its_server_read_for_the_version_told_and_no_other():
+    """The watch reads the lesson once for all its streams with each version it tells
+    (``heard_lesson``): a following tab's rerun draws that lesson, the store's at that version,
+    only with the class's join key, and none once a newer state is told and not read yet, or
+    the class has ended (then every run reads the store)."""
+    store, code = events.process_store(), model.new_code()
+    store.create(lesson := model.start(code, "s"), time.time())
+    key = model.join_key(lesson)
+
+    async def follow():
+        stream = events._stream(code, key, new_student(), True, ("en", "standard"))
+        assert [await anext(stream), await anext(stream)] == ["retry: 2000\n\n", event_line(1)]
+        assert events.heard_lesson(code, key, "1") is None  # no version told by the watch yet: the store's
+        published = model.publish(lesson, Setup("", {"kernel_h": 3}))
+        assert store.save(published, 1, time.time())
+        open_notifier().publish(code, published.version)
+        assert (await anext(stream)).startswith("event: view") and await anext(stream) == event_line(2)
+        other_key = model.join_key(model.start(code, "t"))
+        heard = [events.heard_lesson(code, key, "2"), events.heard_lesson(code, other_key, "2")]
+        assert heard == [store.load(code, time.time()), None]  # the store's at version 2; another class's key: none
+        # The tab heard another state than the watch tells (a stream opened in an outage says "down"): the store's.
+        assert [events.heard_lesson(code, key, other) for other in ("down", "1", "3", "")] == [None] * 4
+        open_notifier().publish(code, 3)  # told before the watch read it (the store still has 2)
+        assert await anext(stream) == event_line(3)
+        told_not_read = events.heard_lesson(code, key, "3")
+        open_notifier().publish(code, ENDED)
+        assert await anext(stream) == event_line("ended")
+        ended = events.heard_lesson(code, key, "ended")
+        await stream.aclose()
+        return told_not_read, ended
+
+    assert run(follow()) == (None, None)
 
 
 def test_a_students_stream_opening_never_holds_the_event_loop_on_a_silent_redis(monkeypatch, caplog):
@@ -432,6 +467,68 @@ def test_a_change_on_one_replica_reaches_streams_on_both_through_redis_and_nginx
             with nginx_proxy([first, second], folder / "nginx") as proxy:
                 _versions_then_end(_lesson_heard_on(first, proxy))
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.browser
+def test_a_following_tabs_rerun_says_the_outage_its_stream_told_though_the_watch_holds_the_lesson():
+    """Redis stops; a following student's stream opens again (as an EventSource reconnects)
+    and says ``down``, while the server's watch, which has not looked since (QUIET), still
+    holds the lesson it read with the last version. The rerun that the listener asks for,
+    having heard ``down``, says the class cannot be reached: it does not draw the watch's
+    lesson (then the tab would draw the class as if all were well, and its listener, having
+    asked for ``down`` once, would never ask again: tests/test_class_replicas.py saw that)."""
+    missing = [tool for tool in ("redis-server",) if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)} (apt-get install redis-server)")
+    folder = ARTIFACTS / f"redis-heard-{free_port()}"
+    with (
+        redis_server(folder) as (address, redis),
+        streamlit_replicas(1, env={**QUIET, "CLASS_STORE": address}, timeout=120) as [(url, _)],
+    ):
+        before, during = run(_outage_heard(url, redis))
+    shutil.rmtree(folder, ignore_errors=True)
+    assert not any("cannot be reached" in text for text in before), before
+    assert any("The class" in text and "cannot be reached" in text for text in during), during
+
+
+async def _outage_heard(url: str, redis) -> tuple[list[str], list[str]]:
+    """What a following student's page says after hearing a change (the store up), then after
+    hearing ``down`` from a stream opened once the store stopped."""
+    teacher, code = await _start(url)
+    teacher.page, teacher.query = "", f"class={code}"
+    await teacher.rerun()  # the Playground: the class's setup
+    student_id, browser = model.new_student(), requests.Session()
+    browser.cookies.set("avgpool_student", student_id)
+    student = await Session.open(url, f"class={code}", http=browser)
+    more = f"student={student_id}&following=1&lang=en"
+    first = await EventStream.open(url, code, student.key, more=more)
+    second = None
+    try:
+        opened = int(await _next(first))
+        await teacher.slide("kernel_h", 3)  # published: the watch reads the lesson and tells it
+        told = await _next(first)
+        assert int(told) > opened, (opened, told)
+        await student.rerun(_heard(student, told))
+        before = student.texts
+        redis.terminate()
+        redis.wait(30)
+        second = await EventStream.open(url, code, student.key, more=more)
+        assert await _next(second) == "down"
+        await student.rerun(_heard(student, "down"))
+        return before, student.texts
+    finally:
+        for stream in (first, second):
+            if stream is not None:
+                await stream.close()
+        for tab in (teacher, student):
+            await tab.close()
+
+
+def _heard(tab: Session, state: str):
+    """The listener's trigger, as ui/class_listener.js sends it when it heard ``state``."""
+    trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{tab.widgets['class_listener']}__events")
+    trigger.json_trigger_value = json.dumps({"event": "heard", "value": state})
+    return trigger
 
 
 def test_the_deployments_pass_the_events_on_unbuffered_for_a_lesson_on_the_tabs_replica():

@@ -216,3 +216,38 @@ def test_the_classic_pages_random_x_is_in_its_link():
     for bad in ("abc", "-1", "1e3", "9" * 5000):
         warned = open_app({"draw": bad}, "pages/classic.py")
         assert len(warned.warning) == 1 and "draw is a whole number from 0 to 999999" in warned.warning[0].value
+
+
+def test_one_view_s_torch_check_is_made_once_for_every_session_and_only_for_that_view():
+    """The Playground's "matches torch" check is shared like its grids: made once for a view
+    (``Computed.key``: its every number) whichever session shows it; any number that differs
+    is another view, checked on its own, and a wrong ∂L/∂x is never passed by a right one's check."""
+    from dataclasses import replace
+
+    from scenario.compute import compute_scenario
+    from scenario.params import PoolParams
+    from ui.badges import TORCH_TOLERANCE, largest_difference, view_agreement
+
+    x, params = np.arange(25.0).reshape(5, 5), PoolParams((3, 3), (1, 1))
+    first, again = compute_scenario(x, params, "mean"), compute_scenario(x.copy(), params, "mean")  # two sessions
+    assert again.key == first.key and view_agreement(again) is view_agreement(first)
+    nudged = x.copy()
+    nudged[4, 4] += 1e-12
+    others = {
+        "another x (one cell, by 1e-12)": compute_scenario(nudged, params, "mean"),
+        "another pooling": compute_scenario(x, PoolParams((3, 3), (2, 2)), "mean"),
+        "another loss": compute_scenario(x, params, "sum"),
+        "another ∂L/∂y (a seed)": compute_scenario(x, params, "random", seed=1),
+        "another typed ∂L/∂y": compute_scenario(x, params, "custom", weights=np.full((3, 3), 2.0)),
+        "x as float32": compute_scenario(x.astype(np.float32), params, "mean"),
+        "a wrong ∂L/∂x": replace(first, grad_input=first.grad_input * 2),
+    }
+    keys = {name: other.key for name, other in others.items()}
+    assert len({first.key, *keys.values()}) == len(others) + 1, keys
+    for name, other in others.items():
+        torch_y, torch_grad = torch_avg_pool2d(other.x, other.loss.grad_output, **other.params.kwargs())
+        difference, numeric = view_agreement(other)
+        assert difference == largest_difference((other.y, other.grad_input), (torch_y, torch_grad)), name
+        assert numeric is not None, name
+    assert view_agreement(others["a wrong ∂L/∂x"])[0] > TORCH_TOLERANCE
+    assert view_agreement(first)[0] <= TORCH_TOLERANCE

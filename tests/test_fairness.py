@@ -114,7 +114,7 @@ def test_a_class_refresh_waits_for_the_refresh_lane_and_an_explorers_run_does_no
     manual_clock()
     monkeypatch.setattr(REFRESH_LANE, "patience", 600.0)  # a run that waited for it would time out
     refresh, explorer = open_app(), open_app()
-    refresh.session_state[REFRESH] = True  # what the listener's callback leaves for its run
+    refresh.session_state[REFRESH] = "2"  # what the listener's callback leaves for its run: the state heard
     assert waits_for_lane(REFRESH_LANE, refresh), "the class's refresh did not wait for the refresh lane"
     assert not refresh.exception and REFRESH not in refresh.session_state  # one refresh, one wait
     with REFRESH_LANE.taken():

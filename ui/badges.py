@@ -8,18 +8,19 @@ from collections.abc import Sequence
 import numpy as np
 import streamlit as st
 
-from pooling import PoolPlan, avg_forward
+from pooling import avg_forward
 from pooling.reference import finite_difference_grad, torch_avg_pool2d
+from scenario.compute import Computed
 from scenario.params import PoolParams
 from ui.lang import tr
 
 __all__ = [
     "FINITE_DIFFERENCE_TOLERANCE",
     "TORCH_TOLERANCE",
-    "finite_difference_gap",
     "largest_difference",
     "torch_avg_pool",
     "torch_badge",
+    "view_agreement",
 ]
 
 # float64 throughout: our sums and torch's may add the same numbers in another order, which
@@ -38,15 +39,24 @@ def torch_avg_pool(x: np.ndarray, grad_output: np.ndarray, params: PoolParams) -
     return torch_avg_pool2d(x, grad_output, **params.kwargs())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def finite_difference_gap(x, grad_output, grad_input, params: PoolParams, _plan: PoolPlan) -> float | None:
-    """Central finite differences of our forward pass against our ∂L/∂x, on inputs small
-    enough (one forward pass per cell and direction): the largest difference, or None.
-    Cached like torch's numbers (``_plan`` is ``params.plan(x.shape)``, left out of the key)."""
+def view_agreement(computed: Computed) -> tuple[float, float | None]:
+    """(the largest difference from torch autograd's y and ∂L/∂x, ``largest_difference``; the
+    largest from central finite differences of our forward pass, or None on inputs too large
+    for them: one forward pass per cell and direction). Computed once per view for every
+    session (a class's students rerun one view), by ``computed.key``: its every number."""
+    return _view_agreement(computed, computed.key)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _view_agreement(_computed: Computed, key: str) -> tuple[float, float | None]:
+    x, grad_output, grad_input = _computed.x, _computed.loss.grad_output, _computed.grad_input
+    difference = largest_difference(
+        (_computed.y, grad_input), torch_avg_pool2d(x, grad_output, **_computed.params.kwargs())
+    )
     if x.size > FINITE_DIFFERENCE_MAX_CELLS or np.abs(x).max() > FINITE_DIFFERENCE_MAX_VALUE:
-        return None  # too many cells, or values so large that the step vanishes in them
-    numeric = finite_difference_grad(lambda v: avg_forward(v, _plan), x, grad_output)
-    return float(np.abs(numeric - grad_input).max())
+        return difference, None  # too many cells, or values so large that the step vanishes in them
+    numeric = finite_difference_grad(lambda v: avg_forward(v, _computed.plan), x, grad_output)
+    return difference, float(np.abs(numeric - grad_input).max())
 
 
 def largest_difference(ours: Sequence[np.ndarray], theirs: Sequence[np.ndarray]) -> float:

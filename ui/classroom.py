@@ -28,7 +28,7 @@ import streamlit as st
 
 from classroom import model
 from classroom.cookies import COOKIE_PATH, HANDOVER_SECONDS
-from classroom.events import overview
+from classroom.events import heard_lesson, overview
 from classroom.model import Lesson, Seat, Setup
 from classroom.notify import ENDED, open_notifier
 from classroom.store import ClassStore, StoreUnavailable, open_store
@@ -160,11 +160,17 @@ def _cookie_secret(code: str) -> str | None:
     return kept_secret if kept_code == code and kept_secret else None
 
 
-def current_lesson() -> Lesson | None:
+def current_lesson(heard: str | None = None) -> Lesson | None:
     """This tab's class as the store has it now (None: ended, expired, or no class); kept, so
-    that while the store cannot be reached the page still draws the class as last seen."""
+    that while the store cannot be reached the page still draws the class as last seen.
+    ``heard``: what a following tab's listener heard on this server's events stream, in the
+    rerun it asked for: at that version, the class as this server's watch read it for that
+    version, once for all its tabs (``heard_lesson``), when it has it; else (``down`` too)
+    the store's, so that the rerun draws what the tab heard."""
     current = seat()
-    lesson = None if current is None else reachable_store().load(current.code, time.time())
+    lesson = None if current is None or heard is None else heard_lesson(current.code, current.key, heard)
+    if current is not None and lesson is None:
+        lesson = reachable_store().load(current.code, time.time())
     st.session_state[LAST_SEEN] = lesson
     return lesson
 
@@ -439,9 +445,10 @@ def _apply(setup: Setup) -> None:
     st.session_state.kept_controls = {}  # the next page change must not bring back the old values
 
 
-def before_page(pages: dict[str, st.Page]) -> None:
+def before_page(pages: dict[str, st.Page], heard: str | None = None) -> None:
     """Before the page is drawn (app.py): join the class the link names, and take a following
-    student to the teacher's setup (its page too). Problems are said, never raised."""
+    student to the teacher's setup (its page too). Problems are said, never raised.
+    ``heard``: in the run its listener asked for, the state it heard (``refresh_lane``)."""
     code, view = st.query_params.get("class"), st.query_params.get("view")
     if view is not None and view != "projector":
         st.warning(tr("url.ignored", key="view", value=user_text(view, limit=24), allowed=tr("class.bad_view"),
@@ -457,7 +464,7 @@ def before_page(pages: dict[str, st.Page]) -> None:
             if problem:
                 st.query_params.pop("class", None)
                 st.warning(tr(problem, code=user_text(code, limit=12)), icon=":material/group_off:")
-        _follow(pages)
+        _follow(pages, heard)
     except StoreUnavailable:
         st.session_state.class_down = True
         if code is not None and seat() is None and model.normalized_code(code):
@@ -467,14 +474,14 @@ def before_page(pages: dict[str, st.Page]) -> None:
     st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
-def _follow(pages: dict[str, st.Page]) -> None:
+def _follow(pages: dict[str, st.Page], heard: str | None) -> None:
     current = seat()
     if current is None:
         return
     if current.role == "teacher":
         _resume_teacher()
         return
-    lesson = current_lesson()
+    lesson = current_lesson(heard if current.following else None)
     if lesson is None:  # ended or expired: said on whichever page the tab is on
         leave()
         st.info(tr("class.ended"), icon=":material/event_busy:")
@@ -489,7 +496,10 @@ def _follow(pages: dict[str, st.Page]) -> None:
             _apply(lesson.setup)
         target = target or (lesson.setup.page if lesson.setup else None)
     _keep(replace(current, applied=lesson.version))
-    if current.role == "student":  # here now (and then, while its events stream is open: classroom/events.py)
+    # Here now: said by a run that joins, follows again or explores; then, while the tab is
+    # open, by its events stream (classroom/events.py), so a following tab's reruns (a class's
+    # 200 after each change) write nothing.
+    if current.role == "student" and not (current.following and current.applied):
         reachable_store().seen(current.code, current.student, current.following, time.time())
     here = st.session_state.get("current_page", "")
     if target is not None and target != here and target in pages:
@@ -563,25 +573,32 @@ def _heard() -> None:
 
 def _refresh() -> None:
     """A student's listener heard a newer state (a callback): the rerun it starts is a
-    refresh, which waits for the server's refresh lane (``refresh_lane``)."""
-    st.session_state[REFRESH] = True
+    refresh, which waits for the server's refresh lane (``refresh_lane``) and draws the state
+    heard (a version, ``down`` or ``ended``; "" when the trigger cannot be read)."""
+    try:
+        heard = st.session_state["class_listener"].heard
+    except (AttributeError, KeyError, TypeError):
+        heard = None
+    st.session_state[REFRESH] = heard if isinstance(heard, str) else ""
 
 
 @contextmanager
-def refresh_lane() -> Iterator[None]:
+def refresh_lane() -> Iterator[str | None]:
     """Around a whole run (app.py): a student's rerun that its listener asked for
     (``_refresh``) waits for the server's ``REFRESH_LANE`` (its thread sleeps: no CPU), after
     its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
     reruns after a change then share a server with one another's run at a time, not with
     100 at once: a lone student beside the class waits for one of them, not for all
-    (docs/benchmarks.md, "A live class on push")."""
-    if not st.session_state.pop(REFRESH, False):
-        yield
+    (docs/benchmarks.md, "A live class on push"). Gives the state such a rerun's listener
+    heard (``_refresh``), None for any other run."""
+    heard = st.session_state.pop(REFRESH, None)
+    if heard is None:
+        yield None
         return
     budget = wait_for_budget()
     # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
     with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
-        yield
+        yield heard
 
 
 @st.cache_resource

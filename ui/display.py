@@ -343,14 +343,11 @@ def shared_playground_grids(computed: Computed, language: str, image: bool = Fal
     axes and the windows, built once per view for every session: a class of 60 following one
     teacher shows one view, and a 64x64 view's labels (16,000 numbers written as text) are then
     written once, not 60 times. Shared between sessions: never changed by their users."""
-    setup = f"{computed.params!r} {computed.loss.name}"  # with x and ∂L/∂y, every number shown
-    return _shared_grids(computed, computed.x, computed.loss.grad_output, setup, language, image)
+    return _shared_grids(computed, computed.key, language, image)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _shared_grids(
-    _computed: Computed, x: np.ndarray, grad_output: np.ndarray, setup: str, language: str, image: bool
-) -> tuple[dict, dict, list[Window]]:
+def _shared_grids(_computed: Computed, key: str, language: str, image: bool) -> tuple[dict, dict, list[Window]]:
     windows = _computed.windows
     return playground_grids(_computed, language, image), window_axes(windows), windows
 

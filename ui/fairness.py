@@ -17,6 +17,7 @@ at a time, the others' threads asleep meanwhile.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ __all__ = [
     "Lane",
     "account",
     "fair_share",
+    "freeze_long_lived_objects",
     "wait_for_budget",
 ]
 
@@ -164,6 +166,19 @@ def fair_share(run: Callable[[], None]) -> None:
     finally:
         _counting.active = False
         tab.charge(time.thread_time() - started)
+
+
+@st.cache_resource
+def freeze_long_lived_objects() -> None:
+    """Once per server (app.py, each run; defined here, not in app.py, which each run executes
+    afresh: a cached function defined there was made again on every run): torch and plotly
+    bring ~200 000 objects that live as long as the process. A full collection by Python's
+    garbage collector walks them all (~150 ms here, holding up whichever run it lands in);
+    frozen, the collector skips them."""
+    import figures.plotly_figure  # noqa: F401
+    import pooling.reference  # noqa: F401 - imports torch
+
+    gc.freeze()
 
 
 def wait_for_budget(tab: Account | None = None) -> Budget:
