@@ -51,6 +51,7 @@ __all__ = [
     "gradcam_weight_text",
     "load_digits_cnn",
     "network_pass",
+    "opening_digit",
 ]
 
 DATA_FILE = Path(__file__).with_name("digits_cnn.npz")
@@ -128,6 +129,25 @@ def load_digits_cnn(path: str | Path = DATA_FILE) -> DigitsData:
         command=str(meta["command"]),
         meta=MappingProxyType(meta),
     )
+
+
+@lru_cache(maxsize=4)
+def opening_digit(path: str | Path = DATA_FILE) -> int:
+    """The shown digit "In a network" opens on: of those the network answers right, the one it
+    is least sure of. A sure answer (p = 0.99996) sends back ∂L/∂logits = p - onehot of about
+    1e-5, so every gradient below it reads as a power of ten; an unsure one sends back numbers
+    a learner can follow, and still about the digit's own label.
+
+    >>> data = load_digits_cnn()
+    >>> int(data.labels[data.shown][opening_digit()])
+    8
+    """
+    data = load_digits_cnn(path)
+    labels = data.labels[data.shown]
+    result = network_pass(data.weights, data.pixels[data.shown], labels)
+    sure = result.probabilities[np.arange(len(labels)), labels]
+    sure = np.where(result.predictions == labels, sure, np.inf)  # only the digits it answers right
+    return int(np.argmin(sure))
 
 
 # ---------------------------------------------------------------------------------------

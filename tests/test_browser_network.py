@@ -70,7 +70,7 @@ def test_gradcam_is_drawn_over_the_digit_and_a_pixel_lights_its_block(new_contex
     large the heat's red covers it. A pixel clicked lights its 2x2 block and the map cell it
     copies, and is explained with the numbers. The digit picker holds two even rows of 10."""
     page = new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.goto(f"{app_url}/network?lang=en")
+    page.goto(f"{app_url}/network?lang=en&digit=0")
     wait_for_app(page, fresh=True)
     overlay = page.locator(GRID).nth(OVERLAY)
     # Digit 0·1: Grad-CAM[0, 0] is 0 (clear over pixels (0, 0) = 0 and (1, 1) = 3); [1, 2] is the largest.

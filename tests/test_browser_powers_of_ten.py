@@ -21,10 +21,10 @@ def _figures(page, section: str) -> dict[str, tuple[str, list[str]]]:
 
 
 def test_the_global_poolings_gradients_print_their_numbers(new_context, app_url):
-    """The default digit, the loss about its own label: the network is ~100 % sure, ∂L/∂y2 is
-    about -5.2e-5 and every cell of ∂L/∂x2 gets a 16th, -3.245e-6 (the sentence under it)."""
+    """Digit 0·1, the loss about its own label: the network is ~100 % sure, ∂L/∂y2 is about
+    -5.2e-5 and every cell of ∂L/∂x2 gets a 16th, -3.245e-6 (the sentence under it)."""
     page = new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.goto(f"{app_url}/network")
+    page.goto(f"{app_url}/network?digit=0")
     wait_for_app(page, fresh=True)
     figures = _figures(page, "network_pool2")
     title, printed = figures["grad_input"]

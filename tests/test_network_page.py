@@ -63,10 +63,30 @@ def test_a_clicked_cell_is_explained_with_its_channel_and_shares():
     assert any(text.startswith("Channel 0: ∂L/∂x[1, 1] = ") and "/16" in text for text in alerts(at))
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(language):
+    """A digit the network is sure of sends back gradients of ~1e-5 (every grid under a power
+    of ten, a sum of e-15 terms): the page opens on the digit it answers right but is least
+    sure of, about its label, and says why it chose it."""
+    data = load_digits_cnn()
+    at = open_app({"lang": language}, PAGE)
+    assert not at.exception
+    labels = data.labels[data.shown]
+    right = [n for n in range(len(labels)) if _torch(n, int(labels[n]))["probabilities"][n].argmax() == labels[n]]
+    sure = [_torch(n, int(labels[n]))["probabilities"][n, labels[n]] for n in right]
+    digit = right[int(np.argmin(sure))]
+    assert at.session_state["digit"] == digit and at.session_state["target"] == labels[digit]
+    titles = [grid["title"] for grid in grids_on_page(at)]
+    assert not any("×10" in title for title in titles), titles  # every gradient printed as itself
+    said = " ".join(item.value for item in at.markdown)
+    probability = format_number(100 * min(sure), 3)
+    assert f"{probability} %" in said and ("least sure" if language == "en" else "最没把握") in said
+
+
 def test_the_playground_links_tiny_gradients_are_written_as_the_app_writes_numbers():
-    """The default digit, sure of itself: its ∂L/∂y1 is about 1e-5, sent as 6.659e-5 (the
-    app's style, docs/numbers.md), not Python's 6.659e-05, into the Playground's editor."""
-    at = open_app({}, PAGE)
+    """A digit sure of itself (0·1): its ∂L/∂y1 is about 1e-5, sent as 6.659e-5 (the app's
+    style, docs/numbers.md), not Python's 6.659e-05, into the Playground's editor."""
+    at = open_app({"digit": "0"}, PAGE)
     link = next(button.proto.url for button in at.get("link_button"))
     cells = [cell for row in decode_grid(parse_qs(urlsplit(link).query)["grad"][0], "grad") for cell in row]
     assert "6.659e-5" in cells and not any(re.search(r"e\+|e-0", cell) for cell in cells), cells
@@ -186,7 +206,7 @@ def test_the_log_probability_variant_is_a_labelled_alternative_as_torch_computes
 @pytest.mark.parametrize(("target", "said"), [(0, True), (3, False)])
 def test_the_hint_to_pick_another_class_is_said_only_when_true(target, said):
     """Digit 0·1 is a sure 0: about class 0 every other class gives larger gradients; about 3 not."""
-    at = open_app({"target": str(target)}, PAGE)
+    at = open_app({"digit": "0", "target": str(target)}, PAGE)
     assert any("pick one to see larger gradients" in item.value for item in at.markdown) == said
 
 
