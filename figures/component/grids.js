@@ -27,6 +27,7 @@ const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sa
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
 const OVERLAY_OPACITY = 0.7; // an overlay's largest value over its picture (0 is clear)
+const MARK_SIDE = 12; // CSS px: a highlight narrower than this is also ringed, to be seen at any grid size
 
 // Every size that differs between a screen and a projector, chosen once per draw: the gap
 // between grids, the room a grid's title and colour bar take, the tick font, the largest
@@ -357,12 +358,34 @@ function drawGrid(root, figure, surface) {
   const kernels = [];
   const dashed = (kernel, color, width) => strokeKernel(surface, figure.grid, kernel, color, width) && kernels.push([...kernel, color]);
   for (const kernel of figure.grid.kernels) dashed(kernel, OUTLINE_COLOR, 1.2);
+  const marks = [];
   for (const { rectangle, color, width, inset, kernel } of highlights) {
     if (color !== CELL_COLOR) strokeRectangle(context, geometry, rectangle, HALO_COLOR, width + 3, inset, width);
     strokeRectangle(context, geometry, rectangle, color, width, inset);
     if (kernel) dashed(kernel, color, width);
+    const radius = ringSmall(context, geometry, rectangle, color);
+    if (radius) marks.push([...rectangle, radius]);
   }
-  return { printed, highlights, kernels };
+  return { printed, highlights, kernels, marks };
+}
+
+// A highlight a few pixels wide (a clicked cell of a 64x64 grid) is lost among the colours
+// around it: ring it, dark on a white halo, a few cells wide. Returns the ring's radius (CSS
+// px), or 0 when the highlight is wide enough to be seen alone.
+function ringSmall(context, geometry, [rowStart, rowStop, colStart, colStop], color) {
+  const { left, top, cell, row0, col0 } = geometry;
+  const width = (colStop - colStart) * cell, height = (rowStop - rowStart) * cell;
+  if (Math.min(width, height) >= MARK_SIDE) return 0;
+  const radius = Math.max(width, height) / 2 + 6;
+  context.beginPath();
+  context.arc(left + (colStart - col0) * cell + width / 2, top + (rowStart - row0) * cell + height / 2, radius, 0, 2 * Math.PI);
+  context.lineWidth = 5;
+  context.strokeStyle = "#ffffff";
+  context.stroke();
+  context.lineWidth = 2.5;
+  context.strokeStyle = color;
+  context.stroke();
+  return radius;
 }
 
 // Each cell in its colour with its label; the padding ring holds zeros (torch pads average
@@ -498,7 +521,7 @@ function drawFocus(context, geometry, focus) {
 
 // What the browser tests read from a canvas (tests/test_browser_grids.py, harness/browser.py),
 // written in this one place: the label font, the geometry, the labels printed, the highlights.
-function recordDrawing(figure, { printed, highlights, kernels }) {
+function recordDrawing(figure, { printed, highlights, kernels, marks }) {
   const { canvas, labelling } = figure;
   const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
   canvas.dataset.font = labelling ? String(labelling.font) : "";
@@ -506,6 +529,7 @@ function recordDrawing(figure, { printed, highlights, kernels }) {
   canvas.dataset.printed = JSON.stringify(printed);
   canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
   canvas.dataset.kernels = JSON.stringify(kernels);
+  canvas.dataset.marks = JSON.stringify(marks);
 }
 
 function drawTicks(context, geometry) {
