@@ -121,7 +121,7 @@ class EncodedValues(TypedDict):
 
 
 class Underlay(TypedDict):
-    """A picture drawn beneath a grid's translucent cells (Grad-CAM over the digit), on its own
+    """A picture drawn over a grid's cells as ink dots (Grad-CAM over the digit), on its own
     grey scale: its values, colour stops and the values at their two ends."""
 
     values: EncodedValues
@@ -161,7 +161,7 @@ class GridDescription(TypedDict):
     cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
-    underlay: Underlay | None  # a picture beneath translucent cells (``overlay_grid``); None: opaque cells
+    underlay: Underlay | None  # a picture drawn over the cells as ink dots (``overlay_grid``); None: no picture
 
 
 class WindowAxes(TypedDict):
@@ -602,8 +602,10 @@ def input_grid(
     )
 
 
-# Ink on paper: the picture beneath an overlay in light to dark greys, so that a translucent
-# colour over a dark stroke still shows.
+# Ink on paper: the picture under an overlay, on this scale. The grid component draws each
+# cell's heat as its colour bar says, then the cell's ink over it as a dot of the darkest grey,
+# ringed in white, whose area grows with the ink (translucent heat over grey ink read as
+# brown). tests/test_display.py checks that a dot stands out on every heat colour.
 UNDERLAY_COLORS: list[list[float | str]] = [[0.0, "#ffffff"], [1.0, "#3c3c3c"]]
 
 
@@ -618,8 +620,8 @@ def overlay_grid(
     language: str = "en",
 ) -> GridDescription:
     """A map of values >= 0 drawn over a picture of the same shape (Grad-CAM over the digit):
-    the picture in greys beneath, each cell's heat colour more opaque the larger its value
-    (0 is clear), from 0 to the largest value; ``blocks`` outlined. No numbers printed (they would
+    each cell's heat colour from 0 to the largest value, and the picture's ink over it as
+    dots (``UNDERLAY_COLORS``); ``blocks`` outlined. No numbers printed (they would
     hide the picture): hover or click a cell.
 
     >>> grid = overlay_grid(np.eye(2), np.full((2, 2), 16.0), "cam", "c")

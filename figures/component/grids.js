@@ -26,7 +26,8 @@ const PNG_SCALE = 3;
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
-const OVERLAY_OPACITY = 0.7; // an overlay's largest value over its picture (0 is clear)
+const INK_SIDE = 0.8; // an overlay's fullest ink dot: this much of its cell's side
+const INK_RING = "#ffffff"; // around each ink dot, so that it shows on the darkest heat
 const MARK_SIDE = 12; // CSS px: a highlight narrower than this is also ringed, to be seen at any grid size
 
 // Every size that differs between a screen and a projector, chosen once per draw: the gap
@@ -398,7 +399,7 @@ function drawCells({ context, geometry, labelling }, figure) {
   const style = {
     labelling: font && labelling,
     lookup: colorLookup(grid.colors),
-    picture: grid.underlay && pictureColors(grid.underlay),
+    picture: grid.underlay && pictureInk(grid.underlay),
     fonts: font && { label: `${font}px ${FONT_FAMILY}`, padding: paddingFont(context, grid.padding_label, font, cell) },
   };
   const printed = [];
@@ -443,20 +444,29 @@ function drawValueCell(context, box, { grid, values }, index, { labelling, looku
     return label;
   }
   const level = colorIndex(grid, value);
-  if (picture) {
-    // An overlay: the picture's grey, then this cell's colour, more opaque the larger it is.
-    fillCell(context, box, picture[index], false);
-    context.globalAlpha = (OVERLAY_OPACITY * level) / 255;
-  }
   fillCell(context, box, lookup.colors[level], label, lookup.dark[level] ? "#ffffff" : "#111111");
-  context.globalAlpha = 1;
+  if (picture) drawInk(context, box, picture.color, picture.amounts[index]); // an overlay: its picture over it
   return labelling ? label : undefined;
 }
 
-// The colour of each cell of the picture beneath an overlay, on the picture's own scale.
-function pictureColors(underlay) {
-  const lookup = colorLookup(underlay.colors);
-  return Array.from(decode(underlay.values), (value) => lookup.colors[colorIndex(underlay, value)]);
+// The picture beneath an overlay as ink: how much each cell holds (0 to 1, on the picture's
+// own scale) and the ink's colour (the darkest of the underlay's scale).
+function pictureInk(underlay) {
+  const color = underlay.colors[underlay.colors.length - 1][1];
+  return { color, amounts: Array.from(decode(underlay.values), (value) => colorIndex(underlay, value) / 255) };
+}
+
+// A cell's ink as a dot whose area grows with it, ringed in white: the heat around it keeps
+// the colour its colour bar gives it (translucent heat over grey ink read as brown), and the
+// picture still reads.
+function drawInk(context, { x, y, cell }, color, amount) {
+  if (!(amount > 0)) return;
+  const side = cell * INK_SIDE * Math.sqrt(amount);
+  const [left, top] = [x + (cell - side) / 2, y + (cell - side) / 2];
+  context.fillStyle = INK_RING;
+  context.fillRect(left - 1.5, top - 1.5, side + 3, side + 3);
+  context.fillStyle = color;
+  context.fillRect(left, top, side, side);
 }
 
 function inPadding(grid, [row, col]) {
