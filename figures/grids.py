@@ -32,6 +32,7 @@ from scenario.numbers import (
     grid_exponent,
     number_style,
     power_text,
+    printed_text,
 )
 
 __all__ = [
@@ -221,15 +222,16 @@ def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyl
     Every cell in the grid's one style (``scenario.numbers``, docs/numbers.md): float noise
     is 0; a grid of short fractions is written in fractions (``1/4`` beside ``1/9``), any
     other in decimals of ``digits`` significant digits (by default 4 on small grids, fewer as
-    grids grow and their cells narrow), marked ``≈`` where rounded. The browser prints them
-    only where they fit.
+    grids grow and their cells narrow). A cell prints the digits that fit it without ``≈``
+    (rule 5: a ``≈`` on every rounded cell made walls of ``≈-``); its hover, the tables and a
+    click write ``≈`` and the value. The browser prints them only where they fit.
 
     >>> cell_labels(np.array([[0.25, 1 / 9, -4 / 90, 7 / 6, 1e-17]]))
     ['1/4', '1/9', '-2/45', '7/6', '0']
     >>> cell_labels(np.array([[0.36, 0.1 + 0.2, -0.0075, 0.415, 12345.6, -0.0144444]]))
-    ['0.36', '0.3', '-0.0075', '0.415', '≈12346', '≈-0.01444']
+    ['0.36', '0.3', '-0.0075', '0.415', '12346', '-0.01444']
     >>> cell_labels(np.array([[5.25, 7.5, 3.07 / 9]]), digits=2)
-    ['≈5.3', '7.5', '≈0.34']
+    ['5.3', '7.5', '0.34']
     """
     if max(values.shape) > MAX_LABELLED_SPAN:
         return None
@@ -238,7 +240,7 @@ def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyl
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
     labels = [
-        "" if np.isnan(value) else exact_text(value, digits, style) for value in distinct
+        "" if np.isnan(value) else printed_text(value, digits, style) for value in distinct
     ]  # not computed yet: blank
     return [labels[index] for index in where.ravel()]
 
@@ -348,7 +350,7 @@ def _printed(
     short_labels = cell_labels(printed, 2, style) if _label_digits(values) > 2 else labels
     low, high = (end / 10.0**exponent for end in zrange)
     # Three digits: three ticks share a colour bar as narrow as a phone's grid.
-    ticks = [exact_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
+    ticks = [printed_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
     return labels, short_labels if short_labels != labels else None, ticks
 
 
