@@ -19,7 +19,7 @@ import streamlit as st
 from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, retitled, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_digits_network
-from scenario.explain import number
+from scenario.explain import number, products_text
 from scenario.inputs import cell_text
 from scenario.network import (
     GradCam,
@@ -201,7 +201,7 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
     """∂L/∂y2[c] = Σ_k W[k, c] · (p_k − [k = target]), with the actual numbers."""
     weights = load_digits_cnn().weights.linear_weight[:, channel]
     errors = result.grad_logits[digit]
-    terms = " + ".join(f"({number(weights[k])})·({number(errors[k])})" for k in range(len(errors)))
+    terms = products_text(zip(weights, errors))
     value = result.pool2.grad_y[digit, channel, 0, 0]
     share = result.pool2.grad_x[digit, channel, 0, 0]
     return tr(

@@ -30,7 +30,7 @@ import numpy as np
 
 from i18n import text
 from pooling import PoolPlan, Window, adaptive_plan, avg_backward, avg_forward, pool_plan
-from scenario.explain import explain_pooled_cell, number, windows_covering
+from scenario.explain import explain_pooled_cell, number, products_text, windows_covering
 from scenario.numbers import equals_text, format_number
 
 __all__ = [
@@ -399,7 +399,7 @@ def gradcam_weight_text(result: NetworkPass, cam: GradCam, image: int, channel: 
 def gradcam_cell_text(result: NetworkPass, cam: GradCam, image: int, row: int, col: int, language: str = "en") -> str:
     """One cell of the 4x4 map: ReLU of Σ_k α_k · x2[k, row, col], every term written out."""
     alphas, x2 = cam.weights[image], result.pool2.x[image, :, row, col]
-    terms = " + ".join(f"({number(a)})·({number(x)})" for a, x in zip(alphas, x2))
+    terms = products_text(zip(alphas, x2))
     total = cam.weighted_sum[image, row, col]
     sentence = text(
         language, "network.gradcam_cell", row=row, col=col, terms=terms, total=number(total),

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from figures.grids import decode_values
 from pooling.reference import torch_avg_pool2d, torch_digits_network
 from scenario.network import load_digits_cnn
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, format_number, printed_text
 from scenario.typed_grid import decode_grid
 from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
 
@@ -81,6 +81,22 @@ def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(lang
     said = " ".join(item.value for item in at.markdown)
     probability = format_number(100 * min(sure), 3)
     assert f"{probability} %" in said and ("least sure" if language == "en" else "最没把握") in said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_sum_behind_the_global_poolings_gradient_writes_its_factors_as_cells_do(language):
+    """∂L/∂y2[c] = Σ_k W[k, c]·(p_k − [k = target]), written out: each factor in 4 significant
+    digits as a grid's cell prints it (no "(≈-3.342)·(≈2.08e-15)"), negatives in parentheses,
+    said once; the result with ≈. The numbers are torch's."""
+    digit, channel = 0, 0
+    at = open_app({"digit": str(digit), "lang": language}, PAGE)
+    theirs = _torch(digit, 0)
+    said = next(item.value for item in at.markdown if item.value.startswith("∂L/∂y2[0] = Σₖ"))
+    weights, errors = load_digits_cnn().weights.linear_weight[:, channel], theirs["grad_logits"][digit]
+    factor = lambda v: f"({printed_text(v)})" if v < 0 else printed_text(v)  # noqa: E731
+    terms = " + ".join(f"{factor(w)}·{factor(e)}" for w, e in zip(weights, errors))
+    assert f"= {terms} **{equals_text(theirs['grad_y2'][digit, channel, 0, 0])}**" in said, said
+    assert "(≈" not in said.split(" **")[0] and ("4 significant" in said or "4 位有效数字" in said)
 
 
 def test_the_playground_links_tiny_gradients_are_written_as_the_app_writes_numbers():
@@ -173,12 +189,13 @@ def test_a_click_on_gradcam_is_explained_with_its_numbers():
     select_cell(at, "network_gradcam", "output", 1, 2, "map")
     at.run()
     explained = next(text for text in alerts(at) if text.startswith("Grad-CAM[1, 2] = ReLU(Σₖ αₖ · x2[k, 1, 2])"))
-    assert explained.endswith(f") **{value}**.") and explained.count(")·(") == 8
+    assert explained.endswith(f") **{value}** (each factor to 4 significant digits).") and explained.count("·") == 9
+    assert "(≈" not in explained.split(" = ReLU(")[2]  # the factors print as cells do: no wall of (≈-…)
     select_cell(at, "network_gradcam", "input", 3, 5, "overlay")
     at.run()
     pixel = next(text for text in alerts(at) if text.startswith("Pixel [3, 5]"))
     assert "2×2 block (rows 2–3, columns 4–5)" in pixel and "map cell [1, 2]" in pixel and "nearest" in pixel
-    assert pixel.endswith(f") **{value}**.")
+    assert pixel.endswith(f") **{value}** (each factor to 4 significant digits).")
 
 
 def test_a_negative_weighted_sum_says_why_the_map_is_zero():
