@@ -32,6 +32,7 @@ from scenario.numbers import (
     grid_exponent,
     number_style,
     power_text,
+    printed_text,
 )
 
 __all__ = [
@@ -121,7 +122,7 @@ class EncodedValues(TypedDict):
 
 
 class Underlay(TypedDict):
-    """A picture drawn beneath a grid's translucent cells (Grad-CAM over the digit), on its own
+    """A picture drawn over a grid's cells as ink dots (Grad-CAM over the digit), on its own
     grey scale: its values, colour stops and the values at their two ends."""
 
     values: EncodedValues
@@ -161,7 +162,7 @@ class GridDescription(TypedDict):
     cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
-    underlay: Underlay | None  # a picture beneath translucent cells (``overlay_grid``); None: opaque cells
+    underlay: Underlay | None  # a picture drawn over the cells as ink dots (``overlay_grid``); None: no picture
 
 
 class WindowAxes(TypedDict):
@@ -221,15 +222,16 @@ def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyl
     Every cell in the grid's one style (``scenario.numbers``, docs/numbers.md): float noise
     is 0; a grid of short fractions is written in fractions (``1/4`` beside ``1/9``), any
     other in decimals of ``digits`` significant digits (by default 4 on small grids, fewer as
-    grids grow and their cells narrow), marked ``≈`` where rounded. The browser prints them
-    only where they fit.
+    grids grow and their cells narrow). A cell prints the digits that fit it without ``≈``
+    (rule 5: a ``≈`` on every rounded cell made walls of ``≈-``); its hover, the tables and a
+    click write ``≈`` and the value. The browser prints them only where they fit.
 
     >>> cell_labels(np.array([[0.25, 1 / 9, -4 / 90, 7 / 6, 1e-17]]))
     ['1/4', '1/9', '-2/45', '7/6', '0']
     >>> cell_labels(np.array([[0.36, 0.1 + 0.2, -0.0075, 0.415, 12345.6, -0.0144444]]))
-    ['0.36', '0.3', '-0.0075', '0.415', '≈12346', '≈-0.01444']
+    ['0.36', '0.3', '-0.0075', '0.415', '12346', '-0.01444']
     >>> cell_labels(np.array([[5.25, 7.5, 3.07 / 9]]), digits=2)
-    ['≈5.3', '7.5', '≈0.34']
+    ['5.3', '7.5', '0.34']
     """
     if max(values.shape) > MAX_LABELLED_SPAN:
         return None
@@ -238,7 +240,7 @@ def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyl
     # Gradients repeat a few values (1/4, 1/9, ...): format each distinct value once.
     distinct, where = np.unique(values, return_inverse=True)
     labels = [
-        "" if np.isnan(value) else exact_text(value, digits, style) for value in distinct
+        "" if np.isnan(value) else printed_text(value, digits, style) for value in distinct
     ]  # not computed yet: blank
     return [labels[index] for index in where.ravel()]
 
@@ -348,7 +350,7 @@ def _printed(
     short_labels = cell_labels(printed, 2, style) if _label_digits(values) > 2 else labels
     low, high = (end / 10.0**exponent for end in zrange)
     # Three digits: three ticks share a colour bar as narrow as a phone's grid.
-    ticks = [exact_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
+    ticks = [printed_text(tick, TICK_DIGITS, style) for tick in (low, (low + high) / 2, high)]
     return labels, short_labels if short_labels != labels else None, ticks
 
 
@@ -602,8 +604,10 @@ def input_grid(
     )
 
 
-# Ink on paper: the picture beneath an overlay in light to dark greys, so that a translucent
-# colour over a dark stroke still shows.
+# Ink on paper: the picture under an overlay, on this scale. The grid component draws each
+# cell's heat as its colour bar says, then the cell's ink over it as a dot of the darkest grey,
+# ringed in white, whose area grows with the ink (translucent heat over grey ink read as
+# brown). tests/test_display.py checks that a dot stands out on every heat colour.
 UNDERLAY_COLORS: list[list[float | str]] = [[0.0, "#ffffff"], [1.0, "#3c3c3c"]]
 
 
@@ -618,8 +622,8 @@ def overlay_grid(
     language: str = "en",
 ) -> GridDescription:
     """A map of values >= 0 drawn over a picture of the same shape (Grad-CAM over the digit):
-    the picture in greys beneath, each cell's heat colour more opaque the larger its value
-    (0 is clear), from 0 to the largest value; ``blocks`` outlined. No numbers printed (they would
+    each cell's heat colour from 0 to the largest value, and the picture's ink over it as
+    dots (``UNDERLAY_COLORS``); ``blocks`` outlined. No numbers printed (they would
     hide the picture): hover or click a cell.
 
     >>> grid = overlay_grid(np.eye(2), np.full((2, 2), 16.0), "cam", "c")

@@ -19,7 +19,7 @@ import streamlit as st
 from figures import grad_input_grid, gradient_grid, input_grid, overlay_grid, retitled, value_grid, window_axes
 from figures.grids import Selection
 from pooling.reference import torch_digits_network
-from scenario.explain import number
+from scenario.explain import number, products_text
 from scenario.inputs import cell_text
 from scenario.network import (
     GradCam,
@@ -31,6 +31,7 @@ from scenario.network import (
     gradcam_weight_text,
     load_digits_cnn,
     network_pass,
+    opening_digit,
 )
 from scenario.numbers import equals_text, format_number, shared_exponent
 from scenario.typed_grid import encode_grid
@@ -92,7 +93,8 @@ def network_page(url: UrlCheck) -> None:
     language = current_language()
     st.markdown(tr("network.intro", accuracy=format_number(100 * data.accuracy, 3), command=data.command))
     labels = data.labels[data.shown]
-    digit = _choice(url, "digit", tr("network.digit"), 0, lambda i: f"{labels[i]}·{i % 2 + 1}")
+    # It opens on a digit whose gradients can be read (scenario.network.opening_digit), and says why.
+    digit = _choice(url, "digit", tr("network.digit"), opening_digit(), lambda i: f"{labels[i]}·{i % 2 + 1}")
     target = _choice(url, "target", tr("network.target"), int(labels[digit]), str)
     result = _pass(target, digit)
     _prediction(result, digit, language)
@@ -122,7 +124,29 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
     )
     if result.other_targets_give_larger_gradients(n):  # said only when it is true
         sentence += " " + tr("network.prediction_larger", target=target)
+    if n == opening_digit() and target == predicted:  # why the page opens on this digit
+        sentence += "\n\n" + _why_this_digit(result, n)
     right.markdown(sentence)
+
+
+def _why_this_digit(result: NetworkPass, opening: int) -> str:
+    """The opening digit is the one the network answers right but is least sure of; the digit
+    it is surest of, named beside it, sends back almost nothing (every other digit is about its
+    label here, as the opening one is)."""
+    labels = load_digits_cnn().labels[load_digits_cnn().shown]
+    sure = result.probabilities[np.arange(len(labels)), labels]
+    surest = int(np.argmax(np.where(result.predictions == labels, sure, -1.0)))
+
+    def name(n: int) -> str:
+        return f"{labels[n]}·{n % 2 + 1}"
+
+    return tr(
+        "network.opening",
+        digit=name(opening),
+        confidence=format_number(100 * sure[opening], 3),
+        sure=name(surest),
+        probability=format_number(sure[surest], 6),
+    )
 
 
 def _channel_explainer(layer: PoolingLayer, digit: int, channel: int, language: str) -> Explainer:
@@ -177,7 +201,7 @@ def _grad_y2_sum(result: NetworkPass, digit: int, channel: int) -> str:
     """∂L/∂y2[c] = Σ_k W[k, c] · (p_k − [k = target]), with the actual numbers."""
     weights = load_digits_cnn().weights.linear_weight[:, channel]
     errors = result.grad_logits[digit]
-    terms = " + ".join(f"({number(weights[k])})·({number(errors[k])})" for k in range(len(errors)))
+    terms = products_text(zip(weights, errors))
     value = result.pool2.grad_y[digit, channel, 0, 0]
     share = result.pool2.grad_x[digit, channel, 0, 0]
     return tr(

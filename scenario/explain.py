@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
-from scenario.numbers import NumberStyle, equals_text, exact_text, number_style
+from scenario.numbers import NumberStyle, equals_text, exact_text, number_style, printed_text
 
 __all__ = [
     "divisor_summary",
@@ -17,6 +19,7 @@ __all__ = [
     "explain_pooled_cell",
     "number",
     "output_size_text",
+    "products_text",
     "replay_step_text",
     "windows_covering",
 ]
@@ -31,6 +34,23 @@ def number(value: float) -> str:
     ('0.25', '1/9', '-2', '0.0075', '≈1.414')
     """
     return exact_text(value)
+
+
+def products_text(pairs: Iterable[tuple[float, float]]) -> str:
+    """A sum of products a·b written out, each factor as a grid's cell prints it (its 4
+    significant digits, no ``≈``: ``printed_text``), a negative or a fraction in parentheses.
+    The sentence says once that the factors are rounded, and writes the result with ``≈``
+    where it is: ten factors each marked ``(≈-3.342)`` read as a wall of ``≈-``.
+
+    >>> products_text([(1.5669, -4.1376e-5), (0.25, 2.0), (1 / 3, 1.0)])
+    '1.567·(-4.138e-5) + 0.25·2 + (1/3)·1'
+    """
+
+    def factor(value: float) -> str:
+        written = printed_text(value)
+        return f"({written})" if written.startswith("-") or "/" in written else written
+
+    return " + ".join(f"{factor(a)}·{factor(b)}" for a, b in pairs)
 
 
 def _term(value: float, style: NumberStyle) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 
 from i18n import text
 from pooling import PoolPlan, Window, adaptive_plan, avg_backward, avg_forward, pool_plan
-from scenario.explain import explain_pooled_cell, number, windows_covering
+from scenario.explain import explain_pooled_cell, number, products_text, windows_covering
 from scenario.numbers import equals_text, format_number
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "gradcam_weight_text",
     "load_digits_cnn",
     "network_pass",
+    "opening_digit",
 ]
 
 DATA_FILE = Path(__file__).with_name("digits_cnn.npz")
@@ -128,6 +129,25 @@ def load_digits_cnn(path: str | Path = DATA_FILE) -> DigitsData:
         command=str(meta["command"]),
         meta=MappingProxyType(meta),
     )
+
+
+@lru_cache(maxsize=4)
+def opening_digit(path: str | Path = DATA_FILE) -> int:
+    """The shown digit "In a network" opens on: of those the network answers right, the one it
+    is least sure of. A sure answer (p = 0.99996) sends back ∂L/∂logits = p - onehot of about
+    1e-5, so every gradient below it reads as a power of ten; an unsure one sends back numbers
+    a learner can follow, and still about the digit's own label.
+
+    >>> data = load_digits_cnn()
+    >>> int(data.labels[data.shown][opening_digit()])
+    8
+    """
+    data = load_digits_cnn(path)
+    labels = data.labels[data.shown]
+    result = network_pass(data.weights, data.pixels[data.shown], labels)
+    sure = result.probabilities[np.arange(len(labels)), labels]
+    sure = np.where(result.predictions == labels, sure, np.inf)  # only the digits it answers right
+    return int(np.argmin(sure))
 
 
 # ---------------------------------------------------------------------------------------
@@ -379,7 +399,7 @@ def gradcam_weight_text(result: NetworkPass, cam: GradCam, image: int, channel: 
 def gradcam_cell_text(result: NetworkPass, cam: GradCam, image: int, row: int, col: int, language: str = "en") -> str:
     """One cell of the 4x4 map: ReLU of Σ_k α_k · x2[k, row, col], every term written out."""
     alphas, x2 = cam.weights[image], result.pool2.x[image, :, row, col]
-    terms = " + ".join(f"({number(a)})·({number(x)})" for a, x in zip(alphas, x2))
+    terms = products_text(zip(alphas, x2))
     total = cam.weighted_sum[image, row, col]
     sentence = text(
         language, "network.gradcam_cell", row=row, col=col, terms=terms, total=number(total),

@@ -40,6 +40,7 @@ __all__ = [
     "number_style",
     "parse_number",
     "power_text",
+    "printed_text",
     "shared_exponent",
 ]
 
@@ -286,6 +287,17 @@ def exact_text(value: float, digits: int = DIGITS, style: NumberStyle | None = N
     if not math.isfinite(value) or _close(float(label), value, style.tolerance):
         return label
     return f"≈{label}"
+
+
+def printed_text(value: float, digits: int = DIGITS, style: NumberStyle | None = None) -> str:
+    """A number as a grid's cell or colour bar prints it: ``exact_text`` without ``≈``. Every
+    cell prints as many digits as fit it, so a rounded cell is the rule there, not news; its
+    hover, the tables and a click write ``≈`` and the value (rule 5 of docs/numbers.md).
+
+    >>> printed_text(-0.0144444), printed_text(0.25), printed_text(1 / 9, style=number_style(np.array([1 / 9, 0.415])))
+    ('-0.01444', '0.25', '0.1111')
+    """
+    return exact_text(value, digits, style).removeprefix("≈")
 
 
 def equals_text(value: float, digits: int = DIGITS, style: NumberStyle | None = None) -> str:

@@ -16,9 +16,11 @@ __all__ = [
     "CONTROLS",
     "DEFAULTS",
     "KERNEL_MAX",
+    "PALETTES",
     "TYPED_GRID_KEYS",
     "TYPED_STARTS",
     "URL_KEYS",
+    "VIEW_CONTROLS",
     "VIEW_DEFAULTS",
     "Control",
     "PoolParams",
@@ -151,6 +153,13 @@ CONTROLS: dict[str, Control] = {
     "loss_col": Control(0, "url.allowed_loss_col", 0),
 }
 DEFAULTS = {key: control.default for key, control in CONTROLS.items()}
+PALETTES = ("standard", "colorblind")
+# The sidebar's Display section: how a setup is shown, not what it is (so not in DEFAULTS, nor
+# in a preset), checked against the link with the controls above, by the same rule.
+VIEW_CONTROLS: dict[str, Control] = {
+    "present": Control(False, "url.allowed_present"),  # 1 or true: on; 0 or false: off
+    "palette": Control("standard", "url.allowed_palette", options=PALETTES),
+}
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
 # class this tab is in (``class=CODE``; ``key=``: the join link's own secret; ``view=projector``
@@ -188,7 +197,7 @@ def control_high(key: str, values: Mapping[str, object], output_shape: tuple[int
         return int(values[f"kernel_{key[-1]}"]) // 2
     if key in ("loss_row", "loss_col"):
         return None if output_shape is None else output_shape[key == "loss_col"] - 1
-    return CONTROLS[key].high
+    return _row(key).high
 
 
 def allowed_values(language: str, key: str, high: int | None = None, **params: object) -> str:
@@ -200,7 +209,7 @@ def allowed_values(language: str, key: str, high: int | None = None, **params: o
     >>> allowed_values("en", "padding_h", 0, kernel=1)
     'a kernel of 1 allows no padding'
     """
-    row = CONTROLS[key]
+    row = _row(key)
     high = row.high if high is None else high
     if row.allowed == "url.allowed_padding" and high == 0:
         return text(language, "url.allowed_no_padding")
@@ -208,6 +217,11 @@ def allowed_values(language: str, key: str, high: int | None = None, **params: o
     if row.options is not None and high is None:
         high = len(options)  # the stride: 1 to the largest kernel
     return text(language, row.allowed, max=high, options=", ".join(options), **params)
+
+
+def _row(key: str) -> Control:
+    """Control ``key``'s row: of the controls, or of the Display section."""
+    return CONTROLS[key] if key in CONTROLS else VIEW_CONTROLS[key]
 
 
 def widget_values(url_settings: dict[str, str]) -> dict:

@@ -1,9 +1,10 @@
 """The URL rule, without Streamlit: a value a link asked for that its widget did not take as
 given (Streamlit silently puts the default in its place) is said, with what the control allows.
 
-The shared sidebar's controls are checked together, from their rows of the table
-(``scenario.params.CONTROLS``), once the sidebar is drawn (``control_warnings``); a page's own
-widgets one by one (``ignored_warning``). ``ui/url.py`` shows the warnings.
+The shared sidebar's controls and its Display section are checked together, from their rows
+of the tables (``scenario.params.CONTROLS``, ``VIEW_CONTROLS``), once the sidebar is drawn
+(``control_warnings``); a page's own widgets one by one (``ignored_warning``). ``ui/url.py``
+shows the warnings.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from i18n import text, user_text
-from scenario.params import CONTROLS, allowed_values, control_high
+from scenario.params import CONTROLS, VIEW_CONTROLS, allowed_values, control_high
 
 __all__ = ["control_warnings", "ignored_warning", "shown_in_warning"]
 
@@ -36,7 +37,7 @@ def control_warnings(
     'the stride is a whole number from 1 to 16. Using same as kernel.'
     """
     warnings = []
-    for key, row in CONTROLS.items():
+    for key, row in {**CONTROLS, **VIEW_CONTROLS}.items():
         if key not in raw or key not in values:
             continue
         value = values[key]
@@ -73,8 +74,8 @@ def shown_in_warning(text: str) -> str:
 
 def _same(raw: str, value: object) -> bool:
     text = raw.strip()
-    if isinstance(value, bool):
-        return text.lower() == str(value).lower()
+    if isinstance(value, bool):  # true or false, and 1 or 0 (present=1)
+        return text.lower() in (("true", "1") if value else ("false", "0"))
     if isinstance(value, int):  # up to 18 digits: the largest seed has 10, and int() of a long text is slow
         return bool(re.fullmatch(r"[+-]?\d{1,18}", text)) and int(text) == value
     if value is None:

@@ -110,6 +110,40 @@ def test_large_grids_get_a_colour_bar_instead_of_values(page, app_url):
     screenshot(page, "grids-64x64")
 
 
+# The darkest colour a canvas shows within a pixel of a ring of ``radius`` CSS px around the
+# centre of cell (row, col), at eight points: [[r, g, b], ...] (drawn at devicePixelRatio).
+RING = """(canvas, [row, col, radius]) => {
+  const g = JSON.parse(canvas.dataset.geometry), ratio = window.devicePixelRatio || 1;
+  const x = g.left + (col - g.col0 + 0.5) * g.cell, y = g.top + (row - g.row0 + 0.5) * g.cell;
+  const at = (r, k) => [...canvas.getContext("2d").getImageData(
+    Math.round((x + r * Math.cos(k * Math.PI / 4)) * ratio),
+    Math.round((y + r * Math.sin(k * Math.PI / 4)) * ratio), 1, 1).data.slice(0, 3)];
+  const sum = (c) => c[0] + c[1] + c[2];
+  return [...Array(8).keys()].map(k => [radius - 1, radius, radius + 1].map(r => at(r, k))
+    .reduce((a, b) => (sum(a) <= sum(b) ? a : b)));
+}"""
+
+
+def test_a_clicked_cell_shows_at_any_grid_size(page, app_url):
+    """On 64x64 grids a cell is a few pixels wide, and its black outline alone is lost in the
+    colours around it: a highlight that small is also ringed (dark on a white halo), wide
+    enough to find at a glance; on the grids where cells are large, no ring."""
+    page.goto(f"{app_url}/?height=64&width=64&input=random&kernel_h=3&stride_h=1&padding_h=1")
+    wait_for_app(page, fresh=True)
+    cell = json.loads(page.locator(GRID).nth(1).get_attribute("data-geometry"))["cell"]
+    assert cell < 10, cell
+    click_cell(page, 1, 30, 30)  # y[30, 30]
+    marks = json.loads(page.locator(GRID).nth(1).get_attribute("data-marks"))
+    assert [mark[:4] for mark in marks] == [[30, 31, 30, 31]] and marks[0][4] >= cell / 2 + 5, marks
+    ring = page.locator(GRID).nth(1).evaluate(RING, [30, 30, marks[0][4]])
+    assert all(max(colour) < 60 for colour in ring), ring  # dark all the way round
+    screenshot(page, "grids-64x64-clicked")
+    page.goto(f"{app_url}/?kernel_h=3&stride_h=1&height=5&width=5")
+    wait_for_app(page, fresh=True)
+    click_cell(page, 1, 1, 1)
+    assert json.loads(page.locator(GRID).nth(1).get_attribute("data-marks")) == []
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_phone_scrolls_with_a_swipe_and_explains_with_one_tap(new_context, app_url, language):
     context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

@@ -57,26 +57,31 @@ def test_a_phone_and_a_projector_show_the_network(new_context, app_url, language
 
 
 OVERLAY, MAP = 11, 10  # the page's grids: the digit, 4 + 4 pooling grids, α, the map, the overlay
-# What a canvas shows at the centre of a cell: [r, g, b] (the canvas is drawn at devicePixelRatio).
-PIXEL = """(canvas, [row, col]) => {
+# What a canvas shows in a cell, at its centre or ``at`` that fraction of its side from its top
+# left corner: [r, g, b] (the canvas is drawn at devicePixelRatio).
+PIXEL = """(canvas, [row, col, at = 0.5]) => {
   const g = JSON.parse(canvas.dataset.geometry), ratio = window.devicePixelRatio || 1;
-  const x = (g.left + (col - g.col0 + 0.5) * g.cell) * ratio, y = (g.top + (row - g.row0 + 0.5) * g.cell) * ratio;
+  const x = (g.left + (col - g.col0 + at) * g.cell) * ratio, y = (g.top + (row - g.row0 + at) * g.cell) * ratio;
   return [...canvas.getContext("2d").getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3)];
 }"""
 
 
 def test_gradcam_is_drawn_over_the_digit_and_a_pixel_lights_its_block(new_context, app_url):
-    """Where the map is 0 the digit shows in grey (its ink darker than its paper); where it is
-    large the heat's red covers it. A pixel clicked lights its 2x2 block and the map cell it
-    copies, and is explained with the numbers. The digit picker holds two even rows of 10."""
+    """Each pixel in the colour its map cell has on the colour bar, its ink a dark dot over it:
+    where the map is large the heat is the bar's clear red around the dot (not brown, as heat
+    over grey ink was). A pixel
+    clicked lights its 2x2 block and the map cell it copies, and is explained with the
+    numbers. The digit picker holds two even rows of 10."""
     page = new_context(viewport={"width": 1440, "height": 900}).new_page()
-    page.goto(f"{app_url}/network?lang=en")
+    page.goto(f"{app_url}/network?lang=en&digit=0")
     wait_for_app(page, fresh=True)
     overlay = page.locator(GRID).nth(OVERLAY)
     # Digit 0·1: Grad-CAM[0, 0] is 0 (clear over pixels (0, 0) = 0 and (1, 1) = 3); [1, 2] is the largest.
-    paper, ink, hot = (overlay.evaluate(PIXEL, cell) for cell in ([0, 0], [1, 1], [3, 5]))
-    assert paper == [255, 255, 255] and len(set(ink)) == 1 and ink[0] < 255
-    assert hot[0] > 150 and hot[0] > hot[1] + 80 and hot[0] > hot[2] + 80, hot
+    paper, ink, hot_ink = (overlay.evaluate(PIXEL, cell) for cell in ([0, 0], [1, 1], [3, 5]))
+    assert paper == [255, 255, 178] and len(set(ink)) == 1 and ink[0] < 100  # the heat's 0, #ffffb2; dark ink
+    assert hot_ink == ink  # pixel (3, 5) holds ink too: its dot, the same grey, under any heat
+    hot = overlay.evaluate(PIXEL, [3, 5, 0.08])  # beside the dot: the heat alone
+    assert hot[0] > 180 and hot[0] > hot[1] + 120 and hot[0] > hot[2] + 120, hot  # the colour bar's red
     click_cell(page, OVERLAY, 3, 5)
     explained = wait_for_alert(page, "Pixel [3, 5] lies in the 2×2 block (rows 2–3, columns 4–5)")
     assert "ReLU(≈3.027) ≈ 3.027" in explained

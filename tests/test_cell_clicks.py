@@ -51,16 +51,16 @@ def test_step_by_step_explains_a_cell_and_how_much_has_arrived():
 
 def test_step_by_step_writes_the_running_sum_as_its_grid_does():
     """x[0, 0] lies in y[0, 0]'s window only: by step 1 it holds 1/9, which the ∂L/∂x-so-far
-    grid writes ≈0.1111 (its other cells are not short fractions), and so must the sentence."""
+    grid prints 0.1111 (its other cells are not short fractions), and the sentence ≈0.1111."""
     grad = "1,0.415,1;1,1,1;1,1,1"
     query = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "loss": "custom", "grad": grad}
     at = open_app({**query, "step": "2"}, "pages/step_by_step.py")
     running = grids_on_page(at)[3]
     written = running["labels"][0]
-    assert written == "≈0.1111", running["labels"]
+    assert written == "0.1111", running["labels"]
     infos = _click(at, "step_grids", "input", 0, 0, "grad_input")
     explained = next(info for info in infos if info.startswith("∂L/∂x[0, 0]"))
-    assert explained.endswith(f"Shares arrived by step 2: 1 of 1, {written} so far."), explained
+    assert explained.endswith(f"Shares arrived by step 2: 1 of 1, ≈{written} so far."), explained
 
 
 def test_average_vs_max_explains_each_pooling_by_its_own_rule():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from figures.grids import COLOR_SCALES
+from figures.grids import COLOR_SCALES, UNDERLAY_COLORS
 from harness.browser import REPO
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.numbers import parse_number
@@ -251,3 +251,21 @@ def test_one_view_s_torch_check_is_made_once_for_every_session_and_only_for_that
         assert numeric is not None, name
     assert view_agreement(others["a wrong ∂L/∂x"])[0] > TORCH_TOLERANCE
     assert view_agreement(first)[0] <= TORCH_TOLERANCE
+
+
+@pytest.mark.parametrize("palette", sorted(COLOR_SCALES))
+def test_an_overlays_ink_stands_out_on_every_heat_colour(palette):
+    """Grad-CAM over the digit: each cell in the heat colour its colour bar gives it, and the
+    pixel's ink over it as a dark dot ringed in white (grids.js's drawInk). On every heat
+    colour the dot or its ring keeps 3:1 (WCAG's minimum for graphics), and the dot 4.5:1
+    against its ring. The old rule, the heat at 70 % over grey ink, read as brown: the hottest
+    heat over the darkest ink was under 3:1 from the same heat over paper."""
+    source = (REPO / "figures" / "component" / "grids.js").read_text()
+    ring = _hex(re.search(r'const INK_RING = "(#[0-9a-f]{6})"', source).group(1))
+    ink = _hex(UNDERLAY_COLORS[-1][1])
+    cells = _scale_colours(COLOR_SCALES[palette]["heat"])
+    seen = np.maximum(_contrast(ink, cells), _contrast(ring, cells))
+    assert seen.min() >= 3, f"{palette}: {seen.min():.2f} on {cells[seen.argmin()]}"
+    assert _contrast(ink, ring) >= 4.5
+    muddy, clear = (np.round(under * 0.3 + cells[-1] * 0.7) for under in (ink, np.full(3, 255.0)))
+    assert _contrast(muddy, clear) < 3

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 from figures.grids import decode_values
 from pooling.reference import torch_avg_pool2d, torch_digits_network
 from scenario.network import load_digits_cnn
-from scenario.numbers import equals_text, format_number
+from scenario.numbers import equals_text, format_number, printed_text
 from scenario.typed_grid import decode_grid
 from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
 
@@ -63,10 +63,46 @@ def test_a_clicked_cell_is_explained_with_its_channel_and_shares():
     assert any(text.startswith("Channel 0: ∂L/∂x[1, 1] = ") and "/16" in text for text in alerts(at))
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(language):
+    """A digit the network is sure of sends back gradients of ~1e-5 (every grid under a power
+    of ten, a sum of e-15 terms): the page opens on the digit it answers right but is least
+    sure of, about its label, and says why it chose it."""
+    data = load_digits_cnn()
+    at = open_app({"lang": language}, PAGE)
+    assert not at.exception
+    labels = data.labels[data.shown]
+    right = [n for n in range(len(labels)) if _torch(n, int(labels[n]))["probabilities"][n].argmax() == labels[n]]
+    sure = [_torch(n, int(labels[n]))["probabilities"][n, labels[n]] for n in right]
+    digit = right[int(np.argmin(sure))]
+    assert at.session_state["digit"] == digit and at.session_state["target"] == labels[digit]
+    titles = [grid["title"] for grid in grids_on_page(at)]
+    assert not any("×10" in title for title in titles), titles  # every gradient printed as itself
+    said = " ".join(item.value for item in at.markdown)
+    probability = format_number(100 * min(sure), 3)
+    assert f"{probability} %" in said and ("least sure" if language == "en" else "最没把握") in said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_sum_behind_the_global_poolings_gradient_writes_its_factors_as_cells_do(language):
+    """∂L/∂y2[c] = Σ_k W[k, c]·(p_k − [k = target]), written out: each factor in 4 significant
+    digits as a grid's cell prints it (no "(≈-3.342)·(≈2.08e-15)"), negatives in parentheses,
+    said once; the result with ≈. The numbers are torch's."""
+    digit, channel = 0, 0
+    at = open_app({"digit": str(digit), "lang": language}, PAGE)
+    theirs = _torch(digit, 0)
+    said = next(item.value for item in at.markdown if item.value.startswith("∂L/∂y2[0] = Σₖ"))
+    weights, errors = load_digits_cnn().weights.linear_weight[:, channel], theirs["grad_logits"][digit]
+    factor = lambda v: f"({printed_text(v)})" if v < 0 else printed_text(v)  # noqa: E731
+    terms = " + ".join(f"{factor(w)}·{factor(e)}" for w, e in zip(weights, errors))
+    assert f"= {terms} **{equals_text(theirs['grad_y2'][digit, channel, 0, 0])}**" in said, said
+    assert "(≈" not in said.split(" **")[0] and ("4 significant" in said or "4 位有效数字" in said)
+
+
 def test_the_playground_links_tiny_gradients_are_written_as_the_app_writes_numbers():
-    """The default digit, sure of itself: its ∂L/∂y1 is about 1e-5, sent as 6.659e-5 (the
-    app's style, docs/numbers.md), not Python's 6.659e-05, into the Playground's editor."""
-    at = open_app({}, PAGE)
+    """A digit sure of itself (0·1): its ∂L/∂y1 is about 1e-5, sent as 6.659e-5 (the app's
+    style, docs/numbers.md), not Python's 6.659e-05, into the Playground's editor."""
+    at = open_app({"digit": "0"}, PAGE)
     link = next(button.proto.url for button in at.get("link_button"))
     cells = [cell for row in decode_grid(parse_qs(urlsplit(link).query)["grad"][0], "grad") for cell in row]
     assert "6.659e-5" in cells and not any(re.search(r"e\+|e-0", cell) for cell in cells), cells
@@ -153,12 +189,13 @@ def test_a_click_on_gradcam_is_explained_with_its_numbers():
     select_cell(at, "network_gradcam", "output", 1, 2, "map")
     at.run()
     explained = next(text for text in alerts(at) if text.startswith("Grad-CAM[1, 2] = ReLU(Σₖ αₖ · x2[k, 1, 2])"))
-    assert explained.endswith(f") **{value}**.") and explained.count(")·(") == 8
+    assert explained.endswith(f") **{value}** (each factor to 4 significant digits).") and explained.count("·") == 9
+    assert "(≈" not in explained.split(" = ReLU(")[2]  # the factors print as cells do: no wall of (≈-…)
     select_cell(at, "network_gradcam", "input", 3, 5, "overlay")
     at.run()
     pixel = next(text for text in alerts(at) if text.startswith("Pixel [3, 5]"))
     assert "2×2 block (rows 2–3, columns 4–5)" in pixel and "map cell [1, 2]" in pixel and "nearest" in pixel
-    assert pixel.endswith(f") **{value}**.")
+    assert pixel.endswith(f") **{value}** (each factor to 4 significant digits).")
 
 
 def test_a_negative_weighted_sum_says_why_the_map_is_zero():
@@ -186,7 +223,7 @@ def test_the_log_probability_variant_is_a_labelled_alternative_as_torch_computes
 @pytest.mark.parametrize(("target", "said"), [(0, True), (3, False)])
 def test_the_hint_to_pick_another_class_is_said_only_when_true(target, said):
     """Digit 0·1 is a sure 0: about class 0 every other class gives larger gradients; about 3 not."""
-    at = open_app({"target": str(target)}, PAGE)
+    at = open_app({"digit": "0", "target": str(target)}, PAGE)
     assert any("pick one to see larger gradients" in item.value for item in at.markdown) == said
 
 

@@ -1,8 +1,9 @@
 """One number style for the whole app (docs/numbers.md): every writer of numbers writes the
 same value the same way. One table of values (noise, negatives, fractions, small, large,
-infinite) goes through each writer: a grid's cell labels, its colour bar, its description, a
-clicked cell, the sentences (a share's sum, a max-pool output); the browser's hover runs the
-same table in tests/test_browser_number_style.py. The issue's cases are checked against torch
+infinite) goes through each writer: a grid's cell labels and its colour bar (which print the
+cell's digits without ``≈``), its description, a clicked cell, the sentences (a share's sum,
+a max-pool output); the browser's hover runs the same table in
+tests/test_browser_number_style.py. The issue's cases are checked against torch
 autograd, and a codebase test keeps every number going through ``scenario/numbers.py``."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from scenario.compute import compute_scenario
 from scenario.explain import explain_input_cell, explain_max_cell, explain_output_cell, windows_covering
 from scenario.export import tensor_csv
 from scenario.inputs import generated_input, parse_csv
-from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number
+from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number, printed_text
 from scenario.params import PoolParams
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +60,7 @@ def test_the_writer_writes_the_table(name, values, k, cell, result):
     style = number_style(np.array(values))
     assert exact_text(values[k], style=style) == cell, name
     assert equals_text(values[k], style=style) == result, name
+    assert printed_text(values[k], style=style) == cell.removeprefix("≈"), name  # a cell's digits, no ≈
 
 
 # Grids whose largest value needs an exponent print their cells and ticks in a power of ten
@@ -68,15 +70,16 @@ PRINTED = {"tiny": ("15", " (×10⁻⁶)", -6), "huge": ("25", " (×10⁶)", 6)}
 
 @pytest.mark.parametrize(("name", "values", "k", "cell", "result"), TABLE, ids=IDS)
 def test_every_grid_writer_writes_a_value_as_its_cell_does(name, values, k, cell, result):
-    """Cell labels, the clicked cell, the colour bar's end ticks and the description."""
+    """Cell labels (the cell's digits, no ≈), the clicked cell, the colour bar's end ticks and
+    the description."""
     row = np.array([values])
-    printed, title, exponent = PRINTED.get(name, (cell, "", 0))
+    printed, title, exponent = PRINTED.get(name, (cell.removeprefix("≈"), "", 0))
     for grid in (value_grid(row, "y", "y"), gradient_grid(row, "g", "g")):
         assert grid["labels"][k] == printed and grid["title"] in ("y" + title, "g" + title), name
         assert describe_cell(grid, 0, k) == f"{grid['name']}[0, {k}] {result}.", name
     finite = row[np.isfinite(row)] / 10.0**exponent
     ends = value_grid(row, "y", "y")["ticks"][::2]
-    assert ends == [exact_text(end, 3, number_style(finite)) for end in (finite.min(), finite.max())]  # 3 digits
+    assert ends == [printed_text(end, 3, number_style(finite)) for end in (finite.min(), finite.max())]  # 3 digits
     if np.isfinite(values[k]):
         description = value_grid(np.full((2, 2), values[k]), "y", "y")["description"]
         assert description == f"y, 2 by 2, every cell {exact_text(values[k])}", name
@@ -169,8 +172,9 @@ def test_one_grid_writes_one_kind_of_number():
             assert not (any("/" in label for label in labels) and any("." in label for label in labels)), labels
             assert all("e" not in label for label in labels), (loss, labels)
     mirrored = cell_labels(np.array([[0.0144444, -0.0144444, 5 / 72, -5 / 72]]))
-    assert mirrored == ["≈0.01444", "≈-0.01444", "≈0.06944", "≈-0.06944"]
-    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["≈-0.0694", "0", "≈0.0694"]
+    assert mirrored == ["0.01444", "-0.01444", "0.06944", "-0.06944"]
+    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["-0.0694", "0", "0.0694"]
+    assert not any("≈" in label for label in mirrored)  # a cell prints its digits: no wall of ≈-
 
 
 # --- Every writer goes through scenario/numbers.py ---------------------------------------------
@@ -221,10 +225,10 @@ def test_a_tiny_or_huge_grid_prints_its_cells_in_a_power_of_ten_its_title_names(
     fractions its scaled values happen to be (1.4875 ×10⁶ is ≈1.488, not 119/80)."""
     tiny = gradient_grid(np.full((4, 4), -5.192e-5 / 16), "∂L/∂x2", "∂L/∂x")
     assert tiny["title"] == "∂L/∂x2 (×10⁻⁶)" and set(tiny["labels"]) == {"-3.245"}
-    assert tiny["ticks"] == ["≈-3.25", "0", "≈3.25"] and tiny["short_labels"] == ["≈-3.2"] * 16
+    assert tiny["ticks"] == ["-3.25", "0", "3.25"] and tiny["short_labels"] == ["-3.2"] * 16
     assert describe_cell(tiny, 0, 0) == "∂L/∂x[0, 0] = -3.245e-6." and table_texts(tiny)[0][0] == "-3.245e-6"
     huge = gradient_grid(np.array([[1.4875e6, 2.2875e6]]), "g", "g", language="zh")
-    assert huge["title"] == "g（×10⁶）" and huge["labels"] == ["≈1.488", "≈2.288"]
+    assert huge["title"] == "g（×10⁶）" and huge["labels"] == ["1.488", "2.288"]
     assert retitled(huge, "h")["title"] == "h（×10⁶）"
     plain = value_grid(np.array([[1e-4, 999999.0]]), "y", "y")  # plain decimals from 0.0001 to a million
     assert plain["title"] == "y" and plain["labels"] == ["0.0001", "999999"]

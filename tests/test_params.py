@@ -226,6 +226,24 @@ def test_each_control_of_the_table_is_checked_by_its_row(key):
     assert control_warnings("en", {key: "junk"}, undrawn, OUTPUT_SHAPE) == [], key
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_display_section_is_checked_by_its_rows_with_the_controls(language):
+    """present and palette, the sidebar's Display section: rows of ``VIEW_CONTROLS``, checked in
+    the one call with the controls (the Display section is no longer handed the UrlCheck).
+    present=1, true, 0 or false taken as said: nothing; anything else, and a palette the
+    select did not take, is said with its row's sentence."""
+    drawn = {**_drawn(), "present": False, "palette": "standard"}
+    for raw, present in (("1", True), ("true", True), ("0", False), ("FALSE", False)):
+        assert control_warnings(language, {"present": raw}, {**drawn, "present": present}) == [], raw
+    assert control_warnings(language, {"palette": "colorblind"}, {**drawn, "palette": "colorblind"}) == []
+    present, palette = control_warnings(language, {"present": "maybe", "palette": "pink"}, drawn)
+    assert "“present=maybe”" in shown(present) and allowed_values(language, "present") in present
+    assert "“palette=pink”" in shown(palette) and allowed_values(language, "palette") in palette
+    at = open_app({"present": "maybe", "palette": "pink", "lang": language})
+    said = " ".join(alerts(at))
+    assert "present=maybe" in said and "palette=pink" in said and not at.exception
+
+
 def test_the_sidebar_hands_every_control_of_the_table_to_the_url_check():
     """The whole app: a bad value for each control in two links (the second sets what the
     first needs drawn: two axes, the random input's seed, the loss cell), and each control

@@ -31,6 +31,7 @@ from figures.views import playground_grids
 from pooling import Window
 from scenario.compute import Computed
 from scenario.explain import explain_pooled_cell
+from scenario.params import PALETTES
 from ui.lang import current_language, tr, translated_select
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "show_grids",
 ]
 
-PALETTES = ("standard", "colorblind")
 COMPONENT = Path(__file__).resolve().parents[1] / "figures" / "component"
 STATIC = COMPONENT.parents[1] / "static"  # Streamlit serves it at app/static/
 
@@ -68,18 +68,16 @@ def _sync_present() -> None:
         st.query_params.pop("present", None)
 
 
-def display_controls(url) -> None:
-    """The sidebar's Display section."""
+def display_controls() -> dict[str, object]:
+    """The sidebar's Display section; returns the values drawn, by key, for the URL check
+    (their rows: ``scenario.params.VIEW_CONTROLS``)."""
     st.subheader(tr("display.header"))
-    st.session_state.setdefault("present", presenting())
+    st.session_state.setdefault("present", presenting())  # present=1 (or true) on, 0 (or false) off
     present = st.toggle(tr("display.present"), key="present", on_change=_sync_present, help=tr("display.present_help"))
-    # present=1 (or true) turns it on, 0 (or false) off; anything else is said, not ignored silently.
-    if url.was_given("present") and url.raw["present"].strip().lower() not in ("1", "true", "0", "false"):
-        url.check("present", present, tr("url.allowed_present"))
     palette = translated_select(
         tr("display.palette"), PALETTES, "palette", "display.palette_", help=tr("display.palette_help")
     )
-    url.check("palette", palette, tr("url.allowed_palette"))
+    return {"present": present, "palette": palette}
 
 
 # Presentation mode: the projector's height goes to the grids (less space above the title, a

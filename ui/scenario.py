@@ -98,7 +98,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
         rare = rare_controls()
         st.subheader(tr("loss.header"))
         loss_box = st.container()  # the loss and its formula: filled by the fragment
-        display_controls(url)
+        display = display_controls()
     bad_x, x = None, None
     try:
         x = read_input(choice)
@@ -106,7 +106,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
         st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
         if isinstance(error, BadCells):  # typed cells that are not numbers: the rest is still drawn
             bad_x, x = error, error.values
-    controls = SidebarControls(choice, square, windows_box, rare, loss_box, bad_x, quiz)
+    controls = SidebarControls(choice, square, windows_box, rare, loss_box, display, bad_x, quiz)
     _windows_loss_and_page(url, controls, x, body)
 
 
@@ -119,6 +119,7 @@ class SidebarControls:
     windows_box: DeltaGenerator  # kernel, stride, padding, count_include_pad
     rare: RareOptions
     loss_box: DeltaGenerator  # the loss and its formula
+    display: dict[str, object]  # the Display section's values drawn, by key (present, palette)
     bad_x: BadCells | None = None  # the typed x's cells that are not numbers (x holds NaN there)
     quiz: bool = False  # ∂L/∂x is the page's question: not drawn beside the bad cells
 
@@ -146,6 +147,7 @@ def _compute_and_draw(
         loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
     # The whole sidebar is drawn: one check of the link against what its widgets took.
     drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn, **loss_drawn}
+    drawn |= controls.display
     url.check_controls(drawn, y_shape)
     keep_for_next_page()
     preset_lesson(url)

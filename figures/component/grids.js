@@ -26,7 +26,9 @@ const PNG_SCALE = 3;
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
-const OVERLAY_OPACITY = 0.7; // an overlay's largest value over its picture (0 is clear)
+const INK_SIDE = 0.8; // an overlay's fullest ink dot: this much of its cell's side
+const INK_RING = "#ffffff"; // around each ink dot, so that it shows on the darkest heat
+const MARK_SIDE = 12; // CSS px: a highlight narrower than this is also ringed, to be seen at any grid size
 
 // Every size that differs between a screen and a projector, chosen once per draw: the gap
 // between grids, the room a grid's title and colour bar take, the tick font, the largest
@@ -357,12 +359,34 @@ function drawGrid(root, figure, surface) {
   const kernels = [];
   const dashed = (kernel, color, width) => strokeKernel(surface, figure.grid, kernel, color, width) && kernels.push([...kernel, color]);
   for (const kernel of figure.grid.kernels) dashed(kernel, OUTLINE_COLOR, 1.2);
+  const marks = [];
   for (const { rectangle, color, width, inset, kernel } of highlights) {
     if (color !== CELL_COLOR) strokeRectangle(context, geometry, rectangle, HALO_COLOR, width + 3, inset, width);
     strokeRectangle(context, geometry, rectangle, color, width, inset);
     if (kernel) dashed(kernel, color, width);
+    const radius = ringSmall(context, geometry, rectangle, color);
+    if (radius) marks.push([...rectangle, radius]);
   }
-  return { printed, highlights, kernels };
+  return { printed, highlights, kernels, marks };
+}
+
+// A highlight a few pixels wide (a clicked cell of a 64x64 grid) is lost among the colours
+// around it: ring it, dark on a white halo, a few cells wide. Returns the ring's radius (CSS
+// px), or 0 when the highlight is wide enough to be seen alone.
+function ringSmall(context, geometry, [rowStart, rowStop, colStart, colStop], color) {
+  const { left, top, cell, row0, col0 } = geometry;
+  const width = (colStop - colStart) * cell, height = (rowStop - rowStart) * cell;
+  if (Math.min(width, height) >= MARK_SIDE) return 0;
+  const radius = Math.max(width, height) / 2 + 6;
+  context.beginPath();
+  context.arc(left + (colStart - col0) * cell + width / 2, top + (rowStart - row0) * cell + height / 2, radius, 0, 2 * Math.PI);
+  context.lineWidth = 5;
+  context.strokeStyle = "#ffffff";
+  context.stroke();
+  context.lineWidth = 2.5;
+  context.strokeStyle = color;
+  context.stroke();
+  return radius;
 }
 
 // Each cell in its colour with its label; the padding ring holds zeros (torch pads average
@@ -375,7 +399,7 @@ function drawCells({ context, geometry, labelling }, figure) {
   const style = {
     labelling: font && labelling,
     lookup: colorLookup(grid.colors),
-    picture: grid.underlay && pictureColors(grid.underlay),
+    picture: grid.underlay && pictureInk(grid.underlay),
     fonts: font && { label: `${font}px ${FONT_FAMILY}`, padding: paddingFont(context, grid.padding_label, font, cell) },
   };
   const printed = [];
@@ -420,20 +444,29 @@ function drawValueCell(context, box, { grid, values }, index, { labelling, looku
     return label;
   }
   const level = colorIndex(grid, value);
-  if (picture) {
-    // An overlay: the picture's grey, then this cell's colour, more opaque the larger it is.
-    fillCell(context, box, picture[index], false);
-    context.globalAlpha = (OVERLAY_OPACITY * level) / 255;
-  }
   fillCell(context, box, lookup.colors[level], label, lookup.dark[level] ? "#ffffff" : "#111111");
-  context.globalAlpha = 1;
+  if (picture) drawInk(context, box, picture.color, picture.amounts[index]); // an overlay: its picture over it
   return labelling ? label : undefined;
 }
 
-// The colour of each cell of the picture beneath an overlay, on the picture's own scale.
-function pictureColors(underlay) {
-  const lookup = colorLookup(underlay.colors);
-  return Array.from(decode(underlay.values), (value) => lookup.colors[colorIndex(underlay, value)]);
+// The picture beneath an overlay as ink: how much each cell holds (0 to 1, on the picture's
+// own scale) and the ink's colour (the darkest of the underlay's scale).
+function pictureInk(underlay) {
+  const color = underlay.colors[underlay.colors.length - 1][1];
+  return { color, amounts: Array.from(decode(underlay.values), (value) => colorIndex(underlay, value) / 255) };
+}
+
+// A cell's ink as a dot whose area grows with it, ringed in white: the heat around it keeps
+// the colour its colour bar gives it (translucent heat over grey ink read as brown), and the
+// picture still reads.
+function drawInk(context, { x, y, cell }, color, amount) {
+  if (!(amount > 0)) return;
+  const side = cell * INK_SIDE * Math.sqrt(amount);
+  const [left, top] = [x + (cell - side) / 2, y + (cell - side) / 2];
+  context.fillStyle = INK_RING;
+  context.fillRect(left - 1.5, top - 1.5, side + 3, side + 3);
+  context.fillStyle = color;
+  context.fillRect(left, top, side, side);
 }
 
 function inPadding(grid, [row, col]) {
@@ -498,7 +531,7 @@ function drawFocus(context, geometry, focus) {
 
 // What the browser tests read from a canvas (tests/test_browser_grids.py, harness/browser.py),
 // written in this one place: the label font, the geometry, the labels printed, the highlights.
-function recordDrawing(figure, { printed, highlights, kernels }) {
+function recordDrawing(figure, { printed, highlights, kernels, marks }) {
   const { canvas, labelling } = figure;
   const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
   canvas.dataset.font = labelling ? String(labelling.font) : "";
@@ -506,6 +539,7 @@ function recordDrawing(figure, { printed, highlights, kernels }) {
   canvas.dataset.printed = JSON.stringify(printed);
   canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
   canvas.dataset.kernels = JSON.stringify(kernels);
+  canvas.dataset.marks = JSON.stringify(marks);
 }
 
 function drawTicks(context, geometry) {
