@@ -402,3 +402,38 @@ def test_progress_says_how_long_a_run_took_and_estimates_the_next_from_them():
     assert progress_text("torch", running, 4.2, 10.0, "zh") == "torch：已运行 3 秒，共约 10 秒"
     running.finished = 3.25
     assert progress_text("torch", running, 9.0, None, "en") == "torch: done in 2.2 s"
+
+
+def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monkeypatch, tmp_path):
+    """Inductor compiles C++ with $CXX, else g++ (the Docker image has none unless it installs
+    one): with CXX pointing at nothing, or a PATH without g++, the page says torch.compile is
+    not available, in its place, and computes the others. Inductor itself, run with that
+    environment, fails for that reason: the check says what Inductor would find."""
+    import os
+    import subprocess
+    import sys
+
+    from harness.browser import REPO
+
+    path = os.environ["PATH"]
+    monkeypatch.delenv("CXX", raising=False)
+    assert torch_compile.missing_compiler() is None  # g++ is installed here
+    monkeypatch.setenv("PATH", str(tmp_path))  # no compiler there
+    assert torch_compile.missing_compiler() == "g++"
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
+    assert torch_compile.missing_compiler() == str(tmp_path / "no-such-compiler")
+    script = "import torch\nprint(torch.compile(lambda x: x * 2)(torch.ones(2)))\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "InvalidCxxCompiler" in done.stderr, done.stderr[-2000:]
+
+    at = open_app({"kernel_h": "2", "stride_h": "1", "height": "3", "width": "3"}, "pages/frameworks.py")
+    said = [alert for alert in alerts(at) if alert.startswith(framework_name("compile", "en"))]
+    assert said == [
+        f"{framework_name('compile', 'en')} is not available on this server: Inductor compiles C++ on the CPU and needs"
+        f" a compiler, and `{tmp_path / 'no-such-compiler'}` (the CXX variable, else g++) is not found. Install one"
+        " (Debian: `apt-get install g++`) or point CXX at one, then reload; the other frameworks are below."
+    ]
+    assert not any(job.key == "compile" for job in frameworks.JOBS.pending())
+    settled(at)
+    assert framework_name("compile", "en") not in " ".join(at.table[0].value.index)
