@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import sys
 import threading
@@ -56,6 +57,7 @@ RUNTIMES = ("torch", "compile", "jax", "tensorflow")
 IDLE_SECONDS = 600.0  # a worker with no run for this long stops (its memory returns)
 MEMORY_LIMIT = 3 * 2**30  # bytes: a worker whose peak size passed this after a run is replaced
 REAP_EVERY = 60.0  # how often the server looks for idle workers
+NICENESS = 10  # a worker's CPU priority below the server's: pages redraw first while a framework computes
 
 
 class WorkerStopped(Exception):
@@ -81,6 +83,7 @@ _namespaces: dict[str, dict] = {}  # each snippet's definitions, by code text (c
 
 
 def _start(runtime: str) -> None:
+    os.nice(NICENESS)  # on a busy machine, the server's own runs (every tab's pages) come first
     if runtime == "compile":
         from frameworks.torch_compile import prepare
 
