@@ -39,7 +39,7 @@ from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
-SLOW = {"compile"}  # off when the page's switch is
+SLOW = {"compile"}  # left out when the page's switch is off
 MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computation
 PROGRESS_EVERY = 1.0  # seconds between two looks at the running frameworks
 
