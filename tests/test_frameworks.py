@@ -22,7 +22,7 @@ from frameworks.divergences import known_divergences
 from frameworks.report import framework_name, reason_text
 from pooling import PoolingError, avg_backward, avg_forward
 from scenario.params import PoolParams
-from tests.conftest import alerts, grids_on_page, open_app, select_cell
+from tests.conftest import alerts, grids_on_page, open_app, select_cell, settled
 
 CEIL = PoolParams((3, 3), (2, 2), ceil_mode=True)  # 6x6: the last window overhangs by one
 RNG = np.random.default_rng(29)
@@ -31,16 +31,6 @@ X = RNG.standard_normal((6, 6))
 
 def _grad_y(params: PoolParams, x: np.ndarray = X) -> np.ndarray:
     return np.random.default_rng(1).standard_normal(params.plan(x.shape).output_shape)
-
-
-def settled(at):
-    """The page once every framework's job it asked for is done (waited for, not slept on):
-    what its progress fragment shows when the last one finishes."""
-    for job in frameworks.JOBS.pending():
-        job.future.exception(timeout=600)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def progress_lines(at) -> list[str]:
