@@ -3,12 +3,15 @@ JAX/Flax, Keras 3 and TensorFlow, each judged against the exact core (``framewor
 
 Each framework's verdict is a job of the server's (``frameworks.submit_check``), kept per
 setup: a setup seen before redraws at once; for a new one the page draws each framework's
-column as it finishes, and a fragment shows which still run (``_progress``) until all have.
+column as it finishes, and a fragment shows which still run (``_progress``, rerun every second
+by a timer in the browser) until all have.
 The script never waits for a framework, so the tab's other pages and every other tab work
 meanwhile. torch.compile is on unless switched off (a new setup compiles for seconds).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,11 +80,26 @@ def _finished(jobs: dict[str, Job], language: str) -> dict[str, Verdict]:
     return verdicts
 
 
-@st.fragment(run_every=PROGRESS_EVERY)
+@st.cache_resource
+def _ticker():
+    """The progress' timer in the browser, registered once per server: Step by step's Play timer
+    (ui/replay_ticker.js), not a fragment's ``run_every`` (docs/decisions/0002: a class's
+    listener halts it before the run that may switch the page)."""
+    js = (Path(__file__).parents[1] / "ui" / "replay_ticker.js").read_text()
+    hidden = ".st-key-frameworks_ticker { display: none; }"  # it draws nothing: no gap for it in the page
+    return st.components.v2.component("avgpool_frameworks_ticker", html="", css=hidden, js=js, isolate_styles=False)
+
+
+def _tick() -> None:
+    """The timer's tick: the progress fragment's rerun is all it asks for."""
+
+
+@st.fragment
 def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> None:
     """Which frameworks are done and which still run (with their time, and an estimate when
-    there is one), looked at again every PROGRESS_EVERY s; once a job is done that the page has
-    not drawn, the whole page runs again and draws its column (then this fragment is gone)."""
+    there is one), looked at again every PROGRESS_EVERY s (the browser's timer reruns this
+    fragment); once a job is done that the page has not drawn, the whole page runs again and
+    draws its column (then this fragment is gone)."""
     if frozenset(key for key, job in jobs.items() if job.done) != drawn:
         st.rerun()
     with st.container(key="frameworks_progress"):
@@ -94,6 +112,9 @@ def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> Non
                 st.caption(words)
             else:
                 st.progress(min(job.elapsed(now) / estimate, 0.95), text=words)
+    epoch = st.session_state.get("frameworks_epoch", 0)
+    ticker = {"playing": True, "step": int(now * 1000), "interval_ms": round(1000 * PROGRESS_EVERY), "epoch": epoch}
+    _ticker()(key="frameworks_ticker", data=ticker, on_tick_change=_tick)
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -246,6 +267,8 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
 
 
 require_router()
+# Counts this page's whole runs: the progress' timer, halted by a class's change, goes on from the next one.
+st.session_state.frameworks_epoch = st.session_state.get("frameworks_epoch", 0) + 1
 page_header("pages/frameworks.py", "frameworks.caption")
 with UrlCheck(URL_KEYS | {"compile"}) as url:
     scenario_page(url, frameworks_page)
