@@ -57,6 +57,7 @@ RUNTIMES = ("torch", "compile", "jax", "tensorflow")
 IDLE_SECONDS = 600.0  # a worker with no run for this long stops (its memory returns)
 MEMORY_LIMIT = 3 * 2**30  # bytes: a worker whose peak size passed this after a run is replaced
 REAP_EVERY = 60.0  # how often the server looks for idle workers
+ORPHAN_CHECK = 5.0  # seconds between a worker's looks at whether its server is still there
 NICENESS = 10  # a worker's CPU priority below the server's: pages redraw first while a framework computes
 
 
@@ -84,10 +85,24 @@ _namespaces: dict[str, dict] = {}  # each snippet's definitions, by code text (c
 
 def _start(runtime: str) -> None:
     os.nice(NICENESS)  # on a busy machine, the server's own runs (every tab's pages) come first
+    _exit_with_the_server()
     if runtime == "compile":
         from frameworks.torch_compile import prepare
 
         prepare()
+
+
+def _exit_with_the_server() -> None:
+    """A worker whose server is gone (killed, or ended without stopping it) exits: nothing else
+    would stop it, and it holds hundreds of MB. Its parent changes then (to init or a subreaper)."""
+    server, never = os.getppid(), threading.Event()
+
+    def watch() -> None:
+        while not never.wait(ORPHAN_CHECK):
+            if os.getppid() != server:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="frameworks-server-watch", daemon=True).start()
 
 
 def _run_here(code: str, x: np.ndarray, grad_y: np.ndarray) -> Outcome:

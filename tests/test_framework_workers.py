@@ -137,6 +137,29 @@ def test_workers_run_below_the_servers_priority():
     assert outcome.error is None and outcome.y[0, 0] == min(19, os.nice(0) + workers.NICENESS)
 
 
+def test_a_worker_exits_when_its_server_is_gone():
+    """A server killed (here: it ends at once, with no clean-up) leaves no worker behind: each
+    one exits once its parent is gone (``ORPHAN_CHECK``), its memory returned."""
+    import psutil
+
+    script = """import os
+import numpy as np
+from frameworks import workers
+
+code = "import os\\n\\n\\ndef run(x, grad_y):\\n    return x * 0 + os.getpid(), grad_y\\n"
+outcome = workers.run("tensorflow", code, np.ones((1, 1)), np.ones((1, 1)))
+print(int(outcome.y[0, 0]), flush=True)
+os._exit(0)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    worker = psutil.Process(int(done.stdout.split()[-1]))
+    try:
+        worker.wait(timeout=60)  # returns once the worker has exited
+    finally:
+        if worker.is_running():
+            worker.kill()
+
+
 @pytest.fixture(autouse=True)
 def _no_worker_left_running():
     yield
