@@ -9,6 +9,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# torch.compile (Inductor) compiles C++ kernels on the CPU with g++ (or $CXX): python:3.11-slim
+# has no compiler. Without one the Across frameworks page says torch.compile is not available
+# (frameworks/torch_compile.py, missing_compiler) and computes the other frameworks.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends g++ \
+    && rm -rf /var/lib/apt/lists/*
+
 # The runtime requirements, as CI installs them (requirements-dev.txt starts with these).
 # requirements.txt names PyTorch's CPU wheel index: the default would pull a multi-GB CUDA build.
 COPY requirements.txt .
@@ -22,8 +29,6 @@ COPY i18n/ ./i18n/
 COPY figures/ ./figures/
 COPY scenario/ ./scenario/
 COPY classroom/ ./classroom/
-# Across frameworks: no C compiler in this image, so torch.compile (Inductor) fails there and the
-# page says so in its column; the other frameworks run.
 COPY frameworks/ ./frameworks/
 COPY ui/ ./ui/
 COPY pages/ ./pages/

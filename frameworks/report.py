@@ -8,10 +8,11 @@ import numpy as np
 from frameworks import Result, Verdict, onnx_runtime
 from frameworks.compare import Difference
 from frameworks.explain import CellReason, WindowReading
+from frameworks.jobs import Job
 from i18n import text
 from scenario.numbers import exact_text, format_number
 
-__all__ = ["cell_text", "framework_name", "pass_text", "reason_text", "verdict_row"]
+__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "verdict_row"]
 
 NAME_KEYS = {
     "torch": "frameworks.name.torch",
@@ -32,6 +33,26 @@ def framework_name(key: str, language: str) -> str:
     """
     opset = onnx_runtime.newest_opset() if key == "onnx_newest" else None
     return text(language, NAME_KEYS[key], opset=opset)
+
+
+def progress_text(name: str, job: Job, now: float, estimate: float | None, language: str) -> str:
+    """Where a framework's run on the setup is, at ``now``: waiting, running (for how long, of
+    about how long), or done (in how long).
+
+    >>> from frameworks.jobs import Job
+    >>> progress_text("torch.compile", Job("compile", cold=True, submitted=0.0, started=1.0), 7.4, 20.0, "en")
+    'torch.compile: running for 6 s, of about 20 s (its worker starts first)'
+    """
+    if job.started is None:
+        return text(language, "frameworks.progress_waiting", name=name)
+    seconds = job.elapsed(now)
+    if job.done or job.finished is not None:
+        return text(language, "frameworks.progress_done", name=name, seconds=f"{seconds:.1f}")
+    if estimate is None:
+        return text(language, "frameworks.progress_running", name=name, seconds=f"{seconds:.0f}")
+    cold = text(language, "frameworks.progress_cold") if job.cold else ""
+    numbers = {"seconds": f"{seconds:.0f}", "estimate": f"{estimate:.0f}"}
+    return text(language, "frameworks.progress_estimate", name=name, cold=cold, **numbers)
 
 
 def pass_text(difference: Difference | None, result: Result, language: str) -> str:

@@ -6,10 +6,23 @@ Each setup's code compiles once per process (the code text is the cache key, see
 
 from __future__ import annotations
 
+import os
+import shutil
+
 from frameworks.base import Snippet
 from frameworks.torch_eager import RUN
 from pooling import PoolPlan
 from scenario.params import PoolParams
+
+
+def missing_compiler() -> str | None:
+    """The C++ compiler Inductor would call on the CPU when it is not there, else None.
+
+    Inductor (torch 2.13, ``torch._inductor.config.cpp.cxx``) calls ``$CXX``, or ``g++`` when
+    CXX is unset, and gives up when that command is not found; so does this, without importing
+    torch (the server's process never does). The workers inherit the server's environment."""
+    compiler = os.environ.get("CXX", "g++")
+    return None if shutil.which(compiler) else compiler
 
 
 def prepare() -> None:
@@ -29,7 +42,7 @@ def native(params: PoolParams, plan: PoolPlan) -> Snippet:
         "import torch\nimport torch.nn.functional as F\n\n\n"
         f"@torch.compile(dynamic=False)  # Inductor, CPU\ndef pool(x):\n    return {call}\n\n{RUN}"
     )
-    return Snippet(code, f"torch.compile({call})")
+    return Snippet(code, f"torch.compile({call})", runtime="compile")
 
 
 def port(params: PoolParams, plan: PoolPlan) -> Snippet | None:
@@ -46,4 +59,4 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet | None:
         f"    divisor = {sums.replace('(x,', '(ones,')} / {params.torch_call('F.avg_pool2d', 'ones')}\n"
         f"    return {sums} / divisor\n\n{RUN}"
     )
-    return Snippet(code, f"torch.compile({sums} / divisor)")
+    return Snippet(code, f"torch.compile({sums} / divisor)", runtime="compile")

@@ -9,19 +9,29 @@ compile or a crash is then the worker's, not the server's: its CPU holds no lock
 server's, its memory goes when it stops.
 
 One worker per runtime, not per framework: the frameworks that share a runtime share its
-import (torch eager, torch.compile and the ONNX export with ONNX Runtime need torch; Flax and
-Keras run on JAX), and one process per framework cost 2.97 GB where these three cost ~1.7 GB
-(docs/frameworks.md). A worker starts on first use, runs one snippet at a time, is replaced
-when a run leaves it larger than ``MEMORY_LIMIT`` or when it dies, and stops after
+import (torch eager and the ONNX export with ONNX Runtime need torch; Flax and Keras run on
+JAX), and one process per framework cost 2.97 GB where grouped they cost ~1.7 GB
+(docs/frameworks.md). torch.compile has a torch worker of its own: a compile takes seconds of
+a core, and the other torch columns do not wait behind it. A worker starts on first use,
+runs one snippet at a time, is replaced when a run leaves it larger than ``MEMORY_LIMIT`` or
+when it dies, and stops after
 ``IDLE_SECONDS`` without work (``stop_idle``, driven by a clock in the tests).
+
+Stopping a worker kills its process through ``ProcessPoolExecutor._processes`` (private: the
+pool's public ``shutdown`` waits for a run, and a compile may take a minute). ``PRIVATE_PROCESSES``
+names what is relied on; ``private_problem`` checks it, in ``tests/test_framework_workers.py``
+and once per server when the first worker starts (an error in the log, then ``stop`` falls
+back to ``shutdown``: a running compile finishes before its process goes).
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import resource
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,12 +41,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IDLE_SECONDS", "MEMORY_LIMIT", "RUNTIMES", "Outcome", "WorkerStopped", "run", "running", "stop_idle"]
+__all__ = [
+    "IDLE_SECONDS",
+    "MEMORY_LIMIT",
+    "PRIVATE_PROCESSES",
+    "RUNTIMES",
+    "Outcome",
+    "WorkerStopped",
+    "private_problem",
+    "run",
+    "running",
+    "stop_idle",
+]
 
-RUNTIMES = ("torch", "jax", "tensorflow")
+RUNTIMES = ("torch", "compile", "jax", "tensorflow")
 IDLE_SECONDS = 600.0  # a worker with no run for this long stops (its memory returns)
 MEMORY_LIMIT = 3 * 2**30  # bytes: a worker whose peak size passed this after a run is replaced
 REAP_EVERY = 60.0  # how often the server looks for idle workers
+NICENESS = 10  # a worker's CPU priority below the server's: pages redraw first while a framework computes
 
 
 class WorkerStopped(Exception):
@@ -62,8 +84,9 @@ _namespaces: dict[str, dict] = {}  # each snippet's definitions, by code text (c
 
 
 def _start(runtime: str) -> None:
+    os.nice(NICENESS)  # on a busy machine, the server's own runs (every tab's pages) come first
     _exit_with_parent()
-    if runtime == "torch":
+    if runtime == "compile":
         from frameworks.torch_compile import prepare
 
         prepare()
@@ -108,6 +131,42 @@ def _run_here(code: str, x: np.ndarray, grad_y: np.ndarray) -> Outcome:
 # ---------------------------------------------------------------------------------------
 # In the server.
 
+# The private attribute ``stop`` kills through: a started pool's worker processes, by pid.
+PRIVATE_PROCESSES = "concurrent.futures.ProcessPoolExecutor._processes: dict[int, multiprocessing.Process]"
+_LOG = logging.getLogger(__name__)
+
+
+def private_problem(pool: ProcessPoolExecutor) -> str | None:
+    """What differs from ``PRIVATE_PROCESSES`` in a pool that has started its process (None: as
+    tested)."""
+    processes = getattr(pool, "_processes", None)
+    if not isinstance(processes, dict):
+        return f"the pool has no dict _processes (found {type(processes).__name__})"
+    if not processes:
+        return "the pool's _processes is empty after a submit"
+    for pid, process in processes.items():
+        if not isinstance(pid, int) or not callable(getattr(process, "kill", None)) or process.pid != pid:
+            return f"_processes holds {type(pid).__name__} -> {type(process).__name__}, not pid -> Process"
+    return None
+
+
+_private_checked: list[str | None] = []  # once per server: the problem found, or None
+
+
+def _check_private(pool: ProcessPoolExecutor) -> None:
+    """``private_problem`` on the first pool started, logged as an error when there is one."""
+    if _private_checked:
+        return
+    _private_checked.append(problem := private_problem(pool))
+    if problem is not None:
+        _LOG.error(
+            "frameworks/workers.py: Python %s changed %s (%s), so a stopped worker's run (a long "
+            "compile) is not killed but finishes first. Update _Worker.stop and PRIVATE_PROCESSES.",
+            sys.version.split()[0],
+            PRIVATE_PROCESSES,
+            problem,
+        )
+
 
 class _Worker:
     def __init__(self, runtime: str) -> None:
@@ -120,12 +179,15 @@ class _Worker:
             context = multiprocessing.get_context("spawn")  # nothing of the server's threads or locks
             self.pool = ProcessPoolExecutor(1, mp_context=context, initializer=_start, initargs=(self.runtime,))
         self.last_used = now
-        return self.pool.submit(_run_here, code, x, grad_y)
+        future = self.pool.submit(_run_here, code, x, grad_y)
+        _check_private(self.pool)  # its process starts on the first submit
+        return future
 
     def stop(self) -> None:
         if self.pool is not None:
             pool, self.pool = self.pool, None
-            for process in list(getattr(pool, "_processes", {}).values()):
+            processes = getattr(pool, "_processes", None)  # PRIVATE_PROCESSES; None once shut down
+            for process in list(processes.values()) if isinstance(processes, dict) else ():
                 process.kill()  # a worker may be in a long compile: do not wait for it
             pool.shutdown(wait=False, cancel_futures=True)
 

@@ -1,12 +1,17 @@
 """Across frameworks: the sidebar's setup run live in torch, torch.compile, ONNX Runtime,
 JAX/Flax, Keras 3 and TensorFlow, each judged against the exact core (``frameworks``).
 
-Each framework's verdict is cached per setup for the whole server (``st.cache_data``): a
-setup seen before redraws at once; a new one runs each framework under a spinner.
-torch.compile compiles only when switched on (it takes seconds per new setup).
+Each framework's verdict is a job of the server's (``frameworks.submit_check``), kept per
+setup: a setup seen before redraws at once; for a new one the page draws each framework's
+column as it finishes, and a fragment shows which still run (``_progress``, rerun every second
+by a timer in the browser) until all have.
+The script never waits for a framework, so the tab's other pages and every other tab work
+meanwhile. torch.compile is on unless switched off (a new setup compiles for seconds).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,9 +19,20 @@ import streamlit as st
 
 from figures import grad_input_grid, value_grid
 from figures.grids import GridDescription, Selection
-from frameworks import FRAMEWORKS, FrameworksBusy, NewSetupLater, Result, Verdict, check_in_worker, explain_in_worker
+from frameworks import (
+    FRAMEWORKS,
+    JOBS,
+    FrameworksBusy,
+    Job,
+    NewSetupLater,
+    Result,
+    Unavailable,
+    Verdict,
+    explain_in_worker,
+    submit_check,
+)
 from frameworks.explain import CellReason
-from frameworks.report import cell_text, framework_name, pass_text, reason_text, verdict_row
+from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -26,25 +42,21 @@ from ui.router import page_header, require_router
 from ui.scenario import Scenario, file_prefix, scenario_page
 from ui.url import UrlCheck
 
-SLOW = {"compile"}  # run only when switched on
+SLOW = {"compile"}  # left out when the page's switch is off
 MAX_SIDE = 16  # seven frameworks' grids stay readable, and each a light computation
+PROGRESS_EVERY = 1.0  # seconds between two looks at the running frameworks
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def framework_verdict(key: str, params: PoolParams, x: np.ndarray, grad_y: np.ndarray) -> Verdict:
-    """One framework on one setup, computed once per server, in the frameworks' own thread (a
-    refusal, NewSetupLater or FrameworksBusy, is not cached: the next run asks again)."""
-    return check_in_worker(key, params, x, grad_y)
-
-
-def _verdicts(keys: list[str], scenario: Scenario, language: str) -> dict[str, Verdict]:
-    """Each framework's verdict; those not computed now are said why, the busy ones in one message."""
-    verdicts, busy, waiting = {}, [], 0
+def _jobs(keys: list[str], scenario: Scenario, language: str) -> dict[str, Job]:
+    """Each framework's job on this setup (asked for now, or by any tab before); those not
+    asked for are said why, the busy ones in one message."""
+    jobs, busy, waiting = {}, [], 0
     for key in keys:
         name = framework_name(key, language)
         try:
-            with st.spinner(tr("frameworks.running", name=name)):
-                verdicts[key] = framework_verdict(key, scenario.params, scenario.x, scenario.loss.grad_output)
+            jobs[key] = submit_check(key, scenario.params, scenario.x, scenario.loss.grad_output)
+        except Unavailable as unavailable:
+            st.warning(tr(unavailable.reason, name=name, **unavailable.params), icon=":material/build:")
         except NewSetupLater as later:
             st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
         except FrameworksBusy as refused:
@@ -52,7 +64,57 @@ def _verdicts(keys: list[str], scenario: Scenario, language: str) -> dict[str, V
     if busy:
         names = ("、" if language == "zh" else ", ").join(busy)
         st.info(tr("frameworks.busy", names=names, waiting=waiting), icon=":material/schedule:")
+    return jobs
+
+
+def _finished(jobs: dict[str, Job], language: str) -> dict[str, Verdict]:
+    """The verdicts of these jobs (done); a job that failed (not a framework's error: those are
+    verdicts) is a message, and the next run asks again."""
+    verdicts = {}
+    for key, job in jobs.items():
+        if (error := job.future.exception()) is not None:
+            message = f"{type(error).__name__}: {error}"[:300]
+            st.error(tr("frameworks.error", name=framework_name(key, language), error=message), icon=":material/error:")
+        else:
+            verdicts[key] = job.future.result()
     return verdicts
+
+
+@st.cache_resource
+def _ticker():
+    """The progress' timer in the browser, registered once per server: Step by step's Play timer
+    (ui/replay_ticker.js), not a fragment's ``run_every`` (docs/decisions/0002: a class's
+    listener halts it before the run that may switch the page)."""
+    js = (Path(__file__).parents[1] / "ui" / "replay_ticker.js").read_text()
+    hidden = ".st-key-frameworks_ticker { display: none; }"  # it draws nothing: no gap for it in the page
+    return st.components.v2.component("avgpool_frameworks_ticker", html="", css=hidden, js=js, isolate_styles=False)
+
+
+def _tick() -> None:
+    """The timer's tick: the progress fragment's rerun is all it asks for."""
+
+
+@st.fragment
+def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> None:
+    """Which frameworks are done and which still run (with their time, and an estimate when
+    there is one), looked at again every PROGRESS_EVERY s (the browser's timer reruns this
+    fragment); once a job is done that the page has not drawn, the whole page runs again and
+    draws its column (then this fragment is gone)."""
+    if frozenset(key for key, job in jobs.items() if job.done) != drawn:
+        st.rerun()
+    with st.container(key="frameworks_progress"):
+        st.markdown(tr("frameworks.progress", done=len(drawn), total=len(jobs)))
+        now = JOBS.clock()
+        for key, job in jobs.items():
+            estimate = None if job.done else JOBS.estimate(key, job.cold)
+            words = progress_text(framework_name(key, language), job, now, estimate, language)
+            if job.done or estimate is None or job.started is None:
+                st.caption(words)
+            else:
+                st.progress(min(job.elapsed(now) / estimate, 0.95), text=words)
+    epoch = st.session_state.get("frameworks_epoch", 0)
+    ticker = {"playing": True, "step": int(now * 1000), "interval_ms": round(1000 * PROGRESS_EVERY), "epoch": epoch}
+    _ticker()(key="frameworks_ticker", data=ticker, on_tick_change=_tick)
 
 
 def _result_grids(result: Result, prefix: str, label: str, language: str) -> dict[str, GridDescription]:
@@ -178,7 +240,7 @@ def _css_text(words: str) -> str:
 
 def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
     compile_on = st.toggle(
-        tr("frameworks.compile_toggle"), key="compile", bind=BIND, help=tr("frameworks.compile_help")
+        tr("frameworks.compile_toggle"), value=True, key="compile", bind=BIND, help=tr("frameworks.compile_help")
     )
     url.check("compile", bool(compile_on), tr("url.allowed_switch", key="compile"))
     onnx_preflight_section()  # an uploaded model's pooling nodes, whatever the sidebar says
@@ -190,8 +252,12 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         return
     call = scenario.params.torch_call("F.avg_pool2d", "x")
     st.markdown(tr("frameworks.intro", call=call, rows=x.shape[0], cols=x.shape[1]))
-    verdicts = _verdicts([key for key in FRAMEWORKS if compile_on or key not in SLOW], scenario, language)
-    if verdicts:  # none when every framework was refused (busy): their messages say so above
+    jobs = _jobs([key for key in FRAMEWORKS if compile_on or key not in SLOW], scenario, language)
+    done = frozenset(key for key, job in jobs.items() if job.done)  # looked at once: jobs finish meanwhile
+    verdicts = _finished({key: job for key, job in jobs.items() if key in done}, language)
+    if len(done) < len(jobs):
+        _progress(jobs, done, language)
+    if verdicts:  # none yet, or every framework refused (busy): said above
         st.subheader(tr("frameworks.table"))
         _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
@@ -201,6 +267,8 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
 
 
 require_router()
+# Counts this page's whole runs: the progress' timer, halted by a class's change, goes on from the next one.
+st.session_state.frameworks_epoch = st.session_state.get("frameworks_epoch", 0) + 1
 page_header("pages/frameworks.py", "frameworks.caption")
 with UrlCheck(URL_KEYS | {"compile"}) as url:
     scenario_page(url, frameworks_page)

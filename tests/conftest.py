@@ -69,6 +69,18 @@ def open_app(query: dict[str, str] | None = None, page: str | None = None):
     return at
 
 
+def settled(at):
+    """Across frameworks once every framework's job it asked for is done (waited for, not slept
+    on), run again: what its progress fragment shows when the last one finishes."""
+    from frameworks import JOBS
+
+    for job in JOBS.pending():
+        job.future.exception(timeout=600)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def shown(markdown: str) -> str:
     """A message's Markdown as a reader sees it: backslash escapes (i18n.user_text) undone."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)

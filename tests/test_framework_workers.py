@@ -66,6 +66,80 @@ def test_a_worker_grown_past_its_memory_limit_is_replaced(monkeypatch):
     assert "tensorflow" not in workers.running()
 
 
+HANG_CODE = "import threading\n\n\ndef run(x, grad_y):\n    threading.Event().wait()\n"  # never returns
+HANG = Snippet(HANG_CODE, "hang", runtime="tensorflow")
+
+
+def test_the_private_processes_attribute_stop_kills_through_is_as_tested():
+    """Contract: ``_Worker.stop`` kills a worker in the middle of a run (a long compile) through
+    ``ProcessPoolExecutor._processes``, private to Python's concurrent.futures. When a Python
+    release changes it, this fails and says what to update; the server logs it once at start-up."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        assert pool.submit(abs, -1).result(timeout=300) == 1
+        problem = workers.private_problem(pool)
+        assert problem is None, (
+            f"Python {sys.version.split()[0]} changed {workers.PRIVATE_PROCESSES}: {problem}. "
+            "frameworks/workers.py's _Worker.stop can no longer kill a running worker; update it and PRIVATE_PROCESSES."
+        )
+    finally:
+        pool.shutdown()
+    assert workers.private_problem(object()) == "the pool has no dict _processes (found NoneType)"
+
+
+def test_the_start_up_check_logs_a_changed_attribute_once(monkeypatch, caplog):
+    """The first pool a server starts is checked against PRIVATE_PROCESSES: a change is an error
+    in the log, once per process, naming what to update; an unchanged one says nothing."""
+    monkeypatch.setattr(workers, "_private_checked", [])
+
+    class Changed:  # what a Python that renamed the attribute would hand over
+        _workers = None
+
+    with caplog.at_level("ERROR", logger=workers.__name__):
+        workers._check_private(Changed())
+        workers._check_private(Changed())
+    assert [record.getMessage() for record in caplog.records] == [
+        f"frameworks/workers.py: Python {sys.version.split()[0]} changed {workers.PRIVATE_PROCESSES} (the pool has"
+        " no dict _processes (found NoneType)), so a stopped worker's run (a long compile) is not killed but finishes"
+        " first. Update _Worker.stop and PRIVATE_PROCESSES."
+    ]
+    monkeypatch.setattr(workers, "_private_checked", [])
+    caplog.clear()
+    workers.run("tensorflow", ECHO.code, X, X)  # a real pool, started: as tested
+    assert workers._private_checked == [None] and not caplog.records
+
+
+def test_stopping_a_worker_kills_its_run_at_once():
+    """A run that never ends (a runaway compile) is killed by ``stop``, not waited for: its
+    future says the pool broke (``run`` turns that into WorkerStopped), its process is gone, and
+    the next run starts another."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    worker = workers._WORKERS["tensorflow"]
+    with workers._lock:
+        future = worker.submit(HANG.code, X, X, 0.0)  # its process is started by the submit
+        process = next(iter(worker.pool._processes.values()))
+        worker.stop()
+    assert isinstance(future.exception(timeout=60), BrokenProcessPool)
+    process.join(timeout=60)
+    assert not process.is_alive()
+    assert run_snippet(ECHO, X, X).error is None
+
+
+def test_workers_run_below_the_servers_priority():
+    """A framework's import or compile takes a core for seconds: its worker runs at a lower CPU
+    priority than the server (``NICENESS``), so every tab's pages redraw first on a busy machine."""
+    import os
+
+    code = "import os\n\n\ndef run(x, grad_y):\n    return x * 0 + os.nice(0), grad_y\n"  # its niceness
+    niceness = Snippet(code, "nice", runtime="jax")
+    outcome = workers.run("jax", niceness.code, X, X)
+    assert outcome.error is None and outcome.y[0, 0] == min(19, os.nice(0) + workers.NICENESS)
+
+
 @pytest.fixture(autouse=True)
 def _no_worker_left_running():
     yield

@@ -25,7 +25,7 @@ from frameworks.divergences import known_divergences
 from frameworks.report import framework_name, reason_text
 from pooling import PoolingError, avg_backward, avg_forward
 from scenario.params import PoolParams
-from tests.conftest import alerts, grids_on_page, open_app, select_cell
+from tests.conftest import alerts, grids_on_page, open_app, select_cell, settled
 
 CEIL = PoolParams((3, 3), (2, 2), ceil_mode=True)  # 6x6: the last window overhangs by one
 RNG = np.random.default_rng(29)
@@ -34,6 +34,15 @@ X = RNG.standard_normal((6, 6))
 
 def _grad_y(params: PoolParams, x: np.ndarray = X) -> np.ndarray:
     return np.random.default_rng(1).standard_normal(params.plan(x.shape).output_shape)
+
+
+def progress_lines(at) -> list[str]:
+    """The progress fragment's lines: each framework's caption or bar ([] when it is gone)."""
+    box = [block for block in at.get("flex_container") if getattr(block, "key", None) == "frameworks_progress"]
+    if not box:
+        return []
+    lines = list(box[0].children.values())[1:]  # after its heading
+    return [item.value if item.type == "caption" else item.proto.text for item in lines]
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +214,7 @@ CEIL_LINK = {"kernel_h": "3", "stride_h": "2", "ceil_mode": "true", "height": "6
 
 def test_page_shows_every_verdict_and_marks_the_differing_cells():
     """The page on the ceil_mode setup, torch.compile on (compiled above: the same code, kept)."""
-    at = open_app(CEIL_LINK | {"compile": "true"}, "pages/frameworks.py")
+    at = settled(open_app(CEIL_LINK, "pages/frameworks.py"))  # compile is on unless switched off
     table = at.table[0].value
     assert [name.rsplit(", ", 1)[0] for name in table.index] == [framework_name(key, "en") for key in FRAMEWORKS]
     assert table.index[2].endswith("float32") and table.index[1].endswith("float64")  # ONNX Runtime; torch.compile
@@ -225,9 +234,12 @@ def test_page_shows_every_verdict_and_marks_the_differing_cells():
 
 
 def test_page_without_compile_and_a_crafted_switch():
-    at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")
+    at = settled(open_app(CEIL_LINK | {"compile": "false"}, "pages/frameworks.py"))
     assert not any(framework_name("compile", "en") in name for name in at.table[0].value.index)
-    assert any("compile" in alert and "`true`" in alert and "(open)" not in alert for alert in alerts(at)), alerts(at)
+    at = open_app(CEIL_LINK | {"compile": "maybe"}, "pages/frameworks.py")  # read as the default: on
+    warned = alerts(at)  # once: the page drops the value it did not use
+    assert any("compile" in alert and "`true`" in alert and "(open)" not in alert for alert in warned), warned
+    assert any(framework_name("compile", "en") in name for name in settled(at).table[0].value.index)
 
 
 def test_page_takes_x_up_to_16x16():
@@ -248,9 +260,11 @@ def test_frameworks_do_not_put_the_tab_in_debt():
     on this page or another, does not wait."""
     from ui.fairness import BURST
 
-    at = open_app({"kernel_h": "2", "stride_h": "1", "height": "7", "width": "5"}, "pages/frameworks.py")
+    setup = {"kernel_h": "2", "stride_h": "1", "height": "7", "width": "5", "compile": "false"}
+    at = settled(open_app(setup, "pages/frameworks.py"))
     at.query_params["padding_h"] = "1"  # a setup no test ran before: each framework runs it now
     at.slider(key="padding_h").set_value(1).run()
+    settled(at)
     assert not at.exception and at.table
     assert at.session_state["cpu_budget"].budget.debt < BURST
 
@@ -262,42 +276,36 @@ def test_a_slow_frameworks_new_setups_are_bounded_per_minute(monkeypatch):
     now = [100.0]
     monkeypatch.setitem(frameworks.NEW_SETUPS, "torch", frameworks.NewSetups(1, 60.0, clock=lambda: now[0]))
     params = PoolParams((2, 2))
-    assert frameworks.check_in_worker("torch", params, X, _grad_y(params)).native.agrees
+    assert frameworks.check_in_worker("torch", params, X + 100, _grad_y(params)).native.agrees
+    assert frameworks.check_in_worker("torch", params, X + 100, _grad_y(params)).native.agrees  # not new: kept
     with pytest.raises(frameworks.NewSetupLater) as later:
-        frameworks.check_in_worker("torch", params, X, _grad_y(params))
+        frameworks.check_in_worker("torch", params, X + 101, _grad_y(params))
     assert later.value.seconds == 60.0
     now[0] += 60.0
-    assert frameworks.check_in_worker("torch", params, X, _grad_y(params)).native.agrees
+    assert frameworks.check_in_worker("torch", params, X + 101, _grad_y(params)).native.agrees
 
 
 def test_runs_waiting_for_the_frameworks_are_bounded(monkeypatch):
-    """At most MAX_WAITING runs wait for the frameworks' one thread; the next is refused at
-    once (FrameworksBusy), never queued without end."""
+    """At most MAX_WAITING runs are asked for and not finished, over every lane; the next is
+    refused at once (FrameworksBusy), never queued without end; a place is free again when a
+    run finishes."""
     import threading
 
     monkeypatch.setattr(frameworks, "MAX_WAITING", 1)
-    release, params, outcomes = threading.Event(), PoolParams((2, 2)), []
-
-    def tab() -> None:
-        try:
-            outcomes.append(frameworks.check_in_worker("torch", params, X, _grad_y(params)))
-        except frameworks.FrameworksBusy as busy:
-            outcomes.append(busy)
-
-    frameworks._WORKER.submit(release.wait)  # the thread busy with another tab's setup
-    first, second = threading.Thread(target=tab), threading.Thread(target=tab)
-    changed = frameworks._waiting_changed
-    first.start()
-    with changed:  # the first run waits
-        assert changed.wait_for(lambda: frameworks._waiting == 1, timeout=60)
-    second.start()
-    second.join(timeout=60)  # refused at once; (wrongly) waiting too, it would still be alive
-    refused_at_once = not second.is_alive()
-    release.set()
-    first.join(), second.join()
-    refused = [outcome for outcome in outcomes if isinstance(outcome, frameworks.FrameworksBusy)]
-    assert refused_at_once and len(outcomes) == 2 and [busy.waiting for busy in refused] == [1]
-    assert frameworks._waiting == 0
+    release, params = threading.Event(), PoolParams((2, 2))
+    frameworks._LANES["torch"].submit(release.wait)  # the torch lane busy with another tab's setup
+    try:
+        job = frameworks.submit_check("torch", params, X + 200, _grad_y(params))  # waits in the lane
+        assert not job.done and frameworks._waiting == 1
+        with pytest.raises(frameworks.FrameworksBusy) as busy:
+            frameworks.submit_check("tensorflow", params, X + 200, _grad_y(params))  # another lane, refused too
+        assert busy.value.waiting == 1
+        assert frameworks.submit_check("torch", params, X + 200, _grad_y(params)) is job  # asked again: the same job
+    finally:
+        release.set()
+    assert job.future.result(timeout=600).native.agrees
+    with frameworks._waiting_changed:
+        assert frameworks._waiting_changed.wait_for(lambda: frameworks._waiting == 0, timeout=60)
 
 
 def test_page_says_when_compile_has_run_its_share(monkeypatch):
@@ -306,9 +314,7 @@ def test_page_says_when_compile_has_run_its_share(monkeypatch):
     compiles = frameworks.NewSetups(1, 60.0, clock=lambda: 0.0)
     assert compiles.admit() is None  # another tab's new setup, this minute
     monkeypatch.setitem(frameworks.NEW_SETUPS, "compile", compiles)
-    at = open_app(
-        {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "4", "compile": "true"}, "pages/frameworks.py"
-    )
+    at = settled(open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "4"}, "pages/frameworks.py"))
     names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
     assert names == [framework_name(key, "en") for key in FRAMEWORKS if key != "compile"]
     assert any("torch.compile has compiled its share" in alert for alert in alerts(at)), alerts(at)
@@ -319,9 +325,121 @@ def test_page_with_every_framework_busy_says_so_and_draws_no_table(monkeypatch):
     framework, no empty table (pandas could not index one), no exception."""
     monkeypatch.setattr(frameworks, "MAX_WAITING", 0)
     at = open_app({"kernel_h": "3", "stride_h": "1", "height": "5", "width": "3"}, "pages/frameworks.py")
-    names = ", ".join(framework_name(key, "en") for key in FRAMEWORKS if key != "compile")  # compile is off
+    names = ", ".join(framework_name(key, "en") for key in FRAMEWORKS)
     assert [alert for alert in alerts(at) if alert.startswith("Busy")] == [
         f"Busy with 0 setups from other tabs, so not computed now: {names}. Try again in a few seconds (the setups"
         " already computed show at once)."
     ]
     assert not at.table
+
+
+def test_each_frameworks_column_is_drawn_as_it_finishes_and_other_tabs_go_on():
+    """A new setup with torch.compile on by default: the TensorFlow and compile lanes are held
+    (a run of another tab's, released by the test), so their runs wait; every other column is
+    drawn as it finishes, the progress says which still run, and another tab's Playground and
+    another setup's torch column do not wait for them. Released, the page draws the last
+    columns and its progress is gone."""
+    import threading
+
+    release = threading.Event()
+    held = [frameworks._LANES[runtime].submit(release.wait) for runtime in ("tensorflow", "compile")]
+    setup = {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "7", "width": "6"}
+    try:
+        at = open_app(setup, "pages/frameworks.py")  # asks for every framework; waits for none
+        first = progress_lines(at)
+        compile_waits = f"{framework_name('compile', 'en')}: waiting for its worker, busy with another run"
+        assert len(first) == len(FRAMEWORKS) and compile_waits in first, first
+        free = [job for job in frameworks.JOBS.pending() if job.key not in ("tensorflow", "compile")]
+        for job in free:
+            job.future.result(timeout=600)  # the event: those frameworks are done
+        at.run()
+        names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
+        assert names == [framework_name(key, "en") for key in FRAMEWORKS if key not in ("tensorflow", "compile")]
+        lines = progress_lines(at)
+        done = f"{len(names)} of {len(FRAMEWORKS)} frameworks done"
+        assert any(done in markdown.value for markdown in at.markdown), [markdown.value for markdown in at.markdown]
+        assert [line for line in lines if "waiting" in line] == [
+            f"{framework_name('compile', 'en')}: waiting for its worker, busy with another run",
+            f"{framework_name('tensorflow', 'en')}: waiting for its worker, busy with another run",
+        ]
+        assert sum("done in" in line for line in lines) == len(names)
+        playground = open_app(setup, "pages/playground.py")  # another tab, another page: not held
+        assert not playground.exception
+        other = open_app(setup | {"height": "6", "width": "7", "compile": "false"}, "pages/frameworks.py")
+        for job in frameworks.JOBS.pending():
+            if job.key not in ("tensorflow", "compile"):
+                job.future.result(timeout=600)
+        other.run()
+        assert framework_name("torch", "en") + ", float64" in other.table[0].value.index
+    finally:
+        release.set()
+    for future in held:
+        future.result()
+    settled(at)
+    names = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
+    assert names == [framework_name(key, "en") for key in FRAMEWORKS] and progress_lines(at) == []
+    settled(other)
+
+
+def test_progress_says_how_long_a_run_took_and_estimates_the_next_from_them():
+    """The progress' words on a clock the test drives: waiting, running (with no estimate, then
+    with the median of this server's last runs of that framework), done."""
+    from frameworks.jobs import Job, Jobs
+    from frameworks.report import progress_text
+
+    now = [0.0]
+    jobs = Jobs(clock=lambda: now[0])
+    assert jobs.estimate("compile", True) == 20.0 and jobs.estimate("torch", True) is None  # typical; no guess
+    for seconds in (12.0, 30.0, 14.0):
+        job = Job("compile", cold=True, submitted=now[0])
+
+        def run(seconds=seconds):
+            now[0] += seconds
+            return "verdict"
+
+        assert jobs.run(job, run) == "verdict" and job.elapsed(now[0]) == seconds
+    assert jobs.estimate("compile", True) == 14.0 and jobs.estimate("compile", False) == 10.0
+    waiting = Job("compile", cold=False, submitted=now[0])
+    assert progress_text("torch.compile", waiting, now[0], 10.0, "en") == (
+        "torch.compile: waiting for its worker, busy with another run"
+    )
+    running = Job("torch", cold=False, submitted=0.0, started=1.0)
+    assert progress_text("torch", running, 4.2, None, "en") == "torch: running for 3 s"
+    assert progress_text("torch", running, 4.2, 10.0, "zh") == "torch：已运行 3 秒，共约 10 秒"
+    running.finished = 3.25
+    assert progress_text("torch", running, 9.0, None, "en") == "torch: done in 2.2 s"
+
+
+def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monkeypatch, tmp_path):
+    """Inductor compiles C++ with $CXX, else g++ (the Docker image has none unless it installs
+    one): with CXX pointing at nothing, or a PATH without g++, the page says torch.compile is
+    not available, in its place, and computes the others. Inductor itself, run with that
+    environment, fails for that reason: the check says what Inductor would find."""
+    import os
+    import subprocess
+    import sys
+
+    from harness.browser import REPO
+
+    path = os.environ["PATH"]
+    monkeypatch.delenv("CXX", raising=False)
+    assert torch_compile.missing_compiler() is None  # g++ is installed here
+    monkeypatch.setenv("PATH", str(tmp_path))  # no compiler there
+    assert torch_compile.missing_compiler() == "g++"
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
+    assert torch_compile.missing_compiler() == str(tmp_path / "no-such-compiler")
+    script = "import torch\nprint(torch.compile(lambda x: x * 2)(torch.ones(2)))\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0 and "InvalidCxxCompiler" in done.stderr, done.stderr[-2000:]
+
+    at = open_app({"kernel_h": "2", "stride_h": "1", "height": "3", "width": "3"}, "pages/frameworks.py")
+    said = [alert for alert in alerts(at) if alert.startswith(framework_name("compile", "en"))]
+    assert said == [
+        f"{framework_name('compile', 'en')} is not available on this server: Inductor compiles C++ on the CPU and needs"
+        f" a compiler, and `{tmp_path / 'no-such-compiler'}` (the CXX variable, else g++) is not found. Install one"
+        " (Debian: `apt-get install g++`) or point CXX at one, then reload; the other frameworks are below."
+    ]
+    assert not any(job.key == "compile" for job in frameworks.JOBS.pending())
+    settled(at)
+    assert framework_name("compile", "en") not in " ".join(at.table[0].value.index)

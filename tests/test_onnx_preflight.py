@@ -184,3 +184,24 @@ def test_the_page_checks_an_upload_and_shows_a_name_as_typed():
     said = {text for text in visible_texts(at) if english_words(text)} - LANGUAGE_SWITCH  # ONNX Runtime's quoted
     assert said == set(), said
     assert any(item.value.startswith("**修正**：用 `opset_version=10`") for item in at.markdown)
+
+
+def test_onnx_runtime_gives_torchs_numbers_on_every_overhang_it_was_reported_to_differ_on():
+    """Canary. onnxruntime#16203 reports ONNX Runtime dividing ceil_mode's overhang by the full
+    kernel before opset 19; the installed ONNX Runtime gives torch's numbers on every such
+    setting (checked here at opsets 10, 18 and 19, ceil_mode with and without counted padding,
+    each pre-flight's own x), so the pre-flight's "differs" branch has no real case on this
+    machine (docs/frameworks.md: wider sweeps found none either). When this fails, ONNX Runtime
+    differs again: add the failing setting to NODES, with the fix the pre-flight finds."""
+    import itertools
+
+    differs = []
+    for opset, k, s, p, counted in itertools.product((10, 18, 19), (2, 3, 4), (1, 2, 3), (0, 1), (0, 1)):
+        if 2 * p > k:
+            continue
+        attributes = {"kernel_shape": [k, k], "strides": [s, s], "pads": [p] * 4, "ceil_mode": 1}
+        attributes["count_include_pad"] = counted
+        (node,) = preflight(_model(attributes, opset)).nodes
+        if node.problem is None and not node.difference.agrees:
+            differs.append((opset, attributes))
+    assert differs == [], f"ONNX Runtime now differs from torch on {differs}: give the differs branch these cases"
