@@ -1,0 +1,80 @@
+"""The built-in decks: one ready lesson of about ten minutes per lesson of the Presets gallery.
+
+Each step is a setup (the sidebar's values as a link writes them, read by the same rule as a
+deck file: ``classroom.deck``) and optionally a question (which grid, which cell); its words are
+the catalogue's ``deck.<name>.title`` and ``deck.<name>.s<n>`` in both languages. No answer is
+written here: ``classroom.deck.question_of`` computes it. tests/test_deck.py runs every deck
+through the core and checks each number its words state.
+"""
+
+from __future__ import annotations
+
+from classroom.deck import Deck, DeckQuestion, Step, setup_of
+from i18n import LANGUAGES, text
+
+__all__ = ["BUILT_IN"]
+
+_CLASSIC = {"input": "classic"}
+_OVERLAP = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "input": "ones"}
+_GAPS = {"kernel_h": "2", "stride_h": "3", "height": "5", "width": "5"}
+_FIVE = {"kernel_h": "2", "height": "5", "width": "5"}
+_PADDED = {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "5", "width": "5"}
+_UNCOUNTED = {**_PADDED, "count_include_pad": "false"}
+_CEIL = {**_FIVE, "ceil_mode": "true"}
+
+# name: each step's settings and question (grid, row, col), in order; its words are the catalogue's.
+_DECKS: dict[str, list[tuple[dict[str, str], tuple[str, int, int] | None]]] = {
+    "classic": [
+        (_CLASSIC, None),
+        (_CLASSIC, ("grad_input", 0, 0)),
+        (_CLASSIC, None),
+        ({**_CLASSIC, "input": "random"}, ("grad_input", 2, 3)),
+        ({**_CLASSIC, "input": "arange"}, ("output", 0, 1)),
+        ({**_CLASSIC, "loss": "mean"}, ("grad_input", 1, 1)),
+    ],
+    "overlap": [
+        (_OVERLAP, None),
+        (_OVERLAP, ("grad_input", 0, 0)),
+        (_OVERLAP, None),
+        (_OVERLAP, ("grad_input", 2, 2)),
+        (_OVERLAP, None),
+        (_OVERLAP, ("grad_input", 0, 2)),
+    ],
+    "gaps": [
+        (_GAPS, None),
+        (_GAPS, ("grad_input", 2, 2)),
+        (_GAPS, None),
+        (_GAPS, ("grad_input", 0, 0)),
+        (_FIVE, ("grad_input", 4, 4)),
+    ],
+    "padding": [
+        (_PADDED, None),
+        (_PADDED, ("grad_input", 0, 0)),
+        (_PADDED, None),
+        (_UNCOUNTED, ("grad_input", 0, 0)),
+        (_UNCOUNTED, None),
+        (_UNCOUNTED, ("output", 0, 0)),
+    ],
+    "ceil_mode": [
+        (_FIVE, None),
+        (_CEIL, None),
+        (_CEIL, ("grad_input", 4, 0)),
+        (_CEIL, None),
+        (_CEIL, ("grad_input", 4, 4)),
+    ],
+}
+
+
+def _deck(name: str) -> Deck:
+    def words(key: str) -> dict[str, str]:
+        return {language: text(language, f"deck.{name}.{key}") for language in LANGUAGES}
+
+    steps = []
+    for number, (settings, question) in enumerate(_DECKS[name], 1):
+        setup = setup_of(settings, "", number)  # the file's rule: a built-in deck is read as a file is
+        asked = None if question is None else DeckQuestion(question[0], (question[1], question[2]))
+        steps.append(Step(setup, words(f"s{number}"), asked))
+    return Deck(words("title"), tuple(steps))
+
+
+BUILT_IN: dict[str, Deck] = {name: _deck(name) for name in _DECKS}
