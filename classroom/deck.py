@@ -329,6 +329,8 @@ def deck_from_link(packed: str) -> Deck:
         data = inflater.decompress(raw, MAX_BYTES + 1)  # never inflated past a file's bound
     except (binascii.Error, zlib.error, ValueError):
         raise DeckError("link_broken") from None
+    if not inflater.eof and len(data) <= MAX_BYTES:  # cut short: the compressed stream never ends
+        raise DeckError("link_broken")
     return deck_from_json(data)
 
 
