@@ -39,6 +39,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_LINK_CHARS",
     "MAX_STEPS",
+    "MAX_TYPED_CELLS",
     "Deck",
     "DeckError",
     "DeckQuestion",
@@ -63,6 +64,7 @@ MAX_BYTES = 512_000  # a deck file: room for 30 steps of typed grids as links wr
 MAX_STEPS = 30  # a lesson of 10-15 minutes has 5-8; a term's worth still fits
 MAX_TITLE_CHARS = 120
 MAX_TEXT_CHARS = 1_000  # a step's text, per language
+MAX_TYPED_CELLS = 16_384  # every typed grid of a deck together: four full 64×64 grids
 MAX_LINK_CHARS = 8_000  # a deck's link parameter (compressed): fits every browser's and nginx's limits
 PAGES = ("", "step_by_step")  # the pages a class's setup can show (the Playground, Step by step)
 KINDS = ("grad_input", "output")  # a question's grid: a cell of ∂L/∂x, or of y (as the class asks)
@@ -300,7 +302,8 @@ def deck_from_json(raw: bytes | str) -> Deck:
         raise DeckError("no_steps", field="steps")
     if len(steps) > MAX_STEPS:
         raise DeckError("too_many_steps", count=len(steps), max=MAX_STEPS)
-    return Deck(title, tuple(_step(entry, number) for number, entry in enumerate(steps, 1)))
+    typed_cells = [0]  # every typed grid's cells so far: the deck's reading time is bounded by them
+    return Deck(title, tuple(_step(entry, number, typed_cells) for number, entry in enumerate(steps, 1)))
 
 
 def deck_link(deck: Deck) -> str:
@@ -375,7 +378,7 @@ def _texts(value: object, step: int | None, name: str, limit: int) -> dict[str, 
     return texts
 
 
-def _step(entry: object, number: int) -> Step:
+def _step(entry: object, number: int, typed_cells: list[int]) -> Step:
     """One step of a file, checked field by field, then computed (the core's refusal said)."""
     if not isinstance(entry, dict):
         raise DeckError("step_type", number)
@@ -384,17 +387,18 @@ def _step(entry: object, number: int) -> Step:
     if page not in PAGES:
         raise DeckError("page", number, "page", got=user_text(page, 24), known=", ".join(map(repr, PAGES)))
     controls = _controls(entry.get("controls", {}), number)
-    typed = _typed(entry.get("typed", {}), number)
+    typed = _typed(entry.get("typed", {}), number, typed_cells)
     explain = entry.get("explain")
     if explain is not None and (not isinstance(explain, str) or not EXPLAIN.fullmatch(explain)):
         raise DeckError("explain", number, "explain", got=user_text(explain, 24))
     setup = Setup(page, controls, typed, explain)
     try:
-        shape = computed_from_setup(replace(setup, controls=_without_loss_cell(controls))).y.shape
-        for key, last in zip(("loss_row", "loss_col"), shape):  # the loss cell: a cell of y
+        computed = computed_from_setup(replace(setup, controls=_without_loss_cell(controls)))
+        for key, last in zip(("loss_row", "loss_col"), computed.y.shape):  # the loss cell: a cell of y
             if controls.get(key, 0) >= last:
                 raise DeckError("control", number, key, allowed=_Allowed(key, last - 1, {}), got=controls[key])
-        computed = computed_from_setup(setup)
+        if controls.get("loss") == "cell":  # computed again with its cell (no typed ∂L/∂y: cheap)
+            computed = computed_from_setup(setup)
     except (PoolingError, SetupError, InputError) as error:
         raise DeckError("setup", number, reason=_Reason(error)) from None
     question = _question(entry.get("question"), number, computed)
@@ -464,7 +468,7 @@ class _Allowed:
         return allowed_values(language, self.key, self.high, **self.params)
 
 
-def _typed(typed: object, number: int) -> dict[str, str]:
+def _typed(typed: object, number: int, typed_cells: list[int]) -> dict[str, str]:
     """The typed grids as a link writes them, read by the link's reader (every cell by the
     one number reader)."""
     if not isinstance(typed, dict):
@@ -475,9 +479,12 @@ def _typed(typed: object, number: int) -> dict[str, str]:
         if not isinstance(encoded, str):
             raise DeckError("typed_type", number, f"typed.{name}")
         try:
-            decode_grid(encoded, name)
+            rows = decode_grid(encoded, name)
         except InputError as error:
             raise DeckError("grid", number, f"typed.{name}", reason=_Reason(error)) from None
+        typed_cells[0] += len(rows) * len(rows[0])
+        if typed_cells[0] > MAX_TYPED_CELLS:
+            raise DeckError("typed_large", number, f"typed.{name}", max=MAX_TYPED_CELLS)
     return dict(typed)
 
 

@@ -160,6 +160,12 @@ def _refused(raw: str | bytes) -> DeckError:
     return error
 
 
+def _typed_step(size: int) -> dict:
+    grid = ";".join(",".join(["1"] * size) for _ in range(size))
+    controls = {"input": "custom", "height": size, "width": size, "kernel_h": 1, "loss": "custom"}
+    return {"controls": controls, "typed": {"x": grid, "grad": grid}}
+
+
 def _asking(grid: object, cell: object) -> str:
     return _file({**GOOD, "question": {"grid": grid, "cell": cell}})
 
@@ -196,6 +202,7 @@ CRAFTED = {
         "grid", 1, "typed.x",
     ),
     "a ragged typed grid": (_file({"controls": {"input": "custom"}, "typed": {"x": "1,2;3"}}), "grid", 1, "typed.x"),
+    "typed grids too many cells": (_file(*[_typed_step(64)] * 5), "typed_large", 3, "typed.x"),
     "a typed grid of another name": (_file({"typed": {"w": "1"}}), "unknown_field", 1, "typed.w"),
     "a page no class follows": (_file({**GOOD, "page": "../admin"}), "page", 1, "page"),
     "an explained cell in words": (_file({**GOOD, "explain": "the centre"}), "explain", 1, "explain"),
