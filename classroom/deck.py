@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from classroom.model import Question, Setup, mistakes_for, output_mistakes_for
 from classroom.setups import SetupError, computed_from_setup, setup_values
+from figures.views import explained_selection
 from i18n import LANGUAGES, text, user_text
 from pooling import PoolingError
 from scenario.compute import Computed
@@ -68,7 +69,6 @@ MAX_TYPED_CELLS = 16_384  # every typed grid of a deck together: four full 64×6
 MAX_LINK_CHARS = 8_000  # a deck's link parameter (compressed): fits every browser's and nginx's limits
 PAGES = ("", "step_by_step")  # the pages a class's setup can show (the Playground, Step by step)
 KINDS = ("grad_input", "output")  # a question's grid: a cell of ∂L/∂x, or of y (as the class asks)
-EXPLAIN = re.compile(r"(x|y|gx|gy)-(\d{1,2})-(\d{1,2})")  # the cell explained, as links write it
 
 Cell = tuple[int, int]
 
@@ -389,7 +389,8 @@ def _step(entry: object, number: int, typed_cells: list[int]) -> Step:
     controls = _controls(entry.get("controls", {}), number)
     typed = _typed(entry.get("typed", {}), number, typed_cells)
     explain = entry.get("explain")
-    if explain is not None and (not isinstance(explain, str) or not EXPLAIN.fullmatch(explain)):
+    selected = explained_selection(explain) if isinstance(explain, str) and len(explain) <= 20 else None
+    if explain is not None and selected is None:
         raise DeckError("explain", number, "explain", got=user_text(explain, 24))
     setup = Setup(page, controls, typed, explain)
     try:
@@ -401,6 +402,11 @@ def _step(entry: object, number: int, typed_cells: list[int]) -> Step:
             computed = computed_from_setup(setup)
     except (PoolingError, SetupError, InputError) as error:
         raise DeckError("setup", number, reason=_Reason(error)) from None
+    if selected is not None:  # the cell explained: one of x's (and ∂L/∂x's), or of y's
+        shape = computed.x.shape if selected.kind == "input" else computed.y.shape
+        if not (selected.row < shape[0] and selected.col < shape[1]):
+            grid = "x" if selected.kind == "input" else "y"
+            raise DeckError("explain_cell", number, "explain", grid=grid, rows=shape[0] - 1, cols=shape[1] - 1)
     question = _question(entry.get("question"), number, computed)
     return Step(setup, _texts(entry.get("text"), number, "text", MAX_TEXT_CHARS), question)
 

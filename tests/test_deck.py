@@ -170,7 +170,7 @@ def _asking(grid: object, cell: object) -> str:
     return _file({**GOOD, "question": {"grid": grid, "cell": cell}})
 
 
-GOOD = {"controls": {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}}
+GOOD = {"controls": {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, "explain": "y-2-2"}
 CRAFTED = {
     # name: the file, what it is refused for, and where (step, field)
     "too large": (b"{" + b" " * MAX_BYTES + b"}", "too_large", None, None),
@@ -206,6 +206,11 @@ CRAFTED = {
     "a typed grid of another name": (_file({"typed": {"w": "1"}}), "unknown_field", 1, "typed.w"),
     "a page no class follows": (_file({**GOOD, "page": "../admin"}), "page", 1, "page"),
     "an explained cell in words": (_file({**GOOD, "explain": "the centre"}), "explain", 1, "explain"),
+    "an explained cell outside y": (_file({**GOOD, "explain": "y-3-0"}), "explain_cell", 1, "explain"),
+    "a typed ∂L/∂y of another shape": (
+        _file({"controls": {"loss": "custom"}, "typed": {"grad": "1,2,3;4,5,6;7,8,9"}}),
+        "setup", 1, None,
+    ),
     "a question on no grid": (_asking("dx", [0, 0]), "question_grid", 1, "question.grid"),
     "a question outside x": (_asking("grad_input", [5, 0]), "question_cell", 1, "question.cell"),
     "a question outside y": (_asking("output", [0, 3]), "question_cell", 1, "question.cell"),
