@@ -415,14 +415,16 @@ def _without_loss_cell(controls: Mapping[str, object]) -> dict[str, object]:
     return {key: value for key, value in controls.items() if key not in ("loss_row", "loss_col")}
 
 
-def setup_of(controls: Mapping[str, object], page: str = "", number: int = 1) -> Setup:
-    """A setup from the sidebar's values as a link or a file writes them, read by the URL rule
-    (raises DeckError for step ``number``).
+def setup_of(
+    controls: Mapping[str, object], typed: Mapping[str, str] | None = None, page: str = "", number: int = 1
+) -> Setup:
+    """A setup from the sidebar's values and typed grids as a link or a file writes them, read
+    by the URL rule and the link's grid reader (raises DeckError for step ``number``).
 
     >>> setup_of({"kernel_h": "3", "ceil_mode": "true"}).controls
     {'kernel_h': 3, 'ceil_mode': True}
     """
-    return Setup(page, _controls(controls, number))
+    return Setup(page, _controls(controls, number), _typed(dict(typed or {}), number, [0]))
 
 
 def _controls(controls: object, number: int) -> dict[str, object]:

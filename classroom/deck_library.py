@@ -22,13 +22,14 @@ _PADDED = {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "5", "w
 _UNCOUNTED = {**_PADDED, "count_include_pad": "false"}
 _CEIL = {**_FIVE, "ceil_mode": "true"}
 
-# name: each step's settings and question (grid, row, col), in order; its words are the catalogue's.
+# name: each step's settings (a typed grid as ``x`` or ``grad``, as a link writes it) and
+# question (grid, row, col), in order; its words are the catalogue's.
 _DECKS: dict[str, list[tuple[dict[str, str], tuple[str, int, int] | None]]] = {
     "classic": [
         (_CLASSIC, None),
         (_CLASSIC, ("grad_input", 0, 0)),
         (_CLASSIC, None),
-        ({**_CLASSIC, "input": "random"}, ("grad_input", 2, 3)),
+        ({"input": "custom", "x": "9,-3,0.5,7;1,1,-8,2;0,4,6,-1;5,-2,3,3"}, ("grad_input", 2, 3)),
         ({**_CLASSIC, "input": "arange"}, ("output", 0, 1)),
         ({**_CLASSIC, "loss": "mean"}, ("grad_input", 1, 1)),
     ],
@@ -71,7 +72,9 @@ def _deck(name: str) -> Deck:
 
     steps = []
     for number, (settings, question) in enumerate(_DECKS[name], 1):
-        setup = setup_of(settings, "", number)  # the file's rule: a built-in deck is read as a file is
+        controls = {key: value for key, value in settings.items() if key not in ("x", "grad")}
+        typed = {key: value for key, value in settings.items() if key in ("x", "grad")}
+        setup = setup_of(controls, typed, "", number)  # the file's rule: a built-in deck is read as a file is
         asked = None if question is None else DeckQuestion(question[0], (question[1], question[2]))
         steps.append(Step(setup, words(f"s{number}"), asked))
     return Deck(words("title"), tuple(steps))
