@@ -9,8 +9,13 @@ through the core and checks each number its words state.
 
 from __future__ import annotations
 
+import numpy as np
+
 from classroom.deck import Deck, DeckQuestion, Step, setup_of
 from i18n import LANGUAGES, text
+from scenario.inputs import cell_text
+from scenario.network import load_digits_cnn, network_pass
+from scenario.typed_grid import encode_grid
 
 __all__ = ["BUILT_IN"]
 
@@ -21,6 +26,28 @@ _FIVE = {"kernel_h": "2", "height": "5", "width": "5"}
 _PADDED = {"kernel_h": "3", "stride_h": "2", "padding_h": "1", "height": "5", "width": "5"}
 _UNCOUNTED = {**_PADDED, "count_include_pad": "false"}
 _CEIL = {**_FIVE, "ceil_mode": "true"}
+
+
+def _typed(values: np.ndarray) -> str:
+    """A network's numbers as a link sends them to the Playground: 4 significant digits."""
+    return encode_grid([[cell_text(float(f"{value:.4g}")) for value in row] for row in values])
+
+
+def _network() -> tuple[dict[str, str], dict[str, str]]:
+    """The digits CNN's two pooling layers on its first shown digit, with the loss about the
+    next class (the gradients a correct, confident prediction sends back are too small to
+    read): one channel of each layer's x and ∂L/∂y, typed."""
+    data = load_digits_cnn()
+    labels = data.labels[data.shown]
+    result = network_pass(data.weights, data.pixels[data.shown], (labels + 1) % 10)
+    first = {"input": "custom", "height": "8", "width": "8", "loss": "custom"}
+    first |= {"x": _typed(result.pool1.x[0, 1]), "grad": _typed(result.pool1.grad_y[0, 1])}
+    second = {"input": "custom", "height": "4", "width": "4", "kernel_h": "4", "loss": "custom"}
+    second |= {"x": _typed(result.pool2.x[0, 7]), "grad": _typed(result.pool2.grad_y[0, 7])}
+    return first, second
+
+
+_POOL1, _POOL2 = _network()
 
 # name: each step's settings (a typed grid as ``x`` or ``grad``, as a link writes it) and
 # question (grid, row, col), in order; its words are the catalogue's.
@@ -62,6 +89,14 @@ _DECKS: dict[str, list[tuple[dict[str, str], tuple[str, int, int] | None]]] = {
         (_CEIL, ("grad_input", 4, 0)),
         (_CEIL, None),
         (_CEIL, ("grad_input", 4, 4)),
+    ],
+    "network": [
+        (_POOL1, None),
+        (_POOL1, ("grad_input", 0, 0)),
+        (_POOL1, None),
+        (_POOL1, ("output", 1, 2)),
+        (_POOL2, None),
+        (_POOL2, ("grad_input", 2, 0)),
     ],
 }
 

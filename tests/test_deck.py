@@ -41,6 +41,7 @@ from classroom.setups import computed_from_setup
 from i18n import LANGUAGES
 from pooling.reference import torch_avg_pool2d
 from scenario.compute import Computed
+from scenario.network import load_digits_cnn, network_pass
 
 DECKS = list(BUILT_IN.items())
 # A number as a deck's words write it (9, 1/9, 0.25), not a cell's index (∂L/∂x[2, 2]) nor a
@@ -275,3 +276,18 @@ def test_a_deck_that_does_not_fit_a_link_says_so_and_a_crafted_link_is_refused()
 
 def _packed(raw: bytes) -> str:
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def test_the_network_deck_teaches_the_networks_own_numbers():
+    """Its typed grids are the digits CNN's pooling layers (x and ∂L/∂y of one channel of each,
+    to the 4 significant digits a link carries), as the network computes them."""
+    data = load_digits_cnn()
+    labels = data.labels[data.shown]
+    result = network_pass(data.weights, data.pixels[data.shown], (labels + 1) % 10)
+    layers = {(8, 8): (result.pool1, 1), (4, 4): (result.pool2, 7)}
+    for step in BUILT_IN["network"].steps:
+        computed = computed_from_setup(step.setup)
+        layer, channel = layers[computed.x.shape]
+        assert_allclose(computed.x, layer.x[0, channel], rtol=5e-4, atol=1e-12)
+        assert_allclose(computed.loss.grad_output, layer.grad_y[0, channel], rtol=5e-4, atol=1e-12)
+        assert computed.params.kernel_size == ((2, 2) if computed.x.shape == (8, 8) else (4, 4))
