@@ -288,9 +288,13 @@ def deck_from_json(raw: bytes | str) -> Deck:
     try:
         data = json.loads(raw, parse_int=_whole, parse_float=_decimal, parse_constant=_constant)
     except RecursionError:
-        raise DeckError("not_json", reason="nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise DeckError("not_json", reason=user_text(error, limit=80)) from None
+        raise DeckError("nested") from None
+    except json.JSONDecodeError as error:
+        raise DeckError("not_json", line=error.lineno, column=error.colno) from None
+    except _RefusedNumber as error:
+        raise DeckError("number", got=user_text(error.typed, limit=24)) from None
+    except (ValueError, UnicodeDecodeError):  # bytes in no encoding JSON allows
+        raise DeckError("not_text") from None
     if not isinstance(data, dict):
         raise DeckError("not_object")
     _known(data, ("format", "version", "title", "steps"), None)
@@ -337,21 +341,29 @@ def deck_from_link(packed: str) -> Deck:
     return deck_from_json(data)
 
 
+class _RefusedNumber(ValueError):
+    """A number in a deck's JSON that the number reader refuses (``typed``: as the file has it)."""
+
+    def __init__(self, typed: str) -> None:
+        self.typed = typed
+        super().__init__(typed)
+
+
 def _whole(digits: str) -> int:
     if len(digits.lstrip("-")) > 18:  # no seed has more; int() of a long text is slow
-        raise ValueError(f"a number of {len(digits)} digits")
+        raise _RefusedNumber(digits)
     return int(digits)
 
 
 def _decimal(typed: str) -> float:
     try:
         return parse_number(typed)  # the one number reader: 1e400 is refused, never inf
-    except NumberError as error:
-        raise ValueError(f"{typed[:24]}: not a usable number ({error.key})") from None
+    except NumberError:
+        raise _RefusedNumber(typed) from None
 
 
 def _constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a deck may hold")
+    raise _RefusedNumber(name)  # NaN, Infinity, -Infinity
 
 
 def _known(data: Mapping, names: tuple[str, ...], step: int | None) -> None:
