@@ -9,6 +9,7 @@ import json
 import re
 import zlib
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,6 +44,7 @@ from pooling.reference import torch_avg_pool2d
 from scenario.compute import Computed
 from scenario.network import load_digits_cnn, network_pass
 
+REPO = Path(__file__).resolve().parents[1]
 DECKS = list(BUILT_IN.items())
 # A number as a deck's words write it (9, 1/9, 0.25), not a cell's index (∂L/∂x[2, 2]) nor a
 # digit in a name (AvgPool2d); "1/4 = 0.25" states one number, checked to be one.
@@ -293,3 +295,9 @@ def test_the_network_deck_teaches_the_networks_own_numbers():
         assert_allclose(computed.x, layer.x[0, channel], rtol=5e-4, atol=1e-12)
         assert_allclose(computed.loss.grad_output, layer.grad_y[0, channel], rtol=5e-4, atol=1e-12)
         assert computed.params.kernel_size == ((2, 2) if computed.x.shape == (8, 8) else (4, 4))
+
+
+def test_the_docs_example_file_is_a_deck():
+    example = (REPO / "docs" / "decks.md").read_text().split("```json\n")[1].split("```")[0]
+    deck = deck_from_json(example)
+    assert [question_of(step).truth for step in deck.steps] == [1 / 9, 3.5]
