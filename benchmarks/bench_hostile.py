@@ -9,8 +9,9 @@ starts afresh at ``exec``; ``ru_maxrss`` would start at the parent's size) from 
 the reader is called to its end. The inputs are made here (nothing is downloaded): the largest picture that is
 read (a 16-megapixel progressive JPEG, whose decoder keeps every coefficient), a crafted
 header claiming 13000 x 13000, oversized CSV files, a compressed link grid that would
-inflate to gigabytes, a data-editor edit adding 5,000 rows, and component state nested
-100,000 deep.
+inflate to gigabytes, a data-editor edit adding 5,000 rows, component state nested
+100,000 deep, and deck files and links (the costliest deck read, too many typed cells,
+nesting, a compressed link inflating past a deck file's bound).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the deck rows are made by the app's own writer
 LIMIT_MB, LIMIT_CPU = 100, 1.0  # README, "Limits": what one input may cost at most
 
 READERS = {
@@ -44,6 +46,8 @@ READERS = {
         "from ui import hardening\nhardening.install()\n"
         "read = lambda data: bool(BidiComponentSerde().deserialize(data.decode()))"
     ),
+    "deck": "from classroom.deck import deck_from_json as read",
+    "deck link": "from classroom.deck import deck_from_link\nread = lambda data: deck_from_link(data.decode())",
 }
 
 
@@ -93,6 +97,34 @@ def inputs() -> list[tuple[str, str, str, bytes]]:
         ),
         ("baseline: one click", "component", "read", b'{"select": {"kind": "input", "row": 0, "col": 0}}'),
         ("click nested 100,000 deep", "component", "refused", b'{"select": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+        *_decks(),
+    ]
+
+
+def _decks() -> list[tuple[str, str, str, bytes]]:
+    """Deck files and links (classroom/deck.py): the built-in classic deck, the costliest deck
+    read (every typed cell allowed, 28 more steps of 64 x 64 computed), and the refused."""
+    from classroom.deck import MAX_STEPS, deck_link, deck_to_json
+    from classroom.deck_library import BUILT_IN
+
+    def deck(*steps: dict) -> bytes:
+        return json.dumps({"format": "avgpool-deck", "version": 1, "title": "T", "steps": list(steps)}).encode()
+
+    grid = ";".join(",".join(["0.1234"] * 64) for _ in range(64))
+    typed = {"controls": {"input": "custom", "height": 64, "width": 64, "kernel_h": 1, "loss": "custom"}}
+    typed["typed"] = {"x": grid, "grad": grid}
+    computed = {"controls": {"kernel_h": 3, "stride_h": 1, "height": 64, "width": 64, "input": "random"}}
+    ones = {**typed, "typed": {name: ";".join([",".join("1" * 64)] * 64) for name in ("x", "grad")}}
+    costliest = deck(typed, typed, *[computed] * (MAX_STEPS - 2))
+    link = deck_link(BUILT_IN["classic"]).split("=")[1].encode()
+    bomb = base64.urlsafe_b64encode(zlib.compress(b" " * 4_000_000, 9)).decode().rstrip("=").encode()
+    return [
+        ("baseline: the classic deck's file", "deck", "read", deck_to_json(BUILT_IN["classic"]).encode()),
+        ("the costliest deck read (30 steps of 64 x 64)", "deck", "read", costliest),
+        ("29 steps of typed 64 x 64 grids", "deck", "refused", deck(*[ones] * 29)),
+        ("a deck nested 200,000 deep", "deck", "refused", b"[" * 200_000),
+        ("baseline: the classic deck's link", "deck link", "read", link),
+        ("a deck link inflating to 4 MB (a short link)", "deck link", "refused", bomb),
     ]
 
 

@@ -14,6 +14,7 @@ import unicodedata
 
 import pytest
 
+from classroom.deck_library import BUILT_IN
 from harness import browser
 from i18n import LANGUAGES, catalogue, language_for_locale, text
 from pooling import PoolingError, check_pool2d_args
@@ -119,6 +120,10 @@ def test_every_key_the_code_asks_for_exists():
     for path in REPO.glob("**/*.py"):
         input_errors |= set(re.findall(r'InputError\(\s*"(\w+)"', path.read_text()))
     keys |= {f"error.input.{key}" for key in input_errors}
+    deck_errors = set(re.findall(r'DeckError\(\s*"(\w+)"', (REPO / "classroom" / "deck.py").read_text()))
+    keys |= {f"deck.error_{key}" for key in deck_errors}
+    for name, deck in BUILT_IN.items():  # a built-in deck's words: its title and each step's
+        keys |= {f"deck.{name}.title"} | {f"deck.{name}.s{number}" for number in range(1, len(deck.steps) + 1)}
     for language in LANGUAGES:
         assert sorted(keys - set(catalogue(language))) == [], language
 
@@ -129,6 +134,7 @@ def test_unused_keys_are_not_left_behind():
         used |= {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
     dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
     dynamic += ("preset.", "page.", "error.", "axis.", "class.mistake_", "class.setup_", "hood.reason_")
+    dynamic += ("deck.error_", *(f"deck.{name}." for name in BUILT_IN))
     unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
     assert unused == set()
 
