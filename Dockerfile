@@ -12,6 +12,9 @@ WORKDIR /app
 # torch.compile (Inductor) compiles C++ kernels on the CPU with g++ (or $CXX): python:3.11-slim
 # has no compiler. Without one the Across frameworks page says torch.compile is not available
 # (frameworks/torch_compile.py, missing_compiler) and computes the other frameworks.
+# Unpinned on purpose: the base image's Debian release decides g++'s version, and a pinned one
+# would break the build when python:3.11-slim moves to the next point release.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends g++ \
     && rm -rf /var/lib/apt/lists/*

@@ -9,6 +9,8 @@ through the core and checks each number its words state.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from classroom.deck import Deck, DeckQuestion, Step, setup_of
@@ -28,9 +30,14 @@ _UNCOUNTED = {**_PADDED, "count_include_pad": "false"}
 _CEIL = {**_FIVE, "ceil_mode": "true"}
 
 
+def _four_digits(value: float) -> float:
+    """``value`` rounded to 4 significant digits, as a number (the writer writes it)."""
+    return 0.0 if value == 0 else round(float(value), 3 - math.floor(math.log10(abs(value))))
+
+
 def _typed(values: np.ndarray) -> str:
     """A network's numbers as a link sends them to the Playground: 4 significant digits."""
-    return encode_grid([[cell_text(float(f"{value:.4g}")) for value in row] for row in values])
+    return encode_grid([[cell_text(_four_digits(value)) for value in row] for row in values])
 
 
 def _network() -> tuple[dict[str, str], dict[str, str]]:
