@@ -251,3 +251,18 @@ def test_one_view_s_torch_check_is_made_once_for_every_session_and_only_for_that
         assert numeric is not None, name
     assert view_agreement(others["a wrong ∂L/∂x"])[0] > TORCH_TOLERANCE
     assert view_agreement(first)[0] <= TORCH_TOLERANCE
+
+
+def test_a_shared_value_is_built_once_per_key_and_the_least_used_goes_first():
+    """ui/shared.py: the torch check and the Playground's grids, built by the first of a class's
+    tabs for a view and taken by the others; the one used longest ago dropped past ``entries``."""
+    from ui.shared import Shared
+
+    built: list[str] = []
+
+    def build(key: str):
+        return lambda: built.append(key) or key.upper()
+
+    shared = Shared[str](entries=2)
+    assert [shared.get(key, build(key)) for key in ("a", "a", "b", "a", "c", "a", "b")] == list("AABACAB")
+    assert built == ["a", "b", "c", "b"]  # "b" was used longest ago when "c" came
