@@ -208,26 +208,10 @@ def test_a_refresh_waits_for_the_runs_in_progress_only_and_never_for_good():
 
 
 def test_what_counts_among_the_runs_a_refresh_lets_go_first():
-    """Any run within its budget (a tab past its burst has already waited for it, and runs 4 %
-    of a core on average); not a refresh's; a run counted once, however nested (a fragment in
-    a run)."""
+    """Any run within its budget; not a refresh's, nor a tab's in debt (it takes the heavy lane
+    and must not hold a class up); a run counted once, however nested (a fragment in a run)."""
     assert not FOREGROUND.waiting
-    for refresh, counted in ((False, 1), (True, 0)):
-        with refreshing() if refresh else nullcontext(), ahead(), ahead():
-            assert FOREGROUND.in_progress == counted, refresh
+    for heavy, refresh, counted in ((False, False, 1), (True, False, 0), (False, True, 0)):
+        with refreshing() if refresh else nullcontext(), ahead(heavy), ahead(heavy):
+            assert FOREGROUND.in_progress == counted, (heavy, refresh)
         assert FOREGROUND.in_progress == 0
-
-
-def test_an_explorer_in_debt_still_goes_before_the_refreshes(manual_clock, monkeypatch):
-    """A lone explorer moving a slider every 0.3 s spends more than its 4 % of a core and is
-    soon in debt (in the heavy lane): its runs still go before a class's refreshes."""
-    clock = manual_clock(on_sleep=lambda: FOREGROUND.in_progress)
-    explorer = open_app()
-    explorer.session_state["cpu_budget"] = Account(Budget(BURST + RATE * 1.0, clock.now()), counted=True)
-    explorer.run()
-    assert not explorer.exception and clock.slept == [pytest.approx(1.0)]
-    assert clock.seen == [0]  # not counted while it waited for its budget
-    counted, running = [], FOREGROUND.running
-    monkeypatch.setattr(FOREGROUND, "running", lambda: counted.append(HEAVY_LANE.busy) or running())
-    explorer.run()
-    assert not explorer.exception and True in counted  # counted, in the heavy lane

@@ -97,7 +97,7 @@ class Lane:
 
 class Foreground:
     """The runs in progress on this server that are not a class's refreshes: an explorer's
-    change, a teacher's, any tab's once within its budget (``fair_share``). A following tab's refresh, holding the
+    change, a teacher's, any tab's within its budget. A following tab's refresh, holding the
     refresh lane (ui/classroom.py ``refresh_lane``), first lets every such run that is in
     progress then finish (its thread sleeps), at most ``patience`` seconds; a run that starts
     while it waits does not hold it up further, so a stream of them cannot stop a class. So a
@@ -213,9 +213,9 @@ def account() -> Account:
 
 def fair_share(run: Callable[[], None]) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
-    inside a counted run is counted with it, once. Once within its budget (and its lane), a
-    run that is not a class's refresh (``refreshing``) goes before the refreshes
-    (``FOREGROUND``)."""
+    inside a counted run is counted with it, once. A run within its budget that is not a
+    class's refresh (``refreshing``) goes before the refreshes (``FOREGROUND``); one in debt
+    takes the heavy lane and goes before nothing."""
     if getattr(_counting, "active", False):
         run()
         return
@@ -223,8 +223,9 @@ def fair_share(run: Callable[[], None]) -> None:
     budget = wait_for_budget(tab)
     _counting.active = True
     started = time.thread_time()
+    heavy = budget.debt > HEAVY_DEBT
     try:
-        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext(), ahead():
+        with HEAVY_LANE.taken() if heavy else nullcontext(), ahead(heavy):
             run()
     finally:
         _counting.active = False
@@ -242,11 +243,12 @@ def refreshing() -> Iterator[None]:
         _counting.refreshing = False
 
 
-def ahead():
+def ahead(heavy: bool | None = None):
     """Around a run that the class's refreshes let go first (``FOREGROUND``): any run but a
-    refresh's, once it is within its tab's budget (in the heavy lane too: a tab past its burst
-    runs 4 % of a core on average, so the refreshes yield to little of it)."""
-    if getattr(_counting, "refreshing", False):
+    refresh's, and but a tab's in debt (``heavy``; None: this tab's account says)."""
+    if heavy is None:
+        heavy = account().budget.now(CLOCK.now()).debt > HEAVY_DEBT
+    if heavy or getattr(_counting, "refreshing", False):
         return nullcontext()
     return FOREGROUND.running()
 
