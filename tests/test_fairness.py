@@ -4,25 +4,11 @@ before its next run, in its own thread; a tab within it does not."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from contextlib import nullcontext
 
 import pytest
 
 from tests.conftest import open_app, waits_for_lane
-from ui.fairness import (
-    BURST,
-    FOREGROUND,
-    HEAVY_LANE,
-    RATE,
-    Account,
-    Budget,
-    Foreground,
-    Lane,
-    ahead,
-    refreshing,
-    wait_for_budget,
-)
+from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget, Lane, wait_for_budget
 
 
 def test_a_tab_past_its_burst_waits_and_others_do_not(manual_clock):
@@ -134,84 +120,3 @@ def test_a_class_refresh_waits_for_the_refresh_lane_and_an_explorers_run_does_no
     with REFRESH_LANE.taken():
         explorer.run()
         assert not explorer.exception
-
-
-def _waits_for_runs_in_progress(foreground: Foreground, run: Callable[[], object]) -> bool:
-    """Whether ``run`` (in a thread) waits while a run is in progress (``foreground`` counts it
-    among its waiting refreshes before it ends), and ends once that run has finished.
-    Conditions, not times: a loaded machine only makes it slower."""
-    with foreground.running():
-        thread = threading.Thread(target=run)
-        thread.start()
-        while thread.is_alive() and not foreground.waiting:
-            thread.join(timeout=0.01)
-        waited = foreground.waiting > 0 and thread.is_alive()
-    thread.join(timeout=300)  # the run finished: it goes on
-    return waited and not thread.is_alive()
-
-
-def test_a_class_refresh_lets_an_explorers_run_in_progress_finish_first(manual_clock, monkeypatch):
-    """A lone explorer beside 200 refreshes: its run shared the server with one refresh after
-    another (p95 1.6-1.9 s beside the class, 0.04-0.1 s alone). A refresh in the lane now first
-    lets every other run in progress finish; an explorer's run itself waits for nothing."""
-    from ui.classroom import REFRESH, REFRESH_LANE
-
-    manual_clock()
-    monkeypatch.setattr(FOREGROUND, "patience", 600.0)  # a refresh that waited for it would time out
-    refresh, explorer = open_app(), open_app()
-    refresh.session_state[REFRESH] = "2"
-    assert _waits_for_runs_in_progress(FOREGROUND, lambda: refresh.run(timeout=120)), (
-        "the class's refresh did not wait for the run in progress"
-    )
-    assert not refresh.exception and not REFRESH_LANE.busy
-    with FOREGROUND.running():
-        explorer.run()  # not a refresh: it goes at once, a run in progress or not
-        assert not explorer.exception and not FOREGROUND.waiting
-
-
-def test_a_refresh_waits_for_the_runs_in_progress_only_and_never_for_good():
-    """Runs that start while a refresh waits do not hold it up further (a stream of explorers'
-    changes cannot stop a class); past its patience a refresh goes with a run still in progress."""
-    foreground, order = Foreground(patience=600.0), []
-    first, later, refreshed = threading.Event(), threading.Event(), threading.Event()
-
-    def run(started: threading.Event, done: threading.Event) -> None:
-        with foreground.running():
-            started.set()
-            done.wait(timeout=300)
-
-    def refresh() -> None:
-        foreground.let_finish()
-        order.append("refreshed")
-        refreshed.set()
-
-    first_done, later_done = threading.Event(), threading.Event()
-    threading.Thread(target=run, args=(first, first_done)).start()
-    first.wait(timeout=300)
-    waiting = threading.Thread(target=refresh)
-    waiting.start()
-    while waiting.is_alive() and not foreground.waiting:
-        waiting.join(timeout=0.01)
-    threading.Thread(target=run, args=(later, later_done)).start()  # starts while the refresh waits
-    later.wait(timeout=300)
-    assert not order
-    first_done.set()  # the run in progress when the refresh came finishes; the later one goes on
-    refreshed.wait(timeout=60)
-    later_done.set()
-    assert order == ["refreshed"]
-
-    impatient = Foreground(patience=0.05)
-    with impatient.running():
-        impatient.let_finish()  # returns with the run still in progress
-        order.append("went anyway")
-    assert order[-1] == "went anyway" and not impatient.waiting
-
-
-def test_what_counts_among_the_runs_a_refresh_lets_go_first():
-    """Any run within its budget; not a refresh's, nor a tab's in debt (it takes the heavy lane
-    and must not hold a class up); a run counted once, however nested (a fragment in a run)."""
-    assert not FOREGROUND.waiting
-    for heavy, refresh, counted in ((False, False, 1), (True, False, 0), (False, True, 0)):
-        with refreshing() if refresh else nullcontext(), ahead(heavy), ahead(heavy):
-            assert FOREGROUND.in_progress == counted, (heavy, refresh)
-        assert FOREGROUND.in_progress == 0

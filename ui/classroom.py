@@ -39,7 +39,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import current_palette, select_cell
-from ui.fairness import FOREGROUND, HEAVY_DEBT, Lane, ahead, refreshing, wait_for_budget
+from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
 from ui.lang import current_language, tr
 
 __all__ = [
@@ -592,15 +592,11 @@ def refresh_lane() -> Iterator[str | None]:
     heard (``_refresh``), None for any other run."""
     heard = st.session_state.pop(REFRESH, None)
     if heard is None:
-        with ahead():
-            yield None
+        yield None
         return
     budget = wait_for_budget()
     # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
-    # In the lane, the refresh first lets the other runs in progress finish (an explorer's).
-    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext(), refreshing():
-        if budget.debt <= HEAVY_DEBT:
-            FOREGROUND.let_finish()
+    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
         yield heard
 
 

@@ -28,20 +28,16 @@ import streamlit as st
 
 __all__ = [
     "BURST",
-    "FOREGROUND",
     "HEAVY_DEBT",
     "HEAVY_LANE",
     "RATE",
     "Account",
     "Budget",
     "Clock",
-    "Foreground",
     "Lane",
     "account",
-    "ahead",
     "fair_share",
     "freeze_long_lived_objects",
-    "refreshing",
     "wait_for_budget",
 ]
 
@@ -95,61 +91,6 @@ class Lane:
             self.waiting += change
 
 
-class Foreground:
-    """The runs in progress on this server that are not a class's refreshes: an explorer's
-    change, a teacher's, any tab's within its budget. A following tab's refresh, holding the
-    refresh lane (ui/classroom.py ``refresh_lane``), first lets every such run that is in
-    progress then finish (its thread sleeps), at most ``patience`` seconds; a run that starts
-    while it waits does not hold it up further, so a stream of them cannot stop a class. So a
-    lone explorer beside 200 refreshes shares the server with at most the one refresh already
-    running, not with one after another of them."""
-
-    def __init__(self, patience: float) -> None:
-        self.patience = patience
-        self._changed = threading.Condition()
-        self._running: set[int] = set()  # the runs in progress, by a number of their own
-        self._next = 0
-        self.waiting = 0  # refreshes letting runs finish now: a test waits for one, not for a time
-
-    @property
-    def in_progress(self) -> int:
-        return len(self._running)
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        """Around a run that a refresh lets go first (re-entrant within a thread: counted once)."""
-        if getattr(_counting, "foreground", False):
-            yield
-            return
-        with self._changed:
-            number, self._next = self._next, self._next + 1
-            self._running.add(number)
-        _counting.foreground = True
-        try:
-            yield
-        finally:
-            _counting.foreground = False
-            with self._changed:
-                self._running.discard(number)
-                self._changed.notify_all()
-
-    def let_finish(self) -> None:
-        """Wait until every run in progress now has finished (not those started meanwhile)."""
-        with self._changed:
-            before = set(self._running)
-            if not before:
-                return
-            self.waiting += 1
-            try:
-                self._changed.wait_for(lambda: not before & self._running, timeout=self.patience)
-            finally:
-                self.waiting -= 1
-
-
-# An explorer's change runs in 0.05-0.3 s here: a refresh waits for it, not for a slow page's run.
-FOREGROUND = Foreground(patience=1.0)
-
-
 # A tab this far in debt (one of the heaviest runs; a student's change costs ~0.015 s and drains
 # in half a second) runs in the server's one heavy lane: one such run at a time.
 HEAVY_DEBT = 0.05
@@ -198,9 +139,7 @@ class Account:
         self.counted = True
 
 
-# ``active`` while this script thread's run is counted; ``refreshing`` while it is a class's
-# refresh; ``foreground`` while it counts among the runs refreshes let go first (``FOREGROUND``)
-_counting = threading.local()
+_counting = threading.local()  # ``active`` while this script thread's run is counted
 
 
 def account() -> Account:
@@ -213,9 +152,7 @@ def account() -> Account:
 
 def fair_share(run: Callable[[], None]) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
-    inside a counted run is counted with it, once. A run within its budget that is not a
-    class's refresh (``refreshing``) goes before the refreshes (``FOREGROUND``); one in debt
-    takes the heavy lane and goes before nothing."""
+    inside a counted run is counted with it, once."""
     if getattr(_counting, "active", False):
         run()
         return
@@ -223,34 +160,12 @@ def fair_share(run: Callable[[], None]) -> None:
     budget = wait_for_budget(tab)
     _counting.active = True
     started = time.thread_time()
-    heavy = budget.debt > HEAVY_DEBT
     try:
-        with HEAVY_LANE.taken() if heavy else nullcontext(), ahead(heavy):
+        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
             run()
     finally:
         _counting.active = False
         tab.charge(time.thread_time() - started)
-
-
-@contextmanager
-def refreshing() -> Iterator[None]:
-    """Around a following tab's refresh (ui/classroom.py ``refresh_lane``): its runs do not
-    count among the runs the refreshes let go first."""
-    _counting.refreshing = True
-    try:
-        yield
-    finally:
-        _counting.refreshing = False
-
-
-def ahead(heavy: bool | None = None):
-    """Around a run that the class's refreshes let go first (``FOREGROUND``): any run but a
-    refresh's, and but a tab's in debt (``heavy``; None: this tab's account says)."""
-    if heavy is None:
-        heavy = account().budget.now(CLOCK.now()).debt > HEAVY_DEBT
-    if heavy or getattr(_counting, "refreshing", False):
-        return nullcontext()
-    return FOREGROUND.running()
 
 
 @st.cache_resource
