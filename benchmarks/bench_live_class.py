@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import re
@@ -60,12 +59,12 @@ from typing import ClassVar
 
 import redis.asyncio as aioredis
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from classroom.model import new_student
 from classroom.store import RedisStore
 from harness.client import EventStream, Session
+from harness.client import heard as listener_heard
 from harness.server import ARTIFACTS, REPO, memory_mb, nginx_proxy, redis_server, streamlit_replicas
 from ui.classroom import RERUN_SPREAD
 
@@ -168,11 +167,7 @@ class Follower(Session):
         as a refresh (ui/classroom.py, refresh_lane), as the browser's listener sends it."""
         await asyncio.sleep(wait)
         self.asks = [*self.asks[-30:], time.perf_counter()]
-        listener = self.widgets.get("class_listener")
-        trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events") if listener else None
-        if trigger is not None:
-            trigger.json_trigger_value = json.dumps({"event": "heard", "value": heard})
-        await self.send(*([trigger] if trigger else []))
+        await self.send(*listener_heard(self.widgets, heard))
 
     def asked_after(self, moment: float, latest: float) -> float:
         """When this tab first asked for a rerun after ``moment`` (``latest`` if it has not

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import random
@@ -45,10 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from classroom.model import new_student
-from harness.client import EventStream, Session
+from harness.client import EventStream, Session, heard
 from harness.server import nginx_proxy, redis_server, streamlit_replicas
 from ui.classroom import RERUN_SPREAD
 
@@ -110,11 +108,7 @@ class Follower:
             return
         # As the listener asks: one whole rerun, with its trigger value, which the server takes
         # as a refresh (ui/classroom.py, refresh_lane).
-        listener = self.session.widgets.get("class_listener")
-        trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events") if listener else None
-        if trigger is not None:
-            trigger.json_trigger_value = json.dumps({"event": "heard", "value": str(version)})
-        await self.session.rerun(*([trigger] if trigger else []))
+        await self.session.rerun(*heard(self.session.widgets, str(version)))
         self.drawn = max(self.drawn, version)
         self.page[version] = time.perf_counter()
 

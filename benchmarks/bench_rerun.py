@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import subprocess
 import sys
@@ -32,22 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from benchmarks.bench_push import _cpu_seconds, _teacher
 from classroom.model import new_student
-from harness.client import EventStream, Session
+from harness.client import EventStream, Session, heard
 from harness.server import redis_server, streamlit_process
-
-
-def _trigger(session: Session, version: int) -> tuple[WidgetState, ...]:
-    """The listener's trigger, as ui/class_listener.js sends it when it heard ``version``."""
-    listener = session.widgets.get("class_listener")
-    if listener is None:
-        return ()
-    trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events")
-    trigger.json_trigger_value = json.dumps({"event": "heard", "value": str(version)})
-    return (trigger,)
 
 
 class Student:
@@ -71,7 +59,7 @@ async def _reruns(pid: int, students: list[Student], hear: bool) -> tuple[float,
         await student.hear()
     walls, before = [], _cpu_seconds(pid)
     for student in students:
-        seconds, _, exception = await student.session.rerun(*_trigger(student.session, student.version))
+        seconds, _, exception = await student.session.rerun(*heard(student.session.widgets, str(student.version)))
         if exception:
             raise RuntimeError("a student's rerun showed an exception")
         walls.append(seconds)

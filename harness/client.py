@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlencode
@@ -187,6 +188,20 @@ class Tab:
         info.name, info.size, info.file_id = name, len(data), urls.file_id
         info.file_urls.CopyFrom(urls)
         self.kept.append(state)
+
+
+def heard(widgets: dict[str, str], value: str) -> tuple[WidgetState, ...]:
+    """What ui/class_listener.js sends when it heard ``value``, as Chromium sends it: the
+    component's state (which Streamlit needs to show the trigger to the callback as
+    ``st.session_state.class_listener.heard``) and its trigger; none without a listener.
+    Without the state, the server could not read what was heard and read the store instead."""
+    listener = widgets.get("class_listener")
+    if listener is None:
+        return ()
+    state = WidgetState(id=listener, json_value="{}")
+    trigger = WidgetState(id=f"$$STREAMLIT_INTERNAL_KEY_{listener}__events")
+    trigger.json_trigger_value = json.dumps({"event": "heard", "value": value})
+    return state, trigger
 
 
 class Session(Tab):

@@ -269,3 +269,18 @@ def test_an_overlays_ink_stands_out_on_every_heat_colour(palette):
     assert _contrast(ink, ring) >= 4.5
     muddy, clear = (np.round(under * 0.3 + cells[-1] * 0.7) for under in (ink, np.full(3, 255.0)))
     assert _contrast(muddy, clear) < 3
+
+
+def test_a_shared_value_is_built_once_per_key_and_the_least_used_goes_first():
+    """ui/shared.py: the torch check and the Playground's grids, built by the first of a class's
+    tabs for a view and taken by the others; the one used longest ago dropped past ``entries``."""
+    from ui.shared import Shared
+
+    built: list[str] = []
+
+    def build(key: str):
+        return lambda: built.append(key) or key.upper()
+
+    shared = Shared[str](entries=2)
+    assert [shared.get(key, build(key)) for key in ("a", "a", "b", "a", "c", "a", "b")] == list("AABACAB")
+    assert built == ["a", "b", "c", "b"]  # "b" was used longest ago when "c" came

@@ -13,6 +13,7 @@ from pooling.reference import finite_difference_grad, torch_avg_pool2d
 from scenario.compute import Computed
 from scenario.params import PoolParams
 from ui.lang import tr
+from ui.shared import Shared
 
 __all__ = [
     "FINITE_DIFFERENCE_TOLERANCE",
@@ -44,18 +45,20 @@ def view_agreement(computed: Computed) -> tuple[float, float | None]:
     largest from central finite differences of our forward pass, or None on inputs too large
     for them: one forward pass per cell and direction). Computed once per view for every
     session (a class's students rerun one view), by ``computed.key``: its every number."""
-    return _view_agreement(computed, computed.key)
+    return _AGREEMENTS.get(computed.key, lambda: _view_agreement(computed))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _view_agreement(_computed: Computed, key: str) -> tuple[float, float | None]:
-    x, grad_output, grad_input = _computed.x, _computed.loss.grad_output, _computed.grad_input
+_AGREEMENTS: Shared[tuple[float, float | None]] = Shared(entries=64)
+
+
+def _view_agreement(computed: Computed) -> tuple[float, float | None]:
+    x, grad_output, grad_input = computed.x, computed.loss.grad_output, computed.grad_input
     difference = largest_difference(
-        (_computed.y, grad_input), torch_avg_pool2d(x, grad_output, **_computed.params.kwargs())
+        (computed.y, grad_input), torch_avg_pool2d(x, grad_output, **computed.params.kwargs())
     )
     if x.size > FINITE_DIFFERENCE_MAX_CELLS or np.abs(x).max() > FINITE_DIFFERENCE_MAX_VALUE:
         return difference, None  # too many cells, or values so large that the step vanishes in them
-    numeric = finite_difference_grad(lambda v: avg_forward(v, _computed.plan), x, grad_output)
+    numeric = finite_difference_grad(lambda v: avg_forward(v, computed.plan), x, grad_output)
     return difference, float(np.abs(numeric - grad_input).max())
 
 

@@ -33,6 +33,7 @@ from scenario.compute import Computed
 from scenario.explain import explain_pooled_cell
 from scenario.params import PALETTES
 from ui.lang import current_language, tr, translated_select
+from ui.shared import Shared
 
 __all__ = [
     "PALETTES",
@@ -341,13 +342,15 @@ def shared_playground_grids(computed: Computed, language: str, image: bool = Fal
     axes and the windows, built once per view for every session: a class of 60 following one
     teacher shows one view, and a 64x64 view's labels (16,000 numbers written as text) are then
     written once, not 60 times. Shared between sessions: never changed by their users."""
-    return _shared_grids(computed, computed.key, language, image)
+    return _GRIDS.get((computed.key, language, image), lambda: _shared_grids(computed, language, image))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _shared_grids(_computed: Computed, key: str, language: str, image: bool) -> tuple[dict, dict, list[Window]]:
-    windows = _computed.windows
-    return playground_grids(_computed, language, image), window_axes(windows), windows
+_GRIDS: Shared[tuple[dict, dict, list[Window]]] = Shared(entries=32)
+
+
+def _shared_grids(computed: Computed, language: str, image: bool) -> tuple[dict, dict, list[Window]]:
+    windows = computed.windows
+    return playground_grids(computed, language, image), window_axes(windows), windows
 
 
 def pooling_explainer(
