@@ -169,10 +169,15 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
     """Three following streams of one class on a server: one watch (one subscription, one
     read of the store for all), which writes all three students' "still here" in one write
     (the teacher's count), passes a publication to each, and goes with the last stream."""
-    monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's reads come often: a condition is awaited
+    monkeypatch.setattr(events, "LOOK_EVERY", 0.05)  # the watch's next read comes soon
     store, code = events.process_store(), model.new_code()
     store.create(lesson := model.start(code, "s"), time.time())
     students = [new_student() for _ in range(3)]
+    written, seen_all = threading.Event(), store.seen_all  # the real write, and a signal after it
+
+    def seen_all_then_signal(*args):
+        seen_all(*args)
+        written.set()
 
     async def follow():
         streams = [events._stream(code, model.join_key(lesson), student, True, None) for student in students]
@@ -181,10 +186,8 @@ def test_a_class_is_watched_once_for_all_its_streams_and_keeps_everyones_still_h
         watch = events._WATCHES[code]
         assert len(events._WATCHES) == 1 and len(watch.streams) == 3 and open_notifier().listeners(code) == 1
         store._run("DELETE FROM presence WHERE code = ?", code)  # what the streams' openings wrote
-        for _ in range(3000):  # the watch's next read writes them all (30 s: a guard against a hang)
-            if store.presence(code, time.time()) == (3, 3):
-                break
-            await asyncio.sleep(0.01)
+        monkeypatch.setattr(store, "seen_all", seen_all_then_signal)
+        assert await asyncio.to_thread(written.wait, 30)  # the watch's next read writes them all
         assert store.presence(code, time.time()) == (3, 3)
         open_notifier().publish(code, 2)
         assert [await anext(stream) for stream in streams] == [event_line(2)] * 3
