@@ -35,22 +35,31 @@ def framework_name(key: str, language: str) -> str:
     return text(language, NAME_KEYS[key], opset=opset)
 
 
-def progress_text(name: str, job: Job, now: float, estimate: float | None, language: str) -> str:
-    """Where a framework's run on the setup is, at ``now``: waiting, running (for how long, of
-    about how long), or done (in how long).
+def progress_text(
+    name: str, job: Job, now: float, estimate: float | None, language: str, busy_with: str | None = None
+) -> str:
+    """Where a framework's run on the setup is, at ``now``: waiting (for the framework named
+    ``busy_with``, when known), running (for how long, of about how long; an estimate the run
+    has outlived is dropped), or done (in how long); a time that includes starting the worker
+    says so.
 
     >>> from frameworks.jobs import Job
     >>> progress_text("torch.compile", Job("compile", cold=True, submitted=0.0, started=1.0), 7.4, 20.0, "en")
     'torch.compile: running for 6 s, of about 20 s (its worker starts first)'
     """
     if job.started is None:
+        if busy_with is not None:
+            return text(language, "frameworks.progress_waiting_for", name=name, other=busy_with)
         return text(language, "frameworks.progress_waiting", name=name)
     seconds = job.elapsed(now)
     if job.done or job.finished is not None:
-        return text(language, "frameworks.progress_done", name=name, seconds=f"{seconds:.1f}")
-    if estimate is None:
-        return text(language, "frameworks.progress_running", name=name, seconds=f"{seconds:.0f}")
+        key = "frameworks.progress_done_cold" if job.cold else "frameworks.progress_done"
+        return text(language, key, name=name, seconds=f"{seconds:.1f}")
     cold = text(language, "frameworks.progress_cold") if job.cold else ""
+    if estimate is None:
+        return text(language, "frameworks.progress_running", name=name, seconds=f"{seconds:.0f}", cold=cold)
+    if estimate < seconds or round(estimate) < round(seconds):  # outlived: no total lower than the time spent
+        return text(language, "frameworks.progress_longer", name=name, seconds=f"{seconds:.0f}", cold=cold)
     numbers = {"seconds": f"{seconds:.0f}", "estimate": f"{estimate:.0f}"}
     return text(language, "frameworks.progress_estimate", name=name, cold=cold, **numbers)
 

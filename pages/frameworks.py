@@ -94,6 +94,17 @@ def _tick() -> None:
     """The timer's tick: the progress fragment's rerun is all it asks for."""
 
 
+def _holder(waiting: Job, language: str) -> str | None:
+    """The framework whose run holds the worker a waiting job needs (its lane), by name; None
+    when none is running there now (the lane has just let go)."""
+    runtime = FRAMEWORKS[waiting.key].runtime
+    for job in JOBS.pending():
+        running = job.started is not None and job.finished is None and job.key != waiting.key
+        if running and FRAMEWORKS[job.key].runtime == runtime:
+            return framework_name(job.key, language)
+    return None
+
+
 @st.fragment
 def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> None:
     """Which frameworks are done and which still run (with their time, and an estimate when
@@ -107,7 +118,8 @@ def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> Non
         now = JOBS.clock()
         for key, job in jobs.items():
             estimate = None if job.done else JOBS.estimate(key, job.cold)
-            words = progress_text(framework_name(key, language), job, now, estimate, language)
+            other = _holder(job, language) if job.started is None else None
+            words = progress_text(framework_name(key, language), job, now, estimate, language, busy_with=other)
             if job.done or estimate is None or job.started is None:
                 st.caption(words)
             else:

@@ -410,6 +410,33 @@ def test_progress_says_how_long_a_run_took_and_estimates_the_next_from_them():
     assert progress_text("torch", running, 9.0, None, "en") == "torch: done in 2.2 s"
 
 
+def test_progress_never_estimates_less_than_the_time_spent_and_says_a_workers_start():
+    """An estimate the run has outlived is dropped for "longer than usual" (not "3 s of about
+    2 s"); a time that includes starting the worker says so, for every framework; a run waiting
+    for its worker names the framework that holds it."""
+    from frameworks.jobs import Job
+    from frameworks.report import progress_text
+
+    late = Job("onnx17", cold=False, submitted=0.0, started=0.0)
+    assert progress_text("ONNX", late, 3.0, 2.0, "en") == "ONNX: running for 3 s, longer than usual"
+    assert progress_text("ONNX", late, 3.0, 2.0, "zh") == "ONNX：已运行 3 秒，比平常久"
+    assert progress_text("ONNX", late, 1.0, 2.0, "en") == "ONNX: running for 1 s, of about 2 s"
+    cold = Job("torch", cold=True, submitted=0.0, started=0.0, finished=10.9)
+    assert progress_text("torch (eager)", cold, 11.0, None, "en") == (
+        "torch (eager): done in 10.9 s, its worker's start included"
+    )
+    assert progress_text("torch", cold, 11.0, None, "zh") == "torch：用时 10.9 秒完成（含启动工作进程）"
+    starting = Job("flax", cold=True, submitted=0.0, started=0.0)
+    assert progress_text("Flax", starting, 4.0, None, "en") == "Flax: running for 4 s (its worker starts first)"
+    waiting = Job("onnx_newest", cold=False, submitted=0.0)
+    assert progress_text("ONNX 23", waiting, 1.0, None, "en", busy_with="ONNX 17") == (
+        "ONNX 23: waiting for its worker, busy with ONNX 17"
+    )
+    assert progress_text("ONNX 23", waiting, 1.0, None, "zh", busy_with="ONNX 17") == (
+        "ONNX 23：等待它的工作进程（正忙于 ONNX 17）"
+    )
+
+
 def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monkeypatch, tmp_path):
     """Inductor compiles C++ with $CXX, else g++ (the Docker image has none unless it installs
     one): with CXX pointing at nothing, or a PATH without g++, the page says torch.compile is
