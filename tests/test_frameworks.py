@@ -470,3 +470,23 @@ def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monke
     assert not any(job.key == "compile" for job in frameworks.JOBS.pending())
     settled(at)
     assert framework_name("compile", "en") not in " ".join(at.table[0].value.index)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [CEIL, PoolParams((3, 3), (2, 2), (1, 1), True, False), PoolParams((2, 2), divisor_override=3), PoolParams((2, 2))],
+)
+def test_every_shown_snippet_and_own_call_is_python(params):
+    """The code the page shows is Python that runs: each framework's own call (one line), its
+    port's, and the code that ran, all parse; torch.compile compiles a function, then calls it."""
+    import ast
+
+    plan = params.plan(X.shape)
+    for framework in FRAMEWORKS.values():
+        for snippet in (framework.native(params, plan), framework.port(params, plan)):
+            if snippet is not None:
+                ast.parse(snippet.code)
+                ast.parse(snippet.setting)  # ONNX's "AveragePool (opset 17) ← …" did not parse
+    call = ast.parse(FRAMEWORKS["compile"].native(params, plan).setting).body[0].value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Call)  # torch.compile(function)(x)
+    assert isinstance(call.func.args[0], ast.Lambda)
