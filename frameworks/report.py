@@ -108,7 +108,7 @@ def cell_text(grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarr
 
 
 KIND_KEYS = {"overhang": "frameworks.kind_overhang", "padding": "frameworks.kind_padding"}
-MAX_LISTED = 4  # windows named for one cell of ∂L/∂x; the rest are counted
+MAX_LISTED = 9  # windows named for one cell of ∂L/∂x (a 3×3 kernel, stride 1); the rest are counted
 
 
 def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, language: str) -> str:
@@ -119,17 +119,17 @@ def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, la
     >>> reason_text("torch.compile", "y", 2, 2, CellReason(((theirs, torch),), ("overhang",)), "en")
     ' torch.compile divided the overhanging window y[2, 2] (the sum of x[4:6, 4:6]) by 9; torch divides it by 4.'
     """
-    words = [
-        _share_words(name, theirs, torch, kind, grid == "y", language)
-        for (theirs, torch), kind in zip(reason.pairs, reason.kinds)
-    ]
     if grid == "y":
-        return words[0]
-    listed = words[:MAX_LISTED]
+        (theirs, torch), kind = reason.pairs[0], reason.kinds[0]
+        return _share_words(name, theirs, torch, kind, True, language)
+    listed = [(theirs.window, _share_words(name, theirs, torch, kind, False, language))
+              for (theirs, torch), kind in zip(reason.pairs, reason.kinds)]  # fmt: skip
+    listed += [(same.window, _share_words(name, same, same, "", False, language)) for same in reason.same]
+    words = [part for _, part in sorted(listed)]  # reading order: row, then column
     if len(words) > MAX_LISTED:
-        listed.append(text(language, "frameworks.why_more", count=len(words) - MAX_LISTED))
+        words = [*words[:MAX_LISTED], text(language, "frameworks.why_more", count=len(words) - MAX_LISTED)]
     separator = "；" if language == "zh" else "; "
-    return text(language, "frameworks.why_shares", row=row, col=col, parts=separator.join(listed))
+    return text(language, "frameworks.why_shares", name=name, row=row, col=col, parts=separator.join(words))
 
 
 def _share_words(name: str, theirs: WindowReading, torch: WindowReading, kind: str, whole: bool, language: str) -> str:

@@ -71,18 +71,20 @@ def test_a_click_on_a_compiled_cell_says_which_windows_it_divided_by_what(compil
     reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 5, 5)
     name = framework_name("compile", "en")
     assert reason_text(name, "grad", 5, 5, reason, "en") == (
-        f" x[5, 5] gets a share of each window that covers it: {name} divided the overhanging window"
-        " y[2, 2]'s ∂L/∂y by 9, torch by 4."
+        f" x[5, 5] gets a share of each window that covers it; {name} divides each one's ∂L/∂y by:"
+        " overhanging y[2, 2]: 9 (torch: 4)."
     )
     zh_name = framework_name("compile", "zh")
     assert reason_text(zh_name, "grad", 5, 5, reason, "zh") == (
-        f"x[5, 5] 从覆盖它的每个窗口分得一份：{zh_name} 把超出边界的窗口 y[2, 2] 的 ∂L/∂y 除以 9，torch 除以 4。"
+        f"x[5, 5] 从覆盖它的每个窗口分得一份；{zh_name} 把各窗口的 ∂L/∂y 分别除以："
+        "超出边界的窗口 y[2, 2]：9（torch：4）。"
     )
-    # x[4, 4]: four windows cover it; the inner one, y[1, 1], divides by 9 in both and is not named.
+    # x[4, 4]: four windows cover it, in reading order; the inner one, y[1, 1], divides by 9 in both.
     reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 4, 4)
     assert [(theirs.window, theirs.divisor, torch.divisor) for theirs, torch in reason.pairs] == [
-        ((2, 2), 9.0, 4.0), ((1, 2), 9.0, 6.0), ((2, 1), 9.0, 6.0)
+        ((1, 2), 9.0, 6.0), ((2, 1), 9.0, 6.0), ((2, 2), 9.0, 4.0)
     ]  # fmt: skip
+    assert [(same.window, same.divisor) for same in reason.same] == [((1, 1), 9.0)]
     source = inspect.getsource(explain)
     assert not any(word in source for word in ("compile", "Inductor", "198119", "SAME", "tensorflow"))
 
@@ -490,3 +492,34 @@ def test_every_shown_snippet_and_own_call_is_python(params):
     call = ast.parse(FRAMEWORKS["compile"].native(params, plan).setting).body[0].value
     assert isinstance(call, ast.Call) and isinstance(call.func, ast.Call)  # torch.compile(function)(x)
     assert isinstance(call.func.args[0], ast.Lambda)
+
+
+def test_a_clicked_cells_windows_are_listed_in_reading_order_each_with_its_divisor():
+    """x[4, 4] under ceil_mode's 3×3, stride 2 on 6×6: four windows cover it. All are listed,
+    row then column, the one that agrees with torch too (the shares then add up to the cell's
+    number: 4 × 1/9 against 1/9 + 1/6 + 1/6 + 1/4), and the framework is named once."""
+    from frameworks.explain import CellReason, WindowReading
+
+    def reading(window, box, divisor):
+        return WindowReading(window, box, divisor)
+
+    theirs = {
+        w: reading(w, (2 * w[0], 2 * w[0] + 3, 2 * w[1], 2 * w[1] + 3), 9.0) for w in [(1, 1), (1, 2), (2, 1), (2, 2)]
+    }
+    torch = {(2, 2): reading((2, 2), (4, 6, 4, 6), 4.0), (1, 2): reading((1, 2), (2, 5, 4, 6), 6.0),
+             (2, 1): reading((2, 1), (4, 6, 2, 5), 6.0)}  # fmt: skip
+    torch = {w: dataclasses.replace(t, box=theirs[w].box) for w, t in torch.items()}  # same boxes: divisors differ
+    pairs = tuple((theirs[w], torch[w]) for w in [(2, 2), (1, 2), (2, 1)])  # the order explain_cell used to give
+    reason = CellReason(pairs, ("overhang", "overhang", "overhang"), (theirs[(1, 1)],))
+    words = reason_text("torch.compile", "grad", 4, 4, reason, "en")
+    assert words == (
+        " x[4, 4] gets a share of each window that covers it; torch.compile divides each one's ∂L/∂y by:"
+        " y[1, 1]: 9 (torch: 9); overhanging y[1, 2]: 9 (torch: 6); overhanging y[2, 1]: 9 (torch: 6);"
+        " overhanging y[2, 2]: 9 (torch: 4)."
+    )
+    assert words.count("torch.compile") == 1
+    assert reason_text("torch.compile", "grad", 4, 4, reason, "zh") == (
+        "x[4, 4] 从覆盖它的每个窗口分得一份；torch.compile 把各窗口的 ∂L/∂y 分别除以：窗口 y[1, 1]：9（torch：9）；"
+        "超出边界的窗口 y[1, 2]：9（torch：6）；超出边界的窗口 y[2, 1]：9（torch：6）；"
+        "超出边界的窗口 y[2, 2]：9（torch：4）。"
+    )
