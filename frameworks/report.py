@@ -12,7 +12,7 @@ from frameworks.jobs import Job
 from i18n import text
 from scenario.numbers import exact_text, format_number
 
-__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "verdict_row"]
+__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "tidy", "verdict_row"]
 
 NAME_KEYS = {
     "torch": "frameworks.name.torch",
@@ -86,7 +86,8 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     port = verdict.port
     port_key = None if port is None else "frameworks.port_agrees" if port.agrees else "frameworks.port_differs"
     port_words = "—" if port_key is None else text(language, port_key)
-    name = f"{framework_name(verdict.framework, language)}, {native.attempt.dtype or native.attempt.snippet.dtype}"
+    comma = "，" if language == "zh" else ", "
+    name = framework_name(verdict.framework, language) + comma + (native.attempt.dtype or native.attempt.snippet.dtype)
     return {
         text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),
@@ -111,6 +112,11 @@ KIND_KEYS = {"overhang": "frameworks.kind_overhang", "padding": "frameworks.kind
 MAX_LISTED = 9  # windows named for one cell of ∂L/∂x (a 3×3 kernel, stride 1); the rest are counted
 
 
+def tidy(words: str, language: str) -> str:
+    """Chinese words with no space after a full-width bracket (a name such as "torch.compile（Inductor 编译）")."""
+    return words.replace("） ", "）") if language == "zh" else words
+
+
 def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, language: str) -> str:
     """Why a cell differs, in the Playground's words: which windows the framework divided by
     what, and what torch divides by (``frameworks.explain``).
@@ -121,7 +127,7 @@ def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, la
     """
     if grid == "y":
         (theirs, torch), kind = reason.pairs[0], reason.kinds[0]
-        return _share_words(name, theirs, torch, kind, True, language)
+        return tidy(_share_words(name, theirs, torch, kind, True, language), language)
     listed = [(theirs.window, _share_words(name, theirs, torch, kind, False, language))
               for (theirs, torch), kind in zip(reason.pairs, reason.kinds)]  # fmt: skip
     listed += [(same.window, _share_words(name, same, same, "", False, language)) for same in reason.same]
@@ -129,7 +135,8 @@ def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, la
     if len(words) > MAX_LISTED:
         words = [*words[:MAX_LISTED], text(language, "frameworks.why_more", count=len(words) - MAX_LISTED)]
     separator = "；" if language == "zh" else "; "
-    return text(language, "frameworks.why_shares", name=name, row=row, col=col, parts=separator.join(words))
+    words = text(language, "frameworks.why_shares", name=name, row=row, col=col, parts=separator.join(words))
+    return tidy(words, language)
 
 
 def _share_words(name: str, theirs: WindowReading, torch: WindowReading, kind: str, whole: bool, language: str) -> str:

@@ -523,3 +523,28 @@ def test_a_clicked_cells_windows_are_listed_in_reading_order_each_with_its_divis
         "超出边界的窗口 y[1, 2]：9（torch：6）；超出边界的窗口 y[2, 1]：9（torch：6）；"
         "超出边界的窗口 y[2, 2]：9（torch：4）。"
     )
+
+
+def test_frameworks_wording_reads_well_in_both_languages():
+    """The walk's wording: "cannot express", a caption that is a sentence, and Chinese with
+    full-width punctuation after a name that ends in "）" (no ", float64", no stray space)."""
+    from frameworks.explain import CellReason, WindowReading
+    from i18n import text
+
+    assert "cannot express this setup" in text("en", "frameworks.intro", call="F", rows=4, cols=4)
+    assert text("en", "frameworks.caption").startswith("The sidebar's setup runs live in")
+    zh_name = framework_name("compile", "zh")
+    assert zh_name.endswith("）")
+    theirs, torch = WindowReading((2, 2), (4, 6, 4, 6), 9.0), WindowReading((2, 2), (4, 6, 4, 6), 4.0)
+    for grid in ("y", "grad"):
+        words = reason_text(zh_name, grid, 5, 5, CellReason(((theirs, torch),), ("overhang",)), "zh")
+        assert "） " not in words and f"{zh_name}把" in words, words
+    from frameworks.base import Attempt
+    from frameworks.report import verdict_row
+
+    verdict = frameworks.Verdict(
+        "compile", frameworks.Result(Attempt(Snippet("", "f(x)"), dtype="float64"), None, None)
+    )
+    row = verdict_row(verdict, "zh")
+    assert next(iter(row.values())) == f"{zh_name}，float64"
+    assert next(iter(verdict_row(verdict, "en").values())) == "torch.compile (Inductor), float64"
