@@ -32,6 +32,7 @@ from frameworks import (
     submit_check,
 )
 from frameworks.explain import CellReason
+from frameworks.jobs import holder
 from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, tidy, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
@@ -96,14 +97,9 @@ def _tick() -> None:
 
 
 def _holder(waiting: Job, language: str) -> str | None:
-    """The framework whose run holds the worker a waiting job needs (its lane), by name; None
-    when none is running there now (the lane has just let go)."""
-    runtime = FRAMEWORKS[waiting.key].runtime
-    for job in JOBS.pending():
-        running = job.started is not None and job.finished is None and job.key != waiting.key
-        if running and FRAMEWORKS[job.key].runtime == runtime:
-            return framework_name(job.key, language)
-    return None
+    """The name of the framework whose run holds the worker a waiting job needs (``holder``)."""
+    key = holder(waiting, JOBS.pending(), {key: framework.runtime for key, framework in FRAMEWORKS.items()})
+    return None if key is None else framework_name(key, language)
 
 
 @st.fragment

@@ -548,3 +548,19 @@ def test_frameworks_wording_reads_well_in_both_languages():
     row = verdict_row(verdict, "zh")
     assert next(iter(row.values())) == f"{zh_name}，float64"
     assert next(iter(verdict_row(verdict, "en").values())) == "torch.compile (Inductor), float64"
+
+
+def test_a_waiting_run_names_the_framework_that_holds_its_worker():
+    """ONNX Runtime's runs share torch's worker: one waiting is told which framework runs there;
+    not another runtime's run, nor its own framework's on another setup."""
+    from frameworks.jobs import Job, holder
+
+    runtimes = {key: framework.runtime for key, framework in FRAMEWORKS.items()}
+    waiting = Job("onnx_newest", cold=False, submitted=0.0)
+    compile_run = Job("compile", cold=False, submitted=0.0, started=0.0)
+    own_run = Job("onnx_newest", cold=False, submitted=0.0, started=0.0)
+    onnx17 = Job("onnx17", cold=False, submitted=0.0, started=0.0)
+    assert holder(waiting, [waiting, compile_run, own_run], runtimes) is None
+    assert holder(waiting, [waiting, compile_run, own_run, onnx17], runtimes) == "onnx17"
+    onnx17.finished = 1.0
+    assert holder(waiting, [waiting, onnx17], runtimes) is None
