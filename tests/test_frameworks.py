@@ -76,7 +76,7 @@ def test_a_click_on_a_compiled_cell_says_which_windows_it_divided_by_what(compil
     )
     zh_name = framework_name("compile", "zh")
     assert reason_text(zh_name, "grad", 5, 5, reason, "zh") == (
-        f"x[5, 5] 从覆盖它的每个窗口分得一份；{zh_name} 把各窗口的 ∂L/∂y 分别除以："
+        f"x[5, 5] 从覆盖它的每个窗口分得一份；{zh_name}把各窗口的 ∂L/∂y 分别除以："
         "超出边界的窗口 y[2, 2]：9（torch：4）。"
     )
     # x[4, 4]: four windows cover it, in reading order; the inner one, y[1, 1], divides by 9 in both.
@@ -232,7 +232,7 @@ def test_page_shows_every_verdict_and_marks_the_differing_cells():
     at.run()
     said = "∂L/∂x[5, 5]: this framework gives 1/9, torch (and the exact core) 0.25."  # as the grids write them
     explained = [alert for alert in alerts(at) if alert.startswith(said)]
-    assert explained and explained[0].endswith("divided the overhanging window y[2, 2]'s ∂L/∂y by 9, torch by 4.")
+    assert explained and explained[0].endswith("each one's ∂L/∂y by: overhanging y[2, 2]: 9 (torch: 4).")
 
 
 def test_page_without_compile_and_a_crafted_switch():
