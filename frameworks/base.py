@@ -26,7 +26,7 @@ class Snippet:
 
     ``setting``: the framework's call, in one line. ``cannot``: None when the call is torch's
     setup exactly, else an i18n key (``frameworks.cannot.*``, filled in with ``setting``): why
-    the framework cannot say this setup, shown beside the closest setting it has."""
+    the framework cannot express this setup, shown beside the closest setting it has."""
 
     code: str
     setting: str

@@ -38,8 +38,9 @@ class CellReason:
     """The windows behind one differing cell, the framework's reading beside torch's, for
     each window where they differ (a cell of y: its own window; of ∂L/∂x: those that cover it)."""
 
-    pairs: tuple[tuple[WindowReading, WindowReading], ...]  # (theirs, torch's)
+    pairs: tuple[tuple[WindowReading, WindowReading], ...]  # (theirs, torch's), windows in reading order
     kinds: tuple[str, ...]  # per pair: "overhang", "padding" or "" (what torch's window reaches)
+    same: tuple[WindowReading, ...] = ()  # the windows that give the cell the share torch's give it
 
 
 def explain_cell(
@@ -70,9 +71,11 @@ def explain_cell(
         ]
     if any(theirs is None for theirs, _ in pairs):
         return None  # a window that weighs its cells unevenly is no average: nothing to tell
+    pairs = sorted(pairs, key=lambda pair: pair[0].window)  # reading order: row, then column
     differing = tuple((theirs, torch) for theirs, torch in pairs if not _same(theirs, torch))
     kinds = tuple(_kind(torch_windows[theirs.window], x.shape) for theirs, _ in differing)
-    return CellReason(differing, kinds) if differing else None
+    same = tuple(theirs for theirs, torch in pairs if _same(theirs, torch) and theirs.divisor is not None)
+    return CellReason(differing, kinds, same) if differing else None
 
 
 def _forward_weights(snippet, plan, x, grad_y, window, value) -> np.ndarray | None:

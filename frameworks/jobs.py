@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-__all__ = ["TYPICAL_SECONDS", "Job", "Jobs"]
+__all__ = ["TYPICAL_SECONDS", "Job", "Jobs", "holder"]
 
 # A run's typical seconds on a 2-core machine before this server has timed one of its own
 # (docs/benchmarks.md, "Across frameworks"): (framework, its worker was not up) -> seconds.
@@ -112,3 +112,20 @@ class Jobs:
             if times:
                 return statistics.median(times)
         return TYPICAL_SECONDS.get((key, cold))
+
+
+def holder(waiting: Job, pending: list[Job], runtimes: dict[str, str]) -> str | None:
+    """The framework (key) whose run holds the worker ``waiting`` needs: a running job of
+    another framework in the same runtime (``runtimes``: key -> runtime); None when there is
+    none (the lane has just let go, or another setup's run of the same framework holds it).
+
+    >>> running = Job("torch", cold=False, submitted=0.0, started=1.0)
+    >>> holder(Job("onnx17", cold=False, submitted=0.0), [running], {"torch": "torch", "onnx17": "torch"})
+    'torch'
+    """
+    runtime = runtimes[waiting.key]
+    for job in pending:
+        running = job.started is not None and job.finished is None and job.key != waiting.key
+        if running and runtimes[job.key] == runtime:
+            return job.key
+    return None

@@ -20,6 +20,7 @@ def run(x, grad_y):
     (y,) = session.run(None, {{session.get_inputs()[0].name: x[None, None].astype(np.float32)}})
     return y[0, 0], None  # inference: no backward
 """
+EXPORT = "torch.onnx.export(Pool(), (x,), dynamo=True, opset_version={opset})"  # the own call, in one line
 IMPORTS = "import numpy as np\nimport onnxruntime as ort\nimport torch\nimport torch.nn.functional as F\n"
 
 
@@ -35,7 +36,7 @@ def native(params: PoolParams, plan: PoolPlan, opset: int) -> Snippet:
     height, width = plan.input_shape[-2:]
     body = f"\n\nclass Pool(torch.nn.Module):\n    def forward(self, x):\n        return {call}\n"
     code = IMPORTS + body + RUN.format(height=height, width=width, opset=opset)
-    return Snippet(code, f"AveragePool (opset {opset}) ← {call}", dtype="float32", backward=False)
+    return Snippet(code, f"{EXPORT.format(opset=opset)}  # Pool: {call}", dtype="float32", backward=False)
 
 
 def port(params: PoolParams, plan: PoolPlan, opset: int) -> Snippet:
@@ -57,5 +58,6 @@ def port(params: PoolParams, plan: PoolPlan, opset: int) -> Snippet:
     )
     height, width = plan.input_shape[-2:]
     code = IMPORTS + body + RUN.format(height=height, width=width, opset=opset)
-    setting = f"AveragePool (opset {opset}) ← F.avg_pool2d(F.pad(x), {kernel}, {stride}) * {kh * kw} / DIVISOR"
+    pool = f"F.avg_pool2d(F.pad(x, ({left}, {right}, {top}, {bottom})), {kernel}, {stride}) * {kh * kw} / DIVISOR"
+    setting = f"{EXPORT.format(opset=opset)}  # Pool: {pool}"
     return Snippet(code, setting, dtype="float32", backward=False)

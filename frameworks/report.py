@@ -12,7 +12,7 @@ from frameworks.jobs import Job
 from i18n import text
 from scenario.numbers import exact_text, format_number
 
-__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "verdict_row"]
+__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "tidy", "verdict_row"]
 
 NAME_KEYS = {
     "torch": "frameworks.name.torch",
@@ -35,22 +35,31 @@ def framework_name(key: str, language: str) -> str:
     return text(language, NAME_KEYS[key], opset=opset)
 
 
-def progress_text(name: str, job: Job, now: float, estimate: float | None, language: str) -> str:
-    """Where a framework's run on the setup is, at ``now``: waiting, running (for how long, of
-    about how long), or done (in how long).
+def progress_text(
+    name: str, job: Job, now: float, estimate: float | None, language: str, busy_with: str | None = None
+) -> str:
+    """Where a framework's run on the setup is, at ``now``: waiting (for the framework named
+    ``busy_with``, when known), running (for how long, of about how long; an estimate the run
+    has outlived is dropped), or done (in how long); a time that includes starting the worker
+    says so.
 
     >>> from frameworks.jobs import Job
     >>> progress_text("torch.compile", Job("compile", cold=True, submitted=0.0, started=1.0), 7.4, 20.0, "en")
     'torch.compile: running for 6 s, of about 20 s (its worker starts first)'
     """
     if job.started is None:
+        if busy_with is not None:
+            return text(language, "frameworks.progress_waiting_for", name=name, other=busy_with)
         return text(language, "frameworks.progress_waiting", name=name)
     seconds = job.elapsed(now)
     if job.done or job.finished is not None:
-        return text(language, "frameworks.progress_done", name=name, seconds=f"{seconds:.1f}")
-    if estimate is None:
-        return text(language, "frameworks.progress_running", name=name, seconds=f"{seconds:.0f}")
+        key = "frameworks.progress_done_cold" if job.cold else "frameworks.progress_done"
+        return text(language, key, name=name, seconds=f"{seconds:.1f}")
     cold = text(language, "frameworks.progress_cold") if job.cold else ""
+    if estimate is None:
+        return text(language, "frameworks.progress_running", name=name, seconds=f"{seconds:.0f}", cold=cold)
+    if estimate < seconds or round(estimate) < round(seconds):  # outlived: no total lower than the time spent
+        return text(language, "frameworks.progress_longer", name=name, seconds=f"{seconds:.0f}", cold=cold)
     numbers = {"seconds": f"{seconds:.0f}", "estimate": f"{estimate:.0f}"}
     return text(language, "frameworks.progress_estimate", name=name, cold=cold, **numbers)
 
@@ -77,7 +86,8 @@ def verdict_row(verdict: Verdict, language: str) -> dict[str, str]:
     port = verdict.port
     port_key = None if port is None else "frameworks.port_agrees" if port.agrees else "frameworks.port_differs"
     port_words = "—" if port_key is None else text(language, port_key)
-    name = f"{framework_name(verdict.framework, language)}, {native.attempt.dtype or native.attempt.snippet.dtype}"
+    comma = "，" if language == "zh" else ", "
+    name = framework_name(verdict.framework, language) + comma + (native.attempt.dtype or native.attempt.snippet.dtype)
     return {
         text(language, "frameworks.col_framework"): name,
         "y": pass_text(native.forward, native, language),
@@ -99,7 +109,12 @@ def cell_text(grid: str, row: int, col: int, theirs: np.ndarray, exact: np.ndarr
 
 
 KIND_KEYS = {"overhang": "frameworks.kind_overhang", "padding": "frameworks.kind_padding"}
-MAX_LISTED = 4  # windows named for one cell of ∂L/∂x; the rest are counted
+MAX_LISTED = 9  # windows named for one cell of ∂L/∂x (a 3×3 kernel, stride 1); the rest are counted
+
+
+def tidy(words: str, language: str) -> str:
+    """Chinese words with no space after a full-width bracket (a name such as "torch.compile（Inductor 编译）")."""
+    return words.replace("） ", "）") if language == "zh" else words
 
 
 def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, language: str) -> str:
@@ -110,17 +125,18 @@ def reason_text(name: str, grid: str, row: int, col: int, reason: CellReason, la
     >>> reason_text("torch.compile", "y", 2, 2, CellReason(((theirs, torch),), ("overhang",)), "en")
     ' torch.compile divided the overhanging window y[2, 2] (the sum of x[4:6, 4:6]) by 9; torch divides it by 4.'
     """
-    words = [
-        _share_words(name, theirs, torch, kind, grid == "y", language)
-        for (theirs, torch), kind in zip(reason.pairs, reason.kinds)
-    ]
     if grid == "y":
-        return words[0]
-    listed = words[:MAX_LISTED]
+        (theirs, torch), kind = reason.pairs[0], reason.kinds[0]
+        return tidy(_share_words(name, theirs, torch, kind, True, language), language)
+    listed = [(theirs.window, _share_words(name, theirs, torch, kind, False, language))
+              for (theirs, torch), kind in zip(reason.pairs, reason.kinds)]  # fmt: skip
+    listed += [(same.window, _share_words(name, same, same, "", False, language)) for same in reason.same]
+    words = [part for _, part in sorted(listed)]  # reading order: row, then column
     if len(words) > MAX_LISTED:
-        listed.append(text(language, "frameworks.why_more", count=len(words) - MAX_LISTED))
+        words = [*words[:MAX_LISTED], text(language, "frameworks.why_more", count=len(words) - MAX_LISTED)]
     separator = "；" if language == "zh" else "; "
-    return text(language, "frameworks.why_shares", row=row, col=col, parts=separator.join(listed))
+    words = text(language, "frameworks.why_shares", name=name, row=row, col=col, parts=separator.join(words))
+    return tidy(words, language)
 
 
 def _share_words(name: str, theirs: WindowReading, torch: WindowReading, kind: str, whole: bool, language: str) -> str:

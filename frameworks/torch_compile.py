@@ -42,7 +42,7 @@ def native(params: PoolParams, plan: PoolPlan) -> Snippet:
         "import torch\nimport torch.nn.functional as F\n\n\n"
         f"@torch.compile(dynamic=False)  # Inductor, CPU\ndef pool(x):\n    return {call}\n\n{RUN}"
     )
-    return Snippet(code, f"torch.compile({call})", runtime="compile")
+    return Snippet(code, f"torch.compile(lambda x: {call})(x)", runtime="compile")
 
 
 def port(params: PoolParams, plan: PoolPlan) -> Snippet | None:
@@ -59,4 +59,4 @@ def port(params: PoolParams, plan: PoolPlan) -> Snippet | None:
         f"    divisor = {sums.replace('(x,', '(ones,')} / {params.torch_call('F.avg_pool2d', 'ones')}\n"
         f"    return {sums} / divisor\n\n{RUN}"
     )
-    return Snippet(code, f"torch.compile({sums} / divisor)", runtime="compile")
+    return Snippet(code, f"torch.compile(lambda x: {sums} / divisor)(x)", runtime="compile")

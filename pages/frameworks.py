@@ -1,4 +1,4 @@
-"""Across frameworks: the sidebar's setup run live in torch, torch.compile, ONNX Runtime,
+"""Across frameworks: the sidebar's setup runs live in torch, torch.compile, ONNX Runtime,
 JAX/Flax, Keras 3 and TensorFlow, each judged against the exact core (``frameworks``).
 
 Each framework's verdict is a job of the server's (``frameworks.submit_check``), kept per
@@ -32,7 +32,8 @@ from frameworks import (
     submit_check,
 )
 from frameworks.explain import CellReason
-from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, verdict_row
+from frameworks.jobs import holder
+from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, tidy, verdict_row
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -56,7 +57,7 @@ def _jobs(keys: list[str], scenario: Scenario, language: str) -> dict[str, Job]:
         try:
             jobs[key] = submit_check(key, scenario.params, scenario.x, scenario.loss.grad_output)
         except Unavailable as unavailable:
-            st.warning(tr(unavailable.reason, name=name, **unavailable.params), icon=":material/build:")
+            st.warning(tidy(tr(unavailable.reason, name=name, **unavailable.params), language), icon=":material/build:")
         except NewSetupLater as later:
             st.info(tr("frameworks.compile_later", seconds=max(1, round(later.seconds))), icon=":material/schedule:")
         except FrameworksBusy as refused:
@@ -74,7 +75,8 @@ def _finished(jobs: dict[str, Job], language: str) -> dict[str, Verdict]:
     for key, job in jobs.items():
         if (error := job.future.exception()) is not None:
             message = f"{type(error).__name__}: {error}"[:300]
-            st.error(tr("frameworks.error", name=framework_name(key, language), error=message), icon=":material/error:")
+            words = tidy(tr("frameworks.error", name=framework_name(key, language), error=message), language)
+            st.error(words, icon=":material/error:")
         else:
             verdicts[key] = job.future.result()
     return verdicts
@@ -94,6 +96,12 @@ def _tick() -> None:
     """The timer's tick: the progress fragment's rerun is all it asks for."""
 
 
+def _holder(waiting: Job, language: str) -> str | None:
+    """The name of the framework whose run holds the worker a waiting job needs (``holder``)."""
+    key = holder(waiting, JOBS.pending(), {key: framework.runtime for key, framework in FRAMEWORKS.items()})
+    return None if key is None else framework_name(key, language)
+
+
 @st.fragment
 def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> None:
     """Which frameworks are done and which still run (with their time, and an estimate when
@@ -107,7 +115,8 @@ def _progress(jobs: dict[str, Job], drawn: frozenset[str], language: str) -> Non
         now = JOBS.clock()
         for key, job in jobs.items():
             estimate = None if job.done else JOBS.estimate(key, job.cold)
-            words = progress_text(framework_name(key, language), job, now, estimate, language)
+            other = _holder(job, language) if job.started is None else None
+            words = progress_text(framework_name(key, language), job, now, estimate, language, busy_with=other)
             if job.done or estimate is None or job.started is None:
                 st.caption(words)
             else:
@@ -162,7 +171,8 @@ def _explainer(key: str, results: dict[str, Result], scenario: Scenario, languag
                 setup = (scenario.params, scenario.x, scenario.loss.grad_output)
                 reason = cell_reason(key, prefix != key, *setup, grid, row, col)
         except FrameworksBusy as busy:
-            return words + " " + tr("frameworks.busy", names=framework_name(key, language), waiting=busy.waiting)
+            space = "" if language == "zh" else " "
+            return words + space + tr("frameworks.busy", names=framework_name(key, language), waiting=busy.waiting)
         if reason is None:
             return words + tr("frameworks.why_unknown")
         return words + reason_text(framework_name(key, language), grid, row, col, reason, language)
@@ -171,7 +181,7 @@ def _explainer(key: str, results: dict[str, Result], scenario: Scenario, languag
 
 
 def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language: str) -> None:
-    """One framework: what it cannot say, its call, known issues, its grids and the port's."""
+    """One framework: what it cannot express, its call, known issues, its grids and the port's."""
     name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
     st.subheader(name)
@@ -180,7 +190,8 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
     st.markdown(tr("frameworks.own_call", setting=snippet.setting))
     for result in (native, port):
         if result is not None and result.attempt.error:
-            st.error(tr("frameworks.error", name=name, error=result.attempt.error), icon=":material/error:")
+            words = tidy(tr("frameworks.error", name=name, error=result.attempt.error), language)
+            st.error(words, icon=":material/error:")
     for known in verdict.known:
         st.warning(tr("frameworks.known", issue=known.issue, url=known.url), icon=":material/bug_report:")
     results = {key: native} | ({f"{key}port": port} if port is not None else {})

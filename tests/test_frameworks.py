@@ -71,18 +71,20 @@ def test_a_click_on_a_compiled_cell_says_which_windows_it_divided_by_what(compil
     reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 5, 5)
     name = framework_name("compile", "en")
     assert reason_text(name, "grad", 5, 5, reason, "en") == (
-        f" x[5, 5] gets a share of each window that covers it: {name} divided the overhanging window"
-        " y[2, 2]'s ∂L/∂y by 9, torch by 4."
+        f" x[5, 5] gets a share of each window that covers it; {name} divides each one's ∂L/∂y by:"
+        " overhanging y[2, 2]: 9 (torch: 4)."
     )
     zh_name = framework_name("compile", "zh")
     assert reason_text(zh_name, "grad", 5, 5, reason, "zh") == (
-        f"x[5, 5] 从覆盖它的每个窗口分得一份：{zh_name} 把超出边界的窗口 y[2, 2] 的 ∂L/∂y 除以 9，torch 除以 4。"
+        f"x[5, 5] 从覆盖它的每个窗口分得一份；{zh_name}把各窗口的 ∂L/∂y 分别除以："
+        "超出边界的窗口 y[2, 2]：9（torch：4）。"
     )
-    # x[4, 4]: four windows cover it; the inner one, y[1, 1], divides by 9 in both and is not named.
+    # x[4, 4]: four windows cover it, in reading order; the inner one, y[1, 1], divides by 9 in both.
     reason = frameworks.explain_in_worker("compile", False, CEIL, X, grad_y, "grad", 4, 4)
     assert [(theirs.window, theirs.divisor, torch.divisor) for theirs, torch in reason.pairs] == [
-        ((2, 2), 9.0, 4.0), ((1, 2), 9.0, 6.0), ((2, 1), 9.0, 6.0)
+        ((1, 2), 9.0, 6.0), ((2, 1), 9.0, 6.0), ((2, 2), 9.0, 4.0)
     ]  # fmt: skip
+    assert [(same.window, same.divisor) for same in reason.same] == [((1, 1), 9.0)]
     source = inspect.getsource(explain)
     assert not any(word in source for word in ("compile", "Inductor", "198119", "SAME", "tensorflow"))
 
@@ -230,7 +232,7 @@ def test_page_shows_every_verdict_and_marks_the_differing_cells():
     at.run()
     said = "∂L/∂x[5, 5]: this framework gives 1/9, torch (and the exact core) 0.25."  # as the grids write them
     explained = [alert for alert in alerts(at) if alert.startswith(said)]
-    assert explained and explained[0].endswith("divided the overhanging window y[2, 2]'s ∂L/∂y by 9, torch by 4.")
+    assert explained and explained[0].endswith("each one's ∂L/∂y by: overhanging y[2, 2]: 9 (torch: 4).")
 
 
 def test_page_without_compile_and_a_crafted_switch():
@@ -410,6 +412,33 @@ def test_progress_says_how_long_a_run_took_and_estimates_the_next_from_them():
     assert progress_text("torch", running, 9.0, None, "en") == "torch: done in 2.2 s"
 
 
+def test_progress_never_estimates_less_than_the_time_spent_and_says_a_workers_start():
+    """An estimate the run has outlived is dropped for "longer than usual" (not "3 s of about
+    2 s"); a time that includes starting the worker says so, for every framework; a run waiting
+    for its worker names the framework that holds it."""
+    from frameworks.jobs import Job
+    from frameworks.report import progress_text
+
+    late = Job("onnx17", cold=False, submitted=0.0, started=0.0)
+    assert progress_text("ONNX", late, 3.0, 2.0, "en") == "ONNX: running for 3 s, longer than usual"
+    assert progress_text("ONNX", late, 3.0, 2.0, "zh") == "ONNX：已运行 3 秒，比平常久"
+    assert progress_text("ONNX", late, 1.0, 2.0, "en") == "ONNX: running for 1 s, of about 2 s"
+    cold = Job("torch", cold=True, submitted=0.0, started=0.0, finished=10.9)
+    assert progress_text("torch (eager)", cold, 11.0, None, "en") == (
+        "torch (eager): done in 10.9 s, its worker's start included"
+    )
+    assert progress_text("torch", cold, 11.0, None, "zh") == "torch：用时 10.9 秒完成（含启动工作进程）"
+    starting = Job("flax", cold=True, submitted=0.0, started=0.0)
+    assert progress_text("Flax", starting, 4.0, None, "en") == "Flax: running for 4 s (its worker starts first)"
+    waiting = Job("onnx_newest", cold=False, submitted=0.0)
+    assert progress_text("ONNX 23", waiting, 1.0, None, "en", busy_with="ONNX 17") == (
+        "ONNX 23: waiting for its worker, busy with ONNX 17"
+    )
+    assert progress_text("ONNX 23", waiting, 1.0, None, "zh", busy_with="ONNX 17") == (
+        "ONNX 23：等待它的工作进程（正忙于 ONNX 17）"
+    )
+
+
 def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monkeypatch, tmp_path):
     """Inductor compiles C++ with $CXX, else g++ (the Docker image has none unless it installs
     one): with CXX pointing at nothing, or a PATH without g++, the page says torch.compile is
@@ -443,3 +472,95 @@ def test_without_a_compiler_torch_compile_is_a_message_and_inductor_agrees(monke
     assert not any(job.key == "compile" for job in frameworks.JOBS.pending())
     settled(at)
     assert framework_name("compile", "en") not in " ".join(at.table[0].value.index)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [CEIL, PoolParams((3, 3), (2, 2), (1, 1), True, False), PoolParams((2, 2), divisor_override=3), PoolParams((2, 2))],
+)
+def test_every_shown_snippet_and_own_call_is_python(params):
+    """The code the page shows is Python that runs: each framework's own call (one line), its
+    port's, and the code that ran, all parse; torch.compile compiles a function, then calls it."""
+    import ast
+
+    plan = params.plan(X.shape)
+    for framework in FRAMEWORKS.values():
+        for snippet in (framework.native(params, plan), framework.port(params, plan)):
+            if snippet is not None:
+                ast.parse(snippet.code)
+                ast.parse(snippet.setting)  # ONNX's "AveragePool (opset 17) ← …" did not parse
+    call = ast.parse(FRAMEWORKS["compile"].native(params, plan).setting).body[0].value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Call)  # torch.compile(function)(x)
+    assert isinstance(call.func.args[0], ast.Lambda)
+
+
+def test_a_clicked_cells_windows_are_listed_in_reading_order_each_with_its_divisor():
+    """x[4, 4] under ceil_mode's 3×3, stride 2 on 6×6: four windows cover it. All are listed,
+    row then column, the one that agrees with torch too (the shares then add up to the cell's
+    number: 4 × 1/9 against 1/9 + 1/6 + 1/6 + 1/4), and the framework is named once."""
+    from frameworks.explain import CellReason, WindowReading
+
+    def reading(window, box, divisor):
+        return WindowReading(window, box, divisor)
+
+    theirs = {
+        w: reading(w, (2 * w[0], 2 * w[0] + 3, 2 * w[1], 2 * w[1] + 3), 9.0) for w in [(1, 1), (1, 2), (2, 1), (2, 2)]
+    }
+    torch = {(2, 2): reading((2, 2), (4, 6, 4, 6), 4.0), (1, 2): reading((1, 2), (2, 5, 4, 6), 6.0),
+             (2, 1): reading((2, 1), (4, 6, 2, 5), 6.0)}  # fmt: skip
+    torch = {w: dataclasses.replace(t, box=theirs[w].box) for w, t in torch.items()}  # same boxes: divisors differ
+    pairs = tuple((theirs[w], torch[w]) for w in [(2, 2), (1, 2), (2, 1)])  # the order explain_cell used to give
+    reason = CellReason(pairs, ("overhang", "overhang", "overhang"), (theirs[(1, 1)],))
+    words = reason_text("torch.compile", "grad", 4, 4, reason, "en")
+    assert words == (
+        " x[4, 4] gets a share of each window that covers it; torch.compile divides each one's ∂L/∂y by:"
+        " y[1, 1]: 9 (torch: 9); overhanging y[1, 2]: 9 (torch: 6); overhanging y[2, 1]: 9 (torch: 6);"
+        " overhanging y[2, 2]: 9 (torch: 4)."
+    )
+    assert words.count("torch.compile") == 1
+    assert reason_text("torch.compile", "grad", 4, 4, reason, "zh") == (
+        "x[4, 4] 从覆盖它的每个窗口分得一份；torch.compile 把各窗口的 ∂L/∂y 分别除以：窗口 y[1, 1]：9（torch：9）；"
+        "超出边界的窗口 y[1, 2]：9（torch：6）；超出边界的窗口 y[2, 1]：9（torch：6）；"
+        "超出边界的窗口 y[2, 2]：9（torch：4）。"
+    )
+
+
+def test_frameworks_wording_reads_well_in_both_languages():
+    """The walk's wording: "cannot express", a caption that is a sentence, and Chinese with
+    full-width punctuation after a name that ends in "）" (no ", float64", no stray space)."""
+    from frameworks.explain import CellReason, WindowReading
+    from i18n import text
+
+    assert "cannot express this setup" in text("en", "frameworks.intro", call="F", rows=4, cols=4)
+    assert text("en", "frameworks.caption").startswith("The sidebar's setup runs live in")
+    zh_name = framework_name("compile", "zh")
+    assert zh_name.endswith("）")
+    theirs, torch = WindowReading((2, 2), (4, 6, 4, 6), 9.0), WindowReading((2, 2), (4, 6, 4, 6), 4.0)
+    for grid in ("y", "grad"):
+        words = reason_text(zh_name, grid, 5, 5, CellReason(((theirs, torch),), ("overhang",)), "zh")
+        assert "） " not in words and f"{zh_name}把" in words, words
+    from frameworks.base import Attempt
+    from frameworks.report import verdict_row
+
+    verdict = frameworks.Verdict(
+        "compile", frameworks.Result(Attempt(Snippet("", "f(x)"), dtype="float64"), None, None)
+    )
+    row = verdict_row(verdict, "zh")
+    assert next(iter(row.values())) == f"{zh_name}，float64"
+    assert next(iter(verdict_row(verdict, "en").values())) == "torch.compile (Inductor), float64"
+
+
+def test_a_waiting_run_names_the_framework_that_holds_its_worker():
+    """ONNX Runtime's runs share torch's worker: one waiting is told which framework runs there;
+    not another runtime's run, nor its own framework's on another setup."""
+    from frameworks.jobs import Job, holder
+
+    runtimes = {key: framework.runtime for key, framework in FRAMEWORKS.items()}
+    waiting = Job("onnx_newest", cold=False, submitted=0.0)
+    compile_run = Job("compile", cold=False, submitted=0.0, started=0.0)
+    own_run = Job("onnx_newest", cold=False, submitted=0.0, started=0.0)
+    onnx17 = Job("onnx17", cold=False, submitted=0.0, started=0.0)
+    assert holder(waiting, [waiting, compile_run, own_run], runtimes) is None
+    assert holder(waiting, [waiting, compile_run, own_run, onnx17], runtimes) == "onnx17"
+    onnx17.finished = 1.0
+    assert holder(waiting, [waiting, onnx17], runtimes) is None
