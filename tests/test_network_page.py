@@ -251,3 +251,17 @@ def test_the_first_pooling_layer_opens_across_frameworks_with_its_numbers():
     assert set(verdicts["∂L/∂x"]) == {"agrees", "no backward (inference only)"}, verdicts
     said = " ".join(item.value for item in page.caption)
     assert "come from *In a network*: x1 of the digit" in said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_why_this_digit_is_read_first_above_the_digit(language):
+    """On a projector (1280x720) the sentence saying why the page opens on this digit fell
+    below the fold, centred beside the 8x8 digit: it is its own paragraph, under the pickers
+    and above the digit, and the prediction beside the digit starts at its top."""
+    at = open_app({"lang": language}, PAGE)
+    texts = [item.value for item in at.main.get("markdown")]
+    opening = next(i for i, text in enumerate(texts) if text.startswith(("The page opens on", "页面从")))
+    prediction = next(i for i, text in enumerate(texts) if "−log p(" in text)
+    assert opening < prediction and "−log p(" not in texts[opening]
+    assert at.columns, "the digit and its prediction side by side"
+    assert all(column.proto.vertical_alignment == 0 for column in at.columns[:2])  # 0 = TOP, not CENTER
