@@ -301,6 +301,7 @@ def _gradcam_grids(
 
     show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, windows=window_axes(blocks),
                explain=explain, hint=tr("network.gradcam_click"))  # fmt: skip
+    st.caption(tr("network.gradcam_overlay_caption"))  # the blocks said here: a short title keeps the grids in line
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

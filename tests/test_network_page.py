@@ -265,3 +265,16 @@ def test_why_this_digit_is_read_first_above_the_digit(language):
     assert opening < prediction and "−log p(" not in texts[opening]
     assert at.columns, "the digit and its prediction side by side"
     assert all(column.proto.vertical_alignment == 0 for column in at.columns[:2])  # 0 = TOP, not CENTER
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_grad_cams_overlay_title_is_short_and_its_blocks_said_below(language):
+    """On a phone the overlay's title "over the digit: 2×2 blocks" wrapped over 4 lines and
+    pushed its grid below the 4×4 map's: a title as short as the map's, the 2×2 blocks said in
+    a caption under the two grids."""
+    at = open_app({"lang": language}, PAGE)
+    titles = [grid["title"] for grid in grids_on_page(at)]
+    cam = next(i for i, title in enumerate(titles) if title.startswith("Grad-CAM, 4×4") or title == "Grad-CAM，4×4")
+    overlay = titles[cam + 1]
+    assert len(overlay) <= 12 and "2×2" not in overlay, titles
+    assert any("2×2" in item.value and ("block" in item.value or "块" in item.value) for item in at.caption)
