@@ -80,7 +80,7 @@ def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(lang
     assert not any("×10" in title for title in titles), titles  # every gradient printed as itself
     said = " ".join(item.value for item in at.markdown)
     probability = format_number(100 * min(sure), 3)
-    assert f"{probability} %" in said and ("least sure" if language == "en" else "最没把握") in said
+    assert f"{probability}\u00a0%" in said and ("least sure" if language == "en" else "最没把握") in said
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -280,3 +280,16 @@ def test_grad_cams_overlay_title_is_short_and_its_blocks_said_below(language):
     overlay = titles[cam + 1]
     assert len(overlay) <= 12 and "2×2" not in overlay, titles
     assert any("2×2" in item.value and ("block" in item.value or "块" in item.value) for item in at.caption)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_pages_sentences_keep_a_percent_with_its_number_and_the_command_unbracketed(language):
+    """On a phone "(51.4" and "%)" split over two lines: a non-breaking space keeps them
+    together. The training command is not wrapped in brackets (inline code's padding read as
+    "( python scripts/train_digits.py ,"). The digit picker says what "8·1" means."""
+    at = open_app({"lang": language}, PAGE)
+    said = " ".join(item.value for item in at.main.get("markdown"))
+    assert re.search(r"\d %", said) is None and "\u00a0%" in said, said
+    assert re.search(r"[(（]`|`[,，)）]", said) is None, said
+    label = at.get("button_group")[0].label if at.get("button_group") else at.main.get("segmented_control")[0].label
+    assert "8·1" in label and "8·2" in label, label
