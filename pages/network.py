@@ -110,7 +110,9 @@ def network_page(url: UrlCheck) -> None:
 def _prediction(result: NetworkPass, digit: int, language: str) -> None:
     n = digit
     predicted, target = int(result.predictions[n]), int(result.targets[n])
-    left, right = st.columns([1, 2], vertical_alignment="center")
+    if n == opening_digit() and target == predicted:  # why the page opens on this digit, read first
+        st.markdown(_why_this_digit(result, n))
+    left, right = st.columns([1, 2], vertical_alignment="top")
     with left:
         image = value_grid(result.pixels[n, 0], tr("network.image"), tr("network.pixels"), language=language)
         show_grids({"digit": image}, key="network_digit", file_prefix="avgpool_network_digit", columns=1)
@@ -124,8 +126,6 @@ def _prediction(result: NetworkPass, digit: int, language: str) -> None:
     )
     if result.other_targets_give_larger_gradients(n):  # said only when it is true
         sentence += " " + tr("network.prediction_larger", target=target)
-    if n == opening_digit() and target == predicted:  # why the page opens on this digit
-        sentence += "\n\n" + _why_this_digit(result, n)
     right.markdown(sentence)
 
 
@@ -301,6 +301,7 @@ def _gradcam_grids(
 
     show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, windows=window_axes(blocks),
                explain=explain, hint=tr("network.gradcam_click"))  # fmt: skip
+    st.caption(tr("network.gradcam_overlay_caption"))  # the blocks said here: a short title keeps the grids in line
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

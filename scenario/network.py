@@ -399,12 +399,15 @@ def gradcam_weight_text(result: NetworkPass, cam: GradCam, image: int, channel: 
 def gradcam_cell_text(result: NetworkPass, cam: GradCam, image: int, row: int, col: int, language: str = "en") -> str:
     """One cell of the 4x4 map: ReLU of Σ_k α_k · x2[k, row, col], every term written out."""
     alphas, x2 = cam.weights[image], result.pool2.x[image, :, row, col]
-    terms = products_text(zip(alphas, x2))
+    speaking = x2 != 0  # x2 is after a ReLU: the channels at exactly 0 are counted, not written as "·0"
+    terms = products_text(zip(alphas[speaking], x2[speaking])) or "0"
     total = cam.weighted_sum[image, row, col]
     sentence = text(
         language, "network.gradcam_cell", row=row, col=col, terms=terms, total=number(total),
         value=equals_text(max(total, 0.0)),
     )  # fmt: skip
+    if zeros := int((~speaking).sum()):
+        sentence += " " + text(language, "network.gradcam_cell_zeros", zeros=zeros, row=row, col=col)
     if total < 0:
         sentence += " " + text(language, "network.gradcam_cell_negative", target=int(result.targets[image]))
     return sentence

@@ -304,3 +304,41 @@ def test_a_slide_png_carries_its_title_numbers_and_colour_bar(new_context, app_u
     # The average's y prints its numbers: nothing to enlarge.
     assert json.loads(page.locator('figure.grid[data-key="avg_y"] canvas').get_attribute("data-printed"))
     assert not page.locator('figure.grid[data-key="avg_y"] button.zoom').is_visible()
+
+
+# How many lines (distinct tops) one part of a grid's title spans, over the title's text nodes.
+TITLE_LINES = """(canvas, part) => {
+  const title = [...canvas.getRootNode().querySelectorAll('.title')].find(node => node.textContent.includes(part));
+  if (!title) return -1;
+  const nodes = [], walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT), tops = new Set();
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  let at = nodes.map(node => node.data).join('').indexOf(part);
+  for (const node of nodes) {
+    for (let i = 0; i < node.data.length; i++, at--) {
+      if (at > 0 || at <= -part.length) continue;
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+    }
+  }
+  return tops.size;
+}"""
+
+
+def test_a_phones_titles_keep_identifiers_and_groups_whole(new_context, app_url):
+    """Playground, phone, Chinese, 64×64: "y = AvgPool2d(x)（32×32）" broke as "AvgPool2" /
+    "d(x)" and "∂L/∂y（求和）" as "（求" / "和）": a title breaks between its words, never
+    inside an identifier or a bracketed group."""
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/?height=64&width=64&lang=zh")
+    wait_for_app(page, fresh=True)
+    _no_exception(page)
+    canvas = page.locator(GRID).first
+    for part in ("AvgPool2d(x)", "（求和）", "x.grad", "（64×64）"):
+        assert canvas.evaluate(TITLE_LINES, part) == 1, part
+    buttons = "c => [...c.getRootNode().querySelectorAll('.png')].map(b => b.getBoundingClientRect().right)"
+    rights = canvas.evaluate(buttons)
+    assert max(rights) <= 390, rights  # a whole word that does not fit beside the buttons moves them down
+    screenshot(page, "phone-zh-titles")

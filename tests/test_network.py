@@ -12,6 +12,7 @@ reproducible (the script run again writes the same weights up to rounding, the s
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 
@@ -390,3 +391,21 @@ def test_gradcam_clicks_are_explained_in_both_languages():
         for row, col in np.ndindex(4, 4):
             sentence = gradcam_cell_text(result, cam, 1, row, col)
             assert ("the ReLU keeps 0" in sentence) == (cam.weighted_sum[1, row, col] < 0), sentence
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_gradcam_cells_sum_shows_its_non_zero_channels_and_counts_the_rest(language):
+    """x2 is after a ReLU, so many channels are exactly 0 at a cell: the sum writes the others
+    (no row of "·0" terms) and says how many were 0; the sum is still the map's value."""
+    result = network_pass(DATA.weights, *BATCHES["shown digits, wrong targets"])
+    cam, seen = result.gradcam, 0
+    for row, col in np.ndindex(4, 4):
+        x2 = result.pool2.x[1, :, row, col]
+        zeros = int((x2 == 0).sum())
+        sentence = gradcam_cell_text(result, cam, 1, row, col, language)
+        terms = sentence.split("= ReLU(")[2].split(") = ReLU(")[0]
+        assert terms.count("·") == 8 - zeros and not re.search(r"·0(?![.\d])", terms), sentence
+        said = (f"{zeros} of the 8 channels" if language == "en" else f"8 个通道中有 {zeros} 个") in sentence
+        assert said == (zeros > 0), sentence
+        seen += 0 < zeros < 8
+    assert seen, "some cell has both zero and non-zero channels"

@@ -80,7 +80,7 @@ def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(lang
     assert not any("×10" in title for title in titles), titles  # every gradient printed as itself
     said = " ".join(item.value for item in at.markdown)
     probability = format_number(100 * min(sure), 3)
-    assert f"{probability} %" in said and ("least sure" if language == "en" else "最没把握") in said
+    assert f"{probability}\u00a0%" in said and ("least sure" if language == "en" else "最没把握") in said
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -189,13 +189,15 @@ def test_a_click_on_gradcam_is_explained_with_its_numbers():
     select_cell(at, "network_gradcam", "output", 1, 2, "map")
     at.run()
     explained = next(text for text in alerts(at) if text.startswith("Grad-CAM[1, 2] = ReLU(Σₖ αₖ · x2[k, 1, 2])"))
-    assert explained.endswith(f") **{value}** (each factor to 4 significant digits).") and explained.count("·") == 9
+    speaking = int((theirs["x2"][digit, :, 1, 2] != 0).sum())  # channels at 0 are counted, not written
+    assert f") **{value}** (each factor to 4 significant digits)." in explained
+    assert explained.count("·") == 1 + speaking and f"{8 - speaking} of the 8 channels" in explained
     assert "(≈" not in explained.split(" = ReLU(")[2]  # the factors print as cells do: no wall of (≈-…)
     select_cell(at, "network_gradcam", "input", 3, 5, "overlay")
     at.run()
     pixel = next(text for text in alerts(at) if text.startswith("Pixel [3, 5]"))
     assert "2×2 block (rows 2–3, columns 4–5)" in pixel and "map cell [1, 2]" in pixel and "nearest" in pixel
-    assert pixel.endswith(f") **{value}** (each factor to 4 significant digits).")
+    assert pixel.endswith(explained)  # then the map cell it copies, said as the cell is
 
 
 def test_a_negative_weighted_sum_says_why_the_map_is_zero():
@@ -251,3 +253,43 @@ def test_the_first_pooling_layer_opens_across_frameworks_with_its_numbers():
     assert set(verdicts["∂L/∂x"]) == {"agrees", "no backward (inference only)"}, verdicts
     said = " ".join(item.value for item in page.caption)
     assert "come from *In a network*: x1 of the digit" in said
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_why_this_digit_is_read_first_above_the_digit(language):
+    """On a projector (1280x720) the sentence saying why the page opens on this digit fell
+    below the fold, centred beside the 8x8 digit: it is its own paragraph, under the pickers
+    and above the digit, and the prediction beside the digit starts at its top."""
+    at = open_app({"lang": language}, PAGE)
+    texts = [item.value for item in at.main.get("markdown")]
+    opening = next(i for i, text in enumerate(texts) if text.startswith(("The page opens on", "页面从")))
+    prediction = next(i for i, text in enumerate(texts) if "−log p(" in text)
+    assert opening < prediction and "−log p(" not in texts[opening]
+    assert at.columns, "the digit and its prediction side by side"
+    assert all(column.proto.vertical_alignment == 0 for column in at.columns[:2])  # 0 = TOP, not CENTER
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_grad_cams_overlay_title_is_short_and_its_blocks_said_below(language):
+    """On a phone the overlay's title "over the digit: 2×2 blocks" wrapped over 4 lines and
+    pushed its grid below the 4×4 map's: a title as short as the map's, the 2×2 blocks said in
+    a caption under the two grids."""
+    at = open_app({"lang": language}, PAGE)
+    titles = [grid["title"] for grid in grids_on_page(at)]
+    cam = next(i for i, title in enumerate(titles) if title.startswith(("Grad-CAM, 4×4", "Grad-CAM 图，4×4")))
+    overlay = titles[cam + 1]
+    assert len(overlay) <= 12 and "2×2" not in overlay, titles
+    assert any("2×2" in item.value and ("block" in item.value or "块" in item.value) for item in at.caption)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_pages_sentences_keep_a_percent_with_its_number_and_the_command_unbracketed(language):
+    """On a phone "(51.4" and "%)" split over two lines: a non-breaking space keeps them
+    together. The training command is not wrapped in brackets (inline code's padding read as
+    "( python scripts/train_digits.py ,"). The digit picker says what "8·1" means."""
+    at = open_app({"lang": language}, PAGE)
+    said = " ".join(item.value for item in at.main.get("markdown"))
+    assert re.search(r"\d %", said) is None and "\u00a0%" in said, said
+    assert re.search(r"[(（]`|`[,，)）]", said) is None, said
+    label = at.get("button_group")[0].label if at.get("button_group") else at.main.get("segmented_control")[0].label
+    assert "8·1" in label and "8·2" in label, label

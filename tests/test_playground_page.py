@@ -482,3 +482,16 @@ def test_a_random_loss_on_a_random_input_does_not_repeat_x(seed):
     assert not np.isin(grad_output.ravel()[:4], x.ravel()[:4]).all()
     _, torch_grad = torch_avg_pool2d(x, grad_output, kernel_size=1)
     assert_allclose(grad_input, torch_grad, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "input=custom"), ("zh", "input=custom")])
+def test_a_links_x_without_a_typed_input_is_said_not_drawn_as_a_1x1_grid(language, said):
+    """``/?x=1`` (an x, but not input=custom): the x is not read, and the page says why, in
+    a warning that names input=custom; the sizes stay the default's, no torch error."""
+    from tests.conftest import alerts, grids_on_page, open_app
+
+    at = open_app({"x": "1", "lang": language})
+    assert not at.exception and not at.error, [item.value for item in at.error]
+    assert any(said in item.value and "x=" in item.value for item in at.warning), alerts(at)
+    assert at.session_state["height"] > 1 and at.session_state["width"] > 1
+    assert grids_on_page(at)

@@ -335,6 +335,9 @@ def typed_grids_from_link(link: Mapping[str, str]) -> list[str]:
     for name, label in (("x", "x"), ("grad", "∂L/∂y")):
         if name not in link:
             continue
+        if name == "x" and link.get("input") not in ("custom", "csv"):  # /?x=1: not a 1x1 grid, and said
+            warnings.append(tr("url.x_without_custom"))
+            continue
         try:
             texts = decode_grid(link[name], label)
         except InputError as error:

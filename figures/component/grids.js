@@ -209,10 +209,29 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   if (figure.enlarged && figure.enlargeAt) scrollToCell(figure, figure.enlargeAt);
 }
 
+// A title breaks only between its words (at a space, or before a full-width bracket), never
+// inside an identifier or a bracketed group: "AvgPool2d(x)", "（求和）" stay whole on a
+// phone. A word too long for any line (over KEEP_WHOLE characters) may still break.
+const KEEP_WHOLE = 16;
+function setTitle(element, title) {
+  element.replaceChildren();
+  for (const piece of title.split(/(\s+|(?=（))/u)) {
+    if (!piece) continue;
+    if (/^\s+$/u.test(piece) || piece.length > KEEP_WHOLE) {
+      element.append(document.createTextNode(piece));
+      continue;
+    }
+    const word = document.createElement("span");
+    word.className = "word";
+    word.textContent = piece;
+    element.append(word);
+  }
+}
+
 // The title, the PNG button's words, and the grid's name for the tests.
 function labelFigure(root, figure, grid) {
   const { text } = root.state.data;
-  figure.element.querySelector(".title").textContent = grid.title;
+  setTitle(figure.element.querySelector(".title"), grid.title);
   const button = figure.element.querySelector(".png");
   button.textContent = text.png;
   button.setAttribute("aria-label", text.save.replace("{title}", grid.title));
