@@ -56,7 +56,7 @@ function hear(listener, heard, setTriggerValue) {
   const wait = heard === listener.viewed ? Math.random() * listener.spread : 0;
   clearTimeout(listener.timer);
   listener.timer = setTimeout(() => {
-    window.dispatchEvent(new CustomEvent("avgpool:class-change")); // Step by step's Play halts first
+    window.dispatchEvent(new CustomEvent("avgpool:halt-timers")); // Step by step's Play halts first
     setTriggerValue("heard", heard);
   }, wait);
 }

@@ -145,7 +145,12 @@ _ONE_ENTRY_PER_PAGE = """<style>
   // A link to another page was clicked: its address is still to come. The link of the page
   // on screen brings no new address to clear the flag (Streamlit reruns the same page).
   let leaving = false;
-  document.addEventListener('click', (event) => { leaving = toOtherPage(event); }, true);
+  // Leaving, the page's browser timers stop asking for runs (ui/replay_ticker.js): a step
+  // asked now would reach the server in the new page's run, where its fragment is gone.
+  document.addEventListener('click', (event) => {
+    leaving = toOtherPage(event);
+    if (leaving) window.dispatchEvent(new CustomEvent('avgpool:halt-timers'));
+  }, true);
   document.addEventListener('keydown', (event) => { leaving = leaving && toOtherPage(event); }, true);
   history.pushState = (state, title, url) => {
     if (new URL(url, location.href).pathname !== location.pathname) {
