@@ -12,6 +12,7 @@ import pytest
 from classroom.store import open_store
 from harness.browser import (
     GRID,
+    PATIENCE_MS,
     click_cell,
     grid_cell_texts,
     screenshot,
@@ -106,6 +107,7 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
 
     # The teacher opens the cockpit, clicks ∂L/∂x[2, 2] on its own grids and asks it.
     teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
+    teacher.wait_for_url(re.compile(r"/live_class"), timeout=PATIENCE_MS)  # not the Playground still
     wait_for_app(teacher)
     wait_for_grids(teacher, 4)
     _pick_cell(teacher, 3, (2, 2), "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
@@ -193,6 +195,9 @@ def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context
     kernel_3 = {"1/9", "2/9", "1/3", "4/9", "2/3", "1"}
     _grids_printed(student, 3, kernel_3)
     teacher.locator('[data-testid="stPageLink"] a', has_text="Cockpit").first.click()
+    # The cockpit's address first: on a busy machine its run may start after wait_for_app has
+    # stopped looking (1 s), and the reload would then reload the Playground (seen in CI).
+    teacher.wait_for_url(re.compile(r"/live_class"), timeout=PATIENCE_MS)
     wait_for_app(teacher)
     teacher.reload()
     wait_for_app(teacher, fresh=True)
