@@ -23,13 +23,12 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from classroom.model import Question, Setup, mistakes_for, output_mistakes_for
-from classroom.setups import SetupError, computed_from_setup, setup_values
+from classroom.model import Question, Setup
+from classroom.setups import SetupError, computed_from_setup, question_for, setup_values
 from figures.views import explained_selection
 from i18n import LANGUAGES, text, user_text
 from pooling import PoolingError
 from scenario.compute import Computed
-from scenario.explain import explain_pooled_cell
 from scenario.inputs import InputError
 from scenario.numbers import NumberError, parse_number
 from scenario.params import CONTROLS, allowed_values, control_high
@@ -187,19 +186,7 @@ def question_of(step: Step) -> Question | None:
     """
     if step.question is None:
         return None
-    kind, cell = step.question.kind, step.question.cell
-    explanations = {}
-    for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
-        numbers = computed_from_setup(step.setup, language)
-        explanations[language] = explain_pooled_cell(
-            "output" if kind == "output" else "input", *cell, numbers.x, numbers.y,
-            numbers.loss.grad_output, numbers.grad_input, numbers.windows, language,
-        )  # fmt: skip
-    if kind == "output":
-        truth, mistakes = float(numbers.y[cell]), output_mistakes_for(numbers, cell)
-    else:
-        truth, mistakes = float(numbers.grad_input[cell]), mistakes_for(numbers, cell)
-    return Question(0, step.setup, cell, truth, explanations, mistakes, kind=kind)
+    return question_for(step.setup, step.question.cell, step.question.kind)
 
 
 # ---------------------------------------------------------------------------------------

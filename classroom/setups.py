@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from classroom.model import Lesson, Setup, all_questions, tally
-from i18n import text
+from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
+from i18n import LANGUAGES, text
 from pooling import PoolingError
 from scenario.compute import Computed, compute_scenario
+from scenario.explain import explain_pooled_cell
 from scenario.inputs import GENERATED_SOURCES, InputError, generated_input
 from scenario.losses import LossChoice
 from scenario.numbers import data_text, parse_number
@@ -96,6 +97,24 @@ def computed_from_setup(setup: Setup, language: str = "en") -> Computed:
     except (InputError, ValueError) as error:
         raise SetupError("numbers") from error
     return compute_scenario(x, params, choice.name, choice.seed, choice.cell, weights, language, plan)
+
+
+def question_for(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
+    """The question about ``cell`` of y (``kind`` "output") or of ∂L/∂x on ``setup``: its
+    answer, the usual mistakes' values and the explanation in each language, all computed
+    (the cockpit's "Ask" and a deck's question step both ask through this)."""
+    explanations = {}
+    for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
+        numbers = computed_from_setup(setup, language)
+        explanations[language] = explain_pooled_cell(
+            "output" if kind == "output" else "input", *cell, numbers.x, numbers.y,
+            numbers.loss.grad_output, numbers.grad_input, numbers.windows, language,
+        )  # fmt: skip
+    if kind == "output":
+        truth, mistakes = float(numbers.y[cell]), output_mistakes_for(numbers, cell)
+    else:
+        truth, mistakes = float(numbers.grad_input[cell]), mistakes_for(numbers, cell)
+    return Question(0, setup, cell, truth, explanations, mistakes, kind=kind)
 
 
 def setup_summary(setup: Setup) -> str:

@@ -18,14 +18,13 @@ import streamlit as st
 from classroom import model
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat
-from classroom.setups import SetupError, class_report, computed_from_setup
+from classroom.setups import SetupError, class_report, computed_from_setup, question_for
 from classroom.store import StoreUnavailable
 from figures import window_axes
 from figures.plotly_figure import answers_figure
 from figures.views import explained_selection, playground_grids
 from i18n import user_text
 from pooling import PoolingError
-from scenario.explain import explain_pooled_cell
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
@@ -103,18 +102,7 @@ def _ask_now(cell: tuple[int, int] | None, kind: str) -> None:
         last = lesson.asked[-1].truth if lesson.asked else None
         asked = {question.cell for question in lesson.asked if question.kind == "grad_input"}
         cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last, asked), "grad_input"
-    explanations = {}
-    for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
-        numbers = computed_from_setup(lesson.setup, language)
-        explanations[language] = explain_pooled_cell(
-            "output" if kind == "output" else "input", *cell, numbers.x, numbers.y,
-            numbers.loss.grad_output, numbers.grad_input, numbers.windows, language,
-        )  # fmt: skip
-    if kind == "output":
-        truth, mistakes = float(computed.y[cell]), model.output_mistakes_for(computed, cell)
-    else:
-        truth, mistakes = float(computed.grad_input[cell]), model.mistakes_for(computed, cell)
-    question = Question(0, lesson.setup, cell, truth, explanations, mistakes, kind=kind)
+    question = question_for(lesson.setup, cell, kind)
     classroom.teacher_change(lambda current: model.ask(current, question))
 
 
