@@ -281,8 +281,9 @@ def _gradcam_grids(
     result: NetworkPass, cam: GradCam, digit: int, titles: tuple[str, str], key: str, language: str
 ) -> None:
     """One Grad-CAM: its channel weights in a row of their own (their numbers fit), then its
-    4x4 map beside the map over the digit, where the 2x2 blocks of its upsampling are outlined
-    and a map cell and its block light up together (two side by side on a phone too)."""
+    4x4 map beside the map over the digit (the digit's outline over the heat), where the 2x2
+    blocks of its upsampling are outlined and a map cell and its block light up together (one
+    above the other on a phone)."""
     alphas = {"weights": gradient_grid(cam.weights[digit][None, :], titles[0], "α", language=language)}
     explain_alpha = lambda selection: gradcam_weight_text(result, cam, digit, selection.col, language)  # noqa: E731
     show_grids(alphas, key=f"{key}_weights", file_prefix=f"avgpool_{key}", columns=1, explain=explain_alpha)
@@ -299,9 +300,12 @@ def _gradcam_grids(
         explain_cell = gradcam_cell_text if selection.grid == "map" else gradcam_pixel_text
         return explain_cell(result, cam, digit, selection.row, selection.col, language)
 
-    show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, windows=window_axes(blocks),
+    # On a phone the overlay takes the screen's width: its 8x8 cells wide enough for a finger.
+    show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, phone_columns=1, windows=window_axes(blocks),
                explain=explain, hint=tr("network.gradcam_click"))  # fmt: skip
-    st.caption(tr("network.gradcam_overlay_caption"))  # the blocks said here: a short title keeps the grids in line
+    underlay = grids["overlay"]["underlay"]  # the blocks and the digit's outline said here: a short title
+    level, top = (format_number(underlay[end]) for end in ("level", "zmax"))
+    st.caption(tr("network.gradcam_overlay_caption", level=level, top=top))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

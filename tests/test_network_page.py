@@ -15,6 +15,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from figures.grids import decode_values
+from figures.outline import iso_outline
 from pooling.reference import torch_avg_pool2d, torch_digits_network
 from scenario.network import load_digits_cnn
 from scenario.numbers import equals_text, format_number, printed_text
@@ -162,7 +163,8 @@ def _opened_gradcam(digit: int, target: int):
 @pytest.mark.parametrize(("digit", "target"), [(0, 0), (7, 2)])
 def test_gradcam_is_the_standard_one_over_the_digit_as_torch_computes_it(digit, target):
     """The channel weights, the 4x4 map and the map over the digit are Grad-CAM of the logit
-    (torch autograd), the digit beneath the overlay, the 2x2 blocks of its upsampling outlined."""
+    (torch autograd), the digit's outline over the overlay, the 2x2 blocks of its upsampling
+    outlined."""
     at, theirs = _opened_gradcam(digit, target)
     weights, cam, overlay = grids_on_page(at)[9:12]
     assert_allclose(grid_values(weights)[0], theirs["gradcam_weights"][digit], rtol=1e-12, atol=1e-15)
@@ -170,6 +172,8 @@ def test_gradcam_is_the_standard_one_over_the_digit_as_torch_computes_it(digit, 
     assert_allclose(grid_values(overlay), theirs["gradcam_8x8"][digit], rtol=1e-9, atol=1e-12)
     pixels = decode_values({"values": overlay["underlay"]["values"], "rows": 8, "cols": 8})
     assert_allclose(pixels, load_digits_cnn().pixels[load_digits_cnn().shown][digit, 0])
+    # The digit is drawn as its outline, where its ink is half its darkest (16: the level 8).
+    assert overlay["underlay"]["level"] == 8.0 and overlay["underlay"]["outline"] == iso_outline(pixels, 8.0)
     assert sorted(overlay["outlines"]) == sorted([r, r + 2, c, c + 2] for r in range(0, 8, 2) for c in range(0, 8, 2))
     assert overlay["labels"] is None and cam["link"] == "output" and overlay["link"] == "input"
     assert any("Selvaraju" in item.value and "nearest neighbour" in item.value for item in at.markdown)
