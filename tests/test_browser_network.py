@@ -179,3 +179,60 @@ def test_gradcams_heat_shows_in_every_cell_of_the_digit(new_context, app_url, sc
     shares = overlay.evaluate(HEAT_SHARE, [_heat_colours(0), 2])
     worst = min((share, r, c) for r, row in enumerate(shares) for c, share in enumerate(row))
     assert worst[0] >= HEAT_SHARE_FLOOR, f"pixel [{worst[1]}, {worst[2]}]: {worst[0]:.0%} heat"
+
+
+# Every text a canvas writes, in order (window.__written): what a slide PNG says, read in the browser.
+WRITTEN = """(() => {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  window.__written = [];
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    window.__written.push(String(text));
+    return fillText.call(this, text, ...rest);
+  };
+})();"""
+
+
+def test_gradcams_slide_png_carries_the_same_marks(new_context, app_url):
+    """The overlay's PNG (a slide) is drawn by the same code as the page: its title, the heat
+    in at least 2/3 of every cell, the digit's outline dark at every segment's middle, and the
+    colour bar below, its ticks written as the page's."""
+    import numpy as np
+    from PIL import Image
+
+    from figures.outline import iso_outline
+    from scenario.network import load_digits_cnn
+
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.add_init_script(WRITTEN)
+    page.goto(f"{app_url}/network?lang=en&digit=0")
+    wait_for_app(page, fresh=True)
+    figure = page.locator('figure.grid[data-key="overlay"]').first
+    cell = grid_geometry(page, OVERLAY)["cell"]  # no numbers to fit: the slide keeps the page's cells
+    page.evaluate("() => { window.__written = []; }")
+    with page.expect_download() as download:
+        figure.locator("button.png").click()
+    # The slide's colour bar says what the page's says (it wrote 1.513 and 3.027 beside 1.51 and 3.03).
+    ticks = figure.locator(".colorbar .ticks span").all_inner_texts()
+    assert page.evaluate("() => window.__written")[-3:] == ticks == ["0", "1.51", "3.03"]
+    assert download.value.suggested_filename == "avgpool_network_gradcam_overlay.png"
+    png = np.asarray(Image.open(download.value.path()).convert("RGB")).astype(int)
+    # grids.js: PNG_SCALE 3; SLIDE's title band 34 px; ticks 14 px, so cells start 17 px in, 22 px down.
+    scale, left, top = 3, 17, 34 + 22
+    assert (png[: 34 * scale].max(axis=-1) < 60).sum() > 200  # the title is written
+
+    def box(r: float, c: float) -> tuple[int, int]:
+        return round((top + r * cell) * scale), round((left + c * cell) * scale)
+
+    colours = np.array(_heat_colours(0))
+    for r, c in np.ndindex(8, 8):
+        (y0, x0), (y1, x1) = box(r, c), box(r + 1, c + 1)
+        inside = png[y0 + scale : y1, x0 + scale : x1]
+        share = (np.abs(inside - colours[r, c]).max(axis=-1) <= 2).mean()
+        assert share >= HEAT_SHARE_FLOOR, f"pixel [{r}, {c}]: {share:.0%} heat in the PNG"
+    data = load_digits_cnn()
+    for r0, c0, r1, c1 in iso_outline(data.pixels[data.shown][0, 0], 8.0):
+        y, x = box((r0 + r1) / 2, (c0 + c1) / 2)
+        assert png[y, x].max() < 90, (r0, c0, r1, c1)  # the line, #141414
+    bar = png[-44 * scale :]
+    assert (np.abs(bar - [0xFF, 0xFF, 0xB2]).max(axis=-1) <= 6).sum() > 50
+    assert (np.abs(bar - [0xBD, 0x00, 0x26]).max(axis=-1) <= 6).sum() > 50

@@ -806,7 +806,9 @@ function slideSurface(figure) {
   return { geometry, labelling: labelFont(grid, cell, SLIDE) };
 }
 
-// The colour bar drawn on a 2D context: the scale's gradient, its ends and middle written under it.
+// The colour bar drawn on a 2D context: the scale's gradient, its ends and middle written
+// under it as the page's colour bar writes them (grid.ticks: scenario/numbers.py's style, over
+// the power of ten the title names).
 function paintColorbar(context, grid, left, width) {
   const top = 10;
   const gradient = context.createLinearGradient(left, 0, left + width, 0);
@@ -819,10 +821,9 @@ function paintColorbar(context, grid, left, width) {
   context.fillStyle = "#444444";
   context.font = `14px ${FONT_FAMILY}`;
   context.textBaseline = "top";
-  const ticks = [grid.zmin, (grid.zmin + grid.zmax) / 2, grid.zmax];
   ["left", "center", "right"].forEach((align, k) => {
     context.textAlign = align;
-    context.fillText(formatValue(ticks[k]), left + (width * k) / 2, top + 15);
+    context.fillText(grid.ticks[k], left + (width * k) / 2, top + 15);
   });
 }
 
