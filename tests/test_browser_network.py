@@ -51,6 +51,10 @@ def test_a_phone_and_a_projector_show_the_network(new_context, app_url, language
     # Grad-CAM over the digit takes the phone's width: a fingertip per pixel, no Enlarge needed
     # (beside the 4x4 map its cells were 19.5 px, and a first tap only enlarged the grid).
     assert grid_geometry(phone, OVERLAY)["cell"] >= 40
+    # Grad-CAM's titles on one line each (the weights' once left "7" alone on a second line).
+    for key in ("weights", "map", "overlay"):
+        title = phone.locator(f'figure.grid[data-key="{key}"] .title').first.bounding_box()
+        assert title["height"] < 1.5 * 15 * 1.25, key  # grids.css: a 15 px font, line-height 1.25
     screenshot(phone, f"network-phone-{language}")
     projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
     projector.goto(f"{app_url}/network?lang={language}&present=1")

@@ -276,14 +276,27 @@ def test_why_this_digit_is_read_first_above_the_digit(language):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_grad_cams_overlay_title_is_short_and_its_blocks_said_below(language):
     """On a phone the overlay's title "over the digit: 2×2 blocks" wrapped over 4 lines and
-    pushed its grid below the 4×4 map's: a title as short as the map's, the 2×2 blocks said in
-    a caption under the two grids."""
+    pushed its grid below the 4×4 map's: a short title, the 2×2 blocks and the digit's
+    outline said in a caption under the two grids. The title names Grad-CAM (a slide's PNG
+    carries it alone: "on the digit" said nothing there), and the log-probability variant's
+    its own score."""
     at = open_app({"lang": language}, PAGE)
+    at.session_state["network_gradcam_logp"] = True
+    at.run()
     titles = [grid["title"] for grid in grids_on_page(at)]
-    cam = next(i for i, title in enumerate(titles) if title.startswith(("Grad-CAM, 4×4", "Grad-CAM 图，4×4")))
-    overlay = titles[cam + 1]
-    assert len(overlay) <= 12 and "2×2" not in overlay, titles
-    assert any("2×2" in item.value and ("block" in item.value or "块" in item.value) for item in at.caption)
+    overlays = [
+        title
+        for title in titles
+        if title.startswith(("Grad-CAM on", "Grad-CAM 叠", "Grad-CAM of log p on", "log p 的 Grad-CAM 叠"))
+    ]
+    assert len(overlays) == 2 and len(set(overlays)) == 2, titles
+    assert all(len(overlay) <= 30 and "2×2" not in overlay for overlay in overlays), titles
+    assert "log p" in overlays[1] and "log p" not in overlays[0]
+    captions = [item.value for item in at.caption]
+    assert any("2×2" in caption and ("block" in caption or "块" in caption) for caption in captions)
+    assert any(
+        ("dark line" in caption or "黑线" in caption) and "8" in caption and "16" in caption for caption in captions
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
