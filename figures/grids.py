@@ -22,6 +22,7 @@ from typing import Literal, NamedTuple, TypedDict
 
 import numpy as np
 
+from figures.outline import iso_outline
 from i18n import text
 from pooling import Window
 from scenario.numbers import (
@@ -122,13 +123,16 @@ class EncodedValues(TypedDict):
 
 
 class Underlay(TypedDict):
-    """A picture drawn over a grid's cells as ink dots (Grad-CAM over the digit), on its own
-    grey scale: its values, colour stops and the values at their two ends."""
+    """A picture under a map (Grad-CAM over the digit), drawn as its outline over the cells'
+    heat: its values on its own scale (``zmin`` to ``zmax``), the level its outline follows
+    and the outline (``figures.outline.iso_outline``), drawn in ``color`` over a white halo."""
 
     values: EncodedValues
-    colors: list[list[float | str]]
     zmin: float
     zmax: float
+    level: float
+    outline: list[list[float]]  # segments [row0, col0, row1, col1], in cells (0: the first cell's top/left edge)
+    color: str
 
 
 class GridDescription(TypedDict):
@@ -162,7 +166,7 @@ class GridDescription(TypedDict):
     cells: list[list[int]]  # highlighted [row, col] cells, outlined in black (max pooling's winners)
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
-    underlay: Underlay | None  # a picture drawn over the cells as ink dots (``overlay_grid``); None: no picture
+    underlay: Underlay | None  # a picture drawn over the cells as its outline (``overlay_grid``); None: no picture
 
 
 class WindowAxes(TypedDict):
@@ -604,11 +608,12 @@ def input_grid(
     )
 
 
-# Ink on paper: the picture under an overlay, on this scale. The grid component draws each
-# cell's heat as its colour bar says, then the cell's ink over it as a dot of the darkest grey,
-# ringed in white, whose area grows with the ink (translucent heat over grey ink read as
-# brown). tests/test_display.py checks that a dot stands out on every heat colour.
-UNDERLAY_COLORS: list[list[float | str]] = [[0.0, "#ffffff"], [1.0, "#3c3c3c"]]
+# The picture under an overlay: its outline, where its ink is halfway from paper to the
+# darkest pixel, a thin dark line over a white halo (grids.js's drawOutline). The heat fills
+# every cell as its colour bar says; ink drawn as dark dots hid up to 3/4 of a cell's heat,
+# and translucent heat over grey ink read as brown. tests/test_display.py checks that the
+# line stands out on every heat colour.
+OUTLINE_COLOR = "#141414"
 
 
 def overlay_grid(
@@ -622,19 +627,27 @@ def overlay_grid(
     language: str = "en",
 ) -> GridDescription:
     """A map of values >= 0 drawn over a picture of the same shape (Grad-CAM over the digit):
-    each cell's heat colour from 0 to the largest value, and the picture's ink over it as
-    dots (``UNDERLAY_COLORS``); ``blocks`` outlined. No numbers printed (they would
-    hide the picture): hover or click a cell.
+    each cell in its heat colour, from 0 to the largest value, and the picture's outline over
+    it, halfway between its lightest and darkest values (``OUTLINE_COLOR``); ``blocks``
+    outlined. No numbers printed (they would hide the picture): hover or click a cell.
 
-    >>> grid = overlay_grid(np.eye(2), np.full((2, 2), 16.0), "cam", "c")
-    >>> grid["labels"], grid["zmin"], grid["underlay"]["zmax"]
-    (None, 0.0, 16.0)
+    >>> grid = overlay_grid(np.eye(2), np.array([[16.0, 0], [0, 0]]), "cam", "c")
+    >>> grid["labels"], grid["zmin"], grid["underlay"]["level"], len(grid["underlay"]["outline"])  # a diamond
+    (None, 0.0, 8.0, 4)
     """
     values, picture = np.asarray(values, dtype=np.float64), np.asarray(picture, dtype=np.float64)
     top = float(values.max(initial=0.0)) or 1.0
     grid = _grid(values, title, name, "heat", zrange=(0.0, top), outlines=blocks, link=link, language=language)
     low, high = _range(picture, "image", None)
-    underlay: Underlay = {"values": _encode(picture), "colors": UNDERLAY_COLORS, "zmin": low, "zmax": high}
+    level = (low + high) / 2
+    underlay: Underlay = {
+        "values": _encode(picture),
+        "zmin": low,
+        "zmax": high,
+        "level": level,
+        "outline": iso_outline(picture, level) if high > low else [],
+        "color": OUTLINE_COLOR,
+    }
     return {**grid, "labels": None, "short_labels": None, "underlay": underlay}
 
 

@@ -22,6 +22,7 @@ OUTLINE_COLOR = "rgba(30, 30, 30, 0.55)"
 RIGHT_COLOR, WRONG_COLOR = "#2e7d32", "#9e9e9e"  # right answers green, the others grey
 HIGHLIGHT_COLOR = "#ff8c00"
 PADDING_FILL, PADDING_TEXT, OVERHANG_LINE = "#e4e4e4", "#6b6b6b", "#b0b0b0"  # as the component draws them
+PICTURE_HALO = "#ffffff"  # under an overlay's picture outline, as the component draws it
 
 
 def _heatmap(grid: GridDescription, colorbar_x: float) -> go.Heatmap:
@@ -72,6 +73,22 @@ def _outlines(grid: GridDescription) -> list[go.Scatter]:
             line = {"color": color, "width": width, "dash": dash}
             traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=line, hoverinfo="skip"))
     return traces
+
+
+def _picture(grid: GridDescription) -> list[go.Scatter]:
+    """An overlay's picture as the component draws it: its outline, a dark line on a white halo."""
+    underlay = grid["underlay"]
+    if not underlay or not underlay["outline"]:
+        return []
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for row0, col0, row1, col1 in underlay["outline"]:  # in cells: 0 is the first cell's top edge
+        xs += [col0 - 0.5, col1 - 0.5, None]
+        ys += [row0 - 0.5, row1 - 0.5, None]
+    return [
+        go.Scatter(x=xs, y=ys, mode="lines", line={"color": color, "width": width}, hoverinfo="skip")
+        for color, width in ((PICTURE_HALO, 5), (underlay["color"], 2))
+    ]
 
 
 def _rectangle_path(rectangles: Sequence[Sequence[int]]) -> tuple[list[float | None], list[float | None]]:
@@ -129,7 +146,7 @@ def grid_figure(grids: list[GridDescription], title: str = "") -> go.Figure:
     figure = make_subplots(rows=1, cols=len(grids), subplot_titles=[grid["title"] for grid in grids])
     for index, grid in enumerate(grids, start=1):
         figure.add_trace(_heatmap(grid, index / len(grids)), row=1, col=index)
-        for trace in [*_beyond(grid), *_outlines(grid)]:
+        for trace in [*_beyond(grid), *_picture(grid), *_outlines(grid)]:
             figure.add_trace(trace, row=1, col=index)
         row0, col0 = grid["origin"]
         rows, cols = grid["extent"]

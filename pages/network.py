@@ -261,7 +261,7 @@ def _gradcam(result: NetworkPass, digit: int, language: str) -> None:
     then the log-probability variant, folded, as a labelled alternative."""
     target = int(result.targets[digit])
     st.markdown(tr("network.gradcam_text", target=target))
-    titles = (tr("network.gradcam_weights", target=target), tr("network.gradcam_map"))
+    titles = (tr("network.gradcam_weights", target=target), tr("network.gradcam_map"), tr("network.gradcam_overlay"))
     _gradcam_grids(result, result.gradcam, digit, titles, "network_gradcam", language)
     control = result.gradcam_log_probability
     folded = st.expander(tr("network.gradcam_logp_title", target=target), key="network_gradcam_logp",
@@ -273,16 +273,17 @@ def _gradcam(result: NetworkPass, digit: int, language: str) -> None:
         largest, standard = (number(cam.map[digit].max()) for cam in (control, result.gradcam))
         st.markdown(tr("network.gradcam_logp_text", target=target, probability=probability, largest=largest,
                        standard=standard))  # fmt: skip
-        titles = (tr("network.gradcam_logp_weights"), tr("network.gradcam_logp_map"))
+        titles = tuple(tr(f"network.gradcam_logp_{grid}") for grid in ("weights", "map", "overlay"))
         _gradcam_grids(result, control, digit, titles, "network_gradcam_logp_grids", language)
 
 
 def _gradcam_grids(
-    result: NetworkPass, cam: GradCam, digit: int, titles: tuple[str, str], key: str, language: str
+    result: NetworkPass, cam: GradCam, digit: int, titles: tuple[str, str, str], key: str, language: str
 ) -> None:
     """One Grad-CAM: its channel weights in a row of their own (their numbers fit), then its
-    4x4 map beside the map over the digit, where the 2x2 blocks of its upsampling are outlined
-    and a map cell and its block light up together (two side by side on a phone too)."""
+    4x4 map beside the map over the digit (the digit's outline over the heat), where the 2x2
+    blocks of its upsampling are outlined and a map cell and its block light up together (one
+    above the other on a phone)."""
     alphas = {"weights": gradient_grid(cam.weights[digit][None, :], titles[0], "α", language=language)}
     explain_alpha = lambda selection: gradcam_weight_text(result, cam, digit, selection.col, language)  # noqa: E731
     show_grids(alphas, key=f"{key}_weights", file_prefix=f"avgpool_{key}", columns=1, explain=explain_alpha)
@@ -291,7 +292,7 @@ def _gradcam_grids(
     grids = {
         "map": value_grid(cam.map[digit], titles[1], "Grad-CAM", link="output", scale="heat", zrange=(0.0, top),
                           language=language),
-        "overlay": overlay_grid(cam.upsampled[digit], result.pixels[digit, 0], tr("network.gradcam_overlay"),
+        "overlay": overlay_grid(cam.upsampled[digit], result.pixels[digit, 0], titles[2],
                                 "Grad-CAM 8×8", blocks=blocks, link="input", language=language),
     }  # fmt: skip
 
@@ -299,9 +300,12 @@ def _gradcam_grids(
         explain_cell = gradcam_cell_text if selection.grid == "map" else gradcam_pixel_text
         return explain_cell(result, cam, digit, selection.row, selection.col, language)
 
-    show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, windows=window_axes(blocks),
+    # On a phone the overlay takes the screen's width: its 8x8 cells wide enough for a finger.
+    show_grids(grids, key=key, file_prefix=f"avgpool_{key}", columns=2, phone_columns=1, windows=window_axes(blocks),
                explain=explain, hint=tr("network.gradcam_click"))  # fmt: skip
-    st.caption(tr("network.gradcam_overlay_caption"))  # the blocks said here: a short title keeps the grids in line
+    underlay = grids["overlay"]["underlay"]  # the blocks and the digit's outline said here: a short title
+    level, top = (format_number(underlay[end]) for end in ("level", "zmax"))
+    st.caption(tr("network.gradcam_overlay_caption", level=level, top=top))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

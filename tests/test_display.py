@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from figures.grids import COLOR_SCALES, UNDERLAY_COLORS
+from figures.grids import COLOR_SCALES, OUTLINE_COLOR
 from harness.browser import REPO
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
 from scenario.numbers import parse_number
@@ -254,20 +254,20 @@ def test_one_view_s_torch_check_is_made_once_for_every_session_and_only_for_that
 
 
 @pytest.mark.parametrize("palette", sorted(COLOR_SCALES))
-def test_an_overlays_ink_stands_out_on_every_heat_colour(palette):
+def test_an_overlays_outline_stands_out_on_every_heat_colour(palette):
     """Grad-CAM over the digit: each cell in the heat colour its colour bar gives it, and the
-    pixel's ink over it as a dark dot ringed in white (grids.js's drawInk). On every heat
-    colour the dot or its ring keeps 3:1 (WCAG's minimum for graphics), and the dot 4.5:1
-    against its ring. The old rule, the heat at 70 % over grey ink, read as brown: the hottest
-    heat over the darkest ink was under 3:1 from the same heat over paper."""
+    digit's outline over it as a dark line on a white halo (grids.js's drawOutline). On every
+    heat colour the line or its halo keeps 3:1 (WCAG's minimum for graphics), and the line
+    4.5:1 against its halo. The rule before the dots, the heat at 70 % over grey ink, read as
+    brown: the hottest heat over the darkest ink was under 3:1 from the same heat over paper."""
     source = (REPO / "figures" / "component" / "grids.js").read_text()
-    ring = _hex(re.search(r'const INK_RING = "(#[0-9a-f]{6})"', source).group(1))
-    ink = _hex(UNDERLAY_COLORS[-1][1])
+    halo = _hex(re.search(r'const OUTLINE_HALO = "(#[0-9a-f]{6})"', source).group(1))
+    line = _hex(OUTLINE_COLOR)
     cells = _scale_colours(COLOR_SCALES[palette]["heat"])
-    seen = np.maximum(_contrast(ink, cells), _contrast(ring, cells))
+    seen = np.maximum(_contrast(line, cells), _contrast(halo, cells))
     assert seen.min() >= 3, f"{palette}: {seen.min():.2f} on {cells[seen.argmin()]}"
-    assert _contrast(ink, ring) >= 4.5
-    muddy, clear = (np.round(under * 0.3 + cells[-1] * 0.7) for under in (ink, np.full(3, 255.0)))
+    assert _contrast(line, halo) >= 4.5
+    muddy, clear = (np.round(under * 0.3 + cells[-1] * 0.7) for under in (_hex("#3c3c3c"), np.full(3, 255.0)))
     assert _contrast(muddy, clear) < 3
 
 

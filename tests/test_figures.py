@@ -25,6 +25,7 @@ from figures import (
     with_palette,
 )
 from figures.grids import EncodedValues, GridDescription, WindowAxes
+from figures.outline import iso_outline
 from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
 from pooling.reference import torch_avg_pool2d
@@ -192,3 +193,54 @@ def test_plotly_draws_the_padding_the_overhang_and_the_whole_kernel():
     assert int(np.isfinite(np.asarray(overhang.z, dtype=float)).sum()) == 9 + 8  # row 7 and column 7
     dashed = [trace for trace in figure.data if trace.type == "scatter" and trace.line.dash == "dash"]
     assert len(dashed) == 1 and max(x for x in dashed[0].x if x is not None) == 7.5  # the kernel reaches column 7
+
+
+def _crossings(picture: np.ndarray, level: float) -> set[tuple[float, float]]:
+    """Where the picture, linear between neighbouring cells' centres, meets ``level``."""
+    points = set()
+    rows, cols = picture.shape
+    for r, c in np.ndindex(rows, cols):
+        for dr, dc in ((0, 1), (1, 0)):
+            if r + dr < rows and c + dc < cols:
+                a, b = picture[r, c], picture[r + dr, c + dc]
+                if (a >= level) != (b >= level):
+                    t = (level - a) / (b - a)
+                    points.add((round(r + 0.5 + t * dr, 4), round(c + 0.5 + t * dc, 4)))
+    return points
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_pictures_outline_meets_every_crossing_and_closes(seed):
+    """Grad-CAM's digit is drawn as its outline (marching squares): every point where two
+    neighbouring pixels straddle the level is on it, every point of it between the pixels'
+    centres is such a point, and each is shared by two segments (the line closes); it stays
+    inside the picture. A saddle's two corners across a diagonal join when the
+    square's mean is inked."""
+    rng = np.random.default_rng(seed)
+    picture = rng.integers(0, 17, size=(rng.integers(2, 9), rng.integers(2, 9))).astype(float)
+    outline = iso_outline(picture, 7.5)  # between whole numbers: no pixel lies on the line
+    rows, cols = picture.shape
+    ends = [(r, c) for r0, c0, r1, c1 in outline for r, c in ((r0, c0), (r1, c1))]
+    assert all(0 <= r <= rows and 0 <= c <= cols for r, c in ends)
+    # Between the outer pixels' centres: the points of the line between two pixels (the others
+    # close it across the picture's edge, against its lowest value).
+    inside = [(r, c) for r, c in ends if 0.5 <= r <= rows - 0.5 and 0.5 <= c <= cols - 0.5]
+    crossings = _crossings(picture, 7.5)
+    assert crossings <= set(ends) and set(inside) <= crossings
+    assert all(inside.count(point) == 2 for point in crossings), seed
+    joined = iso_outline(np.array([[16.0, 0], [0, 16]]), 8.0)  # mean 8: the inked diagonal joins
+    assert [0.5, 1.0, 1.0, 1.5] in joined and [1.5, 1.0, 1.0, 0.5] in joined
+    apart = iso_outline(np.array([[16.0, 0], [0, 15]]), 8.0)  # mean 7.75: the two pixels apart
+    assert [1.0, 0.5, 0.5, 1.0] in apart and [0.5, 1.0, 1.0, 1.5] not in apart
+
+
+def test_an_overlays_picture_is_its_outline_in_both_renderers():
+    """Grad-CAM over the digit: the picture travels as its outline (halfway from its lightest
+    to its darkest value), which the plotly export draws too, a dark line on a white halo."""
+    grid = GRIDS["overlay"]()
+    picture = 24 - X
+    assert grid["underlay"]["level"] == 12.0 and grid["underlay"]["outline"] == iso_outline(picture, 12.0)
+    lines = [trace for trace in grid_figure([grid]).data if trace.type == "scatter" and trace.line.width in (2, 5)]
+    assert [trace.line.color for trace in lines] == ["#ffffff", grid["underlay"]["color"]]
+    assert all(trace.x.count(None) == len(grid["underlay"]["outline"]) for trace in lines)
+    assert with_palette(grid, "standard")["underlay"] == grid["underlay"]  # the same line in either palette

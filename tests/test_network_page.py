@@ -15,6 +15,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from figures.grids import decode_values
+from figures.outline import iso_outline
 from pooling.reference import torch_avg_pool2d, torch_digits_network
 from scenario.network import load_digits_cnn
 from scenario.numbers import equals_text, format_number, printed_text
@@ -162,7 +163,8 @@ def _opened_gradcam(digit: int, target: int):
 @pytest.mark.parametrize(("digit", "target"), [(0, 0), (7, 2)])
 def test_gradcam_is_the_standard_one_over_the_digit_as_torch_computes_it(digit, target):
     """The channel weights, the 4x4 map and the map over the digit are Grad-CAM of the logit
-    (torch autograd), the digit beneath the overlay, the 2x2 blocks of its upsampling outlined."""
+    (torch autograd), the digit's outline over the overlay, the 2x2 blocks of its upsampling
+    outlined."""
     at, theirs = _opened_gradcam(digit, target)
     weights, cam, overlay = grids_on_page(at)[9:12]
     assert_allclose(grid_values(weights)[0], theirs["gradcam_weights"][digit], rtol=1e-12, atol=1e-15)
@@ -170,6 +172,8 @@ def test_gradcam_is_the_standard_one_over_the_digit_as_torch_computes_it(digit, 
     assert_allclose(grid_values(overlay), theirs["gradcam_8x8"][digit], rtol=1e-9, atol=1e-12)
     pixels = decode_values({"values": overlay["underlay"]["values"], "rows": 8, "cols": 8})
     assert_allclose(pixels, load_digits_cnn().pixels[load_digits_cnn().shown][digit, 0])
+    # The digit is drawn as its outline, where its ink is half its darkest (16: the level 8).
+    assert overlay["underlay"]["level"] == 8.0 and overlay["underlay"]["outline"] == iso_outline(pixels, 8.0)
     assert sorted(overlay["outlines"]) == sorted([r, r + 2, c, c + 2] for r in range(0, 8, 2) for c in range(0, 8, 2))
     assert overlay["labels"] is None and cam["link"] == "output" and overlay["link"] == "input"
     assert any("Selvaraju" in item.value and "nearest neighbour" in item.value for item in at.markdown)
@@ -272,14 +276,27 @@ def test_why_this_digit_is_read_first_above_the_digit(language):
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_grad_cams_overlay_title_is_short_and_its_blocks_said_below(language):
     """On a phone the overlay's title "over the digit: 2×2 blocks" wrapped over 4 lines and
-    pushed its grid below the 4×4 map's: a title as short as the map's, the 2×2 blocks said in
-    a caption under the two grids."""
+    pushed its grid below the 4×4 map's: a short title, the 2×2 blocks and the digit's
+    outline said in a caption under the two grids. The title names Grad-CAM (a slide's PNG
+    carries it alone: "on the digit" said nothing there), and the log-probability variant's
+    its own score."""
     at = open_app({"lang": language}, PAGE)
+    at.session_state["network_gradcam_logp"] = True
+    at.run()
     titles = [grid["title"] for grid in grids_on_page(at)]
-    cam = next(i for i, title in enumerate(titles) if title.startswith(("Grad-CAM, 4×4", "Grad-CAM 图，4×4")))
-    overlay = titles[cam + 1]
-    assert len(overlay) <= 12 and "2×2" not in overlay, titles
-    assert any("2×2" in item.value and ("block" in item.value or "块" in item.value) for item in at.caption)
+    overlays = [
+        title
+        for title in titles
+        if title.startswith(("Grad-CAM on", "Grad-CAM 叠", "Grad-CAM of log p on", "log p 的 Grad-CAM 叠"))
+    ]
+    assert len(overlays) == 2 and len(set(overlays)) == 2, titles
+    assert all(len(overlay) <= 30 and "2×2" not in overlay for overlay in overlays), titles
+    assert "log p" in overlays[1] and "log p" not in overlays[0]
+    captions = [item.value for item in at.caption]
+    assert any("2×2" in caption and ("block" in caption or "块" in caption) for caption in captions)
+    assert any(
+        ("dark line" in caption or "黑线" in caption) and "8" in caption and "16" in caption for caption in captions
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -285,6 +285,7 @@ def show_grids(
     key: str,
     file_prefix: str,
     columns: int = 4,
+    phone_columns: int = 2,
     windows: WindowAxes | None = None,
     explain: Explainer | None = None,
     hint: str | None = None,
@@ -298,7 +299,8 @@ def show_grids(
     shown while nothing is selected. ``windows`` (``window_axes``) lets a click light up its
     windows without a round trip. PNG files are named ``<file_prefix>_<name>.png``. In
     presentation mode the grids fit the screen's height with ``room_below`` px left under
-    them. Returns the selection drawn (one that no longer fits the grids is dropped).
+    them; on a phone (under 640 px) at most ``phone_columns`` grids share a row. Returns the
+    selection drawn (one that no longer fits the grids is dropped).
     """
     palette, present = _palette(), presenting()
     selection = selected_cell(key)
@@ -310,6 +312,7 @@ def show_grids(
             for name, grid in grids.items()
         ],
         "columns": columns,
+        "phone_columns": phone_columns,
         "axes": windows,
         "selection": None if selection is None else selection._asdict(),
         "explanation": f"{key}_explained",

@@ -26,8 +26,7 @@ const PNG_SCALE = 3;
 const FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto Sans CJK SC', sans-serif";
 const TOUCH_CELL = 24; // CSS px: a cell smaller than this is hard to hit with a finger
 const ENLARGED_CELL = 40; // an enlarged grid's cells: a fingertip's width
-const INK_SIDE = 0.8; // an overlay's fullest ink dot: this much of its cell's side
-const INK_RING = "#ffffff"; // around each ink dot, so that it shows on the darkest heat
+const OUTLINE_HALO = "#ffffff"; // under an overlay's picture outline, so that it shows on the darkest heat
 const MARK_SIDE = 12; // CSS px: a highlight narrower than this is also ringed, to be seen at any grid size
 
 // Every size that differs between a screen and a projector, chosen once per draw: the gap
@@ -79,8 +78,9 @@ function render(root) {
   const { data, sizes } = root.state;
   const wide = root.clientWidth;
   if (!wide) return;
-  // Phones: at most two grids per row, so x and ∂L/∂x can be seen together.
-  const columns = Math.max(1, Math.min(data.columns, wide < 640 ? 2 : data.columns));
+  // Phones: at most two grids per row, so x and ∂L/∂x can be seen together (a view whose
+  // grids need the width, as Grad-CAM over the digit, asks for one: phone_columns).
+  const columns = Math.max(1, Math.min(data.columns, wide < 640 ? data.phone_columns || 2 : data.columns));
   root.style.setProperty("--columns", columns);
   while (root.state.figures.length > data.grids.length) root.state.figures.pop().element.remove();
   while (root.state.figures.length < data.grids.length) root.state.figures.push(makeFigure(root, root.state.figures.length));
@@ -375,6 +375,7 @@ function drawGrid(root, figure, surface) {
   const highlights = highlightsFor(root, figure);
   context.lineJoin = "miter";
   for (const rectangle of figure.grid.outlines) strokeRectangle(context, geometry, rectangle, OUTLINE_COLOR, 1.2, 0);
+  const outlined = figure.grid.underlay ? drawOutline(surface, figure.grid.underlay) : 0; // over the blocks, under a highlight
   const kernels = [];
   const dashed = (kernel, color, width) => strokeKernel(surface, figure.grid, kernel, color, width) && kernels.push([...kernel, color]);
   for (const kernel of figure.grid.kernels) dashed(kernel, OUTLINE_COLOR, 1.2);
@@ -386,7 +387,7 @@ function drawGrid(root, figure, surface) {
     const radius = ringSmall(context, geometry, rectangle, color);
     if (radius) marks.push([...rectangle, radius]);
   }
-  return { printed, highlights, kernels, marks };
+  return { printed, highlights, kernels, marks, outlined };
 }
 
 // A highlight a few pixels wide (a clicked cell of a 64x64 grid) is lost among the colours
@@ -418,7 +419,6 @@ function drawCells({ context, geometry, labelling }, figure) {
   const style = {
     labelling: font && labelling,
     lookup: colorLookup(grid.colors),
-    picture: grid.underlay && pictureInk(grid.underlay),
     fonts: font && { label: `${font}px ${FONT_FAMILY}`, padding: paddingFont(context, grid.padding_label, font, cell) },
   };
   const printed = [];
@@ -450,9 +450,9 @@ function drawOutsideCell(context, box, grid, cell, fonts) {
   }
 }
 
-// A cell of the input in its colour (over its picture, for an overlay) with its label;
-// returns the label printed (undefined when none is).
-function drawValueCell(context, box, { grid, values }, index, { labelling, lookup, picture }) {
+// A cell of the input in its colour with its label; returns the label printed (undefined
+// when none is).
+function drawValueCell(context, box, { grid, values }, index, { labelling, lookup }) {
   const value = values[index];
   const label = labelling && labelling.labels[index];
   // No number: blank (not computed yet, or depends on a typed cell that is not a
@@ -464,28 +464,30 @@ function drawValueCell(context, box, { grid, values }, index, { labelling, looku
   }
   const level = colorIndex(grid, value);
   fillCell(context, box, lookup.colors[level], label, lookup.dark[level] ? "#ffffff" : "#111111");
-  if (picture) drawInk(context, box, picture.color, picture.amounts[index]); // an overlay: its picture over it
   return labelling ? label : undefined;
 }
 
-// The picture beneath an overlay as ink: how much each cell holds (0 to 1, on the picture's
-// own scale) and the ink's colour (the darkest of the underlay's scale).
-function pictureInk(underlay) {
-  const color = underlay.colors[underlay.colors.length - 1][1];
-  return { color, amounts: Array.from(decode(underlay.values), (value) => colorIndex(underlay, value) / 255) };
-}
-
-// A cell's ink as a dot whose area grows with it, ringed in white: the heat around it keeps
-// the colour its colour bar gives it (translucent heat over grey ink read as brown), and the
-// picture still reads.
-function drawInk(context, { x, y, cell }, color, amount) {
-  if (!(amount > 0)) return;
-  const side = cell * INK_SIDE * Math.sqrt(amount);
-  const [left, top] = [x + (cell - side) / 2, y + (cell - side) / 2];
-  context.fillStyle = INK_RING;
-  context.fillRect(left - 1.5, top - 1.5, side + 3, side + 3);
-  context.fillStyle = color;
-  context.fillRect(left, top, side, side);
+// An overlay's picture (Grad-CAM's digit) as its outline over the heat: a thin dark line
+// on a white halo, so that the heat keeps its colour-bar colour in every cell and the line
+// shows on the lightest and the darkest heat alike. Returns how many segments were drawn.
+function drawOutline({ context, geometry }, { outline, color }) {
+  const { left, top, cell, row0, col0 } = geometry;
+  const width = Math.min(Math.max(cell / 20, 1.5), 3.5); // thin beside a cell, at any size
+  context.save();
+  context.lineCap = "round";
+  context.lineJoin = "round";
+  context.beginPath();
+  for (const [r0, c0, r1, c1] of outline) {
+    context.moveTo(left + (c0 - col0) * cell, top + (r0 - row0) * cell);
+    context.lineTo(left + (c1 - col0) * cell, top + (r1 - row0) * cell);
+  }
+  for (const [stroke, lineWidth] of [[OUTLINE_HALO, width + 3], [color, width]]) {
+    context.strokeStyle = stroke;
+    context.lineWidth = lineWidth;
+    context.stroke();
+  }
+  context.restore();
+  return outline.length;
 }
 
 function inPadding(grid, [row, col]) {
@@ -550,7 +552,7 @@ function drawFocus(context, geometry, focus) {
 
 // What the browser tests read from a canvas (tests/test_browser_grids.py, harness/browser.py),
 // written in this one place: the label font, the geometry, the labels printed, the highlights.
-function recordDrawing(figure, { printed, highlights, kernels, marks }) {
+function recordDrawing(figure, { printed, highlights, kernels, marks, outlined }) {
   const { canvas, labelling } = figure;
   const { left, top, cell, rows, cols, row0, col0 } = figure.geometry;
   canvas.dataset.font = labelling ? String(labelling.font) : "";
@@ -559,6 +561,7 @@ function recordDrawing(figure, { printed, highlights, kernels, marks }) {
   canvas.dataset.highlights = JSON.stringify(highlights.map((h) => [...h.rectangle, h.color]));
   canvas.dataset.kernels = JSON.stringify(kernels);
   canvas.dataset.marks = JSON.stringify(marks);
+  canvas.dataset.outlined = String(outlined); // an overlay's picture: its outline's segments drawn
 }
 
 function drawTicks(context, geometry) {
@@ -803,7 +806,9 @@ function slideSurface(figure) {
   return { geometry, labelling: labelFont(grid, cell, SLIDE) };
 }
 
-// The colour bar drawn on a 2D context: the scale's gradient, its ends and middle written under it.
+// The colour bar drawn on a 2D context: the scale's gradient, its ends and middle written
+// under it as the page's colour bar writes them (grid.ticks: scenario/numbers.py's style, over
+// the power of ten the title names).
 function paintColorbar(context, grid, left, width) {
   const top = 10;
   const gradient = context.createLinearGradient(left, 0, left + width, 0);
@@ -816,10 +821,9 @@ function paintColorbar(context, grid, left, width) {
   context.fillStyle = "#444444";
   context.font = `14px ${FONT_FAMILY}`;
   context.textBaseline = "top";
-  const ticks = [grid.zmin, (grid.zmin + grid.zmax) / 2, grid.zmax];
   ["left", "center", "right"].forEach((align, k) => {
     context.textAlign = align;
-    context.fillText(formatValue(ticks[k]), left + (width * k) / 2, top + 15);
+    context.fillText(grid.ticks[k], left + (width * k) / 2, top + 15);
   });
 }
 
