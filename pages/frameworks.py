@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, value_grid
+from figures import grad_input_grid, printed_alike, value_grid
 from figures.grids import GridDescription, Selection
 from frameworks import (
     FRAMEWORKS,
@@ -180,7 +180,30 @@ def _explainer(key: str, results: dict[str, Result], scenario: Scenario, languag
     return explain
 
 
-def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language: str) -> None:
+def _results(key: str, verdict: Verdict) -> dict[str, Result]:
+    """A framework's results by the prefix of their grids: its own call's, and its port's."""
+    return {key: verdict.native} | ({f"{key}port": verdict.port} if verdict.port is not None else {})
+
+
+def _page_grids(verdicts: dict[str, Verdict], language: str) -> dict[str, dict[str, GridDescription]]:
+    """Every framework's grids (its own and its port's y and ∂L/∂x), by framework; all the
+    y grids are read together, and all the ∂L/∂x grids: each kind prints alike (``printed_alike``)."""
+    page = {}
+    for key, verdict in verdicts.items():
+        name, port, grids = framework_name(key, language), tr("frameworks.port_short"), {}
+        for prefix, result in _results(key, verdict).items():
+            grids |= _result_grids(result, prefix, name if result is verdict.native else port, language)
+        page[key] = grids
+    for part in ("_y", "_grad"):
+        names = [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
+        for (key, name), grid in zip(names, printed_alike([page[key][name] for key, name in names])):
+            page[key][name] = grid
+    return page
+
+
+def _framework_section(
+    key: str, verdict: Verdict, grids: dict[str, GridDescription], scenario: Scenario, language: str
+) -> None:
     """One framework: what it cannot express, its call, known issues, its grids and the port's."""
     name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
@@ -194,10 +217,7 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
             st.error(words, icon=":material/error:")
     for known in verdict.known:
         st.warning(tr("frameworks.known", issue=known.issue, url=known.url), icon=":material/bug_report:")
-    results = {key: native} | ({f"{key}port": port} if port is not None else {})
-    grids = {}
-    for prefix, result in results.items():
-        grids |= _result_grids(result, prefix, name if result is native else tr("frameworks.port_short"), language)
+    results = _results(key, verdict)
     show_grids(
         grids, key=f"frameworks_{key}", file_prefix=file_prefix(scenario, f"frameworks_{key}"), columns=4,
         explain=_explainer(key, results, scenario, language), room_below=0,
@@ -273,8 +293,9 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
         st.caption(tr("frameworks.compile_off"))
+    grids = _page_grids(verdicts, language)
     for key, verdict in verdicts.items():
-        _framework_section(key, verdict, scenario, language)
+        _framework_section(key, verdict, grids[key], scenario, language)
 
 
 require_router()

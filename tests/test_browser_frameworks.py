@@ -63,6 +63,34 @@ def test_the_verdicts_fit_a_phone(new_context, app_url):
     screenshot(page, "frameworks-phone-verdicts")
 
 
+def _fonts_by_kind(page) -> dict[str, set[str]]:
+    """The label font of every y grid and every ∂L/∂x grid on the page ("" where none prints)."""
+    drawn = page.locator("figure.grid").evaluate_all(
+        "figures => figures.map(f => [f.dataset.key, f.querySelector('canvas').dataset.font])"
+    )
+    return {kind: {font for key, font in drawn if key.endswith(kind)} for kind in ("_y", "_grad")}
+
+
+@pytest.mark.parametrize(
+    "name, viewport, phone",
+    [("phone", (390, 844), True), ("desktop", (1440, 900), False), ("projector", (1280, 720), False)],
+)
+def test_the_grids_of_a_row_print_alike(new_context, app_url, name, viewport, phone):
+    """Every framework's y is read beside torch's, and every ∂L/∂x beside torch's: each kind
+    prints at one font, or none of it prints. On a phone, torch's ∂L/∂x printed its fractions
+    while Keras' (longer ones) printed nothing beside it, and ONNX Runtime's y printed where
+    torch's did not."""
+    width, height = viewport
+    context = new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.goto(f"{app_url}/{LINK}")
+    wait_for_app(page, fresh=True)
+    wait_for_every_column(page)
+    fonts = _fonts_by_kind(page)
+    assert len(fonts["_y"]) == 1 and len(fonts["_grad"]) == 1, fonts
+    screenshot(page, f"frameworks-row-{name}-en")
+
+
 def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_path):
     """The pre-flight in Chromium, reached by the keyboard: Tab to its heading, Enter opens it,
     Tab to the uploader's labelled button; a file chosen there lists its node and the verdict,

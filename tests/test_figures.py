@@ -24,7 +24,7 @@ from figures import (
     window_axes,
     with_palette,
 )
-from figures.grids import EncodedValues, GridDescription, WindowAxes
+from figures.grids import EncodedValues, GridDescription, WindowAxes, printed_alike
 from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
 from pooling.reference import torch_avg_pool2d
@@ -192,3 +192,19 @@ def test_plotly_draws_the_padding_the_overhang_and_the_whole_kernel():
     assert int(np.isfinite(np.asarray(overhang.z, dtype=float)).sum()) == 9 + 8  # row 7 and column 7
     dashed = [trace for trace in figure.data if trace.type == "scatter" and trace.line.dash == "dash"]
     assert len(dashed) == 1 and max(x for x in dashed[0].x if x is not None) == 7.5  # the kernel reaches column 7
+
+
+def test_grids_read_together_share_one_printing_from_the_whole_row():
+    """A row (every framework's ∂L/∂x) is printed as its narrowest cells and longest labels
+    allow: a 3x3 grid of 1/4 beside a 5x5 one of 25/36 is sized as 5 cells of 5 characters;
+    a grid too large to print keeps printing nothing, and a grid alone chooses for itself."""
+    small = grad_input_grid(np.full((3, 3), 0.25))
+    wide = grad_input_grid(np.full((5, 5), 25 / 36) + np.eye(5) * 1e-3)  # 4 digits: "0.6954"
+    fraction = grad_input_grid(np.full((4, 4), 25 / 36))
+    large = grad_input_grid(np.zeros((33, 33)))
+    row = printed_alike([small, fraction, wide, large])
+    shared = {"span": 5, "ticks": 1, "width": 6, "short_width": 5}
+    assert [grid["printing"] for grid in row] == [shared, shared, shared, None]
+    assert [grid["labels"] for grid in row] == [small["labels"], fraction["labels"], wide["labels"], None]
+    assert printed_alike([small])[0]["printing"] is None
+    assert small["printing"] is None  # the grids given are left as they were
