@@ -233,11 +233,15 @@ def _framework_section(
             st.code(result.attempt.snippet.code, language="python")
 
 
-# On a narrow screen (a phone) the verdicts' five columns do not fit: each framework's row
-# becomes a card, its name on top and each verdict on a line of its own after its column's name
-# (the header row is then hidden from sight, not from a screen reader).
+# Where the verdicts have less than 46rem (736 px) of width (a phone, a tablet, a narrow
+# window, a window with the sidebar open) their five columns no longer keep their words whole
+# ("移植" broke into two lines at 700 px): each framework's row becomes a card, its name on top
+# and each verdict on a line of its own after its column's name (the header row is then hidden
+# from sight, not from a screen reader). The verdicts' own width decides (a container query),
+# not the window's.
 NARROW_TABLE_CSS = """<style>
-@media (max-width: 640px) {
+.st-key-frameworks_verdicts { container: verdicts / inline-size; }
+@container verdicts (max-width: 46rem) {
   .st-key-frameworks_verdicts :is(table, tbody, tr, th, td) { display: block; width: auto; }
   .st-key-frameworks_verdicts thead {
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
