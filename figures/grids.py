@@ -310,9 +310,8 @@ def _grid(
     ``extent`` how many are drawn (both reach beyond the values for the padding); ``link``
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
     highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive.
-    ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max
-    pooling: torch pads it with −∞, so padding never wins a window). ``power``: the power of
-    ten its cells print in (``shared_exponent``), by default its own (``grid_exponent``)."""
+    ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max pooling:
+    torch pads with −∞, so padding never wins). ``power``: its cells' power of ten (``shared_exponent``) or its own."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
