@@ -51,12 +51,14 @@ def main() -> None:
     )
 
     freeze_long_lived_objects()
-    # Display formulas get a scroll bar from Streamlit even when a rounding pixel is all that
-    # overflows; a scroll region that the keyboard cannot reach is an accessibility failure
-    # (axe: scrollable-region-focusable). On wide screens nothing needs to scroll; on a phone the
-    # formulas are set a little smaller, so that the longest (split in two lines) fits.
+    # Streamlit makes every display formula a sideways scroll region (overflow-x: auto), which
+    # a rounding pixel, or a formula in the folded sidebar, turns into one that the keyboard
+    # cannot reach: an accessibility failure (axe: scrollable-region-focusable). No formula
+    # scrolls: a long one wraps at KaTeX's break points (after its = and +), and on a phone
+    # the formulas are set a little smaller, so that the longest fits in two lines.
     st.html(
-        "<style>@media (min-width: 700px) { .katex-display { overflow: visible !important; } }"
+        "<style>.katex-display { overflow: visible !important; }"
+        ".katex-display > .katex { white-space: normal; }"
         "@media (max-width: 699px) { .katex-display { font-size: 0.8em; } }</style>"
     )
     present_page_style()

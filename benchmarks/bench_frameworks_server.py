@@ -16,6 +16,13 @@ Playground's redraw (kernel slider back and forth, p95) with no framework loaded
    workers stop after ``IDLE_SECONDS`` without work).
 4. The Playground's redraw p95 while another tab's new setup compiles (and runs every other
    framework) beside it, against the baseline.
+5. The live class beside a compile: a teacher (the Playground in a class) and one following
+   student (its events stream and reruns, as benchmarks/bench_push.py's followers; the
+   embedded SQLite store). The teacher moves the kernel slider; for each change, the time
+   until the student has the new grids (the pushed view) and until its page's rerun
+   finished: first with no framework running (the baseline, ``--changes`` changes), then
+   while a third tab's new setup compiles (and runs every other framework), changing until
+   every column of that setup is drawn.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import statistics
 import sys
@@ -33,6 +41,8 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_push import _join, _spread, _teacher  # benchmarks/ is the script's folder
+
 from frameworks import FRAMEWORKS
 from frameworks.report import framework_name
 from harness.client import Session, server
@@ -40,6 +50,7 @@ from harness.client import Session, server
 PAGE = "frameworks"
 FIRST = "kernel_h=3&stride_h=2&ceil_mode=true&height=8&width=8"
 SECOND = "kernel_h=2&stride_h=1&padding_h=1&height=7&width=6"  # a new setup beside the Playground
+THIRD = "kernel_h=3&stride_h=2&padding_h=1&ceil_mode=true&height=7&width=7"  # beside the live class
 DONE = re.compile(r"^(?P<name>.+): done in (?P<seconds>[\d.]+) s$")
 GOAL_WARM_MS, GOAL_NEW_S = 250, 30
 
@@ -108,6 +119,46 @@ async def _beside(url: str, repeats: int) -> tuple[list[float], float]:
     return times, total
 
 
+async def _class_changes(url: str, changes: int, until: asyncio.Task | None = None) -> tuple[list, list]:
+    """A teacher's kernel changes reaching one following student: (seconds from each change
+    to its grids pushed, to its page's rerun finished). ``changes`` of them, and on until
+    ``until`` is done."""
+    teacher, code = await _teacher(url)
+    (student,) = await _join(url, code, 1, random.Random(29))
+    following = asyncio.create_task(student.follow())
+    await asyncio.sleep(3)  # its stream's first state heard (as bench_push.py)
+    while student.reruns:
+        await asyncio.sleep(0.1)
+    grids, pages, number = [], [], 0
+    while number < changes or (until is not None and not until.done()):
+        version = max(student.asked, student.drawn) + 1  # what the change will make
+        sent = time.perf_counter()
+        await teacher.slide("kernel_h", 3 if number % 2 == 0 else 2)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and student.drawn < version:
+            await asyncio.sleep(0.02)
+        if version in student.grids:
+            grids.append(student.grids[version] - sent)
+        drawn = min((at for seen, at in student.page.items() if seen >= version), default=None)
+        if drawn is not None:
+            pages.append(drawn - sent)
+        number += 1
+        await asyncio.sleep(0.5)
+    await student.stream.close()
+    await student.session.close()
+    following.cancel()
+    await teacher.close()
+    return grids, pages
+
+
+async def _class_beside(url: str, changes: int) -> tuple[list, list, float]:
+    """The class's changes while another tab computes THIRD (with its compile)."""
+    frameworks_tab = asyncio.create_task(_new_setup(url, THIRD))
+    grids, pages = await _class_changes(url, changes, until=frameworks_tab)
+    total, _, _ = await frameworks_tab
+    return grids, pages, total
+
+
 def _memory(pid: int) -> tuple[float, float]:
     """(the server process's resident MB, with its worker processes)."""
     server_process = psutil.Process(pid)
@@ -119,15 +170,29 @@ def _memory(pid: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--changes", type=int, default=10, help="the teacher's changes with no compile")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
-    with tempfile.TemporaryDirectory() as cache, server(env={"TORCHINDUCTOR_CACHE_DIR": cache}) as (url, pid):
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"TORCHINDUCTOR_CACHE_DIR": cache, "CLASS_STORE": f"sqlite:///{cache}/classes.sqlite3"}
+        measured = _measure(env, args)
+    _report(*measured)
+
+
+def _measure(env: dict[str, str], args: argparse.Namespace) -> tuple:
+    with server(env=env) as (url, pid):
         baseline = asyncio.run(_playground(url, args.repeats))
         before = _memory(pid)
+        class_alone = asyncio.run(_class_changes(url, args.changes))
         total, runs, seen = asyncio.run(_new_setup(url, FIRST))
         up = _memory(pid)
         warm = asyncio.run(_warm(url, FIRST, args.repeats))
         beside, second_total = asyncio.run(_beside(url, args.repeats))
+        class_beside = asyncio.run(_class_beside(url, args.changes))
+    return total, runs, seen, warm, baseline, beside, second_total, before, up, class_alone, class_beside
+
+
+def _report(total, runs, seen, warm, baseline, beside, second_total, before, up, class_alone, class_beside):
     print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
 
     print(f"New setup ({FIRST}), torch.compile on, cold worker processes:\n")
@@ -155,6 +220,15 @@ def main() -> None:
     print(f"| before any framework | {before[0]:.0f} | {before[1]:.0f} |")
     print(f"| every worker up, at rest | {up[0]:.0f} | {up[1]:.0f} |")
     print(f"| the workers stopped (idle 10 min): the server alone | {up[0]:.0f} | {up[0]:.0f} |")
+
+    grids_beside, pages_beside, third_total = class_beside
+    print(f"\nA live class (one following student, SQLite) beside a third new setup ({THIRD}, every column in "
+          f"{third_total:.1f} s); the teacher's change to the student's, s, p50 / p95 / max:\n")  # fmt: skip
+    print("| live class | change to grids | change to page | changes (grids, page) |")
+    print("|---|---|---|---|")
+    for label, (grids, pages) in (("no framework running (baseline)", class_alone),
+                                  ("while a new setup compiles beside it", (grids_beside, pages_beside))):  # fmt: skip
+        print(f"| {label} | {_spread(grids)} | {_spread(pages)} | {len(grids)}, {len(pages)} |")
 
 
 if __name__ == "__main__":

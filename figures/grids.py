@@ -41,6 +41,7 @@ __all__ = [
     "MAX_LABELLED_SPAN",
     "EncodedValues",
     "GridDescription",
+    "Printing",
     "Selection",
     "Underlay",
     "WindowAxes",
@@ -52,6 +53,7 @@ __all__ = [
     "input_grid",
     "matrix_grid",
     "overlay_grid",
+    "printed_alike",
     "read_selection",
     "retitled",
     "selection_kind",
@@ -135,6 +137,17 @@ class Underlay(TypedDict):
     color: str
 
 
+class Printing(TypedDict):
+    """How the grids of one row (read together, as the frameworks' y grids are) print their
+    numbers, decided once for the row (``printed_alike``): as if each had the row's narrowest
+    cells and its longest labels, so that all print at one font size, or none prints."""
+
+    span: int  # the most cells across (padding included) of any grid of the row: the narrowest cells
+    ticks: int  # the longest row index written beside those grids, in characters (the left margin)
+    width: int  # the row's longest label, in characters
+    short_width: int  # the row's longest label where the short ones are printed
+
+
 class GridDescription(TypedDict):
     """One grid, described once as plain JSON, as both renderers read it: the component
     (``figures/component/grids.js``, what each key is read for is said beside it) and plotly
@@ -167,6 +180,7 @@ class GridDescription(TypedDict):
     link: str | None  # a click selects an "input", "output" or "matrix" cell (its windows lit); None: the cell
     description: str  # the canvas's aria-label: what a screen reader says about the grid
     underlay: Underlay | None  # a picture drawn over the cells as its outline (``overlay_grid``); None: no picture
+    printing: Printing | None  # one font and one print-or-not for a row of grids (``printed_alike``); None: its own
 
 
 class WindowAxes(TypedDict):
@@ -300,9 +314,8 @@ def _grid(
     ``extent`` how many are drawn (both reach beyond the values for the padding); ``link``
     says which cells a click selects ("input", "output" or "matrix"). Rectangles (outlines,
     highlighted windows) are [row_start, row_stop, col_start, col_stop], stops exclusive.
-    ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max
-    pooling: torch pads it with −∞, so padding never wins a window). ``power``: the power of
-    ten its cells print in (``shared_exponent``), by default its own (``grid_exponent``)."""
+    ``padding_fill`` is what the padding holds: "zero" (average pooling) or "-inf" (max pooling:
+    torch pads with −∞, so padding never wins). ``power``: its cells' power of ten (``shared_exponent``) or its own."""
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     zmin, zmax = _range(values, scale, zrange)
@@ -337,6 +350,7 @@ def _grid(
         "link": link,
         "description": _describe(values, name, zmin, zmax, style, language),
         "underlay": None,
+        "printing": None,
     }
 
 
@@ -456,6 +470,42 @@ def _describe(values: np.ndarray, name: str, zmin: float, zmax: float, style: Nu
         low=exact_text(low, style=style),
         high=exact_text(high, style=style),
     )
+
+
+def _longest(labels: list[str] | None) -> int:
+    return max((len(label) for label in labels), default=1) if labels else 0
+
+
+def _ticks(grid: GridDescription) -> int:
+    """The longest row index written beside the grid, in characters ("-1" is two)."""
+    first, rows = grid["origin"][0], grid["extent"][0]
+    return max(len(str(first)), len(str(first + rows - 1)))
+
+
+def printed_alike(grids: Sequence[GridDescription]) -> list[GridDescription]:
+    """The grids of one row (read together: every framework's y, or every ∂L/∂x), each with
+    the row's one ``printing``: the browser sizes every grid's numbers as if its cells were
+    the row's narrowest and its labels the row's longest, so that they print at one font
+    size, or none of them prints (a grid with fewer cells or shorter labels would otherwise
+    print larger than its neighbour, or print where its neighbour does not). Grids that print
+    nothing (too large, or an overlay) keep their own.
+
+    >>> row = printed_alike([value_grid(np.full((2, 2), 0.25), "a"), value_grid(np.full((3, 3), 1 / 9), "b")])
+    >>> row[0]["printing"] == row[1]["printing"]
+    True
+    >>> row[0]["printing"]
+    {'span': 3, 'ticks': 1, 'width': 4, 'short_width': 4}
+    """
+    printing = [grid for grid in grids if grid["labels"]]
+    if len(printing) < 2:
+        return list(grids)
+    shared: Printing = {
+        "span": max(max(grid["extent"]) for grid in printing),
+        "ticks": max(_ticks(grid) for grid in printing),
+        "width": max(_longest(grid["labels"]) for grid in printing),
+        "short_width": max(_longest(grid["short_labels"] or grid["labels"]) for grid in printing),
+    }
+    return [{**grid, "printing": shared} if grid["labels"] else grid for grid in grids]
 
 
 def with_palette(grid: GridDescription, palette: str) -> GridDescription:

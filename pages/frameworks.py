@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, value_grid
+from figures import grad_input_grid, printed_alike, value_grid
 from figures.grids import GridDescription, Selection
 from frameworks import (
     FRAMEWORKS,
@@ -180,7 +180,30 @@ def _explainer(key: str, results: dict[str, Result], scenario: Scenario, languag
     return explain
 
 
-def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language: str) -> None:
+def _results(key: str, verdict: Verdict) -> dict[str, Result]:
+    """A framework's results by the prefix of their grids: its own call's, and its port's."""
+    return {key: verdict.native} | ({f"{key}port": verdict.port} if verdict.port is not None else {})
+
+
+def _page_grids(verdicts: dict[str, Verdict], language: str) -> dict[str, dict[str, GridDescription]]:
+    """Every framework's grids (its own and its port's y and ∂L/∂x), by framework; all the
+    y grids are read together, and all the ∂L/∂x grids: each kind prints alike (``printed_alike``)."""
+    page = {}
+    for key, verdict in verdicts.items():
+        name, port, grids = framework_name(key, language), tr("frameworks.port_short"), {}
+        for prefix, result in _results(key, verdict).items():
+            grids |= _result_grids(result, prefix, name if result is verdict.native else port, language)
+        page[key] = grids
+    for part in ("_y", "_grad"):
+        names = [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
+        for (key, name), grid in zip(names, printed_alike([page[key][name] for key, name in names])):
+            page[key][name] = grid
+    return page
+
+
+def _framework_section(
+    key: str, verdict: Verdict, grids: dict[str, GridDescription], scenario: Scenario, language: str
+) -> None:
     """One framework: what it cannot express, its call, known issues, its grids and the port's."""
     name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
@@ -194,10 +217,7 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
             st.error(words, icon=":material/error:")
     for known in verdict.known:
         st.warning(tr("frameworks.known", issue=known.issue, url=known.url), icon=":material/bug_report:")
-    results = {key: native} | ({f"{key}port": port} if port is not None else {})
-    grids = {}
-    for prefix, result in results.items():
-        grids |= _result_grids(result, prefix, name if result is native else tr("frameworks.port_short"), language)
+    results = _results(key, verdict)
     show_grids(
         grids, key=f"frameworks_{key}", file_prefix=file_prefix(scenario, f"frameworks_{key}"), columns=4,
         explain=_explainer(key, results, scenario, language), room_below=0,
@@ -213,11 +233,15 @@ def _framework_section(key: str, verdict: Verdict, scenario: Scenario, language:
             st.code(result.attempt.snippet.code, language="python")
 
 
-# On a narrow screen (a phone) the verdicts' five columns do not fit: each framework's row
-# becomes a card, its name on top and each verdict on a line of its own after its column's name
-# (the header row is then hidden from sight, not from a screen reader).
+# Where the verdicts have less than 46rem (736 px) of width (a phone, a tablet, a narrow
+# window, a window with the sidebar open) their five columns no longer keep their words whole
+# ("移植" broke into two lines at 700 px): each framework's row becomes a card, its name on top
+# and each verdict on a line of its own after its column's name (the header row is then hidden
+# from sight, not from a screen reader). The verdicts' own width decides (a container query),
+# not the window's.
 NARROW_TABLE_CSS = """<style>
-@media (max-width: 640px) {
+.st-key-frameworks_verdicts { container: verdicts / inline-size; }
+@container verdicts (max-width: 46rem) {
   .st-key-frameworks_verdicts :is(table, tbody, tr, th, td) { display: block; width: auto; }
   .st-key-frameworks_verdicts thead {
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
@@ -273,8 +297,9 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         _verdict_table([verdict_row(verdict, language) for verdict in verdicts.values()])
     if not compile_on:
         st.caption(tr("frameworks.compile_off"))
+    grids = _page_grids(verdicts, language)
     for key, verdict in verdicts.items():
-        _framework_section(key, verdict, scenario, language)
+        _framework_section(key, verdict, grids[key], scenario, language)
 
 
 require_router()

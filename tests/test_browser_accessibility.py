@@ -60,3 +60,28 @@ def test_every_page_works_and_has_no_serious_accessibility_violation(page, app_u
     assert grid_cell_texts(page, 3) == ["0.25"] * 16  # the classic page's ∂L/∂x, last
     assert errors == []
     assert found == {}
+
+
+# The pages with display formulas (the sidebar's loss formula is on every page, folded away on a phone).
+PHONE_VIEWS = ["/", "/under_the_hood?kernel_h=3&padding_h=1&count_include_pad=false", "/classic"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_display_formulas_on_a_phone_are_no_scroll_region_out_of_the_keyboards_reach(new_context, app_url, language):
+    """On a 390 px phone a display formula is no sideways scroll region (axe's
+    scrollable-region-focusable: the folded sidebar's formula and a rounding pixel made
+    serious ones), and each fits the screen, wrapped where it is long."""
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page, seen = context.new_page(), 0
+    for view in PHONE_VIEWS:
+        page.goto(f"{app_url}{view}{'&' if '?' in view else '?'}lang={language}")
+        wait_for_app(page, fresh=True)
+        assert _serious(page) == [], view
+        formulas = page.eval_on_selector_all(
+            '[data-testid="stMain"] .katex-display',
+            "all => all.map(e => [getComputedStyle(e).overflowX, e.getBoundingClientRect().right])",
+        )
+        assert all(overflow == "visible" and right <= 390 for overflow, right in formulas), formulas
+        seen += len(formulas)
+    assert seen >= 4  # Under the hood's and the classic page's
+    screenshot(page, f"phone-classic-formulas-{language}")

@@ -43,24 +43,61 @@ def test_a_differing_cell_is_outlined_and_explained(new_context, app_url):
     screenshot(page, "frameworks-desktop-en")
 
 
-def test_the_verdicts_fit_a_phone(new_context, app_url):
-    """On a 390 px phone the verdicts' five columns do not fit: each framework's row is a card,
-    every verdict on a line of its own under its column's name, nothing cut off at the edge."""
-    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+@pytest.mark.parametrize("width, phone", [(390, True), (700, False)])
+def test_the_verdicts_fit_a_phone(new_context, app_url, width, phone):
+    """On a 390 px phone, and in a 700 px window, the verdicts' five columns do not keep
+    their words whole: each framework's row is a card, every verdict on a line of its own
+    under its column's name, nothing cut off at the edge."""
+    context = new_context(viewport={"width": width, "height": 844}, is_mobile=phone, has_touch=phone)
     page = context.new_page()
     page.goto(f"{app_url}/{LINK}")
     wait_for_app(page, fresh=True)
     wait_for_every_column(page)
-    cells = page.locator(".st-key-frameworks_verdicts tbody :is(th, td)")
+    box = page.locator(".st-key-frameworks_verdicts")
+    right = box.evaluate("box => box.getBoundingClientRect().right")
+    cells = box.locator("tbody :is(th, td)")
     edges = cells.evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().right)")
-    assert edges and max(edges) <= 390, edges
+    assert edges and max(edges) <= right <= width, (edges, right)
+    displays = cells.evaluate_all("cells => cells.map(cell => getComputedStyle(cell).display)")
+    assert set(displays) <= {"block", "flex"}, displays  # cards, not a squeezed table
+    # No verdict runs past its card (the header row, hidden from sight, is clipped on purpose).
+    wider = "cells => cells.filter(cell => cell.scrollWidth > cell.clientWidth + 1).length"
+    assert cells.evaluate_all(wider) == 0
     labels = (
         page.locator(".st-key-frameworks_verdicts tbody tr")
         .first.locator("td")
         .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
     )
     assert labels == ['"y"', '"∂L/∂x"', '"known issue"', '"port"'], labels
-    screenshot(page, "frameworks-phone-verdicts")
+    screenshot(page, f"frameworks-verdicts-{width}")
+
+
+def _fonts_by_kind(page) -> dict[str, set[str]]:
+    """The label font of every y grid and every ∂L/∂x grid on the page ("" where none prints)."""
+    drawn = page.locator("figure.grid").evaluate_all(
+        "figures => figures.map(f => [f.dataset.key, f.querySelector('canvas').dataset.font])"
+    )
+    return {kind: {font for key, font in drawn if key.endswith(kind)} for kind in ("_y", "_grad")}
+
+
+@pytest.mark.parametrize(
+    "name, viewport, phone",
+    [("phone", (390, 844), True), ("desktop", (1440, 900), False), ("projector", (1280, 720), False)],
+)
+def test_the_grids_of_a_row_print_alike(new_context, app_url, name, viewport, phone):
+    """Every framework's y is read beside torch's, and every ∂L/∂x beside torch's: each kind
+    prints at one font, or none of it prints. On a phone, torch's ∂L/∂x printed its fractions
+    while Keras' (longer ones) printed nothing beside it, and ONNX Runtime's y printed where
+    torch's did not."""
+    width, height = viewport
+    context = new_context(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.goto(f"{app_url}/{LINK}")
+    wait_for_app(page, fresh=True)
+    wait_for_every_column(page)
+    fonts = _fonts_by_kind(page)
+    assert len(fonts["_y"]) == 1 and len(fonts["_grad"]) == 1, fonts
+    screenshot(page, f"frameworks-row-{name}-en")
 
 
 def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_path):

@@ -24,7 +24,7 @@ from figures import (
     window_axes,
     with_palette,
 )
-from figures.grids import EncodedValues, GridDescription, WindowAxes
+from figures.grids import EncodedValues, GridDescription, WindowAxes, printed_alike
 from figures.outline import iso_outline
 from figures.plotly_figure import grid_figure, grids_html
 from pooling import pooling_matrix, windows
@@ -244,3 +244,19 @@ def test_an_overlays_picture_is_its_outline_in_both_renderers():
     assert [trace.line.color for trace in lines] == ["#ffffff", grid["underlay"]["color"]]
     assert all(trace.x.count(None) == len(grid["underlay"]["outline"]) for trace in lines)
     assert with_palette(grid, "standard")["underlay"] == grid["underlay"]  # the same line in either palette
+
+
+def test_grids_read_together_share_one_printing_from_the_whole_row():
+    """A row (every framework's ∂L/∂x) is printed as its narrowest cells and longest labels
+    allow: a 3x3 grid of 1/4 beside a 5x5 one of 25/36 is sized as 5 cells of 5 characters;
+    a grid too large to print keeps printing nothing, and a grid alone chooses for itself."""
+    small = grad_input_grid(np.full((3, 3), 0.25))
+    wide = grad_input_grid(np.full((5, 5), 25 / 36) + np.eye(5) * 1e-3)  # 4 digits: "0.6954"
+    fraction = grad_input_grid(np.full((4, 4), 25 / 36))
+    large = grad_input_grid(np.zeros((33, 33)))
+    row = printed_alike([small, fraction, wide, large])
+    shared = {"span": 5, "ticks": 1, "width": 6, "short_width": 5}
+    assert [grid["printing"] for grid in row] == [shared, shared, shared, None]
+    assert [grid["labels"] for grid in row] == [small["labels"], fraction["labels"], wide["labels"], None]
+    assert printed_alike([small])[0]["printing"] is None
+    assert small["printing"] is None  # the grids given are left as they were

@@ -435,7 +435,7 @@ def test_progress_never_estimates_less_than_the_time_spent_and_says_a_workers_st
         "ONNX 23: waiting for its worker, busy with ONNX 17"
     )
     assert progress_text("ONNX 23", waiting, 1.0, None, "zh", busy_with="ONNX 17") == (
-        "ONNX 23：等待它的工作进程（正忙于 ONNX 17）"
+        "ONNX 23：等待它的工作进程，它正忙于 ONNX 17"
     )
 
 
@@ -564,3 +564,39 @@ def test_a_waiting_run_names_the_framework_that_holds_its_worker():
     assert holder(waiting, [waiting, compile_run, own_run, onnx17], runtimes) == "onnx17"
     onnx17.finished = 1.0
     assert holder(waiting, [waiting, onnx17], runtimes) is None
+
+
+def _bracket_depth(words: str) -> int:
+    """How deep full-width brackets nest in ``words``: 1 for "a（b）", 2 for "a（b（c））"."""
+    depth = deepest = 0
+    for char in words:
+        depth += {"（": 1, "）": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def test_no_chinese_sentence_of_the_page_nests_full_width_brackets():
+    """A framework's Chinese name has brackets ("ONNX Runtime（opset 17 版本）"): no sentence of
+    the page puts one inside brackets of its own, as "（正忙于 ONNX Runtime（opset 17 版本））"
+    did. Every Chinese template of the page, each framework's name in every place a name goes."""
+    import string
+
+    from frameworks.jobs import Job
+    from frameworks.report import progress_text
+    from i18n import catalogue
+
+    sections = ("frameworks.", "preflight.")
+    names = [framework_name(key, "zh") for key in FRAMEWORKS]
+    assert max(map(_bracket_depth, names)) == 1
+    for key, template in catalogue("zh").items():
+        if not key.startswith(sections):
+            continue
+        fields = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+        for name in names:
+            filled = template.format(
+                **{field: name if field in {"name", "other", "names"} else "1" for field in fields}
+            )
+            assert _bracket_depth(filled) <= 1, (key, filled)
+    waiting = Job("onnx_newest", cold=False, submitted=0.0)
+    words = progress_text(framework_name("onnx_newest", "zh"), waiting, 1.0, None, "zh", busy_with=names[2])
+    assert _bracket_depth(words) == 1 and "opset 17" in words, words

@@ -197,7 +197,7 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   figure.values = decode(grid.values);
   labelFigure(root, figure, grid);
   const fitted = fittedGeometry(grid, sizes, boxWidth, maxHeight);
-  const fits = labelFont(grid, fitted.cell, sizes);
+  const fits = rowLabelFont(grid, fitted.cell, sizes, boxWidth, maxHeight);
   // Enlarged (small cells, for a finger, or numbers that do not fit): larger cells in a box
   // that scrolls, at its width.
   figure.geometry = figure.enlarged ? { ...fitted, cell: Math.max(fitted.cell, enlargedCell(grid, sizes)) } : fitted;
@@ -242,15 +242,22 @@ function labelFigure(root, figure, grid) {
 // Where the cells go in a box of this size: margins for the ticks, and the cell size. Every
 // grid of a view gets the same square: a 2x2 y is as large as a 4x4 x, with larger cells.
 function fittedGeometry(grid, sizes, boxWidth, maxHeight) {
-  const { tickFont } = sizes;
   const [rows, cols] = grid.extent;
   const [row0, col0] = grid.origin;
   const longestTick = Math.max(String(row0).length, String(row0 + rows - 1).length);
+  const { left, top, cell } = cellBox(rows, cols, longestTick, sizes, boxWidth, maxHeight);
+  return { left, top, cell, rows, cols, row0, col0, tickFont: sizes.tickFont };
+}
+
+// The margins and the cell size of a grid of rows x cols whose row indices are
+// `longestTick` characters long, in a box of this size.
+function cellBox(rows, cols, longestTick, sizes, boxWidth, maxHeight) {
+  const { tickFont } = sizes;
   const left = Math.ceil(tickFont * 0.62 * longestTick) + 8;
   const top = tickFont + 8;
   const side = Math.min(boxWidth - left - 2, maxHeight - top, sizes.maxSide);
   const cell = Math.max(Math.min(side / Math.max(rows, cols), (boxWidth - left - 2) / cols), 0.5);
-  return { left, top, cell, rows, cols, row0, col0, tickFont };
+  return { left, top, cell };
 }
 
 // The canvas sized for its geometry (sharp on any screen), and what it says to a screen reader.
@@ -317,10 +324,31 @@ function fit(root, figure) {
 function labelFont(grid, cell, sizes) {
   for (const labels of [grid.labels, grid.short_labels]) {
     if (!labels) continue;
-    const fit = Math.min((cell * 0.86) / (0.6 * Math.max(longestLabel(labels), 2)), cell * 0.5, sizes.labelMax);
+    const fit = fontFor(cell, longestLabel(labels), sizes);
     if (fit >= sizes.labelMin) return { labels, font: Math.floor(fit) };
   }
   return null;
+}
+
+// The same choice for a grid of a row read together (`grid.printing`, decided once for the
+// row by figures/grids.py printed_alike): made as if its cells were the row's narrowest and
+// its labels the row's longest, so that every grid of the row prints at one font, or none
+// prints. A grid on its own (no `printing`) chooses for itself.
+function rowLabelFont(grid, cell, sizes, boxWidth, maxHeight) {
+  const row = grid.printing;
+  if (!row) return labelFont(grid, cell, sizes);
+  const narrowest = Math.min(cell, cellBox(row.span, row.span, row.ticks, sizes, boxWidth, maxHeight).cell);
+  const kinds = [[grid.labels, row.width], [grid.short_labels || grid.labels, row.short_width]];
+  for (const [labels, width] of kinds) {
+    const fit = fontFor(narrowest, width, sizes);
+    if (labels && fit >= sizes.labelMin) return { labels, font: Math.floor(fit) };
+  }
+  return null;
+}
+
+// The largest font at which labels `width` characters long fit a cell (and look like numbers in it).
+function fontFor(cell, width, sizes) {
+  return Math.min((cell * 0.86) / (0.6 * Math.max(width, 2)), cell * 0.5, sizes.labelMax);
 }
 
 // The smallest cell whose labels (the shorter of the two kinds) print at the floor font.
