@@ -30,7 +30,7 @@ from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
 from ui.controls import URL_KEYS
-from ui.deck_panel import deck_panel, link_deck_note, step_words
+from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
@@ -289,9 +289,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
         _question_panel(lesson, question, show_results=question.revealed)
         return
     st.title(tr("class.projector_title", code=lesson.code))
-    said = step_words(lesson, current_language())
-    if said:
-        st.text(said)  # the deck step's words: plain text, never Markdown
+    projector_words(lesson)  # the deck step's words, if the class is on a step
     grids_column, join_column = st.columns([4, 1], gap="medium")
     with join_column:
         _join_panel(lesson, large=True)

@@ -35,7 +35,7 @@ from i18n import user_text
 from ui import classroom
 from ui.lang import current_language, tr
 
-__all__ = ["deck_panel", "link_deck_note", "on_step", "step_words"]
+__all__ = ["deck_panel", "link_deck_note", "on_step", "projector_words", "step_words"]
 
 PICK = "class_deck_pick"  # the picker: a built-in deck's name, "file" or "link"
 OFFERED = "class_deck_offered"  # decks this tab was given and has not started: {"file": text, "link": text}
@@ -67,6 +67,21 @@ def step_words(lesson: Lesson, language: str) -> str | None:
     if not on_step(lesson, deck):
         return None
     return words(deck.steps[lesson.step].text, language) or None
+
+
+# Read from the back of the room: the step's words as large as the projector's explanations.
+WORDS_CSS = """<style>
+.st-key-class_step_words [data-testid="stText"] { font-size: clamp(1.25rem, 2.4vh, 1.6rem); line-height: 1.4; }
+</style>"""
+
+
+def projector_words(lesson: Lesson) -> None:
+    """The projector, under its title: what the teacher says with the step the class is on
+    (nothing once the teacher shows a setup of their own), as plain text."""
+    said = step_words(lesson, current_language())
+    if said:
+        st.html(WORDS_CSS)
+        st.container(key="class_step_words").text(said)
 
 
 # ---------------------------------------------------------------------------------------
