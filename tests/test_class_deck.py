@@ -116,7 +116,7 @@ def test_the_teacher_leaves_the_deck_for_a_live_setup_and_comes_back(stepped):
     assert teacher.session_state["kernel_h"] == 3 and _lesson(code).version == version
     teacher.slider(key="kernel_h").set_value(2)
     _rerun(teacher)
-    assert _lesson(code).setup.controls["kernel_h"] == 2 and _lesson(code).step == 0  # the place is kept
+    assert _lesson(code).setup.controls["kernel_h"] == 4 and _lesson(code).step == 0  # the place is kept
     _rerun(student)
     assert student.session_state["kernel_h"] == 2
     teacher.switch_page("pages/live_class.py")
@@ -164,3 +164,45 @@ def test_the_cockpit_says_what_to_click_before_any_setup():
     _click(teacher, "class_use_default")
     assert _lesson(_code(teacher)).setup is not None
     assert teacher.button(key="class_ask").disabled  # the cockpit's own grids: click a cell on them
+
+
+def test_the_teacher_edits_the_deck_in_class(stepped):
+    """Add the class's setup as a step (the cell picked on the cockpit's grids its question),
+    move it, edit its words, remove it: each a new deck in the lesson, read back as a file (an
+    edit the file would refuse is said, and changes nothing)."""
+    from classroom.deck import stored_deck
+    from tests.conftest import select_cell
+
+    teacher, student, code = stepped
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).slider(key="kernel_h").set_value(4)  # a setup of the teacher's own
+    _rerun(teacher)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher)
+    select_cell(teacher, "class_pick_grids", "output", 1, 1, "output")  # y is 1x1 now: no y[1, 1]
+    _rerun(teacher)
+    before = _lesson(code)
+    _click(teacher, "class_deck_add")
+    assert any("Step 2, field “question.cell”" in text for text in alerts(teacher)) and _lesson(code) == before
+    select_cell(teacher, "class_pick_grids", "output", 0, 0, "output")
+    _rerun(teacher)
+    assert teacher.button(key="class_deck_add").label.endswith("step 2, asking y[0, 0]")
+    _click(teacher, "class_deck_add")
+    lesson = _lesson(code)
+    added = stored_deck(lesson.deck).steps[1]
+    assert len(stored_deck(lesson.deck).steps) == len(DECK.steps) + 1 and lesson.step == 0
+    assert added.setup.controls["kernel_h"] == 4 and (added.question.kind, added.question.cell) == ("output", (0, 0))
+    _click(teacher, "class_deck_next")  # the new step goes to the class, its words empty
+    assert _lesson(code).setup.controls["kernel_h"] == 4
+    assert _rerun(student).session_state["kernel_h"] == 4
+    teacher.text_area(key="class_deck_words").set_value("[A new step](//e.vil) of my own")
+    _click(teacher, "class_deck_save_words")
+    assert stored_deck(_lesson(code).deck).steps[1].text["en"] == "[A new step](//e.vil) of my own"
+    assert "[A new step](//e.vil) of my own" in _texts(teacher)  # as typed: plain text, no link
+    _click(teacher, "class_deck_up")
+    lesson = _lesson(code)
+    assert lesson.step == 0 and stored_deck(lesson.deck).steps[0].setup.controls["kernel_h"] == 4
+    _click(teacher, "class_deck_remove")
+    lesson = _lesson(code)
+    assert stored_deck(lesson.deck) == stored_deck(deck_to_json(DECK)) and lesson.step == 0
+    assert any("the deck waits at step 1" in text for text in alerts(teacher))  # the class still shows the removed step

@@ -20,11 +20,17 @@ from classroom.deck import (
     MAX_BYTES,
     Deck,
     DeckError,
+    DeckQuestion,
+    Step,
+    add_step,
     deck_from_json,
     deck_from_link,
     deck_link,
     deck_to_json,
+    edit_step,
+    move_step,
     question_of,
+    remove_step,
     stored_deck,
     words,
 )
@@ -33,6 +39,7 @@ from classroom.model import Lesson
 from classroom.setups import sent_setup
 from i18n import user_text
 from ui import classroom
+from ui.display import selected_cell
 from ui.lang import current_language, tr
 
 __all__ = ["deck_panel", "link_deck_note", "on_step", "projector_words", "step_words"]
@@ -41,6 +48,7 @@ PICK = "class_deck_pick"  # the picker: a built-in deck's name, "file" or "link"
 OFFERED = "class_deck_offered"  # decks this tab was given and has not started: {"file": text, "link": text}
 LINKED = "class_deck_linked"  # (the link's deck= value, its deck's text or its DeckError): read once
 FILE = "class_deck_file"
+PICK_GRIDS = "class_pick_grids"  # the cockpit's grids: the cell picked there is an added step's question
 PROBLEM = "class_deck_problem"  # the DeckError of the file just uploaded (said once, in the tab's language)
 
 
@@ -123,6 +131,53 @@ def _ask_step() -> None:
         return lesson if question is None else model.ask(lesson, question)
 
     classroom.teacher_action("ask", change)
+
+
+def _edit(edit: Callable[[Deck, int, Lesson], tuple[Deck, int]]) -> None:
+    """An edit of the lesson's deck at its step (a callback): ``edit`` gives the new deck and the
+    step the class is then at. The edited deck is read back as a file is (a setup that cannot
+    travel in a deck, say a picture, is said, and nothing changes)."""
+
+    def change(lesson: Lesson) -> Lesson:
+        deck = lesson_deck(lesson)
+        if deck is None or lesson.step is None:
+            return lesson
+        edited, step = edit(deck, min(lesson.step, len(deck.steps) - 1), lesson)
+        text = deck_to_json(edited)
+        stored_deck(text)  # raises DeckError: said by the caller
+        return model.open_deck(lesson, text, step)
+
+    try:
+        classroom.teacher_action("deck", change)
+    except DeckError as error:
+        st.session_state[PROBLEM] = error
+    except IndexError:  # the deck changed in another of the teacher's tabs: this run draws it
+        pass
+
+
+def _add_current(question: DeckQuestion | None) -> None:
+    def edit(deck: Deck, index: int, lesson: Lesson) -> tuple[Deck, int]:
+        return add_step(deck, Step(lesson.setup or deck.steps[index].setup, {}, question), index + 1), index
+
+    _edit(edit)
+
+
+def _move(by: int) -> None:
+    _edit(lambda deck, index, _: (move_step(deck, index, index + by), index + by))
+
+
+def _remove() -> None:
+    _edit(lambda deck, index, _: (remove_step(deck, index), min(index, len(deck.steps) - 2)))
+
+
+def _save_words() -> None:
+    language, said = current_language(), st.session_state.get("class_deck_words", "")
+
+    def edit(deck: Deck, index: int, _: Lesson) -> tuple[Deck, int]:
+        step = deck.steps[index]
+        return edit_step(deck, index, Step(step.setup, {**step.text, language: said}, step.question)), index
+
+    _edit(edit)
 
 
 def _close() -> None:
@@ -231,6 +286,8 @@ def deck_panel(lesson: Lesson) -> None:
         _picker(lesson)
         return
     _player(lesson, deck)
+    with st.expander(tr("class.deck_edit"), icon=":material/edit:"):
+        _editor(lesson, deck)
     with st.expander(tr("class.deck_other"), icon=":material/folder_open:"):
         _picker(lesson)
         _share(deck)
@@ -264,6 +321,38 @@ def _player(lesson: Lesson, deck: Deck) -> None:
         target = model.cell_name(step.question.kind, step.question.cell)
         st.button(tr("class.deck_ask", target=target), key="class_deck_ask", icon=":material/quiz:",
                   type="primary", on_click=_ask_step)  # fmt: skip
+
+
+def _editor(lesson: Lesson, deck: Deck) -> None:
+    """Edit the deck in class: this step's words, its place, removing it; the class's current
+    setup added after it, with the cell picked on the cockpit's grids as its question."""
+    index, count = min(lesson.step, len(deck.steps) - 1), len(deck.steps)
+    held = model.question_open(lesson)
+    problem = st.session_state.pop(PROBLEM, None)
+    if problem is not None:
+        st.warning(problem.message(current_language()), icon=":material/block:")
+    shown = (lesson.deck, index, current_language())  # the words box starts from the step's words, once
+    if st.session_state.get("class_deck_words_of") != shown:
+        st.session_state["class_deck_words_of"] = shown
+        st.session_state["class_deck_words"] = words(deck.steps[index].text, current_language())
+    st.text_area(tr("class.deck_words", step=index + 1), key="class_deck_words", max_chars=1_000)
+    st.button(tr("class.deck_save_words"), key="class_deck_save_words", icon=":material/save:", on_click=_save_words)
+    up, down, remove = st.columns(3)
+    up.button(tr("class.deck_up"), key="class_deck_up", icon=":material/arrow_upward:", width="stretch",
+              disabled=index == 0, on_click=_move, args=(-1,))  # fmt: skip
+    down.button(tr("class.deck_down"), key="class_deck_down", icon=":material/arrow_downward:", width="stretch",
+                disabled=index + 1 >= count, on_click=_move, args=(1,))  # fmt: skip
+    remove.button(tr("class.deck_remove"), key="class_deck_remove", icon=":material/delete:", width="stretch",
+                  disabled=count == 1 or held, on_click=_remove)  # fmt: skip
+    chosen = selected_cell(PICK_GRIDS)
+    question = None
+    if chosen is not None and chosen.kind in ("input", "output"):
+        question = DeckQuestion("output" if chosen.kind == "output" else "grad_input", (chosen.row, chosen.col))
+    st.caption(tr("class.deck_add_hint"))
+    label = "class.deck_add_question" if question else "class.deck_add"
+    target = model.cell_name(question.kind, question.cell) if question else ""
+    st.button(tr(label, step=index + 2, target=target), key="class_deck_add", icon=":material/add:",
+              disabled=lesson.setup is None, on_click=_add_current, args=(question,))  # fmt: skip
 
 
 def _inert(title: str) -> str:
