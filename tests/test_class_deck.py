@@ -116,7 +116,7 @@ def test_the_teacher_leaves_the_deck_for_a_live_setup_and_comes_back(stepped):
     assert teacher.session_state["kernel_h"] == 3 and _lesson(code).version == version
     teacher.slider(key="kernel_h").set_value(2)
     _rerun(teacher)
-    assert _lesson(code).setup.controls["kernel_h"] == 4 and _lesson(code).step == 0  # the place is kept
+    assert _lesson(code).setup.controls["kernel_h"] == 2 and _lesson(code).step == 0  # the place is kept
     _rerun(student)
     assert student.session_state["kernel_h"] == 2
     teacher.switch_page("pages/live_class.py")

@@ -254,7 +254,8 @@ def _picker(lesson: Lesson) -> None:
     right.button(tr("class.deck_start"), key="class_deck_start", type="primary", icon=":material/play_arrow:",
                  help=tr("class.deck_start_help"), disabled=model.question_open(lesson), on_click=_start,
                  args=(texts[st.session_state[PICK]],), width="stretch")  # fmt: skip
-    st.file_uploader(tr("class.deck_file"), type=["json"], key=FILE, on_change=_read_file)
+    # Streamlit refuses more than 1 MB before the app reads it; the app, more than a deck's 512 kB.
+    st.file_uploader(tr("class.deck_file"), type=["json"], key=FILE, on_change=_read_file, max_upload_size=1)
     problem = st.session_state.pop(PROBLEM, None)
     if problem is not None:
         st.warning(problem.message(language), icon=":material/block:")
