@@ -206,3 +206,21 @@ def test_the_teacher_edits_the_deck_in_class(stepped):
     lesson = _lesson(code)
     assert stored_deck(lesson.deck) == stored_deck(deck_to_json(DECK)) and lesson.step == 0
     assert any("the deck waits at step 1" in text for text in alerts(teacher))  # the class still shows the removed step
+
+
+def test_a_teachers_new_session_finds_the_deck_at_its_step(stepped):
+    """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
+    the deck and its step come from the store. (AppTest has no cookies: the new session is
+    given the seat and the secret that the teacher's cookie gives a real browser.)"""
+    teacher, _, code = stepped
+    _click(teacher, "class_deck_next")
+    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
+    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
+    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
+    reloaded.query_params["class"] = code
+    reloaded.switch_page("pages/live_class.py")
+    _rerun(reloaded)
+    assert any(f"step 2 of {len(DECK.steps)}" in m.value for m in reloaded.markdown)
+    assert words(DECK.steps[1].text, "en") in _texts(reloaded)
+    _click(reloaded, "class_deck_next")
+    assert _lesson(code).step == 2
