@@ -85,7 +85,9 @@ def main() -> None:
     # presentation mode, palette), so that a page opened in a new tab looks the same too. Not the
     # view: a slider change reruns only the page's fragment (ui/scenario.py), not these links.
     display = {
-        key: value for key, value in st.query_params.to_dict().items() if key in VIEW_DEFAULTS.keys() - {"preset"}
+        key: value
+        for key, value in st.query_params.to_dict().items()
+        if key in VIEW_DEFAULTS.keys() - {"preset", "deck"}
     }
     with navigation:
         for target in pages:

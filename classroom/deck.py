@@ -22,6 +22,7 @@ import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from classroom.model import Question, Setup
 from classroom.setups import SetupError, computed_from_setup, question_for, setup_values
@@ -56,6 +57,7 @@ __all__ = [
     "question_of",
     "remove_step",
     "setup_of",
+    "stored_deck",
     "words",
 ]
 
@@ -295,6 +297,13 @@ def deck_from_json(raw: bytes | str) -> Deck:
         raise DeckError("too_many_steps", count=len(steps), max=MAX_STEPS)
     typed_cells = [0]  # every typed grid's cells so far: the deck's reading time is bounded by them
     return Deck(title, tuple(_step(entry, number, typed_cells) for number, entry in enumerate(steps, 1)))
+
+
+@lru_cache(maxsize=32)
+def stored_deck(text: str) -> Deck:
+    """The deck a lesson keeps (its file's text, checked when it was opened), read once per
+    server: the cockpit and the projector read it on every run (raises DeckError)."""
+    return deck_from_json(text)
 
 
 def deck_link(deck: Deck) -> str:

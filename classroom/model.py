@@ -45,6 +45,7 @@ __all__ = [
     "end",
     "explore",
     "follow",
+    "go_to_step",
     "join_key",
     "mistakes_for",
     "new_code",
@@ -52,9 +53,11 @@ __all__ = [
     "new_student",
     "next_question",
     "normalized_code",
+    "open_deck",
     "output_mistakes_for",
     "prepare",
     "publish",
+    "question_open",
     "reveal",
     "start",
     "tally",
@@ -205,6 +208,8 @@ class Lesson:
     asked: tuple[Question, ...] = ()
     ended: bool = False
     preparing: bool = False  # the teacher prepares a question: students see no ∂L/∂x
+    deck: str | None = None  # the teacher's deck, as its file holds it (classroom/deck.py), or None
+    step: int | None = None  # the deck's step the class is at (from 0); None: not started
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -221,6 +226,8 @@ class Lesson:
             asked=tuple(_question(question) for question in data["asked"]),
             ended=bool(data["ended"]),
             preparing=bool(data.get("preparing", False)),
+            deck=data.get("deck"),
+            step=None if data.get("step") is None else int(data["step"]),
         )
 
 
@@ -289,6 +296,44 @@ def ask(lesson: Lesson, question: Question) -> Lesson:
     asked = lesson.asked + ((lesson.question,) if lesson.question else ())
     numbered = replace(question, number=len(asked) + 1, revealed=False)
     return replace(lesson, question=numbered, asked=asked, preparing=False, version=lesson.version + 1)
+
+
+def open_deck(lesson: Lesson, deck: str | None, step: int | None = None) -> Lesson:
+    """The teacher's deck (its file's text, ``classroom.deck.deck_to_json``; None: no deck) and
+    the step the class is at (None: not started). The setup stays as it is: only a step moves it.
+
+    >>> lesson = open_deck(start("HQCMT", "s"), '{"steps": []}')
+    >>> lesson.deck, lesson.step, lesson.version
+    ('{"steps": []}', None, 2)
+    """
+    if lesson.ended or (lesson.deck, lesson.step) == (deck, step):
+        return lesson
+    return replace(lesson, deck=deck, step=step if deck is not None else None, version=lesson.version + 1)
+
+
+def go_to_step(lesson: Lesson, step: int, setup: Setup) -> Lesson:
+    """Step ``step`` of the deck (from 0): its ``setup`` goes to every follower, as a setup
+    changed by hand does, and the index is kept (the teacher may leave the deck to show
+    something live, then come back to it). A revealed question is put away first (kept for
+    the CSV); while one is open and not revealed the class stays where it is.
+
+    >>> lesson = open_deck(start("HQCMT", "s"), "deck")
+    >>> stepped = go_to_step(lesson, 2, Setup("", {"kernel_h": 3}))
+    >>> stepped.step, stepped.setup.controls, stepped.version
+    (2, {'kernel_h': 3}, 3)
+    """
+    if lesson.ended or lesson.deck is None or step < 0 or question_open(lesson):
+        return lesson
+    if lesson.question is not None:
+        lesson = next_question(lesson)
+    if lesson.step == step and lesson.setup == setup:
+        return lesson
+    return replace(lesson, step=step, setup=setup, version=lesson.version + 1)
+
+
+def question_open(lesson: Lesson) -> bool:
+    """Whether a question is open and not revealed yet (the deck waits for the reveal)."""
+    return lesson.question is not None and not lesson.question.revealed
 
 
 def answer_hidden(lesson: Lesson) -> bool:

@@ -26,7 +26,16 @@ from scenario.numbers import data_text, parse_number
 from scenario.params import DEFAULTS, TYPED_STARTS, params_from_settings
 from scenario.typed_grid import decode_grid
 
-__all__ = ["SetupError", "class_report", "computed_from_setup", "setup_link", "setup_summary", "setup_values"]
+__all__ = [
+    "SetupError",
+    "class_report",
+    "computed_from_setup",
+    "question_for",
+    "sent_setup",
+    "setup_link",
+    "setup_summary",
+    "setup_values",
+]
 
 
 class SetupError(ValueError):
@@ -55,6 +64,18 @@ def setup_values(setup: Setup) -> dict[str, object]:
         elif type(value) is type(default):
             values[key] = value
     return values
+
+
+def sent_setup(setup: Setup) -> Setup:
+    """A setup as a teacher's tab sends it (ui/classroom.py): every control of the sidebar, the
+    cell explained on the Playground only. A deck's step is published so: once the teacher's
+    sidebar shows it, it sends the same setup, which changes nothing for the class.
+
+    >>> sent = sent_setup(Setup("step_by_step", {"kernel_h": 3}, {}, "x-0-0"))
+    >>> sent.controls["kernel_h"], sent.controls["stride_h"], sent.explain
+    (3, None, None)
+    """
+    return Setup(setup.page, setup_values(setup), dict(setup.typed), setup.explain if setup.page == "" else None)
 
 
 def _typed(setup: Setup, name: str, shape: tuple[int, int]) -> np.ndarray:

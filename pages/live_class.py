@@ -17,8 +17,8 @@ import streamlit as st
 
 from classroom import model
 from classroom.events import tell_watchers
-from classroom.model import Lesson, Question, Seat
-from classroom.setups import SetupError, class_report, computed_from_setup, question_for
+from classroom.model import Lesson, Question, Seat, Setup
+from classroom.setups import SetupError, class_report, computed_from_setup, question_for, sent_setup
 from classroom.store import StoreUnavailable
 from figures import window_axes
 from figures.plotly_figure import answers_figure
@@ -30,6 +30,7 @@ from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
 from ui.controls import URL_KEYS
+from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
@@ -69,6 +70,7 @@ def _join_typed() -> None:
 
 
 def start_or_join() -> None:
+    link_deck_note()  # a colleague's deck link: ready once the class starts
     attend, teach = st.columns(2, gap="large")  # most people here join: first, also on a phone
     with teach.container(border=True):
         st.subheader(tr("class.teach_header"))
@@ -146,6 +148,8 @@ def cockpit(lesson: Lesson, current: Seat) -> None:
             help=tr("class.projector_help"),
         )
     with controls:
+        with st.container(border=True):
+            deck_panel(lesson)
         if lesson.question is None:
             _ask_panel(lesson)
         else:
@@ -160,6 +164,7 @@ def _ask_panel(lesson: Lesson) -> None:
     st.subheader(tr("class.ask_header"))
     if lesson.setup is None:
         st.info(tr("class.no_setup"), icon=":material/hourglass_empty:")
+        st.button(tr("class.use_default"), key="class_use_default", icon=":material/grid_on:", on_click=_use_default)
         return
     try:
         computed = computed_from_setup(lesson.setup)
@@ -184,6 +189,14 @@ def _ask_panel(lesson: Lesson) -> None:
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
     )
     _setup_grids(computed, lesson.code, PICK_GRIDS)
+
+
+def _use_default() -> None:
+    """The cockpit's "Show the classic 4×4" (a callback): the default setup goes to the class,
+    and its grids appear in the cockpit, where the teacher clicks the cell to ask about."""
+    setup = sent_setup(Setup())
+    classroom.teacher_action("send", lambda lesson: model.publish(lesson, setup))
+    classroom.take_class_setup()
 
 
 def _prepare() -> None:
@@ -276,6 +289,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
         _question_panel(lesson, question, show_results=question.revealed)
         return
     st.title(tr("class.projector_title", code=lesson.code))
+    projector_words(lesson)  # the deck step's words, if the class is on a step
     grids_column, join_column = st.columns([4, 1], gap="medium")
     with join_column:
         _join_panel(lesson, large=True)

@@ -163,7 +163,7 @@ VIEW_CONTROLS: dict[str, Control] = {
 # URL parameters that say how a setup is shown rather than what it is: presentation mode, the
 # colours, the language (None: the browser's), the preset it was opened from, and the live
 # class this tab is in (``class=CODE``; ``key=``: the join link's own secret; ``view=projector``
-# for the room's screen).
+# for the room's screen; ``deck=``: a lesson deck opened on the Live class page, classroom/deck.py).
 VIEW_DEFAULTS = {
     "present": False,
     "palette": "standard",
@@ -172,6 +172,7 @@ VIEW_DEFAULTS = {
     "class": None,
     "key": None,
     "view": None,
+    "deck": None,
 }
 # The typed grids (the custom x and ∂L/∂y), when the link carries them (scenario/typed_grid.py),
 # and where they came from (``from=network:11:1:5``: a caption above them, scenario/network.py).

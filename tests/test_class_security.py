@@ -257,3 +257,41 @@ def test_no_tab_of_a_class_has_a_timer_to_tick(url):
     drawn, timers = run(lesson())
     assert drawn == (0, 0)
     assert all(interval >= 24 * 3600 for interval in timers), timers
+
+
+def test_a_student_tab_cannot_start_step_ask_or_close_a_deck(url, store_address):
+    """The deck's buttons (issue 30 §1), each crafted from a student's tab that drew none of
+    them, then from a tab that drew them but holds no secret for the class its code names."""
+    store = open_store(store_address)
+
+    async def lesson():
+        teacher, code = await _teacher(url)
+        student = await Session.open(url, f"class={code}", page="live_class")
+        before = store.load(code, time.time())
+        student.widgets["class_deck_start"] = teacher.widgets["class_deck_start"]
+        _, _, failed = await student.rerun(student.state("class_deck_start", trigger_value=True))
+        assert not failed and store.load(code, time.time()) == before  # no deck started
+        await teacher.rerun(teacher.state("class_deck_start", trigger_value=True))
+        await teacher.rerun(teacher.state("class_deck_next", trigger_value=True))  # step 2 asks ∂L/∂x[0, 0]
+        await teacher.rerun()
+        stepped = store.load(code, time.time())
+        assert stepped.deck is not None and stepped.step == 1
+        keys = ("class_deck_next", "class_deck_prev", "class_deck_ask", "class_deck_close")
+        student.widgets.update({key: teacher.widgets[key] for key in keys})
+        for key in keys:
+            _, _, failed = await student.rerun(student.state(key, trigger_value=True))
+            assert not failed and store.load(code, time.time()) == stepped, key  # nothing moved, asked or closed
+        # The server-side check itself: the teacher's tab, its code now another teacher's class.
+        store.delete(code)
+        other = model.start(code, "another teacher's secret")
+        assert store.create(other, time.time())
+        opened = model.go_to_step(model.open_deck(other, stepped.deck), 1, stepped.setup)  # its own deck
+        assert store.save(opened, other.version, time.time())
+        other = store.load(code, time.time())
+        for key in ("class_deck_next", "class_deck_ask", "class_deck_close"):
+            _, _, failed = await teacher.rerun(teacher.state(key, trigger_value=True))
+            assert not failed and store.load(code, time.time()) == other, key
+        for session in (teacher, student):
+            await session.close()
+
+    run(lesson())

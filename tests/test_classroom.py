@@ -133,6 +133,37 @@ def test_reveal_next_and_end(store):
     assert store.load("HQCMT", NOW) is None and store.answers("HQCMT", 2) == {}
 
 
+def test_a_deck_is_stepped_through_left_for_a_live_setup_and_kept_in_the_store(store):
+    from classroom.deck import deck_to_json
+    from classroom.deck_library import BUILT_IN
+
+    deck = BUILT_IN["overlap"]
+    lesson = _lesson(store)
+    opened = model.open_deck(lesson, deck_to_json(deck))
+    assert (opened.step, opened.setup, opened.version) == (None, lesson.setup, lesson.version + 1)
+    first = model.go_to_step(opened, 0, deck.steps[0].setup)
+    assert (first.step, first.setup) == (0, deck.steps[0].setup) and first.version == opened.version + 1
+    assert model.go_to_step(first, 0, deck.steps[0].setup) == first  # the same step: nothing for students
+    assert store.save(first, lesson.version, NOW)
+    assert store.load("HQCMT", NOW) == first  # a reload, a new tab, another replica: the same step
+    # The teacher shows something live: the deck keeps its place; back to the step brings its setup.
+    live = model.publish(first, Setup("", {"kernel_h": 5}))
+    assert live.step == 0 and live.setup != deck.steps[0].setup
+    back = model.go_to_step(live, 0, deck.steps[0].setup)
+    assert back.setup == deck.steps[0].setup and back.version == live.version + 1
+    # An open question holds the deck where it is; once revealed, the next step puts it away.
+    asked = model.ask(back, _question())
+    assert model.go_to_step(asked, 1, deck.steps[1].setup) == asked
+    moved = model.go_to_step(model.reveal(asked), 1, deck.steps[1].setup)
+    assert moved.question is None and moved.step == 1 and [q.number for q in moved.asked] == [1]
+    # Nothing moves a deck that is not open, a negative step, or an ended class.
+    assert model.go_to_step(lesson, 0, Setup()) == lesson
+    assert model.go_to_step(first, -1, Setup()) == first
+    assert model.open_deck(model.end(first), None).deck == first.deck
+    closed = model.open_deck(moved, None)
+    assert (closed.deck, closed.step, closed.setup) == (None, None, moved.setup)
+
+
 def test_idle_classes_expire(store):
     _lesson(store)
     if isinstance(store, SQLiteStore):

@@ -65,6 +65,7 @@ __all__ = [
     "secret",
     "send_setup",
     "start_class",
+    "take_class_setup",
     "teacher_action",
     "teacher_change",
 ]
@@ -83,6 +84,7 @@ ACTIONS = {  # what a class action is called when it is said not to have happene
     "next": "class.action_next",
     "end": "class.action_end",
     "prepare": "class.action_prepare",
+    "deck": "class.action_deck",
 }
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
@@ -419,6 +421,12 @@ def _publish_setup() -> None:
         return
     if teacher_change(lambda lesson: model.publish(lesson, setup)):
         st.session_state[PUBLISHED] = setup
+
+
+def take_class_setup() -> None:
+    """The teacher's tab takes the class's setup (a deck's step, published from the cockpit)
+    before its sidebar is drawn on the next page students follow, instead of sending its own."""
+    st.session_state.pop(PUBLISHED, None)
 
 
 def _apply(setup: Setup) -> None:
