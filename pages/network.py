@@ -273,7 +273,8 @@ def _gradcam(result: NetworkPass, digit: int, language: str) -> None:
         largest, standard = (number(cam.map[digit].max()) for cam in (control, result.gradcam))
         st.markdown(tr("network.gradcam_logp_text", target=target, probability=probability, largest=largest,
                        standard=standard))  # fmt: skip
-        titles = tuple(tr(f"network.gradcam_logp_{grid}") for grid in ("weights", "map", "overlay"))
+        titles = (tr("network.gradcam_logp_weights"), tr("network.gradcam_logp_map"),
+                  tr("network.gradcam_logp_overlay"))  # fmt: skip
         _gradcam_grids(result, control, digit, titles, "network_gradcam_logp_grids", language)
 
 
