@@ -816,10 +816,10 @@ function paintColorbar(context, grid, left, width) {
   context.fillStyle = "#444444";
   context.font = `14px ${FONT_FAMILY}`;
   context.textBaseline = "top";
-  const ticks = [grid.zmin, (grid.zmin + grid.zmax) / 2, grid.zmax];
+  // The ticks the page's colour bar shows (scenario/numbers.py, in the power the title names).
   ["left", "center", "right"].forEach((align, k) => {
     context.textAlign = align;
-    context.fillText(formatValue(ticks[k]), left + (width * k) / 2, top + 15);
+    context.fillText(grid.ticks[k], left + (width * k) / 2, top + 15);
   });
 }
 
@@ -846,18 +846,22 @@ function decode({ dtype, b64 }) {
 // texts; tests/test_browser_number_style.py runs both over one table of values.
 const TOLERANCE = 1e-10;
 const close = (a, b, tolerance = TOLERANCE) => Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
+// A shown number's sign and exponent's sign are the minus sign, U+2212 (−0.25, 1.5e−5).
+const MINUS = "\u2212";
+const shown = (text) => text.replaceAll("-", MINUS);
+const readBack = (text) => Number(text.replaceAll(MINUS, "-"));
 
 function formatValue(value, digits = 4) {
   if (Number.isNaN(value)) return "–";
-  if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : MINUS + "∞";
   if (value === 0) return "0";
   const size = Math.abs(value);
-  if (size >= 1e-4 && size < 10 ** digits) return String(Number(value.toPrecision(digits)));
-  if (size >= 10 ** digits && size < 1e6) return value.toFixed(0);
-  // Tiny or huge: an exponent, written compactly (1.5e-5, 2.5e7).
+  if (size >= 1e-4 && size < 10 ** digits) return shown(String(Number(value.toPrecision(digits))));
+  if (size >= 10 ** digits && size < 1e6) return shown(value.toFixed(0));
+  // Tiny or huge: an exponent, written compactly (1.5e−5, 2.5e7).
   let [mantissa, exponent] = value.toExponential(Math.max(digits - 1, 0)).split("e");
   if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
-  return `${mantissa}e${Number(exponent)}`;
+  return shown(`${mantissa}e${Number(exponent)}`);
 }
 
 // The smallest q <= 144 with value = p/q (|p| <= 999), 0 if none.
@@ -872,7 +876,7 @@ function denominator(value, tolerance = TOLERANCE) {
 
 function fractionOf(value, tolerance) {
   const q = Number.isFinite(value) ? denominator(value, tolerance) : 0;
-  return q > 1 ? `${Math.round(value * q)}/${q}` : null;
+  return q > 1 ? shown(`${Math.round(value * q)}/${q}`) : null;
 }
 
 function writeValue(value, style, digits = 4) {
@@ -880,7 +884,7 @@ function writeValue(value, style, digits = 4) {
   const fraction = style.fractions ? fractionOf(value, style.tolerance) : null;
   if (fraction) return fraction;
   const label = formatValue(value, digits);
-  return !Number.isFinite(value) || close(Number(label), value, style.tolerance) ? label : "≈" + label;
+  return !Number.isFinite(value) || close(readBack(label), value, style.tolerance) ? label : "≈" + label;
 }
 
 function equalsValue(value, style, digits = 4) {
@@ -889,7 +893,7 @@ function equalsValue(value, style, digits = 4) {
   const fraction = written.includes("/") ? written : rounded ? fractionOf(value, style.tolerance) : null;
   if (!fraction) return rounded ? "≈ " + written.slice(1) : "= " + written;
   const decimal = formatValue(value, digits);
-  return `= ${fraction} ${close(Number(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
+  return `= ${fraction} ${close(readBack(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
 }
 
 const lookups = new Map();
