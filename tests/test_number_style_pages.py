@@ -24,8 +24,15 @@ PAGES = [
     ("pages/average_vs_max.py", {**ISSUE_MAX, "x": "-1,-2,-3;-4,-5,-6;-7,-8,-9"}, []),
     ("pages/step_by_step.py", {"input": "random", "loss": "square"}, []),
     ("pages/under_the_hood.py", {"input": "random", "loss": "square"}, []),
+    ("pages/classic.py", {}, [("classic_article", "input", 0, 3, "article_grad")]),
+    ("pages/quiz.py", {"input": "random", "loss": "square"}, []),
 ]
-IDS = ["playground", "typed", "network", "versus", "step", "hood"]
+IDS = ["playground", "typed", "network", "versus", "step", "hood", "classic", "quiz"]
+# Folded expanders opened, so that what they hold is read too ("The numbers as tables", the
+# numbers behind the picture, Grad-CAM's log-probability variant).
+FOLDED = ["numbers", "network_gradcam_logp"] + [
+    f"{key}_tables" for key in ("playground_grids", "network_pool2", "versus_x", "step_grids", "classic_grids")
+]
 
 
 def shown_texts(at) -> list[str]:
@@ -34,6 +41,8 @@ def shown_texts(at) -> list[str]:
     elements = [*at.markdown, *at.caption, *at.text, *at.title, *at.header, *at.subheader]
     texts = [item.value for item in elements] + alerts(at)
     texts = [re.sub(r"\]\([^)]*\)|`[^`]*`", "", text) for text in texts]  # link targets, code spans
+    tables = [frame for frame in at.dataframe if frame.proto.editing_mode == 0]  # not the editor's cells
+    texts += [str(cell) for frame in tables for cell in frame.value.to_numpy().ravel()]
     for grid in grids_on_page(at):
         texts += [grid["title"], grid["description"], *grid["ticks"], *(grid["labels"] or [])]
     return texts
@@ -43,6 +52,9 @@ def shown_texts(at) -> list[str]:
 @pytest.mark.parametrize(("page", "link", "clicks"), PAGES, ids=IDS)
 def test_every_page_shows_its_negative_numbers_with_the_minus_sign(page, link, clicks, language):
     at = open_app({**link, "lang": language}, page)
+    for key in FOLDED:
+        at.session_state[key] = True
+    at.run()
     for key, kind, row, col, grid in clicks:
         select_cell(at, key, kind, row, col, grid)
         at.run()
@@ -51,6 +63,8 @@ def test_every_page_shows_its_negative_numbers_with_the_minus_sign(page, link, c
     texts = shown_texts(at)
     assert ascii_minus_signs(texts) == []
     assert any("\u2212" in text for text in texts)
+    if page in ("pages/playground.py", "pages/step_by_step.py", "pages/classic.py"):
+        assert any(frame.proto.editing_mode == 0 for frame in at.dataframe), "the tables were read"
 
 
 def test_a_typed_shown_number_reads_back_and_the_link_keeps_ascii():
