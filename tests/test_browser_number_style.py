@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from figures.grids import gradient_grid, input_grid, value_grid
-from harness.browser import GRID, REPO, cell_centre, click_cell, wait_for_alert, wait_for_app
+from harness.browser import GRID, REPO, cell_centre, click_cell, grid_geometry, wait_for_alert, wait_for_app
 from scenario.compute import compute_scenario
 from scenario.inputs import generated_input
 from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
@@ -111,12 +111,13 @@ def test_the_issues_case_reads_the_same_in_hover_colour_bars_and_sentence(page, 
     assert "e-17" not in said
 
 
-# Every text a canvas writes, kept for the test to read (the slide PNG is drawn on a canvas).
+# Every text the grids' canvases write, kept for the test to read: the grids on the page and
+# the slide PNG's canvas (not on the page); not the data editor's cells (a canvas too: data).
 RECORD_CANVAS_TEXT = """(() => {
   const fillText = CanvasRenderingContext2D.prototype.fillText;
   window.canvasTexts = [];
   CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
-    window.canvasTexts.push(String(text));
+    if (!this.canvas.isConnected || this.canvas.closest("figure.grid")) window.canvasTexts.push(String(text));
     return fillText.call(this, text, ...rest);
   };
 })();"""
@@ -137,3 +138,19 @@ def test_a_slide_png_writes_the_numbers_the_page_shows(page, app_url):
     written = page.evaluate("() => window.canvasTexts")
     assert written[-3:] == ticks, written
     assert not any(re.search(r"(?<![\w\])])-(?=[\d.∞])|(?<=\de)-(?=\d)", text) for text in written), written
+
+
+def test_a_padding_rows_index_and_hover_write_the_minus_sign(page, app_url):
+    """Max pooling's padding ring on Average vs max: its row and column −1 are numbered −1
+    on the axes and in the hover ("padding [−1, 0]: −∞ …"), as every number shown."""
+    page.add_init_script(RECORD_CANVAS_TEXT)
+    query = "kernel_h=3&stride_h=1&padding_h=1&height=3&width=3&input=custom&x=-1,-2,-3;-4,-5,-6;-7,-8,-9"
+    page.goto(f"{app_url}/average_vs_max?{query}")
+    wait_for_app(page, fresh=True)
+    written = page.evaluate("() => window.canvasTexts")
+    assert "\u22121" in written and "-1" not in written, sorted(set(written))
+    index = [grid_geometry(page, n)["row0"] for n in range(page.locator(GRID).count())].index(-1)
+    page.locator(GRID).nth(index).scroll_into_view_if_needed()
+    page.mouse.move(*cell_centre(page, index, -1, 0))
+    tip = page.locator(".grids .tip").nth(index)
+    assert tip.inner_text().startswith("padding [\u22121, 0]"), tip.inner_text()

@@ -570,11 +570,11 @@ function drawTicks(context, geometry) {
   context.textAlign = "center";
   context.textBaseline = "middle";
   for (let c = 0; c < cols; c++) {
-    if ((c + col0) % step === 0) context.fillText(String(c + col0), left + (c + 0.5) * cell, top / 2);
+    if ((c + col0) % step === 0) context.fillText(shown(String(c + col0)), left + (c + 0.5) * cell, top / 2);
   }
   context.textAlign = "right";
   for (let r = 0; r < rows; r++) {
-    if ((r + row0) % step === 0) context.fillText(String(r + row0), left - 4, top + (r + 0.5) * cell);
+    if ((r + row0) % step === 0) context.fillText(shown(String(r + row0)), left - 4, top + (r + 0.5) * cell);
   }
   context.textAlign = "center";
 }
@@ -669,7 +669,10 @@ function inside(grid, [row, col]) {
 
 function describeCell(root, figure, [row, col]) {
   const { grid, values } = figure;
-  if (!inside(grid, [row, col])) return (inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover).replace("{row}", row).replace("{col}", col);
+  if (!inside(grid, [row, col])) {
+    const hover = inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover;
+    return hover.replace("{row}", shown(String(row))).replace("{col}", shown(String(col))); // padding [−1, 0]
+  }
   const value = values[row * grid.cols + col];
   const name = `${grid.name}[${row}, ${col}]`;
   // Exact, or its fraction and the rounded decimal, or marked as rounded, as every sentence
