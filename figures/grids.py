@@ -241,13 +241,13 @@ def cell_labels(values: np.ndarray, digits: int | None = None, style: NumberStyl
     is 0; a grid of short fractions is written in fractions (``1/4`` beside ``1/9``), any
     other in decimals of ``digits`` significant digits (by default 4 on small grids, fewer as
     grids grow and their cells narrow). A cell prints the digits that fit it without ``≈``
-    (rule 5: a ``≈`` on every rounded cell made walls of ``≈-``); its hover, the tables and a
+    (rule 5: a ``≈`` on every rounded cell made walls of ``≈−``); its hover, the tables and a
     click write ``≈`` and the value. The browser prints them only where they fit.
 
     >>> cell_labels(np.array([[0.25, 1 / 9, -4 / 90, 7 / 6, 1e-17]]))
-    ['1/4', '1/9', '-2/45', '7/6', '0']
+    ['1/4', '1/9', '−2/45', '7/6', '0']
     >>> cell_labels(np.array([[0.36, 0.1 + 0.2, -0.0075, 0.415, 12345.6, -0.0144444]]))
-    ['0.36', '0.3', '-0.0075', '0.415', '12346', '-0.01444']
+    ['0.36', '0.3', '−0.0075', '0.415', '12346', '−0.01444']
     >>> cell_labels(np.array([[5.25, 7.5, 3.07 / 9]]), digits=2)
     ['5.3', '7.5', '0.34']
     """
@@ -359,7 +359,7 @@ def _printed(
 ) -> tuple[list[str] | None, list[str] | None, list[str]]:
     """What a grid prints: its cell labels, the shorter ones printed where those do not fit
     (None: the same), and its colour bar's three ticks. A tiny or huge grid prints them over
-    10 ** ``exponent``, which its title names (-3.245 under ×10⁻⁶: -3.245e-6 fits no cell)."""
+    10 ** ``exponent``, which its title names (−3.245 under ×10⁻⁶: −3.245e−6 fits no cell)."""
     printed = values / 10.0**exponent if exponent else values
     # Decimals, as the values are: 1.4875 (×10⁶) is ≈1.488, never 119/80.
     style = replace(number_style(printed), fractions=False) if exponent else style

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from figures.grids import GridDescription, decode_values
-from scenario.numbers import NumberStyle, equals_text
+from scenario.numbers import NumberStyle, equals_text, format_number
 
 __all__ = ["answers_figure", "grid_figure", "grids_html"]
 
@@ -126,13 +126,24 @@ def _beyond(grid: GridDescription) -> list[go.Heatmap]:
                 text=np.where(cells, label, ""),
                 texttemplate="%{text}",
                 textfont={"color": color},
-                hovertemplate=hover.replace("{row}", "%{y}").replace("{col}", "%{x}") + "<extra></extra>",
+                # The cell's indices as every number shown: padding [−1, 0], not plotly's -1.
+                customdata=np.where(cells, _indexed(hover, row, col), ""),
+                hovertemplate="%{customdata}<extra></extra>",
                 hoverongaps=False,
                 xgap=1,
                 ygap=1,
             )
         )
     return traces
+
+
+def _indexed(hover: str, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``hover`` with each cell's ``{row}`` and ``{col}`` filled in (``padding [−1, 0]``)."""
+
+    def fill(r: int, c: int) -> str:
+        return hover.replace("{row}", format_number(r)).replace("{col}", format_number(c))
+
+    return np.vectorize(fill, otypes=[object])(row, col)
 
 
 def grid_figure(grids: list[GridDescription], title: str = "") -> go.Figure:

@@ -9,7 +9,7 @@ import numpy as np
 from i18n import text as _
 from pooling import Window
 from pooling.geometry import output_size
-from scenario.numbers import NumberStyle, equals_text, exact_text, number_style, printed_text
+from scenario.numbers import MINUS, NumberStyle, equals_text, exact_text, number_style, printed_text
 
 __all__ = [
     "divisor_summary",
@@ -31,7 +31,7 @@ def number(value: float) -> str:
     """A number alone, in the app's one style (``scenario.numbers.exact_text``).
 
     >>> number(0.25), number(1 / 9), number(-2.0), number(0.0075), number(2 ** 0.5)
-    ('0.25', '1/9', '-2', '0.0075', '≈1.414')
+    ('0.25', '1/9', '−2', '0.0075', '≈1.414')
     """
     return exact_text(value)
 
@@ -40,24 +40,24 @@ def products_text(pairs: Iterable[tuple[float, float]]) -> str:
     """A sum of products a·b written out, each factor as a grid's cell prints it (its 4
     significant digits, no ``≈``: ``printed_text``), a negative or a fraction in parentheses.
     The sentence says once that the factors are rounded, and writes the result with ``≈``
-    where it is: ten factors each marked ``(≈-3.342)`` read as a wall of ``≈-``.
+    where it is: ten factors each marked ``(≈−3.342)`` read as a wall of ``≈−``.
 
     >>> products_text([(1.5669, -4.1376e-5), (0.25, 2.0), (1 / 3, 1.0)])
-    '1.567·(-4.138e-5) + 0.25·2 + (1/3)·1'
+    '1.567·(−4.138e−5) + 0.25·2 + (1/3)·1'
     """
 
     def factor(value: float) -> str:
         written = printed_text(value)
-        return f"({written})" if written.startswith("-") or "/" in written else written
+        return f"({written})" if written.startswith(MINUS) or "/" in written else written
 
     return " + ".join(f"{factor(a)}·{factor(b)}" for a, b in pairs)
 
 
 def _term(value: float, style: NumberStyle) -> str:
     """A number inside a sum or over a divisor, in its grid's style; in parentheses when it
-    is negative, a fraction or rounded: ``(-0.25)``, ``(1/9)/4``, ``(≈0.3411)/9``."""
+    is negative, a fraction or rounded: ``(−0.25)``, ``(1/9)/4``, ``(≈0.3411)/9``."""
     written = exact_text(value, style=style)
-    return f"({written})" if written.startswith(("-", "≈")) or "/" in written else written
+    return f"({written})" if written.startswith((MINUS, "≈")) or "/" in written else written
 
 
 def _shares_style(grad_output: np.ndarray, divisor: float) -> NumberStyle:
@@ -124,7 +124,7 @@ def _sum_and_mean(
     style; the mean of rounded terms does not add up exactly, so it is then written with ≈."""
     written = [exact_text(v, style=x_style) for v in values]
     if values.size <= MAX_LISTED_TERMS:
-        total = "(" + " + ".join(f"({term})" if term.lstrip("≈").startswith("-") else term for term in written) + ")"
+        total = "(" + " + ".join(f"({term})" if term.lstrip("≈").startswith(MINUS) else term for term in written) + ")"
     else:
         total = _(language, "explain.sum_of_values", count=values.size, total=exact_text(values.sum(), style=x_style))
     if any("≈" in term for term in written):

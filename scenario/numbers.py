@@ -29,6 +29,7 @@ import numpy as np
 __all__ = [
     "FLOAT32_TOLERANCE",
     "MAX_MAGNITUDE",
+    "MINUS",
     "NumberError",
     "NumberStyle",
     "data_text",
@@ -137,6 +138,7 @@ def normalized(typed: object) -> str:
 # colour bar, description and the sentences about it write each value the same way; a
 # number alone is a grid of one. figures/component/grids.js mirrors these rules for hover.
 
+MINUS = "\u2212"  # −: every number the app shows writes its sign and its exponent's with it
 DIGITS = 4  # significant digits of every written number (cells may print fewer to fit)
 TOLERANCE = 1e-10  # ten significant digits: float64 sums are off by ~1e-16 of their terms
 FLOAT32_TOLERANCE = 1e-6  # values read back from float32 (grids above 32 x 32) hold ~7 digits
@@ -230,20 +232,26 @@ def _close(a: float, b: float, tolerance: float = TOLERANCE) -> bool:
 def format_number(value: float, digits: int = DIGITS) -> str:
     """A decimal with ``digits`` significant digits, negatives alike, no trailing zeros;
     plain from 0.0001 up to a million, an exponent beyond (no ``≈``, no fraction: the part
-    of ``exact_text`` that writes decimals).
+    of ``exact_text`` that writes decimals). A negative sign or exponent is the minus sign
+    ``−`` (U+2212), as in the sentences around it; data keeps ASCII (``data_text``).
 
     >>> format_number(0.25), format_number(1 / 9), format_number(-2.0), format_number(12.3456)
-    ('0.25', '0.1111', '-2', '12.35')
+    ('0.25', '0.1111', '−2', '12.35')
     >>> format_number(0.0144444), format_number(-0.0144444), format_number(0.0075), format_number(0.000463)
-    ('0.01444', '-0.01444', '0.0075', '0.000463')
+    ('0.01444', '−0.01444', '0.0075', '0.000463')
     >>> format_number(123456.7), format_number(2.5e7), format_number(-1.5e-5), format_number(-0.0)
-    ('123457', '2.5e7', '-1.5e-5', '0')
+    ('123457', '2.5e7', '−1.5e−5', '0')
     """
+    return _shown(_decimal_text(value, digits))
+
+
+def _decimal_text(value: float, digits: int) -> str:
+    """``format_number``'s text with ASCII signs (``-1.5e-5``), as ``float`` reads it."""
     value = float(value)  # math on a Python float: several times faster than numpy's scalars
     if math.isnan(value):
         return "–"
     if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
+        return "∞" if value > 0 else MINUS + "∞"
     if value == 0:
         return "0"
     size = abs(value)
@@ -256,8 +264,12 @@ def format_number(value: float, digits: int = DIGITS) -> str:
     if PLAIN_SMALLEST <= size < 10**digits:
         return f"{written:f}"
     mantissa, exponent = f"{written:e}".split("e")  # tiny or huge: 1.5e-5, 2.5e7
-    label = f"{mantissa}e{int(exponent)}"
-    return label
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _shown(text: str) -> str:
+    """A written number's ASCII hyphens as minus signs: ``-1/3`` -> ``−1/3``, ``1.5e-5`` -> ``1.5e−5``."""
+    return text.replace("-", MINUS)
 
 
 def _rounded(value: float, places: int) -> Decimal:
@@ -282,11 +294,11 @@ def exact_text(value: float, digits: int = DIGITS, style: NumberStyle | None = N
     if abs(value) <= style.zero:
         return "0"
     if style.fractions and (written := _fraction(value, style.tolerance)):
-        return written
-    label = format_number(value, digits)
+        return _shown(written)
+    label = _decimal_text(value, digits)
     if not math.isfinite(value) or _close(float(label), value, style.tolerance):
-        return label
-    return f"≈{label}"
+        return _shown(label)
+    return f"≈{_shown(label)}"
 
 
 def printed_text(value: float, digits: int = DIGITS, style: NumberStyle | None = None) -> str:
@@ -295,7 +307,7 @@ def printed_text(value: float, digits: int = DIGITS, style: NumberStyle | None =
     hover, the tables and a click write ``≈`` and the value (rule 5 of docs/numbers.md).
 
     >>> printed_text(-0.0144444), printed_text(0.25), printed_text(1 / 9, style=number_style(np.array([1 / 9, 0.415])))
-    ('-0.01444', '0.25', '0.1111')
+    ('−0.01444', '0.25', '0.1111')
     """
     return exact_text(value, digits, style).removeprefix("≈")
 
@@ -316,9 +328,9 @@ def equals_text(value: float, digits: int = DIGITS, style: NumberStyle | None = 
     fraction = written if "/" in written else _fraction(value, style.tolerance) if written.startswith("≈") else None
     if fraction is None:
         return f"≈ {written[1:]}" if written.startswith("≈") else f"= {written}"
-    decimal = format_number(value, digits)
+    decimal = _decimal_text(value, digits)
     exact = _close(float(decimal), value, style.tolerance)
-    return f"= {fraction} {'=' if exact else '≈'} {decimal}"
+    return _shown(f"= {fraction} {'=' if exact else '≈'} {decimal}")
 
 
 def grid_exponent(values: object) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from figures.grids import gradient_grid, input_grid, value_grid
-from harness.browser import GRID, REPO, cell_centre, click_cell, wait_for_alert, wait_for_app
+from harness.browser import GRID, REPO, cell_centre, click_cell, grid_geometry, wait_for_alert, wait_for_app
 from scenario.compute import compute_scenario
 from scenario.inputs import generated_input
 from scenario.numbers import FLOAT32_TOLERANCE, NumberStyle, equals_text, exact_text, number_style
@@ -28,6 +28,11 @@ EXTRA = [
     [1e-4, 0.00012345, 9.99996],
     [3.14159e-9, -2.5e-300, 1e100],
     [0.0, -0.0, 1.0],
+    # Negatives and negative exponents: the minus sign −, as Python writes it.
+    [-0.0144444, -1 / 3, -2 / 45, -7 / 6],
+    [-1.5e-5, -2.5e7, -3.245e-6, -123456.7],
+    [-0.0075, -1e-4, -9.99996, -12344.5],
+    [-1.0, -2.0, -0.5, -0.25],
 ]
 
 
@@ -70,7 +75,7 @@ def test_the_browser_writes_float32_values_as_python_does(page):
         for values, style in zip(rounded, styles)
     ]
     assert [[cell[:2] for cell in values] for values in written] == expected
-    cells = ["0.36", "0.415", "-0.0317", "1/4", "1/6", "1/9", "1", "0", "3/10", "7/6"]
+    cells = ["0.36", "0.415", "−0.0317", "1/4", "1/6", "1/9", "1", "0", "3/10", "7/6"]
     assert [cell[0] for values in written for cell in values] == cells
 
 
@@ -104,3 +109,48 @@ def test_the_issues_case_reads_the_same_in_hover_colour_bars_and_sentence(page, 
     said = wait_for_alert(page, "y[30, 30] = mean of")
     assert "/ 9 = 0; its gradient 0 is split into 9 shares of 0." in said, said
     assert "e-17" not in said
+
+
+# Every text the grids' canvases write, kept for the test to read: the grids on the page and
+# the slide PNG's canvas (not on the page); not the data editor's cells (a canvas too: data).
+RECORD_CANVAS_TEXT = """(() => {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  window.canvasTexts = [];
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    if (!this.canvas.isConnected || this.canvas.closest("figure.grid")) window.canvasTexts.push(String(text));
+    return fillText.call(this, text, ...rest);
+  };
+})();"""
+
+
+def test_a_slide_png_writes_the_numbers_the_page_shows(page, app_url):
+    """The PNG of a negative ∂L/∂x writes its colour bar's ticks as the page's colour bar does
+    (scenario/numbers.py's, with the minus sign −), not digits of its own."""
+    page.add_init_script(RECORD_CANVAS_TEXT)
+    page.goto(f"{app_url}/?input=random&height=40&width=40&kernel_h=3&stride_h=1&loss=square")
+    wait_for_app(page, fresh=True)
+    figure = page.locator(".grids figure").nth(3)
+    ticks = figure.locator(".colorbar .ticks span").all_text_contents()
+    assert ticks[0].startswith("\u2212"), ticks
+    page.evaluate("() => { window.canvasTexts = []; }")
+    with page.expect_download():
+        figure.locator("button.png").click()
+    written = page.evaluate("() => window.canvasTexts")
+    assert written[-3:] == ticks, written
+    assert not any(re.search(r"(?<![\w\])])-(?=[\d.∞])|(?<=\de)-(?=\d)", text) for text in written), written
+
+
+def test_a_padding_rows_index_and_hover_write_the_minus_sign(page, app_url):
+    """Max pooling's padding ring on Average vs max: its row and column −1 are numbered −1
+    on the axes and in the hover ("padding [−1, 0]: −∞ …"), as every number shown."""
+    page.add_init_script(RECORD_CANVAS_TEXT)
+    query = "kernel_h=3&stride_h=1&padding_h=1&height=3&width=3&input=custom&x=-1,-2,-3;-4,-5,-6;-7,-8,-9"
+    page.goto(f"{app_url}/average_vs_max?{query}")
+    wait_for_app(page, fresh=True)
+    written = page.evaluate("() => window.canvasTexts")
+    assert "\u22121" in written and "-1" not in written, sorted(set(written))
+    index = [grid_geometry(page, n)["row0"] for n in range(page.locator(GRID).count())].index(-1)
+    page.locator(GRID).nth(index).scroll_into_view_if_needed()
+    page.mouse.move(*cell_centre(page, index, -1, 0))
+    tip = page.locator(".grids .tip").nth(index)
+    assert tip.inner_text().startswith("padding [\u22121, 0]"), tip.inner_text()

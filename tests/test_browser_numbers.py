@@ -12,8 +12,8 @@ pytestmark = pytest.mark.browser
 ACCEPTED = {  # typed -> how x[2, 1] is then printed on the x grid
     "1.5": "1.5",
     " +2 ": "2",
-    "−2": "-2",  # the Unicode minus sign
-    "-.5": "-0.5",
+    "−2": "−2",  # the Unicode minus sign, as the grid prints every negative
+    "-.5": "−0.5",  # the keyboard's hyphen: printed with the minus sign too
     "1/4": "0.25",
     "1e-3": "0.001",  # plain decimals from 0.0001 (docs/numbers.md)
     "１.５": "1.5",  # full-width digits

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pooling.reference import torch_adaptive_avg_pool2d, torch_avg_pool2d, torch_max_pool2d
-from scenario.numbers import equals_text
+from scenario.numbers import equals_text, format_number
 from tests.conftest import grid_components, grid_values, grids_on_page, open_app, select_cell, shown
 
 
@@ -35,7 +35,7 @@ def test_the_articles_grids_explain_their_cells_too():
     article_upstream = grid_values(grids_on_page(at)[4])
     truth = torch_avg_pool2d(np.zeros((4, 4)), article_upstream, kernel_size=2, stride=2)[1]
     infos = _click(at, "classic_article", "input", 0, 3, "article_grad")
-    share = f"{article_upstream[0, 1]:g}"
+    share = format_number(article_upstream[0, 1])  # −0.75: the minus sign, as every number shown
     assert infos == [f"∂L/∂x[0, 3] = ({share})/4 {equals_text(truth[0, 3])} (its one share, from y[0, 1])."]
 
 

@@ -190,6 +190,9 @@ def test_plotly_draws_the_padding_the_overhang_and_the_whole_kernel():
     assert padding.type == overhang.type == "heatmap"
     padding_cells = int(np.isfinite(np.asarray(padding.z, dtype=float)).sum())
     assert padding_cells == 8 * 8 - 36 and set(np.asarray(padding.text).ravel()) == {"−∞", ""}
+    hovers = np.asarray(padding.customdata)  # (8, 8) from row −1, column −1
+    assert padding.hovertemplate == "%{customdata}<extra></extra>"
+    assert hovers[0, 1].startswith("padding [\u22121, 0]: −∞") and hovers[1, 1] == "", hovers[0, 1]
     assert int(np.isfinite(np.asarray(overhang.z, dtype=float)).sum()) == 9 + 8  # row 7 and column 7
     dashed = [trace for trace in figure.data if trace.type == "scatter" and trace.line.dash == "dash"]
     assert len(dashed) == 1 and max(x for x in dashed[0].x if x is not None) == 7.5  # the kernel reaches column 7

@@ -87,7 +87,7 @@ def test_the_page_opens_on_a_digit_whose_gradients_can_be_read_and_says_why(lang
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_sum_behind_the_global_poolings_gradient_writes_its_factors_as_cells_do(language):
     """∂L/∂y2[c] = Σ_k W[k, c]·(p_k − [k = target]), written out: each factor in 4 significant
-    digits as a grid's cell prints it (no "(≈-3.342)·(≈2.08e-15)"), negatives in parentheses,
+    digits as a grid's cell prints it (no "(≈−3.342)·(≈2.08e−15)"), negatives in parentheses,
     said once; the result with ≈. The numbers are torch's."""
     digit, channel = 0, 0
     at = open_app({"digit": str(digit), "lang": language}, PAGE)
@@ -196,7 +196,7 @@ def test_a_click_on_gradcam_is_explained_with_its_numbers():
     speaking = int((theirs["x2"][digit, :, 1, 2] != 0).sum())  # channels at 0 are counted, not written
     assert f") **{value}** (each factor to 4 significant digits)." in explained
     assert explained.count("·") == 1 + speaking and f"{8 - speaking} of the 8 channels" in explained
-    assert "(≈" not in explained.split(" = ReLU(")[2]  # the factors print as cells do: no wall of (≈-…)
+    assert "(≈" not in explained.split(" = ReLU(")[2]  # the factors print as cells do: no wall of (≈−…)
     select_cell(at, "network_gradcam", "input", 3, 5, "overlay")
     at.run()
     pixel = next(text for text in alerts(at) if text.startswith("Pixel [3, 5]"))

@@ -9,22 +9,40 @@ autograd, and a codebase test keeps every number going through ``scenario/number
 from __future__ import annotations
 
 import re
+import tomllib
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from figures.grids import cell_labels, describe_cell, gradient_grid, retitled, table_texts, value_grid
+from figures.grids import cell_labels, decode_values, describe_cell, gradient_grid, retitled, table_texts, value_grid
+from figures.plotly_figure import _hover_texts
 from figures.views import _grad_input_question, playground_grids
 from pooling import windows
 from pooling.reference import torch_avg_pool2d
 from scenario.compute import compute_scenario
-from scenario.explain import explain_input_cell, explain_max_cell, explain_output_cell, windows_covering
-from scenario.export import tensor_csv
-from scenario.inputs import generated_input, parse_csv
-from scenario.numbers import data_text, equals_text, exact_text, number_style, parse_number, printed_text
+from scenario.explain import (
+    explain_input_cell,
+    explain_max_cell,
+    explain_output_cell,
+    number,
+    products_text,
+    windows_covering,
+)
+from scenario.export import pytorch_script, tensor_csv
+from scenario.inputs import cell_text, generated_input, parse_csv
+from scenario.numbers import (
+    data_text,
+    equals_text,
+    exact_text,
+    format_number,
+    number_style,
+    parse_number,
+    printed_text,
+)
 from scenario.params import PoolParams
+from scenario.typed_grid import decode_grid, encode_grid
 
 REPO = Path(__file__).resolve().parents[1]
 INF = float("inf")
@@ -35,18 +53,18 @@ TABLE = [
     ("noise from 0.1 + 0.2", [0.1 + 0.2, 0.415], 0, "0.3", "= 0.3"),
     ("a decimal, not a fraction", [0.36000000000000004, 0.415, -0.0317], 0, "0.36", "= 0.36"),
     ("positive", [0.0144444, -0.0144444], 0, "≈0.01444", "≈ 0.01444"),
-    ("negative: the same digits", [0.0144444, -0.0144444], 1, "≈-0.01444", "≈ -0.01444"),
-    ("small, plain", [0.415, -0.0075], 1, "-0.0075", "= -0.0075"),
-    ("tiny", [1.5e-5, 2.5e-5], 0, "1.5e-5", "= 1.5e-5"),
+    ("negative: the same digits", [0.0144444, -0.0144444], 1, "≈−0.01444", "≈ −0.01444"),
+    ("small, plain", [0.415, -0.0075], 1, "−0.0075", "= −0.0075"),
+    ("tiny", [1.5e-5, 2.5e-5], 0, "1.5e−5", "= 1.5e−5"),
     ("large", [123456.7, 1.0], 0, "≈123457", "≈ 123457"),
     ("huge", [2.5e7, 1.0], 0, "2.5e7", "= 2.5e7"),
     ("a fraction grid", [1 / 4, 1 / 6, 1 / 9], 2, "1/9", "= 1/9 ≈ 0.1111"),
     ("an exact decimal in a fraction grid", [1 / 4, 1 / 6, 1 / 9], 0, "1/4", "= 1/4 = 0.25"),
-    ("a negative fraction", [-1 / 3, 1.0], 0, "-1/3", "= -1/3 ≈ -0.3333"),
+    ("a negative fraction", [-1 / 3, 1.0], 0, "−1/3", "= −1/3 ≈ −0.3333"),
     ("a short fraction among decimals", [1 / 9, 0.415], 0, "≈0.1111", "= 1/9 ≈ 0.1111"),
     ("a whole number", [2.0, 1 / 9], 0, "2", "= 2"),
     ("infinite", [INF, 1.0], 0, "∞", "= ∞"),
-    ("minus infinite", [-INF, 1.0], 0, "-∞", "= -∞"),
+    ("minus infinite", [-INF, 1.0], 0, "−∞", "= −∞"),
 ]
 IDS = [case[0] for case in TABLE]
 # A pooling of finite inputs has no infinite gradient: the sentences take the finite cases.
@@ -91,7 +109,7 @@ def test_every_sentence_writes_a_value_as_its_grid_does(name, values, k, cell, r
     grad = np.array([values])
     cover = windows_covering(windows(grad.shape, 1), 0, k)
     text = explain_input_cell(0, k, cover, grad, grad)
-    term = f"({cell})" if cell.startswith(("-", "≈")) or "/" in cell else cell
+    term = f"({cell})" if cell.startswith(("−", "≈")) or "/" in cell else cell
     assert text.startswith(f"∂L/∂x[0, {k}] = {term}/1 {result} ("), (name, text)
     argmax = np.array([[k]])
     said = explain_max_cell("output", 0, 0, grad, argmax, grad[:, k : k + 1], None)
@@ -136,7 +154,9 @@ def test_noise_is_written_as_the_zero_it_is():
     text = explain_output_cell(computed.window_of(30, 30), x, y, y)
     assert text.endswith(" / 9 = 0; its gradient 0 is split into 9 shares of 0."), text
     assert value_grid(y[24:32, 24:32], "y", "y")["labels"][6 * 8 + 6] == "0"
-    assert "e-1" not in explain_input_cell(30, 31, windows_covering(computed.windows, 30, 31), y, grad_input)
+    assert not re.search(
+        "e[−-]1", explain_input_cell(30, 31, windows_covering(computed.windows, 30, 31), y, grad_input)
+    )
 
 
 def test_a_mean_losss_share_is_written_as_the_grid_of_its_gradient():
@@ -151,14 +171,14 @@ def test_a_mean_losss_share_is_written_as_the_grid_of_its_gradient():
 
 
 def test_a_typed_fraction_stays_a_fraction():
-    """∂L/∂y typed as -1/3: the share is (-1/3)/9, never (-0.3333)/9."""
+    """∂L/∂y typed as -1/3: the share is (−1/3)/9, never (−0.3333)/9."""
     x = np.arange(25.0).reshape(5, 5)
     weights = np.full((3, 3), parse_number("-1/3"))
     computed = compute_scenario(x, PoolParams((3, 3), (1, 1)), "custom", weights=weights)
     _, grad_input = torch_avg_pool2d(x, weights, kernel_size=3, stride=1)
     text = explain_input_cell(2, 2, windows_covering(computed.windows, 2, 2), weights, grad_input)
-    assert text.startswith("∂L/∂x[2, 2] = (-1/3)/9 + (-1/3)/9 + ") and text.count("(-1/3)/9") == 9, text
-    assert "= -1/3 ≈ -0.3333 (" in text and "0.3333)/9" not in text
+    assert text.startswith("∂L/∂x[2, 2] = (−1/3)/9 + (−1/3)/9 + ") and text.count("(−1/3)/9") == 9, text
+    assert "= −1/3 ≈ −0.3333 (" in text and "0.3333)/9" not in text
 
 
 def test_one_grid_writes_one_kind_of_number():
@@ -172,9 +192,9 @@ def test_one_grid_writes_one_kind_of_number():
             assert not (any("/" in label for label in labels) and any("." in label for label in labels)), labels
             assert all("e" not in label for label in labels), (loss, labels)
     mirrored = cell_labels(np.array([[0.0144444, -0.0144444, 5 / 72, -5 / 72]]))
-    assert mirrored == ["0.01444", "-0.01444", "0.06944", "-0.06944"]
-    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["-0.0694", "0", "0.0694"]
-    assert not any("≈" in label for label in mirrored)  # a cell prints its digits: no wall of ≈-
+    assert mirrored == ["0.01444", "−0.01444", "0.06944", "−0.06944"]
+    assert gradient_grid(np.array([[0.0694444, -0.03]]), "g")["ticks"] == ["−0.0694", "0", "0.0694"]
+    assert not any("≈" in label for label in mirrored)  # a cell prints its digits: no wall of ≈−
 
 
 # --- Every writer goes through scenario/numbers.py ---------------------------------------------
@@ -220,13 +240,13 @@ def test_the_browser_writes_numbers_only_in_its_mirror_of_the_writer():
 
 
 def test_a_tiny_or_huge_grid_prints_its_cells_in_a_power_of_ten_its_title_names():
-    """-3.245e-6 fits no cell: the grid prints -3.245 and its title says ×10⁻⁶, its hover,
+    """−3.245e−6 fits no cell: the grid prints −3.245 and its title says ×10⁻⁶, its hover,
     clicked cell and table still write the value; a scaled grid prints decimals, never the
     fractions its scaled values happen to be (1.4875 ×10⁶ is ≈1.488, not 119/80)."""
     tiny = gradient_grid(np.full((4, 4), -5.192e-5 / 16), "∂L/∂x2", "∂L/∂x")
-    assert tiny["title"] == "∂L/∂x2 (×10⁻⁶)" and set(tiny["labels"]) == {"-3.245"}
-    assert tiny["ticks"] == ["-3.25", "0", "3.25"] and tiny["short_labels"] == ["-3.2"] * 16
-    assert describe_cell(tiny, 0, 0) == "∂L/∂x[0, 0] = -3.245e-6." and table_texts(tiny)[0][0] == "-3.245e-6"
+    assert tiny["title"] == "∂L/∂x2 (×10⁻⁶)" and set(tiny["labels"]) == {"−3.245"}
+    assert tiny["ticks"] == ["−3.25", "0", "3.25"] and tiny["short_labels"] == ["−3.2"] * 16
+    assert describe_cell(tiny, 0, 0) == "∂L/∂x[0, 0] = −3.245e−6." and table_texts(tiny)[0][0] == "−3.245e−6"
     huge = gradient_grid(np.array([[1.4875e6, 2.2875e6]]), "g", "g", language="zh")
     assert huge["title"] == "g（×10⁶）" and huge["labels"] == ["1.488", "2.288"]
     assert retitled(huge, "h")["title"] == "h（×10⁶）"
@@ -255,3 +275,108 @@ def test_the_quiz_prints_its_grids_in_the_playgrounds_powers():
     shown = playground_grids(computed, "en")
     assert [asked[name]["title"][-7:] for name in asked] == [shown[name]["title"][-7:] for name in shown]
     assert asked["grad_input"]["labels"] == shown["grad_input"]["labels"]
+
+
+# --- One minus sign: shown numbers write −, data keeps ASCII --------------------------------
+
+# An ASCII hyphen as a number's sign: before a digit, a dot or ∞, and not after a letter, a
+# digit or a bracket (x-2-1 names a cell, 0-9 a range); or in an exponent (1.5e-5).
+ASCII_MINUS = re.compile(r"(?<![\w\])])-(?=[\d.∞])|(?<=\de)-(?=\d)")
+# Negatives and negative exponents of every form: decimals, fractions, tiny and huge, whole,
+# a grid printed under ×10⁻⁶, and −∞ (max pooling's padding).
+NEGATIVES = [
+    [-0.0144444, 0.0144444, -1 / 3],
+    [-1 / 3, 1 / 9, -1 / 4],
+    [-1.5e-5, 2.5e-5, 1.5e-5],
+    [-2.5e7, 1.0, -123456.7],
+    [-2.0, -0.0075, 0.415],
+    [-3.245e-6, -5.192e-5, 1.709e-6],
+    [-INF, 1.0, -0.25],
+]
+
+
+def ascii_minus_signs(texts: list[str]) -> list[str]:
+    """The texts that write a number's minus sign as an ASCII hyphen."""
+    return [text for text in texts if ASCII_MINUS.search(text)]
+
+
+def _every_writer(values: list[float]) -> list[str]:
+    """What every writer of numbers shows for a grid of ``values`` (docs/numbers.md's table)."""
+    row, style = np.array([values]), number_style(np.array(values))
+    texts = [f(v) for v in values for f in (format_number, exact_text, equals_text, printed_text, number)]
+    texts += [f(v, style=style) for v in values for f in (exact_text, equals_text, printed_text)]
+    for grid in (value_grid(row, "y", "y"), gradient_grid(row, "g", "g"), value_grid(np.resize(row, (33, 33)), "y")):
+        texts += [grid["title"], grid["description"], *grid["ticks"], *(grid["labels"] or [])]
+        texts += [*(grid["short_labels"] or []), *(cell for row in table_texts(grid) for cell in row)]
+        texts += [describe_cell(grid, 0, k) for k in range(len(values))]
+        texts += _hover_texts(grid, decode_values(grid)).ravel().tolist()  # plotly's grids.html
+    texts.append(gradient_grid(np.full((2, 2), values[0]), "g", "g")["description"])
+    if np.isfinite(values).all():
+        cover = windows_covering(windows(row.shape, 1), 0, 0)
+        texts.append(explain_input_cell(0, 0, cover, row, row))
+        texts.append(explain_max_cell("output", 0, 0, row, np.array([[0]]), row[:, :1], None))
+        texts.append(explain_output_cell(windows(row.shape, (1, len(values)))[0], row, row[:, :1], row[:, :1]))
+        texts.append(products_text(zip(values, values[::-1])))
+    return texts
+
+
+@pytest.mark.parametrize("values", NEGATIVES, ids=["decimal", "fraction", "tiny", "huge", "whole", "×10⁻⁶", "inf"])
+def test_every_writer_shows_a_negative_with_the_minus_sign(values):
+    """Cells, ticks, titles, descriptions, hover (grids.js's mirror: test_browser_number_style),
+    tables, clicked cells and sentences write −0.01444 and 1.5e−5, never -0.01444 or 1.5e-5."""
+    texts = _every_writer(values)
+    assert ascii_minus_signs(texts) == []
+    assert any("\u2212" in text for text in texts)
+
+
+def test_data_keeps_ascii_and_a_shown_number_reads_back():
+    """The CSV, the PyTorch script and a link carry ASCII; a shown number pasted into a typed
+    cell, a CSV or a link reads back as the number it shows."""
+    values = np.array([[-0.0144444, -1 / 3], [-1.5e-5, 2.0]])
+    assert tensor_csv(values) == "-0.0144444,-0.3333333333333333\n-1.5e-05,2\n"
+    computed = compute_scenario(values, PoolParams((1, 1)), "custom", weights=values)
+    script = pytorch_script(computed.params, "custom", values, 0, computed.loss)
+    assert "\u2212" not in script and "[-0.0144444, -0.3333333333333333]" in script
+    compile(script, "script.py", "exec")  # Python reads it
+    assert cell_text(-6.659e-5) == "-6.659e-5"
+    shown = [[exact_text(v, style=number_style(values)).removeprefix("≈") for v in row] for row in values]
+    assert shown == [["−0.01444", "−0.3333"], ["−1.5e−5", "2"]]
+    read = [[parse_number(text) for text in row] for row in shown]
+    assert read == [[-0.01444, -0.3333], [-1.5e-5, 2.0]]
+    assert parse_csv("\n".join(",".join(row) for row in shown).encode()).tolist() == read
+    linked = encode_grid(shown)  # a link's grid: the reader's ASCII
+    assert linked == "-0.01444,-0.3333;-1.5e-5,2" and decode_grid(";".join(",".join(r) for r in shown), "x") == [
+        ["-0.01444", "-0.3333"],
+        ["-1.5e-5", "2"],
+    ]
+
+
+# Where a number is shown as data, or as what one types: an ASCII hyphen is right there.
+TYPED_EXAMPLES = {"error.input.number_text"}  # "type e.g. 0.25, -1.5, 1e-3 or 1/9": what a keyboard types
+
+
+def test_no_catalogue_sentence_or_app_module_writes_a_minus_by_hand():
+    """A literal "-∞" or "-0.5" in a sentence or a module's text would bypass the writer."""
+    hand_written = []
+    for name in ("en", "zh"):
+        catalogue = tomllib.loads((REPO / "i18n" / f"{name}.toml").read_text())
+        for key, value in _flattened(catalogue):
+            prose = re.sub(r"`[^`]*`", "", value)  # code spans are code
+            if key not in TYPED_EXAMPLES and ASCII_MINUS.search(prose):
+                hand_written.append(f"{name}.toml {key}: {value}")
+    literal = re.compile(r"""["'][^"'\n]*(?<![\w\])])-[\d.]*∞[^"'\n]*["']""")
+    for path in _app_files(".py") + _app_files(".js"):
+        hand_written += [
+            f"{path.name}: {line.strip()}" for line in path.read_text().splitlines() if literal.search(line)
+        ]
+    assert hand_written == []
+
+
+def _flattened(table: dict, prefix: str = "") -> list[tuple[str, str]]:
+    pairs = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            pairs += _flattened(value, f"{prefix}{key}.")
+        elif isinstance(value, str):
+            pairs.append((f"{prefix}{key}", value))
+    return pairs

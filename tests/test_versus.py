@@ -162,7 +162,7 @@ def test_max_pooling_pads_with_minus_infinity_and_says_so(language):
     assert_allclose(maximum.grad_input, torch_grad, **TOLERANCE)
     assert torch_y.max() == -1 and (torch_y < 0).all()  # no padding 0 ever wins
     told = maximum.explain("output", 0, 0, NEGATIVE_X, language)
-    assert "x[0, 0] = -1" in told and text(language, "explain.max_padding", count=5) in told
+    assert "x[0, 0] = −1" in told and text(language, "explain.max_padding", count=5) in told
     assert text(language, "explain.max_padding", count=5).count("−∞") == 1
     assert text(language, "versus.note_max_padding") in maximum.note and "−∞" in maximum.note
     centre = maximum.explain("output", 1, 1, NEGATIVE_X, language)

@@ -601,11 +601,11 @@ function drawTicks(context, geometry) {
   context.textAlign = "center";
   context.textBaseline = "middle";
   for (let c = 0; c < cols; c++) {
-    if ((c + col0) % step === 0) context.fillText(String(c + col0), left + (c + 0.5) * cell, top / 2);
+    if ((c + col0) % step === 0) context.fillText(shown(String(c + col0)), left + (c + 0.5) * cell, top / 2);
   }
   context.textAlign = "right";
   for (let r = 0; r < rows; r++) {
-    if ((r + row0) % step === 0) context.fillText(String(r + row0), left - 4, top + (r + 0.5) * cell);
+    if ((r + row0) % step === 0) context.fillText(shown(String(r + row0)), left - 4, top + (r + 0.5) * cell);
   }
   context.textAlign = "center";
 }
@@ -700,7 +700,10 @@ function inside(grid, [row, col]) {
 
 function describeCell(root, figure, [row, col]) {
   const { grid, values } = figure;
-  if (!inside(grid, [row, col])) return (inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover).replace("{row}", row).replace("{col}", col);
+  if (!inside(grid, [row, col])) {
+    const hover = inPadding(grid, [row, col]) ? grid.padding_hover : grid.overhang_hover;
+    return hover.replace("{row}", shown(String(row))).replace("{col}", shown(String(col))); // padding [−1, 0]
+  }
   const value = values[row * grid.cols + col];
   const name = `${grid.name}[${row}, ${col}]`;
   // Exact, or its fraction and the rounded decimal, or marked as rounded, as every sentence
@@ -878,18 +881,22 @@ function decode({ dtype, b64 }) {
 // texts; tests/test_browser_number_style.py runs both over one table of values.
 const TOLERANCE = 1e-10;
 const close = (a, b, tolerance = TOLERANCE) => Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
+// A shown number's sign and exponent's sign are the minus sign, U+2212 (−0.25, 1.5e−5).
+const MINUS = "\u2212";
+const shown = (text) => text.replaceAll("-", MINUS);
+const readBack = (text) => Number(text.replaceAll(MINUS, "-"));
 
 function formatValue(value, digits = 4) {
   if (Number.isNaN(value)) return "–";
-  if (!Number.isFinite(value)) return value > 0 ? "∞" : "-∞";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : MINUS + "∞";
   if (value === 0) return "0";
   const size = Math.abs(value);
-  if (size >= 1e-4 && size < 10 ** digits) return String(Number(value.toPrecision(digits)));
-  if (size >= 10 ** digits && size < 1e6) return value.toFixed(0);
-  // Tiny or huge: an exponent, written compactly (1.5e-5, 2.5e7).
+  if (size >= 1e-4 && size < 10 ** digits) return shown(String(Number(value.toPrecision(digits))));
+  if (size >= 10 ** digits && size < 1e6) return shown(value.toFixed(0));
+  // Tiny or huge: an exponent, written compactly (1.5e−5, 2.5e7).
   let [mantissa, exponent] = value.toExponential(Math.max(digits - 1, 0)).split("e");
   if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
-  return `${mantissa}e${Number(exponent)}`;
+  return shown(`${mantissa}e${Number(exponent)}`);
 }
 
 // The smallest q <= 144 with value = p/q (|p| <= 999), 0 if none.
@@ -904,7 +911,7 @@ function denominator(value, tolerance = TOLERANCE) {
 
 function fractionOf(value, tolerance) {
   const q = Number.isFinite(value) ? denominator(value, tolerance) : 0;
-  return q > 1 ? `${Math.round(value * q)}/${q}` : null;
+  return q > 1 ? shown(`${Math.round(value * q)}/${q}`) : null;
 }
 
 function writeValue(value, style, digits = 4) {
@@ -912,7 +919,7 @@ function writeValue(value, style, digits = 4) {
   const fraction = style.fractions ? fractionOf(value, style.tolerance) : null;
   if (fraction) return fraction;
   const label = formatValue(value, digits);
-  return !Number.isFinite(value) || close(Number(label), value, style.tolerance) ? label : "≈" + label;
+  return !Number.isFinite(value) || close(readBack(label), value, style.tolerance) ? label : "≈" + label;
 }
 
 function equalsValue(value, style, digits = 4) {
@@ -921,7 +928,7 @@ function equalsValue(value, style, digits = 4) {
   const fraction = written.includes("/") ? written : rounded ? fractionOf(value, style.tolerance) : null;
   if (!fraction) return rounded ? "≈ " + written.slice(1) : "= " + written;
   const decimal = formatValue(value, digits);
-  return `= ${fraction} ${close(Number(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
+  return `= ${fraction} ${close(readBack(decimal), value, style.tolerance) ? "=" : "≈"} ${decimal}`;
 }
 
 const lookups = new Map();
