@@ -79,6 +79,22 @@ def model_setup_keys() -> set[str]:
     return set(DEFAULTS)
 
 
+def test_the_join_link_carries_the_teachers_language():
+    """A teacher who teaches in Chinese gives students a link (the code block, and the QR
+    code made of it) that opens in Chinese, as the projector's link does; a student's tab can
+    still switch its own language."""
+    teacher = _session({"lang": "zh"}, page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    _rerun(teacher)
+    [link] = [block.value for block in teacher.code if "?class=" in block.value]
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert query["lang"] == "zh" and query["class"] == _code(teacher)
+    student = _session(query)
+    assert student.title[0].value == "实验场" and _setup_block(student).startswith("老师的设置")
+    student.selectbox(key="lang").set_value("en").run()
+    assert student.title[0].value == "Playground" and _setup_block(student).startswith("The teacher's setup")
+
+
 def test_students_join_by_link_or_code_and_follow_the_teacher(teacher):
     code = _code(teacher)
     teacher.switch_page("pages/playground.py")
