@@ -192,6 +192,10 @@ def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher
         "Loss · One cell: L = y[i, j] · Output row i: 1 · Output column j: 0",
     ]
     assert _setup_block(chinese).split("\n")[0] == "老师的设置"
+    # The page says what a follower can do, not "Set up any nn.AvgPool2d in the sidebar".
+    assert student.caption[0].value.startswith("You follow the teacher: the setup in the sidebar is theirs.")
+    assert chinese.caption[0].value.startswith("你正在跟随老师") and "Set up any" not in student.caption[0].value
+    assert teacher.caption[0].value.startswith("Set up any nn.AvgPool2d in the sidebar")
     assert "池化 · 卷积核大小：3 · 步幅：1 · 填充：1 · count_include_pad：false" in _setup_block(chinese)
     for tab, label in ((student, "Explore on my own"), (chinese, "自己探索")):
         assert not _setup_widgets(tab) and tab.button(key="class_explore_sidebar").label == label
