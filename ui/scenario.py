@@ -174,25 +174,10 @@ def _compute_and_draw(
     url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
 ) -> None:
     if controls.followed is None:
-        with controls.windows_box:
-            windows = window_controls(controls.square)
+        params, plan, pooling_error, loss_choice = _drawn_window_and_loss(url, controls, x)
     else:
-        windows = _followed_windows(setup_values(controls.followed))
-    params = pool_params(windows, controls.rare)
-    # The pooling configuration may be invalid for this input, and says why.
-    plan, pooling_error = _plan(x, params)
+        params, plan, pooling_error, loss_choice = _followed_window_and_loss(controls.followed, controls.rare, x)
     y_shape = None if plan is None else plan.output_shape
-    if controls.followed is None:
-        with controls.loss_box:
-            loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
-        # The whole sidebar is drawn: one check of the link against what its widgets took.
-        drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn}
-        drawn |= loss_drawn | controls.display
-        url.check_controls(drawn, y_shape)
-    else:
-        values = setup_values(controls.followed)
-        cell = (int(values["loss_row"]), int(values["loss_col"]))
-        loss_choice = LossChoice(str(values["loss"]), cell, int(values["seed"]))
     keep_for_next_page()
     preset_lesson(url)
     if pooling_error is not None:
@@ -232,13 +217,39 @@ def _compute_and_draw(
     body(Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=controls.choice), url)
 
 
-def _followed_windows(values: dict[str, object]) -> WindowSettings:
-    """Kernel, stride and padding of the teacher's setup, as the window controls give them."""
+def _drawn_window_and_loss(
+    url: UrlCheck, controls: SidebarControls, x: np.ndarray | None
+) -> tuple[PoolParams, PoolPlan | None, str | None, LossChoice]:
+    """The window and loss controls drawn in their sidebar boxes, the link checked against the
+    whole sidebar; the pooling, its plan for x (or why torch rejects it) and the loss."""
+    with controls.windows_box:
+        windows = window_controls(controls.square)
+    params = pool_params(windows, controls.rare)
+    # The pooling configuration may be invalid for this input, and says why.
+    plan, pooling_error = _plan(x, params)
+    y_shape = None if plan is None else plan.output_shape
+    with controls.loss_box:
+        loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
+    # The whole sidebar is drawn: one check of the link against what its widgets took.
+    drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn, **loss_drawn}
+    drawn |= controls.display
+    url.check_controls(drawn, y_shape)
+    return params, plan, pooling_error, loss_choice
+
+
+def _followed_window_and_loss(
+    setup: Setup, rare: RareOptions, x: np.ndarray | None
+) -> tuple[PoolParams, PoolPlan | None, str | None, LossChoice]:
+    """The same from the teacher's setup: nothing drawn, nothing of the link to check."""
+    values = setup_values(setup)
     axes = ("h", "h") if values["square"] else ("h", "w")
     kernels, strides, paddings = (
-        tuple(values[f"{name}_{a}"] for a in axes) for name in ("kernel", "stride", "padding")
+        tuple(values[f"{name}_{axis}"] for axis in axes) for name in ("kernel", "stride", "padding")
     )
-    return WindowSettings(kernels, strides, paddings, bool(values["count_include_pad"]))
+    params = pool_params(WindowSettings(kernels, strides, paddings, bool(values["count_include_pad"])), rare)
+    plan, pooling_error = _plan(x, params)
+    cell = (int(values["loss_row"]), int(values["loss_col"]))
+    return params, plan, pooling_error, LossChoice(str(values["loss"]), cell, int(values["seed"]))
 
 
 def _plan(x: np.ndarray | None, params: PoolParams) -> tuple[PoolPlan | None, str | None]:

@@ -3,7 +3,7 @@
 A student who follows the teacher cannot change the setup, so the sidebar shows it as a
 few lines in the controls' own words (kernel, stride, padding, the options that differ
 from the defaults, the input, the loss) with the one control the student can use, "Explore
-on my own". Drawing ~20 disabled widgets was a fifth of each following tab's rerun
+on my own". Drawing ~20 disabled widgets was a large part of each following tab's rerun
 (docs/benchmarks.md). The numbers come from the setup itself (``followed_input``), and the
 address names the view as the widgets would have written it (``write_followed_url``).
 """
@@ -140,12 +140,13 @@ def write_followed_url(setup: Setup) -> bool:
     the address once the run ends; the next run writes them (``ui.classroom`` asks for it)."""
     written = not st.session_state.pop(WIDGETS_DRAWN, False)
     query = setup_query(setup)
-    for key in DEFAULTS:
-        try:
-            if key in query and st.query_params.get(key) != query[key]:
-                st.query_params[key] = query[key]
-            elif key not in query and key in st.query_params:
-                del st.query_params[key]
-        except StreamlitAPIException:  # still bound to the widget the last run drew
-            written = False
+    changed = {key: text for key, text in query.items() if st.query_params.get(key) != text}
+    gone = [key for key in DEFAULTS if key not in query and key in st.query_params]
+    try:
+        if changed:
+            st.query_params.update(changed)  # one message to the browser, however many changed
+        for key in gone:
+            del st.query_params[key]
+    except StreamlitAPIException:  # still bound to the widget the last run drew
+        written = False
     return written
