@@ -5,7 +5,7 @@ question's, with its prompt (and once revealed, the answer). When the class chan
 class's events stream (``classroom/events.py``) pushes this view, built here once per version,
 language and palette in each server process, and the student's listener
 (ui/class_listener.js) draws it at once, the prompt as plain text; the whole page's rerun,
-which makes the rest consistent (the locked sidebar, the answer form, the verdict), follows,
+which makes the rest consistent (the teacher's setup in the sidebar, the answer form, the verdict), follows,
 spread out.
 
 Nothing of the answer leaves here while it is hidden: a question's view before the reveal

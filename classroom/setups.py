@@ -33,6 +33,7 @@ __all__ = [
     "question_for",
     "sent_setup",
     "setup_link",
+    "setup_query",
     "setup_summary",
     "setup_values",
 ]
@@ -152,10 +153,18 @@ def setup_link(setup: Setup) -> str:
     >>> setup_link(Setup("step_by_step", {"kernel_h": 3, "stride_h": 2, "ceil_mode": True}, {"x": "1,2;3,4"}))
     '/step_by_step?kernel_h=3&stride_h=2&ceil_mode=true&x=1%2C2%3B3%2C4'
     """
-    values = setup_values(setup)
-    query = {key: _url_text(value) for key, value in values.items() if value != DEFAULTS[key]}
-    query |= {name: text for name, text in setup.typed.items() if name in ("x", "grad")}
+    query = setup_query(setup) | {name: text for name, text in setup.typed.items() if name in ("x", "grad")}
     return f"/{setup.page}?{urlencode(query)}" if query else f"/{setup.page}"
+
+
+def setup_query(setup: Setup) -> dict[str, str]:
+    """The sidebar's values of a setup that differ from the defaults, as the address writes
+    them (a following student's tab writes these, as its widgets would have).
+
+    >>> setup_query(Setup("", {"kernel_h": 3, "ceil_mode": True, "stride_h": None}))
+    {'kernel_h': '3', 'ceil_mode': 'true'}
+    """
+    return {key: _url_text(value) for key, value in setup_values(setup).items() if value != DEFAULTS[key]}
 
 
 def _url_text(value: object) -> str:

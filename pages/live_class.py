@@ -43,10 +43,11 @@ PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks 
 
 def _join_link(lesson: Lesson) -> str:
     """The address students open: the app's own, as this browser reached it, plus ``?class=``
-    and the link's own key, with which it always joins (a typed code is limited)."""
+    and the link's own key, with which it always joins (a typed code is limited), in the
+    teacher's language (a student can switch it on their own page)."""
     here = st.session_state.get("current_page", "")
     base = (st.context.url or "").split("?")[0].rstrip("/").removesuffix(f"/{here}" if here else "")
-    return f"{base}/?class={lesson.code}&key={model.join_key(lesson)}"
+    return f"{base}/?class={lesson.code}&key={model.join_key(lesson)}&lang={current_language()}"
 
 
 def _qr_png(link: str) -> bytes:
@@ -143,7 +144,7 @@ def cockpit(lesson: Lesson, current: Seat) -> None:
         _join_panel(lesson, large=False)
         st.link_button(
             tr("class.projector"),
-            f"{_join_link(lesson)}&view=projector&present=1&lang={current_language()}",
+            f"{_join_link(lesson)}&view=projector&present=1",  # the join link carries the language
             icon=":material/cast:",
             help=tr("class.projector_help"),
         )

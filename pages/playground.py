@@ -22,7 +22,7 @@ from scenario.explain import divisor_summary, output_size_text
 from scenario.export import pytorch_script, tensor_csv, tensors_json
 from scenario.numbers import equals_text, format_number
 from ui.badges import FINITE_DIFFERENCE_TOLERANCE, torch_badge, view_agreement
-from ui.classroom import send_setup
+from ui.classroom import followed_setup, send_setup
 from ui.controls import BIND, URL_KEYS
 from ui.display import pooling_explainer, presenting, select_cell, shared_playground_grids, show_grids
 from ui.lang import current_language, tr
@@ -212,6 +212,7 @@ def export_section(scenario: Scenario, language: str) -> None:
 
 
 require_router()
-page_header("pages/playground.py", "playground.caption")
+# A following student's setup is the teacher's (ui/teacher_setup.py): the caption says what they can do.
+page_header("pages/playground.py", "playground.caption_following" if followed_setup() else "playground.caption")
 with UrlCheck(URL_KEYS | {"numbers", "export", "explain"}) as url:
     scenario_page(url, playground_page)

@@ -31,8 +31,16 @@ WORDS = {
         "right": "Right!",
         "divisor": "the divisor was forgotten",
         "answered": "3 answered",
+        "kernel3": "Kernel size: 3",
     },
-    "zh": {"cockpit": "控制台", "send": "提交", "right": "答对了！", "divisor": "忘了除数", "answered": "3 人已作答"},
+    "zh": {
+        "cockpit": "控制台",
+        "send": "提交",
+        "right": "答对了！",
+        "divisor": "忘了除数",
+        "answered": "3 人已作答",
+        "kernel3": "卷积核大小：3",
+    },
 }
 
 
@@ -101,7 +109,8 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     wait_for_app(teacher, fresh=True)
     for student in students:
         _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
-        assert student.locator(".st-key-kernel_h input").first.is_disabled()  # the teacher's controls
+        setup = student.locator(".st-key-class_teacher_setup")  # the teacher's controls, as one block
+        assert words["kernel3"] in setup.inner_text() and student.locator(".st-key-kernel_h").count() == 0
     screenshot(students[2], f"class-phone-following-{language}")
     screenshot(projector, f"class-projector-setup-{language}")
 
@@ -289,7 +298,7 @@ def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(
     """The teacher's change redraws a following student's grids from the view pushed on the
     class's events stream (classroom/followed.py, ui/class_listener.js), with the student's
     rerun held back on its way to the server: no run of the student's page drew them. Let
-    through, the rerun makes the rest of the page consistent (the locked sidebar's kernel)."""
+    through, the rerun makes the rest of the page consistent (the teacher's setup in the sidebar)."""
     teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
     code = start_class(teacher, f"{app_url}/live_class")
     teacher.goto(f"{app_url}/?class={code}")
@@ -299,20 +308,71 @@ def test_a_following_students_grids_change_from_the_push_before_its_page_reruns(
     student.goto(f"{app_url}/?class={code}")
     wait_for_app(student, fresh=True)
     _grids_printed(student, 3, {"0.25"})  # the classic 4x4
-    kernel = student.locator(".st-key-kernel_h input[type='range']")
-    assert kernel.input_value() == "2"
+    setup = student.locator(".st-key-class_teacher_setup")  # the teacher's setup, as the page drew it
+    assert "Kernel size: 2" in setup.inner_text()
     holding.append(True)
     teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5")
     wait_for_app(teacher, fresh=True)
     _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})  # from the push alone
     pushed = student.locator(".grids").first.get_attribute("data-pushed")
     assert pushed and pushed.isdigit(), pushed
-    assert kernel.input_value() == "2"  # the page itself has not run again
+    assert "Kernel size: 2" in setup.inner_text()  # the page itself has not run again
     holding.clear()
     for server, message in held:
         server.send(message)
-    student.wait_for_function("() => document.querySelector(\".st-key-kernel_h input[type='range']\")?.value === '3'")
+    student.wait_for_function(
+        "() => document.querySelector('.st-key-class_teacher_setup')?.innerText.includes('Kernel size: 3')"
+    )
     _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
+    assert student.locator('[data-testid="stException"]').count() == 0
+
+
+def _address(page) -> dict[str, str]:
+    """The view the tab's address names (not the class's parameters)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    return {key: value for key, value in parse_qsl(urlsplit(page.url).query) if key not in ("class", "key")}
+
+
+def test_a_following_students_address_names_the_view_through_explore_follow_and_back(new_context, app_url):
+    """A following student's sidebar draws no control, yet its address names the teacher's
+    view (a copied link, Back). Exploring draws the controls at the teacher's values, the
+    address unchanged; a page link, then Back, brings that view back; following again brings
+    the block back and, with the listener's next run, the view into the address (the run
+    that stopped drawing the controls could not write what Streamlit still bound to them)."""
+    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
+    code = start_class(teacher, f"{app_url}/live_class")
+    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&ceil_mode=true")
+    wait_for_app(teacher, fresh=True)
+    view = {"kernel_h": "3", "stride_h": "1", "height": "5", "width": "5", "ceil_mode": "true"}
+    student = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    student.goto(f"{app_url}/?class={code}")
+    wait_for_app(student, fresh=True)
+    student.wait_for_function("() => location.search.includes('kernel_h=3')")
+    assert _address(student) == view and student.locator(".st-key-kernel_h").count() == 0
+    assert "ceil_mode: true" in student.locator(".st-key-class_teacher_setup").inner_text()
+
+    student.locator(".st-key-class_explore_sidebar button").click()
+    kernel = student.locator(".st-key-kernel_h input[type='range']")
+    kernel.wait_for()
+    wait_for_app(student)
+    assert kernel.input_value() == "3" and student.locator(".st-key-stride_h input").input_value() == "1"
+    assert student.locator(".st-key-ceil_mode input").is_checked() and _address(student) == view
+    student.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').nth(4).click()  # the Quiz
+    student.wait_for_url(re.compile(r"/quiz"), timeout=PATIENCE_MS)
+    wait_for_app(student)
+    student.go_back()
+    wait_for_app(student)
+    student.wait_for_function("() => !location.pathname.includes('quiz')")
+    kernel.wait_for()
+    wait_for_app(student)
+    assert kernel.input_value() == "3" and _address(student) == view, student.url
+
+    student.locator(".st-key-class_follow button").click()
+    student.locator(".st-key-class_teacher_setup").wait_for()
+    student.wait_for_function("() => location.search.includes('kernel_h=3')", timeout=PATIENCE_MS)
+    wait_for_app(student)
+    assert _address(student) == view and student.locator(".st-key-kernel_h").count() == 0
     assert student.locator('[data-testid="stException"]').count() == 0
 
 

@@ -362,6 +362,23 @@ def test_language_switch_translates_the_page_and_keeps_the_view():
     assert at.title[0].value == "Playground" and at.query_params["lang"] == "en"
 
 
+def test_the_pages_are_made_once_per_session_and_language():
+    """ui/router.app_pages: a session's runs reuse its pages (each st.Page resolves its file and
+    checks its icon); a language switch makes them anew, with the new language's titles, and
+    the pages still switch."""
+    at = open_app({"kernel_h": "3"})
+    pages = at.session_state["app_pages"][1]
+    at.slider(key="kernel_h").set_value(2).run()
+    assert at.session_state["app_pages"][1] is pages
+    at.selectbox(key="lang").set_value("zh").run()
+    assert at.session_state["app_pages"][1] is not pages
+    assert [page.title for page in at.session_state["app_pages"][1]][:2] == ["实验场", "逐步回放"]
+    at.switch_page("pages/quiz.py").run()
+    assert not at.exception and at.title[0].value == text("zh", "page.quiz")
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception and at.title[0].value == "实验场"
+
+
 def test_language_from_the_url_on_every_page():
     for path, _ in PAGES:
         at = open_app({"lang": "zh"}, path)

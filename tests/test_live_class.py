@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 import urllib.parse
@@ -58,6 +59,42 @@ def test_a_teacher_starts_a_class_with_a_code_a_link_and_a_qr_code(teacher):
     assert any(f"**Class {code}**" in text for text in alerts(teacher))
 
 
+def _setup_block(at: AppTest) -> str:
+    """The teacher's setup as a following student's sidebar shows it ("" when it does not),
+    its lines as read (Markdown's escapes and emphasis undone)."""
+    blocks = [block.value for block in at.sidebar.markdown if "·" in block.value]
+    return re.sub(r"\\(.)", r"\1", blocks[0]).replace("**", "").replace("  \n", "\n") if blocks else ""
+
+
+def _setup_widgets(at: AppTest) -> list[str]:
+    """The keys of the setup's own widgets that the sidebar drew (not the language's or the
+    Display section's)."""
+    keys = [element.key for kind in ("slider", "selectbox", "toggle", "number_input") for element in getattr(at, kind)]
+    return [key for key in keys if key in model_setup_keys()]
+
+
+def model_setup_keys() -> set[str]:
+    from scenario.params import DEFAULTS
+
+    return set(DEFAULTS)
+
+
+def test_the_join_link_carries_the_teachers_language():
+    """A teacher who teaches in Chinese gives students a link (the code block, and the QR
+    code made of it) that opens in Chinese, as the projector's link does; a student's tab can
+    still switch its own language."""
+    teacher = _session({"lang": "zh"}, page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    _rerun(teacher)
+    [link] = [block.value for block in teacher.code if "?class=" in block.value]
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert query["lang"] == "zh" and query["class"] == _code(teacher)
+    student = _session(query)
+    assert student.title[0].value == "实验场" and _setup_block(student).startswith("老师的设置")
+    student.selectbox(key="lang").set_value("en").run()
+    assert student.title[0].value == "Playground" and _setup_block(student).startswith("The teacher's setup")
+
+
 def test_students_join_by_link_or_code_and_follow_the_teacher(teacher):
     code = _code(teacher)
     teacher.switch_page("pages/playground.py")
@@ -65,22 +102,23 @@ def test_students_join_by_link_or_code_and_follow_the_teacher(teacher):
     teacher.selectbox(key="stride_h").set_value(1)
     _rerun(teacher)
     linked = _student(code)
-    assert _page(linked) == "" and linked.session_state["kernel_h"] == 3 and linked.session_state["stride_h"] == 1
-    assert linked.session_state["controls_locked"]
-    assert linked.slider(key="kernel_h").disabled and linked.selectbox(key="loss").disabled
+    assert _page(linked) == "" and _setup_block(linked).startswith(
+        "The teacher's setup\nPooling · Kernel size: 3 · Stride: 1"
+    )
+    assert not _setup_widgets(linked)  # the teacher's controls: shown, not drawn
     typed = _session(page="pages/live_class.py")
     typed.text_input(key="class_code_typed").set_value(code.lower())
     typed.button(key="FormSubmitter:class_join-Join").click()
     _rerun(_rerun(typed))
     assert typed.session_state["class_seat"].role == "student"
-    assert typed.session_state["kernel_h"] == 3
+    assert "Kernel size: 3" in _setup_block(typed)
     # The teacher moves on: Step by step, kernel 4. Both students are taken there.
     teacher.switch_page("pages/step_by_step.py")
     _rerun(teacher).slider(key="kernel_h").set_value(4)
     _rerun(teacher)
     for student in (linked, typed):
         _rerun(student)  # the tick saw a new version
-        assert _page(student) == "step_by_step" and student.session_state["kernel_h"] == 4
+        assert _page(student) == "step_by_step" and "Kernel size: 4 · Stride: 1" in _setup_block(student)
 
 
 def test_a_student_can_explore_alone_then_follow_again(teacher):
@@ -88,7 +126,7 @@ def test_a_student_can_explore_alone_then_follow_again(teacher):
     student = _student(code)
     student.button(key="class_explore").click()
     _rerun(student)
-    assert not student.session_state["controls_locked"] and not student.slider(key="kernel_h").disabled
+    assert not _setup_block(student) and not student.slider(key="kernel_h").disabled
     student.slider(key="kernel_h").set_value(5)
     _rerun(student)
     teacher.switch_page("pages/playground.py")
@@ -98,7 +136,108 @@ def test_a_student_can_explore_alone_then_follow_again(teacher):
     assert student.session_state["kernel_h"] == 5  # the teacher's change did not arrive
     student.button(key="class_follow").click()
     _rerun(_rerun(student))
-    assert student.session_state["kernel_h"] == 3 and student.session_state["controls_locked"]
+    assert "Kernel size: 3" in _setup_block(student) and not _setup_widgets(student)
+
+
+def _listener(at: AppTest) -> dict:
+    """The data the class's listener (ui/class_listener.js) was given by the last run."""
+    data = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    return next(item for item in data if isinstance(item, dict) and "drawn" in item)
+
+
+def _view(at: AppTest) -> dict[str, str]:
+    """The address's parameters that name the view (not the class's, nor the display's)."""
+    from scenario.params import DEFAULTS
+
+    return {key: value for key, value in at.query_params.items() if key in {*DEFAULTS, "x", "grad"}}
+
+
+def _teacher_sets_a_rich_setup(teacher: AppTest) -> None:
+    """Kernel 3, stride 1, padding 1 without counting it, ceil_mode; a typed 5x5 x; one cell's loss."""
+    from tests.test_typed_grids import _edit
+
+    teacher.switch_page("pages/playground.py")
+    _rerun(teacher).selectbox(key="input").set_value("custom")
+    _rerun(teacher).slider(key="height").set_value(5)
+    teacher.slider(key="width").set_value(5)
+    teacher.slider(key="kernel_h").set_value(3)
+    teacher.selectbox(key="stride_h").set_value(1)
+    _rerun(teacher).slider(key="padding_h").set_value(1)
+    teacher.toggle(key="ceil_mode").set_value(True)
+    _rerun(teacher).toggle(key="count_include_pad").set_value(False)
+    teacher.selectbox(key="loss").set_value("cell")
+    _rerun(teacher).number_input(key="loss_row").set_value(1)
+    _rerun(teacher)
+    _edit(teacher, "typed_x_5x5_0", {0: {"0": "1/3"}, 4: {"4": "-7"}})
+
+
+RICH_VIEW = {
+    "input": "custom", "height": "5", "width": "5", "kernel_h": "3", "stride_h": "1", "padding_h": "1",
+    "ceil_mode": "true", "count_include_pad": "false", "loss": "cell", "loss_row": "1",
+}  # fmt: skip
+
+
+def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher):
+    """A following student's sidebar shows the teacher's setup as one block in the controls'
+    words (the options set otherwise only), in each language, with "Explore on my own" and
+    no control of the setup; the numbers are the teacher's, and the address names the view:
+    a copy of it opens the same setup outside the class."""
+    code = _code(teacher)
+    _teacher_sets_a_rich_setup(teacher)
+    student, chinese = _student(code), _session({"class": code, "lang": "zh"})
+    assert _setup_block(student).split("\n") == [
+        "The teacher's setup",
+        "Pooling · Kernel size: 3 · Stride: 1 · Padding: 1 · count_include_pad: false · ceil_mode: true",
+        "Input x · Source: Type the values · Height H: 5 · Width W: 5",
+        "Loss · One cell: L = y[i, j] · Output row i: 1 · Output column j: 0",
+    ]
+    assert _setup_block(chinese).split("\n")[0] == "老师的设置"
+    # The page says what a follower can do, not "Set up any nn.AvgPool2d in the sidebar".
+    assert student.caption[0].value.startswith("You follow the teacher: the setup in the sidebar is theirs.")
+    assert chinese.caption[0].value.startswith("你正在跟随老师") and "Set up any" not in student.caption[0].value
+    assert teacher.caption[0].value.startswith("Set up any nn.AvgPool2d in the sidebar")
+    assert "池化 · 卷积核大小：3 · 步幅：1 · 填充：1 · count_include_pad：false" in _setup_block(chinese)
+    for tab, label in ((student, "Explore on my own"), (chinese, "自己探索")):
+        assert not _setup_widgets(tab) and tab.button(key="class_explore_sidebar").label == label
+        assert not tab.get("dataframe")  # nor the typed grid's editor
+    assert grid_values(grids_on_page(student)[0]) == pytest.approx(grid_values(grids_on_page(teacher)[0]))
+    assert grid_values(grids_on_page(student)[3]) == pytest.approx(grid_values(grids_on_page(teacher)[3]))
+    view = _view(student)
+    assert view == {**RICH_VIEW, "x": teacher.query_params["x"]}
+    copied = _session(view)  # the follower's address, opened outside the class
+    assert copied.slider(key="kernel_h").value == 3 and copied.toggle(key="ceil_mode").value
+    assert grid_values(grids_on_page(copied)[3]) == pytest.approx(grid_values(grids_on_page(teacher)[3]))
+
+
+def test_exploring_starts_from_the_teachers_setup_and_following_again_brings_the_block_back(teacher):
+    """ "Explore on my own" (the sidebar's button) draws the controls at the teacher's values,
+    the typed grid the teacher's, the address unchanged; "Follow the teacher" brings the block
+    back, and the address names the view again once the listener's next run comes (the run
+    that stops drawing the widgets cannot write what Streamlit still binds to them)."""
+    code = _code(teacher)
+    _teacher_sets_a_rich_setup(teacher)
+    student = _student(code)
+    before = _view(student)
+    student.button(key="class_explore_sidebar").click()
+    _rerun(student)
+    assert not _setup_block(student)
+    assert (student.slider(key="kernel_h").value, student.selectbox(key="stride_h").value) == (3, 1)
+    assert student.slider(key="padding_h").value == 1 and student.toggle(key="ceil_mode").value
+    assert not student.toggle(key="count_include_pad").value and student.selectbox(key="input").value == "custom"
+    assert (student.selectbox(key="loss").value, student.number_input(key="loss_row").value) == ("cell", 1)
+    editor = student.dataframe[0].value  # the typed grid's editor, with the teacher's cells
+    assert (editor.iloc[0, 0], editor.iloc[4, 4], editor.iloc[1, 1]) == ("1/3", "-7", "6")
+    assert grid_values(grids_on_page(student)[0])[0, 0] == pytest.approx(1 / 3)
+    assert grid_values(grids_on_page(student)[0])[4, 4] == -7
+    assert _view(student) == before
+    student.slider(key="kernel_h").set_value(4)
+    assert _rerun(student).slider(key="kernel_h").value == 4  # the student's own now
+    student.button(key="class_follow").click()
+    _rerun(student)
+    assert "Kernel size: 3" in _setup_block(student) and not _setup_widgets(student)
+    assert _listener(student)["drawn"] == ""  # the listener is told this run drew nothing yet,
+    _rerun(student)  # so it asks for one more run when it hears the class, and that run writes the view
+    assert _view(student) == before and _listener(student)["drawn"] == str(_lesson(code).version)
 
 
 def test_a_student_types_the_code_on_the_start_page(teacher):

@@ -8,7 +8,7 @@
 // view`, classroom/followed.py): the Playground's grids, or a question's with its prompt (and
 // once revealed, its answer). The grids are redrawn at once in the page's grid component
 // (figures/component/grids.js), the prompt written above the page as plain text; the rerun
-// that brings the rest of the page (the locked sidebar, the answer form, the verdict) follows
+// that brings the rest of the page (the teacher's setup in the sidebar, the answer form, the verdict) follows
 // within `spread` ms, at a random moment, so that a class's reruns do not all reach the
 // server at once. That rerun's page shows the prompt itself: the pushed one goes.
 

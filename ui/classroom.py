@@ -51,6 +51,7 @@ __all__ = [
     "current_lesson",
     "explore_alone",
     "follow_teacher",
+    "followed_setup",
     "forget",
     "join",
     "join_box",
@@ -60,6 +61,7 @@ __all__ = [
     "listen",
     "reachable_store",
     "refresh_lane",
+    "rerun_when_heard",
     "say_failed",
     "seat",
     "secret",
@@ -76,6 +78,7 @@ PUBLISHED = "class_published"  # the Setup this teacher's session last sent (or 
 LAST_SEEN = "class_last_seen"  # the Lesson as this tab last read it
 FAILED = "class_failed"  # the class action the store's outage stopped (said on the next run)
 PENDING = "class_pending"  # (code, view) of a join the store's outage holds up
+URL_PENDING = "class_url_pending"  # a following tab's view not yet in its address (rerun_when_heard)
 ACTIONS = {  # what a class action is called when it is said not to have happened
     "start": "class.action_start",
     "send": "class.action_send",
@@ -175,6 +178,23 @@ def current_lesson(heard: str | None = None) -> Lesson | None:
         lesson = reachable_store().load(current.code, time.time())
     st.session_state[LAST_SEEN] = lesson
     return lesson
+
+
+def followed_setup() -> Setup | None:
+    """The teacher's setup while this tab is a student's that follows them (the defaults
+    until the teacher sends one), else None: the sidebar then shows it as one block
+    (ui/teacher_setup.py), with no control to draw."""
+    current, lesson = seat(), last_lesson()
+    if current is None or current.role != "student" or not current.following or lesson is None:
+        return None
+    return lesson.setup or Setup()
+
+
+def rerun_when_heard() -> None:
+    """This run could not write the view into the address (``ui.teacher_setup``): the
+    listener is told it drew nothing yet, so it asks for one more run when it hears the
+    class's state (at once, on the stream it opens), and that run writes it."""
+    st.session_state[URL_PENDING] = True
 
 
 def last_lesson() -> Lesson | None:
@@ -327,8 +347,8 @@ def join_box() -> None:
 
 
 def explore_alone() -> None:
-    """'Explore on my own' (a button's callback): the controls unlock, starting from the
-    teacher's values (given again: an unlocked control is a new widget to Streamlit)."""
+    """'Explore on my own' (a button's callback): the controls are drawn, starting from the
+    teacher's values (given again: the sidebar drew no control while following)."""
     try:
         lesson = current_lesson()
     except StoreUnavailable:  # exploring needs no store: from the setup last seen
@@ -336,7 +356,6 @@ def explore_alone() -> None:
     if lesson is not None and lesson.setup is not None:
         _apply(lesson.setup)
     _keep(model.explore(seat()))
-    st.session_state.controls_locked = False
 
 
 def follow_teacher() -> None:
@@ -350,7 +369,6 @@ def leave() -> None:
     st.query_params.pop("class", None)
     st.query_params.pop("view", None)
     st.query_params.pop("key", None)
-    st.session_state.controls_locked = False
 
 
 def teacher_action(action: str, change) -> None:
@@ -438,17 +456,18 @@ def _apply(setup: Setup) -> None:
         st.session_state[key] = value
     grids = st.session_state.setdefault("typed_grids", {})
     for name in ("x", "grad"):
+        typed = TypedGrid()  # no grid in the setup: the start grid, whatever this tab typed
         if name in setup.typed:
             try:
                 typed = TypedGrid.from_texts(decode_grid(setup.typed[name], name))
             except InputError:
                 continue
-            kept = grids.get(name, TypedGrid())
-            if typed.cells != kept.cells:  # the browser's grid starts afresh with the teacher's cells
-                grids[name] = replace(typed, revision=kept.revision + 1, shown=dict(typed.cells))
             st.query_params[name] = setup.typed[name]
         else:
             st.query_params.pop(name, None)
+        kept = grids.get(name, TypedGrid())
+        if typed.cells != kept.cells:  # the browser's grid starts afresh with the teacher's cells
+            grids[name] = replace(typed, revision=kept.revision + 1, shown=dict(typed.cells))
     select_cell(GRIDS_KEY, explained_selection(setup.explain))
     st.session_state.kept_controls = {}  # the next page change must not bring back the old values
 
@@ -479,7 +498,6 @@ def before_page(pages: dict[str, st.Page], heard: str | None = None) -> None:
             # The link's class is kept: the tab joins by itself once the store answers (after_page).
             st.session_state[PENDING] = (model.normalized_code(code), view)
             st.warning(tr("class.join_waiting", code=model.normalized_code(code)), icon=":material/cloud_off:")
-    st.session_state.controls_locked = bool(seat() and seat().role == "student" and seat().following)
 
 
 def _follow(pages: dict[str, st.Page], heard: str | None) -> None:
@@ -549,7 +567,8 @@ def after_page(bar) -> None:
             if current.role == "student":
                 down = st.session_state.get("class_down", False)
                 class_bar(current, None if down else class_store(), down, explore_alone, follow_teacher)
-                listen(current, "down" if down else str(current.applied))
+                drawn = "" if st.session_state.pop(URL_PENDING, False) else str(current.applied)
+                listen(current, "down" if down else drawn)
             else:
                 _watch(current)
     cookies = st.session_state.pop("class_cookies", None)

@@ -71,12 +71,6 @@ SEED_MAX = CONTROLS["seed"].high
 # Pooling parameters.
 
 
-def locked() -> bool:
-    """Whether the sidebar's controls are locked: a student who follows the teacher in a live
-    class sees the teacher's values (ui/classroom.py) until they explore on their own."""
-    return bool(st.session_state.get("controls_locked", False))
-
-
 def _copy_height_to_width() -> None:
     """When the square toggle is switched off, start the width controls at the height values."""
     if not st.session_state.square:
@@ -102,7 +96,6 @@ def _axis_controls(axis: str, label: str) -> tuple[int, int | None, int]:
         kernels.default,
         key=f"kernel_{axis}",
         bind=BIND,
-        disabled=locked(),
         help=tr("pool.kernel_help"),
     )
     stride = st.selectbox(
@@ -111,7 +104,6 @@ def _axis_controls(axis: str, label: str) -> tuple[int, int | None, int]:
         index=STRIDE_OPTIONS.index(DEFAULTS[f"stride_{axis}"]),
         key=f"stride_{axis}",
         bind=BIND,
-        disabled=locked(),
         format_func=_stride_label,
         # Cleared, the box still says what is used: the kernel size, as in torch.
         placeholder=_stride_label(None),
@@ -126,7 +118,6 @@ def _axis_controls(axis: str, label: str) -> tuple[int, int | None, int]:
             DEFAULTS[f"padding_{axis}"],
             key=f"padding_{axis}",
             bind=BIND,
-            disabled=locked(),
             help=tr("pool.padding_help"),
         )
     else:
@@ -148,7 +139,6 @@ def square_control(link: Mapping[str, str]) -> bool:
         DEFAULTS["square"],
         key="square",
         bind=BIND,
-        disabled=locked(),
         on_change=_copy_height_to_width,
         help=tr("pool.square_help"),
     )
@@ -180,7 +170,7 @@ def window_controls(square: bool) -> WindowSettings:
         DEFAULTS["count_include_pad"],
         key="count_include_pad",
         bind=BIND,
-        disabled=locked() or not any(paddings),
+        disabled=not any(paddings),
         help=tr("pool.count_include_pad_help"),
     )
     drawn["count_include_pad"] = count_include_pad
@@ -207,7 +197,6 @@ def rare_controls() -> RareOptions:
             DEFAULTS["ceil_mode"],
             key="ceil_mode",
             bind=BIND,
-            disabled=locked(),
             help=tr("pool.ceil_mode_help"),
         )
         divisor_override = st.number_input(
@@ -218,7 +207,6 @@ def rare_controls() -> RareOptions:
             step=1,
             key="divisor_override",
             bind=BIND,
-            disabled=locked(),
             placeholder=tr("pool.divisor_placeholder"),
             help=tr("pool.divisor_help"),
         )
@@ -259,7 +247,6 @@ def _seed_control() -> int:
         step=1,
         key="seed",
         bind=BIND,
-        disabled=locked(),
     )
     return int(seed)
 
@@ -275,7 +262,6 @@ def input_controls() -> InputChoice:
         "input.source_",
         default=DEFAULTS["input"],
         help=tr("input.source_help"),
-        disabled=locked(),
     )
     st.caption(tr(f"input.help_{source}"))
     drawn = {"input": source}
@@ -283,10 +269,8 @@ def input_controls() -> InputChoice:
     if source in GENERATED_SOURCES or source == "custom":
         left, right = st.columns(2)
         size = CONTROLS["height"]
-        height = left.slider(
-            tr("input.height"), size.low, size.high, height, key="height", bind=BIND, disabled=locked()
-        )
-        width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND, disabled=locked())
+        height = left.slider(tr("input.height"), size.low, size.high, height, key="height", bind=BIND)
+        width = right.slider(tr("input.width"), size.low, size.high, width, key="width", bind=BIND)
         drawn.update(height=height, width=width)
     if source == "random":
         seed = drawn["seed"] = _seed_control()
@@ -312,7 +296,7 @@ def _uploader(source: str) -> tuple[bytes | None, bool]:
     key = f"{source}_file"
     on_change = _csv_file_changed if source == "csv" else None
     label, options = UPLOADERS[source]
-    file = st.file_uploader(tr(label), key=key, on_change=on_change, disabled=locked(), **options)
+    file = st.file_uploader(tr(label), key=key, on_change=on_change, **options)
     if file is not None:
         return file.getvalue(), False
     return None, st.session_state.get(key) is not None
@@ -400,7 +384,7 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     texts = grid.texts(start, rows, cols)
     frame = pd.DataFrame(grid.texts(start, rows, cols, grid.shown), columns=columns)
     config = {column: st.column_config.TextColumn(column) for column in columns}
-    st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config, disabled=locked())
+    st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
     values = grid.values(start, rows, cols, label)  # raises InputError: the link keeps the last good grid
     _link_typed_grid(name, grid.at_size(start, rows, cols), texts)
     return values
@@ -509,7 +493,6 @@ def loss_controls(output_shape: tuple[int, int] | None, input_source: str) -> tu
         "loss.name_",
         default=DEFAULTS["loss"],
         help=tr("loss.help"),
-        disabled=locked(),
     )
     drawn = {"loss": loss}
     seed = int(st.session_state.get("seed", DEFAULTS["seed"]))
@@ -524,7 +507,6 @@ def loss_controls(output_shape: tuple[int, int] | None, input_source: str) -> tu
                 step=1,
                 key=key,
                 bind=BIND,
-                disabled=locked(),
             )
         cell = (int(drawn["loss_row"]), int(drawn["loss_col"]))
     if loss == "random" and input_source != "random":

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import ScriptRunContext, get_script_run_ctx
 
 from ui.display import presenting
-from ui.lang import tr
+from ui.lang import current_language, tr
 
 __all__ = [
     "PAGES",
@@ -64,10 +64,18 @@ def page_header(path: str, caption_key: str | None = None) -> None:
 
 
 def app_pages() -> list[st.Page]:
-    """The app's pages, in sidebar order."""
-    return [
-        st.Page(path, title=page_title(path), icon=icon, default=index == 0) for index, (path, icon) in enumerate(PAGES)
-    ]
+    """The app's pages, in sidebar order: made once per session and language (a page resolves
+    its file and checks its icon), not on each of the session's runs. Not shared between
+    sessions: ``st.navigation`` marks the page it returns as the one to run."""
+    language = current_language()
+    kept = st.session_state.get(_PAGES)
+    if kept is None or kept[0] != language:
+        pages = [st.Page(path, title=page_title(path), icon=icon, default=path == PAGES[0][0]) for path, icon in PAGES]
+        kept = st.session_state[_PAGES] = (language, pages)
+    return kept[1]
+
+
+_PAGES = "app_pages"  # (language, the pages) of this session
 
 
 def mark_routed() -> None:

@@ -15,6 +15,8 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from classroom.model import Setup
+from classroom.setups import setup_values
 from figures import input_grid
 from figures.grids import GridDescription, Selection, decode_values
 from figures.views import playground_grids
@@ -24,10 +26,11 @@ from scenario.inputs import InputError
 from scenario.losses import LossChoice
 from scenario.params import PoolParams
 from scenario.typed_grid import BadCells
-from ui.classroom import send_setup
+from ui.classroom import explore_alone, followed_setup, rerun_when_heard, send_setup
 from ui.controls import (
     InputChoice,
     RareOptions,
+    WindowSettings,
     custom_weights,
     input_controls,
     loss_controls,
@@ -42,6 +45,7 @@ from ui.display import display_controls, show_grids
 from ui.fairness import fair_share
 from ui.lang import current_language, tr, translated_error
 from ui.session import keep_for_next_page, preset_lesson, restore_after_page_change
+from ui.teacher_setup import followed_grid, followed_input, teacher_setup_block, widgets_drawn, write_followed_url
 from ui.url import UrlCheck
 
 __all__ = ["Scenario", "file_prefix", "scenario_page"]
@@ -89,6 +93,10 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     ``quiz``: ∂L/∂x is the page's secret, never drawn for it here.
     """
     restore_after_page_change()
+    followed = followed_setup()
+    if followed is not None:  # the teacher's setup, as one block: no widget to draw or check
+        _followed_page(url, followed, body, quiz)
+        return
     for warning in typed_grids_from_link(url.raw):
         url.warn(warning)
     with st.sidebar:  # top to bottom, as drawn
@@ -99,6 +107,7 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
         st.subheader(tr("loss.header"))
         loss_box = st.container()  # the loss and its formula: filled by the fragment
         display = display_controls()
+    widgets_drawn()
     bad_x, x = None, None
     try:
         x = read_input(choice)
@@ -110,18 +119,45 @@ def scenario_page(url: UrlCheck, body: Callable[[Scenario | None, UrlCheck], Non
     _windows_loss_and_page(url, controls, x, body)
 
 
+def _followed_page(url: UrlCheck, setup: Setup, body: Callable[[Scenario | None, UrlCheck], None], quiz: bool) -> None:
+    """A following student's page: the sidebar shows the teacher's setup (ui/teacher_setup.py)
+    and the Display section, the numbers come from the setup, the address names it."""
+    values = setup_values(setup)
+    with st.sidebar:
+        teacher_setup_block(values, explore_alone)
+        display = display_controls()
+    if not write_followed_url(setup):
+        rerun_when_heard()
+    source = str(values["input"])
+    choice = InputChoice(source, int(values["height"]), int(values["width"]), int(values["seed"]))
+    rare = RareOptions(bool(values["ceil_mode"]), values["divisor_override"])
+    bad_x, x = None, None
+    try:
+        x = followed_input(setup, values)
+    except InputError as error:
+        st.error(tr("input.cannot_use", reason=translated_error(error)), icon=":material/error:")
+        if isinstance(error, BadCells):
+            bad_x, x = error, error.values
+    if x is None and bad_x is None:
+        st.info(tr("class.follow_no_input"), icon=":material/cloud_off:")
+    controls = SidebarControls(choice, bool(values["square"]), None, rare, None, display, bad_x, quiz, setup)
+    _windows_loss_and_page(url, controls, x, body)
+
+
 @dataclass(frozen=True)
 class SidebarControls:
-    """What the full run drew in the sidebar, and the two boxes the fragment fills."""
+    """What the full run drew in the sidebar, and the two boxes the fragment fills (a
+    following student's tab draws no control: ``followed``, the teacher's setup, says them)."""
 
     choice: InputChoice
     square: bool
-    windows_box: DeltaGenerator  # kernel, stride, padding, count_include_pad
+    windows_box: DeltaGenerator | None  # kernel, stride, padding, count_include_pad
     rare: RareOptions
-    loss_box: DeltaGenerator  # the loss and its formula
+    loss_box: DeltaGenerator | None  # the loss and its formula
     display: dict[str, object]  # the Display section's values drawn, by key (present, palette)
     bad_x: BadCells | None = None  # the typed x's cells that are not numbers (x holds NaN there)
     quiz: bool = False  # ∂L/∂x is the page's question: not drawn beside the bad cells
+    followed: Setup | None = None  # a following student's: the teacher's setup
 
 
 @st.fragment
@@ -137,18 +173,11 @@ def _windows_loss_and_page(
 def _compute_and_draw(
     url: UrlCheck, controls: SidebarControls, x: np.ndarray | None, body: Callable[[Scenario | None, UrlCheck], None]
 ) -> None:
-    with controls.windows_box:
-        windows = window_controls(controls.square)
-    params = pool_params(windows, controls.rare)
-    # The pooling configuration may be invalid for this input, and says why.
-    plan, pooling_error = _plan(x, params)
+    if controls.followed is None:
+        params, plan, pooling_error, loss_choice = _drawn_window_and_loss(url, controls, x)
+    else:
+        params, plan, pooling_error, loss_choice = _followed_window_and_loss(controls.followed, controls.rare, x)
     y_shape = None if plan is None else plan.output_shape
-    with controls.loss_box:
-        loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
-    # The whole sidebar is drawn: one check of the link against what its widgets took.
-    drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn, **loss_drawn}
-    drawn |= controls.display
-    url.check_controls(drawn, y_shape)
     keep_for_next_page()
     preset_lesson(url)
     if pooling_error is not None:
@@ -163,7 +192,11 @@ def _compute_and_draw(
     weights, bad_grad = None, None
     if name == "custom":
         try:
-            weights = custom_weights(y_shape)
+            weights = (
+                custom_weights(y_shape)
+                if controls.followed is None
+                else followed_grid(controls.followed, "grad", *y_shape)
+            )
         except InputError as error:  # a typed ∂L/∂y that is not a number: say where, keep x on screen
             st.error(tr("loss.cannot_use", reason=translated_error(error)), icon=":material/error:")
             if not isinstance(error, BadCells) or error.values is None:
@@ -174,13 +207,49 @@ def _compute_and_draw(
     else:
         st.query_params.pop("grad", None)  # a typed ∂L/∂y is kept in the session, not in this link
     computed = compute_scenario(x, params, name, seed, cell, weights, current_language(), plan)
-    controls.loss_box.latex(computed.loss.latex)  # the loss in LaTeX, now that y is known
+    if controls.loss_box is not None:
+        controls.loss_box.latex(computed.loss.latex)  # the loss in LaTeX, now that y is known
     if controls.bad_x is not None or bad_grad is not None:
         _show_without_bad_cells(computed, controls.bad_x, bad_grad, controls.choice.source == "image", controls.quiz)
         body(None, url)
         return
     numbers = {field.name: getattr(computed, field.name) for field in fields(Computed)}
     body(Scenario(**numbers, loss_choice=loss_choice, weights=weights, choice=controls.choice), url)
+
+
+def _drawn_window_and_loss(
+    url: UrlCheck, controls: SidebarControls, x: np.ndarray | None
+) -> tuple[PoolParams, PoolPlan | None, str | None, LossChoice]:
+    """The window and loss controls drawn in their sidebar boxes, the link checked against the
+    whole sidebar; the pooling, its plan for x (or why torch rejects it) and the loss."""
+    with controls.windows_box:
+        windows = window_controls(controls.square)
+    params = pool_params(windows, controls.rare)
+    # The pooling configuration may be invalid for this input, and says why.
+    plan, pooling_error = _plan(x, params)
+    y_shape = None if plan is None else plan.output_shape
+    with controls.loss_box:
+        loss_choice, loss_drawn = loss_controls(y_shape, controls.choice.source)
+    # The whole sidebar is drawn: one check of the link against what its widgets took.
+    drawn = {**controls.choice.drawn, "square": controls.square, **windows.drawn, **controls.rare.drawn, **loss_drawn}
+    drawn |= controls.display
+    url.check_controls(drawn, y_shape)
+    return params, plan, pooling_error, loss_choice
+
+
+def _followed_window_and_loss(
+    setup: Setup, rare: RareOptions, x: np.ndarray | None
+) -> tuple[PoolParams, PoolPlan | None, str | None, LossChoice]:
+    """The same from the teacher's setup: nothing drawn, nothing of the link to check."""
+    values = setup_values(setup)
+    axes = ("h", "h") if values["square"] else ("h", "w")
+    kernels, strides, paddings = (
+        tuple(values[f"{name}_{axis}"] for axis in axes) for name in ("kernel", "stride", "padding")
+    )
+    params = pool_params(WindowSettings(kernels, strides, paddings, bool(values["count_include_pad"])), rare)
+    plan, pooling_error = _plan(x, params)
+    cell = (int(values["loss_row"]), int(values["loss_col"]))
+    return params, plan, pooling_error, LossChoice(str(values["loss"]), cell, int(values["seed"]))
 
 
 def _plan(x: np.ndarray | None, params: PoolParams) -> tuple[PoolPlan | None, str | None]:
