@@ -319,27 +319,26 @@ def type_into_editor(page, index: int, row: int, col: int, typed: str, columns: 
     """Type ``typed`` into cell (row, col) of the index-th data editor on the page, as a person
     does (select it, Enter, type, Enter), then wait for the rerun. Rows and the header are 35 px,
     the index column ~52 px, and the ``columns`` number columns share the rest equally."""
-    box = page.locator('[data-testid="stDataFrame"]').nth(index).bounding_box()
-    column_width = (box["width"] - 52) / columns
-    x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    editor = page.locator("textarea.gdg-input, input.gdg-input").first
-    for attempt in range(4):  # a click right after a rerun may only give the grid the focus: retry
+    grid = page.locator('[data-testid="stDataFrame"]').nth(index)
+    box = grid.bounding_box()
+    column_width = (box["width"] - 52) / columns
+    x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
+    # The grid's accessible table marks the selected cell (the index column is column 0); the
+    # Enter that opens its editor must go to the grid, so the grid must hold the focus too.
+    selected = """([grid, id]) => grid.querySelector(`[id="${id}"]`)?.getAttribute('aria-selected') === 'true'
+      && grid.contains(document.activeElement)"""
+    for attempt in range(4):  # a click right after a rerun may only give the grid the focus: again
         page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-        page.keyboard.press("Enter")  # open the selected cell's editor
         try:
-            editor.wait_for(timeout=2_500)
+            page.wait_for_function(selected, arg=[grid.element_handle(), f"glide-cell-{col + 1}-{row}"], timeout=2_500)
+            break
         except PlaywrightTimeout:
             if attempt == 3:
                 raise
-            continue  # the Enter reached the grid before the selection did: select again
-        box = editor.bounding_box()
-        if box and box["x"] <= x <= box["x"] + box["width"] and box["y"] - 5 <= y <= box["y"] + box["height"] + 5:
-            break  # the editor is the cell's
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(150)
+    page.keyboard.press("Enter")  # open the selected cell's editor
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
     editor.fill(typed)
     editor.press("Enter")
     wait_for_app(page)
