@@ -291,9 +291,10 @@ def test_a_click_on_another_pages_link_halts_the_timers_of_the_page_it_leaves(ne
     from ui.router import _ONE_ENTRY_PER_PAGE
 
     page = new_context().new_page()
-    page.clock.install()
+    page.clock.install(time=0)
     page.goto("data:text/html,<html><body></body></html>")
     page.set_content(f"<html><body>{_ONE_ENTRY_PER_PAGE}</body></html>")
+    page.clock.pause_at(60_000)  # from here time moves only by run_for: the click cannot be late
     link = '<a data-testid="stPageLink-NavLink" href="https://app.example/quiz">Quiz</a>'
     page.evaluate(LEAVING_PAGE, [(REPO / "ui" / "replay_ticker.js").read_text(), link])
     page.evaluate("() => window.tick(1, 7)")
