@@ -21,6 +21,7 @@ __all__ = [
     "GRID",
     "GRIDS_DRAWN",
     "REPO",
+    "REQUESTED",
     "RUN_COUNTER",
     "cell_centre",
     "chromium_path",
