@@ -21,6 +21,7 @@ __all__ = [
     "GRID",
     "GRIDS_DRAWN",
     "REPO",
+    "REQUESTED",
     "RUN_COUNTER",
     "cell_centre",
     "chromium_path",
@@ -68,9 +69,23 @@ GRIDS_DRAWN = """() => !document.querySelector('[data-testid="stElementContainer
 })"""
 
 
-# Counts the script runs a page has started (window.__runs), so that a wait can tell a run
-# that began after an interaction from one that ended before it. Installed in every context.
+# Installed in every test context (an init script). It keeps the page's DOM run counter
+# (window.__runs: the runs React showed as running) and watches the app's websocket, where
+# Streamlit's protocol says when the run an interaction asked for is over:
+# - each BackMsg ``rerun_script`` (field 11) the browser sends is a request; an auto rerun (a
+#   fragment's own timer, ClientState field 6) is not the test's and only counts while it runs;
+# - right before each request the page sends a barrier the server answers in order, on the event
+#   loop that then takes the request: ``set_run_on_save`` (field 6) true, then false (the default
+#   it was). Every ``session_status_changed`` (ForwardMsg field 9) the server sends carries the
+#   flag, so the flag's return to false in them says the server took the barrier; a run started
+#   after that (``new_session``, field 4) is the request's or a later one. (An app_heartbeat's ack
+#   would be simpler, but a run's start clears it from the queue unsent, and keeps these.)
+# - ``script_finished`` (field 6) ends a run, except status 2 (FINISHED_EARLY_FOR_RERUN: the
+#   same runner starts another one at once).
+# Settled: the last request's run has started and the last run has finished, and the frontend
+# has drawn every message received.
 RUN_COUNTER = """
+(() => {
 window.__runs = 0;
 window.__runsSeen = 0;
 new MutationObserver((mutations) => {
@@ -78,9 +93,104 @@ new MutationObserver((mutations) => {
     if (mutation.target.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
   }
 }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-test-script-state'] });
+
+const protocol = window.__protocol = {
+  sent: 0, seen: 0,         // requests sent (auto reruns aside); how many the last wait saw
+  barriers: 0, passed: 0,   // barriers sent; taken by the server (seen in its replies)
+  flag: false,              // run_on_save in the server's last session status
+  barrier: 0,               // the barrier sent right before the last request
+  startedAfter: true,       // a run started after that barrier was taken
+  running: false,           // a run started and has not finished
+  received: 0, handed: 0,   // messages received; drawn by the frontend
+};
+const RUN_ON_SAVE = [new Uint8Array([0x30, 0x01]), new Uint8Array([0x30, 0x00])];  // BackMsg { set_run_on_save }
+
+function fields(bytes) {  // a protobuf message's top-level fields: number -> varint or bytes
+  const found = new Map();
+  let at = 0;
+  const varint = () => {
+    let value = 0, scale = 1, byte;
+    do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; } while (byte & 0x80 && at < bytes.length);
+    return value;
+  };
+  while (at < bytes.length) {
+    const tag = varint(), number = Math.floor(tag / 8), type = tag % 8;
+    if (type === 0) found.set(number, varint());
+    else if (type === 2) { const length = varint(); found.set(number, bytes.subarray(at, at + length)); at += length; }
+    else if (type === 1) at += 8;
+    else if (type === 5) at += 4;
+    else break;
+  }
+  return found;
+}
+
+function asBytes(data) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+function watch(socket) {
+  const send = socket.send.bind(socket);
+  socket.send = (data) => {
+    const bytes = asBytes(data);
+    const message = bytes ? fields(bytes) : new Map();
+    if (message.has(11) && !fields(message.get(11)).get(6)) {  // a rerun request, not a timer's
+      RUN_ON_SAVE.forEach((barrier) => send(barrier));
+      protocol.barriers += 1;
+      protocol.barrier = protocol.barriers;
+      protocol.startedAfter = false;
+      protocol.sent += 1;
+    }
+    return send(data);
+  };
+  socket.addEventListener('message', (event) => {
+    const bytes = asBytes(event.data);
+    if (!bytes) return;
+    const message = fields(bytes);
+    if (message.has(9)) {  // session_status_changed: its run_on_save went true, then false again
+      const flag = !!fields(message.get(9)).get(1);
+      if (protocol.flag && !flag) protocol.passed += 1;
+      protocol.flag = flag;
+    }
+    if (message.has(4)) {
+      protocol.running = true;
+      if (protocol.passed >= protocol.barrier) protocol.startedAfter = true;
+    }
+    if (message.has(6) && message.get(6) !== 2) protocol.running = false;
+    // The frontend takes the message in this task's microtasks and React commits what it set
+    // in a task of its own: a task, a frame and a task later, the page shows it.
+    const index = ++protocol.received;
+    const handed = () => { protocol.handed = Math.max(protocol.handed, index); };
+    setTimeout(() => requestAnimationFrame(() => setTimeout(handed, 0)), 0);
+  });
+}
+
+const Native = window.WebSocket;
+function WatchedWebSocket(url, protocols) {
+  const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+  if (String(url).includes('/_stcore/stream')) watch(socket);
+  return socket;
+}
+WatchedWebSocket.prototype = Native.prototype;
+Object.setPrototypeOf(WatchedWebSocket, Native);
+window.WebSocket = WatchedWebSocket;
+})();
 """
 
-
+# The run the last request asked for has started, every run has finished, and the frontend
+# has drawn every message (see RUN_COUNTER).
+SETTLED = """() => {
+  const p = window.__protocol;
+  return p.sent > 0 && p.passed >= p.barrier && p.startedAfter && !p.running && p.handed >= p.received;
+}"""
+REQUESTED = "() => window.__protocol.sent > window.__protocol.seen"
+SEEN = """() => {
+  window.__runsSeen = window.__runs;
+  if (window.__protocol) window.__protocol.seen = window.__protocol.sent;
+}"""
+# Without RUN_COUNTER (a context made elsewhere, e.g. benchmarks/bench_browser.py): a run that
+# started since the last wait, or one running now.
 RUN_STARTED = f"() => window.__runs > window.__runsSeen || !!document.querySelector({json.dumps(SCRIPT_RUNNING)})"
 
 
@@ -88,24 +198,32 @@ RUN_STARTED = f"() => window.__runs > window.__runsSeen || !!document.querySelec
 # this long; a machine busy with other work (a CI neighbour, a second suite) makes a run slow,
 # not wrong, so the wait is generous rather than a measure of speed.
 PATIENCE_MS = 90_000
+# How long an interaction may take the browser to send its request: the frontend sends a
+# widget's change from a 0 ms timer and the data editor's after a 150 ms debounce. Only an
+# interaction that asks for no run waits this long.
+REQUEST_GRACE_MS = 1_000
 
 
 def wait_for_app(page, timeout: float = PATIENCE_MS, fresh: bool = False) -> None:
-    """Wait until a script run has finished (the page title is drawn and the app is idle)
-    and every grid on the page is drawn. After an interaction, first catch the run it
-    started: seen by ``RUN_COUNTER`` since the last wait, or running now (a run short enough
-    for React to skip its "running" state is waited for 1 s at most). ``fresh``: the page
-    was just opened, so no earlier run can be mistaken for this one."""
+    """Wait until the run an interaction asked for, and any run after it, has finished (the
+    app's websocket says so: ``RUN_COUNTER``), the page title is drawn, the app is idle and
+    every grid on the page is drawn. ``fresh``: the page was just opened, so its first request
+    is certain and no earlier request can be mistaken for it."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    if not fresh:
+    if page.evaluate("() => typeof window.__protocol === 'object'"):
+        if not fresh:  # the interaction's request, if it makes one, is sent by the browser's timers
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(REQUESTED, timeout=REQUEST_GRACE_MS)
+        page.wait_for_function(SETTLED, timeout=timeout)
+    elif not fresh:
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function(RUN_STARTED, timeout=1_000)
     page.wait_for_selector("h1", timeout=timeout)
     page.wait_for_selector(SCRIPT_DONE, timeout=timeout)
     # Grid components mount with the run's elements and draw in the next animation frame.
     page.wait_for_function(GRIDS_DRAWN, timeout=timeout)
-    page.evaluate("() => { window.__runsSeen = window.__runs; }")
+    page.evaluate(SEEN)
 
 
 def wait_for_alert(page, expected: str, timeout: float = PATIENCE_MS) -> str:
@@ -202,27 +320,26 @@ def type_into_editor(page, index: int, row: int, col: int, typed: str, columns: 
     """Type ``typed`` into cell (row, col) of the index-th data editor on the page, as a person
     does (select it, Enter, type, Enter), then wait for the rerun. Rows and the header are 35 px,
     the index column ~52 px, and the ``columns`` number columns share the rest equally."""
-    box = page.locator('[data-testid="stDataFrame"]').nth(index).bounding_box()
-    column_width = (box["width"] - 52) / columns
-    x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    editor = page.locator("textarea.gdg-input, input.gdg-input").first
-    for attempt in range(4):  # a click right after a rerun may only give the grid the focus: retry
+    grid = page.locator('[data-testid="stDataFrame"]').nth(index)
+    box = grid.bounding_box()
+    column_width = (box["width"] - 52) / columns
+    x, y = box["x"] + 52 + (col + 0.5) * column_width, box["y"] + 35 + (row + 0.5) * 35
+    # The grid's accessible table marks the selected cell (the index column is column 0); the
+    # Enter that opens its editor must go to the grid, so the grid must hold the focus too.
+    selected = """([grid, id]) => grid.querySelector(`[id="${id}"]`)?.getAttribute('aria-selected') === 'true'
+      && grid.contains(document.activeElement)"""
+    for attempt in range(4):  # a click right after a rerun may only give the grid the focus: again
         page.mouse.click(x, y)
-        page.wait_for_timeout(150)
-        page.keyboard.press("Enter")  # open the selected cell's editor
         try:
-            editor.wait_for(timeout=2_500)
+            page.wait_for_function(selected, arg=[grid.element_handle(), f"glide-cell-{col + 1}-{row}"], timeout=2_500)
+            break
         except PlaywrightTimeout:
             if attempt == 3:
                 raise
-            continue  # the Enter reached the grid before the selection did: select again
-        box = editor.bounding_box()
-        if box and box["x"] <= x <= box["x"] + box["width"] and box["y"] - 5 <= y <= box["y"] + box["height"] + 5:
-            break  # the editor is the cell's
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(150)
+    page.keyboard.press("Enter")  # open the selected cell's editor
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
     editor.fill(typed)
     editor.press("Enter")
     wait_for_app(page)

@@ -556,8 +556,9 @@ def test_the_class_listener_halts_the_replay_before_it_asks_for_a_run(new_contex
     from harness.server import REPO
 
     page = new_context().new_page()
-    page.clock.install()
+    page.clock.install(time=0)
     page.set_content("<html><body></body></html>")
+    page.clock.pause_at(60_000)  # from here time moves only by run_for: no step fires between two calls
     page.evaluate(HALT_PAGE)
     page.evaluate(
         "([a, b]) => window.mount(a, b)",

@@ -39,6 +39,16 @@ from tests.test_class_security import _code
 QUIET = {"CLASS_EVENTS_LOOK_EVERY": "600"}
 
 
+@pytest.fixture(scope="module")
+def one_server(tmp_path_factory):
+    """One server for the tests that each run their own class on it (a new code each): a
+    server's start is most of such a test's time."""
+    folder = tmp_path_factory.mktemp("class-events")
+    env = {**QUIET, "CLASS_STORE": f"sqlite:///{folder}/classes.sqlite3"}
+    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+        yield url
+
+
 def test_a_publication_from_another_thread_wakes_the_listener_once_with_the_newest():
     notifier = LocalNotifier()
 
@@ -382,13 +392,12 @@ def _views_heard(url: str) -> list[tuple[str, str]]:
     return heard
 
 
-def test_a_following_stream_gets_each_view_before_its_change_and_an_open_questions_without_its_answer(tmp_path):
+def test_a_following_stream_gets_each_view_before_its_change_and_an_open_questions_without_its_answer(one_server):
     """The followed view (classroom/followed.py) comes before the version it draws, on a
     following student's stream: the Playground's grids; the question's grids and prompt, with
     no ∂L/∂x and no answer while it is open; then, revealed, the answer."""
-    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
-    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
-        heard = _views_heard(url)
+    url = one_server
+    heard = _views_heard(url)
     names = [name for name, _ in heard]
     assert names == ["message", "view", "message", "view", "message", "view", "message"], names
     views, versions = [json.loads(data) for name, data in heard if name == "view"], [int(d) for _, d in heard[2::2]]
@@ -403,11 +412,10 @@ def test_a_following_stream_gets_each_view_before_its_change_and_an_open_questio
     assert revealed["prompt"][:2] == asked["prompt"] and revealed["prompt"][2].startswith("The answer: ")
 
 
-def test_one_server_pushes_every_change_to_a_stream(tmp_path):
-    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
-    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
-        assert requests.get(f"{url}/class/events", params={"class": "B8"}, timeout=30).status_code == 400
-        _versions_then_end(_lesson_heard_on(url, url))
+def test_one_server_pushes_every_change_to_a_stream(one_server):
+    url = one_server
+    assert requests.get(f"{url}/class/events", params={"class": "B8"}, timeout=30).status_code == 400
+    _versions_then_end(_lesson_heard_on(url, url))
 
 
 def _answer(url: str, query: str) -> tuple[str, list[str], bytes]:
@@ -425,34 +433,33 @@ def _answer(url: str, query: str) -> tuple[str, list[str], bytes]:
     return status, sorted(line for line in headers if not line.lower().startswith("date:")), body
 
 
-def test_a_stream_without_the_class_key_is_answered_as_a_class_that_does_not_exist(tmp_path):
+def test_a_stream_without_the_class_key_is_answered_as_a_class_that_does_not_exist(one_server):
     """Whether a code is in use is never told by the route: a wrong key, no key and a code no
     class has get the same bytes, for a student's stream and a watcher's; the key joins."""
-    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
-    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
+    url = one_server
 
-        async def lesson() -> tuple[str, str]:
-            teacher, code = await _start(url)
-            await teacher.close()
-            return code, teacher.key
+    async def lesson() -> tuple[str, str]:
+        teacher, code = await _start(url)
+        await teacher.close()
+        return code, teacher.key
 
-        code, key = run(lesson())
-        unknown = next(other for other in iter(model.new_code, None) if other != code)
-        wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
-        for more in ("", f"&student={new_student()}&following=1&lang=en", "&watch=1"):
-            answers = [
-                _answer(url, f"class={unknown}&key={key}{more}"),
-                _answer(url, f"class={code}&key={wrong}{more}"),
-                _answer(url, f"class={code}{more}"),
-                _answer(url, f"class={code}&key={more}"),
-            ]
-            assert answers[0][0].endswith("200 OK") and b"data: ended" in answers[0][2], answers[0]
-            assert all(answer == answers[0] for answer in answers), (more, answers)
-        right = Stream(url, code, key)
-        try:
-            assert right.next().split(":")[0].isdigit()  # the version (a watcher's: its overview)
-        finally:
-            right.close()
+    code, key = run(lesson())
+    unknown = next(other for other in iter(model.new_code, None) if other != code)
+    wrong = key[:-1] + ("A" if key[-1] != "A" else "B")
+    for more in ("", f"&student={new_student()}&following=1&lang=en", "&watch=1"):
+        answers = [
+            _answer(url, f"class={unknown}&key={key}{more}"),
+            _answer(url, f"class={code}&key={wrong}{more}"),
+            _answer(url, f"class={code}{more}"),
+            _answer(url, f"class={code}&key={more}"),
+        ]
+        assert answers[0][0].endswith("200 OK") and b"data: ended" in answers[0][2], answers[0]
+        assert all(answer == answers[0] for answer in answers), (more, answers)
+    right = Stream(url, code, key)
+    try:
+        assert right.next().split(":")[0].isdigit()  # the version (a watcher's: its overview)
+    finally:
+        right.close()
 
 
 @pytest.mark.browser
@@ -599,14 +606,13 @@ async def _watched_lesson(url: str) -> None:
             await tab.close()
 
 
-def test_the_cockpit_and_the_projector_redraw_by_push_and_have_no_timer(tmp_path):
-    env = {**QUIET, "CLASS_STORE": f"sqlite:///{tmp_path}/classes.sqlite3"}
-    with streamlit_replicas(1, env=env, timeout=120) as [(url, _)]:
-        run(_watched_lesson(url))
-        refused = requests.get(f"{url}/class/cookie", timeout=30)  # only POST sets cookies
-        assert (refused.status_code, refused.headers["Allow"]) == (405, "POST"), refused.text[:200]
-        assert requests.head(f"{url}/class/cookie", timeout=30).status_code == 405
-        _a_cookies_body_is_small(url)
+def test_the_cockpit_and_the_projector_redraw_by_push_and_have_no_timer(one_server):
+    url = one_server
+    run(_watched_lesson(url))
+    refused = requests.get(f"{url}/class/cookie", timeout=30)  # only POST sets cookies
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "POST"), refused.text[:200]
+    assert requests.head(f"{url}/class/cookie", timeout=30).status_code == 405
+    _a_cookies_body_is_small(url)
 
 
 def _a_cookies_body_is_small(url: str) -> None:

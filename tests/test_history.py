@@ -123,11 +123,10 @@ SETTLED_AT = f"""([path, view]) => {{
 
 
 def _assert_address(page, path: str, view: dict[str, str], where: str) -> None:
-    """The address settles at ``path`` with ``view``. On a busy machine Back's run may start
-    after ``wait_for_app`` has stopped looking for it (1 s): the page then still shows the
-    entry before while Streamlit's first message of the new run (the URL without the
-    sidebar's parameters, given back later in that run) is arriving. So wait for the address
-    the run ends on, as a user sees it; an address that never gets there fails, with the diff."""
+    """The address settles at ``path`` with ``view``: the address the run ends on, as a user
+    sees it (Streamlit's first message of a run gives the URL without the sidebar's
+    parameters, given back later in that run); an address that never gets there fails, with
+    the diff."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with contextlib.suppress(PlaywrightTimeout):
@@ -137,9 +136,7 @@ def _assert_address(page, path: str, view: dict[str, str], where: str) -> None:
 
 
 def _open_page(page, index: int) -> None:
-    """Click the link of page ``index`` and wait for its address and its run. Not only for the
-    run: on a busy machine the run may start after ``wait_for_app`` has stopped looking for it
-    (1 s), which would leave the test reading the page before."""
+    """Click the link of page ``index`` and wait for its address and its run."""
     page.locator(NAV_LINK).nth(index).click()
     page.wait_for_function(
         "path => location.pathname.replace(/^\\/+|\\/+$/g, '') === path", arg=PATHS[index], timeout=PATIENCE_MS
@@ -291,9 +288,10 @@ def test_a_click_on_another_pages_link_halts_the_timers_of_the_page_it_leaves(ne
     from ui.router import _ONE_ENTRY_PER_PAGE
 
     page = new_context().new_page()
-    page.clock.install()
+    page.clock.install(time=0)
     page.goto("data:text/html,<html><body></body></html>")
     page.set_content(f"<html><body>{_ONE_ENTRY_PER_PAGE}</body></html>")
+    page.clock.pause_at(60_000)  # from here time moves only by run_for: the click cannot be late
     link = '<a data-testid="stPageLink-NavLink" href="https://app.example/quiz">Quiz</a>'
     page.evaluate(LEAVING_PAGE, [(REPO / "ui" / "replay_ticker.js").read_text(), link])
     page.evaluate("() => window.tick(1, 7)")

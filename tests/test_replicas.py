@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harness.browser import GRID, PATIENCE_MS, REPO, grid_cell_texts, wait_for_alert, wait_for_app
+from harness.browser import GRID, PATIENCE_MS, REPO, REQUESTED, grid_cell_texts, wait_for_alert, wait_for_app
 from harness.client import Session, run
 from harness.server import nginx_proxy, streamlit_replicas
 
@@ -158,7 +158,7 @@ def test_a_replica_lost_mid_lesson(school, page, record_property, tmp_path):
         # The tab: Streamlit's frontend reconnects by itself (and reruns); its next change is
         # answered. A key pressed before it has reconnected goes to a disabled slider and is
         # lost (a CI run pressed it while the frontend was still between retries).
-        page.wait_for_function("() => window.__runs > window.__runsSeen", timeout=PATIENCE_MS)
+        page.wait_for_function(REQUESTED, timeout=PATIENCE_MS)  # the rerun it asks for, reconnected
         wait_for_app(page)
         page.locator(".st-key-kernel_h input[type='range']").focus()
         page.keyboard.press("ArrowLeft")  # kernel 2 on 5×5, stride 1: y is 4×4
@@ -223,7 +223,7 @@ def _after_reconnecting(tab, expected: str) -> list[str]:
     the alerts shown."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    tab.wait_for_function("() => window.__runs > window.__runsSeen", timeout=PATIENCE_MS)
+    tab.wait_for_function(REQUESTED, timeout=PATIENCE_MS)  # the rerun it asks for, reconnected
     wait_for_app(tab)
     with contextlib.suppress(PlaywrightTimeout):
         wait_for_alert(tab, expected, timeout=5_000)
