@@ -43,10 +43,11 @@ class Job:
         return self.future.done()
 
     def elapsed(self, now: float) -> float:
-        """Seconds the run has taken (so far, or in all); 0 while it waits for its lane."""
+        """Seconds the run has taken (so far, or in all); 0 while it waits for its lane, and 0
+        when ``now`` was read just before its lane started it (a page's clock, then a thread)."""
         if self.started is None:
             return 0.0
-        return (self.finished if self.finished is not None else now) - self.started
+        return max(0.0, (self.finished if self.finished is not None else now) - self.started)
 
 
 class Jobs:

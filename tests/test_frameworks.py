@@ -407,6 +407,9 @@ def test_progress_says_how_long_a_run_took_and_estimates_the_next_from_them():
     )
     running = Job("torch", cold=False, submitted=0.0, started=1.0)
     assert progress_text("torch", running, 4.2, None, "en") == "torch: running for 3 s"
+    # The page reads its clock, then its lane starts the job: the run has taken 0 s, not −0.4 s
+    # (a negative share of the estimate crashed st.progress in a full run).
+    assert running.elapsed(0.6) == 0.0 and progress_text("torch", running, 0.6, 10.0, "en").startswith("torch: running")
     assert progress_text("torch", running, 4.2, 10.0, "zh") == "torch：已运行 3 秒，共约 10 秒"
     running.finished = 3.25
     assert progress_text("torch", running, 9.0, None, "en") == "torch: done in 2.2 s"
