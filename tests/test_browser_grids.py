@@ -17,6 +17,7 @@ from harness.browser import (
     wait_for_alert,
     wait_for_app,
 )
+from scenario.numbers import parse_number
 from scenario.presets import PRESETS_BY_KEY
 
 pytestmark = pytest.mark.browser
@@ -102,7 +103,8 @@ def test_large_grids_get_a_colour_bar_instead_of_values(page, app_url):
     bars = page.locator(".grids .colorbar")
     assert [bars.nth(i).is_visible() for i in range(4)] == [True] * 4
     ticks = bars.nth(3).locator(".ticks span").all_inner_texts()
-    assert float(ticks[0]) == -float(ticks[2]) and ticks[1] == "0"  # ∂L/∂x: centred at zero
+    assert parse_number(ticks[0]) == -parse_number(ticks[2]) and ticks[1] == "0"  # ∂L/∂x: centred at zero
+    assert ticks[0].startswith("−")  # the minus sign every number shown writes (docs/numbers.md)
     # Clicks work at any size: x[40, 17] lights its window.
     click_cell(page, 0, 40, 17)
     assert [h for h in grid_highlights(page, 0) if h[4] == ORANGE] == [[40, 42, 16, 18, ORANGE]]
