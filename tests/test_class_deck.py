@@ -50,6 +50,12 @@ def _click(at: AppTest, key: str) -> AppTest:
     return _rerun(at)
 
 
+def _expander(at: AppTest, label: str):
+    from i18n import text
+
+    return next(expander for expander in at.expander if expander.label == text("en", label))
+
+
 def _controls_of(step_index: int) -> dict[str, object]:
     return setup_values(DECK.steps[step_index].setup)
 
@@ -137,6 +143,10 @@ def test_a_bad_deck_file_is_said_and_changes_nothing(stepped):
     _rerun(teacher)
     assert any("Step 1, field “kernel_h”" in text and "“40”" in text for text in alerts(teacher)), alerts(teacher)
     assert _lesson(code) == before
+    # Said beside the uploader (under "Another deck"), not in the editor's expander, which may be closed.
+    other, editor = (_expander(teacher, key) for key in ("class.deck_other", "class.deck_edit"))
+    assert any("“40”" in warning.value for warning in other.warning), [w.value for w in other.warning]
+    assert not editor.warning
     good = deck_to_json(BUILT_IN["gaps"]).encode()
     teacher.get("file_uploader")[0].set_value(("gaps.json", good, "application/json"))
     _rerun(teacher)
