@@ -168,6 +168,18 @@ def test_a_deck_link_opens_in_the_picker_and_a_bad_one_is_said():
     assert any("damaged" in text for text in alerts(broken)), alerts(broken)
 
 
+def test_a_deck_links_title_is_quoted_as_typed_never_as_markdown():
+    """A ``?deck=`` link is anyone's: its title is said in the 'ready' note as typed."""
+    from dataclasses import replace
+
+    title = "[Log in](//e.vil)"
+    packed = deck_link(replace(BUILT_IN["padding"], title={"en": title})).split("deck=")[1]
+    waiting = open_app({"deck": packed}, page="pages/live_class.py")
+    assert any(f"“{title}”, is ready" in text for text in alerts(waiting)), alerts(waiting)
+    bodies = [item.value for kind in ("error", "warning", "info", "success") for item in getattr(waiting, kind)]
+    assert not any("](//" in body for body in bodies), bodies  # escaped: no link comes of it
+
+
 def test_the_cockpit_says_what_to_click_before_any_setup():
     teacher = _teacher({"lang": "zh"})
     assert any("点击其中一个格子" in text for text in alerts(teacher))

@@ -236,7 +236,7 @@ def link_deck_note() -> None:
     if isinstance(linked, DeckError):
         st.warning(linked.message(current_language()), icon=":material/link_off:")
     elif linked is not None:
-        title = words(stored_deck(linked).title, current_language())
+        title = _inert(words(stored_deck(linked).title, current_language()))  # anyone's link: never Markdown
         st.info(tr("class.deck_ready", title=title), icon=":material/slideshow:")
 
 
