@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from classroom.deck import deck_link, deck_to_json, words
 from classroom.deck_library import BUILT_IN
 from classroom.setups import sent_setup, setup_values
-from tests.conftest import alerts, open_app
+from tests.conftest import alerts, open_app, teachers_new_session
 
 DECK = BUILT_IN["padding"]  # its 4th step switches count_include_pad off
 
@@ -232,16 +232,10 @@ def test_the_teacher_edits_the_deck_in_class(stepped):
 
 def test_a_teachers_new_session_finds_the_deck_at_its_step(stepped):
     """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
-    the deck and its step come from the store. (AppTest has no cookies: the new session is
-    given the seat and the secret that the teacher's cookie gives a real browser.)"""
+    the deck and its step come from the store (``teachers_new_session``)."""
     teacher, _, code = stepped
     _click(teacher, "class_deck_next")
-    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
-    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
-    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
-    reloaded.query_params["class"] = code
-    reloaded.switch_page("pages/live_class.py")
-    _rerun(reloaded)
+    reloaded = teachers_new_session(teacher, code)
     assert any(f"step 2 of {len(DECK.steps)}" in m.value for m in reloaded.markdown)
     assert words(DECK.steps[1].text, "en") in _texts(reloaded)
     _click(reloaded, "class_deck_next")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell, teachers_new_session
 
 _session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
@@ -572,19 +572,13 @@ def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a
 def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
     """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
     back on the Playground, its sidebar is the class's setup from the store, not the defaults,
-    and the students keep kernel 3, stride 1. (AppTest has no cookies: the new session is given
-    the seat and the secret that the teacher's cookie gives a real browser.)"""
+    and the students keep kernel 3, stride 1 (``teachers_new_session``)."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
     student = _student(code)
     before = _lesson(code)
     assert before.setup.controls["kernel_h"] == 3
-    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
-    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
-    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
-    reloaded.query_params["class"] = code
-    reloaded.switch_page("pages/live_class.py")
-    _rerun(reloaded)
+    reloaded = teachers_new_session(teacher, code)
     reloaded.switch_page("pages/playground.py")
     _rerun(reloaded)
     assert reloaded.session_state["kernel_h"] == 3 and reloaded.session_state["stride_h"] == 1
