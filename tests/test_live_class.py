@@ -209,6 +209,32 @@ def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher
     assert grid_values(grids_on_page(copied)[3]) == pytest.approx(grid_values(grids_on_page(teacher)[3]))
 
 
+@pytest.mark.parametrize(
+    ("controls", "typed", "said"),
+    [
+        ({"input": "image"}, {}, "does not travel with the class"),  # a picture stays in the teacher's tab
+        ({"input": "csv"}, {}, "does not travel with the class"),  # a CSV too large for a link
+        ({"input": "checkerboard", "height": 4, "width": 4, "kernel_h": 6}, {}, "torch rejects this pooling"),
+        ({"input": "custom", "height": 2, "width": 2}, {"x": "1,abc;2,3"}, "This input cannot be used"),
+        ({"input": "custom", "height": 2, "width": 2, "loss": "custom"}, {"grad": "zz"}, "cannot be used"),
+    ],
+)
+def test_a_follower_whose_teachers_setup_cannot_be_drawn_is_told_why(teacher, controls, typed, said):
+    """The teacher's setup as the store holds it, drawn by a following student: what cannot be
+    drawn is said (and the sidebar still shows the setup and 'Explore on my own'), never a traceback."""
+    from classroom.model import Setup, publish
+    from ui.classroom import class_store
+
+    code = _code(teacher)
+    lesson = _lesson(code)
+    assert class_store().save(publish(lesson, Setup("", controls, typed)), lesson.version, time.time())
+    student = _student(code)
+    assert not student.exception
+    assert any(said in text for text in alerts(student)), alerts(student)
+    assert _setup_block(student).startswith("The teacher's setup")
+    assert student.button(key="class_explore_sidebar").label == "Explore on my own"
+
+
 def test_exploring_starts_from_the_teachers_setup_and_following_again_brings_the_block_back(teacher):
     """ "Explore on my own" (the sidebar's button) draws the controls at the teacher's values,
     the typed grid the teacher's, the address unchanged; "Follow the teacher" brings the block
