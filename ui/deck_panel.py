@@ -41,6 +41,7 @@ from i18n import user_text
 from ui import classroom
 from ui.display import selected_cell
 from ui.lang import current_language, tr
+from ui.url import app_address
 
 __all__ = ["deck_panel", "link_deck_note", "on_step", "projector_words", "step_words"]
 
@@ -272,10 +273,8 @@ def _share(deck: Deck) -> None:
     except DeckError as error:
         st.info(error.message(current_language()), icon=":material/link_off:")
         return
-    base = (st.context.url or "").split("?")[0].rstrip("/")
-    here = st.session_state.get("current_page", "")
     st.caption(tr("class.deck_link"))
-    st.code(base.removesuffix(f"/{here}" if here else "") + link, language=None, wrap_lines=True)
+    st.code(app_address() + link, language=None, wrap_lines=True)
 
 
 # ---------------------------------------------------------------------------------------
