@@ -192,6 +192,9 @@ def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher
         "Loss · One cell: L = y[i, j] · Output row i: 1 · Output column j: 0",
     ]
     assert _setup_block(chinese).split("\n")[0] == "老师的设置"
+    # The class bar says whose the setup is (no control is drawn to be "the teacher's").
+    assert any("you follow the teacher: the setup is theirs" in text for text in alerts(student))
+    assert any("你正在跟随老师：设置由老师决定" in text for text in alerts(chinese))
     # The page says what a follower can do, not "Set up any nn.AvgPool2d in the sidebar".
     assert student.caption[0].value.startswith("You follow the teacher: the setup in the sidebar is theirs.")
     assert chinese.caption[0].value.startswith("你正在跟随老师") and "Set up any" not in student.caption[0].value
