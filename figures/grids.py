@@ -126,11 +126,10 @@ class EncodedValues(TypedDict):
 
 class Underlay(TypedDict):
     """A picture under a map (Grad-CAM over the digit), drawn as its outline over the cells'
-    heat: its values on its own scale (``zmin`` to ``zmax``), the level its outline follows
-    and the outline (``figures.outline.iso_outline``), drawn in ``color`` over a white halo."""
+    heat: the level its outline follows (halfway from its lightest value to ``zmax``, its
+    darkest) and the outline (``figures.outline.iso_outline``), drawn in ``color`` over a
+    white halo. Its values themselves are not sent: nothing draws them."""
 
-    values: EncodedValues
-    zmin: float
     zmax: float
     level: float
     outline: list[list[float]]  # segments [row0, col0, row1, col1], in cells (0: the first cell's top/left edge)
@@ -691,8 +690,6 @@ def overlay_grid(
     low, high = _range(picture, "image", None)
     level = (low + high) / 2
     underlay: Underlay = {
-        "values": _encode(picture),
-        "zmin": low,
         "zmax": high,
         "level": level,
         "outline": iso_outline(picture, level) if high > low else [],

@@ -35,7 +35,7 @@ from ui.display import pooling_explainer, presenting, select_cell, selected_cell
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
 from ui.router import page_header, require_router
-from ui.url import UrlCheck
+from ui.url import UrlCheck, app_address
 
 LANGUAGES = ("en", "zh")
 PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
@@ -45,9 +45,7 @@ def _join_link(lesson: Lesson) -> str:
     """The address students open: the app's own, as this browser reached it, plus ``?class=``
     and the link's own key, with which it always joins (a typed code is limited), in the
     teacher's language (a student can switch it on their own page)."""
-    here = st.session_state.get("current_page", "")
-    base = (st.context.url or "").split("?")[0].rstrip("/").removesuffix(f"/{here}" if here else "")
-    return f"{base}/?class={lesson.code}&key={model.join_key(lesson)}&lang={current_language()}"
+    return f"{app_address()}/?class={lesson.code}&key={model.join_key(lesson)}&lang={current_language()}"
 
 
 def _qr_png(link: str) -> bytes:

@@ -40,7 +40,7 @@ from ui.controls import URL_KEYS
 from ui.display import Explainer, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import page_header, require_router
-from ui.url import UrlCheck
+from ui.url import UrlCheck, app_address
 
 CHOICES = {"digit": 20, "target": 10, "channel1": 4, "channel2": 8}  # URL key -> how many options
 COMPARED = ("x1", "y1", "grad_y1", "grad_x1", "x2", "y2", "grad_y2", "grad_x2", "probabilities")
@@ -252,8 +252,7 @@ def _layer_link(layer: PoolingLayer, digit: int, channel: int, target: int, page
     query = {"input": "custom", "height": 8, "width": 8, "loss": "custom", "x": grid(x), "grad": grid(grad_y)}
     query["from"] = source.text()  # the Playground says where the numbers came from
     query |= {"lang": current_language()} | ({"present": "1"} if presenting() else {})
-    address = (st.context.url or "").split("?")[0].rstrip("/").removesuffix("/network")
-    return f"{address}/{page}?{urlencode(query)}"
+    return f"{app_address()}/{page}?{urlencode(query)}"
 
 
 def _gradcam(result: NetworkPass, digit: int, language: str) -> None:

@@ -13,7 +13,7 @@ from ui.controls import URL_KEYS
 from ui.display import pooling_explainer, presenting, show_grids
 from ui.lang import current_language, tr
 from ui.router import PAGE_ICONS, page_header, page_title, require_router
-from ui.url import UrlCheck
+from ui.url import UrlCheck, app_address
 
 COLUMNS = 3
 
@@ -35,13 +35,6 @@ def preset_numbers(key: str) -> Computed:
     """A preset's numbers, computed by the core (those its link opens). The same for
     everyone, never changed: computed once per server, not on every visit."""
     return PRESETS_BY_KEY[key].compute()
-
-
-def _app_address() -> str:
-    """The app's address as the browser sees it, without this page's path: where links start."""
-    address = (st.context.url or "").rstrip("/")
-    here = st.session_state.get("current_page", "")  # set by app.py's router
-    return address.removesuffix(f"/{here}") if here else address
 
 
 def presets_page() -> None:
@@ -70,7 +63,7 @@ def presets_page() -> None:
                 # The whole absolute link, wrapped (not cut off), with the code block's copy button
                 # (not on a projector: the grids need its height, and nobody copies from a wall).
                 if not presenting():
-                    st.code(f"{_app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
+                    st.code(f"{app_address()}/?{urlencode(link)}", language=None, wrap_lines=True)
 
 
 def network_card() -> None:

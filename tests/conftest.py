@@ -88,6 +88,22 @@ def open_app(query: dict[str, str] | None = None, page: str | None = None):
     return at
 
 
+def teachers_new_session(teacher, code: str):
+    """The teacher's cockpit in a new session (a reload, a new tab, another replica), run once.
+    AppTest has no cookies: the session is given the seat and the secret that the teacher's
+    cookie gives a real browser."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["class_seat"] = teacher.session_state["class_seat"]
+    at.session_state["class_secret"] = teacher.session_state["class_secret"]
+    at.query_params["class"] = code
+    at.switch_page("pages/live_class.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def settled(at):
     """Across frameworks once every framework's job it asked for is done (waited for, not slept
     on), run again: what its progress fragment shows when the last one finishes."""

@@ -64,3 +64,30 @@ def test_the_copied_link_never_carries_a_class(clipboard_page, app_url):
     assert "key=k3y" in page.url  # what the address bar still holds (the code: refused, dropped)
     link = _copied_link(page)
     assert "height=6" in link and not any(f"{name}=" in link for name in ("class", "key", "view", "student")), link
+
+
+def test_every_link_written_for_someone_else_starts_at_the_apps_address(new_context, app_url):
+    """A preset's link, a network channel's, the class's join link and a deck's link each start
+    at the app's own address as this browser reached it, without the page's path
+    (``ui.url.app_address``)."""
+    from classroom.deck import deck_link
+    from classroom.deck_library import BUILT_IN
+    from harness.browser import start_class
+
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{app_url}/presets")
+    wait_for_app(page, fresh=True)
+    written = page.locator('[data-testid="stCode"]').all_text_contents()
+    assert written and all(link.startswith(f"{app_url}/?") for link in written), written
+    page.goto(f"{app_url}/network")
+    wait_for_app(page, fresh=True)
+    opened = [link.get_attribute("href") for link in page.locator("a[href*='from=network']").all()]
+    assert len(opened) == 2 and opened[0].startswith(f"{app_url}/?") and opened[1].startswith(f"{app_url}/frameworks?")
+    start_class(page, f"{app_url}{deck_link(BUILT_IN['classic'])}")
+    page.locator(".st-key-class_deck_start button").first.click()
+    wait_for_app(page)
+    written = page.locator('[data-testid="stCode"]').all_text_contents()  # the deck's link is in a folded expander
+    join = [link for link in written if "?class=" in link]
+    deck = [link for link in written if "?deck=" in link]
+    assert join and join[0].startswith(f"{app_url}/?class="), written
+    assert deck and deck[0].startswith(f"{app_url}/live_class?deck="), written

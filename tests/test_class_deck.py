@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from classroom.deck import deck_link, deck_to_json, words
 from classroom.deck_library import BUILT_IN
 from classroom.setups import sent_setup, setup_values
-from tests.conftest import alerts, open_app
+from tests.conftest import alerts, open_app, teachers_new_session
 
 DECK = BUILT_IN["padding"]  # its 4th step switches count_include_pad off
 
@@ -48,6 +48,12 @@ def _texts(at: AppTest) -> list[str]:
 def _click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click()
     return _rerun(at)
+
+
+def _expander(at: AppTest, label: str):
+    from i18n import text
+
+    return next(expander for expander in at.expander if expander.label == text("en", label))
 
 
 def _controls_of(step_index: int) -> dict[str, object]:
@@ -137,6 +143,10 @@ def test_a_bad_deck_file_is_said_and_changes_nothing(stepped):
     _rerun(teacher)
     assert any("Step 1, field “kernel_h”" in text and "“40”" in text for text in alerts(teacher)), alerts(teacher)
     assert _lesson(code) == before
+    # Said beside the uploader (under "Another deck"), not in the editor's expander, which may be closed.
+    other, editor = (_expander(teacher, key) for key in ("class.deck_other", "class.deck_edit"))
+    assert any("“40”" in warning.value for warning in other.warning), [w.value for w in other.warning]
+    assert not editor.warning
     good = deck_to_json(BUILT_IN["gaps"]).encode()
     teacher.get("file_uploader")[0].set_value(("gaps.json", good, "application/json"))
     _rerun(teacher)
@@ -156,6 +166,18 @@ def test_a_deck_link_opens_in_the_picker_and_a_bad_one_is_said():
     assert _lesson(_code(teacher)).deck == deck_to_json(BUILT_IN["padding"])
     broken = open_app({"deck": packed[:-40]}, page="pages/live_class.py")
     assert any("damaged" in text for text in alerts(broken)), alerts(broken)
+
+
+def test_a_deck_links_title_is_quoted_as_typed_never_as_markdown():
+    """A ``?deck=`` link is anyone's: its title is said in the 'ready' note as typed."""
+    from dataclasses import replace
+
+    title = "[Log in](//e.vil)"
+    packed = deck_link(replace(BUILT_IN["padding"], title={"en": title})).split("deck=")[1]
+    waiting = open_app({"deck": packed}, page="pages/live_class.py")
+    assert any(f"“{title}”, is ready" in text for text in alerts(waiting)), alerts(waiting)
+    bodies = [item.value for kind in ("error", "warning", "info", "success") for item in getattr(waiting, kind)]
+    assert not any("](//" in body for body in bodies), bodies  # escaped: no link comes of it
 
 
 def test_the_cockpit_says_what_to_click_before_any_setup():
@@ -210,16 +232,10 @@ def test_the_teacher_edits_the_deck_in_class(stepped):
 
 def test_a_teachers_new_session_finds_the_deck_at_its_step(stepped):
     """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
-    the deck and its step come from the store. (AppTest has no cookies: the new session is
-    given the seat and the secret that the teacher's cookie gives a real browser.)"""
+    the deck and its step come from the store (``teachers_new_session``)."""
     teacher, _, code = stepped
     _click(teacher, "class_deck_next")
-    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
-    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
-    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
-    reloaded.query_params["class"] = code
-    reloaded.switch_page("pages/live_class.py")
-    _rerun(reloaded)
+    reloaded = teachers_new_session(teacher, code)
     assert any(f"step 2 of {len(DECK.steps)}" in m.value for m in reloaded.markdown)
     assert words(DECK.steps[1].text, "en") in _texts(reloaded)
     _click(reloaded, "class_deck_next")

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom import model
 from pooling.reference import torch_avg_pool2d
-from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell
+from tests.conftest import alerts, grid_values, grids_on_page, open_app, select_cell, teachers_new_session
 
 _session = open_app  # a browser tab: one AppTest session, opened as a link opens it
 
@@ -192,6 +192,9 @@ def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher
         "Loss · One cell: L = y[i, j] · Output row i: 1 · Output column j: 0",
     ]
     assert _setup_block(chinese).split("\n")[0] == "老师的设置"
+    # The class bar says whose the setup is (no control is drawn to be "the teacher's").
+    assert any("you follow the teacher: the setup is theirs" in text for text in alerts(student))
+    assert any("你正在跟随老师：设置由老师决定" in text for text in alerts(chinese))
     # The page says what a follower can do, not "Set up any nn.AvgPool2d in the sidebar".
     assert student.caption[0].value.startswith("You follow the teacher: the setup in the sidebar is theirs.")
     assert chinese.caption[0].value.startswith("你正在跟随老师") and "Set up any" not in student.caption[0].value
@@ -207,6 +210,32 @@ def test_a_following_students_sidebar_is_the_teachers_setup_in_one_block(teacher
     copied = _session(view)  # the follower's address, opened outside the class
     assert copied.slider(key="kernel_h").value == 3 and copied.toggle(key="ceil_mode").value
     assert grid_values(grids_on_page(copied)[3]) == pytest.approx(grid_values(grids_on_page(teacher)[3]))
+
+
+@pytest.mark.parametrize(
+    ("controls", "typed", "said"),
+    [
+        ({"input": "image"}, {}, "does not travel with the class"),  # a picture stays in the teacher's tab
+        ({"input": "csv"}, {}, "does not travel with the class"),  # a CSV too large for a link
+        ({"input": "checkerboard", "height": 4, "width": 4, "kernel_h": 6}, {}, "torch rejects this pooling"),
+        ({"input": "custom", "height": 2, "width": 2}, {"x": "1,abc;2,3"}, "This input cannot be used"),
+        ({"input": "custom", "height": 2, "width": 2, "loss": "custom"}, {"grad": "zz"}, "cannot be used"),
+    ],
+)
+def test_a_follower_whose_teachers_setup_cannot_be_drawn_is_told_why(teacher, controls, typed, said):
+    """The teacher's setup as the store holds it, drawn by a following student: what cannot be
+    drawn is said (and the sidebar still shows the setup and 'Explore on my own'), never a traceback."""
+    from classroom.model import Setup, publish
+    from ui.classroom import class_store
+
+    code = _code(teacher)
+    lesson = _lesson(code)
+    assert class_store().save(publish(lesson, Setup("", controls, typed)), lesson.version, time.time())
+    student = _student(code)
+    assert not student.exception
+    assert any(said in text for text in alerts(student)), alerts(student)
+    assert _setup_block(student).startswith("The teacher's setup")
+    assert student.button(key="class_explore_sidebar").label == "Explore on my own"
 
 
 def test_exploring_starts_from_the_teachers_setup_and_following_again_brings_the_block_back(teacher):
@@ -572,19 +601,13 @@ def test_a_store_outage_is_said_for_every_action_and_the_class_resumes_without_a
 def test_a_teachers_new_session_takes_the_class_setup_from_the_store(teacher):
     """A reload of the cockpit (or a new tab, or the replica lost under it) is a new session:
     back on the Playground, its sidebar is the class's setup from the store, not the defaults,
-    and the students keep kernel 3, stride 1. (AppTest has no cookies: the new session is given
-    the seat and the secret that the teacher's cookie gives a real browser.)"""
+    and the students keep kernel 3, stride 1 (``teachers_new_session``)."""
     code = _code(teacher)
     _kernel_3_on_5x5(teacher)
     student = _student(code)
     before = _lesson(code)
     assert before.setup.controls["kernel_h"] == 3
-    reloaded = AppTest.from_file(str(teacher._script_path), default_timeout=60)
-    reloaded.session_state["class_seat"] = teacher.session_state["class_seat"]
-    reloaded.session_state["class_secret"] = teacher.session_state["class_secret"]
-    reloaded.query_params["class"] = code
-    reloaded.switch_page("pages/live_class.py")
-    _rerun(reloaded)
+    reloaded = teachers_new_session(teacher, code)
     reloaded.switch_page("pages/playground.py")
     _rerun(reloaded)
     assert reloaded.session_state["kernel_h"] == 3 and reloaded.session_state["stride_h"] == 1

@@ -41,6 +41,7 @@ from i18n import user_text
 from ui import classroom
 from ui.display import selected_cell
 from ui.lang import current_language, tr
+from ui.url import app_address
 
 __all__ = ["deck_panel", "link_deck_note", "on_step", "projector_words", "step_words"]
 
@@ -49,7 +50,10 @@ OFFERED = "class_deck_offered"  # decks this tab was given and has not started: 
 LINKED = "class_deck_linked"  # (the link's deck= value, its deck's text or its DeckError): read once
 FILE = "class_deck_file"
 PICK_GRIDS = "class_pick_grids"  # the cockpit's grids: the cell picked there is an added step's question
-PROBLEM = "class_deck_problem"  # the DeckError of the file just uploaded (said once, in the tab's language)
+# A DeckError said once, in the tab's language, where it happened: the file just uploaded
+# beside its uploader, an edit in the editor (two expanders; the other may be closed).
+FILE_PROBLEM = "class_deck_file_problem"
+EDIT_PROBLEM = "class_deck_edit_problem"
 
 
 def lesson_deck(lesson: Lesson) -> Deck | None:
@@ -150,7 +154,7 @@ def _edit(edit: Callable[[Deck, int, Lesson], tuple[Deck, int]]) -> None:
     try:
         classroom.teacher_action("deck", change)
     except DeckError as error:
-        st.session_state[PROBLEM] = error
+        st.session_state[EDIT_PROBLEM] = error
     except IndexError:  # the deck changed in another of the teacher's tabs: this run draws it
         pass
 
@@ -194,7 +198,7 @@ def _read_file() -> None:
             raise DeckError("too_large", size=uploaded.size, max=MAX_BYTES)
         text = deck_to_json(deck_from_json(uploaded.getvalue()))
     except DeckError as error:
-        st.session_state[PROBLEM] = error
+        st.session_state[FILE_PROBLEM] = error
         return
     st.session_state.setdefault(OFFERED, {})["file"] = text
     st.session_state[PICK] = "file"
@@ -233,7 +237,7 @@ def link_deck_note() -> None:
     if isinstance(linked, DeckError):
         st.warning(linked.message(current_language()), icon=":material/link_off:")
     elif linked is not None:
-        title = words(stored_deck(linked).title, current_language())
+        title = _inert(words(stored_deck(linked).title, current_language()))  # anyone's link: never Markdown
         st.info(tr("class.deck_ready", title=title), icon=":material/slideshow:")
 
 
@@ -256,7 +260,7 @@ def _picker(lesson: Lesson) -> None:
                  args=(texts[st.session_state[PICK]],), width="stretch")  # fmt: skip
     # Streamlit refuses more than 1 MB before the app reads it; the app, more than a deck's 512 kB.
     st.file_uploader(tr("class.deck_file"), type=["json"], key=FILE, on_change=_read_file, max_upload_size=1)
-    problem = st.session_state.pop(PROBLEM, None)
+    problem = st.session_state.pop(FILE_PROBLEM, None)
     if problem is not None:
         st.warning(problem.message(language), icon=":material/block:")
 
@@ -269,10 +273,8 @@ def _share(deck: Deck) -> None:
     except DeckError as error:
         st.info(error.message(current_language()), icon=":material/link_off:")
         return
-    base = (st.context.url or "").split("?")[0].rstrip("/")
-    here = st.session_state.get("current_page", "")
     st.caption(tr("class.deck_link"))
-    st.code(base.removesuffix(f"/{here}" if here else "") + link, language=None, wrap_lines=True)
+    st.code(app_address() + link, language=None, wrap_lines=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ def _editor(lesson: Lesson, deck: Deck) -> None:
     setup added after it, with the cell picked on the cockpit's grids as its question."""
     index, count = min(lesson.step, len(deck.steps) - 1), len(deck.steps)
     held = model.question_open(lesson)
-    problem = st.session_state.pop(PROBLEM, None)
+    problem = st.session_state.pop(EDIT_PROBLEM, None)
     if problem is not None:
         st.warning(problem.message(current_language()), icon=":material/block:")
     shown = (lesson.deck, index, current_language())  # the words box starts from the step's words, once

@@ -15,7 +15,17 @@ import streamlit as st
 from scenario.url_check import control_warnings, ignored_warning, shown_in_warning
 from ui.lang import current_language, tr
 
-__all__ = ["UrlCheck"]
+__all__ = ["UrlCheck", "app_address"]
+
+
+def app_address() -> str:
+    """The app's address as this browser reached it, without the page's path and the query:
+    where every link the app writes for someone else starts (a preset's, the join link, a
+    deck's, a network digit's)."""
+    address = (st.context.url or "").split("?")[0].rstrip("/")
+    here = st.session_state.get("current_page", "")  # set by app.py's router
+    return address.removesuffix(f"/{here}") if here else address
+
 
 UNKNOWN_LISTED = 10  # unknown parameters named in the warning; the rest are counted
 
