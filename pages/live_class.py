@@ -148,6 +148,9 @@ JOIN_BOX_CSS = """<style>
 </style>"""
 
 
+PROJECTOR_EXPLANATION_ROOM = 100  # px: an explanation's box of two lines, read across the room
+
+
 def _join_box(lesson: Lesson) -> None:
     """The projector's way in: the code, large, and the QR code of the join link beside it."""
     st.html(JOIN_BOX_CSS)
@@ -256,14 +259,14 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
     _question_grids(question, lesson.code)
 
 
-def _question_grids(question: Question, code: str, columns: int = 4) -> None:
+def _question_grids(question: Question, code: str, columns: int = 4, shown: tuple[str, ...] | None = None) -> None:
     try:
         computed = computed_from_setup(question.setup, current_language())
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
     question_grids(computed, question.cell, question.revealed, key="class_question_grids", columns=columns,
-                   file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind)  # fmt: skip
+                   file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind, shown=shown)  # fmt: skip
 
 
 def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
@@ -299,12 +302,13 @@ def projector(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
     if question is not None:
         st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
-        if question.revealed and question.kind == "output":  # two grids: the answers beside them fit 1280x720
+        if question.revealed:  # two grids, the answers beside them: numbers that print, on 1280x720
             grids, answers = st.columns(2, gap="large")
             with answers:
                 _results(lesson, question, stacked=True)
-            with grids:
-                _question_grids(question, lesson.code, columns=2)
+            with grids:  # a y: x and y; a ∂L/∂x: the shares, ∂L/∂y, and where they go, ∂L/∂x
+                shown = None if question.kind == "output" else ("grad_output", "grad_input")
+                _question_grids(question, lesson.code, columns=2, shown=shown)
             return
         _question_panel(lesson, question, show_results=question.revealed)
         return
@@ -328,8 +332,8 @@ def projector(lesson: Lesson, current: Seat) -> None:
             return
         explained = explained_selection(lesson.setup.explain)
         select_cell("class_projector_grids", explained)
-        # The room under the grids is the teacher's explanation's, when there is one.
-        _setup_grids(computed, lesson.code, "class_projector_grids", EXPLANATION_ROOM if explained else 0)
+        # The room under the grids is the teacher's explanation's (a line or two), when there is one.
+        _setup_grids(computed, lesson.code, "class_projector_grids", PROJECTOR_EXPLANATION_ROOM if explained else 0)
 
 
 def _preparing(computed, code: str) -> None:
