@@ -31,7 +31,7 @@ from scenario.quiz import is_right, pick_cell
 from ui import classroom
 from ui.controls import URL_KEYS
 from ui.deck_panel import deck_panel, link_deck_note, projector_words
-from ui.display import pooling_explainer, presenting, select_cell, selected_cell, show_grids
+from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
 from ui.router import page_header, require_router
@@ -127,19 +127,40 @@ def _end_now() -> None:
     classroom.leave()
 
 
-def _join_panel(lesson: Lesson, large: bool) -> None:
+def _join_panel(lesson: Lesson) -> None:
     """The code, the join link and its QR code."""
     link = _join_link(lesson)
     st.markdown(tr("class.code_big", code=lesson.code))
     st.markdown(tr("class.join_at"))
     st.code(link, language=None, wrap_lines=True)
-    st.image(_qr_png(link), width="stretch" if large else 220, caption=tr("class.qr_caption"))
+    st.image(_qr_png(link), width=220, caption=tr("class.qr_caption"))
+
+
+# The projector's join box, beside its title: the code large, the QR code sized by the screen's
+# height; the grids below get the page's whole width (a 5x5 ∂L/∂x prints its numbers at 1280x720).
+JOIN_BOX_CSS = """<style>
+.st-key-class_join_box { gap: 0.75rem; }
+.st-key-class_join_box [data-testid="stImage"] img { width: clamp(96px, 16vh, 200px) !important; height: auto; }
+.st-key-class_join_box [data-testid="stMarkdownContainer"] p { font-size: clamp(1rem, 2vh, 1.3rem); }
+.st-key-class_join_box [data-testid="stMarkdownContainer"] strong { font-size: clamp(1.8rem, 4.2vh, 2.8rem); }
+</style>"""
+
+
+PROJECTOR_EXPLANATION_ROOM = 100  # px: an explanation's box of two lines, read across the room
+
+
+def _join_box(lesson: Lesson) -> None:
+    """The projector's way in: the code, large, and the QR code of the join link beside it."""
+    st.html(JOIN_BOX_CSS)
+    with st.container(key="class_join_box", horizontal=True, vertical_alignment="center", wrap=False):
+        st.markdown(tr("class.projector_join", code=lesson.code))
+        st.image(_qr_png(_join_link(lesson)))
 
 
 def cockpit(lesson: Lesson, current: Seat) -> None:
     info, controls = st.columns([1, 2], gap="large")
     with info:
-        _join_panel(lesson, large=False)
+        _join_panel(lesson)
         st.link_button(
             tr("class.projector"),
             f"{_join_link(lesson)}&view=projector&present=1",  # the join link carries the language
@@ -204,14 +225,15 @@ def _prepare() -> None:
     classroom.teacher_action("prepare", lambda lesson: model.prepare(lesson, preparing))
 
 
-def _setup_grids(computed, code: str, key: str) -> None:
-    """The setup's four grids, every cell explained on a click (in this tab only)."""
+def _setup_grids(computed, code: str, key: str, room_below: int = EXPLANATION_ROOM) -> None:
+    """The setup's four grids, every cell explained on a click (in this tab only); in
+    presentation mode ``room_below`` px of the screen are kept under them."""
     language = current_language()
     explain = pooling_explainer(
         computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
     )
     show_grids(playground_grids(computed, language), key=key, file_prefix=f"avgpool_class_{code}",
-               windows=window_axes(computed.windows), explain=explain)  # fmt: skip
+               windows=window_axes(computed.windows), explain=explain, room_below=room_below)  # fmt: skip
 
 
 def _setup_problem(error: Exception) -> str:
@@ -235,14 +257,14 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
     _question_grids(question, lesson.code)
 
 
-def _question_grids(question: Question, code: str, columns: int = 4) -> None:
+def _question_grids(question: Question, code: str, columns: int = 4, shown: tuple[str, ...] | None = None) -> None:
     try:
         computed = computed_from_setup(question.setup, current_language())
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
     question_grids(computed, question.cell, question.revealed, key="class_question_grids", columns=columns,
-                   file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind)  # fmt: skip
+                   file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind, shown=shown)  # fmt: skip
 
 
 def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
@@ -278,21 +300,23 @@ def projector(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
     if question is not None:
         st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
-        if question.revealed and question.kind == "output":  # two grids: the answers beside them fit 1280x720
+        if question.revealed:  # two grids, the answers beside them: numbers that print, on 1280x720
             grids, answers = st.columns(2, gap="large")
             with answers:
                 _results(lesson, question, stacked=True)
-            with grids:
-                _question_grids(question, lesson.code, columns=2)
+            with grids:  # a y: x and y; a ∂L/∂x: the shares, ∂L/∂y, and where they go, ∂L/∂x
+                shown = None if question.kind == "output" else ("grad_output", "grad_input")
+                _question_grids(question, lesson.code, columns=2, shown=shown)
             return
         _question_panel(lesson, question, show_results=question.revealed)
         return
-    st.title(tr("class.projector_title", code=lesson.code))
-    projector_words(lesson)  # the deck step's words, if the class is on a step
-    grids_column, join_column = st.columns([4, 1], gap="medium")
-    with join_column:
-        _join_panel(lesson, large=True)
-    with grids_column:
+    title, join = st.columns([3, 2], vertical_alignment="center")
+    with title:
+        st.title(tr("class.projector_title", code=lesson.code))
+        projector_words(lesson)  # the deck step's words, if the class is on a step
+    with join:
+        _join_box(lesson)
+    with st.container():
         if lesson.setup is None:
             st.info(tr("class.no_setup"), icon=":material/hourglass_empty:")
             return
@@ -304,8 +328,10 @@ def projector(lesson: Lesson, current: Seat) -> None:
         if lesson.preparing:  # x, y and ∂L/∂y: nothing of the answer, nothing explained
             _preparing(computed, lesson.code)
             return
-        select_cell("class_projector_grids", explained_selection(lesson.setup.explain))
-        _setup_grids(computed, lesson.code, "class_projector_grids")
+        explained = explained_selection(lesson.setup.explain)
+        select_cell("class_projector_grids", explained)
+        # The room under the grids is the teacher's explanation's (a line or two), when there is one.
+        _setup_grids(computed, lesson.code, "class_projector_grids", PROJECTOR_EXPLANATION_ROOM if explained else 0)
 
 
 def _preparing(computed, code: str) -> None:

@@ -139,9 +139,10 @@ def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
     projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
     wait_for_alert(projector, "1/9 + 1/9")
     assert words["divisor"] in projector.locator("body").inner_text()
+    wait_for_grids(projector, 2)  # beside the answers: ∂L/∂y and ∂L/∂x
     for width, height in ((1280, 720), (1920, 1080)):
         projector.set_viewport_size({"width": width, "height": height})
-        bottom = _settled_box(projector.locator(GRID).nth(3))
+        bottom = _settled_box(projector.locator(GRID).nth(1))
         assert bottom["y"] + bottom["height"] <= height + 1, (width, height, bottom)
         screenshot(projector, f"class-projector-reveal-{width}x{height}-{language}")
     wait_for_alert(students[0], words["right"])

@@ -3,6 +3,8 @@ the grids and the current explanation or answer are on one screen, without scrol
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from harness.browser import click_cell, screenshot, wait_for_alert, wait_for_app
@@ -140,3 +142,106 @@ def test_average_vs_max_fits_a_projector_with_its_numbers(projector, app_url, la
         for key, numbers in printed.items():
             assert by_key[key] == numbers, f"{path}: {key} printed {by_key[key]}"
         screenshot(page, f"projector-average-vs-max-{len(path)}-{language}")
+
+
+# How far the page runs: the main scroller's full height (Streamlit scrolls inside it).
+PAGE_HEIGHT = """() => {
+  const scroller = document.querySelector('[data-testid="stMain"]');
+  return scroller ? scroller.scrollHeight : document.documentElement.scrollHeight;
+}"""
+
+
+def _class_on_a_step(code: str, step: int) -> None:
+    """A class in the server's store on the ceil_mode deck's step ``step`` (from 0), as the
+    cockpit's deck would leave it: the step's setup sent, its words on the projector."""
+    from classroom import model
+    from classroom.deck import deck_to_json
+    from classroom.deck_library import BUILT_IN
+    from classroom.setups import sent_setup
+    from classroom.store import open_store
+
+    deck = BUILT_IN["ceil_mode"]
+    lesson = model.open_deck(model.start(code, model.new_secret()), deck_to_json(deck))
+    assert open_store().create(model.go_to_step(lesson, step, sent_setup(deck.steps[step].setup)), time.time())
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_class_projector_prints_dl_dx_and_fits_1280x720(projector, app_url, language):
+    """A deck step (5x5, kernel 2, stride 2, ceil_mode: ∂L/∂x of 0.25, 0.5 and 1) with its words:
+    the projector prints every grid's numbers, ∂L/∂x's too, and the page ends on the screen."""
+    from classroom.model import new_code
+
+    code = new_code()
+    _class_on_a_step(code, 1)
+    page = projector
+    page.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
+    wait_for_app(page, fresh=True)
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        grids = {grid["key"]: set(grid["printed"]) for grid in page.evaluate(EVERY_GRID)}
+        screenshot(page, f"projector-class-step-{width}x{height}-{language}")
+        assert grids.get("grad_input") == {"0.25", "0.5", "1"}, f"{width}x{height}: ∂L/∂x printed {grids}"
+        assert all(grids.values()), f"{width}x{height}: a grid printed nothing: {grids}"
+        runs_to = page.evaluate(PAGE_HEIGHT)
+        assert runs_to <= height, f"{width}x{height}: the page runs to {runs_to} px"
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _class_in_state(code: str, state: str) -> None:
+    """The ceil_mode deck's class in one of the projector's states: ``words`` (a step with its
+    words), ``own`` (the teacher's own 6x6, no words), ``explained`` (a cell explained),
+    ``preparing``, ``asked`` (the step's question about ∂L/∂x[4, 0]), ``revealed``."""
+    from dataclasses import replace
+
+    from classroom import model
+    from classroom.deck import deck_to_json, question_of
+    from classroom.deck_library import BUILT_IN
+    from classroom.setups import sent_setup
+    from classroom.store import open_store
+
+    deck, store, now = BUILT_IN["ceil_mode"], open_store(), time.time()
+    step = 2 if state in ("asked", "revealed") else 1
+    lesson = model.open_deck(model.start(code, model.new_secret()), deck_to_json(deck))
+    lesson = model.go_to_step(lesson, step, sent_setup(deck.steps[step].setup))
+    if state == "own":  # a 6x6 set by hand: the step's words go
+        lesson = model.publish(lesson, sent_setup(replace(deck.steps[step].setup, controls={"height": 6, "width": 6})))
+    if state == "explained":  # the teacher clicked ∂L/∂x[4, 0]: its explanation under the grids
+        lesson = model.publish(lesson, replace(lesson.setup, explain="x-4-0"))
+    if state == "preparing":
+        lesson = model.prepare(lesson, True)
+    if state in ("asked", "revealed"):
+        lesson = model.ask(lesson, question_of(deck.steps[step]))
+    if state == "revealed":
+        lesson = model.reveal(lesson)
+    assert store.create(lesson, now)
+    for answer in (0.5, 0.5, 0.5, 0.25, 1, 2):
+        assert store.answer(code, 1, model.new_student(), answer, now)
+
+
+STATES = ["words", "own", "explained", "preparing", "asked", "revealed"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("state", STATES)
+def test_the_class_projector_fits_the_screen_in_every_state(projector, app_url, state, language):
+    """Before a question (a step's words or none, a cell explained, a question being prepared),
+    during one and revealed: every grid prints its numbers and the page ends on the screen."""
+    from classroom.model import new_code
+
+    code = new_code()
+    _class_in_state(code, state)
+    page = projector
+    page.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
+    wait_for_app(page, fresh=True)
+    if state == "revealed":
+        page.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        grids = {grid["key"]: set(grid["printed"]) for grid in page.evaluate(EVERY_GRID)}
+        screenshot(page, f"projector-class-{state}-{width}x{height}-{language}")
+        assert grids and all(grids.values()), f"{state} at {width}x{height}: a grid printed nothing: {grids}"
+        runs_to = page.evaluate(PAGE_HEIGHT)
+        assert runs_to <= height, f"{state} at {width}x{height}: the page runs to {runs_to} px"
+    assert page.locator('[data-testid="stException"]').count() == 0

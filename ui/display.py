@@ -85,7 +85,7 @@ def display_controls() -> dict[str, object]:
 # smaller title, narrower margins), and what a teacher explains (a clicked cell, the quiz's
 # answer) is read from the back of the room: large, a little smaller on a 720-pixel screen.
 PRESENT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding: 3.75rem 2rem 2rem; }
+[data-testid="stMainBlockContainer"] { padding: 3.75rem 2rem 0.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
 .st-key-quiz_verdict [data-testid="stMarkdownContainer"] p,
 [class*="_explained_"] [data-testid="stMarkdownContainer"] p {

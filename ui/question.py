@@ -25,16 +25,20 @@ def question_grids(
     file_prefix: str,
     kind: str = "grad_input",
     columns: int = 4,
+    shown: tuple[str, ...] | None = None,
 ) -> None:
     """Draw the question's grids under ``key``. Every cell explains itself, but before the
     answer is out only by its value: a window lit up, or an output's shares, would give the
     answer away. ``kind`` "output": the question is a cell of y, so y and ∂L/∂y wait for the
-    answer (then the cell's window is lit on x). ``columns``: grids side by side."""
+    answer (then the cell's window is lit on x). ``columns``: grids side by side; ``shown``: the
+    names of the grids drawn (None: all of them)."""
     rows, cols = computed.x.shape  # the setup in one line: the grids alone do not say the pooling
     call, loss = computed.params.torch_call(), computed.loss.torch_code
     st.markdown(tr("class.setup_line", call=f"`{call}`", rows=rows, cols=cols, loss=loss))
     language = current_language()
     grids = question_descriptions(computed, cell, revealed, kind, language)
+    if shown is not None:
+        grids = {name: grid for name, grid in grids.items() if name in shown}
     explain = pooling_explainer(
         computed.x, computed.y, computed.loss.grad_output, computed.grad_input, computed.windows, language
     )
