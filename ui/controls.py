@@ -522,15 +522,18 @@ def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
 
 @contextlib.contextmanager
 def _typed_grid_source(name: str) -> Iterator[None]:
-    """Where a typed grid's numbers came from, when a link says (``from=``, as "In a network"
-    writes it): a caption above the grid (which also keeps the grid's hover toolbar off the
-    expander's title), written once the grid inside has run: an edit drops ``from``."""
+    """A caption above a typed grid: where its numbers came from, when a link says (``from=``,
+    as "In a network" writes it), else how to type them. Written once the grid inside has run
+    (an edit drops ``from``); it is always there because it keeps the grid's hover toolbar,
+    which rises above the grid, off the expander's title."""
     slot = st.empty()
     try:
         yield
     finally:
         given = st.query_params.get("from")
-        if given is not None:
+        if given is None:
+            slot.caption(tr("input.typed_hint"))
+        else:
             try:
                 slot.caption(PlaygroundSource.parse(given).caption(name, current_language()))
             except ValueError:
