@@ -47,6 +47,7 @@ __all__ = [
     "URL_KEYS",
     "InputChoice",
     "custom_weights",
+    "editor_column_widths",
     "input_controls",
     "loss_controls",
     "pool_params",
@@ -383,11 +384,33 @@ def typed_grid(name: str, label: str, rows: int, cols: int) -> np.ndarray:
     columns = [str(c) for c in range(cols)]
     texts = grid.texts(start, rows, cols)
     frame = pd.DataFrame(grid.texts(start, rows, cols, grid.shown), columns=columns)
-    config = {column: st.column_config.TextColumn(column) for column in columns}
+    widths = editor_column_widths(frame.to_numpy().tolist())
+    config = {column: st.column_config.TextColumn(column, width=width) for column, width in zip(columns, widths)}
     st.data_editor(frame, key=key, width="content", hide_index=False, column_config=config)
     values = grid.values(start, rows, cols, label)  # raises InputError: the link keeps the last good grid
     _link_typed_grid(name, grid.at_size(start, rows, cols), texts)
     return values
+
+
+# The editor's cells: 14 px Source Sans, whose digits are about 7 px wide, inside 8 px of
+# padding each side; a column no narrower than its header (an edit icon and the index).
+EDITOR_CHAR_PX = 8
+EDITOR_PADDING_PX = 20
+EDITOR_MIN_COLUMN_PX = 52
+EDITOR_MAX_COLUMN_PX = 200  # a pasted essay in a cell scrolls in its cell, not across the page
+
+
+def editor_column_widths(rows: list[list[str]]) -> list[int]:
+    """The editor's column widths in CSS px: one width for every column (a matrix reads in
+    even columns), wide enough for the longest text (the browser's grid would otherwise
+    guess per column, and "0.02343" spilled out of a narrow one).
+
+    >>> editor_column_widths([["0", "0.02343"], ["1", "-1/3"]])
+    [76, 76]
+    """
+    longest = max((len(text) for row in rows for text in row), default=0)
+    width = min(max(EDITOR_MIN_COLUMN_PX, EDITOR_PADDING_PX + EDITOR_CHAR_PX * longest), EDITOR_MAX_COLUMN_PX)
+    return [width] * (len(rows[0]) if rows else 0)
 
 
 def _link_typed_grid(name: str, typed: TypedGrid, texts: list[list[str]]) -> None:
@@ -522,15 +545,18 @@ def custom_weights(output_shape: tuple[int, int]) -> np.ndarray:
 
 @contextlib.contextmanager
 def _typed_grid_source(name: str) -> Iterator[None]:
-    """Where a typed grid's numbers came from, when a link says (``from=``, as "In a network"
-    writes it): a caption above the grid (which also keeps the grid's hover toolbar off the
-    expander's title), written once the grid inside has run: an edit drops ``from``."""
+    """A caption above a typed grid: where its numbers came from, when a link says (``from=``,
+    as "In a network" writes it), else how to type them. Written once the grid inside has run
+    (an edit drops ``from``); it is always there because it keeps the grid's hover toolbar,
+    which rises above the grid, off the expander's title."""
     slot = st.empty()
     try:
         yield
     finally:
         given = st.query_params.get("from")
-        if given is not None:
+        if given is None:
+            slot.caption(tr("input.typed_hint"))
+        else:
             try:
                 slot.caption(PlaygroundSource.parse(given).caption(name, current_language()))
             except ValueError:

@@ -128,8 +128,24 @@ function pageTop(root) {
 // Presentation mode, second pass: the titles and colour bars took what they took (less than
 // the estimate where numbers print and no colour bar is needed); the grids get what is left.
 // Where a colour bar stands in for numbers that just miss their cells, the cells may take
-// the bar's room: if their numbers then print (and the bar goes), the grids still fit.
+// the room the missing numbers cost (the bar, and the title line an "Enlarge" button pushed
+// its title onto: a longer title, as in English, must not lose its numbers for that): if
+// their numbers then print (and the bar and the button go), the grids still fit.
 function refit(root, layout) {
+  settle(root, layout);
+  const bars = root.state.figures.filter((figure) => figure.grid.labels && !figure.labelling);
+  if (!bars.length || overflow(root) > 4) return;
+  const fitted = layout.maxHeight;
+  layout.maxHeight = fitted + roomForNumbers(root, bars) / Math.ceil(root.state.data.grids.length / layout.columns);
+  drawFigures(root, layout);
+  settle(root, layout);
+  if (overflow(root) <= 4) return;
+  layout.maxHeight = fitted;
+  drawFigures(root, layout);
+}
+
+// Resize the grids until they end where they must (two passes: titles rewrap as they shrink).
+function settle(root, layout) {
   const rowsOfGrids = Math.ceil(root.state.data.grids.length / layout.columns);
   for (let pass = 0; pass < 2; pass++) {
     const over = overflow(root);
@@ -138,14 +154,18 @@ function refit(root, layout) {
     layout.maxHeight = maxHeight;
     drawFigures(root, layout);
   }
-  const bars = root.state.figures.filter((figure) => figure.grid.labels && !figure.labelling);
-  if (!bars.length || overflow(root) > 4) return;
-  const fitted = layout.maxHeight;
-  layout.maxHeight = fitted + Math.max(...bars.map((figure) => figure.element.querySelector(".colorbar").offsetHeight));
-  drawFigures(root, layout);
-  if (overflow(root) <= 4) return;
-  layout.maxHeight = fitted;
-  drawFigures(root, layout);
+}
+
+// The height these figures' colour bars and "Enlarge" buttons cost (measured: the room
+// left once they are hidden), which their printed numbers would not.
+function roomForNumbers(root, figures) {
+  const parts = figures.flatMap((figure) => [".colorbar", ".zoom"].map((part) => figure.element.querySelector(part)));
+  const shown = parts.filter((part) => !part.hidden);
+  const before = overflow(root);
+  shown.forEach((part) => (part.hidden = true));
+  const after = overflow(root);
+  shown.forEach((part) => (part.hidden = false));
+  return Math.max(0, before - after);
 }
 
 // How far the grids reach past where they must end (negative: room left).
