@@ -253,7 +253,7 @@ def _picker(lesson: Lesson) -> None:
     options = [name for name in ("link", "file") if name in texts] + list(_built_in_texts())
     if st.session_state.get(PICK) not in options:
         st.session_state[PICK] = options[0]
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left, right = st.columns([2, 1], vertical_alignment="bottom")  # room for "开始这份课件" and its icon
     left.selectbox(tr("class.deck_pick"), options, key=PICK, format_func=lambda name: shown[name])
     right.button(tr("class.deck_start"), key="class_deck_start", type="primary", icon=":material/play_arrow:",
                  help=tr("class.deck_start_help"), disabled=model.question_open(lesson), on_click=_start,
