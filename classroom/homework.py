@@ -193,7 +193,7 @@ def go_to(progress: Progress, index: object, steps: int) -> Progress:
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < steps:
         raise HomeworkError("step", count=steps)
     if index > progress.furthest + 1:
-        raise HomeworkError("step_ahead", step=progress.furthest + 1)
+        raise HomeworkError("step_ahead", step=progress.furthest + 2)  # said from 1
     return replace(progress, step=index, furthest=max(progress.furthest, index))
 
 
