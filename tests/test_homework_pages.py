@@ -157,3 +157,25 @@ def test_a_wrong_report_secret_or_a_crafted_step_gets_a_message():
     for crafted in ("0", "x", "99999999"):
         at = _student(code, step=crafted)
         assert any("The link asks for step" in text for text in alerts(at)), (crafted, alerts(at))
+
+
+@pytest.fixture
+def store_down(monkeypatch):
+    """The homework's store is a Redis that does not answer (nothing listens on its port)."""
+    from harness.server import free_port
+    from ui.homework import homework_store
+
+    monkeypatch.setenv("CLASS_STORE", f"redis://127.0.0.1:{free_port()}/0")
+    homework_store.clear()
+    yield
+    homework_store.clear()
+
+
+def test_a_store_outage_is_said_when_assigning_and_opening(store_down):
+    teacher = open_app(page="pages/live_class.py")
+    teacher.button(key="homework_assign").click()
+    _rerun(teacher)
+    assert any("cannot be reached right now" in text for text in alerts(teacher)), alerts(teacher)
+    assert "homework_assigned" not in teacher.session_state
+    student = _student("HQCMTKMN")
+    assert any("cannot be reached right now" in text for text in alerts(student)), alerts(student)
