@@ -112,8 +112,8 @@ def test_the_report_counts_reached_right_first_time_and_misconceptions_and_downl
     assert "Step 2, ∂L/∂x[0, 0]: 1 of 2 right first time" in texts
     assert "1 × the gradients were added but not divided" in texts
     table = report.dataframe[0].value
-    assert list(table["Reached"]) == [2, 2, 0, 0, 0, 0]
-    assert list(table["Right first time"])[1] == 1
+    assert list(table["Reached"]) == ["2", "2", "0", "0", "0", "0"]
+    assert list(table["Right first time"])[:2] == ["—", "1"]
     students = report.dataframe[1].value
     assert list(students["Nickname"]) == ["**Ada**"]
     assert report.get("download_button")

@@ -49,6 +49,10 @@ ASSIGNED = "homework_assigned"  # (code, secret) of the homework this tab assign
 WORKING = "homework_progress"  # (code, Progress): this tab's copy of the student's progress
 PROBLEM = "homework_problem"  # a message for the next run (a callback's refusal)
 MAX_TYPED = 100  # characters of an answer read at all (the box takes 40)
+# The deck's title, plain text (never Markdown), set as a heading.
+TITLE_CSS = """<style>
+.st-key-homework_title [data-testid="stText"] { font-size: 1.5rem; font-weight: 600; line-height: 1.3; }
+</style>"""
 
 
 @st.cache_resource
@@ -294,7 +298,7 @@ def student_view(homework: Homework, deck: Deck) -> None:
     except StoreUnavailable:
         st.warning(tr("homework.down"), icon=":material/cloud_off:")
         return
-    st.container(key="homework_title").text(words(deck.title, language))
+    _title(deck, language)
     if homework.nickname and st.session_state.get("homework_nickname_done") != homework.code and not progress.nickname:
         _nickname_form(homework)
     elif progress.nickname:
@@ -313,6 +317,11 @@ def student_view(homework: Homework, deck: Deck) -> None:
     else:
         _setup(homework, step.setup, index)
     _navigation(homework, index, steps)
+
+
+def _title(deck: Deck, language: str) -> None:
+    st.html(TITLE_CSS)
+    st.container(key="homework_title").text(words(deck.title, language))
 
 
 def _nickname_form(homework: Homework) -> None:
@@ -405,7 +414,7 @@ def _navigation(homework: Homework, index: int, steps: int) -> None:
 def report_view(homework: Homework, deck: Deck) -> None:
     """The report's head (the deck, the dates, the students' link) and its live body."""
     language = current_language()
-    st.container(key="homework_title").text(words(deck.title, language))
+    _title(deck, language)
     assigned = datetime.fromtimestamp(homework.assigned, UTC).strftime("%Y-%m-%d")
     kept = datetime.fromtimestamp(homework.expires, UTC).strftime("%Y-%m-%d")
     st.caption(tr("homework.report_caption", code=homework.code, assigned=assigned, kept=kept))
@@ -435,9 +444,9 @@ def _live_report(homework: Homework, deck: Deck) -> None:
         tr("homework.col_words"): [_short(words(step.text, language)) for step in deck.steps],
         tr("homework.col_question"): [q.target if q else "" for q in questions],
         tr("homework.col_answer"): [exact_text(q.truth) if q else "" for q in questions],
-        tr("homework.col_reached"): [row.reached for row in rows],
-        tr("homework.col_right_first"): [row.right_first if q else None for row, q in zip(rows, questions)],
-        tr("homework.col_answered"): [row.answered if q else None for row, q in zip(rows, questions)],
+        tr("homework.col_reached"): [str(row.reached) for row in rows],
+        tr("homework.col_right_first"): [str(row.right_first) if q else "—" for row, q in zip(rows, questions)],
+        tr("homework.col_answered"): [str(row.answered) if q else "—" for row, q in zip(rows, questions)],
     }
     st.dataframe(table, hide_index=True, key="homework_report_table", width="stretch")
     _misconceptions(rows, questions)
