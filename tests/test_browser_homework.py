@@ -14,9 +14,11 @@ pytestmark = pytest.mark.browser
 
 WORDS = {
     "en": {"right": "Right!", "wrong": "Not quite", "mistake": "the divisor was forgotten",
-           "started": "{n} students started · {f} reached the last step", "last": "This is the last step"},
+           "started": "{n} students started · {f} reached the last step", "last": "This is the last step",
+           "step": "Step 2 of 6"},
     "zh": {"right": "答对了！", "wrong": "不太对", "mistake": "忘了除数",
-           "started": "{n} 名学生已开始 · {f} 名到达最后一步", "last": "这是最后一步"},
+           "started": "{n} 名学生已开始 · {f} 名到达最后一步", "last": "这是最后一步",
+           "step": "第 2 步，共 6 步"},
 }  # fmt: skip
 
 
@@ -67,6 +69,10 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     _answer(phone, "0.25", said["right"])
     wait_for_grids(phone, 4)  # answered: ∂L/∂x too
     screenshot(phone, f"homework-phone-step-{language}")
+    phone.goto(students_link)  # the link opened again: the browser's cookie brings its step back
+    wait_for_app(phone, fresh=True)
+    phone.get_by_text(said["step"]).wait_for()
+    wait_for_alert(phone, said["right"])
 
     for _ in range(4):  # the first student goes on to the last step
         _press(first, "homework_next")
