@@ -179,3 +179,18 @@ def test_a_store_outage_is_said_when_assigning_and_opening(store_down):
     assert "homework_assigned" not in teacher.session_state
     student = _student("HQCMTKMN")
     assert any("cannot be reached right now" in text for text in alerts(student)), alerts(student)
+
+
+def test_the_teacher_deletes_the_homework_and_its_links_stop_working():
+    code, secret, _ = _assign()
+    student = _student(code)
+    student.button(key="homework_next").click()
+    _rerun(student)
+    report = _student(code, report=secret)
+    report.button(key="homework_delete").click()
+    _rerun(report)
+    assert any(f"Homework {code}, its students' progress and its report are deleted." in t for t in alerts(report))
+    from classroom.homework_store import open_homework_store
+
+    assert open_homework_store().progresses(code) == []
+    assert any(f"No homework has the code {code}" in text for text in alerts(_student(code)))

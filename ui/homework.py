@@ -166,6 +166,12 @@ def homework_page() -> None:
         key = "homework.no_link" if typed is None else "homework.bad_code"
         st.warning(tr(key, code=user_text(typed or "", limit=12)), icon=":material/link_off:")
         return
+    problem = st.session_state.pop(PROBLEM, None) if "report" in st.query_params else None
+    if problem:
+        st.warning(problem, icon=":material/cloud_off:")
+    if st.session_state.get("homework_deleted") == code:
+        st.success(tr("homework.deleted", code=code), icon=":material/delete:")
+        return
     try:
         homework = _store().load(code, time.time())
     except StoreUnavailable:
@@ -423,6 +429,24 @@ def report_view(homework: Homework, deck: Deck) -> None:
         st.code(students, language=None, wrap_lines=True)
         st.image(_qr_png(students), width=160)
     _live_report(homework, deck)
+    with st.popover(tr("homework.delete"), icon=":material/delete:"):
+        st.markdown(tr("homework.delete_sure"))
+        st.button(tr("homework.delete_yes"), key="homework_delete", type="primary", on_click=_delete,
+                  args=(homework.code,))  # fmt: skip
+
+
+def _delete(code: str) -> None:
+    """ "Delete this homework" (a callback): the secret checked again, then the homework, its
+    students' progress and its report are gone."""
+    try:
+        homework = _store().load(code, time.time())
+        if homework is None or not hw.teacher_may(homework, st.query_params.get("report")):
+            return
+        _store().delete(code)
+    except StoreUnavailable:
+        st.session_state[PROBLEM] = tr("homework.down")
+        return
+    st.session_state["homework_deleted"] = code
 
 
 @st.fragment(run_every=REPORT_EVERY)
