@@ -14,10 +14,10 @@ pytestmark = pytest.mark.browser
 
 WORDS = {
     "en": {"right": "Right!", "wrong": "Not quite", "mistake": "the divisor was forgotten",
-           "started": "{n} students started · {f} reached the last step", "last": "This is the last step",
+           "started": "Started: {n} · reached the last step: {f}", "last": "This is the last step",
            "step": "Step 2 of 6"},
     "zh": {"right": "答对了！", "wrong": "不太对", "mistake": "忘了除数",
-           "started": "{n} 名学生已开始 · {f} 名到达最后一步", "last": "这是最后一步",
+           "started": "已开始：{n} 名学生 · 到达最后一步：{f} 名", "last": "这是最后一步",
            "step": "第 2 步，共 6 步"},
 }  # fmt: skip
 

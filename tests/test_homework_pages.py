@@ -108,7 +108,7 @@ def test_the_report_counts_reached_right_first_time_and_misconceptions_and_downl
     _answer(second, "1/4")
     report = _student(code, report=secret)
     texts = " ".join(_texts(report))
-    assert "2 students started" in texts
+    assert "Started: 2 · reached the last step: 0" in texts
     assert "Step 2, ∂L/∂x[0, 0]: 1 of 2 right first time" in texts
     assert "1 × the gradients were added but not divided" in texts
     table = report.dataframe[0].value
@@ -194,3 +194,34 @@ def test_the_teacher_deletes_the_homework_and_its_links_stop_working():
 
     assert open_homework_store().progresses(code) == []
     assert any(f"No homework has the code {code}" in text for text in alerts(_student(code)))
+
+
+@pytest.fixture
+def on_redis(monkeypatch):
+    """The homework's store is a real redis-server of this test (the class's stays as it is)."""
+    import os
+    import shutil
+
+    from harness.server import ARTIFACTS, redis_server
+    from ui.homework import homework_store
+
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed (apt-get install redis-server): in CI it must run")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with redis_server(ARTIFACTS / f"redis-homework-pages-{os.getpid()}") as (address, _):
+        monkeypatch.setenv("CLASS_STORE", address)
+        homework_store.clear()
+        yield
+    homework_store.clear()
+
+
+def test_assign_do_and_report_on_redis(on_redis):
+    code, secret, _ = _assign()
+    student = _student(code)
+    student.button(key="homework_next").click()
+    _rerun(student)
+    _answer(student, "1")
+    _answer(student, "1/4")
+    texts = " ".join(_texts(_student(code, report=secret)))
+    assert "Started: 1 ·" in texts and "1 × the gradients were added but not divided" in texts, texts
