@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from harness.browser import screenshot, wait_for_alert, wait_for_app, wait_for_grids
+from tests.test_browser_accessibility import _serious
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +47,7 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     assert "/homework?hw=" in students_link and "&report=" in report_link
     teacher.locator(".st-key-homework_links img").wait_for()
     screenshot(teacher, f"homework-assign-{language}")
+    assert not _serious(teacher)  # axe-core's WCAG 2.1 A and AA rules
 
     report = teacher.context.new_page()  # the report, open while the students work
     report.goto(report_link)
@@ -69,6 +71,7 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     _answer(phone, "0.25", said["right"])
     wait_for_grids(phone, 4)  # answered: ∂L/∂x too
     screenshot(phone, f"homework-phone-step-{language}")
+    assert not _serious(phone)
     phone.goto(students_link)  # the link opened again: the browser's cookie brings its step back
     wait_for_app(phone, fresh=True)
     phone.get_by_text(said["step"]).wait_for()
@@ -81,6 +84,7 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     report.get_by_text(said["started"].format(n=2, f=1)).wait_for(timeout=30_000)
     assert said["mistake"] in report.locator('[data-testid="stMarkdownContainer"]').all_inner_texts().__str__()
     screenshot(report, f"homework-report-{language}")
+    assert not _serious(report)
     projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
     projector.goto(report_link + "&present=1")
     wait_for_app(projector, fresh=True)
