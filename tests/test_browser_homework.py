@@ -90,3 +90,10 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     wait_for_app(projector, fresh=True)
     projector.get_by_text(said["started"].format(n=2, f=1)).wait_for()
     screenshot(projector, f"homework-report-1280x720-{language}")
+    # The teacher's browser keeps the homework (an HttpOnly cookie): the Live class page, opened
+    # again, shows its two links again.
+    assert any(cookie["name"] == "avgpool_homework" and cookie["httpOnly"] for cookie in teacher.context.cookies())
+    teacher.goto(f"{app_url}/live_class?lang={language}")
+    wait_for_app(teacher, fresh=True)
+    teacher.locator(".st-key-homework_links code").first.wait_for()
+    assert teacher.locator(".st-key-homework_links code").nth(1).inner_text().strip() == report_link

@@ -141,10 +141,21 @@ def assign_panel() -> None:
     problem = st.session_state.pop(PROBLEM, None)
     if problem:
         st.warning(problem, icon=":material/cloud_off:")
-    code, _, secret = _browser_text(st.context.cookies.get(HOMEWORK_COOKIE)).partition(":")
-    assigned = st.session_state.get(ASSIGNED) or ((code, secret) if hw.normalized_code(code) and secret else None)
+    assigned = st.session_state.get(ASSIGNED) or _cookie_homework()
     if assigned is not None:
         _assigned_links(*assigned)
+
+
+def _cookie_homework() -> tuple[str, str] | None:
+    """The homework this browser last assigned (its cookie), while it is still kept."""
+    code, _, secret = _browser_text(st.context.cookies.get(HOMEWORK_COOKIE)).partition(":")
+    if not hw.normalized_code(code) or not secret:
+        return None
+    try:
+        homework = _store().load(code, time.time())
+    except StoreUnavailable:
+        return None
+    return (code, secret) if homework is not None and hw.teacher_may(homework, secret) else None
 
 
 def _assigned_links(code: str, secret: str) -> None:
