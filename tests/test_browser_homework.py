@@ -80,7 +80,7 @@ def test_a_teacher_assigns_a_deck_two_students_do_it_and_the_report_counts_them(
     for _ in range(4):  # the first student goes on to the last step
         _press(first, "homework_next")
     first.get_by_text(said["last"]).wait_for()
-    # The report, untouched, hears of both within its refresh (a fragment's timer).
+    # The report, untouched, hears of both within its refresh (a timer in the browser: ui/report_ticker.js).
     report.get_by_text(said["started"].format(n=2, f=1)).wait_for(timeout=30_000)
     assert said["mistake"] in report.locator('[data-testid="stMarkdownContainer"]').all_inner_texts().__str__()
     screenshot(report, f"homework-report-{language}")

@@ -16,6 +16,7 @@ import io
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
 import segno
@@ -45,7 +46,7 @@ from ui.url import app_address
 __all__ = ["HOMEWORK_COOKIE", "REPORT_EVERY", "assign_panel", "homework_page", "homework_store"]
 
 HOMEWORK_COOKIE = "avgpool_homework"  # "CODE:SECRET" of the homework this browser last assigned
-REPORT_EVERY = 5.0  # seconds: the report looks for new answers (one store read) this often
+REPORT_EVERY = 5.0  # seconds after each draw: the report reads the students' progress again (ui/report_ticker.js)
 PAGE = "homework"
 ASSIGNED = "homework_assigned"  # (code, secret) of the homework this tab assigned
 WORKING = "homework_progress"  # (code, Progress): this tab's copy of the student's progress
@@ -466,10 +467,26 @@ def _delete(code: str) -> None:
     st.session_state["homework_deleted"] = code
 
 
-@st.fragment(run_every=REPORT_EVERY)
+@st.cache_resource
+def _ticker():
+    """The report's refresh timer in the browser, registered once per server (ui/report_ticker.js)."""
+    js = (Path(__file__).parent / "report_ticker.js").read_text()
+    hidden = ".st-key-homework_report_ticker { display: none; }"  # it draws nothing: no gap for it
+    return st.components.v2.component("avgpool_report_ticker", html="", css=hidden, js=js, isolate_styles=False)
+
+
+def _ticked() -> None:
+    """The browser's timer fired (a callback): the fragment's rerun it asks for is all it takes."""
+
+
+@st.fragment
 def _live_report(homework: Homework, deck: Deck) -> None:
-    """The report's numbers, read again every ``REPORT_EVERY`` seconds while the page is open
-    (one read of every student's progress: at most ``MAX_STUDENTS`` small entries)."""
+    """The report's numbers, read again ``REPORT_EVERY`` seconds after each draw while the page
+    is open (one read of every student's progress: at most ``MAX_STUDENTS`` small entries): a
+    timer in the browser asks for this fragment's rerun (ui/report_ticker.js)."""
+    drawn = st.session_state["homework_report_drawn"] = st.session_state.get("homework_report_drawn", 0) + 1
+    _ticker()(key="homework_report_ticker", data={"every_ms": round(REPORT_EVERY * 1000), "drawn": drawn},
+              on_tick_change=_ticked)  # fmt: skip
     try:
         progresses = _store().progresses(homework.code)
     except StoreUnavailable:
