@@ -225,3 +225,27 @@ def test_assign_do_and_report_on_redis(on_redis):
     _answer(student, "1/4")
     texts = " ".join(_texts(_student(code, report=secret)))
     assert "Started: 1 ·" in texts and "1 × the gradients were added but not divided" in texts, texts
+
+
+def test_a_step_taken_during_an_outage_is_said_kept_in_the_tab_and_saved_with_the_next(monkeypatch):
+    from harness.server import free_port
+    from ui.homework import homework_store
+
+    code, _, _ = _assign()
+    student = _student(code)
+    kept = __import__("os").environ["CLASS_STORE"]
+    monkeypatch.setenv("CLASS_STORE", f"redis://127.0.0.1:{free_port()}/0")
+    homework_store.clear()
+    try:
+        student.button(key="homework_next").click()
+        _rerun(student)
+        assert any("Your last step was not saved" in text for text in alerts(student)), alerts(student)
+        assert "Step 2 of 6" in student.get("progress")[0].proto.text  # the tab goes on
+    finally:
+        monkeypatch.setenv("CLASS_STORE", kept)
+        homework_store.clear()
+    student.button(key="homework_next").click()
+    _rerun(student)
+    from classroom.homework_store import open_homework_store
+
+    assert [progress.furthest for progress in open_homework_store().progresses(code)] == [2]

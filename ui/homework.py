@@ -50,6 +50,7 @@ REPORT_EVERY = 5.0  # seconds after each draw: the report reads the students' pr
 PAGE = "homework"
 ASSIGNED = "homework_assigned"  # (code, secret) of the homework this tab assigned
 WORKING = "homework_progress"  # (code, Progress): this tab's copy of the student's progress
+SEEN = "homework_seen"  # the Homework as this tab last read it (a student goes on through an outage)
 PROBLEM = "homework_problem"  # a message for the next run (a callback's refusal)
 MAX_TYPED = 100  # characters of an answer read at all (the box takes 40)
 # The deck's title, plain text (never Markdown), set as a heading.
@@ -193,8 +194,12 @@ def homework_page() -> None:
     try:
         homework = _store().load(code, time.time())
     except StoreUnavailable:
-        st.warning(tr("homework.down"), icon=":material/cloud_off:")
-        return
+        seen = st.session_state.get(SEEN)
+        if seen is None or seen.code != code or "report" in st.query_params:
+            st.warning(tr("homework.down"), icon=":material/cloud_off:")
+            return
+        homework = seen  # a student goes on with this tab's copy; each step is saved once the store answers
+    st.session_state[SEEN] = homework
     if homework is None:
         st.warning(tr("homework.gone", code=code, days=hw.RETENTION // 86400), icon=":material/event_busy:")
         return
