@@ -249,3 +249,18 @@ def test_a_step_taken_during_an_outage_is_said_kept_in_the_tab_and_saved_with_th
     from classroom.homework_store import open_homework_store
 
     assert [progress.furthest for progress in open_homework_store().progresses(code)] == [2]
+
+
+def test_a_colleagues_deck_link_is_assigned_as_homework_as_the_cockpit_would_start_it():
+    from classroom.deck import deck_link, words
+    from classroom.deck_library import BUILT_IN
+
+    packed = deck_link(BUILT_IN["overlap"]).split("deck=")[1]
+    teacher = open_app({"deck": packed}, page="pages/live_class.py")
+    assert teacher.selectbox(key="class_deck_pick").value == "link"
+    teacher.button(key="homework_assign").click()
+    _rerun(teacher)
+    code, _ = teacher.session_state["homework_assigned"]
+    student = _student(code)
+    assert words(BUILT_IN["overlap"].title, "en") in [text.value for text in student.text]
+    assert "Step 1 of 6" in student.get("progress")[0].proto.text
