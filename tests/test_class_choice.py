@@ -94,3 +94,19 @@ def test_a_cell_of_y_asked_as_a_choice_offers_max_pooling_and_the_sum(teacher):
     from ui.classroom import class_store
 
     assert list(class_store().answers(code, 1).values()) == [117.0]
+
+
+def test_a_decks_step_asks_its_question_as_a_choice(teacher):
+    """The overlap deck's step 4 says ``"as": "choice"``: its button says so, and students pick."""
+    code = _code(teacher)
+    teacher.selectbox(key="class_deck_pick").set_value("overlap")
+    _rerun(teacher).button(key="class_deck_start").click()
+    for _ in range(3):
+        _rerun(teacher).button(key="class_deck_next").click()
+    ask = _rerun(teacher).button(key="class_deck_ask")
+    assert ask.label == "Ask this step's question as a choice: ∂L/∂x[2, 2]"
+    ask.click()
+    _rerun(teacher)
+    assert _lesson(code).question.choices == (1.0, 9.0, 1 / 9, 3.0)
+    student = _rerun(_student(code))
+    assert len(student.radio(key="class_choice_1").options) == 4
