@@ -150,3 +150,17 @@ def test_only_an_offered_choice_is_taken_and_the_reveal_counts_each():
     assert [label[0] for label, *_ in rows] == ["A", "B", "C", "D"]
     by_key = {key: (count, right) for _, count, right, key in rows}
     assert by_key == {None: (1, True), "divisor": (2, False), "one_side": (1, False), "no_gradient": (0, False)}
+
+
+def test_a_followed_students_pushed_prompt_lists_the_choices_in_the_class_order_and_not_the_answer():
+    from classroom.followed import followed_view
+    from classroom.model import publish, reveal
+
+    setup = Setup("", SETUPS["overlap"])
+    lesson = ask(publish(start("HQCMT", "s"), setup), question_for(setup, (2, 2), "grad_input", True))
+    labels = choice_labels(choice_order(lesson.question, "HQCMT"))
+    for language, said in (("en", "Choices: "), ("zh", "选项：")):
+        prompt = followed_view(lesson, language)["prompt"]
+        assert prompt[-1] == said + "  ·  ".join(labels), prompt
+        assert not any("answer" in line.lower() or "答案" in line for line in prompt), prompt
+    assert "The answer: 1." in followed_view(reveal(lesson), "en")["prompt"][-1]
