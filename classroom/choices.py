@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -94,8 +95,7 @@ def with_choices(question: Question, computed: Computed) -> Question:
         if np.isfinite(extra.value) and _new(extra.value, [question.truth, *(m.value for m in mistakes)]):
             mistakes.append(extra)
     choices = (question.truth, *(mistake.value for mistake in mistakes))
-    return Question(question.number, question.setup, question.cell, question.truth, question.explanation,
-                    tuple(mistakes), question.revealed, question.kind, choices)  # fmt: skip
+    return replace(question, mistakes=tuple(mistakes), choices=choices)
 
 
 def _new(value: float, offered: list[float]) -> bool:
