@@ -417,7 +417,7 @@ def student_view(lesson: Lesson, current: Seat) -> None:
         if mine is not None:
             st.success(tr("class.sent", answer=labels.get(mine, exact_text(mine))), icon=":material/check:")
     else:
-        _verdict(question, mine)
+        _verdict(question, mine, _labels(question, lesson.code))
     _question_grids(question, lesson.code)
 
 
@@ -435,7 +435,7 @@ def _answer_form(question: Question, code: str) -> dict[float, str]:
     """The answer form: a number typed, or one of the choices picked (by touch, or by the
     keyboard: the arrows move between choices, Enter sends); its choices' labels by value."""
     order = choice_order(question, code)
-    labels = dict(zip(order, choice_labels(order)))
+    labels = _labels(question, code)
     with st.form("class_answer_form", border=False):
         if question.choices:
             st.html(CHOICE_CSS)
@@ -451,7 +451,13 @@ def _answer_form(question: Question, code: str) -> dict[float, str]:
     return labels
 
 
-def _verdict(question: Question, mine: float | None) -> None:
+def _labels(question: Question, code: str) -> dict[float, str]:
+    """Each choice's label by its value (none for a typed question)."""
+    order = choice_order(question, code)
+    return dict(zip(order, choice_labels(order)))
+
+
+def _verdict(question: Question, mine: float | None, labels: dict[float, str]) -> None:
     explanation = question.explanation.get(current_language(), "")
     if mine is None:
         st.info(tr("class.no_answer", explanation=explanation), icon=":material/lightbulb:")
@@ -461,7 +467,7 @@ def _verdict(question: Question, mine: float | None) -> None:
         key = next((m.key for m in question.mistakes if is_right(mine, m.value)), None)
         meaning = tr("class.maybe", meaning=tr(f"class.mistake_{key}")) if key else ""
         st.info(
-            tr("class.wrong", answer=exact_text(mine), meaning=meaning, explanation=explanation),
+            tr("class.wrong", answer=labels.get(mine, exact_text(mine)), meaning=meaning, explanation=explanation),
             icon=":material/lightbulb:",
         )
 

@@ -76,6 +76,7 @@ def test_a_choice_question_is_picked_by_every_student_in_one_order_and_each_wron
         assert meaning in shown, shown  # every wrong choice named, picked or not
     bars = json.loads(projector.get("plotly_chart")[0].proto.spec)["data"][0]
     assert tuple(bars["x"]) == labels  # a bar for every choice, in the class's order
+    assert any(f"you said {labels[order.index(9.0)]}." in text for text in alerts(_rerun(students[1])))
     for student, verdict in zip(students, ("Right!", "the divisor was forgotten", "the kernel's side")):
         assert any(verdict in text for text in alerts(_rerun(student))), alerts(student)
     # The next question is asked as a choice again: the toggle kept while it was not drawn.
