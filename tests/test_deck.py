@@ -324,4 +324,4 @@ def test_the_network_deck_teaches_the_networks_own_numbers():
 def test_the_docs_example_file_is_a_deck():
     example = (REPO / "docs" / "decks.md").read_text().split("```json\n")[1].split("```")[0]
     deck = deck_from_json(example)
-    assert [question_of(step).truth for step in deck.steps] == [1 / 9, 3.5]
+    assert [question_of(step).truth for step in deck.steps] == [1.0, 3.5]  # ∂L/∂x[2, 2]: nine windows, 1/9 each
