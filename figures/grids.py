@@ -139,7 +139,8 @@ class Underlay(TypedDict):
 class Printing(TypedDict):
     """How the grids of one row (read together, as the frameworks' y grids are) print their
     numbers, decided once for the row (``printed_alike``): as if each had the row's narrowest
-    cells and its longest labels, so that all print at one font size, or none prints."""
+    cells and its longest labels, so that all print at one font size, or none prints. On a
+    phone the browser gives such a row one grid per line where that is what lets it print."""
 
     span: int  # the most cells across (padding included) of any grid of the row: the narrowest cells
     ticks: int  # the longest row index written beside those grids, in characters (the left margin)
