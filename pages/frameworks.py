@@ -33,7 +33,16 @@ from frameworks import (
 )
 from frameworks.explain import CellReason
 from frameworks.jobs import holder
-from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, tidy, verdict_row
+from frameworks.report import (
+    cell_text,
+    framework_name,
+    pass_text,
+    progress_text,
+    reason_text,
+    run_text,
+    tidy,
+    verdict_row,
+)
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -202,12 +211,15 @@ def _page_grids(verdicts: dict[str, Verdict], language: str) -> dict[str, dict[s
 
 
 def _framework_section(
-    key: str, verdict: Verdict, grids: dict[str, GridDescription], scenario: Scenario, language: str
+    key: str, verdict: Verdict, job: Job, grids: dict[str, GridDescription], scenario: Scenario, language: str
 ) -> None:
-    """One framework: what it cannot express, its call, known issues, its grids and the port's."""
+    """One framework: its run's time, what it cannot express, its call, known issues, its grids
+    and the port's."""
     name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
     st.subheader(name)
+    if (took := run_text(name, job, language)) is not None:
+        st.caption(took)
     if snippet.cannot:
         st.info(tr(snippet.cannot, setting=f"`{snippet.setting}`"), icon=":material/info:")
     st.markdown(tr("frameworks.own_call", setting=snippet.setting))
@@ -299,7 +311,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         st.caption(tr("frameworks.compile_off"))
     grids = _page_grids(verdicts, language)
     for key, verdict in verdicts.items():
-        _framework_section(key, verdict, grids[key], scenario, language)
+        _framework_section(key, verdict, jobs[key], grids[key], scenario, language)
 
 
 require_router()
