@@ -225,3 +225,19 @@ def test_onnx_runtime_gives_torchs_numbers_on_every_overhang_it_was_reported_to_
         if node.problem is None and not node.difference.agrees:
             differs.append((opset, attributes))
     assert differs == [], f"ONNX Runtime now differs from torch on {differs}: give the differs branch these cases"
+
+
+def test_the_page_gives_a_same_nodes_fix_in_both_languages():
+    """AppTest upload of the onnxruntime#10086 node: the verdict says ONNX Runtime differs, the
+    note says which padding was compared, the fix names the pads; no value inside a code span
+    (its escapes would show there as typed)."""
+    data = _model({"kernel_shape": [1, 1], "strides": [3, 3], "auto_pad": "SAME_UPPER"}, 19)
+    for language, fix in (("en", "**Fix:** write the padding out"), ("zh", "**修正**：不用 auto_pad")):
+        at = open_app({"height": "17", "width": "6", "lang": language}, "pages/frameworks.py")
+        at.file_uploader(key="onnx_file").set_value(("m.onnx", data, "")).run()
+        assert not at.exception, at.exception
+        said = [alert for alert in alerts(at) if "F.avg_pool2d(x, kernel_size=1, stride=3" in alert]
+        assert said and ("4" in said[0]), alerts(at)
+        assert any("SAME" in alert and "6×6" in alert for alert in alerts(at)), alerts(at)
+        fixes = [item.value for item in at.markdown if item.value.startswith(fix)]
+        assert fixes and "pads = [0\\, 0\\, 0\\, 0]" in fixes[0] and "`" not in fixes[0], fixes
