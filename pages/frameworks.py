@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, printed_alike, value_grid
+from figures import grad_input_grid, on_one_page, value_grid
 from figures.grids import GridDescription, Selection
 from frameworks import (
     FRAMEWORKS,
@@ -196,16 +196,20 @@ def _results(key: str, verdict: Verdict) -> dict[str, Result]:
 
 def _page_grids(verdicts: dict[str, Verdict], language: str) -> dict[str, dict[str, GridDescription]]:
     """Every framework's grids (its own and its port's y and ∂L/∂x), by framework; all the
-    y grids are read together, and all the ∂L/∂x grids: each kind prints alike (``printed_alike``)."""
+    y grids are read together, and all the ∂L/∂x grids: each kind prints alike, the two on one
+    page (``on_one_page``)."""
     page = {}
     for key, verdict in verdicts.items():
         name, port, grids = framework_name(key, language), tr("frameworks.port_short"), {}
         for prefix, result in _results(key, verdict).items():
             grids |= _result_grids(result, prefix, name if result is verdict.native else port, language)
         page[key] = grids
-    for part in ("_y", "_grad"):
-        names = [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
-        for (key, name), grid in zip(names, printed_alike([page[key][name] for key, name in names])):
+    names = [
+        [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
+        for part in ("_y", "_grad")
+    ]
+    for row, grids in zip(names, on_one_page([[page[key][name] for key, name in row] for row in names])):
+        for (key, name), grid in zip(row, grids):
             page[key][name] = grid
     return page
 

@@ -94,8 +94,8 @@ function render(root) {
 // Phones: at most two grids per row, so x and ∂L/∂x can be seen together (a view whose
 // grids need the width, as Grad-CAM over the digit, asks for one: phone_columns). A row of
 // grids read together (`grid.printing`, as the frameworks' y and ∂L/∂x) must print its
-// numbers on a phone too: where they print one grid to a line and not two, the view holds
-// one grid per line.
+// numbers on a phone too: where a row of its page prints one grid to a line and not two
+// (`rowBox`), the view holds one grid per line.
 function columnsFor(root, wide) {
   const { data } = root.state;
   if (wide >= 640) return Math.max(1, data.columns);
@@ -109,15 +109,17 @@ function boxWidth(wide, columns, sizes) {
 }
 
 // The box a row of grids read together prints its numbers for: the view's box, except on a
-// phone, where it is the box of two to a line if they print there, else the whole line if
-// they print there (every view holding one of the row's grids decides alike from the row
-// alone, so the row prints at one font in every view of the page).
+// phone, where it is the whole line if any row on its page (`printing.page`) prints one grid
+// to a line and not two, and this row prints there; else the box of two to a line. Every view
+// holding a grid of the page decides alike from the page's rows alone, so each row prints at
+// one font in every view, and the page's grids line up.
 function rowBox(root, row, wide) {
   const { data, sizes } = root.state;
   if (wide >= 640) return boxWidth(wide, Math.max(1, data.columns), sizes);
   const shared = boxWidth(wide, Math.max(1, Math.min(data.columns, data.phone_columns || 2)), sizes);
-  const prints = (box) => rowFont(row, Math.min(row.width, row.short_width), Infinity, sizes, box, Infinity) > 0;
-  return prints(shared) || !prints(wide) ? shared : wide;
+  const prints = (some, box) => rowFont(some, Math.min(some.width, some.short_width), Infinity, sizes, box, Infinity) > 0;
+  const wholeLine = (row.page || [row]).some((some) => !prints(some, shared) && prints(some, wide));
+  return wholeLine && prints(row, wide) ? wide : shared;
 }
 
 function drawFigures(root, { wide, boxWidth, maxHeight }) {
