@@ -70,17 +70,20 @@ MAX_TYPED_CELLS = 16_384  # every typed grid of a deck together: four full 64×6
 MAX_LINK_CHARS = 8_000  # a deck's link parameter (compressed): fits every browser's and nginx's limits
 PAGES = ("", "step_by_step")  # the pages a class's setup can show (the Playground, Step by step)
 KINDS = ("grad_input", "output")  # a question's grid: a cell of ∂L/∂x, or of y (as the class asks)
+ANSWERS = ("number", "choice")  # how a question is answered (its "as"): a typed number, or a choice
 
 Cell = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class DeckQuestion:
-    """What a step asks: which grid (``kind``, as the class's ``Question``) and which cell.
-    Its answer is never stored: ``question_of`` computes it from the step's setup."""
+    """What a step asks: which grid (``kind``, as the class's ``Question``) and which cell,
+    and whether it is answered by a choice (``as_choice``: the file's ``"as": "choice"``) or a
+    typed number. Its answer is never stored: ``question_of`` computes it from the step's setup."""
 
     kind: str
     cell: Cell
+    as_choice: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ def question_of(step: Step) -> Question | None:
     """
     if step.question is None:
         return None
-    return question_for(step.setup, step.question.cell, step.question.kind)
+    return question_for(step.setup, step.question.cell, step.question.kind, step.question.as_choice)
 
 
 # ---------------------------------------------------------------------------------------
@@ -257,6 +260,8 @@ def deck_to_json(deck: Deck) -> str:
             entry["explain"] = step.setup.explain
         if step.question is not None:
             entry["question"] = {"grid": step.question.kind, "cell": list(step.question.cell)}
+            if step.question.as_choice:
+                entry["question"]["as"] = "choice"
         steps.append(entry)
     data = {"format": DECK_FORMAT, "version": 1, "title": dict(deck.title), "steps": steps}
     return json.dumps(data, ensure_ascii=False, indent=1)
@@ -510,7 +515,7 @@ def _question(question: object, number: int, computed: Computed) -> DeckQuestion
         return None
     if not isinstance(question, dict):
         raise DeckError("question_type", number, "question")
-    _known(question, ("grid", "cell"), number)
+    _known(question, ("grid", "cell", "as"), number)
     kind = question.get("grid")
     if kind not in KINDS:
         raise DeckError("question_grid", number, "question.grid", got=user_text(kind, 24), known=", ".join(KINDS))
@@ -523,4 +528,7 @@ def _question(question: object, number: int, computed: Computed) -> DeckQuestion
         or not all(0 <= i < n for i, n in zip(cell, shape))
     ):
         raise DeckError("question_cell", number, "question.cell", rows=shape[0] - 1, cols=shape[1] - 1)
-    return DeckQuestion(kind, (cell[0], cell[1]))
+    answered = question.get("as", "number")
+    if answered not in ANSWERS:
+        raise DeckError("question_as", number, "question.as", got=user_text(answered, 24), known=", ".join(ANSWERS))
+    return DeckQuestion(kind, (cell[0], cell[1]), answered == "choice")

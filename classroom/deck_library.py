@@ -57,21 +57,22 @@ def _network() -> tuple[dict[str, str], dict[str, str]]:
 _POOL1, _POOL2 = _network()
 
 # name: each step's settings (a typed grid as ``x`` or ``grad``, as a link writes it) and
-# question (grid, row, col), in order; its words are the catalogue's.
-_DECKS: dict[str, list[tuple[dict[str, str], tuple[str, int, int] | None]]] = {
+# question (grid, row, col, and "choice" when it is answered by a choice), in order; its
+# words are the catalogue's.
+_DECKS: dict[str, list[tuple[dict[str, str], tuple | None]]] = {
     "classic": [
         (_CLASSIC, None),
         (_CLASSIC, ("grad_input", 0, 0)),
         (_CLASSIC, None),
         ({"input": "custom", "x": "9,-3,0.5,7;1,1,-8,2;0,4,6,-1;5,-2,3,3"}, ("grad_input", 2, 3)),
         ({**_CLASSIC, "input": "arange"}, ("output", 0, 1)),
-        ({**_CLASSIC, "loss": "mean"}, ("grad_input", 1, 1)),
+        ({**_CLASSIC, "loss": "mean"}, ("grad_input", 1, 1, "choice")),
     ],
     "overlap": [
         (_OVERLAP, None),
         (_OVERLAP, ("grad_input", 0, 0)),
         (_OVERLAP, None),
-        (_OVERLAP, ("grad_input", 2, 2)),
+        (_OVERLAP, ("grad_input", 2, 2, "choice")),
         (_OVERLAP, None),
         (_OVERLAP, ("grad_input", 0, 2)),
     ],
@@ -86,7 +87,7 @@ _DECKS: dict[str, list[tuple[dict[str, str], tuple[str, int, int] | None]]] = {
         (_PADDED, None),
         (_PADDED, ("grad_input", 0, 0)),
         (_PADDED, None),
-        (_UNCOUNTED, ("grad_input", 0, 0)),
+        (_UNCOUNTED, ("grad_input", 0, 0, "choice")),
         (_UNCOUNTED, None),
         (_UNCOUNTED, ("output", 0, 0)),
     ],
@@ -117,7 +118,7 @@ def _deck(name: str) -> Deck:
         controls = {key: value for key, value in settings.items() if key not in ("x", "grad")}
         typed = {key: value for key, value in settings.items() if key in ("x", "grad")}
         setup = setup_of(controls, typed, "", number)  # the file's rule: a built-in deck is read as a file is
-        asked = None if question is None else DeckQuestion(question[0], (question[1], question[2]))
+        asked = None if question is None else DeckQuestion(question[0], question[1:3], question[3:] == ("choice",))
         steps.append(Step(setup, words(f"s{number}"), asked))
     return Deck(words("title"), tuple(steps))
 

@@ -19,6 +19,7 @@ import json
 import threading
 
 from classroom import model
+from classroom.choices import choice_labels, choice_order
 from classroom.model import Lesson, Question
 from classroom.setups import SetupError, computed_from_setup
 from figures.grids import GridDescription, window_axes, with_palette
@@ -81,6 +82,9 @@ def _question_view(lesson: Lesson, question: Question, language: str, palette: s
         text(language, "class.pushed_setup", call=computed.params.torch_call(), rows=rows, cols=cols,
              loss=computed.loss.torch_code),
     ]  # fmt: skip
+    if question.choices:  # in the class's order, as the answer form lists them
+        labels = choice_labels(choice_order(question, lesson.code))
+        prompt.append(text(language, "class.pushed_choices", choices="  ·  ".join(labels)))
     if question.revealed:
         answer = exact_text(question.truth)
         prompt.append(

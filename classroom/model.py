@@ -167,8 +167,8 @@ class Mistake:
 class Question:
     """The question asked: a cell of ∂L/∂x (``kind`` "grad_input") or of y ("output") on the
     setup shown when it was asked, its exact value (``truth``), the explanation of that value
-    (the sum of shares, or the window's mean, in each language), and the mistakes that give
-    other values."""
+    (the sum of shares, or the window's mean, in each language), the mistakes that give
+    other values, and, when it is asked as a choice, the values offered (none: a typed number)."""
 
     number: int
     setup: Setup
@@ -178,6 +178,7 @@ class Question:
     mistakes: tuple[Mistake, ...] = ()
     revealed: bool = False
     kind: str = "grad_input"
+    choices: tuple[float, ...] = ()  # asked as a choice: the values offered, the right one first (classroom/choices.py)
 
     @property
     def target(self) -> str:
@@ -242,9 +243,9 @@ def _question(data: dict | None) -> Question | None:
     cell = (int(data["cell"][0]), int(data["cell"][1]))
     setup = _setup(data["setup"]) or Setup()
     kind = "output" if data.get("kind") == "output" else "grad_input"
-    return Question(
-        int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"], kind
-    )
+    choices = tuple(float(value) for value in data.get("choices", ()))
+    number, truth = int(data["number"]), float(data["truth"])
+    return Question(number, setup, cell, truth, data["explanation"], mistakes, data["revealed"], kind, choices)
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from classroom.choices import with_choices
 from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
 from i18n import LANGUAGES, text
 from pooling import PoolingError
@@ -121,10 +122,11 @@ def computed_from_setup(setup: Setup, language: str = "en") -> Computed:
     return compute_scenario(x, params, choice.name, choice.seed, choice.cell, weights, language, plan)
 
 
-def question_for(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
+def question_for(setup: Setup, cell: tuple[int, int], kind: str, as_choice: bool = False) -> Question:
     """The question about ``cell`` of y (``kind`` "output") or of ∂L/∂x on ``setup``: its
     answer, the usual mistakes' values and the explanation in each language, all computed
-    (the cockpit's "Ask" and a deck's question step both ask through this)."""
+    (the cockpit's "Ask" and a deck's question step both ask through this); ``as_choice``:
+    answered by picking among the right value and the mistakes' (``classroom.choices``)."""
     explanations = {}
     for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
         numbers = computed_from_setup(setup, language)
@@ -136,7 +138,8 @@ def question_for(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
         truth, mistakes = float(numbers.y[cell]), output_mistakes_for(numbers, cell)
     else:
         truth, mistakes = float(numbers.grad_input[cell]), mistakes_for(numbers, cell)
-    return Question(0, setup, cell, truth, explanations, mistakes, kind=kind)
+    question = Question(0, setup, cell, truth, explanations, mistakes, kind=kind)
+    return with_choices(question, numbers) if as_choice else question
 
 
 def setup_summary(setup: Setup) -> str:

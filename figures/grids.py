@@ -18,7 +18,7 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Literal, NamedTuple, TypedDict
+from typing import Literal, NamedTuple, NotRequired, TypedDict
 
 import numpy as np
 
@@ -52,6 +52,7 @@ __all__ = [
     "gradient_grid",
     "input_grid",
     "matrix_grid",
+    "on_one_page",
     "overlay_grid",
     "printed_alike",
     "read_selection",
@@ -139,12 +140,15 @@ class Underlay(TypedDict):
 class Printing(TypedDict):
     """How the grids of one row (read together, as the frameworks' y grids are) print their
     numbers, decided once for the row (``printed_alike``): as if each had the row's narrowest
-    cells and its longest labels, so that all print at one font size, or none prints."""
+    cells and its longest labels, so that all print at one font size, or none prints. On a
+    phone the browser gives such a row one grid per line where that is what lets it print,
+    and then every row on its ``page`` too (``on_one_page``), so that the page's grids line up."""
 
     span: int  # the most cells across (padding included) of any grid of the row: the narrowest cells
     ticks: int  # the longest row index written beside those grids, in characters (the left margin)
     width: int  # the row's longest label, in characters
     short_width: int  # the row's longest label where the short ones are printed
+    page: NotRequired[list[Printing]]  # every row of the page (its own among them), without their ``page``
 
 
 class GridDescription(TypedDict):
@@ -505,6 +509,22 @@ def printed_alike(grids: Sequence[GridDescription]) -> list[GridDescription]:
         "short_width": max(_longest(grid["short_labels"] or grid["labels"]) for grid in printing),
     }
     return [{**grid, "printing": shared} if grid["labels"] else grid for grid in grids]
+
+
+def on_one_page(rows: Sequence[Sequence[GridDescription]]) -> list[list[GridDescription]]:
+    """Rows read on one page (the frameworks' y row and ∂L/∂x row), each ``printed_alike``,
+    each row's ``printing`` naming every row of the page: on a phone, a row that needs the
+    whole line gives it to every row.
+
+    >>> y, grad = on_one_page([[value_grid(np.ones((2, 2)), "a")] * 2, [value_grid(np.ones((3, 3)), "b")] * 2])
+    >>> [row["span"] for row in y[0]["printing"]["page"]], y[0]["printing"]["page"] == grad[1]["printing"]["page"]
+    ([2, 3], True)
+    """
+    alike = [printed_alike(row) for row in rows]
+    shared = [next((grid["printing"] for grid in row if grid["printing"]), None) for row in alike]
+    page = [printing for printing in shared if printing is not None]
+    return [[{**grid, "printing": {**grid["printing"], "page": page}} if grid["printing"] else grid for grid in row]
+            for row in alike]  # fmt: skip
 
 
 def with_palette(grid: GridDescription, palette: str) -> GridDescription:

@@ -187,16 +187,31 @@ def _check_node(node, opset: int) -> NodeCheck:
     params, problem = _torch_setting(attributes)
     if problem is not None:
         return NodeCheck(name, attributes, problem, notes=notes)
-    side = _small_input(params)
+    same = _same(attributes)
+    side = _small_input(params, same)
+    if same:
+        pads = "×".join(map(str, params.padding))
+        notes += (
+            Problem("preflight.note_same", {"auto_pad": attributes["auto_pad"], "side": _text(side), "pads": pads}),
+        )
     x = np.arange(1.0, side[0] * side[1] + 1).reshape(side)
     exact = avg_forward(x, params.plan(side))
     theirs, error = _run_alone(attributes, opset, x)
     if error is not None:
         problem = Problem("preflight.ort_failed", {"error": error})
-        return NodeCheck(name, attributes, problem, params, side, None, _fix(attributes, opset, x, exact), notes)
+        fix = _fix(attributes, opset, x, exact, params)
+        return NodeCheck(name, attributes, problem, params, side, None, fix, notes)
     difference = compare(theirs, exact, "float32")
-    fix = None if difference.agrees else _fix(attributes, opset, x, exact) or Problem("preflight.fix_port")
+    fix = None if difference.agrees else _fix(attributes, opset, x, exact, params) or Problem("preflight.fix_port")
     return NodeCheck(name, attributes, None, params, side, difference, fix, notes)
+
+
+def _same(attributes: dict) -> bool:
+    return attributes.get("auto_pad", "NOTSET").startswith("SAME")
+
+
+def _text(side: tuple[int, int]) -> str:
+    return "×".join(map(str, side))
 
 
 # Each attribute AveragePool takes: its protobuf type, how many values, and its range.
@@ -253,32 +268,50 @@ def _attributes(node) -> tuple[dict, Problem | None]:
 def _torch_setting(a: dict) -> tuple[PoolParams | None, Problem | None]:
     """``F.avg_pool2d``'s arguments for the node, or why torch has none."""
     auto_pad = a.get("auto_pad", "NOTSET")
-    if auto_pad.startswith("SAME"):
-        return None, Problem("preflight.no_torch_same", {"auto_pad": auto_pad})
     if a.get("dilations", (1, 1)) != (1, 1):
         return None, Problem("preflight.no_torch_dilations", {"dilations": list(a["dilations"])})
-    top, left, bottom, right = (0, 0, 0, 0) if auto_pad == "VALID" else a.get("pads", (0, 0, 0, 0))
+    if auto_pad.startswith("SAME"):
+        if (padding := _same_padding(a)) is None:
+            return None, Problem("preflight.no_torch_same", {"auto_pad": auto_pad})
+        top, left, bottom, right = (*padding, *padding)
+    else:
+        top, left, bottom, right = (0, 0, 0, 0) if auto_pad == "VALID" else a.get("pads", (0, 0, 0, 0))
     if (top, left) != (bottom, right):
         return None, Problem("preflight.no_torch_asymmetric", {"pads": [top, left, bottom, right]})
     params = PoolParams(
         kernel_size=a["kernel_shape"],
         stride=a.get("strides", (1, 1)),
         padding=(top, left),
-        ceil_mode=bool(a.get("ceil_mode", 0)),
+        ceil_mode=bool(a.get("ceil_mode", 0)) and not auto_pad.startswith("SAME"),  # SAME: ceil(n / s) cells
         count_include_pad=bool(a.get("count_include_pad", 0)),  # ONNX's default is 0, torch's True
     )
     try:
-        params.plan(_small_input(params))
+        params.plan(_small_input(params, auto_pad.startswith("SAME")))
     except PoolingError as error:
         return None, Problem("preflight.no_torch", {"reason": (error.key, error.params)})
     return params, None
 
 
-def _small_input(params: PoolParams) -> tuple[int, int]:
+def _same_padding(a: dict) -> tuple[int, int] | None:
+    """The padding auto_pad SAME gives each side of an axis on an input whose side is a
+    multiple of the stride: ONNX pads ``(ceil(n / s) - 1) * s + k - n`` cells in all, that is
+    ``k - s``, none when that is below zero; None when it cannot split equally (torch pads both
+    sides alike).
+
+    >>> _same_padding({"kernel_shape": (3, 1), "strides": (1, 3), "auto_pad": "SAME_UPPER"})
+    (1, 0)
+    """
+    totals = [max(k - s, 0) for k, s in zip(a["kernel_shape"], a.get("strides", (1, 1)))]
+    return None if any(total % 2 for total in totals) else (totals[0] // 2, totals[1] // 2)
+
+
+def _small_input(params: PoolParams, same: bool = False) -> tuple[int, int]:
     """The side of an input with two windows or more per axis, the last one overhanging
-    under ceil_mode when the stride allows it: ``k - 2p + s + 1``."""
+    under ceil_mode when the stride allows it: ``k - 2p + s + 1``; for auto_pad SAME, the
+    next multiple of the stride (where its padding is ``_same_padding``'s)."""
     shape = zip(params.kernel_size, params.effective_stride, params.padding)
-    return tuple(max(1, k - 2 * p + s + 1) for k, s, p in shape)
+    sides = [(max(1, k - 2 * p + s + 1), s) for k, s, p in shape]
+    return tuple(-(-side // s) * s if same else side for side, s in sides)
 
 
 def _run_alone(attributes: dict, opset: int, x: np.ndarray) -> tuple[np.ndarray | None, str | None]:
@@ -306,9 +339,20 @@ def _run_alone(attributes: dict, opset: int, x: np.ndarray) -> tuple[np.ndarray 
     return np.asarray(y, dtype=np.float64)[0, 0], None
 
 
-def _fix(attributes: dict, opset: int, x: np.ndarray, exact: np.ndarray) -> Problem | None:
-    """The first newer opset at which ONNX Runtime runs the node and gives torch's numbers,
-    found by running it there (None: no opset does)."""
+def _fix(attributes: dict, opset: int, x: np.ndarray, exact: np.ndarray, params: PoolParams) -> Problem | None:
+    """What makes ONNX Runtime run the node and give torch's numbers, found by running it: for
+    auto_pad SAME, its padding written out (``pads``, no ``auto_pad``); else the first newer
+    opset that does (None: neither)."""
+    if _same(attributes):
+        (top, left) = params.padding
+        written = {key: value for key, value in attributes.items() if key != "auto_pad"} | {
+            "pads": (top, left, top, left)
+        }
+        theirs, error = _run_alone(written, opset, x)
+        if error is None and compare(theirs, exact, "float32").agrees:
+            return Problem(
+                "preflight.fix_pads", {"auto_pad": attributes["auto_pad"], "pads": f"{top}, {left}, {top}, {left}"}
+            )
     for other in OPSETS_TO_TRY:
         if other > opset:
             theirs, error = _run_alone(attributes, other, x)

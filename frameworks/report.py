@@ -12,7 +12,16 @@ from frameworks.jobs import Job
 from i18n import text
 from scenario.numbers import exact_text, format_number
 
-__all__ = ["cell_text", "framework_name", "pass_text", "progress_text", "reason_text", "tidy", "verdict_row"]
+__all__ = [
+    "cell_text",
+    "framework_name",
+    "pass_text",
+    "progress_text",
+    "reason_text",
+    "run_text",
+    "tidy",
+    "verdict_row",
+]
 
 NAME_KEYS = {
     "torch": "frameworks.name.torch",
@@ -62,6 +71,22 @@ def progress_text(
         return text(language, "frameworks.progress_longer", name=name, seconds=f"{seconds:.0f}", cold=cold)
     numbers = {"seconds": f"{seconds:.0f}", "estimate": f"{estimate:.0f}"}
     return text(language, "frameworks.progress_estimate", name=name, cold=cold, **numbers)
+
+
+def run_text(name: str, job: Job, language: str) -> str | None:
+    """How long a framework's run on the setup took, and when its column was ready, counted
+    from the setup's first asking (waiting for its worker included), on the server's clock:
+    the job's own timestamps, whichever tab looks. None for a run not finished.
+
+    >>> from frameworks.jobs import Job
+    >>> run_text("torch", Job("torch", cold=True, submitted=2.0, started=3.5, finished=9.25), "en")
+    "torch: its run took 5.8 s, its worker's start included; ready 7.2 s after this setup was first asked for"
+    """
+    if job.started is None or job.finished is None:
+        return None
+    cold = text(language, "frameworks.run_cold") if job.cold else ""
+    seconds, after = f"{job.finished - job.started:.1f}", f"{job.finished - job.submitted:.1f}"
+    return text(language, "frameworks.run_done", name=name, seconds=seconds, after=after, cold=cold)
 
 
 def pass_text(difference: Difference | None, result: Result, language: str) -> str:

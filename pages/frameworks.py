@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from figures import grad_input_grid, printed_alike, value_grid
+from figures import grad_input_grid, on_one_page, value_grid
 from figures.grids import GridDescription, Selection
 from frameworks import (
     FRAMEWORKS,
@@ -33,7 +33,16 @@ from frameworks import (
 )
 from frameworks.explain import CellReason
 from frameworks.jobs import holder
-from frameworks.report import cell_text, framework_name, pass_text, progress_text, reason_text, tidy, verdict_row
+from frameworks.report import (
+    cell_text,
+    framework_name,
+    pass_text,
+    progress_text,
+    reason_text,
+    run_text,
+    tidy,
+    verdict_row,
+)
 from scenario.params import PoolParams
 from ui.controls import BIND, URL_KEYS
 from ui.display import show_grids
@@ -187,27 +196,34 @@ def _results(key: str, verdict: Verdict) -> dict[str, Result]:
 
 def _page_grids(verdicts: dict[str, Verdict], language: str) -> dict[str, dict[str, GridDescription]]:
     """Every framework's grids (its own and its port's y and ∂L/∂x), by framework; all the
-    y grids are read together, and all the ∂L/∂x grids: each kind prints alike (``printed_alike``)."""
+    y grids are read together, and all the ∂L/∂x grids: each kind prints alike, the two on one
+    page (``on_one_page``)."""
     page = {}
     for key, verdict in verdicts.items():
         name, port, grids = framework_name(key, language), tr("frameworks.port_short"), {}
         for prefix, result in _results(key, verdict).items():
             grids |= _result_grids(result, prefix, name if result is verdict.native else port, language)
         page[key] = grids
-    for part in ("_y", "_grad"):
-        names = [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
-        for (key, name), grid in zip(names, printed_alike([page[key][name] for key, name in names])):
+    names = [
+        [(key, name) for key, grids in page.items() for name in grids if name.endswith(part)]
+        for part in ("_y", "_grad")
+    ]
+    for row, grids in zip(names, on_one_page([[page[key][name] for key, name in row] for row in names])):
+        for (key, name), grid in zip(row, grids):
             page[key][name] = grid
     return page
 
 
 def _framework_section(
-    key: str, verdict: Verdict, grids: dict[str, GridDescription], scenario: Scenario, language: str
+    key: str, verdict: Verdict, job: Job, grids: dict[str, GridDescription], scenario: Scenario, language: str
 ) -> None:
-    """One framework: what it cannot express, its call, known issues, its grids and the port's."""
+    """One framework: its run's time, what it cannot express, its call, known issues, its grids
+    and the port's."""
     name, native, port = framework_name(key, language), verdict.native, verdict.port
     snippet = native.attempt.snippet
     st.subheader(name)
+    if (took := run_text(name, job, language)) is not None:
+        st.caption(took)
     if snippet.cannot:
         st.info(tr(snippet.cannot, setting=f"`{snippet.setting}`"), icon=":material/info:")
     st.markdown(tr("frameworks.own_call", setting=snippet.setting))
@@ -299,7 +315,7 @@ def frameworks_page(scenario: Scenario | None, url: UrlCheck) -> None:
         st.caption(tr("frameworks.compile_off"))
     grids = _page_grids(verdicts, language)
     for key, verdict in verdicts.items():
-        _framework_section(key, verdict, grids[key], scenario, language)
+        _framework_section(key, verdict, jobs[key], grids[key], scenario, language)
 
 
 require_router()

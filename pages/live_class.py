@@ -16,6 +16,7 @@ import segno
 import streamlit as st
 
 from classroom import model
+from classroom.choices import choice_labels, choice_order, choice_rows, is_choice
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat, Setup
 from classroom.setups import SetupError, class_report, computed_from_setup, question_for, sent_setup
@@ -40,6 +41,7 @@ from ui.url import UrlCheck, app_address
 
 LANGUAGES = ("en", "zh")
 PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
+AS_CHOICE = "class_as_choice"  # the teacher's "Ask as a choice", kept while its toggle is not drawn
 
 
 def _join_link(lesson: Lesson) -> str:
@@ -106,7 +108,7 @@ def _ask_now(cell: tuple[int, int] | None, kind: str) -> None:
         last = lesson.asked[-1].truth if lesson.asked else None
         asked = {question.cell for question in lesson.asked if question.kind == "grad_input"}
         cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last, asked), "grad_input"
-    question = question_for(lesson.setup, cell, kind)
+    question = question_for(lesson.setup, cell, kind, as_choice=bool(st.session_state.get(AS_CHOICE)))
     classroom.teacher_change(lambda current: model.ask(current, question))
 
 
@@ -205,6 +207,8 @@ def _ask_panel(lesson: Lesson) -> None:
     if cell is not None and not all(0 <= i < n for i, n in zip(cell, shape)):
         cell = None
     st.caption(tr("class.ask_hint"))
+    st.toggle(tr("class.ask_choice"), value=bool(st.session_state.get(AS_CHOICE)), key="class_ask_choice",
+              help=tr("class.ask_choice_help"), on_change=_keep_as_choice)  # fmt: skip
     left, right = st.columns(2)
     label = tr("class.ask_cell", target=model.cell_name(kind, cell)) if cell else tr("class.ask_none")
     left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell, kind))
@@ -212,6 +216,10 @@ def _ask_panel(lesson: Lesson) -> None:
         tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
     )
     _setup_grids(computed, lesson.code, PICK_GRIDS)
+
+
+def _keep_as_choice() -> None:
+    st.session_state[AS_CHOICE] = bool(st.session_state.get("class_ask_choice"))
 
 
 def _use_default() -> None:
@@ -249,6 +257,8 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
     """The question, its grids, and after the reveal the class's answers."""
     if classroom.seat().role != "projector":  # its title is the question
         st.markdown(tr("class.question", number=question.number, target=question.target))
+    if question.choices and not question.revealed:
+        _choices_line(question, lesson.code)
     if not question.revealed and classroom.seat().role == "teacher":
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
                   on_click=classroom.teacher_action, args=("reveal", model.reveal))  # fmt: skip
@@ -270,6 +280,11 @@ def _question_grids(question: Question, code: str, columns: int = 4, shown: tupl
                    file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind, shown=shown)  # fmt: skip
 
 
+def _choices_line(question: Question, code: str) -> None:
+    """The choices in the class's order, on one line (the projector's and the teacher's)."""
+    st.markdown(tr("class.choices_header") + "\n\n#### " + "\u2003 ".join(choice_labels(choice_order(question, code))))
+
+
 def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
     what each most likely means, the sum of shares (``stacked``: the words over the chart)."""
@@ -278,10 +293,16 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     language = current_language()
     words, chart = (st.container(), st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
     words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
-    if result.total:
+    rows = choice_rows(question, lesson.code, answers) if question.choices else ()
+    if result.total:  # a choice question: a bar for every choice, by its label, picked or not
+        bars = tuple((label, count, right) for label, count, right, _ in rows) or result.answers
         height = 190 if presenting() else 300  # a projector shows the grids under it too
-        figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
+        figure = answers_figure(bars, tr("class.axis_answer"), tr("class.axis_students"), height)
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
+    if rows:  # every choice named: right, or the misconception that gives it
+        words.markdown("\n".join(f"- {_choice_line(row)}" for row in rows))
+        words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
+        return
     lines = [
         tr("class.wrong_line", answer=label, count=count, meaning=tr(f"class.mistake_{key}"))
         if key
@@ -291,6 +312,15 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     if lines:
         words.markdown(tr("class.common_wrong") + "\n" + "\n".join(f"- {line}" for line in lines))
     words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
+
+
+def _choice_line(row: tuple[str, int, bool, str | None]) -> str:
+    label, count, right, key = row
+    if right:
+        return tr("class.choice_right", label=label, count=count)
+    if key:
+        return tr("class.choice_wrong", label=label, count=count, meaning=tr(f"class.mistake_{key}"))
+    return tr("class.choice_plain", label=label, count=count)
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,13 +374,21 @@ def _preparing(computed, code: str) -> None:
 
 
 def _send(question: Question) -> None:
-    """A student's answer (a callback): read by the one number reader, kept one per student."""
+    """A student's answer (a callback): read by the one number reader, or the choice picked
+    (only one of the question's choices: whatever else a tab sends is refused, said why);
+    kept one per student."""
     current = classroom.seat()
-    try:
-        value = parse_number(st.session_state.get("class_answer", ""))
-    except NumberError as error:
-        st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
-        return
+    if question.choices:
+        value = st.session_state.get(_choice_key(question))
+        if not is_choice(question, value):
+            st.session_state.class_unreadable = tr("class.choose_first" if value is None else "class.not_a_choice")
+            return
+    else:
+        try:
+            value = parse_number(st.session_state.get("class_answer", ""))
+        except NumberError as error:
+            st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
+            return
     with classroom.class_action("send"):
         if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
             st.session_state.class_unreadable = tr("class.answers_full")
@@ -375,23 +413,54 @@ def student_view(lesson: Lesson, current: Seat) -> None:
         mine = None
     st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
-        with st.form("class_answer_form", border=False):
-            left, right = st.columns([3, 1], vertical_alignment="bottom")
-            left.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
-            right.form_submit_button(
-                tr("class.send"), icon=":material/send:", on_click=_send, args=(question,), width="stretch"
-            )
+        labels = _answer_form(question, lesson.code)
         unreadable = st.session_state.pop("class_unreadable", None)
         if unreadable:
             st.warning(unreadable, icon=":material/help:")
         if mine is not None:
-            st.success(tr("class.sent", answer=exact_text(mine)), icon=":material/check:")
+            st.success(tr("class.sent", answer=labels.get(mine, exact_text(mine))), icon=":material/check:")
     else:
-        _verdict(question, mine)
+        _verdict(question, mine, _labels(question, lesson.code))
     _question_grids(question, lesson.code)
 
 
-def _verdict(question: Question, mine: float | None) -> None:
+def _choice_key(question: Question) -> str:
+    return f"class_choice_{question.number}"  # a new widget per question: nothing picked yet
+
+
+CHOICE_CSS = """<style>
+[class*="st-key-class_choice_"] [role="radiogroup"] label { padding: 0.35rem 0; min-height: 2.75rem; }
+[class*="st-key-class_choice_"] [role="radiogroup"] p { font-size: 1.2rem; }
+</style>"""  # touch targets of at least 44 px on a phone
+
+
+def _answer_form(question: Question, code: str) -> dict[float, str]:
+    """The answer form: a number typed, or one of the choices picked (by touch, or by the
+    keyboard: the arrows move between choices, Enter sends); its choices' labels by value."""
+    order = choice_order(question, code)
+    labels = _labels(question, code)
+    with st.form("class_answer_form", border=False):
+        if question.choices:
+            st.html(CHOICE_CSS)
+            st.radio(tr("class.choose"), order, index=None, key=_choice_key(question),
+                     format_func=lambda value: labels.get(value, str(value)))  # fmt: skip
+            send = st.columns([1, 2])[0]
+        else:
+            typed, send = st.columns([3, 1], vertical_alignment="bottom")
+            typed.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
+        send.form_submit_button(
+            tr("class.send"), icon=":material/send:", on_click=_send, args=(question,), width="stretch"
+        )
+    return labels
+
+
+def _labels(question: Question, code: str) -> dict[float, str]:
+    """Each choice's label by its value (none for a typed question)."""
+    order = choice_order(question, code)
+    return dict(zip(order, choice_labels(order)))
+
+
+def _verdict(question: Question, mine: float | None, labels: dict[float, str]) -> None:
     explanation = question.explanation.get(current_language(), "")
     if mine is None:
         st.info(tr("class.no_answer", explanation=explanation), icon=":material/lightbulb:")
@@ -401,7 +470,7 @@ def _verdict(question: Question, mine: float | None) -> None:
         key = next((m.key for m in question.mistakes if is_right(mine, m.value)), None)
         meaning = tr("class.maybe", meaning=tr(f"class.mistake_{key}")) if key else ""
         st.info(
-            tr("class.wrong", answer=exact_text(mine), meaning=meaning, explanation=explanation),
+            tr("class.wrong", answer=labels.get(mine, exact_text(mine)), meaning=meaning, explanation=explanation),
             icon=":material/lightbulb:",
         )
 

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from classroom.choices import choice_labels, choice_order, is_choice, with_choices
+from classroom.model import Question, Setup, mistakes_for
 from i18n import text
 from scenario import quiz as quiz_model
 from scenario.explain import explain_input_cell, number, windows_covering
@@ -113,22 +115,50 @@ def _reveal(truth: float) -> None:
     _keep(quiz_model.reveal(_quiz(), truth))
 
 
-def _answer_form(truth: float) -> None:
-    """The answer box with Check and Reveal (one form: Enter checks). In presentation mode one
-    row, with New question and Surprise me beside it, and the box's label as its placeholder."""
+def _check_choice(question: Question) -> None:
+    """Check a picked choice (a callback): only one the page offered counts."""
+    picked = st.session_state.get(f"quiz_choice_{_quiz().number}")
+    if not is_choice(question, picked):
+        st.session_state.quiz_not_picked = tr("class.choose_first" if picked is None else "class.not_a_choice")
+        return
+    _keep(quiz_model.answer_choice(_quiz(), picked, question.truth))
+
+
+def _choice_question(scenario: Scenario, cell: tuple[int, int], truth: float) -> Question:
+    """The cell's question with its choices: the right value and the usual mistakes' (classroom/choices.py)."""
+    question = Question(_quiz().number, Setup(), cell, truth, mistakes=mistakes_for(scenario, cell))
+    return with_choices(question, scenario)
+
+
+def _answer_field(column, question: Question | None, present: bool) -> None:
+    """The typed answer's box, or the choices (a radio: a tap, or the arrow keys)."""
+    if question is not None:
+        order = choice_order(question, "quiz")
+        labels = dict(zip(order, choice_labels(order)))
+        column.radio(tr("class.choose"), order, index=None, key=f"quiz_choice_{question.number}", horizontal=True,
+                     format_func=lambda value: labels.get(value, str(value)))  # fmt: skip
+        return
+    column.text_input(
+        tr("quiz.answer"),
+        key="quiz_answer",
+        help=None if present else tr("quiz.answer_help"),
+        placeholder=tr("quiz.answer") if present else None,
+        label_visibility="collapsed" if present else "visible",
+    )
+
+
+def _answer_form(truth: float, question: Question | None = None) -> None:
+    """The answer box (or the choices) with Check and Reveal (one form: Enter checks). In
+    presentation mode one row, with New question and Surprise me beside it, and the box's
+    label as its placeholder."""
     present = presenting()
     form_column, *new_columns = st.columns([5, 1, 1], vertical_alignment="bottom") if present else [st.container()]
     with form_column, st.form("quiz_form", border=False):
         text_column, check_column, reveal_column = st.columns([2, 1, 1], vertical_alignment="bottom")
-        text_column.text_input(
-            tr("quiz.answer"),
-            key="quiz_answer",
-            help=None if present else tr("quiz.answer_help"),
-            placeholder=tr("quiz.answer") if present else None,
-            label_visibility="collapsed" if present else "visible",
-        )
+        _answer_field(text_column, question, present)
+        check, argument = (_check, truth) if question is None else (_check_choice, question)
         check_column.form_submit_button(
-            tr("quiz.check"), icon=":material/check:", width="stretch", on_click=_check, args=(truth,)
+            tr("quiz.check"), icon=":material/check:", width="stretch", on_click=check, args=(argument,)
         )
         reveal_column.form_submit_button(
             tr("quiz.reveal"),
@@ -164,18 +194,23 @@ def one_cell_question(scenario: Scenario) -> None:
         st.caption(tr(caption, title=preset.title(language)))
     score_slot = _question_line(tr("quiz.ask_cell", row=row, col=col))
     _keep(quiz)
-    _answer_form(truth)
+    question = _choice_question(scenario, (row, col), truth) if quiz.mode == "choice" else None
+    _answer_form(truth, question)
     quiz = _quiz()
     with st.container(key="quiz_verdict"):  # large in presentation mode (ui.display)
-        _verdict(quiz, scenario, preset)
+        _verdict(quiz, scenario, preset, question)
     _charts(scenario, (row, col), quiz.answered)
     return score_slot
 
 
-def _verdict(quiz: Quiz, scenario: Scenario, preset: Preset | None) -> None:
-    """What the last check said: not a number (said instead of the verdict before it), close
-    (nothing counted, no answer shown), or the verdict with the sum of shares that gives it."""
-    if quiz.unreadable is not None:
+def _verdict(quiz: Quiz, scenario: Scenario, preset: Preset | None, question: Question | None = None) -> None:
+    """What the last check said: not a number, or no choice (said instead of the verdict before
+    it), close (nothing counted, no answer shown), or the verdict with the sum of shares that
+    gives it (a wrong choice: its misconception named)."""
+    not_picked = st.session_state.pop("quiz_not_picked", None)
+    if not_picked is not None:
+        st.warning(not_picked, icon=":material/help:")
+    elif quiz.unreadable is not None:
         st.warning(translated_error(quiz.unreadable.error(tr("quiz.your_answer"))), icon=":material/help:")
     elif quiz.verdict is not None and quiz.verdict.kind == "near":
         st.warning(_verdict_text(quiz.verdict), icon=":material/replay:")
@@ -184,6 +219,9 @@ def _verdict(quiz: Quiz, scenario: Scenario, preset: Preset | None) -> None:
         covering = windows_covering(scenario.windows, row, col)
         explanation = explain_input_cell(row, col, covering, scenario.loss.grad_output, scenario.grad_input, language)
         lesson = f" {preset.lesson(language)}" if preset is not None else ""
+        if question is not None and quiz.verdict.kind == "wrong":  # the picked choice's misconception
+            key = next((m.key for m in question.mistakes if quiz_model.is_right(quiz.verdict.answer, m.value)), None)
+            lesson = (tr("class.maybe", meaning=tr(f"class.mistake_{key}")) if key else "") + lesson
         (st.success if quiz.verdict.kind == "right" else st.info)(
             f"{_verdict_text(quiz.verdict)} {explanation}{lesson}", icon=":material/lightbulb:"
         )
@@ -244,7 +282,7 @@ def ask(scenario: Scenario):
             icon=":material/zoom_out_map:",
         )
         return
-    if _quiz().mode == "cell":
+    if _quiz().mode in ("cell", "choice"):
         return one_cell_question(scenario)
     return whole_grid_question(scenario)
 

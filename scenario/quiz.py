@@ -30,6 +30,7 @@ __all__ = [
     "Unreadable",
     "Verdict",
     "answer_cell",
+    "answer_choice",
     "ask",
     "check_grid",
     "grade_grid",
@@ -45,7 +46,7 @@ __all__ = [
 
 # Presets whose windows overlap, leave gaps or meet padding: their cells have different answers.
 LAYOUT_PRESETS = ("overlap", "gaps", "padding", "padding_counted", "ceil_mode")
-MODES = ("cell", "grid")  # one cell, or the whole grid
+MODES = ("cell", "choice", "grid")  # one cell typed, one cell picked among choices, or the whole grid
 RELATIVE_TOLERANCE = 5e-3  # what rounding to three significant digits can cost, at most
 ABSOLUTE_TOLERANCE = 1e-12  # float noise around an exact 0
 
@@ -183,7 +184,7 @@ def next_question(quiz: Quiz) -> tuple[Quiz, str | None]:
     """'New question': another cell; or, when every cell has the same answer in this setup
     (the classic 0.25 everywhere), the next window layout, where answers differ. Returns the
     quiz and the preset to set the sidebar to (None: keep it)."""
-    if not (quiz.uniform and quiz.mode == "cell"):
+    if not (quiz.uniform and quiz.mode in ("cell", "choice")):
         return new_question(quiz), None
     return new_question(quiz), LAYOUT_PRESETS[(quiz.number + 1) % len(LAYOUT_PRESETS)]
 
@@ -251,6 +252,21 @@ def answer_cell(quiz: Quiz, typed: str, truth: float) -> Quiz:
         return replace(quiz, verdict=Verdict("near", truth, answer))
     verdict = Verdict("right" if right else "wrong", truth, answer)
     return replace(quiz, verdict=verdict, score=_counted(quiz, right))
+
+
+def answer_choice(quiz: Quiz, answer: float, truth: float) -> Quiz:
+    """Check a picked choice (the page takes only a value it offered): right or wrong at once,
+    never "close" (a choice is not rounded by the learner); counted once, as a typed answer.
+
+    >>> quiz = answer_choice(Quiz(), 1.0, 0.25)
+    >>> quiz.verdict.kind, quiz.score
+    ('wrong', Score(right=0, asked=1))
+    """
+    quiz = replace(quiz, unreadable=None)
+    if quiz.verdict is not None and quiz.verdict.kind == "revealed":
+        return quiz
+    right = is_right(answer, truth)
+    return replace(quiz, verdict=Verdict("right" if right else "wrong", truth, answer), score=_counted(quiz, right))
 
 
 def reveal(quiz: Quiz, truth: float) -> Quiz:

@@ -100,6 +100,45 @@ def test_the_grids_of_a_row_print_alike(new_context, app_url, name, viewport, ph
     screenshot(page, f"frameworks-row-{name}-en")
 
 
+# On a phone, setups whose grids are 4x4 to 8x8: the classic example (torch's randn x, kernel 2),
+# ceil_mode's overhang with its fractions (6x6 and 8x8), and TensorFlow's 'SAME' whose cells differ.
+CEIL = "kernel_h=3&stride_h=2&padding_h=1&ceil_mode=true&compile=false"
+PHONE_SETUPS = {
+    "classic": "frameworks?lang=en&input=classic&compile=false",
+    "ceil_mode": f"frameworks?lang=en&height=6&width=6&{CEIL}",
+    "ceil_mode_8x8": f"frameworks?lang=en&height=8&width=8&{CEIL}",
+    "differing": LINK,
+}
+
+
+@pytest.mark.parametrize("setup", PHONE_SETUPS)
+def test_a_phone_prints_every_grids_numbers(new_context, app_url, setup):
+    """On a 390 px phone every grid of the comparison prints a number in each of its cells
+    (on main, ceil_mode's ∂L/∂x rows printed none: colour bars and "Enlarge" instead), each
+    kind at one font, and the cells that differ are still outlined."""
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/{PHONE_SETUPS[setup]}")
+    wait_for_app(page, fresh=True)
+    wait_for_every_column(page)
+    drawn = page.locator("figure.grid").evaluate_all(
+        """figures => figures.map(f => {
+             const canvas = f.querySelector('canvas'), geometry = JSON.parse(canvas.dataset.geometry);
+             return [f.dataset.key, JSON.parse(canvas.dataset.printed).length, geometry.rows * geometry.cols,
+                     !f.querySelector('.colorbar').hidden, !f.querySelector('.zoom').hidden];
+           })"""
+    )
+    assert len(drawn) >= 8, drawn
+    unprinted = [key for key, printed, cells, bar, zoom in drawn if printed != cells or bar or zoom]
+    assert unprinted == [], drawn
+    fonts = _fonts_by_kind(page)
+    assert len(fonts["_y"]) == 1 and len(fonts["_grad"]) == 1, fonts
+    if setup == "differing":
+        assert [0, 1, 0, 1] in [outline[:4] for outline in grid_highlights(page, TENSORFLOW_Y)]
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, f"frameworks-phone-numbers-{setup}-en")
+
+
 def test_an_onnx_file_is_checked_from_the_keyboard(new_context, app_url, tmp_path):
     """The pre-flight in Chromium, reached by the keyboard: Tab to its heading, Enter opens it,
     Tab to the uploader's labelled button; a file chosen there lists its node and the verdict,

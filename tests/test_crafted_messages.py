@@ -109,6 +109,18 @@ def test_a_real_click_still_explains(url):
     assert any("∂L/∂x[2, 2] = " in text for text in texts), texts
 
 
+@pytest.mark.parametrize(
+    ("query", "key"), [("", "stride_h"), ("", "input"), ("", "kernel_h"), ("", "count_include_pad")]
+)
+@pytest.mark.parametrize(
+    "value", [{"int_value": 2}, {"double_value": 2.5}, {"string_value": "2"}, {"bool_value": True}]
+)
+def test_a_value_of_another_type_than_its_widgets_is_dropped(url, query, key, value):
+    """A select box holds a string, a slider a number, a checkbox a bool: a crafted value of
+    another type is dropped (ui/hardening.py), never a TypeError in Streamlit's own code."""
+    _run(url, query, key, **value)
+
+
 @pytest.mark.parametrize("state", ["{not json", "[1, 2]", "null"])
 def test_a_component_state_that_is_not_an_object_selects_nothing(url, state):
     texts = _run(url, "", "playground_grids", json_value=state)
@@ -117,8 +129,7 @@ def test_a_component_state_that_is_not_an_object_selects_nothing(url, state):
 
 def test_crafted_deck_values_from_the_teachers_tab_are_refused_or_read_as_nothing(url):
     """The cockpit's deck (ui/deck_panel.py), sent what no browser sends from the teacher's own
-    tab, which drew it: a picker value that is no deck (a number where a name goes is not yet
-    handled: see the issue note), a step's
+    tab, which drew it: a picker value that is no deck (or a number where a name goes), a step's
     words of 200,000 characters, Next/Previous and Remove pressed at either end, a deck file
     that is not JSON. Each run shows no exception, and the deck is still where it was."""
 
@@ -128,7 +139,7 @@ def test_crafted_deck_values_from_the_teachers_tab_are_refused_or_read_as_nothin
             while "class_start" not in teacher.widgets:  # a fresh server's first run goes through the router
                 await teacher.rerun()
             await teacher.rerun(teacher.state("class_start", trigger_value=True))
-            for value in ({"string_value": "no-such-deck"}, {"string_value": DEEP[:1000]}):
+            for value in ({"string_value": "no-such-deck"}, {"string_value": DEEP[:1000]}, {"int_value": 3}):
                 _, _, failed = await teacher.rerun(teacher.state("class_deck_pick", **value))
                 assert not failed, value
             _, _, failed = await teacher.rerun(teacher.state("class_deck_start", trigger_value=True))

@@ -96,6 +96,22 @@ def test_a_built_in_deck_runs_end_to_end_and_its_answers_are_torchs(name, deck):
         assert question.truth == pytest.approx(expected, rel=1e-12, abs=1e-12), (name, number)
         assert question.setup == step.setup and set(question.explanation) == set(LANGUAGES)
         assert all(mistake.value != pytest.approx(question.truth) for mistake in question.mistakes)
+        if step.question.as_choice:  # the right one among at least 3, each other one a named mistake
+            assert question.choices[0] == question.truth and len(question.choices) >= 3, (name, number)
+            assert set(question.choices[1:]) <= {mistake.value for mistake in question.mistakes}
+
+
+def test_decks_ask_as_a_choice_and_the_file_keeps_it():
+    """At least two built-in decks ask a question as a choice; the file writes it as
+    ``"as": "choice"`` and reads it back; a question without ``as`` is a typed number."""
+    choosing = [name for name, deck in DECKS if any(s.question and s.question.as_choice for s in deck.steps)]
+    assert len(choosing) >= 2, choosing
+    deck = dict(DECKS)["overlap"]
+    saved = json.loads(deck_to_json(deck))
+    assert [step.get("question", {}).get("as") for step in saved["steps"]] == [None, None, None, "choice", None, None]
+    assert deck_from_json(deck_to_json(deck)) == deck and deck_from_link(deck_link(deck).split("deck=")[1]) == deck
+    typed = deck_from_json(_asking("output", [0, 0])).steps[0].question
+    assert typed.as_choice is False and question_of(deck_from_json(_asking("output", [0, 0])).steps[0]).choices == ()
 
 
 @pytest.mark.parametrize(("name", "deck"), DECKS, ids=[name for name, _ in DECKS])
@@ -221,6 +237,14 @@ CRAFTED = {
     "a question outside y": (_asking("output", [0, 3]), "question_cell", 1, "question.cell"),
     "a cell of booleans": (_asking("output", [True, 0]), "question_cell", 1, "question.cell"),
     "a cell in words": (_asking("output", "centre"), "question_cell", 1, "question.cell"),
+    "a question answered by a guess": (
+        _file({**GOOD, "question": {"grid": "output", "cell": [0, 0], "as": "guess"}}),
+        "question_as", 1, "question.as",
+    ),
+    "a choice that is a list": (
+        _file({**GOOD, "question": {"grid": "output", "cell": [0, 0], "as": ["choice"]}}),
+        "question_as", 1, "question.as",
+    ),
     "a title that is a number": (_file(GOOD, title=3), "text_type", None, "title"),
     "a text in Klingon": (_file({**GOOD, "text": {"tlh": "Qapla'"}}), "language", 1, "text.tlh"),
     "a text too long": (_file({**GOOD, "text": "a" * 1001}), "text_long", 1, "text.en"),
@@ -300,4 +324,4 @@ def test_the_network_deck_teaches_the_networks_own_numbers():
 def test_the_docs_example_file_is_a_deck():
     example = (REPO / "docs" / "decks.md").read_text().split("```json\n")[1].split("```")[0]
     deck = deck_from_json(example)
-    assert [question_of(step).truth for step in deck.steps] == [1 / 9, 3.5]
+    assert [question_of(step).truth for step in deck.steps] == [1.0, 3.5]  # ∂L/∂x[2, 2]: nine windows, 1/9 each

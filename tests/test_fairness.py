@@ -120,3 +120,49 @@ def test_a_class_refresh_waits_for_the_refresh_lane_and_an_explorers_run_does_no
     with REFRESH_LANE.taken():
         explorer.run()
         assert not explorer.exception
+
+
+def test_a_class_refresh_lets_a_run_someone_waits_on_go_first():
+    """While a tab's own run is going (a lone explorer's change), a class's refresh waits before
+    it starts; it starts once that run ends, or after its patience whatever runs. Driven by the
+    runs' own entry and exit, not by times."""
+    from ui.fairness import Interactive
+
+    interactive, order = Interactive(patience=600.0), []
+
+    def refresh() -> None:
+        interactive.let_go_first()
+        order.append("refresh")
+
+    with interactive.counted():
+        other = threading.Thread(target=refresh)
+        other.start()
+        while other.is_alive() and not interactive.yielding:
+            other.join(timeout=0.01)
+        assert interactive.yielding == 1 and not order  # it lets the explorer's run go first
+        order.append("explorer done")
+    other.join(timeout=300)
+    assert order == ["explorer done", "refresh"] and not interactive.running
+
+    impatient = Interactive(patience=0.05)
+    with impatient.counted():
+        impatient.let_go_first()  # returns although a run is still counted
+        assert impatient.running == 1
+
+
+def test_a_refresh_is_not_counted_as_a_run_someone_waits_on(manual_clock):
+    """The class's refreshes themselves are not counted (they would wait for one another), every
+    other run is: a page's run, and a fragment's."""
+    from ui.classroom import REFRESH
+    from ui.fairness import INTERACTIVE, fair_share, refreshing
+
+    manual_clock()
+    seen = []
+    tab = open_app()
+    with refreshing():
+        fair_share(lambda: seen.append(INTERACTIVE.running))
+    fair_share(lambda: seen.append(INTERACTIVE.running))
+    assert seen == [0, 1] and INTERACTIVE.running == 0
+    tab.session_state[REFRESH] = "2"
+    tab.run()
+    assert not tab.exception

@@ -249,6 +249,22 @@ def test_an_overlays_picture_is_its_outline_in_both_renderers():
     assert with_palette(grid, "standard")["underlay"] == grid["underlay"]  # the same line in either palette
 
 
+def test_rows_on_one_page_each_name_every_row_of_the_page():
+    """The frameworks' y row and ∂L/∂x row: each prints alike, and each grid's printing names
+    both rows (a phone gives every row the whole line when one needs it); a row with nothing
+    to print is not on the page."""
+    from figures.grids import on_one_page
+
+    y = [value_grid(np.full((2, 2), 0.25), "a"), value_grid(np.full((3, 3), 1 / 9), "b")]
+    grad = [grad_input_grid(np.full((6, 6), 25 / 36)), grad_input_grid(np.full((4, 4), 0.25))]
+    large = [grad_input_grid(np.zeros((33, 33))), grad_input_grid(np.zeros((33, 33)))]
+    rows = on_one_page([y, grad, large])
+    page = [printed_alike(y)[0]["printing"], printed_alike(grad)[0]["printing"]]
+    assert all(grid["printing"]["page"] == page for row in rows[:2] for grid in row)
+    assert [grid["printing"] for grid in rows[2]] == [None, None]
+    assert {key: value for key, value in rows[1][0]["printing"].items() if key != "page"} == page[1]
+
+
 def test_grids_read_together_share_one_printing_from_the_whole_row():
     """A row (every framework's ∂L/∂x) is printed as its narrowest cells and longest labels
     allow: a 3x3 grid of 1/4 beside a 5x5 one of 25/36 is sized as 5 cells of 5 characters;

@@ -244,6 +244,24 @@ def test_page_without_compile_and_a_crafted_switch():
     assert any(framework_name("compile", "en") in name for name in settled(at).table[0].value.index)
 
 
+def test_each_frameworks_section_says_its_run_time_and_when_it_was_ready():
+    """Every framework's section says how long its run took and when its column was ready
+    after the setup was asked for: the job's own timestamps, there for a tab that opens the
+    setup later too (a benchmark reads each framework's time there, not between two looks)."""
+    import re
+
+    setup = CEIL_LINK | {"compile": "false", "height": "7"}
+    took = re.compile(r"^(.+): its run took ([\d.]+) s(, its worker's start included)?; ready ([\d.]+) s after")
+    for at in (settled(open_app(setup, "pages/frameworks.py")), settled(open_app(setup, "pages/frameworks.py"))):
+        said = {match[1]: (float(match[2]), float(match[4])) for c in at.caption if (match := took.match(c.value))}
+        shown = [name.rsplit(", ", 1)[0] for name in at.table[0].value.index]
+        assert sorted(said) == sorted(shown), [c.value for c in at.caption]
+        assert all(0 <= run <= ready for run, ready in said.values()), said
+    zh = settled(open_app(setup | {"lang": "zh"}, "pages/frameworks.py"))
+    zh_took = re.compile(r"^.+：运行用时 [\d.]+ 秒(（含启动工作进程）)?；首次请求这个设置后 [\d.]+ 秒就绪$")
+    assert any(zh_took.match(caption.value) for caption in zh.caption), [c.value for c in zh.caption]
+
+
 def test_page_takes_x_up_to_16x16():
     at = open_app({"height": "17", "width": "6"}, "pages/frameworks.py")
     assert not at.table and any("up to 16×16; this x is 17×6" in alert for alert in alerts(at)), alerts(at)

@@ -90,7 +90,18 @@ NODES = {
                                   "preflight.ort_failed", "preflight.fix_opset"),
     "unequal pads": ({"kernel_shape": [3, 3], "pads": [1, 1, 0, 0]}, 17, "preflight.no_torch_asymmetric", None),
     "padding over half the kernel": ({"kernel_shape": [3, 3], "pads": [2, 2, 2, 2]}, 17, "preflight.no_torch", None),
-    "SAME": ({"kernel_shape": [3, 3], "auto_pad": "SAME_UPPER"}, 17, "preflight.no_torch_same", None),
+    "SAME, equal padding": ({"kernel_shape": [3, 3], "auto_pad": "SAME_UPPER"}, 17, None, None),
+    "SAME, unequal padding": ({"kernel_shape": [2, 2], "auto_pad": "SAME_UPPER"}, 17, "preflight.no_torch_same", None),
+    # onnxruntime#10086: SAME's padding worked out below zero where the stride is over the kernel: the
+    # windows shift by a cell from opset 19 (ONNX Runtime 1.32), refused before.
+    "SAME, stride over the kernel": ({"kernel_shape": [1, 1], "strides": [3, 3], "auto_pad": "SAME_UPPER"}, 19,
+                                     None, "preflight.fix_pads"),
+    "SAME, stride over the kernel, counted": (
+        {"kernel_shape": [2, 1], "strides": [4, 2], "auto_pad": "SAME_UPPER", "count_include_pad": 1}, 22,
+        None, "preflight.fix_pads"),
+    "SAME, stride over the kernel, opset 17": (
+        {"kernel_shape": [1, 1], "strides": [3, 3], "auto_pad": "SAME_UPPER"}, 17,
+        "preflight.ort_failed", "preflight.fix_pads"),
     "dilated": ({"kernel_shape": [2, 2], "dilations": [2, 2]}, 19, "preflight.no_torch_dilations", None),
 }  # fmt: skip
 
@@ -109,6 +120,14 @@ def test_each_nodes_verdict_is_torchs_in_float64(case):
     if fix == "preflight.fix_opset":  # the fix, checked in the test: the same node at that opset
         fixed = _model(attributes, node.fix.values["opset"])
         assert _agrees_in_the_test(fixed, node), case
+    if fix == "preflight.fix_pads":  # the same node with its padding written out, and the file as it was
+        pads = [int(pad) for pad in node.fix.values["pads"].split(", ")]
+        fixed = _model({key: value for key, value in attributes.items() if key != "auto_pad"} | {"pads": pads}, opset)
+        assert _agrees_in_the_test(fixed, node), case
+        assert problem is not None or not _agrees_in_the_test(data, node), case  # ONNX Runtime itself differs
+    if attributes.get("auto_pad", "").startswith("SAME") and problem != "preflight.no_torch_same":
+        assert [note.key for note in node.notes] == ["preflight.note_same"], case
+        assert all(side % stride == 0 for side, stride in zip(node.side, attributes.get("strides", [1, 1]))), case
     if "pads" in attributes and "count_include_pad" not in attributes:
         assert [note.key for note in node.notes] == ["preflight.note_default_pad"], case
 
@@ -190,9 +209,10 @@ def test_onnx_runtime_gives_torchs_numbers_on_every_overhang_it_was_reported_to_
     """Canary. onnxruntime#16203 reports ONNX Runtime dividing ceil_mode's overhang by the full
     kernel before opset 19; the installed ONNX Runtime gives torch's numbers on every such
     setting (checked here at opsets 10, 18 and 19, ceil_mode with and without counted padding,
-    each pre-flight's own x), so the pre-flight's "differs" branch has no real case on this
-    machine (docs/frameworks.md: wider sweeps found none either). When this fails, ONNX Runtime
-    differs again: add the failing setting to NODES, with the fix the pre-flight finds."""
+    each pre-flight's own x), so the "differs" branch's real cases here are auto_pad SAME's
+    (onnxruntime#10086, in NODES; docs/frameworks.md: wider sweeps found no other). When this
+    fails, ONNX Runtime differs again: add the failing setting to NODES, with the fix the
+    pre-flight finds."""
     import itertools
 
     differs = []
@@ -205,3 +225,19 @@ def test_onnx_runtime_gives_torchs_numbers_on_every_overhang_it_was_reported_to_
         if node.problem is None and not node.difference.agrees:
             differs.append((opset, attributes))
     assert differs == [], f"ONNX Runtime now differs from torch on {differs}: give the differs branch these cases"
+
+
+def test_the_page_gives_a_same_nodes_fix_in_both_languages():
+    """AppTest upload of the onnxruntime#10086 node: the verdict says ONNX Runtime differs, the
+    note says which padding was compared, the fix names the pads; no value inside a code span
+    (its escapes would show there as typed)."""
+    data = _model({"kernel_shape": [1, 1], "strides": [3, 3], "auto_pad": "SAME_UPPER"}, 19)
+    for language, fix in (("en", "**Fix:** write the padding out"), ("zh", "**修正**：不用 auto_pad")):
+        at = open_app({"height": "17", "width": "6", "lang": language}, "pages/frameworks.py")
+        at.file_uploader(key="onnx_file").set_value(("m.onnx", data, "")).run()
+        assert not at.exception, at.exception
+        said = [alert for alert in alerts(at) if "F.avg_pool2d(x, kernel_size=1, stride=3" in alert]
+        assert said and ("4" in said[0]), alerts(at)
+        assert any("SAME" in alert and "6×6" in alert for alert in alerts(at)), alerts(at)
+        fixes = [item.value for item in at.markdown if item.value.startswith(fix)]
+        assert fixes and "pads = [0\\, 0\\, 0\\, 0]" in fixes[0] and "`" not in fixes[0], fixes

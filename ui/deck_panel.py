@@ -330,7 +330,8 @@ def _player(lesson: Lesson, deck: Deck) -> None:
         st.caption(tr("class.deck_last"))
     if step.question is not None and on_step(lesson, deck) and lesson.question is None:
         target = model.cell_name(step.question.kind, step.question.cell)
-        st.button(tr("class.deck_ask", target=target), key="class_deck_ask", icon=":material/quiz:",
+        label = "class.deck_ask_choice" if step.question.as_choice else "class.deck_ask"
+        st.button(tr(label, target=target), key="class_deck_ask", icon=":material/quiz:",
                   type="primary", on_click=_ask_step)  # fmt: skip
 
 

@@ -4,6 +4,9 @@ Streamlit reads every widget value the browser sends *before* the script runs, t
 which callbacks to call (``SessionState._call_callbacks``). Two readers raise there on
 values that no browser sends, and then raise again on every rerun, until a reload:
 
+- any widget sent a value of another type than its own (an ``int_value`` for a select box,
+  which holds a string) fails the run that registers it (``TypeError`` in
+  ``SessionState.get_serialized``);
 - an integer ``st.number_input`` turns the value into an int: NaN or inf raise ValueError
   or OverflowError (``divisor_override``, ``seed``, ``loss_row``, ``adaptive_h`` ...);
 - ``st.data_editor`` parses its state as JSON: invalid JSON, a list, or nesting deeper than
@@ -67,6 +70,21 @@ def _same(reader):
     return reader
 
 
+def _type_checked(reader):
+    """A widget state is kept only when its value is of the widget's own type (or empty: a
+    cleared widget); the widgets are those this session has drawn."""
+
+    @functools.wraps(reader)
+    def keep(self, widget_state):
+        metadata = self.widget_metadata.get(widget_state.id)
+        sent = widget_state.WhichOneof("value")
+        if metadata is not None and sent is not None and sent != metadata.value_type:
+            raise TypeError(f"a {sent} for a widget of {metadata.value_type}")
+        return reader(self, widget_state)
+
+    return keep
+
+
 @dataclass(frozen=True)
 class Private:
     """One private Streamlit reader that is wrapped: where it lives, the parameters (and the
@@ -84,6 +102,16 @@ class Private:
 
 
 PRIVATE: tuple[Private, ...] = (
+    # Every widget's value as the browser sends it: one of another type is dropped (the
+    # widget keeps the value it had).
+    Private(
+        "streamlit.runtime.state.session_state",
+        "WStates.set_widget_from_proto",
+        ("self", "widget_state"),
+        lambda _: lambda self, state: None,
+        _type_checked,
+        fields=("widget_metadata",),
+    ),
     # Every widget's state, before any callback: a crafted component state reads as no value.
     Private(
         "streamlit.runtime.state.session_state",

@@ -78,19 +78,48 @@ function render(root) {
   const { data, sizes } = root.state;
   const wide = root.clientWidth;
   if (!wide) return;
-  // Phones: at most two grids per row, so x and ∂L/∂x can be seen together (a view whose
-  // grids need the width, as Grad-CAM over the digit, asks for one: phone_columns).
-  const columns = Math.max(1, Math.min(data.columns, wide < 640 ? data.phone_columns || 2 : data.columns));
+  const columns = columnsFor(root, wide);
   root.style.setProperty("--columns", columns);
   while (root.state.figures.length > data.grids.length) root.state.figures.pop().element.remove();
   while (root.state.figures.length < data.grids.length) root.state.figures.push(makeFigure(root, root.state.figures.length));
-  const layout = { wide, columns, boxWidth: (wide - sizes.gap * (columns - 1)) / columns };
+  const layout = { wide, columns, boxWidth: boxWidth(wide, columns, sizes) };
   layout.maxHeight = availableHeight(root, columns);
   drawFigures(root, layout);
   if (Number.isFinite(layout.maxHeight)) refit(root, layout);
   root.dataset.selection = JSON.stringify(root.state.selection);
   root.dataset.drawn = String((Number(root.dataset.drawn) || 0) + 1);
   root.dataset.drawnAt = String(performance.now()); // for benchmarks/bench_browser.py
+}
+
+// Phones: at most two grids per row, so x and ∂L/∂x can be seen together (a view whose
+// grids need the width, as Grad-CAM over the digit, asks for one: phone_columns). A row of
+// grids read together (`grid.printing`, as the frameworks' y and ∂L/∂x) must print its
+// numbers on a phone too: where a row of its page prints one grid to a line and not two
+// (`rowBox`), the view holds one grid per line.
+function columnsFor(root, wide) {
+  const { data } = root.state;
+  if (wide >= 640) return Math.max(1, data.columns);
+  const columns = Math.max(1, Math.min(data.columns, data.phone_columns || 2));
+  const rows = data.grids.map((grid) => grid.printing).filter(Boolean);
+  return rows.some((row) => rowBox(root, row, wide) === wide) ? 1 : columns;
+}
+
+function boxWidth(wide, columns, sizes) {
+  return (wide - sizes.gap * (columns - 1)) / columns;
+}
+
+// The box a row of grids read together prints its numbers for: the view's box, except on a
+// phone, where it is the whole line if any row on its page (`printing.page`) prints one grid
+// to a line and not two, and this row prints there; else the box of two to a line. Every view
+// holding a grid of the page decides alike from the page's rows alone, so each row prints at
+// one font in every view, and the page's grids line up.
+function rowBox(root, row, wide) {
+  const { data, sizes } = root.state;
+  if (wide >= 640) return boxWidth(wide, Math.max(1, data.columns), sizes);
+  const shared = boxWidth(wide, Math.max(1, Math.min(data.columns, data.phone_columns || 2)), sizes);
+  const prints = (some, box) => rowFont(some, Math.min(some.width, some.short_width), Infinity, sizes, box, Infinity) > 0;
+  const wholeLine = (row.page || [row]).some((some) => !prints(some, shared) && prints(some, wide));
+  return wholeLine && prints(row, wide) ? wide : shared;
 }
 
 function drawFigures(root, { wide, boxWidth, maxHeight }) {
@@ -217,7 +246,7 @@ function drawFigure(root, figure, grid, boxWidth, maxHeight) {
   figure.values = decode(grid.values);
   labelFigure(root, figure, grid);
   const fitted = fittedGeometry(grid, sizes, boxWidth, maxHeight);
-  const fits = rowLabelFont(grid, fitted.cell, sizes, boxWidth, maxHeight);
+  const fits = rowLabelFont(root, grid, fitted.cell, maxHeight);
   // Enlarged (small cells, for a finger, or numbers that do not fit): larger cells in a box
   // that scrolls, at its width.
   figure.geometry = figure.enlarged ? { ...fitted, cell: Math.max(fitted.cell, enlargedCell(grid, sizes)) } : fitted;
@@ -354,16 +383,26 @@ function labelFont(grid, cell, sizes) {
 // row by figures/grids.py printed_alike): made as if its cells were the row's narrowest and
 // its labels the row's longest, so that every grid of the row prints at one font, or none
 // prints. A grid on its own (no `printing`) chooses for itself.
-function rowLabelFont(grid, cell, sizes, boxWidth, maxHeight) {
+// On a phone the row's box is its own (`rowBox`), not necessarily the view's.
+function rowLabelFont(root, grid, cell, maxHeight) {
+  const { sizes } = root.state;
   const row = grid.printing;
   if (!row) return labelFont(grid, cell, sizes);
-  const narrowest = Math.min(cell, cellBox(row.span, row.span, row.ticks, sizes, boxWidth, maxHeight).cell);
+  const box = rowBox(root, row, root.clientWidth);
   const kinds = [[grid.labels, row.width], [grid.short_labels || grid.labels, row.short_width]];
   for (const [labels, width] of kinds) {
-    const fit = fontFor(narrowest, width, sizes);
-    if (labels && fit >= sizes.labelMin) return { labels, font: Math.floor(fit) };
+    const font = rowFont(row, width, cell, sizes, box, maxHeight);
+    if (labels && font) return { labels, font };
   }
   return null;
+}
+
+// The font at which a row's labels `width` characters long print, in the row's narrowest
+// cells (or this grid's, if narrower); 0 when that is under the floor.
+function rowFont(row, width, cell, sizes, boxWidth, maxHeight) {
+  const narrowest = Math.min(cell, cellBox(row.span, row.span, row.ticks, sizes, boxWidth, maxHeight).cell);
+  const fit = fontFor(narrowest, width, sizes);
+  return fit >= sizes.labelMin ? Math.floor(fit) : 0;
 }
 
 // The largest font at which labels `width` characters long fit a cell (and look like numbers in it).
