@@ -33,6 +33,7 @@ from ui import classroom
 from ui.controls import URL_KEYS
 from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
+from ui.homework import assign_panel
 from ui.lang import current_language, tr, translated_error
 from ui.question import question_grids
 from ui.router import page_header, require_router
@@ -82,6 +83,8 @@ def start_or_join() -> None:
         with st.form("class_join", border=False):
             st.text_input(tr("class.code"), key="class_code_typed", max_chars=12, placeholder=tr("class.code_hint"))
             st.form_submit_button(tr("class.join"), icon=":material/login:", on_click=_join_typed)
+    with st.container(border=True, key="homework_box"):  # a deck as homework: no class needed
+        assign_panel()
 
 
 # ---------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_unused_keys_are_not_left_behind():
         used |= {node.value for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)}
     dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
     dynamic += ("preset.", "page.", "error.", "axis.", "class.mistake_", "class.setup_", "hood.reason_")
-    dynamic += ("deck.error_", *(f"deck.{name}." for name in BUILT_IN))
+    dynamic += ("deck.error_", "homework.error_", *(f"deck.{name}." for name in BUILT_IN))
     unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
     assert unused == set()
 

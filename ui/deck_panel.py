@@ -43,7 +43,7 @@ from ui.display import selected_cell
 from ui.lang import current_language, tr
 from ui.url import app_address
 
-__all__ = ["deck_panel", "link_deck_note", "on_step", "projector_words", "step_words"]
+__all__ = ["deck_panel", "deck_picker", "link_deck_note", "on_step", "projector_words", "step_words"]
 
 PICK = "class_deck_pick"  # the picker: a built-in deck's name, "file" or "link"
 OFFERED = "class_deck_offered"  # decks this tab was given and has not started: {"file": text, "link": text}
@@ -242,6 +242,15 @@ def link_deck_note() -> None:
 
 
 def _picker(lesson: Lesson) -> None:
+    deck_picker(tr("class.deck_start"), tr("class.deck_start_help"), _start, model.question_open(lesson))
+
+
+def deck_picker(
+    label: str, hint: str, on_pick: Callable[[str], None], disabled: bool = False, key: str = "class_deck_start"
+) -> None:
+    """The picker of the decks this tab can use (built in, a file's, a link's) and its button
+    (``label``, key ``key``), which calls ``on_pick`` with the picked deck's text: the cockpit
+    starts it, the Live class page assigns it as homework (ui/homework.py)."""
     language = current_language()
     linked = _linked()
     if isinstance(linked, DeckError):
@@ -255,9 +264,8 @@ def _picker(lesson: Lesson) -> None:
         st.session_state[PICK] = options[0]
     left, right = st.columns([2, 1], vertical_alignment="bottom")  # room for "开始这份课件" and its icon
     left.selectbox(tr("class.deck_pick"), options, key=PICK, format_func=lambda name: shown[name])
-    right.button(tr("class.deck_start"), key="class_deck_start", type="primary", icon=":material/play_arrow:",
-                 help=tr("class.deck_start_help"), disabled=model.question_open(lesson), on_click=_start,
-                 args=(texts[st.session_state[PICK]],), width="stretch")  # fmt: skip
+    right.button(label, key=key, type="primary", icon=":material/play_arrow:", help=hint, disabled=disabled,
+                 on_click=on_pick, args=(texts[st.session_state[PICK]],), width="stretch")  # fmt: skip
     # Streamlit refuses more than 1 MB before the app reads it; the app, more than a deck's 512 kB.
     st.file_uploader(tr("class.deck_file"), type=["json"], key=FILE, on_change=_read_file, max_upload_size=1)
     problem = st.session_state.pop(FILE_PROBLEM, None)

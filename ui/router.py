@@ -44,6 +44,7 @@ PAGES = [
     ("pages/network.py", ":material/hub:"),
     ("pages/frameworks.py", ":material/difference:"),
     ("pages/live_class.py", ":material/groups:"),
+    ("pages/homework.py", ":material/assignment:"),
 ]
 
 
