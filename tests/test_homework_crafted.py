@@ -113,3 +113,28 @@ def test_next_past_the_last_step_gets_a_message(url, homework):
     sends = [("homework_next", {"trigger_value": True})] * 7
     texts = _texts_of(url, f"hw={homework[0]}", *sends)
     assert any("Step 6 of 6" in text or "last step" in text for text in texts), texts
+
+
+def test_one_browser_cannot_fill_the_server_with_homework(url):
+    """The server keeps 1,000 homeworks: one browser may assign 5 per 10 minutes (its network
+    30), as with classes (ui/classroom.py ``start_limits``), so it cannot lock a school out."""
+    import requests
+
+    from classroom.model import new_student
+
+    async def assigns():
+        browser = requests.Session()
+        browser.cookies.set("avgpool_student", new_student())
+        said = []
+        for _ in range(6):
+            tab = await Session.open(url, "", browser, page="live_class")
+            while "homework_assign" not in tab.widgets:
+                await tab.rerun()
+            await tab.rerun(tab.state("homework_assign", trigger_value=True))
+            said.append(" ".join(tab.texts))
+            await tab.close()
+        return said
+
+    said = run(assigns())
+    assert all("assigned: kept for" in text for text in said[:5]), said
+    assert "assigned a lot of homework" in said[5] and "assigned: kept for" not in said[5], said[5]

@@ -67,6 +67,9 @@ __all__ = [
     "secret",
     "send_setup",
     "start_class",
+    "start_limited",
+    "start_limits",
+    "started",
     "take_class_setup",
     "teacher_action",
     "teacher_change",
@@ -289,12 +292,31 @@ def _typed_code(store: ClassStore, code: str, now: float) -> tuple[Lesson | None
     return lesson, None
 
 
+def start_limits(what: str) -> dict[str, int]:
+    """The limits on starting ``what`` ("start": a class; "homework": an assignment) from this
+    browser and its network, each per 10 minutes: a rate limit's key -> its limit. One browser
+    cannot fill a server's classes (200) or homework (1,000) and lock a school out."""
+    return {f"{what}:browser:{_student_id()}": STARTS_PER_BROWSER, f"{what}:network:{_client()}": STARTS_PER_NETWORK}
+
+
+def start_limited(limits: dict[str, int], now: float) -> bool:
+    """Whether any of ``limits`` (``start_limits``) is used up in this window."""
+    return _limited(limits, now)
+
+
+def started(limits: dict[str, int], now: float) -> None:
+    """Count one start against each of ``limits``."""
+    store = reachable_store()
+    for key in limits:
+        store.attempt(key, LIMIT_WINDOW, now)
+
+
 def start_class() -> str | None:
     """Start a class with this tab as its teacher; the catalogue key of what went wrong, or
     None. A browser may start 5 classes per 10 minutes, a network 30 (the server holds 200)."""
     store, now = reachable_store(), time.time()
-    limits = {f"start:browser:{_student_id()}": STARTS_PER_BROWSER, f"start:network:{_client()}": STARTS_PER_NETWORK}
-    if _limited(limits, now):
+    limits = start_limits("start")
+    if start_limited(limits, now):
         return "class.too_many_starts"
     secret_text = model.new_secret()
     for _ in range(20):  # a taken code is rare: 200 classes in 3.2 million codes
@@ -303,8 +325,7 @@ def start_class() -> str | None:
             break
     else:
         return "class.full"
-    for key in limits:
-        store.attempt(key, LIMIT_WINDOW, now)
+    started(limits, now)
     st.session_state[SECRET] = secret_text
     # One cookie, for the class this browser teaches now (a new class replaces it).
     st.session_state.class_cookies = {TEACHER_COOKIE: f"{lesson.code}:{secret_text}", STUDENT_COOKIE: _student_id()}

@@ -36,6 +36,7 @@ from i18n import user_text
 from pooling import PoolingError
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
+from ui import classroom
 from ui.classroom import STUDENT_COOKIE
 from ui.deck_panel import deck_picker
 from ui.display import pooling_explainer, show_grids
@@ -119,6 +120,10 @@ def _assign(deck_text: str) -> None:
     secret, now = hw.new_secret(), time.time()
     try:
         store = _store()
+        limits = classroom.start_limits("homework")
+        if classroom.start_limited(limits, now):
+            st.session_state[PROBLEM] = tr("homework.too_many")
+            return
         for _ in range(20):  # a taken code is rare: 1,000 homeworks in 25.6 billion codes
             homework = hw.assign(secret, deck_text, bool(st.session_state.get("homework_nickname_ask")), now)
             if store.create(homework, now):
@@ -126,6 +131,7 @@ def _assign(deck_text: str) -> None:
         else:
             st.session_state[PROBLEM] = tr("homework.full", max=hw.MAX_HOMEWORKS)
             return
+        classroom.started(limits, now)
     except StoreUnavailable:
         st.session_state[PROBLEM] = tr("homework.down")
         return
