@@ -9,8 +9,25 @@ import sqlite3
 import pytest
 
 from classroom import model
-from classroom.store import SQLiteStore
-from tests.test_classroom import NOW, _lesson, _question, redis_address, store  # noqa: F401 (fixtures)
+from classroom.store import RedisStore, SQLiteStore
+from tests.test_classroom import NOW, _lesson, _question
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path):
+    """Both stores, as tests/test_classroom.py makes them (its redis-server)."""
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "classes.sqlite3")
+    redis = RedisStore(request.getfixturevalue("redis_address"))
+    redis._redis.flushdb()
+    return redis
+
+
+@pytest.fixture(scope="module")
+def redis_address():
+    from tests.test_classroom import redis_address as started
+
+    yield from started.__wrapped__()
 
 
 def _asked(store):
@@ -92,7 +109,7 @@ def test_a_file_from_before_the_votes_keeps_its_answers_as_vote_one(tmp_path):
         db.execute("CREATE TABLE answers (code TEXT, question INTEGER, student TEXT, value REAL, "
                    "PRIMARY KEY (code, question, student))")  # fmt: skip
         db.execute("INSERT INTO answers VALUES ('HQCMT', 1, 'a', 0.25)")
-    store = SQLiteStore(path)
-    assert store.answers("HQCMT", 1) == {"a": 0.25} and store.answers("HQCMT", 1, vote=2) == {}
-    assert store.answer("HQCMT", 1, "a", 1.0, NOW, vote=2)
-    assert store.answers("HQCMT", 1) == {"a": 0.25}
+    migrated = SQLiteStore(path)
+    assert migrated.answers("HQCMT", 1) == {"a": 0.25} and migrated.answers("HQCMT", 1, vote=2) == {}
+    assert migrated.answer("HQCMT", 1, "a", 1.0, NOW, vote=2)
+    assert migrated.answers("HQCMT", 1) == {"a": 0.25}
