@@ -521,6 +521,7 @@ class Tally:
     common_wrong: tuple[tuple[str, int, str | None], ...]
     spellings: tuple[tuple[tuple[str, int], ...], ...] = ()  # per answer: each value given, its count
     mistakes: tuple[str | None, ...] = ()  # per answer: the mistake that most likely gave it
+    students: tuple[tuple[str, ...], ...] = ()  # per answer: who gave it (never shown: for counts)
 
 
 def tally(question: Question, answers: Mapping[str, float]) -> Tally:
@@ -535,20 +536,25 @@ def tally(question: Question, answers: Mapping[str, float]) -> Tally:
     (('1', 2, 'divisor'), ('0.5', 1, None))
     """
     groups: list[list[float]] = []  # answers alike by the grading rule, in the order given
-    for value in answers.values():
-        group = next((group for group in groups if is_right(value, group[0])), None)
-        if group is None:
+    who: list[list[str]] = []
+    for student, value in answers.items():
+        index = next((index for index, group in enumerate(groups) if is_right(value, group[0])), None)
+        if index is None:
             groups.append([value])
+            who.append([student])
         else:
-            group.append(value)
-    groups.sort(key=lambda group: (-len(group), group[0]))
+            groups[index].append(value)
+            who[index].append(student)
+    order = sorted(range(len(groups)), key=lambda index: (-len(groups[index]), groups[index][0]))
+    groups, who = [groups[index] for index in order], [who[index] for index in order]
     labels = [_group_label(question, group) for group in groups]
     rows = tuple((label, len(group), is_right(group[0], question.truth)) for label, group in zip(labels, groups))
     keys = tuple(_mistake(question, group[0]) for group in groups)
     wrong = [(label, count, key) for (label, count, right), key in zip(rows, keys) if not right]
     right = sum(count for _, count, correct in rows if correct)
     spellings = tuple(_spellings(group) for group in groups)
-    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]), spellings, keys)
+    students = tuple(tuple(group) for group in who)
+    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]), spellings, keys, students)
 
 
 def moves(
