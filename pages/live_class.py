@@ -408,10 +408,11 @@ def student_view(lesson: Lesson, current: Seat) -> None:
             with st.form("class_answer_form", border=False):
                 left, right = st.columns([3, 1], vertical_alignment="bottom")
                 left.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
+                with left:
+                    sure_choice()  # sent with the answer
                 right.form_submit_button(
                     tr("class.send"), icon=":material/send:", on_click=_send, args=(question,), width="stretch"
                 )
-                sure_choice()
         unreadable = st.session_state.pop("class_unreadable", None)
         if unreadable:
             st.warning(unreadable, icon=":material/help:")

@@ -113,3 +113,26 @@ def test_a_file_from_before_the_votes_keeps_its_answers_as_vote_one(tmp_path):
     assert migrated.answers("HQCMT", 1) == {"a": 0.25} and migrated.answers("HQCMT", 1, vote=2) == {}
     assert migrated.answer("HQCMT", 1, "a", 1.0, NOW, vote=2)
     assert migrated.answers("HQCMT", 1) == {"a": 0.25}
+
+
+def test_both_votes_and_their_confidences_survive_a_restart_of_redis(tmp_path):
+    import shutil
+
+    from classroom.store import StoreUnavailable
+    from harness.server import free_port, redis_server
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    with redis_server(tmp_path, port) as (address, _):
+        store = RedisStore(address)
+        lesson = model.vote_again(model.discuss(_asked(store)))
+        assert store.save(lesson, 2, NOW)
+        store.answer("HQCMT", 1, "a", 9.0, NOW, sure=True)
+        store.answer("HQCMT", 1, "a", 1.0, NOW, vote=2, sure=False)
+    with pytest.raises(StoreUnavailable):
+        store.answers("HQCMT", 1)
+    with redis_server(tmp_path, port):
+        assert store.load("HQCMT", NOW) == lesson
+        assert (store.answers("HQCMT", 1), store.answers("HQCMT", 1, vote=2)) == ({"a": 9.0}, {"a": 1.0})
+        assert (store.confidences("HQCMT", 1), store.confidences("HQCMT", 1, vote=2)) == ({"a": True}, {"a": False})
