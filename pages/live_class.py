@@ -42,6 +42,7 @@ from ui.peer import (
     student_phase,
     sure_choice,
     teacher_controls,
+    vote_charts,
     votes_summary,
 )
 from ui.question import question_grids
@@ -293,7 +294,9 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     language = current_language()
     words, chart = (st.container(), st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
     words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
-    if result.total:
+    if question.vote == 2:  # peer instruction: vote 1's distribution beside vote 2's
+        vote_charts(lesson, question, result, chart, 170 if presenting() else 260)
+    elif result.total:
         height = 190 if presenting() else 300  # a projector shows the grids under it too
         figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
@@ -305,7 +308,7 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     ]
     if lines:
         words.markdown(tr("class.common_wrong") + "\n" + "\n".join(f"- {line}" for line in lines))
-    votes_summary(lesson, question, words, chart)  # vote 1 beside it, who moved, how sure
+    votes_summary(lesson, question, words)  # both votes, who moved, how sure
     words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
 
 
@@ -404,7 +407,8 @@ def student_view(lesson: Lesson, current: Seat) -> None:
         first = mine = None
     st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
-        if student_phase(lesson, question, first):
+        may_answer = student_phase(lesson, question, first)
+        if may_answer:
             with st.form("class_answer_form", border=False):
                 left, right = st.columns([3, 1], vertical_alignment="bottom")
                 left.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
@@ -416,8 +420,10 @@ def student_view(lesson: Lesson, current: Seat) -> None:
         unreadable = st.session_state.pop("class_unreadable", None)
         if unreadable:
             st.warning(unreadable, icon=":material/help:")
-        if mine is not None:
+        if mine is not None and may_answer:
             st.success(tr("class.sent", answer=exact_text(mine)), icon=":material/check:")
+        elif mine is not None and not question.discussing:  # closed: the answer kept, no longer to change
+            st.caption(tr("peer.your_answer", answer=exact_text(mine)))
     else:
         _verdict(question, mine)
     _question_grids(question, lesson.code)

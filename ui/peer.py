@@ -31,6 +31,7 @@ __all__ = [
     "projector_phase",
     "student_phase",
     "teacher_controls",
+    "vote_charts",
     "votes_summary",
 ]
 
@@ -220,10 +221,9 @@ def paused_screen() -> None:
 # The reveal: both votes, who moved to the right answer, how sure the class was.
 
 
-def votes_summary(lesson: Lesson, question: Question, words, chart) -> None:
-    """After the reveal, under the last vote's results: vote 1's distribution beside vote 2's,
-    how many moved from each wrong answer to the right one (its mistake named), and the
-    confidence given with the last vote's answers."""
+def votes_summary(lesson: Lesson, question: Question, words) -> None:
+    """After the reveal, in ``words``: both votes' right counts, how many moved from each wrong
+    answer to the right one (its mistake named), and the confidence given with the last vote."""
     store = classroom.reachable_store()
     last = store.answers(lesson.code, question.number, question.vote)
     sure = model.confidence(question, last, store.confidences(lesson.code, question.number, question.vote))
@@ -240,13 +240,21 @@ def votes_summary(lesson: Lesson, question: Question, words, chart) -> None:
         ]
         words.markdown(tr("peer.moved_header") + "\n" + "\n".join(f"- {line}" for line in lines) if lines else
                        tr("peer.moved_none"))  # fmt: skip
-        if one.total:
-            chart.caption(tr("peer.vote1_chart"))
-            figure = answers_figure(one.answers, tr("class.axis_answer"), tr("class.axis_students"), 160)
-            chart.plotly_chart(figure, key="class_vote1_chart", config={"displayModeBar": False})
     if sure.sure or sure.unsure:
         words.caption(tr("peer.confidence_line", sure=sure.sure, sure_right=sure.sure_right, unsure=sure.unsure,
                          unsure_right=sure.unsure_right))  # fmt: skip
+
+
+def vote_charts(lesson: Lesson, question: Question, last: model.Tally, chart, height: int) -> None:
+    """Vote 1's distribution beside vote 2's (``last``), each titled, in ``chart``."""
+    first = model.tally(question, classroom.reachable_store().answers(lesson.code, question.number, 1))
+    titles = (tr("peer.vote1_chart"), tr("peer.vote2_chart"))
+    for column, result, title, key in zip(chart.columns(2), (first, last), titles, ("class_vote1_chart",
+                                          "class_answers_chart")):  # fmt: skip
+        column.caption(title)
+        if result.total:
+            figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
+            column.plotly_chart(figure, key=key, config={"displayModeBar": False})
 
 
 def countdown(seconds: float) -> None:
