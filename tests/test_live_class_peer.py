@@ -108,6 +108,9 @@ def test_closing_the_answers_refuses_a_late_one_with_a_message(teacher):
     _rerun(students[1])
     assert not students[1].get("text_input") or "class_answer" not in [t.key for t in students[1].text_input]
     assert "Answers are closed" in _texts(_rerun(projector))
+    teacher.button(key="class_discuss").click()  # a closed vote 1 may still be discussed and voted again
+    _rerun(teacher)
+    assert _lesson(code).question.discussing
 
 
 def test_a_countdown_closes_the_answers_by_the_stores_clock(teacher):

@@ -102,16 +102,13 @@ def teacher_controls(lesson: Lesson, question: Question) -> None:
         st.button(tr("peer.vote_again"), key="class_vote_again", icon=":material/how_to_vote:",
                   on_click=classroom.teacher_action, args=("vote_again", model.vote_again))  # fmt: skip
         return
-    if not model.accepting(lesson, now):
-        return
     when, close, again = st.columns([1, 1, 2], vertical_alignment="bottom")
-    labels = {
-        seconds: tr("peer.close_in", seconds=seconds) if seconds else tr("peer.close_now") for seconds in CLOSE_AFTER
-    }
-    when.selectbox(tr("peer.close_after"), CLOSE_AFTER, key="class_close_after", format_func=labels.get,
-                   disabled=question.closes_at is not None)  # fmt: skip
-    close.button(tr("peer.close"), key="class_close", icon=":material/timer_off:", on_click=_close)
-    if question.vote == 1:
+    if model.accepting(lesson, now):
+        labels = {seconds: tr("peer.close_in", seconds=seconds) for seconds in CLOSE_AFTER} | {0: tr("peer.close_now")}
+        when.selectbox(tr("peer.close_after"), CLOSE_AFTER, key="class_close_after", format_func=labels.get,
+                       disabled=question.closes_at is not None)  # fmt: skip
+        close.button(tr("peer.close"), key="class_close", icon=":material/timer_off:", on_click=_close)
+    if question.vote == 1:  # vote 1 open or closed: the class may discuss it and vote again
         again.button(tr("peer.discuss"), key="class_discuss", icon=":material/forum:", help=tr("peer.discuss_help"),
                      on_click=classroom.teacher_action, args=("discuss", model.discuss))  # fmt: skip
 
