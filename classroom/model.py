@@ -406,10 +406,17 @@ def accepting(lesson: Lesson, now: float) -> bool:
 
 def close_answers(lesson: Lesson, now: float, after: float = 0.0) -> Lesson:
     """Close the answers of the vote being taken: at once, or ``after`` seconds from ``now``
-    (the store's time; answers are refused from then on by ``accepting``, no timer needed)."""
+    (the store's time; answers are refused from then on by ``accepting``, no timer needed).
+    Closing again during a countdown closes at once.
+
+    >>> counting = close_answers(ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25)), 100.0, after=60)
+    >>> again = close_answers(counting, 110.0, after=60)
+    >>> counting.question.closes_at, again.question.closed, again.question.closes_at
+    (160.0, True, None)
+    """
     if not accepting(lesson, now):
         return lesson
-    if after > 0:
+    if after > 0 and lesson.question.closes_at is None:
         return _change_open(lesson, closes_at=now + after)
     return _change_open(lesson, closed=True, closes_at=None)
 

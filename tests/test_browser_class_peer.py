@@ -20,12 +20,12 @@ WORDS = {
         "cockpit": "Cockpit", "send": "Send", "shown": "An answer from the class",
         "discuss": "Discuss with your neighbour", "vote2": "Vote 2", "right": "Right!",
         "votes": "Vote 1: 0 of 2 right → vote 2: 2 of 2 right", "paused": "Eyes on the projector",
-        "closed": "Answers are closed", "live": "only you see this",
+        "closed": "Answers are closed", "live": "only you see this", "in60": "in 60 s",
     },
     "zh": {
         "cockpit": "控制台", "send": "提交", "shown": "来自全班的一个答案", "discuss": "和邻座讨论",
         "vote2": "第二轮投票", "votes": "第一轮：2 人中 0 人答对 → 第二轮：2 人中 2 人答对", "right": "答对了！",
-        "paused": "请看投影", "closed": "答题已关闭", "live": "只有你能看到",
+        "paused": "请看投影", "closed": "答题已关闭", "live": "只有你能看到", "in60": "60 秒后",
     },
 }  # fmt: skip
 
@@ -112,6 +112,18 @@ def test_a_peer_instruction_cycle(new_context, app_url, language):
         _wait_text(student, words["vote2"])
         _vote(student, "1", 0, words["send"])
     screenshot(phone, f"peer-phone-vote2-{language}")
+    # A 60 s countdown, counted in the browsers; Close again closes at once.
+    teacher.locator(".st-key-class_close_after").click()
+    teacher.get_by_role("option", name=words["in60"]).click()
+    wait_for_app(teacher)
+    teacher.locator(".st-key-class_close button").click()
+    wait_for_app(teacher)
+    for page in (projector, phone):
+        page.locator(".class-countdown").wait_for(timeout=PATIENCE_MS)
+        assert re.search(r"\d+", page.locator(".class-countdown").inner_text())
+    screenshot(projector, f"peer-projector-countdown-{language}")
+    screenshot(phone, f"peer-phone-countdown-{language}")
+    screenshot(teacher, f"peer-cockpit-countdown-{language}")
     teacher.locator(".st-key-class_close button").click()
     wait_for_app(teacher)
     _wait_text(projector, words["closed"])

@@ -283,4 +283,5 @@ def _countdown_component():
   parentElement.countdownTimer = setInterval(draw, 1000);
 }"""
     css = ".class-countdown { font-size: 1.3rem; font-weight: 600; margin: 0.25rem 0; }"
-    return st.components.v2.component("avgpool_class_countdown", html="", css=css, js=js)
+    # Not isolated (as the class listener): a line of text in the page's own styles.
+    return st.components.v2.component("avgpool_class_countdown", html="", css=css, js=js, isolate_styles=False)
