@@ -304,7 +304,8 @@ def overview(store: ClassStore, code: str, now: float, key: str | None = None) -
     if lesson is None or (key is not None and not keyed(lesson, key)):
         return "ended"
     present, following = store.presence(code, now)
-    answered = store.answer_count(code, lesson.question.number) if lesson.question is not None else 0
+    question = lesson.question
+    answered = store.answer_count(code, question.number, question.vote) if question is not None else 0
     return f"{lesson.version}:{present}:{following}:{answered}"
 
 

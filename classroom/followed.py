@@ -37,7 +37,9 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
     ``columns``, ``axes``, ``selection``, the ``prompt`` (lines of plain text: the question,
     its setup, once revealed the answer; none on the Playground) and the lesson's ``version``;
     or None: a question is being prepared, the setup is not the Playground's, or it cannot be
-    drawn (the page's rerun says why)."""
+    drawn (the page's rerun says why); none while the class is paused (eyes on the projector)."""
+    if lesson.paused:
+        return None
     if lesson.question is not None:
         return _question_view(lesson, lesson.question, language, palette)
     setup = lesson.setup

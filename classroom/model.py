@@ -31,23 +31,29 @@ __all__ = [
     "CODE_ALPHABET",
     "CODE_LENGTH",
     "IDLE_EXPIRY",
+    "Confidence",
     "Lesson",
     "Mistake",
     "Question",
     "Seat",
     "Setup",
     "Tally",
+    "accepting",
     "all_questions",
     "answer_hidden",
     "ask",
     "cell_name",
     "client_address",
+    "close_answers",
+    "confidence",
+    "discuss",
     "end",
     "explore",
     "follow",
     "go_to_step",
     "join_key",
     "mistakes_for",
+    "moves",
     "new_code",
     "new_secret",
     "new_student",
@@ -55,14 +61,17 @@ __all__ = [
     "normalized_code",
     "open_deck",
     "output_mistakes_for",
+    "pause",
     "prepare",
     "publish",
     "question_open",
     "reveal",
+    "show_answer",
     "start",
     "tally",
     "teacher_may",
     "valid_student",
+    "vote_again",
 ]
 
 # Five letters that cannot be confused with a digit or each other (no B 8, I L 1, O 0, S 5,
@@ -179,6 +188,12 @@ class Question:
     revealed: bool = False
     kind: str = "grad_input"
     choices: tuple[float, ...] = ()  # asked as a choice: the values offered, the right one first (classroom/choices.py)
+    # Peer instruction and the teacher's control of the answers (pure transitions below).
+    vote: int = 1  # the vote being taken: 1, or 2 after the discussion
+    discussing: bool = False  # vote 1 is closed and the class discusses it (nothing shown)
+    closed: bool = False  # the teacher closed the answers of this vote
+    closes_at: float | None = None  # the store's time at which this vote closes (a countdown)
+    shown: str | None = None  # the wrong answer (its label) on the projector for discussion
 
     @property
     def target(self) -> str:
@@ -211,6 +226,7 @@ class Lesson:
     preparing: bool = False  # the teacher prepares a question: students see no ∂L/∂x
     deck: str | None = None  # the teacher's deck, as its file holds it (classroom/deck.py), or None
     step: int | None = None  # the deck's step the class is at (from 0); None: not started
+    paused: bool = False  # every student's screen says "eyes on the projector"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -229,6 +245,7 @@ class Lesson:
             preparing=bool(data.get("preparing", False)),
             deck=data.get("deck"),
             step=None if data.get("step") is None else int(data["step"]),
+            paused=bool(data.get("paused", False)),
         )
 
 
@@ -244,8 +261,13 @@ def _question(data: dict | None) -> Question | None:
     setup = _setup(data["setup"]) or Setup()
     kind = "output" if data.get("kind") == "output" else "grad_input"
     choices = tuple(float(value) for value in data.get("choices", ()))
-    number, truth = int(data["number"]), float(data["truth"])
-    return Question(number, setup, cell, truth, data["explanation"], mistakes, data["revealed"], kind, choices)
+    closes_at = data.get("closes_at")
+    return Question(
+        int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"], kind,
+        choices, vote=2 if data.get("vote") == 2 else 1, discussing=bool(data.get("discussing", False)),
+        closed=bool(data.get("closed", False)), closes_at=None if closes_at is None else float(closes_at),
+        shown=data.get("shown"),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,10 +372,99 @@ def answer_hidden(lesson: Lesson) -> bool:
 
 
 def reveal(lesson: Lesson) -> Lesson:
-    """Show the class's answers and the right one."""
+    """Show the class's answers and the right one (a wrong answer on show is put away)."""
     if lesson.question is None or lesson.question.revealed:
         return lesson
-    return replace(lesson, question=replace(lesson.question, revealed=True), version=lesson.version + 1)
+    question = replace(lesson.question, revealed=True, discussing=False, shown=None)
+    return replace(lesson, question=question, version=lesson.version + 1)
+
+
+def _change_open(lesson: Lesson, **changes: object) -> Lesson:
+    """The open (unrevealed) question changed by ``changes``: a new version when it differs."""
+    if lesson.ended or not question_open(lesson):
+        return lesson
+    question = replace(lesson.question, **changes)
+    if question == lesson.question:
+        return lesson
+    return replace(lesson, question=question, version=lesson.version + 1)
+
+
+def accepting(lesson: Lesson, now: float) -> bool:
+    """Whether an answer sent at ``now`` (the store's time) is taken: a question is open, its
+    vote is neither closed nor being discussed, and its countdown, if any, has not run out.
+
+    >>> lesson = ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25))
+    >>> accepting(lesson, 100.0), accepting(close_answers(lesson, 100.0), 100.0)
+    (True, False)
+    >>> counting = close_answers(lesson, 100.0, after=30)
+    >>> accepting(counting, 129.9), accepting(counting, 130.0)
+    (True, False)
+    """
+    question = lesson.question
+    if not question_open(lesson) or question.closed or question.discussing:
+        return False
+    return question.closes_at is None or now < question.closes_at
+
+
+def close_answers(lesson: Lesson, now: float, after: float = 0.0) -> Lesson:
+    """Close the answers of the vote being taken: at once, or ``after`` seconds from ``now``
+    (the store's time; answers are refused from then on by ``accepting``, no timer needed).
+    Closing again during a countdown closes at once.
+
+    >>> counting = close_answers(ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25)), 100.0, after=60)
+    >>> again = close_answers(counting, 110.0, after=60)
+    >>> counting.question.closes_at, again.question.closed, again.question.closes_at
+    (160.0, True, None)
+    """
+    if not accepting(lesson, now):
+        return lesson
+    if after > 0 and lesson.question.closes_at is None:
+        return _change_open(lesson, closes_at=now + after)
+    return _change_open(lesson, closed=True, closes_at=None)
+
+
+def discuss(lesson: Lesson) -> Lesson:
+    """Peer instruction (Mazur): vote 1 is closed, nothing of it shown; the class discusses
+    with their neighbours before voting again (``vote_again``).
+
+    >>> lesson = discuss(ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25)))
+    >>> lesson.question.discussing, accepting(lesson, 0.0), answer_hidden(lesson)
+    (True, False, True)
+    >>> again = vote_again(lesson)
+    >>> again.question.vote, again.question.discussing, accepting(again, 0.0)
+    (2, False, True)
+    """
+    if lesson.question is None or lesson.question.vote != 1:
+        return lesson
+    return _change_open(lesson, discussing=True, closed=True, closes_at=None)
+
+
+def vote_again(lesson: Lesson) -> Lesson:
+    """After the discussion, vote 2 opens (vote 1's answers are kept apart)."""
+    if lesson.question is None or not lesson.question.discussing:
+        return lesson
+    return _change_open(lesson, vote=2, discussing=False, closed=False, closes_at=None, shown=None)
+
+
+def show_answer(lesson: Lesson, label: str | None, wrong: Collection[str]) -> Lesson:
+    """Put one wrong answer (its label in the tally; ``wrong``: the wrong labels now) on the
+    projector for discussion, without the right one; None takes it down. Anything else, a
+    crafted label or a right answer, changes nothing.
+
+    >>> lesson = ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25))
+    >>> show_answer(lesson, "1", ("1", "0.5")).question.shown, show_answer(lesson, "0.25", ("1",)) == lesson
+    ('1', True)
+    """
+    if label is not None and label not in wrong:
+        return lesson
+    return _change_open(lesson, shown=label)
+
+
+def pause(lesson: Lesson, paused: bool) -> Lesson:
+    """Pause (every student's screen says "eyes on the projector") or resume the class."""
+    if lesson.ended or lesson.paused == paused:
+        return lesson
+    return replace(lesson, paused=paused, version=lesson.version + 1)
 
 
 def next_question(lesson: Lesson) -> Lesson:
@@ -419,6 +530,7 @@ class Tally:
     common_wrong: tuple[tuple[str, int, str | None], ...]
     spellings: tuple[tuple[tuple[str, int], ...], ...] = ()  # per answer: each value given, its count
     mistakes: tuple[str | None, ...] = ()  # per answer: the mistake that most likely gave it
+    students: tuple[tuple[str, ...], ...] = ()  # per answer: who gave it (never shown: for counts)
 
 
 def tally(question: Question, answers: Mapping[str, float]) -> Tally:
@@ -433,20 +545,73 @@ def tally(question: Question, answers: Mapping[str, float]) -> Tally:
     (('1', 2, 'divisor'), ('0.5', 1, None))
     """
     groups: list[list[float]] = []  # answers alike by the grading rule, in the order given
-    for value in answers.values():
-        group = next((group for group in groups if is_right(value, group[0])), None)
-        if group is None:
+    who: list[list[str]] = []
+    for student, value in answers.items():
+        index = next((index for index, group in enumerate(groups) if is_right(value, group[0])), None)
+        if index is None:
             groups.append([value])
+            who.append([student])
         else:
-            group.append(value)
-    groups.sort(key=lambda group: (-len(group), group[0]))
+            groups[index].append(value)
+            who[index].append(student)
+    order = sorted(range(len(groups)), key=lambda index: (-len(groups[index]), groups[index][0]))
+    groups, who = [groups[index] for index in order], [who[index] for index in order]
     labels = [_group_label(question, group) for group in groups]
     rows = tuple((label, len(group), is_right(group[0], question.truth)) for label, group in zip(labels, groups))
     keys = tuple(_mistake(question, group[0]) for group in groups)
     wrong = [(label, count, key) for (label, count, right), key in zip(rows, keys) if not right]
     right = sum(count for _, count, correct in rows if correct)
     spellings = tuple(_spellings(group) for group in groups)
-    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]), spellings, keys)
+    students = tuple(tuple(group) for group in who)
+    return Tally(len(answers), right, rows, tuple(wrong[:MAX_TALLIED]), spellings, keys, students)
+
+
+def moves(
+    question: Question, first: Mapping[str, float], second: Mapping[str, float]
+) -> tuple[tuple[str, int, str | None], ...]:
+    """Peer instruction's measure: how many students moved from each wrong answer of vote 1
+    (its label, as the tally writes it) to the right one in vote 2, with the mistake that most
+    likely gave it; most moved first.
+
+    >>> q = Question(1, Setup(), (0, 0), 0.25, mistakes=(Mistake(1.0, "divisor"),))
+    >>> moves(q, {"a": 1.0, "b": 1.0, "c": 0.5, "d": 0.25}, {"a": 0.25, "b": 1.0, "c": 0.25, "d": 0.25})
+    (('1', 1, 'divisor'), ('0.5', 1, None))
+    """
+    moved: dict[str, list] = {}  # label -> [count, mistake]
+    for student, value in first.items():
+        if student in second and not is_right(value, question.truth) and is_right(second[student], question.truth):
+            label = _group_label(question, [value])
+            moved.setdefault(label, [0, _mistake(question, value)])[0] += 1
+    ordered = sorted(moved.items(), key=lambda item: -item[1][0])  # stable: the first given first in a tie
+    return tuple((label, count, key) for label, (count, key) in ordered)
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """How sure the class said it was, and how many of each were right (``unsaid``: no choice)."""
+
+    sure: int = 0
+    sure_right: int = 0
+    unsure: int = 0
+    unsure_right: int = 0
+    unsaid: int = 0
+
+
+def confidence(question: Question, answers: Mapping[str, float], sure: Mapping[str, bool]) -> Confidence:
+    """The answers split by the confidence given with them (sure / not sure).
+
+    >>> q = Question(1, Setup(), (0, 0), 0.25)
+    >>> confidence(q, {"a": 0.25, "b": 1.0, "c": 1.0, "d": 0.25}, {"a": True, "b": True, "c": False})
+    Confidence(sure=2, sure_right=1, unsure=1, unsure_right=0, unsaid=1)
+    """
+    counts = {"sure": 0, "sure_right": 0, "unsure": 0, "unsure_right": 0, "unsaid": 0}
+    for student, value in answers.items():
+        said = sure.get(student)
+        name = "unsaid" if said is None else "sure" if said else "unsure"
+        counts[name] += 1
+        if said is not None and is_right(value, question.truth):
+            counts[f"{name}_right"] += 1
+    return Confidence(**counts)
 
 
 def _answer_label(value: float) -> str:

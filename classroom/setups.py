@@ -176,17 +176,24 @@ def _url_text(value: object) -> str:
 
 REPORT_HEADER = [
     "question", "date", "cell", "setup", "link", "right_answer", "students", "right",
-    "answer", "count", "answer_is_right", "mistake", "answers_given",
+    "answer", "count", "answer_is_right", "mistake", "answers_given", "vote", "sure", "not_sure",
 ]  # fmt: skip
 
 
 def class_report(
-    lesson: Lesson, answers: Mapping[int, Mapping[str, float]], date: str = "", language: str = "en"
+    lesson: Lesson,
+    answers: Mapping[int, Mapping[str, float]],
+    date: str = "",
+    language: str = "en",
+    second: Mapping[int, Mapping[str, float]] | None = None,
+    sure: Mapping[tuple[int, int], Mapping[str, bool]] | None = None,
 ) -> str:
     """The class's questions and anonymous answer counts as CSV: one row per distinct answer
-    to each question (no student is named; ``answers`` by question number), each question
-    with the link that opens its setup again (typed grids included), each answer with the
-    mistake that most likely gave it (in ``language``) and every value given for it.
+    to each question and vote (no student is named; ``answers`` by question number, ``second``
+    the second votes of peer instruction), each question with the link that opens its setup
+    again (typed grids included), each answer with the mistake that most likely gave it (in
+    ``language``), every value given for it, and how many said they were sure or not
+    (``sure`` by question number and vote: student -> sure).
 
     >>> from classroom.model import Mistake, Question
     >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
@@ -200,15 +207,27 @@ def class_report(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPORT_HEADER)
+    votes = ((1, answers), (2, second or {}))
     for question in all_questions(lesson):
-        result = tally(question, answers.get(question.number, {}))
-        first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
-                 data_text(question.truth), result.total, result.right]  # fmt: skip
-        for row, spellings, key in zip(result.answers, result.spellings, result.mistakes):
-            label, count, right = row
-            meaning = text(language, f"class.mistake_{key}") if key else ""
-            given = "; ".join(f"{spelled} ×{times}" for spelled, times in spellings)
-            writer.writerow([*first, label, count, "yes" if right else "no", meaning, given])
-        if not result.answers:  # no answer: nothing to judge
-            writer.writerow([*first, "", 0, "", "", ""])
+        for vote, given_in in votes:
+            if vote == 2 and question.number not in given_in:
+                continue
+            said = (sure or {}).get((question.number, vote), {})
+            _report_vote(writer, question, given_in.get(question.number, {}), said, date, language, vote)
     return buffer.getvalue()
+
+
+def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str, bool], date, language, vote) -> None:
+    """One vote's rows of the report: one per distinct answer (one empty row when none)."""
+    result = tally(question, given)
+    first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
+             data_text(question.truth), result.total, result.right]  # fmt: skip
+    for row, spellings, key, students in zip(result.answers, result.spellings, result.mistakes, result.students):
+        label, count, right = row
+        meaning = text(language, f"class.mistake_{key}") if key else ""
+        spelled = "; ".join(f"{spelled} ×{times}" for spelled, times in spellings)
+        sure = sum(said.get(student) is True for student in students)
+        unsure = sum(said.get(student) is False for student in students)
+        writer.writerow([*first, label, count, "yes" if right else "no", meaning, spelled, vote, sure, unsure])
+    if not result.answers:  # no answer: nothing to judge
+        writer.writerow([*first, "", 0, "", "", "", vote, 0, 0])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -65,14 +66,24 @@ class ClassStore(Protocol):
     def delete(self, code: str) -> None:
         """Forget the class, its answers and who was in it."""
 
-    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
-        """One student's answer (a later one replaces it); False past ``MAX_ANSWERS``."""
+    def answer(
+        self, code: str, question: int, student: str, value: float, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        """One student's answer in ``vote`` (1, or 2 after a discussion), with how sure they
+        said they were (None: not said); a later one replaces it; False past ``MAX_ANSWERS``."""
 
-    def answers(self, code: str, question: int) -> dict[str, float]:
-        """Every student's answer to one question."""
+    def answers(self, code: str, question: int, vote: int = 1) -> dict[str, float]:
+        """Every student's answer to one question, in one vote."""
 
-    def answer_count(self, code: str, question: int) -> int:
+    def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
+        """How sure each student said they were of their answer (those who said)."""
+
+    def answer_count(self, code: str, question: int, vote: int = 1) -> int:
         """How many students have answered (not what)."""
+
+    def clock(self) -> float:
+        """The store's time (seconds since the epoch): one clock for every replica, by which
+        a countdown closes the answers (``model.accepting``)."""
 
     def seen(self, code: str, student: str, following: bool, now: float) -> None:
         """A student's tab is in the class (and follows, or explores)."""
@@ -119,7 +130,8 @@ def open_store(address: str | None = None) -> ClassStore:
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (code TEXT PRIMARY KEY, version INTEGER, data TEXT, touched REAL);
 CREATE TABLE IF NOT EXISTS answers (code TEXT, question INTEGER, student TEXT, value REAL,
-                                    PRIMARY KEY (code, question, student));
+                                    vote INTEGER NOT NULL DEFAULT 1, sure INTEGER,
+                                    PRIMARY KEY (code, question, vote, student));
 CREATE TABLE IF NOT EXISTS presence (code TEXT, student TEXT, following INTEGER, seen REAL,
                                      PRIMARY KEY (code, student));
 CREATE TABLE IF NOT EXISTS limits (key TEXT, at REAL);
@@ -137,6 +149,7 @@ class SQLiteStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._db() as db:
+                _migrate(db)
                 db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.path}: {error}") from error
@@ -200,22 +213,39 @@ class SQLiteStore:
         for table in ("lessons", "answers", "presence"):
             self._run(f"DELETE FROM {table} WHERE code = ?", code)
 
-    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
-        known = self._run(
-            "SELECT 1 FROM answers WHERE code = ? AND question = ? AND student = ?", code, question, student
-        )
-        if not known and self.answer_count(code, question) >= MAX_ANSWERS:
+    def answer(
+        self, code: str, question: int, student: str, value: float, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        where = "code = ? AND question = ? AND vote = ?"
+        known = self._run(f"SELECT 1 FROM answers WHERE {where} AND student = ?", code, question, vote, student)
+        if not known and self.answer_count(code, question, vote) >= MAX_ANSWERS:
             return False
-        self._run("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)", code, question, student, value)
+        self._run(
+            "INSERT OR REPLACE INTO answers (code, question, student, value, vote, sure) VALUES (?, ?, ?, ?, ?, ?)",
+            code, question, student, value, vote, None if sure is None else int(sure),
+        )  # fmt: skip
         self._run("UPDATE lessons SET touched = ? WHERE code = ?", now, code)
         return True
 
-    def answers(self, code: str, question: int) -> dict[str, float]:
-        rows = self._run("SELECT student, value FROM answers WHERE code = ? AND question = ?", code, question)
+    def answers(self, code: str, question: int, vote: int = 1) -> dict[str, float]:
+        rows = self._run(
+            "SELECT student, value FROM answers WHERE code = ? AND question = ? AND vote = ?", code, question, vote
+        )
         return dict(rows)
 
-    def answer_count(self, code: str, question: int) -> int:
-        return self._run("SELECT COUNT(*) FROM answers WHERE code = ? AND question = ?", code, question)[0][0]
+    def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
+        rows = self._run(
+            "SELECT student, sure FROM answers WHERE code = ? AND question = ? AND vote = ? AND sure IS NOT NULL",
+            code, question, vote,
+        )  # fmt: skip
+        return {student: bool(sure) for student, sure in rows}
+
+    def answer_count(self, code: str, question: int, vote: int = 1) -> int:
+        where = "code = ? AND question = ? AND vote = ?"
+        return self._run(f"SELECT COUNT(*) FROM answers WHERE {where}", code, question, vote)[0][0]
+
+    def clock(self) -> float:
+        return time.time()  # one file, one machine: its clock
 
     def seen(self, code: str, student: str, following: bool, now: float) -> None:
         self._run("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?)", code, student, int(following), now)
@@ -256,6 +286,17 @@ class SQLiteStore:
 
     def ping(self) -> None:
         self._run("SELECT 1")
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """A file written before votes were kept apart: its answers become vote 1's."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(answers)")]
+    if columns and "vote" not in columns:
+        db.execute("ALTER TABLE answers RENAME TO answers_before_votes")
+        db.executescript(SCHEMA)
+        db.execute("INSERT INTO answers (code, question, student, value) "
+                   "SELECT code, question, student, value FROM answers_before_votes")  # fmt: skip
+        db.execute("DROP TABLE answers_before_votes")
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,25 +375,47 @@ class RedisStore:
 
     def delete(self, code: str) -> None:
         keys = [self._key(code), self._key(code, "presence")]
-        keys += [f"{self._key(code, 'answers')}:{number}" for number in range(1, MAX_QUESTIONS + 2)]
+        for number in range(1, MAX_QUESTIONS + 2):
+            keys += [self._answers_key(code, number, vote, part) for vote in (1, 2) for part in ("answers", "sure")]
         self._call(self._redis.delete, *keys)
         self._call(self._redis.zrem, self._key("all", "classes"), code)
 
-    def answer(self, code: str, question: int, student: str, value: float, now: float) -> bool:
-        key = f"{self._key(code, 'answers')}:{question}"
+    def _answers_key(self, code: str, question: int, vote: int = 1, part: str = "answers") -> str:
+        """A vote's answers (a hash student -> value) or confidences (student -> 1 or 0); vote 1's
+        answers keep the key they had before there were two votes."""
+        return f"{self._key(code, part)}:{question}" + ("" if vote == 1 else f":{vote}")
+
+    def answer(
+        self, code: str, question: int, student: str, value: float, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        key, sure_key = self._answers_key(code, question, vote), self._answers_key(code, question, vote, "sure")
         known = self._call(self._redis.hexists, key, student)
         if not known and self._call(self._redis.hlen, key) >= MAX_ANSWERS:
             return False
-        self._call(self._redis.hset, key, student, repr(value))
-        self._touch(code, key)
+        pipe = self._redis.pipeline()  # MULTI: the answer and its confidence together
+        pipe.hset(key, student, repr(value))
+        if sure is None:
+            pipe.hdel(sure_key, student)
+        else:
+            pipe.hset(sure_key, student, int(sure))
+        self._call(pipe.execute)
+        self._touch(code, key, sure_key)
         return True
 
-    def answers(self, code: str, question: int) -> dict[str, float]:
-        stored = self._call(self._redis.hgetall, f"{self._key(code, 'answers')}:{question}")
+    def answers(self, code: str, question: int, vote: int = 1) -> dict[str, float]:
+        stored = self._call(self._redis.hgetall, self._answers_key(code, question, vote))
         return {student.decode(): float(value) for student, value in stored.items()}
 
-    def answer_count(self, code: str, question: int) -> int:
-        return int(self._call(self._redis.hlen, f"{self._key(code, 'answers')}:{question}"))
+    def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
+        stored = self._call(self._redis.hgetall, self._answers_key(code, question, vote, "sure"))
+        return {student.decode(): value == b"1" for student, value in stored.items()}
+
+    def answer_count(self, code: str, question: int, vote: int = 1) -> int:
+        return int(self._call(self._redis.hlen, self._answers_key(code, question, vote)))
+
+    def clock(self) -> float:
+        seconds, micros = self._call(self._redis.time)  # Redis's clock: the same for every replica
+        return seconds + micros / 1e6
 
     def seen(self, code: str, student: str, following: bool, now: float) -> None:
         # One sorted set per class: member "1:<id>" (following) or "0:<id>", scored by time.

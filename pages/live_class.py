@@ -35,6 +35,18 @@ from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.homework import assign_panel
 from ui.lang import current_language, tr, translated_error
+from ui.peer import (
+    given_sure,
+    live_answers,
+    pause_toggle,
+    paused_screen,
+    projector_phase,
+    student_phase,
+    sure_choice,
+    teacher_controls,
+    vote_charts,
+    votes_summary,
+)
 from ui.question import question_grids
 from ui.router import page_header, require_router
 from ui.url import UrlCheck, app_address
@@ -122,12 +134,14 @@ def _end_now() -> None:
     lesson = classroom.current_lesson()
     if lesson is None or not model.teacher_may(lesson, classroom.secret()):
         return
-    store = classroom.reachable_store()
-    answers = {q.number: store.answers(lesson.code, q.number) for q in model.all_questions(lesson)}
+    store, questions = classroom.reachable_store(), model.all_questions(lesson)
+    answers = {q.number: store.answers(lesson.code, q.number) for q in questions}
+    second = {q.number: store.answers(lesson.code, q.number, 2) for q in questions if q.vote == 2}
+    sure = {(q.number, vote): store.confidences(lesson.code, q.number, vote) for q in questions for vote in (1, q.vote)}
     classroom.teacher_change(model.end)
     classroom.forget(lesson.code)
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    report = class_report(model.end(lesson), answers, date, current_language())
+    report = class_report(model.end(lesson), answers, date, current_language(), second=second, sure=sure)
     st.session_state.class_report = (lesson.code, report)
     classroom.leave()
 
@@ -173,6 +187,7 @@ def cockpit(lesson: Lesson, current: Seat) -> None:
             help=tr("class.projector_help"),
         )
     with controls:
+        pause_toggle(lesson)
         with st.container(border=True):
             deck_panel(lesson)
         if lesson.question is None:
@@ -260,8 +275,12 @@ def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> N
     if question.choices and not question.revealed:
         _choices_line(question, lesson.code)
     if not question.revealed and classroom.seat().role == "teacher":
+        teacher_controls(lesson, question)
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
                   on_click=classroom.teacher_action, args=("reveal", model.reveal))  # fmt: skip
+        live_answers(lesson, question)  # the cockpit's alone: never the projector's or a student's
+    if not question.revealed and classroom.seat().role == "projector":
+        projector_phase(lesson, question)
     if show_results:
         _results(lesson, question)
         if classroom.seat().role == "teacher":
@@ -288,13 +307,15 @@ def _choices_line(question: Question, code: str) -> None:
 def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
     what each most likely means, the sum of shares (``stacked``: the words over the chart)."""
-    answers = classroom.reachable_store().answers(lesson.code, question.number)
+    answers = classroom.reachable_store().answers(lesson.code, question.number, question.vote)  # the last vote
     result = model.tally(question, answers)
     language = current_language()
     words, chart = (st.container(), st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
     words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
     rows = choice_rows(question, lesson.code, answers) if question.choices else ()
-    if result.total:  # a choice question: a bar for every choice, by its label, picked or not
+    if question.vote == 2:  # peer instruction: vote 1's distribution beside vote 2's
+        vote_charts(lesson, question, result, chart, 170 if presenting() else 260)
+    elif result.total:  # a choice question: a bar for every choice, by its label, picked or not
         bars = tuple((label, count, right) for label, count, right, _ in rows) or result.answers
         height = 190 if presenting() else 300  # a projector shows the grids under it too
         figure = answers_figure(bars, tr("class.axis_answer"), tr("class.axis_students"), height)
@@ -311,6 +332,7 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
     ]
     if lines:
         words.markdown(tr("class.common_wrong") + "\n" + "\n".join(f"- {line}" for line in lines))
+    votes_summary(lesson, question, words)  # both votes, who moved, how sure
     words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
 
 
@@ -376,7 +398,8 @@ def _preparing(computed, code: str) -> None:
 def _send(question: Question) -> None:
     """A student's answer (a callback): read by the one number reader, or the choice picked
     (only one of the question's choices: whatever else a tab sends is refused, said why);
-    kept one per student."""
+    kept one per student and vote, with the confidence given; refused once the vote is closed
+    (by the store's time, checked here, on the server: a crafted message from a tab too)."""
     current = classroom.seat()
     if question.choices:
         value = st.session_state.get(_choice_key(question))
@@ -390,13 +413,22 @@ def _send(question: Question) -> None:
             st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
             return
     with classroom.class_action("send"):
-        if not classroom.reachable_store().answer(current.code, question.number, current.student, value, time.time()):
+        store, lesson = classroom.reachable_store(), classroom.current_lesson()
+        if lesson is None or lesson.question is None or lesson.question.number != question.number or (
+                not model.accepting(lesson, store.clock())):  # fmt: skip
+            st.session_state.class_unreadable = tr("peer.refused")
+            return
+        vote = lesson.question.vote
+        if not store.answer(current.code, question.number, current.student, value, time.time(), vote, given_sure()):
             st.session_state.class_unreadable = tr("class.answers_full")
             return
         tell_watchers(current.code)  # the teacher's count and the projector's, by push
 
 
 def student_view(lesson: Lesson, current: Seat) -> None:
+    if lesson.paused:  # eyes on the projector: nothing else
+        paused_screen()
+        return
     question = lesson.question
     if question is None and lesson.preparing and lesson.setup is not None:
         try:
@@ -408,17 +440,22 @@ def student_view(lesson: Lesson, current: Seat) -> None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
     try:
-        mine = classroom.reachable_store().answers(lesson.code, question.number).get(current.student)
+        store = classroom.reachable_store()
+        first = store.answers(lesson.code, question.number).get(current.student)
+        mine = store.answers(lesson.code, question.number, question.vote).get(current.student)
     except StoreUnavailable:  # said above the page; the question stays on screen as last seen
-        mine = None
+        first = mine = None
     st.markdown(tr("class.question", number=question.number, target=question.target))
     if not question.revealed:
-        labels = _answer_form(question, lesson.code)
+        may_answer = student_phase(lesson, question, first)
+        labels = _answer_form(question, lesson.code) if may_answer else _labels(question, lesson.code)
         unreadable = st.session_state.pop("class_unreadable", None)
         if unreadable:
             st.warning(unreadable, icon=":material/help:")
-        if mine is not None:
+        if mine is not None and may_answer:
             st.success(tr("class.sent", answer=labels.get(mine, exact_text(mine))), icon=":material/check:")
+        elif mine is not None and not question.discussing:  # closed: the answer kept, no longer to change
+            st.caption(tr("peer.your_answer", answer=labels.get(mine, exact_text(mine))))
     else:
         _verdict(question, mine, _labels(question, lesson.code))
     _question_grids(question, lesson.code)
@@ -444,10 +481,13 @@ def _answer_form(question: Question, code: str) -> dict[float, str]:
             st.html(CHOICE_CSS)
             st.radio(tr("class.choose"), order, index=None, key=_choice_key(question),
                      format_func=lambda value: labels.get(value, str(value)))  # fmt: skip
+            sure_choice()  # sent with the answer
             send = st.columns([1, 2])[0]
         else:
             typed, send = st.columns([3, 1], vertical_alignment="bottom")
             typed.text_input(tr("quiz.answer"), key="class_answer", max_chars=40)
+            with typed:
+                sure_choice()  # sent with the answer
         send.form_submit_button(
             tr("class.send"), icon=":material/send:", on_click=_send, args=(question,), width="stretch"
         )

@@ -46,7 +46,7 @@ def _teacher_line(current: Seat, store: ClassStore) -> None:
     question = lesson.question if lesson else None
     answered, count = "", 0
     if question is not None:
-        count = store.answer_count(current.code, question.number)
+        count = store.answer_count(current.code, question.number, question.vote)
         answered = tr("class.bar_answered", count=count)
     left, right = st.columns([4, 1], vertical_alignment="center")
     # Students who answered have joined, even if none was seen in the last PRESENCE_WINDOW
@@ -70,7 +70,7 @@ def _projector_line(current: Seat, store: ClassStore) -> None:
     present, _ = store.presence(current.code, now)
     lesson = store.load(current.code, now)
     if lesson is not None and lesson.question is not None and not lesson.question.revealed:
-        count = store.answer_count(current.code, lesson.question.number)
+        count = store.answer_count(current.code, lesson.question.number, lesson.question.vote)
         st.markdown(tr("class.projector_answered", code=current.code, count=count, present=present))
     else:
         st.markdown(tr("class.projector_present", code=current.code, present=present))

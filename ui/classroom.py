@@ -91,6 +91,11 @@ ACTIONS = {  # what a class action is called when it is said not to have happene
     "end": "class.action_end",
     "prepare": "class.action_prepare",
     "deck": "class.action_deck",
+    "close": "peer.action_close",
+    "discuss": "peer.action_discuss",
+    "vote_again": "peer.action_vote_again",
+    "show": "peer.action_show",
+    "pause": "peer.action_pause",
 }
 STUDENT_COOKIE = "avgpool_student"
 TEACHER_COOKIE = "avgpool_teacher"  # "CODE:SECRET" of the class this browser teaches (one at a time)
@@ -536,7 +541,8 @@ def _follow(pages: dict[str, st.Page], heard: str | None) -> None:
     st.session_state.class_question = lesson.question  # the bar tells an exploring student of it
     # The projector lives on the class's page; a student too while the answer is hidden (a
     # question prepared or open), exploring or not: no other page of this tab may show it.
-    hidden = model.answer_hidden(lesson)
+    # Paused: a student's every page is the class's, which says "eyes on the projector".
+    hidden = model.answer_hidden(lesson) or (lesson.paused and current.role == "student")
     target = LIVE_PAGE if current.role == "projector" or hidden or (lesson.question and current.following) else None
     if current.following and current.role == "student":
         if lesson.version != current.applied and lesson.setup is not None:
