@@ -57,6 +57,16 @@ def pytest_configure(config):
     manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the files that run the frameworks in the test process as one
+    unit of work, so they share one worker's warm framework workers (tests/scheduling.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import FrameworksTogether
+
+    return FrameworksTogether(config, log)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item):
     """No test may import Keras into the test process (TensorFlow's import brings it): from

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import json
-import subprocess
-import sys
 from urllib.parse import parse_qsl
 
 import numpy as np
@@ -19,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import frameworks
-from frameworks import FRAMEWORKS, check, explain, torch_compile
+from frameworks import FRAMEWORKS, check, explain, torch_compile, workers
 from frameworks.base import Snippet, run_snippet
 from frameworks.divergences import known_divergences
 from frameworks.report import framework_name, reason_text
@@ -120,29 +117,36 @@ def test_all_frameworks_agree_on_the_worked_example():
             np.testing.assert_allclose(verdict.native.attempt.grad_x, 0.25, err_msg=key)
 
 
-# TensorFlow and Flax called directly, in a process of their own: TensorFlow's import brings
-# Keras, and Keras in the test process slows every later AppTest run there (tests/conftest.py).
-DIRECT_CALLS = """import json, sys
+# TensorFlow and Flax called directly, by this test's own code (not the page's snippets), in the
+# frameworks' worker processes (frameworks.workers; the tests above started them): TensorFlow's
+# import brings Keras, and Keras in the test process slows every later AppTest run there
+# (tests/conftest.py). A process of its own for these two calls imported TensorFlow and JAX
+# again: ~10 s of a core, ~30 s in a full run.
+DIRECT_TENSORFLOW = """import tensorflow as tf
+
+
+def run(x, grad_y):
+    return tf.nn.avg_pool2d(x[None, :, :, None], 3, 1, "SAME").numpy()[0, :, :, 0], None
+"""
+DIRECT_FLAX = """import jax
 import numpy as np
-import jax
-import tensorflow as tf
 from flax import linen as nn
 
 jax.config.update("jax_enable_x64", True)  # float64, as the page's Flax code sets in its worker
-x = np.array(json.loads(sys.stdin.read()))[None, :, :, None]
-tf_y = tf.nn.avg_pool2d(x, 3, 1, "SAME").numpy()[0, :, :, 0]
-flax_y = np.asarray(nn.avg_pool(x, (3, 3), (1, 1), ((1, 1), (1, 1))))[0, :, :, 0]
-print(json.dumps([tf_y.tolist(), flax_y.tolist()]))
+
+
+def run(x, grad_y):
+    return np.asarray(nn.avg_pool(x[None, :, :, None], (3, 3), (1, 1), ((1, 1), (1, 1))))[0, :, :, 0], None
 """
 
 
 def test_columns_are_the_frameworks_called_directly():
-    """The page's TensorFlow and Flax columns are what those frameworks give when called here."""
-    done = subprocess.run(
-        [sys.executable, "-c", DIRECT_CALLS], input=json.dumps(X.tolist()), capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    tf_y, flax_y = (np.array(values) for values in json.loads(done.stdout.splitlines()[-1]))
+    """The page's TensorFlow and Flax columns are what those frameworks give when called directly."""
+    called = [
+        workers.run(runtime, code, X, X) for runtime, code in [("tensorflow", DIRECT_TENSORFLOW), ("jax", DIRECT_FLAX)]
+    ]
+    assert [outcome.error for outcome in called] == [None, None], called
+    tf_y, flax_y = (outcome.y for outcome in called)
     params = PoolParams((3, 3), (1, 1), (1, 1))  # TF says 'SAME'; Flax says it exactly
     tf_verdict, flax_verdict = (check(key, params, X, _grad_y(params)) for key in ("tensorflow", "flax"))
     np.testing.assert_allclose(tf_verdict.native.attempt.y, tf_y, rtol=0, atol=1e-12)

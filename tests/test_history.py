@@ -15,7 +15,6 @@ from harness.browser import (
     PATIENCE_MS,
     SCRIPT_DONE,
     grid_cell_texts,
-    streamlit_server,
     type_into_editor,
     wait_for_app,
 )
@@ -99,12 +98,6 @@ def test_the_walk_enters_and_leaves_every_page_from_and_to_each_kind_of_page():
         assert origins == targets == {True, False}, path
     assert WALK[0] == 0 and PATHS[WALK[-1]] in SIDEBAR_PAGES
     assert len(WALK) < 50  # Chromium keeps a tab's last 50 entries: one tab walks it all
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with streamlit_server() as url:
-        yield url
 
 
 def _address(page) -> tuple[str, dict[str, str]]:
