@@ -322,6 +322,7 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
     if rows:  # every choice named: right, or the misconception that gives it
         words.markdown("\n".join(f"- {_choice_line(row)}" for row in rows))
+        votes_summary(lesson, question, words)  # both votes, who moved, how sure
         words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
         return
     lines = [

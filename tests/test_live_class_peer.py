@@ -166,6 +166,7 @@ def test_a_peer_instruction_cycle_reveals_both_votes_and_who_moved(language):
     teacher.button(key="class_vote_again").click()
     _rerun(teacher)
     assert _lesson(code).question.vote == 2
+    assert {"en": "**Vote 2:**", "zh": "**第二轮投票：**"}[language] in _texts(_rerun(projector))  # which vote is open
     for student, typed in zip(students, ("1", "1", "1")):
         assert "Vote 2" in _texts(_rerun(student))
         _answer(student, typed, "sure")
@@ -270,3 +271,41 @@ def test_a_store_outage_during_each_new_action_is_said(redis_class):
     _rerun(teacher)
     assert any("Vote 2 did not open" in text for text in alerts(teacher)), alerts(teacher)
     start()
+
+
+def test_a_choice_question_through_two_votes_reveals_both_votes_who_moved_and_how_sure(teacher):
+    """A question asked as a choice names every choice on the reveal, and, as a typed one,
+    both votes, who moved from which wrong choice, and how sure the class was (the choice's
+    reveal returned before them: found by walking a lesson)."""
+    from tests.conftest import select_cell
+
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
+    _rerun(teacher)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).toggle(key="class_ask_choice").set_value(True)
+    _rerun(teacher).button(key="class_ask").click()
+    _rerun(teacher)
+    students = [_student(code) for _ in range(2)]
+    projector = _session({"class": code, "view": "projector"})
+
+    def pick(student: AppTest, value: float, sure: str) -> None:
+        _rerun(student).radio(key="class_choice_1").set_value(value)
+        student.radio(key="class_sure").set_value(sure)
+        student.button(key=SEND).click()
+        _rerun(student)
+
+    pick(students[0], 9.0, "sure")
+    pick(students[1], 1.0, "not_sure")
+    teacher.button(key="class_discuss").click()
+    _rerun(teacher).button(key="class_vote_again").click()
+    _rerun(teacher)
+    for student in students:
+        pick(student, 1.0, "sure")
+    teacher.button(key="class_reveal").click()
+    _rerun(teacher)
+    shown = _texts(_rerun(projector))
+    assert "Vote 1: **1 of 2** right → vote 2: **2 of 2** right" in shown, shown
+    assert "from **9** (the gradients were added but not divided" in shown, shown
+    assert "Sure: 2 (2 right)" in shown, shown

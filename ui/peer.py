@@ -171,8 +171,11 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         st.markdown(tr("peer.discuss_projector"))
     elif not model.accepting(lesson, now):
         st.markdown(tr("peer.closed_projector"))
-    elif question.closes_at is not None:
-        countdown(question.closes_at - now)
+    else:
+        if question.vote == 2:
+            st.markdown(tr("peer.vote2_projector"))
+        if question.closes_at is not None:
+            countdown(question.closes_at - now)
     if question.shown is not None:
         key = next((m.key for m in question.mistakes if exact_text(m.value).removeprefix("≈") == question.shown), None)
         meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
@@ -255,17 +258,23 @@ def vote_charts(lesson: Lesson, question: Question, last: model.Tally, chart, he
 
 
 def countdown(seconds: float) -> None:
-    """The seconds left before the answers close, counted down in the browser (nothing reruns:
-    an answer sent after it is refused by the server, ``model.accepting``)."""
-    data = {"seconds": max(0, round(seconds)), "text": tr("peer.countdown", seconds="{s}"),
+    """The seconds left before the answers close, counted down in the browser. Nothing reruns
+    meanwhile; at the end the tab reruns once (its ``over`` trigger), so the page says the vote
+    closed and takes the answer form away. An answer sent later is refused by the server
+    (``model.accepting``, by the store's clock), whatever the browser's clock says."""
+    data = {"ms": max(0, round(seconds * 1000)), "text": tr("peer.countdown", seconds="{s}"),
             "over": tr("peer.countdown_over")}  # fmt: skip
-    _countdown_component()(key="class_countdown", data=data)
+    _countdown_component()(key="class_countdown", data=data, on_over_change=_over)
+
+
+def _over() -> None:
+    """The countdown ended in the browser (a callback): the rerun it starts is all it takes."""
 
 
 @st.cache_resource
 def _countdown_component():
     """A line of text that counts down once a second (plain text, never HTML)."""
-    js = """export default function ({ data, parentElement }) {
+    js = """export default function ({ data, parentElement, setTriggerValue }) {
   let line = parentElement.querySelector("p");
   if (!line) {
     line = document.createElement("p");
@@ -273,14 +282,17 @@ def _countdown_component():
     parentElement.append(line);
   }
   clearInterval(parentElement.countdownTimer);
-  const end = Date.now() + data.seconds * 1000;
+  clearTimeout(parentElement.countdownEnd);
+  const end = Date.now() + data.ms;
   const draw = () => {
-    const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
     line.textContent = left > 0 ? data.text.replace("{s}", String(left)) : data.over;
     if (left === 0) clearInterval(parentElement.countdownTimer);
   };
   draw();
   parentElement.countdownTimer = setInterval(draw, 1000);
+  // Once, a little after the end (the server's clock decides): the page redraws the vote closed.
+  parentElement.countdownEnd = setTimeout(() => setTriggerValue("over", data.ms), data.ms + 300);
 }"""
     css = ".class-countdown { font-size: 1.3rem; font-weight: 600; margin: 0.25rem 0; }"
     # Not isolated (as the class listener): a line of text in the page's own styles.
