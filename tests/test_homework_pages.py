@@ -23,6 +23,7 @@ def _rerun(at: AppTest) -> AppTest:
 def _assign(nickname: bool = False, deck: str = "classic") -> tuple[str, str, AppTest]:
     teacher = open_app(page="pages/live_class.py")
     teacher.selectbox(key="class_deck_pick").set_value(deck)
+    _rerun(teacher)  # as a browser does: Assign's deck is the one the last run drew
     if nickname:
         teacher.checkbox(key="homework_nickname_ask").check()
     teacher.button(key="homework_assign").click()
@@ -264,3 +265,33 @@ def test_a_colleagues_deck_link_is_assigned_as_homework_as_the_cockpit_would_sta
     student = _student(code)
     assert words(BUILT_IN["overlap"].title, "en") in [text.value for text in student.text]
     assert "Step 1 of 6" in student.get("progress")[0].proto.text
+
+
+def test_a_step_asked_as_a_choice_is_answered_by_picking_one():
+    """A deck step whose question says "as": "choice" (the overlap deck's centre cell) is a
+    choice in homework as in class: picked, not typed; a wrong pick names its misconception,
+    a value that is no choice is refused (found by walking homework: it was a text box)."""
+    from classroom.choices import choice_order
+    from classroom.deck import question_of
+    from classroom.deck_library import BUILT_IN
+
+    code, _, _ = _assign(deck="overlap")
+    student = _student(code)
+    for _ in range(len(BUILT_IN["overlap"].steps)):
+        if [radio for radio in student.radio if radio.key.startswith("homework_choice_")]:
+            break
+        student.button(key="homework_next").click()
+        _rerun(student)
+    step = int(student.query_params["step"]) - 1
+    question = question_of(BUILT_IN["overlap"].steps[step])
+    assert question.choices and not [w for w in student.text_input if w.key == "homework_answer"]
+    key = f"homework_choice_{step}"
+    assert set(student.radio(key=key).options) and len(student.radio(key=key).options) == len(question.choices)
+    wrong = next(value for value in choice_order(question, code) if value != question.truth)
+    student.radio(key=key).set_value(wrong)
+    student.button(key="homework_check").click()
+    said = " ".join(alerts(_rerun(student)))
+    assert "Not quite" in said, said
+    student.radio(key=key).set_value(question.truth)
+    student.button(key="homework_check").click()
+    assert any("Right!" in text for text in alerts(_rerun(student)))

@@ -24,6 +24,7 @@ import streamlit as st
 
 from classroom import homework as hw
 from classroom import model
+from classroom.choices import choice_labels, choice_order, is_choice
 from classroom.deck import Deck, DeckError, question_of, stored_deck, words
 from classroom.homework import Homework, HomeworkError, Progress
 from classroom.homework_store import HomeworkStore, open_homework_store
@@ -271,17 +272,24 @@ def _go(homework: Homework, index: int, steps: int) -> None:
     st.query_params["step"] = str(index + 1)
 
 
-def _send(homework: Homework, question: Question) -> None:
-    """An answer (a callback): read by the one number reader, judged, kept."""
-    typed = st.session_state.get("homework_answer", "")
-    if not isinstance(typed, str) or len(typed) > MAX_TYPED:
-        st.session_state[PROBLEM] = tr("homework.answer_long", max=40)
-        return
-    try:
-        value = parse_number(typed)
-    except NumberError as error:
-        st.session_state[PROBLEM] = translated_error(number_error(error, tr("quiz.your_answer")))
-        return
+def _send(homework: Homework, question: Question, index: int = 0) -> None:
+    """An answer (a callback): read by the one number reader, or the choice picked (only one
+    of the step's choices: anything else a tab sends is refused, said why); judged, kept."""
+    if question.choices:
+        value = st.session_state.get(_choice_key(index))
+        if not is_choice(question, value):
+            st.session_state[PROBLEM] = tr("class.choose_first" if value is None else "class.not_a_choice")
+            return
+    else:
+        typed = st.session_state.get("homework_answer", "")
+        if not isinstance(typed, str) or len(typed) > MAX_TYPED:
+            st.session_state[PROBLEM] = tr("homework.answer_long", max=40)
+            return
+        try:
+            value = parse_number(typed)
+        except NumberError as error:
+            st.session_state[PROBLEM] = translated_error(number_error(error, tr("quiz.your_answer")))
+            return
     try:
         progress = _progress(homework)
         answered, _ = hw.answer(progress, progress.step, value, question)
@@ -374,13 +382,31 @@ def _question(homework: Homework, progress: Progress, question: Question) -> Non
     st.markdown(tr("homework.question", target=question.target))
     if not done:
         with st.form("homework_answer_form", border=False, clear_on_submit=True):
-            left, right = st.columns([3, 1], vertical_alignment="bottom")
-            left.text_input(tr("quiz.answer"), key="homework_answer", max_chars=40, help=tr("quiz.answer_help"))
+            if question.choices:  # a deck step asked "as": "choice" (classroom/choices.py)
+                st.html(CHOICE_CSS)
+                order = choice_order(question, homework.code)
+                labels = dict(zip(order, choice_labels(order)))
+                st.radio(tr("class.choose"), order, index=None, key=_choice_key(index),
+                         format_func=lambda value: labels.get(value, str(value)))  # fmt: skip
+                right = st.columns([1, 2])[0]
+            else:
+                left, right = st.columns([3, 1], vertical_alignment="bottom")
+                left.text_input(tr("quiz.answer"), key="homework_answer", max_chars=40, help=tr("quiz.answer_help"))
             right.form_submit_button(tr("homework.check"), key="homework_check", icon=":material/check:",
-                                     on_click=_send, args=(homework, question), width="stretch")  # fmt: skip
+                                     on_click=_send, args=(homework, question, index), width="stretch")  # fmt: skip
     if given:
         _feedback(question, hw.verdict(question, given[-1]), done, len(given))
     _question_grids(homework, question, done)
+
+
+def _choice_key(step: int) -> str:
+    return f"homework_choice_{step}"  # each step's own: nothing picked yet
+
+
+CHOICE_CSS = """<style>
+[class*="st-key-homework_choice_"] [role="radiogroup"] label { padding: 0.35rem 0; min-height: 2.75rem; }
+[class*="st-key-homework_choice_"] [role="radiogroup"] p { font-size: 1.2rem; }
+</style>"""  # touch targets of at least 44 px on a phone, as in a class
 
 
 def _feedback(question: Question, said: hw.Verdict, done: bool, count: int) -> None:
