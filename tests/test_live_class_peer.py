@@ -124,7 +124,7 @@ def test_a_countdown_closes_the_answers_by_the_stores_clock(teacher):
     assert lesson.question.closes_at == pytest.approx(class_store().clock() + 30, abs=5)
     assert "closes in" in _texts(teacher)
     _rerun(students[0])
-    assert '"seconds":' in _texts(students[0])  # the countdown, counted down in the browser
+    assert '"ms":' in _texts(students[0])  # the countdown, counted down in the browser
     _answer(students[0], "1")  # still open
     # The store's clock passes the deadline (the lesson's deadline moved back: no sleeping).
     late = replace(lesson, question=replace(lesson.question, closes_at=class_store().clock() - 1))
@@ -309,3 +309,39 @@ def test_a_choice_question_through_two_votes_reveals_both_votes_who_moved_and_ho
     assert "Vote 1: **1 of 2** right → vote 2: **2 of 2** right" in shown, shown
     assert "from **9** (the gradients were added but not divided" in shown, shown
     assert "Sure: 2 (2 right)" in shown, shown
+
+
+def test_a_choice_question_names_each_answer_by_its_letter_before_the_reveal(teacher):
+    """The cockpit's live answers, its Show button, the projector's shown answer and a student's
+    first vote write a choice by its letter and value ("C: 9"), as the choices were offered, not
+    the bare value (found by walking a lesson)."""
+    from classroom.choices import choice_labels, choice_order
+    from tests.conftest import select_cell
+
+    code = _code(teacher)
+    _kernel_3_on_5x5(teacher)
+    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
+    _rerun(teacher)
+    teacher.switch_page("pages/live_class.py")
+    _rerun(teacher).toggle(key="class_ask_choice").set_value(True)
+    _rerun(teacher).button(key="class_ask").click()
+    _rerun(teacher)
+    question = _lesson(code).question
+    order = choice_order(question, code)
+    nine = dict(zip(order, choice_labels(order)))[9.0]  # e.g. "C: 9"
+    student = _student(code)
+    _rerun(student).radio(key="class_choice_1").set_value(9.0)
+    student.button(key=SEND).click()
+    _rerun(student)
+    _rerun(teacher)
+    assert any(button.label == f"Show {nine} on the projector" for button in teacher.button), [
+        b.label for b in teacher.button
+    ]
+    assert nine in _texts(teacher)
+    next(button for button in teacher.button if nine in button.label).click()
+    _rerun(teacher)
+    projector = _session({"class": code, "view": "projector"})
+    assert nine in _texts(_rerun(projector))
+    teacher.button(key="class_discuss").click()
+    _rerun(teacher)
+    assert f"Your first vote: {nine}" in _texts(_rerun(student))

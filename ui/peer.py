@@ -16,6 +16,7 @@ import time
 import streamlit as st
 
 from classroom import model
+from classroom.choices import choice_labels, choice_order
 from classroom.model import Lesson, Question
 from classroom.store import StoreUnavailable
 from figures.plotly_figure import answers_figure
@@ -123,6 +124,15 @@ def _phase(lesson: Lesson, question: Question, now: float) -> str:
     return tr("peer.phase_open", vote=question.vote)
 
 
+def written(question: Question, code: str, label: str) -> str:
+    """An answer as the class saw it: a choice question's answers by their letter ("C: 3"),
+    any other as the tally writes it (``label``, which is what the lesson keeps)."""
+    if not question.choices:
+        return label
+    order = choice_order(question, code)
+    return dict(zip((exact_text(value).removeprefix("≈") for value in order), choice_labels(order))).get(label, label)
+
+
 def live_answers(lesson: Lesson, question: Question) -> None:
     """The cockpit alone, before the reveal: the answers of the vote as they come in (the
     distribution, the right count, each wrong answer's likely mistake), each wrong one with a
@@ -147,14 +157,16 @@ def live_answers(lesson: Lesson, question: Question) -> None:
         if right:
             continue
         key = result.mistakes[index]
-        line = tr("class.wrong_line", answer=label, count=count, meaning=tr(f"class.mistake_{key}")) if key else (
-            tr("class.wrong_plain", answer=label, count=count))  # fmt: skip
+        answer = written(question, lesson.code, label)
+        line = tr("class.wrong_line", answer=answer, count=count, meaning=tr(f"class.mistake_{key}")) if key else (
+            tr("class.wrong_plain", answer=answer, count=count))  # fmt: skip
         words.markdown(line)
         if question.shown != label:
-            words.button(tr("peer.show", answer=label), key=f"class_show_{index}", icon=":material/cast:",
+            shown = tr("peer.show", answer=written(question, lesson.code, label))
+            words.button(shown, key=f"class_show_{index}", icon=":material/cast:",
                          help=tr("peer.show_help"), on_click=_show, args=(label,))  # fmt: skip
     if question.shown is not None:
-        words.caption(tr("peer.shown_teacher", answer=question.shown))
+        words.caption(tr("peer.shown_teacher", answer=written(question, lesson.code, question.shown)))
         words.button(tr("peer.take_down"), key="class_show_none", icon=":material/cancel_presentation:",
                      on_click=_show, args=(None,))  # fmt: skip
 
@@ -179,7 +191,8 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
     if question.shown is not None:
         key = next((m.key for m in question.mistakes if exact_text(m.value).removeprefix("≈") == question.shown), None)
         meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
-        st.info(tr("peer.shown_projector", answer=question.shown) + "  \n" + meaning, icon=":material/forum:")
+        shown = written(question, lesson.code, question.shown)
+        st.info(tr("peer.shown_projector", answer=shown) + "  \n" + meaning, icon=":material/forum:")
 
 
 def student_phase(lesson: Lesson, question: Question, mine_first: float | None) -> bool:
@@ -195,7 +208,8 @@ def student_phase(lesson: Lesson, question: Question, mine_first: float | None) 
         if question.closes_at is not None:
             countdown(question.closes_at - now)
     if mine_first is not None and (question.vote == 2 or question.discussing):
-        st.caption(tr("peer.your_first", answer=exact_text(mine_first)))
+        first = written(question, lesson.code, exact_text(mine_first).removeprefix("≈"))
+        st.caption(tr("peer.your_first", answer=first))
     return model.accepting(lesson, now)
 
 
