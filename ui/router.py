@@ -9,6 +9,7 @@ switches Streamlit to ``st.navigation`` for good) and reruns, now through the ro
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -66,14 +67,17 @@ def page_header(path: str, caption_key: str | None = None) -> None:
 
 def app_pages() -> list[st.Page]:
     """The app's pages, in sidebar order: made once per session and language (a page resolves
-    its file and checks its icon), not on each of the session's runs. Not shared between
-    sessions: ``st.navigation`` marks the page it returns as the one to run."""
+    its file and checks its icon), not on each of the session's runs, and copied for each run.
+    ``st.navigation`` marks the page it returns as the one this run may run, and ``run`` unmarks
+    it: two runs of one session can overlap (Streamlit starts the next one while the last
+    waits, e.g. for its CPU share), and with shared pages the second one's ``run`` raised "This
+    page cannot be called directly" (29 times in a 200-student lesson)."""
     language = current_language()
     kept = st.session_state.get(_PAGES)
     if kept is None or kept[0] != language:
         pages = [st.Page(path, title=page_title(path), icon=icon, default=path == PAGES[0][0]) for path, icon in PAGES]
         kept = st.session_state[_PAGES] = (language, pages)
-    return kept[1]
+    return [copy.copy(page) for page in kept[1]]
 
 
 _PAGES = "app_pages"  # (language, the pages) of this session
