@@ -39,7 +39,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import current_palette, select_cell
-from ui.fairness import HEAVY_DEBT, INTERACTIVE, Lane, refreshing, wait_for_budget
+from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
 from ui.lang import current_language, tr
 
 __all__ = [
@@ -643,17 +643,15 @@ def refresh_lane() -> Iterator[str | None]:
     its own CPU budget's wait (ui/fairness.py); any other run goes at once. A class's 200
     reruns after a change then share a server with one another's run at a time, not with
     100 at once: a lone student beside the class waits for one of them, not for all
-    (docs/benchmarks.md, "A live class on push"), and it lets a run someone waits on (any other
-    run, ``INTERACTIVE``) go first. Gives the state such a rerun's listener heard
-    (``_refresh``), None for any other run."""
+    (docs/benchmarks.md, "A live class on push"). Gives the state such a rerun's listener
+    heard (``_refresh``), None for any other run."""
     heard = st.session_state.pop(REFRESH, None)
     if heard is None:
         yield None
         return
     budget = wait_for_budget()
     # A run takes one lane at most: a tab in debt takes the heavy one (fair_share) instead.
-    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext(), refreshing():
-        INTERACTIVE.let_go_first()
+    with REFRESH_LANE.taken() if budget.debt <= HEAVY_DEBT else nullcontext():
         yield heard
 
 

@@ -30,12 +30,10 @@ __all__ = [
     "BURST",
     "HEAVY_DEBT",
     "HEAVY_LANE",
-    "INTERACTIVE",
     "RATE",
     "Account",
     "Budget",
     "Clock",
-    "Interactive",
     "Lane",
     "account",
     "fair_share",
@@ -91,42 +89,6 @@ class Lane:
     def _counted(self, change: int) -> None:
         with self._count:
             self.waiting += change
-
-
-class Interactive:
-    """The runs someone is waiting on now (a tab's own change: any run but a class's refresh),
-    counted on this server. A class's refresh lets them go first: it starts only once none is
-    running, or after ``patience`` seconds (a refresh waits behind a long run at most that).
-    After a teacher's change each replica reruns ~100 followers within 2 s, one at a time; a
-    lone explorer's 10 ms run that shared the GIL with them took 41-84 ms (14 alone)."""
-
-    def __init__(self, patience: float) -> None:
-        self.patience = patience
-        self.running = 0
-        self.yielding = 0  # refreshes letting them go first now: a test waits for one, not for a time
-        self._none = threading.Condition()
-
-    @contextmanager
-    def counted(self) -> Iterator[None]:
-        with self._none:
-            self.running += 1
-        try:
-            yield
-        finally:
-            with self._none:
-                self.running -= 1
-                if not self.running:
-                    self._none.notify_all()
-
-    def let_go_first(self) -> None:
-        """Wait (this thread only) until no run is counted, or ``patience`` seconds."""
-        with self._none:
-            self.yielding += 1
-            self._none.wait_for(lambda: not self.running, timeout=self.patience)
-            self.yielding -= 1
-
-
-INTERACTIVE = Interactive(patience=0.1)
 
 
 # A tab this far in debt (one of the heaviest runs; a student's change costs ~0.015 s and drains
@@ -188,21 +150,9 @@ def account() -> Account:
     return found
 
 
-@contextmanager
-def refreshing() -> Iterator[None]:
-    """Around a class's refresh (ui/classroom.py ``refresh_lane``): its run is not one someone
-    waits on (``INTERACTIVE``)."""
-    _counting.refresh = True
-    try:
-        yield
-    finally:
-        _counting.refresh = False
-
-
 def fair_share(run: Callable[[], None]) -> None:
     """Run ``run`` (a whole script run, or a fragment's) within this tab's budget; a fragment
-    inside a counted run is counted with it, once. Any run but a class's refresh is counted
-    in ``INTERACTIVE``: the refreshes let it go first."""
+    inside a counted run is counted with it, once."""
     if getattr(_counting, "active", False):
         run()
         return
@@ -211,8 +161,7 @@ def fair_share(run: Callable[[], None]) -> None:
     _counting.active = True
     started = time.thread_time()
     try:
-        interactive = nullcontext() if getattr(_counting, "refresh", False) else INTERACTIVE.counted()
-        with interactive, HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
+        with HEAVY_LANE.taken() if budget.debt > HEAVY_DEBT else nullcontext():
             run()
     finally:
         _counting.active = False
