@@ -553,6 +553,8 @@ def live_class_page() -> None:
 
 require_router()
 if classroom.seat() is None or classroom.seat().role != "projector":  # the projector titles itself
-    page_header("pages/live_class.py", "class.caption")
+    # A student is told what this page is for them, not the teacher's "start a class".
+    student = classroom.seat() is not None and classroom.seat().role == "student"
+    page_header("pages/live_class.py", "class.caption_student" if student else "class.caption")
 with UrlCheck(URL_KEYS):
     live_class_page()

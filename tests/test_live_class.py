@@ -678,3 +678,13 @@ def test_a_student_on_the_playground_is_told_the_class_ended(teacher):
     _rerun(student)
     assert _page(student) == "" and any("The class has ended" in text for text in alerts(student)), alerts(student)
     assert not any("No class" in text for text in alerts(student))
+
+
+def test_a_student_on_the_class_page_is_told_what_it_is_for_them_not_how_to_teach(teacher):
+    """The Live class page's caption says "start a class, project its code" to a teacher; a
+    student who follows is told they answer here (found by walking a lesson)."""
+    student = _student(_code(teacher))
+    student.switch_page("pages/live_class.py")
+    captions = " ".join(caption.value for caption in _rerun(student).caption)
+    assert "answer the questions they ask here" in captions and "start a class" not in captions, captions
+    assert "start a class" in " ".join(caption.value for caption in _rerun(teacher).caption)
