@@ -12,6 +12,7 @@ import pytest
 
 from harness.browser import PATIENCE_MS, screenshot, start_class, wait_for_alert, wait_for_app, wait_for_grids
 from tests.test_browser_class import _grids_printed, _pick_cell
+from tests.test_browser_projector import PAGE_HEIGHT
 
 pytestmark = pytest.mark.browser
 
@@ -102,6 +103,8 @@ def test_a_peer_instruction_cycle(new_context, app_url, language):
         wait_for_alert(student, words["discuss"])
         assert student.locator(".st-key-class_answer input").count() == 0
     screenshot(projector, f"peer-projector-discuss-{language}")
+    height = projector.evaluate(PAGE_HEIGHT)  # the shown answer and "discuss" fit the screen too
+    assert height <= 720, f"the projector runs to {height} px during the discussion"
     screenshot(phone, f"peer-phone-discuss-{language}")
     screenshot(teacher, f"peer-cockpit-discuss-{language}")
 
