@@ -301,7 +301,11 @@ def _question_grids(question: Question, code: str, columns: int = 4, shown: tupl
 
 def _choices_line(question: Question, code: str) -> None:
     """The choices in the class's order, on one line (the projector's and the teacher's)."""
-    st.markdown(tr("class.choices_header") + "\n\n#### " + "\u2003 ".join(choice_labels(choice_order(question, code))))
+    choices = "\u2003 ".join(choice_labels(choice_order(question, code)))
+    if presenting():  # the projector: one line, the grids need the room
+        st.markdown("#### " + tr("class.choices_header").strip("*") + "\u2003" + choices)
+    else:
+        st.markdown(tr("class.choices_header") + "\n\n#### " + choices)
 
 
 def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:

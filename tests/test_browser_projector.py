@@ -191,7 +191,8 @@ def test_the_class_projector_prints_dl_dx_and_fits_1280x720(projector, app_url, 
 def _class_in_state(code: str, state: str) -> None:
     """The ceil_mode deck's class in one of the projector's states: ``words`` (a step with its
     words), ``own`` (the teacher's own 6x6, no words), ``explained`` (a cell explained),
-    ``preparing``, ``asked`` (the step's question about ∂L/∂x[4, 0]), ``revealed``."""
+    ``preparing``, ``asked`` (the step's question about ∂L/∂x[4, 0]), ``revealed``, ``discussed``
+    (that question asked as a choice, a wrong choice on show, the class discussing)."""
     from dataclasses import replace
 
     from classroom import model
@@ -201,7 +202,7 @@ def _class_in_state(code: str, state: str) -> None:
     from classroom.store import open_store
 
     deck, store, now = BUILT_IN["ceil_mode"], open_store(), time.time()
-    step = 2 if state in ("asked", "revealed") else 1
+    step = 2 if state in ("asked", "revealed", "discussed") else 1
     lesson = model.open_deck(model.start(code, model.new_secret()), deck_to_json(deck))
     lesson = model.go_to_step(lesson, step, sent_setup(deck.steps[step].setup))
     if state == "own":  # a 6x6 set by hand: the step's words go
@@ -214,12 +215,22 @@ def _class_in_state(code: str, state: str) -> None:
         lesson = model.ask(lesson, question_of(deck.steps[step]))
     if state == "revealed":
         lesson = model.reveal(lesson)
+    if state == "discussed":  # asked as a choice; one wrong choice on show; the class discusses
+        from scenario.numbers import exact_text
+        from scenario.quiz import is_right
+
+        chosen = replace(deck.steps[step], question=replace(deck.steps[step].question, as_choice=True))
+        question = question_of(chosen)
+        lesson = model.ask(lesson, question)
+        wrong = next(exact_text(v).removeprefix("≈") for v in question.choices if not is_right(v, question.truth))
+        lesson = model.discuss(model.show_answer(lesson, wrong, (wrong,)))
+        assert lesson.question.shown == wrong and lesson.question.discussing
     assert store.create(lesson, now)
     for answer in (0.5, 0.5, 0.5, 0.25, 1, 2):
         assert store.answer(code, 1, model.new_student(), answer, now)
 
 
-STATES = ["words", "own", "explained", "preparing", "asked", "revealed"]
+STATES = ["words", "own", "explained", "preparing", "asked", "revealed", "discussed"]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -179,8 +179,10 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
     """Discuss with your neighbour, the countdown or "closed", and the one wrong answer the
     teacher put up for discussion (its mistake named; the right answer stays hidden)."""
     now = _now()
-    if question.discussing:
+    if question.discussing and question.shown is None:
         st.markdown(tr("peer.discuss_projector"))
+    elif question.discussing:
+        pass  # said with the answer on show, in one box (the screen holds the grids too)
     elif not model.accepting(lesson, now):
         st.markdown(tr("peer.closed_projector"))
     else:
@@ -192,7 +194,10 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         key = next((m.key for m in question.mistakes if exact_text(m.value).removeprefix("≈") == question.shown), None)
         meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
         shown = written(question, lesson.code, question.shown)
-        st.info(tr("peer.shown_projector", answer=shown) + "  \n" + meaning, icon=":material/forum:")
+        said = tr("peer.shown_projector", answer=shown) + "  \n" + meaning
+        if question.discussing:  # "Discuss with your neighbour" as the box's first line
+            said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "**  \n" + said
+        st.info(said, icon=":material/forum:")
 
 
 def student_phase(lesson: Lesson, question: Question, mine_first: float | None) -> bool:
