@@ -421,3 +421,17 @@ def test_chinese_grid_titles_use_full_width_brackets(page):
     titles = [grid["title"] for grid in grids_on_page(at)]
     assert titles and all(not re.search(r" \(|\)$", title) for title in titles), titles
     assert "∂L/∂y（平方）（×10⁻⁹）" in titles, titles  # 4e-7 is 400 ×10⁻⁹
+
+
+def test_the_page_mark_app_pages_relies_on_is_checked():
+    """ui/router.app_pages copies the session's pages for each run because st.navigation marks
+    the page a run may run (Page._can_be_called, private): the installed Streamlit still does,
+    and a Page.run that no longer reads the mark is reported (start-up raises on it)."""
+    from ui.router import page_mark_problem
+
+    assert page_mark_problem() is None
+
+    def run(self):
+        return None
+
+    assert "_can_be_called" in page_mark_problem(run)

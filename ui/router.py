@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -111,6 +112,21 @@ if _missing:
         f"Streamlit {st.__version__}'s ScriptRunContext has no {sorted(_missing)}: ui/router.py's "
         "history_entry reads them to restore the view on Back; requirements.txt names the tested range."
     )
+
+
+def page_mark_problem(run=None) -> str | None:
+    """What changed in Streamlit's page mark that ``app_pages`` relies on, or None: a Page is
+    run only once ``st.navigation`` marks it (its private ``_can_be_called``), and ``run``
+    unmarks it; each run copies the session's pages so that two overlapping runs mark their
+    own. Checked when this module is imported (start-up) and by tests/test_i18n.py."""
+    source = inspect.getsource(run or st.Page.run)
+    if "_can_be_called" not in source:
+        return f"Streamlit {st.__version__}'s Page.run no longer reads _can_be_called: review ui/router.app_pages"
+    return None
+
+
+if (_page_problem := page_mark_problem()) is not None:
+    raise RuntimeError(_page_problem + "; requirements.txt names the tested range.")
 
 
 def history_entry() -> dict[str, str] | None:
