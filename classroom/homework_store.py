@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from classroom.homework import MAX_HOMEWORKS, MAX_STUDENTS, Homework, Progress
-from classroom.store import DEFAULT_PATH, StoreUnavailable
+from classroom.store import DEFAULT_PATH, SQLiteFile, StoreUnavailable
 
 __all__ = ["HomeworkStore", "RedisHomework", "SQLiteHomework", "open_homework_store"]
 
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS homework_progress (code TEXT, student TEXT, data TEXT
 """
 
 
-class SQLiteHomework:
+class SQLiteHomework(SQLiteFile):
     """Homework in the class's SQLite file (WAL mode), one connection per thread."""
 
     def __init__(self, path: Path) -> None:
@@ -77,20 +77,6 @@ class SQLiteHomework:
             self._db().executescript(SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.path}: {error}") from error
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            self._local.db = db
-        return db
-
-    def _run(self, sql: str, *args: object) -> list[tuple]:
-        try:
-            return self._db().execute(sql, args).fetchall()
-        except sqlite3.Error as error:
-            raise StoreUnavailable(str(error)) from error
 
     def create(self, homework: Homework, now: float) -> bool:
         for (code,) in self._run("SELECT code FROM homework WHERE expires < ?", now):

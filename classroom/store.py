@@ -140,19 +140,12 @@ CREATE TABLE IF NOT EXISTS handovers (token TEXT PRIMARY KEY, value TEXT, expire
 """
 
 
-class SQLiteStore:
-    """The embedded store: a SQLite file in WAL mode."""
+class SQLiteFile:
+    """A SQLite file in WAL mode, one connection per thread (``path``, ``_local`` set by the
+    subclass): the class store's, and homework's (classroom/homework_store.py) in the same file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                _migrate(db)
-                db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise StoreUnavailable(f"{self.path}: {error}") from error
+    path: Path
+    _local: threading.local
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -168,6 +161,21 @@ class SQLiteStore:
             return self._db().execute(sql, args).fetchall()
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from error
+
+
+class SQLiteStore(SQLiteFile):
+    """The embedded store: a SQLite file in WAL mode."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as db:
+                _migrate(db)
+                db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"{self.path}: {error}") from error
 
     def _expire(self, now: float) -> None:
         """Forget classes idle for longer than ``IDLE_EXPIRY`` (done when one is created)."""

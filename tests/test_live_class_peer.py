@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from classroom.followed import followed_view
 from tests.conftest import alerts, grids_on_page
+from tests.test_class_choice import _ask_as_choice
 from tests.test_live_class import (  # noqa: F401 (fixtures)
     _code,
     _kernel_3_on_5x5,
@@ -277,16 +278,7 @@ def test_a_choice_question_through_two_votes_reveals_both_votes_who_moved_and_ho
     """A question asked as a choice names every choice on the reveal, and, as a typed one,
     both votes, who moved from which wrong choice, and how sure the class was (the choice's
     reveal returned before them: found by walking a lesson)."""
-    from tests.conftest import select_cell
-
-    code = _code(teacher)
-    _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
-    _rerun(teacher)
-    teacher.switch_page("pages/live_class.py")
-    _rerun(teacher).toggle(key="class_ask_choice").set_value(True)
-    _rerun(teacher).button(key="class_ask").click()
-    _rerun(teacher)
+    code = _code(_ask_as_choice(teacher))  # ∂L/∂x[2, 2] of kernel 3, stride 1 on 5x5
     students = [_student(code) for _ in range(2)]
     projector = _session({"class": code, "view": "projector"})
 
@@ -316,16 +308,8 @@ def test_a_choice_question_names_each_answer_by_its_letter_before_the_reveal(tea
     first vote write a choice by its letter and value ("C: 9"), as the choices were offered, not
     the bare value (found by walking a lesson)."""
     from classroom.choices import choice_labels, choice_order
-    from tests.conftest import select_cell
 
-    code = _code(teacher)
-    _kernel_3_on_5x5(teacher)
-    select_cell(teacher, "class_pick_grids", "input", 2, 2, "grad_input")
-    _rerun(teacher)
-    teacher.switch_page("pages/live_class.py")
-    _rerun(teacher).toggle(key="class_ask_choice").set_value(True)
-    _rerun(teacher).button(key="class_ask").click()
-    _rerun(teacher)
+    code = _code(_ask_as_choice(teacher))  # ∂L/∂x[2, 2] of kernel 3, stride 1 on 5x5
     question = _lesson(code).question
     order = choice_order(question, code)
     nine = dict(zip(order, choice_labels(order)))[9.0]  # e.g. "C: 9"
