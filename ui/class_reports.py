@@ -78,7 +78,7 @@ def reports_list() -> None:
     with st.container(border=True, key="class_reports"):
         st.subheader(tr("report.list_header"))
         st.caption(tr("report.list_caption"))
-        widths = [3, 2, 2, 2, 3, 3, 2]
+        widths = [4, 2, 2, 2, 2, 3, 2]
         header = st.columns(widths, vertical_alignment="bottom")
         names = ("report.col_date", "report.col_code", "report.col_questions", "report.col_students_list")
         for column, key in zip(header, names):
@@ -95,7 +95,7 @@ def _report_row(report: ClassReport, widths: list[int]) -> None:
     questions.text(str(len(report.questions)))
     students.text(str(report.students))
     address = f"{app_address()}{report_path(report.id)}?lang={language}"
-    opened.link_button(tr("report.open"), address, icon=":material/print:")
+    opened.link_button(tr("report.open"), address, icon=":material/print:", help=tr("report.open_help"))
     csv_text = functools.partial(report_csv, report, language)  # made when clicked
     download.download_button(tr("report.download"), csv_text, file_name=f"avgpool_class_{report.code}.csv",
                              mime="text/csv", icon=":material/download:", on_click="ignore",
