@@ -231,6 +231,13 @@ def test_the_teacher_finds_the_report_again_and_another_browser_sees_none():
     assert any("was deleted" in text for text in alerts(again)), alerts(again)
     assert f"report_delete_{report_id}" not in [b.key for b in again.button]
 
+    # The same teacher's next class keeps their secret (their next report is found by it), with
+    # a join key of its own.
+    first_key = model.join_key(model.start(teacher.session_state["class_report"][0], secret))
+    again.button(key="class_start").click().run()
+    assert again.session_state["class_secret"] == secret
+    assert again.session_state["class_seat"].key != first_key
+
 
 def test_a_crafted_or_anothers_report_id_is_refused_with_a_message():
     """A delete naming a report this teacher does not own (crafted, or another's) deletes
