@@ -271,3 +271,31 @@ def _reloaded(secret: str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def test_a_store_outage_is_said_by_the_list_the_end_of_a_class_and_the_route(monkeypatch):
+    """The store down: the list says so, a class ended meanwhile says its report was not kept
+    (its CSV stays on the page), and the report's page answers 503 with a message."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from classroom import report_page
+    from classroom.store import StoreUnavailable
+    from ui import class_reports
+
+    down = StoreUnavailable("down")
+    monkeypatch.setattr(class_reports, "process_reports", lambda: down)
+    monkeypatch.setattr(report_page, "process_reports", lambda: down)
+    teacher = _end_a_class_with_an_answer()
+    assert any("this report is not kept" in text for text in alerts(teacher)), alerts(teacher)
+    assert any("cannot be read just now" in text for text in alerts(teacher)), alerts(teacher)
+    assert teacher.get("download_button")  # the CSV of the class just ended: the only copy
+
+    secret = teacher.session_state["class_secret"]
+    scope = {"type": "http", "method": "GET", "path": f"/class/report/{'a' * 22}", "query_string": b"lang=zh",
+             "headers": [(b"cookie", f"avgpool_teacher=HQCMT:{secret}".encode())],
+             "path_params": {"report_id": "a" * 22}}  # fmt: skip
+    response = asyncio.run(report_page.class_report_page(Request(scope)))
+    assert response.status_code == 503 and "暂时无法连接课堂存储" in response.body.decode()
+    assert response.headers["cache-control"] == "no-store"
