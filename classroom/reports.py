@@ -129,9 +129,8 @@ def new_report(
     (student -> value), ``sure`` by (question number, vote); the students' identities are
     dropped (each question's rows are in no particular student's order).
 
-    >>> from classroom.model import Setup, start
-    >>> lesson = start("HQCMT", "s")
-    >>> lesson = replace(lesson, asked=(Question(1, Setup(), (0, 0), 0.25),))
+    >>> from classroom.model import Setup
+    >>> lesson = Lesson("HQCMT", "digest", asked=(Question(1, Setup(), (0, 0), 0.25),))
     >>> report = new_report(lesson, {1: {"ann": 0.25, "bo": 1.0}}, {}, {(1, 1): {"ann": True}}, 0.0, "en")
     >>> report.rows, report.students, "ann" in report.to_json()
     ((((0.25, None, True, None), (1.0, None, None, None)),), 2, False)
