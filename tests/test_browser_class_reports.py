@@ -20,6 +20,7 @@ from classroom.report_store import KEPT, SQLiteReports
 from classroom.reports import RETENTION, new_report
 from harness.browser import screenshot, start_class, wait_for_alert, wait_for_app
 from harness.server import ARTIFACTS, streamlit_replicas
+from tests.test_browser_accessibility import _serious
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +130,7 @@ def test_a_teacher_ends_a_class_finds_its_report_and_prints_it(server, new_conte
     box.get_by_text(words["list"]).wait_for()
     assert code in box.inner_text()
     screenshot(teacher, f"class-report-list-{language}")
+    assert not _serious(teacher)  # axe-core's WCAG 2.1 A and AA rules
 
     with teacher.context.expect_page() as opened:
         box.get_by_role("link", name=re.compile(words["open"])).first.click()
@@ -149,6 +151,7 @@ def test_a_teacher_ends_a_class_finds_its_report_and_prints_it(server, new_conte
     page = seeded.new_page()
     page.goto(f"{url}/class/report/{server[2].id}?lang={language}")
     page.screenshot(path=str(ARTIFACTS / "screenshots" / f"class-report-votes-{language}.png"), full_page=True)
+    assert not _serious(page)
     assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4"))) == 1  # two questions fit one A4 page
     page.emulate_media(media="print")  # as printed: an A4 page's width at 96 dpi
     page.set_viewport_size({"width": 794, "height": 1123})
