@@ -152,6 +152,18 @@ def test_a_teacher_ends_a_class_finds_its_report_and_prints_it(server, new_conte
     page.goto(f"{url}/class/report/{server[2].id}?lang={language}")
     page.screenshot(path=str(ARTIFACTS / "screenshots" / f"class-report-votes-{language}.png"), full_page=True)
     assert not _serious(page)
+
+    # The list on the teacher's phone (its cookie from the seeded store): one report, the seeded one.
+    phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.add_cookies([{"name": "avgpool_teacher", "value": f"HQCMT:{SECRET}", "url": url}])
+    listed = phone.new_page()
+    listed.goto(f"{url}/live_class?lang={language}")
+    wait_for_app(listed, fresh=True)
+    box = listed.locator(".st-key-class_reports")
+    box.get_by_text(words["list"]).wait_for()
+    rows = box.locator('[class*="st-key-report_csv_"]')  # one Download CSV per report
+    assert box.get_by_text("HQCMT").count() == 1 and rows.count() == 1  # not another teacher's
+    screenshot(listed, f"class-report-list-phone-{language}")
     assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4"))) == 1  # two questions fit one A4 page
     page.emulate_media(media="print")  # as printed: an A4 page's width at 96 dpi
     page.set_viewport_size({"width": 794, "height": 1123})

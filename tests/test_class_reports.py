@@ -201,7 +201,7 @@ def _end_a_class_with_an_answer() -> AppTest:
 
 
 def _report_rows(at: AppTest) -> list[str]:
-    return [element.value for element in at.get("text")]
+    return [element.value for element in at.markdown if " UTC** · " in element.value]
 
 
 def test_the_teacher_finds_the_report_again_and_another_browser_sees_none():
@@ -214,7 +214,8 @@ def test_the_teacher_finds_the_report_again_and_another_browser_sees_none():
     report_id = kept.removeprefix("report_delete_")
     opened = [element.proto.url for element in teacher.get("link_button") if report_id in element.proto.url]
     assert opened and opened[0].endswith(f"/class/report/{report_id}?lang=en")
-    assert [row for row in _report_rows(teacher) if row.endswith(" UTC")]  # its date, as plain text
+    [row] = _report_rows(teacher)  # its date, code, questions and students who answered
+    assert row.endswith("· 1 questions · 1 students answered") and teacher.session_state["class_report"][0] in row
 
     # The teacher's new session (a reload: the cookie gives the secret) lists it too.
     again = _reloaded(secret)

@@ -78,29 +78,32 @@ def reports_list() -> None:
     with st.container(border=True, key="class_reports"):
         st.subheader(tr("report.list_header"))
         st.caption(tr("report.list_caption"))
-        widths = [4, 2, 2, 2, 2, 3, 2]
-        header = st.columns(widths, vertical_alignment="bottom")
-        names = ("report.col_date", "report.col_code", "report.col_questions", "report.col_students_list")
-        for column, key in zip(header, names):
-            column.markdown(f"**{tr(key)}**")
         for report in reports:
-            _report_row(report, widths)
+            _report_row(report)
 
 
-def _report_row(report: ClassReport, widths: list[int]) -> None:
+def _report_row(report: ClassReport) -> None:
+    """One report: its date, code, questions and students on a line, its buttons under it (a
+    phone's width holds both)."""
     language = current_language()
-    date, code, questions, students, opened, download, delete = st.columns(widths, vertical_alignment="center")
-    date.text(report.date())  # plain text: nothing of a report is read as Markdown
-    code.text(report.code)
-    questions.text(str(len(report.questions)))
-    students.text(str(report.students))
-    address = f"{app_address()}{report_path(report.id)}?lang={language}"
-    opened.link_button(tr("report.open"), address, icon=":material/print:", help=tr("report.open_help"))
-    csv_text = functools.partial(report_csv, report, language)  # made when clicked
-    download.download_button(tr("report.download"), csv_text, file_name=f"avgpool_class_{report.code}.csv",
-                             mime="text/csv", icon=":material/download:", on_click="ignore",
-                             key=f"report_csv_{report.id}")  # fmt: skip
-    with delete.popover(tr("report.delete"), icon=":material/delete:"):
-        st.text(tr("report.delete_sure", code=report.code, date=report.date()))
-        st.button(tr("report.delete_yes"), key=f"report_delete_{report.id}", type="primary", on_click=_delete,
-                  args=(report.id, report.code))  # fmt: skip
+    with st.container(border=True, key=f"report_{report.id}"):
+        st.markdown(
+            tr(
+                "report.row",
+                date=report.date(),
+                code=report.code,
+                questions=len(report.questions),
+                students=report.students,
+            )
+        )  # fmt: skip  (the app's own values: nothing a user typed)
+        with st.container(horizontal=True):
+            address = f"{app_address()}{report_path(report.id)}?lang={language}"
+            st.link_button(tr("report.open"), address, icon=":material/print:", help=tr("report.open_help"))
+            csv_text = functools.partial(report_csv, report, language)  # made when clicked
+            st.download_button(tr("report.download"), csv_text, file_name=f"avgpool_class_{report.code}.csv",
+                               mime="text/csv", icon=":material/download:", on_click="ignore",
+                               key=f"report_csv_{report.id}")  # fmt: skip
+            with st.popover(tr("report.delete"), icon=":material/delete:"):
+                st.text(tr("report.delete_sure", code=report.code, date=report.date()))
+                st.button(tr("report.delete_yes"), key=f"report_delete_{report.id}", type="primary",
+                          on_click=_delete, args=(report.id, report.code))  # fmt: skip
