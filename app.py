@@ -6,8 +6,8 @@ module ``__main__``: ``main()`` sets up the page and hands over to the page the 
 The same file also holds the server's ``app``: ``streamlit run`` finds an ``App`` assigned
 to ``app`` here (by reading this file), imports the file as the module ``app``, and serves
 the App's routes beside the pages: the live class's events stream (classroom/events.py),
-which tells each following tab when its class changed, and its cookies, set by the server
-(classroom/cookies.py).
+which tells each following tab when its class changed, its cookies, set by the server
+(classroom/cookies.py), and a class's report as a page for print (classroom/report_page.py).
 """
 
 from datetime import timedelta
@@ -18,6 +18,8 @@ from streamlit.starlette import App
 
 from classroom.cookies import COOKIE_METHODS, COOKIE_PATH, class_cookie
 from classroom.events import EVENTS_PATH, class_events
+from classroom.report_page import REPORT_PATH, class_report_page
+from classroom.report_store import sweeping
 from scenario.params import VIEW_DEFAULTS
 from ui import classroom, controls, hardening
 from ui.display import copy_link, present_page_style, presenting
@@ -103,5 +105,11 @@ if __name__ == "__main__":  # a session's run
     main()
 else:  # imported by `streamlit run app.py` to serve: the pages, and the class's events beside them
     app = App(
-        "app.py", routes=[Route(EVENTS_PATH, class_events), Route(COOKIE_PATH, class_cookie, methods=COOKIE_METHODS)]
+        "app.py",
+        routes=[
+            Route(EVENTS_PATH, class_events),
+            Route(COOKIE_PATH, class_cookie, methods=COOKIE_METHODS),
+            Route(REPORT_PATH, class_report_page, methods=COOKIE_METHODS),  # a class's report, for print
+        ],
+        lifespan=sweeping,  # expired class reports swept at start-up and every hour (classroom/report_store.py)
     )

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from classroom.events import process_store
+from classroom.reports import RETENTION
 from classroom.store import StoreUnavailable
 
 __all__ = ["COOKIE_METHODS", "COOKIE_PATH", "HANDOVER_SECONDS", "class_cookie", "cookie_header"]
@@ -30,14 +31,19 @@ COOKIE_PATH = "/class/cookie"
 COOKIE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HANDOVER_SECONDS = 60.0  # how long a token waits for its browser
 COOKIE_AGE = 12 * 3600  # seconds a class's cookie lasts (a class expires after 3 idle hours)
+# The teacher's secret finds their class reports too: it lasts as long as they are kept (and a
+# day more, for a class that ends the day after it started).
+COOKIE_AGES = {"avgpool_teacher": RETENTION + 24 * 3600}
 TOKEN_BYTES = 64  # at most, of a token (ui/classroom.py's are 22)
 BODY_LIMIT = 1024  # bytes of a body read at most: a larger one is refused (413), never read whole
 
 
 def cookie_header(name: str, value: str, secure: bool) -> str:
-    """One ``Set-Cookie`` value: ``cookie_header("avgpool_teacher", "HQCMT:s", False)`` ->
-    ``'avgpool_teacher=HQCMT:s; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict'``."""
-    return f"{name}={value}; Path=/; Max-Age={COOKIE_AGE}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+    """One ``Set-Cookie`` value: ``cookie_header("avgpool_student", "s", False)`` ->
+    ``'avgpool_student=s; Path=/; Max-Age=43200; HttpOnly; SameSite=Strict'``; the teacher's
+    lasts ``COOKIE_AGES``."""
+    age = COOKIE_AGES.get(name, COOKIE_AGE)
+    return f"{name}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
 
 
 def _take(token: str) -> dict[str, str] | None:

@@ -67,9 +67,12 @@ __all__ = [
     "question_open",
     "reveal",
     "show_answer",
+    "stamped",
     "start",
     "tally",
+    "teacher_digest",
     "teacher_may",
+    "took",
     "valid_student",
     "vote_again",
 ]
@@ -150,6 +153,11 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def teacher_digest(secret: str) -> str:
+    """What the store keeps of a teacher's secret (a lesson's ``teacher``, a report's owner)."""
+    return _digest(secret)
+
+
 @dataclass(frozen=True)
 class Setup:
     """What every following student sees: the page (its address, "" for the start page), the
@@ -194,6 +202,10 @@ class Question:
     closed: bool = False  # the teacher closed the answers of this vote
     closes_at: float | None = None  # the store's time at which this vote closes (a countdown)
     shown: str | None = None  # the wrong answer (its label) on the projector for discussion
+    # When (the store's time) it was asked, its answers last closed, it was revealed: ``stamped``.
+    asked_at: float | None = None
+    closed_at: float | None = None
+    revealed_at: float | None = None
 
     @property
     def target(self) -> str:
@@ -266,8 +278,13 @@ def _question(data: dict | None) -> Question | None:
         int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"], kind,
         choices, vote=2 if data.get("vote") == 2 else 1, discussing=bool(data.get("discussing", False)),
         closed=bool(data.get("closed", False)), closes_at=None if closes_at is None else float(closes_at),
-        shown=data.get("shown"),
+        shown=data.get("shown"), asked_at=_time(data.get("asked_at")), closed_at=_time(data.get("closed_at")),
+        revealed_at=_time(data.get("revealed_at")),
     )  # fmt: skip
+
+
+def _time(value: object) -> float | None:
+    return None if value is None else float(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -283,8 +300,15 @@ def start(code: str, secret: str) -> Lesson:
 def join_key(lesson: Lesson) -> str:
     """The join link's own secret (``?class=CODE&key=...``, the QR code too): 128 bits derived
     from the teacher's digest, which never leaves the store, so only the teacher's link has it.
-    A typed code is limited; a link with its key always joins (ui/classroom.py ``join``)."""
-    mac = hmac.new(lesson.teacher.encode(), b"join link", hashlib.sha256).digest()
+    A typed code is limited; a link with its key always joins (ui/classroom.py ``join``).
+
+    A teacher keeps one secret for all their classes (their reports are found by it), so the
+    key is the class's own: a student of one class holds no key to the teacher's next.
+
+    >>> join_key(start("HQCMT", "s")) != join_key(start("HQCMA", "s"))
+    True
+    """
+    mac = hmac.new(lesson.teacher.encode(), b"join link " + lesson.code.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:SECRET_BYTES]).decode().rstrip("=")
 
 
@@ -465,6 +489,40 @@ def pause(lesson: Lesson, paused: bool) -> Lesson:
     if lesson.ended or lesson.paused == paused:
         return lesson
     return replace(lesson, paused=paused, version=lesson.version + 1)
+
+
+def stamped(before: Lesson, after: Lesson, now: float) -> Lesson:
+    """``after`` (a transition of ``before``) with the times of its question written in: when
+    it was asked, when its answers last closed (at once, or a countdown's deadline; the
+    reveal, if they never were), when it was revealed. The report says how long each took.
+
+    >>> asked = stamped(start("HQCMT", "s"), ask(start("HQCMT", "s"), Question(0, Setup(), (0, 0), 0.25)), 10.0)
+    >>> closed = stamped(asked, close_answers(asked, 40.0, after=30), 40.0)
+    >>> shown = stamped(closed, reveal(closed), 95.0)
+    >>> shown.question.asked_at, shown.question.closed_at, shown.question.revealed_at
+    (10.0, 70.0, 95.0)
+    """
+    question, was = after.question, before.question
+    if question is None or question == was:
+        return after
+    if was is None or was.number != question.number:
+        question = was = replace(question, asked_at=now, closed_at=None, revealed_at=None)
+    elif question.vote != was.vote:  # vote 2 opened: it closes again later
+        question = replace(question, closed_at=None)
+    if question.closes_at is not None:  # a countdown: closed at its deadline
+        question = replace(question, closed_at=question.closes_at)
+    elif (question.closed or question.discussing) and not (was.closed or was.discussing):
+        question = replace(question, closed_at=min(now, was.closes_at or now))
+    if question.revealed and question.revealed_at is None:
+        question = replace(question, revealed_at=now, closed_at=min(question.closed_at or now, now))
+    return replace(after, question=question)
+
+
+def took(question: Question) -> float | None:
+    """Seconds from the question's ask to the close of its answers (or its reveal); None: not known."""
+    if question.asked_at is None or question.closed_at is None:
+        return None
+    return max(0.0, question.closed_at - question.asked_at)
 
 
 def next_question(lesson: Lesson) -> Lesson:

@@ -176,7 +176,7 @@ def _url_text(value: object) -> str:
 
 REPORT_HEADER = [
     "question", "date", "cell", "setup", "link", "right_answer", "students", "right",
-    "answer", "count", "answer_is_right", "mistake", "answers_given", "vote", "sure", "not_sure",
+    "answer", "count", "answer_is_right", "mistake", "answers_given", "vote", "sure", "not_sure", "seconds",
 ]  # fmt: skip
 
 
@@ -187,13 +187,15 @@ def class_report(
     language: str = "en",
     second: Mapping[int, Mapping[str, float]] | None = None,
     sure: Mapping[tuple[int, int], Mapping[str, bool]] | None = None,
+    seconds: Mapping[int, float | None] | None = None,
 ) -> str:
     """The class's questions and anonymous answer counts as CSV: one row per distinct answer
     to each question and vote (no student is named; ``answers`` by question number, ``second``
     the second votes of peer instruction), each question with the link that opens its setup
     again (typed grids included), each answer with the mistake that most likely gave it (in
     ``language``), every value given for it, and how many said they were sure or not
-    (``sure`` by question number and vote: student -> sure).
+    (``sure`` by question number and vote: student -> sure), and the seconds from its ask to
+    the close of its answers (``seconds`` by question number; empty when not known).
 
     >>> from classroom.model import Mistake, Question
     >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
@@ -213,21 +215,24 @@ def class_report(
             if vote == 2 and question.number not in given_in:
                 continue
             said = (sure or {}).get((question.number, vote), {})
-            _report_vote(writer, question, given_in.get(question.number, {}), said, date, language, vote)
+            took = (seconds or {}).get(question.number)
+            _report_vote(writer, question, given_in.get(question.number, {}), said, date, language, vote, took)
     return buffer.getvalue()
 
 
-def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str, bool], date, language, vote) -> None:
+def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str, bool], date, language, vote,
+                 took: float | None = None) -> None:  # fmt: skip
     """One vote's rows of the report: one per distinct answer (one empty row when none)."""
     result = tally(question, given)
     first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
              data_text(question.truth), result.total, result.right]  # fmt: skip
+    spent = "" if took is None else f"{took:.0f}"
     for row, spellings, key, students in zip(result.answers, result.spellings, result.mistakes, result.students):
         label, count, right = row
         meaning = text(language, f"class.mistake_{key}") if key else ""
         spelled = "; ".join(f"{spelled} ×{times}" for spelled, times in spellings)
         sure = sum(said.get(student) is True for student in students)
         unsure = sum(said.get(student) is False for student in students)
-        writer.writerow([*first, label, count, "yes" if right else "no", meaning, spelled, vote, sure, unsure])
+        writer.writerow([*first, label, count, "yes" if right else "no", meaning, spelled, vote, sure, unsure, spent])
     if not result.answers:  # no answer: nothing to judge
-        writer.writerow([*first, "", 0, "", "", "", vote, 0, 0])
+        writer.writerow([*first, "", 0, "", "", "", vote, 0, 0, spent])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import time
 from contextlib import suppress
-from datetime import UTC, datetime
 
 import segno
 import streamlit as st
@@ -19,7 +18,8 @@ from classroom import model
 from classroom.choices import choice_labels, choice_order, choice_rows, is_choice
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat, Setup
-from classroom.setups import SetupError, class_report, computed_from_setup, question_for, sent_setup
+from classroom.reports import report_csv
+from classroom.setups import SetupError, computed_from_setup, question_for, sent_setup
 from classroom.store import StoreUnavailable
 from figures import window_axes
 from figures.plotly_figure import answers_figure
@@ -30,6 +30,7 @@ from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
+from ui.class_reports import KEPT_SAID, keep_report, reports_list
 from ui.controls import URL_KEYS
 from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
@@ -140,9 +141,8 @@ def _end_now() -> None:
     sure = {(q.number, vote): store.confidences(lesson.code, q.number, vote) for q in questions for vote in (1, q.vote)}
     classroom.teacher_change(model.end)
     classroom.forget(lesson.code)
-    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    report = class_report(model.end(lesson), answers, date, current_language(), second=second, sure=sure)
-    st.session_state.class_report = (lesson.code, report)
+    kept = keep_report(lesson, answers, second, sure, time.time())  # the teacher's for 30 days (ui/class_reports.py)
+    st.session_state.class_report = (lesson.code, report_csv(kept))
     classroom.leave()
 
 
@@ -529,6 +529,9 @@ def live_class_page() -> None:
         st.success(tr("class.ended_teacher", code=report[0]), icon=":material/task_alt:")
         st.download_button(tr("class.download"), report[1], file_name=f"avgpool_class_{report[0]}.csv",
                            mime="text/csv", icon=":material/download:", on_click="ignore")  # fmt: skip
+        kept = st.session_state.get(KEPT_SAID)
+        if kept:
+            (st.info if kept == "report.kept_ok" else st.warning)(tr(kept), icon=":material/inventory_2:")
     problem = st.session_state.pop("class_problem", None)
     if problem:
         typed = user_text(st.session_state.get("class_code_typed", ""), limit=12)
@@ -537,6 +540,7 @@ def live_class_page() -> None:
     if current is None:
         classroom.say_failed()
         start_or_join()
+        reports_list()  # the teacher's class reports, kept 30 days
         return
     try:
         lesson = classroom.current_lesson()

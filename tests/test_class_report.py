@@ -88,7 +88,13 @@ def _torch_value(question: Question, x: np.ndarray) -> float:
 
 def test_every_questions_link_reproduces_its_setup_typed_values_included():
     lesson = Lesson("HQCMT", "digest", asked=QUESTIONS)
-    rows = list(csv.DictReader(io.StringIO(class_report(lesson, {}, "2026-12-07"))))
+    check_links(class_report(lesson, {}, "2026-12-07"))
+
+
+def check_links(report: str) -> None:
+    """Every link of the CSV ``report`` of ``QUESTIONS`` opens its question's setup (also the
+    kept report's round trip: tests/test_class_reports.py)."""
+    rows = list(csv.DictReader(io.StringIO(report)))
     links = {int(row["question"]): row["link"] for row in rows}
     assert sorted(links) == [1, 2, 3]
     for question in QUESTIONS:

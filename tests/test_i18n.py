@@ -99,7 +99,11 @@ def _literal_keys() -> set[str]:
     keys = set()
     for path in CODE:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("tr", "text", "_"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("tr", "text", "_", "_t")
+            ):
                 position = 0 if node.func.id == "tr" else 1
                 if len(node.args) > position and isinstance(node.args[position], ast.Constant):
                     keys.add(node.args[position].value)
@@ -135,6 +139,7 @@ def test_unused_keys_are_not_left_behind():
     dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
     dynamic += ("preset.", "page.", "error.", "axis.", "class.mistake_", "class.setup_", "hood.reason_")
     dynamic += ("deck.error_", "homework.error_", *(f"deck.{name}." for name in BUILT_IN))
+    dynamic += ("report.page_", "report.not_kept_")
     unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
     assert unused == set()
 

@@ -56,6 +56,7 @@ __all__ = [
     "join",
     "join_box",
     "join_typed",
+    "kept_secret",
     "last_lesson",
     "leave",
     "listen",
@@ -165,6 +166,13 @@ def _browser_text(found: object) -> str:
     """A cookie's or a header's text as the browser sent it ("" when there is none: AppTest,
     for one, has no browser)."""
     return found if isinstance(found, str) else ""
+
+
+def kept_secret() -> str | None:
+    """The teacher's secret this browser keeps (this session's, or its cookie's, whatever its
+    class): one teacher, one secret, for every class they start and every report they keep."""
+    kept = st.session_state.get(SECRET) or _browser_text(st.context.cookies.get(TEACHER_COOKIE)).partition(":")[2]
+    return kept if model.valid_student(kept) else None  # a secret has a student identity's shape
 
 
 def _cookie_secret(code: str) -> str | None:
@@ -323,7 +331,7 @@ def start_class() -> str | None:
     limits = start_limits("start")
     if start_limited(limits, now):
         return "class.too_many_starts"
-    secret_text = model.new_secret()
+    secret_text = kept_secret() or model.new_secret()  # the teacher's: their reports are found by it
     for _ in range(20):  # a taken code is rare: 200 classes in 3.2 million codes
         lesson = model.start(model.new_code(), secret_text)
         if store.create(lesson, now):
@@ -416,6 +424,8 @@ def teacher_change(change) -> bool:
         changed = change(lesson)
         if changed == lesson:
             return True
+        if changed.question != lesson.question:  # its times, for the report (the store's clock)
+            changed = model.stamped(lesson, changed, store.clock())
         if store.save(changed, lesson.version, time.time()):
             open_notifier().publish(changed.code, changed.version)  # every following tab hears it
             return True
