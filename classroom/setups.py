@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from classroom.cells import answer_shape, cell_mistakes, is_cells, truth_cells
 from classroom.choices import with_choices
 from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
 from i18n import LANGUAGES, text
@@ -126,7 +127,10 @@ def question_for(setup: Setup, cell: tuple[int, int], kind: str, as_choice: bool
     """The question about ``cell`` of y (``kind`` "output") or of ∂L/∂x on ``setup``: its
     answer, the usual mistakes' values and the explanation in each language, all computed
     (the cockpit's "Ask" and a deck's question step both ask through this); ``as_choice``:
-    answered by picking among the right value and the mistakes' (``classroom.choices``)."""
+    answered by picking among the right value and the mistakes' (``classroom.choices``). A
+    "which cells" kind (``classroom.cells``): ``cell`` is y's for "feeds", x's for "sends"."""
+    if is_cells(kind):
+        return _cells_question(setup, cell, kind)
     explanations = {}
     for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
         numbers = computed_from_setup(setup, language)
@@ -140,6 +144,20 @@ def question_for(setup: Setup, cell: tuple[int, int], kind: str, as_choice: bool
         truth, mistakes = float(numbers.grad_input[cell]), mistakes_for(numbers, cell)
     question = Question(0, setup, cell, truth, explanations, mistakes, kind=kind)
     return with_choices(question, numbers) if as_choice else question
+
+
+def _cells_question(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
+    """A "which cells" question: its right set and the misconceptions' sets, from the windows;
+    its explanation in each language says the right set."""
+    numbers = computed_from_setup(setup)
+    grid = answer_shape(kind, numbers.x.shape, numbers.y.shape)
+    if kind != "nothing" and not all(0 <= i < n for i, n in zip(cell, numbers.y.shape if kind == "feeds" else grid)):
+        raise SetupError("cell")
+    cells = truth_cells(numbers.windows, numbers.x.shape, kind, cell)
+    explanations = {language: text(language, f"class.cells_truth_{kind}", count=len(cells), row=cell[0], col=cell[1])
+                    for language in LANGUAGES}  # fmt: skip
+    return Question(0, setup, tuple(cell), float(len(cells)), explanations, kind=kind, cells=cells,
+                    cell_mistakes=cell_mistakes(numbers, kind, cell), grid=grid)  # fmt: skip
 
 
 def setup_summary(setup: Setup) -> str:
