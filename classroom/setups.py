@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from contextlib import suppress
 from urllib.parse import urlencode
 
 import numpy as np
 
-from classroom.cells import answer_shape, cell_mistakes, is_cells, truth_cells
+from classroom.cells import CellsError, answer_shape, cell_mistakes, cells_label, is_cells, read_mask, truth_cells
 from classroom.choices import with_choices
 from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
 from i18n import LANGUAGES, text
@@ -205,13 +206,16 @@ def class_report(
     language: str = "en",
     second: Mapping[int, Mapping[str, float]] | None = None,
     sure: Mapping[tuple[int, int], Mapping[str, bool]] | None = None,
+    cells: Mapping[tuple[int, int], Mapping[str, str]] | None = None,
 ) -> str:
     """The class's questions and anonymous answer counts as CSV: one row per distinct answer
     to each question and vote (no student is named; ``answers`` by question number, ``second``
     the second votes of peer instruction), each question with the link that opens its setup
     again (typed grids included), each answer with the mistake that most likely gave it (in
     ``language``), every value given for it, and how many said they were sure or not
-    (``sure`` by question number and vote: student -> sure).
+    (``sure`` by question number and vote: student -> sure). A "which cells" question's rows
+    are its distinct sets (``cells`` by question number and vote: student -> mask), each written
+    as ``[row, col]`` cells, its right answer the right set.
 
     >>> from classroom.model import Mistake, Question
     >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
@@ -231,6 +235,10 @@ def class_report(
             if vote == 2 and question.number not in given_in:
                 continue
             said = (sure or {}).get((question.number, vote), {})
+            if is_cells(question.kind):
+                masks = (cells or {}).get((question.number, vote), {})
+                _report_cells(writer, question, masks, said, date, language, vote)
+                continue
             _report_vote(writer, question, given_in.get(question.number, {}), said, date, language, vote)
     return buffer.getvalue()
 
@@ -248,4 +256,29 @@ def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str
         unsure = sum(said.get(student) is False for student in students)
         writer.writerow([*first, label, count, "yes" if right else "no", meaning, spelled, vote, sure, unsure])
     if not result.answers:  # no answer: nothing to judge
+        writer.writerow([*first, "", 0, "", "", "", vote, 0, 0])
+
+
+def _report_cells(writer, question, masks: Mapping[str, str], said: Mapping[str, bool], date, language, vote) -> None:
+    """One vote's rows of a "which cells" question: one per distinct set tapped."""
+    sets = {}
+    for student, mask in masks.items():
+        with suppress(CellsError):  # a mask that does not fit the grid is no answer
+            sets[student] = read_mask(mask, question.grid)
+    truth = frozenset(question.cells)
+    first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
+             cells_label(truth), len(sets), sum(cells == truth for cells in sets.values())]  # fmt: skip
+    named = {frozenset(cells): key for key, cells in question.cell_mistakes}
+    groups: dict[frozenset, list[str]] = {}
+    for student, cells in sets.items():
+        groups.setdefault(cells, []).append(student)
+    for cells, students in sorted(groups.items(), key=lambda item: (item[0] != truth, -len(item[1]), sorted(item[0]))):
+        key = named.get(cells)
+        meaning = text(language, f"class.mistake_cells_{key}") if key and cells != truth else ""
+        sure = sum(said.get(student) is True for student in students)
+        unsure = sum(said.get(student) is False for student in students)
+        label = cells_label(cells)
+        writer.writerow([*first, label, len(students), "yes" if cells == truth else "no", meaning, label, vote, sure,
+                         unsure])  # fmt: skip
+    if not sets:
         writer.writerow([*first, "", 0, "", "", "", vote, 0, 0])

@@ -135,6 +135,9 @@ def test_unused_keys_are_not_left_behind():
     dynamic = ("input.source_", "input.help_", "loss.name_", "loss.short_", "display.palette_", "quiz.mode_")
     dynamic += ("preset.", "page.", "error.", "axis.", "class.mistake_", "class.setup_", "hood.reason_")
     dynamic += ("deck.error_", "homework.error_", *(f"deck.{name}." for name in BUILT_IN))
+    # a "which cells" question's words by its kind, a refused mask's by its CellsError key
+    dynamic += ("class.cells_question_", "class.cells_projector_", "class.cells_truth_", "class.cells_mask",
+                "class.cells_outside")  # fmt: skip
     unused = {key for key in catalogue("en") if key not in used and not key.startswith(dynamic)}
     assert unused == set()
 
