@@ -160,7 +160,7 @@ def test_a_send_after_the_close_is_refused_with_a_message(teacher):
     _rerun(teacher)
     student.button(key="class_cells_send").click()  # the tab still shows Send: its click reaches the server
     _rerun(student)
-    assert any("Answers are closed" in text for text in alerts(student))
+    assert any("yours was not counted" in text for text in alerts(student))
     from ui.classroom import class_store
 
     assert class_store().cell_answers(code, 1) == {}
