@@ -111,11 +111,23 @@ def question_grids(
     ['x', 'y', 'grad_output']
     >>> list(question_grids(computed, (0, 0), True, "output", "en"))
     ['x', 'y']
+    >>> [grid["outlines"] for grid in question_grids(computed, (0, 0), False, "nothing", "en").values()]
+    [[], [], []]
     """
-    if kind in ("output", "feeds"):  # which cells feed y[i, j]: x alone until the answer is out
+    if kind == "output":
         return _output_question(computed, cell, revealed, language)
-    # which cells reach ∂L/∂x[r, c]: the cell outlined on x; which get nothing: no cell
-    return _grad_input_question(computed, None if kind == "nothing" else cell, revealed, language)
+    if kind not in ("feeds", "sends", "nothing"):
+        return _grad_input_question(computed, cell, revealed, language)
+    # "Which cells": which feed y[i, j] (x alone until the answer is out), which reach ∂L/∂x[r, c]
+    # (the cell outlined on x), which get nothing (no cell). The windows' outlines are the
+    # answer: none before the reveal.
+    if kind == "feeds":
+        grids = _output_question(computed, cell, revealed, language)
+    else:
+        grids = _grad_input_question(computed, cell if kind == "sends" else None, revealed, language)
+    if not revealed:
+        grids["x"] = {**grids["x"], "outlines": [], "kernels": []}
+    return grids
 
 
 def _grad_input_question(

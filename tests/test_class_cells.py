@@ -97,6 +97,7 @@ def test_students_tap_cells_and_the_reveal_counts_them_cell_by_cell(teacher):
     assert "1 of 3 right" in _texts(cockpit) and _grid(cockpit, "counts")["cells"] == [list(c) for c in sorted(RIGHT)]
     for tab in (_rerun(projector), _rerun(students[1])):
         assert _grid(tab, "counts") is None and "right" not in _texts(tab).lower().replace("right!", "")
+        assert _grid(tab, "x")["outlines"] == [] and _grid(tab, "y") is None  # the windows are the answer
     teacher.button(key="class_reveal").click()
     _rerun(teacher)
     shown = _texts(_rerun(projector))
