@@ -152,7 +152,8 @@ def _cells_question(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
     its explanation in each language says the right set."""
     numbers = computed_from_setup(setup)
     grid = answer_shape(kind, numbers.x.shape, numbers.y.shape)
-    if kind != "nothing" and not all(0 <= i < n for i, n in zip(cell, numbers.y.shape if kind == "feeds" else grid)):
+    asked_on = numbers.y.shape if kind == "feeds" else numbers.x.shape  # "sends": a cell of x
+    if kind != "nothing" and not all(0 <= i < n for i, n in zip(cell, asked_on)):
         raise SetupError("cell")
     cells = truth_cells(numbers.windows, numbers.x.shape, kind, cell)
     explanations = {language: text(language, f"class.cells_truth_{kind}", count=len(cells), row=cell[0], col=cell[1])

@@ -165,3 +165,19 @@ def test_a_send_after_the_close_is_refused_with_a_message(teacher):
     from ui.classroom import class_store
 
     assert class_store().cell_answers(code, 1) == {}
+
+
+def test_the_gaps_decks_step_asks_which_cells_get_nothing(teacher):
+    """The built-in gaps deck's step 2 says ``"as": "cells"``: its button asks it, students tap."""
+    code = _code(teacher)
+    teacher.selectbox(key="class_deck_pick").set_value("gaps")
+    _rerun(teacher).button(key="class_deck_start").click()
+    _rerun(teacher).button(key="class_deck_next").click()
+    ask = _rerun(teacher).button(key="class_deck_ask")
+    assert ask.label == "Ask this step's question: ∂L/∂x = 0"
+    ask.click()
+    _rerun(teacher)
+    question = _lesson(code).question
+    assert question.kind == "nothing" and len(question.cells) == 9
+    student = _rerun(_student(code))
+    assert "tap every cell of ∂L/∂x that gets nothing" in _texts(student) and _grid(student, "answer")["rows"] == 5
