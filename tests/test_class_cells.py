@@ -181,3 +181,18 @@ def test_the_gaps_decks_step_asks_which_cells_get_nothing(teacher):
     assert question.kind == "nothing" and len(question.cells) == 9
     student = _rerun(_student(code))
     assert "tap every cell of ∂L/∂x that gets nothing" in _texts(student) and _grid(student, "answer")["rows"] == 5
+
+
+def test_as_homework_a_which_cells_step_shows_its_setup_and_asks_nothing():
+    """Homework answers are numbers: the gaps deck's "which cells" step is asked in class only;
+    as homework it is no question (before: "what is ∂L/∂x = 0?", with 9, the count, right)."""
+    from tests.test_homework_pages import _assign
+    from tests.test_homework_pages import _student as _homework_student
+
+    code, _, _ = _assign(deck="gaps")
+    student = _homework_student(code)
+    student.button(key="homework_next").click()
+    _rerun(student)
+    assert student.query_params["step"] == "2"
+    assert not [w for w in student.text_input if w.key == "homework_answer"]
+    assert "homework_check" not in [button.key for button in student.button]

@@ -24,6 +24,7 @@ import streamlit as st
 
 from classroom import homework as hw
 from classroom import model
+from classroom.cells import is_cells
 from classroom.choices import choice_labels, choice_order, is_choice
 from classroom.deck import Deck, DeckError, question_of, stored_deck, words
 from classroom.homework import Homework, HomeworkError, Progress
@@ -79,8 +80,11 @@ def _store() -> HomeworkStore:
 
 @lru_cache(maxsize=32)
 def _questions(deck_text: str) -> tuple[Question | None, ...]:
-    """Each step's question (None: the step asks nothing), computed once per deck."""
-    return tuple(question_of(step) for step in stored_deck(deck_text).steps)
+    """Each step's question (None: the step asks nothing), computed once per deck. A "which
+    cells" question (classroom/cells.py) is asked in class only: as homework its step shows its
+    setup and words (a homework answer is a number, ``classroom.homework.Progress``)."""
+    steps = stored_deck(deck_text).steps
+    return tuple(None if step.question and is_cells(step.question.kind) else question_of(step) for step in steps)
 
 
 def _links(code: str, secret: str) -> tuple[str, str]:
