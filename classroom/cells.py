@@ -29,6 +29,7 @@ from scenario.compute import Computed
 __all__ = [
     "KINDS",
     "MAX_SIDE",
+    "MISTAKES",
     "CellsError",
     "CellsTally",
     "Grade",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 KINDS = ("feeds", "sends", "nothing")
+MISTAKES = ("same_index", "stride_ignored", "padding", "one_share", "global", "no_gaps")  # cell_mistakes' keys
 MAX_SIDE = 64  # the largest grid tapped: 64×64 bits, 683 characters of base64
 MAX_TALLIED = 5  # the most common wrong sets named on the projector
 LABEL_CELLS = 6  # a wrong set written out cell by cell up to this many

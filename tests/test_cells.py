@@ -5,6 +5,7 @@ outside the grid), grading cell by cell and the class's tally."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 
 import numpy as np
@@ -205,3 +206,28 @@ def test_a_pooling_torch_refuses_gives_no_mistaken_set():
     """'padding' for a padding torch refuses without it cannot happen; a refused plan is no set."""
     with pytest.raises(PoolingError):
         PoolParams((2, 2), (2, 2), (0, 0)).plan((1, 1))
+
+
+def test_homework_takes_a_mask_judges_it_and_refuses_a_crafted_one():
+    """classroom/homework.py: a which-cells step's answer is its mask, kept as text in the
+    progress; judged cell by cell, its misconception named; a bad mask refused by name."""
+    from classroom import homework as hw
+    from classroom.model import Setup
+    from classroom.setups import question_for
+
+    question = question_for(Setup("", {"kernel_h": 2, "stride_h": 3, "height": 5, "width": 5}), (1, 1), "feeds")
+    progress = hw.Progress()
+    for crafted, key in [("kA", "cells_mask"), ("/" * 8, "cells_mask"), (0.5, "cells_mask"), (None, "cells_mask")]:
+        with pytest.raises(hw.HomeworkError) as caught:
+            hw.answer(progress, 0, crafted, question)
+        assert caught.value.key == key, crafted
+    outside = base64.b64encode(np.packbits(np.ones(32, dtype=np.uint8)).tobytes()).decode()  # 32 bits for 25 cells
+    with pytest.raises(hw.HomeworkError, match="cells_outside"):
+        hw.answer(progress, 0, outside, question)
+    progress, said = hw.answer(progress, 0, encode_mask({(1, 1)}, (5, 5)), question)
+    assert (said.right, said.mistake) == (False, "cells_same_index")
+    progress, said = hw.answer(progress, 0, encode_mask(set(question.cells), (5, 5)), question)
+    assert said.right and progress.solved(0, question)
+    assert hw.Progress.from_json(progress.to_json()) == progress
+    report = hw.report([question], [progress])[0]
+    assert (report.right_first, report.right, report.mistakes) == (0, 1, (("cells_same_index", 1),))

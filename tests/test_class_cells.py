@@ -183,16 +183,42 @@ def test_the_gaps_decks_step_asks_which_cells_get_nothing(teacher):
     assert "tap every cell of ∂L/∂x that gets nothing" in _texts(student) and _grid(student, "answer")["rows"] == 5
 
 
-def test_as_homework_a_which_cells_step_shows_its_setup_and_asks_nothing():
-    """Homework answers are numbers: the gaps deck's "which cells" step is asked in class only;
-    as homework it is no question (before: "what is ∂L/∂x = 0?", with 9, the count, right)."""
-    from tests.test_homework_pages import _assign
+def test_as_homework_the_gaps_decks_which_cells_step_is_tapped_and_judged_cell_by_cell():
+    """The gaps deck as homework: step 2 asks which cells of ∂L/∂x get nothing; a student taps
+    one (judged: 1 of 9, the rest missed), then all nine (right); the report counts it and names
+    the answer as the set; a tap outside the grid is no tap."""
+    from tests.test_homework_pages import _assign, _csv
     from tests.test_homework_pages import _student as _homework_student
 
-    code, _, _ = _assign(deck="gaps")
+    code, secret, _ = _assign(deck="gaps")
     student = _homework_student(code)
     student.button(key="homework_next").click()
     _rerun(student)
-    assert student.query_params["step"] == "2"
-    assert not [w for w in student.text_input if w.key == "homework_answer"]
-    assert "homework_check" not in [button.key for button in student.button]
+    assert "tap every cell of ∂L/∂x that gets nothing" in _texts(student)
+    assert not [w for w in student.text_input if w.key == "homework_answer"]  # (before: a number box, 9 right)
+    select_cell(student, "homework_cells_grid", "cell", 2, 2, "answer")
+    _rerun(student)
+    select_cell(student, "homework_cells_grid", "cell", 5, 0, "answer")  # crafted: past the 5×5 grid
+    _rerun(student).button(key="homework_check").click()
+    said = " ".join(alerts(_rerun(student)))
+    assert "1 of the 9 cells tapped" in said and "Try again" in said, said
+    gaps = _nothing_cells()
+    for cell in gaps - {(2, 2)}:
+        select_cell(student, "homework_cells_grid", "cell", *cell, "answer")
+        _rerun(student)
+    student.button(key="homework_check").click()
+    assert any("**Right!** All 9 cells" in text for text in alerts(_rerun(student)))
+    report = _homework_student(code, report=secret)
+    table = report.dataframe[0].value
+    assert list(table["Right first time"])[1] == "0" and list(table["Answered"])[1] == "1"
+    assert list(table["Answer"])[1].startswith("[0, 2] [1, 2] [2, 0]")
+    rows = list(csv.DictReader(io.StringIO(_csv(code))))
+    assert rows[1]["right_answer"].startswith("[0, 2]") and rows[1]["right"] == "1"
+
+
+def _nothing_cells() -> set[tuple[int, int]]:
+    """The gaps deck's cells of ∂L/∂x that get nothing (kernel 2, stride 3 on 5×5)."""
+    from classroom.deck import question_of
+    from classroom.deck_library import BUILT_IN
+
+    return set(question_of(BUILT_IN["gaps"].steps[1]).cells)

@@ -26,7 +26,18 @@ from ui.display import select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr
 from ui.peer import given_sure, sure_choice
 
-__all__ = ["TAP_KEY", "cells_form", "cells_live", "cells_results", "cells_verdict", "mine_cells", "send_cells"]
+__all__ = [
+    "TAP_KEY",
+    "cells_form",
+    "cells_live",
+    "cells_results",
+    "cells_verdict",
+    "mine_cells",
+    "send_cells",
+    "tap_grid",
+    "tapped",
+    "wrong_text",
+]
 
 TAP_KEY = "class_cells_grid"  # the student's grid: its selection is a tap, consumed at once
 
@@ -35,24 +46,39 @@ def _tapped_key(question: Question) -> str:
     return f"class_cells_{question.number}_{question.vote}"  # a new set for each question and vote
 
 
+def tapped(state_key: str) -> frozenset[tuple[int, int]]:
+    """The set tapped so far, kept in this session under ``state_key``."""
+    return st.session_state.get(state_key, frozenset())
+
+
 def _tapped(question: Question) -> frozenset[tuple[int, int]]:
-    return st.session_state.get(_tapped_key(question), frozenset())
+    return tapped(_tapped_key(question))
 
 
-def _take_tap(question: Question) -> None:
+def _take_tap(grid_key: str, state_key: str, shape: tuple[int, int]) -> None:
     """The cell the grid reported since the last run (already checked against the grid drawn)
     toggles in the set; the selection is consumed, so no other rerun toggles it again."""
-    tap = selected_cell(TAP_KEY)
+    tap = selected_cell(grid_key)
     if tap is None:
         return
-    select_cell(TAP_KEY, None)
+    select_cell(grid_key, None)
     cell = (tap.row, tap.col)
-    if 0 <= cell[0] < question.grid[0] and 0 <= cell[1] < question.grid[1]:
-        st.session_state[_tapped_key(question)] = _tapped(question) ^ {cell}
+    if 0 <= cell[0] < shape[0] and 0 <= cell[1] < shape[1]:
+        st.session_state[state_key] = tapped(state_key) ^ {cell}
 
 
-def _clear(question: Question) -> None:
-    st.session_state[_tapped_key(question)] = frozenset()
+def clear(state_key: str) -> None:
+    st.session_state[state_key] = frozenset()
+
+
+def tap_grid(question: Question, computed: Computed, *, grid_key: str, state_key: str, file_prefix: str) -> None:
+    """The grid a student taps (a tap since the last run taken first), and the set tapped."""
+    _take_tap(grid_key, state_key, question.grid)
+    cells = tapped(state_key)
+    st.caption(tr("class.cells_tap"))
+    grid = cells_answer_grid(computed, question.kind, sorted(cells), current_language())
+    show_grids({"answer": grid}, key=grid_key, file_prefix=file_prefix, columns=1, phone_columns=1, room_below=0)
+    st.markdown(tr("class.cells_tapped", cells=written(cells)))
 
 
 def written(cells) -> str:
@@ -63,17 +89,13 @@ def written(cells) -> str:
 def cells_form(question: Question, computed: Computed, code: str) -> None:
     """The student's answer: their grid (tap, or Tab, arrows and Space), the set tapped, how
     sure, Clear and Send."""
-    _take_tap(question)
-    tapped = _tapped(question)
-    st.caption(tr("class.cells_tap"))
-    grid = cells_answer_grid(computed, question.kind, sorted(tapped), current_language())
-    show_grids({"answer": grid}, key=TAP_KEY, file_prefix=f"avgpool_class_{code}_q{question.number}_cells",
-               columns=1, phone_columns=1, room_below=0)  # fmt: skip
-    st.markdown(tr("class.cells_tapped", cells=written(tapped)))
+    state_key = _tapped_key(question)
+    tap_grid(question, computed, grid_key=TAP_KEY, state_key=state_key,
+             file_prefix=f"avgpool_class_{code}_q{question.number}_cells")  # fmt: skip
     sure_choice()
-    clear, send = st.columns(2)
-    clear.button(tr("class.cells_clear"), key="class_cells_clear", icon=":material/backspace:", on_click=_clear,
-                 args=(question,), width="stretch")  # fmt: skip
+    left, send = st.columns(2)
+    left.button(tr("class.cells_clear"), key="class_cells_clear", icon=":material/backspace:", on_click=clear,
+                args=(state_key,), width="stretch")  # fmt: skip
     send.button(tr("class.send"), key="class_cells_send", type="primary", icon=":material/send:", on_click=send_cells,
                 args=(question,), width="stretch")  # fmt: skip
 
@@ -136,11 +158,17 @@ def cells_verdict(question: Question, mine: frozenset | None) -> None:
         st.success(tr("class.cells_right", count=len(question.cells), explanation=explanation),
                    icon=":material/lightbulb:")  # fmt: skip
         return
+    st.info(wrong_text(question, mine, explanation), icon=":material/lightbulb:")
+
+
+def wrong_text(question: Question, mine: frozenset, tail: str) -> str:
+    """A wrong set's verdict: how many of the right cells were tapped, which were missed and
+    which tapped wrongly, the misconception if the set is one, then ``tail``."""
+    verdict = grade(question.cells, mine)
     key = next((key for key, cells in question.cell_mistakes if set(cells) == set(mine)), None)
     meaning = tr("class.maybe", meaning=tr(f"class.mistake_cells_{key}")) if key else ""
-    st.info(tr("class.cells_wrong", hit=verdict.hit, count=len(question.cells), missed=written(verdict.missed),
-               wrong=written(verdict.wrong), meaning=meaning, explanation=explanation),
-            icon=":material/lightbulb:")  # fmt: skip
+    return tr("class.cells_wrong", hit=verdict.hit, count=len(question.cells), missed=written(verdict.missed),
+              wrong=written(verdict.wrong), meaning=meaning, explanation=tail)  # fmt: skip
 
 
 def _tally(lesson: Lesson, question: Question, vote: int):
