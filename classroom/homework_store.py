@@ -2,7 +2,8 @@
 replicas), in tables and keys of its own.
 
 A homework and its students' progress are kept ``RETENTION`` (30 days) after it is assigned,
-then forgotten (Redis by its key expiry, SQLite when another homework is assigned). Every
+then forgotten (Redis by its key expiry; SQLite by a sweep when a homework is assigned or,
+at most once a ``SWEEP_EVERY`` seconds, read). Every
 student's progress is one entry (``MAX_STUDENTS`` per homework), written without a lock: a
 student writes only their own. Every method raises ``classroom.store.StoreUnavailable`` when
 the store cannot be reached.
@@ -66,8 +67,13 @@ CREATE TABLE IF NOT EXISTS homework_progress (code TEXT, student TEXT, data TEXT
 """
 
 
+SWEEP_EVERY = 60.0  # seconds between two sweeps of expired homework on reads (a write each)
+
+
 class SQLiteHomework(SQLiteFile):
     """Homework in the class's SQLite file (WAL mode), one connection per thread."""
+
+    _swept = float("-inf")  # when this process last swept (reads sweep at most once a minute)
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -78,9 +84,14 @@ class SQLiteHomework(SQLiteFile):
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(f"{self.path}: {error}") from error
 
-    def create(self, homework: Homework, now: float) -> bool:
+    def _sweep(self, now: float) -> None:
+        """Forget every homework past its retention, with its students' progress."""
+        self._swept = now
         for (code,) in self._run("SELECT code FROM homework WHERE expires < ?", now):
             self.delete(code)
+
+    def create(self, homework: Homework, now: float) -> bool:
+        self._sweep(now)
         if self._run("SELECT COUNT(*) FROM homework")[0][0] >= MAX_HOMEWORKS:
             return False
         inserted = self._run("INSERT OR IGNORE INTO homework (code, data, expires) VALUES (?, ?, ?) RETURNING code",
@@ -88,6 +99,8 @@ class SQLiteHomework(SQLiteFile):
         return bool(inserted)
 
     def load(self, code: str, now: float) -> Homework | None:
+        if now - self._swept >= SWEEP_EVERY:  # not only when the next homework is assigned
+            self._sweep(now)
         rows = self._run("SELECT data, expires FROM homework WHERE code = ?", code)
         return Homework.from_json(rows[0][0]) if rows and rows[0][1] >= now else None
 

@@ -59,6 +59,9 @@ def test_a_choice_question_is_picked_by_every_student_in_one_order_and_each_wron
     shown = _texts(_rerun(projector))
     assert all(label in shown for label in labels) and not projector.get("plotly_chart")
     assert all(label in _texts(teacher) for label in labels)
+    right = f"the answer is {labels[order.index(1.0)]}"  # the cockpit alone marks the right choice
+    assert right in " ".join(caption.value for caption in teacher.caption)
+    assert right not in shown and all(right not in _texts(_rerun(student)) for student in students)
     _pick(students[0], 1.0)
     _pick(students[1], 9.0)
     _pick(students[2], 3.0)

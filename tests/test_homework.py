@@ -141,6 +141,21 @@ def test_a_homework_is_kept_for_its_retention_then_forgotten(store):
     assert store.load("HQCMTKMA", NOW) is None
 
 
+def test_sqlite_forgets_an_expired_homework_on_a_read_not_only_when_another_is_assigned(tmp_path):
+    import sqlite3
+
+    store = SQLiteHomework(tmp_path / "classes.sqlite3")
+    homework = _assigned(store)
+    assert store.save_progress(homework.code, "student-a", replace(Progress(), nickname="Ada"), NOW)
+    assert store.load("HQCMTKMA", NOW + hw.RETENTION + 1) is None  # any read, of any code
+    with sqlite3.connect(tmp_path / "classes.sqlite3") as database:  # the rows left the disk
+        left = [
+            database.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("homework", "homework_progress")
+        ]
+    assert left == [0, 0]
+
+
 def test_each_students_progress_is_kept_apart_and_counted_for_the_report(store):
     homework = _assigned(store)
     other = _assigned(store, "KMNPQRTU")

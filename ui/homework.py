@@ -14,6 +14,7 @@ import base64
 import html
 import io
 import time
+import unicodedata
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -599,7 +600,10 @@ def _live_report(homework: Homework, deck: Deck) -> None:
         tr("homework.col_right_first"): [str(row.right_first) if q else "—" for row, q in zip(rows, questions)],
         tr("homework.col_answered"): [str(row.answered) if q else "—" for row, q in zip(rows, questions)],
     }
-    st.dataframe(table, hide_index=True, key="homework_report_table", width="stretch")
+    counts = [tr(f"homework.col_{name}") for name in ("step", "reached", "right_first", "answered")]
+    columns = {name: st.column_config.TextColumn(width="small") for name in counts}  # short numbers
+    columns[tr("homework.col_words")] = st.column_config.TextColumn(width="large")  # the step's words get the room
+    st.dataframe(table, hide_index=True, key="homework_report_table", width="stretch", column_config=columns)
     _misconceptions(rows, questions)
     if homework.nickname:
         _students(progresses, questions)
@@ -654,5 +658,15 @@ def _students(progresses: list[Progress], questions: tuple[Question | None, ...]
 
 
 def _short(said: str, limit: int = 60) -> str:
-    said = " ".join(said.split())
-    return said if len(said) <= limit else said[: limit - 1] + "…"
+    """``said`` on one line, cut to ``limit`` columns with "…": a Chinese character takes two
+    columns (its East Asian width), so both languages fill the report's Words column alike.
+
+    >>> _short("The classic 4×4", 10), _short("经典的四乘四例子", 10)
+    ('The class…', '经典的四…')
+    """
+    said, width = " ".join(said.split()), 0
+    for index, character in enumerate(said):
+        width += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if width > limit - 1 and index < len(said) - 1:
+            return said[:index] + "…"
+    return said

@@ -146,11 +146,12 @@ def live_answers(lesson: Lesson, question: Question) -> None:
     st.markdown(
         tr("peer.live_vote", vote=vote) if question.vote == 2 or question.discussing else tr("peer.live_header")
     )
+    truth = written(question, lesson.code, exact_text(question.truth).removeprefix("≈"))  # a choice: its letter
     if not result.total:
-        st.caption(tr("peer.live_none"))
+        st.caption(tr("peer.live_none", truth=truth))
         return
     words, chart = st.columns([1, 1], gap="medium")
-    words.markdown(tr("peer.live_count", right=result.right, total=result.total, truth=exact_text(question.truth)))
+    words.markdown(tr("peer.live_count", right=result.right, total=result.total, truth=truth))
     figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), 220)
     chart.plotly_chart(figure, key="class_live_chart", config={"displayModeBar": False})
     for index, (label, count, right) in enumerate(result.answers):
