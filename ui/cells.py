@@ -202,7 +202,7 @@ def cells_live(lesson: Lesson, question: Question) -> None:
         tr("peer.live_vote", vote=vote) if question.vote == 2 or question.discussing else tr("peer.live_header")
     )
     if not result.total:
-        st.caption(tr("peer.live_none"))
+        st.caption(tr("peer.live_none", truth=written(question.cells)))  # the cockpit alone: the right set
         return
     words, chart = st.columns([1, 1], gap="medium")
     words.markdown(tr("peer.live_count", right=result.right, total=result.total, truth=written(question.cells)))
