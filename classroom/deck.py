@@ -70,16 +70,20 @@ MAX_TYPED_CELLS = 16_384  # every typed grid of a deck together: four full 64×6
 MAX_LINK_CHARS = 8_000  # a deck's link parameter (compressed): fits every browser's and nginx's limits
 PAGES = ("", "step_by_step")  # the pages a class's setup can show (the Playground, Step by step)
 KINDS = ("grad_input", "output")  # a question's grid: a cell of ∂L/∂x, or of y (as the class asks)
-ANSWERS = ("number", "choice")  # how a question is answered (its "as"): a typed number, or a choice
+ANSWERS = ("number", "choice", "cells")  # how a question is answered (its "as"): a number, a choice, cells tapped
+# "as": "cells" names its kind ("cells": classroom/cells.py) and asks about a cell of y ("feeds"),
+# of x ("sends"), or no cell ("nothing"): the grid is the kind's.
+CELLS_GRIDS = {"feeds": "output", "sends": "grad_input", "nothing": "grad_input"}
 
 Cell = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class DeckQuestion:
-    """What a step asks: which grid (``kind``, as the class's ``Question``) and which cell,
-    and whether it is answered by a choice (``as_choice``: the file's ``"as": "choice"``) or a
-    typed number. Its answer is never stored: ``question_of`` computes it from the step's setup."""
+    """What a step asks: which grid (``kind``, as the class's ``Question``: a "which cells"
+    kind when the file says ``"as": "cells"``) and which cell, and whether it is answered by a
+    choice (``as_choice``: the file's ``"as": "choice"``) or a typed number. Its answer is never
+    stored: ``question_of`` computes it from the step's setup."""
 
     kind: str
     cell: Cell
@@ -258,7 +262,11 @@ def deck_to_json(deck: Deck) -> str:
             entry["typed"] = dict(step.setup.typed)
         if step.setup.explain:
             entry["explain"] = step.setup.explain
-        if step.question is not None:
+        if step.question is not None and step.question.kind in CELLS_GRIDS:
+            entry["question"] = {"as": "cells", "cells": step.question.kind}
+            if step.question.kind != "nothing":
+                entry["question"]["cell"] = list(step.question.cell)
+        elif step.question is not None:
             entry["question"] = {"grid": step.question.kind, "cell": list(step.question.cell)}
             if step.question.as_choice:
                 entry["question"]["as"] = "choice"
@@ -515,8 +523,10 @@ def _question(question: object, number: int, computed: Computed) -> DeckQuestion
         return None
     if not isinstance(question, dict):
         raise DeckError("question_type", number, "question")
-    _known(question, ("grid", "cell", "as"), number)
+    _known(question, ("grid", "cell", "as", "cells"), number)
     kind = question.get("grid")
+    if question.get("as") == "cells":
+        return _cells_question(question, number, computed)
     if kind not in KINDS:
         raise DeckError("question_grid", number, "question.grid", got=user_text(kind, 24), known=", ".join(KINDS))
     cell = question.get("cell")
@@ -532,3 +542,27 @@ def _question(question: object, number: int, computed: Computed) -> DeckQuestion
     if answered not in ANSWERS:
         raise DeckError("question_as", number, "question.as", got=user_text(answered, 24), known=", ".join(ANSWERS))
     return DeckQuestion(kind, (cell[0], cell[1]), answered == "choice")
+
+
+def _cells_question(question: dict, number: int, computed: Computed) -> DeckQuestion:
+    """``"as": "cells"``: its kind, the grid that kind asks about (if the file names one, it must
+    be that one), and its cell ("nothing" needs none)."""
+    kind = question.get("cells")
+    if kind not in CELLS_GRIDS:
+        raise DeckError("question_cells", number, "question.cells", got=user_text(kind, 24),
+                        known=", ".join(CELLS_GRIDS))  # fmt: skip
+    if question.get("grid", CELLS_GRIDS[kind]) != CELLS_GRIDS[kind]:
+        raise DeckError("question_grid", number, "question.grid", got=user_text(question.get("grid"), 24),
+                        known=CELLS_GRIDS[kind])  # fmt: skip
+    if kind == "nothing" and "cell" not in question:
+        return DeckQuestion(kind, (0, 0))
+    cell = question.get("cell")
+    shape = computed.y.shape if kind == "feeds" else computed.x.shape
+    if (
+        not isinstance(cell, list)
+        or len(cell) != 2
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in cell)
+        or not all(0 <= i < n for i, n in zip(cell, shape))
+    ):
+        raise DeckError("question_cell", number, "question.cell", rows=shape[0] - 1, cols=shape[1] - 1)
+    return DeckQuestion(kind, (cell[0], cell[1]))

@@ -57,7 +57,8 @@ def _network() -> tuple[dict[str, str], dict[str, str]]:
 _POOL1, _POOL2 = _network()
 
 # name: each step's settings (a typed grid as ``x`` or ``grad``, as a link writes it) and
-# question (grid, row, col, and "choice" when it is answered by a choice), in order; its
+# question (grid, row, col, and "choice" when it is answered by a choice; a "which cells" kind,
+# classroom/cells.py, in place of the grid), in order; its
 # words are the catalogue's.
 _DECKS: dict[str, list[tuple[dict[str, str], tuple | None]]] = {
     "classic": [
@@ -78,7 +79,7 @@ _DECKS: dict[str, list[tuple[dict[str, str], tuple | None]]] = {
     ],
     "gaps": [
         (_GAPS, None),
-        (_GAPS, ("grad_input", 2, 2)),
+        (_GAPS, ("nothing", 0, 0)),  # which cells of ∂L/∂x get nothing: tapped on the students' grids
         (_GAPS, None),
         (_GAPS, ("grad_input", 0, 0)),
         (_FIVE, ("grad_input", 4, 4)),

@@ -19,6 +19,7 @@ import json
 import threading
 
 from classroom import model
+from classroom.cells import cells_label, is_cells
 from classroom.choices import choice_labels, choice_order
 from classroom.model import Lesson, Question
 from classroom.setups import SetupError, computed_from_setup
@@ -79,8 +80,12 @@ def _question_view(lesson: Lesson, question: Question, language: str, palette: s
         return None
     grids = question_grids(computed, question.cell, question.revealed, question.kind, language)
     rows, cols = computed.x.shape
+    asked = text(language, "class.pushed_question", number=question.number, target=question.target)
+    if is_cells(question.kind):  # plain text, as every prompt here
+        asked = text(language, f"class.cells_question_{question.kind}", number=question.number,
+                     row=question.cell[0], col=question.cell[1]).removeprefix("#### ")  # fmt: skip
     prompt = [
-        text(language, "class.pushed_question", number=question.number, target=question.target),
+        asked,
         text(language, "class.pushed_setup", call=computed.params.torch_call(), rows=rows, cols=cols,
              loss=computed.loss.torch_code),
     ]  # fmt: skip
@@ -88,7 +93,7 @@ def _question_view(lesson: Lesson, question: Question, language: str, palette: s
         labels = choice_labels(choice_order(question, lesson.code))
         prompt.append(text(language, "class.pushed_choices", choices="  ·  ".join(labels)))
     if question.revealed:
-        answer = exact_text(question.truth)
+        answer = cells_label(question.cells) if is_cells(question.kind) else exact_text(question.truth)
         prompt.append(
             text(language, "class.pushed_answer", truth=answer, explanation=question.explanation.get(language, ""))
         )

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 
+from classroom.cells import CellsError, cells_label, is_cells, read_mask
 from classroom.model import CODE_ALPHABET, Question, new_code, new_secret
 from scenario.numbers import data_text
 from scenario.quiz import is_right
@@ -138,14 +139,22 @@ class Verdict:
     mistake: str | None = None
 
 
-def verdict(question: Question, value: float) -> Verdict:
-    """``value`` judged by the quiz's rule, a wrong one matched to the question's mistakes.
+def verdict(question: Question, value: float | str) -> Verdict:
+    """``value`` judged by the quiz's rule, a wrong one matched to the question's mistakes; a
+    "which cells" answer (its mask, ``classroom.cells``) right when it is the right set, its
+    ``value`` how many cells were tapped.
 
     >>> from classroom.model import Mistake, Setup
     >>> question = Question(1, Setup(), (0, 0), 0.25, mistakes=(Mistake(1.0, "divisor"),))
     >>> verdict(question, 0.25).right, verdict(question, 1).mistake, verdict(question, 7).mistake
     (True, 'divisor', None)
     """
+    if is_cells(question.kind):
+        cells = read_mask(value, question.grid)
+        if cells == frozenset(question.cells):
+            return Verdict(float(len(cells)), True)
+        key = next((key for key, wrong in question.cell_mistakes if frozenset(wrong) == cells), None)
+        return Verdict(float(len(cells)), False, None if key is None else f"cells_{key}")  # class.mistake_cells_*
     if is_right(value, question.truth):
         return Verdict(value, True)
     return Verdict(value, False, next((m.key for m in question.mistakes if is_right(value, m.value)), None))
@@ -154,12 +163,12 @@ def verdict(question: Question, value: float) -> Verdict:
 @dataclass(frozen=True)
 class Progress:
     """One student's way through a homework: the step on screen (from 0), the furthest step
-    reached, each step's answers in the order given (by step index), and a nickname (only if
-    the student gave one)."""
+    reached, each step's answers in the order given (by step index: a number, or a "which
+    cells" answer's mask), and a nickname (only if the student gave one)."""
 
     step: int = 0
     furthest: int = 0
-    answers: Mapping[int, tuple[float, ...]] = field(default_factory=dict)
+    answers: Mapping[int, tuple[float | str, ...]] = field(default_factory=dict)
     nickname: str | None = None
 
     def to_json(self) -> str:
@@ -170,12 +179,15 @@ class Progress:
     @classmethod
     def from_json(cls, text: str) -> Progress:
         data = json.loads(text)
-        answers = {int(index): tuple(float(value) for value in values) for index, values in data["answers"].items()}
+        answers = {
+            int(index): tuple(value if isinstance(value, str) else float(value) for value in values)
+            for index, values in data["answers"].items()
+        }
         return cls(int(data["step"]), int(data["furthest"]), answers, data.get("nickname"))
 
     def solved(self, index: int, question: Question) -> bool:
         """Whether one of this student's answers to step ``index`` was right."""
-        return any(is_right(value, question.truth) for value in self.answers.get(index, ()))
+        return any(verdict(question, value).right for value in self.answers.get(index, ()))
 
     def done(self, index: int, question: Question) -> bool:
         """Whether step ``index`` takes no more answers: answered right, or ``MAX_ATTEMPTS`` given."""
@@ -197,7 +209,7 @@ def go_to(progress: Progress, index: object, steps: int) -> Progress:
     return replace(progress, step=index, furthest=max(progress.furthest, index))
 
 
-def answer(progress: Progress, index: int, value: float, question: Question | None) -> tuple[Progress, Verdict]:
+def answer(progress: Progress, index: int, value: float | str, question: Question | None) -> tuple[Progress, Verdict]:
     """A student's answer to step ``index`` (the step on screen), judged; raises HomeworkError
     when that step asks nothing, is not on screen, already has its right answer, or its
     ``MAX_ATTEMPTS`` answers.
@@ -210,14 +222,19 @@ def answer(progress: Progress, index: int, value: float, question: Question | No
     """
     if question is None or index != progress.step:
         raise HomeworkError("no_question")
-    if not math.isfinite(value):
+    if is_cells(question.kind):  # a mask of the question's grid (classroom/cells.py), or refused by name
+        try:
+            read_mask(value, question.grid)
+        except CellsError as error:
+            raise HomeworkError(f"cells_{error.key}") from None
+    elif not isinstance(value, float | int) or not math.isfinite(value):
         raise HomeworkError("not_finite")
     if progress.solved(index, question):
         raise HomeworkError("already_right")
     given = progress.answers.get(index, ())
     if len(given) >= MAX_ATTEMPTS:
         raise HomeworkError("attempts", max=MAX_ATTEMPTS)
-    answers = {**progress.answers, index: (*given, float(value))}
+    answers = {**progress.answers, index: (*given, value if isinstance(value, str) else float(value))}
     return replace(progress, answers=answers), verdict(question, value)
 
 
@@ -319,7 +336,8 @@ def report_csv(rows: Iterable[StepReport], questions: Iterable[Question | None],
     writer.writerow(REPORT_HEADER)
     for row, question in zip(rows, questions):
         target = question.target if question is not None else ""
-        truth = data_text(question.truth) if question is not None else ""
+        truth = "" if question is None else cells_label(question.cells) if is_cells(question.kind) else (
+            data_text(question.truth))  # fmt: skip
         writer.writerow([row.index + 1, target, truth, row.reached, row.answered if question else "",
                          row.right_first if question else "", row.right if question else "", "", ""])  # fmt: skip
         for key, count in row.mistakes:

@@ -88,6 +88,7 @@ MAX_QUESTIONS = 100  # questions a class can ask (the CSV and the lesson stay sm
 MAX_TALLIED = 5  # the most common wrong answers shown on the projector
 
 Cell = tuple[int, int]
+CELLS_NAMES = {"feeds": "x → y[{row}, {col}]", "sends": "∂L/∂y → ∂L/∂x[{row}, {col}]", "nothing": "∂L/∂x = 0"}
 
 
 def new_code() -> str:
@@ -206,6 +207,11 @@ class Question:
     asked_at: float | None = None
     closed_at: float | None = None
     revealed_at: float | None = None
+    # A "which cells" question (kind "feeds", "sends" or "nothing": classroom/cells.py): the
+    # right set, the misconceptions' sets by key, and the shape of the grid the class taps.
+    cells: tuple[Cell, ...] = ()
+    cell_mistakes: tuple[tuple[str, tuple[Cell, ...]], ...] = ()
+    grid: tuple[int, int] = (0, 0)
 
     @property
     def target(self) -> str:
@@ -214,11 +220,16 @@ class Question:
 
 
 def cell_name(kind: str, cell: Cell) -> str:
-    """A question's cell as the app writes it (``kind`` "output": a cell of y).
+    """A question's cell as the app writes it (``kind`` "output": a cell of y; a "which cells"
+    question: the cells asked for, by the grid they are tapped on).
 
-    >>> cell_name("output", (0, 1)), cell_name("grad_input", (2, 2))
-    ('y[0, 1]', '∂L/∂x[2, 2]')
+    >>> cell_name("output", (0, 1)), cell_name("grad_input", (2, 2)), cell_name("feeds", (1, 1))
+    ('y[0, 1]', '∂L/∂x[2, 2]', 'x → y[1, 1]')
+    >>> cell_name("sends", (2, 3)), cell_name("nothing", (0, 0))
+    ('∂L/∂y → ∂L/∂x[2, 3]', '∂L/∂x = 0')
     """
+    if kind in CELLS_NAMES:
+        return CELLS_NAMES[kind].format(row=cell[0], col=cell[1])
     return f"{'y' if kind == 'output' else '∂L/∂x'}[{cell[0]}, {cell[1]}]"
 
 
@@ -271,15 +282,20 @@ def _question(data: dict | None) -> Question | None:
     mistakes = tuple(Mistake(float(m["value"]), m["key"]) for m in data["mistakes"])
     cell = (int(data["cell"][0]), int(data["cell"][1]))
     setup = _setup(data["setup"]) or Setup()
-    kind = "output" if data.get("kind") == "output" else "grad_input"
+    kind = data.get("kind") if data.get("kind") in ("output", *CELLS_NAMES) else "grad_input"
     choices = tuple(float(value) for value in data.get("choices", ()))
     closes_at = data.get("closes_at")
+    cells = tuple((int(row), int(col)) for row, col in data.get("cells", ()))
+    wrong_sets = tuple(
+        (str(key), tuple((int(row), int(col)) for row, col in found)) for key, found in data.get("cell_mistakes", ())
+    )
+    grid = tuple(int(n) for n in data.get("grid", (0, 0)))
     return Question(
         int(data["number"]), setup, cell, float(data["truth"]), data["explanation"], mistakes, data["revealed"], kind,
         choices, vote=2 if data.get("vote") == 2 else 1, discussing=bool(data.get("discussing", False)),
         closed=bool(data.get("closed", False)), closes_at=None if closes_at is None else float(closes_at),
         shown=data.get("shown"), asked_at=_time(data.get("asked_at")), closed_at=_time(data.get("closed_at")),
-        revealed_at=_time(data.get("revealed_at")),
+        revealed_at=_time(data.get("revealed_at")), cells=cells, cell_mistakes=wrong_sets, grid=grid,
     )  # fmt: skip
 
 

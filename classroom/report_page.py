@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from classroom import model
+from classroom.cells import CellsError, cells_label, cells_moves, cells_tally, is_cells, read_mask
 from classroom.report_store import process_reports
 from classroom.reports import ClassReport, valid_report_id
 from classroom.setups import setup_link, setup_query, setup_summary
@@ -105,11 +106,8 @@ def _vote_table(question: model.Question, answers: dict[str, float], language: s
     """One vote: every distinct answer, its count as a number and a bar, right or its misconception."""
     result = model.tally(question, answers)
     head = f"<h3>{html.escape(title)} · {_t(language, 'report.right_of', right=result.right, total=result.total)}</h3>"
-    if not result.total:
-        return head + f"<p class='note'>{_t(language, 'report.no_answers')}</p>"
     rows = []
     for (label, count, right), key in zip(result.answers, result.mistakes):
-        width = 100 * count / result.total
         meaning = (
             _t(language, "report.right")
             if right
@@ -117,13 +115,69 @@ def _vote_table(question: model.Question, answers: dict[str, float], language: s
             if key
             else ""
         )
-        bar = f'<span class="{"right" if right else ""}" style="width:{width:.1f}%"></span>'
-        rows.append(f"<tr><td>{html.escape(label)}</td><td class='n'>{count}</td>"
-                    f"<td class='bar'>{bar}</td><td>{meaning}</td></tr>")  # fmt: skip
+        rows.append((label, count, right, meaning))
+    return _table(rows, result.total, language, head)
+
+
+def _table(rows: list[tuple[str, int, bool, str]], total: int, language: str, head: str) -> str:
+    """A vote's table: each answer (escaped here), its count as a number and a bar, and
+    "right" or its misconception (``meaning``, already escaped)."""
+    if not total:
+        return head + f"<p class='note'>{_t(language, 'report.no_answers')}</p>"
+    lines = []
+    for label, count, right, meaning in rows:
+        bar = f'<span class="{"right" if right else ""}" style="width:{100 * count / total:.1f}%"></span>'
+        lines.append(f"<tr><td>{html.escape(label)}</td><td class='n'>{count}</td>"
+                     f"<td class='bar'>{bar}</td><td>{meaning}</td></tr>")  # fmt: skip
     header = (f"<tr><th class='answer'>{_t(language, 'report.col_answer')}</th>"
               f"<th class='n'>{_t(language, 'report.col_students')}</th><th class='bar'></th>"
               f"<th>{_t(language, 'report.col_meaning')}</th></tr>")  # fmt: skip
-    return head + f"<table>{header}{''.join(rows)}</table>"
+    return head + f"<table>{header}{''.join(lines)}</table>"
+
+
+def _sets(question: model.Question, masks: dict[str, str]) -> dict[str, frozenset]:
+    """A "which cells" question's answers: each student's set (a mask that does not fit is none)."""
+    sets = {}
+    for student, mask in masks.items():
+        try:
+            sets[student] = read_mask(mask, question.grid)
+        except CellsError:
+            continue
+    return sets
+
+
+def _cells_table(question: model.Question, sets: dict[str, frozenset], language: str, title: str) -> str:
+    """One vote of a "which cells" question: the right set, then the wrong sets, most common
+    first, each with its misconception when one gives it."""
+    result = cells_tally(question.cells, question.cell_mistakes, question.grid, sets)
+    head = f"<h3>{html.escape(title)} · {_t(language, 'report.right_of', right=result.right, total=result.total)}</h3>"
+    rows = [(cells_label(question.cells), result.right, True, _t(language, "report.right"))] if result.right else []
+    for label, count, key in result.common_wrong:
+        meaning = html.escape(text(language, f"class.mistake_cells_{key}")) if key else ""
+        rows.append((label, count, False, meaning))
+    return _table(rows, result.total, language, head)
+
+
+def _cells_parts(question: model.Question, votes, language: str) -> list[str]:
+    """A "which cells" question's votes, who moved, and how sure (its answers are sets)."""
+    first, second = _sets(question, votes.cells_first), _sets(question, votes.cells_second)
+    parts = [_cells_table(question, first, language, text(language, "report.vote1" if question.vote == 2 else
+                                                          "report.answers"))]  # fmt: skip
+    if question.vote == 2:
+        parts.append(_cells_table(question, second, language, text(language, "report.vote2")))
+        moved = cells_moves(question.cells, question.cell_mistakes, first, second)
+        lines = [_t(language, "report.moved", answer=label, count=count) for label, count, _ in moved]
+        parts.append(
+            f"<p>{_t(language, 'report.moved_header')} {'; '.join(lines) or _t(language, 'report.moved_none')}</p>"
+        )
+    last, sure = (second, votes.sure_second) if question.vote == 2 else (first, votes.sure_first)
+    truth = frozenset(question.cells)
+    said = {name: [s for s in last if sure.get(s) is want] for name, want in (("sure", True), ("unsure", False))}
+    if said["sure"] or said["unsure"]:
+        counts = {name: len(students) for name, students in said.items()}
+        counts |= {f"{name}_right": sum(last[s] == truth for s in students) for name, students in said.items()}
+        parts.append(f"<p>{_t(language, 'report.confidence', **counts)}</p>")
+    return parts
 
 
 def _question_block(report: ClassReport, index: int, language: str, base: str) -> str:
@@ -134,15 +188,18 @@ def _question_block(report: ClassReport, index: int, language: str, base: str) -
     values = ", ".join(f"{key}={value}" for key, value in setup_query(question.setup).items())
     typed = ", ".join(f"{name} ({_t(language, 'report.typed')})" for name in sorted(question.setup.typed))
     escaped = html.escape(base + setup_link(question.setup))
+    truth = cells_label(question.cells) if is_cells(question.kind) else exact_text(question.truth)
     parts = [
         f"<h2>{_t(language, 'report.question', number=question.number, target=question.target)}</h2>",
         f"<p><code>{html.escape(setup_summary(question.setup))}</code></p>",
         f"<p class='values'>{_t(language, 'report.values')}: {html.escape(values or text(language, 'report.defaults'))}"
         f"{'; ' + typed if typed else ''}</p>",
         f"<p class='values'>{_t(language, 'report.open_setup')}: <a href=\"{escaped}\">{escaped}</a></p>",
-        f"<p>{_t(language, 'report.truth', truth=exact_text(question.truth))} · "
+        f"<p>{_t(language, 'report.truth', truth=truth)} · "
         f"{_t(language, 'report.took', duration=_duration(model.took(question), language))}</p>",
     ]
+    if is_cells(question.kind):
+        return f"<section class='question'>{''.join(parts + _cells_parts(question, votes, language))}</section>"
     tables = [_vote_table(question, votes.first, language, text(language, "report.vote1" if question.vote == 2 else
                                                                  "report.answers"))]  # fmt: skip
     if question.vote == 2:

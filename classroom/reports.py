@@ -35,7 +35,9 @@ MAX_REPORTS_PER_TEACHER = 50  # reports one teacher keeps at a time (then: delet
 MAX_REPORTS = 2_000  # reports one deployment keeps at a time
 MAX_REPORT_BYTES = 1_000_000  # a report's JSON at most (a typical lesson's: a few kB)
 
-Row = tuple[float | None, float | None, bool | None, bool | None]  # vote 1, vote 2, sure in 1, sure in 2
+# One student's answers to one question: vote 1, vote 2, sure in 1, sure in 2, and a "which
+# cells" question's sets tapped in 1 and 2 (their masks: classroom/cells.py; None for a number).
+Row = tuple[float | None, float | None, bool | None, bool | None, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Votes:
     second: dict[str, float]
     sure_first: dict[str, bool]
     sure_second: dict[str, bool]
+    cells_first: dict[str, str]  # a "which cells" question's masks, by vote
+    cells_second: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,20 @@ class ClassReport:
 
     def votes(self, index: int) -> Votes:
         """The answers to the ``index``-th question (from 0), by vote."""
-        first, second, sure_first, sure_second = {}, {}, {}, {}
-        for place, (one, two, sure_one, sure_two) in enumerate(self.rows[index]):
-            key = str(place)
-            for kept, value in ((first, one), (second, two), (sure_first, sure_one), (sure_second, sure_two)):
+        votes = Votes({}, {}, {}, {}, {}, {})
+        kept_in = (
+            votes.first,
+            votes.second,
+            votes.sure_first,
+            votes.sure_second,
+            votes.cells_first,
+            votes.cells_second,
+        )
+        for place, row in enumerate(self.rows[index]):
+            for kept, value in zip(kept_in, row):
                 if value is not None:
-                    kept[key] = value
-        return Votes(first, second, sure_first, sure_second)
+                    kept[str(place)] = value
+        return votes
 
     def to_json(self) -> str:
         lesson = Lesson(self.code, self.owner, asked=self.questions, ended=True)
@@ -99,12 +110,14 @@ class ClassReport:
 
 
 def _row(row: list) -> Row:
-    one, two, sure_one, sure_two = row
+    one, two, sure_one, sure_two, mask_one, mask_two = row
     return (
         None if one is None else float(one),
         None if two is None else float(two),
         None if sure_one is None else bool(sure_one),
         None if sure_two is None else bool(sure_two),
+        None if mask_one is None else str(mask_one),
+        None if mask_two is None else str(mask_two),
     )
 
 
@@ -124,25 +137,32 @@ def new_report(
     sure: Mapping[tuple[int, int], Mapping[str, bool]],
     ended_at: float,
     language: str,
+    cells: Mapping[tuple[int, int], Mapping[str, str]] | None = None,
 ) -> ClassReport:
     """The report of ``lesson`` as it ends: ``answers`` and ``second`` by question number
-    (student -> value), ``sure`` by (question number, vote); the students' identities are
-    dropped (each question's rows are in no particular student's order).
+    (student -> value), ``sure`` and a "which cells" question's masks (``cells``) by (question
+    number, vote); the students' identities are dropped (each question's rows are in no
+    particular student's order).
 
     >>> from classroom.model import Setup
     >>> lesson = Lesson("HQCMT", "digest", asked=(Question(1, Setup(), (0, 0), 0.25),))
     >>> report = new_report(lesson, {1: {"ann": 0.25, "bo": 1.0}}, {}, {(1, 1): {"ann": True}}, 0.0, "en")
     >>> report.rows, report.students, "ann" in report.to_json()
-    ((((0.25, None, True, None), (1.0, None, None, None)),), 2, False)
+    ((((0.25, None, True, None, None, None), (1.0, None, None, None, None, None)),), 2, False)
     """
     questions = all_questions(end(lesson))
     rows, everyone = [], set()
     for question in questions:
         first, again = answers.get(question.number, {}), second.get(question.number, {})
         said_first, said_again = sure.get((question.number, 1), {}), sure.get((question.number, 2), {})
-        students = sorted(set(first) | set(again))  # random identities: an order that tells nothing
+        tapped_first, tapped_again = (
+            (cells or {}).get((question.number, 1), {}),
+            (cells or {}).get((question.number, 2), {}),
+        )
+        students = sorted(set(first) | set(again) | set(tapped_first) | set(tapped_again))  # random ids: tell nothing
         everyone.update(students)
-        rows.append(tuple((first.get(s), again.get(s), said_first.get(s), said_again.get(s)) for s in students))
+        rows.append(tuple((first.get(s), again.get(s), said_first.get(s), said_again.get(s), tapped_first.get(s),
+                           tapped_again.get(s)) for s in students))  # fmt: skip
     return ClassReport(secrets.token_urlsafe(16), lesson.teacher, lesson.code, ended_at, language, questions,
                        tuple(rows), len(everyone))  # fmt: skip
 
@@ -156,5 +176,7 @@ def report_csv(report: ClassReport, language: str | None = None) -> str:
     second = {number: vote.second for number, vote, q in zip(numbers, votes, report.questions) if q.vote == 2}
     sure = {(number, 1): vote.sure_first for number, vote in zip(numbers, votes)}
     sure |= {(number, 2): vote.sure_second for number, vote in zip(numbers, votes)}
+    cells = {(number, 1): vote.cells_first for number, vote in zip(numbers, votes)}
+    cells |= {(number, 2): vote.cells_second for number, vote in zip(numbers, votes)}
     return class_report(lesson, answers, report.date(), language or report.language, second=second, sure=sure,
-                        seconds={q.number: took(q) for q in report.questions})  # fmt: skip
+                        seconds={q.number: took(q) for q in report.questions}, cells=cells)  # fmt: skip

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from contextlib import suppress
 from urllib.parse import urlencode
 
 import numpy as np
 
+from classroom.cells import CellsError, answer_shape, cell_mistakes, cells_label, is_cells, read_mask, truth_cells
 from classroom.choices import with_choices
 from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
 from i18n import LANGUAGES, text
@@ -126,7 +128,10 @@ def question_for(setup: Setup, cell: tuple[int, int], kind: str, as_choice: bool
     """The question about ``cell`` of y (``kind`` "output") or of ∂L/∂x on ``setup``: its
     answer, the usual mistakes' values and the explanation in each language, all computed
     (the cockpit's "Ask" and a deck's question step both ask through this); ``as_choice``:
-    answered by picking among the right value and the mistakes' (``classroom.choices``)."""
+    answered by picking among the right value and the mistakes' (``classroom.choices``). A
+    "which cells" kind (``classroom.cells``): ``cell`` is y's for "feeds", x's for "sends"."""
+    if is_cells(kind):
+        return _cells_question(setup, cell, kind)
     explanations = {}
     for language in LANGUAGES:  # a cell of y: its window's mean; of ∂L/∂x: its sum of shares
         numbers = computed_from_setup(setup, language)
@@ -140,6 +145,21 @@ def question_for(setup: Setup, cell: tuple[int, int], kind: str, as_choice: bool
         truth, mistakes = float(numbers.grad_input[cell]), mistakes_for(numbers, cell)
     question = Question(0, setup, cell, truth, explanations, mistakes, kind=kind)
     return with_choices(question, numbers) if as_choice else question
+
+
+def _cells_question(setup: Setup, cell: tuple[int, int], kind: str) -> Question:
+    """A "which cells" question: its right set and the misconceptions' sets, from the windows;
+    its explanation in each language says the right set."""
+    numbers = computed_from_setup(setup)
+    grid = answer_shape(kind, numbers.x.shape, numbers.y.shape)
+    asked_on = numbers.y.shape if kind == "feeds" else numbers.x.shape  # "sends": a cell of x
+    if kind != "nothing" and not all(0 <= i < n for i, n in zip(cell, asked_on)):
+        raise SetupError("cell")
+    cells = truth_cells(numbers.windows, numbers.x.shape, kind, cell)
+    explanations = {language: text(language, f"class.cells_truth_{kind}", count=len(cells), row=cell[0], col=cell[1])
+                    for language in LANGUAGES}  # fmt: skip
+    return Question(0, setup, tuple(cell), float(len(cells)), explanations, kind=kind, cells=cells,
+                    cell_mistakes=cell_mistakes(numbers, kind, cell), grid=grid)  # fmt: skip
 
 
 def setup_summary(setup: Setup) -> str:
@@ -188,6 +208,7 @@ def class_report(
     second: Mapping[int, Mapping[str, float]] | None = None,
     sure: Mapping[tuple[int, int], Mapping[str, bool]] | None = None,
     seconds: Mapping[int, float | None] | None = None,
+    cells: Mapping[tuple[int, int], Mapping[str, str]] | None = None,
 ) -> str:
     """The class's questions and anonymous answer counts as CSV: one row per distinct answer
     to each question and vote (no student is named; ``answers`` by question number, ``second``
@@ -195,7 +216,9 @@ def class_report(
     again (typed grids included), each answer with the mistake that most likely gave it (in
     ``language``), every value given for it, and how many said they were sure or not
     (``sure`` by question number and vote: student -> sure), and the seconds from its ask to
-    the close of its answers (``seconds`` by question number; empty when not known).
+    the close of its answers (``seconds`` by question number; empty when not known). A "which
+    cells" question's rows are its distinct sets (``cells`` by question number and vote:
+    student -> mask), each written as ``[row, col]`` cells, its right answer the right set.
 
     >>> from classroom.model import Mistake, Question
     >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
@@ -216,6 +239,10 @@ def class_report(
                 continue
             said = (sure or {}).get((question.number, vote), {})
             took = (seconds or {}).get(question.number)
+            if is_cells(question.kind):
+                masks = (cells or {}).get((question.number, vote), {})
+                _report_cells(writer, question, masks, said, date, language, vote, took)
+                continue
             _report_vote(writer, question, given_in.get(question.number, {}), said, date, language, vote, took)
     return buffer.getvalue()
 
@@ -235,4 +262,31 @@ def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str
         unsure = sum(said.get(student) is False for student in students)
         writer.writerow([*first, label, count, "yes" if right else "no", meaning, spelled, vote, sure, unsure, spent])
     if not result.answers:  # no answer: nothing to judge
+        writer.writerow([*first, "", 0, "", "", "", vote, 0, 0, spent])
+
+
+def _report_cells(writer, question, masks: Mapping[str, str], said: Mapping[str, bool], date, language, vote,
+                  took: float | None = None) -> None:  # fmt: skip
+    """One vote's rows of a "which cells" question: one per distinct set tapped."""
+    spent = "" if took is None else f"{took:.0f}"
+    sets = {}
+    for student, mask in masks.items():
+        with suppress(CellsError):  # a mask that does not fit the grid is no answer
+            sets[student] = read_mask(mask, question.grid)
+    truth = frozenset(question.cells)
+    first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
+             cells_label(truth), len(sets), sum(cells == truth for cells in sets.values())]  # fmt: skip
+    named = {frozenset(cells): key for key, cells in question.cell_mistakes}
+    groups: dict[frozenset, list[str]] = {}
+    for student, cells in sets.items():
+        groups.setdefault(cells, []).append(student)
+    for cells, students in sorted(groups.items(), key=lambda item: (item[0] != truth, -len(item[1]), sorted(item[0]))):
+        key = named.get(cells)
+        meaning = text(language, f"class.mistake_cells_{key}") if key and cells != truth else ""
+        sure = sum(said.get(student) is True for student in students)
+        unsure = sum(said.get(student) is False for student in students)
+        label = cells_label(cells)
+        writer.writerow([*first, label, len(students), "yes" if cells == truth else "no", meaning, label, vote, sure,
+                         unsure, spent])  # fmt: skip
+    if not sets:
         writer.writerow([*first, "", 0, "", "", "", vote, 0, 0, spent])

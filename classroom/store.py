@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from classroom.cells import MAX_SIDE, CellsError, mask_length
 from classroom.model import IDLE_EXPIRY, MAX_QUESTIONS, Lesson
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 MAX_CLASSES = 200  # classes one deployment holds at a time
 MAX_ANSWERS = 500  # answers to one question (one per student)
+MAX_MASK = mask_length((MAX_SIDE, MAX_SIDE))  # a "which cells" answer: 64×64 bits in base64
 PRESENCE_WINDOW = 15.0  # seconds: a student seen within this is in the class
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "classes.sqlite3"
 
@@ -74,6 +76,17 @@ class ClassStore(Protocol):
 
     def answers(self, code: str, question: int, vote: int = 1) -> dict[str, float]:
         """Every student's answer to one question, in one vote."""
+
+    def answer_cells(
+        self, code: str, question: int, student: str, mask: str, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        """One student's set of cells (a mask, ``classroom.cells.encode_mask``, read by the
+        caller against the question's grid) in ``vote``; counted with the answers (``answers``
+        gives 0 for it), so counts, votes and confidences are as for a number. Raises
+        CellsError for a mask longer than ``MAX_MASK``; False past ``MAX_ANSWERS``."""
+
+    def cell_answers(self, code: str, question: int, vote: int = 1) -> dict[str, str]:
+        """Every student's mask for one "which cells" question, in one vote."""
 
     def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
         """How sure each student said they were of their answer (those who said)."""
@@ -130,7 +143,7 @@ def open_store(address: str | None = None) -> ClassStore:
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lessons (code TEXT PRIMARY KEY, version INTEGER, data TEXT, touched REAL);
 CREATE TABLE IF NOT EXISTS answers (code TEXT, question INTEGER, student TEXT, value REAL,
-                                    vote INTEGER NOT NULL DEFAULT 1, sure INTEGER,
+                                    vote INTEGER NOT NULL DEFAULT 1, sure INTEGER, mask TEXT,
                                     PRIMARY KEY (code, question, vote, student));
 CREATE TABLE IF NOT EXISTS presence (code TEXT, student TEXT, following INTEGER, seen REAL,
                                      PRIMARY KEY (code, student));
@@ -241,6 +254,23 @@ class SQLiteStore(SQLiteFile):
         )
         return dict(rows)
 
+    def answer_cells(
+        self, code: str, question: int, student: str, mask: str, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        _check_mask(mask)
+        if not self.answer(code, question, student, 0.0, now, vote, sure):
+            return False
+        where = "code = ? AND question = ? AND vote = ? AND student = ?"
+        self._run(f"UPDATE answers SET mask = ? WHERE {where}", mask, code, question, vote, student)
+        return True
+
+    def cell_answers(self, code: str, question: int, vote: int = 1) -> dict[str, str]:
+        rows = self._run(
+            "SELECT student, mask FROM answers WHERE code = ? AND question = ? AND vote = ? AND mask IS NOT NULL",
+            code, question, vote,
+        )  # fmt: skip
+        return dict(rows)
+
     def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
         rows = self._run(
             "SELECT student, sure FROM answers WHERE code = ? AND question = ? AND vote = ? AND sure IS NOT NULL",
@@ -296,9 +326,19 @@ class SQLiteStore(SQLiteFile):
         self._run("SELECT 1")
 
 
+def _check_mask(mask: object) -> None:
+    """A mask the store keeps: text of at most ``MAX_MASK`` characters (its cells are read
+    against the question's grid by the caller, ``classroom.cells.read_mask``)."""
+    if not isinstance(mask, str) or len(mask) > MAX_MASK:
+        raise CellsError("mask")
+
+
 def _migrate(db: sqlite3.Connection) -> None:
-    """A file written before votes were kept apart: its answers become vote 1's."""
+    """A file written before votes were kept apart: its answers become vote 1's; one written
+    before "which cells" questions: its answers get a mask column."""
     columns = [row[1] for row in db.execute("PRAGMA table_info(answers)")]
+    if columns and "vote" in columns and "mask" not in columns:
+        db.execute("ALTER TABLE answers ADD COLUMN mask TEXT")
     if columns and "vote" not in columns:
         db.execute("ALTER TABLE answers RENAME TO answers_before_votes")
         db.executescript(SCHEMA)
@@ -384,7 +424,8 @@ class RedisStore:
     def delete(self, code: str) -> None:
         keys = [self._key(code), self._key(code, "presence")]
         for number in range(1, MAX_QUESTIONS + 2):
-            keys += [self._answers_key(code, number, vote, part) for vote in (1, 2) for part in ("answers", "sure")]
+            parts = ("answers", "sure", "cells")
+            keys += [self._answers_key(code, number, vote, part) for vote in (1, 2) for part in parts]
         self._call(self._redis.delete, *keys)
         self._call(self._redis.zrem, self._key("all", "classes"), code)
 
@@ -413,6 +454,22 @@ class RedisStore:
     def answers(self, code: str, question: int, vote: int = 1) -> dict[str, float]:
         stored = self._call(self._redis.hgetall, self._answers_key(code, question, vote))
         return {student.decode(): float(value) for student, value in stored.items()}
+
+    def answer_cells(
+        self, code: str, question: int, student: str, mask: str, now: float, vote: int = 1, sure: bool | None = None
+    ) -> bool:
+        _check_mask(mask)
+        cells_key = self._answers_key(code, question, vote, "cells")
+        self._call(self._redis.hset, cells_key, student, mask)  # first: a count never runs ahead of its mask
+        if not self.answer(code, question, student, 0.0, now, vote, sure):
+            self._call(self._redis.hdel, cells_key, student)
+            return False
+        self._touch(code, cells_key)
+        return True
+
+    def cell_answers(self, code: str, question: int, vote: int = 1) -> dict[str, str]:
+        stored = self._call(self._redis.hgetall, self._answers_key(code, question, vote, "cells"))
+        return {student.decode(): mask.decode() for student, mask in stored.items()}
 
     def confidences(self, code: str, question: int, vote: int = 1) -> dict[str, bool]:
         stored = self._call(self._redis.hgetall, self._answers_key(code, question, vote, "sure"))

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from figures.grids import GridDescription, Selection, grad_input_grid, gradient_grid, input_grid, value_grid
 from i18n import text
 from scenario.compute import Computed
 from scenario.explain import windows_covering
 from scenario.numbers import shared_exponent
 
-__all__ = ["EXPLAIN_GRIDS", "explained_selection", "playground_columns", "playground_grids", "question_grids"]
+__all__ = [
+    "EXPLAIN_GRIDS",
+    "cells_answer_grid",
+    "cells_count_grid",
+    "explained_selection",
+    "playground_columns",
+    "playground_grids",
+    "question_grids",
+]
 
 TWO_PER_ROW_ABOVE = 16  # grid span (cells) above which the Playground's grids go two per row
 # A selected cell as a link or a class's setup names it: x-ROW-COL (a cell of x and ∂L/∂x) or
@@ -101,10 +111,23 @@ def question_grids(
     ['x', 'y', 'grad_output']
     >>> list(question_grids(computed, (0, 0), True, "output", "en"))
     ['x', 'y']
+    >>> [grid["outlines"] for grid in question_grids(computed, (0, 0), False, "nothing", "en").values()]
+    [[], [], []]
     """
     if kind == "output":
         return _output_question(computed, cell, revealed, language)
-    return _grad_input_question(computed, cell, revealed, language)
+    if kind not in ("feeds", "sends", "nothing"):
+        return _grad_input_question(computed, cell, revealed, language)
+    # "Which cells": which feed y[i, j] (x alone until the answer is out), which reach ∂L/∂x[r, c]
+    # (the cell outlined on x), which get nothing (no cell). The windows' outlines are the
+    # answer: none before the reveal.
+    if kind == "feeds":
+        grids = _output_question(computed, cell, revealed, language)
+    else:
+        grids = _grad_input_question(computed, cell if kind == "sends" else None, revealed, language)
+    if not revealed:
+        grids["x"] = {**grids["x"], "outlines": [], "kernels": []}
+    return grids
 
 
 def _grad_input_question(
@@ -160,3 +183,42 @@ def _output_question(
     if revealed:
         grids["y"] = value_grid(computed.y, "y", "y", link="output", highlight_cells=[cell], language=language)
     return grids
+
+
+def cells_answer_grid(computed: Computed, kind: str, tapped: list[tuple[int, int]], language: str) -> GridDescription:
+    """The grid a "which cells" question is answered on, the cells tapped outlined: x's values
+    ("feeds"), ∂L/∂y ("sends"), or ∂L/∂x without its values ("nothing": they are the answer).
+    No window outlined, no link: a click is a tap, never a window lit.
+
+    >>> import numpy as np
+    >>> from scenario.compute import compute_scenario
+    >>> from scenario.params import PoolParams
+    >>> computed = compute_scenario(np.zeros((4, 4)), PoolParams((2, 2)))
+    >>> grid = cells_answer_grid(computed, "sends", [(1, 1)], "en")
+    >>> grid["name"], grid["rows"], grid["cells"], grid["link"], grid["outlines"]
+    ('∂L/∂y', 2, [[1, 1]], None, [])
+    """
+    if kind == "sends":
+        return gradient_grid(computed.loss.grad_output, "∂L/∂y", highlight_cells=tapped, language=language)
+    if kind == "nothing":
+        blank = np.full(computed.x.shape, np.nan)  # NaN: a blank cell
+        return value_grid(blank, "∂L/∂x", "∂L/∂x", highlight_cells=tapped, language=language)
+    return value_grid(computed.x, "x", "x", highlight_cells=tapped, language=language)
+
+
+def cells_count_grid(
+    counts: list[list[int]] | tuple[tuple[int, ...], ...],
+    truth: list[tuple[int, int]],
+    title: str,
+    name: str,
+    language: str,
+) -> GridDescription:
+    """How many students tapped each cell, as a heat map from 0 to the most tapped cell's
+    count; the right cells outlined.
+
+    >>> cells_count_grid(((2, 0),), [(0, 0)], "taps", "tapped by", "en")["cells"]
+    [[0, 0]]
+    """
+    values = np.array(counts, dtype=np.float64)
+    top = float(values.max(initial=0.0)) or 1.0
+    return value_grid(values, title, name, highlight_cells=truth, zrange=(0.0, top), scale="heat", language=language)

@@ -15,6 +15,7 @@ import segno
 import streamlit as st
 
 from classroom import model
+from classroom.cells import cells_label, is_cells
 from classroom.choices import choice_labels, choice_order, choice_rows, is_choice
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat, Setup
@@ -30,6 +31,7 @@ from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from scenario.quiz import is_right, pick_cell
 from ui import classroom
+from ui.cells import cells_form, cells_live, cells_results, cells_verdict, mine_cells
 from ui.class_reports import KEPT_SAID, keep_report, reports_list
 from ui.controls import URL_KEYS
 from ui.deck_panel import deck_panel, link_deck_note, projector_words
@@ -55,6 +57,7 @@ from ui.url import UrlCheck, app_address
 LANGUAGES = ("en", "zh")
 PICK_GRIDS = "class_pick_grids"  # the cockpit's grids, where the teacher picks the cell to ask
 AS_CHOICE = "class_as_choice"  # the teacher's "Ask as a choice", kept while its toggle is not drawn
+AS_CELLS = "class_as_cells"  # the teacher's "Ask which cells", kept the same way
 
 
 def _join_link(lesson: Lesson) -> str:
@@ -116,12 +119,15 @@ def _ask_now(cell: tuple[int, int] | None, kind: str) -> None:
     if lesson is None or lesson.setup is None:
         return
     computed = computed_from_setup(lesson.setup)
-    shape = computed.y.shape if kind == "output" else computed.x.shape
-    if cell is None or not all(0 <= i < n for i, n in zip(cell, shape)):
+    shape = computed.y.shape if kind in ("output", "feeds") else computed.x.shape
+    if kind == "nothing":  # which cells of ∂L/∂x get nothing: no cell to ask about
+        cell = (0, 0)
+    elif cell is None or not all(0 <= i < n for i, n in zip(cell, shape)):
         last = lesson.asked[-1].truth if lesson.asked else None
         asked = {question.cell for question in lesson.asked if question.kind == "grad_input"}
         cell, kind = pick_cell(computed.grad_input, len(lesson.asked) + 1, last, asked), "grad_input"
-    question = question_for(lesson.setup, cell, kind, as_choice=bool(st.session_state.get(AS_CHOICE)))
+    as_choice = bool(st.session_state.get(AS_CHOICE)) and not is_cells(kind)
+    question = question_for(lesson.setup, cell, kind, as_choice=as_choice)
     classroom.teacher_change(lambda current: model.ask(current, question))
 
 
@@ -139,9 +145,11 @@ def _end_now() -> None:
     answers = {q.number: store.answers(lesson.code, q.number) for q in questions}
     second = {q.number: store.answers(lesson.code, q.number, 2) for q in questions if q.vote == 2}
     sure = {(q.number, vote): store.confidences(lesson.code, q.number, vote) for q in questions for vote in (1, q.vote)}
+    cells = {(q.number, vote): store.cell_answers(lesson.code, q.number, vote) for q in questions
+             if is_cells(q.kind) for vote in (1, q.vote)}  # fmt: skip
     classroom.teacher_change(model.end)
     classroom.forget(lesson.code)
-    kept = keep_report(lesson, answers, second, sure, time.time())  # the teacher's for 30 days (ui/class_reports.py)
+    kept = keep_report(lesson, answers, second, sure, cells, time.time())  # the teacher's for 30 days
     st.session_state.class_report = (lesson.code, report_csv(kept))
     classroom.leave()
 
@@ -222,19 +230,35 @@ def _ask_panel(lesson: Lesson) -> None:
     if cell is not None and not all(0 <= i < n for i, n in zip(cell, shape)):
         cell = None
     st.caption(tr("class.ask_hint"))
-    st.toggle(tr("class.ask_choice"), value=bool(st.session_state.get(AS_CHOICE)), key="class_ask_choice",
-              help=tr("class.ask_choice_help"), on_change=_keep_as_choice)  # fmt: skip
+    as_cells = bool(st.session_state.get(AS_CELLS))
+    choice, cells = st.columns(2)
+    choice.toggle(tr("class.ask_choice"), value=bool(st.session_state.get(AS_CHOICE)), key="class_ask_choice",
+                  help=tr("class.ask_choice_help"), on_change=_keep_as_choice, disabled=as_cells)  # fmt: skip
+    cells.toggle(tr("class.ask_cells"), value=as_cells, key="class_ask_cells", help=tr("class.ask_cells_help"),
+                 on_change=_keep_as_cells)  # fmt: skip
     left, right = st.columns(2)
-    label = tr("class.ask_cell", target=model.cell_name(kind, cell)) if cell else tr("class.ask_none")
+    if as_cells:  # a cell of y: which cells of x feed it; of x: which cells of ∂L/∂y reach it
+        kind = "feeds" if kind == "output" else "sends"
+        label = tr("class.ask_cells_cell", target=model.cell_name(kind, cell)) if cell else tr("class.ask_none")
+    else:
+        label = tr("class.ask_cell", target=model.cell_name(kind, cell)) if cell else tr("class.ask_none")
     left.button(label, key="class_ask", type="primary", disabled=cell is None, on_click=_ask, args=(cell, kind))
-    right.button(
-        tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
-    )
+    if as_cells:
+        right.button(tr("class.ask_nothing"), key="class_ask_nothing", icon=":material/grid_off:", on_click=_ask,
+                     args=(None, "nothing"))  # fmt: skip
+    else:
+        right.button(
+            tr("class.ask_pick"), key="class_ask_pick", icon=":material/auto_awesome:", on_click=_ask, args=(None,)
+        )
     _setup_grids(computed, lesson.code, PICK_GRIDS)
 
 
 def _keep_as_choice() -> None:
     st.session_state[AS_CHOICE] = bool(st.session_state.get("class_ask_choice"))
+
+
+def _keep_as_cells() -> None:
+    st.session_state[AS_CELLS] = bool(st.session_state.get("class_ask_cells"))
 
 
 def _use_default() -> None:
@@ -271,18 +295,19 @@ def _setup_problem(error: Exception) -> str:
 def _question_panel(lesson: Lesson, question: Question, show_results: bool) -> None:
     """The question, its grids, and after the reveal the class's answers."""
     if classroom.seat().role != "projector":  # its title is the question
-        st.markdown(tr("class.question", number=question.number, target=question.target))
+        st.markdown(_question_line(question))
     if question.choices and not question.revealed:
         _choices_line(question, lesson.code)
     if not question.revealed and classroom.seat().role == "teacher":
         teacher_controls(lesson, question)
         st.button(tr("class.reveal"), key="class_reveal", type="primary", icon=":material/visibility:",
                   on_click=classroom.teacher_action, args=("reveal", model.reveal))  # fmt: skip
-        live_answers(lesson, question)  # the cockpit's alone: never the projector's or a student's
+        # the cockpit's alone: never the projector's or a student's
+        (cells_live if is_cells(question.kind) else live_answers)(lesson, question)
     if not question.revealed and classroom.seat().role == "projector":
         projector_phase(lesson, question)
     if show_results:
-        _results(lesson, question)
+        (cells_results if is_cells(question.kind) else _results)(lesson, question)
         if classroom.seat().role == "teacher":
             st.button(tr("class.next"), key="class_next", type="primary", icon=":material/arrow_forward:",
                       on_click=classroom.teacher_action, args=("next", model.next_question))  # fmt: skip
@@ -297,6 +322,14 @@ def _question_grids(question: Question, code: str, columns: int = 4, shown: tupl
         return
     question_grids(computed, question.cell, question.revealed, key="class_question_grids", columns=columns,
                    file_prefix=f"avgpool_class_{code}_q{question.number}", kind=question.kind, shown=shown)  # fmt: skip
+
+
+def _question_line(question: Question) -> str:
+    """The question as the cockpit and a student read it (Markdown of the catalogue's own)."""
+    if is_cells(question.kind):
+        row, col = question.cell
+        return tr(f"class.cells_question_{question.kind}", number=question.number, row=row, col=col)
+    return tr("class.question", number=question.number, target=question.target)
 
 
 def _choices_line(question: Question, code: str) -> None:
@@ -359,7 +392,14 @@ def projector(lesson: Lesson, current: Seat) -> None:
     after the reveal, the answers."""
     question = lesson.question
     if question is not None:
-        st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
+        if is_cells(question.kind):
+            st.title(tr(f"class.cells_projector_{question.kind}", code=lesson.code, number=question.number,
+                        row=question.cell[0], col=question.cell[1]))  # fmt: skip
+        else:
+            st.title(tr("class.projector_question", code=lesson.code, number=question.number, target=question.target))
+        if question.revealed and is_cells(question.kind):  # the taps' heat map beside the named wrong sets
+            cells_results(lesson, question)
+            return
         if question.revealed:  # two grids, the answers beside them: numbers that print, on 1280x720
             grids, answers = st.columns(2, gap="large")
             with answers:
@@ -444,13 +484,16 @@ def student_view(lesson: Lesson, current: Seat) -> None:
     if question is None:
         st.info(tr("class.wait_question"), icon=":material/hourglass_empty:")
         return
+    if is_cells(question.kind):
+        _student_cells(lesson, question, current)
+        return
     try:
         store = classroom.reachable_store()
         first = store.answers(lesson.code, question.number).get(current.student)
         mine = store.answers(lesson.code, question.number, question.vote).get(current.student)
     except StoreUnavailable:  # said above the page; the question stays on screen as last seen
         first = mine = None
-    st.markdown(tr("class.question", number=question.number, target=question.target))
+    st.markdown(_question_line(question))
     if not question.revealed:
         may_answer = student_phase(lesson, question, first)
         labels = _answer_form(question, lesson.code) if may_answer else _labels(question, lesson.code)
@@ -463,6 +506,31 @@ def student_view(lesson: Lesson, current: Seat) -> None:
             st.caption(tr("peer.your_answer", answer=labels.get(mine, exact_text(mine))))
     else:
         _verdict(question, mine, _labels(question, lesson.code))
+    _question_grids(question, lesson.code)
+
+
+def _student_cells(lesson: Lesson, question: Question, current: Seat) -> None:
+    """A "which cells" question on a student's page: their grid to tap until the vote closes,
+    then their verdict cell by cell (``ui/cells.py``)."""
+    try:
+        mine = mine_cells(lesson, question, current.student, question.vote)
+        computed = computed_from_setup(question.setup, current_language())
+    except StoreUnavailable:  # said above the page
+        mine, computed = None, None
+    except (SetupError, PoolingError, InputError) as error:
+        st.warning(_setup_problem(error), icon=":material/block:")
+        return
+    st.markdown(_question_line(question))
+    if question.revealed:
+        cells_verdict(question, mine)
+    elif student_phase(lesson, question, None) and computed is not None:
+        cells_form(question, computed, lesson.code)
+    unreadable = st.session_state.pop("class_unreadable", None)
+    if unreadable:
+        st.warning(unreadable, icon=":material/help:")
+    if mine is not None and not question.revealed:
+        st.success(tr("class.sent", answer=cells_label(mine) if mine else tr("class.cells_none")),
+                   icon=":material/check:")  # fmt: skip
     _question_grids(question, lesson.code)
 
 

@@ -98,6 +98,34 @@ def test_the_kept_reports_csv_links_open_the_same_setups():
     test_class_report.check_links(report_csv(report))
 
 
+def test_a_which_cells_question_is_kept_with_its_sets_both_votes_and_who_moved():
+    """A "which cells" question's answers are sets (masks): kept per student and vote, counted
+    by set in the CSV and on the page to print, its misconception named, who moved counted."""
+    from classroom.cells import cells_label, encode_mask
+    from classroom.report_page import report_html
+    from classroom.setups import question_for
+
+    question = question_for(Setup("", {"kernel_h": 2, "stride_h": 3, "height": 5, "width": 5}), (1, 1), "feeds")
+    lesson = model.ask(model.start("HQCMT", "s" * 22), question)
+    lesson = model.vote_again(model.discuss(lesson))
+    truth, same_index = set(question.cells), {(1, 1)}  # y's own indices taken for x's
+    mask = lambda cells: encode_mask(cells, question.grid)  # noqa: E731
+    cells = {(1, 1): {"ann": mask(same_index), "bo": mask(truth)}, (1, 2): {"ann": mask(truth), "bo": mask(truth)}}
+    sure = {(1, 2): {"ann": True, "bo": False}}
+    stored = {1: {"ann": 0.0, "bo": 0.0}}  # a cells answer's number is a placeholder
+    report = ClassReport.from_json(new_report(lesson, stored, stored, sure, 0.0, "en", cells).to_json())
+    rows = [r for r in csv.DictReader(io.StringIO(report_csv(report))) if r["vote"] == "1"]
+    assert sorted((r["answer"], r["count"], r["answer_is_right"]) for r in rows) == [
+        ("[1, 1]", "1", "no"), (cells_label(truth), "1", "yes")]  # fmt: skip
+    assert [r["mistake"][:30] for r in rows if r["answer"] == "[1, 1]"] == ["the cell at the same indices: "]
+    page = report_html(report, "en")
+    assert f"Right answer: {cells_label(truth)}" in page
+    assert "Vote 1 · 1 of 2 right" in page and "Vote 2 · 2 of 2 right" in page
+    assert "from [1, 1]: 1" in page  # who moved, by the set they left
+    assert page.count("the cell at the same indices") == 1  # vote 1's wrong set, named
+    assert "Sure: 1 (1 right) · not sure: 1 (1 right)" in page
+
+
 # ---------------------------------------------------------------------------------------
 # Both stores: retention by a driven clock, delete, the owner's alone, limits.
 

@@ -91,6 +91,11 @@ def test_a_built_in_deck_runs_end_to_end_and_its_answers_are_torchs(name, deck):
         question = question_of(step)
         if question is None:
             continue
+        if question.kind == "nothing":  # which cells get nothing: where torch's x.grad is 0 for ∂L/∂y all ones
+            ones = np.ones_like(computed.loss.grad_output)
+            zero = torch_avg_pool2d(computed.x, ones, **computed.params.kwargs())[1] == 0
+            assert question.cells == tuple(map(tuple, np.argwhere(zero).tolist())) and question.cells, (name, number)
+            continue
         torch_y, torch_grad = torch_avg_pool2d(computed.x, computed.loss.grad_output, **computed.params.kwargs())
         expected = (torch_y if question.kind == "output" else torch_grad)[question.cell]
         assert question.truth == pytest.approx(expected, rel=1e-12, abs=1e-12), (name, number)
@@ -114,6 +119,21 @@ def test_decks_ask_as_a_choice_and_the_file_keeps_it():
     assert typed.as_choice is False and question_of(deck_from_json(_asking("output", [0, 0])).steps[0]).choices == ()
 
 
+def test_a_which_cells_question_is_written_as_cells_with_its_kind_and_read_back():
+    """``"as": "cells"`` names the kind; "nothing" needs no cell; the gaps deck asks one."""
+    asked = [step.question.kind for step in BUILT_IN["gaps"].steps if step.question]
+    assert "nothing" in asked
+    saved = json.loads(deck_to_json(BUILT_IN["gaps"]))
+    assert saved["steps"][1]["question"] == {"as": "cells", "cells": "nothing"}
+    feeds, sends = {"as": "cells", "cells": "feeds", "cell": [2, 2]}, {"as": "cells", "cells": "sends", "cell": [4, 0]}
+    for question in (feeds, sends, {"as": "cells", "cells": "nothing"}):
+        deck = deck_from_json(_file({**GOOD, "question": question}))
+        kind = deck.steps[0].question.kind
+        assert kind == question["cells"] and json.loads(deck_to_json(deck))["steps"][0]["question"] == question
+        # kernel 3, stride 1 on 5x5: y[2, 2] averages 9 cells, x[4, 0] sends to y[2, 0], nothing is left out
+        assert len(question_of(deck.steps[0]).cells) == {"feeds": 9, "sends": 1, "nothing": 0}[kind]
+
+
 @pytest.mark.parametrize(("name", "deck"), DECKS, ids=[name for name, _ in DECKS])
 def test_every_number_a_deck_states_is_one_of_its_steps_numbers(name, deck):
     """Each number in a step's words is one its own setup computes (an argument, a shape, a
@@ -128,8 +148,9 @@ def test_every_number_a_deck_states_is_one_of_its_steps_numbers(name, deck):
         if step.question is not None:
             answer = question_of(step).truth
             assert not any(np.isclose(float(value), answer) for value in stated["en"]), (name, number)
+            named = [] if step.question.kind == "nothing" else [tuple(map(str, step.question.cell))]
             for language in LANGUAGES:
-                assert CELL.findall(words(step.text, language)) == [tuple(map(str, step.question.cell))]
+                assert CELL.findall(words(step.text, language)) == named
     assert all(words(deck.title, language) for language in LANGUAGES)
 
 
@@ -233,6 +254,14 @@ CRAFTED = {
         "setup", 1, None,
     ),
     "a question on no grid": (_asking("dx", [0, 0]), "question_grid", 1, "question.grid"),
+    "cells of no kind": (_file({**GOOD, "question": {"as": "cells", "cells": "all"}}), "question_cells", 1,
+                         "question.cells"),
+    "cells on the kind's other grid": (
+        _file({**GOOD, "question": {"as": "cells", "cells": "feeds", "grid": "grad_input", "cell": [0, 0]}}),
+        "question_grid", 1, "question.grid",
+    ),
+    "cells of x feeding a cell past y": (_file({**GOOD, "question": {"as": "cells", "cells": "feeds", "cell": [3, 0]}}),
+                                         "question_cell", 1, "question.cell"),
     "a question outside x": (_asking("grad_input", [5, 0]), "question_cell", 1, "question.cell"),
     "a question outside y": (_asking("output", [0, 3]), "question_cell", 1, "question.cell"),
     "a cell of booleans": (_asking("output", [True, 0]), "question_cell", 1, "question.cell"),

@@ -34,9 +34,9 @@ def _owner() -> str | None:
     return None if secret is None else model.teacher_digest(secret)
 
 
-def keep_report(lesson: Lesson, answers, second, sure, ended_at: float) -> ClassReport:
+def keep_report(lesson: Lesson, answers, second, sure, cells, ended_at: float) -> ClassReport:
     """Keep the report of ``lesson`` as it ends (the end's callback), and say what became of it."""
-    report = new_report(lesson, answers, second, sure, ended_at, current_language())
+    report = new_report(lesson, answers, second, sure, ended_at, current_language(), cells)
     store = process_reports()
     try:
         if isinstance(store, StoreUnavailable):

@@ -25,6 +25,7 @@ import streamlit as st
 
 from classroom import homework as hw
 from classroom import model
+from classroom.cells import MISTAKES, CellsError, cells_label, encode_mask, is_cells, read_mask
 from classroom.choices import choice_labels, choice_order, is_choice
 from classroom.deck import Deck, DeckError, question_of, stored_deck, words
 from classroom.homework import Homework, HomeworkError, Progress
@@ -39,6 +40,7 @@ from pooling import PoolingError
 from scenario.inputs import InputError, number_error
 from scenario.numbers import NumberError, exact_text, parse_number
 from ui import classroom
+from ui.cells import clear, tap_grid, tapped, wrong_text
 from ui.classroom import STUDENT_COOKIE
 from ui.deck_panel import deck_picker
 from ui.display import pooling_explainer, show_grids
@@ -377,6 +379,9 @@ def _nickname_form(homework: Homework) -> None:
 
 
 def _question(homework: Homework, progress: Progress, question: Question) -> None:
+    if is_cells(question.kind):
+        _cells_question(homework, progress, question)
+        return
     index = progress.step
     given = progress.answers.get(index, ())
     done = progress.done(index, question)
@@ -398,6 +403,57 @@ def _question(homework: Homework, progress: Progress, question: Question) -> Non
     if given:
         _feedback(question, hw.verdict(question, given[-1]), done, len(given))
     _question_grids(homework, question, done)
+
+
+def _cells_key(homework: Homework, step: int) -> str:
+    return f"homework_cells_{homework.code}_{step}"  # each step's own set tapped
+
+
+def _cells_question(homework: Homework, progress: Progress, question: Question) -> None:
+    """A deck step's "which cells" question: the student's grid to tap (ui/cells.py), Clear
+    and Check; the last set judged cell by cell."""
+    index = progress.step
+    given = progress.answers.get(index, ())
+    done = progress.done(index, question)
+    st.markdown(tr(f"class.cells_question_{question.kind}", number=index + 1, row=question.cell[0],
+                   col=question.cell[1]))  # fmt: skip
+    computed = _computed(question.setup)
+    if not done and computed is not None:
+        state_key = _cells_key(homework, index)
+        tap_grid(question, computed, grid_key="homework_cells_grid", state_key=state_key,
+                 file_prefix=f"avgpool_homework_{homework.code}_cells")  # fmt: skip
+        left, right = st.columns(2)
+        left.button(tr("class.cells_clear"), key="homework_cells_clear", icon=":material/backspace:",
+                    on_click=clear, args=(state_key,), width="stretch")  # fmt: skip
+        right.button(tr("homework.check"), key="homework_check", icon=":material/check:", type="primary",
+                     on_click=_send_cells, args=(homework, question, index), width="stretch")  # fmt: skip
+    if given:
+        explanation = question.explanation.get(current_language(), "") if done else ""
+        if hw.verdict(question, given[-1]).right:
+            st.success(tr("class.cells_right", count=len(question.cells), explanation=explanation),
+                       icon=":material/lightbulb:")  # fmt: skip
+        else:
+            tail = explanation if done else tr("homework.try_again", left=hw.MAX_ATTEMPTS - len(given))
+            st.info(wrong_text(question, read_mask(given[-1], question.grid), tail), icon=":material/lightbulb:")
+    _question_grids(homework, question, done)
+
+
+def _send_cells(homework: Homework, question: Question, index: int) -> None:
+    """Check the set tapped (a callback): as a mask of the question's grid, judged, kept."""
+    try:
+        mask = encode_mask(tapped(_cells_key(homework, index)), question.grid)
+        progress = _progress(homework)
+        answered, _ = hw.answer(progress, progress.step, mask, question)
+    except CellsError as error:
+        st.session_state[PROBLEM] = tr(f"class.cells_{error.key}")
+        return
+    except StoreUnavailable:
+        st.session_state[PROBLEM] = tr("homework.down")
+        return
+    except HomeworkError as error:
+        st.session_state[PROBLEM] = tr(f"homework.error_{error.key}", **error.params)
+        return
+    _keep(homework, answered)
 
 
 def _choice_key(step: int) -> str:
@@ -539,7 +595,7 @@ def _live_report(homework: Homework, deck: Deck) -> None:
         tr("homework.col_step"): [row.index + 1 for row in rows],
         tr("homework.col_words"): [_short(words(step.text, language)) for step in deck.steps],
         tr("homework.col_question"): [q.target if q else "" for q in questions],
-        tr("homework.col_answer"): [exact_text(q.truth) if q else "" for q in questions],
+        tr("homework.col_answer"): [_answer_text(q) for q in questions],
         tr("homework.col_reached"): [str(row.reached) for row in rows],
         tr("homework.col_right_first"): [str(row.right_first) if q else "—" for row, q in zip(rows, questions)],
         tr("homework.col_answered"): [str(row.answered) if q else "—" for row, q in zip(rows, questions)],
@@ -557,8 +613,15 @@ def _live_report(homework: Homework, deck: Deck) -> None:
                        on_click="ignore", key="homework_download")  # fmt: skip
 
 
+def _answer_text(question: Question | None) -> str:
+    if question is None:
+        return ""
+    return cells_label(question.cells) if is_cells(question.kind) else exact_text(question.truth)
+
+
 def _mistake_keys() -> tuple[str, ...]:
-    return ("divisor", "output_divisor", "one_share", "padding_counted", "padding_not_counted", "mean")
+    cells = tuple(f"cells_{key}" for key in MISTAKES)  # a "which cells" step's (classroom/homework.verdict)
+    return ("divisor", "output_divisor", "one_share", "padding_counted", "padding_not_counted", "mean", *cells)
 
 
 def _misconceptions(rows: tuple[hw.StepReport, ...], questions: tuple[Question | None, ...]) -> None:
