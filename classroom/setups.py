@@ -195,9 +195,15 @@ def _url_text(value: object) -> str:
 
 
 REPORT_HEADER = [
-    "question", "date", "cell", "setup", "link", "right_answer", "students", "right",
+    "question", "date", "cell", "asked_as", "setup", "link", "right_answer", "students", "right",
     "answer", "count", "answer_is_right", "mistake", "answers_given", "vote", "sure", "not_sure", "seconds",
 ]  # fmt: skip
+
+
+def asked_as(question: Question) -> str:
+    """How the class answered a question, as the CSV says it: ``number`` (typed), ``choice``
+    (picked among values, classroom/choices.py) or ``cells`` (tapped, classroom/cells.py)."""
+    return "cells" if is_cells(question.kind) else "choice" if question.choices else "number"
 
 
 def class_report(
@@ -219,6 +225,7 @@ def class_report(
     the close of its answers (``seconds`` by question number; empty when not known). A "which
     cells" question's rows are its distinct sets (``cells`` by question number and vote:
     student -> mask), each written as ``[row, col]`` cells, its right answer the right set.
+    ``asked_as`` says which kind each question was (a number typed, a choice, cells).
 
     >>> from classroom.model import Mistake, Question
     >>> question = Question(1, Setup(), (0, 1), 0.25, mistakes=(Mistake(1.0, "divisor"),))
@@ -251,8 +258,8 @@ def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str
                  took: float | None = None) -> None:  # fmt: skip
     """One vote's rows of the report: one per distinct answer (one empty row when none)."""
     result = tally(question, given)
-    first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
-             data_text(question.truth), result.total, result.right]  # fmt: skip
+    first = [question.number, date, question.target, asked_as(question), setup_summary(question.setup),
+             setup_link(question.setup), data_text(question.truth), result.total, result.right]  # fmt: skip
     spent = "" if took is None else f"{took:.0f}"
     for row, spellings, key, students in zip(result.answers, result.spellings, result.mistakes, result.students):
         label, count, right = row
@@ -274,8 +281,9 @@ def _report_cells(writer, question, masks: Mapping[str, str], said: Mapping[str,
         with suppress(CellsError):  # a mask that does not fit the grid is no answer
             sets[student] = read_mask(mask, question.grid)
     truth = frozenset(question.cells)
-    first = [question.number, date, question.target, setup_summary(question.setup), setup_link(question.setup),
-             cells_label(truth), len(sets), sum(cells == truth for cells in sets.values())]  # fmt: skip
+    first = [question.number, date, question.target, asked_as(question), setup_summary(question.setup),
+             setup_link(question.setup), cells_label(truth), len(sets),
+             sum(cells == truth for cells in sets.values())]  # fmt: skip
     named = {frozenset(cells): key for key, cells in question.cell_mistakes}
     groups: dict[frozenset, list[str]] = {}
     for student, cells in sets.items():

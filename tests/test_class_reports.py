@@ -25,6 +25,7 @@ from classroom.reports import (
     new_report,
     report_csv,
 )
+from classroom.setups import class_report
 from tests import test_class_report
 from tests.conftest import APP, alerts, open_app
 
@@ -87,6 +88,7 @@ def test_the_report_keeps_each_question_both_votes_confidence_and_times_and_no_i
     assert sorted(first) == [("1", "1", "1", "0", "0", "130"), ("1", "1/9", "1", "0", "1", "130"),
                              ("1", "9", "1", "1", "0", "130"), ("2", "1", "3", "2", "1", "130")]  # fmt: skip
     assert {r["date"] for r in rows} == {"1970-01-01 00:16 UTC"}
+    assert {r["asked_as"] for r in rows} == {"number"}
 
 
 def test_the_kept_reports_csv_links_open_the_same_setups():
@@ -96,6 +98,14 @@ def test_the_kept_reports_csv_links_open_the_same_setups():
     lesson = Lesson("HQCMT", model.teacher_digest("s" * 22), asked=test_class_report.QUESTIONS)
     report = ClassReport.from_json(new_report(lesson, {}, {}, {}, 0.0, "en").to_json())
     test_class_report.check_links(report_csv(report))
+
+
+def test_the_csv_says_how_each_question_was_asked():
+    typed = Question(1, Setup(), (0, 1), 0.25)
+    picked = replace(typed, number=2, choices=(0.25, 1.0, 0.5))
+    lesson = Lesson("HQCMT", "digest", asked=(typed, picked))
+    rows = csv.DictReader(io.StringIO(class_report(lesson, {1: {"a": 0.25}, 2: {"a": 1.0}})))
+    assert {row["question"]: row["asked_as"] for row in rows} == {"1": "number", "2": "choice"}
 
 
 def test_a_which_cells_question_is_kept_with_its_sets_both_votes_and_who_moved():
@@ -115,6 +125,7 @@ def test_a_which_cells_question_is_kept_with_its_sets_both_votes_and_who_moved()
     stored = {1: {"ann": 0.0, "bo": 0.0}}  # a cells answer's number is a placeholder
     report = ClassReport.from_json(new_report(lesson, stored, stored, sure, 0.0, "en", cells).to_json())
     rows = [r for r in csv.DictReader(io.StringIO(report_csv(report))) if r["vote"] == "1"]
+    assert {r["asked_as"] for r in rows} == {"cells"}
     assert sorted((r["answer"], r["count"], r["answer_is_right"]) for r in rows) == [
         ("[1, 1]", "1", "no"), (cells_label(truth), "1", "yes")]  # fmt: skip
     assert [r["mistake"][:30] for r in rows if r["answer"] == "[1, 1]"] == ["the cell at the same indices: "]
