@@ -5,6 +5,10 @@ what idle followers cost the servers, and a student exploring alone beside the c
     python benchmarks/bench_live_class.py                 # 60 students, ~3 minutes
     python benchmarks/bench_live_class.py --quick         # 20 students, shorter parts
     python benchmarks/bench_live_class.py --students 30 --size 16
+    python benchmarks/bench_live_class.py --deck classic --peer --students 200   # a lesson from a deck
+
+The lesson mode (``--deck``, ``--peer``: benchmarks/live_lesson.py) steps through a built-in
+deck with peer instruction at each question instead of parts 1-4 below.
 
 Every tab is a protocol client (``harness/client.py``), driven by asyncio in this process, as
 a browser tab left open behaves (``Session.follow``): whatever the server sends is read, and

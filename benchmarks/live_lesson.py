@@ -78,6 +78,8 @@ class Lesson:
         self.counts: dict[int, list[float]] = {1: [], 2: []}  # by vote: the last answer stored to counted
         self.stalled = 0
         self.answered = self.sent = 0
+        self.others = 0.0  # what the machine's other processes spent meanwhile, share of a core
+        self.exceptions = 0  # exceptions drawn on the class's pages
 
     async def _act(self, name: str, button: str, view: str | None = None, page=(), projector=()) -> None:
         """The teacher presses ``button``; when it reaches each student (its pushed view holding
@@ -294,16 +296,16 @@ def print_lesson(out: dict, args, deck: Deck, replicas: list[str]) -> None:
     name = f"{len(klass.room.students)} + {len(klass.room.projectors)}"
     print(
         f"| the deck `{args.deck}` ({len(deck.steps)} steps), {'peer instruction' if args.peer else 'one vote'}; "
-        f"p50 / p95 / max (s) | 1 + 1 (baseline) | {name} | goal (issue 27) |"
+        f"p50 / p95 / max (s) | 1 + 1 (baseline) | {name} | arrivals | goal (issue 27) |"
     )
-    print("|---|---:|---:|---|")
+    print("|---|---:|---:|---:|---|")
     for label, key, goal, what in ROWS:
         if key not in klass.times and key not in klass.missed:
             continue
         times, missed = klass.times[key], klass.missed[key]
         print(
             f"| {label} | {_cell(base.times[key], base.missed[key])} | {_cell(times, missed)} "
-            f"| {_goal(times, missed, goal, what)} |"
+            f"| {len(times)} of {len(times) + missed} | {_goal(times, missed, goal, what)} |"
         )
     for vote in (1, 2) if args.peer else (1,):
         lags = klass.counts[vote]
@@ -311,24 +313,25 @@ def print_lesson(out: dict, args, deck: Deck, replicas: list[str]) -> None:
         print(
             f"| the last answer of vote {vote} stored to the cockpit's count, each question (s) "
             f"| {', '.join(f'{lag:.2f}' for lag in base.counts[vote])} | {', '.join(f'{lag:.2f}' for lag in lags)} "
-            f"| ≤ {GOAL_COUNT} s: {'met' if met else '**NOT met**'} |"
+            f"| {len(lags)} votes | ≤ {GOAL_COUNT} s: {'met' if met else '**NOT met**'} |"
         )
     idle, floor = out["idle"], out["floor_idle"]
     print(
         f"| idle, the deck open: the replicas' CPU, % of a core (floor: as many bare tabs ticking every "
         f"{live.FLOOR_TICK:g} s) | floor {100 * floor['cpu']:.1f} % | {100 * idle['cpu']:.1f} % "
+        f"| {args.idle:g} s, {len(klass.room.tabs)} tabs "
         f"| ≤ {100 * GOAL_IDLE:.0f} %: {'met' if idle['cpu'] <= GOAL_IDLE else '**NOT met**'} |"
     )
     stalled = klass.stalled
     print(
         f"| tabs that stopped following (after each phase) | {base.stalled} | {stalled} "
-        f"| 0: {'met' if not stalled else '**NOT met**'} |"
+        f"| {len(klass.room.tabs)} tabs | 0: {'met' if not stalled else '**NOT met**'} |"
     )
     tracebacks, first = _tracebacks(replicas)
     print(
         f"| tracebacks in the replicas' logs (the whole run); exceptions on the tabs' pages "
         f"| {base.exceptions} on the pages | {tracebacks}; {klass.exceptions} on the pages "
-        f"| 0: {'met' if not tracebacks and not klass.exceptions else '**NOT met**'} |"
+        f"| both replicas | 0: {'met' if not tracebacks and not klass.exceptions else '**NOT met**'} |"
     )
     print(
         f"\nAnswers stored {klass.answered} of {klass.sent} sent; other processes' CPU during the lesson: "
