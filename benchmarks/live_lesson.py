@@ -130,11 +130,20 @@ class Lesson:
         for _ in range(tries):
             await live._whole_run(teacher, teacher.state("class_deck_pick", string_value=title))
             await self._act("next", "class_deck_start", "")  # the step's grids: any newer view
-            started = RedisStore(self.room.address).load(self.room.code, time.time())
-            if started.deck is not None and stored_deck(started.deck).title == self.deck.title:
+            if await self._on_deck():
                 return
             self.restarts += 1
         self.room.errors.append(f"the cockpit did not start the deck {title!r} in {tries} tries")
+
+    async def _on_deck(self, within: float = 5.0) -> bool:
+        """Whether the store has the class on this deck within ``within`` seconds (polled)."""
+        store, deadline = RedisStore(self.room.address), time.perf_counter() + within
+        while time.perf_counter() < deadline:
+            lesson = await asyncio.to_thread(store.load, self.room.code, time.time())
+            if lesson.deck is not None and stored_deck(lesson.deck).title == self.deck.title:
+                return True
+            await asyncio.sleep(0.1)
+        return False
 
     async def _question(self) -> None:
         """Ask the step's question; vote (twice with peer instruction, a wrong answer shown
