@@ -5,6 +5,10 @@ what idle followers cost the servers, and a student exploring alone beside the c
     python benchmarks/bench_live_class.py                 # 60 students, ~3 minutes
     python benchmarks/bench_live_class.py --quick         # 20 students, shorter parts
     python benchmarks/bench_live_class.py --students 30 --size 16
+    python benchmarks/bench_live_class.py --deck classic --peer --students 200   # a lesson from a deck
+
+The lesson mode (``--deck``, ``--peer``: benchmarks/live_lesson.py) steps through a built-in
+deck with peer instruction at each question instead of parts 1-4 below.
 
 Every tab is a protocol client (``harness/client.py``), driven by asyncio in this process, as
 a browser tab left open behaves (``Session.follow``): whatever the server sends is read, and
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -61,6 +66,7 @@ import redis.asyncio as aioredis
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from classroom.deck_library import BUILT_IN
 from classroom.model import new_student
 from classroom.store import RedisStore
 from harness.client import EventStream, Session
@@ -98,6 +104,14 @@ class Follower(Session):
         self.missed = 0
         self.listening = None  # a student's: whether its events stream is open (None: no stream)
         self.view_waiting: list[tuple[str, asyncio.Future]] = []
+        # What the lesson mode (benchmarks/live_lesson.py) reads of each run: the version its
+        # class listener says the run drew, the keys it drew, a radio's id and shown options.
+        self.drawn: int | None = None
+        self.keys: set[str] = set()
+        self.finished_keys: set[str] = set()  # the last finished run's
+        self.radios: dict[str, tuple[str, list[str]]] = {}
+        self.drawn_waiting: list[tuple[int, float, asyncio.Future]] = []
+        self.view_after: list[tuple[int, str, asyncio.Future]] = []
 
     def expect(self, *texts: str, whole: bool = True) -> asyncio.Future:
         """Resolves with (finished, started): the first run begun after now that ends showing
@@ -127,6 +141,21 @@ class Follower(Session):
         self.view_waiting.append((text, future))
         return future
 
+    def expect_drawn(self, before: int) -> asyncio.Future:
+        """Resolves with (finished, started): the first whole run begun after now whose
+        listener says it drew a version of the class newer than ``before`` (the whole page
+        consistent with it; a teacher's or projector's: its overview's version)."""
+        future = asyncio.get_running_loop().create_future()
+        self.drawn_waiting.append((before, time.perf_counter(), future))
+        return future
+
+    def expect_view_after(self, before: int, text: str = "") -> asyncio.Future:
+        """Resolves with the moment a view of a version newer than ``before`` is pushed,
+        holding ``text``."""
+        future = asyncio.get_running_loop().create_future()
+        self.view_after.append((before, text, future))
+        return future
+
     def _viewed(self, data: str) -> int | None:
         """A pushed view heard: its version; those waiting for what it holds are told."""
         now, found = time.perf_counter(), VIEW_VERSION.match(data)
@@ -134,7 +163,38 @@ class Follower(Session):
             if not future.done() and text in data:
                 future.set_result(now)
         self.view_waiting = [entry for entry in self.view_waiting if not entry[1].done()]
-        return int(found[1]) if found else None
+        version = int(found[1]) if found else None
+        for before, text, future in self.view_after:
+            if not future.done() and version is not None and version > before and text in data:
+                future.set_result(now)
+        self.view_after = [entry for entry in self.view_after if not entry[2].done()]
+        return version
+
+    def _note(self, element, fragment_id: str) -> bool:
+        """Besides the texts: titles (the projector's question), the version the class's
+        listener drew (its component's data), each radio's id and options, every key drawn."""
+        kind = element.WhichOneof("type")
+        widget = getattr(element, kind)
+        if kind == "heading":
+            self.texts.append(widget.body)
+        elif kind == "bidi_component" and "class_listener" in widget.component_name and widget.json:
+            drawn = str(json.loads(widget.json).get("drawn", "")).split(":", 1)[0]  # a watcher's overview
+            self.drawn = int(drawn) if drawn.isdigit() else self.drawn
+        if getattr(widget, "id", "").startswith("$$ID-"):
+            key = widget.id.split("-", 2)[-1]
+            self.keys.add(key)
+            if kind == "radio":
+                self.radios[key] = (widget.id, list(widget.options))
+        return super()._note(element, fragment_id)
+
+    def _drew(self, now: float, whole: bool) -> None:
+        """A run finished: those waiting for a whole run that drew a newer version are told."""
+        if whole:
+            self.finished_keys = set(self.keys)
+        for before, since, future in self.drawn_waiting:
+            if not future.done() and whole and self.run_started >= since and (self.drawn or 0) > before:
+                future.set_result((now, self.run_started))
+        self.drawn_waiting = [entry for entry in self.drawn_waiting if not entry[2].done()]
 
     async def listen(self, code: str, more: str = "", rng: random.Random | None = None) -> None:
         """A tab, as ui/class_listener.js: the class's events stream (through the same proxy,
@@ -180,6 +240,7 @@ class Follower(Session):
         kind = reply.WhichOneof("type")
         if kind == "new_session":  # every run, a fragment's too, starts with one
             self.texts, self.run_started = [], time.perf_counter()
+            self.drawn, self.keys = None, set()
         finished, exception = super()._read(data)
         self.exceptions += exception
         if kind == "script_finished":
@@ -190,6 +251,7 @@ class Follower(Session):
                 if not future.done() and self.run_started >= since and (whole or not needs_whole) and shown:
                     future.set_result((now, self.run_started))
             self.waiting = [entry for entry in self.waiting if not entry[3].done()]
+            self._drew(now, whole)
             if self.counts is not None:
                 found = [int(match[1]) for line in self.texts if (match := ANSWERED.search(line))]
                 if found:
@@ -794,7 +856,7 @@ def _print_idle(klass: dict, floor: dict, interval: float) -> None:
         )
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--projectors", type=int, default=1)
@@ -807,10 +869,21 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.3, help="the lone student's pause between changes (s)")
     parser.add_argument("--every", type=float, default=4.0, help="the teacher's pace beside the lone student (s)")
     parser.add_argument("--quick", action="store_true", help="20 students, shorter parts")
+    lesson = parser.add_argument_group("the lesson mode (benchmarks/live_lesson.py)")
+    lesson.add_argument("--deck", choices=sorted(BUILT_IN), help="step through this built-in deck, its questions asked")
+    lesson.add_argument("--peer", action="store_true", help="with --deck: peer instruction at each question")
+    lesson.add_argument("--pause", type=float, default=3.0, help="with --deck: the teacher's pause between actions (s)")
     args = parser.parse_args()
     if args.quick:
         args.students, args.changes, args.idle, args.explore, args.window = 20, 3, 10.0, 10, 5.0
         args.questions = 2
+    if args.peer and not args.deck:
+        parser.error("--peer needs --deck")
+    return args
+
+
+def main() -> None:
+    args = _arguments()
     for tool in ("nginx", "redis-server"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (apt-get install nginx redis-server)")
@@ -832,10 +905,42 @@ def main() -> None:
         floor_others = [int((work / "nginx-floor" / "nginx.pid").read_text())]
         Others.ours = pids + others + floor_pids + floor_others
         floor = Floor(floor_proxy, floor_pids, floor_others)
-        klass = asyncio.run(_class_part(proxy, address, pids, others, floor, args))
+        if args.deck:
+            # live_lesson imports this file back: let it find this running module, not load a copy.
+            sys.modules.setdefault("bench_live_class", sys.modules[__name__])
+            from live_lesson import lesson, print_lesson
+
+            out = lesson(proxy, address, pids, others, floor, args)
+        else:
+            klass = asyncio.run(_class_part(proxy, address, pids, others, floor, args))
+    if args.deck:
+        _print_setting(args, out["class"].room.students, "")
+        print_lesson(out, args, BUILT_IN[args.deck], [url for url, _ in replicas])
+        _print_logs(work, started)
+        return
+    _print_class(klass, args)
+    _print_logs(work, started)
+
+
+def _print_setting(args, students: list[Follower], playground: str) -> None:
+    replicas = sorted({tab.replica for tab in students})
+    per_replica = " + ".join(str(sum(tab.replica == r for tab in students)) for r in replicas)
+    print(
+        f"nginx (deploy/nginx.conf), 2 replicas, Redis;{playground} {args.students} students ({per_replica} on the "
+        f"replicas), {args.projectors} projector(s), the teacher; the floor's tabs tick every {FLOOR_TICK:g} s.\n"
+    )
+
+
+def _print_logs(work: Path, started: float) -> None:
+    print(f"Run time: {time.perf_counter() - started:.0f} s.")
+    print(
+        f"Server logs: {ARTIFACTS.relative_to(REPO)}/streamlit-<port>.log; nginx and Redis: {work.relative_to(REPO)}/"
+    )
+
+
+def _print_class(klass: dict, args) -> None:
     interval = FLOOR_TICK
     floor = {"idle": klass["floor_idle"], "memory": klass["floor_memory"]}
-
     print(
         f"nginx (deploy/nginx.conf), 2 replicas, Redis; a {args.size}x{args.size} Playground; "
         f"{args.students} students ({' + '.join(map(str, klass['per_replica']))} on the replicas), "
@@ -857,15 +962,9 @@ def main() -> None:
     print(f"\n4. A student exploring alone (`{view}`, no class), per kernel change.\n")
     _print_explore(klass["explore"])
     errors = klass["errors"]
-    print(
-        f"\nErrors: {len(errors)}; exceptions on the class's pages: {klass['exceptions']}. "
-        f"Run time: {time.perf_counter() - started:.0f} s."
-    )
+    print(f"\nErrors: {len(errors)}; exceptions on the class's pages: {klass['exceptions']}.")
     for error in sorted(set(errors))[:10]:
         print(f"  error: {error}")
-    print(
-        f"Server logs: {ARTIFACTS.relative_to(REPO)}/streamlit-<port>.log; nginx and Redis: {work.relative_to(REPO)}/"
-    )
 
 
 if __name__ == "__main__":
