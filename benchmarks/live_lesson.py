@@ -19,9 +19,9 @@ What is timed, from the teacher's button to each tab (the class's N students and
   drew that version), the projector's page;
 - the question and the reveal: the pushed view (its prompt; the answer), the whole page (the
   answer form; the verdict), the projector's page (its title; the results);
-- the discussion and vote 2: a student's page (its pushed view carries no phase: the same
-  grids and prompt under a new version), the projector's page; the wrong answer shown: the
-  projector's page (students are shown nothing of it);
+- the discussion and vote 2: the pushed view (its phase's line), a student's whole page, the
+  projector's page; the wrong answer shown: the projector's page (students are shown nothing
+  of it);
 - the cockpit's count: from the last answer of each vote stored (Redis polled every 5 ms) to
   the teacher's class bar counting every answer;
 - idle: the replicas' CPU with the deck at its first step, against the floor app's tabs over
@@ -63,6 +63,7 @@ PROJECTOR_QUESTION = ". What is "  # the projector's title during a question (cl
 DISCUSS = "Discuss with your neighbour"  # a student's and the projector's page (peer.discuss_*)
 SHOWN = "An answer from the class:"  # the projector's, a wrong answer on show (peer.shown_projector)
 VOTE2 = "**Vote 2:**"  # a student's and the projector's page once vote 2 opens (peer.vote2_*)
+PUSHED_DISCUSS, PUSHED_VOTE2 = "Discuss with your neighbour:", "Vote 2: answer"  # the pushed view (class.pushed_*)
 RIGHT_IN_VOTE2 = 0.7  # the share of the class that answers right in vote 2 (the rest: a wrong answer)
 GOAL_GRIDS, GOAL_PAGE, GOAL_SEEN, GOAL_COUNT, GOAL_IDLE = 1.0, 3.0, 1.0, 0.5, 0.05  # issue 27
 TRACEBACK = "Traceback (most recent call last)"
@@ -153,7 +154,7 @@ class Lesson:
         await self._vote(question, 1)
         if self.args.peer:
             await self._pause()
-            await self._act("discuss", "class_discuss", page=(DISCUSS,), projector=(DISCUSS,))
+            await self._act("discuss", "class_discuss", PUSHED_DISCUSS, page=(DISCUSS,), projector=(DISCUSS,))
             await self._pause()
             shown = sorted(key for key in self.room.teacher.finished_keys if re.fullmatch(r"class_show_\d+", key))
             if shown:
@@ -161,7 +162,7 @@ class Lesson:
             else:
                 self.room.errors.append("the cockpit offered no wrong answer to show")
             await self._pause()
-            await self._act("vote 2", "class_vote_again", page=(VOTE2,), projector=(VOTE2,))
+            await self._act("vote 2", "class_vote_again", PUSHED_VOTE2, page=(VOTE2,), projector=(VOTE2,))
             await self._vote(question, 2)
         await self._pause()
         await self._act("reveal", "class_reveal", live.PUSHED_ANSWER, live.VERDICTS, (live.RESULTS,))
@@ -298,10 +299,12 @@ ROWS = (  # (the row, its key in Lesson.times, its goal on the p95, what the goa
     ("the question reaches each student (pushed view: grids, prompt)", "question: view", GOAL_SEEN, "seen first"),
     ("... each student's whole page (the answer form)", "question: page", GOAL_PAGE, "whole page"),
     ("... the projector (its page: the title)", "question: projector", GOAL_SEEN, "seen first"),
-    ("discuss reaches each student (its page: no pushed phase)", "discuss: page", GOAL_SEEN, "seen first"),
+    ("discuss reaches each student (pushed view: the phase)", "discuss: view", GOAL_SEEN, "seen first"),
+    ("... each student's whole page", "discuss: page", GOAL_PAGE, "whole page"),
     ("... the projector", "discuss: projector", GOAL_SEEN, "seen first"),
     ("one wrong answer shown: the projector", "one wrong answer shown: projector", GOAL_SEEN, "seen first"),
-    ("vote 2 reaches each student (its page: no pushed phase)", "vote 2: page", GOAL_SEEN, "seen first"),
+    ("vote 2 reaches each student (pushed view: the phase)", "vote 2: view", GOAL_SEEN, "seen first"),
+    ("... each student's whole page (the answer form)", "vote 2: page", GOAL_PAGE, "whole page"),
     ("... the projector", "vote 2: projector", GOAL_SEEN, "seen first"),
     ("the reveal reaches each student (pushed view: the answer)", "reveal: view", GOAL_SEEN, "seen first"),
     ("... each student's whole page (the verdict)", "reveal: page", GOAL_PAGE, "whole page"),

@@ -84,8 +84,8 @@ def _question_view(lesson: Lesson, question: Question, language: str, palette: s
     if is_cells(question.kind):  # plain text, as every prompt here
         asked = text(language, f"class.cells_question_{question.kind}", number=question.number,
                      row=question.cell[0], col=question.cell[1]).removeprefix("#### ")  # fmt: skip
-    prompt = [
-        asked,
+    prompt = [asked, *_phase(question, language)]
+    prompt += [
         text(language, "class.pushed_setup", call=computed.params.torch_call(), rows=rows, cols=cols,
              loss=computed.loss.torch_code),
     ]  # fmt: skip
@@ -107,6 +107,18 @@ def _question_view(lesson: Lesson, question: Question, language: str, palette: s
         "prompt": prompt,
         "local": True,
     }
+
+
+def _phase(question: Question, language: str) -> list[str]:
+    """Peer instruction's phase, pushed with the question so a student reads it as soon as the
+    teacher opens it (as ui/peer.py says it on the page): discuss, vote 2, or closed."""
+    if question.revealed:
+        return []
+    if question.discussing:
+        return [text(language, "class.pushed_discuss")]
+    if question.closed:
+        return [text(language, "class.pushed_closed")]
+    return [text(language, "class.pushed_vote2")] if question.vote == 2 else []
 
 
 def _described(grids: dict[str, GridDescription], prefix: str, palette: str) -> list[dict]:

@@ -131,6 +131,21 @@ def test_the_followed_view_is_the_playgrounds_or_the_questions_and_none_while_on
     assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
 
 
+def test_the_pushed_question_carries_peer_instructions_phase_so_students_read_it_at_once():
+    """Discuss, vote 2 and closed reach a following student in the pushed view (drawn at once
+    by the listener), not only in their page's next rerun."""
+    setup = Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5})
+    asked = model.ask(model.start("HQCMT", "s"), model.Question(1, setup, (2, 2), 1.0))
+    discussing = model.discuss(asked)
+    voting = model.vote_again(discussing)
+    closed = model.close_answers(voting, 100.0)
+    phases = [followed_view(lesson, "en")["prompt"][1] for lesson in (discussing, voting, closed)]
+    assert [phase.split(":")[0] for phase in phases] == ["Discuss with your neighbour", "Vote 2", "Answers are closed"]
+    assert followed_view(discussing, "zh")["prompt"][1].startswith("和邻座讨论")
+    assert len(followed_view(asked)["prompt"]) == 2  # vote 1, open: no phase line
+    assert "Vote 2" not in " ".join(followed_view(model.reveal(voting))["prompt"])  # revealed: the answer says it
+
+
 ASKED = [  # (setup's controls, kind, cell): a cell of ∂L/∂x (4/9, 1/4 with padding) and of y (2.5)
     ({"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, "grad_input", (1, 1)),
     ({"kernel_h": 3, "stride_h": 2, "padding_h": 1, "height": 6, "width": 6, "loss": "mean"}, "grad_input", (2, 3)),
