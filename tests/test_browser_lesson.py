@@ -355,6 +355,7 @@ def _choice_question(room: Room) -> None:
     room.projector.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for()  # both votes' charts
     _wait_text(room.projector, "第一轮：3 人中 1 人答对 → 第二轮：3 人中 3 人答对")
     _wait_text(room.projector, "改为正确答案的人数")  # who moved, from which wrong answer
+    assert room.projector.evaluate(PAGE_HEIGHT) <= 720  # both votes' charts under the grids
     _wait_text(teacher, "Vote 1: 1 of 3 right → vote 2: 3 of 3 right")
     wait_for_alert(room.desk_en, "Right!")
     wait_for_alert(phone, "答对了！")
