@@ -195,8 +195,8 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
         shown = written(question, lesson.code, question.shown)
         said = tr("peer.shown_projector", answer=shown) + "  \n" + meaning
-        if question.discussing:  # "Discuss with your neighbour" as the box's first line
-            said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "**  \n" + said
+        if question.discussing:  # "Discuss with your neighbour" first, on the answer's line: the grids need the room
+            said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "** · " + said
         st.info(said, icon=":material/forum:")
 
 
