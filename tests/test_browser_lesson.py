@@ -8,10 +8,11 @@ class and the deck; the students join by the link and by the typed code; Next st
 (its setup changes at step 4: every follower's ∂L/∂x with it); the cockpit once more in Chinese;
 a number question (closed at once, revealed), then a choice question with peer instruction
 (vote, one wrong answer shown, discuss, vote 2, a countdown then closed at once, the reveal of
-both votes and who moved); Pause and Resume; the end, and its CSV, whose every question's link
-reproduces the question's answer; the same deck assigned as homework, done by the phone, and
-the teacher's report. At each step, what each one sees; before each reveal, that nothing of
-the answers reached a student or the projector.
+both votes and who moved); Pause and Resume; the teacher's own setup off the deck (followed),
+a cell of y picked on the cockpit's grids and asked (x alone on the screens); the end, and its
+CSV, whose every question's link reproduces the question's answer; the same deck assigned as
+homework, done by the phone, and the teacher's report. At each step, what each one sees;
+before each reveal, that nothing of the answers reached a student or the projector.
 
 Screenshots of the cockpit, the projector (its screen as it is) and the phone at every step go
 to the folder named by ``LESSON_SCREENSHOTS`` (none without it).
@@ -32,9 +33,10 @@ import pytest
 from classroom.deck import deck_link, setup_of, words
 from classroom.deck_library import BUILT_IN
 from classroom.setups import computed_from_setup
-from harness.browser import GRIDS_DRAWN, PATIENCE_MS, wait_for_alert, wait_for_app, wait_for_grids
+from harness.browser import GRIDS_DRAWN, PATIENCE_MS, grid_cell_texts, wait_for_alert, wait_for_app, wait_for_grids
 from i18n import catalogue, text
 from scenario.numbers import parse_number
+from tests.test_browser_class import _pick_cell
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +44,8 @@ pytestmark = pytest.mark.browser
 # step 4: ∂L/∂x[0, 0] = 1/4 (a choice).
 DECK = BUILT_IN["padding"]
 PADDED = {"1/9", "2/9", "4/9"}  # steps 1-3's ∂L/∂x, as a grid prints it
+# The teacher's own setup, off the deck: stride 1 (the deck's padding and count_include_pad stay).
+LIVE = "kernel_h=3&stride_h=1&height=5&width=5"
 SHOTS = os.environ.get("LESSON_SCREENSHOTS")
 
 # Every grid of every component on the page: its key and the numbers it prints.
@@ -67,6 +71,7 @@ class Room:
     phone: object
     code: str = ""
     new_setup: set[str] = field(default_factory=set)  # ∂L/∂x of step 4's setup, as a grid prints it
+    y_12: str = ""  # y[1, 2] of the teacher's own setup, as a grid prints it
 
     @property
     def students(self) -> tuple:
@@ -277,8 +282,13 @@ def _number_question(room: Room) -> None:
     _press(teacher, "class_reveal")
     room.projector.locator('[data-testid="stPlotlyChart"]').wait_for()
     _wait_text(room.projector, "忘了除数")  # the wrong answer's mistake, named
+    wait_for_alert(room.projector, "∂L/∂x[0, 0] = 1/9")  # the sum of shares
+    wait_for_grids(room.projector, 2)  # beside the answers: ∂L/∂y and ∂L/∂x
     _wait_printed(room.projector, "grad_input", PADDED)
-    assert room.projector.evaluate(PAGE_HEIGHT) <= 720
+    for width, height in ((1920, 1080), (1280, 720)):  # a projector's two screens: all on the first
+        room.projector.set_viewport_size({"width": width, "height": height})
+        room.projector.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert room.projector.evaluate(PAGE_HEIGHT) <= height, (width, height)
     wait_for_alert(room.desk_en, "Right!")
     wait_for_alert(room.desk_zh, "忘了除数")
     wait_for_alert(room.phone, "答对了！")
@@ -410,6 +420,47 @@ def _pause(room: Room) -> None:
         _wait_text(student, _said(student, "peer.paused_student"), present=False)
 
 
+def _own_setup_and_a_y_question(room: Room) -> None:
+    """The teacher leaves the deck: kernel 3, stride 1 on the Playground (every follower's ∂L/∂x
+    follows), then the cockpit by the class bar's link (the deck waits), the next question, a
+    cell of y clicked on the cockpit's own grids and asked; x alone on the students' screens;
+    the reveal with the window's mean."""
+    teacher, phone = room.teacher, room.phone
+    _press(teacher, "class_next")  # the revealed question put away
+    teacher.goto(f"{room.app}/?class={room.code}&{LIVE}&lang=en")
+    wait_for_app(teacher, fresh=True)
+    own = _grids(teacher)["grad_input"]
+    assert own and own != room.new_setup, own
+    for page in (room.desk_en, room.desk_zh):  # (the projector's cells are too small for 49/36)
+        _wait_printed(page, "grad_input", own)
+    teacher.locator('[data-testid="stPageLink"] a', has_text="Cockpit").first.click()
+    teacher.wait_for_url(re.compile(r"/live_class"), timeout=PATIENCE_MS)  # not the Playground still
+    wait_for_app(teacher)
+    wait_for_alert(teacher, "the deck waits at step 4")
+    wait_for_grids(teacher, 4)
+    _pick_cell(teacher, 1, (1, 2), "y[1, 2] =")  # the click reached the server: its cell is explained
+    teacher.locator(".st-key-class_ask button", has_text="y[1, 2]").wait_for()
+    y = grid_cell_texts(teacher, 1)  # the cockpit's y, row by row (square)
+    room.y_12 = y[int(len(y) ** 0.5) + 2]
+    _press(teacher, "class_ask")
+    phone.locator(".st-key-class_answer input").wait_for(timeout=PATIENCE_MS)
+    assert "y[1, 2]" in phone.locator("h4").first.inner_text()
+    for page in room.watching:
+        wait_for_grids(page, 1)  # x alone: y would give the answer away
+    _nothing_of_the_answers(room, ("y[1, 2] =",), set())
+    for student, answer in zip(room.students, (room.y_12, "999", room.y_12)):
+        _vote(student, answer, 0)
+    _nothing_of_the_answers(room, ("y[1, 2] =",), set())
+    _everyone(room, "13-y-asked")
+    _press(teacher, "class_reveal")
+    wait_for_alert(phone, "答对了！")
+    wait_for_grids(phone, 2)  # x with the window, and y
+    wait_for_alert(room.desk_zh, "答案是 999")
+    room.projector.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    wait_for_alert(room.projector, "y[1, 2] = ")  # the window's mean, written out
+    _everyone(room, "14-y-revealed")
+
+
 def _end(room: Room) -> list[dict[str, str]]:
     """End the class; the CSV downloaded, its rows; every student told."""
     teacher = room.teacher
@@ -425,7 +476,7 @@ def _end(room: Room) -> list[dict[str, str]]:
         # right after it, seen once in four lessons, leaves the join form alone.)
         student.locator(".st-key-class_code_typed input").first.wait_for()
         assert "?class=" not in student.url and "&class=" not in student.url, student.url
-    _everyone(room, "13-ended")
+    _everyone(room, "15-ended")
     return rows
 
 
@@ -440,18 +491,24 @@ def _csv_reproduces_the_questions(room: Room, rows: list[dict[str, str]]) -> Non
         ("1", "1", "1"): (1, "no"),
         **{key: value for key, value in counts.items() if key[0] == "2" and key[1] == "1"},
         ("2", "2", "0.25"): (3, "yes"),
+        ("3", "1", room.y_12): (2, "yes"),
+        ("3", "1", "999"): (1, "no"),
     }, counts
     assert sum(count for (number, vote, _), (count, _) in counts.items() if (number, vote) == ("2", "1")) == 3
     assert "divisor" in next(row["mistake"] for row in rows if row["answer"] == "1" and row["question"] == "1")
-    for number, cell in (("1", (0, 0)), ("2", (0, 0))):
+    for number, grid, cell in (("1", "∂L/∂x", (0, 0)), ("2", "∂L/∂x", (0, 0)), ("3", "y", (1, 2))):
         row = next(row for row in rows if row["question"] == number)
-        assert row["cell"] == f"∂L/∂x[{cell[0]}, {cell[1]}]", row
+        assert row["cell"] == f"{grid}[{cell[0]}, {cell[1]}]", row
         link = urllib.parse.urlsplit(row["link"])
         query = dict(urllib.parse.parse_qsl(link.query))
         typed = {name: query.pop(name) for name in ("x", "grad") if name in query}
         setup = setup_of(query, typed, link.path.strip("/"))
-        assert computed_from_setup(setup).grad_input[cell] == pytest.approx(parse_number(row["right_answer"]))
-    room.teacher.goto(f"{room.app}{row['link']}")  # the last question's setup, opened again
+        computed = computed_from_setup(setup)
+        value = (computed.y if grid == "y" else computed.grad_input)[cell]
+        assert value == pytest.approx(parse_number(row["right_answer"])), row
+        if number == "2":
+            opened = row["link"]
+    room.teacher.goto(f"{room.app}{opened}")  # the choice's setup, opened again
     wait_for_app(room.teacher, fresh=True)
     _wait_printed(room.teacher, "grad_input", room.new_setup)
 
@@ -467,7 +524,7 @@ def _homework(room: Room) -> None:
     links = teacher.locator(".st-key-homework_links code")
     links.first.wait_for()
     students_link, report_link = (links.nth(index).inner_text().strip() for index in (0, 1))
-    _shoot(teacher, "14-homework-assigned-cockpit")
+    _shoot(teacher, "16-homework-assigned-cockpit")
     phone.goto(students_link.replace("lang=en", "lang=zh"))
     wait_for_app(phone, fresh=True)
     phone.get_by_text(words(DECK.title, "zh")).first.wait_for()
@@ -481,13 +538,13 @@ def _homework(room: Room) -> None:
         if typed == "1":
             assert "忘了除数" in phone.locator('[data-testid="stAlert"]').last.inner_text()
     wait_for_grids(phone, 4)  # answered: ∂L/∂x too
-    _shoot(phone, "15-homework-phone")
+    _shoot(phone, "17-homework-phone")
     report = teacher.context.new_page()
     report.goto(report_link)
     wait_for_app(report, fresh=True)
     report.get_by_text("Started: 1 · reached the last step: 0").wait_for()
     assert "the divisor was forgotten" in _body(report)
-    _shoot(report, "16-homework-report")
+    _shoot(report, "18-homework-report")
 
 
 def test_a_whole_lesson(new_context, app_url):
@@ -504,6 +561,7 @@ def test_a_whole_lesson(new_context, app_url):
     _number_question(room)
     _choice_question(room)
     _pause(room)
+    _own_setup_and_a_y_question(room)
     for page in (room.projector, room.desk_zh, room.phone):  # the Chinese screens say nothing in English
         assert not _untranslated(page), (page.url, _untranslated(page))
     rows = _end(room)
