@@ -136,9 +136,12 @@ def _shoot(page, name: str, whole: bool = True) -> None:
 
 
 def _everyone(room: Room, step: str) -> None:
+    """A step's screenshots; the Chinese screens say nothing in English."""
     _shoot(room.teacher, f"{step}-cockpit")
     _shoot(room.projector, f"{step}-projector", whole=False)
     _shoot(room.phone, f"{step}-phone")
+    for page in (room.projector, room.phone):
+        assert not _untranslated(page), (step, page.url, _untranslated(page))
 
 
 def _nothing_of_the_answers(room: Room, said: tuple[str, ...], values: set[str]) -> None:
@@ -155,12 +158,10 @@ def _nothing_of_the_answers(room: Room, said: tuple[str, ...], values: set[str])
 
 def _untranslated(page) -> list[str]:
     """English words of the catalogue on a Chinese page (a template's fixed parts of 16
-    characters or more, of keys whose Chinese differs)."""
-    english, chinese, body = catalogue("en"), catalogue("zh"), _body(page)
+    characters or more: a sentence left untranslated, or a key Chinese lacks)."""
+    english, body = catalogue("en"), _body(page)
     found = []
     for key, template in english.items():
-        if chinese.get(key, template) == template:
-            continue
         for part in re.split(r"\{[^}]*\}|\*\*|##+|\n|`", template):
             if len(part.strip(" .:,()")) >= 16 and part.strip() in body:
                 found.append(f"{key}: {part.strip()}")
