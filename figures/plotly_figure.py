@@ -7,6 +7,7 @@ nothing fetched) whose camera button saves an SVG, for slides and handouts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -177,16 +178,19 @@ def grids_html(grids: list[GridDescription], title: str, file_name: str) -> str:
 
 
 def answers_figure(
-    answers: Sequence[tuple[str, int, bool]], answer_title: str, count_title: str, height: int = 300
+    answers: Sequence[tuple[str, int, bool]], answer_title: str, count_title: str | None, height: int = 300
 ) -> go.Figure:
     """A class's answers as bars, one per distinct answer (label, count, right), most common
-    first, the right ones green. Built in one go, with no template (a light figure to send).
+    first, the right ones green; no title on the counts' axis when ``count_title`` is None (a
+    small chart on a projector gives its room to the bars). Built in one go, with no
+    template (a light figure to send).
 
     >>> figure = answers_figure([("1/4", 12, True), ("1", 5, False)], "answer", "students")
     >>> list(figure.data[0].x), list(figure.data[0].y), figure.data[0].marker.color
     (['1/4', '1'], [12, 5], ('#2e7d32', '#9e9e9e'))
     """
     labels = [label for label, _, _ in answers]
+    most = max((count for _, count, _ in answers), default=1)
     return go.Figure(
         data=[
             {
@@ -203,8 +207,18 @@ def answers_figure(
         layout={
             "template": {},
             "xaxis": {"title": {"text": answer_title}, "type": "category", "tickfont": {"size": 18}},
-            "yaxis": {"title": {"text": count_title}, "rangemode": "tozero", "dtick": 1, "gridcolor": "#e6e6e6"},
-            "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+            "yaxis": {
+                "title": {"text": count_title or ""},
+                "rangemode": "tozero",
+                "dtick": math.ceil(most / 4),  # whole counts, about five ticks however many answered
+                "gridcolor": "#e6e6e6",
+            },
+            "margin": {
+                "l": 30 if count_title is None else 60,
+                "r": 20,
+                "t": 30,
+                "b": 50 if count_title is None else 60,
+            },
             "height": height,
             "plot_bgcolor": "white",
             "font": {"size": 16},

@@ -341,17 +341,20 @@ def _choices_line(question: Question, code: str) -> None:
         st.markdown(tr("class.choices_header") + "\n\n#### " + choices)
 
 
-def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
+def _results(lesson: Lesson, question: Question, stacked: bool = False, charts=None) -> None:
     """How the class answered: how many right, the chart, the most common wrong answers and
-    what each most likely means, the sum of shares (``stacked``: the words over the chart)."""
+    what each most likely means, the sum of shares (``stacked``: the words over the chart, or
+    the chart in ``charts`` when given)."""
     answers = classroom.reachable_store().answers(lesson.code, question.number, question.vote)  # the last vote
     result = model.tally(question, answers)
     language = current_language()
-    words, chart = (st.container(), st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
+    words, chart = (st.container(), charts or st.container()) if stacked else st.columns([1, 1], gap="large")[::-1]
     words.markdown(tr("class.results", right=result.right, total=result.total, truth=exact_text(question.truth)))
     rows = choice_rows(question, lesson.code, answers) if question.choices else ()
     if question.vote == 2:  # peer instruction: vote 1's distribution beside vote 2's
-        vote_charts(lesson, question, result, chart, 170 if presenting() else 260)
+        vote_charts(
+            lesson, question, result, chart, 150 if presenting() else 260, compact=presenting()
+        )  # under the grids
     elif result.total:  # a choice question: a bar for every choice, by its label, picked or not
         bars = tuple((label, count, right) for label, count, right, _ in rows) or result.answers
         height = 190 if presenting() else 300  # a projector shows the grids under it too
@@ -359,7 +362,8 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False) -> None:
         chart.plotly_chart(figure, key="class_answers_chart", config={"displayModeBar": False})
     if rows:  # every choice named: right, or the misconception that gives it
         words.markdown("\n".join(f"- {_choice_line(row)}" for row in rows))
-        votes_summary(lesson, question, words)  # both votes, who moved, how sure
+        # both votes, who moved, how sure (a projector's lines above name every choice's mistake)
+        votes_summary(lesson, question, words, named=not presenting())
         words.success(question.explanation.get(language, ""), icon=":material/lightbulb:")
         return
     lines = [
@@ -402,8 +406,11 @@ def projector(lesson: Lesson, current: Seat) -> None:
             return
         if question.revealed:  # two grids, the answers beside them: numbers that print, on 1280x720
             grids, answers = st.columns(2, gap="large")
+            # Both votes' charts go under the grids: beside them, under both votes' words, they
+            # ran past a 1280x720 screen.
+            grids, charts = grids.container(), grids.container()
             with answers:
-                _results(lesson, question, stacked=True)
+                _results(lesson, question, stacked=True, charts=charts if question.vote == 2 else None)
             with grids:  # a y: x and y; a ∂L/∂x: the shares, ∂L/∂y, and where they go, ∂L/∂x
                 shown = None if question.kind == "output" else ("grad_output", "grad_input")
                 _question_grids(question, lesson.code, columns=2, shown=shown)

@@ -1,6 +1,6 @@
-"""A whole lesson in Chromium: a teacher, the projector and three students (one on a phone),
-each in its own browser context, against one real server; in both languages. Screenshots of
-the cockpit, the projector at 1280x720 and 1920x1080 and the phone go to test-artifacts/."""
+"""A live class in Chromium against one real server: the class's push, its cookies, a reload, a
+following student's address and page switches, the projector of a revealed question about y.
+The whole lesson, every participant at every step, is tests/test_browser_lesson.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from harness.browser import (
     GRID,
     PATIENCE_MS,
     click_cell,
-    grid_cell_texts,
     screenshot,
     start_class,
     wait_for_alert,
@@ -23,25 +22,6 @@ from harness.browser import (
 )
 
 pytestmark = pytest.mark.browser
-
-WORDS = {
-    "en": {
-        "cockpit": "Cockpit",
-        "send": "Send",
-        "right": "Right!",
-        "divisor": "the divisor was forgotten",
-        "answered": "3 answered",
-        "kernel3": "Kernel size: 3",
-    },
-    "zh": {
-        "cockpit": "控制台",
-        "send": "提交",
-        "right": "答对了！",
-        "divisor": "忘了除数",
-        "answered": "3 人已作答",
-        "kernel3": "卷积核大小：3",
-    },
-}
 
 
 def _settled_box(locator) -> dict:
@@ -86,99 +66,6 @@ def _pick_cell(teacher, grid: int, cell: tuple[int, int], explained: str) -> Non
             if attempt == 2:
                 raise
             wait_for_app(teacher)
-
-
-@pytest.mark.parametrize("language", ["en", "zh"])
-def test_a_lesson_from_start_to_reveal(new_context, app_url, language):
-    words = WORDS[language]
-    teacher = new_context(viewport={"width": 1400, "height": 900}).new_page()
-    code = start_class(teacher, f"{app_url}/live_class?lang={language}")
-    screenshot(teacher, f"class-cockpit-{language}")
-
-    projector = new_context(viewport={"width": 1280, "height": 720}).new_page()
-    projector.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
-    wait_for_app(projector, fresh=True)
-    students = [new_context(viewport={"width": 1280, "height": 800}).new_page() for _ in range(2)]
-    students.append(new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page())
-    for student in students:
-        student.goto(f"{app_url}/?class={code}&lang={language}")
-        wait_for_app(student, fresh=True)
-
-    # The teacher sets up kernel 3, stride 1 on a 5x5 input: every student's ∂L/∂x follows.
-    teacher.goto(f"{app_url}/?class={code}&kernel_h=3&stride_h=1&height=5&width=5&lang={language}")
-    wait_for_app(teacher, fresh=True)
-    for student in students:
-        _grids_printed(student, 3, {"1/9", "2/9", "1/3", "4/9", "2/3", "1"})
-        setup = student.locator(".st-key-class_teacher_setup")  # the teacher's controls, as one block
-        assert words["kernel3"] in setup.inner_text() and student.locator(".st-key-kernel_h").count() == 0
-    screenshot(students[2], f"class-phone-following-{language}")
-    screenshot(projector, f"class-projector-setup-{language}")
-
-    # The teacher opens the cockpit, clicks ∂L/∂x[2, 2] on its own grids and asks it.
-    teacher.locator('[data-testid="stPageLink"] a', has_text=words["cockpit"]).first.click()
-    teacher.wait_for_url(re.compile(r"/live_class"), timeout=PATIENCE_MS)  # not the Playground still
-    wait_for_app(teacher)
-    wait_for_grids(teacher, 4)
-    _pick_cell(teacher, 3, (2, 2), "∂L/∂x[2, 2] =")  # the click reached the server: its cell is explained
-    teacher.locator(".st-key-class_ask button", has_text="∂L/∂x[2, 2]").wait_for()
-    teacher.locator(".st-key-class_ask button").click()
-    wait_for_app(teacher)
-    for student, typed in zip(students, ("1", "9", "9/9")):
-        answer = student.locator(".st-key-class_answer input")
-        answer.wait_for(timeout=15_000)  # taken to the question by the next tick
-        wait_for_grids(student, 3)  # x, y, ∂L/∂y: not the answer
-        answer.fill(typed)
-        student.get_by_role("button", name=words["send"]).click()
-        wait_for_app(student)
-    wait_for_alert(teacher, words["answered"])  # how many, not what
-    screenshot(students[2], f"class-phone-question-{language}")
-
-    # Reveal: the projector shows the answers, each student their verdict.
-    teacher.locator(".st-key-class_reveal button").click()
-    wait_for_app(teacher)
-    projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
-    wait_for_alert(projector, "1/9 + 1/9")
-    assert words["divisor"] in projector.locator("body").inner_text()
-    wait_for_grids(projector, 2)  # beside the answers: ∂L/∂y and ∂L/∂x
-    for width, height in ((1280, 720), (1920, 1080)):
-        projector.set_viewport_size({"width": width, "height": height})
-        bottom = _settled_box(projector.locator(GRID).nth(1))
-        assert bottom["y"] + bottom["height"] <= height + 1, (width, height, bottom)
-        screenshot(projector, f"class-projector-reveal-{width}x{height}-{language}")
-    wait_for_alert(students[0], words["right"])
-    wait_for_alert(students[1], words["divisor"])
-    wait_for_alert(students[2], words["right"])
-    wait_for_grids(students[2], 4)
-    assert grid_cell_texts(students[2], 3)[12] == "1"  # ∂L/∂x is shown now
-    screenshot(students[2], f"class-phone-revealed-{language}")
-    screenshot(teacher, f"class-cockpit-revealed-{language}")
-
-    # The next question: the teacher clicks y[1, 2] on the cockpit and asks for it.
-    teacher.locator(".st-key-class_next button").click()
-    wait_for_app(teacher)
-    wait_for_grids(teacher, 4)
-    _pick_cell(teacher, 1, (1, 2), "y[1, 2] =")
-    teacher.locator(".st-key-class_ask button", has_text="y[1, 2]").wait_for()
-    teacher.locator(".st-key-class_ask button").click()
-    wait_for_app(teacher)
-    phone = students[2]
-    phone.locator(".st-key-class_answer input").wait_for(timeout=15_000)
-    assert "y[1, 2]" in phone.locator("h4").first.inner_text()
-    wait_for_grids(phone, 1)  # x alone: y would give the answer away
-    phone.locator(".st-key-class_answer input").fill("13")
-    phone.get_by_role("button", name=words["send"]).click()
-    wait_for_app(phone)
-    screenshot(phone, f"class-phone-question-y-{language}")
-    teacher.locator(".st-key-class_reveal button").click()
-    wait_for_app(teacher)
-    wait_for_alert(phone, words["right"])
-    wait_for_grids(phone, 2)  # x with the window, and y
-    projector.set_viewport_size({"width": 1280, "height": 720})
-    projector.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
-    wait_for_alert(projector, "(7 + 8 + 9 + 12 + 13 + 14 + 17 + 18 + 19) / 9")
-    screenshot(projector, f"class-projector-reveal-y-1280x720-{language}")
-    for page in (teacher, projector, *students):
-        assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_a_teacher_reloads_the_cockpit_and_the_class_keeps_its_setup(new_context, app_url):

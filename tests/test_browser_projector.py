@@ -192,7 +192,8 @@ def _class_in_state(code: str, state: str) -> None:
     """The ceil_mode deck's class in one of the projector's states: ``words`` (a step with its
     words), ``own`` (the teacher's own 6x6, no words), ``explained`` (a cell explained),
     ``preparing``, ``asked`` (the step's question about ∂L/∂x[4, 0]), ``revealed``, ``discussed``
-    (that question asked as a choice, a wrong choice on show, the class discussing)."""
+    (that question asked as a choice, a wrong choice on show, the class discussing), ``voted``
+    (that choice revealed after two votes: every choice named, both votes' charts, who moved)."""
     from dataclasses import replace
 
     from classroom import model
@@ -202,7 +203,7 @@ def _class_in_state(code: str, state: str) -> None:
     from classroom.store import open_store
 
     deck, store, now = BUILT_IN["ceil_mode"], open_store(), time.time()
-    step = 2 if state in ("asked", "revealed", "discussed") else 1
+    step = 2 if state in ("asked", "revealed", "discussed", "voted") else 1
     lesson = model.open_deck(model.start(code, model.new_secret()), deck_to_json(deck))
     lesson = model.go_to_step(lesson, step, sent_setup(deck.steps[step].setup))
     if state == "own":  # a 6x6 set by hand: the step's words go
@@ -225,12 +226,35 @@ def _class_in_state(code: str, state: str) -> None:
         wrong = next(exact_text(v).removeprefix("≈") for v in question.choices if not is_right(v, question.truth))
         lesson = model.discuss(model.show_answer(lesson, wrong, (wrong,)))
         assert lesson.question.shown == wrong and lesson.question.discussing
+    if state == "voted":
+        chosen = replace(deck.steps[step], question=replace(deck.steps[step].question, as_choice=True))
+        return _voted(code, lesson, chosen)
     assert store.create(lesson, now)
     for answer in (0.5, 0.5, 0.5, 0.25, 1, 2):
         assert store.answer(code, 1, model.new_student(), answer, now)
 
 
-STATES = ["words", "own", "explained", "preparing", "asked", "revealed", "discussed"]
+def _voted(code: str, lesson, step) -> None:
+    """A choice question revealed after peer instruction: vote 1 spread over every choice,
+    vote 2 mostly right, each answer with a confidence."""
+    from classroom import model
+    from classroom.deck import question_of
+    from classroom.store import open_store
+    from scenario.quiz import is_right
+
+    question, store, now = question_of(step), open_store(), time.time()
+    lesson = model.reveal(model.vote_again(model.discuss(model.ask(lesson, question))))
+    assert lesson.question.vote == 2 and lesson.question.revealed
+    assert store.create(lesson, now)
+    right = next(value for value in question.choices if is_right(value, question.truth))
+    students = [model.new_student() for _ in range(2 * len(question.choices))]
+    for index, student in enumerate(students):
+        first = question.choices[index % len(question.choices)]
+        assert store.answer(code, 1, student, first, now, 1, index % 2 == 0)
+        assert store.answer(code, 1, student, right if index else first, now, 2, index % 3 == 0)
+
+
+STATES = ["words", "own", "explained", "preparing", "asked", "revealed", "discussed", "voted"]
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -245,8 +269,8 @@ def test_the_class_projector_fits_the_screen_in_every_state(projector, app_url, 
     page = projector
     page.goto(f"{app_url}/live_class?class={code}&view=projector&present=1&lang={language}")
     wait_for_app(page, fresh=True)
-    if state == "revealed":
-        page.locator('[data-testid="stPlotlyChart"]').wait_for(timeout=15_000)
+    if state in ("revealed", "voted"):
+        page.locator('[data-testid="stPlotlyChart"]').nth(1 if state == "voted" else 0).wait_for(timeout=15_000)
     for width, height in SCREENS:
         page.set_viewport_size({"width": width, "height": height})
         page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")

@@ -196,8 +196,8 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
         shown = written(question, lesson.code, question.shown)
         said = tr("peer.shown_projector", answer=shown) + "  \n" + meaning
-        if question.discussing:  # "Discuss with your neighbour" as the box's first line
-            said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "**  \n" + said
+        if question.discussing:  # "Discuss with your neighbour" first, on the answer's line: the grids need the room
+            said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "** · " + said
         st.info(said, icon=":material/forum:")
 
 
@@ -241,9 +241,10 @@ def paused_screen() -> None:
 # The reveal: both votes, who moved to the right answer, how sure the class was.
 
 
-def votes_summary(lesson: Lesson, question: Question, words) -> None:
+def votes_summary(lesson: Lesson, question: Question, words, named: bool = True) -> None:
     """After the reveal, in ``words``: both votes' right counts, how many moved from each wrong
-    answer to the right one (its mistake named), and the confidence given with the last vote."""
+    answer to the right one (its mistake named, unless not ``named``: on a projector the lines
+    above already name each wrong answer's mistake), and the confidence given with the last vote."""
     store = classroom.reachable_store()
     last = store.answers(lesson.code, question.number, question.vote)
     sure = model.confidence(question, last, store.confidences(lesson.code, question.number, question.vote))
@@ -254,7 +255,7 @@ def votes_summary(lesson: Lesson, question: Question, words) -> None:
         moved = model.moves(question, first, last)
         lines = [
             tr("peer.moved_line", answer=label, count=count, meaning=tr(f"class.mistake_{key}"))
-            if key
+            if key and named
             else tr("peer.moved_plain", answer=label, count=count)
             for label, count, key in moved
         ]
@@ -265,15 +266,20 @@ def votes_summary(lesson: Lesson, question: Question, words) -> None:
                          unsure_right=sure.unsure_right))  # fmt: skip
 
 
-def vote_charts(lesson: Lesson, question: Question, last: model.Tally, chart, height: int) -> None:
-    """Vote 1's distribution beside vote 2's (``last``), each titled, in ``chart``."""
+def vote_charts(
+    lesson: Lesson, question: Question, last: model.Tally, chart, height: int, compact: bool = False
+) -> None:
+    """Vote 1's distribution beside vote 2's (``last``), each titled, in ``chart``; ``compact``
+    (a projector): each titled under its bars, no title on the counts' axis."""
     first = model.tally(question, classroom.reachable_store().answers(lesson.code, question.number, 1))
     titles = (tr("peer.vote1_chart"), tr("peer.vote2_chart"))
     for column, result, title, key in zip(chart.columns(2), (first, last), titles, ("class_vote1_chart",
                                           "class_answers_chart")):  # fmt: skip
-        column.caption(title)
+        if not (compact and result.total):
+            column.caption(title)
         if result.total:
-            figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), height)
+            axis, counts = (title, None) if compact else (tr("class.axis_answer"), tr("class.axis_students"))
+            figure = answers_figure(result.answers, axis, counts, height)
             column.plotly_chart(figure, key=key, config={"displayModeBar": False})
 
 
