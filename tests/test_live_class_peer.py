@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from classroom.choices import choice_labels, choice_order
 from classroom.followed import followed_view
 from tests.conftest import alerts, grids_on_page
 from tests.test_class_choice import _ask_as_choice
@@ -301,14 +302,18 @@ def test_a_choice_question_through_two_votes_reveals_both_votes_who_moved_and_ho
     assert "Vote 1: **1 of 2** right → vote 2: **2 of 2** right" in shown, shown
     assert "from **9** (the gradients were added but not divided" in shown, shown
     assert "Sure: 2 (2 right)" in shown, shown
+    # Both votes' charts: every choice by its letter, picked or not, as the words name them.
+    question = _lesson(code).question
+    labels = choice_labels(choice_order(question, code))
+    charts = [json.loads(chart.proto.spec)["data"][0] for chart in projector.get("plotly_chart")]
+    assert [tuple(bars["x"]) for bars in charts] == [labels, labels]
+    assert [sum(bars["y"]) for bars in charts] == [2, 2]
 
 
 def test_a_choice_question_names_each_answer_by_its_letter_before_the_reveal(teacher):
     """The cockpit's live answers, its Show button, the projector's shown answer and a student's
     first vote write a choice by its letter and value ("C: 9"), as the choices were offered, not
     the bare value (found by walking a lesson)."""
-    from classroom.choices import choice_labels, choice_order
-
     code = _code(_ask_as_choice(teacher))  # ∂L/∂x[2, 2] of kernel 3, stride 1 on 5x5
     question = _lesson(code).question
     order = choice_order(question, code)
@@ -322,6 +327,8 @@ def test_a_choice_question_names_each_answer_by_its_letter_before_the_reveal(tea
         b.label for b in teacher.button
     ]
     assert nine in _texts(teacher)
+    live = json.loads(teacher.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert tuple(live["x"]) == choice_labels(order)  # the cockpit's live chart: every choice by its letter
     next(button for button in teacher.button if nine in button.label).click()
     _rerun(teacher)
     projector = _session({"class": code, "view": "projector"})

@@ -16,7 +16,7 @@ import time
 import streamlit as st
 
 from classroom import model
-from classroom.choices import choice_labels, choice_order
+from classroom.choices import choice_labels, choice_order, choice_rows
 from classroom.model import Lesson, Question
 from classroom.store import StoreUnavailable
 from figures.plotly_figure import answers_figure
@@ -87,6 +87,15 @@ def _tally(lesson: Lesson, question: Question, vote: int | None = None) -> model
     return model.tally(question, classroom.reachable_store().answers(lesson.code, question.number, vote))
 
 
+def _bars(lesson: Lesson, question: Question, vote: int, result: model.Tally) -> tuple[tuple[str, int, bool], ...]:
+    """A chart's bars: a choice question's every choice by its letter, picked or not, as its
+    words name them ("B: 1/4"); any other question's answers as the tally groups them."""
+    if not question.choices:
+        return result.answers
+    answers = classroom.reachable_store().answers(lesson.code, question.number, vote)
+    return tuple((label, count, right) for label, count, right, _ in choice_rows(question, lesson.code, answers))
+
+
 def pause_toggle(lesson: Lesson) -> None:
     """The cockpit's Pause: every student's screen says "eyes on the projector" meanwhile."""
     st.toggle(tr("peer.pause"), value=lesson.paused, key="class_pause", help=tr("peer.pause_help"), on_change=_pause)
@@ -152,7 +161,9 @@ def live_answers(lesson: Lesson, question: Question) -> None:
         return
     words, chart = st.columns([1, 1], gap="medium")
     words.markdown(tr("peer.live_count", right=result.right, total=result.total, truth=truth))
-    figure = answers_figure(result.answers, tr("class.axis_answer"), tr("class.axis_students"), 220)
+    figure = answers_figure(
+        _bars(lesson, question, vote, result), tr("class.axis_answer"), tr("class.axis_students"), 220
+    )
     chart.plotly_chart(figure, key="class_live_chart", config={"displayModeBar": False})
     for index, (label, count, right) in enumerate(result.answers):
         if right:
@@ -273,13 +284,13 @@ def vote_charts(
     (a projector): each titled under its bars, no title on the counts' axis."""
     first = model.tally(question, classroom.reachable_store().answers(lesson.code, question.number, 1))
     titles = (tr("peer.vote1_chart"), tr("peer.vote2_chart"))
-    for column, result, title, key in zip(chart.columns(2), (first, last), titles, ("class_vote1_chart",
-                                          "class_answers_chart")):  # fmt: skip
+    for vote, column, result, title, key in zip((1, 2), chart.columns(2), (first, last), titles, ("class_vote1_chart",
+                                                "class_answers_chart")):  # fmt: skip
         if not (compact and result.total):
             column.caption(title)
         if result.total:
             axis, counts = (title, None) if compact else (tr("class.axis_answer"), tr("class.axis_students"))
-            figure = answers_figure(result.answers, axis, counts, height)
+            figure = answers_figure(_bars(lesson, question, vote, result), axis, counts, height)
             column.plotly_chart(figure, key=key, config={"displayModeBar": False})
 
 
