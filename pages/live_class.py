@@ -34,7 +34,7 @@ from ui import classroom
 from ui.cells import cells_form, cells_live, cells_results, cells_verdict, mine_cells
 from ui.class_reports import KEPT_SAID, keep_report, reports_list
 from ui.controls import URL_KEYS
-from ui.deck_panel import deck_panel, link_deck_note, projector_words
+from ui.deck_panel import deck_panel, link_deck_note, prepared_question, projector_words
 from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.homework import assign_panel
 from ui.lang import current_language, tr, translated_error
@@ -219,8 +219,8 @@ def _ask_panel(lesson: Lesson) -> None:
     except (SetupError, PoolingError, InputError) as error:
         st.warning(_setup_problem(error), icon=":material/block:")
         return
-    st.toggle(tr("class.preparing"), value=lesson.preparing, key="class_preparing", help=tr("class.preparing_help"),
-              on_change=_prepare)  # fmt: skip
+    st.session_state["class_preparing"] = lesson.preparing  # the lesson's: a deck step or another tab may change it
+    st.toggle(tr("class.preparing"), key="class_preparing", help=tr("class.preparing_help"), on_change=_prepare)
     # The cell clicked here, in the teacher's tab alone (a click on the Playground explains it to
     # the class): of x or ∂L/∂x asks for its ∂L/∂x, of y or ∂L/∂y its y.
     chosen = selected_cell(PICK_GRIDS)
@@ -433,7 +433,7 @@ def projector(lesson: Lesson, current: Seat) -> None:
             st.warning(_setup_problem(error), icon=":material/block:")
             return
         if lesson.preparing:  # x, y and ∂L/∂y: nothing of the answer, nothing explained
-            _preparing(computed, lesson.code)
+            _preparing(computed, lesson)
             return
         explained = explained_selection(lesson.setup.explain)
         select_cell("class_projector_grids", explained)
@@ -441,10 +441,14 @@ def projector(lesson: Lesson, current: Seat) -> None:
         _setup_grids(computed, lesson.code, "class_projector_grids", PROJECTOR_EXPLANATION_ROOM if explained else 0)
 
 
-def _preparing(computed, code: str) -> None:
-    """While the teacher prepares a question: the setup without ∂L/∂x."""
+def _preparing(computed, lesson: Lesson) -> None:
+    """While the teacher prepares a question: the setup without ∂L/∂x (nor y, for a deck
+    step's question about a cell of y)."""
     st.info(tr("class.preparing_student"), icon=":material/hourglass_empty:")
-    question_grids(computed, None, False, key="class_preparing_grids", file_prefix=f"avgpool_class_{code}")
+    question = prepared_question(lesson)  # a deck step's: its cell outlined, its kind's grids hidden
+    cell, kind = (None, "grad_input") if question is None else (question.cell, question.kind)
+    question_grids(computed, cell, False, key="class_preparing_grids", file_prefix=f"avgpool_class_{lesson.code}",
+                   kind=kind)  # fmt: skip
 
 
 def _send(question: Question) -> None:
@@ -484,7 +488,7 @@ def student_view(lesson: Lesson, current: Seat) -> None:
     question = lesson.question
     if question is None and lesson.preparing and lesson.setup is not None:
         try:
-            _preparing(computed_from_setup(lesson.setup, current_language()), lesson.code)
+            _preparing(computed_from_setup(lesson.setup, current_language()), lesson)
         except (SetupError, PoolingError, InputError) as error:
             st.warning(_setup_problem(error), icon=":material/block:")
         return

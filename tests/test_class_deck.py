@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from classroom.deck import deck_link, deck_to_json, words
 from classroom.deck_library import BUILT_IN
 from classroom.setups import sent_setup, setup_values
-from tests.conftest import alerts, open_app, teachers_new_session
+from tests.conftest import alerts, grids_on_page, open_app, teachers_new_session
 
 DECK = BUILT_IN["padding"]  # its 4th step switches count_include_pad off
 
@@ -112,6 +112,24 @@ def test_a_steps_question_is_asked_answered_and_revealed_then_the_deck_moves_on(
     _click(teacher, "class_deck_next")
     lesson = _lesson(code)
     assert lesson.step == 2 and lesson.question is None and [q.number for q in lesson.asked] == [1]
+
+
+def test_a_step_with_a_question_shows_students_no_answer_until_it_is_asked(stepped):
+    """The padding deck's step 2 says "What does the corner, ∂L/∂x[0, 0], get?": a student must
+    not read ∂L/∂x before the teacher asks (found by h-lesson's walk: it printed 1/9)."""
+    teacher, student, code = stepped
+    _click(teacher, "class_deck_next")
+    assert _lesson(code).preparing  # the step opens prepared: no answer on any student's screen
+    _rerun(student)
+    assert student.session_state["current_page"] == "live_class"
+    assert any("preparing a question" in text for text in alerts(student)), alerts(student)
+    assert [grid["key"] for grid in grids_on_page(student)] == ["x", "y", "grad_output"]
+    assert teacher.toggle(key="class_preparing").value is True  # the cockpit says so
+    _click(teacher, "class_deck_ask")
+    assert not _lesson(code).preparing
+    _click(teacher, "class_reveal")
+    _click(teacher, "class_deck_next")  # step 3 asks nothing: the class sees ∂L/∂x again
+    assert not _lesson(code).preparing
 
 
 def test_the_teacher_leaves_the_deck_for_a_live_setup_and_comes_back(stepped):

@@ -35,7 +35,7 @@ from classroom.deck import (
     words,
 )
 from classroom.deck_library import BUILT_IN
-from classroom.model import Lesson
+from classroom.model import Lesson, Question
 from classroom.setups import sent_setup
 from i18n import user_text
 from ui import classroom
@@ -73,6 +73,13 @@ def on_step(lesson: Lesson, deck: Deck | None) -> bool:
     return lesson.setup == sent_setup(deck.steps[lesson.step].setup)
 
 
+def prepared_question(lesson: Lesson) -> Question | None:
+    """The deck step's question while the class waits for it (None: none, or the teacher
+    prepares one by hand)."""
+    deck = lesson_deck(lesson)
+    return question_of(deck.steps[lesson.step]) if on_step(lesson, deck) else None
+
+
 def step_words(lesson: Lesson, language: str) -> str | None:
     """What the teacher says with the step the class is on (the projector shows it), or None."""
     deck = lesson_deck(lesson)
@@ -108,7 +115,8 @@ def _deck_change(change: Callable[[Lesson], Lesson], action: str = "deck") -> No
 def _to_step(lesson: Lesson, deck: Deck, index: int) -> Lesson:
     if not 0 <= index < len(deck.steps):
         return lesson
-    return model.go_to_step(lesson, index, sent_setup(deck.steps[index].setup))
+    step = deck.steps[index]
+    return model.go_to_step(lesson, index, sent_setup(step.setup), asks=step.question is not None)
 
 
 def _start(text: str) -> None:

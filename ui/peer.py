@@ -98,7 +98,8 @@ def _bars(lesson: Lesson, question: Question, vote: int, result: model.Tally) ->
 
 def pause_toggle(lesson: Lesson) -> None:
     """The cockpit's Pause: every student's screen says "eyes on the projector" meanwhile."""
-    st.toggle(tr("peer.pause"), value=lesson.paused, key="class_pause", help=tr("peer.pause_help"), on_change=_pause)
+    st.session_state["class_pause"] = lesson.paused  # the lesson's: the teacher's other tab may change it
+    st.toggle(tr("peer.pause"), key="class_pause", help=tr("peer.pause_help"), on_change=_pause)
     if lesson.paused:
         st.caption(tr("peer.paused_teacher"))
 
