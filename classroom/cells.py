@@ -33,6 +33,7 @@ __all__ = [
     "CellsError",
     "CellsTally",
     "Grade",
+    "answer_sets",
     "answer_shape",
     "cell_mistakes",
     "cells_label",
@@ -248,6 +249,22 @@ def cells_label(cells: Collection[Cell]) -> str:
         return "∅"
     shown = " ".join(f"[{row}, {col}]" for row, col in ordered[:LABEL_CELLS])
     return shown if len(ordered) <= LABEL_CELLS else f"{shown} … +{len(ordered) - LABEL_CELLS}"
+
+
+def answer_sets(masks: Mapping[str, object], shape: tuple[int, int]) -> dict[str, frozenset[Cell]]:
+    """The class's sets by student, from their masks; a mask that does not fit the grid of
+    ``shape`` is no answer (left out).
+
+    >>> answer_sets({"a": encode_mask({(0, 1)}, (2, 2)), "b": "not a mask"}, (2, 2))
+    {'a': frozenset({(0, 1)})}
+    """
+    sets = {}
+    for student, mask in masks.items():
+        try:
+            sets[student] = read_mask(mask, shape)
+        except CellsError:
+            continue
+    return sets
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from classroom import model
-from classroom.cells import CellsError, cells_label, cells_moves, cells_tally, is_cells, read_mask
+from classroom.cells import answer_sets, cells_label, cells_moves, cells_tally, is_cells
 from classroom.report_store import process_reports
 from classroom.reports import ClassReport, valid_report_id
 from classroom.setups import setup_link, setup_query, setup_summary
@@ -135,17 +135,6 @@ def _table(rows: list[tuple[str, int, bool, str]], total: int, language: str, he
     return head + f"<table>{header}{''.join(lines)}</table>"
 
 
-def _sets(question: model.Question, masks: dict[str, str]) -> dict[str, frozenset]:
-    """A "which cells" question's answers: each student's set (a mask that does not fit is none)."""
-    sets = {}
-    for student, mask in masks.items():
-        try:
-            sets[student] = read_mask(mask, question.grid)
-        except CellsError:
-            continue
-    return sets
-
-
 def _cells_table(question: model.Question, sets: dict[str, frozenset], language: str, title: str) -> str:
     """One vote of a "which cells" question: the right set, then the wrong sets, most common
     first, each with its misconception when one gives it."""
@@ -160,7 +149,7 @@ def _cells_table(question: model.Question, sets: dict[str, frozenset], language:
 
 def _cells_parts(question: model.Question, votes, language: str) -> list[str]:
     """A "which cells" question's votes, who moved, and how sure (its answers are sets)."""
-    first, second = _sets(question, votes.cells_first), _sets(question, votes.cells_second)
+    first, second = answer_sets(votes.cells_first, question.grid), answer_sets(votes.cells_second, question.grid)
     parts = [_cells_table(question, first, language, text(language, "report.vote1" if question.vote == 2 else
                                                           "report.answers"))]  # fmt: skip
     if question.vote == 2:

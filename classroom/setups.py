@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from contextlib import suppress
 from urllib.parse import urlencode
 
 import numpy as np
 
-from classroom.cells import CellsError, answer_shape, cell_mistakes, cells_label, is_cells, read_mask, truth_cells
+from classroom.cells import answer_sets, answer_shape, cell_mistakes, cells_label, is_cells, truth_cells
 from classroom.choices import with_choices
 from classroom.model import Lesson, Question, Setup, all_questions, mistakes_for, output_mistakes_for, tally
 from i18n import LANGUAGES, text
@@ -276,10 +275,7 @@ def _report_cells(writer, question, masks: Mapping[str, str], said: Mapping[str,
                   took: float | None = None) -> None:  # fmt: skip
     """One vote's rows of a "which cells" question: one per distinct set tapped."""
     spent = "" if took is None else f"{took:.0f}"
-    sets = {}
-    for student, mask in masks.items():
-        with suppress(CellsError):  # a mask that does not fit the grid is no answer
-            sets[student] = read_mask(mask, question.grid)
+    sets = answer_sets(masks, question.grid)
     truth = frozenset(question.cells)
     first = [question.number, date, question.target, asked_as(question), setup_summary(question.setup),
              setup_link(question.setup), cells_label(truth), len(sets),

@@ -120,6 +120,27 @@ def test_students_tap_cells_and_the_reveal_counts_them_cell_by_cell(teacher):
     assert rows[2]["mistake"].startswith("the cell at the same indices")
 
 
+def test_the_teacher_shows_one_wrong_set_on_the_projector_without_the_right_one(teacher):
+    """Desmos's select-and-sequence for sets: the cockpit's Show puts one wrong set and its
+    misconception on the projector; the right set stays hidden; a student's screen shows none."""
+    code = _code(teacher)
+    _ask_feeds(teacher)
+    student, other = _rerun(_student(code)), _rerun(_student(code))
+    _tap(student, (1, 1))  # y's own indices
+    _send(student)
+    _tap(other, (3, 3), (3, 4), (4, 3), (4, 4))
+    _send(other)
+    show = _rerun(teacher).button(key="class_show_0")
+    assert show.label == "Show [1, 1] on the projector"
+    show.click()
+    _rerun(teacher)
+    assert _lesson(code).question.shown == "[1, 1]"
+    shown = _texts(_rerun(_session({"class": code, "view": "projector"})))
+    assert "[1, 1]" in shown and "the cell at the same indices" in shown
+    assert "[3, 3]" not in shown and _grid(teacher, "counts") is not None  # the right set: the cockpit's alone
+    assert "the cell at the same indices" not in _texts(_rerun(other))  # a student's screen: none of it
+
+
 def test_nothing_with_a_second_vote_and_a_closed_vote_refusing_sends(teacher):
     code = _code(teacher)
     _gaps(teacher)

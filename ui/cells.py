@@ -16,7 +16,16 @@ from collections.abc import Mapping
 import streamlit as st
 
 from classroom import model
-from classroom.cells import CellsError, cells_label, cells_moves, cells_tally, encode_mask, grade, read_mask
+from classroom.cells import (
+    CellsError,
+    answer_sets,
+    cells_label,
+    cells_moves,
+    cells_tally,
+    encode_mask,
+    grade,
+    read_mask,
+)
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question
 from figures.views import cells_answer_grid, cells_count_grid
@@ -24,7 +33,7 @@ from scenario.compute import Computed
 from ui import classroom
 from ui.display import select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr
-from ui.peer import given_sure, sure_choice
+from ui.peer import given_sure, show_button, shown_controls, sure_choice
 
 __all__ = [
     "TAP_KEY",
@@ -130,21 +139,10 @@ def send_cells(question: Question) -> None:
         tell_watchers(current.code)  # the teacher's count and the projector's, by push
 
 
-def _sets(question: Question, masks: Mapping[str, str]) -> dict[str, frozenset]:
-    """The students' sets; a mask that does not fit the question's grid is left out."""
-    sets = {}
-    for student, mask in masks.items():
-        try:
-            sets[student] = read_mask(mask, question.grid)
-        except CellsError:
-            continue
-    return sets
-
-
 def mine_cells(lesson: Lesson, question: Question, student: str, vote: int) -> frozenset | None:
     """This student's set in ``vote`` (None: not answered)."""
     mask = classroom.reachable_store().cell_answers(lesson.code, question.number, vote).get(student)
-    return None if mask is None else _sets(question, {student: mask}).get(student)
+    return None if mask is None else answer_sets({student: mask}, question.grid).get(student)
 
 
 def cells_verdict(question: Question, mine: frozenset | None) -> None:
@@ -173,7 +171,7 @@ def wrong_text(question: Question, mine: frozenset, tail: str) -> str:
 
 def _tally(lesson: Lesson, question: Question, vote: int):
     masks = classroom.reachable_store().cell_answers(lesson.code, question.number, vote)
-    sets = _sets(question, masks)
+    sets = answer_sets(masks, question.grid)
     return cells_tally(question.cells, question.cell_mistakes, question.grid, sets), sets
 
 
@@ -206,9 +204,10 @@ def cells_live(lesson: Lesson, question: Question) -> None:
         return
     words, chart = st.columns([1, 1], gap="medium")
     words.markdown(tr("peer.live_count", right=result.right, total=result.total, truth=written(question.cells)))
-    lines = _wrong_lines(result.common_wrong)
-    if lines:
-        words.markdown("\n".join(f"- {line}" for line in lines))
+    for index, (line, (label, _, _)) in enumerate(zip(_wrong_lines(result.common_wrong), result.common_wrong)):
+        words.markdown(line)
+        show_button(words, question, lesson.code, label, index)  # for discussion, on the projector
+    shown_controls(words, question, lesson.code)
     _heat(result, question, "class_cells_live", chart)
 
 

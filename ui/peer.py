@@ -16,6 +16,7 @@ import time
 import streamlit as st
 
 from classroom import model
+from classroom.cells import answer_sets, cells_label, cells_tally, is_cells
 from classroom.choices import choice_labels, choice_order, choice_rows
 from classroom.model import Lesson, Question
 from classroom.store import StoreUnavailable
@@ -68,8 +69,44 @@ def _show(label: str | None) -> None:
         lesson = classroom.current_lesson()
         if lesson is None or lesson.question is None:
             return
-        wrong = [row[0] for row in _tally(lesson, lesson.question).answers if not row[2]]
-        classroom.teacher_change(lambda current: model.show_answer(current, label, wrong))
+        classroom.teacher_change(lambda current: model.show_answer(current, label, _wrong(lesson, lesson.question)))
+
+
+def _wrong(lesson: Lesson, question: Question) -> list[str]:
+    """The wrong answers of the vote the teacher sees now, by their labels (a which-cells
+    question's: its wrong sets, as ``cells_tally`` writes them)."""
+    if not is_cells(question.kind):
+        return [label for label, _, right in _tally(lesson, question).answers if not right]
+    masks = classroom.reachable_store().cell_answers(lesson.code, question.number, _shown_vote(question))
+    sets = answer_sets(masks, question.grid)
+    return [
+        label for label, _, _ in cells_tally(question.cells, question.cell_mistakes, question.grid, sets).common_wrong
+    ]
+
+
+def show_button(where, question: Question, code: str, label: str, index: int) -> None:
+    """The cockpit's "Show … on the projector" for one wrong answer (none for the one on show)."""
+    if question.shown != label:
+        shown = tr("peer.show", answer=written(question, code, label))
+        where.button(shown, key=f"class_show_{index}", icon=":material/cast:", help=tr("peer.show_help"),
+                     on_click=_show, args=(label,))  # fmt: skip
+
+
+def shown_controls(where, question: Question, code: str) -> None:
+    """What the projector shows of the answers now, and the button that takes it down."""
+    if question.shown is not None:
+        where.caption(tr("peer.shown_teacher", answer=written(question, code, question.shown)))
+        where.button(tr("peer.take_down"), key="class_show_none", icon=":material/cancel_presentation:",
+                     on_click=_show, args=(None,))  # fmt: skip
+
+
+def _shown_meaning(question: Question) -> str:
+    """The misconception of the wrong answer on show, as the projector names it (or none)."""
+    if is_cells(question.kind):
+        key = next((key for key, cells in question.cell_mistakes if cells_label(cells) == question.shown), None)
+        return tr("peer.shown_meaning", meaning=tr(f"class.mistake_cells_{key}")) if key else tr("peer.shown_plain")
+    key = next((m.key for m in question.mistakes if exact_text(m.value).removeprefix("≈") == question.shown), None)
+    return tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
 
 
 def _pause() -> None:
@@ -174,14 +211,8 @@ def live_answers(lesson: Lesson, question: Question) -> None:
         line = tr("class.wrong_line", answer=answer, count=count, meaning=tr(f"class.mistake_{key}")) if key else (
             tr("class.wrong_plain", answer=answer, count=count))  # fmt: skip
         words.markdown(line)
-        if question.shown != label:
-            shown = tr("peer.show", answer=written(question, lesson.code, label))
-            words.button(shown, key=f"class_show_{index}", icon=":material/cast:",
-                         help=tr("peer.show_help"), on_click=_show, args=(label,))  # fmt: skip
-    if question.shown is not None:
-        words.caption(tr("peer.shown_teacher", answer=written(question, lesson.code, question.shown)))
-        words.button(tr("peer.take_down"), key="class_show_none", icon=":material/cancel_presentation:",
-                     on_click=_show, args=(None,))  # fmt: skip
+        show_button(words, question, lesson.code, label, index)
+    shown_controls(words, question, lesson.code)
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,8 +235,7 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         if question.closes_at is not None:
             countdown(question.closes_at - now)
     if question.shown is not None:
-        key = next((m.key for m in question.mistakes if exact_text(m.value).removeprefix("≈") == question.shown), None)
-        meaning = tr("peer.shown_meaning", meaning=tr(f"class.mistake_{key}")) if key else tr("peer.shown_plain")
+        meaning = _shown_meaning(question)
         shown = written(question, lesson.code, question.shown)
         said = tr("peer.shown_projector", answer=shown) + "  \n" + meaning
         if question.discussing:  # "Discuss with your neighbour" first, on the answer's line: the grids need the room
