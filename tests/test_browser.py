@@ -256,7 +256,7 @@ def test_quiz_surprise_answer_and_score(page, app_url):
     assert question  # the asked cell is named
     assert page.locator(GRID).count() == 3  # ∂L/∂x hidden
     # no ∂L/∂x is this large
-    page.get_by_role("textbox", name="Your answer (a number or a fraction like 1/9)").fill(
+    page.get_by_role("textbox", name="Your answer (a number, or a fraction written a/b)").fill(
         "12345"
     )  # no ∂L/∂x is this large
     page.get_by_role("button", name="Check").click()

@@ -252,14 +252,16 @@ def _number_question(room: Room) -> None:
     teacher = room.teacher
     _press(teacher, "class_deck_next")
     _deck_step(room, 2)
+    for student in room.students:  # the step's words pose the question: it opens prepared, no answer shown
+        wait_for_alert(student, _said(student, "class.preparing_student")[:8])
+    _nothing_of_the_answers(room, ("∂L/∂x[0, 0] =", "1/9"), {"1/9"})
     assert "∂L/∂x[0, 0]" in teacher.locator(".st-key-class_deck_ask button").inner_text()
     _press(teacher, "class_deck_ask")
     for student in room.students:
         student.locator(".st-key-class_answer input").wait_for(timeout=PATIENCE_MS)  # taken to the question
         wait_for_grids(student, 3)  # x, y, ∂L/∂y: not the answer
     room.projector.get_by_text("第 1 题：∂L/∂x[0, 0] 是多少？").wait_for()
-    # (The answer box's label says "a fraction like 1/9", the answer here: not checked in the text.)
-    _nothing_of_the_answers(room, ("∂L/∂x[0, 0] =",), {"1/9"})
+    _nothing_of_the_answers(room, ("∂L/∂x[0, 0] =", "1/9"), {"1/9"})  # the answer box's label names no value
     _everyone(room, "03-number-asked")
 
     for student, answer, sure in zip(room.students, ("1/9", "1", "1/9"), (0, 1, 0)):
