@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from tests.conftest import open_app, waits_for_lane
-from ui.fairness import BURST, HEAVY_LANE, RATE, Account, Budget, Lane, wait_for_budget
+from ui.fairness import BURST, HEAVY_LANE, RATE, TEACHER_RATE, Account, Budget, Lane, wait_for_budget
 
 
 def test_a_tab_past_its_burst_waits_and_others_do_not(manual_clock):
@@ -120,3 +120,23 @@ def test_a_class_refresh_waits_for_the_refresh_lane_and_an_explorers_run_does_no
     with REFRESH_LANE.taken():
         explorer.run()
         assert not explorer.exception
+
+
+def test_a_class_teacher_drains_at_the_teachers_rate_and_a_student_at_the_usual_one(manual_clock):
+    """The cockpit redraws its live count on every answer (20 a second from 200 students): at a
+    student's 4 % its count came up to 1 s late, so the teacher's tab drains at TEACHER_RATE.
+    A student (who could open any view) keeps RATE."""
+    clock = manual_clock()
+    teacher = open_app(page="pages/live_class.py")
+    teacher.button(key="class_start").click()
+    teacher.run()
+    teacher.run()
+    assert not teacher.exception and teacher.session_state["cpu_budget"].budget.rate == TEACHER_RATE
+    code = teacher.session_state["class_seat"].code
+    student = open_app({"class": code})
+    student.run()
+    assert not student.exception and student.session_state["cpu_budget"].budget.rate == RATE
+    # A teacher 0.5 s past the burst waits 2 s, not the student's 12.5 s.
+    teacher.session_state["cpu_budget"] = Account(Budget(BURST + 0.5, clock.now(), TEACHER_RATE), counted=True)
+    assert wait_for_budget(teacher.session_state["cpu_budget"]).debt == pytest.approx(BURST)
+    assert clock.slept[-1] == pytest.approx(0.5 / TEACHER_RATE)

@@ -39,7 +39,7 @@ from scenario.params import DEFAULTS
 from scenario.typed_grid import TypedGrid, decode_grid
 from ui.class_bar import class_bar
 from ui.display import current_palette, select_cell
-from ui.fairness import HEAVY_DEBT, Lane, wait_for_budget
+from ui.fairness import HEAVY_DEBT, RATE, TEACHER_RATE, Lane, set_rate, wait_for_budget
 from ui.lang import current_language, tr
 
 __all__ = [
@@ -655,6 +655,8 @@ def refresh_lane() -> Iterator[str | None]:
     100 at once: a lone student beside the class waits for one of them, not for all
     (docs/benchmarks.md, "A live class on push"). Gives the state such a rerun's listener
     heard (``_refresh``), None for any other run."""
+    current = seat()  # a class's teacher drives it: a larger share (ui/fairness.py TEACHER_RATE)
+    set_rate(TEACHER_RATE if current is not None and current.role == "teacher" else RATE)
     heard = st.session_state.pop(REFRESH, None)
     if heard is None:
         yield None
