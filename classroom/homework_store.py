@@ -11,14 +11,11 @@ the store cannot be reached.
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Protocol
 
 from classroom.homework import MAX_HOMEWORKS, MAX_STUDENTS, Homework, Progress
-from classroom.store import DEFAULT_PATH, SQLiteFile, StoreUnavailable
+from classroom.store import RedisClient, SQLiteFile, open_named
 
 __all__ = ["HomeworkStore", "RedisHomework", "SQLiteHomework", "open_homework_store"]
 
@@ -50,15 +47,8 @@ class HomeworkStore(Protocol):
 
 
 def open_homework_store(address: str | None = None) -> HomeworkStore:
-    """The store ``CLASS_STORE`` names (as ``classroom.store.open_store`` reads it)."""
-    address = address if address is not None else os.environ.get("CLASS_STORE", "")
-    if address.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHomework(address)
-    if address.startswith("sqlite:///"):
-        return SQLiteHomework(Path(address.removeprefix("sqlite:///")))
-    if address:
-        raise ValueError(f"CLASS_STORE={address!r}: use redis://host:port/db or sqlite:///path")
-    return SQLiteHomework(DEFAULT_PATH)
+    """Homework in the store ``CLASS_STORE`` names (``classroom.store.open_named``)."""
+    return open_named(address, RedisHomework, SQLiteHomework)
 
 
 SCHEMA = """
@@ -76,13 +66,7 @@ class SQLiteHomework(SQLiteFile):
     _swept = float("-inf")  # when this process last swept (reads sweep at most once a minute)
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db().executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise StoreUnavailable(f"{self.path}: {error}") from error
+        super().__init__(path, SCHEMA)
 
     def _sweep(self, now: float) -> None:
         """Forget every homework past its retention, with its students' progress."""
@@ -158,22 +142,13 @@ return 1
 """
 
 
-class RedisHomework:
-    """Homework in the class's Redis (``redis://host:port/db``)."""
+class RedisHomework(RedisClient):
+    """Homework in the class's Redis."""
 
     def __init__(self, address: str) -> None:
-        import redis  # only deployments with replicas need the client
-
-        self._errors = (redis.RedisError, OSError)
-        self._redis = redis.Redis.from_url(address, socket_timeout=2.0, socket_connect_timeout=2.0)
+        super().__init__(address)
         self._save = self._redis.register_script(SAVE_PROGRESS)
         self._create = self._redis.register_script(CREATE)
-
-    def _call(self, function, *args):
-        try:
-            return function(*args)
-        except self._errors as error:
-            raise StoreUnavailable(f"Redis: {error}") from error
 
     @staticmethod
     def _key(code: str, part: str = "") -> str:

@@ -14,15 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
-import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Protocol
 
 from classroom.reports import MAX_REPORT_BYTES, MAX_REPORTS, MAX_REPORTS_PER_TEACHER, ClassReport
-from classroom.store import DEFAULT_PATH, SQLiteFile, StoreUnavailable
+from classroom.store import RedisClient, SQLiteFile, StoreUnavailable, open_named
 
 __all__ = [
     "KEPT",
@@ -61,15 +58,8 @@ class ReportStore(Protocol):
 
 
 def open_report_store(address: str | None = None) -> ReportStore:
-    """The store ``CLASS_STORE`` names (as ``classroom.store.open_store`` reads it)."""
-    address = address if address is not None else os.environ.get("CLASS_STORE", "")
-    if address.startswith(("redis://", "rediss://", "unix://")):
-        return RedisReports(address)
-    if address.startswith("sqlite:///"):
-        return SQLiteReports(Path(address.removeprefix("sqlite:///")))
-    if address:
-        raise ValueError(f"CLASS_STORE={address!r}: use redis://host:port/db or sqlite:///path")
-    return SQLiteReports(DEFAULT_PATH)
+    """Class reports in the store ``CLASS_STORE`` names (``classroom.store.open_named``)."""
+    return open_named(address, RedisReports, SQLiteReports)
 
 
 @functools.cache
@@ -115,13 +105,7 @@ class SQLiteReports(SQLiteFile):
     """Reports in the class's SQLite file (WAL mode), one connection per thread."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db().executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise StoreUnavailable(f"{self.path}: {error}") from error
+        super().__init__(path, SCHEMA)
 
     def keep(self, report: ClassReport, now: float) -> str:
         data = report.to_json()
@@ -173,23 +157,14 @@ return 'kept'
 """
 
 
-class RedisReports:
+class RedisReports(RedisClient):
     """Reports in the class's Redis (``redis://host:port/db``)."""
 
     INDEX = "avgpool:report-index"
 
     def __init__(self, address: str) -> None:
-        import redis  # only deployments with replicas need the client
-
-        self._errors = (redis.RedisError, OSError)
-        self._redis = redis.Redis.from_url(address, socket_timeout=2.0, socket_connect_timeout=2.0)
+        super().__init__(address)
         self._keep = self._redis.register_script(KEEP)
-
-    def _call(self, function, *args):
-        try:
-            return function(*args)
-        except self._errors as error:
-            raise StoreUnavailable(f"Redis: {error}") from error
 
     @staticmethod
     def _key(report_id: str) -> str:

@@ -21,9 +21,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from classroom.cells import MAX_SIDE, CellsError, mask_length
 from classroom.model import IDLE_EXPIRY, MAX_QUESTIONS, Lesson
@@ -34,8 +34,11 @@ __all__ = [
     "PRESENCE_WINDOW",
     "ClassStore",
     "RedisStore",
+    "RedisClient",
+    "SQLiteFile",
     "SQLiteStore",
     "StoreUnavailable",
+    "open_named",
     "open_store",
 ]
 
@@ -124,17 +127,26 @@ class ClassStore(Protocol):
         """Raise StoreUnavailable unless the store answers."""
 
 
-def open_store(address: str | None = None) -> ClassStore:
-    """The store ``CLASS_STORE`` names: ``redis://…`` (or ``rediss://``), ``sqlite:///path``,
-    or, when unset, SQLite in ``data/classes.sqlite3``."""
+T = TypeVar("T")
+
+
+def open_named(address: str | None, redis: Callable[[str], T], sqlite: Callable[[Path], T]) -> T:
+    """What ``CLASS_STORE`` (or ``address``) names, opened by ``redis`` (``redis://…``,
+    ``rediss://``, ``unix://``) or ``sqlite`` (``sqlite:///path``; when unset, the file in
+    ``data/classes.sqlite3``): the class store, homework and reports share one address."""
     address = address if address is not None else os.environ.get("CLASS_STORE", "")
     if address.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(address)
+        return redis(address)
     if address.startswith("sqlite:///"):
-        return SQLiteStore(Path(address.removeprefix("sqlite:///")))
+        return sqlite(Path(address.removeprefix("sqlite:///")))
     if address:
         raise ValueError(f"CLASS_STORE={address!r}: use redis://host:port/db or sqlite:///path")
-    return SQLiteStore(DEFAULT_PATH)
+    return sqlite(DEFAULT_PATH)
+
+
+def open_store(address: str | None = None) -> ClassStore:
+    """The class store ``CLASS_STORE`` names (``open_named``)."""
+    return open_named(address, RedisStore, SQLiteStore)
 
 
 # ---------------------------------------------------------------------------------------
@@ -154,11 +166,23 @@ CREATE TABLE IF NOT EXISTS handovers (token TEXT PRIMARY KEY, value TEXT, expire
 
 
 class SQLiteFile:
-    """A SQLite file in WAL mode, one connection per thread (``path``, ``_local`` set by the
-    subclass): the class store's, and homework's (classroom/homework_store.py) in the same file."""
+    """A SQLite file in WAL mode, one connection per thread, its tables made on opening
+    (``schema``): the class store's, homework's and the reports' (classroom/homework_store.py,
+    report_store.py), in the same file."""
 
-    path: Path
-    _local: threading.local
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as db:
+                self._prepare(db)
+                db.executescript(schema)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable(f"{self.path}: {error}") from error
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        """Before the tables are made: a file of an older version brought up to date."""
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -180,15 +204,10 @@ class SQLiteStore(SQLiteFile):
     """The embedded store: a SQLite file in WAL mode."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                _migrate(db)
-                db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise StoreUnavailable(f"{self.path}: {error}") from error
+        super().__init__(path, SCHEMA)
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        _migrate(db)
 
     def _expire(self, now: float) -> None:
         """Forget classes idle for longer than ``IDLE_EXPIRY`` (done when one is created)."""
@@ -361,17 +380,16 @@ return 1
 """
 
 
-class RedisStore:
-    """A class store in Redis (``redis://host:port/db``, a password in the address if set)."""
+class RedisClient:
+    """A connection to the class's Redis (``redis://host:port/db``, a password in the address
+    if set), each call's failure raised as ``StoreUnavailable``: the class store's, homework's
+    and the reports'."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, **options: object) -> None:
         import redis  # only deployments with replicas need the client
 
         self._errors = (redis.RedisError, OSError)
-        self._redis = redis.Redis.from_url(
-            address, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=10
-        )
-        self._save = self._redis.register_script(SAVE_IF_VERSION)
+        self._redis = redis.Redis.from_url(address, socket_timeout=2.0, socket_connect_timeout=2.0, **options)
         self.address = address
 
     def _call(self, function, *args):
@@ -379,6 +397,14 @@ class RedisStore:
             return function(*args)
         except self._errors as error:
             raise StoreUnavailable(f"Redis: {error}") from error
+
+
+class RedisStore(RedisClient):
+    """A class store in Redis."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address, health_check_interval=10)
+        self._save = self._redis.register_script(SAVE_IF_VERSION)
 
     @staticmethod
     def _key(code: str, part: str = "lesson") -> str:
