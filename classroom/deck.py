@@ -529,19 +529,11 @@ def _question(question: object, number: int, computed: Computed) -> DeckQuestion
         return _cells_question(question, number, computed)
     if kind not in KINDS:
         raise DeckError("question_grid", number, "question.grid", got=user_text(kind, 24), known=", ".join(KINDS))
-    cell = question.get("cell")
-    shape = computed.y.shape if kind == "output" else computed.x.shape
-    if (
-        not isinstance(cell, list)
-        or len(cell) != 2
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in cell)
-        or not all(0 <= i < n for i, n in zip(cell, shape))
-    ):
-        raise DeckError("question_cell", number, "question.cell", rows=shape[0] - 1, cols=shape[1] - 1)
+    cell = _cell(question.get("cell"), computed.y.shape if kind == "output" else computed.x.shape, number)
     answered = question.get("as", "number")
     if answered not in ANSWERS:
         raise DeckError("question_as", number, "question.as", got=user_text(answered, 24), known=", ".join(ANSWERS))
-    return DeckQuestion(kind, (cell[0], cell[1]), answered == "choice")
+    return DeckQuestion(kind, cell, answered == "choice")
 
 
 def _cells_question(question: dict, number: int, computed: Computed) -> DeckQuestion:
@@ -556,8 +548,13 @@ def _cells_question(question: dict, number: int, computed: Computed) -> DeckQues
                         known=CELLS_GRIDS[kind])  # fmt: skip
     if kind == "nothing" and "cell" not in question:
         return DeckQuestion(kind, (0, 0))
-    cell = question.get("cell")
-    shape = computed.y.shape if kind == "feeds" else computed.x.shape
+    return DeckQuestion(
+        kind, _cell(question.get("cell"), computed.y.shape if kind == "feeds" else computed.x.shape, number)
+    )
+
+
+def _cell(cell: object, shape: tuple[int, int], number: int) -> tuple[int, int]:
+    """A step's question's cell, ``[row, col]`` of a grid of ``shape`` (raises DeckError)."""
     if (
         not isinstance(cell, list)
         or len(cell) != 2
@@ -565,4 +562,4 @@ def _cells_question(question: dict, number: int, computed: Computed) -> DeckQues
         or not all(0 <= i < n for i, n in zip(cell, shape))
     ):
         raise DeckError("question_cell", number, "question.cell", rows=shape[0] - 1, cols=shape[1] - 1)
-    return DeckQuestion(kind, (cell[0], cell[1]))
+    return cell[0], cell[1]

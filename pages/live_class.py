@@ -41,6 +41,7 @@ from ui.lang import current_language, tr, translated_error
 from ui.peer import (
     given_sure,
     live_answers,
+    open_vote,
     pause_toggle,
     paused_screen,
     projector_phase,
@@ -469,12 +470,9 @@ def _send(question: Question) -> None:
             st.session_state.class_unreadable = translated_error(number_error(error, tr("quiz.your_answer")))
             return
     with classroom.class_action("send"):
-        store, lesson = classroom.reachable_store(), classroom.current_lesson()
-        if lesson is None or lesson.question is None or lesson.question.number != question.number or (
-                not model.accepting(lesson, store.clock())):  # fmt: skip
-            st.session_state.class_unreadable = tr("peer.refused")
+        store, vote = classroom.reachable_store(), open_vote(question)
+        if vote is None:
             return
-        vote = lesson.question.vote
         if not store.answer(current.code, question.number, current.student, value, time.time(), vote, given_sure()):
             st.session_state.class_unreadable = tr("class.answers_full")
             return

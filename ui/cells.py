@@ -15,7 +15,6 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from classroom import model
 from classroom.cells import (
     CellsError,
     answer_sets,
@@ -33,7 +32,7 @@ from scenario.compute import Computed
 from ui import classroom
 from ui.display import select_cell, selected_cell, show_grids
 from ui.lang import current_language, tr
-from ui.peer import given_sure, show_button, shown_controls, sure_choice
+from ui.peer import given_sure, open_vote, show_button, shown_controls, sure_choice
 
 __all__ = [
     "TAP_KEY",
@@ -121,12 +120,9 @@ def send_cells(question: Question) -> None:
         st.session_state.class_unreadable = tr(f"class.cells_{error.key}")
         return
     with classroom.class_action("send"):
-        store, lesson = classroom.reachable_store(), classroom.current_lesson()
-        if lesson is None or lesson.question is None or lesson.question.number != question.number or (
-                not model.accepting(lesson, store.clock())):  # fmt: skip
-            st.session_state.class_unreadable = tr("peer.refused")
+        store, vote = classroom.reachable_store(), open_vote(question)
+        if vote is None:
             return
-        vote = lesson.question.vote
         try:
             kept = store.answer_cells(current.code, question.number, current.student, mask, time.time(), vote,
                                       given_sure())  # fmt: skip

@@ -293,6 +293,12 @@ def _send(homework: Homework, question: Question, index: int = 0) -> None:
         except NumberError as error:
             st.session_state[PROBLEM] = translated_error(number_error(error, tr("quiz.your_answer")))
             return
+    _answer(homework, question, value)
+
+
+def _answer(homework: Homework, question: Question, value: object) -> None:
+    """Judge ``value`` (a number, a choice's value, a which-cells mask) at the student's step
+    and keep it; what went wrong said instead."""
     try:
         progress = _progress(homework)
         answered, _ = hw.answer(progress, progress.step, value, question)
@@ -442,18 +448,10 @@ def _send_cells(homework: Homework, question: Question, index: int) -> None:
     """Check the set tapped (a callback): as a mask of the question's grid, judged, kept."""
     try:
         mask = encode_mask(tapped(_cells_key(homework, index)), question.grid)
-        progress = _progress(homework)
-        answered, _ = hw.answer(progress, progress.step, mask, question)
     except CellsError as error:
         st.session_state[PROBLEM] = tr(f"class.cells_{error.key}")
         return
-    except StoreUnavailable:
-        st.session_state[PROBLEM] = tr("homework.down")
-        return
-    except HomeworkError as error:
-        st.session_state[PROBLEM] = tr(f"homework.error_{error.key}", **error.params)
-        return
-    _keep(homework, answered)
+    _answer(homework, question, mask)
 
 
 def _choice_key(step: int) -> str:

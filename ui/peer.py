@@ -28,10 +28,15 @@ from ui.lang import tr
 __all__ = [
     "CLOSE_AFTER",
     "countdown",
+    "given_sure",
     "live_answers",
+    "open_vote",
     "paused_screen",
     "projector_phase",
+    "show_button",
+    "shown_controls",
     "student_phase",
+    "sure_choice",
     "teacher_controls",
     "vote_charts",
     "votes_summary",
@@ -241,6 +246,18 @@ def projector_phase(lesson: Lesson, question: Question) -> None:
         if question.discussing:  # "Discuss with your neighbour" first, on the answer's line: the grids need the room
             said = "**" + tr("peer.discuss_projector").removeprefix("## ") + "** · " + said
         st.info(said, icon=":material/forum:")
+
+
+def open_vote(question: Question) -> int | None:
+    """The vote open now for ``question`` (by the store's clock, checked on the server: a tab
+    may send anything, whenever), or None, said to the student ("refused"). Inside a class
+    action: the store's outage is said there."""
+    store, lesson = classroom.reachable_store(), classroom.current_lesson()
+    if lesson is None or lesson.question is None or lesson.question.number != question.number or (
+            not model.accepting(lesson, store.clock())):  # fmt: skip
+        st.session_state.class_unreadable = tr("peer.refused")
+        return None
+    return lesson.question.vote
 
 
 def student_phase(lesson: Lesson, question: Question, mine_first: float | None) -> bool:
