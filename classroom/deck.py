@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from classroom.model import Question, Setup
-from classroom.setups import SetupError, computed_from_setup, question_for, setup_values
+from classroom.model import Lesson, Question, Setup
+from classroom.setups import SetupError, computed_from_setup, question_for, sent_setup, setup_values
 from figures.views import explained_selection
 from i18n import LANGUAGES, text, user_text
 from pooling import PoolingError
@@ -51,8 +51,11 @@ __all__ = [
     "deck_link",
     "deck_to_json",
     "edit_step",
+    "lesson_deck",
     "move_step",
     "next_step",
+    "on_step",
+    "prepared_question",
     "previous_step",
     "question_of",
     "remove_step",
@@ -563,3 +566,31 @@ def _cell(cell: object, shape: tuple[int, int], number: int) -> tuple[int, int]:
     ):
         raise DeckError("question_cell", number, "question.cell", rows=shape[0] - 1, cols=shape[1] - 1)
     return cell[0], cell[1]
+
+
+# ---------------------------------------------------------------------------------------
+# A deck in a class: the lesson keeps its file and its step.
+
+
+def lesson_deck(lesson: Lesson) -> Deck | None:
+    """The lesson's deck (None: none, or one this server cannot read)."""
+    if lesson.deck is None:
+        return None
+    try:
+        return stored_deck(lesson.deck)
+    except DeckError:
+        return None
+
+
+def on_step(lesson: Lesson, deck: Deck | None) -> bool:
+    """Whether the class shows the deck's current step (not a setup the teacher made by hand)."""
+    if deck is None or lesson.step is None or not 0 <= lesson.step < len(deck.steps):
+        return False
+    return lesson.setup == sent_setup(deck.steps[lesson.step].setup)
+
+
+def prepared_question(lesson: Lesson) -> Question | None:
+    """The deck step's question while the class waits for it (None: none, or the teacher
+    prepares one by hand)."""
+    deck = lesson_deck(lesson)
+    return question_of(deck.steps[lesson.step]) if on_step(lesson, deck) else None

@@ -9,8 +9,8 @@ which makes the rest consistent (the teacher's setup in the sidebar, the answer 
 spread out.
 
 Nothing of the answer leaves here while it is hidden: a question's view before the reveal
-holds x, y and ∂L/∂y (a question about y: x alone) and the prompt; none while a question is
-prepared. No Streamlit here: the events route calls it from a worker thread.
+holds x, y and ∂L/∂y (a question about y: x alone) and the prompt, and so does a question
+prepared, without its prompt. No Streamlit here: the events route calls it from a worker thread.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import threading
 from classroom import model
 from classroom.cells import cells_label, is_cells
 from classroom.choices import choice_labels, choice_order
+from classroom.deck import prepared_question
 from classroom.model import Lesson, Question
 from classroom.setups import SetupError, computed_from_setup
 from figures.grids import GridDescription, window_axes, with_palette
@@ -37,13 +38,15 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
     """What a following student looks at first for ``lesson``: the grid component's ``grids``,
     ``columns``, ``axes``, ``selection``, the ``prompt`` (lines of plain text: the question,
     its setup, once revealed the answer; none on the Playground) and the lesson's ``version``;
-    or None: a question is being prepared, the setup is not the Playground's, or it cannot be
+    or None: the setup is not the Playground's, or it cannot be
     drawn (the page's rerun says why); none while the class is paused (eyes on the projector)."""
     if lesson.paused:
         return None
     if lesson.question is not None:
         return _question_view(lesson, lesson.question, language, palette)
     setup = lesson.setup
+    if setup is not None and lesson.preparing:
+        return _prepared_view(lesson, setup, language, palette)
     if setup is None or setup.page != "" or model.answer_hidden(lesson):
         return None
     try:
@@ -67,6 +70,29 @@ def followed_view(lesson: Lesson, language: str = "en", palette: str = "standard
         "selection": None if selection is None else selection._asdict(),
         "prompt": [],
         "local": False,
+    }
+
+
+def _prepared_view(lesson: Lesson, setup, language: str, palette: str) -> dict | None:
+    """While a question is prepared (a deck step's, or the teacher's by hand): the setup as
+    the page draws it then (pages/live_class.py ``_preparing``): x, y and ∂L/∂y, a deck step's
+    cell outlined; no ∂L/∂x (a question about y: x alone), nothing explained."""
+    try:
+        computed = computed_from_setup(setup, language)
+    except (SetupError, PoolingError, InputError):
+        return None
+    question = prepared_question(lesson)
+    cell, kind = (None, "grad_input") if question is None else (question.cell, question.kind)
+    grids = question_grids(computed, cell, False, kind, language)
+    return {
+        "version": lesson.version,
+        "grids": _described(grids, f"avgpool_class_{lesson.code}", palette),
+        "columns": 4,
+        "columns_present": 4,
+        "axes": None,
+        "selection": None,
+        "prompt": [text(language, "class.preparing_student")],
+        "local": True,
     }
 
 

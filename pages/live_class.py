@@ -17,6 +17,7 @@ import streamlit as st
 from classroom import model
 from classroom.cells import cells_label, is_cells
 from classroom.choices import choice_labels, choice_order, choice_rows, is_choice
+from classroom.deck import prepared_question
 from classroom.events import tell_watchers
 from classroom.model import Lesson, Question, Seat, Setup
 from classroom.reports import report_csv
@@ -34,7 +35,7 @@ from ui import classroom
 from ui.cells import cells_form, cells_live, cells_results, cells_verdict, mine_cells
 from ui.class_reports import KEPT_SAID, keep_report, reports_list
 from ui.controls import URL_KEYS
-from ui.deck_panel import deck_panel, link_deck_note, prepared_question, projector_words
+from ui.deck_panel import deck_panel, link_deck_note, projector_words
 from ui.display import EXPLANATION_ROOM, pooling_explainer, presenting, select_cell, selected_cell, show_grids
 from ui.homework import assign_panel
 from ui.lang import current_language, tr, translated_error

@@ -103,7 +103,7 @@ def test_what_a_publication_makes_of_the_state_sent():
     assert event_line(7) == "data: 7\n\n"
 
 
-def test_the_followed_view_is_the_playgrounds_or_the_questions_and_none_while_one_is_prepared():
+def test_the_followed_view_is_the_playgrounds_or_the_questions_or_the_prepared_setups():
     setup = Setup("", {"kernel_h": 3, "stride_h": 1, "height": 5, "width": 5}, {}, "x-2-2")
     lesson = model.publish(model.start("HQCMT", "s"), setup)
     view = followed_view(lesson, "zh", "colorblind")
@@ -127,8 +127,27 @@ def test_the_followed_view_is_the_playgrounds_or_the_questions_and_none_while_on
     assert [grid["key"] for grid in shown["grids"]] == ["x", "y", "grad_output", "grad_input"] and shown["axes"]
     assert shown["prompt"][-1] == "The answer: 1. ∂L/∂x[2, 2] = 9/9 = 1"
     elsewhere = model.publish(lesson, replace(setup, page="step_by_step"))
-    assert [followed_view(other) for other in (model.prepare(lesson, True), elsewhere)] == [None] * 2
+    assert followed_view(elsewhere) is None  # another page: its rerun draws it
+    prepared = followed_view(model.prepare(lesson, True))  # pushed too, with nothing of the answer
+    assert [grid["key"] for grid in prepared["grids"]] == ["x", "y", "grad_output"] and prepared["local"] is True
+    assert prepared["prompt"] == ["The teacher is preparing a question: here is the setup, without ∂L/∂x."]
     assert followed_view(model.next_question(revealed))["version"] == revealed.version + 1
+
+
+def test_a_deck_steps_prepared_question_is_pushed_without_its_answer():
+    """A deck step with a question opens prepared; its view is pushed at once, as the page
+    draws it: a question about y shows x alone, its cell not explained."""
+    from classroom.deck import deck_to_json, question_of
+    from classroom.deck_library import BUILT_IN
+    from classroom.setups import sent_setup
+
+    deck = BUILT_IN["classic"]
+    index = next(i for i, step in enumerate(deck.steps) if step.question and step.question.kind == "output")
+    lesson = model.open_deck(model.start("HQCMT", "s"), deck_to_json(deck))
+    lesson = model.go_to_step(lesson, index, sent_setup(deck.steps[index].setup), asks=True)
+    view = followed_view(lesson, "zh")
+    assert lesson.preparing and [grid["key"] for grid in view["grids"]] == ["x"]  # y is the answer
+    assert question_of(deck.steps[index]).kind == "output" and view["prompt"][0].startswith("老师正在准备")
 
 
 def test_the_pushed_question_carries_peer_instructions_phase_so_students_read_it_at_once():

@@ -28,14 +28,16 @@ from classroom.deck import (
     deck_link,
     deck_to_json,
     edit_step,
+    lesson_deck,
     move_step,
+    on_step,
     question_of,
     remove_step,
     stored_deck,
     words,
 )
 from classroom.deck_library import BUILT_IN
-from classroom.model import Lesson, Question
+from classroom.model import Lesson
 from classroom.setups import sent_setup
 from i18n import user_text
 from ui import classroom
@@ -43,7 +45,7 @@ from ui.display import selected_cell
 from ui.lang import current_language, tr
 from ui.url import app_address
 
-__all__ = ["deck_panel", "deck_picker", "link_deck_note", "on_step", "projector_words", "step_words"]
+__all__ = ["deck_panel", "deck_picker", "link_deck_note", "projector_words", "step_words"]
 
 PICK = "class_deck_pick"  # the picker: a built-in deck's name, "file" or "link"
 OFFERED = "class_deck_offered"  # decks this tab was given and has not started: {"file": text, "link": text}
@@ -54,30 +56,6 @@ PICK_GRIDS = "class_pick_grids"  # the cockpit's grids: the cell picked there is
 # beside its uploader, an edit in the editor (two expanders; the other may be closed).
 FILE_PROBLEM = "class_deck_file_problem"
 EDIT_PROBLEM = "class_deck_edit_problem"
-
-
-def lesson_deck(lesson: Lesson) -> Deck | None:
-    """The lesson's deck (None: none, or one this server cannot read)."""
-    if lesson.deck is None:
-        return None
-    try:
-        return stored_deck(lesson.deck)
-    except DeckError:
-        return None
-
-
-def on_step(lesson: Lesson, deck: Deck | None) -> bool:
-    """Whether the class shows the deck's current step (not a setup the teacher made by hand)."""
-    if deck is None or lesson.step is None or not 0 <= lesson.step < len(deck.steps):
-        return False
-    return lesson.setup == sent_setup(deck.steps[lesson.step].setup)
-
-
-def prepared_question(lesson: Lesson) -> Question | None:
-    """The deck step's question while the class waits for it (None: none, or the teacher
-    prepares one by hand)."""
-    deck = lesson_deck(lesson)
-    return question_of(deck.steps[lesson.step]) if on_step(lesson, deck) else None
 
 
 def step_words(lesson: Lesson, language: str) -> str | None:
