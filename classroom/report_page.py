@@ -126,7 +126,8 @@ def _table(rows: list[tuple[str, int, bool, str]], total: int, language: str, he
         return head + f"<p class='note'>{_t(language, 'report.no_answers')}</p>"
     lines = []
     for label, count, right, meaning in rows:
-        bar = f'<span class="{"right" if right else ""}" style="width:{100 * count / total:.1f}%"></span>'
+        width = round(100 * count / total, 1)  # a CSS length, not a number on screen
+        bar = f'<span class="{"right" if right else ""}" style="width:{width}%"></span>'
         lines.append(f"<tr><td>{html.escape(label)}</td><td class='n'>{count}</td>"
                      f"<td class='bar'>{bar}</td><td>{meaning}</td></tr>")  # fmt: skip
     header = (f"<tr><th class='answer'>{_t(language, 'report.col_answer')}</th>"

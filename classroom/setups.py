@@ -259,7 +259,7 @@ def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str
     result = tally(question, given)
     first = [question.number, date, question.target, asked_as(question), setup_summary(question.setup),
              setup_link(question.setup), data_text(question.truth), result.total, result.right]  # fmt: skip
-    spent = "" if took is None else f"{took:.0f}"
+    spent = "" if took is None else str(round(took))  # whole seconds: data, as the CSV's counts
     for row, spellings, key, students in zip(result.answers, result.spellings, result.mistakes, result.students):
         label, count, right = row
         meaning = text(language, f"class.mistake_{key}") if key else ""
@@ -274,7 +274,7 @@ def _report_vote(writer, question, given: Mapping[str, float], said: Mapping[str
 def _report_cells(writer, question, masks: Mapping[str, str], said: Mapping[str, bool], date, language, vote,
                   took: float | None = None) -> None:  # fmt: skip
     """One vote's rows of a "which cells" question: one per distinct set tapped."""
-    spent = "" if took is None else f"{took:.0f}"
+    spent = "" if took is None else str(round(took))  # whole seconds: data, as the CSV's counts
     sets = answer_sets(masks, question.grid)
     truth = frozenset(question.cells)
     first = [question.number, date, question.target, asked_as(question), setup_summary(question.setup),

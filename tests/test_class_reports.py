@@ -5,6 +5,8 @@ through a real server and Chromium: tests/test_browser_class_reports.py."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import csv
 import io
 import sqlite3
@@ -30,6 +32,13 @@ from tests import test_class_report
 from tests.conftest import APP, alerts, open_app
 
 DAY = 24 * 3600.0
+
+
+def _run(coroutine):
+    """``asyncio.run`` in a thread of its own: a browser test run before this one in the same
+    worker leaves Playwright's event loop running in this thread (then asyncio.run refuses)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _lesson(secret: str = "s" * 22) -> Lesson:
@@ -202,7 +211,6 @@ def test_a_teacher_keeps_at_most_the_limit_and_a_report_at_most_its_size(reports
 def test_the_sqlite_sweep_runs_at_server_start_without_any_write(tmp_path, monkeypatch):
     """``sweeping`` (the server's lifespan) forgets expired reports at once, not on a later
     write (a real server's start: tests/test_browser_class_reports.py)."""
-    import asyncio
 
     from classroom import report_store
 
@@ -216,7 +224,7 @@ def test_the_sqlite_sweep_runs_at_server_start_without_any_write(tmp_path, monke
         async with report_store.sweeping(every=3600, clock=lambda: now):
             pass
 
-    asyncio.run(start_and_stop())
+    _run(start_and_stop())
     with sqlite3.connect(tmp_path / "reports.sqlite3") as db:
         assert [row[0] for row in db.execute("SELECT id FROM class_reports")] == [new.id]
 
@@ -316,7 +324,6 @@ def _reloaded(secret: str) -> AppTest:
 def test_a_store_outage_is_said_by_the_list_the_end_of_a_class_and_the_route(monkeypatch):
     """The store down: the list says so, a class ended meanwhile says its report was not kept
     (its CSV stays on the page), and the report's page answers 503 with a message."""
-    import asyncio
 
     from starlette.requests import Request
 
@@ -336,6 +343,6 @@ def test_a_store_outage_is_said_by_the_list_the_end_of_a_class_and_the_route(mon
     scope = {"type": "http", "method": "GET", "path": f"/class/report/{'a' * 22}", "query_string": b"lang=zh",
              "headers": [(b"cookie", f"avgpool_teacher=HQCMT:{secret}".encode())],
              "path_params": {"report_id": "a" * 22}}  # fmt: skip
-    response = asyncio.run(report_page.class_report_page(Request(scope)))
+    response = _run(report_page.class_report_page(Request(scope)))
     assert response.status_code == 503 and "暂时无法连接课堂存储" in response.body.decode()
     assert response.headers["cache-control"] == "no-store"
