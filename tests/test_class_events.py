@@ -135,8 +135,8 @@ def test_the_followed_view_is_the_playgrounds_or_the_questions_or_the_prepared_s
 
 
 def test_a_deck_steps_prepared_question_is_pushed_without_its_answer():
-    """A deck step with a question opens prepared; its view is pushed at once, as the page
-    draws it: a question about y shows x alone, its cell not explained."""
+    """At a deck step with a question, the teacher prepares it (the step's words may pose it
+    first); its view is pushed at once, as the page draws it: a question about y, x alone."""
     from classroom.deck import deck_to_json, question_of
     from classroom.deck_library import BUILT_IN
     from classroom.setups import sent_setup
@@ -144,7 +144,7 @@ def test_a_deck_steps_prepared_question_is_pushed_without_its_answer():
     deck = BUILT_IN["classic"]
     index = next(i for i, step in enumerate(deck.steps) if step.question and step.question.kind == "output")
     lesson = model.open_deck(model.start("HQCMT", "s"), deck_to_json(deck))
-    lesson = model.go_to_step(lesson, index, sent_setup(deck.steps[index].setup), asks=True)
+    lesson = model.prepare(model.go_to_step(lesson, index, sent_setup(deck.steps[index].setup)), True)
     view = followed_view(lesson, "zh")
     assert lesson.preparing and [grid["key"] for grid in view["grids"]] == ["x"]  # y is the answer
     assert question_of(deck.steps[index]).kind == "output" and view["prompt"][0].startswith("老师正在准备")

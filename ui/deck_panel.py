@@ -93,8 +93,7 @@ def _deck_change(change: Callable[[Lesson], Lesson], action: str = "deck") -> No
 def _to_step(lesson: Lesson, deck: Deck, index: int) -> Lesson:
     if not 0 <= index < len(deck.steps):
         return lesson
-    step = deck.steps[index]
-    return model.go_to_step(lesson, index, sent_setup(step.setup), asks=step.question is not None)
+    return model.go_to_step(lesson, index, sent_setup(deck.steps[index].setup))
 
 
 def _start(text: str) -> None:
